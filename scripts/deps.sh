@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what lede needs to build, test and demo on Debian 12 (apt-get; run as root or with sudo).
+# Every dependency goes through here, so a fresh machine and CI get the same set.
+set -euo pipefail
+pkgs=(build-essential cmake ninja-build pkg-config git
+      libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler check libstemmer-dev
+      libutf8proc-dev libxxhash-dev libjansson-dev libmicrohttpd-dev
+      python3 python3-zmq python3-protobuf
+      clang libclang-rt-14-dev valgrind iproute2 procps)
+[ "${LEDE_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$LEDE_DEPS_EXTRA" && pkgs+=("${extra[@]}")
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}" >&2
+sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

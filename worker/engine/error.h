@@ -1,0 +1,24 @@
+/* error.h: the one error enum of lede and its messages.
+ * Every layer (engine, worker, broker, client) returns these codes. */
+#ifndef LEDE_ERROR_H
+#define LEDE_ERROR_H
+
+enum lede_err {
+    LEDE_OK = 0,
+    LEDE_EINVAL = -1,    /* a bad argument or option */
+    LEDE_ENOMEM = -2,    /* allocation failed */
+    LEDE_EUTF8 = -3,     /* the text is not valid UTF-8 */
+    LEDE_EEMPTY = -4,    /* the article has no sentence to summarize */
+    LEDE_ETOOBIG = -5,   /* input past a configured maximum */
+    LEDE_ELANG = -6,     /* unsupported language */
+    LEDE_EFORMAT = -7,   /* a table or frame in the wrong format or version */
+    LEDE_EIO = -8,       /* reading or writing a file or socket failed */
+    LEDE_ETIMEDOUT = -9, /* a deadline passed */
+    LEDE_EUNAVAIL = -10, /* no broker or worker could be reached */
+    LEDE_EPROTO = -11,   /* a peer broke the protocol */
+};
+
+/* A static, human-readable message for a code; never NULL. */
+const char *lede_strerror(int err);
+
+#endif

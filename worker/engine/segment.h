@@ -1,0 +1,17 @@
+/* segment.h: sentence boundaries (stage 2 of the engine, after text, before tokenize).
+ * Rule-based: abbreviations, initials, decimals, quotes and brackets, ellipses, lists,
+ * e-mail and web addresses; works on cased text and on lowercased PTB-tokenized text. */
+#ifndef LEDE_SEGMENT_H
+#define LEDE_SEGMENT_H
+
+#include <stddef.h>
+
+#include "span.h"
+
+/* Splits text[0..len) (valid UTF-8, one paragraph or more; a line break is always a
+ * boundary) into sentences and appends them to out, in order. Each span is trimmed of
+ * surrounding white space; offsets are relative to text. Linear in len.
+ * Returns LEDE_OK, or LEDE_ENOMEM / LEDE_ETOOBIG from out. */
+int lede_segment_split(const char *text, size_t len, struct lede_spans *out);
+
+#endif

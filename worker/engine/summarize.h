@@ -1,0 +1,130 @@
+/* summarize.h: the public API of the lede engine (the last stage of the pipeline:
+ * text -> segment -> tokenize -> features -> select -> here).
+ * The engine is pure: no sockets, files, clock or globals. An immutable lede_engine_t is
+ * shared by all threads; each thread owns a lede_workspace_t for scratch memory and stemmers. */
+#ifndef LEDE_SUMMARIZE_H
+#define LEDE_SUMMARIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define LEDE_ENGINE_VERSION "0.1.0"
+
+/* Features, each of which contributes weight * value to a sentence's score. */
+enum lede_feature {
+    LEDE_F_POSITION = 0, /* inverted-pyramid lead bias and paragraph position */
+    LEDE_F_TERM,         /* term weight (TF-IDF or in-document frequency) */
+    LEDE_F_ENTITY,       /* named-entity density */
+    LEDE_F_TITLE,        /* overlap with the title */
+    LEDE_F_LENGTH,       /* penalty for very short or very long sentences (<= 0) */
+    LEDE_F_OPENER,       /* penalty for a dangling opener ("He said", "But") (<= 0) */
+    LEDE_F_COUNT
+};
+
+/* Stable lowercase name of a feature ("position", "term", ...); NULL when out of range. */
+const char *lede_feature_name(int feature);
+/* The feature with that name, or -1. */
+int lede_feature_by_name(const char *name);
+
+struct lede_weights {
+    double w[LEDE_F_COUNT];
+};
+
+enum lede_budget_kind {
+    LEDE_BUDGET_SENTENCES = 0, /* value: a whole number of sentences */
+    LEDE_BUDGET_WORDS,         /* value: at most this many words */
+    LEDE_BUDGET_CHARS,         /* value: at most this many characters (code points) */
+    LEDE_BUDGET_RATIO,         /* value in (0, 1]: that share of the article's sentences */
+};
+
+struct lede_budget {
+    enum lede_budget_kind kind;
+    double value;
+};
+
+/* Limits that keep one call's memory bounded. Zero fields take the defaults below. */
+#define LEDE_DEFAULT_MAX_BODY (64u << 20)     /* bytes of body */
+#define LEDE_DEFAULT_MAX_SENTENCES 1000000u   /* sentences per article */
+
+struct lede_engine_config {
+    const char *idf_data;    /* a document-frequency table (lede-idf format) or NULL */
+    size_t idf_len;          /* its length in bytes */
+    const struct lede_weights *weights; /* default weights, or NULL for the tuned ones */
+    size_t max_body;         /* 0: LEDE_DEFAULT_MAX_BODY */
+    size_t max_sentences;    /* 0: LEDE_DEFAULT_MAX_SENTENCES */
+};
+
+struct lede_request {
+    const char *title;     /* UTF-8 or NULL */
+    size_t title_len;
+    const char *body;      /* UTF-8, paragraphs separated by line breaks */
+    size_t body_len;
+    const char *lang;      /* "en" ...; NULL or "" means "en" */
+    struct lede_budget budget;
+    const struct lede_weights *weights; /* NULL: the engine's defaults */
+};
+
+struct lede_sentence {
+    size_t offset;     /* byte offset in the request body */
+    size_t length;     /* bytes; body[offset..offset+length) is the sentence's text */
+    size_t paragraph;  /* 0-based paragraph number */
+    double score;      /* sum of features[] */
+    double features[LEDE_F_COUNT]; /* each feature's part of the score (weight * value) */
+    uint32_t rank;     /* 1 = best; 0 when removed as a duplicate */
+    int64_t duplicate_of; /* index of the earlier sentence it repeats, or -1 */
+    bool selected;     /* part of the summary */
+};
+
+struct lede_result {
+    const char *body;  /* the result's own copy of the request body (NUL-terminated) */
+    size_t body_len;
+    size_t n_sentences;
+    struct lede_sentence *sentences; /* every sentence, in document order */
+    size_t n_summary;
+    size_t *summary;   /* indices into sentences[] of the summary, in document order */
+    size_t n_stripped; /* boilerplate spans removed before segmentation */
+    const char *lang;  /* static, the language used */
+};
+
+struct lede_error {
+    int code;          /* a LEDE_E* code */
+    size_t offset;     /* for LEDE_EUTF8: the byte offset of the first bad byte */
+    char message[200]; /* human-readable, names the field and the reason */
+};
+
+typedef struct lede_engine lede_engine_t;
+typedef struct lede_workspace lede_workspace_t;
+
+/* Builds an engine from cfg (NULL: defaults). Copies what it needs from cfg.
+ * On success *out is the caller's, to free with lede_engine_destroy. Errors: LEDE_EFORMAT
+ * for a bad or wrong-version idf table (err says why), LEDE_ENOMEM. err may be NULL. */
+int lede_engine_new(const struct lede_engine_config *cfg, lede_engine_t **out,
+                    struct lede_error *err);
+/* Frees the engine (NULL is fine) and sets *engine to NULL. No workspace may outlive it. */
+void lede_engine_destroy(lede_engine_t **engine);
+/* The default weights the engine uses when a request gives none (borrowed). */
+const struct lede_weights *lede_engine_weights(const lede_engine_t *engine);
+/* True when an idf table was loaded. */
+bool lede_engine_has_idf(const lede_engine_t *engine);
+
+/* Languages supported, as a NULL-terminated list of codes ("en", ...), static. */
+const char *const *lede_languages(void);
+
+/* Per-thread scratch space for an engine; the caller's, free with lede_workspace_destroy. */
+int lede_workspace_new(const lede_engine_t *engine, lede_workspace_t **out);
+void lede_workspace_destroy(lede_workspace_t **ws);
+
+/* Summarizes one article. On LEDE_OK *out is the caller's (lede_result_destroy).
+ * Errors (also described in *err when err is not NULL): LEDE_EUTF8 with the offset of the
+ * first bad byte, LEDE_EEMPTY, LEDE_ETOOBIG, LEDE_ELANG, LEDE_EINVAL (bad budget or weights),
+ * LEDE_ENOMEM. Never aborts on any input. */
+int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
+                   struct lede_result **out, struct lede_error *err);
+
+/* Frees a result (NULL is fine) and sets *result to NULL. */
+void lede_result_destroy(struct lede_result **result);
+
+#endif
