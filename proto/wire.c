@@ -1,0 +1,226 @@
+/* wire.c: lede's frame codec (header check, bounded protobuf unpack, encode helpers).
+ * Everything that reads bytes from a socket goes through lede_wire_decode first. */
+#include "wire.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+/* The unpack allocator's budget: a frame of n bytes may allocate at most this much in total.
+ * protobuf-c's worst case is an empty repeated sub-message (2 bytes on the wire, ~48 in memory). */
+#define BUDGET_FACTOR 64u
+#define BUDGET_SLACK (64u * 1024u)
+
+struct budget {
+    size_t left;
+    int exhausted; /* the budget, not malloc, said no */
+    int oom;       /* malloc said no */
+};
+
+static void *budget_alloc(void *data, size_t size)
+{
+    struct budget *b = data;
+    if (size > b->left) {
+        b->exhausted = 1;
+        return NULL;
+    }
+    void *p = malloc(size ? size : 1);
+    if (!p) {
+        b->oom = 1;
+        return NULL;
+    }
+    b->left -= size;
+    return p;
+}
+
+static void budget_free(void *data, void *p)
+{
+    (void)data;
+    free(p);
+}
+
+const char *lede_wire_fault_name(int fault)
+{
+    switch (fault) {
+    case LEDE_WIRE_FAULT_NONE: return "none";
+    case LEDE_WIRE_FAULT_SHORT: return "short";
+    case LEDE_WIRE_FAULT_MAGIC: return "magic";
+    case LEDE_WIRE_FAULT_VERSION: return "version";
+    case LEDE_WIRE_FAULT_COMMAND: return "command";
+    case LEDE_WIRE_FAULT_BODY: return "body";
+    case LEDE_WIRE_FAULT_SIZE: return "size";
+    }
+    return "unknown";
+}
+
+const ProtobufCMessageDescriptor *lede_wire_body_descriptor(int command)
+{
+    switch (command) {
+    case LEDE__V1__COMMAND__CALL: return &lede__v1__call__descriptor;
+    case LEDE__V1__COMMAND__REPLY: return &lede__v1__reply__descriptor;
+    case LEDE__V1__COMMAND__READY: return &lede__v1__ready__descriptor;
+    case LEDE__V1__COMMAND__HEARTBEAT: return &lede__v1__heartbeat__descriptor;
+    case LEDE__V1__COMMAND__DISCONNECT: return &lede__v1__disconnect__descriptor;
+    }
+    return NULL;
+}
+
+const char *lede_wire_command_name(int command)
+{
+    switch (command) {
+    case LEDE__V1__COMMAND__CALL: return "CALL";
+    case LEDE__V1__COMMAND__REPLY: return "REPLY";
+    case LEDE__V1__COMMAND__READY: return "READY";
+    case LEDE__V1__COMMAND__HEARTBEAT: return "HEARTBEAT";
+    case LEDE__V1__COMMAND__DISCONNECT: return "DISCONNECT";
+    }
+    return "UNKNOWN";
+}
+
+const char *lede_wire_status_name(int status)
+{
+    static const char *const names[] = {
+        "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+        "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+        "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+        "UNAUTHENTICATED"};
+    if (status < 0 || (size_t)status >= sizeof names / sizeof names[0])
+        return "UNKNOWN";
+    return names[status];
+}
+
+static int fail(enum lede_wire_fault *fault, enum lede_wire_fault kind, int err)
+{
+    if (fault)
+        *fault = kind;
+    return err;
+}
+
+int lede_wire_peek(const void *buf, size_t len, int *version, int *command,
+                   enum lede_wire_fault *fault)
+{
+    const uint8_t *p = buf;
+    if (version)
+        *version = 0;
+    if (command)
+        *command = 0;
+    if (fault)
+        *fault = LEDE_WIRE_FAULT_NONE;
+    if (!p || len < LEDE_WIRE_HEADER_BYTES)
+        return fail(fault, LEDE_WIRE_FAULT_SHORT, LEDE_EPROTO);
+    if (memcmp(p, LEDE_WIRE_MAGIC, 4) != 0)
+        return fail(fault, LEDE_WIRE_FAULT_MAGIC, LEDE_EPROTO);
+    if (version)
+        *version = p[4];
+    if (command)
+        *command = p[5];
+    if (p[4] != LEDE_WIRE_VERSION)
+        return fail(fault, LEDE_WIRE_FAULT_VERSION, LEDE_EFORMAT);
+    if (!lede_wire_body_descriptor(p[5]))
+        return fail(fault, LEDE_WIRE_FAULT_COMMAND, LEDE_EPROTO);
+    return LEDE_OK;
+}
+
+int lede_wire_unpack(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
+                     size_t max_len, ProtobufCMessage **out)
+{
+    *out = NULL;
+    if (!desc)
+        return LEDE_EINVAL;
+    if (max_len == 0)
+        max_len = LEDE_WIRE_MAX_DEFAULT;
+    if (len > max_len)
+        return LEDE_ETOOBIG;
+    static const uint8_t empty[1] = {0};
+    if (!buf || len == 0) {
+        buf = empty;
+        len = 0;
+    }
+    struct budget b = {.left = len * BUDGET_FACTOR + BUDGET_SLACK};
+    ProtobufCAllocator alloc = {.alloc = budget_alloc, .free = budget_free, .allocator_data = &b};
+    ProtobufCMessage *m = protobuf_c_message_unpack(desc, &alloc, len, buf);
+    if (!m)
+        return b.oom ? LEDE_ENOMEM : LEDE_EPROTO;
+    *out = m;
+    return LEDE_OK;
+}
+
+int lede_wire_decode(const void *buf, size_t len, size_t max_len, struct lede_wire_frame *out,
+                     enum lede_wire_fault *fault)
+{
+    memset(out, 0, sizeof *out);
+    if (fault)
+        *fault = LEDE_WIRE_FAULT_NONE;
+    if (max_len == 0)
+        max_len = LEDE_WIRE_MAX_DEFAULT;
+    if (len > max_len)
+        return fail(fault, LEDE_WIRE_FAULT_SIZE, LEDE_ETOOBIG);
+    int rc = lede_wire_peek(buf, len, &out->version, &out->command, fault);
+    if (rc != LEDE_OK)
+        return rc;
+    const uint8_t *p = buf;
+    rc = lede_wire_unpack(lede_wire_body_descriptor(out->command), p + LEDE_WIRE_HEADER_BYTES,
+                          len - LEDE_WIRE_HEADER_BYTES, max_len, &out->body.base);
+    if (rc == LEDE_EPROTO)
+        return fail(fault, LEDE_WIRE_FAULT_BODY, rc);
+    return rc;
+}
+
+void lede_wire_frame_release(struct lede_wire_frame *f)
+{
+    if (!f)
+        return;
+    if (f->body.base)
+        protobuf_c_message_free_unpacked(f->body.base, NULL);
+    memset(f, 0, sizeof *f);
+}
+
+size_t lede_wire_size(const ProtobufCMessage *body)
+{
+    return LEDE_WIRE_HEADER_BYTES + (body ? protobuf_c_message_get_packed_size(body) : 0);
+}
+
+size_t lede_wire_pack(int command, const ProtobufCMessage *body, uint8_t *buf)
+{
+    memcpy(buf, LEDE_WIRE_MAGIC, 4);
+    buf[4] = LEDE_WIRE_VERSION;
+    buf[5] = (uint8_t)command;
+    size_t n = body ? protobuf_c_message_pack(body, buf + LEDE_WIRE_HEADER_BYTES) : 0;
+    return LEDE_WIRE_HEADER_BYTES + n;
+}
+
+int lede_wire_encode(int command, const ProtobufCMessage *body, uint8_t **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    const ProtobufCMessageDescriptor *d = lede_wire_body_descriptor(command);
+    if (!d || (body && body->descriptor != d))
+        return LEDE_EINVAL;
+    size_t n = lede_wire_size(body);
+    uint8_t *buf = malloc(n);
+    if (!buf)
+        return LEDE_ENOMEM;
+    *out_len = lede_wire_pack(command, body, buf);
+    *out = buf;
+    return LEDE_OK;
+}
+
+int lede_wire_encode_status(const char *call_id, int status, uint8_t **out, size_t *out_len,
+                            const char *fmt, ...)
+{
+    char msg[512] = "";
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+    }
+    Lede__V1__Reply r = LEDE__V1__REPLY__INIT;
+    r.call_id = (char *)(call_id ? call_id : "");
+    r.status = (Lede__V1__Status)status;
+    r.message = msg;
+    return lede_wire_encode(LEDE__V1__COMMAND__REPLY, &r.base, out, out_len);
+}

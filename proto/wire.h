@@ -1,0 +1,106 @@
+/* wire.h: lede's frame codec. Every ZeroMQ message is one frame: "LEDE", a version byte, a
+ * command byte (lede.v1.Command), then the protobuf body. Pure buffers, no sockets: the worker,
+ * broker and client all encode and decode through here (zmq glue is in wire_zmq.h). */
+#ifndef LEDE_WIRE_H
+#define LEDE_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lede.pb-c.h"
+
+#define LEDE_WIRE_MAGIC "LEDE"
+#define LEDE_WIRE_VERSION 1
+#define LEDE_WIRE_HEADER_BYTES 6
+/* The default maximum frame size (header + body); callers pass their own maximum. */
+#define LEDE_WIRE_MAX_DEFAULT (16u * 1024u * 1024u)
+
+/* The two method names everyone shares. */
+#define LEDE_METHOD_SUMMARIZE "lede.v1.Summarizer/Summarize"
+#define LEDE_METHOD_BROKER_STATS "lede.v1.Broker/Stats"
+
+/* Why a frame was rejected; the broker counts these per kind. */
+enum lede_wire_fault {
+    LEDE_WIRE_FAULT_NONE = 0,
+    LEDE_WIRE_FAULT_SHORT,   /* fewer than 6 bytes */
+    LEDE_WIRE_FAULT_MAGIC,   /* does not start with "LEDE" */
+    LEDE_WIRE_FAULT_VERSION, /* a protocol version we do not speak */
+    LEDE_WIRE_FAULT_COMMAND, /* an unknown command byte */
+    LEDE_WIRE_FAULT_BODY,    /* the protobuf body does not unpack */
+    LEDE_WIRE_FAULT_SIZE,    /* larger than the maximum */
+    LEDE_WIRE_FAULT_COUNT
+};
+
+/* "short", "magic", "version", "command", "body", "size" (static); "none" for 0. */
+const char *lede_wire_fault_name(int fault);
+
+/* A decoded frame. body is owned by the frame: release with lede_wire_frame_release. */
+struct lede_wire_frame {
+    int version; /* the version byte as received */
+    int command; /* a lede.v1.Command number */
+    union {
+        ProtobufCMessage *base;
+        Lede__V1__Call *call;
+        Lede__V1__Reply *reply;
+        Lede__V1__Ready *ready;
+        Lede__V1__Heartbeat *heartbeat;
+        Lede__V1__Disconnect *disconnect;
+    } body;
+};
+
+/* The message descriptor of a command's body, or NULL for an unknown command. */
+const ProtobufCMessageDescriptor *lede_wire_body_descriptor(int command);
+/* "CALL", "REPLY", "READY", "HEARTBEAT", "DISCONNECT" (static); "UNKNOWN" otherwise. */
+const char *lede_wire_command_name(int command);
+/* "OK", "INVALID_ARGUMENT", ... (static, gRPC names); "UNKNOWN" for numbers out of range. */
+const char *lede_wire_status_name(int status);
+
+/* Checks the 6-byte header only. On return *version and *command hold the bytes read (0 when
+ * the frame is too short). Returns LEDE_OK, LEDE_EFORMAT for a wrong version (the magic
+ * matched), LEDE_EPROTO for short / bad magic / unknown command; *fault (may be NULL) says which. */
+int lede_wire_peek(const void *buf, size_t len, int *version, int *command,
+                   enum lede_wire_fault *fault);
+
+/* Decodes one frame of len bytes. max_len bounds the frame (0: LEDE_WIRE_MAX_DEFAULT); the body
+ * is unpacked with an allocator whose total is bounded by a small multiple of len. On success
+ * fills *out (release with lede_wire_frame_release) and returns LEDE_OK. Errors, with *fault
+ * (may be NULL) set and *out zeroed except version/command as read:
+ *   LEDE_ETOOBIG  longer than max_len
+ *   LEDE_EFORMAT  "LEDE" with a version other than LEDE_WIRE_VERSION
+ *   LEDE_EPROTO   short, bad magic, unknown command, or a body that does not unpack
+ *   LEDE_ENOMEM   allocation failed
+ * Never reads outside buf[0..len), whatever the bytes. */
+int lede_wire_decode(const void *buf, size_t len, size_t max_len, struct lede_wire_frame *out,
+                     enum lede_wire_fault *fault);
+
+/* Frees the body (NULL-safe) and zeroes the frame. */
+void lede_wire_frame_release(struct lede_wire_frame *f);
+
+/* Unpacks any lede message (e.g. a SummarizeRequest payload) with the same bounds as
+ * lede_wire_decode. *out is the caller's: free with protobuf_c_message_free_unpacked(m, NULL).
+ * Returns LEDE_OK, LEDE_ETOOBIG, LEDE_EPROTO or LEDE_ENOMEM. */
+int lede_wire_unpack(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
+                     size_t max_len, ProtobufCMessage **out);
+
+/* Bytes needed to encode body (header included). body may be NULL: an empty body. */
+size_t lede_wire_size(const ProtobufCMessage *body);
+
+/* Writes the frame into buf, which has at least lede_wire_size(body) bytes; returns the bytes
+ * written. */
+size_t lede_wire_pack(int command, const ProtobufCMessage *body, uint8_t *buf);
+
+/* Encodes command + body into a new malloc'd buffer (*out is the caller's to free).
+ * Returns LEDE_OK, LEDE_EINVAL for an unknown command or a body of the wrong type, LEDE_ENOMEM. */
+int lede_wire_encode(int command, const ProtobufCMessage *body, uint8_t **out, size_t *out_len);
+
+/* Encodes a REPLY frame with a status and a printf-style message and no payload (for errors).
+ * call_id may be NULL (a frame that could not be parsed). *out is the caller's to free.
+ * Returns LEDE_OK or LEDE_ENOMEM. */
+int lede_wire_encode_status(const char *call_id, int status, uint8_t **out, size_t *out_len,
+                            const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+#endif

@@ -1,0 +1,360 @@
+/* check_wire.c: the frame codec (proto/wire.c): round trips of every command, and every way a
+ * frame can be wrong (short, magic, version, command, body, size), plus random bytes. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "wire.h"
+
+static uint8_t *encode_call(const char *id, const char *method, const void *payload, size_t plen,
+                            size_t *len)
+{
+    Lede__V1__Call c = LEDE__V1__CALL__INIT;
+    Lede__V1__MetadataEntry e = LEDE__V1__METADATA_ENTRY__INIT;
+    Lede__V1__MetadataEntry *ents[1] = {&e};
+    e.key = "trace-id";
+    e.value = "t-1";
+    c.call_id = (char *)id;
+    c.method = (char *)method;
+    c.timeout_ms = 1234;
+    c.n_metadata = 1;
+    c.metadata = ents;
+    c.payload.data = (uint8_t *)payload;
+    c.payload.len = plen;
+    c.dispatch_id = 77;
+    c.attempt = 2;
+    uint8_t *buf;
+    ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__CALL, &c.base, &buf, len), LEDE_OK);
+    return buf;
+}
+
+START_TEST(call_round_trip)
+{
+    size_t len;
+    uint8_t *buf = encode_call("c-1", LEDE_METHOD_SUMMARIZE, "abc\0def", 7, &len);
+    ck_assert_mem_eq(buf, "LEDE\x01\x01", 6);
+    struct lede_wire_frame f;
+    enum lede_wire_fault fault = LEDE_WIRE_FAULT_SIZE;
+    ck_assert_int_eq(lede_wire_decode(buf, len, 0, &f, &fault), LEDE_OK);
+    ck_assert_int_eq(fault, LEDE_WIRE_FAULT_NONE);
+    ck_assert_int_eq(f.version, 1);
+    ck_assert_int_eq(f.command, LEDE__V1__COMMAND__CALL);
+    ck_assert_str_eq(f.body.call->call_id, "c-1");
+    ck_assert_str_eq(f.body.call->method, LEDE_METHOD_SUMMARIZE);
+    ck_assert_uint_eq(f.body.call->timeout_ms, 1234);
+    ck_assert_uint_eq(f.body.call->n_metadata, 1);
+    ck_assert_str_eq(f.body.call->metadata[0]->key, "trace-id");
+    ck_assert_uint_eq(f.body.call->payload.len, 7);
+    ck_assert_mem_eq(f.body.call->payload.data, "abc\0def", 7);
+    ck_assert_uint_eq(f.body.call->dispatch_id, 77);
+    ck_assert_uint_eq(f.body.call->attempt, 2);
+    lede_wire_frame_release(&f);
+    ck_assert_ptr_null(f.body.base);
+    lede_wire_frame_release(&f); /* twice is fine */
+    free(buf);
+}
+END_TEST
+
+START_TEST(other_commands_round_trip)
+{
+    uint8_t *buf;
+    size_t len;
+    struct lede_wire_frame f;
+
+    Lede__V1__Ready r = LEDE__V1__READY__INIT;
+    char *methods[2] = {LEDE_METHOD_SUMMARIZE, "x/y"};
+    r.methods = methods;
+    r.n_methods = 2;
+    r.capacity = 8;
+    r.name = "host:42";
+    r.heartbeat_ms = 500;
+    ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__READY, &r.base, &buf, &len), LEDE_OK);
+    ck_assert_int_eq(lede_wire_decode(buf, len, 0, &f, NULL), LEDE_OK);
+    ck_assert_int_eq(f.command, LEDE__V1__COMMAND__READY);
+    ck_assert_uint_eq(f.body.ready->n_methods, 2);
+    ck_assert_str_eq(f.body.ready->methods[1], "x/y");
+    ck_assert_uint_eq(f.body.ready->capacity, 8);
+    ck_assert_str_eq(f.body.ready->name, "host:42");
+    ck_assert_uint_eq(f.body.ready->heartbeat_ms, 500);
+    lede_wire_frame_release(&f);
+    free(buf);
+
+    /* a heartbeat with default values has an empty body: exactly the header */
+    Lede__V1__Heartbeat h = LEDE__V1__HEARTBEAT__INIT;
+    ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__HEARTBEAT, &h.base, &buf, &len), LEDE_OK);
+    ck_assert_uint_eq(len, 6);
+    ck_assert_int_eq(lede_wire_decode(buf, len, 0, &f, NULL), LEDE_OK);
+    ck_assert_int_eq(f.command, LEDE__V1__COMMAND__HEARTBEAT);
+    ck_assert_uint_eq(f.body.heartbeat->in_flight, 0);
+    lede_wire_frame_release(&f);
+    free(buf);
+
+    /* NULL body encodes as an empty body */
+    ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__DISCONNECT, NULL, &buf, &len), LEDE_OK);
+    ck_assert_uint_eq(len, 6);
+    ck_assert_int_eq(lede_wire_decode(buf, len, 0, &f, NULL), LEDE_OK);
+    ck_assert_str_eq(f.body.disconnect->reason, "");
+    lede_wire_frame_release(&f);
+    free(buf);
+
+    ck_assert_int_eq(lede_wire_encode_status("c-9", LEDE__V1__STATUS__UNAVAILABLE, &buf, &len,
+                                             "no worker for %s", "m"),
+                     LEDE_OK);
+    ck_assert_int_eq(lede_wire_decode(buf, len, 0, &f, NULL), LEDE_OK);
+    ck_assert_int_eq(f.command, LEDE__V1__COMMAND__REPLY);
+    ck_assert_str_eq(f.body.reply->call_id, "c-9");
+    ck_assert_int_eq(f.body.reply->status, LEDE__V1__STATUS__UNAVAILABLE);
+    ck_assert_str_eq(f.body.reply->message, "no worker for m");
+    lede_wire_frame_release(&f);
+    free(buf);
+
+    ck_assert_int_eq(lede_wire_encode_status(NULL, 3, &buf, &len, NULL), LEDE_OK);
+    ck_assert_int_eq(lede_wire_decode(buf, len, 0, &f, NULL), LEDE_OK);
+    ck_assert_str_eq(f.body.reply->call_id, "");
+    lede_wire_frame_release(&f);
+    free(buf);
+}
+END_TEST
+
+START_TEST(encode_rejects_mismatch)
+{
+    uint8_t *buf = (uint8_t *)"x";
+    size_t len = 9;
+    Lede__V1__Heartbeat h = LEDE__V1__HEARTBEAT__INIT;
+    ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__CALL, &h.base, &buf, &len), LEDE_EINVAL);
+    ck_assert_ptr_null(buf);
+    ck_assert_int_eq(lede_wire_encode(99, NULL, &buf, &len), LEDE_EINVAL);
+    ck_assert_int_eq(lede_wire_encode(0, NULL, &buf, &len), LEDE_EINVAL);
+}
+END_TEST
+
+START_TEST(truncated_frames)
+{
+    size_t len;
+    uint8_t *buf = encode_call("truncate-me", LEDE_METHOD_SUMMARIZE, "0123456789", 10, &len);
+    struct lede_wire_frame f;
+    enum lede_wire_fault fault;
+    for (size_t n = 0; n < 6; n++) {
+        ck_assert_int_eq(lede_wire_decode(buf, n, 0, &f, &fault), LEDE_EPROTO);
+        ck_assert_int_eq(fault, LEDE_WIRE_FAULT_SHORT);
+        ck_assert_ptr_null(f.body.base);
+    }
+    ck_assert_int_eq(lede_wire_decode(NULL, 0, 0, &f, &fault), LEDE_EPROTO);
+    ck_assert_int_eq(fault, LEDE_WIRE_FAULT_SHORT);
+    /* every cut inside the body: a clean error (never a crash), or a valid prefix */
+    int errors = 0;
+    for (size_t n = 7; n < len; n++) {
+        uint8_t *copy = malloc(n); /* exact size, so ASan sees any over-read */
+        memcpy(copy, buf, n);
+        int rc = lede_wire_decode(copy, n, 0, &f, &fault);
+        if (rc != LEDE_OK) {
+            ck_assert_int_eq(rc, LEDE_EPROTO);
+            ck_assert_int_eq(fault, LEDE_WIRE_FAULT_BODY);
+            errors++;
+        }
+        lede_wire_frame_release(&f);
+        free(copy);
+    }
+    ck_assert_int_gt(errors, 0);
+    free(buf);
+}
+END_TEST
+
+START_TEST(wrong_magic_version_command)
+{
+    size_t len;
+    uint8_t *buf = encode_call("c", "m", NULL, 0, &len);
+    struct lede_wire_frame f;
+    enum lede_wire_fault fault;
+    int v, c;
+
+    buf[0] = 'X';
+    ck_assert_int_eq(lede_wire_decode(buf, len, 0, &f, &fault), LEDE_EPROTO);
+    ck_assert_int_eq(fault, LEDE_WIRE_FAULT_MAGIC);
+    buf[0] = 'L';
+
+    buf[4] = 2;
+    ck_assert_int_eq(lede_wire_decode(buf, len, 0, &f, &fault), LEDE_EFORMAT);
+    ck_assert_int_eq(fault, LEDE_WIRE_FAULT_VERSION);
+    ck_assert_int_eq(f.version, 2); /* so the peer can be told which version it spoke */
+    ck_assert_int_eq(lede_wire_peek(buf, len, &v, &c, &fault), LEDE_EFORMAT);
+    ck_assert_int_eq(v, 2);
+    ck_assert_int_eq(c, 1);
+    buf[4] = 0;
+    ck_assert_int_eq(lede_wire_decode(buf, len, 0, &f, &fault), LEDE_EFORMAT);
+    buf[4] = 1;
+
+    int unknown[] = {0, 3, 15, 19, 255};
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        buf[5] = (uint8_t)unknown[i];
+        ck_assert_int_eq(lede_wire_decode(buf, len, 0, &f, &fault), LEDE_EPROTO);
+        ck_assert_int_eq(fault, LEDE_WIRE_FAULT_COMMAND);
+        ck_assert_int_eq(f.command, unknown[i]);
+    }
+    buf[5] = 1;
+    ck_assert_int_eq(lede_wire_peek(buf, len, &v, &c, &fault), LEDE_OK);
+    ck_assert_int_eq(lede_wire_decode(buf, len, 0, &f, &fault), LEDE_OK);
+    lede_wire_frame_release(&f);
+    free(buf);
+}
+END_TEST
+
+START_TEST(invalid_protobuf)
+{
+    struct lede_wire_frame f;
+    enum lede_wire_fault fault;
+    /* field 1 (string) with a length running past the end */
+    const uint8_t bad_len[] = {'L', 'E', 'D', 'E', 1, 1, 0x0a, 0x7f, 'a'};
+    ck_assert_int_eq(lede_wire_decode(bad_len, sizeof bad_len, 0, &f, &fault), LEDE_EPROTO);
+    ck_assert_int_eq(fault, LEDE_WIRE_FAULT_BODY);
+    /* a varint that never ends */
+    const uint8_t bad_varint[] = {'L', 'E', 'D', 'E', 1, 1, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    ck_assert_int_eq(lede_wire_decode(bad_varint, sizeof bad_varint, 0, &f, &fault), LEDE_EPROTO);
+    /* wire type 7 does not exist */
+    const uint8_t bad_type[] = {'L', 'E', 'D', 'E', 1, 2, 0x0f, 0x00};
+    ck_assert_int_eq(lede_wire_decode(bad_type, sizeof bad_type, 0, &f, &fault), LEDE_EPROTO);
+    /* a length-delimited field given as a varint (type mismatch for call_id) */
+    const uint8_t mismatch[] = {'L', 'E', 'D', 'E', 1, 1, 0x08, 0x05};
+    ck_assert_int_eq(lede_wire_decode(mismatch, sizeof mismatch, 0, &f, &fault), LEDE_EPROTO);
+    ck_assert_int_eq(fault, LEDE_WIRE_FAULT_BODY);
+    ck_assert_ptr_null(f.body.base);
+}
+END_TEST
+
+START_TEST(oversized)
+{
+    size_t plen = 100000;
+    char *payload = calloc(1, plen);
+    size_t len;
+    uint8_t *buf = encode_call("big", "m", payload, plen, &len);
+    struct lede_wire_frame f;
+    enum lede_wire_fault fault;
+    ck_assert_int_eq(lede_wire_decode(buf, len, len - 1, &f, &fault), LEDE_ETOOBIG);
+    ck_assert_int_eq(fault, LEDE_WIRE_FAULT_SIZE);
+    ck_assert_int_eq(lede_wire_decode(buf, len, len, &f, &fault), LEDE_OK);
+    ck_assert_uint_eq(f.body.call->payload.len, plen);
+    lede_wire_frame_release(&f);
+    ProtobufCMessage *m;
+    ck_assert_int_eq(lede_wire_unpack(&lede__v1__call__descriptor, buf + 6, len - 6, 10, &m),
+                     LEDE_ETOOBIG);
+    ck_assert_ptr_null(m);
+    free(buf);
+    free(payload);
+}
+END_TEST
+
+START_TEST(many_empty_submessages_within_budget)
+{
+    /* 20000 empty metadata entries: 2 bytes each on the wire; must decode (budget covers it) */
+    size_t n = 20000, len = 6 + 2 * n;
+    uint8_t *buf = malloc(len);
+    memcpy(buf, "LEDE\x01\x01", 6);
+    for (size_t i = 0; i < n; i++) {
+        buf[6 + 2 * i] = 0x22; /* field 4, length-delimited */
+        buf[7 + 2 * i] = 0x00;
+    }
+    struct lede_wire_frame f;
+    ck_assert_int_eq(lede_wire_decode(buf, len, 0, &f, NULL), LEDE_OK);
+    ck_assert_uint_eq(f.body.call->n_metadata, n);
+    lede_wire_frame_release(&f);
+    free(buf);
+}
+END_TEST
+
+START_TEST(unpack_payload)
+{
+    Lede__V1__SummarizeRequest r = LEDE__V1__SUMMARIZE_REQUEST__INIT;
+    r.article_id = "a1";
+    r.body.data = (uint8_t *)"One. Two.";
+    r.body.len = 9;
+    r.budget_case = LEDE__V1__SUMMARIZE_REQUEST__BUDGET_WORDS;
+    r.words = 30;
+    uint8_t tmp[256];
+    size_t n = protobuf_c_message_pack(&r.base, tmp);
+    ProtobufCMessage *m;
+    ck_assert_int_eq(lede_wire_unpack(&lede__v1__summarize_request__descriptor, tmp, n, 0, &m),
+                     LEDE_OK);
+    Lede__V1__SummarizeRequest *got = (Lede__V1__SummarizeRequest *)m;
+    ck_assert_str_eq(got->article_id, "a1");
+    ck_assert_uint_eq(got->words, 30);
+    protobuf_c_message_free_unpacked(m, NULL);
+    /* an empty payload is a request with defaults */
+    ck_assert_int_eq(lede_wire_unpack(&lede__v1__summarize_request__descriptor, NULL, 0, 0, &m),
+                     LEDE_OK);
+    protobuf_c_message_free_unpacked(m, NULL);
+    ck_assert_int_eq(lede_wire_unpack(NULL, tmp, n, 0, &m), LEDE_EINVAL);
+}
+END_TEST
+
+START_TEST(random_bytes_never_crash)
+{
+    /* deterministic xorshift; half the frames get a valid header so the body parser is hit */
+    uint64_t s = 0x9e3779b97f4a7c15ull;
+    int ok = 0;
+    for (int i = 0; i < 20000; i++) {
+        size_t len = (size_t)(i % 97);
+        uint8_t *buf = malloc(len ? len : 1);
+        for (size_t j = 0; j < len; j++) {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            buf[j] = (uint8_t)s;
+        }
+        if (len >= 6 && (i & 1)) {
+            memcpy(buf, "LEDE\x01", 5);
+            static const uint8_t cmds[] = {1, 2, 16, 17, 18};
+            buf[5] = cmds[(size_t)i % 5];
+        }
+        struct lede_wire_frame f;
+        enum lede_wire_fault fault;
+        int rc = lede_wire_decode(buf, len, 0, &f, &fault);
+        if (rc == LEDE_OK) {
+            ck_assert_ptr_nonnull(f.body.base);
+            ok++;
+        } else {
+            ck_assert_int_ne(fault, LEDE_WIRE_FAULT_NONE);
+            ck_assert_ptr_null(f.body.base);
+        }
+        lede_wire_frame_release(&f);
+        free(buf);
+    }
+    ck_assert_int_gt(ok, 0);
+}
+END_TEST
+
+START_TEST(names)
+{
+    ck_assert_str_eq(lede_wire_fault_name(LEDE_WIRE_FAULT_VERSION), "version");
+    ck_assert_str_eq(lede_wire_command_name(17), "HEARTBEAT");
+    ck_assert_str_eq(lede_wire_command_name(3), "UNKNOWN");
+    ck_assert_str_eq(lede_wire_status_name(4), "DEADLINE_EXCEEDED");
+    ck_assert_str_eq(lede_wire_status_name(16), "UNAUTHENTICATED");
+    ck_assert_str_eq(lede_wire_status_name(17), "UNKNOWN");
+    ck_assert_str_eq(lede_wire_status_name(-1), "UNKNOWN");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("wire");
+    TCase *tc = tcase_create("codec");
+    tcase_add_test(tc, call_round_trip);
+    tcase_add_test(tc, other_commands_round_trip);
+    tcase_add_test(tc, encode_rejects_mismatch);
+    tcase_add_test(tc, truncated_frames);
+    tcase_add_test(tc, wrong_magic_version_command);
+    tcase_add_test(tc, invalid_protobuf);
+    tcase_add_test(tc, oversized);
+    tcase_add_test(tc, many_empty_submessages_within_budget);
+    tcase_add_test(tc, unpack_payload);
+    tcase_add_test(tc, random_bytes_never_crash);
+    tcase_add_test(tc, names);
+    suite_add_tcase(s, tc);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
