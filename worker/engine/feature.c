@@ -1,0 +1,91 @@
+/* feature.c: the per-sentence features (engine stage 4). Everything here is one pass over
+ * the sentences or the terms: linear in the article. */
+#include "feature.h"
+
+#include <math.h>
+
+/* Tuning constants, chosen on the dev splits only (see docs/TUNING.md). */
+#define POS_DECAY 0.35     /* lead bias: 1 / (1 + POS_DECAY * i) */
+#define POS_PARA 0.25      /* bonus for opening a paragraph, when there are paragraphs */
+#define TERM_SMOOTH 4.0    /* term weight: sum of weights / (content words + TERM_SMOOTH) */
+#define SHORT_WORDS 8
+#define LONG_WORDS 60
+
+static double term_weight(const struct lede_doc *doc, const struct lede_idf *idf, size_t term,
+                          uint64_t stem)
+{
+    double tf = doc->tf[term];
+    double w = tf > 1 ? 1.0 + log(tf) : 0.5;
+    if (idf && idf->n_docs)
+        w *= lede_idf_weight(idf, stem);
+    return w;
+}
+
+static bool is_entity(const struct lede_doc *doc, const struct lede_token *t, size_t term)
+{
+    if (t->flags & LEDE_TOK_NUMBER)
+        return true;
+    if (t->flags & LEDE_TOK_ALLCAPS)
+        return true;
+    if (!(t->flags & LEDE_TOK_CAP))
+        return false;
+    if (t->flags & LEDE_TOK_STOP)
+        return false;
+    if (!(t->flags & LEDE_TOK_FIRST))
+        return true;
+    /* A capitalised first word counts when the article capitalises it elsewhere too. */
+    return term != SIZE_MAX && doc->cap_inner[term] > 0;
+}
+
+void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *idf,
+                           double *values)
+{
+    double max_term = 0, max_ent = 0, max_pos = 0;
+    for (size_t i = 0; i < doc->n_sent; i++) {
+        const struct lede_sent *s = &doc->sent[i];
+        double *v = values + i * LEDE_F_COUNT;
+        double pos = 1.0 / (1.0 + POS_DECAY * (double)i);
+        if (doc->n_paragraphs > 1 && s->para_first)
+            pos += POS_PARA / (1.0 + 0.2 * (double)s->paragraph);
+        v[LEDE_F_POSITION] = pos;
+        if (pos > max_pos)
+            max_pos = pos;
+
+        double term = 0, ent = 0, title = 0;
+        for (size_t k = s->tok_begin; k < s->tok_end; k++) {
+            const struct lede_token *t = &doc->toks->v[k];
+            const uint32_t *ix = lede_map_get(&doc->terms, t->stem);
+            size_t tix = ix ? *ix : SIZE_MAX;
+            if (is_entity(doc, t, tix))
+                ent += 1;
+            if (t->flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER) || tix == SIZE_MAX)
+                continue;
+            term += term_weight(doc, idf, tix, t->stem);
+            if (doc->n_title && lede_map_get(&doc->title, t->stem))
+                title += 1;
+        }
+        term /= (double)s->n_content + TERM_SMOOTH;
+        ent /= (double)s->n_words + 2.0;
+        v[LEDE_F_TERM] = term;
+        v[LEDE_F_ENTITY] = ent;
+        v[LEDE_F_TITLE] = doc->n_title ? fmin(1.0, title / (double)doc->n_title) : 0;
+        if (term > max_term)
+            max_term = term;
+        if (ent > max_ent)
+            max_ent = ent;
+
+        double len = 0;
+        if (s->n_words < SHORT_WORDS)
+            len = -(double)(SHORT_WORDS - s->n_words) / SHORT_WORDS;
+        else if (s->n_words > LONG_WORDS)
+            len = -fmin(1.0, (double)(s->n_words - LONG_WORDS) / LONG_WORDS);
+        v[LEDE_F_LENGTH] = len;
+        v[LEDE_F_OPENER] = s->opener ? -1.0 : 0.0;
+    }
+    for (size_t i = 0; i < doc->n_sent; i++) {
+        double *v = values + i * LEDE_F_COUNT;
+        v[LEDE_F_POSITION] = max_pos > 0 ? v[LEDE_F_POSITION] / max_pos : 0;
+        v[LEDE_F_TERM] = max_term > 0 ? v[LEDE_F_TERM] / max_term : 0;
+        v[LEDE_F_ENTITY] = max_ent > 0 ? v[LEDE_F_ENTITY] / max_ent : 0;
+    }
+}

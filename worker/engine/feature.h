@@ -1,0 +1,47 @@
+/* feature.h: per-sentence features (engine stage 4): position, term weight, entity
+ * density, title overlap, length and dangling-opener penalties. The document model built by
+ * summarize.c comes in; one row of raw feature values per sentence goes out. */
+#ifndef LEDE_FEATURE_H
+#define LEDE_FEATURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "idf.h"
+#include "map.h"
+#include "summarize.h"
+#include "tokenize.h"
+
+struct lede_sent {
+    size_t offset, length; /* in the body */
+    size_t paragraph;
+    size_t tok_begin, tok_end; /* its tokens in lede_doc.toks */
+    uint32_t n_words;      /* tokens */
+    uint32_t n_content;    /* tokens that are neither stop words nor numbers */
+    bool para_first;       /* first sentence of its paragraph */
+    bool opener;           /* starts with a dangling opener */
+    uint64_t sig;          /* hash of its stems in order: equal text, equal sig */
+};
+
+struct lede_doc {
+    const char *body;
+    struct lede_sent *sent;
+    size_t n_sent;
+    size_t n_paragraphs;
+    const struct lede_tokens *toks;
+    struct lede_map terms;  /* stem -> term index */
+    uint32_t *tf;           /* per term: occurrences */
+    uint32_t *cap_inner;    /* per term: capitalised occurrences not first in a sentence */
+    size_t n_terms, cap_terms;
+    struct lede_map title;  /* stems of the title's content words */
+    size_t n_title;
+    bool cased;             /* the text has upper-case letters at all */
+};
+
+/* Raw feature values of every sentence: values[i * LEDE_F_COUNT + f], each in [0, 1] for
+ * gains and [-1, 0] for penalties. idf may be NULL (in-document statistics then). */
+void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *idf,
+                           double *values);
+
+#endif

@@ -1,0 +1,29 @@
+/* map.h: an open-addressing hash map from 64-bit keys (stem hashes) to 32-bit values,
+ * used for term tables within one call and for the document-frequency table. */
+#ifndef LEDE_MAP_H
+#define LEDE_MAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lede_map {
+    uint64_t *keys; /* 0 marks an empty slot; key 0 is stored as 1 */
+    uint32_t *vals;
+    size_t cap;     /* a power of two, or 0 */
+    size_t n;
+    size_t max;     /* most keys it may hold (0: unbounded) */
+};
+
+/* An empty map that will hold at most max keys (0: unbounded). */
+void lede_map_init(struct lede_map *m, size_t max);
+void lede_map_release(struct lede_map *m);
+/* Forgets every key, keeping the storage when it is not much larger than hint keys need. */
+void lede_map_reset(struct lede_map *m, size_t hint);
+/* The value slot of key, inserted with value 0 (and *inserted true) when absent.
+ * NULL on LEDE_ENOMEM or past max (*err says which when err is not NULL). */
+uint32_t *lede_map_put(struct lede_map *m, uint64_t key, bool *inserted, int *err);
+/* The value of key, or NULL when absent. */
+const uint32_t *lede_map_get(const struct lede_map *m, uint64_t key);
+
+#endif

@@ -1,0 +1,237 @@
+/* select.c: scores, duplicates, ranking and the budget (engine stage 5).
+ * The only pairwise step, redundancy against already-chosen sentences, is capped at
+ * MMR_CANDIDATES candidates, so the stage stays linear in the article. */
+#include "select.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+#define MMR_CANDIDATES 48 /* candidates the redundancy-aware ranking looks at */
+#define MMR_LAMBDA 0.45   /* how much similarity to chosen sentences costs */
+#define NEAR_DUP 0.8      /* overlap of content stems that makes a near duplicate */
+
+struct cand {
+    size_t sent;
+    double score;
+    uint64_t *stems; /* distinct content stems, sorted */
+    size_t n;
+    bool taken;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+struct scored {
+    double score;
+    size_t i;
+};
+
+/* Best score first; ties keep document order. */
+static int cmp_scored(const void *a, const void *b)
+{
+    const struct scored *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Overlap coefficient of two sorted stem sets: shared / smaller. */
+static double overlap(const struct cand *a, const struct cand *b)
+{
+    if (!a->n || !b->n)
+        return 0;
+    size_t i = 0, j = 0, shared = 0;
+    while (i < a->n && j < b->n) {
+        if (a->stems[i] == b->stems[j]) {
+            shared++;
+            i++;
+            j++;
+        } else if (a->stems[i] < b->stems[j]) {
+            i++;
+        } else {
+            j++;
+        }
+    }
+    return (double)shared / (double)(a->n < b->n ? a->n : b->n);
+}
+
+static size_t char_count(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            c++;
+    return c;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int lede_select_summary(const struct lede_doc *doc, const double *values,
+                        const struct lede_weights *w, struct lede_budget budget,
+                        struct lede_result *res)
+{
+    size_t n = doc->n_sent;
+    int rc = LEDE_ENOMEM;
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    struct cand *cands = calloc(MMR_CANDIDATES, sizeof *cands);
+    struct lede_map sigs;
+    lede_map_init(&sigs, 0);
+    if (!order || !cands)
+        goto out;
+
+    /* Scores and exact duplicates. */
+    size_t live = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct lede_sentence *s = &res->sentences[i];
+        s->score = 0;
+        for (int f = 0; f < LEDE_F_COUNT; f++) {
+            s->features[f] = w->w[f] * values[i * LEDE_F_COUNT + f];
+            s->score += s->features[f];
+        }
+        s->rank = 0;
+        s->selected = false;
+        s->duplicate_of = -1;
+        bool fresh;
+        uint32_t *first = lede_map_put(&sigs, doc->sent[i].sig, &fresh, &rc);
+        if (!first)
+            goto out;
+        if (fresh)
+            *first = (uint32_t)i;
+        else
+            s->duplicate_of = (int64_t)*first;
+        if (s->duplicate_of < 0)
+            order[live++] = i;
+    }
+    struct scored *sc = malloc((live ? live : 1) * sizeof *sc);
+    if (!sc)
+        goto out;
+    for (size_t k = 0; k < live; k++)
+        sc[k] = (struct scored){res->sentences[order[k]].score, order[k]};
+    qsort(sc, live, sizeof *sc, cmp_scored);
+    for (size_t k = 0; k < live; k++)
+        order[k] = sc[k].i;
+    free(sc);
+
+    /* Greedy maximal marginal relevance over the best candidates. */
+    size_t nc = live < MMR_CANDIDATES ? live : MMR_CANDIDATES;
+    for (size_t c = 0; c < nc; c++) {
+        const struct lede_sent *s = &doc->sent[order[c]];
+        cands[c].sent = order[c];
+        cands[c].score = res->sentences[order[c]].score;
+        cands[c].stems = malloc((s->n_content ? s->n_content : 1) * sizeof(uint64_t));
+        if (!cands[c].stems)
+            goto out;
+        size_t m = 0;
+        for (size_t k = s->tok_begin; k < s->tok_end; k++) {
+            const struct lede_token *t = &doc->toks->v[k];
+            if (!(t->flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER)) && m < s->n_content)
+                cands[c].stems[m++] = t->stem;
+        }
+        qsort(cands[c].stems, m, sizeof(uint64_t), cmp_u64);
+        size_t u = 0;
+        for (size_t k = 0; k < m; k++)
+            if (!u || cands[c].stems[u - 1] != cands[c].stems[k])
+                cands[c].stems[u++] = cands[c].stems[k];
+        cands[c].n = u;
+    }
+    size_t *ranked = order; /* reorder the first nc entries in place */
+    size_t nr = 0;
+    struct cand *chosen[MMR_CANDIDATES];
+    for (size_t step = 0; step < nc; step++) {
+        double best = -INFINITY;
+        size_t bi = SIZE_MAX;
+        for (size_t c = 0; c < nc; c++) {
+            if (cands[c].taken)
+                continue;
+            double sim = 0;
+            for (size_t k = 0; k < nr; k++) {
+                double o = overlap(&cands[c], chosen[k]);
+                if (o > sim)
+                    sim = o;
+            }
+            if (sim >= NEAR_DUP && cands[c].n >= 3) {
+                /* A near duplicate of a chosen sentence: out of the ranking. */
+                cands[c].taken = true;
+                for (size_t k = 0; k < nr; k++)
+                    if (overlap(&cands[c], chosen[k]) >= NEAR_DUP) {
+                        res->sentences[cands[c].sent].duplicate_of = (int64_t)chosen[k]->sent;
+                        break;
+                    }
+                continue;
+            }
+            double mmr = cands[c].score - MMR_LAMBDA * sim * fabs(cands[c].score);
+            if (mmr > best) {
+                best = mmr;
+                bi = c;
+            }
+        }
+        if (bi == SIZE_MAX)
+            break;
+        cands[bi].taken = true;
+        chosen[nr] = &cands[bi];
+        ranked[nr++] = cands[bi].sent;
+    }
+    /* The rest keep their score order after the ranked candidates. */
+    size_t total = nr;
+    for (size_t k = nc; k < live; k++)
+        ranked[total++] = order[k];
+    for (size_t k = 0; k < total; k++)
+        res->sentences[ranked[k]].rank = (uint32_t)(k + 1);
+
+    /* The budget, walking the ranking. */
+    size_t want = SIZE_MAX, words = SIZE_MAX, chars = SIZE_MAX;
+    switch (budget.kind) {
+    case LEDE_BUDGET_SENTENCES:
+        want = (size_t)budget.value;
+        break;
+    case LEDE_BUDGET_RATIO:
+        want = (size_t)ceil(budget.value * (double)total);
+        break;
+    case LEDE_BUDGET_WORDS:
+        words = (size_t)budget.value;
+        break;
+    case LEDE_BUDGET_CHARS:
+        chars = (size_t)budget.value;
+        break;
+    }
+    if (want < 1)
+        want = 1;
+    size_t picked = 0, used_words = 0, used_chars = 0;
+    res->summary = malloc((total ? total : 1) * sizeof *res->summary);
+    if (!res->summary)
+        goto out;
+    for (size_t k = 0; k < total && picked < want; k++) {
+        size_t i = ranked[k];
+        size_t nw = doc->sent[i].n_words;
+        size_t nch = words == SIZE_MAX && chars == SIZE_MAX
+                         ? 0
+                         : char_count(doc->body + doc->sent[i].offset, doc->sent[i].length);
+        if (picked > 0 && (used_words + nw > words || used_chars + nch > chars))
+            continue; /* does not fit; a shorter one further down may */
+        used_words += nw;
+        used_chars += nch;
+        res->sentences[i].selected = true;
+        res->summary[picked++] = i;
+    }
+    qsort(res->summary, picked, sizeof *res->summary, cmp_size);
+    res->n_summary = picked;
+    rc = LEDE_OK;
+out:
+    if (cands)
+        for (size_t c = 0; c < MMR_CANDIDATES; c++)
+            free(cands[c].stems);
+    free(cands);
+    free(order);
+    lede_map_release(&sigs);
+    return rc;
+}

@@ -1,0 +1,464 @@
+/* summarize.c: the engine's public API and the pipeline that runs the stages in order:
+ * text -> segment -> tokenize -> features -> select. Owns the engine (immutable, shared)
+ * and the workspace (per thread, reused between calls). */
+#include "summarize.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feature.h"
+#include "idf.h"
+#include "segment.h"
+#include "select.h"
+#include "text.h"
+#include "tokenize.h"
+
+/* Default weights, tuned on the dev splits only (docs/TUNING.md). */
+static const struct lede_weights default_weights = {{
+    [LEDE_F_POSITION] = 1.0,
+    [LEDE_F_TERM] = 0.6,
+    [LEDE_F_ENTITY] = 0.15,
+    [LEDE_F_TITLE] = 0.3,
+    [LEDE_F_LENGTH] = 0.3,
+    [LEDE_F_OPENER] = 0.2,
+}};
+
+static const char *const feature_names[LEDE_F_COUNT] = {
+    "position", "term", "entity", "title", "length", "opener",
+};
+
+const char *lede_feature_name(int feature)
+{
+    return feature >= 0 && feature < LEDE_F_COUNT ? feature_names[feature] : NULL;
+}
+
+int lede_feature_by_name(const char *name)
+{
+    for (int f = 0; name && f < LEDE_F_COUNT; f++)
+        if (!strcmp(feature_names[f], name))
+            return f;
+    return -1;
+}
+
+const char *const *lede_languages(void)
+{
+    return lede_tokenize_languages();
+}
+
+struct lede_engine {
+    struct lede_weights weights;
+    struct lede_idf idf;
+    bool has_idf;
+    size_t max_body;
+    size_t max_sentences;
+};
+
+struct lede_workspace {
+    const lede_engine_t *engine;
+    lede_tokenizer_t *tk;
+    struct lede_regions regions;
+    struct lede_spans spans;
+    struct lede_tokens toks;
+    struct lede_tokens title_toks;
+    struct lede_doc doc;
+    size_t cap_sent;
+    double *values;
+    size_t cap_values;
+};
+
+static int fail(struct lede_error *err, int code, size_t offset, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        err->code = code;
+        err->offset = offset;
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static int check_weights(const struct lede_weights *w, struct lede_error *err)
+{
+    for (int f = 0; f < LEDE_F_COUNT; f++)
+        if (!isfinite(w->w[f]) || fabs(w->w[f]) > 1000)
+            return fail(err, LEDE_EINVAL, 0, "weight %s must be a finite number in "
+                        "[-1000, 1000]", feature_names[f]);
+    return LEDE_OK;
+}
+
+int lede_engine_new(const struct lede_engine_config *cfg, lede_engine_t **out,
+                    struct lede_error *err)
+{
+    static const struct lede_engine_config none;
+    int rc;
+    *out = NULL;
+    if (!cfg)
+        cfg = &none;
+    lede_engine_t *e = calloc(1, sizeof *e);
+    if (!e)
+        return fail(err, LEDE_ENOMEM, 0, "out of memory");
+    e->weights = cfg->weights ? *cfg->weights : default_weights;
+    if ((rc = check_weights(&e->weights, err)))
+        goto fail;
+    e->max_body = cfg->max_body ? cfg->max_body : LEDE_DEFAULT_MAX_BODY;
+    e->max_sentences = cfg->max_sentences ? cfg->max_sentences : LEDE_DEFAULT_MAX_SENTENCES;
+    if (cfg->idf_data) {
+        char msg[160];
+        if ((rc = lede_idf_parse(&e->idf, cfg->idf_data, cfg->idf_len, msg, sizeof msg))) {
+            fail(err, rc, 0, "%s", msg);
+            goto fail;
+        }
+        if (!lede_tokenize_algorithm(e->idf.lang)) {
+            rc = fail(err, LEDE_EFORMAT, 0, "idf table is for language '%s', not supported",
+                      e->idf.lang);
+            goto fail;
+        }
+        e->has_idf = true;
+    }
+    *out = e;
+    return LEDE_OK;
+fail:
+    lede_engine_destroy(&e);
+    return rc;
+}
+
+void lede_engine_destroy(lede_engine_t **ep)
+{
+    if (!ep || !*ep)
+        return;
+    lede_idf_release(&(*ep)->idf);
+    free(*ep);
+    *ep = NULL;
+}
+
+const struct lede_weights *lede_engine_weights(const lede_engine_t *engine)
+{
+    return &engine->weights;
+}
+
+bool lede_engine_has_idf(const lede_engine_t *engine)
+{
+    return engine->has_idf;
+}
+
+int lede_workspace_new(const lede_engine_t *engine, lede_workspace_t **out)
+{
+    *out = NULL;
+    lede_workspace_t *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return LEDE_ENOMEM;
+    ws->engine = engine;
+    lede_map_init(&ws->doc.terms, 0);
+    lede_map_init(&ws->doc.title, 0);
+    *out = ws;
+    return LEDE_OK;
+}
+
+void lede_workspace_destroy(lede_workspace_t **wsp)
+{
+    if (!wsp || !*wsp)
+        return;
+    lede_workspace_t *ws = *wsp;
+    lede_tokenizer_destroy(&ws->tk);
+    lede_regions_release(&ws->regions);
+    lede_spans_release(&ws->spans);
+    lede_tokens_release(&ws->toks);
+    lede_tokens_release(&ws->title_toks);
+    lede_map_release(&ws->doc.terms);
+    lede_map_release(&ws->doc.title);
+    free(ws->doc.sent);
+    free(ws->doc.tf);
+    free(ws->doc.cap_inner);
+    free(ws->values);
+    free(ws);
+    *wsp = NULL;
+}
+
+void lede_result_destroy(struct lede_result **rp)
+{
+    if (!rp || !*rp)
+        return;
+    free((char *)(*rp)->body);
+    free((*rp)->sentences);
+    free((*rp)->summary);
+    free(*rp);
+    *rp = NULL;
+}
+
+static int check_request(const lede_engine_t *e, const struct lede_request *req,
+                         struct lede_error *err)
+{
+    if (!req->body && req->body_len)
+        return fail(err, LEDE_EINVAL, 0, "body is NULL with a length");
+    if (req->body_len > e->max_body)
+        return fail(err, LEDE_ETOOBIG, 0, "article of %zu bytes is over the maximum of %zu",
+                    req->body_len, e->max_body);
+    if (req->title_len > 65536)
+        return fail(err, LEDE_ETOOBIG, 0, "title of %zu bytes is over the maximum of 65536",
+                    req->title_len);
+    double v = req->budget.value;
+    switch (req->budget.kind) {
+    case LEDE_BUDGET_SENTENCES:
+    case LEDE_BUDGET_WORDS:
+    case LEDE_BUDGET_CHARS:
+        if (!isfinite(v) || v < 1 || v > 1e9 || floor(v) != v)
+            return fail(err, LEDE_EINVAL, 0, "budget must be a whole number from 1 to 1e9");
+        break;
+    case LEDE_BUDGET_RATIO:
+        if (!isfinite(v) || v <= 0 || v > 1)
+            return fail(err, LEDE_EINVAL, 0, "ratio must be in (0, 1]");
+        break;
+    default:
+        return fail(err, LEDE_EINVAL, 0, "unknown budget kind %d", (int)req->budget.kind);
+    }
+    if (req->weights)
+        return check_weights(req->weights, err);
+    return LEDE_OK;
+}
+
+static uint64_t mix64(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    return h;
+}
+
+static bool grow_arrays(lede_workspace_t *ws, size_t n_sent)
+{
+    if (n_sent > ws->cap_sent) {
+        size_t cap = ws->cap_sent ? ws->cap_sent : 64;
+        while (cap < n_sent)
+            cap *= 2;
+        struct lede_sent *s = realloc(ws->doc.sent, cap * sizeof *s);
+        if (!s)
+            return false;
+        ws->doc.sent = s;
+        ws->cap_sent = cap;
+    }
+    size_t nv = n_sent * LEDE_F_COUNT;
+    if (nv > ws->cap_values) {
+        double *v = realloc(ws->values, nv * sizeof *v);
+        if (!v)
+            return false;
+        ws->values = v;
+        ws->cap_values = nv;
+    }
+    return true;
+}
+
+/* Term index of a stem, adding it to the document's term table. */
+static int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
+{
+    bool fresh;
+    int rc = LEDE_ENOMEM;
+    uint32_t *v = lede_map_put(&doc->terms, stem, &fresh, &rc);
+    if (!v)
+        return rc;
+    if (fresh) {
+        if (doc->n_terms == doc->cap_terms) {
+            size_t cap = doc->cap_terms ? doc->cap_terms * 2 : 1024;
+            uint32_t *tf = realloc(doc->tf, cap * sizeof *tf);
+            if (!tf)
+                return LEDE_ENOMEM;
+            doc->tf = tf;
+            uint32_t *ci = realloc(doc->cap_inner, cap * sizeof *ci);
+            if (!ci)
+                return LEDE_ENOMEM;
+            doc->cap_inner = ci;
+            doc->cap_terms = cap;
+        }
+        *v = (uint32_t)doc->n_terms;
+        doc->tf[doc->n_terms] = 0;
+        doc->cap_inner[doc->n_terms] = 0;
+        doc->n_terms++;
+    }
+    *ix = *v;
+    return LEDE_OK;
+}
+
+static bool starts_with_opener(const lede_tokenizer_t *tk, const char *body,
+                               const struct lede_token *t)
+{
+    char w[24];
+    if (t->length >= sizeof w)
+        return false;
+    for (uint32_t i = 0; i < t->length; i++) {
+        char c = body[t->offset + i];
+        w[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    return lede_tokenize_is_opener(tk, w, t->length);
+}
+
+int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
+                   struct lede_result **out, struct lede_error *err)
+{
+    const lede_engine_t *e = ws->engine;
+    struct lede_doc *doc = &ws->doc;
+    struct lede_result *res = NULL;
+    int rc;
+    *out = NULL;
+    if (err) {
+        err->code = LEDE_OK;
+        err->offset = 0;
+        err->message[0] = 0;
+    }
+    if ((rc = check_request(e, req, err)))
+        return rc;
+    const char *lang = req->lang && *req->lang ? req->lang : "en";
+    if (!lede_tokenize_algorithm(lang)) {
+        const char *const *l = lede_languages();
+        char list[64] = "";
+        for (size_t i = 0; l[i]; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", l[i]);
+        return fail(err, LEDE_ELANG, 0, "language '%.20s' is not supported (supported: %s)",
+                    lang, list);
+    }
+    if (!ws->tk || strcmp(lede_tokenizer_lang(ws->tk), lede_tokenize_languages()[0]) ||
+        strcmp(lede_tokenize_algorithm(lang), lede_tokenize_algorithm(lede_tokenizer_lang(ws->tk)))) {
+        lede_tokenizer_destroy(&ws->tk);
+        if ((rc = lede_tokenizer_new(lang, &ws->tk)))
+            return fail(err, rc, 0, "cannot start the %s stemmer", lang);
+    }
+    size_t bad;
+    if (!lede_text_utf8_valid(req->body, req->body_len, &bad))
+        return fail(err, LEDE_EUTF8, bad, "body is not valid UTF-8: bad byte 0x%02x at offset %zu",
+                    (unsigned char)req->body[bad], bad);
+    if (req->title && !lede_text_utf8_valid(req->title, req->title_len, &bad))
+        return fail(err, LEDE_EUTF8, bad, "title is not valid UTF-8: bad byte 0x%02x at offset %zu",
+                    (unsigned char)req->title[bad], bad);
+
+    /* Stage 1 and 2: regions, then sentences. */
+    size_t stripped = 0;
+    ws->regions.n = 0;
+    ws->regions.max = e->max_sentences;
+    if ((rc = lede_text_regions(req->body, req->body_len, &ws->regions, &stripped)))
+        return fail(err, rc, 0, "article has too many paragraphs");
+    ws->spans.n = 0;
+    ws->spans.max = e->max_sentences;
+    size_t n_sent = 0;
+    for (size_t r = 0; r < ws->regions.n; r++) {
+        const struct lede_region *g = &ws->regions.v[r];
+        size_t before = ws->spans.n;
+        if ((rc = lede_segment_split(req->body + g->offset, g->length, &ws->spans)))
+            return fail(err, rc, 0, rc == LEDE_ETOOBIG ? "article has more than %zu sentences"
+                        : "out of memory", e->max_sentences);
+        for (size_t k = before; k < ws->spans.n; k++)
+            ws->spans.v[k].offset += g->offset;
+        n_sent = ws->spans.n;
+    }
+    if (!grow_arrays(ws, n_sent))
+        return fail(err, LEDE_ENOMEM, 0, "out of memory");
+
+    /* Stage 3: tokens, the term table and the per-sentence facts. */
+    doc->body = req->body;
+    doc->n_sent = 0;
+    doc->n_terms = 0;
+    doc->n_paragraphs = 0;
+    doc->toks = &ws->toks;
+    lede_map_reset(&doc->terms, req->body_len / 8);
+    ws->toks.n = 0;
+    size_t region = 0, last_para = SIZE_MAX;
+    for (size_t k = 0; k < n_sent; k++) {
+        const struct lede_span *sp = &ws->spans.v[k];
+        while (region + 1 < ws->regions.n &&
+               ws->regions.v[region + 1].offset <= sp->offset)
+            region++;
+        size_t para = ws->regions.v[region].paragraph;
+        const char *text = req->body + sp->offset;
+        if (lede_text_sentence_is_boilerplate(text, sp->length)) {
+            stripped++;
+            continue;
+        }
+        size_t t0 = ws->toks.n;
+        if ((rc = lede_tokenize(ws->tk, text, sp->length, sp->offset, &ws->toks)))
+            return fail(err, rc, 0, "out of memory");
+        if (ws->toks.n == t0)
+            continue; /* no word at all: punctuation or symbols */
+        struct lede_sent *s = &doc->sent[doc->n_sent++];
+        memset(s, 0, sizeof *s);
+        s->offset = sp->offset;
+        s->length = sp->length;
+        s->paragraph = para;
+        s->para_first = para != last_para;
+        last_para = para;
+        s->tok_begin = t0;
+        s->tok_end = ws->toks.n;
+        s->n_words = (uint32_t)(s->tok_end - s->tok_begin);
+        s->opener = starts_with_opener(ws->tk, req->body, &ws->toks.v[t0]);
+        uint64_t sig = 0x6c656465;
+        for (size_t t = t0; t < ws->toks.n; t++) {
+            struct lede_token *tok = &ws->toks.v[t];
+            sig = mix64(sig, tok->stem);
+            if (tok->flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER))
+                continue;
+            s->n_content++;
+            uint32_t ix = 0;
+            if ((rc = add_term(doc, tok->stem, &ix)))
+                return fail(err, rc, 0, "out of memory");
+            doc->tf[ix]++;
+            if ((tok->flags & LEDE_TOK_CAP) && !(tok->flags & LEDE_TOK_FIRST))
+                doc->cap_inner[ix]++;
+        }
+        s->sig = sig;
+    }
+    if (doc->n_sent)
+        doc->n_paragraphs = doc->sent[doc->n_sent - 1].paragraph + 1;
+    if (!doc->n_sent)
+        return fail(err, LEDE_EEMPTY, 0, "article has no sentences%s",
+                    stripped ? " once boilerplate is removed" : "");
+
+    /* The title's content stems. */
+    lede_map_reset(&doc->title, 64);
+    doc->n_title = 0;
+    if (req->title && req->title_len) {
+        ws->title_toks.n = 0;
+        if ((rc = lede_tokenize(ws->tk, req->title, req->title_len, 0, &ws->title_toks)))
+            return fail(err, rc, 0, "out of memory");
+        for (size_t t = 0; t < ws->title_toks.n; t++) {
+            const struct lede_token *tok = &ws->title_toks.v[t];
+            if (tok->flags & LEDE_TOK_STOP)
+                continue;
+            bool fresh;
+            if (!lede_map_put(&doc->title, tok->stem, &fresh, &rc))
+                return fail(err, rc, 0, "out of memory");
+            doc->n_title += fresh;
+        }
+    }
+
+    /* Stage 4 and 5. */
+    lede_features_compute(doc, e->has_idf ? &e->idf : NULL, ws->values);
+    res = calloc(1, sizeof *res);
+    if (!res)
+        goto nomem;
+    char *body = malloc(req->body_len + 1);
+    if (!body)
+        goto nomem;
+    if (req->body_len)
+        memcpy(body, req->body, req->body_len);
+    body[req->body_len] = 0;
+    res->body = body;
+    res->body_len = req->body_len;
+    res->n_stripped = stripped;
+    res->lang = lede_tokenizer_lang(ws->tk);
+    res->n_sentences = doc->n_sent;
+    res->sentences = calloc(doc->n_sent, sizeof *res->sentences);
+    if (!res->sentences)
+        goto nomem;
+    for (size_t i = 0; i < doc->n_sent; i++) {
+        res->sentences[i].offset = doc->sent[i].offset;
+        res->sentences[i].length = doc->sent[i].length;
+        res->sentences[i].paragraph = doc->sent[i].paragraph;
+    }
+    const struct lede_weights *w = req->weights ? req->weights : &e->weights;
+    if ((rc = lede_select_summary(doc, ws->values, w, req->budget, res)))
+        goto nomem;
+    *out = res;
+    return LEDE_OK;
+nomem:
+    lede_result_destroy(&res);
+    return fail(err, LEDE_ENOMEM, 0, "out of memory");
+}

@@ -1,0 +1,359 @@
+/* tokenize.c: the word splitter, case folding, stop words and stems (engine stage 3).
+ * ASCII takes a fast path; other code points are classified and folded with utf8proc.
+ * Stemming goes through libstemmer behind a direct-mapped cache, since words repeat. */
+#include "tokenize.h"
+
+#include <libstemmer.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+#include <xxhash.h>
+
+#include "error.h"
+
+#define CACHE_SLOTS (1u << 15)
+#define CACHE_WORD 22 /* longest word kept in the cache, bytes */
+#define MAX_WORD 256  /* longer runs are cut into pieces of this size */
+
+struct cache_slot {
+    uint64_t key;  /* hash of the folded word, 0 = empty */
+    uint64_t stem; /* hash of its stem */
+    uint16_t flags;
+    uint8_t len;
+    char word[CACHE_WORD];
+};
+
+struct lang_info {
+    const char *code;
+    const char *algorithm;
+    const char *const *stop;    /* sorted */
+    size_t n_stop;
+    const char *const *opener;  /* sorted */
+    size_t n_opener;
+    const char *const *calendar;/* sorted */
+    size_t n_calendar;
+};
+
+struct lede_tokenizer {
+    const struct lang_info *lang;
+    struct sb_stemmer *stemmer;
+    struct cache_slot *cache;
+};
+
+/* English stop words, sorted (strcmp order). */
+static const char *const en_stop[] = {
+    "a", "about", "above", "after", "again", "against", "ago", "all", "also", "am", "among",
+    "an", "and", "another", "any", "are", "around", "as", "at", "be", "became", "because",
+    "become", "been", "before", "being", "below", "between", "both", "but", "by", "can",
+    "cannot", "could", "did", "do", "does", "doing", "done", "down", "during", "each", "either",
+    "else", "ever", "every", "few", "for", "from", "further", "get", "gets", "got", "had",
+    "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his",
+    "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "last",
+    "least", "less", "let", "like", "made", "make", "many", "may", "me", "might", "more",
+    "most", "much", "must", "my", "myself", "n't", "neither", "never", "new", "no", "nor",
+    "not", "now", "of", "off", "often", "on", "once", "one", "only", "or", "other", "others",
+    "our", "ours", "ourselves", "out", "over", "own", "per", "put", "rather", "really", "said",
+    "same", "say", "says", "see", "seen", "several", "shall", "she", "should", "since", "so",
+    "some", "still", "such", "take", "than", "that", "the", "their", "theirs", "them",
+    "themselves", "then", "there", "these", "they", "this", "those", "though", "through",
+    "thus", "to", "told", "too", "toward", "towards", "under", "until", "up", "upon", "us",
+    "very", "via", "was", "we", "well", "were", "what", "whatever", "when", "where", "whether",
+    "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without",
+    "would", "yet", "you", "your", "yours", "yourself", "yourselves",
+};
+
+/* Words that make a sentence lean on the one before it when they open it. Sorted. */
+static const char *const en_opener[] = {
+    "additionally", "also", "and", "besides", "but", "furthermore", "he", "her", "hers", "his",
+    "however", "it", "its", "meanwhile", "moreover", "nevertheless", "or", "she", "so", "still",
+    "that", "their", "then", "these", "they", "this", "those", "thus", "yet",
+};
+
+static const char *const en_calendar[] = {
+    "apr", "april", "aug", "august", "dec", "december", "feb", "february", "fri", "friday",
+    "jan", "january", "jul", "july", "jun", "june", "mar", "march", "may", "mon", "monday",
+    "nov", "november", "oct", "october", "sat", "saturday", "sep", "sept", "september", "sun",
+    "sunday", "thu", "thursday", "tue", "tuesday", "wed", "wednesday",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct lang_info langs[] = {
+    {"en", "english", en_stop, COUNT(en_stop), en_opener, COUNT(en_opener), en_calendar,
+     COUNT(en_calendar)},
+};
+
+static const char *const lang_codes[] = {"en", NULL};
+
+const char *const *lede_tokenize_languages(void)
+{
+    return lang_codes;
+}
+
+static const struct lang_info *find_lang(const char *code)
+{
+    if (!code || !*code)
+        code = "en";
+    for (size_t i = 0; i < COUNT(langs); i++)
+        if (!strcmp(langs[i].code, code) || !strcmp(langs[i].algorithm, code))
+            return &langs[i];
+    return NULL;
+}
+
+const char *lede_tokenize_algorithm(const char *lang)
+{
+    const struct lang_info *l = find_lang(lang);
+    return l ? l->algorithm : NULL;
+}
+
+int lede_tokenizer_new(const char *lang, lede_tokenizer_t **out)
+{
+    *out = NULL;
+    const struct lang_info *l = find_lang(lang);
+    if (!l)
+        return LEDE_ELANG;
+    lede_tokenizer_t *tk = calloc(1, sizeof *tk);
+    if (!tk)
+        return LEDE_ENOMEM;
+    tk->lang = l;
+    tk->stemmer = sb_stemmer_new(l->algorithm, "UTF_8");
+    tk->cache = calloc(CACHE_SLOTS, sizeof *tk->cache);
+    if (!tk->stemmer || !tk->cache) {
+        lede_tokenizer_destroy(&tk);
+        return LEDE_ENOMEM;
+    }
+    *out = tk;
+    return LEDE_OK;
+}
+
+void lede_tokenizer_destroy(lede_tokenizer_t **tkp)
+{
+    if (!tkp || !*tkp)
+        return;
+    lede_tokenizer_t *tk = *tkp;
+    if (tk->stemmer)
+        sb_stemmer_delete(tk->stemmer);
+    free(tk->cache);
+    free(tk);
+    *tkp = NULL;
+}
+
+const char *lede_tokenizer_lang(const lede_tokenizer_t *tk)
+{
+    return tk->lang->code;
+}
+
+void lede_tokens_release(struct lede_tokens *t)
+{
+    free(t->v);
+    t->v = NULL;
+    t->n = t->cap = 0;
+}
+
+static bool in_list(const char *const *list, size_t n, const char *w, size_t len)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strncmp(list[mid], w, len);
+        if (c == 0 && list[mid][len] != '\0')
+            c = 1;
+        if (c == 0)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+bool lede_tokenize_is_opener(const lede_tokenizer_t *tk, const char *w, size_t n)
+{
+    return in_list(tk->lang->opener, tk->lang->n_opener, w, n);
+}
+
+/* Decodes one code point of valid UTF-8 at s (n > 0 bytes left); sets *len. */
+static int32_t decode(const unsigned char *s, size_t n, size_t *len)
+{
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t k = utf8proc_iterate(s, (utf8proc_ssize_t)(n < 4 ? n : 4), &cp);
+    if (k <= 0) {
+        *len = 1;
+        return -1;
+    }
+    *len = (size_t)k;
+    return cp;
+}
+
+static bool cp_is_word(int32_t cp)
+{
+    if (cp < 0)
+        return false;
+    switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ND:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool ascii_word(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static int push(struct lede_tokens *out, size_t offset, size_t length, uint32_t flags,
+                uint64_t stem)
+{
+    if (out->max && out->n >= out->max)
+        return LEDE_ETOOBIG;
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 256;
+        struct lede_token *v = realloc(out->v, cap * sizeof *v);
+        if (!v)
+            return LEDE_ENOMEM;
+        out->v = v;
+        out->cap = cap;
+    }
+    out->v[out->n++] = (struct lede_token){offset, (uint32_t)length, flags, stem};
+    return LEDE_OK;
+}
+
+/* Stem hash and stop/calendar flags of a folded word, through the cache. */
+static uint64_t lookup(lede_tokenizer_t *tk, const char *w, size_t n, uint32_t *flags)
+{
+    uint64_t key = XXH3_64bits(w, n) | 1;
+    struct cache_slot *slot = NULL;
+    if (n <= CACHE_WORD) {
+        slot = &tk->cache[key & (CACHE_SLOTS - 1)];
+        if (slot->key == key && slot->len == n && !memcmp(slot->word, w, n)) {
+            *flags |= slot->flags;
+            return slot->stem;
+        }
+    }
+    uint32_t f = 0;
+    const struct lang_info *l = tk->lang;
+    if (n == 1 || in_list(l->stop, l->n_stop, w, n))
+        f |= LEDE_TOK_STOP;
+    if (in_list(l->calendar, l->n_calendar, w, n))
+        f |= LEDE_TOK_CALENDAR;
+    const sb_symbol *st = sb_stemmer_stem(tk->stemmer, (const sb_symbol *)w, (int)n);
+    uint64_t stem = st ? XXH3_64bits(st, (size_t)sb_stemmer_length(tk->stemmer))
+                       : XXH3_64bits(w, n);
+    if (slot) {
+        slot->key = key;
+        slot->len = (uint8_t)n;
+        memcpy(slot->word, w, n);
+        slot->stem = stem;
+        slot->flags = (uint16_t)f;
+    }
+    *flags |= f;
+    return stem;
+}
+
+int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t base,
+                  struct lede_tokens *out)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    char fold[MAX_WORD + 8];
+    bool first = true;
+    size_t i = 0;
+    int rc;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t cl = 1;
+        int32_t cp = c;
+        if (c >= 0x80)
+            cp = decode(s + i, len - i, &cl);
+        bool word = c < 0x80 ? ascii_word(c) : cp_is_word(cp);
+        if (!word) {
+            i += cl;
+            continue;
+        }
+        /* One word: a run of word characters; digits may hold . or , between them
+         * ("3.5", "1,000"); single letters joined by dots make a dotted acronym ("U.N."). */
+        size_t start = i, fl = 0;
+        uint32_t flags = first ? LEDE_TOK_FIRST : 0;
+        bool digits = true, upper = true, cap = false, dotted = false;
+        size_t letters = 0;
+        while (i < len && fl < MAX_WORD) {
+            c = s[i];
+            cl = 1;
+            cp = c;
+            if (c >= 0x80)
+                cp = decode(s + i, len - i, &cl);
+            if (c < 0x80 ? ascii_word(c) : cp_is_word(cp)) {
+                int32_t lc = cp;
+                if (c < 0x80) {
+                    if (c >= 'A' && c <= 'Z') {
+                        lc = c + 32;
+                        if (i == start)
+                            cap = true;
+                    } else if (c >= 'a' && c <= 'z') {
+                        upper = false;
+                    }
+                    if (!(c >= '0' && c <= '9')) {
+                        digits = false;
+                        letters++;
+                    }
+                    fold[fl++] = (char)lc;
+                } else {
+                    lc = utf8proc_tolower(cp);
+                    if (lc != cp) {
+                        if (i == start)
+                            cap = true;
+                    } else if (utf8proc_category(cp) == UTF8PROC_CATEGORY_LL) {
+                        upper = false;
+                    }
+                    digits = false;
+                    letters++;
+                    fl += (size_t)utf8proc_encode_char(lc, (utf8proc_uint8_t *)fold + fl);
+                }
+                i += cl;
+                continue;
+            }
+            /* Joiners inside a word. */
+            if ((c == '.' || c == ',') && digits && fl && i + 1 < len && s[i + 1] >= '0' &&
+                s[i + 1] <= '9') {
+                fold[fl++] = (char)c;
+                i++;
+                continue;
+            }
+            if (c == '.' && ((fl == 1 && letters == 1) || dotted) && i + 2 < len &&
+                ascii_word(s[i + 1]) && !(s[i + 1] >= '0' && s[i + 1] <= '9') &&
+                s[i + 2] == '.') {
+                /* U.N., U.S.A., a.m.: keep the dots in the folded form. */
+                dotted = true;
+                fold[fl++] = '.';
+                i++;
+                continue;
+            }
+            break;
+        }
+        if (dotted && i < len && s[i] == '.') {
+            fold[fl++] = '.';
+            i++;
+        }
+        size_t blen = i - start;
+        if (digits) {
+            flags |= LEDE_TOK_NUMBER;
+        } else {
+            if (cap)
+                flags |= LEDE_TOK_CAP;
+            if ((upper && letters >= 2) || (dotted && cap))
+                flags |= LEDE_TOK_ALLCAPS;
+        }
+        uint64_t stem;
+        if (digits || dotted)
+            stem = XXH3_64bits(fold, fl);
+        else
+            stem = lookup(tk, fold, fl, &flags);
+        if ((rc = push(out, base + start, blen, flags, stem)))
+            return rc;
+        first = false;
+    }
+    return LEDE_OK;
+}
