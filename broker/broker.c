@@ -1,0 +1,1172 @@
+/* broker.c: the broker's state machine (see broker.h): clients' calls go into a bounded FIFO,
+ * out to the least-loaded worker with credit, back to the queue front when a worker dies, and
+ * every call gets exactly one reply by its deadline. Time only enters through now_ms. */
+#include "broker.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+#define MAX_METHODS 256         /* distinct method names the broker will learn */
+#define MAX_METHOD_LEN 200
+#define MAX_WORKER_METHODS 64
+#define MAX_CALL_ID_LEN 256
+#define MAX_CAPACITY 1024
+#define MIN_HEARTBEAT_MS 10
+#define MAX_HEARTBEAT_MS 60000
+#define MIN_ZOMBIE_GRACE_MS 5000
+
+struct worker;
+
+/* A client's call: queued (worker NULL) or in flight at a worker. */
+struct call {
+    struct call *prev, *next;
+    Lede__V1__Call *msg;   /* as decoded from the client; owned */
+    uint8_t client[LEDE_BROKER_IDENTITY_MAX];
+    size_t client_len;
+    int method;            /* index into b->methods */
+    int64_t deadline_ms;
+    size_t bytes;          /* the client's frame size, for the queue's byte bound */
+    uint32_t attempts;     /* dispatches so far */
+    struct worker *worker; /* in flight at */
+    uint64_t dispatch_id;
+    int answered;          /* the client has had its reply (deadline passed while in flight) */
+    int64_t release_ms;    /* answered: free the worker's slot at this time even without reply */
+};
+
+struct call_list {
+    struct call *head, *tail;
+    size_t n;
+};
+
+struct worker {
+    struct worker *prev, *next;
+    uint8_t id[LEDE_BROKER_IDENTITY_MAX];
+    size_t id_len;
+    char name[128];
+    uint16_t methods[MAX_WORKER_METHODS];
+    size_t n_methods;
+    uint32_t capacity;
+    uint32_t heartbeat_ms;
+    int64_t last_seen_ms, next_heartbeat_ms;
+    uint64_t last_dispatch; /* b->dispatch_seq at its last dispatch: round robin among equals */
+    struct call_list inflight;
+};
+
+struct lede_broker {
+    struct lede_broker_config cfg;
+    int64_t started_ms;
+    struct lede_broker_stats st;
+    lede_broker_log_fn log_fn;
+    void *log_ctx;
+
+    char *methods[MAX_METHODS];
+    size_t n_methods;
+
+    struct call_list queue;
+    int64_t next_deadline_ms; /* no queued or in-flight call expires before this */
+    struct worker *workers;   /* doubly linked, newest first */
+    size_t n_workers;
+    uint64_t next_dispatch_id;
+    uint64_t dispatch_seq;
+
+    int draining;
+    int64_t drain_deadline_ms;
+    int drained;
+
+    struct lede_broker_action *out; /* pending actions: out[out_head .. out_n) */
+    size_t out_head, out_n, out_cap;
+};
+
+/* ---- small helpers ---- */
+
+const char *lede_broker_bad_name(int kind)
+{
+    switch (kind) {
+    case LEDE_BROKER_BAD_FRAMES: return "frames";
+    case LEDE_BROKER_BAD_UNEXPECTED: return "unexpected";
+    case LEDE_BROKER_BAD_INVALID: return "invalid";
+    }
+    return lede_wire_fault_name(kind);
+}
+
+void lede_broker_config_defaults(struct lede_broker_config *c)
+{
+    c->heartbeat_ms = 1000;
+    c->liveness = 3;
+    c->default_timeout_ms = 30000;
+    c->max_attempts = 3;
+    c->queue_max = 10000;
+    c->queue_max_bytes = 256u * 1024u * 1024u;
+    c->max_msg_bytes = LEDE_WIRE_MAX_DEFAULT;
+    c->drain_ms = 5000;
+    c->max_workers = 1024;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static void logf_(lede_broker_t *b, int level, const char *call_id, const char *fmt, ...)
+{
+    if (!b->log_fn)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    b->log_fn(b->log_ctx, level, call_id, msg);
+}
+
+static void list_push_back(struct call_list *l, struct call *c)
+{
+    c->next = NULL;
+    c->prev = l->tail;
+    if (l->tail)
+        l->tail->next = c;
+    else
+        l->head = c;
+    l->tail = c;
+    l->n++;
+}
+
+static void list_push_front(struct call_list *l, struct call *c)
+{
+    c->prev = NULL;
+    c->next = l->head;
+    if (l->head)
+        l->head->prev = c;
+    else
+        l->tail = c;
+    l->head = c;
+    l->n++;
+}
+
+static void list_remove(struct call_list *l, struct call *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        l->head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        l->tail = c->prev;
+    c->prev = c->next = NULL;
+    l->n--;
+}
+
+static void call_free(struct call *c)
+{
+    if (!c)
+        return;
+    if (c->msg)
+        protobuf_c_message_free_unpacked(&c->msg->base, NULL);
+    free(c);
+}
+
+static const char *call_id(const struct call *c)
+{
+    return c->msg->call_id;
+}
+
+/* Appends an action; on allocation failure the frame is freed and the action lost (logged). */
+static void emit(lede_broker_t *b, int sock, const void *id, size_t id_len, uint8_t *frame,
+                 size_t frame_len)
+{
+    if (b->out_head > 0 && b->out_head == b->out_n)
+        b->out_head = b->out_n = 0;
+    if (b->out_n == b->out_cap) {
+        if (b->out_head > 0) {
+            memmove(b->out, b->out + b->out_head, (b->out_n - b->out_head) * sizeof *b->out);
+            b->out_n -= b->out_head;
+            b->out_head = 0;
+        }
+        if (b->out_n == b->out_cap) {
+            size_t cap = b->out_cap ? b->out_cap * 2 : 64;
+            struct lede_broker_action *n = realloc(b->out, cap * sizeof *n);
+            if (!n) {
+                free(frame);
+                logf_(b, LEDE_BROKER_LOG_ERROR, NULL, "out of memory: a frame was not sent");
+                return;
+            }
+            b->out = n;
+            b->out_cap = cap;
+        }
+    }
+    struct lede_broker_action *a = &b->out[b->out_n++];
+    a->sock = sock;
+    if (id_len > LEDE_BROKER_IDENTITY_MAX)
+        id_len = LEDE_BROKER_IDENTITY_MAX;
+    memcpy(a->identity, id, id_len);
+    a->identity_len = id_len;
+    a->frame = frame;
+    a->frame_len = frame_len;
+}
+
+static void count_reply(lede_broker_t *b, int status)
+{
+    b->st.replies_total++;
+    if (status >= 0 && status < LEDE_BROKER_STATUS_COUNT)
+        b->st.replies[status]++;
+}
+
+/* A REPLY with a status and message (no payload) to a client. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 6, 7)))
+#endif
+static void reply_status(lede_broker_t *b, const void *client, size_t client_len,
+                         const char *cid, int status, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    uint8_t *frame;
+    size_t len;
+    if (lede_wire_encode_status(cid, status, &frame, &len, "%s", msg) != LEDE_OK) {
+        logf_(b, LEDE_BROKER_LOG_ERROR, cid, "out of memory: reply %s not sent",
+              lede_wire_status_name(status));
+        return;
+    }
+    count_reply(b, status);
+    emit(b, LEDE_BROKER_FRONTEND, client, client_len, frame, len);
+}
+
+/* Answers a call's client (queued or in flight) with a status. Does not free the call. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static void answer(lede_broker_t *b, struct call *c, int status, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    reply_status(b, c->client, c->client_len, call_id(c), status, "%s", msg);
+    if (status != LEDE__V1__STATUS__OK)
+        logf_(b, status == LEDE__V1__STATUS__DEADLINE_EXCEEDED ? LEDE_BROKER_LOG_INFO
+                                                               : LEDE_BROKER_LOG_WARN,
+              call_id(c), "%s: %s", lede_wire_status_name(status), msg);
+}
+
+static void send_backend(lede_broker_t *b, struct worker *w, const void *id, size_t id_len,
+                         int command, const ProtobufCMessage *body)
+{
+    uint8_t *frame;
+    size_t len;
+    if (lede_wire_encode(command, body, &frame, &len) != LEDE_OK) {
+        logf_(b, LEDE_BROKER_LOG_ERROR, NULL, "out of memory: %s to worker %s not sent",
+              lede_wire_command_name(command), w ? w->name : "?");
+        return;
+    }
+    emit(b, LEDE_BROKER_BACKEND, id, id_len, frame, len);
+}
+
+static void send_disconnect(lede_broker_t *b, const void *id, size_t id_len, const char *reason)
+{
+    Lede__V1__Disconnect d = LEDE__V1__DISCONNECT__INIT;
+    d.reason = (char *)reason;
+    send_backend(b, NULL, id, id_len, LEDE__V1__COMMAND__DISCONNECT, &d.base);
+}
+
+static void note_deadline(lede_broker_t *b, int64_t deadline)
+{
+    if (deadline < b->next_deadline_ms)
+        b->next_deadline_ms = deadline;
+}
+
+/* ---- methods ---- */
+
+static int method_find(const lede_broker_t *b, const char *name)
+{
+    for (size_t i = 0; i < b->n_methods; i++)
+        if (strcmp(b->methods[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int method_learn(lede_broker_t *b, const char *name)
+{
+    int i = method_find(b, name);
+    if (i >= 0)
+        return i;
+    size_t len = strlen(name);
+    if (len == 0 || len > MAX_METHOD_LEN || b->n_methods == MAX_METHODS)
+        return -1;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, name, len + 1);
+    b->methods[b->n_methods] = copy;
+    return (int)b->n_methods++;
+}
+
+/* ---- workers ---- */
+
+static struct worker *worker_find(const lede_broker_t *b, const void *id, size_t id_len)
+{
+    for (struct worker *w = b->workers; w; w = w->next)
+        if (w->id_len == id_len && memcmp(w->id, id, id_len) == 0)
+            return w;
+    return NULL;
+}
+
+static int worker_serves(const struct worker *w, int method)
+{
+    for (size_t i = 0; i < w->n_methods; i++)
+        if (w->methods[i] == method)
+            return 1;
+    return 0;
+}
+
+static uint32_t busy(const struct worker *w)
+{
+    return (uint32_t)w->inflight.n;
+}
+
+/* Puts a worker's calls back: at the queue front in their original order, or answered when out
+ * of attempts or time. The worker keeps an empty in-flight list. */
+static void requeue_inflight(lede_broker_t *b, struct worker *w, int64_t now)
+{
+    struct call *c;
+    while ((c = w->inflight.tail) != NULL) {
+        list_remove(&w->inflight, c);
+        b->st.in_flight--;
+        c->worker = NULL;
+        if (c->answered) {
+            call_free(c);
+        } else if (now >= c->deadline_ms) {
+            answer(b, c, LEDE__V1__STATUS__DEADLINE_EXCEEDED,
+                   "deadline exceeded (worker %s was lost with the call)", w->name);
+            call_free(c);
+        } else if (c->attempts >= b->cfg.max_attempts) {
+            answer(b, c, LEDE__V1__STATUS__UNAVAILABLE,
+                   "call lost by %" PRIu32 " workers (last %s); giving up", c->attempts,
+                   w->name);
+            call_free(c);
+        } else {
+            list_push_front(&b->queue, c);
+            b->st.queue_depth++;
+            b->st.queue_bytes += c->bytes;
+            b->st.redispatches++;
+            note_deadline(b, c->deadline_ms);
+            logf_(b, LEDE_BROKER_LOG_INFO, call_id(c), "re-queued after worker %s was lost",
+                  w->name);
+        }
+    }
+    if (b->st.queue_depth > b->st.queue_peak)
+        b->st.queue_peak = b->st.queue_depth;
+}
+
+static void worker_remove(lede_broker_t *b, struct worker *w, int64_t now)
+{
+    requeue_inflight(b, w, now);
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        b->workers = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    b->n_workers--;
+    b->st.workers_ready--;
+    free(w);
+}
+
+/* The least-loaded worker with credit that serves method: lowest in_flight/capacity, then the
+ * one that waited longest since its last call. NULL if none. */
+static struct worker *pick_worker(lede_broker_t *b, int method)
+{
+    struct worker *best = NULL;
+    for (struct worker *w = b->workers; w; w = w->next) {
+        if (busy(w) >= w->capacity || !worker_serves(w, method))
+            continue;
+        if (!best) {
+            best = w;
+            continue;
+        }
+        uint64_t lw = (uint64_t)busy(w) * best->capacity;
+        uint64_t lb = (uint64_t)busy(best) * w->capacity;
+        if (lw < lb || (lw == lb && w->last_dispatch < best->last_dispatch))
+            best = w;
+    }
+    return best;
+}
+
+static uint64_t free_credit(const lede_broker_t *b)
+{
+    uint64_t n = 0;
+    for (const struct worker *w = b->workers; w; w = w->next)
+        if (busy(w) < w->capacity)
+            n += w->capacity - busy(w);
+    return n;
+}
+
+/* Sends a queued call (already unlinked from the queue) to w. */
+static void dispatch_to(lede_broker_t *b, struct call *c, struct worker *w, int64_t now)
+{
+    Lede__V1__Call *m = c->msg;
+    int64_t left = c->deadline_ms - now;
+    m->timeout_ms = left > UINT32_MAX ? UINT32_MAX : (uint32_t)(left < 1 ? 1 : left);
+    c->dispatch_id = b->next_dispatch_id++;
+    m->dispatch_id = c->dispatch_id;
+    c->attempts++;
+    m->attempt = c->attempts;
+    c->worker = w;
+    c->answered = 0;
+    list_push_back(&w->inflight, c);
+    w->last_dispatch = ++b->dispatch_seq;
+    b->st.in_flight++;
+    b->st.dispatches++;
+    send_backend(b, w, w->id, w->id_len, LEDE__V1__COMMAND__CALL, &m->base);
+    logf_(b, LEDE_BROKER_LOG_DEBUG, m->call_id,
+          "dispatched to %s (dispatch %" PRIu64 ", attempt %" PRIu32 ", %" PRIu32 " ms left)",
+          w->name, c->dispatch_id, c->attempts, m->timeout_ms);
+}
+
+static void unqueue(lede_broker_t *b, struct call *c)
+{
+    list_remove(&b->queue, c);
+    b->st.queue_depth--;
+    b->st.queue_bytes -= c->bytes;
+}
+
+/* Hands queued calls, oldest first, to workers with credit; expired calls are answered. */
+static void dispatch(lede_broker_t *b, int64_t now)
+{
+    uint64_t credit = free_credit(b);
+    struct call *c = b->queue.head;
+    while (c && credit > 0) {
+        struct call *next = c->next;
+        if (now >= c->deadline_ms) {
+            unqueue(b, c);
+            answer(b, c, LEDE__V1__STATUS__DEADLINE_EXCEEDED, "deadline exceeded in the queue");
+            call_free(c);
+        } else {
+            struct worker *w = pick_worker(b, c->method);
+            if (w) {
+                unqueue(b, c);
+                dispatch_to(b, c, w, now);
+                credit--;
+            }
+        }
+        c = next;
+    }
+}
+
+/* ---- deadlines ---- */
+
+static int64_t zombie_grace(const lede_broker_t *b, const struct worker *w)
+{
+    int64_t g = 2 * (int64_t)b->cfg.liveness * w->heartbeat_ms;
+    return g < MIN_ZOMBIE_GRACE_MS ? MIN_ZOMBIE_GRACE_MS : g;
+}
+
+static void enforce_deadlines(lede_broker_t *b, int64_t now)
+{
+    if (now < b->next_deadline_ms)
+        return;
+    int64_t next = INT64_MAX;
+    for (struct call *c = b->queue.head, *n; c; c = n) {
+        n = c->next;
+        if (now >= c->deadline_ms) {
+            unqueue(b, c);
+            answer(b, c, LEDE__V1__STATUS__DEADLINE_EXCEEDED, "deadline exceeded in the queue");
+            call_free(c);
+        } else if (c->deadline_ms < next) {
+            next = c->deadline_ms;
+        }
+    }
+    for (struct worker *w = b->workers; w; w = w->next) {
+        for (struct call *c = w->inflight.head, *n; c; c = n) {
+            n = c->next;
+            if (!c->answered && now >= c->deadline_ms) {
+                answer(b, c, LEDE__V1__STATUS__DEADLINE_EXCEEDED,
+                       "deadline exceeded at worker %s", w->name);
+                c->answered = 1;
+                c->release_ms = c->deadline_ms + zombie_grace(b, w);
+            }
+            if (c->answered && now >= c->release_ms) {
+                logf_(b, LEDE_BROKER_LOG_WARN, call_id(c),
+                      "worker %s never answered; its slot is freed", w->name);
+                list_remove(&w->inflight, c);
+                b->st.in_flight--;
+                call_free(c);
+                continue;
+            }
+            int64_t t = c->answered ? c->release_ms : c->deadline_ms;
+            if (t < next)
+                next = t;
+        }
+    }
+    b->next_deadline_ms = next;
+}
+
+/* ---- lifecycle ---- */
+
+lede_broker_t *lede_broker_new(const struct lede_broker_config *config, int64_t now_ms)
+{
+    lede_broker_t *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    if (config)
+        b->cfg = *config;
+    else
+        lede_broker_config_defaults(&b->cfg);
+    if (b->cfg.heartbeat_ms < MIN_HEARTBEAT_MS)
+        b->cfg.heartbeat_ms = MIN_HEARTBEAT_MS;
+    if (b->cfg.liveness < 1)
+        b->cfg.liveness = 1;
+    if (b->cfg.default_timeout_ms < 1)
+        b->cfg.default_timeout_ms = 1;
+    if (b->cfg.max_attempts < 1)
+        b->cfg.max_attempts = 1;
+    if (b->cfg.max_msg_bytes < LEDE_WIRE_HEADER_BYTES)
+        b->cfg.max_msg_bytes = LEDE_WIRE_HEADER_BYTES;
+    b->started_ms = now_ms;
+    b->next_deadline_ms = INT64_MAX;
+    b->next_dispatch_id = 1;
+    if (method_learn(b, LEDE_METHOD_SUMMARIZE) < 0) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void lede_broker_destroy(lede_broker_t **bp)
+{
+    if (!bp || !*bp)
+        return;
+    lede_broker_t *b = *bp;
+    struct call *c;
+    while ((c = b->queue.head) != NULL) {
+        list_remove(&b->queue, c);
+        call_free(c);
+    }
+    struct worker *w;
+    while ((w = b->workers) != NULL) {
+        while ((c = w->inflight.head) != NULL) {
+            list_remove(&w->inflight, c);
+            call_free(c);
+        }
+        b->workers = w->next;
+        free(w);
+    }
+    for (size_t i = 0; i < b->n_methods; i++)
+        free(b->methods[i]);
+    for (size_t i = b->out_head; i < b->out_n; i++)
+        free(b->out[i].frame);
+    free(b->out);
+    free(b);
+    *bp = NULL;
+}
+
+void lede_broker_set_log(lede_broker_t *b, lede_broker_log_fn fn, void *ctx)
+{
+    b->log_fn = fn;
+    b->log_ctx = ctx;
+}
+
+int lede_broker_pop(lede_broker_t *b, struct lede_broker_action *a)
+{
+    if (b->out_head >= b->out_n) {
+        b->out_head = b->out_n = 0;
+        return 0;
+    }
+    *a = b->out[b->out_head++];
+    return 1;
+}
+
+void lede_broker_action_release(struct lede_broker_action *a)
+{
+    if (!a)
+        return;
+    free(a->frame);
+    memset(a, 0, sizeof *a);
+}
+
+const struct lede_broker_stats *lede_broker_stats(const lede_broker_t *b)
+{
+    return &b->st;
+}
+
+static void count_bad(lede_broker_t *b, int kind)
+{
+    if (kind > 0 && kind < LEDE_BROKER_BAD_COUNT)
+        b->st.malformed[kind]++;
+    b->st.malformed_total++;
+}
+
+/* ---- frontend: clients ---- */
+
+/* The reply to a client frame that failed to decode. */
+static void answer_bad_client_frame(lede_broker_t *b, const void *id, size_t id_len,
+                                    const struct lede_wire_frame *f, enum lede_wire_fault fault,
+                                    size_t len)
+{
+    switch (fault) {
+    case LEDE_WIRE_FAULT_VERSION:
+        reply_status(b, id, id_len, NULL, LEDE__V1__STATUS__FAILED_PRECONDITION,
+                     "protocol version %d is not supported; this broker speaks version %d",
+                     f->version, LEDE_WIRE_VERSION);
+        break;
+    case LEDE_WIRE_FAULT_SIZE:
+        reply_status(b, id, id_len, NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
+                     "frame of %zu bytes is larger than the broker's maximum of %zu", len,
+                     b->cfg.max_msg_bytes);
+        break;
+    case LEDE_WIRE_FAULT_COMMAND:
+        reply_status(b, id, id_len, NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
+                     "malformed frame: unknown command %d", f->command);
+        break;
+    default:
+        reply_status(b, id, id_len, NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
+                     "malformed frame (%s): expected \"LEDE\", version %d, command, protobuf body",
+                     lede_wire_fault_name(fault), LEDE_WIRE_VERSION);
+        break;
+    }
+}
+
+static void answer_stats(lede_broker_t *b, int64_t now, const void *id, size_t id_len,
+                         const char *cid)
+{
+    char *json = NULL;
+    if (lede_broker_stats_json(b, now, &json) != LEDE_OK) {
+        reply_status(b, id, id_len, cid, LEDE__V1__STATUS__INTERNAL, "out of memory");
+        return;
+    }
+    Lede__V1__Reply r = LEDE__V1__REPLY__INIT;
+    r.call_id = (char *)cid;
+    r.status = LEDE__V1__STATUS__OK;
+    r.payload.data = (uint8_t *)json;
+    r.payload.len = strlen(json);
+    r.served_by = "broker";
+    uint8_t *frame;
+    size_t len;
+    if (lede_wire_encode(LEDE__V1__COMMAND__REPLY, &r.base, &frame, &len) == LEDE_OK) {
+        count_reply(b, LEDE__V1__STATUS__OK);
+        emit(b, LEDE_BROKER_FRONTEND, id, id_len, frame, len);
+    }
+    free(json);
+}
+
+static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_len,
+                     const void *frame, size_t len)
+{
+    struct lede_wire_frame f;
+    enum lede_wire_fault fault;
+    /* An oversized frame (the socket's own cap is higher) is still decoded so its call id can
+     * be echoed in the error. */
+    int rc = lede_wire_decode(frame, len, len > b->cfg.max_msg_bytes ? len : b->cfg.max_msg_bytes,
+                              &f, &fault);
+    if (rc == LEDE_ENOMEM)
+        return rc;
+    if (rc != LEDE_OK) {
+        count_bad(b, fault);
+        logf_(b, LEDE_BROKER_LOG_DEBUG, NULL, "malformed frame from a client (%s, %zu bytes)",
+              lede_wire_fault_name(fault), len);
+        answer_bad_client_frame(b, id, id_len, &f, fault, len);
+        return LEDE_OK;
+    }
+    if (f.command != LEDE__V1__COMMAND__CALL) {
+        count_bad(b, LEDE_BROKER_BAD_UNEXPECTED);
+        reply_status(b, id, id_len, NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
+                     "clients send CALL on this socket, not %s (workers connect to the backend)",
+                     lede_wire_command_name(f.command));
+        lede_wire_frame_release(&f);
+        return LEDE_OK;
+    }
+    Lede__V1__Call *m = f.body.call;
+    if (len > b->cfg.max_msg_bytes) {
+        count_bad(b, LEDE_BROKER_BAD_SIZE);
+        reply_status(b, id, id_len, m->call_id, LEDE__V1__STATUS__INVALID_ARGUMENT,
+                     "call of %zu bytes is larger than the broker's maximum of %zu", len,
+                     b->cfg.max_msg_bytes);
+        lede_wire_frame_release(&f);
+        return LEDE_OK;
+    }
+    size_t idlen = strlen(m->call_id);
+    if (idlen == 0 || idlen > MAX_CALL_ID_LEN || m->method[0] == '\0') {
+        count_bad(b, LEDE_BROKER_BAD_INVALID);
+        reply_status(b, id, id_len, idlen > MAX_CALL_ID_LEN ? NULL : m->call_id,
+                     LEDE__V1__STATUS__INVALID_ARGUMENT,
+                     "a call needs a call_id of 1..%d bytes and a method", MAX_CALL_ID_LEN);
+        lede_wire_frame_release(&f);
+        return LEDE_OK;
+    }
+    b->st.calls_received++;
+    if (b->draining) {
+        reply_status(b, id, id_len, m->call_id, LEDE__V1__STATUS__UNAVAILABLE,
+                     "broker is shutting down; try another broker");
+        lede_wire_frame_release(&f);
+        return LEDE_OK;
+    }
+    if (strcmp(m->method, LEDE_METHOD_BROKER_STATS) == 0) {
+        answer_stats(b, now, id, id_len, m->call_id);
+        lede_wire_frame_release(&f);
+        return LEDE_OK;
+    }
+    int method = method_find(b, m->method);
+    if (method < 0) {
+        reply_status(b, id, id_len, m->call_id, LEDE__V1__STATUS__UNIMPLEMENTED,
+                     "unknown method \"%.200s\"", m->method);
+        lede_wire_frame_release(&f);
+        return LEDE_OK;
+    }
+    if (b->queue.n >= b->cfg.queue_max || b->st.queue_bytes + len > b->cfg.queue_max_bytes) {
+        reply_status(b, id, id_len, m->call_id, LEDE__V1__STATUS__RESOURCE_EXHAUSTED,
+                     "broker queue is full (%zu calls, %" PRIu64 " bytes); retry later",
+                     b->queue.n, b->st.queue_bytes);
+        lede_wire_frame_release(&f);
+        return LEDE_OK;
+    }
+    struct call *c = calloc(1, sizeof *c);
+    if (!c) {
+        lede_wire_frame_release(&f);
+        return LEDE_ENOMEM;
+    }
+    c->msg = m; /* the call takes the decoded message */
+    f.body.base = NULL;
+    if (id_len > LEDE_BROKER_IDENTITY_MAX)
+        id_len = LEDE_BROKER_IDENTITY_MAX;
+    memcpy(c->client, id, id_len);
+    c->client_len = id_len;
+    c->method = method;
+    c->deadline_ms = now + (m->timeout_ms ? m->timeout_ms : b->cfg.default_timeout_ms);
+    c->bytes = len;
+    list_push_back(&b->queue, c);
+    b->st.queue_depth++;
+    b->st.queue_bytes += len;
+    if (b->st.queue_depth > b->st.queue_peak)
+        b->st.queue_peak = b->st.queue_depth;
+    note_deadline(b, c->deadline_ms);
+    dispatch(b, now);
+    return LEDE_OK;
+}
+
+/* ---- backend: workers ---- */
+
+static uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+static int on_ready(lede_broker_t *b, int64_t now, struct worker *w, const void *id,
+                    size_t id_len, const Lede__V1__Ready *r)
+{
+    if (w) {
+        /* READY from a registered worker: it restarted or lost us; its calls are gone. */
+        logf_(b, LEDE_BROKER_LOG_INFO, NULL, "worker %s re-registered; re-queueing its calls",
+              w->name);
+        requeue_inflight(b, w, now);
+    } else {
+        if (b->n_workers >= b->cfg.max_workers) {
+            logf_(b, LEDE_BROKER_LOG_WARN, NULL, "worker %.100s refused: %zu workers registered",
+                  r->name, b->n_workers);
+            send_disconnect(b, id, id_len, "too many workers registered at this broker");
+            return LEDE_OK;
+        }
+        w = calloc(1, sizeof *w);
+        if (!w)
+            return LEDE_ENOMEM;
+        if (id_len > LEDE_BROKER_IDENTITY_MAX)
+            id_len = LEDE_BROKER_IDENTITY_MAX;
+        memcpy(w->id, id, id_len);
+        w->id_len = id_len;
+        w->next = b->workers;
+        if (b->workers)
+            b->workers->prev = w;
+        b->workers = w;
+        b->n_workers++;
+        b->st.workers_ready++;
+    }
+    snprintf(w->name, sizeof w->name, "%s", r->name[0] ? r->name : "unnamed");
+    w->n_methods = 0;
+    if (r->n_methods == 0) {
+        w->methods[w->n_methods++] = (uint16_t)method_find(b, LEDE_METHOD_SUMMARIZE);
+    }
+    for (size_t i = 0; i < r->n_methods && w->n_methods < MAX_WORKER_METHODS; i++) {
+        if (strcmp(r->methods[i], LEDE_METHOD_BROKER_STATS) == 0)
+            continue;
+        int m = method_learn(b, r->methods[i]);
+        if (m < 0) {
+            logf_(b, LEDE_BROKER_LOG_WARN, NULL, "worker %s: method \"%.100s\" ignored", w->name,
+                  r->methods[i]);
+            continue;
+        }
+        if (!worker_serves(w, m))
+            w->methods[w->n_methods++] = (uint16_t)m;
+    }
+    w->capacity = clamp_u32(r->capacity ? r->capacity : 1, 1, MAX_CAPACITY);
+    w->heartbeat_ms = r->heartbeat_ms ? clamp_u32(r->heartbeat_ms, MIN_HEARTBEAT_MS,
+                                                  MAX_HEARTBEAT_MS)
+                                      : b->cfg.heartbeat_ms;
+    w->last_seen_ms = now;
+    w->next_heartbeat_ms = now + w->heartbeat_ms;
+    w->last_dispatch = 0;
+    b->st.workers_registered++;
+    logf_(b, LEDE_BROKER_LOG_INFO, NULL,
+          "worker %s ready: capacity %" PRIu32 ", %zu methods, heartbeat %" PRIu32 " ms",
+          w->name, w->capacity, w->n_methods, w->heartbeat_ms);
+    dispatch(b, now);
+    return LEDE_OK;
+}
+
+static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w,
+                            Lede__V1__Reply *r)
+{
+    struct call *c = w->inflight.head;
+    while (c && c->dispatch_id != r->dispatch_id)
+        c = c->next;
+    if (!c) {
+        b->st.late_replies_dropped++;
+        logf_(b, LEDE_BROKER_LOG_INFO, r->call_id,
+              "dropped a reply from %s for dispatch %" PRIu64 " (duplicate or re-dispatched)",
+              w->name, r->dispatch_id);
+        return;
+    }
+    list_remove(&w->inflight, c);
+    b->st.in_flight--;
+    if (c->answered) {
+        b->st.late_replies_dropped++;
+        logf_(b, LEDE_BROKER_LOG_INFO, call_id(c), "dropped a reply from %s after the deadline",
+              w->name);
+        call_free(c);
+        dispatch(b, now);
+        return;
+    }
+    /* Forward with the client's call id, whatever the worker put there. The frame's own
+     * strings are put back before it is freed. */
+    char *own_id = r->call_id, *own_by = r->served_by;
+    r->call_id = c->msg->call_id;
+    if (r->served_by[0] == '\0')
+        r->served_by = w->name;
+    if ((int)r->status < 0 || (int)r->status >= LEDE_BROKER_STATUS_COUNT)
+        r->status = LEDE__V1__STATUS__UNKNOWN;
+    uint8_t *frame;
+    size_t len;
+    if (lede_wire_encode(LEDE__V1__COMMAND__REPLY, &r->base, &frame, &len) == LEDE_OK) {
+        count_reply(b, r->status);
+        emit(b, LEDE_BROKER_FRONTEND, c->client, c->client_len, frame, len);
+    } else {
+        logf_(b, LEDE_BROKER_LOG_ERROR, call_id(c), "out of memory: reply not forwarded");
+    }
+    r->call_id = own_id;
+    r->served_by = own_by;
+    call_free(c);
+    dispatch(b, now);
+}
+
+static int on_worker(lede_broker_t *b, int64_t now, const void *id, size_t id_len,
+                     const void *frame, size_t len)
+{
+    struct lede_wire_frame f;
+    enum lede_wire_fault fault;
+    struct worker *w = worker_find(b, id, id_len);
+    int rc = lede_wire_decode(frame, len, b->cfg.max_msg_bytes, &f, &fault);
+    if (rc == LEDE_ENOMEM)
+        return rc;
+    if (rc != LEDE_OK) {
+        count_bad(b, fault);
+        logf_(b, LEDE_BROKER_LOG_WARN, NULL, "malformed frame from worker %s (%s, %zu bytes)",
+              w ? w->name : "(unknown)", lede_wire_fault_name(fault), len);
+        if (fault == LEDE_WIRE_FAULT_VERSION) {
+            char reason[128];
+            snprintf(reason, sizeof reason,
+                     "protocol version %d is not supported; this broker speaks version %d",
+                     f.version, LEDE_WIRE_VERSION);
+            send_disconnect(b, id, id_len, reason);
+        }
+        return LEDE_OK;
+    }
+    if (f.command == LEDE__V1__COMMAND__READY) {
+        rc = on_ready(b, now, w, id, id_len, f.body.ready);
+        lede_wire_frame_release(&f);
+        return rc;
+    }
+    if (!w) {
+        b->st.unknown_worker_messages++;
+        if (f.command == LEDE__V1__COMMAND__REPLY)
+            b->st.late_replies_dropped++;
+        if (f.command != LEDE__V1__COMMAND__DISCONNECT) {
+            logf_(b, LEDE_BROKER_LOG_INFO, NULL, "%s from an unknown worker: asking it to register",
+                  lede_wire_command_name(f.command));
+            send_disconnect(b, id, id_len, "unknown worker: send READY to register");
+        }
+        lede_wire_frame_release(&f);
+        return LEDE_OK;
+    }
+    w->last_seen_ms = now;
+    switch (f.command) {
+    case LEDE__V1__COMMAND__HEARTBEAT:
+        b->st.heartbeats_received++;
+        break;
+    case LEDE__V1__COMMAND__REPLY:
+        on_worker_reply(b, now, w, f.body.reply);
+        break;
+    case LEDE__V1__COMMAND__DISCONNECT:
+        logf_(b, LEDE_BROKER_LOG_INFO, NULL, "worker %s disconnected (%.200s)", w->name,
+              f.body.disconnect->reason);
+        b->st.workers_disconnected++;
+        worker_remove(b, w, now);
+        dispatch(b, now);
+        break;
+    default:
+        count_bad(b, LEDE_BROKER_BAD_UNEXPECTED);
+        logf_(b, LEDE_BROKER_LOG_WARN, NULL, "worker %s sent %s on the backend; ignored",
+              w->name, lede_wire_command_name(f.command));
+        break;
+    }
+    lede_wire_frame_release(&f);
+    return LEDE_OK;
+}
+
+int lede_broker_on_frame(lede_broker_t *b, int64_t now_ms, int sock, const void *identity,
+                         size_t identity_len, const void *frame, size_t frame_len)
+{
+    if (sock == LEDE_BROKER_FRONTEND)
+        return on_client(b, now_ms, identity, identity_len, frame, frame_len);
+    return on_worker(b, now_ms, identity, identity_len, frame, frame_len);
+}
+
+void lede_broker_on_bad_framing(lede_broker_t *b, int64_t now_ms, int sock, const void *identity,
+                                size_t identity_len)
+{
+    (void)now_ms;
+    count_bad(b, LEDE_BROKER_BAD_FRAMES);
+    if (sock == LEDE_BROKER_FRONTEND)
+        reply_status(b, identity, identity_len, NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
+                     "malformed message: send exactly one frame per message");
+}
+
+void lede_broker_on_unreachable(lede_broker_t *b, int64_t now_ms, int sock, const void *identity,
+                                size_t identity_len)
+{
+    if (sock == LEDE_BROKER_FRONTEND) {
+        b->st.unreachable_clients++;
+        logf_(b, LEDE_BROKER_LOG_INFO, NULL, "a reply was lost: the client is gone");
+        return;
+    }
+    b->st.unreachable_workers++;
+    struct worker *w = worker_find(b, identity, identity_len);
+    if (!w)
+        return;
+    logf_(b, LEDE_BROKER_LOG_WARN, NULL, "worker %s is unreachable; re-dispatching its calls",
+          w->name);
+    b->st.workers_disconnected++;
+    worker_remove(b, w, now_ms);
+    dispatch(b, now_ms);
+}
+
+/* ---- time ---- */
+
+void lede_broker_tick(lede_broker_t *b, int64_t now)
+{
+    for (struct worker *w = b->workers, *n; w; w = n) {
+        n = w->next;
+        int64_t expiry = w->last_seen_ms + (int64_t)b->cfg.liveness * w->heartbeat_ms;
+        if (now > expiry) {
+            logf_(b, LEDE_BROKER_LOG_WARN, NULL,
+                  "worker %s missed %" PRIu32 " heartbeats: dead; re-dispatching %zu calls",
+                  w->name, b->cfg.liveness, w->inflight.n);
+            b->st.workers_expired++;
+            worker_remove(b, w, now);
+            continue;
+        }
+        if (now >= w->next_heartbeat_ms) {
+            Lede__V1__Heartbeat h = LEDE__V1__HEARTBEAT__INIT;
+            h.in_flight = busy(w);
+            send_backend(b, w, w->id, w->id_len, LEDE__V1__COMMAND__HEARTBEAT, &h.base);
+            b->st.heartbeats_sent++;
+            w->next_heartbeat_ms = now + w->heartbeat_ms;
+        }
+    }
+    enforce_deadlines(b, now);
+    if (b->draining && !b->drained && now >= b->drain_deadline_ms)
+        lede_broker_drained(b, now);
+    dispatch(b, now);
+}
+
+int lede_broker_next_wakeup(lede_broker_t *b, int64_t now)
+{
+    int64_t t = now + b->cfg.heartbeat_ms;
+    for (struct worker *w = b->workers; w; w = w->next) {
+        int64_t expiry = w->last_seen_ms + (int64_t)b->cfg.liveness * w->heartbeat_ms + 1;
+        if (w->next_heartbeat_ms < t)
+            t = w->next_heartbeat_ms;
+        if (expiry < t)
+            t = expiry;
+    }
+    if (b->next_deadline_ms < t)
+        t = b->next_deadline_ms;
+    if (b->draining && b->drain_deadline_ms < t)
+        t = b->drain_deadline_ms;
+    return t <= now ? 0 : (int)(t - now);
+}
+
+void lede_broker_drain(lede_broker_t *b, int64_t now)
+{
+    if (b->draining)
+        return;
+    b->draining = 1;
+    b->drain_deadline_ms = now + b->cfg.drain_ms;
+    logf_(b, LEDE_BROKER_LOG_INFO, NULL,
+          "draining: %zu queued calls answered UNAVAILABLE, %" PRIu64 " in flight get %" PRIu32
+          " ms",
+          b->queue.n, b->st.in_flight, b->cfg.drain_ms);
+    struct call *c;
+    while ((c = b->queue.head) != NULL) {
+        unqueue(b, c);
+        answer(b, c, LEDE__V1__STATUS__UNAVAILABLE, "broker is shutting down; try another broker");
+        call_free(c);
+    }
+}
+
+int lede_broker_drained(lede_broker_t *b, int64_t now)
+{
+    if (!b->draining)
+        return 0;
+    if (b->drained)
+        return 1;
+    uint64_t live = 0; /* in flight and not yet answered */
+    for (struct worker *w = b->workers; w; w = w->next)
+        for (struct call *c = w->inflight.head; c; c = c->next)
+            live += !c->answered;
+    live += b->queue.n; /* re-queued after a worker loss while draining */
+    if (live > 0 && now < b->drain_deadline_ms)
+        return 0;
+    struct call *q;
+    while ((q = b->queue.head) != NULL) {
+        unqueue(b, q);
+        answer(b, q, LEDE__V1__STATUS__UNAVAILABLE, "broker shut down before the call ran");
+        call_free(q);
+    }
+    for (struct worker *w = b->workers; w; w = w->next) {
+        struct call *c;
+        while ((c = w->inflight.head) != NULL) {
+            list_remove(&w->inflight, c);
+            b->st.in_flight--;
+            if (!c->answered)
+                answer(b, c, LEDE__V1__STATUS__UNAVAILABLE,
+                       "broker shut down before worker %s answered", w->name);
+            call_free(c);
+        }
+        send_disconnect(b, w->id, w->id_len, "broker shutting down");
+    }
+    b->drained = 1;
+    return 1;
+}
+
+/* ---- stats ---- */
+
+struct sbuf {
+    char *s;
+    size_t n, cap;
+    int oom;
+};
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void sb_printf(struct sbuf *sb, const char *fmt, ...)
+{
+    if (sb->oom)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(sb->s + sb->n, sb->cap - sb->n, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            sb->oom = 1;
+            return;
+        }
+        if ((size_t)k < sb->cap - sb->n) {
+            sb->n += (size_t)k;
+            return;
+        }
+        size_t cap = sb->cap * 2 + (size_t)k;
+        char *s = realloc(sb->s, cap);
+        if (!s) {
+            sb->oom = 1;
+            return;
+        }
+        sb->s = s;
+        sb->cap = cap;
+    }
+}
+
+/* A JSON string of the printable ASCII part of s (names come from workers: untrusted). */
+static void sb_str(struct sbuf *sb, const char *s)
+{
+    sb_printf(sb, "\"");
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            sb_printf(sb, "\\%c", ch);
+        else if (ch >= 0x20 && ch < 0x7f)
+            sb_printf(sb, "%c", ch);
+        else
+            sb_printf(sb, "\\u%04x", ch);
+    }
+    sb_printf(sb, "\"");
+}
+
+int lede_broker_stats_json(const lede_broker_t *b, int64_t now_ms, char **out)
+{
+    struct sbuf sb = {.s = malloc(1024), .cap = 1024};
+    *out = NULL;
+    if (!sb.s)
+        return LEDE_ENOMEM;
+    const struct lede_broker_stats *s = &b->st;
+    sb_printf(&sb, "{\"protocol_version\":%d,\"uptime_ms\":%" PRId64 ",\"draining\":%s,",
+              LEDE_WIRE_VERSION, now_ms - b->started_ms, b->draining ? "true" : "false");
+    sb_printf(&sb, "\"calls_received\":%" PRIu64 ",\"replies_total\":%" PRIu64 ",\"replies\":{",
+              s->calls_received, s->replies_total);
+    for (int i = 0; i < LEDE_BROKER_STATUS_COUNT; i++)
+        sb_printf(&sb, "%s\"%s\":%" PRIu64, i ? "," : "", lede_wire_status_name(i), s->replies[i]);
+    sb_printf(&sb,
+              "},\"queue_depth\":%" PRIu64 ",\"queue_bytes\":%" PRIu64 ",\"queue_peak\":%" PRIu64
+              ",\"workers_ready\":%" PRIu64 ",\"workers_registered\":%" PRIu64
+              ",\"workers_expired\":%" PRIu64 ",\"workers_disconnected\":%" PRIu64
+              ",\"in_flight\":%" PRIu64 ",\"dispatches\":%" PRIu64 ",\"redispatches\":%" PRIu64
+              ",\"late_replies_dropped\":%" PRIu64 ",\"unknown_worker_messages\":%" PRIu64
+              ",\"unreachable_clients\":%" PRIu64 ",\"unreachable_workers\":%" PRIu64
+              ",\"heartbeats_sent\":%" PRIu64 ",\"heartbeats_received\":%" PRIu64
+              ",\"malformed_total\":%" PRIu64 ",\"malformed\":{",
+              s->queue_depth, s->queue_bytes, s->queue_peak, s->workers_ready,
+              s->workers_registered, s->workers_expired, s->workers_disconnected, s->in_flight,
+              s->dispatches, s->redispatches, s->late_replies_dropped, s->unknown_worker_messages,
+              s->unreachable_clients, s->unreachable_workers, s->heartbeats_sent,
+              s->heartbeats_received, s->malformed_total);
+    for (int k = 1; k < LEDE_BROKER_BAD_COUNT; k++)
+        sb_printf(&sb, "%s\"%s\":%" PRIu64, k > 1 ? "," : "", lede_broker_bad_name(k),
+                  s->malformed[k]);
+    sb_printf(&sb, "},\"methods\":[");
+    for (size_t i = 0; i < b->n_methods; i++) {
+        sb_printf(&sb, "%s", i ? "," : "");
+        sb_str(&sb, b->methods[i]);
+    }
+    sb_printf(&sb, "],\"workers\":[");
+    for (const struct worker *w = b->workers; w; w = w->next) {
+        sb_printf(&sb, "%s{\"name\":", w == b->workers ? "" : ",");
+        sb_str(&sb, w->name);
+        sb_printf(&sb,
+                  ",\"capacity\":%" PRIu32 ",\"in_flight\":%zu,\"heartbeat_ms\":%" PRIu32
+                  ",\"last_seen_ms_ago\":%" PRId64 "}",
+                  w->capacity, w->inflight.n, w->heartbeat_ms, now_ms - w->last_seen_ms);
+    }
+    sb_printf(&sb, "]}");
+    if (sb.oom) {
+        free(sb.s);
+        return LEDE_ENOMEM;
+    }
+    *out = sb.s;
+    return LEDE_OK;
+}

@@ -1,0 +1,146 @@
+/* broker.h: the broker's scheduling state machine: worker registry and credit, bounded call
+ * queue, in-flight table, heartbeats, deadlines, re-dispatch, counters. No sockets and no clock:
+ * callers pass now_ms and frames in and pop "send this frame to that peer" actions out
+ * (broker_main.c is the zmq_poll loop around it; tests/unit/check_broker.c drives it directly). */
+#ifndef LEDE_BROKER_H
+#define LEDE_BROKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+#define LEDE_BROKER_IDENTITY_MAX 255 /* a ZeroMQ routing id is at most 255 bytes */
+#define LEDE_BROKER_STATUS_COUNT 17  /* lede.v1.Status values 0..16 */
+
+struct lede_broker_config {
+    uint32_t heartbeat_ms;       /* heartbeat interval for workers that announce none (1000) */
+    uint32_t liveness;           /* missed heartbeats before a worker is dead (3) */
+    uint32_t default_timeout_ms; /* deadline of a call with timeout_ms 0 (30000) */
+    uint32_t max_attempts;       /* dispatches of one call before UNAVAILABLE (3) */
+    size_t queue_max;            /* queued calls before RESOURCE_EXHAUSTED (10000) */
+    size_t queue_max_bytes;      /* queued bytes before RESOURCE_EXHAUSTED (256 MiB) */
+    size_t max_msg_bytes;        /* largest frame accepted (16 MiB) */
+    uint32_t drain_ms;           /* on shutdown, how long in-flight calls may finish (5000) */
+    size_t max_workers;          /* registered workers at once (1024) */
+};
+
+/* Fills c with the defaults above. */
+void lede_broker_config_defaults(struct lede_broker_config *c);
+
+/* Which socket a frame came from or goes to. */
+enum lede_broker_sock { LEDE_BROKER_FRONTEND = 0, LEDE_BROKER_BACKEND = 1 };
+
+/* Kinds of malformed input, counted separately. The first ones are lede_wire_fault values. */
+enum lede_broker_bad {
+    LEDE_BROKER_BAD_SHORT = LEDE_WIRE_FAULT_SHORT,
+    LEDE_BROKER_BAD_MAGIC = LEDE_WIRE_FAULT_MAGIC,
+    LEDE_BROKER_BAD_VERSION = LEDE_WIRE_FAULT_VERSION,
+    LEDE_BROKER_BAD_COMMAND = LEDE_WIRE_FAULT_COMMAND,
+    LEDE_BROKER_BAD_BODY = LEDE_WIRE_FAULT_BODY,
+    LEDE_BROKER_BAD_SIZE = LEDE_WIRE_FAULT_SIZE,
+    LEDE_BROKER_BAD_FRAMES = LEDE_WIRE_FAULT_COUNT, /* not exactly one frame after the id */
+    LEDE_BROKER_BAD_UNEXPECTED, /* a known command on the wrong socket (READY from a client) */
+    LEDE_BROKER_BAD_INVALID,    /* decodes, but a field is invalid (empty call_id, ...) */
+    LEDE_BROKER_BAD_COUNT
+};
+
+/* "short", "magic", "version", "command", "body", "size", "frames", "unexpected", "invalid". */
+const char *lede_broker_bad_name(int kind);
+
+/* The broker's counters. Gauges (queue_depth, queue_bytes, workers_ready, in_flight) are
+ * current values; everything else counts since start. */
+struct lede_broker_stats {
+    uint64_t calls_received;       /* CALL frames from clients that decoded */
+    uint64_t replies_total;        /* REPLY frames sent to clients */
+    uint64_t replies[LEDE_BROKER_STATUS_COUNT]; /* ... by status */
+    uint64_t queue_depth, queue_bytes, queue_peak;
+    uint64_t workers_ready;        /* registered workers now */
+    uint64_t workers_registered;   /* READY frames accepted */
+    uint64_t workers_expired;      /* declared dead after missed heartbeats */
+    uint64_t workers_disconnected; /* sent DISCONNECT, or unreachable */
+    uint64_t in_flight;            /* calls at workers now */
+    uint64_t dispatches;           /* CALL frames sent to workers */
+    uint64_t redispatches;         /* calls put back at the queue front after a worker loss */
+    uint64_t malformed_total;
+    uint64_t malformed[LEDE_BROKER_BAD_COUNT]; /* by enum lede_broker_bad (index 0 unused) */
+    uint64_t late_replies_dropped; /* replies from a dead/unknown worker, duplicates, too late */
+    uint64_t unknown_worker_messages;
+    uint64_t unreachable_clients, unreachable_workers;
+    uint64_t heartbeats_sent, heartbeats_received;
+};
+
+/* One thing to do: send frame to the peer with this identity on this socket. */
+struct lede_broker_action {
+    int sock; /* enum lede_broker_sock */
+    uint8_t identity[LEDE_BROKER_IDENTITY_MAX];
+    size_t identity_len;
+    uint8_t *frame; /* owned by the action: release with lede_broker_action_release */
+    size_t frame_len;
+};
+
+enum lede_broker_log_level {
+    LEDE_BROKER_LOG_ERROR = 0,
+    LEDE_BROKER_LOG_WARN = 1,
+    LEDE_BROKER_LOG_INFO = 2,
+    LEDE_BROKER_LOG_DEBUG = 3
+};
+/* A log line: level, the call id it concerns (or NULL), a message without newline. */
+typedef void (*lede_broker_log_fn)(void *ctx, int level, const char *call_id, const char *msg);
+
+typedef struct lede_broker lede_broker_t;
+
+/* A new broker; config NULL means defaults. Returns NULL when out of memory. */
+lede_broker_t *lede_broker_new(const struct lede_broker_config *config, int64_t now_ms);
+/* Frees everything (NULL is fine) and sets *b to NULL. Pending actions are dropped. */
+void lede_broker_destroy(lede_broker_t **b);
+
+/* Logging callback (default: none). */
+void lede_broker_set_log(lede_broker_t *b, lede_broker_log_fn fn, void *ctx);
+
+/* A frame from a client (frontend) or a worker (backend) with the sender's routing identity.
+ * Any bytes are fine: malformed frames are counted and answered, never fatal.
+ * Returns LEDE_OK, or LEDE_ENOMEM when the broker could not record the event. */
+int lede_broker_on_frame(lede_broker_t *b, int64_t now_ms, int sock, const void *identity,
+                         size_t identity_len, const void *frame, size_t frame_len);
+
+/* A message that was not exactly one frame after the identity: counted, and answered (with
+ * INVALID_ARGUMENT to a client) when sock is the frontend. */
+void lede_broker_on_bad_framing(lede_broker_t *b, int64_t now_ms, int sock, const void *identity,
+                                size_t identity_len);
+
+/* A send to this peer failed (EHOSTUNREACH, or EAGAIN at the high-water mark): a worker is
+ * treated as gone (its calls are re-dispatched), a client's reply is counted as lost. */
+void lede_broker_on_unreachable(lede_broker_t *b, int64_t now_ms, int sock, const void *identity,
+                                size_t identity_len);
+
+/* Time passes: heartbeats out, dead workers expired, deadlines enforced, dispatch. Call at
+ * least when lede_broker_next_wakeup says. */
+void lede_broker_tick(lede_broker_t *b, int64_t now_ms);
+
+/* Milliseconds until the broker next needs a tick (0 .. the heartbeat interval). */
+int lede_broker_next_wakeup(lede_broker_t *b, int64_t now_ms);
+
+/* Starts the shutdown: queued calls are answered UNAVAILABLE, new calls too; calls in flight
+ * get drain_ms to finish. */
+void lede_broker_drain(lede_broker_t *b, int64_t now_ms);
+
+/* After lede_broker_drain: 1 once nothing is in flight or the drain time is up (the leftovers are
+ * then answered UNAVAILABLE and every worker is sent DISCONNECT); 0 before. Pop the actions it
+ * queued before exiting. */
+int lede_broker_drained(lede_broker_t *b, int64_t now_ms);
+
+/* Takes the next pending action into *a (the caller then owns a->frame). Returns 1 if there was
+ * one, 0 if none. */
+int lede_broker_pop(lede_broker_t *b, struct lede_broker_action *a);
+/* Frees a->frame and zeroes it. */
+void lede_broker_action_release(struct lede_broker_action *a);
+
+/* The counters; borrowed, valid until the next call into the broker. */
+const struct lede_broker_stats *lede_broker_stats(const lede_broker_t *b);
+
+/* The counters and the worker table as one JSON object (malloc'd, caller frees), the payload of
+ * the built-in method lede.v1.Broker/Stats. Returns LEDE_OK or LEDE_ENOMEM. */
+int lede_broker_stats_json(const lede_broker_t *b, int64_t now_ms, char **out);
+
+#endif
