@@ -1,0 +1,73 @@
+/* fileio.c: whole-file reads with a cap (see fileio.h). */
+#include "fileio.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "summarize.h"
+
+int lede_read_file(const char *path, size_t max, char **out, size_t *len, char *msg,
+                   size_t msg_len)
+{
+    bool is_stdin = !strcmp(path, "-");
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    int rc = LEDE_OK;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    *len = 0;
+    if (!f) {
+        snprintf(msg, msg_len, "cannot open %s: %s", path, strerror(errno));
+        return LEDE_EIO;
+    }
+    for (;;) {
+        if (n + 1 >= cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            if (ncap > max + 2)
+                ncap = max + 2;
+            if (ncap <= n + 1) {
+                snprintf(msg, msg_len, "%s is larger than the maximum of %zu bytes", path, max);
+                rc = LEDE_ETOOBIG;
+                goto out;
+            }
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                snprintf(msg, msg_len, "out of memory reading %s", path);
+                rc = LEDE_ENOMEM;
+                goto out;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                snprintf(msg, msg_len, "cannot read %s: %s", path, strerror(errno));
+                rc = LEDE_EIO;
+                goto out;
+            }
+            break;
+        }
+        if (n > max) {
+            snprintf(msg, msg_len, "%s is larger than the maximum of %zu bytes", path, max);
+            rc = LEDE_ETOOBIG;
+            goto out;
+        }
+    }
+    if (!buf && !(buf = malloc(1))) {
+        rc = LEDE_ENOMEM;
+        goto out;
+    }
+    buf[n] = 0;
+    *out = buf;
+    *len = n;
+    buf = NULL;
+out:
+    free(buf);
+    if (!is_stdin)
+        fclose(f);
+    return rc;
+}

@@ -1,0 +1,61 @@
+/* json_out.c: results and errors as JSON objects (see json_out.h). */
+#include "json_out.h"
+
+#include "backend.h"
+
+static json_t *text_of(const struct lede_result *res, const struct lede_sentence *s)
+{
+    return json_stringn(res->body + s->offset, s->length);
+}
+
+json_t *lede_json_result(const char *id, const struct lede_result *res)
+{
+    json_t *o = json_object();
+    json_t *summary = json_array();
+    json_t *sents = json_array();
+    if (!o || !summary || !sents)
+        goto fail;
+    json_object_set_new(o, "id", id ? json_string(id) : json_null());
+    json_object_set_new(o, "language", json_string(res->lang ? res->lang : "en"));
+    for (size_t k = 0; k < res->n_summary; k++)
+        json_array_append_new(summary, text_of(res, &res->sentences[res->summary[k]]));
+    for (size_t i = 0; i < res->n_sentences; i++) {
+        const struct lede_sentence *s = &res->sentences[i];
+        json_t *so = json_object();
+        json_t *feat = json_object();
+        if (!so || !feat) {
+            json_decref(so);
+            json_decref(feat);
+            goto fail;
+        }
+        json_object_set_new(so, "index", json_integer((json_int_t)i));
+        json_object_set_new(so, "rank", json_integer(s->rank));
+        json_object_set_new(so, "score", json_real(s->score));
+        json_object_set_new(so, "selected", json_boolean(s->selected));
+        for (int f = 0; f < LEDE_F_COUNT; f++)
+            json_object_set_new(feat, lede_feature_name(f), json_real(s->features[f]));
+        json_object_set_new(so, "features", feat);
+        json_object_set_new(so, "offset", json_integer((json_int_t)s->offset));
+        json_object_set_new(so, "length", json_integer((json_int_t)s->length));
+        json_object_set_new(so, "paragraph", json_integer((json_int_t)s->paragraph));
+        json_object_set_new(so, "text", text_of(res, s));
+        if (s->duplicate_of >= 0)
+            json_object_set_new(so, "duplicate_of", json_integer((json_int_t)s->duplicate_of));
+        json_array_append_new(sents, so);
+    }
+    json_object_set_new(o, "summary", summary);
+    json_object_set_new(o, "sentences", sents);
+    return o;
+fail:
+    json_decref(o);
+    json_decref(summary);
+    json_decref(sents);
+    return NULL;
+}
+
+json_t *lede_json_error(const char *id, int status, const char *message)
+{
+    return json_pack("{s:o, s:{s:s, s:i, s:s}}", "id", id ? json_string(id) : json_null(),
+                     "error", "status", lede_status_name(status), "code", status, "message",
+                     message ? message : "");
+}

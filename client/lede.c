@@ -1,0 +1,604 @@
+/* lede.c: the `lede` command: `lede summarize` through the engine in-process (--local) or
+ * through a broker (--broker, or LEDE_BROKER), for one article or a JSONL batch. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "fileio.h"
+#include "json_out.h"
+
+#define EXIT_CALL_FAILED 1
+#define EXIT_USAGE 2
+#define EXIT_SOME_FAILED 3
+#define EXIT_SETUP 4
+
+struct opts {
+    bool local, json;
+    const char *broker, *title, *lang, *idf, *jsonl, *id;
+    const char *curve_secret, *broker_key;
+    struct lede_budget budget;
+    bool budget_set;
+    int deadline_ms, in_flight;
+    size_t max_bytes;
+    size_t n_overrides;
+    struct { int feature; double value; } overrides[LEDE_F_COUNT];
+    const char *input;
+};
+
+/* Results come back by sequence number, perhaps out of order; they are printed in order. */
+struct printer {
+    const struct opts *o;
+    size_t next;          /* next sequence number to print */
+    size_t base, cap;     /* pending[k] holds seq base + k */
+    char **pending;       /* printed lines waiting for earlier ones, or NULL */
+    bool *have;
+    size_t ok, failed;
+    int last_status;
+    char last_message[256];
+    char **ids;           /* jsonl: id per pending slot, same indexing */
+};
+
+static void usage(FILE *f)
+{
+    const char *const *langs = lede_languages();
+    fprintf(f,
+        "usage: lede summarize [--local | --broker EP[,EP...]] [BUDGET] [OPTIONS] [FILE | -]\n"
+        "       lede summarize [--local | --broker EP] --jsonl IN.jsonl [BUDGET] [OPTIONS]\n"
+        "\n"
+        "Prints an extractive summary of a news article (FILE, or standard input with - or no\n"
+        "FILE): the chosen sentences in document order, one per line.\n"
+        "\n"
+        "Where it runs:\n"
+        "  --local              the engine in this process\n"
+        "  --broker EP[,EP]     through lede-broker at these endpoints (tcp://host:5555)\n"
+        "                       with neither flag: LEDE_BROKER if set, else --local\n"
+        "  --deadline MS        per-call deadline through the broker (default 10000)\n"
+        "  --in-flight N        calls in flight at once in --jsonl mode (default 32)\n"
+        "  --curve-secret FILE  this client's CURVE secret key (lede keygen)\n"
+        "  --broker-key FILE    the broker's CURVE public key\n"
+        "\n"
+        "Budget (default --sentences 3):\n"
+        "  --sentences N | --words N | --chars N | --ratio R (0 < R <= 1)\n"
+        "\n"
+        "Options:\n"
+        "  --title T            the article's title (improves term weights)\n"
+        "  --lang L             language code; supported:");
+    for (size_t i = 0; langs[i]; i++)
+        fprintf(f, " %s", langs[i]);
+    fprintf(f, " (default en)\n"
+        "  --idf FILE           document-frequency table from lede-idf build (--local only)\n"
+        "  --weight NAME=VALUE  override a feature weight (position, term, entity, title,\n"
+        "                       length, opener); repeatable\n"
+        "  --json               one JSON object: id, summary, and every sentence with its rank,\n"
+        "                       score, features, byte offset and length\n"
+        "  --jsonl IN.jsonl     batch: one {\"id\",\"title\",\"article\",\"options\"} per line in,\n"
+        "                       one JSON result (or {\"id\",\"error\"}) per line out, in order\n"
+        "  --id ID              the article id reported in --json output\n"
+        "  --max-bytes N        largest input accepted (default 67108864)\n"
+        "  -h, --help           this text\n"
+        "\n"
+        "Exit status: 0 ok; 1 the call failed (its status and message on stderr); 2 usage;\n"
+        "3 some --jsonl lines failed (their error objects are in the output); 4 setup failed.\n"
+        "Environment: LEDE_BROKER (endpoints), LEDE_DEADLINE_MS.\n");
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int set_budget(struct opts *o, enum lede_budget_kind kind, const char *arg)
+{
+    double v;
+    if (o->budget_set) {
+        fprintf(stderr, "lede: give one budget: --sentences, --words, --chars or --ratio\n");
+        return -1;
+    }
+    if (parse_double(arg, &v) ||
+        (kind == LEDE_BUDGET_RATIO ? (v <= 0 || v > 1) : (v < 1 || floor(v) != v || v > 1e9))) {
+        fprintf(stderr, "lede: bad budget '%s': %s\n", arg,
+                kind == LEDE_BUDGET_RATIO ? "a ratio is a number in (0, 1]"
+                                          : "a whole number from 1 is needed");
+        return -1;
+    }
+    o->budget = (struct lede_budget){kind, v};
+    o->budget_set = true;
+    return 0;
+}
+
+static int add_override(struct opts *o, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    char name[32];
+    double v;
+    if (!eq || (size_t)(eq - arg) >= sizeof name || parse_double(eq + 1, &v)) {
+        fprintf(stderr, "lede: --weight takes NAME=VALUE, e.g. position=1.2 (got '%s')\n", arg);
+        return -1;
+    }
+    memcpy(name, arg, (size_t)(eq - arg));
+    name[eq - arg] = 0;
+    int f = lede_feature_by_name(name);
+    if (f < 0) {
+        fprintf(stderr, "lede: unknown feature '%s' in --weight (position, term, entity, title, "
+                "length, opener)\n", name);
+        return -1;
+    }
+    for (size_t i = 0; i < o->n_overrides; i++)
+        if (o->overrides[i].feature == f) {
+            o->overrides[i].value = v;
+            return 0;
+        }
+    o->overrides[o->n_overrides].feature = f;
+    o->overrides[o->n_overrides++].value = v;
+    return 0;
+}
+
+static char *render(const struct opts *o, const char *id, int status, const char *message,
+                    const struct lede_result *res)
+{
+    if (status != LEDE_STATUS_OK) {
+        if (!o->json && !o->jsonl)
+            return NULL;
+        json_t *j = lede_json_error(id, status, message);
+        char *s = j ? json_dumps(j, LEDE_JSON_FLAGS) : NULL;
+        json_decref(j);
+        return s;
+    }
+    if (o->json || o->jsonl) {
+        json_t *j = lede_json_result(id, res);
+        char *s = j ? json_dumps(j, LEDE_JSON_FLAGS) : NULL;
+        json_decref(j);
+        return s;
+    }
+    size_t len = 0;
+    for (size_t k = 0; k < res->n_summary; k++)
+        len += res->sentences[res->summary[k]].length + 1;
+    char *s = malloc(len + 1);
+    if (!s)
+        return NULL;
+    size_t p = 0;
+    for (size_t k = 0; k < res->n_summary; k++) {
+        const struct lede_sentence *st = &res->sentences[res->summary[k]];
+        memcpy(s + p, res->body + st->offset, st->length);
+        p += st->length;
+        s[p++] = '\n';
+    }
+    s[p ? p - 1 : 0] = 0; /* puts adds the last newline */
+    return s;
+}
+
+static int ensure_slot(struct printer *pr, size_t seq)
+{
+    if (seq < pr->base + pr->cap)
+        return 0;
+    size_t cap = pr->cap ? pr->cap : 64;
+    while (seq >= pr->base + cap)
+        cap *= 2;
+    char **p = realloc(pr->pending, cap * sizeof *p);
+    if (!p)
+        return -1;
+    pr->pending = p;
+    bool *h = realloc(pr->have, cap * sizeof *h);
+    if (!h)
+        return -1;
+    pr->have = h;
+    char **ids = realloc(pr->ids, cap * sizeof *ids);
+    if (!ids)
+        return -1;
+    pr->ids = ids;
+    for (size_t k = pr->cap; k < cap; k++) {
+        pr->pending[k] = NULL;
+        pr->have[k] = false;
+        pr->ids[k] = NULL;
+    }
+    pr->cap = cap;
+    return 0;
+}
+
+static void flush_ready(struct printer *pr)
+{
+    size_t k = 0;
+    while (k < pr->cap && pr->have[k]) {
+        if (pr->pending[k]) {
+            puts(pr->pending[k]);
+            free(pr->pending[k]);
+        }
+        free(pr->ids[k]);
+        k++;
+    }
+    if (!k)
+        return;
+    memmove(pr->pending, pr->pending + k, (pr->cap - k) * sizeof *pr->pending);
+    memmove(pr->have, pr->have + k, (pr->cap - k) * sizeof *pr->have);
+    memmove(pr->ids, pr->ids + k, (pr->cap - k) * sizeof *pr->ids);
+    for (size_t j = pr->cap - k; j < pr->cap; j++) {
+        pr->pending[j] = NULL;
+        pr->have[j] = false;
+        pr->ids[j] = NULL;
+    }
+    pr->base += k;
+    fflush(stdout);
+}
+
+static void on_done(void *ctx, size_t seq, int status, const char *message,
+                    struct lede_result *res)
+{
+    struct printer *pr = ctx;
+    if (seq < pr->base || ensure_slot(pr, seq)) {
+        lede_result_destroy(&res);
+        return;
+    }
+    size_t k = seq - pr->base;
+    const char *id = pr->ids[k] ? pr->ids[k] : pr->o->id;
+    pr->pending[k] = render(pr->o, id, status, message, res);
+    pr->have[k] = true;
+    if (status == LEDE_STATUS_OK) {
+        pr->ok++;
+    } else {
+        pr->failed++;
+        pr->last_status = status;
+        snprintf(pr->last_message, sizeof pr->last_message, "%s", message ? message : "");
+        if (pr->o->jsonl)
+            fprintf(stderr, "lede: line %zu: %s: %s\n", seq + 1, lede_status_name(status),
+                    message ? message : "");
+    }
+    lede_result_destroy(&res);
+    flush_ready(pr);
+}
+
+/* One JSONL line into a job; returns a status and fills msg on a bad line. */
+static int job_from_line(const struct opts *o, json_t *root, struct lede_job *job, char **id,
+                         char *msg, size_t msg_len)
+{
+    *id = NULL;
+    if (!json_is_object(root)) {
+        snprintf(msg, msg_len, "a line must be a JSON object");
+        return LEDE_STATUS_INVALID_ARGUMENT;
+    }
+    json_t *jid = json_object_get(root, "id");
+    if (json_is_string(jid))
+        *id = strdup(json_string_value(jid));
+    else if (json_is_integer(jid)) {
+        char b[32];
+        snprintf(b, sizeof b, "%lld", (long long)json_integer_value(jid));
+        *id = strdup(b);
+    }
+    json_t *art = json_object_get(root, "article");
+    if (!json_is_string(art)) {
+        snprintf(msg, msg_len, "\"article\" must be a string");
+        return LEDE_STATUS_INVALID_ARGUMENT;
+    }
+    job->body = json_string_value(art);
+    job->body_len = json_string_length(art);
+    json_t *title = json_object_get(root, "title");
+    if (json_is_string(title)) {
+        job->title = json_string_value(title);
+        job->title_len = json_string_length(title);
+    }
+    json_t *lang = json_object_get(root, "language");
+    if (json_is_string(lang))
+        job->lang = json_string_value(lang);
+    json_t *opt = json_object_get(root, "options");
+    if (opt && !json_is_object(opt) && !json_is_null(opt)) {
+        snprintf(msg, msg_len, "\"options\" must be an object");
+        return LEDE_STATUS_INVALID_ARGUMENT;
+    }
+    static const struct { const char *name; enum lede_budget_kind kind; } kinds[] = {
+        {"sentences", LEDE_BUDGET_SENTENCES}, {"words", LEDE_BUDGET_WORDS},
+        {"chars", LEDE_BUDGET_CHARS}, {"ratio", LEDE_BUDGET_RATIO},
+    };
+    int given = 0;
+    for (size_t k = 0; opt && k < 4; k++) {
+        json_t *v = json_object_get(opt, kinds[k].name);
+        if (!v)
+            continue;
+        if (!json_is_number(v)) {
+            snprintf(msg, msg_len, "options.%s must be a number", kinds[k].name);
+            return LEDE_STATUS_INVALID_ARGUMENT;
+        }
+        job->budget = (struct lede_budget){kinds[k].kind, json_number_value(v)};
+        given++;
+    }
+    if (given > 1) {
+        snprintf(msg, msg_len, "options: give one of sentences, words, chars, ratio");
+        return LEDE_STATUS_INVALID_ARGUMENT;
+    }
+    (void)o;
+    return LEDE_STATUS_OK;
+}
+
+static void base_job(const struct opts *o, struct lede_job *job)
+{
+    memset(job, 0, sizeof *job);
+    job->id = o->id;
+    job->title = o->title;
+    job->title_len = o->title ? strlen(o->title) : 0;
+    job->lang = o->lang;
+    job->budget = o->budget;
+    job->n_overrides = o->n_overrides;
+    memcpy(job->overrides, o->overrides, sizeof job->overrides);
+}
+
+static void progress(size_t done, long pos, long size, bool final)
+{
+    if (size > 0) {
+        int pct = (int)(100.0 * (double)pos / (double)size);
+        int bar = pct / 4;
+        fprintf(stderr, "\r[%-25.*s] %3d%%  %zu articles", bar, "#########################", pct,
+                done);
+    } else {
+        fprintf(stderr, "\r%zu articles", done);
+    }
+    if (final)
+        fputc('\n', stderr);
+}
+
+static int run_jsonl(const struct opts *o, lede_backend_t *b, struct printer *pr)
+{
+    FILE *f = strcmp(o->jsonl, "-") ? fopen(o->jsonl, "r") : stdin;
+    if (!f) {
+        fprintf(stderr, "lede: cannot open %s: %s\n", o->jsonl, strerror(errno));
+        return EXIT_SETUP;
+    }
+    long size = -1;
+    if (f != stdin && !fseek(f, 0, SEEK_END)) {
+        size = ftell(f);
+        rewind(f);
+    }
+    bool tty = isatty(2);
+    char *line = NULL;
+    size_t cap = 0, seq = 0;
+    ssize_t n;
+    int rc = 0;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        if (n == 0 || (n == 1 && line[0] == '\n'))
+            continue;
+        if ((size_t)n > o->max_bytes) {
+            if (ensure_slot(pr, seq))
+                break;
+            on_done(pr, seq++, LEDE_STATUS_RESOURCE_EXHAUSTED, "line longer than --max-bytes",
+                    NULL);
+            continue;
+        }
+        json_error_t jerr;
+        json_t *root = json_loadb(line, (size_t)n, JSON_ALLOW_NUL, &jerr);
+        struct lede_job job;
+        base_job(o, &job);
+        char msg[200] = "";
+        char *id = NULL;
+        int st;
+        if (!root) {
+            snprintf(msg, sizeof msg, "not JSON: %s (column %d)", jerr.text, jerr.column);
+            st = LEDE_STATUS_INVALID_ARGUMENT;
+        } else {
+            st = job_from_line(o, root, &job, &id, msg, sizeof msg);
+        }
+        if (ensure_slot(pr, seq)) {
+            json_decref(root);
+            free(id);
+            rc = EXIT_SETUP;
+            break;
+        }
+        pr->ids[seq - pr->base] = id;
+        job.id = id;
+        if (st != LEDE_STATUS_OK)
+            on_done(pr, seq, st, msg, NULL);
+        else if (b->ops->submit(b, seq, &job)) {
+            on_done(pr, seq, LEDE_STATUS_UNAVAILABLE, "backend failed", NULL);
+        }
+        seq++;
+        json_decref(root);
+        if (tty && (seq % 16 == 0))
+            progress(seq, f != stdin ? ftell(f) : 0, size, false);
+    }
+    free(line);
+    b->ops->drain(b);
+    if (tty)
+        progress(seq, size, size, true);
+    if (f != stdin)
+        fclose(f);
+    if (rc)
+        return rc;
+    return pr->failed ? EXIT_SOME_FAILED : 0;
+}
+
+static int run_one(const struct opts *o, lede_backend_t *b, struct printer *pr)
+{
+    char msg[256];
+    char *body;
+    size_t len;
+    int rc = lede_read_file(o->input ? o->input : "-", o->max_bytes, &body, &len, msg,
+                            sizeof msg);
+    if (rc) {
+        fprintf(stderr, "lede: %s\n", msg);
+        return EXIT_SETUP;
+    }
+    struct lede_job job;
+    base_job(o, &job);
+    job.body = body;
+    job.body_len = len;
+    if (ensure_slot(pr, 0) || b->ops->submit(b, 0, &job)) {
+        free(body);
+        fprintf(stderr, "lede: the backend failed\n");
+        return EXIT_SETUP;
+    }
+    b->ops->drain(b);
+    free(body);
+    if (pr->failed) {
+        fprintf(stderr, "lede: %s: %s\n", lede_status_name(pr->last_status), pr->last_message);
+        return EXIT_CALL_FAILED;
+    }
+    return 0;
+}
+
+static int summarize_main(int argc, char **argv)
+{
+    enum { O_LOCAL = 256, O_BROKER, O_SENT, O_WORDS, O_CHARS, O_RATIO, O_TITLE, O_LANG, O_IDF,
+           O_JSON, O_JSONL, O_WEIGHT, O_DEADLINE, O_ID, O_MAXB, O_INFLIGHT, O_CSEC, O_BKEY };
+    static const struct option longopts[] = {
+        {"local", no_argument, 0, O_LOCAL}, {"broker", required_argument, 0, O_BROKER},
+        {"sentences", required_argument, 0, O_SENT}, {"words", required_argument, 0, O_WORDS},
+        {"chars", required_argument, 0, O_CHARS}, {"ratio", required_argument, 0, O_RATIO},
+        {"title", required_argument, 0, O_TITLE}, {"lang", required_argument, 0, O_LANG},
+        {"idf", required_argument, 0, O_IDF}, {"json", no_argument, 0, O_JSON},
+        {"jsonl", required_argument, 0, O_JSONL}, {"weight", required_argument, 0, O_WEIGHT},
+        {"deadline", required_argument, 0, O_DEADLINE}, {"id", required_argument, 0, O_ID},
+        {"max-bytes", required_argument, 0, O_MAXB},
+        {"in-flight", required_argument, 0, O_INFLIGHT},
+        {"curve-secret", required_argument, 0, O_CSEC},
+        {"broker-key", required_argument, 0, O_BKEY}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    struct opts o = {.budget = {LEDE_BUDGET_SENTENCES, 3}, .deadline_ms = 10000,
+                     .in_flight = 32, .max_bytes = LEDE_DEFAULT_MAX_BODY};
+    const char *env = getenv("LEDE_DEADLINE_MS");
+    if (env && *env)
+        o.deadline_ms = atoi(env);
+    int c;
+    double v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_LOCAL: o.local = true; break;
+        case O_BROKER: o.broker = optarg; break;
+        case O_SENT: if (set_budget(&o, LEDE_BUDGET_SENTENCES, optarg)) return EXIT_USAGE; break;
+        case O_WORDS: if (set_budget(&o, LEDE_BUDGET_WORDS, optarg)) return EXIT_USAGE; break;
+        case O_CHARS: if (set_budget(&o, LEDE_BUDGET_CHARS, optarg)) return EXIT_USAGE; break;
+        case O_RATIO: if (set_budget(&o, LEDE_BUDGET_RATIO, optarg)) return EXIT_USAGE; break;
+        case O_TITLE: o.title = optarg; break;
+        case O_LANG: o.lang = optarg; break;
+        case O_IDF: o.idf = optarg; break;
+        case O_JSON: o.json = true; break;
+        case O_JSONL: o.jsonl = optarg; break;
+        case O_WEIGHT: if (add_override(&o, optarg)) return EXIT_USAGE; break;
+        case O_ID: o.id = optarg; break;
+        case O_CSEC: o.curve_secret = optarg; break;
+        case O_BKEY: o.broker_key = optarg; break;
+        case O_DEADLINE:
+        case O_MAXB:
+        case O_INFLIGHT:
+            if (parse_double(optarg, &v) || v < 1 || v > 1e12 || floor(v) != v) {
+                fprintf(stderr, "lede: %s needs a positive whole number (got '%s')\n",
+                        argv[optind - 1], optarg);
+                return EXIT_USAGE;
+            }
+            if (c == O_DEADLINE)
+                o.deadline_ms = (int)fmin(v, 3600000);
+            else if (c == O_MAXB)
+                o.max_bytes = (size_t)v;
+            else
+                o.in_flight = (int)fmin(v, 10000);
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        o.input = argv[optind++];
+    if (optind < argc) {
+        fprintf(stderr, "lede: one input file at most (got '%s' too)\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (o.jsonl && o.input) {
+        fprintf(stderr, "lede: --jsonl reads its own file; drop '%s'\n", o.input);
+        return EXIT_USAGE;
+    }
+    if (o.local && o.broker) {
+        fprintf(stderr, "lede: --local and --broker exclude each other\n");
+        return EXIT_USAGE;
+    }
+    if (!o.local && !o.broker) {
+        env = getenv("LEDE_BROKER");
+        if (env && *env)
+            o.broker = env;
+        else
+            o.local = true;
+    }
+    if (o.idf && !o.local) {
+        fprintf(stderr, "lede: --idf applies to --local; workers load their table with "
+                "lede-worker --idf\n");
+        return EXIT_USAGE;
+    }
+
+    struct printer pr = {.o = &o};
+    lede_engine_t *engine = NULL;
+    lede_backend_t *b = NULL;
+    int rc = EXIT_SETUP;
+    char *idf = NULL;
+    if (o.local) {
+        struct lede_engine_config cfg = {0};
+        char msg[256];
+        size_t idf_len = 0;
+        if (o.idf) {
+            if (lede_read_file(o.idf, 1u << 30, &idf, &idf_len, msg, sizeof msg)) {
+                fprintf(stderr, "lede: %s\n", msg);
+                goto out;
+            }
+            cfg.idf_data = idf;
+            cfg.idf_len = idf_len;
+        }
+        struct lede_error err;
+        if (lede_engine_new(&cfg, &engine, &err)) {
+            fprintf(stderr, "lede: %s%s\n", o.idf ? "--idf: " : "", err.message);
+            goto out;
+        }
+        if (lede_backend_local_new(engine, on_done, &pr, &b)) {
+            fprintf(stderr, "lede: out of memory\n");
+            goto out;
+        }
+    } else {
+        struct lede_remote_options ro = {
+            .endpoints = o.broker, .deadline_ms = o.deadline_ms,
+            .max_in_flight = o.jsonl ? o.in_flight : 1,
+            .curve_secret_file = o.curve_secret, .broker_key_file = o.broker_key,
+        };
+        if (lede_backend_remote_new(&ro, on_done, &pr, &b)) {
+            fprintf(stderr, "lede: cannot set up the connection to %s\n", o.broker);
+            goto out;
+        }
+    }
+    rc = o.jsonl ? run_jsonl(&o, b, &pr) : run_one(&o, b, &pr);
+out:
+    lede_backend_destroy(&b);
+    lede_engine_destroy(&engine);
+    free(idf);
+    for (size_t k = 0; k < pr.cap; k++) {
+        free(pr.pending[k]);
+        free(pr.ids[k]);
+    }
+    free(pr.pending);
+    free(pr.have);
+    free(pr.ids);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        fprintf(argc < 2 ? stderr : stdout,
+                "usage: lede COMMAND [OPTIONS]\n\n"
+                "commands:\n"
+                "  summarize   summarize an article or a JSONL batch (lede summarize --help)\n"
+                "  version     print the engine version\n");
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    if (!strcmp(argv[1], "summarize"))
+        return summarize_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "version")) {
+        printf("lede %s\n", LEDE_ENGINE_VERSION);
+        return 0;
+    }
+    fprintf(stderr, "lede: unknown command '%s' (lede --help)\n", argv[1]);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,185 @@
+/* lede_idf.c: `lede-idf`, which builds the document-frequency table (worker/engine/idf.h
+ * gives the format) from JSONL or plain-text corpora, and describes an existing table. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "fileio.h"
+#include "idf.h"
+#include "summarize.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: lede-idf build --out FILE [--min-df N] [--lang L] CORPUS...\n"
+        "       lede-idf info FILE\n"
+        "\n"
+        "build  counts, for every stem, the documents it occurs in, and writes the table that\n"
+        "       `lede summarize --idf FILE` and `lede-worker --idf FILE` load. A CORPUS file is\n"
+        "       JSONL (one object per line; its \"article\" field is a document; detected by\n"
+        "       a .jsonl name or a first character '{') or plain text (the whole file is one\n"
+        "       document). --min-df drops stems seen in fewer documents (default 2).\n"
+        "info   prints a table's version, language, document and term counts.\n"
+        "Table format: version %u, documented in worker/engine/idf.h; an engine rejects a\n"
+        "table of another version with a message saying so.\n", LEDE_IDF_VERSION);
+}
+
+static int add_jsonl(lede_idf_builder_t *b, const char *path, FILE *f)
+{
+    char *line = NULL;
+    size_t cap = 0, lineno = 0, bad = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (n <= 1)
+            continue;
+        json_error_t jerr;
+        json_t *root = json_loadb(line, (size_t)n, 0, &jerr);
+        json_t *art = root ? json_object_get(root, "article") : NULL;
+        if (!json_is_string(art)) {
+            if (bad++ < 5)
+                fprintf(stderr, "lede-idf: %s:%zu: no \"article\" string, skipped\n", path,
+                        lineno);
+        } else if (lede_idf_builder_add(b, json_string_value(art), json_string_length(art))) {
+            fprintf(stderr, "lede-idf: %s:%zu: out of memory\n", path, lineno);
+            json_decref(root);
+            free(line);
+            return -1;
+        }
+        json_decref(root);
+    }
+    free(line);
+    return 0;
+}
+
+static int build(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"out", required_argument, 0, 'o'}, {"min-df", required_argument, 0, 'm'},
+        {"lang", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    };
+    const char *out = NULL, *lang = "en";
+    long min_df = 2;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:m:l:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'l': lang = optarg; break;
+        case 'm': {
+            char *end;
+            min_df = strtol(optarg, &end, 10);
+            if (*end || min_df < 1 || min_df > 1000000) {
+                fprintf(stderr, "lede-idf: --min-df needs a whole number from 1\n");
+                return 2;
+            }
+            break;
+        }
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!out || optind >= argc) {
+        fprintf(stderr, "lede-idf: build needs --out FILE and at least one CORPUS file\n");
+        return 2;
+    }
+    lede_idf_builder_t *b = NULL;
+    int rc = lede_idf_builder_new(lang, &b);
+    if (rc) {
+        fprintf(stderr, "lede-idf: %s: %s\n", lang, lede_strerror(rc));
+        return 2;
+    }
+    int status = 1;
+    for (int i = optind; i < argc; i++) {
+        const char *path = argv[i];
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            fprintf(stderr, "lede-idf: cannot open %s: %s\n", path, strerror(errno));
+            goto out;
+        }
+        int first = fgetc(f);
+        while (first == ' ' || first == '\n' || first == '\t' || first == '\r')
+            first = fgetc(f);
+        rewind(f);
+        size_t len = strlen(path);
+        bool jsonl = first == '{' || (len > 6 && !strcmp(path + len - 6, ".jsonl"));
+        if (jsonl) {
+            rc = add_jsonl(b, path, f);
+            fclose(f);
+            if (rc)
+                goto out;
+        } else {
+            fclose(f);
+            char *text, msg[256];
+            size_t n;
+            if (lede_read_file(path, LEDE_DEFAULT_MAX_BODY, &text, &n, msg, sizeof msg)) {
+                fprintf(stderr, "lede-idf: %s\n", msg);
+                goto out;
+            }
+            rc = lede_idf_builder_add(b, text, n);
+            free(text);
+            if (rc) {
+                fprintf(stderr, "lede-idf: %s: %s\n", path, lede_strerror(rc));
+                goto out;
+            }
+        }
+    }
+    char *table;
+    size_t table_len;
+    if (lede_idf_builder_finish(b, (uint32_t)min_df, &table, &table_len)) {
+        fprintf(stderr, "lede-idf: out of memory\n");
+        goto out;
+    }
+    FILE *f = fopen(out, "wb");
+    if (!f || fwrite(table, 1, table_len, f) != table_len || fclose(f)) {
+        fprintf(stderr, "lede-idf: cannot write %s: %s\n", out, strerror(errno));
+        free(table);
+        goto out;
+    }
+    fprintf(stderr, "lede-idf: %s: %llu documents, %zu terms\n", out,
+            (unsigned long long)lede_idf_builder_docs(b), (table_len - LEDE_IDF_HEADER) / 12);
+    free(table);
+    status = 0;
+out:
+    lede_idf_builder_destroy(&b);
+    return status;
+}
+
+static int info(const char *path)
+{
+    char *data, msg[256];
+    size_t n;
+    if (lede_read_file(path, 1u << 30, &data, &n, msg, sizeof msg)) {
+        fprintf(stderr, "lede-idf: %s\n", msg);
+        return 1;
+    }
+    struct lede_idf idf;
+    int rc = lede_idf_parse(&idf, data, n, msg, sizeof msg);
+    free(data);
+    if (rc) {
+        fprintf(stderr, "lede-idf: %s: %s\n", path, msg);
+        return 1;
+    }
+    printf("version %u\nlanguage %s\ndocuments %llu\nterms %zu\n", LEDE_IDF_VERSION, idf.lang,
+           (unsigned long long)idf.n_docs, idf.df.n);
+    lede_idf_release(&idf);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && !strcmp(argv[1], "build"))
+        return build(argc - 1, argv + 1);
+    if (argc == 3 && !strcmp(argv[1], "info"))
+        return info(argv[2]);
+    if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        usage(stdout);
+        return 0;
+    }
+    usage(stderr);
+    return 2;
+}
