@@ -1,0 +1,838 @@
+/* lede_client.c: liblede-client. One DEALER per broker; an in-flight table of calls keyed by
+ * call id; timers for deadlines, retries (UNAVAILABLE, with backoff and jitter) and failover
+ * (a broker silent while our call waits on it: re-send to another). Replies for calls already
+ * completed are duplicates and are dropped. */
+#include "lede_client.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "lede.pb-c.h"
+#include "wire.h"
+#include "wire_zmq.h"
+
+#define MAX_BROKERS 16
+#define WAIT_RETRY_US 20000u     /* no broker connected: try again this soon */
+#define DEADLINE_GRACE_US 50000u /* let the broker's own DEADLINE_EXCEEDED arrive first */
+#define SCAN_MIN_US 2000u
+
+enum call_state { CALL_WAIT = 0, CALL_SENT };
+
+struct call {
+    uint64_t seq;
+    char id[40];
+    char *method;
+    uint8_t *payload;
+    size_t len;
+    char **md;               /* key, value, key, value ... */
+    size_t n_md;
+    uint64_t submitted_us, deadline_us, sent_us, next_us;
+    int broker;              /* last broker it went to, -1 none */
+    int avoid;               /* broker to avoid on the next send, -1 none */
+    unsigned attempts;
+    enum call_state state;
+    lede_client_reply_fn fn;
+    void *ctx;
+    struct call *hnext;
+    struct call *prev, *next;
+};
+
+struct broker {
+    char *endpoint;
+    void *sock;
+    uint64_t last_heard_us;
+    int suspect;
+};
+
+struct lede_client {
+    struct lede_client_options opt;
+    void *zctx;
+    struct broker brokers[MAX_BROKERS];
+    size_t n_brokers;
+    size_t rr;
+    uint32_t prefix;
+    uint64_t next_seq;
+    struct call **table;     /* hash by seq */
+    size_t table_size;       /* power of two */
+    struct call *head, *tail;
+    size_t n_calls;
+    uint64_t next_scan_us;
+    unsigned seed;
+    struct lede_client_stats st;
+    zmq_pollitem_t items[MAX_BROKERS];
+};
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static const char *const status_names[] = {
+    "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+    "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
+    "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+};
+
+const char *lede_client_status_name(int status)
+{
+    if (status < 0 || (size_t)status >= sizeof status_names / sizeof status_names[0])
+        return "UNKNOWN";
+    return status_names[status];
+}
+
+void lede_client_options_init(struct lede_client_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->deadline_ms = 10000;
+    opt->max_attempts = 5;
+    opt->retry_ms = 50;
+    opt->silence_ms = 1000;
+    opt->max_in_flight = 4096;
+    opt->max_message = LEDE_WIRE_MAX_DEFAULT;
+}
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    if (!errbuf || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int open_broker(lede_client_t *c, struct broker *b)
+{
+    b->sock = zmq_socket(c->zctx, ZMQ_DEALER);
+    if (!b->sock)
+        return LEDE_EIO;
+    int zero = 0, one = 1, hwm = 100000, ivl = 100, ivl_max = 2000;
+    int hb = c->opt.silence_ms, hb_timeout = c->opt.silence_ms * 3;
+    int64_t maxmsg = (int64_t)c->opt.max_message + 4096;
+    zmq_setsockopt(b->sock, ZMQ_LINGER, &zero, sizeof zero);
+    /* queue only to a connected broker, so a send to a dead one fails at once (failover) */
+    zmq_setsockopt(b->sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    zmq_setsockopt(b->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(b->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(b->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(b->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
+    zmq_setsockopt(b->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    /* ZMTP heartbeats drop a dead TCP connection, which ZMQ_IMMEDIATE then reports */
+    zmq_setsockopt(b->sock, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
+    zmq_setsockopt(b->sock, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
+    if (zmq_connect(b->sock, b->endpoint) != 0)
+        return LEDE_EINVAL;
+    return LEDE_OK;
+}
+
+int lede_client_new(const char *endpoints, const struct lede_client_options *opt,
+                    lede_client_t **out, char *errbuf, size_t errlen)
+{
+    *out = NULL;
+    if (!endpoints || !*endpoints) {
+        set_err(errbuf, errlen, "no broker endpoint");
+        return LEDE_EINVAL;
+    }
+    struct lede_client_options o;
+    if (opt)
+        o = *opt;
+    else
+        lede_client_options_init(&o);
+    if (o.deadline_ms <= 0 || o.max_attempts <= 0 || o.retry_ms <= 0 || o.silence_ms <= 0 ||
+        o.max_in_flight == 0 || o.max_message < 64) {
+        set_err(errbuf, errlen, "bad client options (times and counts must be positive)");
+        return LEDE_EINVAL;
+    }
+    if ((o.curve_secret_file && *o.curve_secret_file) || (o.broker_key_file && *o.broker_key_file)) {
+        set_err(errbuf, errlen, "CURVE is not supported by this liblede-client yet");
+        return LEDE_EINVAL;
+    }
+    lede_client_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return LEDE_ENOMEM;
+    c->opt = o;
+    c->table_size = 64;
+    while (c->table_size < o.max_in_flight)
+        c->table_size *= 2;
+    c->table = calloc(c->table_size, sizeof *c->table);
+    c->zctx = zmq_ctx_new();
+    int rc = LEDE_ENOMEM;
+    if (!c->table || !c->zctx)
+        goto fail;
+    uint64_t t = now_us();
+    c->seed = (unsigned)(t ^ (t >> 32)) ^ ((unsigned)getpid() << 12) ^ (unsigned)(uintptr_t)c;
+    c->prefix = (uint32_t)rand_r(&c->seed) ^ ((uint32_t)rand_r(&c->seed) << 16);
+    c->next_seq = 1;
+
+    char *list = strdup(endpoints);
+    if (!list)
+        goto fail;
+    char *save = NULL;
+    for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        if (!*tok)
+            continue;
+        if (c->n_brokers >= MAX_BROKERS) {
+            set_err(errbuf, errlen, "at most %d broker endpoints", MAX_BROKERS);
+            rc = LEDE_EINVAL;
+            free(list);
+            goto fail;
+        }
+        struct broker *b = &c->brokers[c->n_brokers++];
+        b->endpoint = strdup(tok);
+        if (!b->endpoint) {
+            free(list);
+            goto fail;
+        }
+        rc = open_broker(c, b);
+        if (rc != LEDE_OK) {
+            set_err(errbuf, errlen, "cannot connect to \"%s\": %s", tok, zmq_strerror(zmq_errno()));
+            free(list);
+            goto fail;
+        }
+    }
+    free(list);
+    if (c->n_brokers == 0) {
+        set_err(errbuf, errlen, "no broker endpoint in \"%s\"", endpoints);
+        rc = LEDE_EINVAL;
+        goto fail;
+    }
+    *out = c;
+    return LEDE_OK;
+fail:
+    lede_client_destroy(&c);
+    return rc;
+}
+
+static void call_free(struct call *k)
+{
+    if (!k)
+        return;
+    free(k->method);
+    free(k->payload);
+    for (size_t i = 0; i < 2 * k->n_md; i++)
+        free(k->md[i]);
+    free(k->md);
+    free(k);
+}
+
+void lede_client_destroy(lede_client_t **cp)
+{
+    if (!cp || !*cp)
+        return;
+    lede_client_t *c = *cp;
+    while (c->head) {
+        struct call *k = c->head;
+        c->head = k->next;
+        call_free(k);
+    }
+    for (size_t i = 0; i < c->n_brokers; i++) {
+        if (c->brokers[i].sock)
+            zmq_close(c->brokers[i].sock);
+        free(c->brokers[i].endpoint);
+    }
+    if (c->zctx)
+        zmq_ctx_term(c->zctx);
+    free(c->table);
+    free(c);
+    *cp = NULL;
+}
+
+size_t lede_client_in_flight(const lede_client_t *c)
+{
+    return c->n_calls;
+}
+
+void lede_client_stats(const lede_client_t *c, struct lede_client_stats *out)
+{
+    *out = c->st;
+}
+
+/* ---- the in-flight table ---- */
+
+static void table_add(lede_client_t *c, struct call *k)
+{
+    size_t h = (size_t)(k->seq & (c->table_size - 1));
+    k->hnext = c->table[h];
+    c->table[h] = k;
+    k->prev = c->tail;
+    k->next = NULL;
+    if (c->tail)
+        c->tail->next = k;
+    else
+        c->head = k;
+    c->tail = k;
+    c->n_calls++;
+}
+
+static void table_remove(lede_client_t *c, struct call *k)
+{
+    struct call **pp = &c->table[k->seq & (c->table_size - 1)];
+    while (*pp && *pp != k)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = k->hnext;
+    if (k->prev)
+        k->prev->next = k->next;
+    else
+        c->head = k->next;
+    if (k->next)
+        k->next->prev = k->prev;
+    else
+        c->tail = k->prev;
+    c->n_calls--;
+}
+
+static struct call *table_find(lede_client_t *c, const char *id)
+{
+    unsigned prefix = 0;
+    unsigned long long seq = 0;
+    int used = 0;
+    if (sscanf(id, "%8x-%llx%n", &prefix, &seq, &used) != 2 || id[used] != '\0' ||
+        prefix != c->prefix)
+        return NULL;
+    for (struct call *k = c->table[seq & (c->table_size - 1)]; k; k = k->hnext)
+        if (k->seq == seq && strcmp(k->id, id) == 0)
+            return k;
+    return NULL;
+}
+
+static void wake_at(lede_client_t *c, uint64_t t)
+{
+    if (t < c->next_scan_us)
+        c->next_scan_us = t;
+}
+
+/* Completes a call: off the table, then its callback, then freed. */
+static void complete(lede_client_t *c, struct call *k, int status, const char *message,
+                     const uint8_t *payload, size_t len, const char *served_by, const char *broker)
+{
+    table_remove(c, k);
+    c->st.completed++;
+    if (status == 0)
+        c->st.ok++;
+    struct lede_client_reply r = {
+        .call = k->seq,
+        .call_id = k->id,
+        .status = status,
+        .message = message ? message : "",
+        .payload = payload,
+        .payload_len = len,
+        .served_by = served_by ? served_by : "",
+        .broker = broker,
+        .attempts = k->attempts,
+        .latency_us = now_us() - k->submitted_us,
+    };
+    if (k->fn)
+        k->fn(k->ctx, &r);
+    call_free(k);
+}
+
+/* ---- sending ---- */
+
+static int send_to(lede_client_t *c, struct call *k, size_t bi, uint64_t now)
+{
+    Lede__V1__Call m = LEDE__V1__CALL__INIT;
+    Lede__V1__MetadataEntry entries[8];
+    Lede__V1__MetadataEntry *ptrs[8];
+    size_t n_md = k->n_md < 8 ? k->n_md : 8;
+    for (size_t i = 0; i < n_md; i++) {
+        lede__v1__metadata_entry__init(&entries[i]);
+        entries[i].key = k->md[2 * i];
+        entries[i].value = k->md[2 * i + 1];
+        ptrs[i] = &entries[i];
+    }
+    uint64_t left = k->deadline_us > now ? k->deadline_us - now : 0;
+    m.call_id = k->id;
+    m.method = k->method;
+    m.timeout_ms = (uint32_t)(left / 1000u) ? (uint32_t)(left / 1000u) : 1u;
+    m.n_metadata = n_md;
+    m.metadata = ptrs;
+    m.payload.data = k->payload;
+    m.payload.len = k->len;
+    zmq_msg_t msg;
+    if (lede_wire_msg_encode(&msg, LEDE__V1__COMMAND__CALL, &m.base) != LEDE_OK)
+        return LEDE_ENOMEM;
+    if (zmq_msg_send(&msg, c->brokers[bi].sock, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&msg);
+        return LEDE_EUNAVAIL;
+    }
+    return LEDE_OK;
+}
+
+/* Sends (or re-sends) a call to the next broker that takes it, preferring brokers not suspect
+ * and not k->avoid. When none is connected the call waits and is tried again soon. */
+static void dispatch(lede_client_t *c, struct call *k, uint64_t now)
+{
+    size_t n = c->n_brokers;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t j = 0; j < n; j++) {
+            size_t bi = (c->rr + j) % n;
+            struct broker *b = &c->brokers[bi];
+            if (pass == 0 && (b->suspect || (n > 1 && (int)bi == k->avoid)))
+                continue;
+            int rc = send_to(c, k, bi, now);
+            if (rc == LEDE_ENOMEM)
+                break;
+            if (rc != LEDE_OK)
+                continue;
+            c->rr = (bi + 1) % n;
+            if (k->attempts > 0)
+                c->st.resent++;
+            k->attempts++;
+            k->broker = (int)bi;
+            k->avoid = -1;
+            k->state = CALL_SENT;
+            k->sent_us = now;
+            k->next_us = now + (uint64_t)c->opt.silence_ms * 1000u;
+            wake_at(c, k->next_us);
+            return;
+        }
+    }
+    k->state = CALL_WAIT;
+    k->next_us = now + WAIT_RETRY_US;
+    wake_at(c, k->next_us);
+}
+
+static char *dupn(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+int lede_client_call(lede_client_t *c, const char *method, const void *payload, size_t len,
+                     int deadline_ms, const struct lede_client_metadata *md, size_t n_md,
+                     lede_client_reply_fn fn, void *ctx, uint64_t *call)
+{
+    if (!c || !method || !*method || (!payload && len) || deadline_ms < 0 || n_md > 8 ||
+        (n_md && !md))
+        return LEDE_EINVAL;
+    if (c->n_calls >= c->opt.max_in_flight || len > c->opt.max_message)
+        return LEDE_ETOOBIG;
+    struct call *k = calloc(1, sizeof *k);
+    if (!k)
+        return LEDE_ENOMEM;
+    k->method = strdup(method);
+    k->payload = malloc(len ? len : 1);
+    k->md = n_md ? calloc(2 * n_md, sizeof *k->md) : NULL;
+    if (!k->method || !k->payload || (n_md && !k->md)) {
+        call_free(k);
+        return LEDE_ENOMEM;
+    }
+    if (len)
+        memcpy(k->payload, payload, len);
+    k->len = len;
+    for (size_t i = 0; i < n_md; i++) {
+        k->md[2 * i] = dupn(md[i].key);
+        k->md[2 * i + 1] = dupn(md[i].value);
+        k->n_md = i + 1;
+        if (!k->md[2 * i] || !k->md[2 * i + 1]) {
+            call_free(k);
+            return LEDE_ENOMEM;
+        }
+    }
+    uint64_t now = now_us();
+    k->seq = c->next_seq++;
+    snprintf(k->id, sizeof k->id, "%08" PRIx32 "-%" PRIx64, c->prefix, k->seq);
+    k->submitted_us = now;
+    k->deadline_us = now + (uint64_t)(deadline_ms ? deadline_ms : c->opt.deadline_ms) * 1000u;
+    k->broker = -1;
+    k->avoid = -1;
+    k->fn = fn;
+    k->ctx = ctx;
+    table_add(c, k);
+    c->st.submitted++;
+    wake_at(c, k->deadline_us + DEADLINE_GRACE_US);
+    dispatch(c, k, now);
+    if (call)
+        *call = k->seq;
+    return LEDE_OK;
+}
+
+int lede_client_summarize_submit(lede_client_t *c, const struct lede_client_request *req,
+                                 lede_client_reply_fn fn, void *ctx, uint64_t *call)
+{
+    if (!c || !req || (!req->body && req->body_len) || (!req->title && req->title_len) ||
+        (req->n_weights && (!req->weight_names || !req->weight_values)) || req->n_weights > 64)
+        return LEDE_EINVAL;
+    Lede__V1__SummarizeRequest r = LEDE__V1__SUMMARIZE_REQUEST__INIT;
+    Lede__V1__FeatureWeight fw[64];
+    Lede__V1__FeatureWeight *fwp[64];
+    r.article_id = (char *)(req->article_id ? req->article_id : "");
+    r.title.data = (uint8_t *)(uintptr_t)req->title;
+    r.title.len = req->title_len;
+    r.body.data = (uint8_t *)(uintptr_t)req->body;
+    r.body.len = req->body_len;
+    r.language = (char *)(req->lang ? req->lang : "");
+    r.explain = req->explain ? 1 : 0;
+    switch (req->budget) {
+    case LEDE_CLIENT_BUDGET_DEFAULT:
+        break;
+    case LEDE_CLIENT_BUDGET_SENTENCES:
+    case LEDE_CLIENT_BUDGET_WORDS:
+    case LEDE_CLIENT_BUDGET_CHARS:
+        if (!(req->budget_value >= 0 && req->budget_value <= 4294967295.0))
+            return LEDE_EINVAL;
+        if (req->budget == LEDE_CLIENT_BUDGET_SENTENCES) {
+            r.budget_case = LEDE__V1__SUMMARIZE_REQUEST__BUDGET_SENTENCES;
+            r.sentences = (uint32_t)req->budget_value;
+        } else if (req->budget == LEDE_CLIENT_BUDGET_WORDS) {
+            r.budget_case = LEDE__V1__SUMMARIZE_REQUEST__BUDGET_WORDS;
+            r.words = (uint32_t)req->budget_value;
+        } else {
+            r.budget_case = LEDE__V1__SUMMARIZE_REQUEST__BUDGET_CHARS;
+            r.chars = (uint32_t)req->budget_value;
+        }
+        break;
+    case LEDE_CLIENT_BUDGET_RATIO:
+        r.budget_case = LEDE__V1__SUMMARIZE_REQUEST__BUDGET_RATIO;
+        r.ratio = req->budget_value;
+        break;
+    default:
+        return LEDE_EINVAL;
+    }
+    for (size_t i = 0; i < req->n_weights; i++) {
+        lede__v1__feature_weight__init(&fw[i]);
+        fw[i].name = (char *)(req->weight_names[i] ? req->weight_names[i] : "");
+        fw[i].value = req->weight_values[i];
+        fwp[i] = &fw[i];
+    }
+    r.n_weights = req->n_weights;
+    r.weights = fwp;
+    size_t len = lede__v1__summarize_request__get_packed_size(&r);
+    if (len > c->opt.max_message)
+        return LEDE_ETOOBIG;
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        return LEDE_ENOMEM;
+    len = lede__v1__summarize_request__pack(&r, buf);
+    struct lede_client_metadata md = {"trace-id", req->trace_id};
+    int rc = lede_client_call(c, LEDE_METHOD_SUMMARIZE, buf, len, req->deadline_ms, &md,
+                              req->trace_id ? 1 : 0, fn, ctx, call);
+    free(buf);
+    return rc;
+}
+
+/* ---- receiving and timers ---- */
+
+static void on_reply(lede_client_t *c, size_t bi, const Lede__V1__Reply *r, uint64_t now)
+{
+    struct call *k = table_find(c, r->call_id);
+    if (!k) {
+        c->st.duplicates++;
+        return;
+    }
+    if (r->status == LEDE__V1__STATUS__UNAVAILABLE && k->attempts < (unsigned)c->opt.max_attempts &&
+        now < k->deadline_us) {
+        uint64_t backoff = (uint64_t)c->opt.retry_ms * 1000u << (k->attempts > 6 ? 6 : k->attempts - 1);
+        backoff += (uint64_t)rand_r(&c->seed) % (backoff / 2u + 1u);
+        k->state = CALL_WAIT;
+        k->avoid = (int)bi;
+        k->next_us = now + backoff;
+        wake_at(c, k->next_us);
+        return;
+    }
+    complete(c, k, (int)r->status, r->message, r->payload.data, r->payload.len, r->served_by,
+             c->brokers[bi].endpoint);
+}
+
+static void on_frame(lede_client_t *c, size_t bi, const void *data, size_t len, uint64_t now)
+{
+    struct lede_wire_frame f;
+    struct broker *b = &c->brokers[bi];
+    b->last_heard_us = now;
+    b->suspect = 0;
+    if (lede_wire_decode(data, len, c->opt.max_message + 4096, &f, NULL) != LEDE_OK) {
+        c->st.malformed++;
+        lede_wire_frame_release(&f);
+        return;
+    }
+    if (f.command == LEDE__V1__COMMAND__REPLY)
+        on_reply(c, bi, f.body.reply, now);
+    else
+        c->st.malformed++;
+    lede_wire_frame_release(&f);
+}
+
+static void read_broker(lede_client_t *c, size_t bi)
+{
+    for (int m = 0; m < 1024; m++) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, c->brokers[bi].sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&msg);
+            return;
+        }
+        if (zmq_msg_more(&msg)) {
+            c->st.malformed++;
+            while (zmq_msg_more(&msg) && zmq_msg_recv(&msg, c->brokers[bi].sock, 0) >= 0)
+                ;
+        } else {
+            on_frame(c, bi, zmq_msg_data(&msg), zmq_msg_size(&msg), now_us());
+        }
+        zmq_msg_close(&msg);
+    }
+}
+
+/* Walks the table for calls whose time has come: deadlines, waits, silent brokers. */
+static void run_timers(lede_client_t *c, uint64_t now)
+{
+    if (now < c->next_scan_us)
+        return;
+    uint64_t next = now + 1000000u;
+    struct call *k = c->head;
+    while (k) {
+        struct call *nx = k->next;
+        if (now >= k->deadline_us + DEADLINE_GRACE_US) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "no reply within the deadline of %llu ms (%u sends)",
+                     (unsigned long long)((k->deadline_us - k->submitted_us) / 1000u), k->attempts);
+            c->st.timed_out++;
+            complete(c, k, LEDE__V1__STATUS__DEADLINE_EXCEEDED, msg, NULL, 0, NULL, NULL);
+            k = nx;
+            continue;
+        }
+        if (now >= k->next_us) {
+            if (k->state == CALL_WAIT) {
+                dispatch(c, k, now);
+            } else {
+                struct broker *b = &c->brokers[k->broker];
+                uint64_t silence = (uint64_t)c->opt.silence_ms * 1000u;
+                int silent = now - b->last_heard_us >= silence && now - k->sent_us >= silence;
+                /* a broker that is alive but never answers (it restarted and lost the call) */
+                int stale = now - k->sent_us >= 4u * silence << (k->attempts > 4 ? 4 : k->attempts - 1);
+                if ((silent || stale) && k->attempts < (unsigned)c->opt.max_attempts) {
+                    if (silent)
+                        b->suspect = 1;
+                    k->avoid = k->broker;
+                    dispatch(c, k, now);
+                } else {
+                    k->next_us = now + silence / 4u;
+                }
+            }
+        }
+        if (k->next_us < next)
+            next = k->next_us;
+        if (k->deadline_us + DEADLINE_GRACE_US < next)
+            next = k->deadline_us + DEADLINE_GRACE_US;
+        k = nx;
+    }
+    c->next_scan_us = next > now + SCAN_MIN_US ? next : now + SCAN_MIN_US;
+}
+
+int lede_client_poll(lede_client_t *c, int timeout_ms)
+{
+    if (!c)
+        return LEDE_EINVAL;
+    uint64_t start = now_us();
+    uint64_t end = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000u;
+    uint64_t done0 = c->st.completed;
+    for (;;) {
+        uint64_t now = now_us();
+        run_timers(c, now);
+        for (size_t i = 0; i < c->n_brokers; i++) {
+            c->items[i] = (zmq_pollitem_t){.socket = c->brokers[i].sock, .events = ZMQ_POLLIN};
+        }
+        int ready = zmq_poll(c->items, (int)c->n_brokers, 0);
+        if (ready > 0)
+            for (size_t i = 0; i < c->n_brokers; i++)
+                if (c->items[i].revents & ZMQ_POLLIN)
+                    read_broker(c, i);
+        now = now_us();
+        uint64_t done = c->st.completed - done0;
+        if (done > 0 || timeout_ms == 0 || c->n_calls == 0 || now >= end)
+            return (int)(done > (uint64_t)INT32_MAX ? INT32_MAX : done);
+        uint64_t wake = c->next_scan_us < end ? c->next_scan_us : end;
+        long wait_ms = wake > now ? (long)((wake - now + 999u) / 1000u) : 0;
+        if (wait_ms > 1000)
+            wait_ms = 1000;
+        ready = zmq_poll(c->items, (int)c->n_brokers, wait_ms);
+        if (ready < 0 && zmq_errno() != EINTR)
+            return LEDE_EIO;
+        if (ready > 0)
+            for (size_t i = 0; i < c->n_brokers; i++)
+                if (c->items[i].revents & ZMQ_POLLIN)
+                    read_broker(c, i);
+        if (c->st.completed - done0 > 0)
+            return (int)(c->st.completed - done0);
+    }
+}
+
+int lede_client_drain(lede_client_t *c, int timeout_ms)
+{
+    uint64_t end = timeout_ms < 0 ? UINT64_MAX : now_us() + (uint64_t)timeout_ms * 1000u;
+    while (c->n_calls > 0) {
+        uint64_t now = now_us();
+        if (now >= end)
+            return LEDE_ETIMEDOUT;
+        uint64_t left = (end - now) / 1000u;
+        int rc = lede_client_poll(c, left > 1000 ? 1000 : (int)left);
+        if (rc < 0)
+            return rc;
+    }
+    return LEDE_OK;
+}
+
+/* ---- decoded responses ---- */
+
+void lede_client_response_destroy(struct lede_client_response **rp)
+{
+    if (!rp || !*rp)
+        return;
+    struct lede_client_response *r = *rp;
+    free(r->message);
+    free(r->served_by);
+    free(r->article_id);
+    free(r->engine_version);
+    free(r->language);
+    free(r->summary);
+    for (size_t i = 0; r->sentences && i < r->n_sentences; i++)
+        free(r->sentences[i].text);
+    free(r->sentences);
+    free(r);
+    *rp = NULL;
+}
+
+int lede_client_response_decode(const uint8_t *payload, size_t len, struct lede_client_response **out)
+{
+    *out = NULL;
+    Lede__V1__SummarizeResponse *m = NULL;
+    int rc = lede_wire_unpack(&lede__v1__summarize_response__descriptor, payload, len, len + 1,
+                              (ProtobufCMessage **)&m);
+    if (rc != LEDE_OK)
+        return rc == LEDE_ENOMEM ? rc : LEDE_EPROTO;
+    rc = LEDE_ENOMEM;
+    struct lede_client_response *r = calloc(1, sizeof *r);
+    if (!r)
+        goto cleanup;
+    r->status = 0;
+    r->message = strdup("");
+    r->served_by = strdup("");
+    r->article_id = strdup(m->article_id);
+    r->engine_version = strdup(m->engine_version);
+    r->language = strdup(m->language);
+    r->summary = calloc(m->n_summary ? m->n_summary : 1, sizeof *r->summary);
+    r->sentences = calloc(m->n_sentences ? m->n_sentences : 1, sizeof *r->sentences);
+    if (!r->message || !r->served_by || !r->article_id || !r->engine_version || !r->language ||
+        !r->summary || !r->sentences)
+        goto cleanup;
+    r->sentence_count = m->sentence_count;
+    r->n_summary = m->n_summary;
+    if (m->n_summary)
+        memcpy(r->summary, m->summary, m->n_summary * sizeof *r->summary);
+    if (m->timings) {
+        r->engine_us = m->timings->engine_us;
+        r->worker_us = m->timings->worker_us;
+    }
+    for (size_t i = 0; i < m->n_sentences; i++) {
+        const Lede__V1__Sentence *s = m->sentences[i];
+        struct lede_client_sentence *d = &r->sentences[i];
+        d->index = s->index;
+        d->rank = s->rank;
+        d->paragraph = s->paragraph;
+        d->selected = s->selected ? 1 : 0;
+        d->duplicate_of = s->duplicate_of;
+        d->score = s->score;
+        if (s->features) {
+            d->features[LEDE_CLIENT_F_POSITION] = s->features->position;
+            d->features[LEDE_CLIENT_F_TERM] = s->features->term;
+            d->features[LEDE_CLIENT_F_ENTITY] = s->features->entity;
+            d->features[LEDE_CLIENT_F_TITLE] = s->features->title;
+            d->features[LEDE_CLIENT_F_LENGTH] = s->features->length;
+            d->features[LEDE_CLIENT_F_OPENER] = s->features->opener;
+        }
+        d->offset = s->offset;
+        d->length = s->length;
+        d->text = malloc(s->text.len + 1);
+        if (!d->text)
+            goto cleanup;
+        if (s->text.len)
+            memcpy(d->text, s->text.data, s->text.len);
+        d->text[s->text.len] = '\0';
+        d->text_len = s->text.len;
+        r->n_sentences = i + 1;
+    }
+    r->n_sentences = m->n_sentences;
+    *out = r;
+    r = NULL;
+    rc = LEDE_OK;
+cleanup:
+    lede_client_response_destroy(&r);
+    protobuf_c_message_free_unpacked(&m->base, NULL);
+    return rc;
+}
+
+/* Detaches a call's callback (it stays in flight and completes silently). */
+static void forget(lede_client_t *c, uint64_t seq)
+{
+    for (struct call *k = c->table[seq & (c->table_size - 1)]; k; k = k->hnext)
+        if (k->seq == seq)
+            k->fn = NULL;
+}
+
+struct sync_call {
+    int done;
+    int rc;
+    struct lede_client_response *resp;
+};
+
+static void sync_done(void *ctx, const struct lede_client_reply *reply)
+{
+    struct sync_call *s = ctx;
+    s->done = 1;
+    if (reply->status == 0) {
+        s->rc = lede_client_response_decode(reply->payload, reply->payload_len, &s->resp);
+        if (s->rc == LEDE_OK) {
+            free(s->resp->served_by);
+            s->resp->served_by = strdup(reply->served_by);
+            if (!s->resp->served_by) {
+                lede_client_response_destroy(&s->resp);
+                s->rc = LEDE_ENOMEM;
+            }
+        }
+        return;
+    }
+    s->resp = calloc(1, sizeof *s->resp);
+    if (!s->resp) {
+        s->rc = LEDE_ENOMEM;
+        return;
+    }
+    s->resp->status = reply->status;
+    s->resp->message = strdup(reply->message);
+    s->resp->served_by = strdup(reply->served_by);
+    s->rc = s->resp->message && s->resp->served_by ? LEDE_OK : LEDE_ENOMEM;
+    if (s->rc != LEDE_OK)
+        lede_client_response_destroy(&s->resp);
+}
+
+int lede_client_summarize(lede_client_t *c, const struct lede_client_request *req,
+                          struct lede_client_response **out)
+{
+    *out = NULL;
+    struct sync_call s = {0, LEDE_OK, NULL};
+    uint64_t seq = 0;
+    int rc = lede_client_summarize_submit(c, req, sync_done, &s, &seq);
+    if (rc != LEDE_OK)
+        return rc;
+    while (!s.done) {
+        rc = lede_client_poll(c, 1000);
+        if (rc < 0) {
+            forget(c, seq); /* s is about to go out of scope */
+            return rc;
+        }
+    }
+    *out = s.resp;
+    return s.rc;
+}

@@ -1,0 +1,264 @@
+/* remote.c: the "remote" backend of `lede summarize --broker`: jobs go to the service through
+ * liblede-client with many in flight, and each SummarizeResponse (asked for with explain) is
+ * turned back into a struct lede_result, so the CLI prints the same bytes as with --local. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "lede_client.h"
+
+struct pending {
+    struct remote *r;
+    size_t seq;
+    char *body;              /* the request body (NUL-terminated); becomes the result's */
+    size_t body_len;
+    struct pending *prev, *next;
+};
+
+struct remote {
+    struct lede_backend base;
+    lede_client_t *client;
+    int deadline_ms;
+    size_t max_in_flight;
+    struct pending *head;    /* jobs in flight, freed at destroy if never completed */
+};
+
+static void unlink_pending(struct pending *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        p->r->head = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+}
+
+static const char *static_lang(const char *lang)
+{
+    for (const char *const *l = lede_languages(); l && *l; l++)
+        if (strcmp(*l, lang) == 0)
+            return *l;
+    return "en";
+}
+
+/* Builds a lede_result from a decoded response; takes p->body on success. Returns LEDE_OK or
+ * LEDE_EPROTO (the response does not describe this body) or LEDE_ENOMEM. */
+static int to_result(struct pending *p, const struct lede_client_response *resp,
+                     struct lede_result **out, const char **why)
+{
+    *out = NULL;
+    size_t n = resp->n_sentences;
+    if (n != resp->sentence_count) {
+        *why = "the response does not list every sentence (explain was not honoured)";
+        return LEDE_EPROTO;
+    }
+    struct lede_result *res = calloc(1, sizeof *res);
+    if (!res)
+        return LEDE_ENOMEM;
+    res->sentences = calloc(n ? n : 1, sizeof *res->sentences);
+    res->summary = calloc(resp->n_summary ? resp->n_summary : 1, sizeof *res->summary);
+    if (!res->sentences || !res->summary) {
+        lede_result_destroy(&res);
+        return LEDE_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct lede_client_sentence *s = &resp->sentences[i];
+        struct lede_sentence *d = &res->sentences[i];
+        if (s->index != i || s->offset > p->body_len || s->length > p->body_len - s->offset) {
+            *why = "a sentence's index or byte range does not fit the request body";
+            lede_result_destroy(&res);
+            return LEDE_EPROTO;
+        }
+        d->offset = (size_t)s->offset;
+        d->length = (size_t)s->length;
+        d->paragraph = s->paragraph;
+        d->score = s->score;
+        d->features[LEDE_F_POSITION] = s->features[LEDE_CLIENT_F_POSITION];
+        d->features[LEDE_F_TERM] = s->features[LEDE_CLIENT_F_TERM];
+        d->features[LEDE_F_ENTITY] = s->features[LEDE_CLIENT_F_ENTITY];
+        d->features[LEDE_F_TITLE] = s->features[LEDE_CLIENT_F_TITLE];
+        d->features[LEDE_F_LENGTH] = s->features[LEDE_CLIENT_F_LENGTH];
+        d->features[LEDE_F_OPENER] = s->features[LEDE_CLIENT_F_OPENER];
+        d->rank = s->rank;
+        d->duplicate_of = s->duplicate_of;
+        d->selected = s->selected != 0;
+    }
+    for (size_t k = 0; k < resp->n_summary; k++) {
+        if (resp->summary[k] >= n) {
+            *why = "a summary index is out of range";
+            lede_result_destroy(&res);
+            return LEDE_EPROTO;
+        }
+        res->summary[k] = resp->summary[k];
+    }
+    res->n_sentences = n;
+    res->n_summary = resp->n_summary;
+    res->lang = static_lang(resp->language);
+    res->body = p->body;
+    res->body_len = p->body_len;
+    p->body = NULL;
+    *out = res;
+    return LEDE_OK;
+}
+
+static void on_reply(void *ctx, const struct lede_client_reply *reply)
+{
+    struct pending *p = ctx;
+    struct remote *r = p->r;
+    unlink_pending(p);
+    if (reply->status != LEDE_STATUS_OK) {
+        r->base.done(r->base.ctx, p->seq, reply->status, reply->message, NULL);
+        goto cleanup;
+    }
+    struct lede_client_response *resp = NULL;
+    struct lede_result *res = NULL;
+    const char *why = "the response did not decode";
+    int rc = lede_client_response_decode(reply->payload, reply->payload_len, &resp);
+    if (rc == LEDE_OK)
+        rc = to_result(p, resp, &res, &why);
+    lede_client_response_destroy(&resp);
+    if (rc == LEDE_OK)
+        r->base.done(r->base.ctx, p->seq, LEDE_STATUS_OK, "", res);
+    else if (rc == LEDE_ENOMEM)
+        r->base.done(r->base.ctx, p->seq, LEDE_STATUS_RESOURCE_EXHAUSTED, "out of memory", NULL);
+    else
+        r->base.done(r->base.ctx, p->seq, LEDE_STATUS_DATA_LOSS, why, NULL);
+cleanup:
+    free(p->body);
+    free(p);
+}
+
+static enum lede_client_budget map_budget(enum lede_budget_kind k)
+{
+    switch (k) {
+    case LEDE_BUDGET_SENTENCES: return LEDE_CLIENT_BUDGET_SENTENCES;
+    case LEDE_BUDGET_WORDS: return LEDE_CLIENT_BUDGET_WORDS;
+    case LEDE_BUDGET_CHARS: return LEDE_CLIENT_BUDGET_CHARS;
+    default: return LEDE_CLIENT_BUDGET_RATIO;
+    }
+}
+
+static int remote_submit(lede_backend_t *b, size_t seq, const struct lede_job *job)
+{
+    struct remote *r = (struct remote *)b;
+    while (lede_client_in_flight(r->client) >= r->max_in_flight) {
+        int rc = lede_client_poll(r->client, 1000);
+        if (rc < 0)
+            return rc;
+    }
+    struct pending *p = calloc(1, sizeof *p);
+    if (!p)
+        return LEDE_ENOMEM;
+    p->r = r;
+    p->seq = seq;
+    p->body = malloc(job->body_len + 1);
+    if (!p->body) {
+        free(p);
+        return LEDE_ENOMEM;
+    }
+    if (job->body_len)
+        memcpy(p->body, job->body, job->body_len);
+    p->body[job->body_len] = '\0';
+    p->body_len = job->body_len;
+
+    const char *names[LEDE_F_COUNT];
+    double values[LEDE_F_COUNT];
+    size_t n_w = job->n_overrides < LEDE_F_COUNT ? job->n_overrides : LEDE_F_COUNT;
+    for (size_t i = 0; i < n_w; i++) {
+        const char *name = lede_feature_name(job->overrides[i].feature);
+        names[i] = name ? name : "";
+        values[i] = job->overrides[i].value;
+    }
+    struct lede_client_request req = {
+        .article_id = job->id,
+        .title = job->title,
+        .title_len = job->title ? job->title_len : 0,
+        .body = p->body,
+        .body_len = p->body_len,
+        .lang = job->lang,
+        .budget = map_budget(job->budget.kind),
+        .budget_value = job->budget.value,
+        .n_weights = n_w,
+        .weight_names = names,
+        .weight_values = values,
+        .explain = 1,
+        .deadline_ms = r->deadline_ms,
+    };
+    int rc = lede_client_summarize_submit(r->client, &req, on_reply, p, NULL);
+    if (rc == LEDE_ENOMEM) {
+        free(p->body);
+        free(p);
+        return rc;
+    }
+    if (rc != LEDE_OK) {
+        /* this job cannot be sent (too big, bad budget): its own failure, not the backend's */
+        b->done(b->ctx, seq, rc == LEDE_ETOOBIG ? LEDE_STATUS_RESOURCE_EXHAUSTED
+                                                : LEDE_STATUS_INVALID_ARGUMENT,
+                rc == LEDE_ETOOBIG ? "the article is larger than the largest message allowed"
+                                   : "the request cannot be encoded (bad budget or weights)",
+                NULL);
+        free(p->body);
+        free(p);
+        return LEDE_OK;
+    }
+    p->next = r->head;
+    if (r->head)
+        r->head->prev = p;
+    r->head = p;
+    return LEDE_OK;
+}
+
+static int remote_drain(lede_backend_t *b)
+{
+    struct remote *r = (struct remote *)b;
+    return lede_client_drain(r->client, -1);
+}
+
+static void remote_destroy(lede_backend_t *b)
+{
+    struct remote *r = (struct remote *)b;
+    lede_client_destroy(&r->client);
+    while (r->head) {
+        struct pending *p = r->head;
+        r->head = p->next;
+        free(p->body);
+        free(p);
+    }
+    free(r);
+}
+
+static const struct lede_backend_ops remote_ops = {remote_submit, remote_drain, remote_destroy};
+
+int lede_backend_remote_new(const struct lede_remote_options *opt, lede_done_fn done, void *ctx,
+                            lede_backend_t **out)
+{
+    *out = NULL;
+    if (!opt || !opt->endpoints || !done)
+        return LEDE_EINVAL;
+    struct remote *r = calloc(1, sizeof *r);
+    if (!r)
+        return LEDE_ENOMEM;
+    struct lede_client_options co;
+    lede_client_options_init(&co);
+    if (opt->deadline_ms > 0)
+        co.deadline_ms = opt->deadline_ms;
+    if (opt->max_in_flight > 0 && (size_t)opt->max_in_flight < co.max_in_flight)
+        co.max_in_flight = (size_t)opt->max_in_flight;
+    co.curve_secret_file = opt->curve_secret_file;
+    co.broker_key_file = opt->broker_key_file;
+    r->deadline_ms = co.deadline_ms;
+    r->max_in_flight = opt->max_in_flight > 0 ? (size_t)opt->max_in_flight : 64;
+    if (r->max_in_flight > co.max_in_flight)
+        r->max_in_flight = co.max_in_flight;
+    char err[256] = "";
+    int rc = lede_client_new(opt->endpoints, &co, &r->client, err, sizeof err);
+    if (rc != LEDE_OK) {
+        fprintf(stderr, "lede: %s\n", err[0] ? err : lede_strerror(rc));
+        free(r);
+        return rc;
+    }
+    r->base = (struct lede_backend){&remote_ops, done, ctx};
+    *out = &r->base;
+    return LEDE_OK;
+}

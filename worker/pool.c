@@ -1,0 +1,231 @@
+/* pool.c: the worker's engine threads: a bounded mutex queue in, an inproc PUSH socket per
+ * thread out. Each thread owns one lede_workspace_t; the lede_engine_t is shared read-only. */
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "handler.h"
+#include "wire.h"
+
+struct lede_pool {
+    struct lede_pool_config cfg;
+    char *served_by;
+    char *done_endpoint;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct lede_pool_job *head, *tail;
+    size_t queued;
+    int stop;
+    size_t n_threads;  /* started */
+    pthread_t *threads;
+};
+
+void lede_pool_job_free(struct lede_pool_job *job)
+{
+    if (!job)
+        return;
+    free(job->call_id);
+    free(job->payload);
+    free(job);
+}
+
+static struct lede_pool_job *take(lede_pool_t *p)
+{
+    struct lede_pool_job *job = NULL;
+    pthread_mutex_lock(&p->mu);
+    while (!p->stop && !p->head)
+        pthread_cond_wait(&p->cv, &p->mu);
+    if (!p->stop) {
+        job = p->head;
+        p->head = job->next;
+        if (!p->head)
+            p->tail = NULL;
+        p->queued--;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return job;
+}
+
+/* Runs one job and fills done; *frame is the REPLY frame to send (NULL when dropped). */
+static void run_job(lede_pool_t *p, lede_workspace_t *ws, struct lede_pool_job *job,
+                    struct lede_pool_done *done, uint8_t **frame, size_t *frame_len)
+{
+    uint64_t now = lede_handler_now_us();
+    struct lede_handler_out out;
+    memset(&out, 0, sizeof out);
+    done->link = job->link;
+    done->gen = job->gen;
+    *frame = NULL;
+    *frame_len = 0;
+    if (job->link < p->cfg.n_links && atomic_load(&p->cfg.link_gens[job->link]) != job->gen) {
+        done->dropped = 1;
+        return;
+    }
+    if (job->deadline_us && now >= job->deadline_us) {
+        done->skipped = 1;
+        out.status = LEDE__V1__STATUS__DEADLINE_EXCEEDED;
+        snprintf(out.message, sizeof out.message,
+                 "deadline exceeded after %llu ms waiting at the worker, before the engine ran",
+                 (unsigned long long)((now - job->received_us) / 1000u));
+    } else {
+        lede_handler_summarize(p->cfg.engine, ws, job->payload, job->payload_len, job->received_us,
+                               p->cfg.echo, &out);
+    }
+    done->status = out.status;
+    done->engine_us = out.engine_us;
+
+    Lede__V1__Reply reply = LEDE__V1__REPLY__INIT;
+    reply.call_id = job->call_id;
+    reply.status = (Lede__V1__Status)out.status;
+    reply.message = out.message;
+    reply.payload.data = out.payload;
+    reply.payload.len = out.payload_len;
+    reply.dispatch_id = job->dispatch_id;
+    reply.served_by = p->served_by;
+    if (lede_wire_encode(LEDE__V1__COMMAND__REPLY, &reply.base, frame, frame_len) != LEDE_OK) {
+        done->status = LEDE__V1__STATUS__INTERNAL;
+        reply.status = LEDE__V1__STATUS__INTERNAL;
+        reply.payload.data = NULL;
+        reply.payload.len = 0;
+        reply.message = (char *)"out of memory encoding the reply";
+        if (lede_wire_encode(LEDE__V1__COMMAND__REPLY, &reply.base, frame, frame_len) != LEDE_OK) {
+            *frame = NULL;
+            done->dropped = 1;
+        }
+    }
+    lede_handler_out_release(&out);
+}
+
+static void *thread_main(void *arg)
+{
+    lede_pool_t *p = arg;
+    lede_workspace_t *ws = NULL;
+    void *push = zmq_socket(p->cfg.zctx, ZMQ_PUSH);
+    int hwm = 0, linger = 0, sndtimeo = 2000;
+    if (!push) {
+        fprintf(stderr, "lede-worker: engine thread: cannot make its socket: %s\n", zmq_strerror(zmq_errno()));
+        return NULL;
+    }
+    zmq_setsockopt(push, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(push, ZMQ_SNDTIMEO, &sndtimeo, sizeof sndtimeo);
+    if (zmq_connect(push, p->done_endpoint) != 0) {
+        fprintf(stderr, "lede-worker: engine thread: cannot connect %s: %s\n", p->done_endpoint,
+                zmq_strerror(zmq_errno()));
+        goto cleanup;
+    }
+    if (!p->cfg.echo && lede_workspace_new(p->cfg.engine, &ws) != LEDE_OK) {
+        fprintf(stderr, "lede-worker: engine thread: cannot make a workspace\n");
+        goto cleanup;
+    }
+    for (;;) {
+        struct lede_pool_job *job = take(p);
+        if (!job)
+            break;
+        struct lede_pool_done done;
+        memset(&done, 0, sizeof done);
+        uint8_t *frame = NULL;
+        size_t frame_len = 0;
+        run_job(p, ws, job, &done, &frame, &frame_len);
+        lede_pool_job_free(job);
+        if (zmq_send(push, &done, sizeof done, ZMQ_SNDMORE) < 0 ||
+            zmq_send(push, frame ? (const void *)frame : "", frame_len, 0) < 0)
+            fprintf(stderr, "lede-worker: engine thread: result lost: %s\n", zmq_strerror(zmq_errno()));
+        free(frame);
+    }
+cleanup:
+    lede_workspace_destroy(&ws);
+    zmq_close(push);
+    return NULL;
+}
+
+int lede_pool_new(const struct lede_pool_config *cfg, lede_pool_t **out)
+{
+    *out = NULL;
+    if (!cfg || !cfg->zctx || !cfg->done_endpoint || cfg->threads == 0 || (!cfg->engine && !cfg->echo))
+        return LEDE_EINVAL;
+    lede_pool_t *p = calloc(1, sizeof *p);
+    if (!p)
+        return LEDE_ENOMEM;
+    p->cfg = *cfg;
+    if (p->cfg.max_queue == 0)
+        p->cfg.max_queue = 1024;
+    p->served_by = strdup(cfg->served_by ? cfg->served_by : "");
+    p->done_endpoint = strdup(cfg->done_endpoint);
+    p->threads = calloc(cfg->threads, sizeof *p->threads);
+    if (!p->served_by || !p->done_endpoint || !p->threads) {
+        free(p->served_by);
+        free(p->done_endpoint);
+        free(p->threads);
+        free(p);
+        return LEDE_ENOMEM;
+    }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    for (unsigned i = 0; i < cfg->threads; i++) {
+        if (pthread_create(&p->threads[i], NULL, thread_main, p) != 0) {
+            lede_pool_destroy(&p);
+            return LEDE_EIO;
+        }
+        p->n_threads++;
+    }
+    *out = p;
+    return LEDE_OK;
+}
+
+int lede_pool_push(lede_pool_t *p, struct lede_pool_job *job)
+{
+    pthread_mutex_lock(&p->mu);
+    if (p->queued >= p->cfg.max_queue || p->stop) {
+        pthread_mutex_unlock(&p->mu);
+        lede_pool_job_free(job);
+        return LEDE_ETOOBIG;
+    }
+    job->next = NULL;
+    if (p->tail)
+        p->tail->next = job;
+    else
+        p->head = job;
+    p->tail = job;
+    p->queued++;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return LEDE_OK;
+}
+
+size_t lede_pool_queued(lede_pool_t *p)
+{
+    pthread_mutex_lock(&p->mu);
+    size_t n = p->queued;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+void lede_pool_destroy(lede_pool_t **pool)
+{
+    if (!pool || !*pool)
+        return;
+    lede_pool_t *p = *pool;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (size_t i = 0; i < p->n_threads; i++)
+        pthread_join(p->threads[i], NULL);
+    while (p->head) {
+        struct lede_pool_job *j = p->head;
+        p->head = j->next;
+        lede_pool_job_free(j);
+    }
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p->served_by);
+    free(p->done_endpoint);
+    free(p->threads);
+    free(p);
+    *pool = NULL;
+}

@@ -1,0 +1,544 @@
+/* worker.c: the lede-worker loop. The main thread owns one DEALER per broker and the PULL end
+ * of the engine threads' results; it registers (READY), beats, re-registers with backoff and
+ * jitter when a broker goes silent or says DISCONNECT, and drains on stop. */
+#include "worker.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "handler.h"
+#include "pool.h"
+#include "wire.h"
+
+enum link_state { LINK_WAIT = 0, LINK_UP };
+
+struct link {
+    const char *endpoint;
+    void *sock;
+    enum link_state state;
+    uint64_t last_heard_us;  /* last frame from the broker (or the moment we connected) */
+    uint64_t next_beat_us;
+    uint64_t reconnect_at_us;
+    unsigned backoff_ms;
+    int heard;               /* heard from the broker since the last READY */
+    uint32_t in_flight;      /* calls of the current generation not yet answered */
+};
+
+struct worker {
+    const struct lede_worker_config *cfg;
+    struct lede_worker_stats st;
+    void *zctx;
+    void *pull;
+    lede_pool_t *pool;
+    struct link *links;
+    _Atomic uint32_t *gens;
+    uint64_t in_flight;      /* all generations */
+    int draining;
+    uint64_t drain_started_us;
+    uint64_t last_call_us;
+    unsigned seed;
+};
+
+#define SUMMARY_GRACE_US 200000u /* after DISCONNECT, wait this long for calls already sent */
+
+static void wlog(const struct worker *w, const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void wlog(const struct worker *w, const char *level, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ lede-worker name=%s level=%s %s\n",
+            tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+            ts.tv_nsec / 1000000L, w->cfg->name, level, msg);
+}
+
+void lede_worker_config_init(struct lede_worker_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->threads = 2;
+    cfg->heartbeat_ms = 1000;
+    cfg->liveness = 3;
+    cfg->reconnect_ms = 250;
+    cfg->reconnect_max_ms = 8000;
+    cfg->drain_ms = 10000;
+    cfg->max_message = LEDE_WIRE_MAX_DEFAULT;
+    cfg->max_queue = 4096;
+    cfg->name = "lede-worker";
+}
+
+static void log_stats(const struct worker *w, const char *when)
+{
+    const struct lede_worker_stats *s = &w->st;
+    wlog(w, "info",
+         "stats at=%s calls=%llu ok=%llu failed=%llu deadline_skipped=%llu unimplemented=%llu "
+         "rejected=%llu dropped=%llu malformed=%llu unexpected=%llu reconnects=%llu send_failed=%llu "
+         "in_flight=%llu",
+         when, (unsigned long long)s->calls, (unsigned long long)s->ok, (unsigned long long)s->failed,
+         (unsigned long long)s->skipped, (unsigned long long)s->unimplemented,
+         (unsigned long long)s->rejected, (unsigned long long)s->dropped,
+         (unsigned long long)s->malformed, (unsigned long long)s->unexpected,
+         (unsigned long long)s->reconnects, (unsigned long long)s->send_failed,
+         (unsigned long long)w->in_flight);
+}
+
+/* Sends one encoded frame to a broker without blocking; counts a failure. */
+static int send_frame(struct worker *w, struct link *l, const uint8_t *buf, size_t len)
+{
+    if (l->state != LINK_UP || zmq_send(l->sock, buf, len, ZMQ_DONTWAIT) < 0) {
+        w->st.send_failed++;
+        return LEDE_EIO;
+    }
+    return LEDE_OK;
+}
+
+static int send_msg(struct worker *w, struct link *l, int command, const ProtobufCMessage *body)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = lede_wire_encode(command, body, &buf, &len);
+    if (rc == LEDE_OK)
+        rc = send_frame(w, l, buf, len);
+    free(buf);
+    return rc;
+}
+
+static void send_ready(struct worker *w, struct link *l)
+{
+    char *methods[] = {(char *)LEDE_METHOD_SUMMARIZE};
+    Lede__V1__Ready r = LEDE__V1__READY__INIT;
+    r.n_methods = 1;
+    r.methods = methods;
+    r.capacity = w->cfg->threads;
+    r.name = (char *)w->cfg->name;
+    r.heartbeat_ms = w->cfg->heartbeat_ms;
+    send_msg(w, l, LEDE__V1__COMMAND__READY, &r.base);
+}
+
+static void send_beat(struct worker *w, struct link *l)
+{
+    Lede__V1__Heartbeat hb = LEDE__V1__HEARTBEAT__INIT;
+    hb.in_flight = l->in_flight;
+    send_msg(w, l, LEDE__V1__COMMAND__HEARTBEAT, &hb.base);
+}
+
+static void send_disconnect(struct worker *w, struct link *l, const char *reason)
+{
+    Lede__V1__Disconnect d = LEDE__V1__DISCONNECT__INIT;
+    d.reason = (char *)reason;
+    send_msg(w, l, LEDE__V1__COMMAND__DISCONNECT, &d.base);
+}
+
+static int link_connect(struct worker *w, struct link *l, uint64_t now)
+{
+    l->sock = zmq_socket(w->zctx, ZMQ_DEALER);
+    if (!l->sock)
+        return LEDE_EIO;
+    int zero = 0, hwm = 100000;
+    zmq_setsockopt(l->sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(l->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(l->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (zmq_connect(l->sock, l->endpoint) != 0) {
+        wlog(w, "error", "event=connect_failed broker=%s error=\"%s\"", l->endpoint,
+             zmq_strerror(zmq_errno()));
+        zmq_close(l->sock);
+        l->sock = NULL;
+        return LEDE_EIO;
+    }
+    l->state = LINK_UP;
+    l->heard = 0;
+    l->in_flight = 0;
+    l->last_heard_us = now;
+    l->next_beat_us = now + (uint64_t)w->cfg->heartbeat_ms * 1000u;
+    send_ready(w, l);
+    return LEDE_OK;
+}
+
+/* Drops the broker link: its calls in the engine are dropped (the broker re-dispatches them)
+ * and a new socket registers after a backoff with jitter. */
+static void link_reset(struct worker *w, struct link *l, uint64_t now, const char *why)
+{
+    size_t i = (size_t)(l - w->links);
+    if (l->sock)
+        zmq_close(l->sock);
+    l->sock = NULL;
+    l->state = LINK_WAIT;
+    atomic_fetch_add(&w->gens[i], 1);
+    l->in_flight = 0;
+    unsigned delay = l->backoff_ms + (unsigned)(rand_r(&w->seed) % (l->backoff_ms / 2u + 1u));
+    l->reconnect_at_us = now + (uint64_t)delay * 1000u;
+    if (l->backoff_ms < w->cfg->reconnect_max_ms) {
+        l->backoff_ms *= 2u;
+        if (l->backoff_ms > w->cfg->reconnect_max_ms)
+            l->backoff_ms = w->cfg->reconnect_max_ms;
+    }
+    w->st.reconnects++;
+    wlog(w, "warn", "event=reconnect broker=%s reason=\"%s\" delay_ms=%u", l->endpoint, why, delay);
+}
+
+static void reply_now(struct worker *w, struct link *l, const Lede__V1__Call *c, int status,
+                      const char *msg)
+{
+    Lede__V1__Reply r = LEDE__V1__REPLY__INIT;
+    r.call_id = c->call_id;
+    r.status = (Lede__V1__Status)status;
+    r.message = (char *)msg;
+    r.dispatch_id = c->dispatch_id;
+    r.served_by = (char *)w->cfg->name;
+    send_msg(w, l, LEDE__V1__COMMAND__REPLY, &r.base);
+    w->st.failed++;
+}
+
+static void on_call(struct worker *w, struct link *l, const Lede__V1__Call *c, uint64_t now)
+{
+    size_t i = (size_t)(l - w->links);
+    w->st.calls++;
+    w->last_call_us = now;
+    if (w->cfg->verbose)
+        wlog(w, "debug", "event=call call_id=%s dispatch_id=%llu attempt=%u timeout_ms=%u broker=%s",
+             c->call_id, (unsigned long long)c->dispatch_id, c->attempt, c->timeout_ms, l->endpoint);
+    if (strcmp(c->method, LEDE_METHOD_SUMMARIZE) != 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "method \"%.80s\" is not served by this worker", c->method);
+        w->st.unimplemented++;
+        reply_now(w, l, c, LEDE__V1__STATUS__UNIMPLEMENTED, msg);
+        return;
+    }
+    struct lede_pool_job *job = calloc(1, sizeof *job);
+    if (!job)
+        goto nomem;
+    job->link = (uint32_t)i;
+    job->gen = atomic_load(&w->gens[i]);
+    job->dispatch_id = c->dispatch_id;
+    job->call_id = strdup(c->call_id);
+    job->payload = malloc(c->payload.len ? c->payload.len : 1);
+    if (!job->call_id || !job->payload) {
+        lede_pool_job_free(job);
+        goto nomem;
+    }
+    if (c->payload.len)
+        memcpy(job->payload, c->payload.data, c->payload.len);
+    job->payload_len = c->payload.len;
+    job->received_us = now;
+    job->deadline_us = c->timeout_ms ? now + (uint64_t)c->timeout_ms * 1000u : 0;
+    if (lede_pool_push(w->pool, job) != LEDE_OK) {
+        w->st.rejected++;
+        reply_now(w, l, c, LEDE__V1__STATUS__RESOURCE_EXHAUSTED, "worker queue is full");
+        return;
+    }
+    l->in_flight++;
+    w->in_flight++;
+    return;
+nomem:
+    reply_now(w, l, c, LEDE__V1__STATUS__RESOURCE_EXHAUSTED, "worker out of memory");
+}
+
+static void on_frame(struct worker *w, struct link *l, const void *data, size_t len, uint64_t now)
+{
+    struct lede_wire_frame f;
+    enum lede_wire_fault fault = LEDE_WIRE_FAULT_NONE;
+    int rc = lede_wire_decode(data, len, w->cfg->max_message, &f, &fault);
+    if (rc != LEDE_OK) {
+        w->st.malformed++;
+        if (w->st.malformed <= 20 || w->st.malformed % 1000 == 0)
+            wlog(w, "warn", "event=malformed broker=%s fault=%s version=%d bytes=%zu count=%llu",
+                 l->endpoint, lede_wire_fault_name(fault), f.version, len,
+                 (unsigned long long)w->st.malformed);
+        lede_wire_frame_release(&f);
+        return;
+    }
+    l->last_heard_us = now;
+    if (!l->heard) {
+        l->heard = 1;
+        l->backoff_ms = w->cfg->reconnect_ms;
+    }
+    switch (f.command) {
+    case LEDE__V1__COMMAND__CALL:
+        on_call(w, l, f.body.call, now);
+        break;
+    case LEDE__V1__COMMAND__HEARTBEAT:
+        break;
+    case LEDE__V1__COMMAND__DISCONNECT:
+        if (!w->draining) {
+            char why[160];
+            snprintf(why, sizeof why, "broker said DISCONNECT: %.100s", f.body.disconnect->reason);
+            l->backoff_ms = w->cfg->reconnect_ms; /* the broker is alive: come back soon */
+            link_reset(w, l, now, why);
+        }
+        break;
+    default:
+        w->st.unexpected++;
+        wlog(w, "warn", "event=unexpected broker=%s command=%s", l->endpoint,
+             lede_wire_command_name(f.command));
+        break;
+    }
+    lede_wire_frame_release(&f);
+}
+
+/* One engine result: forward the REPLY frame to the broker link it belongs to. */
+static void on_done(struct worker *w)
+{
+    zmq_msg_t head, body;
+    zmq_msg_init(&head);
+    zmq_msg_init(&body);
+    if (zmq_msg_recv(&head, w->pull, ZMQ_DONTWAIT) < 0)
+        goto cleanup;
+    if (!zmq_msg_more(&head) || zmq_msg_recv(&body, w->pull, 0) < 0 ||
+        zmq_msg_size(&head) != sizeof(struct lede_pool_done)) {
+        wlog(w, "error", "event=internal reason=\"bad result from an engine thread\"");
+        goto cleanup;
+    }
+    struct lede_pool_done d;
+    memcpy(&d, zmq_msg_data(&head), sizeof d);
+    if (w->in_flight)
+        w->in_flight--;
+    struct link *l = d.link < w->cfg->n_brokers ? &w->links[d.link] : NULL;
+    int current = l && atomic_load(&w->gens[d.link]) == d.gen && l->state == LINK_UP;
+    if (d.dropped || !current) {
+        w->st.dropped++;
+        goto cleanup;
+    }
+    if (l->in_flight)
+        l->in_flight--;
+    if (d.skipped)
+        w->st.skipped++;
+    if (d.status == LEDE__V1__STATUS__OK)
+        w->st.ok++;
+    else
+        w->st.failed++;
+    send_frame(w, l, zmq_msg_data(&body), zmq_msg_size(&body));
+cleanup:
+    zmq_msg_close(&head);
+    zmq_msg_close(&body);
+}
+
+static uint64_t now_us(void)
+{
+    return lede_handler_now_us();
+}
+
+static void start_drain(struct worker *w, uint64_t now)
+{
+    w->draining = 1;
+    w->drain_started_us = now;
+    w->last_call_us = now;
+    wlog(w, "info", "event=drain in_flight=%llu", (unsigned long long)w->in_flight);
+    for (size_t i = 0; i < w->cfg->n_brokers; i++)
+        if (w->links[i].state == LINK_UP)
+            send_disconnect(w, &w->links[i], "draining");
+}
+
+static int drained(const struct worker *w, uint64_t now)
+{
+    if (now - w->drain_started_us >= (uint64_t)w->cfg->drain_ms * 1000u) {
+        wlog(w, "warn", "event=drain_timeout in_flight=%llu", (unsigned long long)w->in_flight);
+        return 1;
+    }
+    return w->in_flight == 0 && now - w->last_call_us >= SUMMARY_GRACE_US;
+}
+
+static void teardown(struct worker *w)
+{
+    int linger = 1000;
+    for (size_t i = 0; w->links && i < w->cfg->n_brokers; i++) {
+        if (w->links[i].sock) {
+            zmq_setsockopt(w->links[i].sock, ZMQ_LINGER, &linger, sizeof linger);
+            zmq_close(w->links[i].sock);
+            w->links[i].sock = NULL;
+        }
+    }
+    lede_pool_destroy(&w->pool);
+    if (w->pull)
+        zmq_close(w->pull);
+    w->pull = NULL;
+    if (w->zctx)
+        zmq_ctx_term(w->zctx);
+    w->zctx = NULL;
+    free(w->links);
+    free(w->gens);
+}
+
+static int setup(struct worker *w, const struct lede_worker_config *cfg)
+{
+    char ep[96];
+    memset(w, 0, sizeof *w);
+    w->cfg = cfg;
+    w->seed = (unsigned)now_us() ^ ((unsigned)getpid() << 16);
+    w->links = calloc(cfg->n_brokers, sizeof *w->links);
+    w->gens = calloc(cfg->n_brokers, sizeof *w->gens);
+    w->zctx = zmq_ctx_new();
+    if (!w->links || !w->gens || !w->zctx)
+        return LEDE_ENOMEM;
+    w->pull = zmq_socket(w->zctx, ZMQ_PULL);
+    snprintf(ep, sizeof ep, "inproc://lede-worker-done-%p", (void *)w);
+    int hwm = 0;
+    if (!w->pull)
+        return LEDE_EIO;
+    zmq_setsockopt(w->pull, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (zmq_bind(w->pull, ep) != 0)
+        return LEDE_EIO;
+    struct lede_pool_config pc = {
+        .zctx = w->zctx,
+        .done_endpoint = ep,
+        .engine = cfg->engine,
+        .threads = cfg->threads,
+        .max_queue = cfg->max_queue,
+        .echo = cfg->echo,
+        .served_by = cfg->name,
+        .link_gens = w->gens,
+        .n_links = cfg->n_brokers,
+    };
+    int rc = lede_pool_new(&pc, &w->pool);
+    if (rc != LEDE_OK)
+        return rc;
+    uint64_t now = now_us();
+    for (size_t i = 0; i < cfg->n_brokers; i++) {
+        struct link *l = &w->links[i];
+        l->endpoint = cfg->brokers[i];
+        l->backoff_ms = cfg->reconnect_ms;
+        if (link_connect(w, l, now) != LEDE_OK)
+            return LEDE_EINVAL;
+        wlog(w, "info", "event=register broker=%s capacity=%u heartbeat_ms=%u", l->endpoint,
+             cfg->threads, cfg->heartbeat_ms);
+    }
+    return LEDE_OK;
+}
+
+/* The next moment a timer needs us, in ms from now (at most 100 ms, so signals are seen). */
+static long poll_timeout(const struct worker *w, uint64_t now)
+{
+    uint64_t next = now + 100000u;
+    for (size_t i = 0; i < w->cfg->n_brokers; i++) {
+        const struct link *l = &w->links[i];
+        uint64_t t = l->state == LINK_UP ? l->next_beat_us : l->reconnect_at_us;
+        if (t < next)
+            next = t;
+    }
+    return next <= now ? 0 : (long)((next - now + 999u) / 1000u);
+}
+
+static void timers(struct worker *w, uint64_t now)
+{
+    uint64_t dead_after = (uint64_t)w->cfg->heartbeat_ms * w->cfg->liveness * 1000u;
+    for (size_t i = 0; i < w->cfg->n_brokers; i++) {
+        struct link *l = &w->links[i];
+        if (l->state == LINK_UP) {
+            if (!w->draining && now - l->last_heard_us > dead_after) {
+                link_reset(w, l, now, l->heard ? "broker silent" : "no answer to READY");
+                continue;
+            }
+            if (now >= l->next_beat_us) {
+                if (!w->draining)
+                    send_beat(w, l);
+                l->next_beat_us = now + (uint64_t)w->cfg->heartbeat_ms * 1000u;
+            }
+        } else if (!w->draining && now >= l->reconnect_at_us) {
+            if (link_connect(w, l, now) != LEDE_OK)
+                link_reset(w, l, now, "connect failed");
+        } else if (w->draining) {
+            l->reconnect_at_us = now + 100000u;
+        }
+    }
+}
+
+int lede_worker_run(const struct lede_worker_config *cfg, volatile sig_atomic_t *stop,
+                    volatile sig_atomic_t *dump, struct lede_worker_stats *stats)
+{
+    struct worker w;
+    if (!cfg || cfg->n_brokers == 0 || cfg->threads == 0 || cfg->heartbeat_ms == 0 ||
+        (!cfg->engine && !cfg->echo))
+        return LEDE_EINVAL;
+    int rc = setup(&w, cfg);
+    if (rc != LEDE_OK) {
+        wlog(&w, "error", "event=start_failed error=\"%s\"", lede_strerror(rc));
+        teardown(&w);
+        return rc;
+    }
+    zmq_pollitem_t *items = calloc(cfg->n_brokers + 1, sizeof *items);
+    size_t *which = calloc(cfg->n_brokers + 1, sizeof *which);
+    if (!items || !which) {
+        rc = LEDE_ENOMEM;
+        goto cleanup;
+    }
+    for (;;) {
+        uint64_t now = now_us();
+        if (*stop && !w.draining)
+            start_drain(&w, now);
+        if (w.draining && drained(&w, now))
+            break;
+        if (dump && *dump) {
+            *dump = 0;
+            log_stats(&w, "signal");
+        }
+        size_t n = 0;
+        items[n++] = (zmq_pollitem_t){.socket = w.pull, .events = ZMQ_POLLIN};
+        for (size_t i = 0; i < cfg->n_brokers; i++) {
+            if (w.links[i].state != LINK_UP)
+                continue;
+            which[n] = i;
+            items[n++] = (zmq_pollitem_t){.socket = w.links[i].sock, .events = ZMQ_POLLIN};
+        }
+        int ready = zmq_poll(items, (int)n, poll_timeout(&w, now));
+        if (ready < 0 && zmq_errno() != EINTR) {
+            wlog(&w, "error", "event=poll_failed error=\"%s\"", zmq_strerror(zmq_errno()));
+            rc = LEDE_EIO;
+            break;
+        }
+        now = now_us();
+        if (ready > 0) {
+            if (items[0].revents & ZMQ_POLLIN)
+                for (int k = 0; k < 256; k++) {
+                    int ev = 0;
+                    size_t evlen = sizeof ev;
+                    on_done(&w);
+                    if (zmq_getsockopt(w.pull, ZMQ_EVENTS, &ev, &evlen) != 0 || !(ev & ZMQ_POLLIN))
+                        break;
+                }
+            for (size_t k = 1; k < n; k++) {
+                if (!(items[k].revents & ZMQ_POLLIN))
+                    continue;
+                struct link *l = &w.links[which[k]];
+                for (int m = 0; m < 256 && l->state == LINK_UP; m++) {
+                    zmq_msg_t msg;
+                    zmq_msg_init(&msg);
+                    if (zmq_msg_recv(&msg, l->sock, ZMQ_DONTWAIT) < 0) {
+                        zmq_msg_close(&msg);
+                        break;
+                    }
+                    if (zmq_msg_more(&msg)) {
+                        /* one frame per message is the protocol: drain and count the rest */
+                        w.st.malformed++;
+                        while (zmq_msg_more(&msg) && zmq_msg_recv(&msg, l->sock, 0) >= 0)
+                            ;
+                        zmq_msg_close(&msg);
+                        continue;
+                    }
+                    on_frame(&w, l, zmq_msg_data(&msg), zmq_msg_size(&msg), now);
+                    zmq_msg_close(&msg);
+                }
+            }
+        }
+        timers(&w, now);
+    }
+    log_stats(&w, "exit");
+cleanup:
+    if (stats)
+        *stats = w.st;
+    free(items);
+    free(which);
+    teardown(&w);
+    return rc;
+}

@@ -1,0 +1,54 @@
+/* worker.h: the lede-worker process loop: one DEALER per broker (READY, heartbeats, reconnect
+ * with backoff and jitter, DISCONNECT on drain) around a pool of engine threads.
+ * main.c turns options into a lede_worker_config; the loop runs until asked to stop. */
+#ifndef LEDE_WORKER_H
+#define LEDE_WORKER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "summarize.h"
+
+struct lede_worker_config {
+    const char *const *brokers; /* broker backend endpoints */
+    size_t n_brokers;
+    unsigned threads;           /* engine threads = the capacity announced to each broker */
+    unsigned heartbeat_ms;      /* how often we beat; the broker is dead after liveness beats */
+    unsigned liveness;
+    unsigned reconnect_ms;      /* first reconnect delay; doubles up to reconnect_max_ms */
+    unsigned reconnect_max_ms;
+    unsigned drain_ms;          /* at most this long to finish in-flight calls on SIGTERM */
+    size_t max_message;         /* largest frame accepted from a broker */
+    size_t max_queue;           /* calls waiting for a thread at most */
+    const char *name;           /* served_by in replies */
+    int echo;                   /* answer without running the engine */
+    int verbose;                /* log every call */
+    const lede_engine_t *engine; /* borrowed; NULL only with echo */
+};
+
+/* Fills cfg with the defaults (no brokers, no engine). */
+void lede_worker_config_init(struct lede_worker_config *cfg);
+
+/* Counters the worker logs on exit and on SIGUSR1. */
+struct lede_worker_stats {
+    uint64_t calls;         /* CALL frames received */
+    uint64_t ok;            /* replies with status OK */
+    uint64_t failed;        /* replies with another status */
+    uint64_t skipped;       /* not run: deadline already passed */
+    uint64_t unimplemented; /* an unknown method */
+    uint64_t rejected;      /* queue full */
+    uint64_t dropped;       /* not answered because the broker link was reset meanwhile */
+    uint64_t malformed;     /* frames that did not decode (wrong version, garbage, ...) */
+    uint64_t unexpected;    /* well-formed frames a worker should not get */
+    uint64_t reconnects;
+    uint64_t send_failed;
+};
+
+/* Runs until *stop becomes non-zero (then drains) or start-up fails. *dump non-zero asks for
+ * the counters in the log (and is reset). Returns LEDE_OK after a drain, or an error when the
+ * sockets or threads could not be made. stats may be NULL. */
+int lede_worker_run(const struct lede_worker_config *cfg, volatile sig_atomic_t *stop,
+                    volatile sig_atomic_t *dump, struct lede_worker_stats *stats);
+
+#endif
