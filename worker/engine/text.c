@@ -149,12 +149,20 @@ static size_t dateline(const char *p, size_t n)
     size_t lim = n < 90 ? n : 90;
     size_t i = 0;
     bool upper_run = true; /* the prefix so far is an all-caps place name */
-    size_t letters = 0;
+    size_t letters = 0, lower_words = 0, upper_words = 0;
     for (; i < lim; i++) {
         unsigned char c = (unsigned char)p[i];
+        if (i == 0 || p[i - 1] == ' ') {
+            if (c >= 'a' && c <= 'z')
+                lower_words++;
+            else if (c >= 'A' && c <= 'Z')
+                upper_words++;
+        }
         if (c == '(') {
             size_t e = agency_tag(p, n, i);
-            if (!e)
+            /* A place (and date) before the tag: words all capitalised ("Seoul, Nov. 21")
+             * or all lower case (lowercased corpora), and few of them. */
+            if (!e || (lower_words && upper_words) || lower_words + upper_words > 6)
                 return 0;
             while (e < n && is_space((unsigned char)p[e]))
                 e++;
