@@ -1,0 +1,890 @@
+/* check_broker.c: the broker's state machine (broker/broker.c) driven with explicit timestamps
+ * and frames, no sockets and no sleeping: credit, least-loaded choice, heartbeats and expiry,
+ * re-dispatch at the queue front, late replies, deadlines, queue bounds, methods, malformed
+ * frames, attempts, drain. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "error.h"
+#include "wire.h"
+
+/* ---- helpers: feed frames, collect and decode the actions ---- */
+
+#define MAX_GOT 512
+
+struct got {
+    int sock;
+    char to[64];
+    int command;
+    struct lede_wire_frame f;
+};
+
+static struct got got[MAX_GOT];
+static size_t n_got;
+
+static void clear_got(void)
+{
+    for (size_t i = 0; i < n_got; i++)
+        lede_wire_frame_release(&got[i].f);
+    n_got = 0;
+}
+
+/* Pops every pending action into got[] (replacing what was there). */
+static size_t collect(lede_broker_t *b)
+{
+    clear_got();
+    struct lede_broker_action a;
+    while (lede_broker_pop(b, &a)) {
+        ck_assert_uint_lt(n_got, MAX_GOT);
+        struct got *g = &got[n_got++];
+        g->sock = a.sock;
+        ck_assert_uint_lt(a.identity_len, sizeof g->to);
+        memcpy(g->to, a.identity, a.identity_len);
+        g->to[a.identity_len] = '\0';
+        ck_assert_int_eq(lede_wire_decode(a.frame, a.frame_len, 0, &g->f, NULL), LEDE_OK);
+        ck_assert_int_eq(g->f.version, LEDE_WIRE_VERSION);
+        g->command = g->f.command;
+        lede_broker_action_release(&a);
+    }
+    return n_got;
+}
+
+/* The i-th collected action that is `command` to `to` (NULL: anyone), or NULL. */
+static struct got *find(int command, const char *to, size_t nth)
+{
+    for (size_t i = 0; i < n_got; i++)
+        if (got[i].command == command && (!to || strcmp(got[i].to, to) == 0) && nth-- == 0)
+            return &got[i];
+    return NULL;
+}
+
+static size_t count(int command, const char *to)
+{
+    size_t n = 0;
+    while (find(command, to, n))
+        n++;
+    return n;
+}
+
+/* The reply collected for call_id, or NULL. */
+static Lede__V1__Reply *reply_for(const char *cid)
+{
+    for (size_t i = 0; i < n_got; i++)
+        if (got[i].command == LEDE__V1__COMMAND__REPLY && got[i].sock == LEDE_BROKER_FRONTEND &&
+            strcmp(got[i].f.body.reply->call_id, cid) == 0)
+            return got[i].f.body.reply;
+    return NULL;
+}
+
+static void feed(lede_broker_t *b, int64_t now, int sock, const char *from, int command,
+                 const ProtobufCMessage *body)
+{
+    uint8_t *buf;
+    size_t len;
+    ck_assert_int_eq(lede_wire_encode(command, body, &buf, &len), LEDE_OK);
+    ck_assert_int_eq(lede_broker_on_frame(b, now, sock, from, strlen(from), buf, len), LEDE_OK);
+    free(buf);
+}
+
+static void ready_m(lede_broker_t *b, int64_t now, const char *w, uint32_t cap, uint32_t hb,
+                    const char *method)
+{
+    Lede__V1__Ready r = LEDE__V1__READY__INIT;
+    char *methods[1] = {(char *)method};
+    r.methods = methods;
+    r.n_methods = method ? 1 : 0;
+    r.capacity = cap;
+    r.name = (char *)w;
+    r.heartbeat_ms = hb;
+    feed(b, now, LEDE_BROKER_BACKEND, w, LEDE__V1__COMMAND__READY, &r.base);
+}
+
+static void ready(lede_broker_t *b, int64_t now, const char *w, uint32_t cap)
+{
+    ready_m(b, now, w, cap, 1000, LEDE_METHOD_SUMMARIZE);
+}
+
+static void call_m(lede_broker_t *b, int64_t now, const char *client, const char *cid,
+                   const char *method, uint32_t timeout_ms)
+{
+    Lede__V1__Call c = LEDE__V1__CALL__INIT;
+    c.call_id = (char *)cid;
+    c.method = (char *)method;
+    c.timeout_ms = timeout_ms;
+    c.payload.data = (uint8_t *)"request";
+    c.payload.len = 7;
+    feed(b, now, LEDE_BROKER_FRONTEND, client, LEDE__V1__COMMAND__CALL, &c.base);
+}
+
+static void call(lede_broker_t *b, int64_t now, const char *cid, uint32_t timeout_ms)
+{
+    call_m(b, now, "client", cid, LEDE_METHOD_SUMMARIZE, timeout_ms);
+}
+
+static void heartbeat(lede_broker_t *b, int64_t now, const char *w)
+{
+    Lede__V1__Heartbeat h = LEDE__V1__HEARTBEAT__INIT;
+    feed(b, now, LEDE_BROKER_BACKEND, w, LEDE__V1__COMMAND__HEARTBEAT, &h.base);
+}
+
+static void worker_reply(lede_broker_t *b, int64_t now, const char *w, const char *cid,
+                         uint64_t dispatch_id)
+{
+    Lede__V1__Reply r = LEDE__V1__REPLY__INIT;
+    r.call_id = (char *)cid;
+    r.status = LEDE__V1__STATUS__OK;
+    r.payload.data = (uint8_t *)"summary";
+    r.payload.len = 7;
+    r.dispatch_id = dispatch_id;
+    feed(b, now, LEDE_BROKER_BACKEND, w, LEDE__V1__COMMAND__REPLY, &r.base);
+}
+
+/* The CALL collected for call_id to worker w (NULL: anyone), or NULL. */
+static Lede__V1__Call *call_to(const char *w, const char *cid)
+{
+    for (size_t i = 0; i < n_got; i++)
+        if (got[i].command == LEDE__V1__COMMAND__CALL && (!w || strcmp(got[i].to, w) == 0) &&
+            strcmp(got[i].f.body.call->call_id, cid) == 0)
+            return got[i].f.body.call;
+    return NULL;
+}
+
+static lede_broker_t *new_broker(void (*tweak)(struct lede_broker_config *))
+{
+    struct lede_broker_config c;
+    lede_broker_config_defaults(&c);
+    if (tweak)
+        tweak(&c);
+    lede_broker_t *b = lede_broker_new(&c, 0);
+    ck_assert_ptr_nonnull(b);
+    return b;
+}
+
+static void finish(lede_broker_t **b)
+{
+    clear_got();
+    lede_broker_destroy(b);
+    ck_assert_ptr_null(*b);
+}
+
+/* ---- tests ---- */
+
+START_TEST(credit_never_exceeded)
+{
+    lede_broker_t *b = new_broker(NULL);
+    ready(b, 0, "w1", 2);
+    collect(b);
+    char id[16];
+    for (int i = 0; i < 5; i++) {
+        snprintf(id, sizeof id, "c%d", i);
+        call(b, 10, id, 0);
+    }
+    collect(b);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__CALL, "w1"), 2);
+    ck_assert_ptr_nonnull(call_to("w1", "c0"));
+    ck_assert_ptr_nonnull(call_to("w1", "c1"));
+    const struct lede_broker_stats *s = lede_broker_stats(b);
+    ck_assert_uint_eq(s->in_flight, 2);
+    ck_assert_uint_eq(s->queue_depth, 3);
+    /* every reply frees exactly one slot, oldest queued call first */
+    uint64_t d0 = call_to("w1", "c0")->dispatch_id;
+    worker_reply(b, 20, "w1", "c0", d0);
+    collect(b);
+    ck_assert_ptr_nonnull(reply_for("c0"));
+    ck_assert_str_eq(reply_for("c0")->served_by, "w1");
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__CALL, "w1"), 1);
+    ck_assert_ptr_nonnull(call_to("w1", "c2"));
+    ck_assert_uint_eq(s->in_flight, 2);
+    /* ticks and heartbeats give no extra credit */
+    heartbeat(b, 500, "w1");
+    lede_broker_tick(b, 500);
+    collect(b);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__CALL, NULL), 0);
+    ck_assert_uint_eq(s->in_flight, 2);
+    ck_assert_uint_eq(s->dispatches, 3);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(credit_per_worker_with_other_methods_free)
+{
+    /* a full worker for method X must not get a second X call because another worker (for
+     * another method) has free credit */
+    lede_broker_t *b = new_broker(NULL);
+    ready_m(b, 0, "wx", 1, 1000, "x.v1.X/Do");
+    ready(b, 0, "ws", 4);
+    call_m(b, 1, "cl", "x1", "x.v1.X/Do", 0);
+    call_m(b, 1, "cl", "x2", "x.v1.X/Do", 0);
+    collect(b);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__CALL, "wx"), 1);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__CALL, "ws"), 0);
+    ck_assert_uint_eq(lede_broker_stats(b)->queue_depth, 1);
+    /* a Summarize call behind the waiting X call is not blocked by it */
+    call(b, 2, "s1", 0);
+    collect(b);
+    ck_assert_ptr_nonnull(call_to("ws", "s1"));
+    finish(&b);
+}
+END_TEST
+
+START_TEST(least_loaded_choice)
+{
+    lede_broker_t *b = new_broker(NULL);
+    ready(b, 0, "small", 1);
+    ready(b, 0, "big", 4);
+    collect(b);
+    call(b, 1, "a", 0); /* both idle: either may take it */
+    call(b, 1, "b", 0); /* the other one: it is idle */
+    collect(b);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__CALL, "small"), 1);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__CALL, "big"), 1);
+    call(b, 2, "c", 0); /* small is full */
+    call(b, 2, "d", 0);
+    call(b, 2, "e", 0);
+    call(b, 2, "f", 0); /* big is full too: queued */
+    collect(b);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__CALL, "big"), 3);
+    ck_assert_uint_eq(lede_broker_stats(b)->queue_depth, 1);
+    finish(&b);
+
+    /* with equal capacity, calls alternate; a worker at 1/4 loses to one at 0/2 */
+    b = new_broker(NULL);
+    ready(b, 0, "w1", 4);
+    ready(b, 0, "w2", 2);
+    collect(b);
+    call(b, 1, "x1", 0);
+    call(b, 1, "x2", 0);
+    call(b, 1, "x3", 0);
+    collect(b);
+    /* x1 -> either; x2 -> the other; x3 -> w1 (1/4 < 1/2) */
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__CALL, "w1"), 2);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__CALL, "w2"), 1);
+    ck_assert_ptr_nonnull(call_to("w1", "x3"));
+    finish(&b);
+}
+END_TEST
+
+START_TEST(heartbeat_expiry_redispatches_at_front)
+{
+    lede_broker_t *b = new_broker(NULL); /* heartbeat 1000, liveness 3 */
+    ready(b, 0, "w1", 1);
+    ready(b, 0, "w2", 1);
+    collect(b);
+    call(b, 10, "A", 60000);
+    call(b, 10, "B", 60000);
+    call(b, 10, "C", 60000);
+    collect(b);
+    const char *wa = call_to("w1", "A") ? "w1" : "w2";
+    const char *wb = strcmp(wa, "w1") == 0 ? "w2" : "w1";
+    uint64_t dA = call_to(wa, "A")->dispatch_id;
+    ck_assert_uint_eq(call_to(wa, "A")->attempt, 1);
+    ck_assert_ptr_nonnull(call_to(wb, "B"));
+    uint64_t dB = call_to(wb, "B")->dispatch_id;
+    ck_assert_uint_ne(dA, dB);
+
+    /* the broker heartbeats both workers every second */
+    lede_broker_tick(b, 1000);
+    collect(b);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__HEARTBEAT, "w1"), 1);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__HEARTBEAT, "w2"), 1);
+    ck_assert_uint_eq(find(LEDE__V1__COMMAND__HEARTBEAT, "w1", 0)->f.body.heartbeat->in_flight, 1);
+
+    /* wb keeps beating, wa goes silent; at 3000 ms it is still alive, after it is dead */
+    for (int64_t t = 1000; t <= 3000; t += 1000)
+        heartbeat(b, t, wb);
+    lede_broker_tick(b, 3000);
+    collect(b);
+    ck_assert_uint_eq(lede_broker_stats(b)->workers_ready, 2);
+    lede_broker_tick(b, 3001);
+    collect(b);
+    const struct lede_broker_stats *s = lede_broker_stats(b);
+    ck_assert_uint_eq(s->workers_ready, 1);
+    ck_assert_uint_eq(s->workers_expired, 1);
+    ck_assert_uint_eq(s->redispatches, 1);
+    ck_assert_uint_eq(s->queue_depth, 2); /* A back in the queue, ahead of C */
+    ck_assert_ptr_null(reply_for("A"));
+
+    /* wb finishes B: the freed slot goes to A (queue front), not C */
+    worker_reply(b, 3100, wb, "B", dB);
+    collect(b);
+    ck_assert_ptr_nonnull(reply_for("B"));
+    Lede__V1__Call *again = call_to(wb, "A");
+    ck_assert_ptr_nonnull(again);
+    ck_assert_uint_eq(again->attempt, 2);
+    ck_assert_uint_ne(again->dispatch_id, dA);
+    ck_assert_uint_le(again->timeout_ms, 60000 - 3090);
+    ck_assert_ptr_null(call_to(NULL, "C"));
+
+    /* the dead worker wakes up (SIGCONT) and answers A: dropped, told to re-register */
+    worker_reply(b, 3200, wa, "A", dA);
+    collect(b);
+    ck_assert_ptr_null(reply_for("A"));
+    ck_assert_uint_eq(s->late_replies_dropped, 1);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__DISCONNECT, wa), 1);
+    ck_assert_ptr_nonnull(strstr(find(LEDE__V1__COMMAND__DISCONNECT, wa, 0)->f.body.disconnect->reason,
+                                 "READY"));
+    /* its heartbeat gets the same answer */
+    heartbeat(b, 3300, wa);
+    collect(b);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__DISCONNECT, wa), 1);
+    ck_assert_uint_eq(s->unknown_worker_messages, 2);
+
+    /* A is answered once, by wb */
+    worker_reply(b, 3400, wb, "A", again->dispatch_id);
+    collect(b);
+    ck_assert_ptr_nonnull(reply_for("A"));
+    ck_assert_int_eq(reply_for("A")->status, LEDE__V1__STATUS__OK);
+    ck_assert_str_eq(reply_for("A")->served_by, wb);
+    ck_assert_ptr_nonnull(call_to(wb, "C"));
+    /* a duplicate of that reply is dropped */
+    worker_reply(b, 3500, wb, "A", again->dispatch_id);
+    collect(b);
+    ck_assert_ptr_null(reply_for("A"));
+    ck_assert_uint_eq(s->late_replies_dropped, 2);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(worker_heartbeat_interval_is_its_own)
+{
+    lede_broker_t *b = new_broker(NULL);
+    ready_m(b, 0, "fast", 1, 100, NULL); /* no methods: Summarize */
+    collect(b);
+    lede_broker_tick(b, 100);
+    collect(b);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__HEARTBEAT, "fast"), 1);
+    ck_assert_int_le(lede_broker_next_wakeup(b, 100), 100);
+    lede_broker_tick(b, 301);
+    collect(b);
+    ck_assert_uint_eq(lede_broker_stats(b)->workers_expired, 1);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(deadline_while_queued)
+{
+    lede_broker_t *b = new_broker(NULL);
+    call(b, 0, "q", 100);
+    collect(b);
+    ck_assert_uint_eq(n_got, 0);
+    ck_assert_int_eq(lede_broker_next_wakeup(b, 0), 100);
+    lede_broker_tick(b, 99);
+    collect(b);
+    ck_assert_ptr_null(reply_for("q"));
+    lede_broker_tick(b, 100);
+    collect(b);
+    ck_assert_ptr_nonnull(reply_for("q"));
+    ck_assert_int_eq(reply_for("q")->status, LEDE__V1__STATUS__DEADLINE_EXCEEDED);
+    ck_assert_uint_eq(lede_broker_stats(b)->queue_depth, 0);
+    /* a worker that registers later never sees it */
+    ready(b, 150, "w", 1);
+    collect(b);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__CALL, NULL), 0);
+    finish(&b);
+
+    /* expired in the queue, but nobody ticked: the worker's arrival must not dispatch it */
+    b = new_broker(NULL);
+    call(b, 0, "late", 50);
+    ready(b, 80, "w", 1);
+    collect(b);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__CALL, NULL), 0);
+    ck_assert_int_eq(reply_for("late")->status, LEDE__V1__STATUS__DEADLINE_EXCEEDED);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(deadline_in_flight)
+{
+    lede_broker_t *b = new_broker(NULL);
+    ready(b, 0, "w", 1);
+    call(b, 0, "slow", 100);
+    call(b, 0, "next", 10000);
+    collect(b);
+    Lede__V1__Call *c = call_to("w", "slow");
+    ck_assert_ptr_nonnull(c);
+    ck_assert_uint_eq(c->timeout_ms, 100);
+    uint64_t d = c->dispatch_id;
+    lede_broker_tick(b, 100);
+    collect(b);
+    ck_assert_int_eq(reply_for("slow")->status, LEDE__V1__STATUS__DEADLINE_EXCEEDED);
+    /* the slot stays taken until the worker answers */
+    ck_assert_ptr_null(call_to(NULL, "next"));
+    heartbeat(b, 150, "w");
+    worker_reply(b, 150, "w", "slow", d);
+    collect(b);
+    ck_assert_ptr_null(reply_for("slow"));
+    ck_assert_uint_eq(lede_broker_stats(b)->late_replies_dropped, 1);
+    ck_assert_ptr_nonnull(call_to("w", "next"));
+    finish(&b);
+}
+END_TEST
+
+START_TEST(timeout_is_time_left_and_default)
+{
+    lede_broker_t *b = new_broker(NULL);
+    call(b, 0, "t", 1000);
+    call(b, 0, "d", 0); /* default 30 s */
+    ready(b, 300, "w", 2);
+    collect(b);
+    ck_assert_uint_eq(call_to("w", "t")->timeout_ms, 700);
+    ck_assert_uint_eq(call_to("w", "d")->timeout_ms, 30000 - 300);
+    /* metadata and payload travel unchanged */
+    ck_assert_uint_eq(call_to("w", "t")->payload.len, 7);
+    finish(&b);
+}
+END_TEST
+
+static void small_queue(struct lede_broker_config *c)
+{
+    c->queue_max = 2;
+}
+
+static void small_queue_bytes(struct lede_broker_config *c)
+{
+    c->queue_max_bytes = 100;
+}
+
+START_TEST(queue_bound_resource_exhausted)
+{
+    lede_broker_t *b = new_broker(small_queue);
+    call(b, 0, "1", 0);
+    call(b, 0, "2", 0);
+    call(b, 0, "3", 0);
+    collect(b);
+    ck_assert_ptr_null(reply_for("1"));
+    ck_assert_int_eq(reply_for("3")->status, LEDE__V1__STATUS__RESOURCE_EXHAUSTED);
+    /* recovers when load falls */
+    ready(b, 10, "w", 2);
+    call(b, 11, "4", 0);
+    collect(b);
+    ck_assert_ptr_null(reply_for("4"));
+    ck_assert_uint_eq(lede_broker_stats(b)->queue_depth, 1);
+    ck_assert_uint_eq(lede_broker_stats(b)->replies[LEDE__V1__STATUS__RESOURCE_EXHAUSTED], 1);
+    finish(&b);
+
+    b = new_broker(small_queue_bytes); /* each call frame is ~50 bytes */
+    call(b, 0, "a", 0);
+    call(b, 0, "b", 0);
+    call(b, 0, "c", 0);
+    collect(b);
+    ck_assert_ptr_null(reply_for("a"));
+    ck_assert_int_eq(reply_for("c")->status, LEDE__V1__STATUS__RESOURCE_EXHAUSTED);
+    ck_assert_uint_le(lede_broker_stats(b)->queue_bytes, 100);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(methods_known_and_unknown)
+{
+    lede_broker_t *b = new_broker(NULL);
+    call_m(b, 0, "cl", "u", "no.such/Method", 0);
+    collect(b);
+    ck_assert_int_eq(reply_for("u")->status, LEDE__V1__STATUS__UNIMPLEMENTED);
+    ck_assert_ptr_nonnull(strstr(reply_for("u")->message, "no.such/Method"));
+    /* a worker registers another method: now it is known and routed only to that worker */
+    ready(b, 1, "sum", 1);
+    ready_m(b, 1, "other", 1, 1000, "x.v1.Other/Do");
+    call_m(b, 2, "cl", "o", "x.v1.Other/Do", 0);
+    call_m(b, 2, "cl", "s", LEDE_METHOD_SUMMARIZE, 0);
+    collect(b);
+    ck_assert_ptr_nonnull(call_to("other", "o"));
+    ck_assert_ptr_nonnull(call_to("sum", "s"));
+    /* the method stays known after its worker left: calls wait for the next one */
+    Lede__V1__Disconnect d = LEDE__V1__DISCONNECT__INIT;
+    feed(b, 3, LEDE_BROKER_BACKEND, "other", LEDE__V1__COMMAND__DISCONNECT, &d.base);
+    collect(b); /* o is re-queued */
+    call_m(b, 4, "cl", "o2", "x.v1.Other/Do", 0);
+    collect(b);
+    ck_assert_ptr_null(reply_for("o2"));
+    ck_assert_uint_eq(lede_broker_stats(b)->queue_depth, 2);
+    /* a worker started after the calls still serves them */
+    ready_m(b, 5, "other2", 4, 1000, "x.v1.Other/Do");
+    collect(b);
+    ck_assert_ptr_nonnull(call_to("other2", "o"));
+    ck_assert_ptr_nonnull(call_to("other2", "o2"));
+    finish(&b);
+}
+END_TEST
+
+START_TEST(stats_method)
+{
+    lede_broker_t *b = new_broker(NULL);
+    uint8_t junk[3] = {1, 2, 3};
+    lede_broker_on_frame(b, 0, LEDE_BROKER_FRONTEND, "c", 1, junk, sizeof junk);
+    ready(b, 0, "w\"1", 3);
+    call_m(b, 5, "c", "s", LEDE_METHOD_BROKER_STATS, 0);
+    collect(b);
+    Lede__V1__Reply *r = reply_for("s");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(r->status, LEDE__V1__STATUS__OK);
+    ck_assert_str_eq(r->served_by, "broker");
+    char *json = strndup((const char *)r->payload.data, r->payload.len);
+    ck_assert_ptr_nonnull(strstr(json, "\"malformed_total\":1"));
+    ck_assert_ptr_nonnull(strstr(json, "\"short\":1"));
+    ck_assert_ptr_nonnull(strstr(json, "\"workers_ready\":1"));
+    ck_assert_ptr_nonnull(strstr(json, "\"name\":\"w\\\"1\"")); /* escaped */
+    ck_assert_ptr_nonnull(strstr(json, "\"capacity\":3"));
+    free(json);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(malformed_client_frames_counted_and_answered)
+{
+    lede_broker_t *b = new_broker(NULL);
+    const struct lede_broker_stats *s = lede_broker_stats(b);
+    const uint8_t shortf[] = {'L', 'E'};
+    const uint8_t magic[] = {'H', 'T', 'T', 'P', 1, 1};
+    const uint8_t cmd[] = {'L', 'E', 'D', 'E', 1, 99};
+    const uint8_t body[] = {'L', 'E', 'D', 'E', 1, 1, 0x0a, 0x50};
+    uint8_t *v2;
+    size_t v2len;
+    Lede__V1__Call c = LEDE__V1__CALL__INIT;
+    c.call_id = "v2";
+    c.method = LEDE_METHOD_SUMMARIZE;
+    ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__CALL, &c.base, &v2, &v2len), LEDE_OK);
+    v2[4] = 2;
+
+    lede_broker_on_frame(b, 0, LEDE_BROKER_FRONTEND, "c", 1, shortf, sizeof shortf);
+    lede_broker_on_frame(b, 0, LEDE_BROKER_FRONTEND, "c", 1, magic, sizeof magic);
+    lede_broker_on_frame(b, 0, LEDE_BROKER_FRONTEND, "c", 1, cmd, sizeof cmd);
+    lede_broker_on_frame(b, 0, LEDE_BROKER_FRONTEND, "c", 1, body, sizeof body);
+    lede_broker_on_frame(b, 0, LEDE_BROKER_FRONTEND, "c", 1, v2, v2len);
+    lede_broker_on_frame(b, 0, LEDE_BROKER_FRONTEND, "c", 1, NULL, 0);
+    lede_broker_on_bad_framing(b, 0, LEDE_BROKER_FRONTEND, "c", 1);
+    Lede__V1__Ready r = LEDE__V1__READY__INIT;
+    feed(b, 0, LEDE_BROKER_FRONTEND, "c", LEDE__V1__COMMAND__READY, &r.base);
+    call(b, 0, "", 0); /* empty call id */
+    free(v2);
+
+    ck_assert_uint_eq(s->malformed[LEDE_BROKER_BAD_SHORT], 2);
+    ck_assert_uint_eq(s->malformed[LEDE_BROKER_BAD_MAGIC], 1);
+    ck_assert_uint_eq(s->malformed[LEDE_BROKER_BAD_COMMAND], 1);
+    ck_assert_uint_eq(s->malformed[LEDE_BROKER_BAD_BODY], 1);
+    ck_assert_uint_eq(s->malformed[LEDE_BROKER_BAD_VERSION], 1);
+    ck_assert_uint_eq(s->malformed[LEDE_BROKER_BAD_FRAMES], 1);
+    ck_assert_uint_eq(s->malformed[LEDE_BROKER_BAD_UNEXPECTED], 1);
+    ck_assert_uint_eq(s->malformed[LEDE_BROKER_BAD_INVALID], 1);
+    ck_assert_uint_eq(s->malformed_total, 9);
+    ck_assert_uint_eq(s->calls_received, 0);
+    /* every one was answered, in version 1 (collect checks the version) */
+    ck_assert_uint_eq(s->replies_total, 9);
+    ck_assert_uint_eq(s->replies[LEDE__V1__STATUS__INVALID_ARGUMENT], 8);
+    ck_assert_uint_eq(s->replies[LEDE__V1__STATUS__FAILED_PRECONDITION], 1);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(wrong_version_message_names_both)
+{
+    lede_broker_t *b = new_broker(NULL);
+    const uint8_t v7[] = {'L', 'E', 'D', 'E', 7, 1, 0x0a, 0x01, 'x'};
+    lede_broker_on_frame(b, 0, LEDE_BROKER_FRONTEND, "c", 1, v7, sizeof v7);
+    collect(b);
+    ck_assert_uint_eq(n_got, 1);
+    Lede__V1__Reply *r = got[0].f.body.reply;
+    ck_assert_int_eq(r->status, LEDE__V1__STATUS__FAILED_PRECONDITION);
+    ck_assert_ptr_nonnull(strstr(r->message, "version 7"));
+    ck_assert_ptr_nonnull(strstr(r->message, "version 1"));
+    /* a worker speaking version 7 is told the same in a DISCONNECT */
+    lede_broker_on_frame(b, 0, LEDE_BROKER_BACKEND, "w", 1, v7, sizeof v7);
+    collect(b);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__DISCONNECT, "w"), 1);
+    ck_assert_ptr_nonnull(
+        strstr(find(LEDE__V1__COMMAND__DISCONNECT, "w", 0)->f.body.disconnect->reason, "version 7"));
+    ck_assert_uint_eq(lede_broker_stats(b)->malformed[LEDE_BROKER_BAD_VERSION], 2);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(malformed_worker_frames)
+{
+    lede_broker_t *b = new_broker(NULL);
+    ready(b, 0, "w", 1);
+    collect(b);
+    const uint8_t junk[] = {0xff, 0, 1, 2, 3, 4, 5, 6};
+    lede_broker_on_frame(b, 0, LEDE_BROKER_BACKEND, "w", 1, junk, sizeof junk);
+    lede_broker_on_bad_framing(b, 0, LEDE_BROKER_BACKEND, "w", 1);
+    Lede__V1__Call c = LEDE__V1__CALL__INIT;
+    feed(b, 0, LEDE_BROKER_BACKEND, "w", LEDE__V1__COMMAND__CALL, &c.base);
+    collect(b);
+    ck_assert_uint_eq(n_got, 0); /* nothing to answer on the backend */
+    const struct lede_broker_stats *s = lede_broker_stats(b);
+    ck_assert_uint_eq(s->malformed[LEDE_BROKER_BAD_MAGIC], 1);
+    ck_assert_uint_eq(s->malformed[LEDE_BROKER_BAD_FRAMES], 1);
+    ck_assert_uint_eq(s->malformed[LEDE_BROKER_BAD_UNEXPECTED], 1);
+    ck_assert_uint_eq(s->workers_ready, 1); /* still registered, still served */
+    call(b, 1, "ok", 0);
+    collect(b);
+    ck_assert_ptr_nonnull(call_to("w", "ok"));
+    finish(&b);
+}
+END_TEST
+
+static void oversize_cfg(struct lede_broker_config *c)
+{
+    c->max_msg_bytes = 200;
+}
+
+START_TEST(oversized_call_answered_with_its_id)
+{
+    lede_broker_t *b = new_broker(oversize_cfg);
+    Lede__V1__Call c = LEDE__V1__CALL__INIT;
+    uint8_t big[500] = {0};
+    c.call_id = "big";
+    c.method = LEDE_METHOD_SUMMARIZE;
+    c.payload.data = big;
+    c.payload.len = sizeof big;
+    feed(b, 0, LEDE_BROKER_FRONTEND, "c", LEDE__V1__COMMAND__CALL, &c.base);
+    collect(b);
+    ck_assert_int_eq(reply_for("big")->status, LEDE__V1__STATUS__INVALID_ARGUMENT);
+    ck_assert_uint_eq(lede_broker_stats(b)->malformed[LEDE_BROKER_BAD_SIZE], 1);
+    finish(&b);
+}
+END_TEST
+
+static void two_attempts(struct lede_broker_config *c)
+{
+    c->max_attempts = 2;
+}
+
+START_TEST(max_attempts_then_unavailable)
+{
+    lede_broker_t *b = new_broker(two_attempts);
+    ready(b, 0, "w1", 1);
+    call(b, 0, "A", 60000);
+    collect(b);
+    ck_assert_ptr_nonnull(call_to("w1", "A"));
+    Lede__V1__Disconnect d = LEDE__V1__DISCONNECT__INIT;
+    d.reason = "bye";
+    feed(b, 10, LEDE_BROKER_BACKEND, "w1", LEDE__V1__COMMAND__DISCONNECT, &d.base);
+    collect(b);
+    ck_assert_ptr_null(reply_for("A"));
+    ck_assert_uint_eq(lede_broker_stats(b)->workers_disconnected, 1);
+    ready(b, 20, "w2", 1);
+    collect(b);
+    ck_assert_uint_eq(call_to("w2", "A")->attempt, 2);
+    /* w2 becomes unreachable (the ROUTER said EHOSTUNREACH) */
+    lede_broker_on_unreachable(b, 30, LEDE_BROKER_BACKEND, "w2", 2);
+    collect(b);
+    ck_assert_int_eq(reply_for("A")->status, LEDE__V1__STATUS__UNAVAILABLE);
+    ck_assert_uint_eq(lede_broker_stats(b)->workers_ready, 0);
+    ck_assert_uint_eq(lede_broker_stats(b)->in_flight, 0);
+    ck_assert_uint_eq(lede_broker_stats(b)->queue_depth, 0);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(re_ready_requeues_and_unknown_worker_registers)
+{
+    lede_broker_t *b = new_broker(NULL);
+    ready(b, 0, "w", 1);
+    call(b, 0, "A", 60000);
+    collect(b);
+    uint64_t d1 = call_to("w", "A")->dispatch_id;
+    /* the worker restarted under the same identity and says READY again */
+    ready(b, 100, "w", 1);
+    collect(b);
+    Lede__V1__Call *c = call_to("w", "A");
+    ck_assert_ptr_nonnull(c);
+    ck_assert_uint_eq(c->attempt, 2);
+    ck_assert_uint_ne(c->dispatch_id, d1);
+    /* the old dispatch's reply is dropped; the new one is forwarded */
+    uint64_t d2 = c->dispatch_id;
+    worker_reply(b, 150, "w", "A", d1);
+    collect(b);
+    ck_assert_ptr_null(reply_for("A"));
+    worker_reply(b, 160, "w", "A", d2);
+    collect(b);
+    ck_assert_ptr_nonnull(reply_for("A"));
+    finish(&b);
+}
+END_TEST
+
+START_TEST(client_unreachable_is_counted)
+{
+    lede_broker_t *b = new_broker(NULL);
+    lede_broker_on_unreachable(b, 0, LEDE_BROKER_FRONTEND, "gone", 4);
+    ck_assert_uint_eq(lede_broker_stats(b)->unreachable_clients, 1);
+    lede_broker_on_unreachable(b, 0, LEDE_BROKER_BACKEND, "nobody", 6);
+    ck_assert_uint_eq(lede_broker_stats(b)->unreachable_workers, 1);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(drain_finishes_in_flight)
+{
+    lede_broker_t *b = new_broker(NULL); /* drain 5000 ms */
+    ready(b, 0, "w", 1);
+    call(b, 0, "run", 60000);
+    call(b, 0, "wait", 60000);
+    collect(b);
+    uint64_t d = call_to("w", "run")->dispatch_id;
+    lede_broker_drain(b, 100);
+    collect(b);
+    ck_assert_int_eq(reply_for("wait")->status, LEDE__V1__STATUS__UNAVAILABLE);
+    ck_assert_int_eq(lede_broker_drained(b, 100), 0);
+    call(b, 200, "new", 0);
+    collect(b);
+    ck_assert_int_eq(reply_for("new")->status, LEDE__V1__STATUS__UNAVAILABLE);
+    worker_reply(b, 300, "w", "run", d);
+    collect(b);
+    ck_assert_int_eq(reply_for("run")->status, LEDE__V1__STATUS__OK);
+    ck_assert_int_eq(lede_broker_drained(b, 300), 1);
+    collect(b);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__DISCONNECT, "w"), 1);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(drain_time_runs_out)
+{
+    lede_broker_t *b = new_broker(NULL);
+    ready(b, 0, "w", 1);
+    call(b, 0, "stuck", 60000);
+    collect(b);
+    lede_broker_drain(b, 0);
+    ck_assert_int_eq(lede_broker_drained(b, 4999), 0);
+    ck_assert_int_le(lede_broker_next_wakeup(b, 4000), 1000);
+    heartbeat(b, 4999, "w");
+    lede_broker_tick(b, 5000);
+    ck_assert_int_eq(lede_broker_drained(b, 5000), 1);
+    collect(b);
+    ck_assert_int_eq(reply_for("stuck")->status, LEDE__V1__STATUS__UNAVAILABLE);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__DISCONNECT, "w"), 1);
+    ck_assert_uint_eq(lede_broker_stats(b)->in_flight, 0);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(every_call_gets_exactly_one_reply)
+{
+    /* a small random schedule: workers come, die and reply; every call is answered once */
+    lede_broker_t *b = new_broker(NULL);
+    uint64_t s = 12345;
+    int replies[200] = {0};
+    int64_t t = 0;
+    char name[16], cid[16];
+    for (int step = 0; step < 4000; step++, t += 7) {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        int r = (int)(s % 100);
+        if (step < 400 && step % 2 == 0) {
+            snprintf(cid, sizeof cid, "%d", step / 2);
+            call(b, t, cid, 500 + (uint32_t)(s % 3000));
+        } else if (r < 5) {
+            snprintf(name, sizeof name, "w%d", (int)(s >> 8) % 4);
+            ready(b, t, name, 1 + (uint32_t)(s >> 16) % 3);
+        } else if (r < 80) {
+            lede_broker_tick(b, t);
+        }
+        /* workers answer what they got, except w3, which hangs (and then dies) */
+        size_t n = collect(b);
+        for (size_t i = 0; i < n; i++) {
+            if (got[i].command == LEDE__V1__COMMAND__REPLY) {
+                int k = atoi(got[i].f.body.reply->call_id);
+                ck_assert(k >= 0 && k < 200);
+                replies[k]++;
+            }
+        }
+        for (size_t i = 0; i < n_got; i++) {
+            if (got[i].command == LEDE__V1__COMMAND__CALL && strcmp(got[i].to, "w3") != 0 &&
+                (s >> 20) % 4 != 0) {
+                worker_reply(b, t, got[i].to, got[i].f.body.call->call_id,
+                             got[i].f.body.call->dispatch_id);
+            } else if (got[i].command == LEDE__V1__COMMAND__HEARTBEAT &&
+                       strcmp(got[i].to, "w3") != 0) {
+                heartbeat(b, t, got[i].to);
+            }
+        }
+        struct lede_broker_action a;
+        while (lede_broker_pop(b, &a)) {
+            struct lede_wire_frame f;
+            ck_assert_int_eq(lede_wire_decode(a.frame, a.frame_len, 0, &f, NULL), LEDE_OK);
+            if (f.command == LEDE__V1__COMMAND__REPLY)
+                replies[atoi(f.body.reply->call_id)]++;
+            lede_wire_frame_release(&f);
+            lede_broker_action_release(&a);
+        }
+    }
+    lede_broker_tick(b, t + 100000);
+    size_t n = collect(b);
+    for (size_t i = 0; i < n; i++)
+        if (got[i].command == LEDE__V1__COMMAND__REPLY)
+            replies[atoi(got[i].f.body.reply->call_id)]++;
+    for (int k = 0; k < 200; k++)
+        ck_assert_msg(replies[k] == 1, "call %d got %d replies", k, replies[k]);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(random_frames_never_crash)
+{
+    lede_broker_t *b = new_broker(NULL);
+    ready(b, 0, "w", 2);
+    uint64_t s = 99;
+    uint8_t buf[64];
+    for (int i = 0; i < 20000; i++) {
+        size_t len = (size_t)(i % 64);
+        for (size_t j = 0; j < len; j++) {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            buf[j] = (uint8_t)s;
+        }
+        if (len >= 6 && (i & 1)) {
+            memcpy(buf, "LEDE\x01", 5);
+            static const uint8_t cmds[] = {1, 2, 16, 17, 18};
+            buf[5] = cmds[(s >> 9) % 5];
+        }
+        ck_assert_int_eq(lede_broker_on_frame(b, i, (int)(s >> 33) & 1, (i & 2) ? "w" : "x", 1,
+                                              buf, len),
+                         LEDE_OK);
+        if (i % 100 == 0)
+            lede_broker_tick(b, i);
+        struct lede_broker_action a;
+        while (lede_broker_pop(b, &a))
+            lede_broker_action_release(&a);
+    }
+    ck_assert_uint_gt(lede_broker_stats(b)->malformed_total, 0);
+    finish(&b);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("broker");
+    TCase *tc = tcase_create("state machine");
+    tcase_add_test(tc, credit_never_exceeded);
+    tcase_add_test(tc, credit_per_worker_with_other_methods_free);
+    tcase_add_test(tc, least_loaded_choice);
+    tcase_add_test(tc, heartbeat_expiry_redispatches_at_front);
+    tcase_add_test(tc, worker_heartbeat_interval_is_its_own);
+    tcase_add_test(tc, deadline_while_queued);
+    tcase_add_test(tc, deadline_in_flight);
+    tcase_add_test(tc, timeout_is_time_left_and_default);
+    tcase_add_test(tc, queue_bound_resource_exhausted);
+    tcase_add_test(tc, methods_known_and_unknown);
+    tcase_add_test(tc, stats_method);
+    tcase_add_test(tc, malformed_client_frames_counted_and_answered);
+    tcase_add_test(tc, wrong_version_message_names_both);
+    tcase_add_test(tc, malformed_worker_frames);
+    tcase_add_test(tc, oversized_call_answered_with_its_id);
+    tcase_add_test(tc, max_attempts_then_unavailable);
+    tcase_add_test(tc, re_ready_requeues_and_unknown_worker_registers);
+    tcase_add_test(tc, client_unreachable_is_counted);
+    tcase_add_test(tc, drain_finishes_in_flight);
+    tcase_add_test(tc, drain_time_runs_out);
+    tcase_add_test(tc, every_call_gets_exactly_one_reply);
+    tcase_add_test(tc, random_frames_never_crash);
+    suite_add_tcase(s, tc);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
