@@ -83,7 +83,7 @@ static int read_line(FILE *fp, char **buf, size_t *cap, size_t *len, size_t max)
     size_t n = 0;
     bool too_long = false;
     int c;
-    while ((c = getc(fp)) != EOF && c != '\n') {
+    while ((c = getc_unlocked(fp)) != EOF && c != '\n') {
         if (too_long)
             continue;
         if (n + 1 >= *cap) {

@@ -85,9 +85,13 @@ enum cond { C_NONE, C_M0, C_M1, C_ION, C_LOGI, C_LL };
 
 struct rule {
     const char *suf;
+    size_t sl; /* strlen(suf) */
     const char *rep;
+    size_t rl; /* strlen(rep) */
     enum cond cond;
 };
+
+#define RULE(suf, rep, cond) {suf, sizeof(suf) - 1, rep, sizeof(rep) - 1, cond}
 
 static bool cond_holds(enum cond c, const char *w, size_t n, size_t stem)
 {
@@ -107,13 +111,13 @@ static bool cond_holds(enum cond c, const char *w, size_t n, size_t stem)
 static size_t apply_rules(char *w, size_t n, const struct rule *rules, size_t n_rules)
 {
     for (size_t r = 0; r < n_rules; r++) {
-        size_t sl = strlen(rules[r].suf);
-        if (!ends(w, n, rules[r].suf, sl))
+        size_t sl = rules[r].sl;
+        if (n < sl || w[n - 1] != rules[r].suf[sl - 1] || !ends(w, n, rules[r].suf, sl))
             continue;
         size_t stem = n - sl;
         if (!cond_holds(rules[r].cond, w, n, stem))
             return n;
-        size_t rl = strlen(rules[r].rep);
+        size_t rl = rules[r].rl;
         memcpy(w + stem, rules[r].rep, rl);
         return stem + rl;
     }
@@ -125,7 +129,7 @@ static size_t apply_rules(char *w, size_t n, const struct rule *rules, size_t n_
 static size_t step1a(char *w, size_t n)
 {
     static const struct rule rules[] = {
-        {"sses", "ss", C_NONE}, {"ies", "i", C_NONE}, {"ss", "ss", C_NONE}, {"s", "", C_NONE},
+        RULE("sses", "ss", C_NONE), RULE("ies", "i", C_NONE), RULE("ss", "ss", C_NONE), RULE("s", "", C_NONE),
     };
     if (n == 4 && ends(w, n, "ies", 3)) /* NLTK: "ties" -> "tie", but "flies" -> "fli" */
         return 3;
@@ -177,14 +181,14 @@ static size_t step1c(char *w, size_t n)
 static size_t step2(char *w, size_t n)
 {
     static const struct rule rules[] = {
-        {"ational", "ate", C_M0}, {"tional", "tion", C_M0}, {"enci", "ence", C_M0},
-        {"anci", "ance", C_M0},   {"izer", "ize", C_M0},    {"bli", "ble", C_M0},
-        {"alli", "al", C_M0},     {"entli", "ent", C_M0},   {"eli", "e", C_M0},
-        {"ousli", "ous", C_M0},   {"ization", "ize", C_M0}, {"ation", "ate", C_M0},
-        {"ator", "ate", C_M0},    {"alism", "al", C_M0},    {"iveness", "ive", C_M0},
-        {"fulness", "ful", C_M0}, {"ousness", "ous", C_M0}, {"aliti", "al", C_M0},
-        {"iviti", "ive", C_M0},   {"biliti", "ble", C_M0},  {"fulli", "ful", C_M0},
-        {"logi", "log", C_LOGI},
+        RULE("ational", "ate", C_M0), RULE("tional", "tion", C_M0), RULE("enci", "ence", C_M0),
+        RULE("anci", "ance", C_M0),   RULE("izer", "ize", C_M0),    RULE("bli", "ble", C_M0),
+        RULE("alli", "al", C_M0),     RULE("entli", "ent", C_M0),   RULE("eli", "e", C_M0),
+        RULE("ousli", "ous", C_M0),   RULE("ization", "ize", C_M0), RULE("ation", "ate", C_M0),
+        RULE("ator", "ate", C_M0),    RULE("alism", "al", C_M0),    RULE("iveness", "ive", C_M0),
+        RULE("fulness", "ful", C_M0), RULE("ousness", "ous", C_M0), RULE("aliti", "al", C_M0),
+        RULE("iviti", "ive", C_M0),   RULE("biliti", "ble", C_M0),  RULE("fulli", "ful", C_M0),
+        RULE("logi", "log", C_LOGI),
     };
     /* NLTK applies alli -> al first and, when it fires, runs step 2 again on the result. */
     while (ends(w, n, "alli", 4) && measure(w, n - 4) > 0)
@@ -195,8 +199,8 @@ static size_t step2(char *w, size_t n)
 static size_t step3(char *w, size_t n)
 {
     static const struct rule rules[] = {
-        {"icate", "ic", C_M0}, {"ative", "", C_M0}, {"alize", "al", C_M0}, {"iciti", "ic", C_M0},
-        {"ical", "ic", C_M0},  {"ful", "", C_M0},   {"ness", "", C_M0},
+        RULE("icate", "ic", C_M0), RULE("ative", "", C_M0), RULE("alize", "al", C_M0), RULE("iciti", "ic", C_M0),
+        RULE("ical", "ic", C_M0),  RULE("ful", "", C_M0),   RULE("ness", "", C_M0),
     };
     return apply_rules(w, n, rules, NRULES(rules));
 }
@@ -204,11 +208,11 @@ static size_t step3(char *w, size_t n)
 static size_t step4(char *w, size_t n)
 {
     static const struct rule rules[] = {
-        {"al", "", C_M1},    {"ance", "", C_M1}, {"ence", "", C_M1}, {"er", "", C_M1},
-        {"ic", "", C_M1},    {"able", "", C_M1}, {"ible", "", C_M1}, {"ant", "", C_M1},
-        {"ement", "", C_M1}, {"ment", "", C_M1}, {"ent", "", C_M1},  {"ion", "", C_ION},
-        {"ou", "", C_M1},    {"ism", "", C_M1},  {"ate", "", C_M1},  {"iti", "", C_M1},
-        {"ous", "", C_M1},   {"ive", "", C_M1},  {"ize", "", C_M1},
+        RULE("al", "", C_M1),    RULE("ance", "", C_M1), RULE("ence", "", C_M1), RULE("er", "", C_M1),
+        RULE("ic", "", C_M1),    RULE("able", "", C_M1), RULE("ible", "", C_M1), RULE("ant", "", C_M1),
+        RULE("ement", "", C_M1), RULE("ment", "", C_M1), RULE("ent", "", C_M1),  RULE("ion", "", C_ION),
+        RULE("ou", "", C_M1),    RULE("ism", "", C_M1),  RULE("ate", "", C_M1),  RULE("iti", "", C_M1),
+        RULE("ous", "", C_M1),   RULE("ive", "", C_M1),  RULE("ize", "", C_M1),
     };
     return apply_rules(w, n, rules, NRULES(rules));
 }
@@ -226,30 +230,32 @@ static size_t step5a(char *w, size_t n)
 
 static size_t step5b(char *w, size_t n)
 {
-    static const struct rule rules[] = {{"ll", "l", C_LL}};
+    static const struct rule rules[] = {RULE("ll", "l", C_LL)};
     return apply_rules(w, n, rules, NRULES(rules));
 }
 
 /* NLTK's table of irregular forms, checked before any rule. */
+#define IRREG(word, stem) {word, sizeof(word) - 1, stem, sizeof(stem) - 1}
 static const struct {
     const char *word;
+    size_t wl;
     const char *stem;
+    size_t sl;
 } irregular[] = {
-    {"sky", "sky"},         {"skies", "sky"},       {"dying", "die"},
-    {"lying", "lie"},       {"tying", "tie"},       {"news", "news"},
-    {"innings", "inning"},  {"inning", "inning"},   {"outings", "outing"},
-    {"outing", "outing"},   {"cannings", "canning"}, {"canning", "canning"},
-    {"howe", "howe"},       {"proceed", "proceed"}, {"exceed", "exceed"},
-    {"succeed", "succeed"},
+    IRREG("sky", "sky"),         IRREG("skies", "sky"),       IRREG("dying", "die"),
+    IRREG("lying", "lie"),       IRREG("tying", "tie"),       IRREG("news", "news"),
+    IRREG("innings", "inning"),  IRREG("inning", "inning"),   IRREG("outings", "outing"),
+    IRREG("outing", "outing"),   IRREG("cannings", "canning"), IRREG("canning", "canning"),
+    IRREG("howe", "howe"),       IRREG("proceed", "proceed"), IRREG("exceed", "exceed"),
+    IRREG("succeed", "succeed"),
 };
 
 size_t lede_porter_stem(char *word, size_t len)
 {
     for (size_t i = 0; i < NRULES(irregular); i++) {
-        if (strlen(irregular[i].word) == len && memcmp(irregular[i].word, word, len) == 0) {
-            size_t sl = strlen(irregular[i].stem);
-            memcpy(word, irregular[i].stem, sl);
-            return sl;
+        if (irregular[i].wl == len && memcmp(irregular[i].word, word, len) == 0) {
+            memcpy(word, irregular[i].stem, irregular[i].sl);
+            return irregular[i].sl;
         }
     }
     if (len <= 2)
