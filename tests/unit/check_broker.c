@@ -317,6 +317,7 @@ START_TEST(heartbeat_expiry_redispatches_at_front)
     ck_assert_uint_ne(again->dispatch_id, dA);
     ck_assert_uint_le(again->timeout_ms, 60000 - 3090);
     ck_assert_ptr_null(call_to(NULL, "C"));
+    uint64_t dA2 = again->dispatch_id;
 
     /* the dead worker wakes up (SIGCONT) and answers A: dropped, told to re-register */
     worker_reply(b, 3200, wa, "A", dA);
@@ -333,14 +334,14 @@ START_TEST(heartbeat_expiry_redispatches_at_front)
     ck_assert_uint_eq(s->unknown_worker_messages, 2);
 
     /* A is answered once, by wb */
-    worker_reply(b, 3400, wb, "A", again->dispatch_id);
+    worker_reply(b, 3400, wb, "A", dA2);
     collect(b);
     ck_assert_ptr_nonnull(reply_for("A"));
     ck_assert_int_eq(reply_for("A")->status, LEDE__V1__STATUS__OK);
     ck_assert_str_eq(reply_for("A")->served_by, wb);
     ck_assert_ptr_nonnull(call_to(wb, "C"));
     /* a duplicate of that reply is dropped */
-    worker_reply(b, 3500, wb, "A", again->dispatch_id);
+    worker_reply(b, 3500, wb, "A", dA2);
     collect(b);
     ck_assert_ptr_null(reply_for("A"));
     ck_assert_uint_eq(s->late_replies_dropped, 2);
