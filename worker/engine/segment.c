@@ -1,29 +1,746 @@
-/* segment.c: placeholder splitter (on ". ", "! ", "? " and line breaks) until the real one lands. */
+/* segment.c: rule-based sentence boundaries, stage 2 of the engine (text -> segment -> tokenize).
+ * One left-to-right pass over white-space separated words with one word of look-ahead; two
+ * styles, chosen per text: cased prose, and PTB-tokenized text (" . " standing alone). */
 #include "segment.h"
+
+#include <limits.h>
+#include <string.h>
+#include <utf8proc.h>
 
 #include "error.h"
 
+/* Class of the first letter of a word (after opening quotes and brackets). */
+enum { C_END, C_UPPER, C_LOWER, C_DIGIT, C_OTHER };
+
+/* K_WORD: anything else; K_PUNCT: only terminators (".", "?!", "...", a run of lone dots);
+ * K_BULLET: only bullet characters ("•"). */
+enum { K_WORD, K_PUNCT, K_BULLET };
+
+/* One token: a white-space separated word, or (K_PUNCT) a run of them, plus any closing
+ * quotes or brackets standing alone after a terminator. */
+struct tok {
+    size_t b, e;    /* whole token, absorbed closers included */
+    size_t cb, ce;  /* core of the first word: openers, bullets and closers removed */
+    size_t tb;      /* start of the terminator run that ends the core; tb == ce: none */
+    unsigned ntok;  /* words merged into a K_PUNCT run */
+    unsigned ndots; /* dots in the terminator run, "…" counting three */
+    unsigned char kind;
+    unsigned char qmark;  /* the terminators include '?' or '!' */
+    unsigned char lone;   /* K_PUNCT made only of lone "." words */
+    unsigned char bullet; /* the word starts with a bullet character */
+    unsigned char fc;     /* class of the core's first letter */
+    unsigned char after;  /* class of the next word's first letter, C_END at a line break */
+};
+
+struct reader {
+    const char *t;
+    size_t len, i;      /* i: first byte not read yet */
+    int ptb;            /* PTB-tokenized style */
+    int sq, dq;         /* a stand-alone straight single / double quote is open */
+    unsigned char last; /* last byte of the previous word */
+};
+
+/* A list marker: "1." "2)" "3.)" "a." "iv." (after an optional bullet). */
+struct marker {
+    int kind;   /* 0 none, 1 number, 2 lower-case letter or roman numeral */
+    int value;  /* the number, or the letter (0 for a roman numeral of two letters or more) */
+    int roman;  /* value as a roman numeral ("i", "iv", "x"), 0 if it is none */
+    int suffix; /* 1 ".", 2 ")", 3 ".)" */
+};
+
+/* ---- characters ---- */
+
+static int is_ascii_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Bytes that may start a white-space character (ASCII, U+0085, U+00A0, U+2000.., U+3000). */
+static const unsigned char maybe_space[256] = {
+    ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
+    [0xC2] = 1, [0xE2] = 1, [0xE3] = 1,
+};
+
+/* Length of the white-space character at t[i] (0: none); sets *nl for a line break. */
+static size_t space_len(const char *t, size_t i, size_t len, int *nl)
+{
+    const unsigned char *u = (const unsigned char *)t;
+    unsigned char c = u[i];
+    if (c < 0x80) {
+        if (!is_ascii_space(c))
+            return 0;
+        if (c != ' ' && c != '\t')
+            *nl = 1;
+        return 1;
+    }
+    if (c == 0xC2 && i + 1 < len && (u[i + 1] == 0xA0 || u[i + 1] == 0x85)) {
+        if (u[i + 1] == 0x85)
+            *nl = 1;
+        return 2;
+    }
+    if (i + 2 >= len)
+        return 0;
+    if (c == 0xE2 && u[i + 1] == 0x80) {
+        unsigned char d = u[i + 2];
+        if ((d >= 0x80 && d <= 0x8A) || d == 0xAF)
+            return 3;
+        if (d == 0xA8 || d == 0xA9) { /* line and paragraph separators */
+            *nl = 1;
+            return 3;
+        }
+    }
+    if (c == 0xE2 && u[i + 1] == 0x81 && u[i + 2] == 0x9F)
+        return 3;
+    if (c == 0xE3 && u[i + 1] == 0x80 && u[i + 2] == 0x80)
+        return 3;
+    return 0;
+}
+
+static size_t skip_space(const char *t, size_t i, size_t len, int *nl)
+{
+    const unsigned char *u = (const unsigned char *)t;
+    while (i < len) {
+        size_t n;
+        if (!maybe_space[u[i]] || !(n = space_len(t, i, len, nl)))
+            break;
+        i += n;
+    }
+    return i;
+}
+
+static size_t word_end(const char *t, size_t i, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)t;
+    int nl = 0;
+    while (i < len && !(maybe_space[u[i]] && space_len(t, i, len, &nl)))
+        i++;
+    return i;
+}
+
+static int has3(const char *t, size_t i, size_t e, unsigned char a, unsigned char b,
+                unsigned char c)
+{
+    const unsigned char *u = (const unsigned char *)t;
+    return i + 3 <= e && u[i] == a && u[i + 1] == b && u[i + 2] == c;
+}
+
+/* Opening quote or bracket at t[i] (i < e): its length, or 0. */
+static size_t opener_len(const char *t, size_t i, size_t e)
+{
+    unsigned char c = (unsigned char)t[i];
+    if (c == '"' || c == '\'' || c == '(' || c == '[' || c == '{' || c == '`')
+        return 1;
+    if (c == 0xC2 && i + 2 <= e) {
+        unsigned char d = (unsigned char)t[i + 1];
+        return d == 0xAB || d == 0xBF || d == 0xA1 ? 2 : 0; /* « ¿ ¡ */
+    }
+    if (c == 0xE2 && i + 3 <= e && (unsigned char)t[i + 1] == 0x80) {
+        unsigned char d = (unsigned char)t[i + 2];
+        return d == 0x9C || d == 0x98 || d == 0x9E || d == 0xB9 ? 3 : 0; /* “ ‘ „ ‹ */
+    }
+    return 0;
+}
+
+/* Closing quote or bracket ending at t[e-1] (b < e): its length, or 0. */
+static size_t closer_len(const char *t, size_t b, size_t e)
+{
+    unsigned char c = (unsigned char)t[e - 1];
+    if (c == '"' || c == '\'' || c == ')' || c == ']' || c == '}')
+        return 1;
+    if (e - b >= 2 && c == 0xBB && (unsigned char)t[e - 2] == 0xC2) /* » */
+        return 2;
+    if (e - b >= 3 && has3(t, e - 3, e, 0xE2, 0x80, 0x9D)) /* ” */
+        return 3;
+    if (e - b >= 3 && has3(t, e - 3, e, 0xE2, 0x80, 0x99)) /* ’ */
+        return 3;
+    if (e - b >= 3 && has3(t, e - 3, e, 0xE2, 0x80, 0xBA)) /* › */
+        return 3;
+    return 0;
+}
+
+/* Bullet at t[i]: • ‣ ⁃ ◦ ▪ ● ■ ► */
+static size_t bullet_len(const char *t, size_t i, size_t e)
+{
+    if (has3(t, i, e, 0xE2, 0x80, 0xA2) || has3(t, i, e, 0xE2, 0x80, 0xA3) ||
+        has3(t, i, e, 0xE2, 0x81, 0x83) || has3(t, i, e, 0xE2, 0x97, 0xA6) ||
+        has3(t, i, e, 0xE2, 0x96, 0xAA) || has3(t, i, e, 0xE2, 0x97, 0x8F) ||
+        has3(t, i, e, 0xE2, 0x96, 0xA0) || has3(t, i, e, 0xE2, 0x96, 0xBA))
+        return 3;
+    return 0;
+}
+
+static unsigned char char_class(const char *t, size_t i, size_t len)
+{
+    unsigned char c = (unsigned char)t[i];
+    if (c < 0x80) {
+        if (c >= 'A' && c <= 'Z')
+            return C_UPPER;
+        if (c >= 'a' && c <= 'z')
+            return C_LOWER;
+        if (c >= '0' && c <= '9')
+            return C_DIGIT;
+        return C_OTHER;
+    }
+    utf8proc_int32_t cp;
+    size_t n = len - i < 4 ? len - i : 4;
+    if (utf8proc_iterate((const utf8proc_uint8_t *)t + i, (utf8proc_ssize_t)n, &cp) < 0)
+        return C_OTHER;
+    if (utf8proc_isupper(cp))
+        return C_UPPER;
+    if (utf8proc_islower(cp))
+        return C_LOWER;
+    return C_OTHER;
+}
+
+/* ---- words ---- */
+
+/* Fills k for the single word t[b..e). */
+static void classify(const char *t, size_t b, size_t e, struct tok *k)
+{
+    size_t n, cb = b, ce = e, tb;
+    memset(k, 0, sizeof *k);
+    k->b = b;
+    k->e = e;
+    k->ntok = 1;
+    k->bullet = bullet_len(t, b, e) > 0;
+    while (cb < e && ((n = opener_len(t, cb, e)) || (n = bullet_len(t, cb, e))))
+        cb += n;
+    while (ce > cb && (n = closer_len(t, cb, ce)))
+        ce -= n;
+    tb = ce;
+    while (tb > cb) {
+        unsigned char c = (unsigned char)t[tb - 1];
+        if (c == '.') {
+            k->ndots++;
+            tb--;
+        } else if (c == '?' || c == '!') {
+            k->qmark = 1;
+            tb--;
+        } else if (tb - cb >= 3 && has3(t, tb - 3, tb, 0xE2, 0x80, 0xA6)) { /* … */
+            k->ndots += 3;
+            tb -= 3;
+        } else {
+            break;
+        }
+    }
+    k->cb = cb;
+    k->ce = ce;
+    k->tb = tb;
+    if (k->bullet && cb == e) {
+        size_t i = b;
+        while (i < e && (n = bullet_len(t, i, e)))
+            i += n;
+        k->kind = i == e ? K_BULLET : K_WORD;
+    } else if (tb == cb && cb < ce) {
+        k->kind = K_PUNCT;
+        k->lone = cb == b && ce - cb == 1;
+    }
+    k->fc = cb < ce ? char_class(t, cb, e) : C_OTHER;
+}
+
+static int word_is(const char *t, size_t b, size_t e, const char *s)
+{
+    size_t n = strlen(s);
+    return e - b == n && memcmp(t + b, s, n) == 0;
+}
+
+/* Class of the next word's first letter after t[i], C_END at a line break or the end. */
+static unsigned char peek_class(const char *t, size_t i, size_t len)
+{
+    int nl = 0;
+    size_t n;
+    i = skip_space(t, i, len, &nl);
+    if (nl || i >= len)
+        return C_END;
+    while (i < len && (n = opener_len(t, i, len)))
+        i += n;
+    if (i >= len || (maybe_space[(unsigned char)t[i]] && space_len(t, i, len, &nl)))
+        return C_OTHER;
+    return char_class(t, i, len);
+}
+
+/* A stand-alone quote word that was not absorbed: track which quotes are open. A lone "'"
+ * after a word ending in s and before a word is a plural possessive ("players ' union"). */
+static void quote_word(struct reader *r, size_t b, size_t e)
+{
+    const char *t = r->t;
+    if (word_is(t, b, e, "'")) {
+        int nl = 0;
+        size_t j = skip_space(t, e, r->len, &nl);
+        int next_alnum = !nl && j < r->len &&
+                         (char_class(t, j, r->len) == C_LOWER ||
+                          char_class(t, j, r->len) == C_UPPER || char_class(t, j, r->len) == C_DIGIT);
+        if ((r->last == 's' || r->last == 'S') && next_alnum)
+            return;
+        r->sq = !r->sq;
+    } else if (word_is(t, b, e, "\"")) {
+        r->dq = !r->dq;
+    } else if (word_is(t, b, e, "``") || word_is(t, b, e, "\xE2\x80\x9C")) {
+        r->dq = 1;
+    } else if (word_is(t, b, e, "''") || word_is(t, b, e, "\xE2\x80\x9D")) {
+        r->dq = 0;
+    } else if (word_is(t, b, e, "\xE2\x80\x98")) {
+        r->sq = 1;
+    } else if (word_is(t, b, e, "\xE2\x80\x99")) {
+        r->sq = 0;
+    }
+}
+
+/* True (and the quote state updated) when t[b..e) closes what came before it. */
+static int closing_word(struct reader *r, size_t b, size_t e)
+{
+    const char *t = r->t;
+    if (word_is(t, b, e, "''") || word_is(t, b, e, "\xE2\x80\x9D")) {
+        r->dq = 0;
+        return 1;
+    }
+    if (word_is(t, b, e, "\xE2\x80\x99")) {
+        r->sq = 0;
+        return 1;
+    }
+    if (word_is(t, b, e, "\"") || word_is(t, b, e, "'")) {
+        int *open = t[b] == '"' ? &r->dq : &r->sq;
+        if (!*open)
+            return 0;
+        *open = 0;
+        return 1;
+    }
+    for (size_t i = b; i < e;) { /* ) ] } » › */
+        unsigned char c = (unsigned char)t[i];
+        if (c == ')' || c == ']' || c == '}')
+            i++;
+        else if (c == 0xC2 && i + 1 < e && (unsigned char)t[i + 1] == 0xBB)
+            i += 2;
+        else if (has3(t, i, e, 0xE2, 0x80, 0xBA))
+            i += 3;
+        else
+            return 0;
+    }
+    return 1;
+}
+
+/* Reads the next token; *nl is set when a line break precedes it. Returns 0 at the end. */
+static int read_tok(struct reader *r, struct tok *k, int *nl)
+{
+    const char *t = r->t;
+    size_t len = r->len;
+    *nl = 0;
+    size_t b = skip_space(t, r->i, len, nl);
+    if (b >= len) {
+        r->i = len;
+        return 0;
+    }
+    size_t e = word_end(t, b, len);
+    classify(t, b, e, k);
+    if (k->cb == k->ce)
+        quote_word(r, b, e);
+    r->i = e;
+    r->last = (unsigned char)t[e - 1];
+
+    /* Runs: lone dots in cased text (". . ."), any terminator-only words in PTB text. */
+    if (k->kind == K_PUNCT && (r->ptb || k->lone)) {
+        int closed = k->ce < e;
+        while (!closed) {
+            int nl2 = 0;
+            size_t b2 = skip_space(t, r->i, len, &nl2);
+            if (nl2 || b2 >= len)
+                break;
+            size_t e2 = word_end(t, b2, len);
+            struct tok w;
+            classify(t, b2, e2, &w);
+            if (w.kind != K_PUNCT || (!r->ptb && !w.lone) || w.cb != b2)
+                break;
+            k->e = e2;
+            k->ntok++;
+            k->ndots += w.ndots;
+            k->qmark |= w.qmark;
+            k->lone &= w.lone;
+            r->i = e2;
+            r->last = (unsigned char)t[e2 - 1];
+            closed = !r->ptb && w.ce < e2;
+        }
+    }
+
+    /* Closing quotes and brackets standing alone after a terminator belong to it. */
+    if (k->kind == K_PUNCT || k->tb < k->ce) {
+        for (;;) {
+            int nl2 = 0;
+            size_t b2 = skip_space(t, r->i, len, &nl2);
+            if (nl2 || b2 >= len)
+                break;
+            size_t e2 = word_end(t, b2, len);
+            if (!closing_word(r, b2, e2))
+                break;
+            k->e = e2;
+            r->i = e2;
+            r->last = (unsigned char)t[e2 - 1];
+        }
+    }
+    k->after = peek_class(t, r->i, len);
+    return 1;
+}
+
+/* ---- word lists ---- */
+
+enum { A_NORMAL = 1, A_TITLE, A_TIME };
+
+struct abbr {
+    const char *s;
+    unsigned char kind;
+};
+
+/* Lower-case abbreviations without their final dot, sorted by bytes. A_TITLE never ends a
+ * sentence; A_NORMAL ends one only before a word that usually starts sentences. */
+static const struct abbr abbrs[] = {
+    {"a.m", A_TIME},     {"adm", A_TITLE},    {"al", A_NORMAL},    {"approx", A_TITLE},
+    {"apr", A_NORMAL}, {"art", A_NORMAL},   {"assn", A_NORMAL},  {"atty", A_TITLE},
+    {"aug", A_NORMAL},   {"ave", A_NORMAL},   {"bldg", A_NORMAL},  {"blvd", A_NORMAL},
+    {"bros", A_NORMAL},  {"ca", A_NORMAL},    {"calif", A_NORMAL}, {"capt", A_TITLE},
+    {"cf", A_TITLE},     {"ch", A_NORMAL},    {"cmdr", A_TITLE},   {"co", A_NORMAL},
+    {"col", A_TITLE},    {"colo", A_NORMAL},  {"conn", A_NORMAL},  {"corp", A_NORMAL},
+    {"cpl", A_TITLE},    {"dec", A_NORMAL},   {"del", A_NORMAL},   {"dept", A_NORMAL},
+    {"det", A_TITLE},    {"dr", A_TITLE},     {"e.g", A_TITLE},    {"ed", A_NORMAL},
+    {"eds", A_NORMAL},   {"esq", A_NORMAL},   {"est", A_NORMAL},   {"etc", A_NORMAL},
+    {"feb", A_NORMAL},   {"fig", A_NORMAL},   {"figs", A_NORMAL},  {"fla", A_NORMAL},
+    {"fr", A_TITLE},     {"fri", A_NORMAL},   {"ft", A_NORMAL},    {"ga", A_NORMAL},
+    {"gen", A_TITLE},    {"gov", A_TITLE},    {"hon", A_TITLE},    {"i.e", A_TITLE},
+    {"ill", A_NORMAL},   {"inc", A_NORMAL},   {"ind", A_NORMAL},   {"insp", A_TITLE},
+    {"jan", A_NORMAL},   {"jr", A_NORMAL},    {"jul", A_NORMAL},   {"jun", A_NORMAL},
+    {"kan", A_NORMAL},   {"kans", A_NORMAL},  {"ky", A_NORMAL},    {"la", A_NORMAL},
+    {"lt", A_TITLE},     {"ltd", A_NORMAL},   {"maj", A_TITLE},    {"mar", A_NORMAL},
+    {"mass", A_NORMAL},  {"md", A_NORMAL},    {"messrs", A_TITLE}, {"mich", A_NORMAL},
+    {"minn", A_NORMAL},  {"miss", A_NORMAL},  {"mlle", A_TITLE},   {"mme", A_TITLE},
+    {"mo", A_NORMAL},    {"mon", A_NORMAL},   {"mont", A_NORMAL},  {"mr", A_TITLE},
+    {"mrs", A_TITLE},    {"ms", A_TITLE},     {"msgr", A_TITLE},   {"mt", A_TITLE},
+    {"neb", A_NORMAL},   {"nev", A_NORMAL},   {"no", A_NORMAL},    {"nos", A_NORMAL},
+    {"nov", A_NORMAL},   {"n\xC2\xB0", A_NORMAL}, {"n\xC2\xBA", A_NORMAL},
+    {"oct", A_NORMAL},   {"okla", A_NORMAL},  {"op", A_NORMAL},    {"ore", A_NORMAL},
+    {"p.m", A_TIME},     {"pa", A_NORMAL},    {"pp", A_NORMAL},    {"pres", A_TITLE},
+    {"prof", A_TITLE},   {"pvt", A_TITLE},    {"rd", A_NORMAL},    {"rep", A_TITLE},
+    {"reps", A_TITLE},   {"rev", A_TITLE},    {"sat", A_NORMAL},   {"sen", A_TITLE},
+    {"sens", A_TITLE},   {"sep", A_NORMAL},   {"sept", A_NORMAL},  {"sgt", A_TITLE},
+    {"sr", A_NORMAL},    {"st", A_NORMAL},    {"sun", A_NORMAL},   {"supt", A_TITLE},
+    {"tenn", A_NORMAL},  {"tex", A_NORMAL},   {"thu", A_NORMAL},   {"thurs", A_NORMAL},
+    {"tue", A_NORMAL},   {"tues", A_NORMAL},  {"univ", A_NORMAL},  {"va", A_NORMAL},
+    {"viz", A_TITLE},    {"vol", A_NORMAL},   {"vols", A_NORMAL},  {"vs", A_TITLE},
+    {"vt", A_NORMAL},    {"wash", A_NORMAL},  {"wed", A_NORMAL},   {"wis", A_NORMAL},
+    {"wyo", A_NORMAL},
+};
+
+/* Lower-case words that often start a sentence and rarely follow an abbreviation inside one
+ * (so "the U.S. How" splits and "the U.S. Government" does not). Sorted. */
+static const char *const starters[] = {
+    "a", "about", "according", "after", "all", "also", "although", "an", "and", "another",
+    "any", "are", "as", "at", "because", "before", "both", "but", "by", "can", "could",
+    "despite", "did", "do", "does", "during", "each", "even", "every", "for", "from", "had",
+    "has", "have", "he", "her", "here", "his", "how", "however", "i", "if", "in", "instead",
+    "is", "it", "its", "just", "last", "later", "many", "meanwhile", "more", "most", "much",
+    "my", "neither", "nevertheless", "no", "nor", "not", "now", "of", "on", "once", "one",
+    "only", "or", "other", "our", "she", "should", "since", "so", "some", "still", "such",
+    "that", "the", "their", "then", "there", "these", "they", "this", "those", "though",
+    "thus", "to", "today", "under", "unlike", "until", "was", "we", "were", "what", "when",
+    "where", "whether", "which", "while", "who", "whom", "whose", "why", "with", "without",
+    "would", "yes", "yesterday", "yet", "you", "your",
+};
+
+/* Copies t[b..e) lower-cased (ASCII) into buf; 0 when it does not fit. */
+static size_t lower_copy(const char *t, size_t b, size_t e, char *buf, size_t cap)
+{
+    if (e - b >= cap)
+        return 0;
+    for (size_t i = b; i < e; i++) {
+        char c = t[i];
+        buf[i - b] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    buf[e - b] = '\0';
+    return e - b;
+}
+
+static int abbr_kind(const char *t, size_t b, size_t e)
+{
+    char key[16];
+    if (!lower_copy(t, b, e, key, sizeof key))
+        return 0;
+    size_t lo = 0, hi = sizeof abbrs / sizeof abbrs[0];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(key, abbrs[mid].s);
+        if (c == 0)
+            return abbrs[mid].kind;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return 0;
+}
+
+/* End of the ASCII letters starting at t[i]. */
+static size_t letters_end(const char *t, size_t i, size_t e)
+{
+    while (i < e && ((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z')))
+        i++;
+    return i;
+}
+
+/* The capitalised word n is one that typically opens a sentence ("How", "The", "It's"),
+ * not a name, an initial ("A.") or an abbreviation. */
+static int starts_sentence(const char *t, const struct tok *n)
+{
+    char key[16];
+    if (n->fc != C_UPPER)
+        return 0;
+    size_t le = letters_end(t, n->cb, n->ce);
+    if (le == n->cb || (le < n->ce && t[le] == '.'))
+        return 0;
+    if (!lower_copy(t, n->cb, le, key, sizeof key))
+        return 0;
+    size_t lo = 0, hi = sizeof starters / sizeof starters[0];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(key, starters[mid]);
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return 0;
+}
+
+static int is_title(const char *t, const struct tok *n)
+{
+    size_t le = letters_end(t, n->cb, n->ce);
+    return n->fc == C_UPPER && le < n->ce && t[le] == '.' && abbr_kind(t, n->cb, le) == A_TITLE;
+}
+
+/* "U.S", "e.g", "Ph.D": two or more groups of one or two letters joined by dots. */
+static int multi_period(const char *t, size_t b, size_t e)
+{
+    size_t groups = 0, i = b;
+    while (i < e) {
+        size_t le = letters_end(t, i, e);
+        if (le == i || le - i > 2)
+            return 0;
+        groups++;
+        i = le;
+        if (i < e && t[i++] != '.')
+            return 0;
+        if (i == e && t[e - 1] == '.')
+            return 0;
+    }
+    return groups >= 2;
+}
+
+/* A number such as "100.00", "$5", "1026.253.553": digits, no letters. */
+static int is_number(const char *t, size_t b, size_t e)
+{
+    int digit = 0;
+    for (size_t i = b; i < e; i++) {
+        char c = t[i];
+        if (c >= '0' && c <= '9')
+            digit = 1;
+        else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+            return 0;
+    }
+    return digit;
+}
+
+static int roman_value(const char *t, size_t b, size_t e)
+{
+    int v = 0;
+    for (size_t i = b; i < e; i++) {
+        int d = t[i] == 'i' ? 1 : t[i] == 'v' ? 5 : t[i] == 'x' ? 10 : 0;
+        int next = i + 1 < e ? (t[i + 1] == 'v' ? 5 : t[i + 1] == 'x' ? 10 : 1) : 0;
+        if (!d)
+            return 0;
+        v += d < next ? -d : d;
+    }
+    return v > 0 ? v : 0;
+}
+
+static int parse_marker(const char *t, size_t b, size_t e, struct marker *m)
+{
+    size_t n, i = b;
+    memset(m, 0, sizeof *m);
+    while (i < e && (n = bullet_len(t, i, e)))
+        i += n;
+    if (i < e && t[i] >= '0' && t[i] <= '9') {
+        m->kind = 1;
+        m->value = t[i++] - '0';
+        if (i < e && t[i] >= '0' && t[i] <= '9')
+            m->value = m->value * 10 + (t[i++] - '0');
+    } else if (i < e && t[i] >= 'a' && t[i] <= 'z') {
+        size_t le = letters_end(t, i, e);
+        if (le - i > 4)
+            return 0;
+        m->kind = 2;
+        m->value = le - i == 1 ? t[i] : 0;
+        m->roman = roman_value(t, i, le);
+        if (!m->value && !m->roman)
+            return 0;
+        i = le;
+    } else {
+        return 0;
+    }
+    if (e - i == 1 && t[i] == '.')
+        m->suffix = 1;
+    else if (e - i == 1 && t[i] == ')')
+        m->suffix = 2;
+    else if (e - i == 2 && t[i] == '.' && t[i + 1] == ')')
+        m->suffix = 3;
+    else
+        m->kind = 0;
+    return m->kind != 0;
+}
+
+/* m is the list item after the one want was made from. */
+static int marker_follows(const struct marker *want, const struct marker *m)
+{
+    if (!want->kind || m->kind != want->kind || m->suffix != want->suffix)
+        return 0;
+    return (m->value && m->value == want->value) || (m->roman && m->roman == want->roman);
+}
+
+/* ---- decisions ---- */
+
+/* Cased text: does a single period end the word c before the word n? */
+static int period_splits(const char *t, const struct tok *c, const struct tok *n,
+                         unsigned nwords)
+{
+    struct marker m;
+    size_t b = c->cb, e = c->tb;
+    if (nwords == 1 && parse_marker(t, b, c->ce, &m))
+        return 0; /* "1. The first item", "a. The ..." */
+    if (is_number(t, b, e))
+        return 1;
+    if (e - b == 1 && ((t[b] >= 'a' && t[b] <= 'z') || (t[b] >= 'A' && t[b] <= 'Z'))) {
+        /* an initial ("Jonas E. Smith"), "p. 55", or a last word ("you and I. Did") */
+        if (nwords == 1 || n->fc == C_DIGIT)
+            return 0;
+        return starts_sentence(t, n);
+    }
+    int a = abbr_kind(t, b, e);
+    if (a == A_TITLE)
+        return 0;
+    if (a == A_TIME) /* "At 5 a.m. Mr. Smith went": a short opening phrase is no sentence */
+        return nwords > 3 && (starts_sentence(t, n) || is_title(t, n));
+    if (a == A_NORMAL || multi_period(t, b, e))
+        return n->fc != C_DIGIT && starts_sentence(t, n);
+    return 1;
+}
+
+/* Cased text: is there a boundary between c and n? */
+static int split_cased(const char *t, const struct marker *want, const struct tok *c,
+                       const struct tok *n, unsigned nwords)
+{
+    struct marker m;
+    if (c->kind == K_BULLET)
+        return 0;
+    if (n->kind == K_BULLET || n->bullet)
+        return 1;
+    if (want->kind && n->kind == K_WORD && n->after == C_UPPER &&
+        parse_marker(t, n->b, n->e, &m) && marker_follows(want, &m))
+        return 1; /* "1) The first item 2) The second item" */
+    if (c->kind == K_PUNCT) {
+        if (c->qmark)
+            return n->fc != C_LOWER;
+        if (c->lone) { /* ". . ." is an ellipsis, ". . . ." a period and an ellipsis */
+            if (c->ntok == 3)
+                return 0;
+            return c->ntok == 1 || n->fc != C_LOWER;
+        }
+        return c->ndots >= 4 && n->fc != C_LOWER;
+    }
+    if (c->tb == c->ce)
+        return 0;
+    if (c->qmark)
+        return n->fc != C_LOWER;
+    if (t[c->tb - 1] == '(' || t[c->tb - 1] == '[')
+        return 0;
+    if (n->kind == K_PUNCT) /* "compounds. . . . The": the period ends it, ". . ." opens the next */
+        return c->ndots == 1 && n->lone && n->ntok == 3 && n->after == C_UPPER;
+    if (n->fc == C_LOWER)
+        return 0;
+    if (c->ndots == 3)
+        return n->fc == C_UPPER;
+    if (c->ndots != 1)
+        return 1;
+    return period_splits(t, c, n, nwords);
+}
+
+/* PTB text: only terminators standing alone end a sentence; ". . ." and "..." do not. */
+static int split_ptb(const struct tok *c)
+{
+    if (c->kind != K_PUNCT)
+        return 0;
+    return c->qmark || c->ndots != 3;
+}
+
+/* PTB style when stand-alone punctuation (" , " " . ") outnumbers attached (", " ". ") in the
+ * first 16 KiB. Dots next to other dots are ellipses and do not count. */
+static int detect_ptb(const char *t, size_t len)
+{
+    size_t n = len < 16384 ? len : 16384;
+    long spaced = 0, attached = 0;
+    for (size_t i = 1; i < n; i++) {
+        char c = t[i];
+        if (c != ',' && c != '.' && c != '?' && c != '!' && c != ';' && c != ':')
+            continue;
+        if (i + 1 < len && !is_ascii_space((unsigned char)t[i + 1]))
+            continue;
+        if (c == '.' &&
+            (t[i - 1] == '.' || (i >= 2 && t[i - 2] == '.') || (i + 2 < len && t[i + 2] == '.')))
+            continue;
+        if (t[i - 1] == ' ')
+            spaced++;
+        else
+            attached++;
+    }
+    return spaced > attached;
+}
+
 int lede_segment_split(const char *text, size_t len, struct lede_spans *out)
 {
-    size_t start = 0;
-    for (size_t i = 0; i <= len; i++) {
-        int end = i == len || text[i] == '\n' ||
-                  ((text[i] == '.' || text[i] == '!' || text[i] == '?') && i + 1 < len &&
-                   text[i + 1] == ' ');
-        if (!end)
-            continue;
-        size_t e = i < len && text[i] != '\n' ? i + 1 : i;
-        while (start < e && (text[start] == ' ' || text[start] == '\n'))
-            start++;
-        size_t b = e;
-        while (b > start && text[b - 1] == ' ')
-            b--;
-        if (b > start) {
-            int rc = lede_spans_push(out, start, b - start);
-            if (rc)
-                return rc;
+    struct reader r = {0};
+    struct tok cur, nxt;
+    struct marker want = {0}, m;
+    unsigned nwords = 0;
+    size_t start;
+    int nl, rc;
+
+    if (!out || (!text && len))
+        return LEDE_EINVAL;
+    r.t = text;
+    r.len = len;
+    r.ptb = detect_ptb(text, len);
+    if (!read_tok(&r, &cur, &nl))
+        return LEDE_OK;
+    start = cur.b;
+    for (;;) {
+        int have = read_tok(&r, &nxt, &nl);
+        if (cur.kind != K_BULLET && nwords < UINT_MAX)
+            nwords++;
+        if (!r.ptb && nwords == 1 && cur.kind == K_WORD && parse_marker(text, cur.b, cur.e, &m)) {
+            want = m;
+            want.value += m.value ? 1 : 0;
+            want.roman += m.roman ? 1 : 0;
         }
-        start = e;
+        int brk = !have || nl ||
+                  (r.ptb ? split_ptb(&cur) : split_cased(text, &want, &cur, &nxt, nwords));
+        if (brk) {
+            if ((rc = lede_spans_push(out, start, cur.e - start)))
+                return rc;
+            nwords = 0;
+            if (have)
+                start = nxt.b;
+        }
+        if (nl)
+            want.kind = 0;
+        if (!have)
+            break;
+        cur = nxt;
     }
     return LEDE_OK;
 }
