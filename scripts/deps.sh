@@ -6,7 +6,8 @@ pkgs=(build-essential cmake ninja-build pkg-config git
       libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler check libstemmer-dev
       libutf8proc-dev libxxhash-dev libjansson-dev libmicrohttpd-dev
       python3 python3-zmq python3-protobuf protobuf-compiler
-      clang libclang-rt-14-dev valgrind iproute2 procps)
+      clang libclang-rt-14-dev valgrind iproute2 procps
+      curl systemd python3-yaml help2man chromium)
 [ "${LEDE_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$LEDE_DEPS_EXTRA" && pkgs+=("${extra[@]}")
 missing=()
 for p in "${pkgs[@]}"; do
