@@ -534,8 +534,13 @@ static void on_reply(lede_client_t *c, size_t bi, const Lede__V1__Reply *r, uint
         c->st.duplicates++;
         return;
     }
-    if (r->status == LEDE__V1__STATUS__UNAVAILABLE && k->attempts < (unsigned)c->opt.max_attempts &&
-        now < k->deadline_us) {
+    /* UNAVAILABLE (broker draining, call lost by workers) and a full broker queue are worth
+     * another try, preferably at another broker; a worker's RESOURCE_EXHAUSTED (article too big)
+     * is not. */
+    int retry = r->status == LEDE__V1__STATUS__UNAVAILABLE ||
+                (r->status == LEDE__V1__STATUS__RESOURCE_EXHAUSTED &&
+                 (!r->served_by[0] || strcmp(r->served_by, "broker") == 0));
+    if (retry && k->attempts < (unsigned)c->opt.max_attempts && now < k->deadline_us) {
         uint64_t backoff = (uint64_t)c->opt.retry_ms * 1000u << (k->attempts > 6 ? 6 : k->attempts - 1);
         backoff += (uint64_t)rand_r(&c->seed) % (backoff / 2u + 1u);
         k->state = CALL_WAIT;

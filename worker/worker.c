@@ -41,11 +41,9 @@ struct worker {
     uint64_t in_flight;      /* all generations */
     int draining;
     uint64_t drain_started_us;
-    uint64_t last_call_us;
     unsigned seed;
 };
 
-#define SUMMARY_GRACE_US 200000u /* after DISCONNECT, wait this long for calls already sent */
 
 static void wlog(const struct worker *w, const char *level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -206,7 +204,6 @@ static void on_call(struct worker *w, struct link *l, const Lede__V1__Call *c, u
 {
     size_t i = (size_t)(l - w->links);
     w->st.calls++;
-    w->last_call_us = now;
     if (w->cfg->verbose)
         wlog(w, "debug", "event=call call_id=%s dispatch_id=%llu attempt=%u timeout_ms=%u broker=%s",
              c->call_id, (unsigned long long)c->dispatch_id, c->attempt, c->timeout_ms, l->endpoint);
@@ -330,15 +327,13 @@ static uint64_t now_us(void)
     return lede_handler_now_us();
 }
 
+/* Draining (docs/PROTOCOL.md §4.6): stop reading new calls, keep beating, answer the calls we
+ * hold, then DISCONNECT, so the broker re-dispatches whatever it sent us meanwhile. */
 static void start_drain(struct worker *w, uint64_t now)
 {
     w->draining = 1;
     w->drain_started_us = now;
-    w->last_call_us = now;
     wlog(w, "info", "event=drain in_flight=%llu", (unsigned long long)w->in_flight);
-    for (size_t i = 0; i < w->cfg->n_brokers; i++)
-        if (w->links[i].state == LINK_UP)
-            send_disconnect(w, &w->links[i], "draining");
 }
 
 static int drained(const struct worker *w, uint64_t now)
@@ -347,7 +342,14 @@ static int drained(const struct worker *w, uint64_t now)
         wlog(w, "warn", "event=drain_timeout in_flight=%llu", (unsigned long long)w->in_flight);
         return 1;
     }
-    return w->in_flight == 0 && now - w->last_call_us >= SUMMARY_GRACE_US;
+    return w->in_flight == 0;
+}
+
+static void finish_drain(struct worker *w)
+{
+    for (size_t i = 0; i < w->cfg->n_brokers; i++)
+        if (w->links[i].state == LINK_UP)
+            send_disconnect(w, &w->links[i], "draining");
 }
 
 static void teardown(struct worker *w)
@@ -441,8 +443,7 @@ static void timers(struct worker *w, uint64_t now)
                 continue;
             }
             if (now >= l->next_beat_us) {
-                if (!w->draining)
-                    send_beat(w, l);
+                send_beat(w, l);
                 l->next_beat_us = now + (uint64_t)w->cfg->heartbeat_ms * 1000u;
             }
         } else if (!w->draining && now >= l->reconnect_at_us) {
@@ -477,15 +478,17 @@ int lede_worker_run(const struct lede_worker_config *cfg, volatile sig_atomic_t 
         uint64_t now = now_us();
         if (*stop && !w.draining)
             start_drain(&w, now);
-        if (w.draining && drained(&w, now))
+        if (w.draining && drained(&w, now)) {
+            finish_drain(&w);
             break;
+        }
         if (dump && *dump) {
             *dump = 0;
             log_stats(&w, "signal");
         }
         size_t n = 0;
         items[n++] = (zmq_pollitem_t){.socket = w.pull, .events = ZMQ_POLLIN};
-        for (size_t i = 0; i < cfg->n_brokers; i++) {
+        for (size_t i = 0; i < cfg->n_brokers && !w.draining; i++) {
             if (w.links[i].state != LINK_UP)
                 continue;
             which[n] = i;
