@@ -863,15 +863,47 @@ static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w,
     dispatch(b, now);
 }
 
+/* A worker's reply larger than max_msg_bytes: the client gets RESOURCE_EXHAUSTED instead. */
+static void reply_too_large(lede_broker_t *b, int64_t now, struct worker *w, uint64_t dispatch_id,
+                            size_t len)
+{
+    w->last_seen_ms = now;
+    struct call *c = w->inflight.head;
+    while (c && c->dispatch_id != dispatch_id)
+        c = c->next;
+    if (!c) {
+        b->st.late_replies_dropped++;
+        return;
+    }
+    list_remove(&w->inflight, c);
+    b->st.in_flight--;
+    if (!c->answered)
+        answer(b, c, LEDE__V1__STATUS__RESOURCE_EXHAUSTED,
+               "the reply (%zu bytes) is larger than the broker's maximum of %zu", len,
+               b->cfg.max_msg_bytes);
+    call_free(c);
+    dispatch(b, now);
+}
+
 static int on_worker(lede_broker_t *b, int64_t now, const void *id, size_t id_len,
                      const void *frame, size_t len)
 {
     struct lede_wire_frame f;
     enum lede_wire_fault fault;
     struct worker *w = worker_find(b, id, id_len);
-    int rc = lede_wire_decode(frame, len, b->cfg.max_msg_bytes, &f, &fault);
+    /* Oversized frames (the socket's own cap is higher) are decoded too, so that a reply too
+     * large to forward can still be matched to its call and answered. */
+    int rc = lede_wire_decode(frame, len, len > b->cfg.max_msg_bytes ? len : b->cfg.max_msg_bytes,
+                              &f, &fault);
     if (rc == LEDE_ENOMEM)
         return rc;
+    if (rc == LEDE_OK && len > b->cfg.max_msg_bytes) {
+        count_bad(b, LEDE_BROKER_BAD_SIZE);
+        if (w && f.command == LEDE__V1__COMMAND__REPLY)
+            reply_too_large(b, now, w, f.body.reply->dispatch_id, len);
+        lede_wire_frame_release(&f);
+        return LEDE_OK;
+    }
     if (rc != LEDE_OK) {
         count_bad(b, fault);
         logf_(b, LEDE_BROKER_LOG_WARN, NULL, "malformed frame from worker %s (%s, %zu bytes)",

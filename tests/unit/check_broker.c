@@ -647,6 +647,29 @@ START_TEST(oversized_call_answered_with_its_id)
 }
 END_TEST
 
+START_TEST(oversized_worker_reply_answered)
+{
+    lede_broker_t *b = new_broker(oversize_cfg);
+    ready(b, 0, "w", 1);
+    call(b, 0, "r", 0);
+    call(b, 0, "next", 0);
+    collect(b);
+    uint64_t d = call_to("w", "r")->dispatch_id;
+    Lede__V1__Reply r = LEDE__V1__REPLY__INIT;
+    uint8_t big[500] = {0};
+    r.call_id = "r";
+    r.dispatch_id = d;
+    r.payload.data = big;
+    r.payload.len = sizeof big;
+    feed(b, 10, LEDE_BROKER_BACKEND, "w", LEDE__V1__COMMAND__REPLY, &r.base);
+    collect(b);
+    ck_assert_int_eq(reply_for("r")->status, LEDE__V1__STATUS__RESOURCE_EXHAUSTED);
+    ck_assert_ptr_nonnull(call_to("w", "next")); /* the slot was freed */
+    ck_assert_uint_eq(lede_broker_stats(b)->malformed[LEDE_BROKER_BAD_SIZE], 1);
+    finish(&b);
+}
+END_TEST
+
 static void two_attempts(struct lede_broker_config *c)
 {
     c->max_attempts = 2;
@@ -875,6 +898,7 @@ int main(void)
     tcase_add_test(tc, wrong_version_message_names_both);
     tcase_add_test(tc, malformed_worker_frames);
     tcase_add_test(tc, oversized_call_answered_with_its_id);
+    tcase_add_test(tc, oversized_worker_reply_answered);
     tcase_add_test(tc, max_attempts_then_unavailable);
     tcase_add_test(tc, re_ready_requeues_and_unknown_worker_registers);
     tcase_add_test(tc, client_unreachable_is_counted);
