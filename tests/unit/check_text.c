@@ -119,7 +119,7 @@ START_TEST(sentence_boilerplate)
 {
     ck_assert(lede_text_sentence_is_boilerplate("by . daily mail reporter .", 26));
     ck_assert(lede_text_sentence_is_boilerplate("scroll down for video .", 23));
-    ck_assert(lede_text_sentence_is_boilerplate("| .", 3));
+    ck_assert(lede_text_sentence_is_boilerplate("published : . 12:00 est", 23));
     ck_assert(!lede_text_sentence_is_boilerplate("the minister said by friday .", 29));
 }
 END_TEST

@@ -4,10 +4,26 @@
 
 #include <math.h>
 
-/* Tuning constants, chosen on the dev splits only (see docs/TUNING.md). */
-#define POS_DECAY 0.35     /* lead bias: 1 / (1 + POS_DECAY * i) */
-#define POS_PARA 0.25      /* bonus for opening a paragraph, when there are paragraphs */
-#define TERM_SMOOTH 4.0    /* term weight: sum of weights / (content words + TERM_SMOOTH) */
+/* Tuning constants, chosen on the dev splits only (see docs/TUNING.md). Guarded so that a
+ * tuning build can set them with -D. */
+#ifndef POS_DECAY
+#define POS_DECAY 0.35   /* lead bias: 1 / (1 + POS_DECAY * i) ... */
+#endif
+#ifndef POS_EXP
+#define POS_EXP 0.0      /* ... times exp(-POS_EXP * i) */
+#endif
+#ifndef POS_PARA
+#define POS_PARA 0.25    /* bonus for opening a paragraph, when there are paragraphs */
+#endif
+#ifndef TERM_SMOOTH
+#define TERM_SMOOTH 4.0  /* term weight: sum of weights / (content words + TERM_SMOOTH) */
+#endif
+#ifndef TERM_LEN_EXP
+#define TERM_LEN_EXP 1.0 /* ... raised to this power (1: an average, 0: a sum) */
+#endif
+#ifndef TF_SINGLE
+#define TF_SINGLE 0.5    /* weight of a term seen once */
+#endif
 #define SHORT_WORDS 8
 #define LONG_WORDS 60
 
@@ -15,7 +31,7 @@ static double term_weight(const struct lede_doc *doc, const struct lede_idf *idf
                           uint64_t stem)
 {
     double tf = doc->tf[term];
-    double w = tf > 1 ? 1.0 + log(tf) : 0.5;
+    double w = tf > 1 ? 1.0 + log(tf) : TF_SINGLE;
     if (idf && idf->n_docs)
         w *= lede_idf_weight(idf, stem);
     return w;
@@ -44,7 +60,7 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
     for (size_t i = 0; i < doc->n_sent; i++) {
         const struct lede_sent *s = &doc->sent[i];
         double *v = values + i * LEDE_F_COUNT;
-        double pos = 1.0 / (1.0 + POS_DECAY * (double)i);
+        double pos = exp(-POS_EXP * (double)i) / (1.0 + POS_DECAY * (double)i);
         if (doc->n_paragraphs > 1 && s->para_first)
             pos += POS_PARA / (1.0 + 0.2 * (double)s->paragraph);
         v[LEDE_F_POSITION] = pos;
@@ -64,7 +80,7 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
             if (doc->n_title && lede_map_get(&doc->title, t->stem))
                 title += 1;
         }
-        term /= (double)s->n_content + TERM_SMOOTH;
+        term /= pow((double)s->n_content + TERM_SMOOTH, TERM_LEN_EXP);
         ent /= (double)s->n_words + 2.0;
         v[LEDE_F_TERM] = term;
         v[LEDE_F_ENTITY] = ent;

@@ -29,7 +29,6 @@ struct tok {
     unsigned char lone;   /* K_PUNCT made only of lone "." words */
     unsigned char bullet; /* the word starts with a bullet character */
     unsigned char fc;     /* class of the core's first letter */
-    unsigned char after;  /* class of the next word's first letter, C_END at a line break */
 };
 
 struct reader {
@@ -161,6 +160,8 @@ static size_t closer_len(const char *t, size_t b, size_t e)
 /* Bullet at t[i]: • ‣ ⁃ ◦ ▪ ● ■ ► */
 static size_t bullet_len(const char *t, size_t i, size_t e)
 {
+    if ((unsigned char)t[i] != 0xE2)
+        return 0;
     if (has3(t, i, e, 0xE2, 0x80, 0xA2) || has3(t, i, e, 0xE2, 0x80, 0xA3) ||
         has3(t, i, e, 0xE2, 0x81, 0x83) || has3(t, i, e, 0xE2, 0x97, 0xA6) ||
         has3(t, i, e, 0xE2, 0x96, 0xAA) || has3(t, i, e, 0xE2, 0x97, 0x8F) ||
@@ -169,18 +170,22 @@ static size_t bullet_len(const char *t, size_t i, size_t e)
     return 0;
 }
 
+/* C_UPPER, C_LOWER or C_DIGIT for ASCII letters and digits, 0 for any other byte. */
+static const unsigned char ascii_class[256] = {
+#define R3(c, x) [c] = x, [c + 1] = x, [c + 2] = x
+#define R10(c, x) R3(c, x), R3(c + 3, x), R3(c + 6, x), [c + 9] = x
+    R10('0', C_DIGIT),
+    R10('A', C_UPPER), R10('A' + 10, C_UPPER), R3('A' + 20, C_UPPER), R3('A' + 23, C_UPPER),
+    R10('a', C_LOWER), R10('a' + 10, C_LOWER), R3('a' + 20, C_LOWER), R3('a' + 23, C_LOWER),
+#undef R3
+#undef R10
+};
+
 static unsigned char char_class(const char *t, size_t i, size_t len)
 {
     unsigned char c = (unsigned char)t[i];
-    if (c < 0x80) {
-        if (c >= 'A' && c <= 'Z')
-            return C_UPPER;
-        if (c >= 'a' && c <= 'z')
-            return C_LOWER;
-        if (c >= '0' && c <= '9')
-            return C_DIGIT;
-        return C_OTHER;
-    }
+    if (c < 0x80)
+        return ascii_class[c] ? ascii_class[c] : C_OTHER;
     utf8proc_int32_t cp;
     size_t n = len - i < 4 ? len - i : 4;
     if (utf8proc_iterate((const utf8proc_uint8_t *)t + i, (utf8proc_ssize_t)n, &cp) < 0)
@@ -202,6 +207,13 @@ static void classify(const char *t, size_t b, size_t e, struct tok *k)
     k->b = b;
     k->e = e;
     k->ntok = 1;
+    if (ascii_class[(unsigned char)t[b]] >= C_UPPER && ascii_class[(unsigned char)t[e - 1]] >= C_UPPER) {
+        /* the common case: a plain word from letter or digit to letter or digit */
+        k->cb = b;
+        k->ce = k->tb = e;
+        k->fc = ascii_class[(unsigned char)t[b]];
+        return;
+    }
     k->bullet = bullet_len(t, b, e) > 0;
     while (cb < e && ((n = opener_len(t, cb, e)) || (n = bullet_len(t, cb, e))))
         cb += n;
@@ -260,19 +272,24 @@ static unsigned char peek_class(const char *t, size_t i, size_t len)
 }
 
 /* A stand-alone quote word that was not absorbed: track which quotes are open. A lone "'"
- * after a word ending in s and before a word is a plural possessive ("players ' union"). */
+ * opens after ":" and closes before "," ";" ":" or the end; after a word ending in s and
+ * before a word it is a plural possessive ("players ' union"); otherwise it toggles. */
 static void quote_word(struct reader *r, size_t b, size_t e)
 {
     const char *t = r->t;
     if (word_is(t, b, e, "'")) {
         int nl = 0;
         size_t j = skip_space(t, e, r->len, &nl);
-        int next_alnum = !nl && j < r->len &&
-                         (char_class(t, j, r->len) == C_LOWER ||
-                          char_class(t, j, r->len) == C_UPPER || char_class(t, j, r->len) == C_DIGIT);
-        if ((r->last == 's' || r->last == 'S') && next_alnum)
-            return;
-        r->sq = !r->sq;
+        unsigned char next = j < r->len ? (unsigned char)t[j] : 0, cls = C_END;
+        if (j < r->len)
+            cls = char_class(t, j, r->len);
+        if (r->last == ':')
+            r->sq = 1;
+        else if (!next || next == ',' || next == ';' || next == ':')
+            r->sq = 0;
+        else if (!((r->last == 's' || r->last == 'S') && !nl &&
+                   (cls == C_LOWER || cls == C_UPPER || cls == C_DIGIT)))
+            r->sq = !r->sq;
     } else if (word_is(t, b, e, "\"")) {
         r->dq = !r->dq;
     } else if (word_is(t, b, e, "``") || word_is(t, b, e, "\xE2\x80\x9C")) {
@@ -299,9 +316,9 @@ static int closing_word(struct reader *r, size_t b, size_t e)
         return 1;
     }
     if (word_is(t, b, e, "\"") || word_is(t, b, e, "'")) {
-        int *open = t[b] == '"' ? &r->dq : &r->sq;
-        if (!*open)
-            return 0;
+        int *open = t[b] == '"' ? &r->dq : &r->sq, nl = 0;
+        if (!*open && skip_space(t, e, r->len, &nl) < r->len && !nl)
+            return 0; /* open, or last on its line */
         *open = 0;
         return 1;
     }
@@ -317,6 +334,58 @@ static int closing_word(struct reader *r, size_t b, size_t e)
             return 0;
     }
     return 1;
+}
+
+/* Appends to the K_PUNCT token k the terminator-only words that follow it on the same line:
+ * any in PTB text ("? !"), lone dots in cased text (". . ."; a closer ends the run).
+ * Returns how many were added. */
+static unsigned merge_run(struct reader *r, struct tok *k, int closed)
+{
+    const char *t = r->t;
+    unsigned added = 0;
+    while (!closed) {
+        int nl = 0;
+        size_t b = skip_space(t, r->i, r->len, &nl);
+        if (nl || b >= r->len)
+            break;
+        size_t e = word_end(t, b, r->len);
+        struct tok w;
+        classify(t, b, e, &w);
+        if (w.kind != K_PUNCT || (!r->ptb && !w.lone) || w.cb != b)
+            break;
+        k->e = e;
+        k->ntok++;
+        k->ndots += w.ndots;
+        k->qmark |= w.qmark;
+        k->lone &= w.lone;
+        r->i = e;
+        r->last = (unsigned char)t[e - 1];
+        closed = !r->ptb && w.ce < e;
+        added++;
+    }
+    return added;
+}
+
+/* Appends to k the closing quotes and brackets standing alone after it ("! ' )").
+ * Returns how many were added. */
+static unsigned absorb_closers(struct reader *r, struct tok *k)
+{
+    const char *t = r->t;
+    unsigned added = 0;
+    for (;;) {
+        int nl = 0;
+        size_t b = skip_space(t, r->i, r->len, &nl);
+        if (nl || b >= r->len)
+            break;
+        size_t e = word_end(t, b, r->len);
+        if (!closing_word(r, b, e))
+            break;
+        k->e = e;
+        r->i = e;
+        r->last = (unsigned char)t[e - 1];
+        added++;
+    }
+    return added;
 }
 
 /* Reads the next token; *nl is set when a line break precedes it. Returns 0 at the end. */
@@ -336,53 +405,18 @@ static int read_tok(struct reader *r, struct tok *k, int *nl)
         quote_word(r, b, e);
     r->i = e;
     r->last = (unsigned char)t[e - 1];
-
-    /* Runs: lone dots in cased text (". . ."), any terminator-only words in PTB text. */
-    if (k->kind == K_PUNCT && (r->ptb || k->lone)) {
-        int closed = k->ce < e;
-        while (!closed) {
-            int nl2 = 0;
-            size_t b2 = skip_space(t, r->i, len, &nl2);
-            if (nl2 || b2 >= len)
-                break;
-            size_t e2 = word_end(t, b2, len);
-            struct tok w;
-            classify(t, b2, e2, &w);
-            if (w.kind != K_PUNCT || (!r->ptb && !w.lone) || w.cb != b2)
-                break;
-            k->e = e2;
-            k->ntok++;
-            k->ndots += w.ndots;
-            k->qmark |= w.qmark;
-            k->lone &= w.lone;
-            r->i = e2;
-            r->last = (unsigned char)t[e2 - 1];
-            closed = !r->ptb && w.ce < e2;
-        }
-    }
-
-    /* Closing quotes and brackets standing alone after a terminator belong to it. */
-    if (k->kind == K_PUNCT || k->tb < k->ce) {
-        for (;;) {
-            int nl2 = 0;
-            size_t b2 = skip_space(t, r->i, len, &nl2);
-            if (nl2 || b2 >= len)
-                break;
-            size_t e2 = word_end(t, b2, len);
-            if (!closing_word(r, b2, e2))
-                break;
-            k->e = e2;
-            r->i = e2;
-            r->last = (unsigned char)t[e2 - 1];
-        }
-    }
-    k->after = peek_class(t, r->i, len);
+    if (k->kind == K_PUNCT && (r->ptb || k->lone))
+        merge_run(r, k, k->ce < e);
+    /* PTB: "pick ! ' ) ." is one terminator, its quotes and brackets included */
+    if (k->kind == K_PUNCT || k->tb < k->ce)
+        while (absorb_closers(r, k) && r->ptb && k->kind == K_PUNCT && merge_run(r, k, 0))
+            ;
     return 1;
 }
 
 /* ---- word lists ---- */
 
-enum { A_NORMAL = 1, A_TITLE, A_TIME };
+enum { A_NUM = 1, A_NORMAL, A_TITLE, A_TIME };
 
 struct abbr {
     const char *s;
@@ -390,41 +424,34 @@ struct abbr {
 };
 
 /* Lower-case abbreviations without their final dot, sorted by bytes. A_TITLE never ends a
- * sentence; A_NORMAL ends one only before a word that usually starts sentences. */
+ * sentence; A_NORMAL ends one only before a word that usually starts sentences ("Co. It");
+ * A_NUM is an abbreviation only before a number ("No. 5", "p. 55"); A_TIME: "a.m.", "p.m.".
+ * Words that are also common English words ("ill", "mass", "sun") are left out. */
 static const struct abbr abbrs[] = {
-    {"a.m", A_TIME},     {"adm", A_TITLE},    {"al", A_NORMAL},    {"approx", A_TITLE},
-    {"apr", A_NORMAL}, {"art", A_NORMAL},   {"assn", A_NORMAL},  {"atty", A_TITLE},
-    {"aug", A_NORMAL},   {"ave", A_NORMAL},   {"bldg", A_NORMAL},  {"blvd", A_NORMAL},
-    {"bros", A_NORMAL},  {"ca", A_NORMAL},    {"calif", A_NORMAL}, {"capt", A_TITLE},
-    {"cf", A_TITLE},     {"ch", A_NORMAL},    {"cmdr", A_TITLE},   {"co", A_NORMAL},
-    {"col", A_TITLE},    {"colo", A_NORMAL},  {"conn", A_NORMAL},  {"corp", A_NORMAL},
-    {"cpl", A_TITLE},    {"dec", A_NORMAL},   {"del", A_NORMAL},   {"dept", A_NORMAL},
-    {"det", A_TITLE},    {"dr", A_TITLE},     {"e.g", A_TITLE},    {"ed", A_NORMAL},
-    {"eds", A_NORMAL},   {"esq", A_NORMAL},   {"est", A_NORMAL},   {"etc", A_NORMAL},
-    {"feb", A_NORMAL},   {"fig", A_NORMAL},   {"figs", A_NORMAL},  {"fla", A_NORMAL},
-    {"fr", A_TITLE},     {"fri", A_NORMAL},   {"ft", A_NORMAL},    {"ga", A_NORMAL},
-    {"gen", A_TITLE},    {"gov", A_TITLE},    {"hon", A_TITLE},    {"i.e", A_TITLE},
-    {"ill", A_NORMAL},   {"inc", A_NORMAL},   {"ind", A_NORMAL},   {"insp", A_TITLE},
-    {"jan", A_NORMAL},   {"jr", A_NORMAL},    {"jul", A_NORMAL},   {"jun", A_NORMAL},
-    {"kan", A_NORMAL},   {"kans", A_NORMAL},  {"ky", A_NORMAL},    {"la", A_NORMAL},
-    {"lt", A_TITLE},     {"ltd", A_NORMAL},   {"maj", A_TITLE},    {"mar", A_NORMAL},
-    {"mass", A_NORMAL},  {"md", A_NORMAL},    {"messrs", A_TITLE}, {"mich", A_NORMAL},
-    {"minn", A_NORMAL},  {"miss", A_NORMAL},  {"mlle", A_TITLE},   {"mme", A_TITLE},
-    {"mo", A_NORMAL},    {"mon", A_NORMAL},   {"mont", A_NORMAL},  {"mr", A_TITLE},
-    {"mrs", A_TITLE},    {"ms", A_TITLE},     {"msgr", A_TITLE},   {"mt", A_TITLE},
-    {"neb", A_NORMAL},   {"nev", A_NORMAL},   {"no", A_NORMAL},    {"nos", A_NORMAL},
-    {"nov", A_NORMAL},   {"n\xC2\xB0", A_NORMAL}, {"n\xC2\xBA", A_NORMAL},
-    {"oct", A_NORMAL},   {"okla", A_NORMAL},  {"op", A_NORMAL},    {"ore", A_NORMAL},
-    {"p.m", A_TIME},     {"pa", A_NORMAL},    {"pp", A_NORMAL},    {"pres", A_TITLE},
-    {"prof", A_TITLE},   {"pvt", A_TITLE},    {"rd", A_NORMAL},    {"rep", A_TITLE},
-    {"reps", A_TITLE},   {"rev", A_TITLE},    {"sat", A_NORMAL},   {"sen", A_TITLE},
-    {"sens", A_TITLE},   {"sep", A_NORMAL},   {"sept", A_NORMAL},  {"sgt", A_TITLE},
-    {"sr", A_NORMAL},    {"st", A_NORMAL},    {"sun", A_NORMAL},   {"supt", A_TITLE},
-    {"tenn", A_NORMAL},  {"tex", A_NORMAL},   {"thu", A_NORMAL},   {"thurs", A_NORMAL},
-    {"tue", A_NORMAL},   {"tues", A_NORMAL},  {"univ", A_NORMAL},  {"va", A_NORMAL},
-    {"viz", A_TITLE},    {"vol", A_NORMAL},   {"vols", A_NORMAL},  {"vs", A_TITLE},
-    {"vt", A_NORMAL},    {"wash", A_NORMAL},  {"wed", A_NORMAL},   {"wis", A_NORMAL},
-    {"wyo", A_NORMAL},
+    {"a.m", A_TIME}, {"adm", A_TITLE}, {"al", A_NORMAL}, {"approx", A_TITLE}, {"apr", A_NORMAL},
+    {"art", A_NUM}, {"assn", A_NORMAL}, {"atty", A_TITLE}, {"aug", A_NORMAL}, {"ave", A_NORMAL},
+    {"bldg", A_NORMAL}, {"blvd", A_NORMAL}, {"bros", A_NORMAL}, {"ca", A_NUM},
+    {"calif", A_NORMAL}, {"capt", A_TITLE}, {"cf", A_TITLE}, {"ch", A_NUM}, {"cmdr", A_TITLE},
+    {"co", A_NORMAL}, {"col", A_TITLE}, {"colo", A_NORMAL}, {"conn", A_NORMAL},
+    {"corp", A_NORMAL}, {"cpl", A_TITLE}, {"dec", A_NORMAL}, {"dept", A_NORMAL},
+    {"det", A_TITLE}, {"dr", A_TITLE}, {"e.g", A_TITLE}, {"esq", A_NORMAL}, {"feb", A_NORMAL},
+    {"fig", A_NUM}, {"figs", A_NUM}, {"fla", A_NORMAL}, {"fr", A_TITLE}, {"fri", A_NORMAL},
+    {"ft", A_NORMAL}, {"gen", A_TITLE}, {"gov", A_TITLE}, {"hon", A_TITLE}, {"i.e", A_TITLE},
+    {"inc", A_NORMAL}, {"insp", A_TITLE}, {"jan", A_NORMAL}, {"jr", A_NORMAL},
+    {"jul", A_NORMAL}, {"jun", A_NORMAL}, {"kan", A_NORMAL}, {"kans", A_NORMAL},
+    {"lt", A_TITLE}, {"ltd", A_NORMAL}, {"maj", A_TITLE}, {"mar", A_NORMAL},
+    {"messrs", A_TITLE}, {"mich", A_NORMAL}, {"minn", A_NORMAL}, {"mlle", A_TITLE},
+    {"mme", A_TITLE}, {"mont", A_NORMAL}, {"mr", A_TITLE}, {"mrs", A_TITLE}, {"ms", A_TITLE},
+    {"msgr", A_TITLE}, {"mt", A_TITLE}, {"neb", A_NORMAL}, {"nev", A_NORMAL}, {"no", A_NUM},
+    {"nos", A_NUM}, {"nov", A_NORMAL}, {"n\xC2\xB0", A_NUM}, {"n\xC2\xBA", A_NUM},
+    {"oct", A_NORMAL}, {"okla", A_NORMAL}, {"op", A_NUM}, {"p.m", A_TIME}, {"para", A_NUM},
+    {"pp", A_NUM}, {"pres", A_TITLE}, {"prof", A_TITLE}, {"pvt", A_TITLE}, {"rd", A_NORMAL},
+    {"rep", A_TITLE}, {"reps", A_TITLE}, {"rev", A_TITLE}, {"sec", A_NUM}, {"sen", A_TITLE},
+    {"sens", A_TITLE}, {"sep", A_NORMAL}, {"sept", A_NORMAL}, {"sgt", A_TITLE},
+    {"sr", A_NORMAL}, {"st", A_NORMAL}, {"supt", A_TITLE}, {"tenn", A_NORMAL},
+    {"thu", A_NORMAL}, {"thurs", A_NORMAL}, {"tue", A_NORMAL}, {"tues", A_NORMAL},
+    {"univ", A_NORMAL}, {"viz", A_TITLE}, {"vol", A_NUM}, {"vols", A_NUM}, {"vs", A_TITLE},
+    {"wis", A_NORMAL}, {"wyo", A_NORMAL},
 };
 
 /* Lower-case words that often start a sentence and rarely follow an abbreviation inside one
@@ -628,19 +655,19 @@ static int period_splits(const char *t, const struct tok *c, const struct tok *n
         return nwords > 3 && (starts_sentence(t, n) || is_title(t, n));
     if (a == A_NORMAL || multi_period(t, b, e))
         return n->fc != C_DIGIT && starts_sentence(t, n);
-    return 1;
+    return a != A_NUM || n->fc != C_DIGIT;
 }
 
 /* Cased text: is there a boundary between c and n? */
-static int split_cased(const char *t, const struct marker *want, const struct tok *c,
-                       const struct tok *n, unsigned nwords)
+static int split_cased(const char *t, size_t len, const struct marker *want,
+                       const struct tok *c, const struct tok *n, unsigned nwords)
 {
     struct marker m;
     if (c->kind == K_BULLET)
         return 0;
     if (n->kind == K_BULLET || n->bullet)
         return 1;
-    if (want->kind && n->kind == K_WORD && n->after == C_UPPER &&
+    if (want->kind && n->kind == K_WORD && peek_class(t, n->e, len) == C_UPPER &&
         parse_marker(t, n->b, n->e, &m) && marker_follows(want, &m))
         return 1; /* "1) The first item 2) The second item" */
     if (c->kind == K_PUNCT) {
@@ -660,7 +687,7 @@ static int split_cased(const char *t, const struct marker *want, const struct to
     if (t[c->tb - 1] == '(' || t[c->tb - 1] == '[')
         return 0;
     if (n->kind == K_PUNCT) /* "compounds. . . . The": the period ends it, ". . ." opens the next */
-        return c->ndots == 1 && n->lone && n->ntok == 3 && n->after == C_UPPER;
+        return c->ndots == 1 && n->lone && n->ntok == 3 && peek_class(t, n->e, len) == C_UPPER;
     if (n->fc == C_LOWER)
         return 0;
     if (c->ndots == 3)
@@ -679,14 +706,16 @@ static int split_ptb(const struct tok *c)
 }
 
 /* PTB style when stand-alone punctuation (" , " " . ") outnumbers attached (", " ". ") in the
- * first 16 KiB. Dots next to other dots are ellipses and do not count. */
+ * first 4 KiB. Dots next to other dots are ellipses and do not count. */
 static int detect_ptb(const char *t, size_t len)
 {
-    size_t n = len < 16384 ? len : 16384;
+    size_t n = len < 4096 ? len : 4096;
     long spaced = 0, attached = 0;
+    static const unsigned char stop[256] = {[','] = 1, ['.'] = 1, ['?'] = 1, ['!'] = 1,
+                                            [';'] = 1, [':'] = 1};
     for (size_t i = 1; i < n; i++) {
         char c = t[i];
-        if (c != ',' && c != '.' && c != '?' && c != '!' && c != ';' && c != ':')
+        if (!stop[(unsigned char)c])
             continue;
         if (i + 1 < len && !is_ascii_space((unsigned char)t[i + 1]))
             continue;
@@ -707,8 +736,8 @@ int lede_segment_split(const char *text, size_t len, struct lede_spans *out)
     struct tok cur, nxt;
     struct marker want = {0}, m;
     unsigned nwords = 0;
-    size_t start;
-    int nl, rc;
+    size_t start, first;
+    int nl, rc, content = 0, joinable = 0;
 
     if (!out || (!text && len))
         return LEDE_EINVAL;
@@ -718,21 +747,30 @@ int lede_segment_split(const char *text, size_t len, struct lede_spans *out)
     if (!read_tok(&r, &cur, &nl))
         return LEDE_OK;
     start = cur.b;
+    first = out->n;
     for (;;) {
         int have = read_tok(&r, &nxt, &nl);
         if (cur.kind != K_BULLET && nwords < UINT_MAX)
             nwords++;
+        content |= cur.kind == K_WORD && cur.cb < cur.ce;
         if (!r.ptb && nwords == 1 && cur.kind == K_WORD && parse_marker(text, cur.b, cur.e, &m)) {
             want = m;
             want.value += m.value ? 1 : 0;
             want.roman += m.roman ? 1 : 0;
         }
         int brk = !have || nl ||
-                  (r.ptb ? split_ptb(&cur) : split_cased(text, &want, &cur, &nxt, nwords));
+                  (r.ptb ? split_ptb(&cur) : split_cased(text, len, &want, &cur, &nxt, nwords));
         if (brk) {
-            if ((rc = lede_spans_push(out, start, cur.e - start)))
+            if (!content && joinable && out->n > first) {
+                /* only quotes and stops ("' ." after a sentence): they close the last one */
+                struct lede_span *last = &out->v[out->n - 1];
+                last->length = cur.e - last->offset;
+            } else if ((rc = lede_spans_push(out, start, cur.e - start))) {
                 return rc;
+            }
             nwords = 0;
+            content = 0;
+            joinable = !nl;
             if (have)
                 start = nxt.b;
         }

@@ -9,7 +9,9 @@
 
 #include "error.h"
 
-#define MMR_CANDIDATES 48 /* candidates the redundancy-aware ranking looks at */
+#define MMR_CANDIDATES 48 /* most candidates the redundancy-aware ranking looks at */
+#define MMR_MIN 12        /* fewest, budget permitting */
+#define MMR_FACTOR 3.0    /* candidates per expected summary sentence */
 #define MMR_LAMBDA 0.45   /* how much similarity to chosen sentences costs */
 #define NEAR_DUP 0.8      /* overlap of content stems that makes a near duplicate */
 
@@ -18,6 +20,7 @@ struct cand {
     double score;
     uint64_t *stems; /* distinct content stems, sorted */
     size_t n;
+    double maxsim; /* greatest overlap with a chosen sentence */
     bool taken;
 };
 
@@ -76,6 +79,26 @@ static int cmp_size(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* How many candidates the redundancy-aware ranking looks at for this budget. */
+static size_t candidates(const struct lede_doc *doc, struct lede_budget budget, size_t live)
+{
+    double words = 0, bytes = 0, want = budget.value;
+    for (size_t i = 0; i < doc->n_sent; i++) {
+        words += doc->sent[i].n_words;
+        bytes += (double)doc->sent[i].length;
+    }
+    double n = doc->n_sent ? (double)doc->n_sent : 1;
+    switch (budget.kind) {
+    case LEDE_BUDGET_SENTENCES: break;
+    case LEDE_BUDGET_RATIO: want = budget.value * (double)live; break;
+    case LEDE_BUDGET_WORDS: want = words > 0 ? budget.value * n / words : 1; break;
+    case LEDE_BUDGET_CHARS: want = bytes > 0 ? budget.value * n / bytes : 1; break;
+    }
+    double c = fmax(MMR_MIN, MMR_FACTOR * want);
+    size_t nc = c < MMR_CANDIDATES ? (size_t)c : MMR_CANDIDATES;
+    return nc < live ? nc : live;
+}
+
 int lede_select_summary(const struct lede_doc *doc, const double *values,
                         const struct lede_weights *w, struct lede_budget budget,
                         struct lede_result *res)
@@ -122,8 +145,9 @@ int lede_select_summary(const struct lede_doc *doc, const double *values,
         order[k] = sc[k].i;
     free(sc);
 
-    /* Greedy maximal marginal relevance over the best candidates. */
-    size_t nc = live < MMR_CANDIDATES ? live : MMR_CANDIDATES;
+    /* Greedy maximal marginal relevance over the best candidates: a few times as many as the
+     * summary will take, so the pairwise work stays small. */
+    size_t nc = candidates(doc, budget, live);
     for (size_t c = 0; c < nc; c++) {
         const struct lede_sent *s = &doc->sent[order[c]];
         cands[c].sent = order[c];
@@ -146,30 +170,13 @@ int lede_select_summary(const struct lede_doc *doc, const double *values,
     }
     size_t *ranked = order; /* reorder the first nc entries in place */
     size_t nr = 0;
-    struct cand *chosen[MMR_CANDIDATES];
     for (size_t step = 0; step < nc; step++) {
         double best = -INFINITY;
         size_t bi = SIZE_MAX;
         for (size_t c = 0; c < nc; c++) {
             if (cands[c].taken)
                 continue;
-            double sim = 0;
-            for (size_t k = 0; k < nr; k++) {
-                double o = overlap(&cands[c], chosen[k]);
-                if (o > sim)
-                    sim = o;
-            }
-            if (sim >= NEAR_DUP && cands[c].n >= 3) {
-                /* A near duplicate of a chosen sentence: out of the ranking. */
-                cands[c].taken = true;
-                for (size_t k = 0; k < nr; k++)
-                    if (overlap(&cands[c], chosen[k]) >= NEAR_DUP) {
-                        res->sentences[cands[c].sent].duplicate_of = (int64_t)chosen[k]->sent;
-                        break;
-                    }
-                continue;
-            }
-            double mmr = cands[c].score - MMR_LAMBDA * sim * fabs(cands[c].score);
+            double mmr = cands[c].score - MMR_LAMBDA * cands[c].maxsim * fabs(cands[c].score);
             if (mmr > best) {
                 best = mmr;
                 bi = c;
@@ -178,8 +185,20 @@ int lede_select_summary(const struct lede_doc *doc, const double *values,
         if (bi == SIZE_MAX)
             break;
         cands[bi].taken = true;
-        chosen[nr] = &cands[bi];
         ranked[nr++] = cands[bi].sent;
+        /* Similarity to the chosen set only grows by the newly chosen sentence. */
+        for (size_t c = 0; c < nc; c++) {
+            if (cands[c].taken)
+                continue;
+            double o = overlap(&cands[c], &cands[bi]);
+            if (o >= NEAR_DUP && cands[c].n >= 3) {
+                /* A near duplicate of a chosen sentence: out of the ranking. */
+                cands[c].taken = true;
+                res->sentences[cands[c].sent].duplicate_of = (int64_t)cands[bi].sent;
+            } else if (o > cands[c].maxsim) {
+                cands[c].maxsim = o;
+            }
+        }
     }
     /* The rest keep their score order after the ranked candidates. */
     size_t total = nr;

@@ -38,6 +38,7 @@ struct lede_tokenizer {
     const struct lang_info *lang;
     struct sb_stemmer *stemmer;
     struct cache_slot *cache;
+    uint8_t cls[256]; /* byte classes, see init_classes */
 };
 
 /* English stop words, sorted (strcmp order). */
@@ -106,6 +107,19 @@ const char *lede_tokenize_algorithm(const char *lang)
     return l ? l->algorithm : NULL;
 }
 
+/* Byte classes for the ASCII fast path. */
+enum { C_LOW = 1, C_UP = 2, C_DIG = 4, C_HIGH = 8, C_WORD = C_LOW | C_UP | C_DIG };
+
+static void init_classes(uint8_t cls[256])
+{
+    for (int c = 0; c < 256; c++)
+        cls[c] = c >= 0x80 ? C_HIGH
+                 : (c >= 'a' && c <= 'z') ? C_LOW
+                 : (c >= 'A' && c <= 'Z') ? C_UP
+                 : (c >= '0' && c <= '9') ? C_DIG
+                                          : 0;
+}
+
 int lede_tokenizer_new(const char *lang, lede_tokenizer_t **out)
 {
     *out = NULL;
@@ -116,6 +130,7 @@ int lede_tokenizer_new(const char *lang, lede_tokenizer_t **out)
     if (!tk)
         return LEDE_ENOMEM;
     tk->lang = l;
+    init_classes(tk->cls);
     tk->stemmer = sb_stemmer_new(l->algorithm, "UTF_8");
     tk->cache = calloc(CACHE_SLOTS, sizeof *tk->cache);
     if (!tk->stemmer || !tk->cache) {
@@ -200,11 +215,6 @@ static bool cp_is_word(int32_t cp)
     }
 }
 
-static bool ascii_word(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 static int push(struct lede_tokens *out, size_t offset, size_t length, uint32_t flags,
                 uint64_t stem)
 {
@@ -254,6 +264,86 @@ static uint64_t lookup(lede_tokenizer_t *tk, const char *w, size_t n, uint32_t *
     return stem;
 }
 
+/* The word starting at s[i] (a word character): folds it into fold, advances *ip past it and
+ * returns its flags; *fl is the folded length. */
+static uint32_t read_word(const lede_tokenizer_t *tk, const unsigned char *s, size_t len,
+                          size_t *ip, char *fold, size_t *flp)
+{
+    const uint8_t *cls = tk->cls;
+    size_t i = *ip, start = i, fl = 0, letters = 0;
+    unsigned any = 0;  /* union of the classes seen */
+    bool cap = false, dotted = false, lower_seen = false;
+    while (i < len && fl < MAX_WORD) {
+        unsigned char c = s[i];
+        unsigned k = cls[c];
+        if (k & C_WORD) {
+            any |= k;
+            if (k & C_UP) {
+                if (i == start)
+                    cap = true;
+                c = (unsigned char)(c + 32);
+            }
+            if (!(k & C_DIG))
+                letters++;
+            fold[fl++] = (char)c;
+            i++;
+            continue;
+        }
+        if (k & C_HIGH) {
+            size_t cl;
+            int32_t cp = decode(s + i, len - i, &cl);
+            if (!cp_is_word(cp))
+                break;
+            int32_t lc = utf8proc_tolower(cp);
+            if (lc != cp) {
+                if (i == start)
+                    cap = true;
+            } else if (utf8proc_category(cp) == UTF8PROC_CATEGORY_LL) {
+                lower_seen = true;
+            }
+            any |= C_HIGH;
+            letters++;
+            fl += (size_t)utf8proc_encode_char(lc, (utf8proc_uint8_t *)fold + fl);
+            i += cl;
+            continue;
+        }
+        /* Joiners inside a word: "3.5", "1,000"; single letters joined by dots ("U.N."). */
+        if ((c == '.' || c == ',') && !(any & ~C_DIG) && fl && i + 1 < len &&
+            (cls[s[i + 1]] & C_DIG)) {
+            fold[fl++] = (char)c;
+            i++;
+            continue;
+        }
+        if (c == '.' && ((fl == 1 && letters == 1) || dotted) && i + 2 < len &&
+            (cls[s[i + 1]] & (C_LOW | C_UP)) && s[i + 2] == '.') {
+            dotted = true;
+            fold[fl++] = '.';
+            i++;
+            continue;
+        }
+        break;
+    }
+    if (dotted && i < len && s[i] == '.') {
+        fold[fl++] = '.';
+        i++;
+    }
+    uint32_t flags = 0;
+    if (!(any & ~C_DIG)) {
+        flags |= LEDE_TOK_NUMBER;
+    } else {
+        bool upper = !(any & C_LOW) && !lower_seen;
+        if (cap)
+            flags |= LEDE_TOK_CAP;
+        if ((upper && letters >= 2) || (dotted && cap))
+            flags |= LEDE_TOK_ALLCAPS;
+        if (dotted)
+            flags |= 1u << 31; /* internal: keep the dots, no stemming */
+    }
+    *ip = i;
+    *flp = fl;
+    return flags;
+}
+
 int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t base,
                   struct lede_tokens *out)
 {
@@ -263,95 +353,29 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
     size_t i = 0;
     int rc;
     while (i < len) {
-        unsigned char c = s[i];
-        size_t cl = 1;
-        int32_t cp = c;
-        if (c >= 0x80)
-            cp = decode(s + i, len - i, &cl);
-        bool word = c < 0x80 ? ascii_word(c) : cp_is_word(cp);
-        if (!word) {
-            i += cl;
-            continue;
-        }
-        /* One word: a run of word characters; digits may hold . or , between them
-         * ("3.5", "1,000"); single letters joined by dots make a dotted acronym ("U.N."). */
-        size_t start = i, fl = 0;
-        uint32_t flags = first ? LEDE_TOK_FIRST : 0;
-        bool digits = true, upper = true, cap = false, dotted = false;
-        size_t letters = 0;
-        while (i < len && fl < MAX_WORD) {
-            c = s[i];
-            cl = 1;
-            cp = c;
-            if (c >= 0x80)
-                cp = decode(s + i, len - i, &cl);
-            if (c < 0x80 ? ascii_word(c) : cp_is_word(cp)) {
-                int32_t lc = cp;
-                if (c < 0x80) {
-                    if (c >= 'A' && c <= 'Z') {
-                        lc = c + 32;
-                        if (i == start)
-                            cap = true;
-                    } else if (c >= 'a' && c <= 'z') {
-                        upper = false;
-                    }
-                    if (!(c >= '0' && c <= '9')) {
-                        digits = false;
-                        letters++;
-                    }
-                    fold[fl++] = (char)lc;
-                } else {
-                    lc = utf8proc_tolower(cp);
-                    if (lc != cp) {
-                        if (i == start)
-                            cap = true;
-                    } else if (utf8proc_category(cp) == UTF8PROC_CATEGORY_LL) {
-                        upper = false;
-                    }
-                    digits = false;
-                    letters++;
-                    fl += (size_t)utf8proc_encode_char(lc, (utf8proc_uint8_t *)fold + fl);
-                }
+        unsigned k = tk->cls[s[i]];
+        if (!(k & C_WORD)) {
+            if (!(k & C_HIGH)) {
+                i++;
+                continue;
+            }
+            size_t cl;
+            if (!cp_is_word(decode(s + i, len - i, &cl))) {
                 i += cl;
                 continue;
             }
-            /* Joiners inside a word. */
-            if ((c == '.' || c == ',') && digits && fl && i + 1 < len && s[i + 1] >= '0' &&
-                s[i + 1] <= '9') {
-                fold[fl++] = (char)c;
-                i++;
-                continue;
-            }
-            if (c == '.' && ((fl == 1 && letters == 1) || dotted) && i + 2 < len &&
-                ascii_word(s[i + 1]) && !(s[i + 1] >= '0' && s[i + 1] <= '9') &&
-                s[i + 2] == '.') {
-                /* U.N., U.S.A., a.m.: keep the dots in the folded form. */
-                dotted = true;
-                fold[fl++] = '.';
-                i++;
-                continue;
-            }
-            break;
         }
-        if (dotted && i < len && s[i] == '.') {
-            fold[fl++] = '.';
-            i++;
-        }
-        size_t blen = i - start;
-        if (digits) {
-            flags |= LEDE_TOK_NUMBER;
-        } else {
-            if (cap)
-                flags |= LEDE_TOK_CAP;
-            if ((upper && letters >= 2) || (dotted && cap))
-                flags |= LEDE_TOK_ALLCAPS;
-        }
+        size_t start = i, fl;
+        uint32_t flags = read_word(tk, s, len, &i, fold, &fl);
+        if (first)
+            flags |= LEDE_TOK_FIRST;
         uint64_t stem;
-        if (digits || dotted)
+        if (flags & (LEDE_TOK_NUMBER | 1u << 31))
             stem = XXH3_64bits(fold, fl);
         else
             stem = lookup(tk, fold, fl, &flags);
-        if ((rc = push(out, base + start, blen, flags, stem)))
+        flags &= ~(1u << 31);
+        if ((rc = push(out, base + start, i - start, flags, stem)))
             return rc;
         first = false;
     }
