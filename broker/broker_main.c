@@ -87,6 +87,8 @@ static void usage(FILE *f)
           "  --ready-file PATH       once bound, write \"frontend=EP\\nbackend=EP\\n\" (the real\n"
           "                          ports when EP asks for tcp://HOST:*) [LEDE_BROKER_READY_FILE]\n"
           "  --help                  this text\n"
+          "SIGTERM/SIGINT drain and exit 0 (a second one: exit without waiting); SIGUSR1\n"
+          "prints the counters to stderr.\n"
           "Counters: call the method lede.v1.Broker/Stats (JSON payload), send SIGUSR1, or\n"
           "read the line printed at exit.\n",
           f);
@@ -398,11 +400,17 @@ int main(int argc, char **argv)
         log_line(&o, LEDE_BROKER_LOG_INFO, NULL, msg);
     }
 
+    int draining = 0, forced = 0;
     for (;;) {
         int64_t now = now_ms();
         if (stop_requested) {
             stop_requested = 0;
+            if (draining) {
+                log_line(&o, LEDE_BROKER_LOG_WARN, NULL, "second signal: exiting without waiting");
+                forced = 1;
+            }
             lede_broker_drain(b, now);
+            draining = 1;
         }
         if (stats_requested) {
             stats_requested = 0;
@@ -410,7 +418,8 @@ int main(int argc, char **argv)
         }
         lede_broker_tick(b, now);
         flush(b, sockets);
-        if (lede_broker_drained(b, now_ms())) {
+        /* forced: as if the drain time had run out (leftovers answered UNAVAILABLE) */
+        if (lede_broker_drained(b, forced ? INT64_MAX : now_ms())) {
             flush(b, sockets);
             break;
         }
