@@ -7,7 +7,8 @@ pkgs=(build-essential cmake ninja-build pkg-config git
       libutf8proc-dev libxxhash-dev libjansson-dev libmicrohttpd-dev
       python3 python3-zmq python3-protobuf protobuf-compiler
       clang libclang-rt-14-dev valgrind iproute2 procps
-      curl systemd python3-yaml help2man chromium)
+      curl systemd python3-yaml help2man chromium
+      gnuplot-nox libots-dev libglib2.0-dev)
 [ "${LEDE_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$LEDE_DEPS_EXTRA" && pkgs+=("${extra[@]}")
 missing=()
 for p in "${pkgs[@]}"; do
