@@ -251,7 +251,8 @@ static void answer(lede_broker_t *b, struct call *c, int status, const char *fmt
     va_end(ap);
     reply_status(b, c->client, c->client_len, call_id(c), status, "%s", msg);
     if (status != LEDE__V1__STATUS__OK)
-        logf_(b, status == LEDE__V1__STATUS__DEADLINE_EXCEEDED ? LEDE_BROKER_LOG_INFO
+        /* deadlines pass by the thousand under overload: the counters carry them */
+        logf_(b, status == LEDE__V1__STATUS__DEADLINE_EXCEEDED ? LEDE_BROKER_LOG_DEBUG
                                                                : LEDE_BROKER_LOG_WARN,
               call_id(c), "%s: %s", lede_wire_status_name(status), msg);
 }
@@ -1054,8 +1055,9 @@ void lede_broker_drain(lede_broker_t *b, int64_t now)
           b->queue.n, b->st.in_flight, b->cfg.drain_ms);
     struct call *c;
     while ((c = b->queue.head) != NULL) {
-        unqueue(b, c);
-        answer(b, c, LEDE__V1__STATUS__UNAVAILABLE, "broker is shutting down; try another broker");
+        unqueue(b, c); /* one log line above says how many, not one per call */
+        reply_status(b, c->client, c->client_len, call_id(c), LEDE__V1__STATUS__UNAVAILABLE,
+                     "broker is shutting down; try another broker");
         call_free(c);
     }
 }
