@@ -11,7 +11,7 @@
 
 #include "error.h"
 
-#define CACHE_SLOTS (1u << 15)
+#define CACHE_SLOTS (1u << 17)
 #define CACHE_WORD 22 /* longest word kept in the cache, bytes */
 #define MAX_WORD 256  /* longer runs are cut into pieces of this size */
 
