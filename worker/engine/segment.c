@@ -706,10 +706,10 @@ static int split_ptb(const struct tok *c)
 }
 
 /* PTB style when stand-alone punctuation (" , " " . ") outnumbers attached (", " ". ") in the
- * first 4 KiB. Dots next to other dots are ellipses and do not count. */
+ * first 2 KiB. Dots next to other dots are ellipses and do not count. */
 static int detect_ptb(const char *t, size_t len)
 {
-    size_t n = len < 4096 ? len : 4096;
+    size_t n = len < 2048 ? len : 2048;
     long spaced = 0, attached = 0;
     static const unsigned char stop[256] = {[','] = 1, ['.'] = 1, ['?'] = 1, ['!'] = 1,
                                             [';'] = 1, [':'] = 1};
@@ -733,7 +733,7 @@ static int detect_ptb(const char *t, size_t len)
 int lede_segment_split(const char *text, size_t len, struct lede_spans *out)
 {
     struct reader r = {0};
-    struct tok cur, nxt;
+    struct tok toks[2], *cur = &toks[0], *nxt = &toks[1], *swap;
     struct marker want = {0}, m;
     unsigned nwords = 0;
     size_t start, first;
@@ -744,41 +744,43 @@ int lede_segment_split(const char *text, size_t len, struct lede_spans *out)
     r.t = text;
     r.len = len;
     r.ptb = detect_ptb(text, len);
-    if (!read_tok(&r, &cur, &nl))
+    if (!read_tok(&r, cur, &nl))
         return LEDE_OK;
-    start = cur.b;
+    start = cur->b;
     first = out->n;
     for (;;) {
-        int have = read_tok(&r, &nxt, &nl);
-        if (cur.kind != K_BULLET && nwords < UINT_MAX)
+        int have = read_tok(&r, nxt, &nl);
+        if (cur->kind != K_BULLET && nwords < UINT_MAX)
             nwords++;
-        content |= cur.kind == K_WORD && cur.cb < cur.ce;
-        if (!r.ptb && nwords == 1 && cur.kind == K_WORD && parse_marker(text, cur.b, cur.e, &m)) {
+        content |= cur->kind == K_WORD && cur->cb < cur->ce;
+        if (!r.ptb && nwords == 1 && cur->kind == K_WORD && parse_marker(text, cur->b, cur->e, &m)) {
             want = m;
             want.value += m.value ? 1 : 0;
             want.roman += m.roman ? 1 : 0;
         }
         int brk = !have || nl ||
-                  (r.ptb ? split_ptb(&cur) : split_cased(text, len, &want, &cur, &nxt, nwords));
+                  (r.ptb ? split_ptb(cur) : split_cased(text, len, &want, cur, nxt, nwords));
         if (brk) {
             if (!content && joinable && out->n > first) {
                 /* only quotes and stops ("' ." after a sentence): they close the last one */
                 struct lede_span *last = &out->v[out->n - 1];
-                last->length = cur.e - last->offset;
-            } else if ((rc = lede_spans_push(out, start, cur.e - start))) {
+                last->length = cur->e - last->offset;
+            } else if ((rc = lede_spans_push(out, start, cur->e - start))) {
                 return rc;
             }
             nwords = 0;
             content = 0;
             joinable = !nl;
             if (have)
-                start = nxt.b;
+                start = nxt->b;
         }
         if (nl)
             want.kind = 0;
         if (!have)
             break;
+        swap = cur;
         cur = nxt;
+        nxt = swap;
     }
     return LEDE_OK;
 }

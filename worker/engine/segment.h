@@ -10,8 +10,11 @@
 
 /* Splits text[0..len) (valid UTF-8, one paragraph or more; a line break is always a
  * boundary) into sentences and appends them to out, in order. Each span is trimmed of
- * surrounding white space; offsets are relative to text. Linear in len.
- * Returns LEDE_OK, or LEDE_ENOMEM / LEDE_ETOOBIG from out. */
+ * surrounding white space; offsets are relative to text; every non-space byte lies in one
+ * span. The style, cased prose or PTB-tokenized ("a pool . breaking"), is chosen per call
+ * from the first 2 KiB. Linear in len; no state outside the call.
+ * Returns LEDE_OK, LEDE_EINVAL (NULL out, or NULL text with len > 0), or LEDE_ENOMEM /
+ * LEDE_ETOOBIG from out (the spans appended so far stay in out). */
 int lede_segment_split(const char *text, size_t len, struct lede_spans *out);
 
 #endif
