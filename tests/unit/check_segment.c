@@ -175,6 +175,12 @@ START_TEST(cased_basic)
     EXPECT("The U.N. Security Council met in the U.S. on Monday. The U.S. Army agreed.",
            "The U.N. Security Council met in the U.S. on Monday.", "The U.S. Army agreed.");
     EXPECT("Apple Inc. It rose.", "Apple Inc.", "It rose.");
+    EXPECT("The talks ended at 5 p.m. Police then left. They resume at 9 a.m. Friday.",
+           "The talks ended at 5 p.m.", "Police then left.", "They resume at 9 a.m. Friday.");
+    EXPECT("Polls close at 8 p.m. EST in most states.", "Polls close at 8 p.m. EST in most states.");
+    EXPECT("Prices rose for apples, pears, etc. Shoppers complained.",
+           "Prices rose for apples, pears, etc.", "Shoppers complained.");
+    EXPECT("He fell ill. Doctors were called.", "He fell ill.", "Doctors were called.");
     EXPECT("See No. 5 and St. Louis. Then go.", "See No. 5 and St. Louis.", "Then go.");
 }
 END_TEST

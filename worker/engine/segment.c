@@ -536,10 +536,26 @@ static int starts_sentence(const char *t, const struct tok *n)
     return 0;
 }
 
-static int is_title(const char *t, const struct tok *n)
+/* The capitalised word n carries on a time ("5 p.m. Wednesday", "6 a.m. EST"): a day, a
+ * month, a time zone written in capitals, or Eastern / Pacific / Central / Mountain. */
+static int continues_time(const char *t, const struct tok *n)
 {
-    size_t le = letters_end(t, n->cb, n->ce);
-    return n->fc == C_UPPER && le < n->ce && t[le] == '.' && abbr_kind(t, n->cb, le) == A_TITLE;
+    static const char *const words[] = {
+        "april", "august", "central", "december", "eastern", "february", "friday", "january",
+        "july", "june", "march", "may", "monday", "mountain", "november", "october", "pacific",
+        "saturday", "september", "sunday", "thursday", "tuesday", "wednesday"};
+    char key[16];
+    size_t le = letters_end(t, n->cb, n->ce), caps = 0;
+    if (n->fc != C_UPPER || !lower_copy(t, n->cb, le, key, sizeof key))
+        return 0;
+    while (n->cb + caps < le && t[n->cb + caps] >= 'A' && t[n->cb + caps] <= 'Z')
+        caps++;
+    if (caps == le - n->cb && caps >= 2 && caps <= 4)
+        return 1;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(key, words[i]) == 0)
+            return 1;
+    return 0;
 }
 
 /* "U.S", "e.g", "Ph.D": two or more groups of one or two letters joined by dots. */
@@ -652,7 +668,7 @@ static int period_splits(const char *t, const struct tok *c, const struct tok *n
     if (a == A_TITLE)
         return 0;
     if (a == A_TIME) /* "At 5 a.m. Mr. Smith went": a short opening phrase is no sentence */
-        return nwords > 3 && (starts_sentence(t, n) || is_title(t, n));
+        return nwords > 3 && n->fc == C_UPPER && !continues_time(t, n);
     if (a == A_NORMAL || multi_period(t, b, e))
         return n->fc != C_DIGIT && starts_sentence(t, n);
     return a != A_NUM || n->fc != C_DIGIT;
