@@ -103,10 +103,10 @@ static int split_equals(const char *text, const char *const *want, int verbose)
     return ok;
 }
 
-#define EXPECT(text, ...)                                                                     \
-    do {                                                                                      \
-        const char *const want_[] = {__VA_ARGS__, NULL};                                      \
-        ck_assert_msg(split_equals((text), want_, 1), "wrong sentences for: %s", (text));     \
+#define EXPECT(text, ...)                                                                          \
+    do {                                                                                           \
+        const char *const want_[] = {__VA_ARGS__, NULL};                                           \
+        ck_assert_msg(split_equals((text), want_, 1), "wrong sentences for: %s", (text));          \
     } while (0)
 
 static const char *eval_dir(void)
@@ -144,8 +144,9 @@ START_TEST(golden_rules)
         int ok = split_equals(text, want, 0);
         total++;
         pass += ok;
-        printf("golden rule %2lld %s: %s\n", (long long)json_integer_value(json_object_get(rule, "id")),
-               ok ? "pass" : "FAIL", json_string_value(json_object_get(rule, "name")));
+        printf("golden rule %2lld %s: %s\n",
+               (long long)json_integer_value(json_object_get(rule, "id")), ok ? "pass" : "FAIL",
+               json_string_value(json_object_get(rule, "name")));
         if (!ok)
             split_equals(text, want, 1);
         free(want);
@@ -177,7 +178,8 @@ START_TEST(cased_basic)
     EXPECT("Apple Inc. It rose.", "Apple Inc.", "It rose.");
     EXPECT("The talks ended at 5 p.m. Police then left. They resume at 9 a.m. Friday.",
            "The talks ended at 5 p.m.", "Police then left.", "They resume at 9 a.m. Friday.");
-    EXPECT("Polls close at 8 p.m. EST in most states.", "Polls close at 8 p.m. EST in most states.");
+    EXPECT("Polls close at 8 p.m. EST in most states.",
+           "Polls close at 8 p.m. EST in most states.");
     EXPECT("Prices rose for apples, pears, etc. Shoppers complained.",
            "Prices rose for apples, pears, etc.", "Shoppers complained.");
     EXPECT("He fell ill. Doctors were called.", "He fell ill.", "Doctors were called.");
@@ -190,7 +192,8 @@ START_TEST(cased_quotes)
     EXPECT("The talks ended, a spokesman said Friday. \"It is true that we met,\" he said.",
            "The talks ended, a spokesman said Friday.", "\"It is true that we met,\" he said.");
     EXPECT("He said \"Go.\" Then he left.", "He said \"Go.\"", "Then he left.");
-    EXPECT("\"Really?\" she asked. (It was.) Fine.", "\"Really?\" she asked.", "(It was.)", "Fine.");
+    EXPECT("\"Really?\" she asked. (It was.) Fine.", "\"Really?\" she asked.", "(It was.)",
+           "Fine.");
     EXPECT("He wrote \xE2\x80\x9CIt works.\xE2\x80\x9D We agreed.",
            "He wrote \xE2\x80\x9CIt works.\xE2\x80\x9D", "We agreed.");
     EXPECT("She said, \" Go home . \" He went.", "She said, \" Go home . \"", "He went.");
@@ -219,7 +222,9 @@ START_TEST(line_breaks)
     EXPECT("  \t lead and trail  \n\n", "lead and trail");
     /* U+2028 LINE SEPARATOR is a line break; U+00A0 is a space */
     EXPECT("One\xE2\x80\xA8Two", "One", "Two");
-    EXPECT("\xC2\xA0" "End.\xC2\xA0Start.", "End.", "Start.");
+    EXPECT("\xC2\xA0"
+           "End.\xC2\xA0Start.",
+           "End.", "Start.");
 }
 END_TEST
 
@@ -228,19 +233,17 @@ END_TEST
 START_TEST(ptb_style)
 {
     EXPECT("on may 23 , she was pushed into a pool . breaking her neck , she was paralyzed .",
-           "on may 23 , she was pushed into a pool .",
-           "breaking her neck , she was paralyzed .");
+           "on may 23 , she was pushed into a pool .", "breaking her neck , she was paralyzed .");
     EXPECT("mr. smith said the u.s. army would go to st. louis . dr. jones agreed .",
            "mr. smith said the u.s. army would go to st. louis .", "dr. jones agreed .");
-    EXPECT("he moved to the u.s. . he left in 2010 , and came back .",
-           "he moved to the u.s. .", "he left in 2010 , and came back .");
+    EXPECT("he moved to the u.s. . he left in 2010 , and came back .", "he moved to the u.s. .",
+           "he left in 2010 , and came back .");
     EXPECT("could she have kids ? ' it was the first thing , ' she said . ' i had no idea . ' "
            "years later , that is answered .",
            "could she have kids ?", "' it was the first thing , ' she said .",
            "' i had no idea . '", "years later , that is answered .");
     EXPECT("he called it `` a disaster . '' others disagreed , saying `` no ! '' loudly .",
-           "he called it `` a disaster . ''", "others disagreed , saying `` no ! ''",
-           "loudly .");
+           "he called it `` a disaster . ''", "others disagreed , saying `` no ! ''", "loudly .");
     EXPECT("the top sold out ... and there is more . it was ( he said ) good . ( see below . ) end",
            "the top sold out ... and there is more .", "it was ( he said ) good .",
            "( see below . )", "end");
@@ -404,8 +407,8 @@ START_TEST(huge_inputs)
 {
     char *t = malloc(MB);
     ck_assert_ptr_nonnull(t);
-    const char *const patterns[] = {"word ", ".", " .", "a.a.", "U.S. ", "'' ", "1. ",
-                                    "(((", ")))", "...? ", "x", " ", "\xE2\x80\xA6"};
+    const char *const patterns[] = {"word ", ".",   " .",    "a.a.", "U.S. ", "'' ",         "1. ",
+                                    "(((",   ")))", "...? ", "x",    " ",     "\xE2\x80\xA6"};
     /* sentences expected; MANY: more than a thousand */
     const size_t MANY = SIZE_MAX;
     /* "...? ...?" has no words: such sentences close the one before, so there is one */
@@ -472,10 +475,38 @@ END_TEST
 /* Random texts over an alphabet of hard characters: never crash, invariants always hold. */
 START_TEST(random_texts)
 {
-    static const char *const alphabet[] = {
-        "a", "B", "1", " ", "  ", ".", "?", "!", "'", "\"", "(", ")", "[", "]", "\n", "\r\n",
-        "U.S.", "Mr.", "``", "''", "\xE2\x80\xA6", "\xE2\x80\x9D", "\xE2\x80\xA2", "\xC2\xA0",
-        "\xE2\x80\xA8", "\xC3\x89", "e.g.", "1.)", "a)", " . ", "\xC2", "\xE2\x80"};
+    static const char *const alphabet[] = {"a",
+                                           "B",
+                                           "1",
+                                           " ",
+                                           "  ",
+                                           ".",
+                                           "?",
+                                           "!",
+                                           "'",
+                                           "\"",
+                                           "(",
+                                           ")",
+                                           "[",
+                                           "]",
+                                           "\n",
+                                           "\r\n",
+                                           "U.S.",
+                                           "Mr.",
+                                           "``",
+                                           "''",
+                                           "\xE2\x80\xA6",
+                                           "\xE2\x80\x9D",
+                                           "\xE2\x80\xA2",
+                                           "\xC2\xA0",
+                                           "\xE2\x80\xA8",
+                                           "\xC3\x89",
+                                           "e.g.",
+                                           "1.)",
+                                           "a)",
+                                           " . ",
+                                           "\xC2",
+                                           "\xE2\x80"};
     uint64_t x = 0x9E3779B97F4A7C15u;
     char buf[512];
     for (int round = 0; round < 20000; round++) {

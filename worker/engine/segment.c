@@ -56,8 +56,8 @@ static int is_ascii_space(unsigned char c)
 
 /* Bytes that may start a white-space character (ASCII, U+0085, U+00A0, U+2000.., U+3000). */
 static const unsigned char maybe_space[256] = {
-    ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
-    [0xC2] = 1, [0xE2] = 1, [0xE3] = 1,
+    ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1,
+    [' '] = 1,  [0xC2] = 1, [0xE2] = 1, [0xE3] = 1,
 };
 
 /* Length of the white-space character at t[i] (0: none); sets *nl for a line break. */
@@ -172,11 +172,11 @@ static size_t bullet_len(const char *t, size_t i, size_t e)
 
 /* C_UPPER, C_LOWER or C_DIGIT for ASCII letters and digits, 0 for any other byte. */
 static const unsigned char ascii_class[256] = {
-#define R3(c, x) [c] = x, [c + 1] = x, [c + 2] = x
+#define R3(c, x)  [c] = x, [c + 1] = x, [c + 2] = x
 #define R10(c, x) R3(c, x), R3(c + 3, x), R3(c + 6, x), [c + 9] = x
-    R10('0', C_DIGIT),
-    R10('A', C_UPPER), R10('A' + 10, C_UPPER), R3('A' + 20, C_UPPER), R3('A' + 23, C_UPPER),
-    R10('a', C_LOWER), R10('a' + 10, C_LOWER), R3('a' + 20, C_LOWER), R3('a' + 23, C_LOWER),
+    R10('0', C_DIGIT),      R10('A', C_UPPER),     R10('A' + 10, C_UPPER),
+    R3('A' + 20, C_UPPER),  R3('A' + 23, C_UPPER), R10('a', C_LOWER),
+    R10('a' + 10, C_LOWER), R3('a' + 20, C_LOWER), R3('a' + 23, C_LOWER),
 #undef R3
 #undef R10
 };
@@ -207,7 +207,8 @@ static void classify(const char *t, size_t b, size_t e, struct tok *k)
     k->b = b;
     k->e = e;
     k->ntok = 1;
-    if (ascii_class[(unsigned char)t[b]] >= C_UPPER && ascii_class[(unsigned char)t[e - 1]] >= C_UPPER) {
+    if (ascii_class[(unsigned char)t[b]] >= C_UPPER &&
+        ascii_class[(unsigned char)t[e - 1]] >= C_UPPER) {
         /* the common case: a plain word from letter or digit to letter or digit */
         k->cb = b;
         k->ce = k->tb = e;
@@ -428,46 +429,53 @@ struct abbr {
  * A_NUM is an abbreviation only before a number ("No. 5", "p. 55"); A_TIME: "a.m.", "p.m.".
  * Words that are also common English words ("ill", "mass", "sun") are left out. */
 static const struct abbr abbrs[] = {
-    {"a.m", A_TIME}, {"adm", A_TITLE}, {"al", A_NORMAL}, {"approx", A_TITLE}, {"apr", A_NORMAL},
-    {"art", A_NUM}, {"assn", A_NORMAL}, {"atty", A_TITLE}, {"aug", A_NORMAL}, {"ave", A_NORMAL},
-    {"bldg", A_NORMAL}, {"blvd", A_NORMAL}, {"bros", A_NORMAL}, {"ca", A_NUM},
-    {"calif", A_NORMAL}, {"capt", A_TITLE}, {"cf", A_TITLE}, {"ch", A_NUM}, {"cmdr", A_TITLE},
-    {"co", A_NORMAL}, {"col", A_TITLE}, {"colo", A_NORMAL}, {"conn", A_NORMAL},
-    {"corp", A_NORMAL}, {"cpl", A_TITLE}, {"dec", A_NORMAL}, {"dept", A_NORMAL},
-    {"det", A_TITLE}, {"dr", A_TITLE}, {"e.g", A_TITLE}, {"esq", A_NORMAL}, {"feb", A_NORMAL},
-    {"fig", A_NUM}, {"figs", A_NUM}, {"fla", A_NORMAL}, {"fr", A_TITLE}, {"fri", A_NORMAL},
-    {"ft", A_NORMAL}, {"gen", A_TITLE}, {"gov", A_TITLE}, {"hon", A_TITLE}, {"i.e", A_TITLE},
-    {"inc", A_NORMAL}, {"insp", A_TITLE}, {"jan", A_NORMAL}, {"jr", A_NORMAL},
-    {"jul", A_NORMAL}, {"jun", A_NORMAL}, {"kan", A_NORMAL}, {"kans", A_NORMAL},
-    {"lt", A_TITLE}, {"ltd", A_NORMAL}, {"maj", A_TITLE}, {"mar", A_NORMAL},
-    {"messrs", A_TITLE}, {"mich", A_NORMAL}, {"minn", A_NORMAL}, {"mlle", A_TITLE},
-    {"mme", A_TITLE}, {"mont", A_NORMAL}, {"mr", A_TITLE}, {"mrs", A_TITLE}, {"ms", A_TITLE},
-    {"msgr", A_TITLE}, {"mt", A_TITLE}, {"neb", A_NORMAL}, {"nev", A_NORMAL}, {"no", A_NUM},
-    {"nos", A_NUM}, {"nov", A_NORMAL}, {"n\xC2\xB0", A_NUM}, {"n\xC2\xBA", A_NUM},
-    {"oct", A_NORMAL}, {"okla", A_NORMAL}, {"op", A_NUM}, {"p.m", A_TIME}, {"para", A_NUM},
-    {"pp", A_NUM}, {"pres", A_TITLE}, {"prof", A_TITLE}, {"pvt", A_TITLE}, {"rd", A_NORMAL},
-    {"rep", A_TITLE}, {"reps", A_TITLE}, {"rev", A_TITLE}, {"sec", A_NUM}, {"sen", A_TITLE},
-    {"sens", A_TITLE}, {"sep", A_NORMAL}, {"sept", A_NORMAL}, {"sgt", A_TITLE},
-    {"sr", A_NORMAL}, {"st", A_NORMAL}, {"supt", A_TITLE}, {"tenn", A_NORMAL},
-    {"thu", A_NORMAL}, {"thurs", A_NORMAL}, {"tue", A_NORMAL}, {"tues", A_NORMAL},
-    {"univ", A_NORMAL}, {"viz", A_TITLE}, {"vol", A_NUM}, {"vols", A_NUM}, {"vs", A_TITLE},
-    {"wis", A_NORMAL}, {"wyo", A_NORMAL},
+    {"a.m", A_TIME},     {"adm", A_TITLE},   {"al", A_NORMAL},     {"approx", A_TITLE},
+    {"apr", A_NORMAL},   {"art", A_NUM},     {"assn", A_NORMAL},   {"atty", A_TITLE},
+    {"aug", A_NORMAL},   {"ave", A_NORMAL},  {"bldg", A_NORMAL},   {"blvd", A_NORMAL},
+    {"bros", A_NORMAL},  {"ca", A_NUM},      {"calif", A_NORMAL},  {"capt", A_TITLE},
+    {"cf", A_TITLE},     {"ch", A_NUM},      {"cmdr", A_TITLE},    {"co", A_NORMAL},
+    {"col", A_TITLE},    {"colo", A_NORMAL}, {"conn", A_NORMAL},   {"corp", A_NORMAL},
+    {"cpl", A_TITLE},    {"dec", A_NORMAL},  {"dept", A_NORMAL},   {"det", A_TITLE},
+    {"dr", A_TITLE},     {"e.g", A_TITLE},   {"esq", A_NORMAL},    {"feb", A_NORMAL},
+    {"fig", A_NUM},      {"figs", A_NUM},    {"fla", A_NORMAL},    {"fr", A_TITLE},
+    {"fri", A_NORMAL},   {"ft", A_NORMAL},   {"gen", A_TITLE},     {"gov", A_TITLE},
+    {"hon", A_TITLE},    {"i.e", A_TITLE},   {"inc", A_NORMAL},    {"insp", A_TITLE},
+    {"jan", A_NORMAL},   {"jr", A_NORMAL},   {"jul", A_NORMAL},    {"jun", A_NORMAL},
+    {"kan", A_NORMAL},   {"kans", A_NORMAL}, {"lt", A_TITLE},      {"ltd", A_NORMAL},
+    {"maj", A_TITLE},    {"mar", A_NORMAL},  {"messrs", A_TITLE},  {"mich", A_NORMAL},
+    {"minn", A_NORMAL},  {"mlle", A_TITLE},  {"mme", A_TITLE},     {"mont", A_NORMAL},
+    {"mr", A_TITLE},     {"mrs", A_TITLE},   {"ms", A_TITLE},      {"msgr", A_TITLE},
+    {"mt", A_TITLE},     {"neb", A_NORMAL},  {"nev", A_NORMAL},    {"no", A_NUM},
+    {"nos", A_NUM},      {"nov", A_NORMAL},  {"n\xC2\xB0", A_NUM}, {"n\xC2\xBA", A_NUM},
+    {"oct", A_NORMAL},   {"okla", A_NORMAL}, {"op", A_NUM},        {"p.m", A_TIME},
+    {"para", A_NUM},     {"pp", A_NUM},      {"pres", A_TITLE},    {"prof", A_TITLE},
+    {"pvt", A_TITLE},    {"rd", A_NORMAL},   {"rep", A_TITLE},     {"reps", A_TITLE},
+    {"rev", A_TITLE},    {"sec", A_NUM},     {"sen", A_TITLE},     {"sens", A_TITLE},
+    {"sep", A_NORMAL},   {"sept", A_NORMAL}, {"sgt", A_TITLE},     {"sr", A_NORMAL},
+    {"st", A_NORMAL},    {"supt", A_TITLE},  {"tenn", A_NORMAL},   {"thu", A_NORMAL},
+    {"thurs", A_NORMAL}, {"tue", A_NORMAL},  {"tues", A_NORMAL},   {"univ", A_NORMAL},
+    {"viz", A_TITLE},    {"vol", A_NUM},     {"vols", A_NUM},      {"vs", A_TITLE},
+    {"wis", A_NORMAL},   {"wyo", A_NORMAL},
 };
 
 /* Lower-case words that often start a sentence and rarely follow an abbreviation inside one
  * (so "the U.S. How" splits and "the U.S. Government" does not). Sorted. */
 static const char *const starters[] = {
-    "a", "about", "according", "after", "all", "also", "although", "an", "and", "another",
-    "any", "are", "as", "at", "because", "before", "both", "but", "by", "can", "could",
-    "despite", "did", "do", "does", "during", "each", "even", "every", "for", "from", "had",
-    "has", "have", "he", "her", "here", "his", "how", "however", "i", "if", "in", "instead",
-    "is", "it", "its", "just", "last", "later", "many", "meanwhile", "more", "most", "much",
-    "my", "neither", "nevertheless", "no", "nor", "not", "now", "of", "on", "once", "one",
-    "only", "or", "other", "our", "she", "should", "since", "so", "some", "still", "such",
-    "that", "the", "their", "then", "there", "these", "they", "this", "those", "though",
-    "thus", "to", "today", "under", "unlike", "until", "was", "we", "were", "what", "when",
-    "where", "whether", "which", "while", "who", "whom", "whose", "why", "with", "without",
-    "would", "yes", "yesterday", "yet", "you", "your",
+    "a",       "about",        "according", "after",     "all",   "also",    "although",  "an",
+    "and",     "another",      "any",       "are",       "as",    "at",      "because",   "before",
+    "both",    "but",          "by",        "can",       "could", "despite", "did",       "do",
+    "does",    "during",       "each",      "even",      "every", "for",     "from",      "had",
+    "has",     "have",         "he",        "her",       "here",  "his",     "how",       "however",
+    "i",       "if",           "in",        "instead",   "is",    "it",      "its",       "just",
+    "last",    "later",        "many",      "meanwhile", "more",  "most",    "much",      "my",
+    "neither", "nevertheless", "no",        "nor",       "not",   "now",     "of",        "on",
+    "once",    "one",          "only",      "or",        "other", "our",     "she",       "should",
+    "since",   "so",           "some",      "still",     "such",  "that",    "the",       "their",
+    "then",    "there",        "these",     "they",      "this",  "those",   "though",    "thus",
+    "to",      "today",        "under",     "unlike",    "until", "was",     "we",        "were",
+    "what",    "when",         "where",     "whether",   "which", "while",   "who",       "whom",
+    "whose",   "why",          "with",      "without",   "would", "yes",     "yesterday", "yet",
+    "you",     "your",
 };
 
 /* Copies t[b..e) lower-cased (ASCII) into buf; 0 when it does not fit. */
@@ -540,10 +548,11 @@ static int starts_sentence(const char *t, const struct tok *n)
  * month, a time zone written in capitals, or Eastern / Pacific / Central / Mountain. */
 static int continues_time(const char *t, const struct tok *n)
 {
-    static const char *const words[] = {
-        "april", "august", "central", "december", "eastern", "february", "friday", "january",
-        "july", "june", "march", "may", "monday", "mountain", "november", "october", "pacific",
-        "saturday", "september", "sunday", "thursday", "tuesday", "wednesday"};
+    static const char *const words[] = {"april",    "august",  "central",  "december",  "eastern",
+                                        "february", "friday",  "january",  "july",      "june",
+                                        "march",    "may",     "monday",   "mountain",  "november",
+                                        "october",  "pacific", "saturday", "september", "sunday",
+                                        "thursday", "tuesday", "wednesday"};
     char key[16];
     size_t le = letters_end(t, n->cb, n->ce), caps = 0;
     if (n->fc != C_UPPER || !lower_copy(t, n->cb, le, key, sizeof key))
@@ -649,8 +658,7 @@ static int marker_follows(const struct marker *want, const struct marker *m)
 /* ---- decisions ---- */
 
 /* Cased text: does a single period end the word c before the word n? */
-static int period_splits(const char *t, const struct tok *c, const struct tok *n,
-                         unsigned nwords)
+static int period_splits(const char *t, const struct tok *c, const struct tok *n, unsigned nwords)
 {
     struct marker m;
     size_t b = c->cb, e = c->tb;
@@ -675,8 +683,8 @@ static int period_splits(const char *t, const struct tok *c, const struct tok *n
 }
 
 /* Cased text: is there a boundary between c and n? */
-static int split_cased(const char *t, size_t len, const struct marker *want,
-                       const struct tok *c, const struct tok *n, unsigned nwords)
+static int split_cased(const char *t, size_t len, const struct marker *want, const struct tok *c,
+                       const struct tok *n, unsigned nwords)
 {
     struct marker m;
     if (c->kind == K_BULLET)
@@ -727,8 +735,8 @@ static int detect_ptb(const char *t, size_t len)
 {
     size_t n = len < 2048 ? len : 2048;
     long spaced = 0, attached = 0;
-    static const unsigned char stop[256] = {[','] = 1, ['.'] = 1, ['?'] = 1, ['!'] = 1,
-                                            [';'] = 1, [':'] = 1};
+    static const unsigned char stop[256] = {
+        [','] = 1, ['.'] = 1, ['?'] = 1, ['!'] = 1, [';'] = 1, [':'] = 1};
     for (size_t i = 1; i < n; i++) {
         char c = t[i];
         if (!stop[(unsigned char)c])
@@ -769,7 +777,8 @@ int lede_segment_split(const char *text, size_t len, struct lede_spans *out)
         if (cur->kind != K_BULLET && nwords < UINT_MAX)
             nwords++;
         content |= cur->kind == K_WORD && cur->cb < cur->ce;
-        if (!r.ptb && nwords == 1 && cur->kind == K_WORD && parse_marker(text, cur->b, cur->e, &m)) {
+        if (!r.ptb && nwords == 1 && cur->kind == K_WORD &&
+            parse_marker(text, cur->b, cur->e, &m)) {
             want = m;
             want.value += m.value ? 1 : 0;
             want.roman += m.roman ? 1 : 0;
