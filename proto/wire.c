@@ -124,6 +124,41 @@ int lede_wire_peek(const void *buf, size_t len, int *version, int *command,
     return LEDE_OK;
 }
 
+/* protobuf-c keeps an unknown field numbered 0 when it was spelt as a non-minimal varint
+ * ("81 00") but rejects the minimal form it writes back ("01"), so a message holding one could
+ * not be forwarded. Field 0 is invalid protobuf: such messages are rejected (found by fuzzing). */
+static int has_field_zero(const ProtobufCMessage *m, int depth)
+{
+    if (depth > 32)
+        return 1;
+    for (unsigned i = 0; i < m->n_unknown_fields; i++)
+        if (m->unknown_fields[i].tag == 0)
+            return 1;
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    const char *base = (const char *)m;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)(const void *)(base + f->quantifier_offset);
+            ProtobufCMessage *const *arr =
+                *(ProtobufCMessage *const *const *)(const void *)(base + f->offset);
+            for (size_t j = 0; j < n; j++)
+                if (arr[j] && has_field_zero(arr[j], depth + 1))
+                    return 1;
+            continue;
+        }
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(const uint32_t *)(const void *)(base + f->quantifier_offset) != f->id)
+            continue;
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)(const void *)(base + f->offset);
+        if (sub && has_field_zero(sub, depth + 1))
+            return 1;
+    }
+    return 0;
+}
+
 int lede_wire_unpack(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
                      size_t max_len, ProtobufCMessage **out)
 {
@@ -144,6 +179,10 @@ int lede_wire_unpack(const ProtobufCMessageDescriptor *desc, const void *buf, si
     ProtobufCMessage *m = protobuf_c_message_unpack(desc, &alloc, len, buf);
     if (!m)
         return b.oom ? LEDE_ENOMEM : LEDE_EPROTO;
+    if (has_field_zero(m, 0)) {
+        protobuf_c_message_free_unpacked(m, NULL);
+        return LEDE_EPROTO;
+    }
     *out = m;
     return LEDE_OK;
 }

@@ -220,6 +220,24 @@ START_TEST(invalid_protobuf)
     ck_assert_int_eq(lede_wire_decode(mismatch, sizeof mismatch, 0, &f, &fault), LEDE_EPROTO);
     ck_assert_int_eq(fault, LEDE_WIRE_FAULT_BODY);
     ck_assert_ptr_null(f.body.base);
+    /* field number 0 (spelt as a non-minimal varint, which protobuf-c alone would accept),
+     * at the top level and inside a metadata entry: regression found by fuzz_wire */
+    const uint8_t zero_top[] = {'L', 'E', 'D', 'E', 1, 2, 0x81, 0x00, 1, 2, 3, 4, 5, 6, 7, 8};
+    ck_assert_int_eq(lede_wire_decode(zero_top, sizeof zero_top, 0, &f, &fault), LEDE_EPROTO);
+    ck_assert_int_eq(fault, LEDE_WIRE_FAULT_BODY);
+    const uint8_t zero_nested[] = {'L', 'E', 'D', 'E', 1, 1, 0x22, 0x03, 0x80, 0x00, 0x05};
+    ck_assert_int_eq(lede_wire_decode(zero_nested, sizeof zero_nested, 0, &f, &fault), LEDE_EPROTO);
+    /* other unknown fields are kept (a newer peer's additions are forwarded) */
+    const uint8_t unknown[] = {'L', 'E', 'D', 'E', 1, 2, 0xf8, 0x01, 0x07};
+    ck_assert_int_eq(lede_wire_decode(unknown, sizeof unknown, 0, &f, &fault), LEDE_OK);
+    ck_assert_uint_eq(f.body.base->n_unknown_fields, 1);
+    uint8_t *buf;
+    size_t len;
+    ck_assert_int_eq(lede_wire_encode(f.command, f.body.base, &buf, &len), LEDE_OK);
+    ck_assert_uint_eq(len, sizeof unknown);
+    ck_assert_mem_eq(buf, unknown, len);
+    free(buf);
+    lede_wire_frame_release(&f);
 }
 END_TEST
 
