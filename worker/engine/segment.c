@@ -499,7 +499,9 @@ static int abbr_kind(const char *t, size_t b, size_t e)
     size_t lo = 0, hi = sizeof abbrs / sizeof abbrs[0];
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(key, abbrs[mid].s);
+        int c = (unsigned char)key[0] - (unsigned char)abbrs[mid].s[0];
+        if (c == 0)
+            c = strcmp(key, abbrs[mid].s);
         if (c == 0)
             return abbrs[mid].kind;
         if (c < 0)
@@ -533,7 +535,9 @@ static int starts_sentence(const char *t, const struct tok *n)
     size_t lo = 0, hi = sizeof starters / sizeof starters[0];
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(key, starters[mid]);
+        int c = (unsigned char)key[0] - (unsigned char)starters[mid][0];
+        if (c == 0)
+            c = strcmp(key, starters[mid]);
         if (c == 0)
             return 1;
         if (c < 0)
