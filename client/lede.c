@@ -10,6 +10,7 @@
 
 #include "backend.h"
 #include "fileio.h"
+#include "html.h"
 #include "json_out.h"
 
 #define EXIT_CALL_FAILED 1
@@ -21,6 +22,7 @@ struct opts {
     bool local, json;
     const char *broker, *title, *lang, *idf, *jsonl, *id;
     const char *curve_secret, *broker_key;
+    const char *html;     /* --html FILE: the editor's view of a single article */
     struct lede_budget budget;
     bool budget_set;
     int deadline_ms, in_flight;
@@ -41,6 +43,7 @@ struct printer {
     int last_status;
     char last_message[256];
     char **ids;           /* jsonl: id per pending slot, same indexing */
+    bool html_failed;     /* --html: the page could not be written */
 };
 
 static void usage(FILE *f)
@@ -80,6 +83,8 @@ static void usage(FILE *f)
         "                       one JSON result (or {\"id\",\"error\"}) per line out, in order\n"
         "  --id ID              the article id reported in --json output\n"
         "  --max-bytes N        largest input accepted (default 67108864)\n"
+        "  --html FILE          also write an editor's view: the article with the chosen\n"
+        "                       sentences highlighted, ranks and feature bars (one article)\n"
         "  -h, --help           this text\n"
         "\n"
         "Exit status: 0 ok; 1 the call failed (its status and message on stderr); 2 usage;\n"
@@ -231,6 +236,23 @@ static void flush_ready(struct printer *pr)
     fflush(stdout);
 }
 
+/* --html: the editor's view of one result, written to o->html. */
+static int write_html(const struct opts *o, const struct lede_result *res)
+{
+    FILE *f = fopen(o->html, "w");
+    if (!f) {
+        fprintf(stderr, "lede: --html: cannot write %s: %s\n", o->html, strerror(errno));
+        return -1;
+    }
+    int rc = lede_html_write(f, o->title, res);
+    if (fclose(f) || rc) {
+        fprintf(stderr, "lede: --html: writing %s failed: %s\n", o->html,
+                lede_strerror(rc ? rc : LEDE_EIO));
+        return -1;
+    }
+    return 0;
+}
+
 static void on_done(void *ctx, size_t seq, int status, const char *message,
                     struct lede_result *res)
 {
@@ -253,6 +275,8 @@ static void on_done(void *ctx, size_t seq, int status, const char *message,
             fprintf(stderr, "lede: line %zu: %s: %s\n", seq + 1, lede_status_name(status),
                     message ? message : "");
     }
+    if (status == LEDE_STATUS_OK && pr->o->html && !pr->o->jsonl)
+        pr->html_failed = write_html(pr->o, res) != 0;
     lede_result_destroy(&res);
     flush_ready(pr);
 }
@@ -435,6 +459,8 @@ static int run_one(const struct opts *o, lede_backend_t *b, struct printer *pr)
     }
     b->ops->drain(b);
     free(body);
+    if (pr->html_failed)
+        return EXIT_SETUP;
     if (pr->failed) {
         fprintf(stderr, "lede: %s: %s\n", lede_status_name(pr->last_status), pr->last_message);
         return EXIT_CALL_FAILED;
@@ -445,7 +471,8 @@ static int run_one(const struct opts *o, lede_backend_t *b, struct printer *pr)
 static int summarize_main(int argc, char **argv)
 {
     enum { O_LOCAL = 256, O_BROKER, O_SENT, O_WORDS, O_CHARS, O_RATIO, O_TITLE, O_LANG, O_IDF,
-           O_JSON, O_JSONL, O_WEIGHT, O_DEADLINE, O_ID, O_MAXB, O_INFLIGHT, O_CSEC, O_BKEY };
+           O_JSON, O_JSONL, O_WEIGHT, O_DEADLINE, O_ID, O_MAXB, O_INFLIGHT, O_CSEC, O_BKEY,
+           O_HTML };
     static const struct option longopts[] = {
         {"local", no_argument, 0, O_LOCAL}, {"broker", required_argument, 0, O_BROKER},
         {"sentences", required_argument, 0, O_SENT}, {"words", required_argument, 0, O_WORDS},
@@ -458,6 +485,7 @@ static int summarize_main(int argc, char **argv)
         {"in-flight", required_argument, 0, O_INFLIGHT},
         {"curve-secret", required_argument, 0, O_CSEC},
         {"broker-key", required_argument, 0, O_BKEY}, {"help", no_argument, 0, 'h'},
+        {"html", required_argument, 0, O_HTML},
         {0, 0, 0, 0},
     };
     struct opts o = {.budget = {LEDE_BUDGET_SENTENCES, 3}, .deadline_ms = 10000,
@@ -485,6 +513,7 @@ static int summarize_main(int argc, char **argv)
         case O_ID: o.id = optarg; break;
         case O_CSEC: o.curve_secret = optarg; break;
         case O_BKEY: o.broker_key = optarg; break;
+        case O_HTML: o.html = optarg; break;
         case O_DEADLINE:
         case O_MAXB:
         case O_INFLIGHT:
@@ -512,6 +541,10 @@ static int summarize_main(int argc, char **argv)
     }
     if (o.jsonl && o.input) {
         fprintf(stderr, "lede: --jsonl reads its own file; drop '%s'\n", o.input);
+        return EXIT_USAGE;
+    }
+    if (o.jsonl && o.html) {
+        fprintf(stderr, "lede: --html writes the view of one article; drop --jsonl\n");
         return EXIT_USAGE;
     }
     if (o.local && o.broker) {
