@@ -61,6 +61,7 @@ struct options {
     unsigned max_in_flight;
     size_t limit;
     int grace_ms;
+    unsigned interval_ms; /* timeline and progress period */
     const char *json_path;
     const char *timeline_path;
     const char *plot_path;
@@ -120,7 +121,8 @@ static void usage(FILE *f)
         "  --grace MS           after sending, wait this long for replies (default deadline +\n"
         "                       2000); calls still unanswered then are counted as lost\n"
         "  --json FILE          write the result as one JSON object (\"-\": standard output)\n"
-        "  --timeline FILE.csv  one row per second: calls/s, errors, latency percentiles\n"
+        "  --timeline FILE.csv  one row per interval: calls/s, errors, latency percentiles\n"
+        "  --interval MS        timeline and progress period (default 1000)\n"
         "  --plot FILE.png      latency percentiles and throughput over time (gnuplot)\n"
         "  --label TEXT         a name for this run in the JSON and the plot title\n"
         "  --progress / --no-progress  the live line on stderr (default: when a terminal)\n"
@@ -410,18 +412,18 @@ static void fmt_us(char *buf, size_t len, uint64_t us)
         snprintf(buf, len, "%.2fs", (double)us / 1e6);
 }
 
-/* One second passed: a timeline row and the progress line; the interval starts over. */
+/* One interval (a second by default) passed: a timeline row and the progress line; the interval starts over. */
 static void tick(struct run *run, double t_s, double iv_s, int progress)
 {
-    if (run->timeline && iv_s >= 0.2) { /* a last sliver of a second would plot as noise */
-        fprintf(run->timeline, "%.3f,%llu,%llu,%llu,%.1f,%llu,%llu,%llu,%llu,%zu\n", t_s,
+    if (run->timeline && iv_s >= 0.2 * run->opt->interval_ms / 1000.0) { /* a last sliver of a second would plot as noise */
+        fprintf(run->timeline, "%.3f,%llu,%llu,%llu,%.1f,%llu,%llu,%llu,%llu,%zu,%.1f\n", t_s,
                 (unsigned long long)run->iv_sent, (unsigned long long)run->iv_ok,
                 (unsigned long long)run->iv_err, iv_s > 0 ? (double)run->iv_ok / iv_s : 0.0,
                 (unsigned long long)lede_hist_percentile(run->interval, 50),
                 (unsigned long long)lede_hist_percentile(run->interval, 90),
                 (unsigned long long)lede_hist_percentile(run->interval, 99),
                 (unsigned long long)lede_hist_max(run->interval),
-                lede_client_in_flight(run->client));
+                lede_client_in_flight(run->client), (double)run->iv_err / iv_s);
     }
     if (progress) {
         char p50[32], p99[32];
@@ -466,6 +468,7 @@ static int write_plot(const char *png, const char *csv, const char *title)
         "set xlabel 'time (s)'\n"
         "set ylabel 'latency (ms)'\n"
         "set logscale y\n"
+        "set xrange [0:*]\n"
         "plot '%s' using 1:($6/1000) with lines lw 2 title 'p50', "
         "'' using 1:($7/1000) with lines lw 2 title 'p90', "
         "'' using 1:($8/1000) with lines lw 2 title 'p99', "
@@ -474,7 +477,7 @@ static int write_plot(const char *png, const char *csv, const char *title)
         "set ylabel 'calls/s'\n"
         "set yrange [0:*]\n"
         "plot '%s' using 1:5 with lines lw 2 title 'OK calls/s', "
-        "'' using 1:4 with impulses title 'errors'\n"
+        "'' using 1:11 with lines lw 2 title 'errors/s'\n"
         "unset multiplot\n", png, title, csv, csv);
     fclose(f);
     pid_t pid = fork();
@@ -529,7 +532,7 @@ static int add_endpoints(struct options *o, const char *s)
 static int parse_args(int argc, char **argv, struct options *o)
 {
     enum { O_BROKER = 1, O_DATA, O_LIMIT, O_CONC, O_RATE, O_MAXF, O_DUR, O_REQ, O_DEADLINE,
-           O_SENT, O_GRACE, O_JSON, O_TIMELINE, O_PLOT, O_LABEL, O_PROGRESS, O_NOPROGRESS,
+           O_SENT, O_GRACE, O_INTERVAL, O_JSON, O_TIMELINE, O_PLOT, O_LABEL, O_PROGRESS, O_NOPROGRESS,
            O_HELP };
     static const struct option longs[] = {
         {"broker", required_argument, NULL, O_BROKER}, {"data", required_argument, NULL, O_DATA},
@@ -538,7 +541,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"max-in-flight", required_argument, NULL, O_MAXF},
         {"duration", required_argument, NULL, O_DUR}, {"requests", required_argument, NULL, O_REQ},
         {"deadline", required_argument, NULL, O_DEADLINE},
-        {"sentences", required_argument, NULL, O_SENT}, {"grace", required_argument, NULL, O_GRACE},
+        {"sentences", required_argument, NULL, O_SENT},
+        {"interval", required_argument, NULL, O_INTERVAL}, {"grace", required_argument, NULL, O_GRACE},
         {"json", required_argument, NULL, O_JSON},
         {"timeline", required_argument, NULL, O_TIMELINE},
         {"plot", required_argument, NULL, O_PLOT}, {"label", required_argument, NULL, O_LABEL},
@@ -549,6 +553,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->deadline_ms = 10000;
     o->max_in_flight = 10000;
     o->grace_ms = -1;
+    o->interval_ms = 1000;
     o->progress = -1;
     o->label = "lede-load";
     int c;
@@ -602,6 +607,11 @@ static int parse_args(int argc, char **argv, struct options *o)
             if (parse_u64("--grace", optarg, 0, 3600000, &v) != 0)
                 return -1;
             o->grace_ms = (int)v;
+            break;
+        case O_INTERVAL:
+            if (parse_u64("--interval", optarg, 50, 60000, &v) != 0)
+                return -1;
+            o->interval_ms = (unsigned)v;
             break;
         case O_JSON: o->json_path = optarg; break;
         case O_TIMELINE: o->timeline_path = optarg; break;
@@ -709,7 +719,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "lede-load: --timeline %s: %s\n", csv, strerror(errno));
             goto cleanup;
         }
-        fprintf(run.timeline, "t_s,sent,ok,errors,ok_per_s,p50_us,p90_us,p99_us,max_us,in_flight\n");
+        fprintf(run.timeline, "t_s,sent,ok,errors,ok_per_s,p50_us,p90_us,p99_us,max_us,in_flight,errors_per_s\n");
     }
 
     struct sigaction sa;
@@ -722,7 +732,8 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru0);
     uint64_t t0 = now_ns();
     uint64_t send_end = opt.duration_s > 0 ? t0 + (uint64_t)(opt.duration_s * 1e9) : UINT64_MAX;
-    uint64_t next_tick = t0 + 1000000000ull, last_tick = t0;
+    const uint64_t iv_ns = (uint64_t)opt.interval_ms * 1000000ull;
+    uint64_t next_tick = t0 + iv_ns, last_tick = t0;
     struct lede_load_sched sched;
     if (opt.rate > 0)
         lede_load_sched_init(&sched, opt.rate, t0);
@@ -779,9 +790,9 @@ int main(int argc, char **argv)
         if (t >= next_tick) {
             tick(&run, (double)(t - t0) / 1e9, (double)(t - last_tick) / 1e9, opt.progress);
             last_tick = t;
-            next_tick += 1000000000ull;
+            next_tick += iv_ns;
             if (next_tick <= t)
-                next_tick = t + 1000000000ull;
+                next_tick = t + iv_ns;
         }
     }
     uint64_t sending_ended = now_ns();
@@ -801,7 +812,7 @@ int main(int argc, char **argv)
         if (t >= next_tick) {
             tick(&run, (double)(t - t0) / 1e9, (double)(t - last_tick) / 1e9, opt.progress);
             last_tick = t;
-            next_tick = t + 1000000000ull;
+            next_tick = t + iv_ns;
         }
     }
     uint64_t t_end = now_ns();

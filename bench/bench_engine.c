@@ -1,0 +1,344 @@
+/* bench_engine.c: the engine's in-process speed, for scripts/bench.sh. Summarizes the articles
+ * of a JSONL file over and over for a fixed time with lede's engine (one thread, or T threads
+ * for the whole machine), or with OTS (libots, the closest C peer) on the same articles, or on
+ * articles of 1 KB .. 10 MB built by concatenating them (time per byte). Prints one JSON
+ * object per measurement on stdout. */
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "summarize.h"
+
+#ifdef LEDE_HAVE_OTS
+#include <libots-1/ots/libots.h>
+#endif
+
+#define MAX_ARTICLES 100000u
+
+struct article {
+    char *title;
+    size_t title_len;
+    char *body;
+    size_t body_len;
+};
+
+struct corpus {
+    struct article *a;
+    size_t n;
+    size_t bytes;
+};
+
+static double now_s(clockid_t clk)
+{
+    struct timespec ts;
+    clock_gettime(clk, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int load(const char *path, size_t limit, struct corpus *c)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "bench_engine: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0, acap = 0;
+    ssize_t got;
+    int rc = 0;
+    while ((got = getline(&line, &cap, f)) > 0 && c->n < limit) {
+        json_t *o = json_loadb(line, (size_t)got, 0, NULL);
+        json_t *b = o ? json_object_get(o, "article") : NULL;
+        json_t *t = o ? json_object_get(o, "title") : NULL;
+        if (!json_is_string(b) || json_string_length(b) == 0) {
+            json_decref(o);
+            continue;
+        }
+        if (c->n == acap) {
+            acap = acap ? acap * 2 : 256;
+            struct article *p = realloc(c->a, acap * sizeof *p);
+            if (!p) {
+                json_decref(o);
+                rc = -1;
+                break;
+            }
+            c->a = p;
+        }
+        struct article *a = &c->a[c->n];
+        a->body_len = json_string_length(b);
+        a->body = malloc(a->body_len + 1);
+        a->title_len = json_is_string(t) ? json_string_length(t) : 0;
+        a->title = a->title_len ? strdup(json_string_value(t)) : NULL;
+        if (!a->body) {
+            json_decref(o);
+            rc = -1;
+            break;
+        }
+        memcpy(a->body, json_string_value(b), a->body_len + 1);
+        c->bytes += a->body_len;
+        c->n++;
+        json_decref(o);
+    }
+    free(line);
+    fclose(f);
+    if (rc == 0 && c->n == 0) {
+        fprintf(stderr, "bench_engine: %s: no articles\n", path);
+        rc = -1;
+    }
+    return rc;
+}
+
+/* ---- lede ---- */
+
+struct job {
+    const lede_engine_t *engine;
+    const struct corpus *c;
+    size_t first;      /* article to start at */
+    double seconds;
+    size_t min_calls;
+    /* results */
+    size_t calls, bytes, failed;
+    double wall, cpu;
+};
+
+static void *lede_job(void *arg)
+{
+    struct job *j = arg;
+    lede_workspace_t *ws = NULL;
+    if (lede_workspace_new(j->engine, &ws) != LEDE_OK) {
+        j->failed = 1;
+        return NULL;
+    }
+    double w0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_THREAD_CPUTIME_ID);
+    size_t i = j->first;
+    for (;;) {
+        const struct article *a = &j->c->a[i % j->c->n];
+        struct lede_request req = {.title = a->title, .title_len = a->title_len,
+                                   .body = a->body, .body_len = a->body_len, .lang = "en",
+                                   .budget = {LEDE_BUDGET_SENTENCES, 3}};
+        struct lede_result *res = NULL;
+        if (lede_summarize(ws, &req, &res, NULL) != LEDE_OK)
+            j->failed++;
+        lede_result_destroy(&res);
+        j->calls++;
+        j->bytes += a->body_len;
+        i++;
+        if (j->calls >= j->min_calls && (j->calls & 7) == 0 &&
+            now_s(CLOCK_MONOTONIC) - w0 >= j->seconds)
+            break;
+        if (j->calls >= j->min_calls && j->c->a[0].body_len > (1u << 20) &&
+            now_s(CLOCK_MONOTONIC) - w0 >= j->seconds)
+            break;
+    }
+    j->wall = now_s(CLOCK_MONOTONIC) - w0;
+    j->cpu = now_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+    lede_workspace_destroy(&ws);
+    return NULL;
+}
+
+static int run_lede(const char *label, const struct corpus *c, unsigned threads, double seconds,
+                    size_t min_calls)
+{
+    lede_engine_t *engine = NULL;
+    struct lede_error err;
+    if (lede_engine_new(NULL, &engine, &err) != LEDE_OK) {
+        fprintf(stderr, "bench_engine: engine: %s\n", err.message);
+        return -1;
+    }
+    struct job jobs[64];
+    pthread_t th[64];
+    if (threads > 64)
+        threads = 64;
+    for (unsigned t = 0; t < threads; t++) {
+        jobs[t] = (struct job){.engine = engine, .c = c, .first = t * (c->n / threads + 1),
+                               .seconds = seconds, .min_calls = min_calls};
+        if (pthread_create(&th[t], NULL, lede_job, &jobs[t]) != 0) {
+            fprintf(stderr, "bench_engine: cannot start a thread\n");
+            threads = t;
+            break;
+        }
+    }
+    size_t calls = 0, bytes = 0, failed = 0;
+    double wall = 0, cpu = 0;
+    for (unsigned t = 0; t < threads; t++) {
+        pthread_join(th[t], NULL);
+        calls += jobs[t].calls;
+        bytes += jobs[t].bytes;
+        failed += jobs[t].failed;
+        if (jobs[t].wall > wall)
+            wall = jobs[t].wall;
+        cpu += jobs[t].cpu;
+    }
+    lede_engine_destroy(&engine);
+    /* per core: by CPU time, so a noisy neighbour stealing the core does not count */
+    printf("{\"bench\":\"engine\",\"system\":\"lede\",\"label\":\"%s\",\"threads\":%u,"
+           "\"calls\":%zu,\"failed\":%zu,\"bytes\":%zu,\"wall_s\":%.4f,\"cpu_s\":%.4f,"
+           "\"articles_per_s\":%.2f,\"mb_per_s\":%.3f,\"articles_per_cpu_s\":%.2f,"
+           "\"mb_per_cpu_s\":%.3f,\"ns_per_byte\":%.3f,\"avg_bytes\":%.0f}\n",
+           label, threads, calls, failed, bytes, wall, cpu, calls / wall, bytes / wall / 1e6,
+           calls / cpu, bytes / cpu / 1e6, cpu * 1e9 / (double)bytes,
+           (double)bytes / (double)calls);
+    fflush(stdout);
+    return 0;
+}
+
+/* ---- OTS ---- */
+
+#ifdef LEDE_HAVE_OTS
+static int run_ots(const char *label, const struct corpus *c, double seconds, int parse)
+{
+    double w0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_THREAD_CPUTIME_ID);
+    size_t calls = 0, bytes = 0, failed = 0;
+    for (size_t i = 0;; i++) {
+        const struct article *a = &c->a[i % c->n];
+        OtsArticle *art = ots_new_article();
+        if (!ots_load_xml_dictionary(art, (const unsigned char *)"en")) {
+            ots_free_article(art);
+            fprintf(stderr, "bench_engine: OTS has no English dictionary (/usr/share/ots/en.xml)\n");
+            return -1;
+        }
+        if (parse) {
+            /* what the ots tool does: parse, grade, pick the top lines */
+            ots_parse_stream((const unsigned char *)a->body, a->body_len, art);
+            ots_grade_doc(art);
+            ots_highlight_doc_lines(art, 3);
+            size_t len = 0;
+            unsigned char *text = ots_get_doc_text(art, &len);
+            if (!text)
+                failed++;
+            g_free(text);
+        }
+        ots_free_article(art);
+        calls++;
+        bytes += a->body_len;
+        if (now_s(CLOCK_MONOTONIC) - w0 >= seconds)
+            break;
+    }
+    double wall = now_s(CLOCK_MONOTONIC) - w0, cpu = now_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+    printf("{\"bench\":\"engine\",\"system\":\"%s\",\"label\":\"%s\",\"threads\":1,"
+           "\"calls\":%zu,\"failed\":%zu,\"bytes\":%zu,\"wall_s\":%.4f,\"cpu_s\":%.4f,"
+           "\"articles_per_s\":%.2f,\"mb_per_s\":%.3f,\"articles_per_cpu_s\":%.2f,"
+           "\"mb_per_cpu_s\":%.3f,\"ns_per_byte\":%.3f,\"avg_bytes\":%.0f}\n",
+           parse ? "ots" : "ots_dictionary_only", label, calls, failed, bytes, wall, cpu,
+           calls / wall, bytes / wall / 1e6, calls / cpu, bytes / cpu / 1e6,
+           cpu * 1e9 / (double)bytes, (double)bytes / (double)calls);
+    fflush(stdout);
+    return 0;
+}
+#endif
+
+/* ---- size scaling ---- */
+
+/* n different articles of about size bytes each (cut at a character boundary), each the
+ * corpus's articles from a different starting point joined with paragraph breaks, so a run
+ * does not summarize one cache-warm text over and over. */
+static int make_sized(const struct corpus *c, size_t size, size_t n, struct corpus *out)
+{
+    out->a = calloc(n, sizeof *out->a);
+    if (!out->a)
+        return -1;
+    for (size_t k = 0; k < n; k++) {
+        char *buf = malloc(size + 1);
+        if (!buf)
+            return -1;
+        size_t len = 0;
+        for (size_t i = k * 37; len < size; i++) {
+            const struct article *a = &c->a[i % c->n];
+            size_t take = a->body_len < size - len ? a->body_len : size - len;
+            memcpy(buf + len, a->body, take);
+            len += take;
+            if (len < size)
+                buf[len++] = '\n';
+        }
+        /* do not end inside a UTF-8 sequence */
+        while (len > 0 && ((unsigned char)buf[len - 1] & 0xC0) == 0x80)
+            len--;
+        if (len > 0 && ((unsigned char)buf[len - 1] & 0x80))
+            len--;
+        buf[len] = '\0';
+        out->a[k].body = buf;
+        out->a[k].body_len = len;
+        out->n++;
+        out->bytes += len;
+    }
+    return 0;
+}
+
+static void release(struct corpus *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->a[i].body);
+        free(c->a[i].title);
+    }
+    free(c->a);
+    memset(c, 0, sizeof *c);
+}
+
+int main(int argc, char **argv)
+{
+    const char *data = NULL, *mode = "lede";
+    size_t limit = MAX_ARTICLES;
+    unsigned threads = 1;
+    double seconds = 2.0;
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--data") == 0 && v)
+            data = argv[++i];
+        else if (strcmp(argv[i], "--mode") == 0 && v)
+            mode = argv[++i];
+        else if (strcmp(argv[i], "--limit") == 0 && v)
+            limit = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--threads") == 0 && v)
+            threads = (unsigned)strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--seconds") == 0 && v)
+            seconds = strtod(argv[++i], NULL);
+        else {
+            fprintf(stderr, "usage: bench_engine --data FILE.jsonl [--mode lede|ots|scale] "
+                            "[--threads T] [--seconds S] [--limit N]\n");
+            return 1;
+        }
+    }
+    if (!data || threads < 1 || !(seconds > 0) || limit < 1) {
+        fprintf(stderr, "bench_engine: --data is required; --threads, --seconds, --limit > 0\n");
+        return 1;
+    }
+    struct corpus c = {0};
+    if (load(data, limit, &c) != 0)
+        return 1;
+    int rc = 0;
+    if (strcmp(mode, "lede") == 0) {
+        rc = run_lede("corpus", &c, threads, seconds, 1);
+    } else if (strcmp(mode, "ots") == 0) {
+#ifdef LEDE_HAVE_OTS
+        rc = run_ots("corpus", &c, seconds, 1);
+        if (rc == 0)
+            rc = run_ots("corpus", &c, seconds / 4, 0);
+#else
+        fprintf(stderr, "bench_engine: built without OTS (libots-dev; scripts/deps.sh)\n");
+        rc = 2;
+#endif
+    } else if (strcmp(mode, "scale") == 0) {
+        static const size_t sizes[] = {1u << 10, 4u << 10, 64u << 10, 1u << 20, 10u << 20};
+        static const char *names[] = {"1KB", "4KB", "64KB", "1MB", "10MB"};
+        for (size_t k = 0; k < 5 && rc == 0; k++) {
+            struct corpus s = {0};
+            size_t n = sizes[k] <= (64u << 10) ? 32 : sizes[k] <= (1u << 20) ? 4 : 1;
+            if (make_sized(&c, sizes[k], n, &s) != 0) {
+                release(&s);
+                rc = -1;
+                break;
+            }
+            rc = run_lede(names[k], &s, 1, seconds, 3);
+            release(&s);
+        }
+    } else {
+        fprintf(stderr, "bench_engine: --mode: lede, ots or scale\n");
+        rc = 1;
+    }
+    release(&c);
+    return rc ? 1 : 0;
+}
