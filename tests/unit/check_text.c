@@ -71,6 +71,9 @@ START_TEST(datelines_and_tags)
     s = regions_of("washington ( cnn ) a man scaled a fence . he was caught .", &cut);
     ck_assert_str_eq(s, "a man scaled a fence . he was caught .");
     free(s);
+    s = regions_of("PORTLAND, March 3 (Lede Wire) -- Engineers closed it.", &cut);
+    ck_assert_str_eq(s, "Engineers closed it.");
+    free(s);
     s = regions_of("LONDON -- Shares fell. (Reuters)", &cut);
     ck_assert_str_eq(s, "Shares fell.");
     free(s);

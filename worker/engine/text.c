@@ -127,6 +127,23 @@ static size_t agency_tag(const char *s, size_t n, size_t i)
     return 0;
 }
 
+static size_t dash_at(const char *s, size_t n, size_t i);
+
+/* Past the ')' of a short "(...)" at s[i] when a dash follows it, else 0: an unknown agency in
+ * a dateline that is otherwise unmistakable. */
+static size_t any_tag_before_dash(const char *s, size_t n, size_t i)
+{
+    size_t j = i + 1, lim = i + 40 < n ? i + 40 : n;
+    while (j < lim && s[j] != ')' && s[j] != '(')
+        j++;
+    if (j >= lim || s[j] != ')' || j == i + 1)
+        return 0;
+    size_t e = j + 1;
+    while (e < n && is_space((unsigned char)s[e]))
+        e++;
+    return dash_at(s, n, e) ? j + 1 : 0;
+}
+
 /* Length of a dash at s[i] ("--", "—", "–", "-" surrounded by space), or 0. */
 static size_t dash_at(const char *s, size_t n, size_t i)
 {
@@ -149,6 +166,10 @@ static size_t dateline(const char *p, size_t n)
     size_t lim = n < 90 ? n : 90;
     size_t i = 0;
     bool upper_run = true; /* the prefix so far is an all-caps place name */
+    size_t w = 0;
+    while (w < lim && p[w] >= 'A' && p[w] <= 'Z')
+        w++;
+    bool caps_first = w >= 3 && (w == lim || p[w] == ',' || p[w] == ' '); /* "PORTLAND," */
     size_t letters = 0, lower_words = 0, upper_words = 0;
     for (; i < lim; i++) {
         unsigned char c = (unsigned char)p[i];
@@ -160,6 +181,8 @@ static size_t dateline(const char *p, size_t n)
         }
         if (c == '(') {
             size_t e = agency_tag(p, n, i);
+            if (!e && caps_first)
+                e = any_tag_before_dash(p, n, i); /* "PORTLAND, March 3 (Lede Wire) --" */
             /* A place (and date) before the tag: words all capitalised ("Seoul, Nov. 21")
              * or all lower case (lowercased corpora), and few of them. */
             if (!e || (lower_words && upper_words) || lower_words + upper_words > 6)
