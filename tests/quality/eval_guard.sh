@@ -12,6 +12,9 @@ usage: eval_guard.sh [--limit N] [--bbc-min R1,R2,RLSUM] [--cnndm-lead-margin M]
   --bbc-min R1,R2,RLSUM   F1 floors (x100) for lede on bbc-dev at --sentences ref
                           (default 75.67,67.06,74.18: OTS as published in the eval README)
   --cnndm-lead-margin M   lede's F1 on cnndm-dev must be >= Lead-3's + M (x100; default 0)
+  --cnndm-min R1,R2,RLSUM fixed F1 floors (x100) on cnndm-dev at 3 sentences as well (default
+                          none; the issue's are Lead-3 with a plain splitter: 39.99,17.56,36.28)
+  --limit 0               every record of both files
   --max-errors N          records the engine may reject per file (default 0)
 Environment: LEDE_EVAL_DIR (the evaluation data), LEDE_BIN (folder with lede-eval).
 USAGE
@@ -20,12 +23,14 @@ USAGE
 limit=300
 bbc_min=75.67,67.06,74.18
 margin=0
+cnndm_min=0,0,0
 max_errors=0
 while [ $# -gt 0 ]; do
   case $1 in
     --limit) limit=${2:?}; shift 2 ;;
     --bbc-min) bbc_min=${2:?}; shift 2 ;;
     --cnndm-lead-margin) margin=${2:?}; shift 2 ;;
+    --cnndm-min) cnndm_min=${2:?}; shift 2 ;;
     --max-errors) max_errors=${2:?}; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "eval_guard: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
@@ -47,24 +52,27 @@ if [ ! -x "$lede_eval" ]; then
   exit 1
 fi
 
+limit_arg=(--limit "$limit")
+[ "$limit" = 0 ] && limit_arg=()
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # Human-readable tables first (stderr carries any rejected records), then the JSON to check.
-"$lede_eval" --data "$eval_dir/cnndm-dev.jsonl" --sentences 3 --limit "$limit" --json \
+"$lede_eval" --data "$eval_dir/cnndm-dev.jsonl" --sentences 3 "${limit_arg[@]}" --json \
   >"$tmp/cnndm.json" 2>"$tmp/cnndm.err" || { cat "$tmp/cnndm.err" >&2; echo "FAIL: lede-eval on cnndm-dev" >&2; exit 1; }
-"$lede_eval" --data "$eval_dir/bbc-dev.jsonl" --sentences ref --limit "$limit" --json \
+"$lede_eval" --data "$eval_dir/bbc-dev.jsonl" --sentences ref "${limit_arg[@]}" --json \
   >"$tmp/bbc.json" 2>"$tmp/bbc.err" || { cat "$tmp/bbc.err" >&2; echo "FAIL: lede-eval on bbc-dev" >&2; exit 1; }
 cat "$tmp/cnndm.err" "$tmp/bbc.err" >&2
 
-python3 - "$tmp/cnndm.json" "$tmp/bbc.json" "$bbc_min" "$margin" "$max_errors" "$limit" <<'PY'
+python3 - "$tmp/cnndm.json" "$tmp/bbc.json" "$bbc_min" "$margin" "$max_errors" "$limit" "$cnndm_min" <<'PY'
 import json, sys
 cnndm = json.load(open(sys.argv[1]))
 bbc = json.load(open(sys.argv[2]))
 floors = [float(x) for x in sys.argv[3].split(",")]
 margin = float(sys.argv[4])
 max_errors = int(sys.argv[5])
-limit = int(sys.argv[6])
+limit = int(sys.argv[6]) or 10**9
+cnndm_floor = [float(x) for x in sys.argv[7].split(",")]
 if len(floors) != 3:
     sys.exit("eval_guard: --bbc-min wants three numbers R1,R2,RLSUM")
 metrics = ["rouge1", "rouge2", "rougeLsum"]
@@ -83,6 +91,11 @@ f = line("cnndm", cnndm, lead, "needs >= Lead-3" + (f"+{margin:g}" if margin els
 for m, got, want in zip(metrics, f, lead):
     if got < want:
         failures.append(f"cnndm-dev {m} F1 {got:.2f} < Lead-3 {want:.2f}")
+if any(cnndm_floor):
+    print(f"{'':6} {'':28}   needs >= " + " / ".join(f"{x:6.2f}" for x in cnndm_floor))
+for m, got, want in zip(metrics, f, cnndm_floor):
+    if got < want:
+        failures.append(f"cnndm-dev {m} F1 {got:.2f} < {want:.2f}")
 f = line("bbc", bbc, floors, "needs >=")
 for m, got, want in zip(metrics, f, floors):
     if got < want:

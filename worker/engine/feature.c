@@ -7,10 +7,10 @@
 /* Tuning constants, chosen on the dev splits only (see docs/TUNING.md). Guarded so that a
  * tuning build can set them with -D. */
 #ifndef POS_DECAY
-#define POS_DECAY 0.35   /* lead bias: 1 / (1 + POS_DECAY * i) ... */
+#define POS_DECAY 0.0   /* lead bias: 1 / (1 + POS_DECAY * i) ...      */
 #endif
 #ifndef POS_EXP
-#define POS_EXP 0.0      /* ... times exp(-POS_EXP * i) */
+#define POS_EXP 0.3      /* ... times exp(-POS_EXP * i) */
 #endif
 #ifndef POS_PARA
 #define POS_PARA 0.25    /* bonus for opening a paragraph, when there are paragraphs */
@@ -19,10 +19,16 @@
 #define TERM_SMOOTH 4.0  /* term weight: sum of weights / (content words + TERM_SMOOTH) */
 #endif
 #ifndef TERM_LEN_EXP
-#define TERM_LEN_EXP 1.0 /* ... raised to this power (1: an average, 0: a sum) */
+#define TERM_LEN_EXP 0.8 /* ... raised to this power (1: an average, 0: a sum) */
+#endif
+#ifndef TF_POW
+#define TF_POW 1.0       /* term weight tf^TF_POW for tf > 1; 0: 1 + log(tf) */
 #endif
 #ifndef TF_SINGLE
-#define TF_SINGLE 0.5    /* weight of a term seen once */
+#define TF_SINGLE 0.0    /* weight of a term seen once */
+#endif
+#ifndef TERM_FWD
+#define TERM_FWD 0.0     /* share of the term feature from later sentences (directed centrality) */
 #endif
 #define SHORT_WORDS 8
 #define LONG_WORDS 60
@@ -31,7 +37,7 @@ static double term_weight(const struct lede_doc *doc, const struct lede_idf *idf
                           uint64_t stem)
 {
     double tf = doc->tf[term];
-    double w = tf > 1 ? 1.0 + log(tf) : TF_SINGLE;
+    double w = tf > 1 ? (TF_POW > 0 ? pow(tf, TF_POW) : 1.0 + log(tf)) : TF_SINGLE;
     if (idf && idf->n_docs)
         w *= lede_idf_weight(idf, stem);
     return w;
@@ -53,6 +59,40 @@ static bool is_entity(const struct lede_doc *doc, const struct lede_token *t, si
     return term != SIZE_MAX && doc->cap_inner[term] > 0;
 }
 
+/* Directed centrality: a sentence gains from the later sentences that share its terms (a
+ * lead sentence sets up what follows). One backward pass with per-term counts: linear.
+ * Writes each sentence's value, scaled to a maximum of 1, into doc->fwd. */
+static void forward_centrality(const struct lede_doc *doc)
+{
+    for (size_t t = 0; t < doc->n_terms; t++) {
+        doc->later[t] = 0;
+        doc->stamp[t] = UINT32_MAX;
+    }
+    double max_fwd = 0;
+    for (size_t i = doc->n_sent; i-- > 0;) {
+        const struct lede_sent *s = &doc->sent[i];
+        double fwd = 0;
+        for (size_t k = s->tok_begin; k < s->tok_end; k++) {
+            uint32_t t = doc->toks->v[k].term;
+            if (t == UINT32_MAX || doc->stamp[t] == (uint32_t)i)
+                continue;
+            doc->stamp[t] = (uint32_t)i;
+            fwd += log1p((double)doc->later[t]);
+        }
+        fwd /= pow((double)s->n_content + TERM_SMOOTH, TERM_LEN_EXP);
+        for (size_t k = s->tok_begin; k < s->tok_end; k++) {
+            uint32_t t = doc->toks->v[k].term;
+            if (t != UINT32_MAX)
+                doc->later[t]++;
+        }
+        doc->fwd[i] = fwd;
+        if (fwd > max_fwd)
+            max_fwd = fwd;
+    }
+    for (size_t i = 0; i < doc->n_sent; i++)
+        doc->fwd[i] = max_fwd > 0 ? doc->fwd[i] / max_fwd : 0;
+}
+
 void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *idf,
                            double *values)
 {
@@ -70,8 +110,7 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
         double term = 0, ent = 0, title = 0;
         for (size_t k = s->tok_begin; k < s->tok_end; k++) {
             const struct lede_token *t = &doc->toks->v[k];
-            const uint32_t *ix = lede_map_get(&doc->terms, t->stem);
-            size_t tix = ix ? *ix : SIZE_MAX;
+            size_t tix = t->term == UINT32_MAX ? SIZE_MAX : t->term;
             if (is_entity(doc, t, tix))
                 ent += 1;
             if (t->flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER) || tix == SIZE_MAX)
@@ -98,10 +137,14 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
         v[LEDE_F_LENGTH] = len;
         v[LEDE_F_OPENER] = s->opener ? -1.0 : 0.0;
     }
+    if (TERM_FWD > 0)
+        forward_centrality(doc);
     for (size_t i = 0; i < doc->n_sent; i++) {
         double *v = values + i * LEDE_F_COUNT;
         v[LEDE_F_POSITION] = max_pos > 0 ? v[LEDE_F_POSITION] / max_pos : 0;
         v[LEDE_F_TERM] = max_term > 0 ? v[LEDE_F_TERM] / max_term : 0;
+        if (TERM_FWD > 0)
+            v[LEDE_F_TERM] = (1 - TERM_FWD) * v[LEDE_F_TERM] + TERM_FWD * doc->fwd[i];
         v[LEDE_F_ENTITY] = max_ent > 0 ? v[LEDE_F_ENTITY] / max_ent : 0;
     }
 }

@@ -29,10 +29,13 @@ struct lede_doc {
     struct lede_sent *sent;
     size_t n_sent;
     size_t n_paragraphs;
-    const struct lede_tokens *toks;
+    const struct lede_tokens *toks; /* each content token's term index is in .term */
     struct lede_map terms;  /* stem -> term index */
     uint32_t *tf;           /* per term: occurrences */
     uint32_t *cap_inner;    /* per term: capitalised occurrences not first in a sentence */
+    uint32_t *later;        /* per term: scratch for lede_features_compute */
+    uint32_t *stamp;        /* per term: scratch for lede_features_compute */
+    double *fwd;            /* per sentence: scratch for lede_features_compute */
     size_t n_terms, cap_terms;
     struct lede_map title;  /* stems of the title's content words */
     size_t n_title;

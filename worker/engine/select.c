@@ -12,7 +12,9 @@
 #define MMR_CANDIDATES 48 /* most candidates the redundancy-aware ranking looks at */
 #define MMR_MIN 12        /* fewest, budget permitting */
 #define MMR_FACTOR 3.0    /* candidates per expected summary sentence */
-#define MMR_LAMBDA 0.45   /* how much similarity to chosen sentences costs */
+#ifndef MMR_LAMBDA
+#define MMR_LAMBDA 0.15   /* how much similarity to chosen sentences costs */
+#endif
 #define NEAR_DUP 0.8      /* overlap of content stems that makes a near duplicate */
 
 struct cand {

@@ -18,10 +18,10 @@
 
 /* Default weights, tuned on the dev splits only (docs/TUNING.md). */
 static const struct lede_weights default_weights = {{
-    [LEDE_F_POSITION] = 1.0,
-    [LEDE_F_TERM] = 0.6,
+    [LEDE_F_POSITION] = 1.3,
+    [LEDE_F_TERM] = 1.2,
     [LEDE_F_ENTITY] = 0.15,
-    [LEDE_F_TITLE] = 0.3,
+    [LEDE_F_TITLE] = 0.8,
     [LEDE_F_LENGTH] = 0.3,
     [LEDE_F_OPENER] = 0.2,
 }};
@@ -174,6 +174,9 @@ void lede_workspace_destroy(lede_workspace_t **wsp)
     free(ws->doc.sent);
     free(ws->doc.tf);
     free(ws->doc.cap_inner);
+    free(ws->doc.later);
+    free(ws->doc.fwd);
+    free(ws->doc.stamp);
     free(ws->values);
     free(ws);
     *wsp = NULL;
@@ -237,6 +240,10 @@ static bool grow_arrays(lede_workspace_t *ws, size_t n_sent)
         if (!s)
             return false;
         ws->doc.sent = s;
+        double *f = realloc(ws->doc.fwd, cap * sizeof *f);
+        if (!f)
+            return false;
+        ws->doc.fwd = f;
         ws->cap_sent = cap;
     }
     size_t nv = n_sent * LEDE_F_COUNT;
@@ -269,6 +276,14 @@ static int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
             if (!ci)
                 return LEDE_ENOMEM;
             doc->cap_inner = ci;
+            uint32_t *la = realloc(doc->later, cap * sizeof *la);
+            if (!la)
+                return LEDE_ENOMEM;
+            doc->later = la;
+            uint32_t *st = realloc(doc->stamp, cap * sizeof *st);
+            if (!st)
+                return LEDE_ENOMEM;
+            doc->stamp = st;
             doc->cap_terms = cap;
         }
         *v = (uint32_t)doc->n_terms;
@@ -400,6 +415,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
             if ((rc = add_term(doc, tok->stem, &ix)))
                 return fail(err, rc, 0, "out of memory");
             doc->tf[ix]++;
+            tok->term = ix;
             if ((tok->flags & LEDE_TOK_CAP) && !(tok->flags & LEDE_TOK_FIRST))
                 doc->cap_inner[ix]++;
         }

@@ -228,7 +228,7 @@ static int push(struct lede_tokens *out, size_t offset, size_t length, uint32_t 
         out->v = v;
         out->cap = cap;
     }
-    out->v[out->n++] = (struct lede_token){offset, (uint32_t)length, flags, stem};
+    out->v[out->n++] = (struct lede_token){offset, (uint32_t)length, flags, stem, UINT32_MAX};
     return LEDE_OK;
 }
 

@@ -21,6 +21,7 @@ struct lede_token {
     uint32_t length; /* bytes in the text */
     uint32_t flags;  /* enum lede_tok_flag */
     uint64_t stem;   /* hash of the case-folded stem: equal stems, equal hashes */
+    uint32_t term;   /* free for the caller: summarize.c keeps the term index here */
 };
 
 struct lede_tokens {
