@@ -341,14 +341,20 @@ if shutil.which("apt-cache"):
     found = set(re.findall(r"^Package: (\S+)", p.stdout, re.M))
     ok(set(allp) <= found, "Containerfile: not Debian packages: %s" % sorted(set(allp) - found))
 if shutil.which("readelf") and shutil.which("dpkg"):
+    needed = {}
     for b in ("lede-broker", "lede-worker", "lede"):
         out = subprocess.run(["readelf", "-d", os.path.join(BIN, b)], capture_output=True,
                              text=True).stdout
         for lib in re.findall(r"\(NEEDED\).*\[(.+)\]", out):
-            owner = subprocess.run(["dpkg", "-S", "*/" + lib], capture_output=True, text=True).stdout
-            pk = {l.split(":")[0] for l in owner.splitlines() if ":" in l}
-            ok(pk & (runtime_pkgs | {"libc6"}) or lib.startswith("liblede"),
-               "Containerfile runtime stage lacks %s's %s (package %s)" % (b, lib, sorted(pk)))
+            needed.setdefault(lib, []).append(b)
+    libs = sorted(l for l in needed if not l.startswith("liblede"))
+    owners = subprocess.run(["dpkg", "-S"] + ["*/" + l for l in libs], capture_output=True,
+                            text=True).stdout
+    for lib in libs:
+        pk = {l.split(":")[0] for l in owners.splitlines()
+              if ":" in l and l.rstrip().endswith("/" + lib)}
+        ok(pk & (runtime_pkgs | {"libc6"}), "Containerfile runtime stage lacks %s (needed by "
+           "%s; package %s)" % (lib, ", ".join(needed[lib]), sorted(pk)))
 
 # ---- systemd env files and units ----
 for path in glob.glob(os.path.join(SRC, "deploy", "systemd", "*.env")):
