@@ -70,6 +70,9 @@ struct lede_workspace {
 };
 
 static int fail(struct lede_error *err, int code, size_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(struct lede_error *err, int code, size_t offset, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
