@@ -554,3 +554,13 @@ const char *lede_config_arg(const lede_config_t *c, size_t i)
 {
     return i < c->n_args ? c->args[i] : NULL;
 }
+
+size_t lede_config_n_opts(const lede_config_t *c)
+{
+    return c->n;
+}
+
+const struct lede_opt *lede_config_opt(const lede_config_t *c, size_t i)
+{
+    return i < c->n ? &c->opts[i] : NULL;
+}

@@ -97,6 +97,10 @@ int lede_config_source(const lede_config_t *c, const char *name); /* enum lede_c
 /* "flag", "env", "file", "default" or "unset" (static). */
 const char *lede_config_source_name(int source);
 
+/* The table: how many options and each one (borrowed), e.g. to ask whether one is declared. */
+size_t lede_config_n_opts(const lede_config_t *c);
+const struct lede_opt *lede_config_opt(const lede_config_t *c, size_t i);
+
 /* Positional arguments (those not starting with -, and all after "--"), in order. */
 size_t lede_config_n_args(const lede_config_t *c);
 const char *lede_config_arg(const lede_config_t *c, size_t i);

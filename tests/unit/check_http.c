@@ -1,4 +1,4 @@
-/* check_http.c: the operations endpoint (common/http.c) on a port the kernel picks: GET
+/* check_http.c: the operations endpoint (common/http.c, and the ops.c bundle) on a port the kernel picks: GET
  * /healthz, /readyz following the process's callback and the drain flag, /metrics in the
  * exposition format, 404 and 405, HEAD, and start-up errors (bad address, port in use). */
 #define _GNU_SOURCE /* strcasestr */
@@ -15,6 +15,7 @@
 #include "error.h"
 #include "http.h"
 #include "metrics.h"
+#include "ops.h"
 
 struct reply {
     int status;
@@ -166,6 +167,78 @@ START_TEST(bad_addresses)
 }
 END_TEST
 
+static const struct lede_opt ops_table[] = {LEDE_OPT_LOG_LEVEL, LEDE_OPT_LOG_FORMAT,
+                                            LEDE_OPT_METRICS};
+
+START_TEST(ops_bundle)
+{
+    lede_config_t *cfg;
+    char err[256];
+    ck_assert_int_eq(lede_config_new("lede-test", "LEDE_TEST", ops_table, 3, &cfg, err,
+                                     sizeof err), LEDE_OK);
+    char *argv[] = {"prog", "--metrics", "127.0.0.1:0", "--log-format", "json", NULL};
+    const char *env[] = {"LEDE_TEST_LOG_LEVEL=debug", NULL};
+    ck_assert_int_eq(lede_config_parse(cfg, 5, argv, env, err, sizeof err), LEDE_OK);
+    struct lede_ops ops;
+    atomic_store(&workers, 0);
+    ck_assert_msg(lede_ops_start(&ops, cfg, "test", "9.9.9", ready, NULL, err, sizeof err) ==
+                  LEDE_OK, "%s", err);
+    ck_assert_ptr_eq(lede_log_default(), ops.log);
+    ck_assert(lede_log_enabled(ops.log, LEDE_LOG_DEBUG));
+    ck_assert_ptr_nonnull(ops.http);
+    lede_metrics_counter_inc(lede_metrics_counter(ops.metrics, "lede_test_calls_total", "x"));
+    struct reply r;
+    int port = lede_http_port(ops.http);
+    request(port, "GET", "/metrics", &r);
+    ck_assert_ptr_nonnull(strstr(r.body, "lede_build_info{component=\"test\",version=\"9.9.9\","));
+    ck_assert_ptr_nonnull(strstr(r.body, "lede_test_calls_total 1\n"));
+    request(port, "GET", "/readyz", &r);
+    ck_assert_int_eq(r.status, 503);
+    atomic_store(&workers, 2);
+    request(port, "GET", "/readyz", &r);
+    ck_assert_int_eq(r.status, 200);
+    lede_ops_drain(&ops);
+    request(port, "GET", "/readyz", &r);
+    ck_assert_str_eq(r.body, "not ready: draining\n");
+
+    /* a second bundle on the same port fails and leaves nothing behind */
+    lede_config_t *cfg2;
+    ck_assert_int_eq(lede_config_new("lede-test", "LEDE_TEST", ops_table, 3, &cfg2, err,
+                                     sizeof err), LEDE_OK);
+    char addr[32];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+    char *argv2[] = {"prog", "--metrics", addr, NULL};
+    ck_assert_int_eq(lede_config_parse(cfg2, 3, argv2, env, err, sizeof err), LEDE_OK);
+    struct lede_ops ops2;
+    ck_assert_int_eq(lede_ops_start(&ops2, cfg2, "test", "1", NULL, NULL, err, sizeof err),
+                     LEDE_EIO);
+    ck_assert_ptr_nonnull(strstr(err, "--metrics 127.0.0.1:"));
+    ck_assert_ptr_null(ops2.log);
+    ck_assert_ptr_null(ops2.metrics);
+    ck_assert_ptr_null(ops2.http);
+    lede_config_destroy(&cfg2);
+
+    lede_ops_stop(&ops);
+    ck_assert_ptr_null(ops.http);
+    ck_assert_ptr_null(lede_log_default());
+    lede_ops_stop(&ops); /* twice is fine */
+
+    /* without --metrics: no HTTP server */
+    lede_config_t *cfg3;
+    ck_assert_int_eq(lede_config_new("lede-test", "LEDE_TEST", ops_table, 3, &cfg3, err,
+                                     sizeof err), LEDE_OK);
+    char *argv3[] = {"prog", NULL};
+    ck_assert_int_eq(lede_config_parse(cfg3, 1, argv3, env, err, sizeof err), LEDE_OK);
+    ck_assert_int_eq(lede_ops_start(&ops, cfg3, "test", "1", NULL, NULL, err, sizeof err),
+                     LEDE_OK);
+    ck_assert_ptr_null(ops.http);
+    ck_assert_ptr_nonnull(ops.metrics);
+    lede_ops_stop(&ops);
+    lede_config_destroy(&cfg3);
+    lede_config_destroy(&cfg);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("http");
@@ -174,6 +247,7 @@ int main(void)
     tcase_add_test(tc, endpoints);
     tcase_add_test(tc, no_metrics_no_callback);
     tcase_add_test(tc, bad_addresses);
+    tcase_add_test(tc, ops_bundle);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
