@@ -592,6 +592,11 @@ void lede_broker_action_release(struct lede_broker_action *a)
     memset(a, 0, sizeof *a);
 }
 
+void lede_broker_set_auth_stats(lede_broker_t *b, const struct lede_broker_auth_stats *a)
+{
+    b->st.auth = *a;
+}
+
 const struct lede_broker_stats *lede_broker_stats(const lede_broker_t *b)
 {
     return &b->st;
@@ -1182,6 +1187,18 @@ int lede_broker_stats_json(const lede_broker_t *b, int64_t now_ms, char **out)
     for (int k = 1; k < LEDE_BROKER_BAD_COUNT; k++)
         sb_printf(&sb, "%s\"%s\":%" PRIu64, k > 1 ? "," : "", lede_broker_bad_name(k),
                   s->malformed[k]);
+    const struct lede_broker_auth_stats *au = &s->auth;
+    sb_printf(&sb,
+              "},\"auth\":{\"curve\":%s,\"peers_rejected\":%" PRIu64
+              ",\"clients_allowed\":%" PRIu64 ",\"workers_allowed\":%" PRIu64
+              ",\"clients_denied\":%" PRIu64 ",\"workers_denied\":%" PRIu64
+              ",\"client_as_worker\":%" PRIu64 ",\"handshakes_failed\":%" PRIu64
+              ",\"wrong_role_messages\":%" PRIu64,
+              au->enabled ? "true" : "false",
+              au->clients_denied + au->workers_denied + au->handshakes_failed +
+                  au->wrong_role_messages,
+              au->clients_allowed, au->workers_allowed, au->clients_denied, au->workers_denied,
+              au->client_as_worker, au->handshakes_failed, au->wrong_role_messages);
     sb_printf(&sb, "},\"methods\":[");
     for (size_t i = 0; i < b->n_methods; i++) {
         sb_printf(&sb, "%s", i ? "," : "");

@@ -48,6 +48,17 @@ enum lede_broker_bad {
 /* "short", "magic", "version", "command", "body", "size", "frames", "unexpected", "invalid". */
 const char *lede_broker_bad_name(int kind);
 
+/* CURVE authentication counters, kept by the process (broker/auth.c) and shown in the stats
+ * as "auth". Handshakes, not distinct peers: a refused peer that reconnects counts again. */
+struct lede_broker_auth_stats {
+    uint64_t enabled;                          /* 1: CURVE on */
+    uint64_t clients_allowed, workers_allowed; /* handshakes admitted */
+    uint64_t clients_denied, workers_denied;   /* unknown keys refused by the ZAP handler */
+    uint64_t client_as_worker;                 /* ... client keys refused on the backend */
+    uint64_t handshakes_failed;                /* plaintext peers, wrong mechanism, garbage */
+    uint64_t wrong_role_messages; /* frames whose User-Id is not of the socket's role (dropped) */
+};
+
 /* The broker's counters. Gauges (queue_depth, queue_bytes, workers_ready, in_flight) are
  * current values; everything else counts since start. */
 struct lede_broker_stats {
@@ -68,6 +79,7 @@ struct lede_broker_stats {
     uint64_t unknown_worker_messages;
     uint64_t unreachable_clients, unreachable_workers;
     uint64_t heartbeats_sent, heartbeats_received;
+    struct lede_broker_auth_stats auth;
 };
 
 /* One thing to do: send frame to the peer with this identity on this socket. */
@@ -135,6 +147,9 @@ int lede_broker_drained(lede_broker_t *b, int64_t now_ms);
 int lede_broker_pop(lede_broker_t *b, struct lede_broker_action *a);
 /* Frees a->frame and zeroes it. */
 void lede_broker_action_release(struct lede_broker_action *a);
+
+/* Replaces the authentication counters shown in the stats. */
+void lede_broker_set_auth_stats(lede_broker_t *b, const struct lede_broker_auth_stats *a);
 
 /* The counters; borrowed, valid until the next call into the broker. */
 const struct lede_broker_stats *lede_broker_stats(const lede_broker_t *b);

@@ -12,7 +12,9 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "auth.h"
 #include "broker.h"
+#include "curve.h"
 #include "error.h"
 
 #define RECV_BATCH 256 /* frames taken from one socket before looking at the other */
@@ -37,8 +39,10 @@ static int64_t now_ms(void)
 
 struct options {
     const char *frontend, *backend, *ready_file;
+    const char *curve_secret, *allow_clients, *allow_workers; /* CURVE: all three or none */
     int log_level;
     struct lede_broker_config cfg;
+    uint64_t wrong_role; /* frames dropped: User-Id not of the socket's role */
 };
 
 static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
@@ -84,6 +88,15 @@ static void usage(FILE *f)
           "  --drain-ms N            on SIGTERM, time given to calls in flight\n"
           "                                                   [LEDE_BROKER_DRAIN_MS]  5000\n"
           "  --log-level L           error, warn, info or debug [LEDE_BROKER_LOG_LEVEL] info\n"
+          "  --curve-secret FILE     CURVE: this broker's secret key (lede keygen NAME writes\n"
+          "                          NAME.key and NAME.pub; give clients and workers NAME.pub)\n"
+          "                                               [LEDE_BROKER_CURVE_SECRET]\n"
+          "  --allow-clients DIR     CURVE: .pub files of the clients allowed on the frontend\n"
+          "                                               [LEDE_BROKER_ALLOW_CLIENTS]\n"
+          "  --allow-workers DIR     CURVE: .pub files of the workers allowed on the backend\n"
+          "                          (a client key cannot register as a worker); the three\n"
+          "                          CURVE options go together; plaintext peers are refused\n"
+          "                                               [LEDE_BROKER_ALLOW_WORKERS]\n"
           "  --ready-file PATH       once bound, write \"frontend=EP\\nbackend=EP\\n\" (the real\n"
           "                          ports when EP asks for tcp://HOST:*) [LEDE_BROKER_READY_FILE]\n"
           "  --help                  this text\n"
@@ -123,7 +136,8 @@ static int parse_level(const char *s, int *out)
 
 enum { OPT_FRONTEND = 1, OPT_BACKEND, OPT_QUEUE_MAX, OPT_QUEUE_MAX_BYTES, OPT_HEARTBEAT_MS,
        OPT_LIVENESS, OPT_DEFAULT_TIMEOUT_MS, OPT_MAX_ATTEMPTS, OPT_MAX_MSG_BYTES, OPT_DRAIN_MS,
-       OPT_LOG_LEVEL, OPT_READY_FILE, OPT_HELP };
+       OPT_LOG_LEVEL, OPT_READY_FILE, OPT_CURVE_SECRET, OPT_ALLOW_CLIENTS, OPT_ALLOW_WORKERS,
+       OPT_HELP };
 
 static const struct option long_opts[] = {
     {"frontend", required_argument, NULL, OPT_FRONTEND},
@@ -138,6 +152,9 @@ static const struct option long_opts[] = {
     {"drain-ms", required_argument, NULL, OPT_DRAIN_MS},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"ready-file", required_argument, NULL, OPT_READY_FILE},
+    {"curve-secret", required_argument, NULL, OPT_CURVE_SECRET},
+    {"allow-clients", required_argument, NULL, OPT_ALLOW_CLIENTS},
+    {"allow-workers", required_argument, NULL, OPT_ALLOW_WORKERS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
 
@@ -160,6 +177,9 @@ static int apply(struct options *o, int opt, const char *name, const char *val)
     case OPT_FRONTEND: o->frontend = val; break;
     case OPT_BACKEND: o->backend = val; break;
     case OPT_READY_FILE: o->ready_file = val; break;
+    case OPT_CURVE_SECRET: o->curve_secret = val; break;
+    case OPT_ALLOW_CLIENTS: o->allow_clients = val; break;
+    case OPT_ALLOW_WORKERS: o->allow_workers = val; break;
     case OPT_LOG_LEVEL: rc = parse_level(val, &o->log_level); break;
     case OPT_QUEUE_MAX:
         if ((rc = parse_u64(name, val, 0, 100000000, &v)) == LEDE_OK)
@@ -203,6 +223,8 @@ static int parse_options(int argc, char **argv, struct options *o)
     o->frontend = "tcp://*:5555";
     o->backend = "tcp://*:5556";
     o->ready_file = NULL;
+    o->curve_secret = o->allow_clients = o->allow_workers = NULL;
+    o->wrong_role = 0;
     o->log_level = LEDE_BROKER_LOG_INFO;
     lede_broker_config_defaults(&o->cfg);
     for (const struct option *lo = long_opts; lo->name; lo++) {
@@ -233,15 +255,30 @@ static int parse_options(int argc, char **argv, struct options *o)
         fprintf(stderr, "lede-broker: unexpected argument \"%s\" (see --help)\n", argv[optind]);
         return -1;
     }
+    int n_curve = !!(o->curve_secret && *o->curve_secret) +
+                  !!(o->allow_clients && *o->allow_clients) +
+                  !!(o->allow_workers && *o->allow_workers);
+    if (n_curve != 0 && n_curve != 3) {
+        fprintf(stderr, "lede-broker: CURVE needs all of --curve-secret, --allow-clients and "
+                        "--allow-workers\n");
+        return -1;
+    }
     return 0;
 }
 
-static void *open_router(void *ctx, const char *ep, const struct options *o, char *bound,
-                         size_t bound_len)
+/* A ROUTER with lede's options (and CURVE server options when auth is on); not bound yet. */
+static void *open_router(void *ctx, const char *ep, const struct options *o, lede_auth_t *auth,
+                         const char *secret, int backend)
 {
     void *s = zmq_socket(ctx, ZMQ_ROUTER);
     if (!s)
         return NULL;
+    if (auth && lede_auth_server(auth, s, backend, secret) != LEDE_OK) {
+        fprintf(stderr, "lede-broker: cannot make %s a CURVE server: %s\n", ep,
+                zmq_strerror(zmq_errno()));
+        zmq_close(s);
+        return NULL;
+    }
     int one = 1, linger = 500, hwm = 100000;
     int64_t max = (int64_t)o->cfg.max_msg_bytes * 2 + 4096; /* hard cap; the app answers above max */
     zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
@@ -249,15 +286,20 @@ static void *open_router(void *ctx, const char *ep, const struct options *o, cha
     zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    return s;
+}
+
+/* Binds s to ep and puts the endpoint the kernel chose into bound. */
+static int bind_router(void *s, const char *ep, char *bound, size_t bound_len)
+{
     if (zmq_bind(s, ep) != 0) {
         fprintf(stderr, "lede-broker: cannot bind %s: %s\n", ep, zmq_strerror(zmq_errno()));
-        zmq_close(s);
-        return NULL;
+        return LEDE_EIO;
     }
     size_t n = bound_len;
     if (zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, bound, &n) != 0)
         snprintf(bound, bound_len, "%s", ep);
-    return s;
+    return LEDE_OK;
 }
 
 static void free_frame(void *data, void *hint)
@@ -293,8 +335,19 @@ static void flush(lede_broker_t *b, void *sockets[2])
     }
 }
 
+/* With CURVE, a frame counts only when its connection was admitted for this socket's role
+ * (User-Id "client:KEY" on the frontend, "worker:KEY" on the backend). */
+static int role_ok(const struct options *o, zmq_msg_t *m, int sock)
+{
+    if (!o->curve_secret)
+        return 1;
+    const char *uid = zmq_msg_gets(m, "User-Id");
+    const char *want = sock == LEDE_BROKER_BACKEND ? "worker:" : "client:";
+    return uid && strncmp(uid, want, 7) == 0;
+}
+
 /* Reads up to RECV_BATCH messages from one socket without blocking. */
-static int drain_socket(lede_broker_t *b, void *s, int sock)
+static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
 {
     for (int i = 0; i < RECV_BATCH; i++) {
         zmq_msg_t id, body;
@@ -319,7 +372,11 @@ static int drain_socket(lede_broker_t *b, void *s, int sock)
         }
         int64_t now = now_ms();
         int rc = LEDE_OK;
-        if (parts == 1)
+        if (parts >= 1 && !role_ok(o, &body, sock)) { /* ids carry no metadata; bodies do */
+            if (o->wrong_role++ < 20)
+                log_line(o, LEDE_BROKER_LOG_WARN, NULL, "dropped a frame from a peer whose key "
+                         "is not allowed in this role");
+        } else if (parts == 1)
             rc = lede_broker_on_frame(b, now, sock, zmq_msg_data(&id), zmq_msg_size(&id),
                                       zmq_msg_data(&body), zmq_msg_size(&body));
         else
@@ -365,7 +422,9 @@ int main(int argc, char **argv)
     void *ctx = NULL;
     void *sockets[2] = {NULL, NULL};
     lede_broker_t *b = NULL;
+    lede_auth_t *auth = NULL;
     char fe[256], be[256];
+    char secret[LEDE_CURVE_Z85_LEN + 1] = "";
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -379,11 +438,37 @@ int main(int argc, char **argv)
     ctx = zmq_ctx_new();
     if (!ctx)
         goto cleanup;
-    sockets[0] = open_router(ctx, o.frontend, &o, fe, sizeof fe);
+    if (o.curve_secret) {
+        char err[512];
+        size_t nc = 0, nw = 0;
+        if (!zmq_has("curve")) {
+            fprintf(stderr, "lede-broker: this libzmq was built without CURVE\n");
+            goto cleanup;
+        }
+        if (lede_curve_read_key(o.curve_secret, secret, err, sizeof err) != LEDE_OK ||
+            lede_auth_start(ctx, o.allow_clients, o.allow_workers, &auth, err, sizeof err) !=
+                LEDE_OK) {
+            fprintf(stderr, "lede-broker: %s\n", err);
+            goto cleanup;
+        }
+        lede_auth_sizes(auth, &nc, &nw);
+        snprintf(err, sizeof err, "CURVE on: %zu client keys (%s), %zu worker keys (%s)", nc,
+                 o.allow_clients, nw, o.allow_workers);
+        log_line(&o, LEDE_BROKER_LOG_INFO, NULL, err);
+    }
+    sockets[0] = open_router(ctx, o.frontend, &o, auth, secret, 0);
     if (!sockets[0])
         goto cleanup;
-    sockets[1] = open_router(ctx, o.backend, &o, be, sizeof be);
+    sockets[1] = open_router(ctx, o.backend, &o, auth, secret, 1);
     if (!sockets[1])
+        goto cleanup;
+    /* the ZAP handler runs before either socket binds (a peer may connect at once) */
+    if (auth && lede_auth_run(auth) != LEDE_OK) {
+        fprintf(stderr, "lede-broker: cannot start the ZAP handler thread\n");
+        goto cleanup;
+    }
+    if (bind_router(sockets[0], o.frontend, fe, sizeof fe) != LEDE_OK ||
+        bind_router(sockets[1], o.backend, be, sizeof be) != LEDE_OK)
         goto cleanup;
     b = lede_broker_new(&o.cfg, now_ms());
     if (!b) {
@@ -412,6 +497,16 @@ int main(int argc, char **argv)
             lede_broker_drain(b, now);
             draining = 1;
         }
+        if (auth) {
+            struct lede_auth_counts ac;
+            lede_auth_counts(auth, &ac);
+            struct lede_broker_auth_stats as = {
+                .enabled = 1, .clients_allowed = ac.clients_allowed,
+                .workers_allowed = ac.workers_allowed, .clients_denied = ac.clients_denied,
+                .workers_denied = ac.workers_denied, .client_as_worker = ac.client_as_worker,
+                .handshakes_failed = ac.handshakes_failed, .wrong_role_messages = o.wrong_role};
+            lede_broker_set_auth_stats(b, &as);
+        }
         if (stats_requested) {
             stats_requested = 0;
             print_stats(b, "SIGUSR1");
@@ -433,9 +528,9 @@ int main(int argc, char **argv)
         }
         /* workers first: replies free credit for the calls that follow */
         if (items[1].revents & ZMQ_POLLIN)
-            drain_socket(b, sockets[1], LEDE_BROKER_BACKEND);
+            drain_socket(b, sockets[1], LEDE_BROKER_BACKEND, &o);
         if (items[0].revents & ZMQ_POLLIN)
-            drain_socket(b, sockets[0], LEDE_BROKER_FRONTEND);
+            drain_socket(b, sockets[0], LEDE_BROKER_FRONTEND, &o);
         flush(b, sockets);
     }
     log_line(&o, LEDE_BROKER_LOG_INFO, NULL, "drained; exiting");
@@ -448,6 +543,7 @@ cleanup:
     for (int i = 0; i < 2; i++)
         if (sockets[i])
             zmq_close(sockets[i]);
+    lede_auth_stop(&auth);
     if (ctx)
         zmq_ctx_term(ctx);
     return status;

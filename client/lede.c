@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "html.h"
 #include "json_out.h"
+#include "keygen.h"
 
 #define EXIT_CALL_FAILED 1
 #define EXIT_USAGE 2
@@ -623,11 +624,14 @@ int main(int argc, char **argv)
                 "usage: lede COMMAND [OPTIONS]\n\n"
                 "commands:\n"
                 "  summarize   summarize an article or a JSONL batch (lede summarize --help)\n"
+                "  keygen      write a CURVE key pair NAME.key, NAME.pub (lede keygen --help)\n"
                 "  version     print the engine version\n");
         return argc < 2 ? EXIT_USAGE : 0;
     }
     if (!strcmp(argv[1], "summarize"))
         return summarize_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "keygen"))
+        return lede_keygen_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "version")) {
         printf("lede %s\n", LEDE_ENGINE_VERSION);
         return 0;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "curve.h"
 #include "lede.pb-c.h"
 #include "wire.h"
 #include "wire_zmq.h"
@@ -53,6 +54,8 @@ struct broker {
 
 struct lede_client {
     struct lede_client_options opt;
+    struct lede_curve_client curve_keys; /* when curve is 1 */
+    int curve;
     void *zctx;
     struct broker brokers[MAX_BROKERS];
     size_t n_brokers;
@@ -132,6 +135,8 @@ static int open_broker(lede_client_t *c, struct broker *b)
     /* ZMTP heartbeats drop a dead TCP connection, which ZMQ_IMMEDIATE then reports */
     zmq_setsockopt(b->sock, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
     zmq_setsockopt(b->sock, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
+    if (c->curve && lede_curve_client_apply(b->sock, &c->curve_keys) != LEDE_OK)
+        return LEDE_EIO;
     if (zmq_connect(b->sock, b->endpoint) != 0)
         return LEDE_EINVAL;
     return LEDE_OK;
@@ -155,14 +160,18 @@ int lede_client_new(const char *endpoints, const struct lede_client_options *opt
         set_err(errbuf, errlen, "bad client options (times and counts must be positive)");
         return LEDE_EINVAL;
     }
-    if ((o.curve_secret_file && *o.curve_secret_file) || (o.broker_key_file && *o.broker_key_file)) {
-        set_err(errbuf, errlen, "CURVE is not supported by this liblede-client yet");
-        return LEDE_EINVAL;
-    }
     lede_client_t *c = calloc(1, sizeof *c);
     if (!c)
         return LEDE_ENOMEM;
     c->opt = o;
+    char cerr[512];
+    int crc = lede_curve_client_load(o.curve_secret_file, o.broker_key_file, &c->curve_keys, &c->curve,
+                                     cerr, sizeof cerr);
+    if (crc != LEDE_OK) {
+        set_err(errbuf, errlen, "%s", cerr);
+        free(c);
+        return crc == LEDE_EIO ? LEDE_EIO : LEDE_EINVAL;
+    }
     c->table_size = 64;
     while (c->table_size < o.max_in_flight)
         c->table_size *= 2;

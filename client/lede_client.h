@@ -33,7 +33,8 @@ struct lede_client_options {
                              is suspect: the call is re-sent to another broker (default 1000) */
     size_t max_in_flight; /* calls at once; submit returns LEDE_ETOOBIG past it (default 4096) */
     size_t max_message;   /* largest reply accepted, bytes (default 16 MiB) */
-    /* CURVE: not supported yet; setting either makes lede_client_new fail with LEDE_EINVAL. */
+    /* CURVE: this client's secret key file and the broker's public key file (one line of Z85
+       each, `lede keygen NAME`); both or neither. Every broker gets the same broker key. */
     const char *curve_secret_file;
     const char *broker_key_file;
 };
@@ -43,8 +44,8 @@ LEDE_CLIENT_API void lede_client_options_init(struct lede_client_options *opt);
 /* Connects to the brokers in endpoints (comma-separated, e.g. "tcp://10.0.0.1:5555,tcp://
  * 10.0.0.2:5555"); connection is lazy and automatic. opt may be NULL (defaults).
  * On LEDE_OK *out is the caller's (lede_client_destroy). Errors: LEDE_EINVAL (no or bad
- * endpoint, bad option, CURVE asked for), LEDE_ENOMEM, LEDE_EIO. errbuf (may be NULL) gets a
- * message. */
+ * endpoint, bad option, a CURVE key file that is not a key), LEDE_ENOMEM, LEDE_EIO (a key
+ * file cannot be read). errbuf (may be NULL) gets a message. */
 LEDE_CLIENT_API int lede_client_new(const char *endpoints, const struct lede_client_options *opt,
                     lede_client_t **out, char *errbuf, size_t errlen);
 

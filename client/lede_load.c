@@ -67,6 +67,7 @@ struct options {
     const char *plot_path;
     const char *label;
     int progress; /* -1 auto (a terminal), 0 off, 1 on */
+    const char *curve_secret, *broker_key; /* CURVE key files, both or neither */
 };
 
 /* The calls to send: pre-encoded SummarizeRequest payloads, used round robin. */
@@ -126,6 +127,8 @@ static void usage(FILE *f)
         "  --plot FILE.png      latency percentiles and throughput over time (gnuplot)\n"
         "  --label TEXT         a name for this run in the JSON and the plot title\n"
         "  --progress / --no-progress  the live line on stderr (default: when a terminal)\n"
+        "  --curve-secret FILE  CURVE: this client's secret key (lede keygen NAME)\n"
+        "  --broker-key FILE    CURVE: the brokers' public key (both options or neither)\n"
         "  --help               this text\n"
         "Exit: 0 every call OK; 2 some call failed or was lost; 1 bad usage or start-up.\n");
 }
@@ -533,8 +536,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
     enum { O_BROKER = 1, O_DATA, O_LIMIT, O_CONC, O_RATE, O_MAXF, O_DUR, O_REQ, O_DEADLINE,
            O_SENT, O_GRACE, O_INTERVAL, O_JSON, O_TIMELINE, O_PLOT, O_LABEL, O_PROGRESS, O_NOPROGRESS,
-           O_HELP };
+           O_HELP, O_CSEC, O_BKEY };
     static const struct option longs[] = {
+        {"curve-secret", required_argument, NULL, O_CSEC},
+        {"broker-key", required_argument, NULL, O_BKEY},
         {"broker", required_argument, NULL, O_BROKER}, {"data", required_argument, NULL, O_DATA},
         {"limit", required_argument, NULL, O_LIMIT},
         {"concurrency", required_argument, NULL, O_CONC}, {"rate", required_argument, NULL, O_RATE},
@@ -617,6 +622,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         case O_TIMELINE: o->timeline_path = optarg; break;
         case O_PLOT: o->plot_path = optarg; break;
         case O_LABEL: o->label = optarg; break;
+        case O_CSEC: o->curve_secret = optarg; break;
+        case O_BKEY: o->broker_key = optarg; break;
         case O_PROGRESS: o->progress = 1; break;
         case O_NOPROGRESS: o->progress = 0; break;
         case O_HELP: usage(stdout); exit(0);
@@ -694,6 +701,8 @@ int main(int argc, char **argv)
     lede_client_options_init(&copt);
     copt.deadline_ms = opt.deadline_ms;
     copt.max_in_flight = run.n_slots;
+    copt.curve_secret_file = opt.curve_secret;
+    copt.broker_key_file = opt.broker_key;
     char errbuf[256] = "";
     int rc = lede_client_new(opt.endpoints, &copt, &run.client, errbuf, sizeof errbuf);
     if (rc != LEDE_OK) {

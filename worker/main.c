@@ -43,6 +43,10 @@ static void usage(FILE *f)
         "  --reconnect-max-ms N  (default 8000), each delay plus up to 50%% random jitter\n"
         "  --drain-ms N          on SIGTERM, wait at most N ms for calls in flight (default 10000)\n"
         "  --max-message BYTES   largest frame accepted from a broker (default 16777216)\n"
+        "  --curve-secret FILE   CURVE: this worker's secret key (lede keygen NAME)\n"
+        "  --broker-key FILE     CURVE: the brokers' public key (both options or neither)\n"
+        "  --max-article-bytes N longest article body the engine takes; longer ones are\n"
+        "                        answered RESOURCE_EXHAUSTED (default 67108864)\n"
         "  --name NAME           name in READY and in replies' served_by (default host:pid)\n"
         "                                                                          [LEDE_WORKER_NAME]\n"
         "  --echo                answer without running the engine (to measure the service)\n"
@@ -143,6 +147,10 @@ int main(int argc, char **argv)
     int rc = 1;
     char *idf = NULL;
     lede_engine_t *engine = NULL;
+    const char *curve_secret = NULL, *broker_key = NULL;
+    size_t max_article = 0;
+    struct lede_curve_client curve;
+    int curve_on = 0;
 
     gethostname(host, sizeof host - 1);
     snprintf(default_name, sizeof default_name, "%s:%ld", host, (long)getpid());
@@ -160,7 +168,7 @@ int main(int argc, char **argv)
         cfg.heartbeat_ms = (unsigned)v;
 
     enum { O_BROKER = 256, O_THREADS, O_IDF, O_HB, O_LIVE, O_RECON, O_RECONMAX, O_DRAIN, O_MAXMSG,
-           O_NAME, O_ECHO, O_VERBOSE, O_HELP };
+           O_NAME, O_ECHO, O_VERBOSE, O_HELP, O_CSEC, O_BKEY, O_MAXART };
     static const struct option opts[] = {
         {"broker", required_argument, NULL, O_BROKER},
         {"threads", required_argument, NULL, O_THREADS},
@@ -172,6 +180,9 @@ int main(int argc, char **argv)
         {"drain-ms", required_argument, NULL, O_DRAIN},
         {"max-message", required_argument, NULL, O_MAXMSG},
         {"name", required_argument, NULL, O_NAME},
+        {"curve-secret", required_argument, NULL, O_CSEC},
+        {"broker-key", required_argument, NULL, O_BKEY},
+        {"max-article-bytes", required_argument, NULL, O_MAXART},
         {"echo", no_argument, NULL, O_ECHO},
         {"verbose", no_argument, NULL, O_VERBOSE},
         {"help", no_argument, NULL, O_HELP},
@@ -227,6 +238,17 @@ int main(int argc, char **argv)
         case O_NAME:
             cfg.name = optarg;
             break;
+        case O_CSEC:
+            curve_secret = optarg;
+            break;
+        case O_BKEY:
+            broker_key = optarg;
+            break;
+        case O_MAXART:
+            if (parse_uint("--max-article-bytes", optarg, 1, (unsigned long)INT_MAX, &v) != 0)
+                goto cleanup;
+            max_article = v;
+            break;
         case O_ECHO:
             cfg.echo = 1;
             break;
@@ -260,11 +282,23 @@ int main(int argc, char **argv)
         rc = 2;
         goto cleanup;
     }
+    {
+        char cerr[512];
+        if (lede_curve_client_load(curve_secret, broker_key, &curve, &curve_on, cerr,
+                                   sizeof cerr) != LEDE_OK) {
+            fprintf(stderr, "lede-worker: %s\n", cerr);
+            rc = 2;
+            goto cleanup;
+        }
+        if (curve_on)
+            cfg.curve = &curve;
+    }
     if (cfg.reconnect_max_ms < cfg.reconnect_ms)
         cfg.reconnect_max_ms = cfg.reconnect_ms;
     if (!cfg.echo) {
         struct lede_engine_config ec;
         memset(&ec, 0, sizeof ec);
+        ec.max_body = max_article;
         if (idf_path && *idf_path) {
             idf = read_file(idf_path, MAX_IDF_BYTES, &ec.idf_len);
             if (!idf)

@@ -149,6 +149,13 @@ static int link_connect(struct worker *w, struct link *l, uint64_t now)
     zmq_setsockopt(l->sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(l->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(l->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (w->cfg->curve && lede_curve_client_apply(l->sock, w->cfg->curve) != LEDE_OK) {
+        wlog(w, "error", "event=curve_failed broker=%s error=\"%s\"", l->endpoint,
+             zmq_strerror(zmq_errno()));
+        zmq_close(l->sock);
+        l->sock = NULL;
+        return LEDE_EIO;
+    }
     if (zmq_connect(l->sock, l->endpoint) != 0) {
         wlog(w, "error", "event=connect_failed broker=%s error=\"%s\"", l->endpoint,
              zmq_strerror(zmq_errno()));

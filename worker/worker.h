@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "curve.h"
 #include "summarize.h"
 
 struct lede_worker_config {
@@ -25,6 +26,7 @@ struct lede_worker_config {
     int echo;                   /* answer without running the engine */
     int verbose;                /* log every call */
     const lede_engine_t *engine; /* borrowed; NULL only with echo */
+    const struct lede_curve_client *curve; /* CURVE keys for every broker link, or NULL */
 };
 
 /* Fills cfg with the defaults (no brokers, no engine). */
