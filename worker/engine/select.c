@@ -46,6 +46,22 @@ static int cmp_scored(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* Sorts a sentence's stems: insertion sort for the usual handful, qsort past that. */
+static void sort_u64(uint64_t *v, size_t n)
+{
+    if (n > 32) {
+        qsort(v, n, sizeof *v, cmp_u64);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
 /* Overlap coefficient of two sorted stem sets: shared / smaller. */
 static double overlap(const struct cand *a, const struct cand *b)
 {
@@ -163,7 +179,7 @@ int lede_select_summary(const struct lede_doc *doc, const double *values,
             if (!(t->flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER)) && m < s->n_content)
                 cands[c].stems[m++] = t->stem;
         }
-        qsort(cands[c].stems, m, sizeof(uint64_t), cmp_u64);
+        sort_u64(cands[c].stems, m);
         size_t u = 0;
         for (size_t k = 0; k < m; k++)
             if (!u || cands[c].stems[u - 1] != cands[c].stems[k])

@@ -377,7 +377,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     doc->n_terms = 0;
     doc->n_paragraphs = 0;
     doc->toks = &ws->toks;
-    lede_map_reset(&doc->terms, req->body_len / 8);
+    lede_map_reset(&doc->terms, req->body_len / 24); /* about one new term per 4 words */
     ws->toks.n = 0;
     size_t region = 0, last_para = SIZE_MAX;
     for (size_t k = 0; k < n_sent; k++) {

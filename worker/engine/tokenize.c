@@ -12,7 +12,7 @@
 #include "error.h"
 
 #define CACHE_SLOTS (1u << 17)
-#define CACHE_WORD 22 /* longest word kept in the cache, bytes */
+#define CACHE_WORD 21 /* longest word kept in the cache, bytes */
 #define MAX_WORD 256  /* longer runs are cut into pieces of this size */
 
 struct cache_slot {
@@ -20,6 +20,7 @@ struct cache_slot {
     uint64_t stem; /* hash of its stem */
     uint16_t flags;
     uint8_t len;
+    uint8_t lru; /* in a set's first slot: the way used last */
     char word[CACHE_WORD];
 };
 
@@ -39,6 +40,7 @@ struct lede_tokenizer {
     struct sb_stemmer *stemmer;
     struct cache_slot *cache;
     uint8_t cls[256]; /* byte classes, see init_classes */
+    uint8_t fold[256]; /* ASCII lower case */
 };
 
 /* English stop words, sorted (strcmp order). */
@@ -131,6 +133,8 @@ int lede_tokenizer_new(const char *lang, lede_tokenizer_t **out)
         return LEDE_ENOMEM;
     tk->lang = l;
     init_classes(tk->cls);
+    for (int c = 0; c < 256; c++)
+        tk->fold[c] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     tk->stemmer = sb_stemmer_new(l->algorithm, "UTF_8");
     tk->cache = calloc(CACHE_SLOTS, sizeof *tk->cache);
     if (!tk->stemmer || !tk->cache) {
@@ -238,11 +242,19 @@ static uint64_t lookup(lede_tokenizer_t *tk, const char *w, size_t n, uint32_t *
     uint64_t key = XXH3_64bits(w, n) | 1;
     struct cache_slot *slot = NULL;
     if (n <= CACHE_WORD) {
-        slot = &tk->cache[key & (CACHE_SLOTS - 1)];
-        if (slot->key == key && slot->len == n && !memcmp(slot->word, w, n)) {
-            *flags |= slot->flags;
-            return slot->stem;
+        /* Two-way set associative: a word lives in one of two slots; a miss replaces the
+         * one not used last (the low bit of the set's first slot's flags marks it). */
+        struct cache_slot *set = &tk->cache[(key & (CACHE_SLOTS / 2 - 1)) * 2];
+        for (int way = 0; way < 2; way++) {
+            struct cache_slot *c = &set[way];
+            if (c->key == key && c->len == n && !memcmp(c->word, w, n)) {
+                set[0].lru = (uint8_t)way;
+                *flags |= c->flags;
+                return c->stem;
+            }
         }
+        slot = &set[set[0].lru ^ 1];
+        set[0].lru ^= 1;
     }
     uint32_t f = 0;
     const struct lang_info *l = tk->lang;
@@ -273,22 +285,23 @@ static uint32_t read_word(const lede_tokenizer_t *tk, const unsigned char *s, si
     size_t i = *ip, start = i, fl = 0, letters = 0;
     unsigned any = 0;  /* union of the classes seen */
     bool cap = false, dotted = false, lower_seen = false;
+    cap = (cls[s[i]] & C_UP) != 0;
     while (i < len && fl < MAX_WORD) {
-        unsigned char c = s[i];
-        unsigned k = cls[c];
-        if (k & C_WORD) {
+        /* The common case first: a run of ASCII letters and digits, folded by table. */
+        size_t end = len - i < MAX_WORD - fl ? len : i + (MAX_WORD - fl);
+        size_t run = i;
+        unsigned k;
+        while (run < end && ((k = cls[s[run]]) & C_WORD)) {
             any |= k;
-            if (k & C_UP) {
-                if (i == start)
-                    cap = true;
-                c = (unsigned char)(c + 32);
-            }
-            if (!(k & C_DIG))
-                letters++;
-            fold[fl++] = (char)c;
-            i++;
-            continue;
+            fold[fl++] = (char)tk->fold[s[run]];
+            letters += !(k & C_DIG);
+            run++;
         }
+        i = run;
+        if (i >= end)
+            break;
+        unsigned char c = s[i];
+        k = cls[c];
         if (k & C_HIGH) {
             size_t cl;
             int32_t cp = decode(s + i, len - i, &cl);
