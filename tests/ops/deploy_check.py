@@ -23,9 +23,8 @@ BIN = os.environ.get("LEDE_BIN") or os.path.join(SRC, "build", "bin")
 # Wired by phase 2 of the operations issue (see docs/OPERATIONS.md, "Settings"). Remove a name
 # from here once `--help` of its binary lists it: the test then checks it like the others.
 PENDING = {
-    "LEDE_BROKER_METRICS", "LEDE_BROKER_LOG_FORMAT", "LEDE_BROKER_CURVE_SECRET",
-    "LEDE_BROKER_CURVE_ALLOW", "LEDE_WORKER_METRICS", "LEDE_WORKER_LOG_LEVEL",
-    "LEDE_WORKER_LOG_FORMAT", "LEDE_WORKER_CURVE_SECRET", "LEDE_WORKER_BROKER_KEY",
+    "LEDE_BROKER_METRICS", "LEDE_BROKER_LOG_FORMAT", "LEDE_WORKER_METRICS",
+    "LEDE_WORKER_LOG_LEVEL", "LEDE_WORKER_LOG_FORMAT",
 }
 
 errors, pending_used, checked = [], set(), [0]
@@ -215,9 +214,19 @@ for name, d in deployments.items():
                     ok(it["key"] in secrets.get(sn, ()), "%s: secret %s has no key %s" %
                        (where, sn, it["key"]))
                     mounted[os.path.join(vm["mountPath"], it["path"])] = it["key"]
-        for k, v in env.items():
-            if isinstance(v, str) and v.startswith("/etc/lede/keys/"):
-                ok(v in mounted, "%s: %s=%s is not a mounted secret file" % (where, k, v))
+        # every path under /etc/lede named by a variable or an argument is a mounted secret
+        # file, or a mounted directory of .pub keys (--allow-clients, --allow-workers)
+        dirs = {os.path.dirname(f) for f in mounted}
+        named = [(k, v) for k, v in env.items()] + [("args", a) for a in c.get("args", [])]
+        for k, v in named:
+            if isinstance(v, str) and v.startswith("/etc/lede/"):
+                is_dir = v in dirs and any(f.endswith(".pub") and os.path.dirname(f) == v
+                                           for f in mounted)
+                ok(v in mounted or is_dir, "%s: %s=%s is not a mounted secret file or key "
+                   "directory" % (where, k, v))
+        ok(bool(mounted) == ("--curve-secret" in (c.get("args") or []) or
+                             "LEDE_BROKER_CURVE_SECRET" in env),
+           "%s: CURVE keys are mounted but not used (or the reverse)" % where)
 
 services = {s["metadata"]["name"]: s for s in by_kind["Service"]}
 for sname, s in services.items():
