@@ -1,0 +1,407 @@
+/* check_client.c: liblede-client against fake brokers (ROUTER sockets this test drives on
+ * 127.0.0.1 ports the kernel picks): replies matched by call id, duplicates dropped, retry on
+ * UNAVAILABLE, failover from a silent broker and from a dead endpoint, deadlines, bad options,
+ * and response decoding. Single-threaded: the test alternates the fake broker and the client. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "lede_client.h"
+#include "wire.h"
+
+static void *ctx;
+
+struct fake {
+    void *sock;
+    char endpoint[128];
+};
+
+static void fake_open(struct fake *f)
+{
+    f->sock = zmq_socket(ctx, ZMQ_ROUTER);
+    ck_assert_ptr_nonnull(f->sock);
+    int zero = 0;
+    zmq_setsockopt(f->sock, ZMQ_LINGER, &zero, sizeof zero);
+    ck_assert_int_eq(zmq_bind(f->sock, "tcp://127.0.0.1:*"), 0);
+    size_t len = sizeof f->endpoint;
+    ck_assert_int_eq(zmq_getsockopt(f->sock, ZMQ_LAST_ENDPOINT, f->endpoint, &len), 0);
+}
+
+static void fake_close(struct fake *f)
+{
+    zmq_close(f->sock);
+}
+
+/* Waits (polling the client meanwhile) for one CALL at the fake; returns it (caller frees)
+ * and the peer identity in id/id_len. NULL on timeout. */
+static Lede__V1__Call *fake_recv(struct fake *f, lede_client_t *c, int timeout_ms, uint8_t *id,
+                                 size_t *id_len)
+{
+    for (int waited = 0; waited < timeout_ms; waited += 10) {
+        zmq_pollitem_t it = {.socket = f->sock, .events = ZMQ_POLLIN};
+        if (zmq_poll(&it, 1, 0) == 1) {
+            int n = zmq_recv(f->sock, id, 256, 0);
+            ck_assert_int_gt(n, 0);
+            *id_len = (size_t)n;
+            uint8_t buf[65536];
+            int m = zmq_recv(f->sock, buf, sizeof buf, 0);
+            ck_assert_int_gt(m, 6);
+            struct lede_wire_frame fr;
+            ck_assert_int_eq(lede_wire_decode(buf, (size_t)m, 0, &fr, NULL), LEDE_OK);
+            ck_assert_int_eq(fr.command, LEDE__V1__COMMAND__CALL);
+            Lede__V1__Call *call = fr.body.call;
+            fr.body.base = NULL;
+            return call;
+        }
+        lede_client_poll(c, 10);
+    }
+    return NULL;
+}
+
+static void fake_reply(struct fake *f, const uint8_t *id, size_t id_len, const char *call_id,
+                       int status, const uint8_t *payload, size_t len)
+{
+    Lede__V1__Reply r = LEDE__V1__REPLY__INIT;
+    r.call_id = (char *)call_id;
+    r.status = (Lede__V1__Status)status;
+    r.message = (char *)(status ? "fake says no" : "");
+    r.payload.data = (uint8_t *)payload;
+    r.payload.len = len;
+    r.served_by = (char *)"fake";
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__REPLY, &r.base, &buf, &n), LEDE_OK);
+    zmq_send(f->sock, id, id_len, ZMQ_SNDMORE);
+    zmq_send(f->sock, buf, n, 0);
+    free(buf);
+}
+
+/* A SummarizeResponse of two sentences from body "One. Two." */
+static uint8_t *make_response(size_t *len)
+{
+    static const char body[] = "One. Two.";
+    Lede__V1__FeatureScores fs = LEDE__V1__FEATURE_SCORES__INIT;
+    fs.position = 0.5;
+    fs.term = 0.25;
+    Lede__V1__Sentence s[2] = {LEDE__V1__SENTENCE__INIT, LEDE__V1__SENTENCE__INIT};
+    Lede__V1__Sentence *sp[2] = {&s[0], &s[1]};
+    for (int i = 0; i < 2; i++) {
+        s[i].index = (uint32_t)i;
+        s[i].rank = (uint32_t)i + 1;
+        s[i].score = 1.0 / (i + 1);
+        s[i].features = &fs;
+        s[i].offset = i ? 5 : 0;
+        s[i].length = 4;
+        s[i].duplicate_of = -1;
+        s[i].selected = i == 0;
+        s[i].text.data = (uint8_t *)(uintptr_t)(body + s[i].offset);
+        s[i].text.len = 4;
+    }
+    uint32_t summary[1] = {0};
+    Lede__V1__SummarizeResponse m = LEDE__V1__SUMMARIZE_RESPONSE__INIT;
+    m.article_id = (char *)"a1";
+    m.n_summary = 1;
+    m.summary = summary;
+    m.n_sentences = 2;
+    m.sentences = sp;
+    m.engine_version = (char *)"test";
+    m.language = (char *)"en";
+    m.sentence_count = 2;
+    *len = lede__v1__summarize_response__get_packed_size(&m);
+    uint8_t *buf = malloc(*len);
+    lede__v1__summarize_response__pack(&m, buf);
+    return buf;
+}
+
+struct got {
+    int n;
+    int status;
+    unsigned attempts;
+    char broker[128];
+    char message[200];
+};
+
+static void on_reply(void *arg, const struct lede_client_reply *r)
+{
+    struct got *g = arg;
+    g->n++;
+    g->status = r->status;
+    g->attempts = r->attempts;
+    snprintf(g->broker, sizeof g->broker, "%s", r->broker ? r->broker : "");
+    snprintf(g->message, sizeof g->message, "%s", r->message);
+}
+
+static lede_client_t *client_for(const char *endpoints, int silence_ms)
+{
+    struct lede_client_options o;
+    lede_client_options_init(&o);
+    o.silence_ms = silence_ms;
+    o.retry_ms = 10;
+    o.deadline_ms = 3000;
+    lede_client_t *c = NULL;
+    char err[200];
+    ck_assert_int_eq(lede_client_new(endpoints, &o, &c, err, sizeof err), LEDE_OK);
+    return c;
+}
+
+static void submit(lede_client_t *c, struct got *g, int deadline_ms)
+{
+    struct lede_client_request rq = {.body = "One. Two.", .body_len = 9,
+                                     .budget = LEDE_CLIENT_BUDGET_SENTENCES, .budget_value = 1,
+                                     .deadline_ms = deadline_ms, .trace_id = "t-1"};
+    ck_assert_int_eq(lede_client_summarize_submit(c, &rq, on_reply, g, NULL), LEDE_OK);
+}
+
+static void poll_until(lede_client_t *c, struct got *g, int n, int timeout_ms)
+{
+    for (int waited = 0; g->n < n && waited < timeout_ms; waited += 10)
+        lede_client_poll(c, 10);
+}
+
+START_TEST(test_reply_and_duplicate)
+{
+    struct fake f;
+    fake_open(&f);
+    lede_client_t *c = client_for(f.endpoint, 1000);
+    struct got g = {0};
+    submit(c, &g, 0);
+    uint8_t id[256];
+    size_t id_len = 0;
+    Lede__V1__Call *call = fake_recv(&f, c, 3000, id, &id_len);
+    ck_assert_ptr_nonnull(call);
+    ck_assert_str_eq(call->method, LEDE_METHOD_SUMMARIZE);
+    ck_assert_uint_gt(call->timeout_ms, 2000);
+    ck_assert_uint_le(call->timeout_ms, 3000);
+    ck_assert_uint_eq(call->n_metadata, 1);
+    ck_assert_str_eq(call->metadata[0]->key, "trace-id");
+    size_t len;
+    uint8_t *resp = make_response(&len);
+    fake_reply(&f, id, id_len, "not-a-call-of-ours", 0, resp, len);
+    fake_reply(&f, id, id_len, call->call_id, 0, resp, len);
+    fake_reply(&f, id, id_len, call->call_id, 0, resp, len);
+    poll_until(c, &g, 1, 2000);
+    struct lede_client_stats st;
+    lede_client_stats(c, &st);
+    for (int i = 0; i < 200 && st.duplicates < 2; i++) {
+        nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+        lede_client_poll(c, 0);
+        lede_client_stats(c, &st);
+    }
+    ck_assert_int_eq(g.n, 1);
+    ck_assert_int_eq(g.status, 0);
+    ck_assert_uint_eq(g.attempts, 1);
+    ck_assert_uint_eq(st.duplicates, 2); /* one unknown id, one second reply */
+    ck_assert_uint_eq(lede_client_in_flight(c), 0);
+    free(resp);
+    protobuf_c_message_free_unpacked(&call->base, NULL);
+    lede_client_destroy(&c);
+    ck_assert_ptr_null(c);
+    fake_close(&f);
+}
+END_TEST
+
+START_TEST(test_retry_unavailable)
+{
+    struct fake f;
+    fake_open(&f);
+    lede_client_t *c = client_for(f.endpoint, 1000);
+    struct got g = {0};
+    submit(c, &g, 0);
+    uint8_t id[256];
+    size_t id_len = 0;
+    Lede__V1__Call *call = fake_recv(&f, c, 3000, id, &id_len);
+    ck_assert_ptr_nonnull(call);
+    fake_reply(&f, id, id_len, call->call_id, LEDE__V1__STATUS__UNAVAILABLE, NULL, 0);
+    Lede__V1__Call *again = fake_recv(&f, c, 3000, id, &id_len);
+    ck_assert_ptr_nonnull(again);
+    ck_assert_str_eq(again->call_id, call->call_id); /* the same call id on a resend */
+    ck_assert_int_eq(g.n, 0);
+    fake_reply(&f, id, id_len, again->call_id, LEDE__V1__STATUS__INVALID_ARGUMENT, NULL, 0);
+    poll_until(c, &g, 1, 2000);
+    ck_assert_int_eq(g.n, 1);
+    ck_assert_int_eq(g.status, LEDE__V1__STATUS__INVALID_ARGUMENT); /* not retried */
+    ck_assert_str_eq(g.message, "fake says no");
+    ck_assert_uint_eq(g.attempts, 2);
+    protobuf_c_message_free_unpacked(&call->base, NULL);
+    protobuf_c_message_free_unpacked(&again->base, NULL);
+    lede_client_destroy(&c);
+    fake_close(&f);
+}
+END_TEST
+
+START_TEST(test_failover_silent_broker)
+{
+    struct fake a, b;
+    fake_open(&a);
+    fake_open(&b);
+    char eps[300];
+    snprintf(eps, sizeof eps, "%s,%s", a.endpoint, b.endpoint);
+    lede_client_t *c = client_for(eps, 200);
+    /* connections are made lazily: give them a moment so the first call goes to a */
+    for (int i = 0; i < 20; i++)
+        lede_client_poll(c, 5);
+    struct got g = {0};
+    submit(c, &g, 0);
+    uint8_t id[256], idb[256];
+    size_t id_len = 0, idb_len = 0;
+    struct fake *first = &a, *second = &b;
+    Lede__V1__Call *call = NULL;
+    for (int waited = 0; !call && waited < 3000; waited += 10) {
+        zmq_pollitem_t its[2] = {{.socket = a.sock, .events = ZMQ_POLLIN},
+                                 {.socket = b.sock, .events = ZMQ_POLLIN}};
+        zmq_poll(its, 2, 0);
+        if (its[1].revents) {
+            first = &b;
+            second = &a;
+        }
+        if (its[0].revents || its[1].revents)
+            call = fake_recv(first, c, 10, id, &id_len);
+        else
+            lede_client_poll(c, 10);
+    }
+    ck_assert_ptr_nonnull(call);
+    /* the first broker stays silent: the client re-sends to the other one */
+    Lede__V1__Call *again = fake_recv(second, c, 3000, idb, &idb_len);
+    ck_assert_ptr_nonnull(again);
+    ck_assert_str_eq(again->call_id, call->call_id);
+    size_t len;
+    uint8_t *resp = make_response(&len);
+    fake_reply(second, idb, idb_len, again->call_id, 0, resp, len);
+    poll_until(c, &g, 1, 2000);
+    ck_assert_int_eq(g.n, 1);
+    ck_assert_int_eq(g.status, 0);
+    ck_assert_str_eq(g.broker, second->endpoint);
+    /* the silent one answers late: dropped as a duplicate */
+    fake_reply(first, id, id_len, call->call_id, 0, resp, len);
+    struct lede_client_stats st;
+    lede_client_stats(c, &st);
+    for (int i = 0; i < 200 && st.duplicates == 0; i++) {
+        /* with nothing in flight, poll does not wait: sleep between looks */
+        nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+        lede_client_poll(c, 0);
+        lede_client_stats(c, &st);
+    }
+    ck_assert_int_eq(g.n, 1);
+    ck_assert_uint_eq(st.duplicates, 1);
+    ck_assert_uint_eq(st.resent, 1);
+    free(resp);
+    protobuf_c_message_free_unpacked(&call->base, NULL);
+    protobuf_c_message_free_unpacked(&again->base, NULL);
+    lede_client_destroy(&c);
+    fake_close(&a);
+    fake_close(&b);
+}
+END_TEST
+
+START_TEST(test_dead_endpoint_and_deadline)
+{
+    struct fake live, dead;
+    fake_open(&dead);
+    char dead_ep[128];
+    snprintf(dead_ep, sizeof dead_ep, "%s", dead.endpoint);
+    fake_close(&dead); /* nothing listens there any more */
+    fake_open(&live);
+    char eps[300];
+    snprintf(eps, sizeof eps, "%s,%s", dead_ep, live.endpoint);
+    lede_client_t *c = client_for(eps, 5000);
+    struct got g = {0};
+    submit(c, &g, 0);
+    uint8_t id[256];
+    size_t id_len = 0;
+    /* well before silence_ms: a dead endpoint takes no call (ZMQ_IMMEDIATE) */
+    Lede__V1__Call *call = fake_recv(&live, c, 4000, id, &id_len);
+    if (!call) {
+        struct lede_client_stats st;
+        lede_client_stats(c, &st);
+        fprintf(stderr, "dead=%s live=%s in_flight=%zu submitted=%llu completed=%llu resent=%llu\n",
+                dead_ep, live.endpoint, lede_client_in_flight(c), (unsigned long long)st.submitted,
+                (unsigned long long)st.completed, (unsigned long long)st.resent);
+    }
+    ck_assert_ptr_nonnull(call);
+    protobuf_c_message_free_unpacked(&call->base, NULL);
+    /* nobody answers: DEADLINE_EXCEEDED from the client itself, near the deadline */
+    struct got g2 = {0};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    submit(c, &g2, 300);
+    poll_until(c, &g2, 1, 3000);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+    ck_assert_int_eq(g2.n, 1);
+    ck_assert_int_eq(g2.status, LEDE__V1__STATUS__DEADLINE_EXCEEDED);
+    ck_assert_msg(ms >= 300 && ms < 1500, "deadline fired after %.0f ms", ms);
+    ck_assert_str_eq(g2.broker, "");
+    lede_client_destroy(&c); /* the first call is still in flight: dropped, no callback */
+    ck_assert_int_eq(g.n, 0);
+    fake_close(&live);
+}
+END_TEST
+
+START_TEST(test_bad_options_and_decode)
+{
+    lede_client_t *c = NULL;
+    char err[200] = "";
+    ck_assert_int_eq(lede_client_new("", NULL, &c, err, sizeof err), LEDE_EINVAL);
+    ck_assert_int_eq(lede_client_new(" , ", NULL, &c, err, sizeof err), LEDE_EINVAL);
+    ck_assert_int_eq(lede_client_new("nonsense://x", NULL, &c, err, sizeof err), LEDE_EINVAL);
+    ck_assert_ptr_null(c);
+    struct lede_client_options o;
+    lede_client_options_init(&o);
+    o.curve_secret_file = "/nonexistent";
+    ck_assert_int_eq(lede_client_new("tcp://127.0.0.1:1", &o, &c, err, sizeof err), LEDE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "CURVE"));
+    lede_client_options_init(&o);
+    o.max_in_flight = 1;
+    ck_assert_int_eq(lede_client_new("tcp://127.0.0.1:1", &o, &c, err, sizeof err), LEDE_OK);
+    struct got g = {0};
+    struct lede_client_request rq = {.body = "x", .body_len = 1};
+    ck_assert_int_eq(lede_client_summarize_submit(c, &rq, on_reply, &g, NULL), LEDE_OK);
+    ck_assert_int_eq(lede_client_summarize_submit(c, &rq, on_reply, &g, NULL), LEDE_ETOOBIG);
+    rq.budget = (enum lede_client_budget)99;
+    ck_assert_int_eq(lede_client_summarize_submit(c, &rq, on_reply, &g, NULL), LEDE_EINVAL);
+    lede_client_destroy(&c);
+
+    struct lede_client_response *r = NULL;
+    static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0x0f};
+    ck_assert_int_eq(lede_client_response_decode(junk, sizeof junk, &r), LEDE_EPROTO);
+    ck_assert_ptr_null(r);
+    size_t len;
+    uint8_t *resp = make_response(&len);
+    ck_assert_int_eq(lede_client_response_decode(resp, len, &r), LEDE_OK);
+    ck_assert_uint_eq(r->n_sentences, 2);
+    ck_assert_str_eq(r->sentences[1].text, "Two.");
+    ck_assert_uint_eq(r->n_summary, 1);
+    ck_assert(r->sentences[0].selected);
+    ck_assert_double_eq(r->sentences[1].features[LEDE_CLIENT_F_TERM], 0.25);
+    lede_client_response_destroy(&r);
+    ck_assert_ptr_null(r);
+    free(resp);
+    ck_assert_str_eq(lede_client_status_name(4), "DEADLINE_EXCEEDED");
+    ck_assert_str_eq(lede_client_status_name(99), "UNKNOWN");
+}
+END_TEST
+
+int main(void)
+{
+    ctx = zmq_ctx_new();
+    Suite *s = suite_create("client");
+    TCase *tc = tcase_create("client");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_reply_and_duplicate);
+    tcase_add_test(tc, test_retry_unavailable);
+    tcase_add_test(tc, test_failover_silent_broker);
+    tcase_add_test(tc, test_dead_endpoint_and_deadline);
+    tcase_add_test(tc, test_bad_options_and_decode);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    if (!failed) /* a failed test may leave sockets open: term would wait for them */
+        zmq_ctx_term(ctx);
+    return failed ? 1 : 0;
+}
