@@ -190,6 +190,14 @@ def report(out_dir, docs, runs, seconds, elapsed):
     r_s = best_svc / lede2_aps if lede2_aps else None
     w("| service >= 0.7x the engine in-process (same 2 cores) | %s calls/s (best of 1, 2 workers) | engine, 2 threads: %s articles/s | %s | %s |" %
       (fmt(best_svc), fmt(lede2_aps), ratio(best_svc, lede2_aps), verdict(r_s is not None and r_s >= 0.7)))
+    deep, ds = l.get("deep_echo_c64"), l.get("deep_service")
+    if deep:
+        w("| same, worker credit 32 (`--threads 32`) | %s calls/s | bare %s calls/s | %s | (what-if, section 2) |" % (
+            fmt(med(deep, "throughput_rps")), fmt(tput["broker_bare_c64"]),
+            ratio(med(deep, "throughput_rps"), tput["broker_bare_c64"])))
+    if ds:
+        w("| same, worker credit 8 (`--threads 8`) | %s calls/s (1 worker) | engine, 2 threads: %s articles/s | %s | (what-if, section 3) |" % (
+            fmt(med(ds, "throughput_rps")), fmt(lede2_aps), ratio(med(ds, "throughput_rps"), lede2_aps)))
     if oh:
         w("| p99 at half the saturation rate, open loop | p99 %s, p50 %s at %s calls/s | saturation %s calls/s | — | stated |" %
           (ms(med(oh, "latency_us", "p99")), ms(med(oh, "latency_us", "p50")),
@@ -280,6 +288,18 @@ unset multiplot
         ratio(tput["broker_lede_c64"], tput["broker_bare_c64"]),
         ratio(tput["broker_lede_c1"], tput["broker_bare_c1"])))
     w("")
+    if deep:
+        w("**Why: the pipeline to the worker is 2 calls deep.** The broker gives a worker as "
+          "much credit as its READY `capacity`, and lede-worker announces its thread count, so "
+          "with `--threads 2` only 2 calls are ever in flight between broker and worker and "
+          "every call waits a full broker-worker round trip; the bare proxy's DEALER has no "
+          "such limit. The same echo setup with `--threads 32` (credit 32): %s calls/s, "
+          "%s bare, p50 %s. A worker that announced more credit than threads (a small "
+          "prefetch queue) would close most of the gap; see section 3 for the effect with "
+          "real summaries." % (fmt(med(deep, "throughput_rps")),
+                               ratio(med(deep, "throughput_rps"), tput["broker_bare_c64"]),
+                               ms(med(deep, "latency_us", "p50"))))
+        w("")
     w("Where the time goes: CPU used per call (user + sys from /proc, over all the runs of "
       "each setup, divided by the calls sent), so the two processes can be told apart:")
     w("")
@@ -312,9 +332,22 @@ unset multiplot
             fmt(cpu_per_call(out_dir, l, g, "broker"), 1),
             fmt(cpu_per_call(out_dir, l, g, "worker"), 1)))
     w("")
-    w("The engine alone costs %s us of CPU per article (section 1), so the rest of the "
-      "workers' CPU per call is the service's own overhead (framing, protobuf, copies, "
-      "threads hand-offs)." % fmt(1e6 / lede_apcs if lede_apcs else None, 1))
+    if ds:
+        d = med(ds, "throughput_rps")
+        gain = (d / tput["service_w1"] - 1) * 100 if d and tput["service_w1"] else None
+        w("With a deeper pipeline (one worker with `--threads 8` on the 2 cores, so credit 8): "
+          "%s calls/s, %s the engine in-process (%s over the same worker with credit 2), "
+          "p50 %s, p99 %s. The rest of the gap is the workers' own CPU per call (next "
+          "paragraph) on 2 cores shared by broker, workers and lede-load." % (
+            fmt(d), ratio(d, lede2_aps),
+            ("%+.0f%%" % gain) if gain is not None else "n/a",
+            ms(med(ds, "latency_us", "p50")), ms(med(ds, "latency_us", "p99"))))
+        w("")
+    w("The engine alone costs %s us of CPU per article in-process (section 1); an echo "
+      "worker costs %s us per call (section 2). What the workers use beyond the sum is most likely "
+      "contention: engine threads sharing 2 cores with the broker and lede-load." % (
+        fmt(1e6 / lede_apcs if lede_apcs else None, 1),
+        fmt(cpu_per_call(out_dir, l, "broker_lede", "worker"), 1)))
     w("")
     bare = tput["broker_bare_c64"]
     more = (gen2_sum / tput["service_w1"] - 1) * 100 if gen2_sum and tput["service_w1"] else None
@@ -403,12 +436,16 @@ unset multiplot
             w("| %s | %s | %.1f MB |" % (proc, when, max(hw) / 1024.0))
     w("")
     with open(os.path.join(tmp, "svc.dat"), "w") as f:
-        f.write('"in-process" %s\n' % (lede2_aps or 0))
-        f.write('"1 worker" %s\n' % (tput["service_w1"] or 0))
-        f.write('"2 workers" %s\n' % (tput["service_w2"] or 0))
+        f.write('"in-proc" %s\n' % (lede2_aps or 0))
+        f.write('"1w" %s\n' % (tput["service_w1"] or 0))
+        f.write('"2w" %s\n' % (tput["service_w2"] or 0))
+        if ds:
+            f.write('"1w cr8" %s\n' % (med(ds, "throughput_rps") or 0))
     with open(os.path.join(tmp, "echo.dat"), "w") as f:
-        f.write('"lede-broker" %s\n' % (tput["broker_lede_c64"] or 0))
-        f.write('"bare proxy" %s\n' % (tput["broker_bare_c64"] or 0))
+        f.write('"lede" %s\n' % (tput["broker_lede_c64"] or 0))
+        if deep:
+            f.write('"lede cr32" %s\n' % (med(deep, "throughput_rps") or 0))
+        f.write('"bare" %s\n' % (tput["broker_bare_c64"] or 0))
     with open(os.path.join(tmp, "workers.dat"), "w") as f:
         for n, t in wk_rows:
             f.write("%d %s\n" % (n, t or 0))
@@ -424,9 +461,9 @@ set boxwidth 0.6
 set grid y
 set yrange [0:*]
 set ylabel 'calls/s'
-set xlabel 'summaries, 2 cores'
+set xlabel 'summaries (w: workers, cr: credit)'
 plot '%s/svc.dat' using 0:2:xtic(1) with boxes notitle
-set xlabel 'echo, 64 in flight'
+set xlabel 'echo workers, 64 in flight'
 plot '%s/echo.dat' using 0:2:xtic(1) with boxes notitle
 set xlabel 'workers (1 engine thread each)'
 set xrange [0.5:4.5]

@@ -137,6 +137,13 @@ for r in $(seq "$RUNS"); do
 done
 cpu broker broker_bare "$BROKER_PID"; cpu worker broker_bare "${WORKER_PIDS[@]}"
 cleanup
+# the same with a deeper pipeline: the broker's credit per worker is its thread count, so
+# 32 threads let 32 calls be in flight at the worker instead of 2
+start_lede 1 32 --echo
+for r in $(seq "$RUNS"); do
+  load deep_echo_c64 "$r" --data "$DATA" --concurrency 64 --duration "$SECS"
+done
+cleanup
 
 # ---- 3. service: 1 and 2 workers vs the engine in-process; open loop at half saturation ----
 log "3/4 service (1 and 2 workers, open loop at half saturation)"
@@ -158,6 +165,11 @@ for w in 1 2; do
   cpu broker "service_w$w" "$BROKER_PID"; cpu worker "service_w$w" "${WORKER_PIDS[@]}"
   cleanup
 done
+start_lede 1 8   # 8 threads on 2 cores: credit 8, a deeper pipeline to the one worker
+for r in $(seq "$RUNS"); do
+  load deep_service "$r" --data "$DATA" --concurrency 32 --duration "$SECS"
+done
+cleanup
 SAT=$($PY "$ROOT/bench/report.py" --saturation "$OUT")
 HALF=$($PY -c "print(max(1, round($SAT / 2)))")
 log "saturation ${SAT} calls/s; open loop at ${HALF} calls/s"
