@@ -611,6 +611,51 @@ static void count_bad(lede_broker_t *b, int kind)
 
 /* ---- frontend: clients ---- */
 
+/* Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF): proto3 strings must be,
+ * and a client's call_id is echoed to it, so a non-UTF-8 one would make a reply that strict
+ * decoders (Python, Go, Java) refuse. */
+static int utf8_valid(const char *str)
+{
+    const unsigned char *p = (const unsigned char *)str;
+    while (*p) {
+        unsigned c = *p;
+        size_t n;
+        unsigned min;
+        if (c < 0x80) {
+            p++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            n = 1, min = 0x80;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2, min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3, min = 0x10000;
+        } else {
+            return 0;
+        }
+        unsigned cp = c & (0x3f >> n);
+        for (size_t i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        p += n + 1;
+    }
+    return 1;
+}
+
+static int call_strings_valid(const Lede__V1__Call *m)
+{
+    if (!utf8_valid(m->call_id) || !utf8_valid(m->method))
+        return 0;
+    for (size_t i = 0; i < m->n_metadata; i++)
+        if (!utf8_valid(m->metadata[i]->key) || !utf8_valid(m->metadata[i]->value))
+            return 0;
+    return 1;
+}
+
 /* The reply to a client frame that failed to decode. */
 static void answer_bad_client_frame(lede_broker_t *b, const void *id, size_t id_len,
                                     const struct lede_wire_frame *f, enum lede_wire_fault fault,
@@ -698,6 +743,13 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
         return LEDE_OK;
     }
     size_t idlen = strlen(m->call_id);
+    if (!call_strings_valid(m)) {
+        count_bad(b, LEDE_BROKER_BAD_INVALID);
+        reply_status(b, id, id_len, NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
+                     "call_id, method and metadata must be UTF-8 (proto3 strings)");
+        lede_wire_frame_release(&f);
+        return LEDE_OK;
+    }
     if (idlen == 0 || idlen > MAX_CALL_ID_LEN || m->method[0] == '\0') {
         count_bad(b, LEDE_BROKER_BAD_INVALID);
         reply_status(b, id, id_len, idlen > MAX_CALL_ID_LEN ? NULL : m->call_id,
