@@ -109,21 +109,24 @@ int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
 
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<meta name=\"viewport\" content=\"width=device-width\">"
-          "<link rel=\"icon\" href=\"data:,\"><title>lede: ", f);
+          "<link rel=\"icon\" href=\"data:,\"><title>lede: ",
+          f);
     esc(f, t);
     fprintf(f, "</title><style>%s</style></head>\n<body>\n<h1>", css);
     esc(f, t);
-    fprintf(f, "</h1>\n<p class=\"meta\">%zu sentences, %zu chosen, %zu duplicates, "
-               "%zu boilerplate spans removed, language ",
+    fprintf(f,
+            "</h1>\n<p class=\"meta\">%zu sentences, %zu chosen, %zu duplicates, "
+            "%zu boilerplate spans removed, language ",
             res->n_sentences, res->n_summary, dups, res->n_stripped);
     esc(f, res->lang ? res->lang : "en");
     fputs(", engine " LEDE_ENGINE_VERSION "</p>\n<p class=\"legend\">", f);
     fputs("<span><span class=\"sw sel\"></span>in the summary</span>"
           "<span class=\"dup\">duplicate</span>"
-          "<span><span class=\"gap\">grey italics</span>: removed</span>", f);
+          "<span><span class=\"gap\">grey italics</span>: removed</span>",
+          f);
     for (int k = 0; k < LEDE_F_COUNT; k++)
-        fprintf(f, "<span><span class=\"sw\" style=\"background:%s\"></span>%s</span>",
-                colours[k], lede_feature_name(k));
+        fprintf(f, "<span><span class=\"sw\" style=\"background:%s\"></span>%s</span>", colours[k],
+                lede_feature_name(k));
     fputs("</p>\n", f);
 
     /* the summary, in document order */
@@ -182,10 +185,11 @@ int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
         for (int k = 0; k < LEDE_F_COUNT; k++) {
             double v = s->features[k];
             int w = maxabs[k] > 0 && isfinite(v) ? (int)lround(100.0 * fabs(v) / maxabs[k]) : 0;
-            fprintf(f, "<td class=\"n\"><span class=\"bar\" title=\"%s %.4f\"><i style=\""
-                       "width:%d%%;background:%s\"></i></span>%s%.3f</td>",
-                    lede_feature_name(k), v, w, v < 0 ? "#c33" : colours[k],
-                    v < 0 ? "" : "&nbsp;", v);
+            fprintf(f,
+                    "<td class=\"n\"><span class=\"bar\" title=\"%s %.4f\"><i style=\""
+                    "width:%d%%;background:%s\"></i></span>%s%.3f</td>",
+                    lede_feature_name(k), v, w, v < 0 ? "#c33" : colours[k], v < 0 ? "" : "&nbsp;",
+                    v);
         }
         fputs("<td class=\"t\">", f);
         esc_n(f, res->body + s->offset, s->length);

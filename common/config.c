@@ -30,8 +30,8 @@ struct lede_config {
     char *program;
     const struct lede_opt *opts;
     size_t n;
-    char **env_names;   /* per option, owned */
-    char *config_env;   /* PREFIX_CONFIG */
+    char **env_names; /* per option, owned */
+    char *config_env; /* PREFIX_CONFIG */
     struct value *vals;
     bool help;
     char *args[LEDE_CONFIG_MAX_ARGS];
@@ -147,8 +147,8 @@ static int set_value(lede_config_t *c, size_t i, const char *text, int source, c
         if (v.choice < 0) {
             size_t p = (size_t)snprintf(why, sizeof why, "must be one of");
             for (int k = 0; o->choices && o->choices[k] && p < sizeof why; k++)
-                p += (size_t)snprintf(why + p, sizeof why - p, "%s %s", k ? "," : "",
-                                      o->choices[k]);
+                p +=
+                    (size_t)snprintf(why + p, sizeof why - p, "%s %s", k ? "," : "", o->choices[k]);
         }
         break;
     case LEDE_OPT_LISTEN: {
@@ -157,8 +157,7 @@ static int set_value(lede_config_t *c, size_t i, const char *text, int source, c
             snprintf(why, sizeof why, "%s", e);
         break;
     }
-    default:
-        break;
+    default: break;
     }
     if (why[0]) {
         snprintf(err, err_len, "--%s: %s, not \"%s\" (from %s)", o->name, why, text, where);
@@ -219,8 +218,8 @@ int lede_config_new(const char *program, const char *env_prefix, const struct le
         c->env_names[i] = o->env ? strdup(o->env) : env_name_of(env_prefix, o->name);
         if (!c->env_names[i])
             goto fail;
-        if (o->def && (rc = set_value(c, i, o->def, LEDE_CONFIG_DEFAULT, "the default", err,
-                                      err_len)))
+        if (o->def &&
+            (rc = set_value(c, i, o->def, LEDE_CONFIG_DEFAULT, "the default", err, err_len)))
             goto fail;
     }
     *out = c;
@@ -307,8 +306,8 @@ static int read_file(lede_config_t *c, const char *path, char *err, size_t err_l
             continue;
         char *eq = strchr(s, '=');
         if (!eq) {
-            snprintf(err, err_len, "%s:%zu: expected \"key = value\", got \"%.80s\"", path,
-                     lineno, s);
+            snprintf(err, err_len, "%s:%zu: expected \"key = value\", got \"%.80s\"", path, lineno,
+                     s);
             rc = LEDE_EINVAL;
             break;
         }
@@ -321,8 +320,8 @@ static int read_file(lede_config_t *c, const char *path, char *err, size_t err_l
         }
         int i = find(c, key, strlen(key));
         if (i < 0) {
-            snprintf(err, err_len, "%s:%zu: unknown setting \"%.80s\" (%s --help lists them)",
-                     path, lineno, key, c->program);
+            snprintf(err, err_len, "%s:%zu: unknown setting \"%.80s\" (%s --help lists them)", path,
+                     lineno, key, c->program);
             rc = LEDE_EINVAL;
             break;
         }
@@ -417,8 +416,7 @@ int lede_config_parse(lede_config_t *c, int argc, char *const *argv, const char 
             continue;
         }
         if (a[1] != '-') {
-            snprintf(err, err_len, "unknown option \"%s\" (%s --help lists them)", a,
-                     c->program);
+            snprintf(err, err_len, "unknown option \"%s\" (%s --help lists them)", a, c->program);
             return LEDE_EINVAL;
         }
         const char *val;
@@ -430,8 +428,7 @@ int lede_config_parse(lede_config_t *c, int argc, char *const *argv, const char 
             continue;
         }
         if (i < 0) {
-            snprintf(err, err_len, "unknown option \"%s\" (%s --help lists them)", a,
-                     c->program);
+            snprintf(err, err_len, "unknown option \"%s\" (%s --help lists them)", a, c->program);
             return LEDE_EINVAL;
         }
         if (c->opts[i].type == LEDE_OPT_BOOL && !val) {
@@ -444,8 +441,7 @@ int lede_config_parse(lede_config_t *c, int argc, char *const *argv, const char 
             }
             val = argv[++k];
         }
-        if ((rc = set_value(c, (size_t)i, val, LEDE_CONFIG_FLAG, "the command line", err,
-                            err_len)))
+        if ((rc = set_value(c, (size_t)i, val, LEDE_CONFIG_FLAG, "the command line", err, err_len)))
             return rc;
     }
     return LEDE_OK;
@@ -460,9 +456,10 @@ void lede_config_help(const lede_config_t *c, FILE *f, const char *usage, const 
 {
     if (usage)
         fprintf(f, "%s\n", usage);
-    fprintf(f, "\nOptions. Each can also be set by an environment variable or by a \"key = value\"\n"
-               "line in the --config file; a flag wins over the variable, the variable over the\n"
-               "file, the file over the default.\n\n");
+    fprintf(f,
+            "\nOptions. Each can also be set by an environment variable or by a \"key = value\"\n"
+            "line in the --config file; a flag wins over the variable, the variable over the\n"
+            "file, the file over the default.\n\n");
     for (size_t i = 0; i < c->n; i++) {
         const struct lede_opt *o = &c->opts[i];
         const char *arg = o->arg ? o->arg : type_arg(o->type);
@@ -474,8 +471,7 @@ void lede_config_help(const lede_config_t *c, FILE *f, const char *usage, const 
         fprintf(f, "  %-26s %s", flag, o->help ? o->help : "");
         if (o->def)
             fprintf(f, " (default %s)", o->def);
-        fprintf(f, "\n  %-26s env %s=%s; file: %s = %s\n", "", c->env_names[i], arg, o->name,
-                arg);
+        fprintf(f, "\n  %-26s env %s=%s; file: %s = %s\n", "", c->env_names[i], arg, o->name, arg);
     }
     fprintf(f, "  %-26s %s\n  %-26s env %s=FILE\n", "--config FILE",
             "read settings from FILE (key = value lines, # comments)", "", c->config_env);

@@ -22,28 +22,34 @@ enum lede_opt_type {
 /* One option. Strings are borrowed: the table must outlive the lede_config_t (a static
  * table is the usual case). */
 struct lede_opt {
-    const char *name;    /* flag without "--" and config-file key, e.g. "queue-max" */
-    int type;            /* enum lede_opt_type */
-    const char *arg;     /* placeholder in --help ("N", "EP"); NULL: one from the type */
-    const char *def;     /* the default as text; NULL: unset unless given */
-    const char *help;    /* one line */
-    double min, max;     /* LEDE_OPT_INT / LEDE_OPT_DOUBLE range */
+    const char *name;           /* flag without "--" and config-file key, e.g. "queue-max" */
+    int type;                   /* enum lede_opt_type */
+    const char *arg;            /* placeholder in --help ("N", "EP"); NULL: one from the type */
+    const char *def;            /* the default as text; NULL: unset unless given */
+    const char *help;           /* one line */
+    double min, max;            /* LEDE_OPT_INT / LEDE_OPT_DOUBLE range */
     const char *const *choices; /* LEDE_OPT_CHOICE: NULL-terminated */
-    const char *env;     /* the variable; NULL: PREFIX_NAME (upper case, - as _) */
+    const char *env;            /* the variable; NULL: PREFIX_NAME (upper case, - as _) */
 };
 
 /* Options every lede process shares: add these to a table to get them. */
 extern const char *const lede_config_log_levels[];  /* error, warn, info, debug */
 extern const char *const lede_config_log_formats[]; /* logfmt, json */
-#define LEDE_OPT_LOG_LEVEL                                                                    \
-    {.name = "log-level", .type = LEDE_OPT_CHOICE, .arg = "LEVEL", .def = "info",              \
-     .help = "error, warn, info or debug", .choices = lede_config_log_levels}
-#define LEDE_OPT_LOG_FORMAT                                                                   \
-    {.name = "log-format", .type = LEDE_OPT_CHOICE, .arg = "FORMAT", .def = "logfmt",          \
-     .help = "log lines as logfmt or json", .choices = lede_config_log_formats}
-#define LEDE_OPT_METRICS                                                                      \
-    {.name = "metrics", .type = LEDE_OPT_LISTEN, .arg = "ADDR:PORT",                          \
-     .help = "serve /metrics, /healthz and /readyz over HTTP here (e.g. 0.0.0.0:9100)"}
+#define LEDE_OPT_LOG_LEVEL                                                                         \
+    {                                                                                              \
+        .name = "log-level", .type = LEDE_OPT_CHOICE, .arg = "LEVEL", .def = "info",               \
+        .help = "error, warn, info or debug", .choices = lede_config_log_levels                    \
+    }
+#define LEDE_OPT_LOG_FORMAT                                                                        \
+    {                                                                                              \
+        .name = "log-format", .type = LEDE_OPT_CHOICE, .arg = "FORMAT", .def = "logfmt",           \
+        .help = "log lines as logfmt or json", .choices = lede_config_log_formats                  \
+    }
+#define LEDE_OPT_METRICS                                                                           \
+    {                                                                                              \
+        .name = "metrics", .type = LEDE_OPT_LISTEN, .arg = "ADDR:PORT",                            \
+        .help = "serve /metrics, /healthz and /readyz over HTTP here (e.g. 0.0.0.0:9100)"          \
+    }
 
 #define LEDE_CONFIG_MAX_OPTS 128
 #define LEDE_CONFIG_MAX_FILE (1u << 20) /* bytes of a config file */

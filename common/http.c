@@ -15,9 +15,9 @@
 #include "error.h"
 #include "http_listen.h"
 
-#define CONNECTION_LIMIT 32
+#define CONNECTION_LIMIT     32
 #define CONNECTION_TIMEOUT_S 10
-#define WHY_MAX 200
+#define WHY_MAX              200
 
 struct lede_http {
     struct MHD_Daemon *daemon;
@@ -54,9 +54,8 @@ static enum MHD_Result text(struct MHD_Connection *c, unsigned code, const char 
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct lede_http *h = cls;
     (void)version;
@@ -91,8 +90,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         int rc = lede_metrics_render(h->metrics, &out, &len);
         if (rc != LEDE_OK)
             return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot render the metrics\n");
-        return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", out, len,
-                       true);
+        return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", out, len, true);
     }
     return text(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics, /healthz or /readyz\n");
 }
@@ -136,11 +134,10 @@ int lede_http_start(const struct lede_http_config *cfg, lede_http_t **out, char 
     unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
-                                 MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->fd,
-                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-                                 MHD_OPTION_END);
+    h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET,
+                                 (MHD_socket)h->fd, MHD_OPTION_CONNECTION_LIMIT,
+                                 (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+                                 (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
     if (!h->daemon) {
         snprintf(err, err_len, "cannot start the HTTP server on %s", cfg->listen);
         goto fail_io;

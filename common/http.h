@@ -16,10 +16,10 @@
 typedef bool (*lede_http_ready_fn)(void *ctx, char *why, size_t why_len);
 
 struct lede_http_config {
-    const char *listen;        /* "ADDR:PORT", "[v6]:PORT", ":PORT" (all addresses); port 0:
-                                * the kernel picks one (lede_http_port tells which) */
-    lede_metrics_t *metrics;   /* borrowed; NULL: /metrics answers 404 */
-    lede_http_ready_fn ready;  /* NULL: ready whenever not draining */
+    const char *listen;       /* "ADDR:PORT", "[v6]:PORT", ":PORT" (all addresses); port 0:
+                               * the kernel picks one (lede_http_port tells which) */
+    lede_metrics_t *metrics;  /* borrowed; NULL: /metrics answers 404 */
+    lede_http_ready_fn ready; /* NULL: ready whenever not draining */
     void *ready_ctx;
 };
 

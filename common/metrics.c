@@ -20,9 +20,8 @@ const double lede_metrics_latency_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025
                                                0.25,  0.5,    1,     2.5,  5,     30};
 const size_t lede_metrics_latency_buckets_n =
     sizeof lede_metrics_latency_buckets / sizeof lede_metrics_latency_buckets[0];
-const double lede_metrics_engine_buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                              0.005,  0.01,    0.025,  0.05,  0.1,
-                                              0.25,   1,       2.5};
+const double lede_metrics_engine_buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                              0.025,  0.05,    0.1,    0.25,  1,      2.5};
 const size_t lede_metrics_engine_buckets_n =
     sizeof lede_metrics_engine_buckets / sizeof lede_metrics_engine_buckets[0];
 
@@ -34,7 +33,7 @@ struct lede_gauge {
 };
 struct lede_histogram {
     const lede_metrics_family_t *family;
-    atomic_uint_least64_t sum_bits; /* a double */
+    atomic_uint_least64_t sum_bits;                             /* a double */
     atomic_uint_least64_t counts[LEDE_METRICS_MAX_BUCKETS + 1]; /* per bucket, last = +Inf */
 };
 
@@ -146,14 +145,13 @@ lede_metrics_family_t *lede_metrics_family(lede_metrics_t *m, int type, const ch
                                            const char *help, const char *const *labels,
                                            const double *buckets, size_t n_buckets)
 {
-    if (!m || type < LEDE_METRIC_COUNTER || type > LEDE_METRIC_HISTOGRAM ||
-        !valid_name(name, true))
+    if (!m || type < LEDE_METRIC_COUNTER || type > LEDE_METRIC_HISTOGRAM || !valid_name(name, true))
         return NULL;
     size_t n_labels = 0;
     for (; labels && labels[n_labels]; n_labels++) {
         const char *l = labels[n_labels];
-        if (n_labels >= LEDE_METRICS_MAX_LABELS || !valid_name(l, false) ||
-            !strncmp(l, "__", 2) || (type == LEDE_METRIC_HISTOGRAM && !strcmp(l, "le")))
+        if (n_labels >= LEDE_METRICS_MAX_LABELS || !valid_name(l, false) || !strncmp(l, "__", 2) ||
+            (type == LEDE_METRIC_HISTOGRAM && !strcmp(l, "le")))
             return NULL;
         for (size_t j = 0; j < n_labels; j++)
             if (!strcmp(labels[j], l))
@@ -215,8 +213,9 @@ static struct series *family_series(lede_metrics_family_t *f, int type, const ch
     for (size_t i = 0; i < f->n_series && !s; i++) {
         bool same = true;
         for (size_t j = 0; j < f->n_labels && same; j++)
-            same = !strncmp(f->series[i]->values[j], values[j], LEDE_METRICS_MAX_VALUE - 1) &&
-                   strnlen(values[j], LEDE_METRICS_MAX_VALUE - 1) == strlen(f->series[i]->values[j]);
+            same =
+                !strncmp(f->series[i]->values[j], values[j], LEDE_METRICS_MAX_VALUE - 1) &&
+                strnlen(values[j], LEDE_METRICS_MAX_VALUE - 1) == strlen(f->series[i]->values[j]);
         if (same)
             s = f->series[i];
     }
@@ -262,8 +261,7 @@ lede_gauge_t *lede_metrics_family_gauge(lede_metrics_family_t *f, const char *co
     return s ? &s->u.gauge : NULL;
 }
 
-lede_histogram_t *lede_metrics_family_histogram(lede_metrics_family_t *f,
-                                                const char *const *values)
+lede_histogram_t *lede_metrics_family_histogram(lede_metrics_family_t *f, const char *const *values)
 {
     struct series *s = family_series(f, LEDE_METRIC_HISTOGRAM, values);
     return s ? &s->u.histogram : NULL;
@@ -285,8 +283,7 @@ lede_histogram_t *lede_metrics_histogram(lede_metrics_t *m, const char *name, co
                                          const double *buckets, size_t n_buckets)
 {
     return lede_metrics_family_histogram(
-        lede_metrics_family(m, LEDE_METRIC_HISTOGRAM, name, help, NULL, buckets, n_buckets),
-        NULL);
+        lede_metrics_family(m, LEDE_METRIC_HISTOGRAM, name, help, NULL, buckets, n_buckets), NULL);
 }
 
 void lede_metrics_counter_inc(lede_counter_t *c)
@@ -335,8 +332,7 @@ void lede_metrics_gauge_add(lede_gauge_t *g, double delta)
 
 double lede_metrics_gauge_get(const lede_gauge_t *g)
 {
-    return g ? bitsd(atomic_load_explicit(&((lede_gauge_t *)g)->bits, memory_order_relaxed))
-             : 0.0;
+    return g ? bitsd(atomic_load_explicit(&((lede_gauge_t *)g)->bits, memory_order_relaxed)) : 0.0;
 }
 
 void lede_metrics_histogram_observe(lede_histogram_t *h, double v)
@@ -363,8 +359,7 @@ uint64_t lede_metrics_histogram_count(const lede_histogram_t *h)
 
 double lede_metrics_histogram_sum(const lede_histogram_t *h)
 {
-    return h ? bitsd(atomic_load_explicit(&((lede_histogram_t *)h)->sum_bits,
-                                          memory_order_relaxed))
+    return h ? bitsd(atomic_load_explicit(&((lede_histogram_t *)h)->sum_bits, memory_order_relaxed))
              : 0.0;
 }
 
@@ -372,8 +367,9 @@ int lede_metrics_build_info(lede_metrics_t *m, const char *component, const char
                             const char *engine_version)
 {
     static const char *const labels[] = {"component", "version", "engine_version", NULL};
-    lede_metrics_family_t *f = lede_metrics_family(m, LEDE_METRIC_GAUGE, "lede_build_info",
-        "Build of this process (always 1).", labels, NULL, 0);
+    lede_metrics_family_t *f =
+        lede_metrics_family(m, LEDE_METRIC_GAUGE, "lede_build_info",
+                            "Build of this process (always 1).", labels, NULL, 0);
     if (!f)
         return LEDE_EINVAL;
     const char *values[] = {component ? component : "", version ? version : "",
@@ -392,8 +388,7 @@ int lede_metrics_build_info(lede_metrics_t *m, const char *component, const char
     return LEDE_OK;
 }
 
-void lede_metrics_on_collect(lede_metrics_t *m, void (*fn)(void *ctx, lede_metrics_t *m),
-                             void *ctx)
+void lede_metrics_on_collect(lede_metrics_t *m, void (*fn)(void *ctx, lede_metrics_t *m), void *ctx)
 {
     pthread_mutex_lock(&m->mu);
     m->collect = fn;
@@ -445,7 +440,8 @@ static void puts_(struct buf *b, const char *s)
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void putf(struct buf *b, const char *fmt, ...)
+static void
+putf(struct buf *b, const char *fmt, ...)
 {
     char tmp[128];
     va_list ap;

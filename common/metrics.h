@@ -17,11 +17,11 @@ enum lede_metric_type {
 
 /* Bounds that keep a registry finite. */
 #define LEDE_METRICS_MAX_FAMILIES 256
-#define LEDE_METRICS_MAX_SERIES 1024  /* label combinations per family */
-#define LEDE_METRICS_MAX_LABELS 8     /* label names per family */
-#define LEDE_METRICS_MAX_BUCKETS 32   /* bucket bounds per histogram (+Inf is added) */
-#define LEDE_METRICS_MAX_VALUE 256    /* bytes per label value (longer ones are cut) */
-#define LEDE_METRICS_MAX_OUTPUT (16u << 20) /* bytes of one rendering */
+#define LEDE_METRICS_MAX_SERIES   1024        /* label combinations per family */
+#define LEDE_METRICS_MAX_LABELS   8           /* label names per family */
+#define LEDE_METRICS_MAX_BUCKETS  32          /* bucket bounds per histogram (+Inf is added) */
+#define LEDE_METRICS_MAX_VALUE    256         /* bytes per label value (longer ones are cut) */
+#define LEDE_METRICS_MAX_OUTPUT   (16u << 20) /* bytes of one rendering */
 
 /* Call latency in seconds, from 1 ms to 30 s (13 bounds). */
 extern const double lede_metrics_latency_buckets[];

@@ -51,8 +51,8 @@ int lede_ops_start(struct lede_ops *ops, const lede_config_t *cfg, const char *c
     }
     const char *listen = str_or_null(cfg, "metrics");
     if (listen && *listen) {
-        struct lede_http_config hc = {.listen = listen, .metrics = ops->metrics, .ready = ready,
-                                      .ready_ctx = ready_ctx};
+        struct lede_http_config hc = {
+            .listen = listen, .metrics = ops->metrics, .ready = ready, .ready_ctx = ready_ctx};
         char e[200];
         if ((rc = lede_http_start(&hc, &ops->http, e, sizeof e))) {
             snprintf(err, err_len, "--metrics %s: %s", listen, e);

@@ -13,9 +13,9 @@
 #include "metrics.h"
 
 struct lede_ops {
-    lede_log_t *log;          /* owned; also lede_log_default() until lede_ops_stop */
-    lede_metrics_t *metrics;  /* owned; register the process's metrics here */
-    lede_http_t *http;        /* owned; NULL when --metrics is not set */
+    lede_log_t *log;         /* owned; also lede_log_default() until lede_ops_stop */
+    lede_metrics_t *metrics; /* owned; register the process's metrics here */
+    lede_http_t *http;       /* owned; NULL when --metrics is not set */
 };
 
 /* Fills ops from cfg (which must declare log-level, log-format and metrics; a missing one

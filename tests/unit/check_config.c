@@ -13,14 +13,24 @@
 static const char *const modes[] = {"fast", "careful", NULL};
 
 static const struct lede_opt table[] = {
-    {.name = "frontend", .type = LEDE_OPT_STRING, .arg = "EP", .def = "tcp://*:5555",
+    {.name = "frontend",
+     .type = LEDE_OPT_STRING,
+     .arg = "EP",
+     .def = "tcp://*:5555",
      .help = "clients connect here"},
-    {.name = "queue-max", .type = LEDE_OPT_INT, .def = "10000", .min = 1, .max = 1000000,
+    {.name = "queue-max",
+     .type = LEDE_OPT_INT,
+     .def = "10000",
+     .min = 1,
+     .max = 1000000,
      .help = "queued calls"},
     {.name = "ratio", .type = LEDE_OPT_DOUBLE, .def = "0.5", .min = 0, .max = 1, .help = "a share"},
     {.name = "echo", .type = LEDE_OPT_BOOL, .def = "false", .help = "answer without the engine"},
     {.name = "mode", .type = LEDE_OPT_CHOICE, .def = "fast", .choices = modes, .help = "how"},
-    {.name = "idf", .type = LEDE_OPT_STRING, .arg = "FILE", .help = "no default",
+    {.name = "idf",
+     .type = LEDE_OPT_STRING,
+     .arg = "FILE",
+     .help = "no default",
      .env = "LEDE_SPECIAL_IDF"},
     LEDE_OPT_LOG_LEVEL,
     LEDE_OPT_METRICS,
@@ -80,7 +90,7 @@ START_TEST(precedence)
 {
     write_file("# a comment\n"
                "frontend = tcp://file:1\n"
-               "queue_max = 30\n"             /* _ for - in keys */
+               "queue_max = 30\n" /* _ for - in keys */
                "ratio = 0.25\n"
                "echo = yes\n"
                "  mode   =   \"careful\"  \n" /* spaces and quotes */
@@ -89,26 +99,30 @@ START_TEST(precedence)
     char cfg[96];
     snprintf(cfg, sizeof cfg, "--config=%s", path);
     /* layer 4 (flags) over 3 (env) over 2 (file) over 1 (default), option by option */
-    const char *env[] = {"LEDE_TEST_QUEUE_MAX=20", "LEDE_TEST_RATIO=0.75",
-                         "LEDE_SPECIAL_IDF=/env/idf", "LEDE_TEST_ECHO=", /* empty: unset */
-                         "LEDE_TEST_MODE=fast", "OTHER=1", NULL};
-    const char *argv[] = {"prog", cfg, "--queue-max", "10", "--no-echo", "--mode=careful",
+    const char *env[] = {"LEDE_TEST_QUEUE_MAX=20",
+                         "LEDE_TEST_RATIO=0.75",
+                         "LEDE_SPECIAL_IDF=/env/idf",
+                         "LEDE_TEST_ECHO=", /* empty: unset */
+                         "LEDE_TEST_MODE=fast",
+                         "OTHER=1",
+                         NULL};
+    const char *argv[] = {"prog",        cfg,  "--queue-max",  "10", "--no-echo", "--mode=careful",
                           "article.txt", "--", "--not-a-flag", NULL};
     lede_config_t *c;
     char err[256];
     ck_assert_int_eq(parse(&c, argv, env, err, sizeof err), LEDE_OK);
-    ck_assert_str_eq(lede_config_str(c, "frontend"), "tcp://file:1");     /* file */
+    ck_assert_str_eq(lede_config_str(c, "frontend"), "tcp://file:1"); /* file */
     ck_assert_int_eq(lede_config_source(c, "frontend"), LEDE_CONFIG_FILE);
-    ck_assert_int_eq(lede_config_int(c, "queue-max"), 10);                 /* flag */
+    ck_assert_int_eq(lede_config_int(c, "queue-max"), 10); /* flag */
     ck_assert_int_eq(lede_config_source(c, "queue-max"), LEDE_CONFIG_FLAG);
-    ck_assert_double_eq(lede_config_double(c, "ratio"), 0.75);             /* env */
+    ck_assert_double_eq(lede_config_double(c, "ratio"), 0.75); /* env */
     ck_assert_int_eq(lede_config_source(c, "ratio"), LEDE_CONFIG_ENV);
-    ck_assert(!lede_config_bool(c, "echo"));                               /* flag --no-echo */
-    ck_assert_int_eq(lede_config_choice(c, "mode"), 1);                    /* flag */
+    ck_assert(!lede_config_bool(c, "echo"));            /* flag --no-echo */
+    ck_assert_int_eq(lede_config_choice(c, "mode"), 1); /* flag */
     ck_assert_str_eq(lede_config_str(c, "mode"), "careful");
-    ck_assert_str_eq(lede_config_str(c, "idf"), "/env/idf");               /* env (own name) */
-    ck_assert_str_eq(lede_config_str(c, "metrics"), "127.0.0.1:9100");     /* file */
-    ck_assert_str_eq(lede_config_str(c, "log-level"), "info");             /* default */
+    ck_assert_str_eq(lede_config_str(c, "idf"), "/env/idf");           /* env (own name) */
+    ck_assert_str_eq(lede_config_str(c, "metrics"), "127.0.0.1:9100"); /* file */
+    ck_assert_str_eq(lede_config_str(c, "log-level"), "info");         /* default */
     ck_assert_str_eq(lede_config_source_name(lede_config_source(c, "log-level")), "default");
     ck_assert_uint_eq(lede_config_n_args(c), 2);
     ck_assert_str_eq(lede_config_arg(c, 0), "article.txt");
@@ -151,30 +165,46 @@ struct bad_case {
 START_TEST(errors_name_the_setting)
 {
     static const struct bad_case cases[] = {
-        {{"prog", "--queue-max", "abc"}, NULL, NULL, LEDE_EINVAL,
+        {{"prog", "--queue-max", "abc"},
+         NULL,
+         NULL,
+         LEDE_EINVAL,
          {"--queue-max", "from 1 to 1000000", "\"abc\" (from the command line)"}},
         {{"prog", "--queue-max=0"}, NULL, NULL, LEDE_EINVAL, {"--queue-max", "\"0\""}},
-        {{"prog"}, "LEDE_TEST_QUEUE_MAX=12x", NULL, LEDE_EINVAL,
+        {{"prog"},
+         "LEDE_TEST_QUEUE_MAX=12x",
+         NULL,
+         LEDE_EINVAL,
          {"--queue-max", "\"12x\"", "environment variable LEDE_TEST_QUEUE_MAX"}},
         {{"prog"}, "LEDE_TEST_RATIO=1.5", NULL, LEDE_EINVAL, {"--ratio", "from 0 to 1"}},
         {{"prog"}, "LEDE_TEST_ECHO=maybe", NULL, LEDE_EINVAL, {"--echo", "true or false"}},
-        {{"prog", "--mode", "reckless"}, NULL, NULL, LEDE_EINVAL,
+        {{"prog", "--mode", "reckless"},
+         NULL,
+         NULL,
+         LEDE_EINVAL,
          {"--mode", "one of fast, careful", "\"reckless\""}},
         {{"prog", "--log-level=loud"}, NULL, NULL, LEDE_EINVAL, {"--log-level", "debug"}},
-        {{"prog", "--metrics", "localhost"}, NULL, NULL, LEDE_EINVAL,
-         {"--metrics", "ADDR:PORT"}},
+        {{"prog", "--metrics", "localhost"}, NULL, NULL, LEDE_EINVAL, {"--metrics", "ADDR:PORT"}},
         {{"prog", "--metrics", ":70000"}, NULL, NULL, LEDE_EINVAL, {"--metrics", "0 to 65535"}},
         {{"prog", "--frontend"}, NULL, NULL, LEDE_EINVAL, {"--frontend needs a value (EP)"}},
-        {{"prog", "--bogus", "1"}, NULL, NULL, LEDE_EINVAL,
+        {{"prog", "--bogus", "1"},
+         NULL,
+         NULL,
+         LEDE_EINVAL,
          {"unknown option \"--bogus\"", "lede-test --help"}},
         {{"prog", "-x"}, NULL, NULL, LEDE_EINVAL, {"unknown option \"-x\""}},
         {{"prog", "--no-queue-max"}, NULL, NULL, LEDE_EINVAL, {"unknown option"}},
         {{"prog", "--config"}, NULL, NULL, LEDE_EINVAL, {"--config needs a FILE"}},
-        {{"prog", "--config", "/nonexistent/lede.conf"}, NULL, NULL, LEDE_EIO,
+        {{"prog", "--config", "/nonexistent/lede.conf"},
+         NULL,
+         NULL,
+         LEDE_EIO,
          {"cannot read /nonexistent/lede.conf"}},
-        {{"prog"}, NULL, "queue-max = 5\nwat = 1\n", LEDE_EINVAL,
-         {":2: unknown setting \"wat\""}},
-        {{"prog"}, NULL, "\n# ok\nqueue-max = -5\n", LEDE_EINVAL,
+        {{"prog"}, NULL, "queue-max = 5\nwat = 1\n", LEDE_EINVAL, {":2: unknown setting \"wat\""}},
+        {{"prog"},
+         NULL,
+         "\n# ok\nqueue-max = -5\n",
+         LEDE_EINVAL,
          {"--queue-max", "\"-5\"", "line 3"}},
         {{"prog"}, NULL, "just words\n", LEDE_EINVAL, {":1: expected \"key = value\""}},
     };
@@ -192,8 +222,8 @@ START_TEST(errors_name_the_setting)
         int rc = parse(&c, bc->argv, env, err, sizeof err);
         ck_assert_msg(rc == bc->rc, "case %zu: rc %d, want %d (%s)", k, rc, bc->rc, err);
         for (size_t w = 0; w < 3 && bc->want[w]; w++)
-            ck_assert_msg(strstr(err, bc->want[w]) != NULL, "case %zu: \"%s\" lacks \"%s\"", k,
-                          err, bc->want[w]);
+            ck_assert_msg(strstr(err, bc->want[w]) != NULL, "case %zu: \"%s\" lacks \"%s\"", k, err,
+                          bc->want[w]);
         lede_config_destroy(&c);
         if (bc->file)
             unlink(path);

@@ -1,5 +1,5 @@
-/* check_http.c: the operations endpoint (common/http.c, and the ops.c bundle) on a port the kernel picks: GET
- * /healthz, /readyz following the process's callback and the drain flag, /metrics in the
+/* check_http.c: the operations endpoint (common/http.c, and the ops.c bundle) on a port the kernel
+ * picks: GET /healthz, /readyz following the process's callback and the drain flag, /metrics in the
  * exposition format, 404 and 405, HEAD, and start-up errors (bad address, port in use). */
 #define _GNU_SOURCE /* strcasestr */
 #include <arpa/inet.h>
@@ -149,8 +149,8 @@ END_TEST
 
 START_TEST(bad_addresses)
 {
-    static const char *const bad[] = {"", "9100", "127.0.0.1", "127.0.0.1:x", "1.2.3.4:65536",
-                                      "[::1:80", "[::1]80"};
+    static const char *const bad[] = {
+        "", "9100", "127.0.0.1", "127.0.0.1:x", "1.2.3.4:65536", "[::1:80", "[::1]80"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct lede_http_config cfg = {.listen = bad[i]};
         lede_http_t *h = NULL;
@@ -174,15 +174,16 @@ START_TEST(ops_bundle)
 {
     lede_config_t *cfg;
     char err[256];
-    ck_assert_int_eq(lede_config_new("lede-test", "LEDE_TEST", ops_table, 3, &cfg, err,
-                                     sizeof err), LEDE_OK);
+    ck_assert_int_eq(lede_config_new("lede-test", "LEDE_TEST", ops_table, 3, &cfg, err, sizeof err),
+                     LEDE_OK);
     char *argv[] = {"prog", "--metrics", "127.0.0.1:0", "--log-format", "json", NULL};
     const char *env[] = {"LEDE_TEST_LOG_LEVEL=debug", NULL};
     ck_assert_int_eq(lede_config_parse(cfg, 5, argv, env, err, sizeof err), LEDE_OK);
     struct lede_ops ops;
     atomic_store(&workers, 0);
     ck_assert_msg(lede_ops_start(&ops, cfg, "test", "9.9.9", ready, NULL, err, sizeof err) ==
-                  LEDE_OK, "%s", err);
+                      LEDE_OK,
+                  "%s", err);
     ck_assert_ptr_eq(lede_log_default(), ops.log);
     ck_assert(lede_log_enabled(ops.log, LEDE_LOG_DEBUG));
     ck_assert_ptr_nonnull(ops.http);
@@ -203,8 +204,8 @@ START_TEST(ops_bundle)
 
     /* a second bundle on the same port fails and leaves nothing behind */
     lede_config_t *cfg2;
-    ck_assert_int_eq(lede_config_new("lede-test", "LEDE_TEST", ops_table, 3, &cfg2, err,
-                                     sizeof err), LEDE_OK);
+    ck_assert_int_eq(
+        lede_config_new("lede-test", "LEDE_TEST", ops_table, 3, &cfg2, err, sizeof err), LEDE_OK);
     char addr[32];
     snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
     char *argv2[] = {"prog", "--metrics", addr, NULL};
@@ -225,12 +226,11 @@ START_TEST(ops_bundle)
 
     /* without --metrics: no HTTP server */
     lede_config_t *cfg3;
-    ck_assert_int_eq(lede_config_new("lede-test", "LEDE_TEST", ops_table, 3, &cfg3, err,
-                                     sizeof err), LEDE_OK);
+    ck_assert_int_eq(
+        lede_config_new("lede-test", "LEDE_TEST", ops_table, 3, &cfg3, err, sizeof err), LEDE_OK);
     char *argv3[] = {"prog", NULL};
     ck_assert_int_eq(lede_config_parse(cfg3, 1, argv3, env, err, sizeof err), LEDE_OK);
-    ck_assert_int_eq(lede_ops_start(&ops, cfg3, "test", "1", NULL, NULL, err, sizeof err),
-                     LEDE_OK);
+    ck_assert_int_eq(lede_ops_start(&ops, cfg3, "test", "1", NULL, NULL, err, sizeof err), LEDE_OK);
     ck_assert_ptr_null(ops.http);
     ck_assert_ptr_nonnull(ops.metrics);
     lede_ops_stop(&ops);

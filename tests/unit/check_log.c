@@ -88,8 +88,7 @@ START_TEST(json_line_parses)
     ck_assert_str_eq(json_string_value(json_object_get(j, "component")), "broker");
     ck_assert_str_eq(json_string_value(json_object_get(j, "call_id")), "id\xef\xbf\xbd");
     ck_assert_str_eq(json_string_value(json_object_get(j, "trace_id")), "tr");
-    ck_assert_str_eq(json_string_value(json_object_get(j, "msg")),
-                     "caf\xc3\xa9\t\xef\xbf\xbd end");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "msg")), "caf\xc3\xa9\t\xef\xbf\xbd end");
     ck_assert_str_eq(json_string_value(json_object_get(j, "bad_key_")), "v\"1");
     json_decref(j);
     mem_close(&m, &log);
@@ -184,7 +183,7 @@ START_TEST(default_logger)
 END_TEST
 
 #define THREADS 4
-#define LINES 500
+#define LINES   500
 
 static void *writer(void *arg)
 {

@@ -46,27 +46,26 @@ START_TEST(exposition_exact)
     lede_metrics_histogram_observe(h, 0.125);
     lede_metrics_histogram_observe(h, 0.25); /* on the edge: counts in le="0.25" */
     lede_metrics_histogram_observe(h, 0.75);
-    lede_metrics_histogram_observe(h, 3);    /* only in +Inf */
+    lede_metrics_histogram_observe(h, 3); /* only in +Inf */
     char *out = render(m);
-    ck_assert_str_eq(out,
-        "# HELP lede_calls_received_total Calls received.\n"
-        "# TYPE lede_calls_received_total counter\n"
-        "lede_calls_received_total 42\n"
-        "# HELP lede_queue_depth Calls waiting.\n"
-        "# TYPE lede_queue_depth gauge\n"
-        "lede_queue_depth 1.5\n"
-        "# HELP lede_calls_total Calls answered.\n"
-        "# TYPE lede_calls_total counter\n"
-        "lede_calls_total{method=\"Summarize\",status=\"OK\"} 8\n"
-        "lede_calls_total{method=\"Summarize\",status=\"INVALID_ARGUMENT\"} 1\n"
-        "# HELP lede_call_seconds Call latency.\n"
-        "# TYPE lede_call_seconds histogram\n"
-        "lede_call_seconds_bucket{le=\"0.25\"} 2\n"
-        "lede_call_seconds_bucket{le=\"0.5\"} 2\n"
-        "lede_call_seconds_bucket{le=\"1\"} 3\n"
-        "lede_call_seconds_bucket{le=\"+Inf\"} 4\n"
-        "lede_call_seconds_sum 4.125\n"
-        "lede_call_seconds_count 4\n");
+    ck_assert_str_eq(out, "# HELP lede_calls_received_total Calls received.\n"
+                          "# TYPE lede_calls_received_total counter\n"
+                          "lede_calls_received_total 42\n"
+                          "# HELP lede_queue_depth Calls waiting.\n"
+                          "# TYPE lede_queue_depth gauge\n"
+                          "lede_queue_depth 1.5\n"
+                          "# HELP lede_calls_total Calls answered.\n"
+                          "# TYPE lede_calls_total counter\n"
+                          "lede_calls_total{method=\"Summarize\",status=\"OK\"} 8\n"
+                          "lede_calls_total{method=\"Summarize\",status=\"INVALID_ARGUMENT\"} 1\n"
+                          "# HELP lede_call_seconds Call latency.\n"
+                          "# TYPE lede_call_seconds histogram\n"
+                          "lede_call_seconds_bucket{le=\"0.25\"} 2\n"
+                          "lede_call_seconds_bucket{le=\"0.5\"} 2\n"
+                          "lede_call_seconds_bucket{le=\"1\"} 3\n"
+                          "lede_call_seconds_bucket{le=\"+Inf\"} 4\n"
+                          "lede_call_seconds_sum 4.125\n"
+                          "lede_call_seconds_count 4\n");
     free(out);
     lede_metrics_destroy(&m);
     ck_assert_ptr_null(m);
@@ -77,9 +76,9 @@ START_TEST(labelled_histogram_and_escaping)
 {
     lede_metrics_t *m = lede_metrics_new();
     static const char *const labels[] = {"worker", NULL};
-    lede_metrics_family_t *f = lede_metrics_family(m, LEDE_METRIC_HISTOGRAM,
-        "lede_engine_seconds", "Engine time\nper article, a \\ here.", labels,
-        lede_metrics_engine_buckets, lede_metrics_engine_buckets_n);
+    lede_metrics_family_t *f = lede_metrics_family(
+        m, LEDE_METRIC_HISTOGRAM, "lede_engine_seconds", "Engine time\nper article, a \\ here.",
+        labels, lede_metrics_engine_buckets, lede_metrics_engine_buckets_n);
     ck_assert_ptr_nonnull(f);
     const char *w[] = {"a\"b\\c\nd"};
     lede_histogram_t *h = lede_metrics_family_histogram(f, w);
@@ -105,24 +104,29 @@ START_TEST(every_line_is_well_formed)
     lede_metrics_t *m = lede_metrics_new();
     ck_assert_int_eq(lede_metrics_build_info(m, "broker", "0.1.0", "0.1.0"), LEDE_OK);
     ck_assert_int_eq(lede_metrics_build_info(m, "broker", "0.1.0", "0.1.0"), LEDE_EINVAL);
-    lede_histogram_t *h = lede_metrics_histogram(m, "lede_call_duration_seconds", "x",
-        lede_metrics_latency_buckets, lede_metrics_latency_buckets_n);
+    lede_histogram_t *h =
+        lede_metrics_histogram(m, "lede_call_duration_seconds", "x", lede_metrics_latency_buckets,
+                               lede_metrics_latency_buckets_n);
     for (int i = 0; i < 100; i++)
         lede_metrics_histogram_observe(h, i * 0.37);
     lede_metrics_gauge_set(lede_metrics_gauge(m, "g_inf", "inf"), INFINITY);
     lede_metrics_gauge_set(lede_metrics_gauge(m, "g_tiny", "tiny"), 1e-300);
     char *out = render(m);
     regex_t sample, comment;
-    ck_assert_int_eq(regcomp(&sample,
-        "^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\",?)*\\})? "
-        "(NaN|[+-]Inf|-?[0-9]+(\\.[0-9]+)?(e[+-][0-9]+)?)$", REG_EXTENDED | REG_NOSUB), 0);
-    ck_assert_int_eq(regcomp(&comment, "^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*$",
-                             REG_EXTENDED | REG_NOSUB), 0);
+    ck_assert_int_eq(
+        regcomp(
+            &sample,
+            "^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\",?)*\\})? "
+            "(NaN|[+-]Inf|-?[0-9]+(\\.[0-9]+)?(e[+-][0-9]+)?)$",
+            REG_EXTENDED | REG_NOSUB),
+        0);
+    ck_assert_int_eq(
+        regcomp(&comment, "^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*$", REG_EXTENDED | REG_NOSUB),
+        0);
     size_t n = 0;
     char *save = NULL;
     for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save), n++)
-        ck_assert_msg(!regexec(l[0] == '#' ? &comment : &sample, l, 0, NULL, 0),
-                      "bad line: %s", l);
+        ck_assert_msg(!regexec(l[0] == '#' ? &comment : &sample, l, 0, NULL, 0), "bad line: %s", l);
     ck_assert_uint_gt(n, 20);
     regfree(&sample);
     regfree(&comment);
@@ -181,8 +185,8 @@ START_TEST(series_are_bounded)
 {
     lede_metrics_t *m = lede_metrics_new();
     static const char *const l[] = {"id", NULL};
-    lede_metrics_family_t *f = lede_metrics_family(m, LEDE_METRIC_COUNTER, "c_total", "x", l,
-                                                   NULL, 0);
+    lede_metrics_family_t *f =
+        lede_metrics_family(m, LEDE_METRIC_COUNTER, "c_total", "x", l, NULL, 0);
     char id[32];
     const char *v[] = {id};
     for (int i = 0; i < LEDE_METRICS_MAX_SERIES; i++) {
@@ -198,8 +202,8 @@ START_TEST(series_are_bounded)
     memset(long_v, 'x', sizeof long_v - 1);
     long_v[sizeof long_v - 1] = 0;
     const char *lv[] = {long_v};
-    lede_metrics_family_t *g = lede_metrics_family(m, LEDE_METRIC_COUNTER, "d_total", "x", l,
-                                                   NULL, 0);
+    lede_metrics_family_t *g =
+        lede_metrics_family(m, LEDE_METRIC_COUNTER, "d_total", "x", l, NULL, 0);
     lede_counter_t *a = lede_metrics_family_counter(g, lv);
     ck_assert_ptr_nonnull(a);
     ck_assert_ptr_eq(lede_metrics_family_counter(g, lv), a);
@@ -227,7 +231,7 @@ START_TEST(collect_hook_runs_per_render)
 END_TEST
 
 #define THREADS 4
-#define ROUNDS 100000
+#define ROUNDS  100000
 
 struct shared {
     lede_metrics_family_t *f;
@@ -275,9 +279,10 @@ START_TEST(concurrent_updates_are_exact)
     ck_assert_double_eq(lede_metrics_histogram_sum(s.h), THREADS * ROUNDS / 4 * 3.0);
     char *out = render(s.m);
     char want[128];
-    snprintf(want, sizeof want, "h_bucket{le=\"0.5\"} %d\nh_bucket{le=\"1\"} %d\n"
-             "h_bucket{le=\"+Inf\"} %d\n", THREADS * ROUNDS / 2, THREADS * ROUNDS * 3 / 4,
-             THREADS * ROUNDS);
+    snprintf(want, sizeof want,
+             "h_bucket{le=\"0.5\"} %d\nh_bucket{le=\"1\"} %d\n"
+             "h_bucket{le=\"+Inf\"} %d\n",
+             THREADS * ROUNDS / 2, THREADS * ROUNDS * 3 / 4, THREADS * ROUNDS);
     ck_assert_msg(strstr(out, want) != NULL, "want %s in %s", want, out);
     snprintf(want, sizeof want, "f_total{k=\"x\"} %d\n", THREADS * ROUNDS / 1000);
     ck_assert_ptr_nonnull(strstr(out, want));
