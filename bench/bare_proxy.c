@@ -121,8 +121,8 @@ static void *worker_main(void *p)
         }
         uint8_t *out = NULL;
         size_t out_len = 0;
-        if (n >= 2 && echo(zmq_msg_data(&parts[n - 1]), zmq_msg_size(&parts[n - 1]), &out,
-                           &out_len) == 0) {
+        if (n >= 2 &&
+            echo(zmq_msg_data(&parts[n - 1]), zmq_msg_size(&parts[n - 1]), &out, &out_len) == 0) {
             for (int i = 0; i < n - 1; i++)
                 zmq_msg_send(&parts[i], s, ZMQ_SNDMORE); /* the envelope goes back as is */
             zmq_send(s, out, out_len, 0);

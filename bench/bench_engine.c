@@ -97,7 +97,7 @@ static int load(const char *path, size_t limit, struct corpus *c)
 struct job {
     const lede_engine_t *engine;
     const struct corpus *c;
-    size_t first;      /* article to start at */
+    size_t first; /* article to start at */
     double seconds;
     size_t min_calls;
     /* results */
@@ -117,8 +117,11 @@ static void *lede_job(void *arg)
     size_t i = j->first;
     for (;;) {
         const struct article *a = &j->c->a[i % j->c->n];
-        struct lede_request req = {.title = a->title, .title_len = a->title_len,
-                                   .body = a->body, .body_len = a->body_len, .lang = "en",
+        struct lede_request req = {.title = a->title,
+                                   .title_len = a->title_len,
+                                   .body = a->body,
+                                   .body_len = a->body_len,
+                                   .lang = "en",
                                    .budget = {LEDE_BUDGET_SENTENCES, 3}};
         struct lede_result *res = NULL;
         if (lede_summarize(ws, &req, &res, NULL) != LEDE_OK)
@@ -154,8 +157,11 @@ static int run_lede(const char *label, const struct corpus *c, unsigned threads,
     if (threads > 64)
         threads = 64;
     for (unsigned t = 0; t < threads; t++) {
-        jobs[t] = (struct job){.engine = engine, .c = c, .first = t * (c->n / threads + 1),
-                               .seconds = seconds, .min_calls = min_calls};
+        jobs[t] = (struct job){.engine = engine,
+                               .c = c,
+                               .first = t * (c->n / threads + 1),
+                               .seconds = seconds,
+                               .min_calls = min_calls};
         if (pthread_create(&th[t], NULL, lede_job, &jobs[t]) != 0) {
             fprintf(stderr, "bench_engine: cannot start a thread\n");
             threads = t;
@@ -198,7 +204,8 @@ static int run_ots(const char *label, const struct corpus *c, double seconds, in
         OtsArticle *art = ots_new_article();
         if (!ots_load_xml_dictionary(art, (const unsigned char *)"en")) {
             ots_free_article(art);
-            fprintf(stderr, "bench_engine: OTS has no English dictionary (/usr/share/ots/en.xml)\n");
+            fprintf(stderr,
+                    "bench_engine: OTS has no English dictionary (/usr/share/ots/en.xml)\n");
             return -1;
         }
         if (parse) {

@@ -10,7 +10,7 @@
 struct lede_hist {
     uint64_t highest;
     unsigned bits;
-    size_t n;          /* buckets */
+    size_t n; /* buckets */
     uint64_t count, min, max, clamped;
     double sum;
     uint64_t *counts;
@@ -131,11 +131,26 @@ int lede_hist_merge(lede_hist_t *dst, const lede_hist_t *src)
     return LEDE_OK;
 }
 
-uint64_t lede_hist_count(const lede_hist_t *h) { return h->count; }
-uint64_t lede_hist_min(const lede_hist_t *h) { return h->count ? h->min : 0; }
-uint64_t lede_hist_max(const lede_hist_t *h) { return h->max; }
-uint64_t lede_hist_clamped(const lede_hist_t *h) { return h->clamped; }
-size_t lede_hist_buckets(const lede_hist_t *h) { return h->n; }
+uint64_t lede_hist_count(const lede_hist_t *h)
+{
+    return h->count;
+}
+uint64_t lede_hist_min(const lede_hist_t *h)
+{
+    return h->count ? h->min : 0;
+}
+uint64_t lede_hist_max(const lede_hist_t *h)
+{
+    return h->max;
+}
+uint64_t lede_hist_clamped(const lede_hist_t *h)
+{
+    return h->clamped;
+}
+size_t lede_hist_buckets(const lede_hist_t *h)
+{
+    return h->n;
+}
 
 double lede_hist_mean(const lede_hist_t *h)
 {

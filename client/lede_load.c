@@ -25,14 +25,14 @@
 #include "lede_client.h"
 #include "load_sched.h"
 
-#define MAX_ARTICLES 1000000u
-#define MAX_DATA_BYTES (1024ull << 20)  /* all articles together */
-#define MAX_FILE_BYTES (64u << 20)      /* one file of a DIR, or one JSONL file's line */
+#define MAX_ARTICLES      1000000u
+#define MAX_DATA_BYTES    (1024ull << 20) /* all articles together */
+#define MAX_FILE_BYTES    (64u << 20)     /* one file of a DIR, or one JSONL file's line */
 #define MAX_ENDPOINTS_LEN 4096
-#define MAX_IN_FLIGHT 100000u
-#define N_STATUS 17                     /* gRPC codes 0..16 */
-#define HIST_HIGHEST (3600ull * 1000000) /* an hour, in microseconds */
-#define HIST_BITS 7                     /* relative error <= 1/128 */
+#define MAX_IN_FLIGHT     100000u
+#define N_STATUS          17                  /* gRPC codes 0..16 */
+#define HIST_HIGHEST      (3600ull * 1000000) /* an hour, in microseconds */
+#define HIST_BITS         7                   /* relative error <= 1/128 */
 
 static volatile sig_atomic_t stop_flag;
 
@@ -66,7 +66,7 @@ struct options {
     const char *timeline_path;
     const char *plot_path;
     const char *label;
-    int progress; /* -1 auto (a terminal), 0 off, 1 on */
+    int progress;                          /* -1 auto (a terminal), 0 off, 1 on */
     const char *curve_secret, *broker_key; /* CURVE key files, both or neither */
 };
 
@@ -103,34 +103,34 @@ struct run {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-        "usage: lede-load --broker EP[,EP...] --data FILE.jsonl|DIR [options]\n"
-        "Sends Summarize calls to lede brokers and measures throughput and latency.\n"
-        "  --broker EP[,EP...]  broker frontend(s), e.g. tcp://127.0.0.1:5555 (repeatable)\n"
-        "  --data PATH          JSONL with \"article\" (and \"title\", \"id\") per line, or a\n"
-        "                       folder whose every regular file is one article body\n"
-        "  --limit N            use at most the first N articles\n"
-        "  --concurrency C      closed loop: C calls in flight (default 16)\n"
-        "  --rate R             open loop: R calls/s on a fixed schedule; latency counts from\n"
-        "                       each call's intended send time (no coordinated omission)\n"
-        "  --max-in-flight N    open loop: calls in flight at most (default 10000); a call due\n"
-        "                       past it waits, and its wait counts as latency\n"
-        "  --duration S         send for S seconds (default 10)\n"
-        "  --requests N         send exactly N calls (instead of --duration)\n"
-        "  --deadline MS        each call's deadline (default 10000)\n"
-        "  --sentences K        summary length asked for (default: the service's, 3)\n"
-        "  --grace MS           after sending, wait this long for replies (default deadline +\n"
-        "                       2000); calls still unanswered then are counted as lost\n"
-        "  --json FILE          write the result as one JSON object (\"-\": standard output)\n"
-        "  --timeline FILE.csv  one row per interval: calls/s, errors, latency percentiles\n"
-        "  --interval MS        timeline and progress period (default 1000)\n"
-        "  --plot FILE.png      latency percentiles and throughput over time (gnuplot)\n"
-        "  --label TEXT         a name for this run in the JSON and the plot title\n"
-        "  --progress / --no-progress  the live line on stderr (default: when a terminal)\n"
-        "  --curve-secret FILE  CURVE: this client's secret key (lede keygen NAME)\n"
-        "  --broker-key FILE    CURVE: the brokers' public key (both options or neither)\n"
-        "  --help               this text\n"
-        "Exit: 0 every call OK; 2 some call failed or was lost; 1 bad usage or start-up.\n");
+    fprintf(
+        f, "usage: lede-load --broker EP[,EP...] --data FILE.jsonl|DIR [options]\n"
+           "Sends Summarize calls to lede brokers and measures throughput and latency.\n"
+           "  --broker EP[,EP...]  broker frontend(s), e.g. tcp://127.0.0.1:5555 (repeatable)\n"
+           "  --data PATH          JSONL with \"article\" (and \"title\", \"id\") per line, or a\n"
+           "                       folder whose every regular file is one article body\n"
+           "  --limit N            use at most the first N articles\n"
+           "  --concurrency C      closed loop: C calls in flight (default 16)\n"
+           "  --rate R             open loop: R calls/s on a fixed schedule; latency counts from\n"
+           "                       each call's intended send time (no coordinated omission)\n"
+           "  --max-in-flight N    open loop: calls in flight at most (default 10000); a call due\n"
+           "                       past it waits, and its wait counts as latency\n"
+           "  --duration S         send for S seconds (default 10)\n"
+           "  --requests N         send exactly N calls (instead of --duration)\n"
+           "  --deadline MS        each call's deadline (default 10000)\n"
+           "  --sentences K        summary length asked for (default: the service's, 3)\n"
+           "  --grace MS           after sending, wait this long for replies (default deadline +\n"
+           "                       2000); calls still unanswered then are counted as lost\n"
+           "  --json FILE          write the result as one JSON object (\"-\": standard output)\n"
+           "  --timeline FILE.csv  one row per interval: calls/s, errors, latency percentiles\n"
+           "  --interval MS        timeline and progress period (default 1000)\n"
+           "  --plot FILE.png      latency percentiles and throughput over time (gnuplot)\n"
+           "  --label TEXT         a name for this run in the JSON and the plot title\n"
+           "  --progress / --no-progress  the live line on stderr (default: when a terminal)\n"
+           "  --curve-secret FILE  CURVE: this client's secret key (lede keygen NAME)\n"
+           "  --broker-key FILE    CURVE: the brokers' public key (both options or neither)\n"
+           "  --help               this text\n"
+           "Exit: 0 every call OK; 2 some call failed or was lost; 1 bad usage or start-up.\n");
 }
 
 static int parse_u64(const char *name, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
@@ -232,8 +232,8 @@ static int load_jsonl(struct corpus *c, const char *path, const struct options *
             break;
         }
         size_t i = 0;
-        while (i < (size_t)got && (line[i] == ' ' || line[i] == '\t' || line[i] == '\n' ||
-                                   line[i] == '\r'))
+        while (i < (size_t)got &&
+               (line[i] == ' ' || line[i] == '\t' || line[i] == '\n' || line[i] == '\r'))
             i++;
         if (i == (size_t)got)
             continue;
@@ -389,8 +389,8 @@ static int send_one(struct run *run, const struct corpus *c, uint64_t intended_n
     s->intended_ns = intended_ns ? intended_ns : t;
     s->sent_ns = t;
     s->run = run;
-    int rc = lede_client_call(run->client, "lede.v1.Summarizer/Summarize", c->payload[i],
-                              c->len[i], run->opt->deadline_ms, NULL, 0, on_reply, s, NULL);
+    int rc = lede_client_call(run->client, "lede.v1.Summarizer/Summarize", c->payload[i], c->len[i],
+                              run->opt->deadline_ms, NULL, 0, on_reply, s, NULL);
     if (rc != LEDE_OK) {
         fprintf(stderr, "lede-load: submit: %s\n", lede_strerror(rc));
         return rc;
@@ -415,10 +415,12 @@ static void fmt_us(char *buf, size_t len, uint64_t us)
         snprintf(buf, len, "%.2fs", (double)us / 1e6);
 }
 
-/* One interval (a second by default) passed: a timeline row and the progress line; the interval starts over. */
+/* One interval (a second by default) passed: a timeline row and the progress line; the interval
+ * starts over. */
 static void tick(struct run *run, double t_s, double iv_s, int progress)
 {
-    if (run->timeline && iv_s >= 0.2 * run->opt->interval_ms / 1000.0) { /* a last sliver of a second would plot as noise */
+    if (run->timeline && iv_s >= 0.2 * run->opt->interval_ms /
+                                     1000.0) { /* a last sliver of a second would plot as noise */
         fprintf(run->timeline, "%.3f,%llu,%llu,%llu,%.1f,%llu,%llu,%llu,%llu,%zu,%.1f\n", t_s,
                 (unsigned long long)run->iv_sent, (unsigned long long)run->iv_ok,
                 (unsigned long long)run->iv_err, iv_s > 0 ? (double)run->iv_ok / iv_s : 0.0,
@@ -432,11 +434,12 @@ static void tick(struct run *run, double t_s, double iv_s, int progress)
         char p50[32], p99[32];
         fmt_us(p50, sizeof p50, lede_hist_percentile(run->all, 50));
         fmt_us(p99, sizeof p99, lede_hist_percentile(run->all, 99));
-        fprintf(stderr, "\r%6.1fs  sent %llu  ok %llu  errors %llu  %.0f calls/s  p50 %s  p99 %s  "
-                "in flight %zu   ", t_s, (unsigned long long)run->sent,
-                (unsigned long long)run->ok, (unsigned long long)run->err_total,
-                iv_s > 0 ? (double)run->iv_ok / iv_s : 0.0, p50, p99,
-                lede_client_in_flight(run->client));
+        fprintf(stderr,
+                "\r%6.1fs  sent %llu  ok %llu  errors %llu  %.0f calls/s  p50 %s  p99 %s  "
+                "in flight %zu   ",
+                t_s, (unsigned long long)run->sent, (unsigned long long)run->ok,
+                (unsigned long long)run->err_total, iv_s > 0 ? (double)run->iv_ok / iv_s : 0.0, p50,
+                p99, lede_client_in_flight(run->client));
         fflush(stderr);
     }
     lede_hist_reset(run->interval);
@@ -463,25 +466,26 @@ static int write_plot(const char *png, const char *csv, const char *title)
         return -1;
     }
     fprintf(f,
-        "set terminal pngcairo size 1000,700 noenhanced\n"
-        "set output '%s'\n"
-        "set datafile separator ','\n"
-        "set multiplot layout 2,1 title '%s'\n"
-        "set grid\n"
-        "set xlabel 'time (s)'\n"
-        "set ylabel 'latency (ms)'\n"
-        "set logscale y\n"
-        "set xrange [0:*]\n"
-        "plot '%s' using 1:($6/1000) with lines lw 2 title 'p50', "
-        "'' using 1:($7/1000) with lines lw 2 title 'p90', "
-        "'' using 1:($8/1000) with lines lw 2 title 'p99', "
-        "'' using 1:($9/1000) with lines title 'max'\n"
-        "unset logscale y\n"
-        "set ylabel 'calls/s'\n"
-        "set yrange [0:*]\n"
-        "plot '%s' using 1:5 with lines lw 2 title 'OK calls/s', "
-        "'' using 1:11 with lines lw 2 title 'errors/s'\n"
-        "unset multiplot\n", png, title, csv, csv);
+            "set terminal pngcairo size 1000,700 noenhanced\n"
+            "set output '%s'\n"
+            "set datafile separator ','\n"
+            "set multiplot layout 2,1 title '%s'\n"
+            "set grid\n"
+            "set xlabel 'time (s)'\n"
+            "set ylabel 'latency (ms)'\n"
+            "set logscale y\n"
+            "set xrange [0:*]\n"
+            "plot '%s' using 1:($6/1000) with lines lw 2 title 'p50', "
+            "'' using 1:($7/1000) with lines lw 2 title 'p90', "
+            "'' using 1:($8/1000) with lines lw 2 title 'p99', "
+            "'' using 1:($9/1000) with lines title 'max'\n"
+            "unset logscale y\n"
+            "set ylabel 'calls/s'\n"
+            "set yrange [0:*]\n"
+            "plot '%s' using 1:5 with lines lw 2 title 'OK calls/s', "
+            "'' using 1:11 with lines lw 2 title 'errors/s'\n"
+            "unset multiplot\n",
+            png, title, csv, csv);
     fclose(f);
     pid_t pid = fork();
     if (pid < 0) {
@@ -490,8 +494,10 @@ static int write_plot(const char *png, const char *csv, const char *title)
     }
     if (pid == 0) {
         execlp("gnuplot", "gnuplot", script, (char *)NULL);
-        fprintf(stderr, "lede-load: --plot: cannot run gnuplot: %s (scripts/deps.sh installs "
-                        "gnuplot-nox)\n", strerror(errno));
+        fprintf(stderr,
+                "lede-load: --plot: cannot run gnuplot: %s (scripts/deps.sh installs "
+                "gnuplot-nox)\n",
+                strerror(errno));
         _exit(127);
     }
     int status = 0;
@@ -534,26 +540,51 @@ static int add_endpoints(struct options *o, const char *s)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    enum { O_BROKER = 1, O_DATA, O_LIMIT, O_CONC, O_RATE, O_MAXF, O_DUR, O_REQ, O_DEADLINE,
-           O_SENT, O_GRACE, O_INTERVAL, O_JSON, O_TIMELINE, O_PLOT, O_LABEL, O_PROGRESS, O_NOPROGRESS,
-           O_HELP, O_CSEC, O_BKEY };
-    static const struct option longs[] = {
-        {"curve-secret", required_argument, NULL, O_CSEC},
-        {"broker-key", required_argument, NULL, O_BKEY},
-        {"broker", required_argument, NULL, O_BROKER}, {"data", required_argument, NULL, O_DATA},
-        {"limit", required_argument, NULL, O_LIMIT},
-        {"concurrency", required_argument, NULL, O_CONC}, {"rate", required_argument, NULL, O_RATE},
-        {"max-in-flight", required_argument, NULL, O_MAXF},
-        {"duration", required_argument, NULL, O_DUR}, {"requests", required_argument, NULL, O_REQ},
-        {"deadline", required_argument, NULL, O_DEADLINE},
-        {"sentences", required_argument, NULL, O_SENT},
-        {"interval", required_argument, NULL, O_INTERVAL}, {"grace", required_argument, NULL, O_GRACE},
-        {"json", required_argument, NULL, O_JSON},
-        {"timeline", required_argument, NULL, O_TIMELINE},
-        {"plot", required_argument, NULL, O_PLOT}, {"label", required_argument, NULL, O_LABEL},
-        {"progress", no_argument, NULL, O_PROGRESS},
-        {"no-progress", no_argument, NULL, O_NOPROGRESS}, {"help", no_argument, NULL, O_HELP},
-        {NULL, 0, NULL, 0}};
+    enum {
+        O_BROKER = 1,
+        O_DATA,
+        O_LIMIT,
+        O_CONC,
+        O_RATE,
+        O_MAXF,
+        O_DUR,
+        O_REQ,
+        O_DEADLINE,
+        O_SENT,
+        O_GRACE,
+        O_INTERVAL,
+        O_JSON,
+        O_TIMELINE,
+        O_PLOT,
+        O_LABEL,
+        O_PROGRESS,
+        O_NOPROGRESS,
+        O_HELP,
+        O_CSEC,
+        O_BKEY
+    };
+    static const struct option longs[] = {{"curve-secret", required_argument, NULL, O_CSEC},
+                                          {"broker-key", required_argument, NULL, O_BKEY},
+                                          {"broker", required_argument, NULL, O_BROKER},
+                                          {"data", required_argument, NULL, O_DATA},
+                                          {"limit", required_argument, NULL, O_LIMIT},
+                                          {"concurrency", required_argument, NULL, O_CONC},
+                                          {"rate", required_argument, NULL, O_RATE},
+                                          {"max-in-flight", required_argument, NULL, O_MAXF},
+                                          {"duration", required_argument, NULL, O_DUR},
+                                          {"requests", required_argument, NULL, O_REQ},
+                                          {"deadline", required_argument, NULL, O_DEADLINE},
+                                          {"sentences", required_argument, NULL, O_SENT},
+                                          {"interval", required_argument, NULL, O_INTERVAL},
+                                          {"grace", required_argument, NULL, O_GRACE},
+                                          {"json", required_argument, NULL, O_JSON},
+                                          {"timeline", required_argument, NULL, O_TIMELINE},
+                                          {"plot", required_argument, NULL, O_PLOT},
+                                          {"label", required_argument, NULL, O_LABEL},
+                                          {"progress", no_argument, NULL, O_PROGRESS},
+                                          {"no-progress", no_argument, NULL, O_NOPROGRESS},
+                                          {"help", no_argument, NULL, O_HELP},
+                                          {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->deadline_ms = 10000;
     o->max_in_flight = 10000;
@@ -728,7 +759,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "lede-load: --timeline %s: %s\n", csv, strerror(errno));
             goto cleanup;
         }
-        fprintf(run.timeline, "t_s,sent,ok,errors,ok_per_s,p50_us,p90_us,p99_us,max_us,in_flight,errors_per_s\n");
+        fprintf(run.timeline,
+                "t_s,sent,ok,errors,ok_per_s,p50_us,p90_us,p99_us,max_us,in_flight,errors_per_s\n");
     }
 
     struct sigaction sa;
@@ -836,8 +868,8 @@ int main(int argc, char **argv)
     uint64_t lost = lede_client_in_flight(run.client);
     uint64_t duplicates = cs.duplicates + run.duplicates_cb;
     /* the run lasts from the first send to the last reply (or to giving up) */
-    uint64_t end = lost ? t_end : (run.last_done_ns > sending_ended ? run.last_done_ns
-                                                                   : sending_ended);
+    uint64_t end =
+        lost ? t_end : (run.last_done_ns > sending_ended ? run.last_done_ns : sending_ended);
     double duration = (double)(end - t0) / 1e9;
     double send_s = (double)(sending_ended - t0) / 1e9;
     double rps = duration > 0 ? (double)run.ok / duration : 0;
@@ -850,8 +882,8 @@ int main(int argc, char **argv)
            opt.rate > 0 ? "open" : "closed", opt.rate > 0 ? "rate " : "concurrency ",
            opt.rate > 0 ? opt.rate : (double)opt.concurrency, corpus.n,
            (double)corpus.bytes / (double)corpus.n / 1024.0);
-    printf("  %-22s %llu in %.2f s (%.0f calls/s offered)\n", "sent",
-           (unsigned long long)run.sent, send_s, send_s > 0 ? (double)run.sent / send_s : 0.0);
+    printf("  %-22s %llu in %.2f s (%.0f calls/s offered)\n", "sent", (unsigned long long)run.sent,
+           send_s, send_s > 0 ? (double)run.sent / send_s : 0.0);
     printf("  %-22s %llu (%.1f calls/s over %.2f s)\n", "ok", (unsigned long long)run.ok, rps,
            duration);
     printf("  %-22s %llu\n", "errors", (unsigned long long)run.err_total);
@@ -877,8 +909,8 @@ int main(int argc, char **argv)
         fmt_us(b, sizeof b, lede_hist_percentile(run.lag, 99));
         printf("  %-22s p50 %s p99 %s (how late lede-load sent)\n", "send lag", a, b);
     }
-    printf("  %-22s user %.2f s + sys %.2f s = %.0f%% of one core\n", "lede-load cpu", user,
-           sys, cpu_pct);
+    printf("  %-22s user %.2f s + sys %.2f s = %.0f%% of one core\n", "lede-load cpu", user, sys,
+           cpu_pct);
 
     out = json_object();
     json_t *errs = json_object(), *lat = json_object(), *cpu = json_object();
@@ -889,8 +921,7 @@ int main(int argc, char **argv)
     json_object_set_new(lat, "p50", json_integer((json_int_t)lede_hist_percentile(run.all, 50)));
     json_object_set_new(lat, "p90", json_integer((json_int_t)lede_hist_percentile(run.all, 90)));
     json_object_set_new(lat, "p99", json_integer((json_int_t)lede_hist_percentile(run.all, 99)));
-    json_object_set_new(lat, "p999",
-                        json_integer((json_int_t)lede_hist_percentile(run.all, 99.9)));
+    json_object_set_new(lat, "p999", json_integer((json_int_t)lede_hist_percentile(run.all, 99.9)));
     json_object_set_new(lat, "max", json_integer((json_int_t)lede_hist_max(run.all)));
     json_object_set_new(lat, "mean", json_real(lede_hist_mean(run.all)));
     json_object_set_new(out, "label", json_string(opt.label));
@@ -913,8 +944,10 @@ int main(int argc, char **argv)
     json_object_set_new(out, "request_bytes_sent", json_integer((json_int_t)run.bytes_sent));
     if (opt.rate > 0) {
         json_t *lag = json_object();
-        json_object_set_new(lag, "p50", json_integer((json_int_t)lede_hist_percentile(run.lag, 50)));
-        json_object_set_new(lag, "p99", json_integer((json_int_t)lede_hist_percentile(run.lag, 99)));
+        json_object_set_new(lag, "p50",
+                            json_integer((json_int_t)lede_hist_percentile(run.lag, 50)));
+        json_object_set_new(lag, "p99",
+                            json_integer((json_int_t)lede_hist_percentile(run.lag, 99)));
         json_object_set_new(lag, "max", json_integer((json_int_t)lede_hist_max(run.lag)));
         json_object_set_new(out, "send_lag_us", lag);
     }

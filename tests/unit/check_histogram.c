@@ -78,9 +78,8 @@ START_TEST(single_value_error_bound)
             lede_hist_record(h, HOUR_US);
             uint64_t got = lede_hist_percentile(h, 50);
             ck_assert_uint_ge(got, v);
-            ck_assert_msg((double)(got - v) <= bound * (double)v,
-                          "bits=%u v=%llu reported %llu", bits, (unsigned long long)v,
-                          (unsigned long long)got);
+            ck_assert_msg((double)(got - v) <= bound * (double)v, "bits=%u v=%llu reported %llu",
+                          bits, (unsigned long long)v, (unsigned long long)got);
         }
         lede_hist_destroy(&h);
         ck_assert_ptr_null(h);
