@@ -484,6 +484,10 @@ unset multiplot
       "`build-bench`, runs everything above and rewrites this page and the plots. "
       "`LEDE_BENCH_RUNS`, `LEDE_BENCH_SECONDS` and `LEDE_BENCH_OUT` (keep the raw JSON) "
       "change it.")
+    w("* Load a running service yourself: `lede-load --broker tcp://127.0.0.1:5555 --data "
+      "../shared/eval/cnndm-dev.jsonl --rate 2000 --duration 30 --json out.json --plot out.png` "
+      "(open loop), or `--concurrency 32` (closed loop); a live line on a terminal, a table at "
+      "the end, exit 0 only when every call was answered OK.")
     w("* lede-load's own numbers: `lede-load --help`; its latency histogram keeps a relative "
       "error under 1/128 from 1 us to an hour; open-loop latency counts from the intended "
       "send time (no coordinated omission); `send lag` says how late lede-load itself sent.")
