@@ -28,14 +28,21 @@ int lede_ops_start(struct lede_ops *ops, const lede_config_t *cfg, const char *c
                    const char *version, lede_http_ready_fn ready, void *ready_ctx, char *err,
                    size_t err_len)
 {
+    return lede_ops_start_with(ops, component, version, choice_or(cfg, "log-level", LEDE_LOG_INFO),
+                               choice_or(cfg, "log-format", LEDE_LOG_LOGFMT),
+                               str_or_null(cfg, "metrics"), ready, ready_ctx, err, err_len);
+}
+
+int lede_ops_start_with(struct lede_ops *ops, const char *component, const char *version, int level,
+                        int format, const char *listen, lede_http_ready_fn ready, void *ready_ctx,
+                        char *err, size_t err_len)
+{
     char tmp[256];
     if (!err) {
         err = tmp;
         err_len = sizeof tmp;
     }
     memset(ops, 0, sizeof *ops);
-    int level = choice_or(cfg, "log-level", LEDE_LOG_INFO);
-    int format = choice_or(cfg, "log-format", LEDE_LOG_LOGFMT);
     int rc = lede_log_new(stderr, component, format, level, &ops->log);
     if (rc) {
         snprintf(err, err_len, "cannot make the logger (bad level or format)");
@@ -49,7 +56,6 @@ int lede_ops_start(struct lede_ops *ops, const lede_config_t *cfg, const char *c
         snprintf(err, err_len, "cannot make the metrics registry: out of memory");
         goto fail;
     }
-    const char *listen = str_or_null(cfg, "metrics");
     if (listen && *listen) {
         struct lede_http_config hc = {
             .listen = listen, .metrics = ops->metrics, .ready = ready, .ready_ctx = ready_ctx};

@@ -28,6 +28,13 @@ int lede_ops_start(struct lede_ops *ops, const lede_config_t *cfg, const char *c
                    const char *version, lede_http_ready_fn ready, void *ready_ctx, char *err,
                    size_t err_len);
 
+/* The same without an option table, for a process that parses its own flags: level and
+ * format as lede_log_level_parse/lede_log_format_parse give them, listen NULL or "" for no
+ * HTTP endpoint. */
+int lede_ops_start_with(struct lede_ops *ops, const char *component, const char *version, int level,
+                        int format, const char *listen, lede_http_ready_fn ready, void *ready_ctx,
+                        char *err, size_t err_len);
+
 /* Marks /readyz as draining (call on SIGTERM before draining). */
 void lede_ops_drain(struct lede_ops *ops);
 

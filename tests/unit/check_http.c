@@ -236,6 +236,19 @@ START_TEST(ops_bundle)
     lede_ops_stop(&ops);
     lede_config_destroy(&cfg3);
     lede_config_destroy(&cfg);
+
+    /* without a table: explicit settings */
+    ck_assert_int_eq(
+        lede_ops_start_with(&ops, "w", "1", 9, LEDE_LOG_JSON, NULL, NULL, NULL, err, sizeof err),
+        LEDE_EINVAL);
+    ck_assert_ptr_null(ops.log);
+    ck_assert_int_eq(lede_ops_start_with(&ops, "w", "1", LEDE_LOG_WARN, LEDE_LOG_JSON,
+                                         "127.0.0.1:0", NULL, NULL, err, sizeof err),
+                     LEDE_OK);
+    ck_assert(!lede_log_enabled(ops.log, LEDE_LOG_INFO));
+    request(lede_http_port(ops.http), "GET", "/healthz", &r);
+    ck_assert_int_eq(r.status, 200);
+    lede_ops_stop(&ops);
 }
 END_TEST
 
