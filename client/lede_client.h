@@ -1,8 +1,9 @@
 /* lede_client.h: liblede-client, the C API a CMS links to call lede's summarization service
  * through one or more lede-broker frontends (docs/PROTOCOL.md). Calls are asynchronous (submit,
  * then poll to run callbacks, with many in flight on one handle) or synchronous; each has a
- * deadline, is retried on UNAVAILABLE with backoff, and fails over to another broker when the
- * one it went to goes silent. Duplicate replies are dropped by call id.
+ * deadline, is retried with backoff on UNAVAILABLE and on a broker's RESOURCE_EXHAUSTED (queue
+ * full), preferably at another broker, and fails over to another broker when the one it went to
+ * goes silent. The same call id is used on every send; duplicate replies are dropped.
  * One handle is used by one thread at a time; callbacks run inside lede_client_poll. */
 #ifndef LEDE_CLIENT_H
 #define LEDE_CLIENT_H

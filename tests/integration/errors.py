@@ -66,6 +66,30 @@ h.check(reply is not None, "the worker did not answer the good CALL after the ga
 h.check(reply.call_id == "via-fake" and reply.dispatch_id == 42 and reply.status == pb.OK
         and reply.served_by == "w1", "reply to the fake broker: %s" % reply)
 
+# (d) at the worker: a call whose time runs out while it waits for an engine thread is answered
+# DEADLINE_EXCEEDED without running (both threads busy with big articles meanwhile)
+big = h.summarize_request(article * 200, sentences=3)
+for i in range(4):
+    fake.send_multipart([ident, h.frame(pb.CALL, pb.Call(
+        call_id="big-%d" % i, method=h.METHOD, timeout_ms=20000, dispatch_id=100 + i,
+        payload=big).SerializeToString())])
+fake.send_multipart([ident, h.frame(pb.CALL, pb.Call(
+    call_id="short", method=h.METHOD, timeout_ms=1, dispatch_id=200,
+    payload=h.summarize_request(article)).SerializeToString())])
+answers = {}
+end = time.time() + 20
+while time.time() < end and len(answers) < 5:
+    if fake.poll(500):
+        _, data = fake.recv_multipart()
+        if data[:6] == h.frame(pb.REPLY):
+            r = pb.Reply.FromString(data[6:])
+            answers[r.call_id] = r
+h.check(len(answers) == 5, "the worker answered %d of 5 calls: %s" % (len(answers), list(answers)))
+h.check(all(answers["big-%d" % i].status == pb.OK for i in range(4)), "big calls failed")
+h.check(answers["short"].status == pb.DEADLINE_EXCEEDED and answers["short"].dispatch_id == 200,
+        "short-deadline call: %s" % answers["short"])
+h.log("call expired in the worker's queue -> %s" % answers["short"].message)
+
 # (e) garbage to the broker's frontend
 c.send_raw(b"not a lede frame")
 c.send_raw(h.frame(pb.CALL, b"", version=9))
@@ -107,7 +131,7 @@ log = h.read_log(w)
 h.check("expired-call-1" not in log, "the expired call reached the worker")
 h.check(h.stop(w) == 0, "worker did not exit 0")
 ws = h.worker_stats(w)
-h.check(ws["calls"] == 5 and ws["deadline_skipped"] == 0, "worker counters at exit: %s" % ws)
+h.check(ws["calls"] == 10 and ws["deadline_skipped"] == 1, "worker counters at exit: %s" % ws)
 c.close()
 fake.close()
 h.check(h.stop(b.proc) == 0, "broker did not exit 0")
