@@ -69,6 +69,7 @@ struct lede_client {
     uint64_t next_scan_us;
     unsigned seed;
     struct lede_client_stats st;
+    int in_poll;             /* a callback must not poll again (it would free what we walk) */
     zmq_pollitem_t items[MAX_BROKERS];
 };
 
@@ -646,10 +647,20 @@ static void run_timers(lede_client_t *c, uint64_t now)
     c->next_scan_us = next > now + SCAN_MIN_US ? next : now + SCAN_MIN_US;
 }
 
+static int poll_once(lede_client_t *c, int timeout_ms);
+
 int lede_client_poll(lede_client_t *c, int timeout_ms)
 {
-    if (!c)
+    if (!c || c->in_poll)
         return LEDE_EINVAL;
+    c->in_poll = 1;
+    int rc = poll_once(c, timeout_ms);
+    c->in_poll = 0;
+    return rc;
+}
+
+static int poll_once(lede_client_t *c, int timeout_ms)
+{
     uint64_t start = now_us();
     uint64_t end = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000u;
     uint64_t done0 = c->st.completed;

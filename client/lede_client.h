@@ -124,7 +124,8 @@ LEDE_CLIENT_API int lede_client_summarize_submit(lede_client_t *c, const struct 
 
 /* Waits up to timeout_ms (0: no wait, -1: until one call completes) for replies and timers, and
  * runs the callbacks of calls that completed. Returns how many completed (>= 0) or LEDE_EIO.
- * Callbacks may submit new calls but must not destroy the client. */
+ * Callbacks may submit new calls; they must not poll, drain, call lede_client_summarize (those
+ * return LEDE_EINVAL there) or destroy the client. */
 LEDE_CLIENT_API int lede_client_poll(lede_client_t *c, int timeout_ms);
 
 /* Polls until no call is in flight or timeout_ms passes (-1: no limit). Returns LEDE_OK or
