@@ -356,7 +356,8 @@ if shutil.which("readelf") and shutil.which("dpkg"):
                              text=True).stdout
         for lib in re.findall(r"\(NEEDED\).*\[(.+)\]", out):
             needed.setdefault(lib, []).append(b)
-    libs = sorted(l for l in needed if not l.startswith("liblede"))
+    # sanitizer runtimes (a -DLEDE_SANITIZE build) are not part of a release image
+    libs = sorted(l for l in needed if not re.match(r"liblede|lib[alt]san|libubsan", l))
     owners = subprocess.run(["dpkg", "-S"] + ["*/" + l for l in libs], capture_output=True,
                             text=True).stdout
     for lib in libs:

@@ -86,7 +86,8 @@ C
 export PKG_CONFIG_SYSROOT_DIR=$stage PKG_CONFIG_PATH=$stage$libdir/pkgconfig
 flags=$(pkg-config --cflags --libs lede-client) || fail "pkg-config does not find lede-client"
 echo "pkg-config: $flags"
-cc -std=c11 -Wall -Werror -o "$tmp/tiny" "$tmp/tiny.c" $flags 2>"$tmp/cc.log" || { cat "$tmp/cc.log"; fail "tiny.c does not build against the installed library"; }
+san=$(cache LEDE_SANITIZE)  # a sanitized library needs a sanitized program
+cc -std=c11 -Wall -Werror ${san:+-fsanitize=$san} -o "$tmp/tiny" "$tmp/tiny.c" $flags 2>"$tmp/cc.log" || { cat "$tmp/cc.log"; fail "tiny.c does not build against the installed library"; }
 export LD_LIBRARY_PATH=$stage$libdir
 ldd "$tmp/tiny" | grep -q "liblede-client.so.0 => $stage$libdir/" || fail "tiny does not load the staged library: $(ldd "$tmp/tiny" | grep lede)"
 
