@@ -758,6 +758,52 @@ static int detect_ptb(const char *t, size_t len)
     return spaced > attached;
 }
 
+/* ---- the fast path ---- */
+
+/* A word the loop below would pass over: no quotes, brackets, bullets or terminators. */
+static int plain_tok(const struct tok *k)
+{
+    return k->kind == K_WORD && !k->bullet && k->cb == k->b && k->ce == k->e && k->tb == k->ce;
+}
+
+/* Bytes that may sit inside a plain word: printable ASCII but space. */
+static int inner_byte(unsigned char c)
+{
+    return c > ' ' && c < 0x7F;
+}
+
+/* Most words cannot end a sentence: a run of ASCII words from letter or digit to letter or
+ * digit, separated by spaces or tabs, is passed over here without the full reader. cur is the
+ * word before them, not yet counted (the caller has counted at least one word of this
+ * sentence); on return cur is the last word passed over, not yet counted, and the reader
+ * stands after it, exactly as if each word had been read and counted one by one. */
+static void skip_plain(struct reader *r, struct tok *cur, unsigned *nwords, int *content)
+{
+    const unsigned char *t = (const unsigned char *)r->t;
+    size_t len = r->len, i = r->i;
+    for (;;) {
+        size_t j = i;
+        while (j < len && (t[j] == ' ' || t[j] == '\t'))
+            j++;
+        if (j == i || j >= len || !ascii_class[t[j]])
+            break;
+        size_t e = j + 1;
+        while (e < len && inner_byte(t[e]))
+            e++;
+        if (e >= len || (t[e] != ' ' && t[e] != '\t') || !ascii_class[t[e - 1]])
+            break;
+        /* cur is counted and, a plain word before a plain word, ends nothing. */
+        if (*nwords < UINT_MAX)
+            (*nwords)++;
+        *content = 1;
+        cur->b = cur->cb = j;
+        cur->e = cur->ce = cur->tb = e;
+        cur->fc = ascii_class[t[j]];
+        r->last = t[e - 1];
+        r->i = i = e;
+    }
+}
+
 int lede_segment_split(const char *text, size_t len, struct lede_spans *out)
 {
     struct reader r = {0};
@@ -810,6 +856,8 @@ int lede_segment_split(const char *text, size_t len, struct lede_spans *out)
         swap = cur;
         cur = nxt;
         nxt = swap;
+        if (!want.kind && nwords >= 1 && plain_tok(cur))
+            skip_plain(&r, cur, &nwords, &content);
     }
     return LEDE_OK;
 }

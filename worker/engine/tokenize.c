@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#define XXH_INLINE_ALL /* the short-input hash inlined: it runs once per word */
 #include <xxhash.h>
 
 #include "error.h"
@@ -357,6 +358,52 @@ static uint32_t read_word(const lede_tokenizer_t *tk, const unsigned char *s, si
     return flags;
 }
 
+/* The common word: ASCII letters and digits ending in space or punctuation that cannot
+ * join it to more (not "3.5", "1,000", "U.N."). Sets *w to the folded word: the text itself
+ * when it has no capitals, else fold. Returns its flags, or UINT32_MAX (nothing consumed)
+ * when read_word must handle it. */
+static uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s, size_t len,
+                          size_t *ip, char *fold, const char **w, size_t *flp)
+{
+    const uint8_t *cls = tk->cls;
+    size_t i = *ip, run = i, end = len - i < MAX_WORD ? len : i + MAX_WORD;
+    unsigned any = 0, k;
+    while (run < end && ((k = cls[s[run]]) & C_WORD)) {
+        any |= k;
+        run++;
+    }
+    if (run == end && end < len)
+        return UINT32_MAX; /* a very long run: read_word cuts it */
+    if (run < len) {
+        unsigned char c = s[run];
+        if (cls[c] & C_HIGH)
+            return UINT32_MAX;
+        if ((c == '.' || c == ',') && (!(any & ~C_DIG) || run - i == 1))
+            return UINT32_MAX;
+    }
+    size_t n = run - i;
+    uint32_t flags = 0;
+    if (!(any & ~C_DIG)) {
+        flags = LEDE_TOK_NUMBER;
+    } else if (any & C_UP) {
+        if (cls[s[i]] & C_UP)
+            flags |= LEDE_TOK_CAP;
+        size_t letters = 0;
+        for (size_t j = 0; j < n; j++) {
+            fold[j] = (char)tk->fold[s[i + j]];
+            letters += !(cls[s[i + j]] & C_DIG);
+        }
+        if (!(any & C_LOW) && letters >= 2)
+            flags |= LEDE_TOK_ALLCAPS;
+        *w = fold;
+    }
+    if (!(any & C_UP))
+        *w = (const char *)s + i;
+    *ip = run;
+    *flp = n;
+    return flags;
+}
+
 int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t base,
                   struct lede_tokens *out)
 {
@@ -379,14 +426,19 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
             }
         }
         size_t start = i, fl;
-        uint32_t flags = read_word(tk, s, len, &i, fold, &fl);
+        const char *w = fold;
+        uint32_t flags = fast_word(tk, s, len, &i, fold, &w, &fl);
+        if (flags == UINT32_MAX) {
+            w = fold;
+            flags = read_word(tk, s, len, &i, fold, &fl);
+        }
         if (first)
             flags |= LEDE_TOK_FIRST;
         uint64_t stem;
         if (flags & (LEDE_TOK_NUMBER | 1u << 31))
-            stem = XXH3_64bits(fold, fl);
+            stem = XXH3_64bits(w, fl);
         else
-            stem = lookup(tk, fold, fl, &flags);
+            stem = lookup(tk, w, fl, &flags);
         flags &= ~(1u << 31);
         if ((rc = push(out, base + start, i - start, flags, stem)))
             return rc;
