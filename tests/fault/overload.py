@@ -37,8 +37,11 @@ warm.check_exactly_once_ok()
 rss0 = f.proc_kb(b.proc.pid, "VmRSS")
 bound_kb = rss0 + QUEUE_BYTES // 1024 + SLACK_KB
 if f.sanitized():
-    bound_kb = 3 * bound_kb
-    h.log("sanitizer build: RSS bound tripled")
+    # ASan keeps freed blocks in a quarantine (256 MiB by default) before reusing them
+    bound_kb = 3 * bound_kb + 256 * 1024
+    h.log("sanitizer build: RSS bound tripled plus ASan's 256 MiB quarantine")
+# the queue holds whichever bound bites first: calls or bytes
+held = min(QUEUE_MAX, QUEUE_BYTES // (len(payload) + 64)) + WORKERS
 
 # the burst: 16 clients send everything at once (window = all), replies read afterwards
 t0 = time.time()
@@ -62,7 +65,7 @@ h.check(burst.outstanding() == 0 and burst.dup == 0 and burst.unknown == 0,
         "lost %d, duplicates %d, unknown %d" % (burst.outstanding(), burst.dup, burst.unknown))
 h.check(set(sts) <= {"OK", "RESOURCE_EXHAUSTED"}, "unexpected statuses: %s" % sts)
 h.check(sts.get("RESOURCE_EXHAUSTED", 0) >= BURST // 2, "too few RESOURCE_EXHAUSTED: %s" % sts)
-h.check(sts.get("OK", 0) >= CAPACITY, "fewer calls served than the queue holds: %s" % sts)
+h.check(sts.get("OK", 0) >= held, "fewer calls served than the queue holds (%d): %s" % (held, sts))
 h.check(hwm < bound_kb, "broker peak RSS %d KB over the bound %d KB" % (hwm, bound_kb))
 st = b.stats()
 h.log("broker: queue_peak=%d (max %d) RESOURCE_EXHAUSTED=%d" % (
