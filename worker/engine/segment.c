@@ -734,7 +734,8 @@ static int split_ptb(const struct tok *c)
 }
 
 /* PTB style when stand-alone punctuation (" , " " . ") outnumbers attached (", " ". ") in the
- * first 2 KiB. Dots next to other dots are ellipses and do not count. */
+ * first 2 KiB, or as soon as one leads by more than 12. Dots next to other dots are ellipses
+ * and do not count. */
 static int detect_ptb(const char *t, size_t len)
 {
     size_t n = len < 2048 ? len : 2048;
@@ -754,6 +755,8 @@ static int detect_ptb(const char *t, size_t len)
             spaced++;
         else
             attached++;
+        if (spaced > attached + 12 || attached > spaced + 12)
+            break; /* the style is plain already: no need to read the whole 2 KiB */
     }
     return spaced > attached;
 }
