@@ -36,6 +36,7 @@ struct call {
     uint64_t dispatch_id;
     int answered;          /* the client has had its reply (deadline passed while in flight) */
     int64_t release_ms;    /* answered: free the worker's slot at this time even without reply */
+    int64_t received_ms;   /* when it arrived, for the answered hook */
 };
 
 struct call_list {
@@ -63,6 +64,8 @@ struct lede_broker {
     struct lede_broker_stats st;
     lede_broker_log_fn log_fn;
     void *log_ctx;
+    lede_broker_answered_fn answered_fn;
+    void *answered_ctx;
 
     char *methods[MAX_METHODS];
     size_t n_methods;
@@ -215,6 +218,22 @@ static void count_reply(lede_broker_t *b, int status)
         b->st.replies[status]++;
 }
 
+/* Tells the answered hook (metrics, per-call debug lines) that queued call c got status. */
+static void note_answered(lede_broker_t *b, const struct call *c, int status)
+{
+    if (!b->answered_fn)
+        return;
+    struct lede_broker_answered a = {.call_id = c->msg->call_id,
+                                     .method = c->msg->method,
+                                     .status = status,
+                                     .received_ms = c->received_ms,
+                                     .attempts = c->attempts};
+    for (size_t i = 0; i < c->msg->n_metadata; i++)
+        if (strcmp(c->msg->metadata[i]->key, "trace-id") == 0)
+            a.trace_id = c->msg->metadata[i]->value;
+    b->answered_fn(b->answered_ctx, &a);
+}
+
 /* A REPLY with a status and message (no payload) to a client. */
 #if defined(__GNUC__)
 __attribute__((format(printf, 6, 7)))
@@ -250,6 +269,7 @@ static void answer(lede_broker_t *b, struct call *c, int status, const char *fmt
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     reply_status(b, c->client, c->client_len, call_id(c), status, "%s", msg);
+    note_answered(b, c, status);
     if (status != LEDE__V1__STATUS__OK)
         /* deadlines pass by the thousand under overload: the counters carry them */
         logf_(b, status == LEDE__V1__STATUS__DEADLINE_EXCEEDED ? LEDE_BROKER_LOG_DEBUG
@@ -574,6 +594,12 @@ void lede_broker_set_log(lede_broker_t *b, lede_broker_log_fn fn, void *ctx)
     b->log_ctx = ctx;
 }
 
+void lede_broker_set_answered(lede_broker_t *b, lede_broker_answered_fn fn, void *ctx)
+{
+    b->answered_fn = fn;
+    b->answered_ctx = ctx;
+}
+
 int lede_broker_pop(lede_broker_t *b, struct lede_broker_action *a)
 {
     if (b->out_head >= b->out_n) {
@@ -797,6 +823,7 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     c->client_len = id_len;
     c->method = method;
     c->deadline_ms = now + (m->timeout_ms ? m->timeout_ms : b->cfg.default_timeout_ms);
+    c->received_ms = now;
     c->bytes = len;
     list_push_back(&b->queue, c);
     b->st.queue_depth++;
@@ -912,6 +939,7 @@ static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w,
     if (lede_wire_encode(LEDE__V1__COMMAND__REPLY, &r->base, &frame, &len) == LEDE_OK) {
         count_reply(b, r->status);
         emit(b, LEDE_BROKER_FRONTEND, c->client, c->client_len, frame, len);
+        note_answered(b, c, r->status);
     } else {
         logf_(b, LEDE_BROKER_LOG_ERROR, call_id(c), "out of memory: reply not forwarded");
     }
@@ -1115,6 +1143,7 @@ void lede_broker_drain(lede_broker_t *b, int64_t now)
         unqueue(b, c); /* one log line above says how many, not one per call */
         reply_status(b, c->client, c->client_len, call_id(c), LEDE__V1__STATUS__UNAVAILABLE,
                      "broker is shutting down; try another broker");
+        note_answered(b, c, LEDE__V1__STATUS__UNAVAILABLE);
         call_free(c);
     }
 }

@@ -110,6 +110,21 @@ void lede_broker_destroy(lede_broker_t **b);
 /* Logging callback (default: none). */
 void lede_broker_set_log(lede_broker_t *b, lede_broker_log_fn fn, void *ctx);
 
+/* A call that was queued has been answered to its client (by a worker's reply or by the
+ * broker: deadline, re-dispatch limit, drain). Strings are borrowed for the callback only. */
+struct lede_broker_answered {
+    const char *call_id;
+    const char *method;
+    const char *trace_id; /* the call's "trace-id" metadata, or NULL */
+    int status;           /* lede.v1.Status */
+    int64_t received_ms;  /* the now_ms at which the call arrived */
+    uint32_t attempts;    /* dispatches to workers */
+};
+typedef void (*lede_broker_answered_fn)(void *ctx, const struct lede_broker_answered *a);
+/* Calls fn once per answered call, on the broker's thread, e.g. for latency metrics; it must
+ * not call into the broker. Default: none. */
+void lede_broker_set_answered(lede_broker_t *b, lede_broker_answered_fn fn, void *ctx);
+
 /* A frame from a client (frontend) or a worker (backend) with the sender's routing identity.
  * Any bytes are fine: malformed frames are counted and answered, never fatal.
  * Returns LEDE_OK, or LEDE_ENOMEM when the broker could not record the event. */

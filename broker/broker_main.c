@@ -1,21 +1,28 @@
-/* broker_main.c: lede-broker, the process: options, two ROUTER sockets, and the zmq_poll loop
- * that feeds frames and time into the state machine (broker.c) and sends the frames it asks
- * for. Signals: SIGTERM/SIGINT drain and exit 0, SIGUSR1 prints the counters. */
+/* broker_main.c: lede-broker, the process: options (flag, LEDE_BROKER_* variable, config file),
+ * logs and the /metrics /healthz /readyz endpoint (common/ops.h), two ROUTER sockets, and the
+ * zmq_poll loop that feeds frames and time into the state machine (broker.c) and sends the
+ * frames it asks for. Signals: SIGTERM/SIGINT drain and exit 0, SIGUSR1 prints the counters. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <zmq.h>
 
 #include "auth.h"
 #include "broker.h"
+#include "config.h"
 #include "curve.h"
 #include "error.h"
+#include "ops.h"
+
+#ifndef LEDE_VERSION
+#define LEDE_VERSION "unknown"
+#endif
 
 #define RECV_BATCH 256 /* frames taken from one socket before looking at the other */
 
@@ -40,230 +47,264 @@ static int64_t now_ms(void)
 struct options {
     const char *frontend, *backend, *ready_file;
     const char *curve_secret, *allow_clients, *allow_workers; /* CURVE: all three or none */
-    int log_level;
     struct lede_broker_config cfg;
-    uint64_t wrong_role; /* frames dropped: User-Id not of the socket's role */
+    lede_config_t *conf;  /* owns the strings above */
+    struct lede_ops ops;  /* logger, metrics registry, HTTP endpoint */
+    uint64_t wrong_role;  /* frames dropped: User-Id not of the socket's role */
 };
 
-static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+/* Every option: a flag, LEDE_BROKER_<NAME> and a config-file key (common/config.h). */
+static const struct lede_opt broker_opts[] = {
+    {.name = "frontend", .arg = "EP", .def = "tcp://*:5555", .help = "clients connect here"},
+    {.name = "backend", .arg = "EP", .def = "tcp://*:5556", .help = "workers connect here"},
+    {.name = "queue-max", .type = LEDE_OPT_INT, .def = "10000", .min = 0, .max = 100000000,
+     .help = "queued calls before RESOURCE_EXHAUSTED"},
+    {.name = "queue-max-bytes", .type = LEDE_OPT_INT, .def = "268435456", .min = 0,
+     .max = 1099511627776.0, .help = "queued bytes before RESOURCE_EXHAUSTED"},
+    {.name = "heartbeat-ms", .type = LEDE_OPT_INT, .def = "1000", .min = 10, .max = 60000,
+     .help = "heartbeat interval for workers that announce none"},
+    {.name = "liveness", .type = LEDE_OPT_INT, .def = "3", .min = 1, .max = 1000,
+     .help = "missed heartbeats before a worker is dead"},
+    {.name = "default-timeout-ms", .type = LEDE_OPT_INT, .def = "30000", .min = 1,
+     .max = 86400000, .help = "deadline of calls that set timeout_ms 0"},
+    {.name = "max-attempts", .type = LEDE_OPT_INT, .def = "3", .min = 1, .max = 1000,
+     .help = "dispatches of one call before UNAVAILABLE"},
+    {.name = "max-msg-bytes", .type = LEDE_OPT_INT, .def = "16777216", .min = 64,
+     .max = 1073741824, .help = "largest frame accepted (larger: INVALID_ARGUMENT)"},
+    {.name = "drain-ms", .type = LEDE_OPT_INT, .def = "5000", .min = 0, .max = 3600000,
+     .help = "on SIGTERM, time given to calls in flight"},
+    LEDE_OPT_LOG_LEVEL,
+    LEDE_OPT_LOG_FORMAT,
+    LEDE_OPT_METRICS,
+    {.name = "curve-secret", .arg = "FILE",
+     .help = "CURVE: this broker's secret key (lede keygen NAME; give others NAME.pub)"},
+    {.name = "allow-clients", .arg = "DIR",
+     .help = "CURVE: .pub files of the clients allowed on the frontend"},
+    {.name = "allow-workers", .arg = "DIR",
+     .help = "CURVE: .pub files of the workers allowed on the backend"},
+    {.name = "ready-file", .arg = "PATH",
+     .help = "once bound, write frontend=EP and backend=EP lines (the real ports)"},
+};
 
-static void log_line(void *ctx, int level, const char *call_id, const char *msg)
+static const char usage_text[] =
+    "usage: lede-broker [options]\n"
+    "Routes calls from clients (frontend) to workers (backend); see docs/PROTOCOL.md.";
+static const char epilogue_text[] =
+    "CURVE: give --curve-secret, --allow-clients and --allow-workers together (or none);\n"
+    "plaintext peers and unlisted keys are then refused, and a client key cannot register\n"
+    "as a worker. --ready-file gets the bound endpoints (tcp://HOST:* picks free ports).\n"
+    "SIGTERM/SIGINT drain and exit 0 (a second one: exit without waiting); SIGUSR1\n"
+    "prints the counters to stderr.\n"
+    "Counters: GET /metrics on the --metrics address (Prometheus text), the method\n"
+    "lede.v1.Broker/Stats (JSON payload), SIGUSR1, or the line printed at exit.\n"
+    "/readyz answers 200 once a worker is registered, 503 before and while draining.";
+
+static const char *opt_str(const lede_config_t *c, const char *name)
 {
-    const struct options *o = ctx;
-    if (level > o->log_level)
-        return;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char when[32];
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(stderr, "%s.%03ldZ %-5s broker%s%s %s\n", when, ts.tv_nsec / 1000000L,
-            level_names[level < 0 ? 0 : level > 3 ? 3 : level], call_id ? " call=" : "",
-            call_id ? call_id : "", msg);
-}
-
-static void usage(FILE *f)
-{
-    fputs("usage: lede-broker [options]\n"
-          "Routes calls from clients (frontend) to workers (backend); see docs/PROTOCOL.md.\n"
-          "Every option can also be set by the environment variable named after it;\n"
-          "a command-line option wins over the variable.\n"
-          "  --frontend EP           clients connect here      [LEDE_BROKER_FRONTEND]   tcp://*:5555\n"
-          "  --backend EP            workers connect here      [LEDE_BROKER_BACKEND]    tcp://*:5556\n"
-          "  --queue-max N           queued calls before RESOURCE_EXHAUSTED\n"
-          "                                                    [LEDE_BROKER_QUEUE_MAX]  10000\n"
-          "  --queue-max-bytes N     queued bytes before RESOURCE_EXHAUSTED\n"
-          "                                          [LEDE_BROKER_QUEUE_MAX_BYTES]  268435456\n"
-          "  --heartbeat-ms N        heartbeat interval for workers that announce none\n"
-          "                                               [LEDE_BROKER_HEARTBEAT_MS]  1000\n"
-          "  --liveness N            missed heartbeats before a worker is dead\n"
-          "                                                   [LEDE_BROKER_LIVENESS]  3\n"
-          "  --default-timeout-ms N  deadline of calls that set timeout_ms 0\n"
-          "                                         [LEDE_BROKER_DEFAULT_TIMEOUT_MS]  30000\n"
-          "  --max-attempts N        dispatches of one call before UNAVAILABLE\n"
-          "                                               [LEDE_BROKER_MAX_ATTEMPTS]  3\n"
-          "  --max-msg-bytes N       largest frame accepted (larger: INVALID_ARGUMENT)\n"
-          "                                              [LEDE_BROKER_MAX_MSG_BYTES]  16777216\n"
-          "  --drain-ms N            on SIGTERM, time given to calls in flight\n"
-          "                                                   [LEDE_BROKER_DRAIN_MS]  5000\n"
-          "  --log-level L           error, warn, info or debug [LEDE_BROKER_LOG_LEVEL] info\n"
-          "  --curve-secret FILE     CURVE: this broker's secret key (lede keygen NAME writes\n"
-          "                          NAME.key and NAME.pub; give clients and workers NAME.pub)\n"
-          "                                               [LEDE_BROKER_CURVE_SECRET]\n"
-          "  --allow-clients DIR     CURVE: .pub files of the clients allowed on the frontend\n"
-          "                                               [LEDE_BROKER_ALLOW_CLIENTS]\n"
-          "  --allow-workers DIR     CURVE: .pub files of the workers allowed on the backend\n"
-          "                          (a client key cannot register as a worker); the three\n"
-          "                          CURVE options go together; plaintext peers are refused\n"
-          "                                               [LEDE_BROKER_ALLOW_WORKERS]\n"
-          "  --ready-file PATH       once bound, write \"frontend=EP\\nbackend=EP\\n\" (the real\n"
-          "                          ports when EP asks for tcp://HOST:*) [LEDE_BROKER_READY_FILE]\n"
-          "  --help                  this text\n"
-          "SIGTERM/SIGINT drain and exit 0 (a second one: exit without waiting); SIGUSR1\n"
-          "prints the counters to stderr.\n"
-          "Counters: call the method lede.v1.Broker/Stats (JSON payload), send SIGUSR1, or\n"
-          "read the line printed at exit.\n",
-          f);
-}
-
-static int parse_u64(const char *name, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) {
-        fprintf(stderr, "lede-broker: %s must be a number from %" PRIu64 " to %" PRIu64
-                        ", not \"%s\"\n",
-                name, lo, hi, s);
-        return LEDE_EINVAL;
-    }
-    *out = v;
-    return LEDE_OK;
-}
-
-static int parse_level(const char *s, int *out)
-{
-    for (int i = 0; i < 4; i++) {
-        if (strcasecmp(s, level_names[i]) == 0 || (i == 1 && strcasecmp(s, "warning") == 0)) {
-            *out = i;
-            return LEDE_OK;
-        }
-    }
-    fprintf(stderr, "lede-broker: log level must be error, warn, info or debug, not \"%s\"\n", s);
-    return LEDE_EINVAL;
-}
-
-enum { OPT_FRONTEND = 1, OPT_BACKEND, OPT_QUEUE_MAX, OPT_QUEUE_MAX_BYTES, OPT_HEARTBEAT_MS,
-       OPT_LIVENESS, OPT_DEFAULT_TIMEOUT_MS, OPT_MAX_ATTEMPTS, OPT_MAX_MSG_BYTES, OPT_DRAIN_MS,
-       OPT_LOG_LEVEL, OPT_READY_FILE, OPT_CURVE_SECRET, OPT_ALLOW_CLIENTS, OPT_ALLOW_WORKERS,
-       OPT_HELP };
-
-static const struct option long_opts[] = {
-    {"frontend", required_argument, NULL, OPT_FRONTEND},
-    {"backend", required_argument, NULL, OPT_BACKEND},
-    {"queue-max", required_argument, NULL, OPT_QUEUE_MAX},
-    {"queue-max-bytes", required_argument, NULL, OPT_QUEUE_MAX_BYTES},
-    {"heartbeat-ms", required_argument, NULL, OPT_HEARTBEAT_MS},
-    {"liveness", required_argument, NULL, OPT_LIVENESS},
-    {"default-timeout-ms", required_argument, NULL, OPT_DEFAULT_TIMEOUT_MS},
-    {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
-    {"max-msg-bytes", required_argument, NULL, OPT_MAX_MSG_BYTES},
-    {"drain-ms", required_argument, NULL, OPT_DRAIN_MS},
-    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-    {"ready-file", required_argument, NULL, OPT_READY_FILE},
-    {"curve-secret", required_argument, NULL, OPT_CURVE_SECRET},
-    {"allow-clients", required_argument, NULL, OPT_ALLOW_CLIENTS},
-    {"allow-workers", required_argument, NULL, OPT_ALLOW_WORKERS},
-    {"help", no_argument, NULL, OPT_HELP},
-    {NULL, 0, NULL, 0}};
-
-/* The environment variable of an option: LEDE_BROKER_ + its name upper-cased, '-' -> '_'. */
-static const char *env_for(const char *name)
-{
-    char var[64] = "LEDE_BROKER_";
-    size_t n = strlen(var);
-    for (; *name && n + 1 < sizeof var; name++)
-        var[n++] = *name == '-' ? '_' : (char)(*name >= 'a' && *name <= 'z' ? *name - 32 : *name);
-    var[n] = '\0';
-    return getenv(var);
-}
-
-static int apply(struct options *o, int opt, const char *name, const char *val)
-{
-    uint64_t v;
-    int rc = LEDE_OK;
-    switch (opt) {
-    case OPT_FRONTEND: o->frontend = val; break;
-    case OPT_BACKEND: o->backend = val; break;
-    case OPT_READY_FILE: o->ready_file = val; break;
-    case OPT_CURVE_SECRET: o->curve_secret = val; break;
-    case OPT_ALLOW_CLIENTS: o->allow_clients = val; break;
-    case OPT_ALLOW_WORKERS: o->allow_workers = val; break;
-    case OPT_LOG_LEVEL: rc = parse_level(val, &o->log_level); break;
-    case OPT_QUEUE_MAX:
-        if ((rc = parse_u64(name, val, 0, 100000000, &v)) == LEDE_OK)
-            o->cfg.queue_max = (size_t)v;
-        break;
-    case OPT_QUEUE_MAX_BYTES:
-        if ((rc = parse_u64(name, val, 0, UINT64_C(1) << 40, &v)) == LEDE_OK)
-            o->cfg.queue_max_bytes = (size_t)v;
-        break;
-    case OPT_HEARTBEAT_MS:
-        if ((rc = parse_u64(name, val, 10, 60000, &v)) == LEDE_OK)
-            o->cfg.heartbeat_ms = (uint32_t)v;
-        break;
-    case OPT_LIVENESS:
-        if ((rc = parse_u64(name, val, 1, 1000, &v)) == LEDE_OK)
-            o->cfg.liveness = (uint32_t)v;
-        break;
-    case OPT_DEFAULT_TIMEOUT_MS:
-        if ((rc = parse_u64(name, val, 1, 86400000, &v)) == LEDE_OK)
-            o->cfg.default_timeout_ms = (uint32_t)v;
-        break;
-    case OPT_MAX_ATTEMPTS:
-        if ((rc = parse_u64(name, val, 1, 1000, &v)) == LEDE_OK)
-            o->cfg.max_attempts = (uint32_t)v;
-        break;
-    case OPT_MAX_MSG_BYTES:
-        if ((rc = parse_u64(name, val, 64, UINT64_C(1) << 30, &v)) == LEDE_OK)
-            o->cfg.max_msg_bytes = (size_t)v;
-        break;
-    case OPT_DRAIN_MS:
-        if ((rc = parse_u64(name, val, 0, 3600000, &v)) == LEDE_OK)
-            o->cfg.drain_ms = (uint32_t)v;
-        break;
-    }
-    return rc;
+    const char *s = lede_config_str(c, name);
+    return s && *s ? s : NULL;
 }
 
 /* 0: run, 1: --help printed, -1: bad options (message printed). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    o->frontend = "tcp://*:5555";
-    o->backend = "tcp://*:5556";
-    o->ready_file = NULL;
-    o->curve_secret = o->allow_clients = o->allow_workers = NULL;
-    o->wrong_role = 0;
-    o->log_level = LEDE_BROKER_LOG_INFO;
+    char err[600];
+    memset(o, 0, sizeof *o);
     lede_broker_config_defaults(&o->cfg);
-    for (const struct option *lo = long_opts; lo->name; lo++) {
-        const char *v = lo->has_arg ? env_for(lo->name) : NULL;
-        if (v && *v && apply(o, lo->val, lo->name, v) != LEDE_OK) {
-            fprintf(stderr, "lede-broker: (from the environment variable for --%s)\n", lo->name);
-            return -1;
-        }
-    }
-    int c;
-    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-        if (c == OPT_HELP || c == 'h') {
-            usage(stdout);
-            return 1;
-        }
-        if (c == '?' || c == ':') {
-            usage(stderr);
-            return -1;
-        }
-        const char *name = "option";
-        for (const struct option *lo = long_opts; lo->name; lo++)
-            if (lo->val == c)
-                name = lo->name;
-        if (apply(o, c, name, optarg) != LEDE_OK)
-            return -1;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "lede-broker: unexpected argument \"%s\" (see --help)\n", argv[optind]);
+    if (lede_config_new("lede-broker", "LEDE_BROKER", broker_opts,
+                        sizeof broker_opts / sizeof broker_opts[0], &o->conf, err,
+                        sizeof err) != LEDE_OK ||
+        lede_config_parse(o->conf, argc, argv, NULL, err, sizeof err) != LEDE_OK) {
+        fprintf(stderr, "lede-broker: %s\n", err);
         return -1;
     }
-    int n_curve = !!(o->curve_secret && *o->curve_secret) +
-                  !!(o->allow_clients && *o->allow_clients) +
-                  !!(o->allow_workers && *o->allow_workers);
+    const lede_config_t *c = o->conf;
+    if (lede_config_help_requested(c)) {
+        lede_config_help(c, stdout, usage_text, epilogue_text);
+        return 1;
+    }
+    if (lede_config_n_args(c) > 0) {
+        fprintf(stderr, "lede-broker: unexpected argument \"%s\" (see --help)\n",
+                lede_config_arg(c, 0));
+        return -1;
+    }
+    o->frontend = lede_config_str(c, "frontend");
+    o->backend = lede_config_str(c, "backend");
+    o->ready_file = opt_str(c, "ready-file");
+    o->curve_secret = opt_str(c, "curve-secret");
+    o->allow_clients = opt_str(c, "allow-clients");
+    o->allow_workers = opt_str(c, "allow-workers");
+    o->cfg.queue_max = (size_t)lede_config_int(c, "queue-max");
+    o->cfg.queue_max_bytes = (size_t)lede_config_int(c, "queue-max-bytes");
+    o->cfg.heartbeat_ms = (uint32_t)lede_config_int(c, "heartbeat-ms");
+    o->cfg.liveness = (uint32_t)lede_config_int(c, "liveness");
+    o->cfg.default_timeout_ms = (uint32_t)lede_config_int(c, "default-timeout-ms");
+    o->cfg.max_attempts = (uint32_t)lede_config_int(c, "max-attempts");
+    o->cfg.max_msg_bytes = (size_t)lede_config_int(c, "max-msg-bytes");
+    o->cfg.drain_ms = (uint32_t)lede_config_int(c, "drain-ms");
+    int n_curve = !!o->curve_secret + !!o->allow_clients + !!o->allow_workers;
     if (n_curve != 0 && n_curve != 3) {
         fprintf(stderr, "lede-broker: CURVE needs all of --curve-secret, --allow-clients and "
                         "--allow-workers\n");
         return -1;
     }
     return 0;
+}
+
+/* ---- metrics: the broker's counters copied into Prometheus series on a timer ---- */
+
+#define METRICS_COPY_MS 100 /* how often lede_broker_stats is copied into the registry */
+#define METHODS_TRACKED 8   /* methods with their own latency series; the rest are "other" */
+
+struct broker_metrics {
+    lede_counter_t *calls_received, *replies[LEDE_BROKER_STATUS_COUNT];
+    lede_gauge_t *queue_depth, *queue_bytes, *workers_ready, *in_flight;
+    lede_counter_t *dispatches, *redispatches, *workers_registered, *workers_expired;
+    lede_counter_t *workers_disconnected, *malformed[LEDE_BROKER_BAD_COUNT], *late_dropped;
+    lede_counter_t *unreachable_clients, *unreachable_workers, *auth_denied;
+    lede_metrics_family_t *latency_family;
+    char *methods[METHODS_TRACKED]; /* owned */
+    lede_histogram_t *latency[METHODS_TRACKED + 1][LEDE_BROKER_STATUS_COUNT];
+    lede_log_t *log;
+    int64_t next_copy_ms;
+    atomic_int workers_ready_now; /* for /readyz, from the HTTP thread */
+};
+
+static lede_counter_t *counter(lede_metrics_t *m, const char *name, const char *help)
+{
+    return lede_metrics_counter(m, name, help);
+}
+
+/* Registers the broker's series. A failed registration leaves a NULL series, which every
+ * update ignores: metrics never stop the broker. */
+static void metrics_register(struct broker_metrics *bm, lede_metrics_t *m)
+{
+    static const char *const status_label[] = {"status", NULL};
+    static const char *const kind_label[] = {"kind", NULL};
+    static const char *const latency_labels[] = {"method", "status", NULL};
+    bm->calls_received = counter(m, "lede_broker_calls_received_total",
+                                 "Calls from clients that decoded");
+    lede_metrics_family_t *f = lede_metrics_family(
+        m, LEDE_METRIC_COUNTER, "lede_broker_replies_total",
+        "Replies sent to clients, by gRPC status", status_label, NULL, 0);
+    for (int s = 0; f && s < LEDE_BROKER_STATUS_COUNT; s++) {
+        const char *v[] = {lede_wire_status_name(s)};
+        bm->replies[s] = lede_metrics_family_counter(f, v);
+    }
+    bm->queue_depth = lede_metrics_gauge(m, "lede_broker_queue_depth", "Calls waiting for a worker");
+    bm->queue_bytes = lede_metrics_gauge(m, "lede_broker_queue_bytes", "Bytes of the queued calls");
+    bm->workers_ready = lede_metrics_gauge(m, "lede_broker_workers_ready", "Registered workers");
+    bm->in_flight = lede_metrics_gauge(m, "lede_broker_in_flight", "Calls at workers");
+    bm->dispatches = counter(m, "lede_broker_dispatches_total", "Calls sent to workers");
+    bm->redispatches = counter(m, "lede_broker_redispatches_total",
+                               "Calls put back at the queue front after a worker loss");
+    bm->workers_registered = counter(m, "lede_broker_workers_registered_total",
+                                     "READY frames accepted");
+    bm->workers_expired = counter(m, "lede_broker_workers_expired_total",
+                                  "Workers declared dead after missed heartbeats");
+    bm->workers_disconnected = counter(m, "lede_broker_workers_disconnected_total",
+                                       "Workers that said DISCONNECT or became unreachable");
+    f = lede_metrics_family(m, LEDE_METRIC_COUNTER, "lede_broker_malformed_total",
+                            "Malformed frames, by kind (PROTOCOL.md section 2)", kind_label, NULL,
+                            0);
+    for (int k = 1; f && k < LEDE_BROKER_BAD_COUNT; k++) {
+        const char *v[] = {lede_broker_bad_name(k)};
+        bm->malformed[k] = lede_metrics_family_counter(f, v);
+    }
+    bm->late_dropped = counter(m, "lede_broker_late_replies_dropped_total",
+                               "Worker replies dropped: duplicate, re-dispatched or too late");
+    bm->unreachable_clients = counter(m, "lede_broker_unreachable_clients_total",
+                                      "Replies lost because the client was gone");
+    bm->unreachable_workers = counter(m, "lede_broker_unreachable_workers_total",
+                                      "Sends to workers that failed (the worker is dropped)");
+    bm->auth_denied = counter(m, "lede_broker_auth_denied_total",
+                              "CURVE handshakes refused (unknown keys, plaintext peers)");
+    bm->latency_family = lede_metrics_family(
+        m, LEDE_METRIC_HISTOGRAM, "lede_broker_call_duration_seconds",
+        "Queued calls from receipt to reply, by method and status", latency_labels,
+        lede_metrics_latency_buckets, lede_metrics_latency_buckets_n);
+}
+
+static void metrics_release(struct broker_metrics *bm)
+{
+    for (size_t i = 0; i < METHODS_TRACKED; i++)
+        free(bm->methods[i]);
+    memset(bm, 0, sizeof *bm);
+}
+
+/* Copies the broker's counters into the registry (the broker's thread only). */
+static void metrics_copy(struct broker_metrics *bm, const lede_broker_t *b)
+{
+    const struct lede_broker_stats *st = lede_broker_stats(b);
+    lede_metrics_counter_set(bm->calls_received, st->calls_received);
+    for (int s = 0; s < LEDE_BROKER_STATUS_COUNT; s++)
+        lede_metrics_counter_set(bm->replies[s], st->replies[s]);
+    lede_metrics_gauge_set(bm->queue_depth, (double)st->queue_depth);
+    lede_metrics_gauge_set(bm->queue_bytes, (double)st->queue_bytes);
+    lede_metrics_gauge_set(bm->workers_ready, (double)st->workers_ready);
+    atomic_store(&bm->workers_ready_now, st->workers_ready > 0);
+    lede_metrics_gauge_set(bm->in_flight, (double)st->in_flight);
+    lede_metrics_counter_set(bm->dispatches, st->dispatches);
+    lede_metrics_counter_set(bm->redispatches, st->redispatches);
+    lede_metrics_counter_set(bm->workers_registered, st->workers_registered);
+    lede_metrics_counter_set(bm->workers_expired, st->workers_expired);
+    lede_metrics_counter_set(bm->workers_disconnected, st->workers_disconnected);
+    for (int k = 1; k < LEDE_BROKER_BAD_COUNT; k++)
+        lede_metrics_counter_set(bm->malformed[k], st->malformed[k]);
+    lede_metrics_counter_set(bm->late_dropped, st->late_replies_dropped);
+    lede_metrics_counter_set(bm->unreachable_clients, st->unreachable_clients);
+    lede_metrics_counter_set(bm->unreachable_workers, st->unreachable_workers);
+    lede_metrics_counter_set(bm->auth_denied, st->auth.clients_denied + st->auth.workers_denied +
+                                                  st->auth.handshakes_failed);
+}
+
+/* The latency series of (method, status), made on first use (the registry's mutex then;
+ * lock-free afterwards). */
+static lede_histogram_t *latency_series(struct broker_metrics *bm, const char *method, int status)
+{
+    size_t i = 0;
+    while (i < METHODS_TRACKED && bm->methods[i] && strcmp(bm->methods[i], method) != 0)
+        i++;
+    if (i < METHODS_TRACKED && !bm->methods[i] && !(bm->methods[i] = strdup(method)))
+        i = METHODS_TRACKED;
+    if (status < 0 || status >= LEDE_BROKER_STATUS_COUNT)
+        status = LEDE__V1__STATUS__UNKNOWN;
+    if (!bm->latency[i][status] && bm->latency_family) {
+        const char *v[] = {i < METHODS_TRACKED ? bm->methods[i] : "other",
+                           lede_wire_status_name(status)};
+        bm->latency[i][status] = lede_metrics_family_histogram(bm->latency_family, v);
+    }
+    return bm->latency[i][status];
+}
+
+/* The broker's answered hook: one latency sample per call, and a debug line with the call's
+ * trace id (successful calls are logged at debug only). */
+static void on_answered(void *ctx, const struct lede_broker_answered *a)
+{
+    struct broker_metrics *bm = ctx;
+    int64_t ms = now_ms() - a->received_ms;
+    lede_metrics_histogram_observe(latency_series(bm, a->method, a->status),
+                                   (double)(ms < 0 ? 0 : ms) / 1000.0);
+    if (lede_log_enabled(bm->log, LEDE_LOG_DEBUG)) {
+        char lat[32], att[16];
+        snprintf(lat, sizeof lat, "%" PRId64, ms);
+        snprintf(att, sizeof att, "%" PRIu32, a->attempts);
+        struct lede_log_field f[] = {{"method", a->method},
+                                     {"status", lede_wire_status_name(a->status)},
+                                     {"latency_ms", lat},
+                                     {"attempts", att}};
+        lede_log_write(bm->log, LEDE_LOG_DEBUG, a->call_id, a->trace_id, f, 4, "answered");
+    }
+}
+
+/* /readyz: ready once a worker is registered (read from the published gauge: atomics only). */
+static bool broker_ready(void *ctx, char *why, size_t why_len)
+{
+    struct broker_metrics *bm = ctx;
+    if (atomic_load(&bm->workers_ready_now))
+        return true;
+    snprintf(why, why_len, "no worker registered");
+    return false;
 }
 
 /* A ROUTER with lede's options (and CURVE server options when auth is on); not bound yet. */
@@ -274,8 +315,8 @@ static void *open_router(void *ctx, const char *ep, const struct options *o, led
     if (!s)
         return NULL;
     if (auth && lede_auth_server(auth, s, backend, secret) != LEDE_OK) {
-        fprintf(stderr, "lede-broker: cannot make %s a CURVE server: %s\n", ep,
-                zmq_strerror(zmq_errno()));
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "cannot make %s a CURVE server: %s",
+                        ep, zmq_strerror(zmq_errno()));
         zmq_close(s);
         return NULL;
     }
@@ -293,7 +334,8 @@ static void *open_router(void *ctx, const char *ep, const struct options *o, led
 static int bind_router(void *s, const char *ep, char *bound, size_t bound_len)
 {
     if (zmq_bind(s, ep) != 0) {
-        fprintf(stderr, "lede-broker: cannot bind %s: %s\n", ep, zmq_strerror(zmq_errno()));
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "cannot bind %s: %s", ep,
+                        zmq_strerror(zmq_errno()));
         return LEDE_EIO;
     }
     size_t n = bound_len;
@@ -374,8 +416,9 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
         int rc = LEDE_OK;
         if (parts >= 1 && !role_ok(o, &body, sock)) { /* ids carry no metadata; bodies do */
             if (o->wrong_role++ < 20)
-                log_line(o, LEDE_BROKER_LOG_WARN, NULL, "dropped a frame from a peer whose key "
-                         "is not allowed in this role");
+                lede_log_printf(o->ops.log, LEDE_LOG_WARN, NULL, NULL,
+                                "dropped a frame from a peer whose key is not allowed in this "
+                                "role");
         } else if (parts == 1)
             rc = lede_broker_on_frame(b, now, sock, zmq_msg_data(&id), zmq_msg_size(&id),
                                       zmq_msg_data(&body), zmq_msg_size(&body));
@@ -384,7 +427,8 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
         zmq_msg_close(&body);
         zmq_msg_close(&id);
         if (rc != LEDE_OK)
-            fprintf(stderr, "lede-broker: ERROR %s while handling a frame\n", lede_strerror(rc));
+            lede_log_printf(o->ops.log, LEDE_LOG_ERROR, NULL, NULL, "%s while handling a frame",
+                            lede_strerror(rc));
     }
     return LEDE_OK;
 }
@@ -405,7 +449,8 @@ static int write_ready_file(const char *path, const char *fe, const char *be)
     FILE *f = fopen(tmp, "w");
     if (!f || fprintf(f, "frontend=%s\nbackend=%s\n", fe, be) < 0 || fclose(f) != 0 ||
         rename(tmp, path) != 0) {
-        fprintf(stderr, "lede-broker: cannot write %s: %s\n", path, strerror(errno));
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "cannot write %s: %s", path,
+                        strerror(errno));
         return LEDE_EIO;
     }
     return LEDE_OK;
@@ -413,10 +458,24 @@ static int write_ready_file(const char *path, const char *fe, const char *be)
 
 int main(int argc, char **argv)
 {
-    struct options o;
+    static struct options o; /* static: large, and the HTTP thread reads bm until ops stop */
+    static struct broker_metrics bm;
     int pr = parse_options(argc, argv, &o);
-    if (pr != 0)
+    if (pr != 0) {
+        lede_config_destroy(&o.conf);
         return pr > 0 ? 0 : 2;
+    }
+    {
+        char err[400];
+        if (lede_ops_start(&o.ops, o.conf, "broker", LEDE_VERSION, broker_ready, &bm, err,
+                           sizeof err) != LEDE_OK) {
+            fprintf(stderr, "lede-broker: %s\n", err);
+            lede_config_destroy(&o.conf);
+            return 2;
+        }
+    }
+    bm.log = o.ops.log;
+    metrics_register(&bm, o.ops.metrics);
 
     int status = 1;
     void *ctx = NULL;
@@ -442,19 +501,19 @@ int main(int argc, char **argv)
         char err[512];
         size_t nc = 0, nw = 0;
         if (!zmq_has("curve")) {
-            fprintf(stderr, "lede-broker: this libzmq was built without CURVE\n");
+            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "this libzmq was built without CURVE");
             goto cleanup;
         }
         if (lede_curve_read_key(o.curve_secret, secret, err, sizeof err) != LEDE_OK ||
             lede_auth_start(ctx, o.allow_clients, o.allow_workers, &auth, err, sizeof err) !=
                 LEDE_OK) {
-            fprintf(stderr, "lede-broker: %s\n", err);
+            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "%s", err);
             goto cleanup;
         }
         lede_auth_sizes(auth, &nc, &nw);
         snprintf(err, sizeof err, "CURVE on: %zu client keys (%s), %zu worker keys (%s)", nc,
                  o.allow_clients, nw, o.allow_workers);
-        log_line(&o, LEDE_BROKER_LOG_INFO, NULL, err);
+        lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, err);
     }
     sockets[0] = open_router(ctx, o.frontend, &o, auth, secret, 0);
     if (!sockets[0])
@@ -464,7 +523,7 @@ int main(int argc, char **argv)
         goto cleanup;
     /* the ZAP handler runs before either socket binds (a peer may connect at once) */
     if (auth && lede_auth_run(auth) != LEDE_OK) {
-        fprintf(stderr, "lede-broker: cannot start the ZAP handler thread\n");
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "cannot start the ZAP handler thread");
         goto cleanup;
     }
     if (bind_router(sockets[0], o.frontend, fe, sizeof fe) != LEDE_OK ||
@@ -472,17 +531,19 @@ int main(int argc, char **argv)
         goto cleanup;
     b = lede_broker_new(&o.cfg, now_ms());
     if (!b) {
-        fprintf(stderr, "lede-broker: out of memory\n");
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "out of memory");
         goto cleanup;
     }
-    lede_broker_set_log(b, log_line, &o);
+    lede_broker_set_log(b, lede_log_callback, o.ops.log);
+    lede_broker_set_answered(b, on_answered, &bm);
+    metrics_copy(&bm, b);
     if (o.ready_file && write_ready_file(o.ready_file, fe, be) != LEDE_OK)
         goto cleanup;
     {
         char msg[600];
         snprintf(msg, sizeof msg, "listening: frontend %s, backend %s (protocol version %d)", fe,
                  be, LEDE_WIRE_VERSION);
-        log_line(&o, LEDE_BROKER_LOG_INFO, NULL, msg);
+        lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, msg);
     }
 
     int draining = 0, forced = 0;
@@ -491,9 +552,11 @@ int main(int argc, char **argv)
         if (stop_requested) {
             stop_requested = 0;
             if (draining) {
-                log_line(&o, LEDE_BROKER_LOG_WARN, NULL, "second signal: exiting without waiting");
+                lede_log_printf(NULL, LEDE_LOG_WARN, NULL, NULL,
+                                "second signal: exiting without waiting");
                 forced = 1;
             }
+            lede_ops_drain(&o.ops); /* /readyz 503 from now on */
             lede_broker_drain(b, now);
             draining = 1;
         }
@@ -513,17 +576,25 @@ int main(int argc, char **argv)
         }
         lede_broker_tick(b, now);
         flush(b, sockets);
+        if (now >= bm.next_copy_ms) { /* a timer, not per call: the hot path stays as it was */
+            metrics_copy(&bm, b);
+            bm.next_copy_ms = now + METRICS_COPY_MS;
+        }
         /* forced: as if the drain time had run out (leftovers answered UNAVAILABLE) */
         if (lede_broker_drained(b, forced ? INT64_MAX : now_ms())) {
             flush(b, sockets);
             break;
         }
         zmq_pollitem_t items[2] = {{sockets[0], 0, ZMQ_POLLIN, 0}, {sockets[1], 0, ZMQ_POLLIN, 0}};
-        int rc = zmq_poll(items, 2, lede_broker_next_wakeup(b, now_ms()));
+        int wait = lede_broker_next_wakeup(b, now_ms());
+        if (o.ops.http && wait > METRICS_COPY_MS) /* someone may scrape: keep the copy fresh */
+            wait = METRICS_COPY_MS;
+        int rc = zmq_poll(items, 2, wait);
         if (rc < 0) {
             if (zmq_errno() == EINTR)
                 continue;
-            fprintf(stderr, "lede-broker: zmq_poll: %s\n", zmq_strerror(zmq_errno()));
+            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "zmq_poll: %s",
+                            zmq_strerror(zmq_errno()));
             goto cleanup;
         }
         /* workers first: replies free credit for the calls that follow */
@@ -533,7 +604,7 @@ int main(int argc, char **argv)
             drain_socket(b, sockets[0], LEDE_BROKER_FRONTEND, &o);
         flush(b, sockets);
     }
-    log_line(&o, LEDE_BROKER_LOG_INFO, NULL, "drained; exiting");
+    lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, "drained; exiting");
     status = 0;
 
 cleanup:
@@ -546,5 +617,8 @@ cleanup:
     lede_auth_stop(&auth);
     if (ctx)
         zmq_ctx_term(ctx);
+    lede_ops_stop(&o.ops); /* stops the HTTP thread before bm goes */
+    metrics_release(&bm);
+    lede_config_destroy(&o.conf);
     return status;
 }
