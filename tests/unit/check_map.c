@@ -1,0 +1,78 @@
+/* check_map.c: the engine's hash map and span array (worker/engine/map.c, span.c): growth,
+ * lookups, key 0, reset, and the maxima that bound memory per call. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "error.h"
+#include "map.h"
+#include "span.h"
+
+START_TEST(put_get_grow)
+{
+    struct lede_map m;
+    lede_map_init(&m, 0);
+    ck_assert_ptr_null(lede_map_get(&m, 42));
+    for (uint64_t k = 0; k < 100000; k++) {
+        bool fresh;
+        uint32_t *v = lede_map_put(&m, k * 0x9e3779b97f4a7c15ull, &fresh, NULL);
+        ck_assert_ptr_nonnull(v);
+        ck_assert(fresh);
+        *v = (uint32_t)k;
+    }
+    ck_assert_uint_eq(m.n, 100000);
+    for (uint64_t k = 0; k < 100000; k++) {
+        const uint32_t *v = lede_map_get(&m, k * 0x9e3779b97f4a7c15ull);
+        ck_assert_ptr_nonnull(v);
+        ck_assert_uint_eq(*v, k);
+    }
+    bool fresh = true;
+    uint32_t *again = lede_map_put(&m, 5 * 0x9e3779b97f4a7c15ull, &fresh, NULL);
+    ck_assert(!fresh);
+    ck_assert_uint_eq(*again, 5);
+    /* Key 0 is a key like any other (stored as 1, as documented). */
+    ck_assert_ptr_nonnull(lede_map_get(&m, 0));
+    lede_map_reset(&m, 100000);
+    ck_assert_uint_eq(m.n, 0);
+    ck_assert_ptr_null(lede_map_get(&m, 3 * 0x9e3779b97f4a7c15ull));
+    lede_map_reset(&m, 10); /* far smaller: the storage is given back */
+    ck_assert_uint_eq(m.cap, 0);
+    lede_map_release(&m);
+}
+END_TEST
+
+START_TEST(maxima)
+{
+    struct lede_map m;
+    lede_map_init(&m, 3);
+    int err = LEDE_OK;
+    for (uint64_t k = 1; k <= 3; k++)
+        ck_assert_ptr_nonnull(lede_map_put(&m, k, NULL, &err));
+    ck_assert_ptr_null(lede_map_put(&m, 4, NULL, &err));
+    ck_assert_int_eq(err, LEDE_ETOOBIG);
+    ck_assert_ptr_nonnull(lede_map_put(&m, 2, NULL, &err)); /* existing keys still found */
+    lede_map_release(&m);
+
+    struct lede_spans s;
+    lede_spans_init(&s, 2);
+    ck_assert_int_eq(lede_spans_push(&s, 0, 1), LEDE_OK);
+    ck_assert_int_eq(lede_spans_push(&s, 1, 1), LEDE_OK);
+    ck_assert_int_eq(lede_spans_push(&s, 2, 1), LEDE_ETOOBIG);
+    ck_assert_uint_eq(s.n, 2);
+    lede_spans_release(&s);
+    ck_assert_ptr_null(s.v);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("map");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, put_get_grow);
+    tcase_add_test(tc, maxima);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
