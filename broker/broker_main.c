@@ -574,7 +574,11 @@ int main(int argc, char **argv)
             stats_requested = 0;
             print_stats(b, "SIGUSR1");
         }
-        lede_broker_tick(b, now);
+        /* Workers' frames that arrived while we were busy (a large call takes a while to
+         * decode) are read before liveness is judged, so a slow loop never expires a worker
+         * whose heartbeats are waiting in the socket. */
+        drain_socket(b, sockets[1], LEDE_BROKER_BACKEND, &o);
+        lede_broker_tick(b, now_ms());
         flush(b, sockets);
         if (now >= bm.next_copy_ms) { /* a timer, not per call: the hot path stays as it was */
             metrics_copy(&bm, b);

@@ -19,8 +19,11 @@ MAX_MSG = 60 << 20        # broker --max-msg-bytes
 MAX_ARTICLE = 8 << 20     # worker --max-article-bytes
 PER_ITEM_S = 120 if f.sanitized() else 30
 
-b = h.Broker(extra=("--heartbeat-ms", "200", "--max-msg-bytes", str(MAX_MSG)))
-w = h.worker(b.backend, "w1", threads=1, extra=("--max-message", str(64 << 20),
+# The default liveness window (3 x 1000 ms): a worker's main thread takes the 50 MB call off the
+# wire and copies it before it beats again, which under a sanitizer can take most of a second.
+b = h.Broker(extra=("--heartbeat-ms", "1000", "--max-msg-bytes", str(MAX_MSG)))
+w = h.worker(b.backend, "w1", threads=1, extra=("--heartbeat-ms", "1000",
+                                                 "--max-message", str(64 << 20),
                                                  "--max-article-bytes", str(MAX_ARTICLE)))
 h.wait_registered(b, 1)
 ctx = zmq.Context.instance()

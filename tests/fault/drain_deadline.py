@@ -23,7 +23,7 @@ fast_payload = h.summarize_request(h.sample_article(), sentences=2)
 
 # ---- 1. deadlines ----
 b = h.Broker("b-deadline", extra=("--heartbeat-ms", "200"))
-w = h.worker(b.backend, "w1", threads=1)
+w = h.worker(b.backend, "w1", threads=1, extra=f.capacity_args(1))
 h.wait_registered(b, 1)
 c = h.Client(b.frontend)
 t0 = time.time()
@@ -45,7 +45,9 @@ for p in [slow] + queued:
 h.log("a running call and 20 queued calls with a %d ms deadline: all DEADLINE_EXCEEDED, the last "
       "at %.0f ms" % (deadline_ms, max(late) * 1000))
 h.check(max(late) < deadline_ms / 1000.0 + 0.25, "a deadline was enforced late: %.3f s" % max(late))
-time.sleep(slow_s + 0.3)  # the worker's late reply arrives and is dropped
+end = time.time() + slow_s * 3 + 5  # the worker's late reply arrives and is dropped
+while b.stats()["late_replies_dropped"] < 1 and time.time() < end:
+    c.recv_one(0.1)
 c.recv_one(0.2)
 h.check(c.duplicates == 0, "a second reply reached the client")
 st = b.stats()
@@ -56,7 +58,7 @@ r = c.call(h.METHOD, fast_payload).get(10)
 h.check(r is not None and r.status == pb.OK, "service did not continue after the deadlines")
 
 # ---- 2. SIGTERM to a worker holding calls ----
-w2 = h.worker(b.backend, "w2", threads=2)
+w2 = h.worker(b.backend, "w2", threads=2, extra=f.capacity_args(2))
 h.wait_registered(b, 2)
 load = f.Load(b.frontend, 2, 3, 10 ** 9, slow_payload, timeout_ms=60000)
 load.fill()
@@ -88,7 +90,9 @@ for drain_s, expect_finish in ((5.0, True), (0.5, False)):
     b = h.Broker("b-drain-%d" % int(drain_s * 1000),
                  extra=("--heartbeat-ms", "200", "--liveness", "15",
                         "--drain-ms", str(int(drain_s * 1000))))
-    ws = [h.worker(b.backend, "d%d" % i, threads=1) for i in (1, 2)]
+    # credit 1: the calls sent while both workers are frozen wait in the broker's queue (with
+    # the default credit they would be prefetched by the frozen workers, i.e. in flight)
+    ws = [h.worker(b.backend, "d%d" % i, threads=1, extra=f.capacity_args(1)) for i in (1, 2)]
     h.wait_registered(b, 2)
     c = h.Client(b.frontend)
     running = [c.call(h.METHOD, slow_payload, timeout_ms=60000) for _ in range(2)]

@@ -153,3 +153,17 @@ class Load:
     def close(self):
         for s in self.socks:
             s.close(0)
+
+
+_capacity_flag = None
+
+
+def capacity_args(n):
+    """["--capacity", n] when lede-worker has that option (a worker's credit at the broker,
+    which otherwise defaults to more than its threads), else [] (credit = threads)."""
+    global _capacity_flag
+    if _capacity_flag is None:
+        import subprocess
+        out = subprocess.run([h.binary("lede-worker"), "--help"], capture_output=True, timeout=10)
+        _capacity_flag = b"--capacity" in out.stdout + out.stderr
+    return ["--capacity", str(n)] if _capacity_flag else []

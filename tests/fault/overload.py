@@ -23,7 +23,8 @@ ARTICLE_KB = 32                         # each call ~32 KB, so the burst is ~130
 SLACK_KB = 48 * 1024
 b = h.Broker(extra=("--heartbeat-ms", "200", "--queue-max", str(QUEUE_MAX),
                     "--queue-max-bytes", str(QUEUE_BYTES)))
-ws = [h.worker(b.backend, "w%d" % i, threads=1) for i in range(1, WORKERS + 1)]
+ws = [h.worker(b.backend, "w%d" % i, threads=1, extra=f.capacity_args(1))
+      for i in range(1, WORKERS + 1)]
 h.wait_registered(b, WORKERS)
 base = h.sample_article()
 article = (base * (ARTICLE_KB * 1024 // len(base) + 1))[:ARTICLE_KB * 1024]

@@ -41,10 +41,12 @@ if len(sys.argv) > 1 and sys.argv[1] == "--client":
             break
     load.total = load.sent
     load.run(30)
-    phases = {"before": {}, "cut": {}, "after": {}}
+    # replies w1 sent before the cut may still be on their way to us for a moment after it
+    phases = {"before": {}, "transit": {}, "cut": {}, "after": {}}
     for t, cid in load.order:
         r = load.replies[cid]
-        ph = "before" if t < t_cut else "cut" if t < t_up else "after"
+        ph = ("before" if t < t_cut else "transit" if t < t_cut + 0.3 else "cut" if t < t_up
+              else "after")
         phases[ph][r.served_by] = phases[ph].get(r.served_by, 0) + 1
     # calls in flight at the cut: sent before it, answered after it
     spanning = [load.latency[cid] for t, cid in load.order if t >= t_cut and
