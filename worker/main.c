@@ -1,76 +1,103 @@
-/* main.c: lede-worker's command line: options and LEDE_WORKER_* environment variables, the idf
- * table, signals (SIGTERM/SIGINT drain, SIGUSR1 logs the counters), then worker.c's loop. */
+/* main.c: lede-worker's command line: every option from a flag, a LEDE_WORKER_* variable or
+ * the --config file (common/config.h), logs and the /metrics /healthz /readyz endpoint
+ * (common/ops.h, series in worker_ops.h), the idf table, signals (SIGTERM/SIGINT drain,
+ * SIGUSR1 logs the counters), then worker.c's loop. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "ops.h"
 #include "worker.h"
+#include "worker_ops.h"
+
+#ifndef LEDE_VERSION
+#define LEDE_VERSION "unknown"
+#endif
 
 #define MAX_BROKERS 16
 #define MAX_IDF_BYTES (512u << 20)
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t dump_flag;
+static atomic_bool draining; /* lock-free: set from the signal handler, read by /readyz */
 
 static void on_signal(int sig)
 {
-    if (sig == SIGUSR1)
+    if (sig == SIGUSR1) {
         dump_flag = 1;
-    else if (stop_flag)
+    } else if (stop_flag) {
         _exit(130); /* a second SIGTERM/SIGINT: stop now */
-    else
+    } else {
+        atomic_store(&draining, true);
         stop_flag = 1;
-}
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-        "usage: lede-worker --broker EP[,EP...] [options]\n"
-        "Serves lede.v1.Summarizer/Summarize calls from one or more lede-broker backends.\n"
-        "\n"
-        "  --broker EP[,EP...]   broker backend endpoint(s), e.g. tcp://127.0.0.1:5556; one\n"
-        "                        connection per broker, calls from all are served  [LEDE_WORKER_BROKER]\n"
-        "  --threads N           engine threads = calls run at once (default 2)    [LEDE_WORKER_THREADS]\n"
-        "  --idf FILE            document-frequency table (lede-idf format)        [LEDE_WORKER_IDF]\n"
-        "  --heartbeat-ms N      heartbeat interval (default 1000)             [LEDE_WORKER_HEARTBEAT_MS]\n"
-        "  --liveness N          a broker silent for N beats is reconnected (default 3)\n"
-        "  --reconnect-ms N      first reconnect delay, doubled up to --reconnect-max-ms (default 250)\n"
-        "  --reconnect-max-ms N  (default 8000), each delay plus up to 50%% random jitter\n"
-        "  --drain-ms N          on SIGTERM, wait at most N ms for calls in flight (default 10000)\n"
-        "  --max-message BYTES   largest frame accepted from a broker (default 16777216)\n"
-        "  --curve-secret FILE   CURVE: this worker's secret key (lede keygen NAME)\n"
-        "  --broker-key FILE     CURVE: the brokers' public key (both options or neither)\n"
-        "  --max-article-bytes N longest article body the engine takes; longer ones are\n"
-        "                        answered RESOURCE_EXHAUSTED (default 67108864)\n"
-        "  --name NAME           name in READY and in replies' served_by (default host:pid)\n"
-        "                                                                          [LEDE_WORKER_NAME]\n"
-        "  --echo                answer without running the engine (to measure the service)\n"
-        "                                                                          [LEDE_WORKER_ECHO=1]\n"
-        "  --verbose             log every call                                    [LEDE_WORKER_VERBOSE=1]\n"
-        "  --help                this text\n"
-        "\n"
-        "Signals: SIGTERM/SIGINT drain (DISCONNECT, finish calls in flight, exit 0); a second one\n"
-        "exits at once. SIGUSR1 logs the counters. Logs go to stderr, one line per event.\n");
-}
-
-static int parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
-                      unsigned long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || !end || *end || end == s || s[0] == '-' || v < min || v > max) {
-        fprintf(stderr, "lede-worker: %s: \"%s\" is not a whole number in [%lu, %lu]\n", opt, s,
-                min, max);
-        return -1;
     }
-    *out = v;
-    return 0;
+}
+
+/* Every option: a flag, LEDE_WORKER_<NAME> and a config-file key. */
+static const struct lede_opt worker_opts[] = {
+    {.name = "broker", .arg = "EP[,EP...]",
+     .help = "broker backend endpoint(s), e.g. tcp://127.0.0.1:5556; one link per broker"},
+    {.name = "threads", .type = LEDE_OPT_INT, .def = "2", .min = 1, .max = 256,
+     .help = "engine threads = calls run at once"},
+    {.name = "idf", .arg = "FILE", .help = "document-frequency table (lede-idf format)"},
+    {.name = "heartbeat-ms", .type = LEDE_OPT_INT, .def = "1000", .min = 10, .max = 600000,
+     .help = "heartbeat interval"},
+    {.name = "liveness", .type = LEDE_OPT_INT, .def = "3", .min = 1, .max = 100,
+     .help = "a broker silent for N beats is reconnected"},
+    {.name = "reconnect-ms", .type = LEDE_OPT_INT, .def = "250", .min = 1, .max = 600000,
+     .help = "first reconnect delay, doubled up to --reconnect-max-ms"},
+    {.name = "reconnect-max-ms", .type = LEDE_OPT_INT, .def = "8000", .min = 1, .max = 3600000,
+     .help = "longest reconnect delay (each delay plus up to 50% random jitter)"},
+    {.name = "drain-ms", .type = LEDE_OPT_INT, .def = "10000", .min = 0, .max = 3600000,
+     .help = "on SIGTERM, wait at most N ms for calls in flight"},
+    {.name = "max-message", .type = LEDE_OPT_INT, .arg = "BYTES", .def = "16777216",
+     .min = 1024, .max = INT_MAX, .help = "largest frame accepted from a broker"},
+    {.name = "max-article-bytes", .type = LEDE_OPT_INT, .min = 1, .max = INT_MAX,
+     .help = "longest article body the engine takes; longer: RESOURCE_EXHAUSTED "
+             "(default 67108864)"},
+    {.name = "curve-secret", .arg = "FILE", .help = "CURVE: this worker's secret key (lede keygen NAME)"},
+    {.name = "broker-key", .arg = "FILE",
+     .help = "CURVE: the brokers' public key (both CURVE options or neither)"},
+    {.name = "name", .arg = "NAME", .help = "name in READY and in replies' served_by (default host:pid)"},
+    {.name = "echo", .type = LEDE_OPT_BOOL, .def = "false",
+     .help = "answer without running the engine (to measure the service)"},
+    {.name = "verbose", .type = LEDE_OPT_BOOL, .def = "false",
+     .help = "log every call (the same as --log-level debug)"},
+    LEDE_OPT_LOG_LEVEL,
+    LEDE_OPT_LOG_FORMAT,
+    LEDE_OPT_METRICS,
+};
+
+static const char usage_text[] =
+    "usage: lede-worker --broker EP[,EP...] [options]\n"
+    "Serves lede.v1.Summarizer/Summarize calls from one or more lede-broker backends.";
+static const char epilogue_text[] =
+    "Signals: SIGTERM/SIGINT drain (DISCONNECT, finish calls in flight, exit 0); a second one\n"
+    "exits at once. SIGUSR1 logs the counters. Logs go to stderr, one line per event\n"
+    "(--log-format logfmt or json); calls are logged one by one only at debug.\n"
+    "/readyz answers 200 once registered with a broker, 503 before and while draining.";
+
+static const char *opt_str(const lede_config_t *c, const char *name)
+{
+    const char *s = lede_config_str(c, name);
+    return s && *s ? s : NULL;
+}
+
+/* /readyz: registered with a broker and not draining. */
+static bool worker_ready(void *ctx, char *why, size_t why_len)
+{
+    if (atomic_load(&draining)) {
+        snprintf(why, why_len, "draining");
+        return false;
+    }
+    return lede_worker_metrics_ready(ctx, why, why_len);
 }
 
 /* Splits a comma-separated list of endpoints into brokers[] (pointers into list). */
@@ -134,183 +161,108 @@ fail:
 
 int main(int argc, char **argv)
 {
+    static struct lede_worker_metrics wm; /* static: zeroed, and read by the HTTP thread */
+    static struct lede_ops ops;
     struct lede_worker_config cfg;
     lede_worker_config_init(&cfg);
     const char *brokers[MAX_BROKERS];
     size_t n_brokers = 0;
-    char *lists[MAX_BROKERS + 1];
-    size_t n_lists = 0;
-    const char *idf_path = getenv("LEDE_WORKER_IDF");
+    char *list = NULL;
     char default_name[300];
     char host[256] = "localhost";
-    unsigned long v;
+    char err[600];
     int rc = 1;
     char *idf = NULL;
     lede_engine_t *engine = NULL;
-    const char *curve_secret = NULL, *broker_key = NULL;
-    size_t max_article = 0;
+    lede_config_t *conf = NULL;
     struct lede_curve_client curve;
     int curve_on = 0;
 
-    gethostname(host, sizeof host - 1);
-    snprintf(default_name, sizeof default_name, "%s:%ld", host, (long)getpid());
-    cfg.name = getenv("LEDE_WORKER_NAME") && *getenv("LEDE_WORKER_NAME") ? getenv("LEDE_WORKER_NAME")
-                                                                        : default_name;
-    if (getenv("LEDE_WORKER_ECHO") && strcmp(getenv("LEDE_WORKER_ECHO"), "1") == 0)
-        cfg.echo = 1;
-    if (getenv("LEDE_WORKER_VERBOSE") && strcmp(getenv("LEDE_WORKER_VERBOSE"), "1") == 0)
-        cfg.verbose = 1;
-    if (getenv("LEDE_WORKER_THREADS") &&
-        parse_uint("LEDE_WORKER_THREADS", getenv("LEDE_WORKER_THREADS"), 1, 256, &v) == 0)
-        cfg.threads = (unsigned)v;
-    if (getenv("LEDE_WORKER_HEARTBEAT_MS") &&
-        parse_uint("LEDE_WORKER_HEARTBEAT_MS", getenv("LEDE_WORKER_HEARTBEAT_MS"), 10, 600000, &v) == 0)
-        cfg.heartbeat_ms = (unsigned)v;
-
-    enum { O_BROKER = 256, O_THREADS, O_IDF, O_HB, O_LIVE, O_RECON, O_RECONMAX, O_DRAIN, O_MAXMSG,
-           O_NAME, O_ECHO, O_VERBOSE, O_HELP, O_CSEC, O_BKEY, O_MAXART };
-    static const struct option opts[] = {
-        {"broker", required_argument, NULL, O_BROKER},
-        {"threads", required_argument, NULL, O_THREADS},
-        {"idf", required_argument, NULL, O_IDF},
-        {"heartbeat-ms", required_argument, NULL, O_HB},
-        {"liveness", required_argument, NULL, O_LIVE},
-        {"reconnect-ms", required_argument, NULL, O_RECON},
-        {"reconnect-max-ms", required_argument, NULL, O_RECONMAX},
-        {"drain-ms", required_argument, NULL, O_DRAIN},
-        {"max-message", required_argument, NULL, O_MAXMSG},
-        {"name", required_argument, NULL, O_NAME},
-        {"curve-secret", required_argument, NULL, O_CSEC},
-        {"broker-key", required_argument, NULL, O_BKEY},
-        {"max-article-bytes", required_argument, NULL, O_MAXART},
-        {"echo", no_argument, NULL, O_ECHO},
-        {"verbose", no_argument, NULL, O_VERBOSE},
-        {"help", no_argument, NULL, O_HELP},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_BROKER:
-            if (n_lists >= MAX_BROKERS || !(lists[n_lists] = strdup(optarg)))
-                goto cleanup;
-            if (add_brokers(lists[n_lists++], brokers, &n_brokers) != 0)
-                goto cleanup;
-            break;
-        case O_THREADS:
-            if (parse_uint("--threads", optarg, 1, 256, &v) != 0)
-                goto cleanup;
-            cfg.threads = (unsigned)v;
-            break;
-        case O_IDF:
-            idf_path = optarg;
-            break;
-        case O_HB:
-            if (parse_uint("--heartbeat-ms", optarg, 10, 600000, &v) != 0)
-                goto cleanup;
-            cfg.heartbeat_ms = (unsigned)v;
-            break;
-        case O_LIVE:
-            if (parse_uint("--liveness", optarg, 1, 100, &v) != 0)
-                goto cleanup;
-            cfg.liveness = (unsigned)v;
-            break;
-        case O_RECON:
-            if (parse_uint("--reconnect-ms", optarg, 1, 600000, &v) != 0)
-                goto cleanup;
-            cfg.reconnect_ms = (unsigned)v;
-            break;
-        case O_RECONMAX:
-            if (parse_uint("--reconnect-max-ms", optarg, 1, 3600000, &v) != 0)
-                goto cleanup;
-            cfg.reconnect_max_ms = (unsigned)v;
-            break;
-        case O_DRAIN:
-            if (parse_uint("--drain-ms", optarg, 0, 3600000, &v) != 0)
-                goto cleanup;
-            cfg.drain_ms = (unsigned)v;
-            break;
-        case O_MAXMSG:
-            if (parse_uint("--max-message", optarg, 1024, (unsigned long)INT_MAX, &v) != 0)
-                goto cleanup;
-            cfg.max_message = v;
-            break;
-        case O_NAME:
-            cfg.name = optarg;
-            break;
-        case O_CSEC:
-            curve_secret = optarg;
-            break;
-        case O_BKEY:
-            broker_key = optarg;
-            break;
-        case O_MAXART:
-            if (parse_uint("--max-article-bytes", optarg, 1, (unsigned long)INT_MAX, &v) != 0)
-                goto cleanup;
-            max_article = v;
-            break;
-        case O_ECHO:
-            cfg.echo = 1;
-            break;
-        case O_VERBOSE:
-            cfg.verbose = 1;
-            break;
-        case O_HELP:
-        case 'h':
-            usage(stdout);
-            rc = 0;
-            goto cleanup;
-        default:
-            usage(stderr);
-            rc = 2;
-            goto cleanup;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "lede-worker: unexpected argument \"%s\" (see --help)\n", argv[optind]);
+    if (lede_config_new("lede-worker", "LEDE_WORKER", worker_opts,
+                        sizeof worker_opts / sizeof worker_opts[0], &conf, err,
+                        sizeof err) != LEDE_OK ||
+        lede_config_parse(conf, argc, argv, NULL, err, sizeof err) != LEDE_OK) {
+        fprintf(stderr, "lede-worker: %s\n", err);
         rc = 2;
         goto cleanup;
     }
-    if (n_brokers == 0 && getenv("LEDE_WORKER_BROKER")) {
-        if (!(lists[n_lists] = strdup(getenv("LEDE_WORKER_BROKER"))))
+    if (lede_config_help_requested(conf)) {
+        lede_config_help(conf, stdout, usage_text, epilogue_text);
+        rc = 0;
+        goto cleanup;
+    }
+    if (lede_config_n_args(conf) > 0) {
+        fprintf(stderr, "lede-worker: unexpected argument \"%s\" (see --help)\n",
+                lede_config_arg(conf, 0));
+        rc = 2;
+        goto cleanup;
+    }
+    gethostname(host, sizeof host - 1);
+    snprintf(default_name, sizeof default_name, "%s:%ld", host, (long)getpid());
+    cfg.name = opt_str(conf, "name") ? opt_str(conf, "name") : default_name;
+    cfg.threads = (unsigned)lede_config_int(conf, "threads");
+    cfg.heartbeat_ms = (unsigned)lede_config_int(conf, "heartbeat-ms");
+    cfg.liveness = (unsigned)lede_config_int(conf, "liveness");
+    cfg.reconnect_ms = (unsigned)lede_config_int(conf, "reconnect-ms");
+    cfg.reconnect_max_ms = (unsigned)lede_config_int(conf, "reconnect-max-ms");
+    cfg.drain_ms = (unsigned)lede_config_int(conf, "drain-ms");
+    cfg.max_message = (size_t)lede_config_int(conf, "max-message");
+    cfg.echo = lede_config_bool(conf, "echo");
+    /* --verbose and --log-level debug go together: per-call lines at debug */
+    int level = lede_config_choice(conf, "log-level");
+    if (lede_config_bool(conf, "verbose") && level < LEDE_LOG_DEBUG)
+        level = LEDE_LOG_DEBUG;
+    cfg.verbose = level >= LEDE_LOG_DEBUG;
+    if (opt_str(conf, "broker")) {
+        if (!(list = strdup(lede_config_str(conf, "broker"))))
             goto cleanup;
-        if (add_brokers(lists[n_lists++], brokers, &n_brokers) != 0)
+        if (add_brokers(list, brokers, &n_brokers) != 0) {
+            rc = 2;
             goto cleanup;
+        }
     }
     if (n_brokers == 0) {
         fprintf(stderr, "lede-worker: no broker: give --broker EP or LEDE_WORKER_BROKER (see --help)\n");
         rc = 2;
         goto cleanup;
     }
-    {
-        char cerr[512];
-        if (lede_curve_client_load(curve_secret, broker_key, &curve, &curve_on, cerr,
-                                   sizeof cerr) != LEDE_OK) {
-            fprintf(stderr, "lede-worker: %s\n", cerr);
-            rc = 2;
-            goto cleanup;
-        }
-        if (curve_on)
-            cfg.curve = &curve;
+    if (lede_curve_client_load(opt_str(conf, "curve-secret"), opt_str(conf, "broker-key"), &curve,
+                               &curve_on, err, sizeof err) != LEDE_OK) {
+        fprintf(stderr, "lede-worker: %s\n", err);
+        rc = 2;
+        goto cleanup;
     }
+    if (curve_on)
+        cfg.curve = &curve;
     if (cfg.reconnect_max_ms < cfg.reconnect_ms)
         cfg.reconnect_max_ms = cfg.reconnect_ms;
+    if (lede_ops_start_with(&ops, "worker", LEDE_VERSION, level,
+                            lede_config_choice(conf, "log-format"), opt_str(conf, "metrics"),
+                            worker_ready, &wm, err, sizeof err) != LEDE_OK) {
+        fprintf(stderr, "lede-worker: %s\n", err);
+        rc = 2;
+        goto cleanup;
+    }
+    lede_worker_metrics_init(&wm, ops.metrics);
+    cfg.metrics = &wm;
     if (!cfg.echo) {
         struct lede_engine_config ec;
         memset(&ec, 0, sizeof ec);
-        ec.max_body = max_article;
-        if (idf_path && *idf_path) {
+        if (lede_config_is_set(conf, "max-article-bytes"))
+            ec.max_body = (size_t)lede_config_int(conf, "max-article-bytes");
+        const char *idf_path = opt_str(conf, "idf");
+        if (idf_path) {
             idf = read_file(idf_path, MAX_IDF_BYTES, &ec.idf_len);
             if (!idf)
                 goto cleanup;
             ec.idf_data = idf;
         }
-        struct lede_error err;
-        memset(&err, 0, sizeof err);
-        int erc = lede_engine_new(&ec, &engine, &err);
+        struct lede_error eerr;
+        memset(&eerr, 0, sizeof eerr);
+        int erc = lede_engine_new(&ec, &engine, &eerr);
         if (erc != LEDE_OK) {
             fprintf(stderr, "lede-worker: cannot start the engine: %s\n",
-                    err.message[0] ? err.message : lede_strerror(erc));
+                    eerr.message[0] ? eerr.message : lede_strerror(erc));
             goto cleanup;
         }
         cfg.engine = engine;
@@ -329,9 +281,10 @@ int main(int argc, char **argv)
 
     rc = lede_worker_run(&cfg, &stop_flag, &dump_flag, NULL) == LEDE_OK ? 0 : 1;
 cleanup:
+    lede_ops_stop(&ops);
     lede_engine_destroy(&engine);
     free(idf);
-    for (size_t i = 0; i < n_lists; i++)
-        free(lists[i]);
+    free(list);
+    lede_config_destroy(&conf);
     return rc;
 }

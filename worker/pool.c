@@ -59,6 +59,7 @@ static void run_job(lede_pool_t *p, lede_workspace_t *ws, struct lede_pool_job *
     memset(&out, 0, sizeof out);
     done->link = job->link;
     done->gen = job->gen;
+    done->received_us = job->received_us;
     *frame = NULL;
     *frame_len = 0;
     if (job->link < p->cfg.n_links && atomic_load(&p->cfg.link_gens[job->link]) != job->gen) {

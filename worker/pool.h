@@ -32,6 +32,7 @@ struct lede_pool_done {
     uint32_t skipped;     /* 1: not run because its deadline had passed */
     uint32_t dropped;     /* 1: not run because its link was reset (no reply frame) */
     uint64_t engine_us;
+    uint64_t received_us; /* the job's, for the call-duration metric */
 };
 
 typedef struct lede_pool lede_pool_t;

@@ -15,6 +15,7 @@
 #include "handler.h"
 #include "pool.h"
 #include "wire.h"
+#include "worker_ops.h"
 
 enum link_state { LINK_WAIT = 0, LINK_UP };
 
@@ -55,13 +56,7 @@ static void wlog(const struct worker *w, const char *level, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ lede-worker name=%s level=%s %s\n",
-            tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-            ts.tv_nsec / 1000000L, w->cfg->name, level, msg);
+    lede_worker_log(w->cfg->name, level, msg); /* structured: worker_ops.h */
 }
 
 void lede_worker_config_init(struct lede_worker_config *cfg)
@@ -191,6 +186,10 @@ static void link_reset(struct worker *w, struct link *l, uint64_t now, const cha
             l->backoff_ms = w->cfg->reconnect_max_ms;
     }
     w->st.reconnects++;
+    lede_worker_metrics_reconnect(w->cfg->metrics);
+    if (l->heard)
+        lede_worker_metrics_registered(w->cfg->metrics, -1);
+    l->heard = 0;
     wlog(w, "warn", "event=reconnect broker=%s reason=\"%s\" delay_ms=%u", l->endpoint, why, delay);
 }
 
@@ -205,6 +204,7 @@ static void reply_now(struct worker *w, struct link *l, const Lede__V1__Call *c,
     r.served_by = (char *)w->cfg->name;
     send_msg(w, l, LEDE__V1__COMMAND__REPLY, &r.base);
     w->st.failed++;
+    lede_worker_metrics_call(w->cfg->metrics, c->method, status);
 }
 
 static void on_call(struct worker *w, struct link *l, const Lede__V1__Call *c, uint64_t now)
@@ -212,8 +212,10 @@ static void on_call(struct worker *w, struct link *l, const Lede__V1__Call *c, u
     size_t i = (size_t)(l - w->links);
     w->st.calls++;
     if (w->cfg->verbose)
-        wlog(w, "debug", "event=call call_id=%s dispatch_id=%llu attempt=%u timeout_ms=%u broker=%s",
-             c->call_id, (unsigned long long)c->dispatch_id, c->attempt, c->timeout_ms, l->endpoint);
+        wlog(w, "debug",
+             "event=call call_id=\"%s\" trace_id=\"%s\" dispatch_id=%llu attempt=%u timeout_ms=%u broker=%s",
+             c->call_id, lede_worker_trace_id(c), (unsigned long long)c->dispatch_id, c->attempt,
+             c->timeout_ms, l->endpoint);
     if (strcmp(c->method, LEDE_METHOD_SUMMARIZE) != 0) {
         char msg[160];
         snprintf(msg, sizeof msg, "method \"%.80s\" is not served by this worker", c->method);
@@ -245,6 +247,7 @@ static void on_call(struct worker *w, struct link *l, const Lede__V1__Call *c, u
     }
     l->in_flight++;
     w->in_flight++;
+    lede_worker_metrics_in_flight(w->cfg->metrics, w->in_flight);
     return;
 nomem:
     reply_now(w, l, c, LEDE__V1__STATUS__RESOURCE_EXHAUSTED, "worker out of memory");
@@ -257,6 +260,7 @@ static void on_frame(struct worker *w, struct link *l, const void *data, size_t 
     int rc = lede_wire_decode(data, len, w->cfg->max_message, &f, &fault);
     if (rc != LEDE_OK) {
         w->st.malformed++;
+        lede_worker_metrics_malformed(w->cfg->metrics);
         if (w->st.malformed <= 20 || w->st.malformed % 1000 == 0)
             wlog(w, "warn", "event=malformed broker=%s fault=%s version=%d bytes=%zu count=%llu",
                  l->endpoint, lede_wire_fault_name(fault), f.version, len,
@@ -267,6 +271,7 @@ static void on_frame(struct worker *w, struct link *l, const void *data, size_t 
     l->last_heard_us = now;
     if (!l->heard) {
         l->heard = 1;
+        lede_worker_metrics_registered(w->cfg->metrics, 1);
         l->backoff_ms = w->cfg->reconnect_ms;
     }
     switch (f.command) {
@@ -309,6 +314,7 @@ static void on_done(struct worker *w)
     memcpy(&d, zmq_msg_data(&head), sizeof d);
     if (w->in_flight)
         w->in_flight--;
+    lede_worker_metrics_in_flight(w->cfg->metrics, w->in_flight);
     struct link *l = d.link < w->cfg->n_brokers ? &w->links[d.link] : NULL;
     int current = l && atomic_load(&w->gens[d.link]) == d.gen && l->state == LINK_UP;
     if (d.dropped || !current) {
@@ -323,6 +329,9 @@ static void on_done(struct worker *w)
         w->st.ok++;
     else
         w->st.failed++;
+    if (w->cfg->metrics)
+        lede_worker_metrics_done(w->cfg->metrics, d.status,
+                                 lede_handler_now_us() - d.received_us, d.engine_us);
     send_frame(w, l, zmq_msg_data(&body), zmq_msg_size(&body));
 cleanup:
     zmq_msg_close(&head);
@@ -531,6 +540,7 @@ int lede_worker_run(const struct lede_worker_config *cfg, volatile sig_atomic_t 
                     if (zmq_msg_more(&msg)) {
                         /* one frame per message is the protocol: drain and count the rest */
                         w.st.malformed++;
+                        lede_worker_metrics_malformed(cfg->metrics);
                         while (zmq_msg_more(&msg) && zmq_msg_recv(&msg, l->sock, 0) >= 0)
                             ;
                         zmq_msg_close(&msg);

@@ -11,6 +11,8 @@
 #include "curve.h"
 #include "summarize.h"
 
+struct lede_worker_metrics;
+
 struct lede_worker_config {
     const char *const *brokers; /* broker backend endpoints */
     size_t n_brokers;
@@ -27,6 +29,7 @@ struct lede_worker_config {
     int verbose;                /* log every call */
     const lede_engine_t *engine; /* borrowed; NULL only with echo */
     const struct lede_curve_client *curve; /* CURVE keys for every broker link, or NULL */
+    struct lede_worker_metrics *metrics; /* Prometheus series (worker_ops.h), or NULL */
 };
 
 /* Fills cfg with the defaults (no brokers, no engine). */

@@ -4,6 +4,7 @@ stopping every one of them on exit, generating lede_pb2 from proto/lede.proto in
 and a small DEALER client that speaks docs/PROTOCOL.md."""
 import atexit
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -162,12 +163,13 @@ def worker(brokers, name, threads=1, extra=(), wrap=None):
 
 def worker_stats(p):
     """The last 'stats' line of a worker's log, as a dict of ints."""
-    lines = [ln for ln in read_log(p).splitlines() if " stats at=" in ln]
+    # logfmt: "... msg=stats at=exit calls=3 ...", JSON: {"msg":"stats","at":"exit",...}
+    lines = [ln for ln in read_log(p).splitlines()
+             if re.search(r'(msg=|"msg":)"?stats\b', ln) or " stats at=" in ln]
     if not lines:
         return None
     out = {}
-    for tok in lines[-1].split(" stats ", 1)[1].split():
-        k, _, v = tok.partition("=")
+    for k, v in re.findall(r'"?([a-z_]+)"?[=:]"?([A-Za-z0-9_.:-]*)', lines[-1].split("stats", 1)[1]):
         out[k] = int(v) if v.isdigit() else v
     return out
 
