@@ -46,6 +46,9 @@ static const struct lede_opt worker_opts[] = {
      .help = "broker backend endpoint(s), e.g. tcp://127.0.0.1:5556; one link per broker"},
     {.name = "threads", .type = LEDE_OPT_INT, .def = "2", .min = 1, .max = 256,
      .help = "engine threads = calls run at once"},
+    {.name = "capacity", .type = LEDE_OPT_INT, .min = 1, .max = 1024,
+     .help = "credit announced to each broker: calls held at once, running or queued for a "
+             "thread (default 4 per thread, 16..256)"},
     {.name = "idf", .arg = "FILE", .help = "document-frequency table (lede-idf format)"},
     {.name = "heartbeat-ms", .type = LEDE_OPT_INT, .def = "1000", .min = 10, .max = 600000,
      .help = "heartbeat interval"},
@@ -201,6 +204,8 @@ int main(int argc, char **argv)
     snprintf(default_name, sizeof default_name, "%s:%ld", host, (long)getpid());
     cfg.name = opt_str(conf, "name") ? opt_str(conf, "name") : default_name;
     cfg.threads = (unsigned)lede_config_int(conf, "threads");
+    if (lede_config_is_set(conf, "capacity"))
+        cfg.capacity = (unsigned)lede_config_int(conf, "capacity");
     cfg.heartbeat_ms = (unsigned)lede_config_int(conf, "heartbeat-ms");
     cfg.liveness = (unsigned)lede_config_int(conf, "liveness");
     cfg.reconnect_ms = (unsigned)lede_config_int(conf, "reconnect-ms");

@@ -28,8 +28,8 @@ void lede_pool_job_free(struct lede_pool_job *job)
 {
     if (!job)
         return;
-    free(job->call_id);
-    free(job->payload);
+    if (job->call)
+        protobuf_c_message_free_unpacked(&job->call->base, NULL);
     free(job);
 }
 
@@ -73,19 +73,19 @@ static void run_job(lede_pool_t *p, lede_workspace_t *ws, struct lede_pool_job *
                  "deadline exceeded after %llu ms waiting at the worker, before the engine ran",
                  (unsigned long long)((now - job->received_us) / 1000u));
     } else {
-        lede_handler_summarize(p->cfg.engine, ws, job->payload, job->payload_len, job->received_us,
-                               p->cfg.echo, &out);
+        lede_handler_summarize(p->cfg.engine, ws, job->call->payload.data, job->call->payload.len,
+                               job->received_us, p->cfg.echo, &out);
     }
     done->status = out.status;
     done->engine_us = out.engine_us;
 
     Lede__V1__Reply reply = LEDE__V1__REPLY__INIT;
-    reply.call_id = job->call_id;
+    reply.call_id = job->call->call_id;
     reply.status = (Lede__V1__Status)out.status;
     reply.message = out.message;
     reply.payload.data = out.payload;
     reply.payload.len = out.payload_len;
-    reply.dispatch_id = job->dispatch_id;
+    reply.dispatch_id = job->call->dispatch_id;
     reply.served_by = p->served_by;
     if (lede_wire_encode(LEDE__V1__COMMAND__REPLY, &reply.base, frame, frame_len) != LEDE_OK) {
         done->status = LEDE__V1__STATUS__INTERNAL;
@@ -99,6 +99,12 @@ static void run_job(lede_pool_t *p, lede_workspace_t *ws, struct lede_pool_job *
         }
     }
     lede_handler_out_release(&out);
+}
+
+static void free_frame(void *data, void *hint)
+{
+    (void)hint;
+    free(data);
 }
 
 static void *thread_main(void *arg)
@@ -133,10 +139,19 @@ static void *thread_main(void *arg)
         size_t frame_len = 0;
         run_job(p, ws, job, &done, &frame, &frame_len);
         lede_pool_job_free(job);
-        if (zmq_send(push, &done, sizeof done, ZMQ_SNDMORE) < 0 ||
-            zmq_send(push, frame ? (const void *)frame : "", frame_len, 0) < 0)
+        /* the REPLY frame goes to the main thread without a copy: zmq frees it once sent on */
+        zmq_msg_t body;
+        int rc = frame ? zmq_msg_init_data(&body, frame, frame_len, free_frame, NULL)
+                       : zmq_msg_init(&body);
+        if (rc != 0) {
+            free(frame);
+            zmq_msg_init(&body);
+            done.dropped = 1;
+        }
+        if (zmq_send(push, &done, sizeof done, ZMQ_SNDMORE) < 0 || zmq_msg_send(&body, push, 0) < 0) {
             fprintf(stderr, "lede-worker: engine thread: result lost: %s\n", zmq_strerror(zmq_errno()));
-        free(frame);
+            zmq_msg_close(&body);
+        }
     }
 cleanup:
     lede_workspace_destroy(&ws);
@@ -183,7 +198,6 @@ int lede_pool_push(lede_pool_t *p, struct lede_pool_job *job)
     pthread_mutex_lock(&p->mu);
     if (p->queued >= p->cfg.max_queue || p->stop) {
         pthread_mutex_unlock(&p->mu);
-        lede_pool_job_free(job);
         return LEDE_ETOOBIG;
     }
     job->next = NULL;

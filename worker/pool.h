@@ -8,16 +8,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lede.pb-c.h"
 #include "summarize.h"
 
 /* One call for an engine thread. Every pointer is owned by the job once pushed. */
 struct lede_pool_job {
     uint32_t link;         /* the broker link the call came from */
     uint32_t gen;          /* that link's generation when the call arrived */
-    uint64_t dispatch_id;  /* echoed in the reply */
-    char *call_id;
-    uint8_t *payload;      /* the SummarizeRequest bytes */
-    size_t payload_len;
+    Lede__V1__Call *call;  /* as decoded from the broker (its payload is the SummarizeRequest);
+                              freed with protobuf_c_message_free_unpacked */
     uint64_t received_us;  /* monotonic time of receipt */
     uint64_t deadline_us;  /* monotonic deadline; 0: none */
     struct lede_pool_job *next;
@@ -53,8 +52,8 @@ struct lede_pool_config {
  * LEDE_ENOMEM, LEDE_EIO (a socket or thread could not be made). */
 int lede_pool_new(const struct lede_pool_config *cfg, lede_pool_t **out);
 
-/* Queues a job and takes ownership of it (also on error, when it is freed).
- * Returns LEDE_OK, or LEDE_ETOOBIG when the queue is full. */
+/* Queues a job and takes ownership of it. Returns LEDE_OK, or LEDE_ETOOBIG when the queue is
+ * full or the pool is stopping (the job then stays the caller's). */
 int lede_pool_push(lede_pool_t *pool, struct lede_pool_job *job);
 
 /* Jobs queued but not yet taken by a thread. */

@@ -73,6 +73,18 @@ void lede_worker_config_init(struct lede_worker_config *cfg)
     cfg->name = "lede-worker";
 }
 
+unsigned lede_worker_default_capacity(unsigned threads)
+{
+    unsigned c = threads > 64 ? 256 : threads * 4;
+    return c < 16 ? 16 : c > 256 ? 256 : c;
+}
+
+/* The credit announced to each broker. */
+static unsigned capacity_of(const struct lede_worker_config *cfg)
+{
+    return cfg->capacity ? cfg->capacity : lede_worker_default_capacity(cfg->threads);
+}
+
 static void log_stats(const struct worker *w, const char *when)
 {
     const struct lede_worker_stats *s = &w->st;
@@ -115,7 +127,7 @@ static void send_ready(struct worker *w, struct link *l)
     Lede__V1__Ready r = LEDE__V1__READY__INIT;
     r.n_methods = 1;
     r.methods = methods;
-    r.capacity = w->cfg->threads;
+    r.capacity = capacity_of(w->cfg);
     r.name = (char *)w->cfg->name;
     r.heartbeat_ms = w->cfg->heartbeat_ms;
     send_msg(w, l, LEDE__V1__COMMAND__READY, &r.base);
@@ -207,8 +219,11 @@ static void reply_now(struct worker *w, struct link *l, const Lede__V1__Call *c,
     lede_worker_metrics_call(w->cfg->metrics, c->method, status);
 }
 
-static void on_call(struct worker *w, struct link *l, const Lede__V1__Call *c, uint64_t now)
+/* Queues a call for the engine threads. Takes the decoded call (*cp is set to NULL) when it
+ * is queued. */
+static void on_call(struct worker *w, struct link *l, Lede__V1__Call **cp, uint64_t now)
 {
+    const Lede__V1__Call *c = *cp;
     size_t i = (size_t)(l - w->links);
     w->st.calls++;
     if (w->cfg->verbose)
@@ -228,23 +243,17 @@ static void on_call(struct worker *w, struct link *l, const Lede__V1__Call *c, u
         goto nomem;
     job->link = (uint32_t)i;
     job->gen = atomic_load(&w->gens[i]);
-    job->dispatch_id = c->dispatch_id;
-    job->call_id = strdup(c->call_id);
-    job->payload = malloc(c->payload.len ? c->payload.len : 1);
-    if (!job->call_id || !job->payload) {
-        lede_pool_job_free(job);
-        goto nomem;
-    }
-    if (c->payload.len)
-        memcpy(job->payload, c->payload.data, c->payload.len);
-    job->payload_len = c->payload.len;
     job->received_us = now;
     job->deadline_us = c->timeout_ms ? now + (uint64_t)c->timeout_ms * 1000u : 0;
+    job->call = *cp; /* no copy of the payload: the engine thread reads the decoded call */
     if (lede_pool_push(w->pool, job) != LEDE_OK) {
+        job->call = NULL; /* still the frame's */
+        lede_pool_job_free(job);
         w->st.rejected++;
         reply_now(w, l, c, LEDE__V1__STATUS__RESOURCE_EXHAUSTED, "worker queue is full");
         return;
     }
+    *cp = NULL;
     l->in_flight++;
     w->in_flight++;
     lede_worker_metrics_in_flight(w->cfg->metrics, w->in_flight);
@@ -276,7 +285,7 @@ static void on_frame(struct worker *w, struct link *l, const void *data, size_t 
     }
     switch (f.command) {
     case LEDE__V1__COMMAND__CALL:
-        on_call(w, l, f.body.call, now);
+        on_call(w, l, &f.body.call, now);
         break;
     case LEDE__V1__COMMAND__HEARTBEAT:
         break;
@@ -297,14 +306,18 @@ static void on_frame(struct worker *w, struct link *l, const void *data, size_t 
     lede_wire_frame_release(&f);
 }
 
-/* One engine result: forward the REPLY frame to the broker link it belongs to. */
-static void on_done(struct worker *w)
+/* One engine result: forward the REPLY frame to the broker link it belongs to (the frame the
+ * engine thread made, without a copy). Returns 0 when no result was waiting. */
+static int on_done(struct worker *w)
 {
     zmq_msg_t head, body;
     zmq_msg_init(&head);
     zmq_msg_init(&body);
-    if (zmq_msg_recv(&head, w->pull, ZMQ_DONTWAIT) < 0)
-        goto cleanup;
+    if (zmq_msg_recv(&head, w->pull, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&head);
+        zmq_msg_close(&body);
+        return 0;
+    }
     if (!zmq_msg_more(&head) || zmq_msg_recv(&body, w->pull, 0) < 0 ||
         zmq_msg_size(&head) != sizeof(struct lede_pool_done)) {
         wlog(w, "error", "event=internal reason=\"bad result from an engine thread\"");
@@ -317,12 +330,12 @@ static void on_done(struct worker *w)
     lede_worker_metrics_in_flight(w->cfg->metrics, w->in_flight);
     struct link *l = d.link < w->cfg->n_brokers ? &w->links[d.link] : NULL;
     int current = l && atomic_load(&w->gens[d.link]) == d.gen && l->state == LINK_UP;
+    if (current && l->in_flight)
+        l->in_flight--;
     if (d.dropped || !current) {
         w->st.dropped++;
         goto cleanup;
     }
-    if (l->in_flight)
-        l->in_flight--;
     if (d.skipped)
         w->st.skipped++;
     if (d.status == LEDE__V1__STATUS__OK)
@@ -332,10 +345,12 @@ static void on_done(struct worker *w)
     if (w->cfg->metrics)
         lede_worker_metrics_done(w->cfg->metrics, d.status,
                                  lede_handler_now_us() - d.received_us, d.engine_us);
-    send_frame(w, l, zmq_msg_data(&body), zmq_msg_size(&body));
+    if (zmq_msg_send(&body, l->sock, ZMQ_DONTWAIT) < 0)
+        w->st.send_failed++;
 cleanup:
     zmq_msg_close(&head);
     zmq_msg_close(&body);
+    return 1;
 }
 
 static uint64_t now_us(void)
@@ -408,12 +423,16 @@ static int setup(struct worker *w, const struct lede_worker_config *cfg)
     zmq_setsockopt(w->pull, ZMQ_RCVHWM, &hwm, sizeof hwm);
     if (zmq_bind(w->pull, ep) != 0)
         return LEDE_EIO;
+    /* every broker may fill its credit: the queue takes that much at least */
+    size_t max_queue = (size_t)capacity_of(cfg) * cfg->n_brokers;
+    if (max_queue < cfg->max_queue)
+        max_queue = cfg->max_queue;
     struct lede_pool_config pc = {
         .zctx = w->zctx,
         .done_endpoint = ep,
         .engine = cfg->engine,
         .threads = cfg->threads,
-        .max_queue = cfg->max_queue,
+        .max_queue = max_queue,
         .echo = cfg->echo,
         .served_by = cfg->name,
         .link_gens = w->gens,
@@ -429,8 +448,8 @@ static int setup(struct worker *w, const struct lede_worker_config *cfg)
         l->backoff_ms = cfg->reconnect_ms;
         if (link_connect(w, l, now) != LEDE_OK)
             return LEDE_EINVAL;
-        wlog(w, "info", "event=register broker=%s capacity=%u heartbeat_ms=%u", l->endpoint,
-             cfg->threads, cfg->heartbeat_ms);
+        wlog(w, "info", "event=register broker=%s capacity=%u threads=%u heartbeat_ms=%u",
+             l->endpoint, capacity_of(cfg), cfg->threads, cfg->heartbeat_ms);
     }
     return LEDE_OK;
 }
@@ -519,13 +538,8 @@ int lede_worker_run(const struct lede_worker_config *cfg, volatile sig_atomic_t 
         now = now_us();
         if (ready > 0) {
             if (items[0].revents & ZMQ_POLLIN)
-                for (int k = 0; k < 256; k++) {
-                    int ev = 0;
-                    size_t evlen = sizeof ev;
-                    on_done(&w);
-                    if (zmq_getsockopt(w.pull, ZMQ_EVENTS, &ev, &evlen) != 0 || !(ev & ZMQ_POLLIN))
-                        break;
-                }
+                for (int k = 0; k < 1024 && on_done(&w); k++)
+                    ;
             for (size_t k = 1; k < n; k++) {
                 if (!(items[k].revents & ZMQ_POLLIN))
                     continue;

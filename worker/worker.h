@@ -16,7 +16,9 @@ struct lede_worker_metrics;
 struct lede_worker_config {
     const char *const *brokers; /* broker backend endpoints */
     size_t n_brokers;
-    unsigned threads;           /* engine threads = the capacity announced to each broker */
+    unsigned threads;           /* engine threads: calls run at once */
+    unsigned capacity;          /* credit announced to each broker: calls held at once, running
+                                   or queued for a thread (0: lede_worker_default_capacity) */
     unsigned heartbeat_ms;      /* how often we beat; the broker is dead after liveness beats */
     unsigned liveness;
     unsigned reconnect_ms;      /* first reconnect delay; doubles up to reconnect_max_ms */
@@ -34,6 +36,10 @@ struct lede_worker_config {
 
 /* Fills cfg with the defaults (no brokers, no engine). */
 void lede_worker_config_init(struct lede_worker_config *cfg);
+
+/* The credit a worker with this many engine threads announces when --capacity is not given:
+ * 4 calls per thread, at least 16 and at most 256 (docs/PROTOCOL.md §4.2 says why). */
+unsigned lede_worker_default_capacity(unsigned threads);
 
 /* Counters the worker logs on exit and on SIGUSR1. */
 struct lede_worker_stats {
