@@ -66,6 +66,7 @@ struct lede_broker {
     void *log_ctx;
     lede_broker_answered_fn answered_fn;
     void *answered_ctx;
+    lede_broker_log_traced_fn traced_fn; /* instead of log_fn when set (same log_ctx) */
 
     char *methods[MAX_METHODS];
     size_t n_methods;
@@ -115,14 +116,17 @@ __attribute__((format(printf, 4, 5)))
 #endif
 static void logf_(lede_broker_t *b, int level, const char *call_id, const char *fmt, ...)
 {
-    if (!b->log_fn)
+    if (!b->log_fn && !b->traced_fn)
         return;
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    b->log_fn(b->log_ctx, level, call_id, msg);
+    if (b->traced_fn)
+        b->traced_fn(b->log_ctx, level, call_id, NULL, msg);
+    else
+        b->log_fn(b->log_ctx, level, call_id, msg);
 }
 
 static void list_push_back(struct call_list *l, struct call *c)
@@ -177,6 +181,34 @@ static const char *call_id(const struct call *c)
     return c->msg->call_id;
 }
 
+/* The call's "trace-id" metadata, or NULL. */
+static const char *trace_id(const struct call *c)
+{
+    for (size_t i = 0; i < c->msg->n_metadata; i++)
+        if (strcmp(c->msg->metadata[i]->key, "trace-id") == 0)
+            return c->msg->metadata[i]->value;
+    return NULL;
+}
+
+/* A log line about call c: with its call id, and its trace id for a traced callback. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static void logc_(lede_broker_t *b, int level, const struct call *c, const char *fmt, ...)
+{
+    if (!b->log_fn && !b->traced_fn)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (b->traced_fn)
+        b->traced_fn(b->log_ctx, level, call_id(c), trace_id(c), msg);
+    else
+        b->log_fn(b->log_ctx, level, call_id(c), msg);
+}
+
 /* Appends an action; on allocation failure the frame is freed and the action lost (logged). */
 static void emit(lede_broker_t *b, int sock, const void *id, size_t id_len, uint8_t *frame,
                  size_t frame_len)
@@ -228,9 +260,7 @@ static void note_answered(lede_broker_t *b, const struct call *c, int status)
                                      .status = status,
                                      .received_ms = c->received_ms,
                                      .attempts = c->attempts};
-    for (size_t i = 0; i < c->msg->n_metadata; i++)
-        if (strcmp(c->msg->metadata[i]->key, "trace-id") == 0)
-            a.trace_id = c->msg->metadata[i]->value;
+    a.trace_id = trace_id(c);
     b->answered_fn(b->answered_ctx, &a);
 }
 
@@ -272,9 +302,9 @@ static void answer(lede_broker_t *b, struct call *c, int status, const char *fmt
     note_answered(b, c, status);
     if (status != LEDE__V1__STATUS__OK)
         /* deadlines pass by the thousand under overload: the counters carry them */
-        logf_(b, status == LEDE__V1__STATUS__DEADLINE_EXCEEDED ? LEDE_BROKER_LOG_DEBUG
+        logc_(b, status == LEDE__V1__STATUS__DEADLINE_EXCEEDED ? LEDE_BROKER_LOG_DEBUG
                                                                : LEDE_BROKER_LOG_WARN,
-              call_id(c), "%s: %s", lede_wire_status_name(status), msg);
+              c, "%s: %s", lede_wire_status_name(status), msg);
 }
 
 static void send_backend(lede_broker_t *b, struct worker *w, const void *id, size_t id_len,
@@ -378,7 +408,7 @@ static void requeue_inflight(lede_broker_t *b, struct worker *w, int64_t now)
             b->st.queue_bytes += c->bytes;
             b->st.redispatches++;
             note_deadline(b, c->deadline_ms);
-            logf_(b, LEDE_BROKER_LOG_INFO, call_id(c), "re-queued after worker %s was lost",
+            logc_(b, LEDE_BROKER_LOG_INFO, c, "re-queued after worker %s was lost",
                   w->name);
         }
     }
@@ -446,7 +476,7 @@ static void dispatch_to(lede_broker_t *b, struct call *c, struct worker *w, int6
     b->st.in_flight++;
     b->st.dispatches++;
     send_backend(b, w, w->id, w->id_len, LEDE__V1__COMMAND__CALL, &m->base);
-    logf_(b, LEDE_BROKER_LOG_DEBUG, m->call_id,
+    logc_(b, LEDE_BROKER_LOG_DEBUG, c,
           "dispatched to %s (dispatch %" PRIu64 ", attempt %" PRIu32 ", %" PRIu32 " ms left)",
           w->name, c->dispatch_id, c->attempts, m->timeout_ms);
 }
@@ -514,7 +544,7 @@ static void enforce_deadlines(lede_broker_t *b, int64_t now)
                 c->release_ms = c->deadline_ms + zombie_grace(b, w);
             }
             if (c->answered && now >= c->release_ms) {
-                logf_(b, LEDE_BROKER_LOG_WARN, call_id(c),
+                logc_(b, LEDE_BROKER_LOG_WARN, c,
                       "worker %s never answered; its slot is freed", w->name);
                 list_remove(&w->inflight, c);
                 b->st.in_flight--;
@@ -591,6 +621,12 @@ void lede_broker_destroy(lede_broker_t **bp)
 void lede_broker_set_log(lede_broker_t *b, lede_broker_log_fn fn, void *ctx)
 {
     b->log_fn = fn;
+    b->log_ctx = ctx;
+}
+
+void lede_broker_set_log_traced(lede_broker_t *b, lede_broker_log_traced_fn fn, void *ctx)
+{
+    b->traced_fn = fn;
     b->log_ctx = ctx;
 }
 
@@ -920,7 +956,7 @@ static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w,
     b->st.in_flight--;
     if (c->answered) {
         b->st.late_replies_dropped++;
-        logf_(b, LEDE_BROKER_LOG_INFO, call_id(c), "dropped a reply from %s after the deadline",
+        logc_(b, LEDE_BROKER_LOG_INFO, c, "dropped a reply from %s after the deadline",
               w->name);
         call_free(c);
         dispatch(b, now);
@@ -941,7 +977,7 @@ static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w,
         emit(b, LEDE_BROKER_FRONTEND, c->client, c->client_len, frame, len);
         note_answered(b, c, r->status);
     } else {
-        logf_(b, LEDE_BROKER_LOG_ERROR, call_id(c), "out of memory: reply not forwarded");
+        logc_(b, LEDE_BROKER_LOG_ERROR, c, "out of memory: reply not forwarded");
     }
     r->call_id = own_id;
     r->served_by = own_by;

@@ -110,6 +110,12 @@ void lede_broker_destroy(lede_broker_t **b);
 /* Logging callback (default: none). */
 void lede_broker_set_log(lede_broker_t *b, lede_broker_log_fn fn, void *ctx);
 
+/* The same with the trace id of the call a line is about (its "trace-id" metadata; NULL when
+ * none or when the line is about no queued call). Set, it is used instead of the plain one. */
+typedef void (*lede_broker_log_traced_fn)(void *ctx, int level, const char *call_id,
+                                          const char *trace_id, const char *msg);
+void lede_broker_set_log_traced(lede_broker_t *b, lede_broker_log_traced_fn fn, void *ctx);
+
 /* A call that was queued has been answered to its client (by a worker's reply or by the
  * broker: deadline, re-dispatch limit, drain). Strings are borrowed for the callback only. */
 struct lede_broker_answered {

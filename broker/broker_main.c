@@ -297,6 +297,13 @@ static void on_answered(void *ctx, const struct lede_broker_answered *a)
     }
 }
 
+/* The broker's log lines, with the trace id of the call they are about. */
+static void log_traced(void *ctx, int level, const char *call_id, const char *trace_id,
+                       const char *msg)
+{
+    lede_log_write(ctx, level, call_id, trace_id, NULL, 0, msg);
+}
+
 /* /readyz: ready once a worker is registered (read from the published gauge: atomics only). */
 static bool broker_ready(void *ctx, char *why, size_t why_len)
 {
@@ -433,13 +440,24 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
     return LEDE_OK;
 }
 
-static void print_stats(const lede_broker_t *b, const char *when)
+/* The stats JSON on stderr: "lede-broker stats (WHEN): {...}" (PROTOCOL.md section 10); with
+ * --log-format json, one JSON log line with the same message and the stats in "stats" (as
+ * text), so that every line stays JSON, unless info lines are off or it is too long. */
+static void print_stats(const lede_broker_t *b, const struct options *o, const char *when)
 {
     char *json;
-    if (lede_broker_stats_json(b, now_ms(), &json) == LEDE_OK) {
+    if (lede_broker_stats_json(b, now_ms(), &json) != LEDE_OK)
+        return;
+    if (lede_config_choice(o->conf, "log-format") == LEDE_LOG_JSON &&
+        lede_log_enabled(o->ops.log, LEDE_LOG_INFO) && strlen(json) < LEDE_LOG_LINE_MAX / 2 - 200) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "lede-broker stats (%s)", when);
+        struct lede_log_field f = {"stats", json};
+        lede_log_write(o->ops.log, LEDE_LOG_INFO, NULL, NULL, &f, 1, msg);
+    } else {
         fprintf(stderr, "lede-broker stats (%s): %s\n", when, json);
-        free(json);
     }
+    free(json);
 }
 
 static int write_ready_file(const char *path, const char *fe, const char *be)
@@ -534,7 +552,7 @@ int main(int argc, char **argv)
         lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "out of memory");
         goto cleanup;
     }
-    lede_broker_set_log(b, lede_log_callback, o.ops.log);
+    lede_broker_set_log_traced(b, log_traced, o.ops.log);
     lede_broker_set_answered(b, on_answered, &bm);
     metrics_copy(&bm, b);
     if (o.ready_file && write_ready_file(o.ready_file, fe, be) != LEDE_OK)
@@ -572,7 +590,7 @@ int main(int argc, char **argv)
         }
         if (stats_requested) {
             stats_requested = 0;
-            print_stats(b, "SIGUSR1");
+            print_stats(b, &o, "SIGUSR1");
         }
         /* Workers' frames that arrived while we were busy (a large call takes a while to
          * decode) are read before liveness is judged, so a slow loop never expires a worker
@@ -613,7 +631,7 @@ int main(int argc, char **argv)
 
 cleanup:
     if (b)
-        print_stats(b, "exit");
+        print_stats(b, &o, "exit");
     lede_broker_destroy(&b);
     for (int i = 0; i < 2; i++)
         if (sockets[i])
