@@ -54,4 +54,52 @@ re='^([a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})?
 bad=$(cat "$tmp/broker.metrics" "$tmp/worker.metrics" | grep -Ev "$re" | head -3)
 [ -z "$bad" ] || fail "malformed exposition lines: $bad"
 echo "metrics: broker $(grep -c '^lede_' "$tmp/broker.metrics") samples, worker $(grep -c '^lede_' "$tmp/worker.metrics") samples, all well-formed"
+
+# ---- during calls: two scrapes of each process while lede-load runs; the counters move ----
+sum_of() { # sum_of FILE NAME: the sum of every series of NAME (any labels)
+  awk -v n="$2" '$1 == n || index($1, n "{") == 1 { s += $2 } END { printf "%.0f\n", s }' "$1"; }
+scrape() { # scrape TAG: both processes' /metrics into $tmp/{broker,worker}.TAG
+  [ "$(get "$bp" /metrics)" = 200 ] || fail "broker /metrics during calls"; cp "$tmp/body" "$tmp/broker.$1"
+  [ "$(get "$wp" /metrics)" = 200 ] || fail "worker /metrics during calls"; cp "$tmp/body" "$tmp/worker.$1"; }
+if [ -x "$bin/lede-load" ]; then
+  mkdir -p "$tmp/data"
+  for i in 1 2 3 4 5 6 7 8; do
+    printf 'Story %d. The council approved the budget on Monday after a long debate.\nIt raises school spending by %d percent.\nThe mayor said the vote was close.\n' "$i" "$i" >"$tmp/data/a$i.txt"
+  done
+  "$bin/lede-load" --broker "$fe" --data "$tmp/data" --concurrency 4 --duration 3 --no-progress \
+    --json "$tmp/load.json" >"$tmp/load.log" 2>&1 &
+  lp=$!; pids+=("$lp")
+  moved=; sleep 1; scrape 1; sleep 1; scrape 2
+  wait "$lp"; lrc=$?
+  [ "$lrc" = 0 ] || fail "lede-load exit $lrc: $(tail -3 "$tmp/load.log")"
+  for pair in "broker lede_broker_calls_received_total" "broker lede_broker_replies_total" \
+              "broker lede_broker_dispatches_total" "broker lede_broker_call_duration_seconds_count" \
+              "worker lede_worker_calls_total" "worker lede_worker_call_duration_seconds_count" \
+              "worker lede_worker_engine_seconds_count"; do
+    set -- $pair
+    a=$(sum_of "$tmp/$1.1" "$2"); b=$(sum_of "$tmp/$1.2" "$2")
+    [ "$b" -gt "$a" ] && [ "$a" -gt 1 ] || fail "$1 $2 did not move during calls: $a then $b"
+    moved="$moved $2 $a->$b;"
+  done
+  echo "during calls:$moved"
+  [ "$(sum_of "$tmp/broker.2" lede_broker_workers_ready)" = 1 ] || fail "lede_broker_workers_ready is not 1"
+  [ "$(sum_of "$tmp/worker.2" lede_worker_brokers_registered)" = 1 ] || fail "lede_worker_brokers_registered is not 1"
+  # after the run every call is answered: the gauges are back at 0
+  sleep 0.3; scrape 3
+  for g in "broker lede_broker_in_flight" "broker lede_broker_queue_depth" "worker lede_worker_in_flight"; do
+    set -- $g; [ "$(sum_of "$tmp/$1.3" "$2")" = 0 ] || fail "$2 is not 0 after the run"
+  done
+  ok=$(sum_of "$tmp/worker.3" 'lede_worker_calls_total'); sent=$(sed -n 's/.*"ok": *\([0-9]*\).*/\1/p' "$tmp/load.json" | head -1)
+  echo "after the run: worker counted $ok calls (lede-load: ok $sent); gauges back at 0"
+else
+  echo "(lede-load is not built: the during-calls check is left out)"
+fi
+
+# ---- draining: SIGTERM turns /readyz to 503 while calls in flight finish ----
+kill -TERM "${pids[1]}"
+code=$(get "$wp" /readyz); [ "$code" = 503 ] || [ "$code" = 000 ] || fail "worker /readyz $code after SIGTERM"
+wait "${pids[1]}"; [ $? = 0 ] || fail "the worker did not exit 0 after SIGTERM"
+code=; for _ in $(seq 100); do code=$(get "$bp" /readyz); [ "$code" = 503 ] && break; sleep 0.05; done
+[ "$code" = 503 ] || fail "broker /readyz stays $code after its only worker left"
+echo "worker SIGTERM: exit 0; broker /readyz back to 503 ($(cat "$tmp/body" | tr -d '\n'))"
 echo PASS
