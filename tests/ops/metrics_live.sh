@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # metrics_live.sh: the operations endpoint of real processes. lede-broker and lede-worker with
 # --metrics 127.0.0.1:0 (ports from their "serving ... (port N)" log line): /healthz 200 at
-# once; the broker's /readyz 503 without a worker and 200 once one registered; after one
-# summary the broker counts the call and the worker counts method/status; every /metrics
-# line is well-formed. Skips (77) while --metrics is not wired into a binary (phase 2).
+# once; the broker's /readyz 503 without a worker and 200 once one registered (the worker's
+# once its broker answered); after one summary the broker counts the call and the worker
+# counts method/status; every /metrics line is well-formed; two scrapes while lede-load runs
+# show the call counters and histograms moving, and the gauges are 0 after; when the only
+# worker leaves, the broker's /readyz is 503 again. Skips (77) if a binary has no --metrics.
 set -u
 bin=${LEDE_BIN:?LEDE_BIN is not set}
 for b in lede-broker lede-worker lede; do [ -x "$bin/$b" ] || { echo "SKIP: $bin/$b is not built"; exit 77; }; done
