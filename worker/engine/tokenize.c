@@ -12,18 +12,23 @@
 
 #include "error.h"
 
+#ifndef CACHE_SLOTS
 #define CACHE_SLOTS (1u << 17)
-#define CACHE_WORD 21 /* longest word kept in the cache, bytes */
+#endif
 #define MAX_WORD 256  /* longer runs are cut into pieces of this size */
 
+/* The stem cache: 16 bytes a slot, 2 MiB in all, so that most of it stays in the processor's caches
+ * (a larger cache with the words themselves stalled on memory at every token). A word is
+ * known by its 64-bit hash alone: two words of one article colliding is a 2^-64 event, and
+ * would only give one of them the other's stem. */
 struct cache_slot {
     uint64_t key;  /* hash of the folded word, 0 = empty */
-    uint64_t stem; /* hash of its stem */
-    uint16_t flags;
-    uint8_t len;
-    uint8_t lru; /* in a set's first slot: the way used last */
-    char word[CACHE_WORD];
+    uint64_t stem; /* hash of its stem, low bits: SLOT_STOP, SLOT_CALENDAR, SLOT_LRU */
 };
+#define SLOT_STOP 1u
+#define SLOT_CALENDAR 2u
+#define SLOT_LRU 4u /* in a set's first slot: the second way was used last */
+#define SLOT_BITS 7u
 
 struct lang_info {
     const char *code;
@@ -241,40 +246,36 @@ static int push(struct lede_tokens *out, size_t offset, size_t length, uint32_t 
 static uint64_t lookup(lede_tokenizer_t *tk, const char *w, size_t n, uint32_t *flags)
 {
     uint64_t key = XXH3_64bits(w, n) | 1;
-    struct cache_slot *slot = NULL;
-    if (n <= CACHE_WORD) {
-        /* Two-way set associative: a word lives in one of two slots; a miss replaces the
-         * one not used last (the low bit of the set's first slot's flags marks it). */
-        struct cache_slot *set = &tk->cache[(key & (CACHE_SLOTS / 2 - 1)) * 2];
-        for (int way = 0; way < 2; way++) {
-            struct cache_slot *c = &set[way];
-            if (c->key == key && c->len == n && !memcmp(c->word, w, n)) {
-                set[0].lru = (uint8_t)way;
-                *flags |= c->flags;
-                return c->stem;
-            }
-        }
-        slot = &set[set[0].lru ^ 1];
-        set[0].lru ^= 1;
+    /* Two-way set associative; a miss replaces the way not used last. */
+    struct cache_slot *set = &tk->cache[(key & (CACHE_SLOTS / 2 - 1)) * 2];
+    unsigned way;
+    for (way = 0; way < 2; way++)
+        if (set[way].key == key)
+            break;
+    if (way == 2) {
+        way = (set[0].stem & SLOT_LRU) ? 0 : 1;
+        uint64_t bits = 0;
+        const struct lang_info *l = tk->lang;
+        if (n == 1 || in_list(l->stop, l->n_stop, w, n))
+            bits |= SLOT_STOP;
+        if (in_list(l->calendar, l->n_calendar, w, n))
+            bits |= SLOT_CALENDAR;
+        const sb_symbol *st = sb_stemmer_stem(tk->stemmer, (const sb_symbol *)w, (int)n);
+        uint64_t stem = st ? XXH3_64bits(st, (size_t)sb_stemmer_length(tk->stemmer))
+                           : XXH3_64bits(w, n);
+        set[way].key = key;
+        set[way].stem = (stem & ~(uint64_t)SLOT_BITS) | bits; /* LRU bit set just below */
     }
-    uint32_t f = 0;
-    const struct lang_info *l = tk->lang;
-    if (n == 1 || in_list(l->stop, l->n_stop, w, n))
-        f |= LEDE_TOK_STOP;
-    if (in_list(l->calendar, l->n_calendar, w, n))
-        f |= LEDE_TOK_CALENDAR;
-    const sb_symbol *st = sb_stemmer_stem(tk->stemmer, (const sb_symbol *)w, (int)n);
-    uint64_t stem = st ? XXH3_64bits(st, (size_t)sb_stemmer_length(tk->stemmer))
-                       : XXH3_64bits(w, n);
-    if (slot) {
-        slot->key = key;
-        slot->len = (uint8_t)n;
-        memcpy(slot->word, w, n);
-        slot->stem = stem;
-        slot->flags = (uint16_t)f;
-    }
-    *flags |= f;
-    return stem;
+    if (way)
+        set[0].stem |= SLOT_LRU;
+    else
+        set[0].stem &= ~(uint64_t)SLOT_LRU;
+    uint64_t v = set[way].stem;
+    if (v & SLOT_STOP)
+        *flags |= LEDE_TOK_STOP;
+    if (v & SLOT_CALENDAR)
+        *flags |= LEDE_TOK_CALENDAR;
+    return v & ~(uint64_t)SLOT_BITS;
 }
 
 /* The word starting at s[i] (a word character): folds it into fold, advances *ip past it and
