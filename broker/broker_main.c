@@ -611,7 +611,14 @@ int main(int argc, char **argv)
         int wait = lede_broker_next_wakeup(b, now_ms());
         if (o.ops.http && wait > METRICS_COPY_MS) /* someone may scrape: keep the copy fresh */
             wait = METRICS_COPY_MS;
-        int rc = zmq_poll(items, 2, wait);
+        int rc = zmq_poll(items, 2, 0);
+        if (rc == 0 && wait > 0) {
+            /* idle: publish the counters before sleeping, so a scrape sees every call that has
+             * been answered; under load the loop never idles and the 100 ms timer does it */
+            if (o.ops.http)
+                metrics_copy(&bm, b);
+            rc = zmq_poll(items, 2, wait);
+        }
         if (rc < 0) {
             if (zmq_errno() == EINTR)
                 continue;
