@@ -68,16 +68,11 @@ static double overlap(const struct cand *a, const struct cand *b)
     if (!a->n || !b->n)
         return 0;
     size_t i = 0, j = 0, shared = 0;
-    while (i < a->n && j < b->n) {
-        if (a->stems[i] == b->stems[j]) {
-            shared++;
-            i++;
-            j++;
-        } else if (a->stems[i] < b->stems[j]) {
-            i++;
-        } else {
-            j++;
-        }
+    while (i < a->n && j < b->n) { /* a merge without branches to mispredict */
+        uint64_t x = a->stems[i], y = b->stems[j];
+        shared += x == y;
+        i += x <= y;
+        j += y <= x;
     }
     return (double)shared / (double)(a->n < b->n ? a->n : b->n);
 }

@@ -298,19 +298,6 @@ static int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
     return LEDE_OK;
 }
 
-static bool starts_with_opener(const lede_tokenizer_t *tk, const char *body,
-                               const struct lede_token *t)
-{
-    char w[24];
-    if (t->length >= sizeof w)
-        return false;
-    for (uint32_t i = 0; i < t->length; i++) {
-        char c = body[t->offset + i];
-        w[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-    }
-    return lede_tokenize_is_opener(tk, w, t->length);
-}
-
 int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
                    struct lede_result **out, struct lede_error *err)
 {
@@ -406,7 +393,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
         s->tok_begin = t0;
         s->tok_end = ws->toks.n;
         s->n_words = (uint32_t)(s->tok_end - s->tok_begin);
-        s->opener = starts_with_opener(ws->tk, req->body, &ws->toks.v[t0]);
+        s->opener = (ws->toks.v[t0].flags & LEDE_TOK_OPENER) != 0;
         uint64_t sig = 0x6c656465;
         for (size_t t = t0; t < ws->toks.n; t++) {
             struct lede_token *tok = &ws->toks.v[t];

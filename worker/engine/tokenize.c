@@ -23,12 +23,13 @@
  * one of them the other's stem. */
 struct cache_slot {
     uint64_t key;  /* hash of the folded word, 0 = empty */
-    uint64_t stem; /* hash of its stem, low bits: SLOT_STOP, SLOT_CALENDAR, SLOT_LRU */
+    uint64_t stem; /* hash of its stem, low bits: SLOT_* below */
 };
 #define SLOT_STOP 1u
 #define SLOT_CALENDAR 2u
-#define SLOT_LRU 4u /* in a set's first slot: the second way was used last */
-#define SLOT_BITS 7u
+#define SLOT_OPENER 4u
+#define SLOT_LRU 8u /* in a set's first slot: the second way was used last */
+#define SLOT_BITS 15u
 
 struct lang_info {
     const char *code;
@@ -260,6 +261,8 @@ static uint64_t lookup(lede_tokenizer_t *tk, const char *w, size_t n, uint32_t *
             bits |= SLOT_STOP;
         if (in_list(l->calendar, l->n_calendar, w, n))
             bits |= SLOT_CALENDAR;
+        if (in_list(l->opener, l->n_opener, w, n))
+            bits |= SLOT_OPENER;
         const sb_symbol *st = sb_stemmer_stem(tk->stemmer, (const sb_symbol *)w, (int)n);
         uint64_t stem = st ? XXH3_64bits(st, (size_t)sb_stemmer_length(tk->stemmer))
                            : XXH3_64bits(w, n);
@@ -275,6 +278,8 @@ static uint64_t lookup(lede_tokenizer_t *tk, const char *w, size_t n, uint32_t *
         *flags |= LEDE_TOK_STOP;
     if (v & SLOT_CALENDAR)
         *flags |= LEDE_TOK_CALENDAR;
+    if (v & SLOT_OPENER)
+        *flags |= LEDE_TOK_OPENER;
     return v & ~(uint64_t)SLOT_BITS;
 }
 
