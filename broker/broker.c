@@ -67,6 +67,7 @@ struct lede_broker {
     lede_broker_answered_fn answered_fn;
     void *answered_ctx;
     lede_broker_log_traced_fn traced_fn; /* instead of log_fn when set (same log_ctx) */
+    int log_max;                         /* lines above this level are not even formatted */
 
     char *methods[MAX_METHODS];
     size_t n_methods;
@@ -116,7 +117,7 @@ __attribute__((format(printf, 4, 5)))
 #endif
 static void logf_(lede_broker_t *b, int level, const char *call_id, const char *fmt, ...)
 {
-    if (!b->log_fn && !b->traced_fn)
+    if ((!b->log_fn && !b->traced_fn) || level > b->log_max)
         return;
     char msg[512];
     va_list ap;
@@ -196,7 +197,7 @@ __attribute__((format(printf, 4, 5)))
 #endif
 static void logc_(lede_broker_t *b, int level, const struct call *c, const char *fmt, ...)
 {
-    if (!b->log_fn && !b->traced_fn)
+    if ((!b->log_fn && !b->traced_fn) || level > b->log_max)
         return;
     char msg[512];
     va_list ap;
@@ -491,6 +492,8 @@ static void unqueue(lede_broker_t *b, struct call *c)
 /* Hands queued calls, oldest first, to workers with credit; expired calls are answered. */
 static void dispatch(lede_broker_t *b, int64_t now)
 {
+    if (!b->queue.head) /* the common case after a reply: nothing waits */
+        return;
     uint64_t credit = free_credit(b);
     struct call *c = b->queue.head;
     while (c && credit > 0) {
@@ -583,6 +586,7 @@ lede_broker_t *lede_broker_new(const struct lede_broker_config *config, int64_t 
     b->started_ms = now_ms;
     b->next_deadline_ms = INT64_MAX;
     b->next_dispatch_id = 1;
+    b->log_max = LEDE_BROKER_LOG_DEBUG;
     if (method_learn(b, LEDE_METHOD_SUMMARIZE) < 0) {
         free(b);
         return NULL;
@@ -622,6 +626,11 @@ void lede_broker_set_log(lede_broker_t *b, lede_broker_log_fn fn, void *ctx)
 {
     b->log_fn = fn;
     b->log_ctx = ctx;
+}
+
+void lede_broker_set_log_level(lede_broker_t *b, int level)
+{
+    b->log_max = level;
 }
 
 void lede_broker_set_log_traced(lede_broker_t *b, lede_broker_log_traced_fn fn, void *ctx)
@@ -939,8 +948,10 @@ static int on_ready(lede_broker_t *b, int64_t now, struct worker *w, const void 
     return LEDE_OK;
 }
 
+/* A worker's REPLY (r, decoded from frame[0..len)) for one of its calls in flight: forwarded to
+ * the client, byte for byte when the worker already echoed the call id and named itself. */
 static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w,
-                            Lede__V1__Reply *r)
+                            Lede__V1__Reply *r, const void *raw, size_t raw_len)
 {
     struct call *c = w->inflight.head;
     while (c && c->dispatch_id != r->dispatch_id)
@@ -961,6 +972,20 @@ static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w,
         call_free(c);
         dispatch(b, now);
         return;
+    }
+    if (r->served_by[0] != '\0' && (int)r->status >= 0 &&
+        (int)r->status < LEDE_BROKER_STATUS_COUNT && strcmp(r->call_id, c->msg->call_id) == 0) {
+        /* nothing to rewrite: the worker's frame goes on as it came (no re-encoding) */
+        uint8_t *copy = malloc(raw_len);
+        if (copy) {
+            memcpy(copy, raw, raw_len);
+            count_reply(b, r->status);
+            emit(b, LEDE_BROKER_FRONTEND, c->client, c->client_len, copy, raw_len);
+            note_answered(b, c, r->status);
+            call_free(c);
+            dispatch(b, now);
+            return;
+        }
     }
     /* Forward with the client's call id, whatever the worker put there. The frame's own
      * strings are put back before it is freed. */
@@ -1062,7 +1087,7 @@ static int on_worker(lede_broker_t *b, int64_t now, const void *id, size_t id_le
         b->st.heartbeats_received++;
         break;
     case LEDE__V1__COMMAND__REPLY:
-        on_worker_reply(b, now, w, f.body.reply);
+        on_worker_reply(b, now, w, f.body.reply, frame, len);
         break;
     case LEDE__V1__COMMAND__DISCONNECT:
         logf_(b, LEDE_BROKER_LOG_INFO, NULL, "worker %s disconnected (%.200s)", w->name,

@@ -115,6 +115,9 @@ void lede_broker_set_log(lede_broker_t *b, lede_broker_log_fn fn, void *ctx);
 typedef void (*lede_broker_log_traced_fn)(void *ctx, int level, const char *call_id,
                                           const char *trace_id, const char *msg);
 void lede_broker_set_log_traced(lede_broker_t *b, lede_broker_log_traced_fn fn, void *ctx);
+/* Lines above level (enum lede_broker_log_level) are not formatted at all, so the per-call debug
+ * lines cost nothing when the process does not log debug. Default: LEDE_BROKER_LOG_DEBUG. */
+void lede_broker_set_log_level(lede_broker_t *b, int level);
 
 /* A call that was queued has been answered to its client (by a worker's reply or by the
  * broker: deadline, re-dispatch limit, drain). Strings are borrowed for the callback only. */

@@ -553,6 +553,8 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     lede_broker_set_log_traced(b, log_traced, o.ops.log);
+    lede_broker_set_log_level(b, lede_log_enabled(o.ops.log, LEDE_LOG_DEBUG) ? LEDE_BROKER_LOG_DEBUG
+                                                                           : LEDE_BROKER_LOG_INFO);
     lede_broker_set_answered(b, on_answered, &bm);
     metrics_copy(&bm, b);
     if (o.ready_file && write_ready_file(o.ready_file, fe, be) != LEDE_OK)

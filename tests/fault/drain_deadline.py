@@ -26,10 +26,12 @@ b = h.Broker("b-deadline", extra=("--heartbeat-ms", "200"))
 w = h.worker(b.backend, "w1", threads=1, extra=f.capacity_args(1))
 h.wait_registered(b, 1)
 c = h.Client(b.frontend)
-t0 = time.time()
-r = c.call(h.METHOD, slow_payload, timeout_ms=60000).get(60)
-slow_s = time.time() - t0
-h.check(r is not None and r.status == pb.OK, "the slow call failed: %s" % r)
+slow_s = None
+for _ in range(2):  # the warm time: the first call also pays for cold caches and allocations
+    t0 = time.time()
+    r = c.call(h.METHOD, slow_payload, timeout_ms=60000).get(60)
+    h.check(r is not None and r.status == pb.OK, "the slow call failed: %s" % r)
+    slow_s = min(slow_s or 1e9, time.time() - t0)
 h.log("one slow call (6 MB article) takes %.2f s" % slow_s)
 deadline_ms = max(50, int(slow_s * 1000 / 3))
 t0 = time.time()
