@@ -112,7 +112,7 @@ static size_t candidates(const struct lede_doc *doc, struct lede_budget budget, 
     return nc < live ? nc : live;
 }
 
-int lede_select_summary(const struct lede_doc *doc, const double *values,
+int lede_select_summary(struct lede_doc *doc, const double *values,
                         const struct lede_weights *w, struct lede_budget budget,
                         struct lede_result *res)
 {
@@ -120,8 +120,8 @@ int lede_select_summary(const struct lede_doc *doc, const double *values,
     int rc = LEDE_ENOMEM;
     size_t *order = malloc((n ? n : 1) * sizeof *order);
     struct cand *cands = calloc(MMR_CANDIDATES, sizeof *cands);
-    struct lede_map sigs;
-    lede_map_init(&sigs, 0);
+    struct lede_map *sigs = &doc->sigs;
+    lede_map_reset(sigs, n);
     if (!order || !cands)
         goto out;
 
@@ -138,7 +138,7 @@ int lede_select_summary(const struct lede_doc *doc, const double *values,
         s->selected = false;
         s->duplicate_of = -1;
         bool fresh;
-        uint32_t *first = lede_map_put(&sigs, doc->sent[i].sig, &fresh, &rc);
+        uint32_t *first = lede_map_put(sigs, doc->sent[i].sig, &fresh, &rc);
         if (!first)
             goto out;
         if (fresh)
@@ -264,6 +264,5 @@ out:
             free(cands[c].stems);
     free(cands);
     free(order);
-    lede_map_release(&sigs);
     return rc;
 }

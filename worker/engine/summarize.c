@@ -158,6 +158,7 @@ int lede_workspace_new(const lede_engine_t *engine, lede_workspace_t **out)
     ws->engine = engine;
     lede_map_init(&ws->doc.terms, 0);
     lede_map_init(&ws->doc.title, 0);
+    lede_map_init(&ws->doc.sigs, 0);
     *out = ws;
     return LEDE_OK;
 }
@@ -174,6 +175,7 @@ void lede_workspace_destroy(lede_workspace_t **wsp)
     lede_tokens_release(&ws->title_toks);
     lede_map_release(&ws->doc.terms);
     lede_map_release(&ws->doc.title);
+    lede_map_release(&ws->doc.sigs);
     free(ws->doc.sent);
     free(ws->doc.tf);
     free(ws->doc.cap_inner);

@@ -348,11 +348,8 @@ bool lede_text_sentence_is_boilerplate(const char *t, size_t n)
     if (!n)
         return true;
     unsigned char c0 = lower((unsigned char)t[0]);
-    bool may_prefix = false; /* only test the prefixes when the first letter can start one */
-    for (int k = 0; prefixes[k] && !may_prefix; k++)
-        may_prefix = (unsigned char)prefixes[k][0] == c0;
-    for (int k = 0; may_prefix && prefixes[k]; k++)
-        if (starts_with_ci(t, n, prefixes[k]))
+    for (int k = 0; prefixes[k]; k++) /* the first letter rules out most at once */
+        if ((unsigned char)prefixes[k][0] == c0 && starts_with_ci(t, n, prefixes[k]))
             return true;
     /* A bare "by NAME ." byline. (Sentences without any word are dropped by the caller.) */
     if (starts_with_ci(t, n, "by ") && n < 40 && t[n - 1] == '.')
