@@ -20,8 +20,7 @@ int lede_worker_metrics_init(struct lede_worker_metrics *wm, lede_metrics_t *m)
         rc = LEDE_EINVAL;
     for (int k = 0; f && k < 2; k++)
         for (int s = 0; s < LEDE_WORKER_METRICS_STATUSES; s++) {
-            const char *v[] = {k == 0 ? LEDE_METHOD_SUMMARIZE : "other",
-                               lede_wire_status_name(s)};
+            const char *v[] = {k == 0 ? LEDE_METHOD_SUMMARIZE : "other", lede_wire_status_name(s)};
             wm->calls[k][s] = lede_metrics_family_counter(f, v);
         }
     wm->call_seconds = lede_metrics_histogram(
