@@ -26,6 +26,6 @@ if [ "${LEDE_TEST_FAST:-0}" != 1 ]; then
   echo "== fuzz targets (clang, libFuzzer, short bounded runs)"
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
         -DLEDE_FUZZ=ON -DLEDE_EVAL_DIR="$eval_dir" >/dev/null
-  cmake --build build-fuzz -j "$jobs" --target fuzz_wire fuzz_broker fuzz_engine
+  cmake --build build-fuzz -j "$jobs" --target lede_fuzzers
   ctest --test-dir build-fuzz --output-on-failure -L fuzz --timeout 900
 fi
