@@ -306,14 +306,37 @@ static void table_remove(lede_client_t *c, struct call *k)
     c->n_calls--;
 }
 
+/* The value of the hex digits at *s (at most max of them, at least one), advancing *s; -1 when
+ * there is none. */
+static int64_t hex_run(const char **s, int max)
+{
+    uint64_t v = 0;
+    int n = 0;
+    for (; n < max; n++) {
+        char ch = (*s)[n];
+        int d = ch >= '0' && ch <= '9' ? ch - '0'
+                : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+        if (d < 0)
+            break;
+        v = v << 4 | (uint64_t)d;
+    }
+    *s += n;
+    return n == 0 || v > INT64_MAX ? -1 : (int64_t)v;
+}
+
+/* A call by its id ("%08x-%llx": our prefix, then the sequence number); every reply looks one up,
+ * so no sscanf. The id must also match byte for byte. */
 static struct call *table_find(lede_client_t *c, const char *id)
 {
-    unsigned prefix = 0;
-    unsigned long long seq = 0;
-    int used = 0;
-    if (sscanf(id, "%8x-%llx%n", &prefix, &seq, &used) != 2 || id[used] != '\0' ||
-        prefix != c->prefix)
+    const char *p = id;
+    int64_t prefix = hex_run(&p, 8);
+    if (prefix < 0 || (uint32_t)prefix != c->prefix || *p++ != '-')
         return NULL;
+    int64_t sseq = hex_run(&p, 16);
+    if (sseq < 0 || *p != '\0')
+        return NULL;
+    uint64_t seq = (uint64_t)sseq;
     for (struct call *k = c->table[seq & (c->table_size - 1)]; k; k = k->hnext)
         if (k->seq == seq && strcmp(k->id, id) == 0)
             return k;
