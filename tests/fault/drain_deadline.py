@@ -33,7 +33,8 @@ for _ in range(2):  # the warm time: the first call also pays for cold caches an
     h.check(r is not None and r.status == pb.OK, "the slow call failed: %s" % r)
     slow_s = min(slow_s or 1e9, time.time() - t0)
 h.log("one slow call (6 MB article) takes %.2f s" % slow_s)
-deadline_ms = max(50, int(slow_s * 1000 / 3))
+# a sixth: on a shared machine one 6 MB call can take 3x less time than the one before it
+deadline_ms = max(50, int(slow_s * 1000 / 6))
 t0 = time.time()
 slow = c.call(h.METHOD, slow_payload, timeout_ms=deadline_ms)        # in flight at its deadline
 queued = [c.call(h.METHOD, fast_payload, timeout_ms=deadline_ms) for _ in range(20)]  # waiting
