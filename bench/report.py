@@ -192,11 +192,11 @@ def report(out_dir, docs, runs, seconds, elapsed):
       (fmt(best_svc), fmt(lede2_aps), ratio(best_svc, lede2_aps), verdict(r_s is not None and r_s >= 0.7)))
     deep, ds = l.get("deep_echo_c64"), l.get("deep_service")
     if deep:
-        w("| same, worker credit 32 (`--threads 32`) | %s calls/s | bare %s calls/s | %s | (what-if, section 2) |" % (
+        w("| same, worker credit 2 (`--capacity 2`, the old credit = threads) | %s calls/s | bare %s calls/s | %s | (before, section 2) |" % (
             fmt(med(deep, "throughput_rps")), fmt(tput["broker_bare_c64"]),
             ratio(med(deep, "throughput_rps"), tput["broker_bare_c64"])))
     if ds:
-        w("| same, worker credit 8 (`--threads 8`) | %s calls/s (1 worker) | engine, 2 threads: %s articles/s | %s | (what-if, section 3) |" % (
+        w("| same, worker credit 2 (`--capacity 2`) | %s calls/s (1 worker) | engine, 2 threads: %s articles/s | %s | (before, section 3) |" % (
             fmt(med(ds, "throughput_rps")), fmt(lede2_aps), ratio(med(ds, "throughput_rps"), lede2_aps)))
     if oh:
         w("| p99 at half the saturation rate, open loop | p99 %s, p50 %s at %s calls/s | saturation %s calls/s | — | stated |" %
@@ -289,14 +289,12 @@ unset multiplot
         ratio(tput["broker_lede_c1"], tput["broker_bare_c1"])))
     w("")
     if deep:
-        w("**Why: the pipeline to the worker is 2 calls deep.** The broker gives a worker as "
-          "much credit as its READY `capacity`, and lede-worker announces its thread count, so "
-          "with `--threads 2` only 2 calls are ever in flight between broker and worker and "
-          "every call waits a full broker-worker round trip; the bare proxy's DEALER has no "
-          "such limit. The same echo setup with `--threads 32` (credit 32): %s calls/s, "
-          "%s bare, p50 %s. A worker that announced more credit than threads (a small "
-          "prefetch queue) would close most of the gap; see section 3 for the effect with "
-          "real summaries." % (fmt(med(deep, "throughput_rps")),
+        w("**The pipeline to the worker.** The broker never has more calls at a worker than "
+          "the credit in its READY `capacity`. lede-worker keeps a local queue and announces "
+          "4 calls per engine thread, at least 16 (`--capacity`), so 16 calls are in flight "
+          "between broker and worker here. With credit = thread count (`--capacity 2`, how "
+          "lede-worker worked before), every call waits a full broker-worker round trip: "
+          "%s calls/s, %s bare, p50 %s, in the same run." % (fmt(med(deep, "throughput_rps")),
                                ratio(med(deep, "throughput_rps"), tput["broker_bare_c64"]),
                                ms(med(deep, "latency_us", "p50"))))
         w("")
@@ -334,11 +332,10 @@ unset multiplot
     w("")
     if ds:
         d = med(ds, "throughput_rps")
-        gain = (d / tput["service_w1"] - 1) * 100 if d and tput["service_w1"] else None
-        w("With a deeper pipeline (one worker with `--threads 8` on the 2 cores, so credit 8): "
-          "%s calls/s, %s the engine in-process (%s over the same worker with credit 2), "
-          "p50 %s, p99 %s. The rest of the gap is the workers' own CPU per call (next "
-          "paragraph) on 2 cores shared by broker, workers and lede-load." % (
+        gain = (tput["service_w1"] / d - 1) * 100 if d and tput["service_w1"] else None
+        w("With credit = thread count (one worker, `--capacity 2`, how lede-worker worked "
+          "before its local queue): %s calls/s, %s the engine in-process (the default credit "
+          "gives %s over it), p50 %s, p99 %s." % (
             fmt(d), ratio(d, lede2_aps),
             ("%+.0f%%" % gain) if gain is not None else "n/a",
             ms(med(ds, "latency_us", "p50")), ms(med(ds, "latency_us", "p99"))))
@@ -440,11 +437,11 @@ unset multiplot
         f.write('"1w" %s\n' % (tput["service_w1"] or 0))
         f.write('"2w" %s\n' % (tput["service_w2"] or 0))
         if ds:
-            f.write('"1w cr8" %s\n' % (med(ds, "throughput_rps") or 0))
+            f.write('"1w cr2" %s\n' % (med(ds, "throughput_rps") or 0))
     with open(os.path.join(tmp, "echo.dat"), "w") as f:
         f.write('"lede" %s\n' % (tput["broker_lede_c64"] or 0))
         if deep:
-            f.write('"lede cr32" %s\n' % (med(deep, "throughput_rps") or 0))
+            f.write('"lede cr2" %s\n' % (med(deep, "throughput_rps") or 0))
         f.write('"bare" %s\n' % (tput["broker_bare_c64"] or 0))
     with open(os.path.join(tmp, "workers.dat"), "w") as f:
         for n, t in wk_rows:

@@ -137,9 +137,9 @@ for r in $(seq "$RUNS"); do
 done
 cpu broker broker_bare "$BROKER_PID"; cpu worker broker_bare "${WORKER_PIDS[@]}"
 cleanup
-# the same with a deeper pipeline: the broker's credit per worker is its thread count, so
-# 32 threads let 32 calls be in flight at the worker instead of 2
-start_lede 1 32 --echo
+# before the worker's local queue: credit = its thread count (--capacity 2), so only 2 calls
+# are ever in flight between broker and worker (the default credit is 4 per thread, >= 16)
+start_lede 1 2 --echo --capacity 2
 for r in $(seq "$RUNS"); do
   load deep_echo_c64 "$r" --data "$DATA" --concurrency 64 --duration "$SECS"
 done
@@ -165,7 +165,7 @@ for w in 1 2; do
   cpu broker "service_w$w" "$BROKER_PID"; cpu worker "service_w$w" "${WORKER_PIDS[@]}"
   cleanup
 done
-start_lede 1 8   # 8 threads on 2 cores: credit 8, a deeper pipeline to the one worker
+start_lede 1 2 --capacity 2   # credit = threads, as before the worker's local queue
 for r in $(seq "$RUNS"); do
   load deep_service "$r" --data "$DATA" --concurrency 32 --duration "$SECS"
 done
