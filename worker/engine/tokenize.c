@@ -31,6 +31,9 @@ struct cache_slot {
 #define SLOT_LRU 8u /* in a set's first slot: the second way was used last */
 #define SLOT_BITS 15u
 
+#define TOK_LOOKUP (1u << 30) /* internal: stem holds the word's cache key until pass two */
+#define TOK_RAW (1u << 31)    /* internal, from read_word: keep the dots, no stemming */
+
 struct lang_info {
     const char *code;
     const char *algorithm;
@@ -244,43 +247,50 @@ static int push(struct lede_tokens *out, size_t offset, size_t length, uint32_t 
 }
 
 /* Stem hash and stop/calendar flags of a folded word, through the cache. */
-static uint64_t lookup(lede_tokenizer_t *tk, const char *w, size_t n, uint32_t *flags)
+/* The cache slot for key: its set's way holding key, or the way to replace (*hit false). */
+static struct cache_slot *probe(lede_tokenizer_t *tk, uint64_t key, bool *hit)
 {
-    uint64_t key = XXH3_64bits(w, n) | 1;
-    /* Two-way set associative; a miss replaces the way not used last. */
     struct cache_slot *set = &tk->cache[(key & (CACHE_SLOTS / 2 - 1)) * 2];
     unsigned way;
     for (way = 0; way < 2; way++)
         if (set[way].key == key)
             break;
-    if (way == 2) {
-        way = (set[0].stem & SLOT_LRU) ? 0 : 1;
-        uint64_t bits = 0;
-        const struct lang_info *l = tk->lang;
-        if (n == 1 || in_list(l->stop, l->n_stop, w, n))
-            bits |= SLOT_STOP;
-        if (in_list(l->calendar, l->n_calendar, w, n))
-            bits |= SLOT_CALENDAR;
-        if (in_list(l->opener, l->n_opener, w, n))
-            bits |= SLOT_OPENER;
-        const sb_symbol *st = sb_stemmer_stem(tk->stemmer, (const sb_symbol *)w, (int)n);
-        uint64_t stem = st ? XXH3_64bits(st, (size_t)sb_stemmer_length(tk->stemmer))
-                           : XXH3_64bits(w, n);
-        set[way].key = key;
-        set[way].stem = (stem & ~(uint64_t)SLOT_BITS) | bits; /* LRU bit set just below */
-    }
+    *hit = way < 2;
+    if (way == 2)
+        way = (set[0].stem & SLOT_LRU) ? 0 : 1; /* two-way: replace the way not used last */
     if (way)
         set[0].stem |= SLOT_LRU;
     else
         set[0].stem &= ~(uint64_t)SLOT_LRU;
-    uint64_t v = set[way].stem;
-    if (v & SLOT_STOP)
-        *flags |= LEDE_TOK_STOP;
-    if (v & SLOT_CALENDAR)
-        *flags |= LEDE_TOK_CALENDAR;
-    if (v & SLOT_OPENER)
-        *flags |= LEDE_TOK_OPENER;
-    return v & ~(uint64_t)SLOT_BITS;
+    return &set[way];
+}
+
+/* Fills a slot for the folded word w[0..n): stop/calendar/opener flags and the stem's hash. */
+static void fill(lede_tokenizer_t *tk, struct cache_slot *slot, uint64_t key, const char *w,
+                 size_t n)
+{
+    uint64_t bits = 0;
+    const struct lang_info *l = tk->lang;
+    if (n == 1 || in_list(l->stop, l->n_stop, w, n))
+        bits |= SLOT_STOP;
+    if (in_list(l->calendar, l->n_calendar, w, n))
+        bits |= SLOT_CALENDAR;
+    if (in_list(l->opener, l->n_opener, w, n))
+        bits |= SLOT_OPENER;
+    const sb_symbol *st = sb_stemmer_stem(tk->stemmer, (const sb_symbol *)w, (int)n);
+    uint64_t stem = st ? XXH3_64bits(st, (size_t)sb_stemmer_length(tk->stemmer))
+                       : XXH3_64bits(w, n);
+    uint64_t lru = slot->stem & SLOT_LRU; /* set by probe, kept */
+    slot->key = key;
+    slot->stem = (stem & ~(uint64_t)SLOT_BITS) | bits | lru;
+}
+
+/* The token flags a slot carries. */
+static uint32_t slot_flags(const struct cache_slot *slot)
+{
+    uint64_t v = slot->stem;
+    return ((v & SLOT_STOP) ? LEDE_TOK_STOP : 0) | ((v & SLOT_CALENDAR) ? LEDE_TOK_CALENDAR : 0) |
+           ((v & SLOT_OPENER) ? LEDE_TOK_OPENER : 0);
 }
 
 /* The word starting at s[i] (a word character): folds it into fold, advances *ip past it and
@@ -357,7 +367,7 @@ static uint32_t read_word(const lede_tokenizer_t *tk, const unsigned char *s, si
         if ((upper && letters >= 2) || (dotted && cap))
             flags |= LEDE_TOK_ALLCAPS;
         if (dotted)
-            flags |= 1u << 31; /* internal: keep the dots, no stemming */
+            flags |= TOK_RAW;
     }
     *ip = i;
     *flp = fl;
@@ -410,14 +420,29 @@ static uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s, si
     return flags;
 }
 
+/* Reads the word at s[*ip] into fold (or points *w into s): fast_word, else read_word. */
+static uint32_t next_word(const lede_tokenizer_t *tk, const unsigned char *s, size_t len,
+                          size_t *ip, char *fold, const char **w, size_t *fl)
+{
+    *w = fold;
+    uint32_t flags = fast_word(tk, s, len, ip, fold, w, fl);
+    if (flags == UINT32_MAX) {
+        *w = fold;
+        flags = read_word(tk, s, len, ip, fold, fl);
+    }
+    return flags;
+}
+
 int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t base,
                   struct lede_tokens *out)
 {
     const unsigned char *s = (const unsigned char *)text;
     char fold[MAX_WORD + 8];
-    bool first = true;
-    size_t i = 0;
+    const char *w;
+    size_t i = 0, fl, t0 = out->n;
     int rc;
+    /* Pass one: the words, their cache keys, and a prefetch of each key's cache set, so that
+     * pass two rarely waits on memory (the cache is larger than the processor's). */
     while (i < len) {
         unsigned k = tk->cls[s[i]];
         if (!(k & C_WORD)) {
@@ -431,24 +456,33 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
                 continue;
             }
         }
-        size_t start = i, fl;
-        const char *w = fold;
-        uint32_t flags = fast_word(tk, s, len, &i, fold, &w, &fl);
-        if (flags == UINT32_MAX) {
-            w = fold;
-            flags = read_word(tk, s, len, &i, fold, &fl);
-        }
-        if (first)
+        size_t start = i;
+        uint32_t flags = next_word(tk, s, len, &i, fold, &w, &fl);
+        if (out->n == t0)
             flags |= LEDE_TOK_FIRST;
-        uint64_t stem;
-        if (flags & (LEDE_TOK_NUMBER | 1u << 31))
-            stem = XXH3_64bits(w, fl);
-        else
-            stem = lookup(tk, w, fl, &flags);
-        flags &= ~(1u << 31);
-        if ((rc = push(out, base + start, i - start, flags, stem)))
+        uint64_t h = XXH3_64bits(w, fl);
+        if (!(flags & (LEDE_TOK_NUMBER | TOK_RAW))) {
+            h |= 1;
+            flags |= TOK_LOOKUP;
+            __builtin_prefetch(&tk->cache[(h & (CACHE_SLOTS / 2 - 1)) * 2]);
+        }
+        if ((rc = push(out, base + start, i - start, flags & ~TOK_RAW, h)))
             return rc;
-        first = false;
+    }
+    /* Pass two: stems and flags from the cache; a miss reads its word again to stem it. */
+    for (size_t t = t0; t < out->n; t++) {
+        struct lede_token *tok = &out->v[t];
+        if (!(tok->flags & TOK_LOOKUP))
+            continue;
+        bool hit;
+        struct cache_slot *slot = probe(tk, tok->stem, &hit);
+        if (!hit) {
+            size_t at = tok->offset - base;
+            next_word(tk, s, len, &at, fold, &w, &fl);
+            fill(tk, slot, tok->stem, w, fl);
+        }
+        tok->flags = (tok->flags & ~TOK_LOOKUP) | slot_flags(slot);
+        tok->stem = slot->stem & ~(uint64_t)SLOT_BITS;
     }
     return LEDE_OK;
 }
