@@ -33,10 +33,10 @@
 #define SHORT_WORDS 8
 #define LONG_WORDS 60
 
-static double term_weight(const struct lede_doc *doc, const struct lede_idf *idf, size_t term,
-                          uint64_t stem)
+static double term_weight(const struct lede_doc *doc, const struct lede_idf *idf, size_t term)
 {
     double tf = doc->tf[term];
+    uint64_t stem = doc->stem[term];
     double w = tf > 1 ? (TF_POW > 0 ? pow(tf, TF_POW) : 1.0 + log(tf)) : TF_SINGLE;
     if (idf && idf->n_docs)
         w *= lede_idf_weight(idf, stem);
@@ -97,6 +97,8 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
                            double *values)
 {
     double max_term = 0, max_ent = 0, max_pos = 0;
+    for (size_t t = 0; t < doc->n_terms; t++) /* once per term, not per occurrence */
+        doc->tw[t] = term_weight(doc, idf, t);
     for (size_t i = 0; i < doc->n_sent; i++) {
         const struct lede_sent *s = &doc->sent[i];
         double *v = values + i * LEDE_F_COUNT;
@@ -115,7 +117,7 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
                 ent += 1;
             if (t->flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER) || tix == SIZE_MAX)
                 continue;
-            term += term_weight(doc, idf, tix, t->stem);
+            term += doc->tw[tix];
             if (doc->n_title && lede_map_get(&doc->title, t->stem))
                 title += 1;
         }

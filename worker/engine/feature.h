@@ -33,6 +33,8 @@ struct lede_doc {
     struct lede_map terms;  /* stem -> term index */
     uint32_t *tf;           /* per term: occurrences */
     uint32_t *cap_inner;    /* per term: capitalised occurrences not first in a sentence */
+    uint64_t *stem;         /* per term: its stem hash */
+    double *tw;             /* per term: scratch for lede_features_compute (its weight) */
     uint32_t *later;        /* per term: scratch for lede_features_compute */
     uint32_t *stamp;        /* per term: scratch for lede_features_compute */
     double *fwd;            /* per sentence: scratch for lede_features_compute */

@@ -9,7 +9,9 @@
  *   u64 n_docs    documents the table was built from
  *   u64 n_terms   entries that follow
  *   n_terms x { u64 stem_hash; u32 df; }  sorted by stem_hash, no repeats
- * stem_hash is the tokenizer's hash of the case-folded Snowball stem (tokenize.h). */
+ * stem_hash is the tokenizer's hash of the case-folded Snowball stem: XXH3-64 of the stem's
+ * UTF-8 bytes with the low 4 bits cleared (tokenize.c). A change to that hash must bump
+ * LEDE_IDF_VERSION, so that an old table is refused rather than silently matching nothing. */
 #ifndef LEDE_IDF_H
 #define LEDE_IDF_H
 

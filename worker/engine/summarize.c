@@ -180,6 +180,8 @@ void lede_workspace_destroy(lede_workspace_t **wsp)
     free(ws->doc.tf);
     free(ws->doc.cap_inner);
     free(ws->doc.later);
+    free(ws->doc.stem);
+    free(ws->doc.tw);
     free(ws->doc.fwd);
     free(ws->doc.stamp);
     free(ws->values);
@@ -281,6 +283,14 @@ static int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
             if (!ci)
                 return LEDE_ENOMEM;
             doc->cap_inner = ci;
+            uint64_t *sh = realloc(doc->stem, cap * sizeof *sh);
+            if (!sh)
+                return LEDE_ENOMEM;
+            doc->stem = sh;
+            double *tw = realloc(doc->tw, cap * sizeof *tw);
+            if (!tw)
+                return LEDE_ENOMEM;
+            doc->tw = tw;
             uint32_t *la = realloc(doc->later, cap * sizeof *la);
             if (!la)
                 return LEDE_ENOMEM;
@@ -294,6 +304,7 @@ static int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
         *v = (uint32_t)doc->n_terms;
         doc->tf[doc->n_terms] = 0;
         doc->cap_inner[doc->n_terms] = 0;
+        doc->stem[doc->n_terms] = stem;
         doc->n_terms++;
     }
     *ix = *v;
