@@ -99,12 +99,6 @@ static const char epilogue_text[] =
     "lede.v1.Broker/Stats (JSON payload), SIGUSR1, or the line printed at exit.\n"
     "/readyz answers 200 once a worker is registered, 503 before and while draining.";
 
-static const char *opt_str(const lede_config_t *c, const char *name)
-{
-    const char *s = lede_config_str(c, name);
-    return s && *s ? s : NULL;
-}
-
 /* 0: run, 1: --help printed, -1: bad options (message printed). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -130,10 +124,10 @@ static int parse_options(int argc, char **argv, struct options *o)
     }
     o->frontend = lede_config_str(c, "frontend");
     o->backend = lede_config_str(c, "backend");
-    o->ready_file = opt_str(c, "ready-file");
-    o->curve_secret = opt_str(c, "curve-secret");
-    o->allow_clients = opt_str(c, "allow-clients");
-    o->allow_workers = opt_str(c, "allow-workers");
+    o->ready_file = lede_config_str_set(c, "ready-file");
+    o->curve_secret = lede_config_str_set(c, "curve-secret");
+    o->allow_clients = lede_config_str_set(c, "allow-clients");
+    o->allow_workers = lede_config_str_set(c, "allow-workers");
     o->cfg.queue_max = (size_t)lede_config_int(c, "queue-max");
     o->cfg.queue_max_bytes = (size_t)lede_config_int(c, "queue-max-bytes");
     o->cfg.heartbeat_ms = (uint32_t)lede_config_int(c, "heartbeat-ms");

@@ -43,10 +43,8 @@ enum lede_status {
     LEDE_STATUS_UNAUTHENTICATED = 16,
 };
 
-/* "OK", "INVALID_ARGUMENT", ... (static); "UNKNOWN" for numbers out of range. */
-const char *lede_status_name(int status);
-/* The status for an engine error code (LEDE_EUTF8 -> INVALID_ARGUMENT, ...). */
-int lede_status_from_err(int err);
+/* Names and the mapping from error codes: lede_wire_status_name, lede_wire_status_from_err
+ * (proto/wire.h). */
 
 /* Called once per submitted job, in completion order (not necessarily submission order).
  * On LEDE_STATUS_OK, result is the callee's to keep (free with lede_result_destroy);

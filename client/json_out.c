@@ -2,6 +2,7 @@
 #include "json_out.h"
 
 #include "backend.h"
+#include "wire.h"
 
 static json_t *text_of(const struct lede_result *res, const struct lede_sentence *s)
 {
@@ -56,6 +57,6 @@ fail:
 json_t *lede_json_error(const char *id, int status, const char *message)
 {
     return json_pack("{s:o, s:{s:s, s:i, s:s}}", "id", id ? json_string(id) : json_null(),
-                     "error", "status", lede_status_name(status), "code", status, "message",
+                     "error", "status", lede_wire_status_name(status), "code", status, "message",
                      message ? message : "");
 }

@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "html.h"
 #include "json_out.h"
+#include "wire.h"
 #include "keygen.h"
 
 #define EXIT_CALL_FAILED 1
@@ -273,7 +274,7 @@ static void on_done(void *ctx, size_t seq, int status, const char *message,
         pr->last_status = status;
         snprintf(pr->last_message, sizeof pr->last_message, "%s", message ? message : "");
         if (pr->o->jsonl)
-            fprintf(stderr, "lede: line %zu: %s: %s\n", seq + 1, lede_status_name(status),
+            fprintf(stderr, "lede: line %zu: %s: %s\n", seq + 1, lede_wire_status_name(status),
                     message ? message : "");
     }
     if (status == LEDE_STATUS_OK && pr->o->html && !pr->o->jsonl)
@@ -463,7 +464,7 @@ static int run_one(const struct opts *o, lede_backend_t *b, struct printer *pr)
     if (pr->html_failed)
         return EXIT_SETUP;
     if (pr->failed) {
-        fprintf(stderr, "lede: %s: %s\n", lede_status_name(pr->last_status), pr->last_message);
+        fprintf(stderr, "lede: %s: %s\n", lede_wire_status_name(pr->last_status), pr->last_message);
         return EXIT_CALL_FAILED;
     }
     return 0;

@@ -80,17 +80,9 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static const char *const status_names[] = {
-    "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-    "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
-    "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
-};
-
 const char *lede_client_status_name(int status)
 {
-    if (status < 0 || (size_t)status >= sizeof status_names / sizeof status_names[0])
-        return "UNKNOWN";
-    return status_names[status];
+    return lede_wire_status_name(status);
 }
 
 void lede_client_options_init(struct lede_client_options *opt)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "backend.h"
+#include "wire.h"
 
 struct local {
     struct lede_backend base;
@@ -29,7 +30,7 @@ static int local_submit(lede_backend_t *b, size_t seq, const struct lede_job *jo
     struct lede_error err;
     int rc = lede_summarize(l->ws, &req, &res, &err);
     if (rc)
-        b->done(b->ctx, seq, lede_status_from_err(rc), err.message, NULL);
+        b->done(b->ctx, seq, lede_wire_status_from_err(rc), err.message, NULL);
     else
         b->done(b->ctx, seq, LEDE_STATUS_OK, "", res);
     return LEDE_OK;

@@ -505,6 +505,12 @@ const char *lede_config_str(const lede_config_t *c, const char *name)
     return i < 0 ? NULL : c->vals[i].text;
 }
 
+const char *lede_config_str_set(const lede_config_t *c, const char *name)
+{
+    const char *s = lede_config_str(c, name);
+    return s && *s ? s : NULL;
+}
+
 long long lede_config_int(const lede_config_t *c, const char *name)
 {
     int i = index_of(c, name);

@@ -95,6 +95,8 @@ const char *lede_config_env_name(const lede_config_t *c, const char *name);
  * assertion in debug builds). Strings are borrowed from c. */
 bool lede_config_is_set(const lede_config_t *c, const char *name);
 const char *lede_config_str(const lede_config_t *c, const char *name); /* NULL: unset */
+/* Like lede_config_str, but an empty value ("--ready-file ''") is unset too. */
+const char *lede_config_str_set(const lede_config_t *c, const char *name);
 long long lede_config_int(const lede_config_t *c, const char *name);
 double lede_config_double(const lede_config_t *c, const char *name);
 bool lede_config_bool(const lede_config_t *c, const char *name);

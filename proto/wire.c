@@ -92,6 +92,23 @@ const char *lede_wire_status_name(int status)
     return names[status];
 }
 
+int lede_wire_status_from_err(int err)
+{
+    switch (err) {
+    case LEDE_OK: return LEDE__V1__STATUS__OK;
+    case LEDE_EINVAL:
+    case LEDE_EUTF8:
+    case LEDE_EEMPTY:
+    case LEDE_ELANG:
+    case LEDE_EFORMAT: return LEDE__V1__STATUS__INVALID_ARGUMENT;
+    case LEDE_ETOOBIG:
+    case LEDE_ENOMEM: return LEDE__V1__STATUS__RESOURCE_EXHAUSTED;
+    case LEDE_ETIMEDOUT: return LEDE__V1__STATUS__DEADLINE_EXCEEDED;
+    case LEDE_EUNAVAIL: return LEDE__V1__STATUS__UNAVAILABLE;
+    default: return LEDE__V1__STATUS__INTERNAL;
+    }
+}
+
 static int fail(enum lede_wire_fault *fault, enum lede_wire_fault kind, int err)
 {
     if (fault)

@@ -54,6 +54,10 @@ const ProtobufCMessageDescriptor *lede_wire_body_descriptor(int command);
 const char *lede_wire_command_name(int command);
 /* "OK", "INVALID_ARGUMENT", ... (static, gRPC names); "UNKNOWN" for numbers out of range. */
 const char *lede_wire_status_name(int status);
+/* The status for a lede error code: bad input (LEDE_EINVAL, EUTF8, EEMPTY, ELANG, EFORMAT) is
+ * INVALID_ARGUMENT, LEDE_ETOOBIG and ENOMEM are RESOURCE_EXHAUSTED, ETIMEDOUT is
+ * DEADLINE_EXCEEDED, EUNAVAIL is UNAVAILABLE, anything else INTERNAL. */
+int lede_wire_status_from_err(int err);
 
 /* Checks the 6-byte header only. On return *version and *command hold the bytes read (0 when
  * the frame is too short). Returns LEDE_OK, LEDE_EFORMAT for a wrong version (the magic

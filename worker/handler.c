@@ -17,20 +17,6 @@ uint64_t lede_handler_now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-int lede_handler_status_from_err(int err)
-{
-    switch (err) {
-    case LEDE_OK: return LEDE__V1__STATUS__OK;
-    case LEDE_ETOOBIG:
-    case LEDE_ENOMEM: return LEDE__V1__STATUS__RESOURCE_EXHAUSTED;
-    case LEDE_ETIMEDOUT: return LEDE__V1__STATUS__DEADLINE_EXCEEDED;
-    case LEDE_EUNAVAIL: return LEDE__V1__STATUS__UNAVAILABLE;
-    case LEDE_EIO:
-    case LEDE_EPROTO: return LEDE__V1__STATUS__INTERNAL;
-    default: return LEDE__V1__STATUS__INVALID_ARGUMENT;
-    }
-}
-
 void lede_handler_out_release(struct lede_handler_out *out)
 {
     if (!out)
@@ -209,7 +195,7 @@ void lede_handler_summarize(const lede_engine_t *engine, lede_workspace_t *ws, c
     int rc = lede_summarize(ws, &req, &res, &err);
     out->engine_us = lede_handler_now_us() - t0;
     if (rc != LEDE_OK) {
-        fail(out, lede_handler_status_from_err(rc), err.message[0] ? err.message : lede_strerror(rc));
+        fail(out, lede_wire_status_from_err(rc), err.message[0] ? err.message : lede_strerror(rc));
         goto cleanup;
     }
     if (encode_response(rq, res, out->engine_us, started_us, out) != LEDE_OK)

@@ -29,8 +29,6 @@ void lede_handler_summarize(const lede_engine_t *engine, lede_workspace_t *ws, c
 /* Frees out's payload (the struct itself is the caller's). */
 void lede_handler_out_release(struct lede_handler_out *out);
 
-/* The gRPC status for an engine error code. */
-int lede_handler_status_from_err(int err);
 
 /* Microseconds on the monotonic clock. */
 uint64_t lede_handler_now_us(void);

@@ -87,12 +87,6 @@ static const char epilogue_text[] =
     "(--log-format logfmt or json); calls are logged one by one only at debug.\n"
     "/readyz answers 200 once registered with a broker, 503 before and while draining.";
 
-static const char *opt_str(const lede_config_t *c, const char *name)
-{
-    const char *s = lede_config_str(c, name);
-    return s && *s ? s : NULL;
-}
-
 /* /readyz: registered with a broker and not draining. */
 static bool worker_ready(void *ctx, char *why, size_t why_len)
 {
@@ -202,7 +196,7 @@ int main(int argc, char **argv)
     }
     gethostname(host, sizeof host - 1);
     snprintf(default_name, sizeof default_name, "%s:%ld", host, (long)getpid());
-    cfg.name = opt_str(conf, "name") ? opt_str(conf, "name") : default_name;
+    cfg.name = lede_config_str_set(conf, "name") ? lede_config_str_set(conf, "name") : default_name;
     cfg.threads = (unsigned)lede_config_int(conf, "threads");
     if (lede_config_is_set(conf, "capacity"))
         cfg.capacity = (unsigned)lede_config_int(conf, "capacity");
@@ -218,7 +212,7 @@ int main(int argc, char **argv)
     if (lede_config_bool(conf, "verbose") && level < LEDE_LOG_DEBUG)
         level = LEDE_LOG_DEBUG;
     cfg.verbose = level >= LEDE_LOG_DEBUG;
-    if (opt_str(conf, "broker")) {
+    if (lede_config_str_set(conf, "broker")) {
         if (!(list = strdup(lede_config_str(conf, "broker"))))
             goto cleanup;
         if (add_brokers(list, brokers, &n_brokers) != 0) {
@@ -231,7 +225,7 @@ int main(int argc, char **argv)
         rc = 2;
         goto cleanup;
     }
-    if (lede_curve_client_load(opt_str(conf, "curve-secret"), opt_str(conf, "broker-key"), &curve,
+    if (lede_curve_client_load(lede_config_str_set(conf, "curve-secret"), lede_config_str_set(conf, "broker-key"), &curve,
                                &curve_on, err, sizeof err) != LEDE_OK) {
         fprintf(stderr, "lede-worker: %s\n", err);
         rc = 2;
@@ -242,7 +236,7 @@ int main(int argc, char **argv)
     if (cfg.reconnect_max_ms < cfg.reconnect_ms)
         cfg.reconnect_max_ms = cfg.reconnect_ms;
     if (lede_ops_start_with(&ops, "worker", LEDE_VERSION, level,
-                            lede_config_choice(conf, "log-format"), opt_str(conf, "metrics"),
+                            lede_config_choice(conf, "log-format"), lede_config_str_set(conf, "metrics"),
                             worker_ready, &wm, err, sizeof err) != LEDE_OK) {
         fprintf(stderr, "lede-worker: %s\n", err);
         rc = 2;
@@ -255,7 +249,7 @@ int main(int argc, char **argv)
         memset(&ec, 0, sizeof ec);
         if (lede_config_is_set(conf, "max-article-bytes"))
             ec.max_body = (size_t)lede_config_int(conf, "max-article-bytes");
-        const char *idf_path = opt_str(conf, "idf");
+        const char *idf_path = lede_config_str_set(conf, "idf");
         if (idf_path) {
             idf = read_file(idf_path, MAX_IDF_BYTES, &ec.idf_len);
             if (!idf)
