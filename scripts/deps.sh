@@ -3,7 +3,7 @@
 # Every dependency goes through here, so a fresh machine and CI get the same set.
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config git
-      libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler check libstemmer-dev
+      libzmq3-dev libprotobuf-c-dev protobuf-c-compiler check libstemmer-dev
       libutf8proc-dev libxxhash-dev libjansson-dev libmicrohttpd-dev
       python3 python3-zmq python3-protobuf protobuf-compiler
       clang libclang-rt-14-dev valgrind iproute2 procps
