@@ -4,6 +4,7 @@
 #include "segment.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -775,6 +776,28 @@ static int inner_byte(unsigned char c)
     return c > ' ' && c < 0x7F;
 }
 
+/* The end of a run of inner bytes from t[e]: eight bytes at a time while eight are left.
+ * A byte is flagged when below '!', equal to 0x7F or above; the lowest flag is exact (a
+ * borrow only runs upward from a flagged byte). */
+static size_t inner_end(const unsigned char *t, size_t e, size_t len)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (len - e >= 8) {
+        uint64_t x, y;
+        memcpy(&x, t + e, 8);
+        y = x ^ (0x7F * ones);
+        uint64_t m = (((x - 0x21 * ones) & ~x) | ((y - ones) & ~y) | x) & highs;
+        if (m)
+            return e + (size_t)(__builtin_ctzll(m) >> 3);
+        e += 8;
+    }
+#endif
+    while (e < len && inner_byte(t[e]))
+        e++;
+    return e;
+}
+
 /* Most words cannot end a sentence: a run of ASCII words from letter or digit to letter or
  * digit, separated by spaces or tabs, is passed over here without the full reader. cur is the
  * word before them, not yet counted (the caller has counted at least one word of this
@@ -783,28 +806,30 @@ static int inner_byte(unsigned char c)
 static void skip_plain(struct reader *r, struct tok *cur, unsigned *nwords, int *content)
 {
     const unsigned char *t = (const unsigned char *)r->t;
-    size_t len = r->len, i = r->i;
+    size_t len = r->len, i = r->i, n = 0, wb = 0;
     for (;;) {
         size_t j = i;
         while (j < len && (t[j] == ' ' || t[j] == '\t'))
             j++;
         if (j == i || j >= len || !ascii_class[t[j]])
             break;
-        size_t e = j + 1;
-        while (e < len && inner_byte(t[e]))
-            e++;
+        size_t e = inner_end(t, j + 1, len);
         if (e >= len || (t[e] != ' ' && t[e] != '\t') || !ascii_class[t[e - 1]])
             break;
-        /* cur is counted and, a plain word before a plain word, ends nothing. */
-        if (*nwords < UINT_MAX)
-            (*nwords)++;
-        *content = 1;
-        cur->b = cur->cb = j;
-        cur->e = cur->ce = cur->tb = e;
-        cur->fc = ascii_class[t[j]];
-        r->last = t[e - 1];
-        r->i = i = e;
+        n++;
+        wb = j;
+        i = e;
     }
+    if (!n)
+        return;
+    /* cur is each word in turn: only the last one's fields remain, so they are set once. */
+    *nwords = n < (size_t)(UINT_MAX - *nwords) ? *nwords + (unsigned)n : UINT_MAX;
+    *content = 1;
+    cur->b = cur->cb = wb;
+    cur->e = cur->ce = cur->tb = i;
+    cur->fc = ascii_class[t[wb]];
+    r->last = t[i - 1];
+    r->i = i;
 }
 
 int lede_segment_split(const char *text, size_t len, struct lede_spans *out)

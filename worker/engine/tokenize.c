@@ -4,6 +4,7 @@
 #include "tokenize.h"
 
 #include <libstemmer.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -374,6 +375,45 @@ static uint32_t read_word(const lede_tokenizer_t *tk, const unsigned char *s, si
     return flags;
 }
 
+/* Eight bytes at a time from s[i] while eight are left before end: the end of the run of
+ * ASCII letters and digits (or where the bytes ran short), with the classes seen added to
+ * *any. Each byte's range test is exact: the high bits are cleared first, so no carry
+ * crosses bytes. */
+static size_t word_run(const unsigned char *s, size_t i, size_t end, unsigned *any)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t lo_m = 0, up_m = 0, dig_m = 0;
+    while (end - i >= 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t h = x & highs, x7 = x & ~highs;
+#define IN_RANGE(a, b) ((x7 + (0x80 - (a)) * ones) & ~(x7 + (0x7F - (b)) * ones) & ~h & highs)
+        uint64_t lo = IN_RANGE('a', 'z'), up = IN_RANGE('A', 'Z'), dig = IN_RANGE('0', '9');
+#undef IN_RANGE
+        uint64_t stop = ~(lo | up | dig) & highs;
+        if (stop) {
+            uint64_t before = (stop & -stop) - 1; /* the bytes below the first stop */
+            lo_m |= lo & before;
+            up_m |= up & before;
+            dig_m |= dig & before;
+            i += (size_t)(__builtin_ctzll(stop) >> 3);
+            break;
+        }
+        lo_m |= lo;
+        up_m |= up;
+        dig_m |= dig;
+        i += 8;
+    }
+    *any |= (lo_m ? C_LOW : 0u) | (up_m ? C_UP : 0u) | (dig_m ? C_DIG : 0u);
+#else
+    (void)s;
+    (void)end;
+    (void)any;
+#endif
+    return i;
+}
+
 /* The common word: ASCII letters and digits ending in space or punctuation that cannot
  * join it to more (not "3.5", "1,000", "U.N."). Sets *w to the folded word: the text itself
  * when it has no capitals, else fold. Returns its flags, or UINT32_MAX (nothing consumed)
@@ -384,6 +424,7 @@ static uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s, si
     const uint8_t *cls = tk->cls;
     size_t i = *ip, run = i, end = len - i < MAX_WORD ? len : i + MAX_WORD;
     unsigned any = 0, k;
+    run = word_run(s, run, end, &any);
     while (run < end && ((k = cls[s[run]]) & C_WORD)) {
         any |= k;
         run++;
