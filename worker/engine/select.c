@@ -20,17 +20,11 @@
 struct cand {
     size_t sent;
     double score;
-    uint64_t *stems; /* distinct content stems, sorted */
+    uint32_t *terms; /* distinct content terms (indices into the document's term table) */
     size_t n;
     double maxsim; /* greatest overlap with a chosen sentence */
     bool taken;
 };
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 struct scored {
     double score;
@@ -46,34 +40,16 @@ static int cmp_scored(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* Sorts a sentence's stems: insertion sort for the usual handful, qsort past that. */
-static void sort_u64(uint64_t *v, size_t n)
-{
-    if (n > 32) {
-        qsort(v, n, sizeof *v, cmp_u64);
-        return;
-    }
-    for (size_t i = 1; i < n; i++) {
-        uint64_t x = v[i];
-        size_t j = i;
-        for (; j > 0 && v[j - 1] > x; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
-/* Overlap coefficient of two sorted stem sets: shared / smaller. */
-static double overlap(const struct cand *a, const struct cand *b)
+/* Overlap coefficient of a candidate with the chosen sentence b, whose terms carry the mark
+ * tag in doc->stamp: shared / smaller. */
+static double overlap(const struct lede_doc *doc, const struct cand *a, const struct cand *b,
+                      uint32_t tag)
 {
     if (!a->n || !b->n)
         return 0;
-    size_t i = 0, j = 0, shared = 0;
-    while (i < a->n && j < b->n) { /* a merge without branches to mispredict */
-        uint64_t x = a->stems[i], y = b->stems[j];
-        shared += x == y;
-        i += x <= y;
-        j += y <= x;
-    }
+    size_t shared = 0;
+    for (size_t k = 0; k < a->n; k++)
+        shared += doc->stamp[a->terms[k]] == tag;
     return (double)shared / (double)(a->n < b->n ? a->n : b->n);
 }
 
@@ -119,10 +95,12 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
     size_t n = doc->n_sent;
     int rc = LEDE_ENOMEM;
     size_t *order = malloc((n ? n : 1) * sizeof *order);
-    struct cand *cands = calloc(MMR_CANDIDATES, sizeof *cands);
+    struct cand cands[MMR_CANDIDATES];
+    uint32_t *terms = NULL;
     struct lede_map *sigs = &doc->sigs;
     lede_map_reset(sigs, n);
-    if (!order || !cands)
+    memset(cands, 0, sizeof cands);
+    if (!order)
         goto out;
 
     /* Scores and exact duplicates. */
@@ -161,25 +139,33 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
     /* Greedy maximal marginal relevance over the best candidates: a few times as many as the
      * summary will take, so the pairwise work stays small. */
     size_t nc = candidates(doc, budget, live);
+    size_t n_terms = 0;
+    for (size_t c = 0; c < nc; c++)
+        n_terms += doc->sent[order[c]].n_content;
+    terms = malloc((n_terms ? n_terms : 1) * sizeof *terms);
+    if (!terms)
+        goto out;
+    /* doc->stamp marks terms: tag c + 1 while candidate c's terms are gathered (each once),
+     * then nc + 1 + step for the sentence chosen at that step. */
+    for (size_t t = 0; t < doc->n_terms; t++)
+        doc->stamp[t] = 0;
+    n_terms = 0;
     for (size_t c = 0; c < nc; c++) {
         const struct lede_sent *s = &doc->sent[order[c]];
+        uint32_t tag = (uint32_t)(c + 1);
         cands[c].sent = order[c];
         cands[c].score = res->sentences[order[c]].score;
-        cands[c].stems = malloc((s->n_content ? s->n_content : 1) * sizeof(uint64_t));
-        if (!cands[c].stems)
-            goto out;
-        size_t m = 0;
-        for (size_t k = s->tok_begin; k < s->tok_end; k++) {
-            const struct lede_token *t = &doc->toks->v[k];
-            if (!(t->flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER)) && m < s->n_content)
-                cands[c].stems[m++] = t->stem;
-        }
-        sort_u64(cands[c].stems, m);
+        cands[c].terms = terms + n_terms;
         size_t u = 0;
-        for (size_t k = 0; k < m; k++)
-            if (!u || cands[c].stems[u - 1] != cands[c].stems[k])
-                cands[c].stems[u++] = cands[c].stems[k];
+        for (size_t k = s->tok_begin; k < s->tok_end && u < s->n_content; k++) {
+            uint32_t t = doc->toks->v[k].term;
+            if (t == UINT32_MAX || doc->stamp[t] == tag)
+                continue;
+            doc->stamp[t] = tag;
+            cands[c].terms[u++] = t;
+        }
         cands[c].n = u;
+        n_terms += u;
     }
     size_t *ranked = order; /* reorder the first nc entries in place */
     size_t nr = 0;
@@ -199,11 +185,14 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
             break;
         cands[bi].taken = true;
         ranked[nr++] = cands[bi].sent;
+        uint32_t tag = (uint32_t)(nc + 1 + step);
+        for (size_t k = 0; k < cands[bi].n; k++)
+            doc->stamp[cands[bi].terms[k]] = tag;
         /* Similarity to the chosen set only grows by the newly chosen sentence. */
         for (size_t c = 0; c < nc; c++) {
             if (cands[c].taken)
                 continue;
-            double o = overlap(&cands[c], &cands[bi]);
+            double o = overlap(doc, &cands[c], &cands[bi], tag);
             if (o >= NEAR_DUP && cands[c].n >= 3) {
                 /* A near duplicate of a chosen sentence: out of the ranking. */
                 cands[c].taken = true;
@@ -259,10 +248,7 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
     res->n_summary = picked;
     rc = LEDE_OK;
 out:
-    if (cands)
-        for (size_t c = 0; c < MMR_CANDIDATES; c++)
-            free(cands[c].stems);
-    free(cands);
+    free(terms);
     free(order);
     return rc;
 }
