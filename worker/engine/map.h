@@ -23,6 +23,32 @@ void lede_map_reset(struct lede_map *m, size_t hint);
 /* The value slot of key, inserted with value 0 (and *inserted true) when absent.
  * NULL on LEDE_ENOMEM or past max (*err says which when err is not NULL). */
 uint32_t *lede_map_put(struct lede_map *m, uint64_t key, bool *inserted, int *err);
+/* lede_map_put inlined for the common case (room to insert, no max reached), with the same
+ * hash and probe order as map.c so that the table is the same; else it calls lede_map_put. */
+static inline uint32_t *lede_map_put_inline(struct lede_map *m, uint64_t key, bool *inserted,
+                                            int *err)
+{
+    if (2 * (m->n + 1) > m->cap || (m->max && m->n >= m->max))
+        return lede_map_put(m, key, inserted, err);
+    if (!key)
+        key = 1;
+    uint64_t h = key ^ (key >> 33); /* map.c's mix */
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    size_t mask = m->cap - 1, j = (size_t)h & mask;
+    while (m->keys[j]) {
+        if (m->keys[j] == key) {
+            *inserted = false;
+            return &m->vals[j];
+        }
+        j = (j + 1) & mask;
+    }
+    m->keys[j] = key;
+    m->vals[j] = 0;
+    m->n++;
+    *inserted = true;
+    return &m->vals[j];
+}
 /* The value of key, or NULL when absent. */
 const uint32_t *lede_map_get(const struct lede_map *m, uint64_t key);
 

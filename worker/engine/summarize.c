@@ -265,11 +265,11 @@ static bool grow_arrays(lede_workspace_t *ws, size_t n_sent)
 }
 
 /* Term index of a stem, adding it to the document's term table. */
-static int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
+static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
 {
     bool fresh;
     int rc = LEDE_ENOMEM;
-    uint32_t *v = lede_map_put(&doc->terms, stem, &fresh, &rc);
+    uint32_t *v = lede_map_put_inline(&doc->terms, stem, &fresh, &rc);
     if (!v)
         return rc;
     if (fresh) {
