@@ -120,6 +120,17 @@ const char *lede_tokenize_algorithm(const char *lang)
     return l ? l->algorithm : NULL;
 }
 
+/* XXH3_64bits of a word, its short-input path called directly (the same value): most words
+ * are at most 16 bytes, and the full entry point was not inlined. */
+static inline uint64_t word_hash(const void *w, size_t n)
+{
+#if XXH_VERSION_NUMBER >= 800
+    if (n <= 16)
+        return XXH3_len_0to16_64b((const xxh_u8 *)w, n, XXH3_kSecret, 0);
+#endif
+    return XXH3_64bits(w, n);
+}
+
 /* Byte classes for the ASCII fast path. */
 enum { C_LOW = 1, C_UP = 2, C_DIG = 4, C_HIGH = 8, C_WORD = C_LOW | C_UP | C_DIG };
 
@@ -501,7 +512,7 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
         uint32_t flags = next_word(tk, s, len, &i, fold, &w, &fl);
         if (out->n == t0)
             flags |= LEDE_TOK_FIRST;
-        uint64_t h = XXH3_64bits(w, fl);
+        uint64_t h = word_hash(w, fl);
         if (!(flags & (LEDE_TOK_NUMBER | TOK_RAW))) {
             h |= 1;
             flags |= TOK_LOOKUP;
