@@ -16,9 +16,10 @@
 #ifndef CACHE_SLOTS
 #define CACHE_SLOTS (1u << 17)
 #endif
+#define WAYS 4         /* slots per set of the stem cache: 64 bytes */
 #define MAX_WORD 256  /* longer runs are cut into pieces of this size */
 
-/* The stem cache: 16 bytes a slot, 2 MiB in all, so that most of it stays in the processor's
+/* The stem cache: 16 bytes a slot in sets of four (one cache line), 2 MiB in all, so that most of it stays in the processor's
  * caches (a larger cache holding the words themselves stalled on memory at every token). A word
  * is known by its 64-bit hash alone: two words colliding is a 2^-64 event, and would only give
  * one of them the other's stem. */
@@ -29,7 +30,7 @@ struct cache_slot {
 #define SLOT_STOP 1u
 #define SLOT_CALENDAR 2u
 #define SLOT_OPENER 4u
-#define SLOT_LRU 8u /* in a set's first slot: the second way was used last */
+#define SLOT_USED 8u /* the way was used since the set's last reset (see probe) */
 #define SLOT_BITS 15u
 
 #define TOK_LOOKUP (1u << 30) /* internal: stem holds the word's cache key until pass two */
@@ -158,7 +159,9 @@ int lede_tokenizer_new(const char *lang, lede_tokenizer_t **out)
     for (int c = 0; c < 256; c++)
         tk->fold[c] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     tk->stemmer = sb_stemmer_new(l->algorithm, "UTF_8");
-    tk->cache = calloc(CACHE_SLOTS, sizeof *tk->cache);
+    tk->cache = aligned_alloc(64, CACHE_SLOTS * sizeof *tk->cache); /* sets on cache lines */
+    if (tk->cache)
+        memset(tk->cache, 0, CACHE_SLOTS * sizeof *tk->cache);
     if (!tk->stemmer || !tk->cache) {
         lede_tokenizer_destroy(&tk);
         return LEDE_ENOMEM;
@@ -258,22 +261,34 @@ static int push(struct lede_tokens *out, size_t offset, size_t length, uint32_t 
     return LEDE_OK;
 }
 
-/* Stem hash and stop/calendar flags of a folded word, through the cache. */
-/* The cache slot for key: its set's way holding key, or the way to replace (*hit false). */
+/* The set of a key: WAYS slots, one 64-byte line. A key's lowest bit is always set (0 means
+ * empty), so the set is chosen by the bits above it. */
+static inline struct cache_slot *cache_set(const lede_tokenizer_t *tk, uint64_t key)
+{
+    return &tk->cache[((key >> 1) & (CACHE_SLOTS / WAYS - 1)) * WAYS];
+}
+
+/* The cache slot for key: its set's way holding key, or the way to replace (*hit false).
+ * Replacement is not-recently-used: each way's SLOT_USED bit is set when it is used, and
+ * the others' are cleared once all are set; a miss takes the first way without it. */
 static struct cache_slot *probe(lede_tokenizer_t *tk, uint64_t key, bool *hit)
 {
-    struct cache_slot *set = &tk->cache[(key & (CACHE_SLOTS / 2 - 1)) * 2];
-    unsigned way;
-    for (way = 0; way < 2; way++)
+    struct cache_slot *set = cache_set(tk, key);
+    unsigned way, used = 0;
+    for (way = 0; way < WAYS; way++)
         if (set[way].key == key)
             break;
-    *hit = way < 2;
-    if (way == 2)
-        way = (set[0].stem & SLOT_LRU) ? 0 : 1; /* two-way: replace the way not used last */
-    if (way)
-        set[0].stem |= SLOT_LRU;
-    else
-        set[0].stem &= ~(uint64_t)SLOT_LRU;
+    *hit = way < WAYS;
+    for (unsigned k = 0; k < WAYS; k++)
+        used |= (set[k].stem & SLOT_USED) ? 1u << k : 0;
+    if (way == WAYS)
+        for (way = 0; way < WAYS - 1 && (used >> way & 1); way++)
+            ;
+    set[way].stem |= SLOT_USED;
+    if ((used | 1u << way) == (1u << WAYS) - 1)
+        for (unsigned k = 0; k < WAYS; k++)
+            if (k != way)
+                set[k].stem &= ~(uint64_t)SLOT_USED;
     return &set[way];
 }
 
@@ -292,7 +307,7 @@ static void fill(lede_tokenizer_t *tk, struct cache_slot *slot, uint64_t key, co
     const sb_symbol *st = sb_stemmer_stem(tk->stemmer, (const sb_symbol *)w, (int)n);
     uint64_t stem = st ? XXH3_64bits(st, (size_t)sb_stemmer_length(tk->stemmer))
                        : XXH3_64bits(w, n);
-    uint64_t lru = slot->stem & SLOT_LRU; /* set by probe, kept */
+    uint64_t lru = slot->stem & SLOT_USED; /* set by probe, kept */
     slot->key = key;
     slot->stem = (stem & ~(uint64_t)SLOT_BITS) | bits | lru;
 }
@@ -516,7 +531,7 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
         if (!(flags & (LEDE_TOK_NUMBER | TOK_RAW))) {
             h |= 1;
             flags |= TOK_LOOKUP;
-            __builtin_prefetch(&tk->cache[(h & (CACHE_SLOTS / 2 - 1)) * 2]);
+            __builtin_prefetch(cache_set(tk, h));
         }
         if ((rc = push(out, base + start, i - start, flags & ~TOK_RAW, h)))
             return rc;
