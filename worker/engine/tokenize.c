@@ -19,10 +19,10 @@
 #define WAYS 4         /* slots per set of the stem cache: 64 bytes */
 #define MAX_WORD 256  /* longer runs are cut into pieces of this size */
 
-/* The stem cache: 16 bytes a slot in sets of four (one cache line), 2 MiB in all, so that most of it stays in the processor's
- * caches (a larger cache holding the words themselves stalled on memory at every token). A word
- * is known by its 64-bit hash alone: two words colliding is a 2^-64 event, and would only give
- * one of them the other's stem. */
+/* The stem cache: 16 bytes a slot in sets of four (one cache line), 2 MiB in all, so that
+ * most of it stays in the processor's caches (a larger cache holding the words themselves
+ * stalled on memory at every token). A word is known by its 64-bit hash alone: two words
+ * colliding is a 2^-64 event, and would only give one of them the other's stem. */
 struct cache_slot {
     uint64_t key;  /* hash of the folded word, 0 = empty */
     uint64_t stem; /* hash of its stem, low bits: SLOT_* below */
