@@ -279,6 +279,8 @@ static struct cache_slot *probe(lede_tokenizer_t *tk, uint64_t key, bool *hit)
         if (set[way].key == key)
             break;
     *hit = way < WAYS;
+    if (way < WAYS && (set[way].stem & SLOT_USED))
+        return &set[way]; /* the usual hit: marked already, so nothing changes */
     for (unsigned k = 0; k < WAYS; k++)
         used |= (set[k].stem & SLOT_USED) ? 1u << k : 0;
     if (way == WAYS)
