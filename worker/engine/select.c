@@ -40,6 +40,23 @@ static int cmp_scored(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* Sorts by cmp_scored, a total order (ties broken by index), so any sort gives the same
+ * order: insertion sort for an article's usual few dozen sentences, qsort past that. */
+static void sort_scored(struct scored *v, size_t n)
+{
+    if (n > 64) {
+        qsort(v, n, sizeof *v, cmp_scored);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct scored x = v[i];
+        size_t j = i;
+        for (; j > 0 && cmp_scored(&v[j - 1], &x) > 0; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
 /* Overlap coefficient of a candidate with the chosen sentence b, whose terms carry the mark
  * tag in doc->stamp: shared / smaller. */
 static double overlap(const struct lede_doc *doc, const struct cand *a, const struct cand *b,
@@ -131,7 +148,7 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
         goto out;
     for (size_t k = 0; k < live; k++)
         sc[k] = (struct scored){res->sentences[order[k]].score, order[k]};
-    qsort(sc, live, sizeof *sc, cmp_scored);
+    sort_scored(sc, live);
     for (size_t k = 0; k < live; k++)
         order[k] = sc[k].i;
     free(sc);
