@@ -37,7 +37,9 @@ static double term_weight(const struct lede_doc *doc, const struct lede_idf *idf
 {
     double tf = doc->tf[term];
     uint64_t stem = doc->stem[term];
-    double w = tf > 1 ? (TF_POW > 0 ? pow(tf, TF_POW) : 1.0 + log(tf)) : TF_SINGLE;
+    /* pow(tf, 1) is tf exactly: skipped for the default exponent. */
+    double w = tf > 1 ? (TF_POW == 1.0 ? tf : TF_POW > 0 ? pow(tf, TF_POW) : 1.0 + log(tf))
+                      : TF_SINGLE;
     if (idf && idf->n_docs)
         w *= lede_idf_weight(idf, stem);
     return w;
