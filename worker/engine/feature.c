@@ -95,9 +95,22 @@ static void forward_centrality(const struct lede_doc *doc)
         doc->fwd[i] = max_fwd > 0 ? doc->fwd[i] / max_fwd : 0;
 }
 
+/* The term feature's length divisor, (content words + TERM_SMOOTH)^TERM_LEN_EXP, kept in
+ * memo (NORM_MEMO entries, 0 = not yet computed) for the usual short sentences. */
+#define NORM_MEMO 128
+static double len_norm(double *memo, size_t n_content)
+{
+    if (n_content >= NORM_MEMO)
+        return pow((double)n_content + TERM_SMOOTH, TERM_LEN_EXP);
+    if (memo[n_content] == 0)
+        memo[n_content] = pow((double)n_content + TERM_SMOOTH, TERM_LEN_EXP);
+    return memo[n_content];
+}
+
 void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *idf,
                            double *values)
 {
+    double norm[NORM_MEMO] = {0};
     double max_term = 0, max_ent = 0, max_pos = 0;
     for (size_t t = 0; t < doc->n_terms; t++) /* once per term, not per occurrence */
         doc->tw[t] = term_weight(doc, idf, t);
@@ -123,7 +136,7 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
             if (doc->n_title && lede_map_get(&doc->title, t->stem))
                 title += 1;
         }
-        term /= pow((double)s->n_content + TERM_SMOOTH, TERM_LEN_EXP);
+        term /= len_norm(norm, s->n_content);
         ent /= (double)s->n_words + 2.0;
         v[LEDE_F_TERM] = term;
         v[LEDE_F_ENTITY] = ent;
