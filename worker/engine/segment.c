@@ -108,13 +108,43 @@ static size_t skip_space(const char *t, size_t i, size_t len, int *nl)
     return i;
 }
 
+static int inner_byte(unsigned char c)
+{
+    return c > ' ' && c < 0x7F;
+}
+
+/* The end of a run of inner bytes from t[e]: eight bytes at a time while eight are left.
+ * A byte is flagged when below '!', equal to 0x7F or above; the lowest flag is exact (a
+ * borrow only runs upward from a flagged byte). */
+static size_t inner_end(const unsigned char *t, size_t e, size_t len)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (e + 8 <= len) {
+        uint64_t x, y;
+        memcpy(&x, t + e, 8);
+        y = x ^ (0x7F * ones);
+        uint64_t m = (((x - 0x21 * ones) & ~x) | ((y - ones) & ~y) | x) & highs;
+        if (m)
+            return e + (size_t)(__builtin_ctzll(m) >> 3);
+        e += 8;
+    }
+#endif
+    while (e < len && inner_byte(t[e]))
+        e++;
+    return e;
+}
+
 static size_t word_end(const char *t, size_t i, size_t len)
 {
     const unsigned char *u = (const unsigned char *)t;
     int nl = 0;
-    while (i < len && !(maybe_space[u[i]] && space_len(t, i, len, &nl)))
+    for (;;) {
+        i = inner_end(u, i, len); /* printable ASCII cannot start a space: passed over */
+        if (i >= len || (maybe_space[u[i]] && space_len(t, i, len, &nl)))
+            return i;
         i++;
-    return i;
+    }
 }
 
 static int has3(const char *t, size_t i, size_t e, unsigned char a, unsigned char b,
@@ -771,33 +801,6 @@ static int plain_tok(const struct tok *k)
 }
 
 /* Bytes that may sit inside a plain word: printable ASCII but space. */
-static int inner_byte(unsigned char c)
-{
-    return c > ' ' && c < 0x7F;
-}
-
-/* The end of a run of inner bytes from t[e]: eight bytes at a time while eight are left.
- * A byte is flagged when below '!', equal to 0x7F or above; the lowest flag is exact (a
- * borrow only runs upward from a flagged byte). */
-static size_t inner_end(const unsigned char *t, size_t e, size_t len)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    while (len - e >= 8) {
-        uint64_t x, y;
-        memcpy(&x, t + e, 8);
-        y = x ^ (0x7F * ones);
-        uint64_t m = (((x - 0x21 * ones) & ~x) | ((y - ones) & ~y) | x) & highs;
-        if (m)
-            return e + (size_t)(__builtin_ctzll(m) >> 3);
-        e += 8;
-    }
-#endif
-    while (e < len && inner_byte(t[e]))
-        e++;
-    return e;
-}
-
 /* Most words cannot end a sentence: a run of ASCII words from letter or digit to letter or
  * digit, separated by spaces or tabs, is passed over here without the full reader. cur is the
  * word before them, not yet counted (the caller has counted at least one word of this
