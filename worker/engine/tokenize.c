@@ -473,13 +473,17 @@ static uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s, si
     } else if (any & C_UP) {
         if (cls[s[i]] & C_UP)
             flags |= LEDE_TOK_CAP;
-        size_t letters = 0;
-        for (size_t j = 0; j < n; j++) {
-            fold[j] = (char)tk->fold[s[i + j]];
-            letters += !(cls[s[i + j]] & C_DIG);
+        for (size_t j = 0; j < n; j++) { /* ASCII letters and digits only: no table */
+            unsigned c = s[i + j];
+            fold[j] = (char)(c + ((c - 'A' < 26u) ? 32u : 0u));
         }
-        if (!(any & C_LOW) && letters >= 2)
-            flags |= LEDE_TOK_ALLCAPS;
+        if (!(any & C_LOW)) {
+            size_t letters = 0;
+            for (size_t j = 0; j < n; j++)
+                letters += !(cls[s[i + j]] & C_DIG);
+            if (letters >= 2)
+                flags |= LEDE_TOK_ALLCAPS;
+        }
         *w = fold;
     }
     if (!(any & C_UP))
