@@ -67,7 +67,8 @@ void lede_log_printf(lede_log_t *log, int level, const char *call_id, const char
 #endif
     ;
 void lede_log_vprintf(lede_log_t *log, int level, const char *call_id, const char *trace_id,
-                      const char *fmt, va_list ap);
+                      const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 
 /* A callback with broker.h's lede_broker_log_fn shape: ctx is a lede_log_t *.
  * lede_broker_set_log(b, lede_log_callback, log) sends the broker's lines here. */
