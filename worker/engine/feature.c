@@ -27,9 +27,6 @@
 #ifndef TF_SINGLE
 #define TF_SINGLE 0.0    /* weight of a term seen once */
 #endif
-#ifndef TERM_FWD
-#define TERM_FWD 0.0     /* share of the term feature from later sentences (directed centrality) */
-#endif
 #define SHORT_WORDS 8
 #define LONG_WORDS 60
 
@@ -59,40 +56,6 @@ static bool is_entity(const struct lede_doc *doc, const struct lede_token *t, si
         return true;
     /* A capitalised first word counts when the article capitalises it elsewhere too. */
     return term != SIZE_MAX && doc->cap_inner[term] > 0;
-}
-
-/* Directed centrality: a sentence gains from the later sentences that share its terms (a
- * lead sentence sets up what follows). One backward pass with per-term counts: linear.
- * Writes each sentence's value, scaled to a maximum of 1, into doc->fwd. */
-static void forward_centrality(const struct lede_doc *doc)
-{
-    for (size_t t = 0; t < doc->n_terms; t++) {
-        doc->later[t] = 0;
-        doc->stamp[t] = UINT32_MAX;
-    }
-    double max_fwd = 0;
-    for (size_t i = doc->n_sent; i-- > 0;) {
-        const struct lede_sent *s = &doc->sent[i];
-        double fwd = 0;
-        for (size_t k = s->tok_begin; k < s->tok_end; k++) {
-            uint32_t t = doc->toks->v[k].term;
-            if (t == UINT32_MAX || doc->stamp[t] == (uint32_t)i)
-                continue;
-            doc->stamp[t] = (uint32_t)i;
-            fwd += log1p((double)doc->later[t]);
-        }
-        fwd /= pow((double)s->n_content + TERM_SMOOTH, TERM_LEN_EXP);
-        for (size_t k = s->tok_begin; k < s->tok_end; k++) {
-            uint32_t t = doc->toks->v[k].term;
-            if (t != UINT32_MAX)
-                doc->later[t]++;
-        }
-        doc->fwd[i] = fwd;
-        if (fwd > max_fwd)
-            max_fwd = fwd;
-    }
-    for (size_t i = 0; i < doc->n_sent; i++)
-        doc->fwd[i] = max_fwd > 0 ? doc->fwd[i] / max_fwd : 0;
 }
 
 /* The term feature's length divisor, (content words + TERM_SMOOTH)^TERM_LEN_EXP, kept in
@@ -154,14 +117,10 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
         v[LEDE_F_LENGTH] = len;
         v[LEDE_F_OPENER] = s->opener ? -1.0 : 0.0;
     }
-    if (TERM_FWD > 0)
-        forward_centrality(doc);
     for (size_t i = 0; i < doc->n_sent; i++) {
         double *v = values + i * LEDE_F_COUNT;
         v[LEDE_F_POSITION] = max_pos > 0 ? v[LEDE_F_POSITION] / max_pos : 0;
         v[LEDE_F_TERM] = max_term > 0 ? v[LEDE_F_TERM] / max_term : 0;
-        if (TERM_FWD > 0)
-            v[LEDE_F_TERM] = (1 - TERM_FWD) * v[LEDE_F_TERM] + TERM_FWD * doc->fwd[i];
         v[LEDE_F_ENTITY] = max_ent > 0 ? v[LEDE_F_ENTITY] / max_ent : 0;
     }
 }

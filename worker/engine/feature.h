@@ -35,9 +35,7 @@ struct lede_doc {
     uint32_t *cap_inner;    /* per term: capitalised occurrences not first in a sentence */
     uint64_t *stem;         /* per term: its stem hash */
     double *tw;             /* per term: scratch for lede_features_compute (its weight) */
-    uint32_t *later;        /* per term: scratch for lede_features_compute */
-    uint32_t *stamp;        /* per term: scratch for lede_features_compute */
-    double *fwd;            /* per sentence: scratch for lede_features_compute */
+    uint32_t *stamp;        /* per term: scratch for lede_select_summary */
     struct lede_map sigs;   /* scratch for lede_select_summary: sentence signatures */
     size_t n_terms, cap_terms;
     struct lede_map title;  /* stems of the title's content words */

@@ -179,10 +179,8 @@ void lede_workspace_destroy(lede_workspace_t **wsp)
     free(ws->doc.sent);
     free(ws->doc.tf);
     free(ws->doc.cap_inner);
-    free(ws->doc.later);
     free(ws->doc.stem);
     free(ws->doc.tw);
-    free(ws->doc.fwd);
     free(ws->doc.stamp);
     free(ws->values);
     free(ws);
@@ -247,10 +245,6 @@ static bool grow_arrays(lede_workspace_t *ws, size_t n_sent)
         if (!s)
             return false;
         ws->doc.sent = s;
-        double *f = realloc(ws->doc.fwd, cap * sizeof *f);
-        if (!f)
-            return false;
-        ws->doc.fwd = f;
         ws->cap_sent = cap;
     }
     size_t nv = n_sent * LEDE_F_COUNT;
@@ -291,10 +285,6 @@ static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
             if (!tw)
                 return LEDE_ENOMEM;
             doc->tw = tw;
-            uint32_t *la = realloc(doc->later, cap * sizeof *la);
-            if (!la)
-                return LEDE_ENOMEM;
-            doc->later = la;
             uint32_t *st = realloc(doc->stamp, cap * sizeof *st);
             if (!st)
                 return LEDE_ENOMEM;
