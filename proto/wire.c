@@ -225,6 +225,133 @@ int lede_wire_decode(const void *buf, size_t len, size_t max_len, struct lede_wi
     return rc;
 }
 
+/* Reads one varint at *p (before end); 0 when it is cut short or longer than 10 bytes. */
+static int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (unsigned shift = 0; shift < 70 && *p < end; shift += 7) {
+        uint8_t b = *(*p)++;
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = x;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The payload field of a command's body (wire type 2), or 0 when it has none. */
+static unsigned payload_field(int command)
+{
+    switch (command) {
+    case LEDE__V1__COMMAND__CALL: return 5;  /* Call.payload */
+    case LEDE__V1__COMMAND__REPLY: return 4; /* Reply.payload */
+    }
+    return 0;
+}
+
+int lede_wire_decode_envelope(const void *buf, size_t len, size_t max_len,
+                              struct lede_wire_frame *out, enum lede_wire_fault *fault)
+{
+    memset(out, 0, sizeof *out);
+    if (fault)
+        *fault = LEDE_WIRE_FAULT_NONE;
+    if (max_len == 0)
+        max_len = LEDE_WIRE_MAX_DEFAULT;
+    if (len > max_len)
+        return fail(fault, LEDE_WIRE_FAULT_SIZE, LEDE_ETOOBIG);
+    int rc = lede_wire_peek(buf, len, &out->version, &out->command, fault);
+    unsigned skip = rc == LEDE_OK ? payload_field(out->command) : 0;
+    if (!skip)
+        return lede_wire_decode(buf, len, max_len, out, fault);
+    /* Copy every top-level field but the payload into tmp, then unpack that. Anything the walk
+     * does not understand is left to the full decoder, which says what is wrong with it. */
+    const uint8_t *q = (const uint8_t *)buf + LEDE_WIRE_HEADER_BYTES, *end = (const uint8_t *)buf + len;
+    uint8_t stack[512];
+    size_t body_len = len - LEDE_WIRE_HEADER_BYTES, kept = 0;
+    uint8_t *tmp = body_len <= sizeof stack ? stack : malloc(body_len);
+    if (!tmp)
+        return fail(fault, LEDE_WIRE_FAULT_NONE, LEDE_ENOMEM);
+    while (q < end) {
+        const uint8_t *start = q;
+        uint64_t key, n;
+        if (!read_varint(&q, end, &key))
+            goto full;
+        switch (key & 7) {
+        case 0:
+            if (!read_varint(&q, end, &n))
+                goto full;
+            break;
+        case 1:
+            if ((size_t)(end - q) < 8)
+                goto full;
+            q += 8;
+            break;
+        case 5:
+            if ((size_t)(end - q) < 4)
+                goto full;
+            q += 4;
+            break;
+        case 2:
+            if (!read_varint(&q, end, &n) || n > (uint64_t)(end - q))
+                goto full;
+            q += n;
+            if ((key >> 3) == skip)
+                continue; /* the payload: forwarded, never read here */
+            break;
+        default:
+            goto full;
+        }
+        memcpy(tmp + kept, start, (size_t)(q - start));
+        kept += (size_t)(q - start);
+    }
+    rc = lede_wire_unpack(lede_wire_body_descriptor(out->command), tmp, kept, max_len,
+                          &out->body.base);
+    if (tmp != stack)
+        free(tmp);
+    if (rc == LEDE_EPROTO)
+        return fail(fault, LEDE_WIRE_FAULT_BODY, rc);
+    return rc;
+full:
+    if (tmp != stack)
+        free(tmp);
+    return lede_wire_decode(buf, len, max_len, out, fault);
+}
+
+/* Appends one varint field (wire type 0) at p; returns the bytes written (at most 15). */
+static size_t put_varint_field(uint8_t *p, unsigned field, uint64_t v)
+{
+    size_t n = 0;
+    uint64_t key = (uint64_t)field << 3;
+    do {
+        p[n++] = (uint8_t)(key | (key > 0x7f ? 0x80 : 0));
+        key >>= 7;
+    } while (key);
+    do {
+        p[n++] = (uint8_t)(v | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return n;
+}
+
+int lede_wire_call_stamp(const void *call, size_t len, uint32_t timeout_ms, uint64_t dispatch_id,
+                         uint32_t attempt, uint8_t **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    uint8_t *buf = malloc(len + 3 * 16);
+    if (!buf)
+        return LEDE_ENOMEM;
+    memcpy(buf, call, len);
+    size_t n = len;
+    n += put_varint_field(buf + n, 3, timeout_ms);  /* Call.timeout_ms */
+    n += put_varint_field(buf + n, 6, dispatch_id); /* Call.dispatch_id */
+    n += put_varint_field(buf + n, 7, attempt);     /* Call.attempt */
+    *out = buf;
+    *out_len = n;
+    return LEDE_OK;
+}
+
 void lede_wire_frame_release(struct lede_wire_frame *f)
 {
     if (!f)

@@ -77,6 +77,19 @@ int lede_wire_peek(const void *buf, size_t len, int *version, int *command,
 int lede_wire_decode(const void *buf, size_t len, size_t max_len, struct lede_wire_frame *out,
                      enum lede_wire_fault *fault);
 
+/* lede_wire_decode for a broker, which forwards payloads without reading them: the same
+ * checks and errors, but a CALL's or REPLY's payload field is left out of the unpacked body
+ * (it reads as empty), so it is neither copied nor allocated. Other commands decode fully. */
+int lede_wire_decode_envelope(const void *buf, size_t len, size_t max_len,
+                              struct lede_wire_frame *out, enum lede_wire_fault *fault);
+
+/* A CALL frame (call[0..len), as a client sent it) made ready for a worker without
+ * re-encoding it: the frame followed by the fields timeout_ms, dispatch_id and attempt, which
+ * override any earlier value (protobuf: the last value of a scalar field wins). On LEDE_OK
+ * *out is malloc'd (the caller frees it); LEDE_ENOMEM otherwise. */
+int lede_wire_call_stamp(const void *call, size_t len, uint32_t timeout_ms, uint64_t dispatch_id,
+                         uint32_t attempt, uint8_t **out, size_t *out_len);
+
 /* Frees the body (NULL-safe) and zeroes the frame. */
 void lede_wire_frame_release(struct lede_wire_frame *f);
 

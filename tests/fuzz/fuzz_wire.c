@@ -1,5 +1,7 @@
 /* fuzz_wire.c: libFuzzer target for the frame codec: any bytes must decode to a clean error or
- * a frame that re-encodes and decodes again to the same command. */
+ * a frame that re-encodes and decodes again to the same command; the broker's decoder (which
+ * leaves the payload out) must agree with the full one on every verdict; and a CALL stamped for
+ * a worker must decode to the stamped fields. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +16,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct lede_wire_frame f;
     enum lede_wire_fault fault;
     int rc = lede_wire_decode(data, size, 1 << 20, &f, &fault);
+    struct lede_wire_frame e;
+    enum lede_wire_fault efault;
+    int erc = lede_wire_decode_envelope(data, size, 1 << 20, &e, &efault);
+    if (erc != rc || efault != fault || (erc == LEDE_OK && e.command != f.command))
+        abort();
+    lede_wire_frame_release(&e);
     if (rc != LEDE_OK) {
         if (fault == LEDE_WIRE_FAULT_NONE || f.body.base)
             abort();
         return 0;
+    }
+    if (f.command == LEDE__V1__COMMAND__CALL) {
+        uint8_t *st;
+        size_t st_len;
+        struct lede_wire_frame s;
+        if (lede_wire_call_stamp(data, size, 7, 1ull << 40, 3, &st, &st_len) != LEDE_OK ||
+            lede_wire_decode(st, st_len, 0, &s, NULL) != LEDE_OK ||
+            s.body.call->timeout_ms != 7 || s.body.call->dispatch_id != 1ull << 40 ||
+            s.body.call->attempt != 3 || s.body.call->payload.len != f.body.call->payload.len ||
+            strcmp(s.body.call->call_id, f.body.call->call_id) != 0)
+            abort();
+        lede_wire_frame_release(&s);
+        free(st);
     }
     uint8_t *buf;
     size_t len;

@@ -342,6 +342,131 @@ START_TEST(random_bytes_never_crash)
 }
 END_TEST
 
+/* The broker's decoder: the same fields as the full decoder, less the payload. */
+START_TEST(envelope_leaves_out_payload)
+{
+    size_t len;
+    uint8_t *buf = encode_call("c-1", LEDE_METHOD_SUMMARIZE, "abc\0def", 7, &len);
+    struct lede_wire_frame f;
+    enum lede_wire_fault fault = LEDE_WIRE_FAULT_SIZE;
+    ck_assert_int_eq(lede_wire_decode_envelope(buf, len, 0, &f, &fault), LEDE_OK);
+    ck_assert_int_eq(fault, LEDE_WIRE_FAULT_NONE);
+    ck_assert_int_eq(f.command, LEDE__V1__COMMAND__CALL);
+    ck_assert_str_eq(f.body.call->call_id, "c-1");
+    ck_assert_str_eq(f.body.call->method, LEDE_METHOD_SUMMARIZE);
+    ck_assert_uint_eq(f.body.call->timeout_ms, 1234);
+    ck_assert_uint_eq(f.body.call->n_metadata, 1);
+    ck_assert_str_eq(f.body.call->metadata[0]->value, "t-1");
+    ck_assert_uint_eq(f.body.call->dispatch_id, 77);
+    ck_assert_uint_eq(f.body.call->attempt, 2);
+    ck_assert_uint_eq(f.body.call->payload.len, 0);
+    lede_wire_frame_release(&f);
+    free(buf);
+
+    Lede__V1__Reply r = LEDE__V1__REPLY__INIT;
+    r.call_id = "c-2";
+    r.status = LEDE__V1__STATUS__OK;
+    r.payload.data = (uint8_t *)"summary";
+    r.payload.len = 7;
+    r.dispatch_id = 9;
+    r.served_by = "w1";
+    ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__REPLY, &r.base, &buf, &len), LEDE_OK);
+    ck_assert_int_eq(lede_wire_decode_envelope(buf, len, 0, &f, NULL), LEDE_OK);
+    ck_assert_str_eq(f.body.reply->call_id, "c-2");
+    ck_assert_str_eq(f.body.reply->served_by, "w1");
+    ck_assert_uint_eq(f.body.reply->dispatch_id, 9);
+    ck_assert_uint_eq(f.body.reply->payload.len, 0);
+    lede_wire_frame_release(&f);
+    free(buf);
+
+    /* a command without a payload decodes in full */
+    Lede__V1__Disconnect d = LEDE__V1__DISCONNECT__INIT;
+    d.reason = "bye";
+    ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__DISCONNECT, &d.base, &buf, &len), LEDE_OK);
+    ck_assert_int_eq(lede_wire_decode_envelope(buf, len, 0, &f, NULL), LEDE_OK);
+    ck_assert_str_eq(f.body.disconnect->reason, "bye");
+    lede_wire_frame_release(&f);
+    free(buf);
+}
+END_TEST
+
+/* Whatever the bytes, the broker's decoder says what the full decoder says. */
+START_TEST(envelope_agrees_with_decode)
+{
+    size_t len;
+    uint8_t big[2000];
+    memset(big, 'x', sizeof big);
+    uint8_t *call = encode_call("c-1", LEDE_METHOD_SUMMARIZE, big, sizeof big, &len);
+    uint64_t s = 0x2545f4914f6cdd1dull;
+    uint8_t *buf = malloc(len + 64);
+    for (int i = 0; i < 40000; i++) {
+        /* a valid call cut anywhere, with up to 3 bytes changed, or random bytes after a header */
+        size_t n = (size_t)i % (len + 1);
+        memcpy(buf, call, len);
+        for (int k = 0; k < i % 4; k++) {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            buf[6 + (s >> 8) % (len - 6)] = (uint8_t)s;
+        }
+        if (i % 5 == 4) {
+            n = 6 + (size_t)(s % 60);
+            for (size_t j = 6; j < n; j++) {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                buf[j] = (uint8_t)s;
+            }
+            buf[5] = (uint8_t)(i & 8 ? LEDE__V1__COMMAND__REPLY : LEDE__V1__COMMAND__CALL);
+        }
+        struct lede_wire_frame f, e;
+        enum lede_wire_fault ff, ef;
+        int rc = lede_wire_decode(buf, n, 0, &f, &ff);
+        int erc = lede_wire_decode_envelope(buf, n, 0, &e, &ef);
+        ck_assert_int_eq(erc, rc);
+        ck_assert_int_eq(ef, ff);
+        if (rc == LEDE_OK && f.command == LEDE__V1__COMMAND__CALL)
+            ck_assert_str_eq(e.body.call->call_id, f.body.call->call_id);
+        lede_wire_frame_release(&f);
+        lede_wire_frame_release(&e);
+    }
+    free(buf);
+    free(call);
+}
+END_TEST
+
+/* A call stamped for a worker decodes to the stamped fields and keeps everything else. */
+START_TEST(call_stamp_overrides)
+{
+    size_t len, slen;
+    uint8_t *call = encode_call("c-1", LEDE_METHOD_SUMMARIZE, "abc\0def", 7, &len);
+    static const struct {
+        uint32_t timeout;
+        uint64_t dispatch;
+        uint32_t attempt;
+    } cases[] = {{500, 9, 3}, {0, 0, 0}, {UINT32_MAX, UINT64_MAX, UINT32_MAX}, {127, 128, 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t *st;
+        ck_assert_int_eq(lede_wire_call_stamp(call, len, cases[i].timeout, cases[i].dispatch,
+                                              cases[i].attempt, &st, &slen),
+                         LEDE_OK);
+        ck_assert_mem_eq(st, call, len);
+        struct lede_wire_frame f;
+        ck_assert_int_eq(lede_wire_decode(st, slen, 0, &f, NULL), LEDE_OK);
+        ck_assert_uint_eq(f.body.call->timeout_ms, cases[i].timeout);
+        ck_assert_uint_eq(f.body.call->dispatch_id, cases[i].dispatch);
+        ck_assert_uint_eq(f.body.call->attempt, cases[i].attempt);
+        ck_assert_str_eq(f.body.call->call_id, "c-1");
+        ck_assert_uint_eq(f.body.call->n_metadata, 1);
+        ck_assert_uint_eq(f.body.call->payload.len, 7);
+        ck_assert_mem_eq(f.body.call->payload.data, "abc\0def", 7);
+        lede_wire_frame_release(&f);
+        free(st);
+    }
+    free(call);
+}
+END_TEST
+
 START_TEST(names)
 {
     ck_assert_str_eq(lede_wire_fault_name(LEDE_WIRE_FAULT_VERSION), "version");
@@ -369,6 +494,9 @@ int main(void)
     tcase_add_test(tc, unpack_payload);
     tcase_add_test(tc, random_bytes_never_crash);
     tcase_add_test(tc, names);
+    tcase_add_test(tc, envelope_leaves_out_payload);
+    tcase_add_test(tc, envelope_agrees_with_decode);
+    tcase_add_test(tc, call_stamp_overrides);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
