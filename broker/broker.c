@@ -25,7 +25,8 @@ struct worker;
 /* A client's call: queued (worker NULL) or in flight at a worker. */
 struct call {
     struct call *prev, *next;
-    Lede__V1__Call *msg;   /* as decoded from the client; owned */
+    Lede__V1__Call *msg;   /* as decoded from the client, without its payload; owned */
+    uint8_t *raw;          /* the client's frame as received (bytes of them); owned */
     uint8_t client[LEDE_BROKER_IDENTITY_MAX];
     size_t client_len;
     int method;            /* index into b->methods */
@@ -174,6 +175,7 @@ static void call_free(struct call *c)
         return;
     if (c->msg)
         protobuf_c_message_free_unpacked(&c->msg->base, NULL);
+    free(c->raw);
     free(c);
 }
 
@@ -463,23 +465,27 @@ static uint64_t free_credit(const lede_broker_t *b)
 /* Sends a queued call (already unlinked from the queue) to w. */
 static void dispatch_to(lede_broker_t *b, struct call *c, struct worker *w, int64_t now)
 {
-    Lede__V1__Call *m = c->msg;
     int64_t left = c->deadline_ms - now;
-    m->timeout_ms = left > UINT32_MAX ? UINT32_MAX : (uint32_t)(left < 1 ? 1 : left);
+    uint32_t timeout_ms = left > UINT32_MAX ? UINT32_MAX : (uint32_t)(left < 1 ? 1 : left);
     c->dispatch_id = b->next_dispatch_id++;
-    m->dispatch_id = c->dispatch_id;
     c->attempts++;
-    m->attempt = c->attempts;
     c->worker = w;
     c->answered = 0;
     list_push_back(&w->inflight, c);
     w->last_dispatch = ++b->dispatch_seq;
     b->st.in_flight++;
     b->st.dispatches++;
-    send_backend(b, w, w->id, w->id_len, LEDE__V1__COMMAND__CALL, &m->base);
+    /* the client's frame goes on as it came, with this attempt's fields appended */
+    uint8_t *frame;
+    size_t len;
+    if (lede_wire_call_stamp(c->raw, c->bytes, timeout_ms, c->dispatch_id, c->attempts, &frame,
+                             &len) == LEDE_OK)
+        emit(b, LEDE_BROKER_BACKEND, w->id, w->id_len, frame, len);
+    else
+        logc_(b, LEDE_BROKER_LOG_ERROR, c, "out of memory: call to worker %s not sent", w->name);
     logc_(b, LEDE_BROKER_LOG_DEBUG, c,
           "dispatched to %s (dispatch %" PRIu64 ", attempt %" PRIu32 ", %" PRIu32 " ms left)",
-          w->name, c->dispatch_id, c->attempts, m->timeout_ms);
+          w->name, c->dispatch_id, c->attempts, timeout_ms);
 }
 
 static void unqueue(lede_broker_t *b, struct call *c)
@@ -785,8 +791,9 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     enum lede_wire_fault fault;
     /* An oversized frame (the socket's own cap is higher) is still decoded so its call id can
      * be echoed in the error. */
-    int rc = lede_wire_decode(frame, len, len > b->cfg.max_msg_bytes ? len : b->cfg.max_msg_bytes,
-                              &f, &fault);
+    int rc = lede_wire_decode_envelope(frame, len,
+                                       len > b->cfg.max_msg_bytes ? len : b->cfg.max_msg_bytes,
+                                       &f, &fault);
     if (rc == LEDE_ENOMEM)
         return rc;
     if (rc != LEDE_OK) {
@@ -856,10 +863,14 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
         return LEDE_OK;
     }
     struct call *c = calloc(1, sizeof *c);
-    if (!c) {
+    uint8_t *raw = c ? malloc(len) : NULL;
+    if (!raw) {
+        free(c);
         lede_wire_frame_release(&f);
         return LEDE_ENOMEM;
     }
+    memcpy(raw, frame, len);
+    c->raw = raw;
     c->msg = m; /* the call takes the decoded message */
     f.body.base = NULL;
     if (id_len > LEDE_BROKER_IDENTITY_MAX)
@@ -987,25 +998,32 @@ static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w,
             return;
         }
     }
-    /* Forward with the client's call id, whatever the worker put there. The frame's own
-     * strings are put back before it is freed. */
-    char *own_id = r->call_id, *own_by = r->served_by;
-    r->call_id = c->msg->call_id;
-    if (r->served_by[0] == '\0')
-        r->served_by = w->name;
-    if ((int)r->status < 0 || (int)r->status >= LEDE_BROKER_STATUS_COUNT)
-        r->status = LEDE__V1__STATUS__UNKNOWN;
-    uint8_t *frame;
-    size_t len;
-    if (lede_wire_encode(LEDE__V1__COMMAND__REPLY, &r->base, &frame, &len) == LEDE_OK) {
-        count_reply(b, r->status);
-        emit(b, LEDE_BROKER_FRONTEND, c->client, c->client_len, frame, len);
-        note_answered(b, c, r->status);
-    } else {
-        logc_(b, LEDE_BROKER_LOG_ERROR, c, "out of memory: reply not forwarded");
+    /* Forward with the client's call id, whatever the worker put there: decoded again in
+     * full (r was decoded without its payload), rewritten and encoded. The frame's own strings
+     * are put back before it is freed. */
+    struct lede_wire_frame full;
+    uint8_t *frame = NULL;
+    size_t len = 0;
+    if (lede_wire_decode(raw, raw_len, raw_len, &full, NULL) == LEDE_OK) {
+        Lede__V1__Reply *fr = full.body.reply;
+        char *own_id = fr->call_id, *own_by = fr->served_by;
+        fr->call_id = c->msg->call_id;
+        if (fr->served_by[0] == '\0')
+            fr->served_by = w->name;
+        if ((int)fr->status < 0 || (int)fr->status >= LEDE_BROKER_STATUS_COUNT)
+            fr->status = LEDE__V1__STATUS__UNKNOWN;
+        int status = fr->status;
+        if (lede_wire_encode(LEDE__V1__COMMAND__REPLY, &fr->base, &frame, &len) == LEDE_OK) {
+            count_reply(b, status);
+            emit(b, LEDE_BROKER_FRONTEND, c->client, c->client_len, frame, len);
+            note_answered(b, c, status);
+        }
+        fr->call_id = own_id;
+        fr->served_by = own_by;
+        lede_wire_frame_release(&full);
     }
-    r->call_id = own_id;
-    r->served_by = own_by;
+    if (!frame)
+        logc_(b, LEDE_BROKER_LOG_ERROR, c, "out of memory: reply not forwarded");
     call_free(c);
     dispatch(b, now);
 }
@@ -1040,8 +1058,9 @@ static int on_worker(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     struct worker *w = worker_find(b, id, id_len);
     /* Oversized frames (the socket's own cap is higher) are decoded too, so that a reply too
      * large to forward can still be matched to its call and answered. */
-    int rc = lede_wire_decode(frame, len, len > b->cfg.max_msg_bytes ? len : b->cfg.max_msg_bytes,
-                              &f, &fault);
+    int rc = lede_wire_decode_envelope(frame, len,
+                                       len > b->cfg.max_msg_bytes ? len : b->cfg.max_msg_bytes,
+                                       &f, &fault);
     if (rc == LEDE_ENOMEM)
         return rc;
     if (rc == LEDE_OK && len > b->cfg.max_msg_bytes) {

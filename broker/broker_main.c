@@ -4,6 +4,7 @@
  * frames it asks for. Signals: SIGTERM/SIGINT drain and exit 0, SIGUSR1 prints the counters. */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -351,11 +352,14 @@ static void free_frame(void *data, void *hint)
     free(data);
 }
 
-/* Sends every pending action; a peer that cannot take a frame is reported back. */
-static void flush(lede_broker_t *b, void *sockets[2])
+/* Sends every pending action; a peer that cannot take a frame is reported back. Returns the
+ * number of actions taken. */
+static int flush(lede_broker_t *b, void *sockets[2])
 {
     struct lede_broker_action a;
+    int n = 0;
     while (lede_broker_pop(b, &a)) {
+        n++;
         void *s = sockets[a.sock == LEDE_BROKER_BACKEND];
         int rc = zmq_send(s, a.identity, a.identity_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
         if (rc >= 0) {
@@ -376,6 +380,7 @@ static void flush(lede_broker_t *b, void *sockets[2])
         }
         lede_broker_action_release(&a);
     }
+    return n;
 }
 
 /* With CURVE, a frame counts only when its connection was admitted for this socket's role
@@ -389,15 +394,31 @@ static int role_ok(const struct options *o, zmq_msg_t *m, int sock)
     return uid && strncmp(uid, want, 7) == 0;
 }
 
-/* Reads up to RECV_BATCH messages from one socket without blocking. */
+/* Which sockets hold a message: bit 0 the frontend, bit 1 the backend. Reading ZMQ_EVENTS also
+ * processes the sockets' pending commands, which is what re-arms their ZMQ_FD. */
+static int sockets_readable(void *sockets[2])
+{
+    int ready = 0;
+    for (int i = 0; i < 2; i++) {
+        int ev = 0;
+        size_t n = sizeof ev;
+        if (zmq_getsockopt(sockets[i], ZMQ_EVENTS, &ev, &n) == 0 && (ev & ZMQ_POLLIN))
+            ready |= 1 << i;
+    }
+    return ready;
+}
+
+/* Reads up to RECV_BATCH messages from one socket without blocking; returns how many (fewer
+ * than RECV_BATCH: the socket was found empty). */
 static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
 {
-    for (int i = 0; i < RECV_BATCH; i++) {
+    int i;
+    for (i = 0; i < RECV_BATCH; i++) {
         zmq_msg_t id, body;
         zmq_msg_init(&id);
         if (zmq_msg_recv(&id, s, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&id);
-            return LEDE_OK;
+            break;
         }
         int parts = 0, more = zmq_msg_more(&id);
         zmq_msg_init(&body);
@@ -431,7 +452,7 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
             lede_log_printf(o->ops.log, LEDE_LOG_ERROR, NULL, NULL, "%s while handling a frame",
                             lede_strerror(rc));
     }
-    return LEDE_OK;
+    return i;
 }
 
 /* The stats JSON on stderr: "lede-broker stats (WHEN): {...}" (PROTOCOL.md section 10); with
@@ -560,6 +581,18 @@ int main(int argc, char **argv)
         lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, msg);
     }
 
+    /* the loop sleeps in poll(2) on the sockets' ZMQ_FD only after ZMQ_EVENTS said both are
+     * empty: one system call per idle wait, where zmq_poll makes two */
+    struct pollfd pfd[2];
+    for (int i = 0; i < 2; i++) {
+        size_t n = sizeof pfd[i].fd;
+        if (zmq_getsockopt(sockets[i], ZMQ_FD, &pfd[i].fd, &n) != 0) {
+            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "zmq_getsockopt ZMQ_FD: %s",
+                            zmq_strerror(zmq_errno()));
+            goto cleanup;
+        }
+        pfd[i].events = POLLIN;
+    }
     int draining = 0, forced = 0;
     for (;;) {
         int64_t now = now_ms();
@@ -588,12 +621,13 @@ int main(int argc, char **argv)
             stats_requested = 0;
             print_stats(b, &o, "SIGUSR1");
         }
-        /* Workers' frames that arrived while we were busy (a large call takes a while to
-         * decode) are read before liveness is judged, so a slow loop never expires a worker
-         * whose heartbeats are waiting in the socket. */
-        drain_socket(b, sockets[1], LEDE_BROKER_BACKEND, &o);
+        /* Calls, then workers' frames: a worker's heartbeats that arrived while we were busy (a
+         * large call takes a while to decode) are read before liveness is judged, so a slow
+         * loop never expires a worker whose heartbeats are waiting in the socket. */
+        int calls = drain_socket(b, sockets[0], LEDE_BROKER_FRONTEND, &o);
+        int frames = drain_socket(b, sockets[1], LEDE_BROKER_BACKEND, &o);
         lede_broker_tick(b, now_ms());
-        flush(b, sockets);
+        int sent = flush(b, sockets);
         if (now >= bm.next_copy_ms) { /* a timer, not per call: the hot path stays as it was */
             metrics_copy(&bm, b);
             bm.next_copy_ms = now + METRICS_COPY_MS;
@@ -603,31 +637,22 @@ int main(int argc, char **argv)
             flush(b, sockets);
             break;
         }
-        zmq_pollitem_t items[2] = {{sockets[0], 0, ZMQ_POLLIN, 0}, {sockets[1], 0, ZMQ_POLLIN, 0}};
+        /* Both reads ended empty (or a batch was cut short: go round again). Sending may have
+         * taken a socket's pending commands, so ZMQ_EVENTS is asked again before sleeping;
+         * otherwise the reads' own check holds and the loop sleeps in poll(2) on ZMQ_FD. */
+        if (calls == RECV_BATCH || frames == RECV_BATCH || (sent && sockets_readable(sockets)))
+            continue;
         int wait = lede_broker_next_wakeup(b, now_ms());
         if (o.ops.http && wait > METRICS_COPY_MS) /* someone may scrape: keep the copy fresh */
             wait = METRICS_COPY_MS;
-        int rc = zmq_poll(items, 2, 0);
-        if (rc == 0 && wait > 0) {
-            /* idle: publish the counters before sleeping, so a scrape sees every call that has
-             * been answered; under load the loop never idles and the 100 ms timer does it */
-            if (o.ops.http)
-                metrics_copy(&bm, b);
-            rc = zmq_poll(items, 2, wait);
-        }
-        if (rc < 0) {
-            if (zmq_errno() == EINTR)
-                continue;
-            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "zmq_poll: %s",
-                            zmq_strerror(zmq_errno()));
+        /* idle: publish the counters before sleeping, so a scrape sees every call that has
+         * been answered; under load the loop never idles and the 100 ms timer does it */
+        if (o.ops.http && wait > 0)
+            metrics_copy(&bm, b);
+        if (poll(pfd, 2, wait) < 0 && errno != EINTR) {
+            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "poll: %s", strerror(errno));
             goto cleanup;
         }
-        /* workers first: replies free credit for the calls that follow */
-        if (items[1].revents & ZMQ_POLLIN)
-            drain_socket(b, sockets[1], LEDE_BROKER_BACKEND, &o);
-        if (items[0].revents & ZMQ_POLLIN)
-            drain_socket(b, sockets[0], LEDE_BROKER_FRONTEND, &o);
-        flush(b, sockets);
     }
     lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, "drained; exiting");
     status = 0;
