@@ -13,6 +13,7 @@
 
 struct lede_pool {
     struct lede_pool_config cfg;
+    lede_workspace_t *inline_ws; /* cfg.inline_run: the caller's thread runs the engine */
     char *served_by;
     char *done_endpoint;
     pthread_mutex_t mu;
@@ -159,10 +160,23 @@ cleanup:
     return NULL;
 }
 
+int lede_pool_run(lede_pool_t *p, struct lede_pool_job *job, struct lede_pool_done *done,
+                  uint8_t **frame, size_t *frame_len)
+{
+    if (!p->cfg.inline_run)
+        return LEDE_EINVAL;
+    memset(done, 0, sizeof *done);
+    run_job(p, p->inline_ws, job, done, frame, frame_len);
+    lede_pool_job_free(job);
+    return LEDE_OK;
+}
+
 int lede_pool_new(const struct lede_pool_config *cfg, lede_pool_t **out)
 {
     *out = NULL;
-    if (!cfg || !cfg->zctx || !cfg->done_endpoint || cfg->threads == 0 || (!cfg->engine && !cfg->echo))
+    if (!cfg || cfg->threads == 0 || (!cfg->engine && !cfg->echo) ||
+        (!cfg->inline_run && (!cfg->zctx || !cfg->done_endpoint)) ||
+        (cfg->inline_run && cfg->threads != 1))
         return LEDE_EINVAL;
     lede_pool_t *p = calloc(1, sizeof *p);
     if (!p)
@@ -171,7 +185,7 @@ int lede_pool_new(const struct lede_pool_config *cfg, lede_pool_t **out)
     if (p->cfg.max_queue == 0)
         p->cfg.max_queue = 1024;
     p->served_by = strdup(cfg->served_by ? cfg->served_by : "");
-    p->done_endpoint = strdup(cfg->done_endpoint);
+    p->done_endpoint = strdup(cfg->done_endpoint ? cfg->done_endpoint : "");
     p->threads = calloc(cfg->threads, sizeof *p->threads);
     if (!p->served_by || !p->done_endpoint || !p->threads) {
         free(p->served_by);
@@ -182,6 +196,14 @@ int lede_pool_new(const struct lede_pool_config *cfg, lede_pool_t **out)
     }
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    if (cfg->inline_run) {
+        if (!cfg->echo && lede_workspace_new(cfg->engine, &p->inline_ws) != LEDE_OK) {
+            lede_pool_destroy(&p);
+            return LEDE_ENOMEM;
+        }
+        *out = p;
+        return LEDE_OK;
+    }
     for (unsigned i = 0; i < cfg->threads; i++) {
         if (pthread_create(&p->threads[i], NULL, thread_main, p) != 0) {
             lede_pool_destroy(&p);
@@ -238,6 +260,7 @@ void lede_pool_destroy(lede_pool_t **pool)
     }
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
+    lede_workspace_destroy(&p->inline_ws);
     free(p->served_by);
     free(p->done_endpoint);
     free(p->threads);

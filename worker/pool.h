@@ -46,6 +46,8 @@ struct lede_pool_config {
     const char *served_by;       /* copied */
     const _Atomic uint32_t *link_gens; /* current generation per link (borrowed) */
     size_t n_links;
+    int inline_run;              /* no threads: the caller runs each call with lede_pool_run
+                                    (threads must be 1; zctx and done_endpoint are unused) */
 };
 
 /* Starts the threads. On LEDE_OK *out is the caller's (lede_pool_destroy). Errors: LEDE_EINVAL,
@@ -55,6 +57,11 @@ int lede_pool_new(const struct lede_pool_config *cfg, lede_pool_t **out);
 /* Queues a job and takes ownership of it. Returns LEDE_OK, or LEDE_ETOOBIG when the queue is
  * full or the pool is stopping (the job then stays the caller's). */
 int lede_pool_push(lede_pool_t *pool, struct lede_pool_job *job);
+
+/* inline_run pools only: runs the job on the calling thread, frees it and fills *done and
+ * *frame (malloc'd REPLY frame, NULL when dropped) as an engine thread would. */
+int lede_pool_run(lede_pool_t *pool, struct lede_pool_job *job, struct lede_pool_done *done,
+                  uint8_t **frame, size_t *frame_len);
 
 /* Jobs queued but not yet taken by a thread. */
 size_t lede_pool_queued(lede_pool_t *pool);

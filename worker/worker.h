@@ -16,7 +16,8 @@ struct lede_worker_metrics;
 struct lede_worker_config {
     const char *const *brokers; /* broker backend endpoints */
     size_t n_brokers;
-    unsigned threads;           /* engine threads: calls run at once */
+    unsigned threads;           /* engine threads: calls run at once; with 1, calls run on the
+                                   thread that owns the sockets (no pool, no hand-off) */
     unsigned capacity;          /* credit announced to each broker: calls held at once, running
                                    or queued for a thread (0: lede_worker_default_capacity) */
     unsigned heartbeat_ms;      /* how often we beat; the broker is dead after liveness beats */
@@ -28,6 +29,7 @@ struct lede_worker_config {
     size_t max_queue;           /* calls waiting for a thread at most */
     const char *name;           /* served_by in replies */
     int echo;                   /* answer without running the engine */
+    int io_batch;               /* ZeroMQ's I/O thread runs as SCHED_BATCH (Linux) */
     int verbose;                /* log every call */
     const lede_engine_t *engine; /* borrowed; NULL only with echo */
     const struct lede_curve_client *curve; /* CURVE keys for every broker link, or NULL */

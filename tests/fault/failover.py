@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """failover.py: two brokers side by side, four workers registered with both, and lede-load
-(liblede-client) connected to both frontends. One broker is SIGKILLed while 5,000 calls flow:
+(liblede-client) connected to both frontends. One broker is stopped and then SIGKILLed while 5,000 calls flow:
 the library re-sends the calls that broker held to the other one, drops any second reply by call
 id, and every call completes OK exactly once (lede-load counts callbacks per call)."""
 import json
@@ -30,6 +30,11 @@ load = h.spawn([h.binary("lede-load"), "--broker", b1.frontend + "," + b2.fronte
                 "--json", out, "--no-progress"], "load.log")
 t0 = time.time()
 time.sleep(TOTAL / RATE / 3.0)  # a third of the way in
+# Stopped first, so that it surely holds calls when it dies: a call takes well under a
+# millisecond here, so at any one moment a running broker may hold none. The client goes on
+# sending to it for these 150 ms, unaware.
+b1.proc.send_signal(signal.SIGSTOP)
+time.sleep(0.15)
 b1.proc.send_signal(signal.SIGKILL)
 b1.proc.wait()
 h.log("SIGKILL broker b1 %.2f s into the run" % (time.time() - t0))
