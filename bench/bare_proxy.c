@@ -2,17 +2,23 @@
  *   bare_proxy --proxy --frontend EP --backend EP --ready-file F
  *       a bare zmq_proxy, ROUTER frontend and DEALER backend, nothing else (no credit,
  *       heartbeats, deadlines or re-dispatch);
- *   bare_proxy --worker --connect EP [--threads T]
+ *   bare_proxy --worker --connect EP [--threads T] [--io-batch]
  *       T echo threads, each a DEALER: decodes the LEDE CALL and its SummarizeRequest and
- *       answers a REPLY with the same echo SummarizeResponse that lede-worker --echo sends,
+ *       answers a REPLY with the same echo SummarizeResponse that lede-worker --echo sends;
+ *       --io-batch runs ZeroMQ's I/O thread as SCHED_BATCH, as lede-worker does by default,
  * so lede-load drives it exactly as it drives lede-broker + lede-worker --echo. */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
+
+#ifndef SCHED_BATCH
+#define SCHED_BATCH 3 /* Linux; glibc declares it only under _GNU_SOURCE */
+#endif
 
 #include "error.h"
 #include "lede.pb-c.h"
@@ -158,6 +164,7 @@ int main(int argc, char **argv)
     const char *ready = NULL, *connect = NULL;
     int proxy = 0, worker = 0;
     unsigned threads = 1;
+    int io_batch = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--proxy") == 0)
@@ -174,9 +181,11 @@ int main(int argc, char **argv)
             connect = argv[++i];
         else if (strcmp(argv[i], "--threads") == 0 && v)
             threads = (unsigned)strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--io-batch") == 0)
+            io_batch = 1;
         else {
             fprintf(stderr, "usage: bare_proxy --proxy [--frontend EP] [--backend EP] "
-                            "[--ready-file F] | --worker --connect EP [--threads T]\n");
+                            "[--ready-file F] | --worker --connect EP [--threads T] [--io-batch]\n");
             return 1;
         }
     }
@@ -190,6 +199,8 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     void *ctx = zmq_ctx_new();
+    if (io_batch && zmq_ctx_set(ctx, ZMQ_THREAD_SCHED_POLICY, SCHED_BATCH) != 0)
+        fprintf(stderr, "bare_proxy: SCHED_BATCH: %s\n", zmq_strerror(zmq_errno()));
     if (worker) {
         pthread_t th[64];
         struct worker_arg args[64];

@@ -48,18 +48,25 @@ wait_ready() {
   echo "bench: $1 never appeared" >&2; return 1
 }
 
-# start_lede WORKERS THREADS [worker options...]: a broker and WORKERS workers; sets FE
+# on CPUS: a command prefix pinning to those CPUs (taskset), or nothing for "any"
+on() { if [ "$1" = any ]; then echo; else echo "taskset -c $1"; fi; }
+LAST_CPU=$(( $(nproc) - 1 ))
+
+# start_lede WORKERS THREADS [worker options...]: a broker and WORKERS workers; sets FE.
+# BROKER_CPUS / WORKER_CPUS (default any) pin them.
 start_lede() {
   local n=$1 th=$2; shift 2
   rm -f "$OUT/ready"
-  "$BIN/lede-broker" --frontend 'tcp://127.0.0.1:*' --backend 'tcp://127.0.0.1:*' \
-    --ready-file "$OUT/ready" --log-level warn --queue-max 100000 2>>"$OUT/broker.log" &
+  $(on "${BROKER_CPUS:-any}") "$BIN/lede-broker" --frontend 'tcp://127.0.0.1:*' \
+    --backend 'tcp://127.0.0.1:*' --ready-file "$OUT/ready" --log-level warn \
+    --queue-max 100000 2>>"$OUT/broker.log" &
   PIDS+=($!); BROKER_PID=$!
   wait_ready "$OUT/ready"
   FE=$(sed -n 's/^frontend=//p' "$OUT/ready"); local be; be=$(sed -n 's/^backend=//p' "$OUT/ready")
   WORKER_PIDS=()
   for i in $(seq "$n"); do
-    "$BIN/lede-worker" --broker "$be" --threads "$th" --name "w$i" "$@" 2>>"$OUT/worker.log" &
+    $(on "${WORKER_CPUS:-any}") "$BIN/lede-worker" --broker "$be" --threads "$th" --name "w$i" \
+      "$@" 2>>"$OUT/worker.log" &
     PIDS+=($!); WORKER_PIDS+=($!)
   done
   # the workers have registered when a call goes through
@@ -67,6 +74,9 @@ start_lede() {
     --concurrency $((n * 4)) >/dev/null || true
 }
 
+# start_bare THREADS: the bare zmq_proxy and a THREADS-thread echo worker; sets FE. Its I/O
+# thread is SCHED_BATCH like lede-worker's (--io-batch), so the workers differ in nothing that
+# matters and the ratio is the brokers'.
 start_bare() {
   local th=$1
   rm -f "$OUT/ready"
@@ -74,7 +84,7 @@ start_bare() {
   PIDS+=($!); BROKER_PID=$!
   wait_ready "$OUT/ready"
   FE=$(sed -n 's/^frontend=//p' "$OUT/ready"); local be; be=$(sed -n 's/^backend=//p' "$OUT/ready")
-  "$BIN/bare_proxy" --worker --connect "$be" --threads "$th" 2>>"$OUT/bare.log" &
+  "$BIN/bare_proxy" --worker --connect "$be" --threads "$th" --io-batch 2>>"$OUT/bare.log" &
   PIDS+=($!); WORKER_PIDS=($!)
   "$BIN/lede-load" --no-progress --broker "$FE" --data "$DATA" --limit 4 --requests 8 \
     --concurrency 4 >/dev/null || true
@@ -104,11 +114,12 @@ cpu() {
     >>"$OUT/cpu.jsonl"
 }
 
-# load LABEL RUN lede-load options...: one lede-load run into $OUT/load/LABEL.RUN.json
+# load LABEL RUN lede-load options...: one lede-load run into $OUT/load/LABEL.RUN.json, against
+# $FE (or LOAD_FE), pinned to LOAD_CPUS (default any)
 load() {
   local label=$1 run=$2; shift 2
-  "$BIN/lede-load" --no-progress --broker "$FE" --label "$label" \
-    --json "$OUT/load/$label.$run.json" "$@" >>"$OUT/load.log" || true
+  $(on "${LOAD_CPUS:-any}") "$BIN/lede-load" --no-progress --broker "${LOAD_FE:-$FE}" \
+    --label "$label" --json "$OUT/load/$label.$run.json" "$@" >>"$OUT/load.log" || true
 }
 
 # ---- 1. engine: lede vs OTS, 1 thread; lede with 2 threads; size scaling ----
@@ -121,21 +132,22 @@ for r in $(seq "$RUNS"); do
 done
 
 # ---- 2. broker cost: lede-broker + lede-worker --echo vs bare zmq_proxy + echo ----
-log "2/4 broker cost (echo workers, lede vs bare zmq_proxy)"
+# Both setups run side by side (idle one costs nothing) and their load runs alternate, so a
+# change in the machine's speed during the runs hits both alike.
+log "2/4 broker cost (echo workers, lede vs bare zmq_proxy, alternating)"
 start_lede 1 2 --echo
-for r in $(seq "$RUNS"); do
-  load broker_lede_c64 "$r" --data "$DATA" --concurrency 64 --duration "$SECS"
-  load broker_lede_c1 "$r" --data "$DATA" --concurrency 1 --duration 1.5
-done
-rss broker_echo "$BROKER_PID"
-cpu broker broker_lede "$BROKER_PID"; cpu worker broker_lede "${WORKER_PIDS[@]}"
-cleanup
+LEDE_FE=$FE; LEDE_BROKER=$BROKER_PID; LEDE_WORKERS=("${WORKER_PIDS[@]}")
 start_bare 2
+BARE_FE=$FE; BARE_BROKER=$BROKER_PID; BARE_WORKERS=("${WORKER_PIDS[@]}")
 for r in $(seq "$RUNS"); do
-  load broker_bare_c64 "$r" --data "$DATA" --concurrency 64 --duration "$SECS"
-  load broker_bare_c1 "$r" --data "$DATA" --concurrency 1 --duration 1.5
+  LOAD_FE=$LEDE_FE load broker_lede_c64 "$r" --data "$DATA" --concurrency 64 --duration "$SECS"
+  LOAD_FE=$BARE_FE load broker_bare_c64 "$r" --data "$DATA" --concurrency 64 --duration "$SECS"
+  LOAD_FE=$LEDE_FE load broker_lede_c1 "$r" --data "$DATA" --concurrency 1 --duration 1.5
+  LOAD_FE=$BARE_FE load broker_bare_c1 "$r" --data "$DATA" --concurrency 1 --duration 1.5
 done
-cpu broker broker_bare "$BROKER_PID"; cpu worker broker_bare "${WORKER_PIDS[@]}"
+rss broker_echo "$LEDE_BROKER"
+cpu broker broker_lede "$LEDE_BROKER"; cpu worker broker_lede "${LEDE_WORKERS[@]}"
+cpu broker broker_bare "$BARE_BROKER"; cpu worker broker_bare "${BARE_WORKERS[@]}"
 cleanup
 # before the worker's local queue: credit = its thread count (--capacity 2), so only 2 calls
 # are ever in flight between broker and worker (the default credit is 4 per thread, >= 16)
@@ -145,10 +157,28 @@ for r in $(seq "$RUNS"); do
 done
 cleanup
 
-# ---- 3. service: 1 and 2 workers vs the engine in-process; open loop at half saturation ----
-log "3/4 service (1 and 2 workers, open loop at half saturation)"
+# ---- 3. service: vs the engine in-process on the same cores; open loop at half saturation ----
+# (a) The worker's cores: one worker with one engine thread pinned to the last CPU, against
+# the engine in-process on one thread pinned to the same CPU; the broker and lede-load run on
+# CPU 0, as a broker and its clients run on other machines in production. Engine and service
+# runs alternate.
+if [ "$LAST_CPU" -ge 1 ]; then
+  log "3/4 service (worker pinned to CPU $LAST_CPU, broker and lede-load on CPU 0)"
+  BROKER_CPUS=0 WORKER_CPUS=$LAST_CPU start_lede 1 1
+  for r in $(seq "$RUNS"); do
+    taskset -c "$LAST_CPU" "$BIN/bench_engine" --data "$DATA" --mode lede --seconds 2 \
+      | sed 's/"label":"corpus"/"label":"pinned"/' >>"$OUT/engine.jsonl"
+    LOAD_CPUS=0 load service_pinned "$r" --data "$DATA" --concurrency 32 --duration "$SECS"
+  done
+  rss worker_pinned "${WORKER_PIDS[@]}"
+  cpu broker service_pinned "$BROKER_PID"; cpu worker service_pinned "${WORKER_PIDS[@]}"
+  cleanup
+fi
+# (b) Everything on all cores: 1 worker with 2 threads, and 2 workers with 1 thread each,
+# against the engine in-process on 2 threads.
+log "3/4 service (1 and 2 workers on all cores, open loop at half saturation)"
 for w in 1 2; do
-  start_lede "$w" 2
+  start_lede "$w" $((3 - w))
   for r in $(seq "$RUNS"); do
     load "service_w$w" "$r" --data "$DATA" --concurrency 32 --duration "$SECS"
   done
