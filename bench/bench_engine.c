@@ -1,8 +1,10 @@
 /* bench_engine.c: the engine's in-process speed, for scripts/bench.sh. Summarizes the articles
  * of a JSONL file over and over for a fixed time with lede's engine (one thread, or T threads
  * for the whole machine), or with OTS (libots, the closest C peer) on the same articles, or on
- * articles of 1 KB .. 10 MB built by concatenating them (time per byte). Prints one JSON
- * object per measurement on stdout. */
+ * articles of 1 KB .. 10 MB built by concatenating them (time per byte). --mode pair runs
+ * both on exactly the same slice of articles (--first, --count), one after the other; --mode
+ * check prints one hash of every result, which a speed change must leave unchanged; --calls N
+ * makes a fixed amount of work (for callgrind). Prints one JSON object per measurement. */
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <xxhash.h>
 
 #include "summarize.h"
 
@@ -98,6 +101,7 @@ struct job {
     const lede_engine_t *engine;
     const struct corpus *c;
     size_t first; /* article to start at */
+    int warm;     /* summarize every article once, untimed, before the timed loop */
     double seconds;
     size_t min_calls;
     /* results */
@@ -112,6 +116,15 @@ static void *lede_job(void *arg)
     if (lede_workspace_new(j->engine, &ws) != LEDE_OK) {
         j->failed = 1;
         return NULL;
+    }
+    for (size_t k = 0; j->warm && k < j->c->n; k++) {
+        const struct article *a = &j->c->a[k];
+        struct lede_request req = {.title = a->title, .title_len = a->title_len, .body = a->body,
+                                   .body_len = a->body_len, .lang = "en",
+                                   .budget = {LEDE_BUDGET_SENTENCES, 3}};
+        struct lede_result *res = NULL;
+        lede_summarize(ws, &req, &res, NULL);
+        lede_result_destroy(&res);
     }
     double w0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_THREAD_CPUTIME_ID);
     size_t i = j->first;
@@ -144,7 +157,7 @@ static void *lede_job(void *arg)
 }
 
 static int run_lede(const char *label, const struct corpus *c, unsigned threads, double seconds,
-                    size_t min_calls)
+                    size_t min_calls, int warm)
 {
     lede_engine_t *engine = NULL;
     struct lede_error err;
@@ -160,6 +173,7 @@ static int run_lede(const char *label, const struct corpus *c, unsigned threads,
         jobs[t] = (struct job){.engine = engine,
                                .c = c,
                                .first = t * (c->n / threads + 1),
+                               .warm = warm,
                                .seconds = seconds,
                                .min_calls = min_calls};
         if (pthread_create(&th[t], NULL, lede_job, &jobs[t]) != 0) {
@@ -192,10 +206,57 @@ static int run_lede(const char *label, const struct corpus *c, unsigned threads,
     return 0;
 }
 
+/* ---- check ---- */
+
+/* One hash of every result over the corpus (each sentence's span, features, score, rank and
+ * duplicate, and the summary): a speed change to the engine must leave it unchanged. */
+static int run_check(const struct corpus *c)
+{
+    lede_engine_t *engine = NULL;
+    lede_workspace_t *ws = NULL;
+    if (lede_engine_new(NULL, &engine, NULL) != LEDE_OK ||
+        lede_workspace_new(engine, &ws) != LEDE_OK) {
+        lede_engine_destroy(&engine);
+        return -1;
+    }
+    XXH64_state_t *h = XXH64_createState();
+    XXH64_reset(h, 0);
+    size_t failed = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const struct article *a = &c->a[i];
+        struct lede_request req = {.title = a->title, .title_len = a->title_len, .body = a->body,
+                                   .body_len = a->body_len, .lang = "en",
+                                   .budget = {LEDE_BUDGET_SENTENCES, 3}};
+        struct lede_result *res = NULL;
+        if (lede_summarize(ws, &req, &res, NULL) != LEDE_OK) {
+            failed++;
+            continue;
+        }
+        for (size_t k = 0; k < res->n_sentences; k++) {
+            const struct lede_sentence *t = &res->sentences[k];
+            uint64_t v[5] = {t->offset, t->length, t->paragraph, t->rank,
+                             (uint64_t)t->duplicate_of};
+            XXH64_update(h, v, sizeof v);
+            XXH64_update(h, &t->score, sizeof t->score);
+            XXH64_update(h, t->features, sizeof t->features);
+            XXH64_update(h, &t->selected, sizeof t->selected);
+        }
+        XXH64_update(h, res->summary, res->n_summary * sizeof *res->summary);
+        lede_result_destroy(&res);
+    }
+    printf("{\"bench\":\"check\",\"articles\":%zu,\"failed\":%zu,\"hash\":\"%016llx\"}\n", c->n,
+           failed, (unsigned long long)XXH64_digest(h));
+    XXH64_freeState(h);
+    lede_workspace_destroy(&ws);
+    lede_engine_destroy(&engine);
+    return 0;
+}
+
 /* ---- OTS ---- */
 
 #ifdef LEDE_HAVE_OTS
-static int run_ots(const char *label, const struct corpus *c, double seconds, int parse)
+static int run_ots(const char *label, const struct corpus *c, double seconds, int parse,
+                   size_t max_calls)
 {
     double w0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_THREAD_CPUTIME_ID);
     size_t calls = 0, bytes = 0, failed = 0;
@@ -222,7 +283,7 @@ static int run_ots(const char *label, const struct corpus *c, double seconds, in
         ots_free_article(art);
         calls++;
         bytes += a->body_len;
-        if (now_s(CLOCK_MONOTONIC) - w0 >= seconds)
+        if (now_s(CLOCK_MONOTONIC) - w0 >= seconds || (max_calls && calls >= max_calls))
             break;
     }
     double wall = now_s(CLOCK_MONOTONIC) - w0, cpu = now_s(CLOCK_THREAD_CPUTIME_ID) - c0;
@@ -291,6 +352,8 @@ int main(int argc, char **argv)
     size_t limit = MAX_ARTICLES;
     unsigned threads = 1;
     double seconds = 2.0;
+    size_t calls = 0; /* --calls N: exactly N summaries per thread (for callgrind), not a time */
+    size_t first = 0, count = 150; /* --mode pair: the articles both systems summarize */
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--data") == 0 && v)
@@ -303,9 +366,15 @@ int main(int argc, char **argv)
             threads = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--seconds") == 0 && v)
             seconds = strtod(argv[++i], NULL);
+        else if (strcmp(argv[i], "--first") == 0 && v)
+            first = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--count") == 0 && v)
+            count = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--calls") == 0 && v)
+            calls = (strtoul(argv[++i], NULL, 10) + 7) / 8 * 8; /* the loop checks every 8 */
         else {
-            fprintf(stderr, "usage: bench_engine --data FILE.jsonl [--mode lede|ots|scale] "
-                            "[--threads T] [--seconds S] [--limit N]\n");
+            fprintf(stderr, "usage: bench_engine --data FILE.jsonl [--mode lede|ots|pair|scale|check] "
+                            "[--threads T] [--seconds S | --calls N] [--limit N] [--first F --count K]\n");
             return 1;
         }
     }
@@ -318,12 +387,33 @@ int main(int argc, char **argv)
         return 1;
     int rc = 0;
     if (strcmp(mode, "lede") == 0) {
-        rc = run_lede("corpus", &c, threads, seconds, 1);
+        rc = calls ? run_lede("corpus", &c, threads, 1e-9, calls, 0)
+                   : run_lede("corpus", &c, threads, seconds, 1, 0);
+    } else if (strcmp(mode, "check") == 0) {
+        rc = run_check(&c);
+    } else if (strcmp(mode, "pair") == 0) {
+#ifdef LEDE_HAVE_OTS
+        /* the same articles for both: articles [first, first + count), OTS once over each,
+         * lede (after one untimed pass) over them again and again for the given time */
+        struct corpus v = {.a = c.a + (first < c.n ? first : c.n)};
+        v.n = first < c.n ? (c.n - first < count ? c.n - first : count) : 0;
+        if (v.n == 0) {
+            fprintf(stderr, "bench_engine: --first is past the %zu articles\n", c.n);
+            rc = 1;
+        } else {
+            rc = run_lede("pair", &v, 1, seconds, v.n, 1);
+            if (rc == 0)
+                rc = run_ots("pair", &v, 1e9, 1, v.n);
+        }
+#else
+        fprintf(stderr, "bench_engine: built without OTS (libots-dev; scripts/deps.sh)\n");
+        rc = 2;
+#endif
     } else if (strcmp(mode, "ots") == 0) {
 #ifdef LEDE_HAVE_OTS
-        rc = run_ots("corpus", &c, seconds, 1);
+        rc = run_ots("corpus", &c, seconds, 1, 0);
         if (rc == 0)
-            rc = run_ots("corpus", &c, seconds / 4, 0);
+            rc = run_ots("corpus", &c, seconds / 4, 0, 0);
 #else
         fprintf(stderr, "bench_engine: built without OTS (libots-dev; scripts/deps.sh)\n");
         rc = 2;
@@ -339,11 +429,11 @@ int main(int argc, char **argv)
                 rc = -1;
                 break;
             }
-            rc = run_lede(names[k], &s, 1, seconds, 3);
+            rc = run_lede(names[k], &s, 1, seconds, 3, 0);
             release(&s);
         }
     } else {
-        fprintf(stderr, "bench_engine: --mode: lede, ots or scale\n");
+        fprintf(stderr, "bench_engine: --mode: lede, ots, pair, scale or check\n");
         rc = 1;
     }
     release(&c);

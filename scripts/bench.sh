@@ -5,6 +5,7 @@
 # Writes docs/BENCHMARKS.md and docs/bench-*.png. All load goes to 127.0.0.1, bounded in time
 # (about 5 minutes with the defaults). Not part of scripts/test.sh.
 #   LEDE_BENCH_RUNS (3)  runs of each measurement (the median is reported)
+#   LEDE_BENCH_PAIRS (7)  lede/OTS pairs on the same 150 articles (slices across the file)
 #   LEDE_BENCH_SECONDS (4)  length of one service run
 #   LEDE_EVAL_DIR  folder with cnndm-dev.jsonl (default ../shared/eval beside the checkout)
 #   LEDE_BENCH_OUT  keep the raw results here (default a temporary folder, removed)
@@ -123,12 +124,19 @@ load() {
 }
 
 # ---- 1. engine: lede vs OTS, 1 thread; lede with 2 threads; size scaling ----
-log "1/4 engine (lede, OTS, sizes)"
+log "1/4 engine (lede, OTS on the same articles, sizes)"
 for r in $(seq "$RUNS"); do
   "$BIN/bench_engine" --data "$DATA" --mode lede --seconds 2 >>"$OUT/engine.jsonl"
   "$BIN/bench_engine" --data "$DATA" --mode ots --seconds 2 >>"$OUT/engine.jsonl" || log "OTS baseline failed"
   "$BIN/bench_engine" --data "$DATA" --mode lede --threads 2 --seconds 2 >>"$OUT/engine.jsonl"
   "$BIN/bench_engine" --data "$DATA" --mode scale --seconds 0.7 >>"$OUT/engine.jsonl"
+done
+# The ratio to OTS: both on exactly the same 150 articles, lede just before OTS, in slices
+# spread over the file (a run of OTS over all 2,000 articles alone would take 30 s)
+PAIRS=${LEDE_BENCH_PAIRS:-7}
+for r in $(seq "$PAIRS"); do
+  "$BIN/bench_engine" --data "$DATA" --mode pair --first $(( (r - 1) * 1850 / (PAIRS > 1 ? PAIRS - 1 : 1) )) \
+    --count 150 --seconds 2 >>"$OUT/engine.jsonl" || log "OTS pair $r failed"
 done
 
 # ---- 2. broker cost: lede-broker + lede-worker --echo vs bare zmq_proxy + echo ----
