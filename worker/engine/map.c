@@ -23,7 +23,7 @@ void lede_map_release(struct lede_map *m)
 
 void lede_map_reset(struct lede_map *m, size_t hint)
 {
-    if (m->cap > 64 && m->cap > 8 * hint) {
+    if (m->cap > 256 && m->cap > 8 * hint) { /* 256: grow()'s first size, kept */
         size_t max = m->max;
         lede_map_release(m);
         m->max = max;

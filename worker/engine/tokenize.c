@@ -13,6 +13,10 @@
 
 #include "error.h"
 
+/* Per-byte and per-word helpers: inlined into their loops (a call each cost more than
+ * their work). */
+#define HOT inline __attribute__((always_inline))
+
 #ifndef CACHE_SLOTS
 #define CACHE_SLOTS (1u << 17)
 #endif
@@ -407,7 +411,7 @@ static uint32_t read_word(const lede_tokenizer_t *tk, const unsigned char *s, si
  * ASCII letters and digits (or where the bytes ran short), with the classes seen added to
  * *any. Each byte's range test is exact: the high bits are cleared first, so no carry
  * crosses bytes. */
-static size_t word_run(const unsigned char *s, size_t i, size_t end, unsigned *any)
+static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, unsigned *any)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
@@ -446,7 +450,7 @@ static size_t word_run(const unsigned char *s, size_t i, size_t end, unsigned *a
  * join it to more (not "3.5", "1,000", "U.N."). Sets *w to the folded word: the text itself
  * when it has no capitals, else fold. Returns its flags, or UINT32_MAX (nothing consumed)
  * when read_word must handle it. */
-static uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s, size_t len,
+static HOT uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s, size_t len,
                           size_t *ip, char *fold, const char **w, size_t *flp)
 {
     const uint8_t *cls = tk->cls;
@@ -494,7 +498,7 @@ static uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s, si
 }
 
 /* Reads the word at s[*ip] into fold (or points *w into s): fast_word, else read_word. */
-static uint32_t next_word(const lede_tokenizer_t *tk, const unsigned char *s, size_t len,
+static HOT uint32_t next_word(const lede_tokenizer_t *tk, const unsigned char *s, size_t len,
                           size_t *ip, char *fold, const char **w, size_t *fl)
 {
     *w = fold;
