@@ -507,9 +507,9 @@ unset multiplot
             w("| %s | %s | %.1f MB |" % (proc, when, max(hw) / 1024.0))
     w("")
     with open(os.path.join(tmp, "svc.dat"), "w") as f:
-        f.write('"in-proc 1c" %s\n' % (pinned_aps or 0))
+        f.write('"engine 1c" %s\n' % (pinned_aps or 0))
         f.write('"1w 1c" %s\n' % (sp_t or 0))
-        f.write('"in-proc 2c" %s\n' % (lede2_aps or 0))
+        f.write('"engine 2c" %s\n' % (lede2_aps or 0))
         f.write('"1w" %s\n' % (tput["service_w1"] or 0))
         f.write('"2w" %s\n' % (tput["service_w2"] or 0))
         if ds:
@@ -534,8 +534,10 @@ set boxwidth 0.6
 set grid y
 set yrange [0:*]
 set ylabel 'calls/s'
-set xlabel 'summaries (w: workers, cr: credit)'
+set xlabel 'summaries (c: cores, w: workers, cr: credit)'
+set xtics rotate by -35
 plot '%s/svc.dat' using 0:2:xtic(1) with boxes notitle
+set xtics norotate
 set xlabel 'echo workers, 64 in flight'
 plot '%s/echo.dat' using 0:2:xtic(1) with boxes notitle
 set xlabel 'workers (1 engine thread each)'
