@@ -8,6 +8,7 @@
    with a short --drain-ms the ones still running are answered UNAVAILABLE and the broker exits
    within the bound."""
 import os
+import re
 import signal
 import sys
 import time
@@ -66,7 +67,16 @@ w2 = h.worker(b.backend, "w2", threads=2, extra=f.capacity_args(2))
 h.wait_registered(b, 2)
 load = f.Load(b.frontend, 2, 3, 10 ** 9, slow_payload, timeout_ms=60000)
 load.fill()
-time.sleep(slow_s / 3)
+# SIGTERM once w2 has read a call (its --verbose log has it), not after a fixed time: a 6 MB
+# call takes a while to reach it, and the engine then needs only 70-90 ms for it
+def w2_has_a_call():
+    return re.search(r'\bmsg=call\b', h.read_log(w2)) is not None
+
+
+end = time.time() + 20
+while not w2_has_a_call() and time.time() < end:
+    time.sleep(0.005)
+h.check(w2_has_a_call(), "w2 received no call within 20 s")
 held = b.stats()["workers"]
 h.log("before SIGTERM: %s" % [(x["name"], x["in_flight"]) for x in held])
 w2.send_signal(signal.SIGTERM)
