@@ -45,8 +45,8 @@ static const struct lede_opt worker_opts[] = {
     {.name = "broker", .arg = "EP[,EP...]",
      .help = "broker backend endpoint(s), e.g. tcp://127.0.0.1:5556; one link per broker"},
     {.name = "threads", .type = LEDE_OPT_INT, .def = "2", .min = 1, .max = 256,
-     .help = "engine threads = calls run at once; 1 runs the engine on the socket thread "
-             "(no hand-off: the fastest per core)"},
+     .help = "engine threads = calls run at once; with 1, calls up to 256 KiB run on the "
+             "socket thread (no hand-off: the fastest per core)"},
     {.name = "capacity", .type = LEDE_OPT_INT, .min = 1, .max = 1024,
      .help = "credit announced to each broker: calls held at once, running or queued for a "
              "thread (default 4 per thread, 16..256)"},

@@ -13,7 +13,7 @@
 
 struct lede_pool {
     struct lede_pool_config cfg;
-    lede_workspace_t *inline_ws; /* cfg.inline_run: the caller's thread runs the engine */
+    lede_workspace_t *inline_ws; /* cfg.inline_run: for calls the caller runs itself */
     char *served_by;
     char *done_endpoint;
     pthread_mutex_t mu;
@@ -174,9 +174,8 @@ int lede_pool_run(lede_pool_t *p, struct lede_pool_job *job, struct lede_pool_do
 int lede_pool_new(const struct lede_pool_config *cfg, lede_pool_t **out)
 {
     *out = NULL;
-    if (!cfg || cfg->threads == 0 || (!cfg->engine && !cfg->echo) ||
-        (!cfg->inline_run && (!cfg->zctx || !cfg->done_endpoint)) ||
-        (cfg->inline_run && cfg->threads != 1))
+    if (!cfg || !cfg->zctx || !cfg->done_endpoint || cfg->threads == 0 ||
+        (!cfg->engine && !cfg->echo))
         return LEDE_EINVAL;
     lede_pool_t *p = calloc(1, sizeof *p);
     if (!p)
@@ -185,7 +184,7 @@ int lede_pool_new(const struct lede_pool_config *cfg, lede_pool_t **out)
     if (p->cfg.max_queue == 0)
         p->cfg.max_queue = 1024;
     p->served_by = strdup(cfg->served_by ? cfg->served_by : "");
-    p->done_endpoint = strdup(cfg->done_endpoint ? cfg->done_endpoint : "");
+    p->done_endpoint = strdup(cfg->done_endpoint);
     p->threads = calloc(cfg->threads, sizeof *p->threads);
     if (!p->served_by || !p->done_endpoint || !p->threads) {
         free(p->served_by);
@@ -196,13 +195,9 @@ int lede_pool_new(const struct lede_pool_config *cfg, lede_pool_t **out)
     }
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
-    if (cfg->inline_run) {
-        if (!cfg->echo && lede_workspace_new(cfg->engine, &p->inline_ws) != LEDE_OK) {
-            lede_pool_destroy(&p);
-            return LEDE_ENOMEM;
-        }
-        *out = p;
-        return LEDE_OK;
+    if (cfg->inline_run && !cfg->echo && lede_workspace_new(cfg->engine, &p->inline_ws) != LEDE_OK) {
+        lede_pool_destroy(&p);
+        return LEDE_ENOMEM;
     }
     for (unsigned i = 0; i < cfg->threads; i++) {
         if (pthread_create(&p->threads[i], NULL, thread_main, p) != 0) {

@@ -46,8 +46,8 @@ struct lede_pool_config {
     const char *served_by;       /* copied */
     const _Atomic uint32_t *link_gens; /* current generation per link (borrowed) */
     size_t n_links;
-    int inline_run;              /* no threads: the caller runs each call with lede_pool_run
-                                    (threads must be 1; zctx and done_endpoint are unused) */
+    int inline_run;              /* the caller may also run calls itself (lede_pool_run), with
+                                    a workspace of its own */
 };
 
 /* Starts the threads. On LEDE_OK *out is the caller's (lede_pool_destroy). Errors: LEDE_EINVAL,

@@ -23,6 +23,10 @@
 
 enum link_state { LINK_WAIT = 0, LINK_UP };
 
+/* The largest call (its SummarizeRequest) a --threads 1 worker runs on its socket thread:
+ * about 3 ms of engine time, well inside any heartbeat interval. */
+#define INLINE_MAX_BYTES (256u * 1024u)
+
 struct link {
     const char *endpoint;
     void *sock;
@@ -44,7 +48,7 @@ struct worker {
     struct link *links;
     _Atomic uint32_t *gens;
     uint64_t in_flight;      /* all generations */
-    int inline_run;          /* --threads 1: calls run on this thread (no pool threads) */
+    int inline_run;          /* --threads 1: small calls may run on this thread */
     int draining;
     uint64_t drain_started_us;
     unsigned seed;
@@ -306,12 +310,13 @@ static int on_done(struct worker *w)
     return 1;
 }
 
-/* --threads 1: the call runs here, on the thread that owns the sockets, with no hand-off to
- * another thread and back (two wake-ups per call that cost about as much as a third of the
- * engine's own time on a shared core). */
+/* Runs a call here, on the thread that owns the sockets, with no hand-off to the engine
+ * thread and back (two wake-ups per call that cost about as much as a third of the engine's
+ * own time on a shared core). */
 static void run_inline(struct worker *w, struct lede_pool_job *job)
 {
     struct lede_pool_done d;
+    memset(&d, 0, sizeof d);
     uint8_t *frame = NULL;
     size_t frame_len = 0;
     zmq_msg_t body;
@@ -356,7 +361,10 @@ static void on_call(struct worker *w, struct link *l, Lede__V1__Call **cp, uint6
     job->received_us = now;
     job->deadline_us = c->timeout_ms ? now + (uint64_t)c->timeout_ms * 1000u : 0;
     job->call = *cp; /* no copy of the payload: the engine thread reads the decoded call */
-    if (w->inline_run) {
+    /* --threads 1: a call runs here, where it was read, when the engine thread is idle and
+     * the call is small enough (INLINE_MAX_BYTES) that heartbeats are not held up by it;
+     * larger calls go to the engine thread, so this thread keeps beating meanwhile */
+    if (w->inline_run && w->in_flight == 0 && c->payload.len <= INLINE_MAX_BYTES) {
         *cp = NULL;
         l->in_flight++;
         w->in_flight++;

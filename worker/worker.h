@@ -16,8 +16,8 @@ struct lede_worker_metrics;
 struct lede_worker_config {
     const char *const *brokers; /* broker backend endpoints */
     size_t n_brokers;
-    unsigned threads;           /* engine threads: calls run at once; with 1, calls run on the
-                                   thread that owns the sockets (no pool, no hand-off) */
+    unsigned threads;           /* engine threads: calls run at once; with 1, small calls run
+                                   on the thread that owns the sockets (no hand-off) */
     unsigned capacity;          /* credit announced to each broker: calls held at once, running
                                    or queued for a thread (0: lede_worker_default_capacity) */
     unsigned heartbeat_ms;      /* how often we beat; the broker is dead after liveness beats */
