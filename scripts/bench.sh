@@ -5,7 +5,8 @@
 # Writes docs/BENCHMARKS.md and docs/bench-*.png. All load goes to 127.0.0.1, bounded in time
 # (about 5 minutes with the defaults). Not part of scripts/test.sh.
 #   LEDE_BENCH_RUNS (3)  runs of each measurement (the median is reported)
-#   LEDE_BENCH_PAIRS (7)  lede/OTS pairs on the same 150 articles (slices across the file)
+#   LEDE_BENCH_PAIRS (7)  pairs of runs for the three target ratios (lede/OTS on the same 150
+#                         articles; lede-broker/bare proxy; service/engine on one core)
 #   LEDE_BENCH_SECONDS (4)  length of one service run
 #   LEDE_EVAL_DIR  folder with cnndm-dev.jsonl (default ../shared/eval beside the checkout)
 #   LEDE_BENCH_OUT  keep the raw results here (default a temporary folder, removed)
@@ -13,6 +14,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 RUNS=${LEDE_BENCH_RUNS:-3}
+PAIRS=${LEDE_BENCH_PAIRS:-7}
 SECS=${LEDE_BENCH_SECONDS:-4}
 EVAL=${LEDE_EVAL_DIR:-$ROOT/../shared/eval}
 DATA=$EVAL/cnndm-dev.jsonl
@@ -133,7 +135,6 @@ for r in $(seq "$RUNS"); do
 done
 # The ratio to OTS: both on exactly the same 150 articles, lede just before OTS, in slices
 # spread over the file (a run of OTS over all 2,000 articles alone would take 30 s)
-PAIRS=${LEDE_BENCH_PAIRS:-7}
 for r in $(seq "$PAIRS"); do
   "$BIN/bench_engine" --data "$DATA" --mode pair --first $(( (r - 1) * 1850 / (PAIRS > 1 ? PAIRS - 1 : 1) )) \
     --count 150 --seconds 2 >>"$OUT/engine.jsonl" || log "OTS pair $r failed"
@@ -147,9 +148,13 @@ start_lede 1 2 --echo
 LEDE_FE=$FE; LEDE_BROKER=$BROKER_PID; LEDE_WORKERS=("${WORKER_PIDS[@]}")
 start_bare 2
 BARE_FE=$FE; BARE_BROKER=$BROKER_PID; BARE_WORKERS=("${WORKER_PIDS[@]}")
+# short runs in many pairs: the host's bursts of contention hit single runs, and the median
+# of the pairs' own ratios stays clear of them
+for r in $(seq "$PAIRS"); do
+  LOAD_FE=$LEDE_FE load broker_lede_c64 "$r" --data "$DATA" --concurrency 64 --duration 2
+  LOAD_FE=$BARE_FE load broker_bare_c64 "$r" --data "$DATA" --concurrency 64 --duration 2
+done
 for r in $(seq "$RUNS"); do
-  LOAD_FE=$LEDE_FE load broker_lede_c64 "$r" --data "$DATA" --concurrency 64 --duration "$SECS"
-  LOAD_FE=$BARE_FE load broker_bare_c64 "$r" --data "$DATA" --concurrency 64 --duration "$SECS"
   LOAD_FE=$LEDE_FE load broker_lede_c1 "$r" --data "$DATA" --concurrency 1 --duration 1.5
   LOAD_FE=$BARE_FE load broker_bare_c1 "$r" --data "$DATA" --concurrency 1 --duration 1.5
 done
@@ -173,10 +178,10 @@ cleanup
 if [ "$LAST_CPU" -ge 1 ]; then
   log "3/4 service (worker pinned to CPU $LAST_CPU, broker and lede-load on CPU 0)"
   BROKER_CPUS=0 WORKER_CPUS=$LAST_CPU start_lede 1 1
-  for r in $(seq "$RUNS"); do
+  for r in $(seq "$PAIRS"); do
     taskset -c "$LAST_CPU" "$BIN/bench_engine" --data "$DATA" --mode lede --seconds 2 \
       | sed 's/"label":"corpus"/"label":"pinned"/' >>"$OUT/engine.jsonl"
-    LOAD_CPUS=0 load service_pinned "$r" --data "$DATA" --concurrency 32 --duration "$SECS"
+    LOAD_CPUS=0 load service_pinned "$r" --data "$DATA" --concurrency 32 --duration 2
   done
   rss worker_pinned "${WORKER_PIDS[@]}"
   cpu broker service_pinned "$BROKER_PID"; cpu worker service_pinned "${WORKER_PIDS[@]}"
