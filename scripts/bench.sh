@@ -216,7 +216,8 @@ cleanup
 SAT=$($PY "$ROOT/bench/report.py" --saturation "$OUT")
 HALF=$($PY -c "print(max(1, round($SAT / 2)))")
 log "saturation ${SAT} calls/s; open loop at ${HALF} calls/s"
-start_lede "$($PY "$ROOT/bench/report.py" --best-workers "$OUT")" 2
+BEST=$($PY "$ROOT/bench/report.py" --best-workers "$OUT")
+start_lede "$BEST" $((3 - BEST))   # as measured at saturation: 1 x 2 threads or 2 x 1 thread
 for r in $(seq "$RUNS"); do
   extra=()
   [ "$r" = 1 ] && extra=(--timeline "$OUT/open.csv" --plot "$ROOT/docs/bench-open-loop.png")
