@@ -175,6 +175,7 @@ def report(out_dir, docs, runs, seconds, elapsed):
     w("")
     w("Data: `cnndm-dev.jsonl` (2,000 CNN/DailyMail articles, %s bytes on average), "
       "3-sentence summaries. Service runs: lede-load (closed loop unless said), %s s each, "
+      "after 1 s of calls to warm each new set of processes (not counted), "
       "all processes on this machine's 2 cores (section 3 also pins the worker to one core and "
       "the rest to the other), over TCP on 127.0.0.1." %
       (fmt(avg_bytes), seconds))

@@ -72,9 +72,12 @@ start_lede() {
       "$@" 2>>"$OUT/worker.log" &
     PIDS+=($!); WORKER_PIDS+=($!)
   done
-  # the workers have registered when a call goes through
+  # the workers have registered when a call goes through; then 1 s of calls warms them (stem
+  # caches, allocations), as a long-running service is warm, and is not counted
   "$BIN/lede-load" --no-progress --broker "$FE" --data "$DATA" --limit 4 --requests $((n * 8)) \
     --concurrency $((n * 4)) >/dev/null || true
+  $(on "${LOAD_CPUS:-any}") "$BIN/lede-load" --no-progress --broker "$FE" --data "$DATA" \
+    --duration 1 --concurrency 16 >/dev/null || true
 }
 
 # start_bare THREADS: the bare zmq_proxy and a THREADS-thread echo worker; sets FE. Its I/O
@@ -177,7 +180,7 @@ cleanup
 # runs alternate.
 if [ "$LAST_CPU" -ge 1 ]; then
   log "3/4 service (worker pinned to CPU $LAST_CPU, broker and lede-load on CPU 0)"
-  BROKER_CPUS=0 WORKER_CPUS=$LAST_CPU start_lede 1 1
+  BROKER_CPUS=0 WORKER_CPUS=$LAST_CPU LOAD_CPUS=0 start_lede 1 1
   for r in $(seq "$PAIRS"); do
     taskset -c "$LAST_CPU" "$BIN/bench_engine" --data "$DATA" --mode lede --seconds 2 \
       | sed 's/"label":"corpus"/"label":"pinned"/' >>"$OUT/engine.jsonl"
