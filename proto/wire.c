@@ -204,25 +204,40 @@ int lede_wire_unpack(const ProtobufCMessageDescriptor *desc, const void *buf, si
     return LEDE_OK;
 }
 
-int lede_wire_decode(const void *buf, size_t len, size_t max_len, struct lede_wire_frame *out,
-                     enum lede_wire_fault *fault)
+/* The checks both decoders make before the body: on LEDE_OK, out holds the version and
+ * command and *max_len the bound in force. */
+static int decode_header(const void *buf, size_t len, size_t *max_len,
+                         struct lede_wire_frame *out, enum lede_wire_fault *fault)
 {
     memset(out, 0, sizeof *out);
     if (fault)
         *fault = LEDE_WIRE_FAULT_NONE;
-    if (max_len == 0)
-        max_len = LEDE_WIRE_MAX_DEFAULT;
-    if (len > max_len)
+    if (*max_len == 0)
+        *max_len = LEDE_WIRE_MAX_DEFAULT;
+    if (len > *max_len)
         return fail(fault, LEDE_WIRE_FAULT_SIZE, LEDE_ETOOBIG);
-    int rc = lede_wire_peek(buf, len, &out->version, &out->command, fault);
-    if (rc != LEDE_OK)
-        return rc;
-    const uint8_t *p = buf;
-    rc = lede_wire_unpack(lede_wire_body_descriptor(out->command), p + LEDE_WIRE_HEADER_BYTES,
-                          len - LEDE_WIRE_HEADER_BYTES, max_len, &out->body.base);
+    return lede_wire_peek(buf, len, &out->version, &out->command, fault);
+}
+
+/* Unpacks body[0..n) as out->command's message into out->body. */
+static int decode_body(const uint8_t *body, size_t n, size_t max_len, struct lede_wire_frame *out,
+                       enum lede_wire_fault *fault)
+{
+    int rc = lede_wire_unpack(lede_wire_body_descriptor(out->command), body, n, max_len,
+                              &out->body.base);
     if (rc == LEDE_EPROTO)
         return fail(fault, LEDE_WIRE_FAULT_BODY, rc);
     return rc;
+}
+
+int lede_wire_decode(const void *buf, size_t len, size_t max_len, struct lede_wire_frame *out,
+                     enum lede_wire_fault *fault)
+{
+    int rc = decode_header(buf, len, &max_len, out, fault);
+    if (rc != LEDE_OK)
+        return rc;
+    return decode_body((const uint8_t *)buf + LEDE_WIRE_HEADER_BYTES, len - LEDE_WIRE_HEADER_BYTES,
+                       max_len, out, fault);
 }
 
 /* Reads one varint at *p (before end); 0 when it is cut short or longer than 10 bytes. */
@@ -253,25 +268,21 @@ static unsigned payload_field(int command)
 int lede_wire_decode_envelope(const void *buf, size_t len, size_t max_len,
                               struct lede_wire_frame *out, enum lede_wire_fault *fault)
 {
-    memset(out, 0, sizeof *out);
-    if (fault)
-        *fault = LEDE_WIRE_FAULT_NONE;
-    if (max_len == 0)
-        max_len = LEDE_WIRE_MAX_DEFAULT;
-    if (len > max_len)
-        return fail(fault, LEDE_WIRE_FAULT_SIZE, LEDE_ETOOBIG);
-    int rc = lede_wire_peek(buf, len, &out->version, &out->command, fault);
-    unsigned skip = rc == LEDE_OK ? payload_field(out->command) : 0;
+    int rc = decode_header(buf, len, &max_len, out, fault);
+    if (rc != LEDE_OK)
+        return rc;
+    const uint8_t *body = (const uint8_t *)buf + LEDE_WIRE_HEADER_BYTES;
+    size_t body_len = len - LEDE_WIRE_HEADER_BYTES, kept = 0;
+    unsigned skip = payload_field(out->command);
     if (!skip)
-        return lede_wire_decode(buf, len, max_len, out, fault);
+        return decode_body(body, body_len, max_len, out, fault);
     /* Copy every top-level field but the payload into tmp, then unpack that. Anything the walk
      * does not understand is left to the full decoder, which says what is wrong with it. */
-    const uint8_t *q = (const uint8_t *)buf + LEDE_WIRE_HEADER_BYTES, *end = (const uint8_t *)buf + len;
     uint8_t stack[512];
-    size_t body_len = len - LEDE_WIRE_HEADER_BYTES, kept = 0;
     uint8_t *tmp = body_len <= sizeof stack ? stack : malloc(body_len);
     if (!tmp)
         return fail(fault, LEDE_WIRE_FAULT_NONE, LEDE_ENOMEM);
+    const uint8_t *q = body, *end = body + body_len;
     while (q < end) {
         const uint8_t *start = q;
         uint64_t key, n;
@@ -305,17 +316,14 @@ int lede_wire_decode_envelope(const void *buf, size_t len, size_t max_len,
         memcpy(tmp + kept, start, (size_t)(q - start));
         kept += (size_t)(q - start);
     }
-    rc = lede_wire_unpack(lede_wire_body_descriptor(out->command), tmp, kept, max_len,
-                          &out->body.base);
+    rc = decode_body(tmp, kept, max_len, out, fault);
     if (tmp != stack)
         free(tmp);
-    if (rc == LEDE_EPROTO)
-        return fail(fault, LEDE_WIRE_FAULT_BODY, rc);
     return rc;
 full:
     if (tmp != stack)
         free(tmp);
-    return lede_wire_decode(buf, len, max_len, out, fault);
+    return decode_body(body, body_len, max_len, out, fault);
 }
 
 /* Appends one varint field (wire type 0) at p; returns the bytes written (at most 15). */
