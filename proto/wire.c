@@ -206,8 +206,8 @@ int lede_wire_unpack(const ProtobufCMessageDescriptor *desc, const void *buf, si
 
 /* The checks both decoders make before the body: on LEDE_OK, out holds the version and
  * command and *max_len the bound in force. */
-static int decode_header(const void *buf, size_t len, size_t *max_len,
-                         struct lede_wire_frame *out, enum lede_wire_fault *fault)
+static int decode_header(const void *buf, size_t len, size_t *max_len, struct lede_wire_frame *out,
+                         enum lede_wire_fault *fault)
 {
     memset(out, 0, sizeof *out);
     if (fault)
