@@ -109,6 +109,21 @@ struct job {
     double wall, cpu;
 };
 
+/* Summarizes one article as every mode here does: English, 3 sentences. *res is the caller's
+ * (lede_result_destroy, also after an error). */
+static int summarize_article(lede_workspace_t *ws, const struct article *a,
+                             struct lede_result **res)
+{
+    struct lede_request req = {.title = a->title,
+                               .title_len = a->title_len,
+                               .body = a->body,
+                               .body_len = a->body_len,
+                               .lang = "en",
+                               .budget = {LEDE_BUDGET_SENTENCES, 3}};
+    *res = NULL;
+    return lede_summarize(ws, &req, res, NULL);
+}
+
 static void *lede_job(void *arg)
 {
     struct job *j = arg;
@@ -118,26 +133,16 @@ static void *lede_job(void *arg)
         return NULL;
     }
     for (size_t k = 0; j->warm && k < j->c->n; k++) {
-        const struct article *a = &j->c->a[k];
-        struct lede_request req = {.title = a->title, .title_len = a->title_len, .body = a->body,
-                                   .body_len = a->body_len, .lang = "en",
-                                   .budget = {LEDE_BUDGET_SENTENCES, 3}};
-        struct lede_result *res = NULL;
-        lede_summarize(ws, &req, &res, NULL);
+        struct lede_result *res;
+        summarize_article(ws, &j->c->a[k], &res);
         lede_result_destroy(&res);
     }
     double w0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_THREAD_CPUTIME_ID);
     size_t i = j->first;
     for (;;) {
         const struct article *a = &j->c->a[i % j->c->n];
-        struct lede_request req = {.title = a->title,
-                                   .title_len = a->title_len,
-                                   .body = a->body,
-                                   .body_len = a->body_len,
-                                   .lang = "en",
-                                   .budget = {LEDE_BUDGET_SENTENCES, 3}};
-        struct lede_result *res = NULL;
-        if (lede_summarize(ws, &req, &res, NULL) != LEDE_OK)
+        struct lede_result *res;
+        if (summarize_article(ws, a, &res) != LEDE_OK)
             j->failed++;
         lede_result_destroy(&res);
         j->calls++;
@@ -223,12 +228,9 @@ static int run_check(const struct corpus *c)
     XXH64_reset(h, 0);
     size_t failed = 0;
     for (size_t i = 0; i < c->n; i++) {
-        const struct article *a = &c->a[i];
-        struct lede_request req = {.title = a->title, .title_len = a->title_len, .body = a->body,
-                                   .body_len = a->body_len, .lang = "en",
-                                   .budget = {LEDE_BUDGET_SENTENCES, 3}};
-        struct lede_result *res = NULL;
-        if (lede_summarize(ws, &req, &res, NULL) != LEDE_OK) {
+        struct lede_result *res;
+        if (summarize_article(ws, &c->a[i], &res) != LEDE_OK) {
+            lede_result_destroy(&res);
             failed++;
             continue;
         }
