@@ -108,6 +108,26 @@ static void free_frame(void *data, void *hint)
     free(data);
 }
 
+/* Runs a job with workspace ws, frees it and fills done and body: the REPLY frame as a zmq
+ * message that owns it, so it goes on without a copy (zmq frees it once sent), or an empty
+ * message when the call was dropped. */
+static void run_to_message(lede_pool_t *p, lede_workspace_t *ws, struct lede_pool_job *job,
+                           struct lede_pool_done *done, zmq_msg_t *body)
+{
+    uint8_t *frame = NULL;
+    size_t frame_len = 0;
+    memset(done, 0, sizeof *done);
+    run_job(p, ws, job, done, &frame, &frame_len);
+    lede_pool_job_free(job);
+    int rc = frame ? zmq_msg_init_data(body, frame, frame_len, free_frame, NULL)
+                   : zmq_msg_init(body);
+    if (rc != 0) {
+        free(frame);
+        zmq_msg_init(body);
+        done->dropped = 1;
+    }
+}
+
 static void *thread_main(void *arg)
 {
     lede_pool_t *p = arg;
@@ -135,20 +155,8 @@ static void *thread_main(void *arg)
         if (!job)
             break;
         struct lede_pool_done done;
-        memset(&done, 0, sizeof done);
-        uint8_t *frame = NULL;
-        size_t frame_len = 0;
-        run_job(p, ws, job, &done, &frame, &frame_len);
-        lede_pool_job_free(job);
-        /* the REPLY frame goes to the main thread without a copy: zmq frees it once sent on */
         zmq_msg_t body;
-        int rc = frame ? zmq_msg_init_data(&body, frame, frame_len, free_frame, NULL)
-                       : zmq_msg_init(&body);
-        if (rc != 0) {
-            free(frame);
-            zmq_msg_init(&body);
-            done.dropped = 1;
-        }
+        run_to_message(p, ws, job, &done, &body);
         if (zmq_send(push, &done, sizeof done, ZMQ_SNDMORE) < 0 || zmq_msg_send(&body, push, 0) < 0) {
             fprintf(stderr, "lede-worker: engine thread: result lost: %s\n", zmq_strerror(zmq_errno()));
             zmq_msg_close(&body);
@@ -161,13 +169,11 @@ cleanup:
 }
 
 int lede_pool_run(lede_pool_t *p, struct lede_pool_job *job, struct lede_pool_done *done,
-                  uint8_t **frame, size_t *frame_len)
+                  zmq_msg_t *body)
 {
     if (!p->cfg.inline_run)
         return LEDE_EINVAL;
-    memset(done, 0, sizeof *done);
-    run_job(p, p->inline_ws, job, done, frame, frame_len);
-    lede_pool_job_free(job);
+    run_to_message(p, p->inline_ws, job, done, body);
     return LEDE_OK;
 }
 

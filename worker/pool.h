@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <zmq.h>
 
 #include "lede.pb-c.h"
 #include "summarize.h"
@@ -58,10 +59,11 @@ int lede_pool_new(const struct lede_pool_config *cfg, lede_pool_t **out);
  * full or the pool is stopping (the job then stays the caller's). */
 int lede_pool_push(lede_pool_t *pool, struct lede_pool_job *job);
 
-/* inline_run pools only: runs the job on the calling thread, frees it and fills *done and
- * *frame (malloc'd REPLY frame, NULL when dropped) as an engine thread would. */
+/* inline_run pools only (else LEDE_EINVAL, nothing touched): runs the job on the calling
+ * thread, frees it and fills *done and *body (the REPLY frame, empty when dropped; the caller
+ * sends or closes it) as an engine thread would. */
 int lede_pool_run(lede_pool_t *pool, struct lede_pool_job *job, struct lede_pool_done *done,
-                  uint8_t **frame, size_t *frame_len);
+                  zmq_msg_t *body);
 
 /* Jobs queued but not yet taken by a thread. */
 size_t lede_pool_queued(lede_pool_t *pool);

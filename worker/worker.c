@@ -55,12 +55,6 @@ struct worker {
 };
 
 
-static void free_frame(void *data, void *hint)
-{
-    (void)hint;
-    free(data);
-}
-
 static void wlog(const struct worker *w, const char *level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -316,16 +310,8 @@ static int on_done(struct worker *w)
 static void run_inline(struct worker *w, struct lede_pool_job *job)
 {
     struct lede_pool_done d;
-    memset(&d, 0, sizeof d);
-    uint8_t *frame = NULL;
-    size_t frame_len = 0;
     zmq_msg_t body;
-    lede_pool_run(w->pool, job, &d, &frame, &frame_len);
-    if (!frame || zmq_msg_init_data(&body, frame, frame_len, free_frame, NULL) != 0) {
-        free(frame);
-        zmq_msg_init(&body);
-        d.dropped = 1;
-    }
+    lede_pool_run(w->pool, job, &d, &body); /* the pool was made with inline_run */
     finish(w, &d, &body);
     zmq_msg_close(&body);
 }
