@@ -394,18 +394,17 @@ static int role_ok(const struct options *o, zmq_msg_t *m, int sock)
     return uid && strncmp(uid, want, 7) == 0;
 }
 
-/* Which sockets hold a message: bit 0 the frontend, bit 1 the backend. Reading ZMQ_EVENTS also
- * processes the sockets' pending commands, which is what re-arms their ZMQ_FD. */
-static int sockets_readable(void *sockets[2])
+/* Whether either socket holds a message. Reading ZMQ_EVENTS also processes the sockets'
+ * pending commands, which is what re-arms their ZMQ_FD. */
+static bool any_readable(void *sockets[2])
 {
-    int ready = 0;
     for (int i = 0; i < 2; i++) {
         int ev = 0;
         size_t n = sizeof ev;
         if (zmq_getsockopt(sockets[i], ZMQ_EVENTS, &ev, &n) == 0 && (ev & ZMQ_POLLIN))
-            ready |= 1 << i;
+            return true;
     }
-    return ready;
+    return false;
 }
 
 /* Reads up to RECV_BATCH messages from one socket without blocking; returns how many (fewer
@@ -640,7 +639,7 @@ int main(int argc, char **argv)
         /* Both reads ended empty (or a batch was cut short: go round again). Sending may have
          * taken a socket's pending commands, so ZMQ_EVENTS is asked again before sleeping;
          * otherwise the reads' own check holds and the loop sleeps in poll(2) on ZMQ_FD. */
-        if (calls == RECV_BATCH || frames == RECV_BATCH || (sent && sockets_readable(sockets)))
+        if (calls == RECV_BATCH || frames == RECV_BATCH || (sent && any_readable(sockets)))
             continue;
         int wait = lede_broker_next_wakeup(b, now_ms());
         if (o.ops.http && wait > METRICS_COPY_MS) /* someone may scrape: keep the copy fresh */
