@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zmq.h>
 
 #ifndef SCHED_BATCH
@@ -21,6 +20,7 @@
 #endif
 
 #include "error.h"
+#include "handler.h"
 #include "lede.pb-c.h"
 #include "wire.h"
 
@@ -32,12 +32,6 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-static uint64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 struct worker_arg {
     void *ctx;
@@ -45,52 +39,33 @@ struct worker_arg {
     unsigned id;
 };
 
-/* Builds the REPLY for one CALL frame; *out is malloc'd. Returns 0 or -1 (frame dropped). */
+/* Builds the REPLY for one CALL frame; *out is malloc'd. The response is made by the same
+ * handler as lede-worker --echo's. Returns 0 or -1 (frame dropped). */
 static int echo(const void *buf, size_t len, uint8_t **out, size_t *out_len)
 {
-    uint64_t t0 = now_us();
+    uint64_t t0 = lede_handler_now_us();
     struct lede_wire_frame f;
     if (lede_wire_decode(buf, len, 0, &f, NULL) != LEDE_OK)
         return -1;
-    int rc = -1;
     if (f.command != LEDE__V1__COMMAND__CALL) {
         lede_wire_frame_release(&f);
         return -1;
     }
     Lede__V1__Call *call = f.body.call;
-    Lede__V1__SummarizeRequest *rq = NULL;
+    struct lede_handler_out ho;
+    lede_handler_summarize(NULL, NULL, call->payload.data, call->payload.len, t0, 1, &ho);
     Lede__V1__Reply reply = LEDE__V1__REPLY__INIT;
     reply.call_id = call->call_id;
     reply.dispatch_id = call->dispatch_id;
     reply.served_by = (char *)"bare";
-    uint8_t *payload = NULL;
-    if (lede_wire_unpack(&lede__v1__summarize_request__descriptor, call->payload.data,
-                         call->payload.len, call->payload.len + 1,
-                         (ProtobufCMessage **)&rq) != LEDE_OK) {
-        reply.status = LEDE__V1__STATUS__INVALID_ARGUMENT;
-        reply.message = (char *)"payload is not a SummarizeRequest";
-    } else {
-        Lede__V1__Timings tm = LEDE__V1__TIMINGS__INIT;
-        Lede__V1__SummarizeResponse resp = LEDE__V1__SUMMARIZE_RESPONSE__INIT;
-        resp.article_id = rq->article_id;
-        resp.engine_version = (char *)"echo";
-        resp.language = rq->language;
-        resp.timings = &tm;
-        tm.worker_us = now_us() - t0;
-        size_t plen = lede__v1__summarize_response__get_packed_size(&resp);
-        payload = malloc(plen ? plen : 1);
-        if (payload) {
-            reply.payload.len = lede__v1__summarize_response__pack(&resp, payload);
-            reply.payload.data = payload;
-        }
-        reply.status = LEDE__V1__STATUS__OK;
-    }
-    if (lede_wire_encode(LEDE__V1__COMMAND__REPLY, (const ProtobufCMessage *)&reply, out,
-                         out_len) == LEDE_OK)
-        rc = 0;
-    free(payload);
-    if (rq)
-        protobuf_c_message_free_unpacked((ProtobufCMessage *)rq, NULL);
+    reply.status = (Lede__V1__Status)ho.status;
+    reply.message = ho.message;
+    reply.payload.data = ho.payload;
+    reply.payload.len = ho.payload_len;
+    int rc = lede_wire_encode(LEDE__V1__COMMAND__REPLY, &reply.base, out, out_len) == LEDE_OK
+                 ? 0
+                 : -1;
+    lede_handler_out_release(&ho);
     lede_wire_frame_release(&f);
     return rc;
 }
