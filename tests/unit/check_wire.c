@@ -435,6 +435,47 @@ START_TEST(envelope_agrees_with_decode)
 }
 END_TEST
 
+/* Regression (issue 10): protobuf-c reads a tag or a length prefix as at most 5 bytes, so a
+ * payload spelt with a longer one is a bad body for the full decoder; the envelope decoder used
+ * to accept it (fuzz_wire found the first frame below). Both must give the same verdict. */
+START_TEST(envelope_rejects_what_decode_rejects)
+{
+    static const struct {
+        const char *what;
+        uint8_t bytes[40];
+        size_t len;
+    } cases[] = {
+        {"10-byte length prefix on the payload (the fuzz input)",
+         {'L', 'E', 'D', 'E', 1, 1, 0x22, 0, 0x22, 0, 0x22, 0, 0x2a, 0, 0x22, 2, 0x22, 0, 0x22, 0,
+          0x2a, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0, 0x22, 0},
+         33},
+        {"6-byte length prefix on the payload",
+         {'L', 'E', 'D', 'E', 1, 1, 0x0a, 1, 'c', 0x2a, 0x81, 0x80, 0x80, 0x80, 0x80, 0, 'x'},
+         17},
+        {"6-byte tag on the payload",
+         {'L', 'E', 'D', 'E', 1, 1, 0x0a, 1, 'c', 0xaa, 0x80, 0x80, 0x80, 0x80, 0, 1, 'x'},
+         17},
+        {"5-byte length prefix (valid)",
+         {'L', 'E', 'D', 'E', 1, 1, 0x0a, 1, 'c', 0x2a, 0x81, 0x80, 0x80, 0x80, 0, 'x'},
+         16},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct lede_wire_frame f, e;
+        enum lede_wire_fault ff, ef;
+        int rc = lede_wire_decode(cases[i].bytes, cases[i].len, 0, &f, &ff);
+        int erc = lede_wire_decode_envelope(cases[i].bytes, cases[i].len, 0, &e, &ef);
+        ck_assert_msg(erc == rc && ef == ff, "%s: decode %d/%d, envelope %d/%d", cases[i].what, rc,
+                      ff, erc, ef);
+        if (i < 3)
+            ck_assert_int_eq(rc, LEDE_EPROTO);
+        else
+            ck_assert_int_eq(rc, LEDE_OK);
+        lede_wire_frame_release(&f);
+        lede_wire_frame_release(&e);
+    }
+}
+END_TEST
+
 /* A call stamped for a worker decodes to the stamped fields and keeps everything else. */
 START_TEST(call_stamp_overrides)
 {
@@ -496,6 +537,7 @@ int main(void)
     tcase_add_test(tc, names);
     tcase_add_test(tc, envelope_leaves_out_payload);
     tcase_add_test(tc, envelope_agrees_with_decode);
+    tcase_add_test(tc, envelope_rejects_what_decode_rejects);
     tcase_add_test(tc, call_stamp_overrides);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""make_corpus.py: writes the seed corpora of the fuzz targets (tests/fuzz/corpus/<target>/).
+
+ctest replays every file there before each short random run, so a crash input kept here is a
+regression case that runs the same way every time. Found crashes are added by hand as
+crash-<what>.bin (never regenerated); this script only (re)writes the seed-*.bin files.
+Run it from anywhere: python3 tests/fuzz/make_corpus.py
+"""
+import os
+import struct
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def varint(v):
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+def field(num, wt, payload):
+    key = varint(num << 3 | wt)
+    if wt == 0:
+        return key + varint(payload)
+    if wt == 2:
+        return key + varint(len(payload)) + payload
+    raise ValueError(wt)
+
+
+def frame(cmd, body=b"", version=1):
+    return b"LEDE" + bytes([version, cmd]) + body
+
+
+def summarize_request(body, title=b"", lang=b"en", sentences=3, explain=True):
+    req = field(3, 2, body)
+    if title:
+        req = field(2, 2, title) + req
+    if lang:
+        req += field(4, 2, lang)
+    req += field(5, 0, sentences)
+    if explain:
+        req += field(10, 0, 1)
+    return req
+
+
+def call(call_id=b"c1", payload=b"", timeout=1000, meta=()):
+    body = field(1, 2, call_id) + field(2, 2, b"lede.v1.Summarizer/Summarize")
+    body += field(3, 0, timeout)
+    for k, v in meta:
+        body += field(4, 2, field(1, 2, k) + field(2, 2, v))
+    return body + field(5, 2, payload)
+
+
+ARTICLE = (b"The U.S. Senate on Thursday passed a $95 billion aid package. "
+           b"Lawmakers said the vote was close.\nDr. Smith of the U.N. said: \"We are glad.\" "
+           b"Officials will meet again on Monday.")
+
+
+def wire_seeds():
+    req = summarize_request(ARTICLE, title=b"Senate passes aid")
+    return {
+        "seed-call.bin": frame(1, call(payload=req, meta=[(b"trace-id", b"abc")])),
+        "seed-call-empty.bin": frame(1, call(payload=b"")),
+        "seed-reply.bin": frame(2, field(1, 2, b"c1") + field(2, 0, 0) + field(4, 2, b"\x0a\x01x")
+                                + field(5, 0, 7) + field(6, 2, b"w1")),
+        "seed-reply-error.bin": frame(2, field(1, 2, b"c1") + field(2, 0, 3)
+                                      + field(3, 2, b"bad article")),
+        "seed-ready.bin": frame(16, field(1, 2, b"lede.v1.Summarizer/Summarize") + field(2, 0, 4)
+                                + field(3, 2, b"host:1") + field(4, 0, 1000)),
+        "seed-heartbeat.bin": frame(17, field(1, 0, 2)),
+        "seed-disconnect.bin": frame(18, field(1, 2, b"draining")),
+        "seed-bad-magic.bin": b"LEDX\x01\x01",
+        "seed-bad-version.bin": frame(1, call(), version=2),
+        "seed-noncanonical-tag.bin": frame(1, b"\x8a\x00\x02c1" + field(5, 2, b"x")),
+    }
+
+
+def broker_script(events):
+    """Each event: op, who, len, frame bytes (see fuzz_broker.c); an int in place of the bytes
+    is the length byte alone (a tick of len * 10 ms consumes no frame)."""
+    out = bytearray()
+    for op, who, data in events:
+        if isinstance(data, int):
+            out += bytes([op, who, data])
+        else:
+            out += bytes([op, who, len(data)]) + data
+    return bytes(out)
+
+
+def broker_seeds():
+    ready = field(1, 2, b"lede.v1.Summarizer/Summarize") + field(2, 0, 2) + field(3, 2, b"w")
+    c = call(payload=b"\x1a\x02hi", timeout=500)
+    reply = field(1, 2, b"c1") + field(5, 0, 1)
+    # op & 8 adds a valid header; (op >> 4) % 5 picks the command: 0 CALL, 1 REPLY, 2 READY,
+    # 3 HEARTBEAT, 4 DISCONNECT; op % 2 is the side (0 client, 1 worker).
+    hdr = lambda cmd_index, side: 8 | cmd_index << 4 | side
+    return {
+        "seed-dispatch.bin": broker_script([(hdr(2, 1), 1, ready), (hdr(0, 0), 0, c),
+                                            (hdr(1, 1), 1, reply)]),
+        "seed-worker-dies.bin": broker_script([(hdr(2, 1), 1, ready), (hdr(0, 0), 0, c),
+                                               (2, 0, 255), (2, 0, 255), (hdr(2, 1), 2, ready)]),
+        "seed-no-worker.bin": broker_script([(hdr(0, 0), 0, c), (2, 0, 100)]),
+        "seed-drain.bin": broker_script([(hdr(2, 1), 1, ready), (hdr(0, 0), 0, c),
+                                         (5, 0xFF, b""), (hdr(4, 1), 1, b"")]),
+    }
+
+
+def engine_seeds():
+    opts = lambda kind, value, lang, title_len: bytes([kind, value & 0xFF, value >> 8, 0, lang,
+                                                       title_len, 0, 0])
+    title = b"Senate passes aid"
+    return {
+        "seed-sentences.bin": opts(0, 3, 0, len(title)) + title + ARTICLE,
+        "seed-words.bin": opts(1, 20, 0, 0) + ARTICLE,
+        "seed-chars.bin": opts(2, 80, 0, 0) + ARTICLE,
+        "seed-ratio.bin": opts(3, 12000, 0, 0) + ARTICLE,
+        "seed-bad-utf8.bin": opts(0, 2, 0, 0) + b"Caf\xc3 au lait. Second sentence here.",
+        "seed-lowercase.bin": opts(0, 2, 0, 0) + ARTICLE.lower(),
+    }
+
+
+def main():
+    for target, seeds in (("wire", wire_seeds()), ("broker", broker_seeds()),
+                          ("engine", engine_seeds())):
+        d = os.path.join(HERE, target)
+        os.makedirs(d, exist_ok=True)
+        for name, data in seeds.items():
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+
+
+if __name__ == "__main__":
+    main()
