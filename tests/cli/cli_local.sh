@@ -20,6 +20,8 @@ if [ -f "$seed" ]; then
   check "seed: none repeated" '[ "$(sort "$tmp/seed.txt" | uniq -d | wc -l)" = 0 ]'
   check "seed: no (Yonhap)" '! grep -q "(Yonhap)" "$tmp/seed.txt"'
   check "seed: none cut at U.N." '! grep -qE "U\.N\.$" "$tmp/seed.txt" && ! grep -qE "^(General|Security) " "$tmp/seed.txt"'
+elif [ "${CI:-}" = true ]; then
+  fail "seed: $seed not found (CI=true: the evaluation data must be there)"
 else
   echo "skip seed checks: $seed not found (LEDE_EVAL_DIR)"
 fi

@@ -61,7 +61,7 @@ import fault as f  # noqa: E402
 from fault import h  # noqa: E402
 
 if os.geteuid() != 0:
-    h.skip("network namespaces need root")
+    h.skip_env("network namespaces need root")
 ip = "/usr/sbin/ip" if os.path.exists("/usr/sbin/ip") else "/sbin/ip"
 tc = "/usr/sbin/tc" if os.path.exists("/usr/sbin/tc") else "/sbin/tc"
 if not os.path.exists(ip):
@@ -100,7 +100,7 @@ try:
         run(ip, "-n", nsb, "link", "set", vb, "up")
         run(ip, "-n", ns, "link", "set", vw, "up")
 except (RuntimeError, OSError, subprocess.SubprocessError) as e:
-    h.skip("cannot make network namespaces and veth pairs here: %s" % e)
+    h.skip_env("cannot make network namespaces and veth pairs here: %s" % e)
 
 in_ns = lambda ns: [ip, "netns", "exec", ns]  # noqa: E731
 # the impaired link: netem delay if the kernel has it, a tbf bandwidth cap otherwise too

@@ -33,9 +33,35 @@ def fail(msg):
     sys.exit(1)
 
 
+CI = os.environ.get("CI") == "true"
+
+
 def skip(msg):
+    """A program, binary or data file the test needs is missing: skipped (77), saying why, but
+    a failure under CI=true, where everything a test needs is installed and built."""
+    if CI:
+        fail(msg + " (CI=true: a missing program, binary or data file is a failure, not a skip)")
     log("SKIP: " + msg)
     sys.exit(SKIP)
+
+
+def skip_env(msg):
+    """This machine cannot do what the test needs (no root for network namespaces, a sandbox
+    that refuses a browser): skipped (77), saying why, CI or not."""
+    log("SKIP (environment): " + msg)
+    sys.exit(SKIP)
+
+
+def eval_file(name, required=True):
+    """The path of LEDE_EVAL_DIR/name. When it is absent: a failure under CI=true; else a skip
+    when required, or None (the caller says what it does instead)."""
+    path = os.path.join(EVAL, name) if EVAL else ""
+    if path and os.path.exists(path):
+        return path
+    if required or CI:
+        skip("evaluation data %s not found (set LEDE_EVAL_DIR)" % (path or name))
+    log("note: evaluation data %s not found (LEDE_EVAL_DIR); going on without it" % (path or name))
+    return None
 
 
 def check(cond, msg):
@@ -271,8 +297,9 @@ SAMPLE = (
 
 
 def sample_article():
-    """The Yonhap seed article if the evaluation data is there, else a built-in one."""
-    path = os.path.join(EVAL, "seed-yonhap.txt") if EVAL else ""
-    if path and os.path.exists(path):
+    """The Yonhap seed article if the evaluation data is there, else a built-in one (under
+    CI=true the data must be there)."""
+    path = eval_file("seed-yonhap.txt", required=False)
+    if path:
         return open(path, "rb").read()
     return SAMPLE.encode()

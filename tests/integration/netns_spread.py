@@ -43,7 +43,7 @@ if len(sys.argv) > 1 and sys.argv[1] == "--client":
 import harness as h  # noqa: E402
 
 if os.geteuid() != 0:
-    h.skip("network namespaces need root")
+    h.skip_env("network namespaces need root")
 ip = "/usr/sbin/ip" if os.path.exists("/usr/sbin/ip") else "/sbin/ip"
 if not os.path.exists(ip):
     h.skip("iproute2 (ip) is not installed")
@@ -79,7 +79,7 @@ try:
         sh("-n", nsb, "link", "set", vb[:15], "up")
         sh("-n", ns, "link", "set", vw[:15], "up")
 except (RuntimeError, OSError, subprocess.SubprocessError) as e:
-    h.skip("cannot make network namespaces and veth pairs here: %s" % e)
+    h.skip_env("cannot make network namespaces and veth pairs here: %s" % e)
 
 
 def in_ns(ns):

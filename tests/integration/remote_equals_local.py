@@ -22,8 +22,8 @@ batch = os.path.join(h.TMP, "batch.jsonl")
 with open(batch, "w") as out:
     n = 0
     for name in ("cnndm-dev.jsonl", "bbc-dev.jsonl"):
-        path = os.path.join(h.EVAL, name) if h.EVAL else ""
-        if path and os.path.exists(path):
+        path = h.eval_file(name, required=False)
+        if path:
             with open(path) as f:
                 for i, line in enumerate(f):
                     if i >= 40:

@@ -39,16 +39,29 @@ def ok(cond, msg):
     return cond
 
 
+CI = os.environ.get("CI") == "true"
+
+
+def missing(msg):
+    """Exit 77 (skipped) saying why; under CI=true a missing program or binary fails."""
+    if CI:
+        print("FAIL: %s (CI=true: a missing program or binary is a failure, not a skip)" % msg)
+        sys.exit(1)
+    print("SKIP: " + msg)
+    sys.exit(77)
+
+
 try:
     import yaml
 except ImportError:
-    print("SKIP: python3-yaml is not installed (scripts/deps.sh installs it)")
-    sys.exit(77)
+    missing("python3-yaml is not installed (scripts/deps.sh installs it)")
 
 for b in ("lede-broker", "lede-worker", "lede"):
     if not os.access(os.path.join(BIN, b), os.X_OK):
-        print("SKIP: %s is not built in %s" % (b, BIN))
-        sys.exit(77)
+        missing("%s is not built in %s" % (b, BIN))
+for tool in ("apt-cache", "readelf", "dpkg"):
+    if CI and not shutil.which(tool):
+        missing("%s is not installed: the package checks below need it" % tool)
 
 # ---- what exists in the code ----
 cmake = open(os.path.join(SRC, "CMakeLists.txt")).read()

@@ -112,6 +112,7 @@ def main():
                 "the page made through the broker differs from the local one")
         h.log("broker: the page made through %s equals the local one" % broker.frontend)
     else:
+        h.check(not h.CI, "lede-broker/lede-worker are not built (CI=true: a failure)")
         h.log("broker: lede-broker/lede-worker not built; --broker path not checked")
 
     # render in headless Chromium
@@ -128,9 +129,9 @@ def main():
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
     except subprocess.TimeoutExpired:
-        h.skip("chromium did not finish within 90 s")
+        h.fail("chromium did not finish within 90 s")
     if p.returncode != 0 or not os.path.exists(shot):
-        h.skip("chromium could not start here (rc %d): %s" % (p.returncode, p.stderr[-500:]))
+        h.skip_env("chromium could not start here (rc %d): %s" % (p.returncode, p.stderr[-500:]))
     console = [ln for ln in p.stderr.splitlines() if "CONSOLE" in ln]
     h.check(not console, "the page logged to the console:\n" + "\n".join(console))
     size, w, ht, colours = png_check(shot)

@@ -126,6 +126,8 @@ if command -v cpack >/dev/null && command -v dpkg-deb >/dev/null; then
   depends=$(dpkg-deb -f "$deb" Depends)
   grep -q libzmq5 <<<"$depends" || fail "package Depends lacks libzmq5: $depends"
   echo "package: $(basename "$deb") ($(stat -c %s "$deb") bytes), Depends: $depends"
+elif [ "${CI:-}" = true ]; then
+  fail "cpack or dpkg-deb missing (CI=true: a missing program is a failure)"
 else
   echo "package: cpack or dpkg-deb missing; DEB not checked"
 fi

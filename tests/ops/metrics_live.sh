@@ -5,14 +5,13 @@
 # once its broker answered); after one summary the broker counts the call and the worker
 # counts method/status; every /metrics line is well-formed; two scrapes while lede-load runs
 # show the call counters and histograms moving, and the gauges are 0 after; when the only
-# worker leaves, the broker's /readyz is 503 again. Skips (77) if a binary has no --metrics.
+# worker leaves, the broker's /readyz is 503 again. A binary or curl missing: skip (77), a
+# failure under CI=true (tests/lib/skip.sh).
 set -u
+. "$(dirname "$0")/../lib/skip.sh"
 bin=${LEDE_BIN:?LEDE_BIN is not set}
-for b in lede-broker lede-worker lede; do [ -x "$bin/$b" ] || { echo "SKIP: $bin/$b is not built"; exit 77; }; done
-for b in lede-broker lede-worker; do
-  "$bin/$b" --help 2>&1 | grep -q -- "--metrics" || { echo "SKIP: $b has no --metrics yet (see docs/OPERATIONS.md, phase 2)"; exit 77; }
-done
-command -v curl >/dev/null || { echo "SKIP: curl is not installed (scripts/deps.sh installs it)"; exit 77; }
+for b in lede-broker lede-worker lede; do [ -x "$bin/$b" ] || lede_missing "$bin/$b is not built"; done
+command -v curl >/dev/null || lede_missing "curl is not installed (scripts/deps.sh installs it)"
 tmp=$(mktemp -d); pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
 trap cleanup EXIT

@@ -2,18 +2,20 @@
 # systemd_verify.sh: the units in deploy/systemd pass `systemd-analyze verify` (no warnings
 # either: an unknown or misspelt key only warns) with ExecStart pointed at the built binaries,
 # and their hardening scores at most 2.0 in `systemd-analyze security --offline`.
-# Exit 77 (skip) when systemd-analyze is missing or cannot verify even a trivial unit here.
+# Exit 77 (skip) when systemd-analyze or a binary is missing (a failure under CI=true,
+# tests/lib/skip.sh), or when it cannot verify even a trivial unit here (the environment).
 set -u
+. "$(dirname "$0")/../lib/skip.sh"
 src=${LEDE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${LEDE_BIN:-$src/build/bin}
-command -v systemd-analyze >/dev/null || { echo "SKIP: systemd-analyze is not installed (scripts/deps.sh installs systemd)"; exit 77; }
+command -v systemd-analyze >/dev/null || lede_missing "systemd-analyze is not installed (scripts/deps.sh installs systemd)"
 for b in lede-broker lede-worker; do
-  [ -x "$bin/$b" ] || { echo "SKIP: $bin/$b is not built"; exit 77; }
+  [ -x "$bin/$b" ] || lede_missing "$bin/$b is not built"
 done
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf '[Unit]\nDescription=probe\n[Service]\nType=exec\nExecStart=/bin/true\n' >"$tmp/probe.service"
 if ! systemd-analyze verify --man=no "$tmp/probe.service" >"$tmp/probe.log" 2>&1; then
-  echo "SKIP: systemd-analyze verify cannot run in this environment:"; cat "$tmp/probe.log"; exit 77
+  cat "$tmp/probe.log"; lede_skip_env "systemd-analyze verify cannot run in this environment (log above)"
 fi
 fail=0
 units=()

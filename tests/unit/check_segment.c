@@ -12,6 +12,7 @@
 #include "error.h"
 #include "segment.h"
 #include "span.h"
+#include "skip.h"
 
 /* ---- helpers ---- */
 
@@ -122,11 +123,7 @@ START_TEST(golden_rules)
     char path[4096];
     snprintf(path, sizeof path, "%s/sbd_golden_rules_en.jsonl", eval_dir());
     FILE *f = fopen(path, "r");
-    if (!f) {
-        printf("SKIP golden_rules: %s not found (set LEDE_EVAL_DIR to the evaluation data)\n",
-               path);
-        return;
-    }
+    ck_assert_msg(f != NULL, "cannot open %s", path); /* main checked that it is there */
     char line[8192];
     int total = 0, pass = 0;
     while (fgets(line, sizeof line, f)) {
@@ -154,8 +151,10 @@ START_TEST(golden_rules)
     }
     fclose(f);
     printf("golden rules: %d of %d pass\n", pass, total);
+    /* Every one of the 48 English golden rules passes today; the guard is all of them
+     * (tolerance 0: a rule that regresses is a failure to look at, not noise). */
     ck_assert_int_eq(total, 48);
-    ck_assert_int_ge(pass, 46);
+    ck_assert_int_ge(pass, 48);
 }
 END_TEST
 
@@ -285,10 +284,7 @@ START_TEST(seed_story)
     size_t len, n;
     snprintf(path, sizeof path, "%s/seed-yonhap.txt", eval_dir());
     char *t = read_file(path, &len);
-    if (!t) {
-        printf("SKIP seed_story: %s not found (set LEDE_EVAL_DIR)\n", path);
-        return;
-    }
+    ck_assert_msg(t != NULL, "cannot read %s", path); /* main checked that it is there */
     struct lede_spans s;
     lede_spans_init(&s, 0);
     ck_assert_int_eq(lede_segment_split(t, len, &s), LEDE_OK);
@@ -537,13 +533,11 @@ static Suite *segment_suite(void)
     Suite *s = suite_create("segment");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, golden_rules);
     tcase_add_test(tc, cased_basic);
     tcase_add_test(tc, cased_quotes);
     tcase_add_test(tc, cased_lists_and_ellipses);
     tcase_add_test(tc, line_breaks);
     tcase_add_test(tc, ptb_style);
-    tcase_add_test(tc, seed_story);
     tcase_add_test(tc, data_cases);
     tcase_add_test(tc, empty_inputs);
     tcase_add_test(tc, huge_inputs);
@@ -554,11 +548,42 @@ static Suite *segment_suite(void)
     return s;
 }
 
+/* The cases that read the evaluation data run only when it is there; without it the rest
+ * runs and the suite then reports a skip (exit 77), or a failure under CI=true (skip.h). */
+static int eval_file_present(const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", eval_dir(), name);
+    FILE *f = fopen(path, "r");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
 int main(void)
 {
-    SRunner *sr = srunner_create(segment_suite());
+    int have = eval_file_present("sbd_golden_rules_en.jsonl") &&
+               eval_file_present("seed-yonhap.txt");
+    Suite *s = segment_suite();
+    if (have) {
+        TCase *tc = tcase_create("eval_data");
+        tcase_add_test(tc, golden_rules);
+        tcase_add_test(tc, seed_story);
+        suite_add_tcase(s, tc);
+    }
+    SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    if (failed)
+        return EXIT_FAILURE;
+    if (!have) {
+        char why[4200];
+        snprintf(why, sizeof why,
+                 "%s/sbd_golden_rules_en.jsonl or seed-yonhap.txt not found (set LEDE_EVAL_DIR): "
+                 "golden_rules and seed_story did not run; the other cases passed",
+                 eval_dir());
+        lede_test_missing(why);
+    }
+    return EXIT_SUCCESS;
 }
