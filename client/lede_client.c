@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "budget.h"
 #include "curve.h"
 #include "lede.pb-c.h"
 #include "wire.h"
@@ -507,8 +508,14 @@ int lede_client_summarize_submit(lede_client_t *c, const struct lede_client_requ
         break;
     case LEDE_CLIENT_BUDGET_SENTENCES:
     case LEDE_CLIENT_BUDGET_WORDS:
-    case LEDE_CLIENT_BUDGET_CHARS:
-        if (!(req->budget_value >= 0 && req->budget_value <= 4294967295.0))
+    case LEDE_CLIENT_BUDGET_CHARS: {
+        /* the engine's own rule (budget.c), so a budget the engine would refuse in-process
+         * (2.7 sentences, 0 words) is refused here too rather than cut to a whole number */
+        struct lede_budget eb = {req->budget == LEDE_CLIENT_BUDGET_SENTENCES ? LEDE_BUDGET_SENTENCES
+                                 : req->budget == LEDE_CLIENT_BUDGET_WORDS   ? LEDE_BUDGET_WORDS
+                                                                             : LEDE_BUDGET_CHARS,
+                                 req->budget_value};
+        if (lede_budget_check(eb, NULL, 0) != LEDE_OK)
             return LEDE_EINVAL;
         if (req->budget == LEDE_CLIENT_BUDGET_SENTENCES) {
             r.budget_case = LEDE__V1__SUMMARIZE_REQUEST__BUDGET_SENTENCES;
@@ -521,7 +528,11 @@ int lede_client_summarize_submit(lede_client_t *c, const struct lede_client_requ
             r.chars = (uint32_t)req->budget_value;
         }
         break;
+    }
     case LEDE_CLIENT_BUDGET_RATIO:
+        if (lede_budget_check((struct lede_budget){LEDE_BUDGET_RATIO, req->budget_value}, NULL,
+                              0) != LEDE_OK)
+            return LEDE_EINVAL;
         r.budget_case = LEDE__V1__SUMMARIZE_REQUEST__BUDGET_RATIO;
         r.ratio = req->budget_value;
         break;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "lede.pb-c.h"
+#include "utf8.h"
 #include "wire.h"
 
 uint64_t lede_handler_now_us(void)
@@ -26,10 +27,27 @@ void lede_handler_out_release(struct lede_handler_out *out)
     out->payload_len = 0;
 }
 
+/* The message is cut between characters and its invalid bytes replaced (utf8.h): it leaves
+ * the worker in a proto3 string field. */
 static void fail(struct lede_handler_out *out, int status, const char *msg)
 {
     out->status = status;
-    snprintf(out->message, sizeof out->message, "%s", msg);
+    lede_utf8_sanitize(out->message, sizeof out->message, msg, strlen(msg));
+}
+
+/* s as valid UTF-8: s itself when it already is, else a cleaned copy in *own (the caller
+ * frees it); NULL when that copy cannot be made. The request's strings are not checked by
+ * protobuf-c, and what is echoed back must parse in a strict proto3 client. */
+static char *clean_string(char *s, char **own)
+{
+    *own = NULL;
+    if (!s || lede_utf8_is_clean(s, strlen(s)))
+        return s;
+    size_t n = lede_utf8_sanitized_size(s, strlen(s));
+    if (!(*own = malloc(n)))
+        return NULL;
+    lede_utf8_sanitize(*own, n, s, strlen(s));
+    return *own;
 }
 
 /* Maps the request's budget oneof; none means 3 sentences. */
@@ -59,12 +77,53 @@ static void map_budget(const Lede__V1__SummarizeRequest *rq, struct lede_budget 
     }
 }
 
-/* Encodes the response; sentences are all of them with explain, else only the summary's. */
+/* Bytes the response's sentences take at least, from a one-sentence scratch message: the
+ * size gate runs before the encoding's arrays are made (they grow with every sentence). */
+static size_t sentences_size(const Lede__V1__SummarizeRequest *rq, const struct lede_result *res,
+                             size_t n)
+{
+    size_t total = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = rq->explain ? k : res->summary[k];
+        const struct lede_sentence *s = &res->sentences[i];
+        Lede__V1__Sentence one = LEDE__V1__SENTENCE__INIT;
+        Lede__V1__FeatureScores fs = LEDE__V1__FEATURE_SCORES__INIT;
+        fs.position = s->features[LEDE_F_POSITION];
+        fs.term = s->features[LEDE_F_TERM];
+        fs.entity = s->features[LEDE_F_ENTITY];
+        fs.title = s->features[LEDE_F_TITLE];
+        fs.length = s->features[LEDE_F_LENGTH];
+        fs.opener = s->features[LEDE_F_OPENER];
+        one.index = (uint32_t)i;
+        one.rank = s->rank;
+        one.score = s->score;
+        one.features = &fs;
+        one.offset = s->offset;
+        one.length = s->length;
+        one.paragraph = (uint32_t)s->paragraph;
+        one.selected = s->selected;
+        one.duplicate_of = s->duplicate_of;
+        one.text.len = s->length;
+        size_t m = lede__v1__sentence__get_packed_size(&one);
+        total += m + 2 + (m >= 128) + (m >= 16384) + (m >= 2097152); /* tag and length */
+    }
+    return total;
+}
+
+/* Encodes the response; sentences are all of them with explain, else only the summary's.
+ * A response over max_payload bytes (0: no limit) is LEDE_ETOOBIG, found before it is made. */
 static int encode_response(const Lede__V1__SummarizeRequest *rq, const struct lede_result *res,
-                           uint64_t engine_us, uint64_t started_us, struct lede_handler_out *out)
+                           uint64_t engine_us, uint64_t started_us, size_t max_payload,
+                           struct lede_handler_out *out)
 {
     int rc = LEDE_ENOMEM;
+    char *own_id = NULL;
     size_t n = rq->explain ? res->n_sentences : res->n_summary;
+    size_t need = max_payload ? sentences_size(rq, res, n) : 0;
+    if (max_payload && need > max_payload) {
+        out->payload_len = need; /* what it would have taken, for the message */
+        return LEDE_ETOOBIG;
+    }
     Lede__V1__Sentence *sent = calloc(n ? n : 1, sizeof *sent);
     Lede__V1__Sentence **sentp = calloc(n ? n : 1, sizeof *sentp);
     Lede__V1__FeatureScores *fs = calloc(n ? n : 1, sizeof *fs);
@@ -99,7 +158,8 @@ static int encode_response(const Lede__V1__SummarizeRequest *rq, const struct le
     }
     Lede__V1__Timings tm = LEDE__V1__TIMINGS__INIT;
     Lede__V1__SummarizeResponse resp = LEDE__V1__SUMMARIZE_RESPONSE__INIT;
-    resp.article_id = rq->article_id;
+    if (!(resp.article_id = clean_string(rq->article_id, &own_id)))
+        goto cleanup;
     resp.n_summary = res->n_summary;
     resp.summary = summary;
     resp.n_sentences = n;
@@ -112,12 +172,18 @@ static int encode_response(const Lede__V1__SummarizeRequest *rq, const struct le
     /* worker_us is measured up to here; encoding itself is a small, linear step after it. */
     tm.worker_us = lede_handler_now_us() - started_us;
     size_t len = lede__v1__summarize_response__get_packed_size(&resp);
+    if (max_payload && len > max_payload) {
+        out->payload_len = len;
+        rc = LEDE_ETOOBIG;
+        goto cleanup;
+    }
     out->payload = malloc(len ? len : 1);
     if (!out->payload)
         goto cleanup;
     out->payload_len = lede__v1__summarize_response__pack(&resp, out->payload);
     rc = LEDE_OK;
 cleanup:
+    free(own_id);
     free(sent);
     free(sentp);
     free(fs);
@@ -130,22 +196,31 @@ static void echo_response(const Lede__V1__SummarizeRequest *rq, uint64_t started
 {
     Lede__V1__Timings tm = LEDE__V1__TIMINGS__INIT;
     Lede__V1__SummarizeResponse resp = LEDE__V1__SUMMARIZE_RESPONSE__INIT;
-    resp.article_id = rq->article_id;
+    char *own_id = NULL, *own_lang = NULL;
+    resp.article_id = clean_string(rq->article_id, &own_id);
     resp.engine_version = (char *)"echo";
-    resp.language = rq->language;
+    resp.language = clean_string(rq->language, &own_lang);
     resp.timings = &tm;
     tm.worker_us = lede_handler_now_us() - started_us;
     size_t len = lede__v1__summarize_response__get_packed_size(&resp);
-    out->payload = malloc(len ? len : 1);
-    if (!out->payload) {
+    out->payload = resp.article_id && resp.language ? malloc(len ? len : 1) : NULL;
+    if (!out->payload)
         fail(out, LEDE__V1__STATUS__RESOURCE_EXHAUSTED, "out of memory encoding the response");
-        return;
-    }
-    out->payload_len = lede__v1__summarize_response__pack(&resp, out->payload);
+    else
+        out->payload_len = lede__v1__summarize_response__pack(&resp, out->payload);
+    free(own_id);
+    free(own_lang);
 }
 
 void lede_handler_summarize(const lede_engine_t *engine, lede_workspace_t *ws, const uint8_t *payload,
                             size_t len, uint64_t started_us, int echo, struct lede_handler_out *out)
+{
+    lede_handler_summarize_capped(engine, ws, payload, len, started_us, echo, 0, out);
+}
+
+void lede_handler_summarize_capped(const lede_engine_t *engine, lede_workspace_t *ws,
+                                   const uint8_t *payload, size_t len, uint64_t started_us,
+                                   int echo, size_t max_payload, struct lede_handler_out *out)
 {
     memset(out, 0, sizeof *out);
     out->status = LEDE__V1__STATUS__OK;
@@ -170,8 +245,9 @@ void lede_handler_summarize(const lede_engine_t *engine, lede_workspace_t *ws, c
         const char *name = rq->weights[i]->name;
         int f = lede_feature_by_name(name);
         if (f < 0 || f >= LEDE_F_COUNT) {
-            char msg[200];
-            snprintf(msg, sizeof msg, "weights[%zu]: unknown feature name \"%.60s\"", i, name);
+            char msg[200], quoted[61]; /* at most 60 bytes of the name, whole characters */
+            lede_utf8_sanitize(quoted, sizeof quoted, name, strlen(name));
+            snprintf(msg, sizeof msg, "weights[%zu]: unknown feature name \"%s\"", i, quoted);
             fail(out, LEDE__V1__STATUS__INVALID_ARGUMENT, msg);
             goto cleanup;
         }
@@ -198,8 +274,19 @@ void lede_handler_summarize(const lede_engine_t *engine, lede_workspace_t *ws, c
         fail(out, lede_wire_status_from_err(rc), err.message[0] ? err.message : lede_strerror(rc));
         goto cleanup;
     }
-    if (encode_response(rq, res, out->engine_us, started_us, out) != LEDE_OK)
+    rc = encode_response(rq, res, out->engine_us, started_us, max_payload, out);
+    if (rc == LEDE_ETOOBIG) {
+        char msg[sizeof out->message];
+        snprintf(msg, sizeof msg,
+                 "the response (%zu bytes%s) would be larger than the largest reply this worker "
+                 "sends (%zu bytes, --max-message): ask for a smaller budget%s", out->payload_len,
+                 rq->explain ? " with explain: every sentence" : "", max_payload,
+                 rq->explain ? ", or without explain" : "");
+        out->payload_len = 0;
+        fail(out, LEDE__V1__STATUS__RESOURCE_EXHAUSTED, msg);
+    } else if (rc != LEDE_OK) {
         fail(out, LEDE__V1__STATUS__RESOURCE_EXHAUSTED, "out of memory encoding the response");
+    }
 cleanup:
     lede_result_destroy(&res);
     protobuf_c_message_free_unpacked(&rq->base, NULL);

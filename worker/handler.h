@@ -26,6 +26,13 @@ struct lede_handler_out {
 void lede_handler_summarize(const lede_engine_t *engine, lede_workspace_t *ws, const uint8_t *payload,
                             size_t len, uint64_t started_us, int echo, struct lede_handler_out *out);
 
+/* lede_handler_summarize with a bound: a response that would be over max_payload bytes
+ * (0: no bound) is not made; the call is RESOURCE_EXHAUSTED, saying how large it would be
+ * (the transport drops a link for a frame past its cap, so the worker refuses it first). */
+void lede_handler_summarize_capped(const lede_engine_t *engine, lede_workspace_t *ws,
+                                   const uint8_t *payload, size_t len, uint64_t started_us,
+                                   int echo, size_t max_payload, struct lede_handler_out *out);
+
 /* Frees out's payload (the struct itself is the caller's). */
 void lede_handler_out_release(struct lede_handler_out *out);
 

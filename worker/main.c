@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "ops.h"
+#include "utf8.h"
 #include "worker.h"
 #include "worker_ops.h"
 
@@ -62,7 +63,9 @@ static const struct lede_opt worker_opts[] = {
     {.name = "drain-ms", .type = LEDE_OPT_INT, .def = "10000", .min = 0, .max = 3600000,
      .help = "on SIGTERM, wait at most N ms for calls in flight"},
     {.name = "max-message", .type = LEDE_OPT_INT, .arg = "BYTES", .def = "16777216",
-     .min = 1024, .max = INT_MAX, .help = "largest frame accepted from a broker"},
+     .min = 1024, .max = INT_MAX,
+     .help = "largest frame accepted from a broker, and largest reply sent (a larger reply is "
+             "RESOURCE_EXHAUSTED for its call)"},
     {.name = "max-article-bytes", .type = LEDE_OPT_INT, .min = 1, .max = INT_MAX,
      .help = "longest article body the engine takes; longer: RESOURCE_EXHAUSTED "
              "(default 67108864)"},
@@ -201,6 +204,11 @@ int main(int argc, char **argv)
     gethostname(host, sizeof host - 1);
     snprintf(default_name, sizeof default_name, "%s:%ld", host, (long)getpid());
     cfg.name = lede_config_str_set(conf, "name") ? lede_config_str_set(conf, "name") : default_name;
+    if (!lede_utf8_is_clean(cfg.name, strlen(cfg.name))) {
+        fprintf(stderr, "lede-worker: --name must be valid UTF-8 (it is sent in every reply)\n");
+        rc = 2;
+        goto cleanup;
+    }
     cfg.threads = (unsigned)lede_config_int(conf, "threads");
     if (lede_config_is_set(conf, "capacity"))
         cfg.capacity = (unsigned)lede_config_int(conf, "capacity");

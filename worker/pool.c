@@ -2,6 +2,7 @@
  * thread out. Each thread owns one lede_workspace_t; the lede_engine_t is shared read-only. */
 #include "pool.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <zmq.h>
 
 #include "handler.h"
+#include "utf8.h"
 #include "wire.h"
 
 struct lede_pool {
@@ -51,6 +53,23 @@ static struct lede_pool_job *take(lede_pool_t *p)
     return job;
 }
 
+/* out's result replaced by RESOURCE_EXHAUSTED: its reply would be `bytes` long, over max. */
+static void too_big(struct lede_handler_out *out, size_t bytes, size_t max)
+{
+    lede_handler_out_release(out);
+    out->status = LEDE__V1__STATUS__RESOURCE_EXHAUSTED;
+    snprintf(out->message, sizeof out->message,
+             "the reply (%zu bytes) would be larger than the worker's --max-message of %zu bytes: "
+             "ask for a smaller budget, or without explain (every sentence)", bytes, max);
+}
+
+/* The most a REPLY frame holds besides its payload: header, ids, message and field tags. */
+static size_t call_head_bytes(const lede_pool_t *p, const struct lede_pool_job *job)
+{
+    return LEDE_WIRE_HEADER_BYTES + strlen(job->call->call_id) + strlen(p->served_by) +
+           sizeof(((struct lede_handler_out *)0)->message) + 64;
+}
+
 /* Runs one job and fills done; *frame is the REPLY frame to send (NULL when dropped). */
 static void run_job(lede_pool_t *p, lede_workspace_t *ws, struct lede_pool_job *job,
                     struct lede_pool_done *done, uint8_t **frame, size_t *frame_len)
@@ -74,21 +93,44 @@ static void run_job(lede_pool_t *p, lede_workspace_t *ws, struct lede_pool_job *
                  "deadline exceeded after %llu ms waiting at the worker, before the engine ran",
                  (unsigned long long)((now - job->received_us) / 1000u));
     } else {
-        lede_handler_summarize(p->cfg.engine, ws, job->call->payload.data, job->call->payload.len,
-                               job->received_us, p->cfg.echo, &out);
+        /* the response is bounded before it is made: what is left of the frame's cap */
+        size_t cap = p->cfg.max_reply_bytes, head = call_head_bytes(p, job);
+        lede_handler_summarize_capped(p->cfg.engine, ws, job->call->payload.data,
+                                      job->call->payload.len, job->received_us, p->cfg.echo,
+                                      cap ? (cap > head ? cap - head : 1) : 0, &out);
     }
+    /* A reply the transport would refuse (the broker drops the whole link for a frame past its
+     * cap) becomes an error for this call alone: checked on the payload before the frame is
+     * made, and on the frame itself. */
+    size_t max = p->cfg.max_reply_bytes;
+    size_t head = call_head_bytes(p, job);
+    if (max && out.payload_len + head > max)
+        too_big(&out, out.payload_len + head, max);
+    char message[sizeof out.message]; /* whole characters, invalid bytes replaced (utf8.h) */
+    lede_utf8_sanitize(message, sizeof message, out.message, strlen(out.message));
     done->status = out.status;
     done->engine_us = out.engine_us;
 
     Lede__V1__Reply reply = LEDE__V1__REPLY__INIT;
     reply.call_id = job->call->call_id;
     reply.status = (Lede__V1__Status)out.status;
-    reply.message = out.message;
+    reply.message = message;
     reply.payload.data = out.payload;
     reply.payload.len = out.payload_len;
     reply.dispatch_id = job->call->dispatch_id;
     reply.served_by = p->served_by;
-    if (lede_wire_encode(LEDE__V1__COMMAND__REPLY, &reply.base, frame, frame_len) != LEDE_OK) {
+    int rc = lede_wire_encode(LEDE__V1__COMMAND__REPLY, &reply.base, frame, frame_len);
+    if (rc == LEDE_OK && max && *frame_len > max) {
+        too_big(&out, *frame_len, max);
+        free(*frame);
+        *frame = NULL;
+        lede_utf8_sanitize(message, sizeof message, out.message, strlen(out.message));
+        done->status = reply.status = (Lede__V1__Status)out.status;
+        reply.payload.data = NULL;
+        reply.payload.len = 0;
+        rc = lede_wire_encode(LEDE__V1__COMMAND__REPLY, &reply.base, frame, frame_len);
+    }
+    if (rc != LEDE_OK) {
         done->status = LEDE__V1__STATUS__INTERNAL;
         reply.status = LEDE__V1__STATUS__INTERNAL;
         reply.payload.data = NULL;
@@ -119,6 +161,12 @@ static void run_to_message(lede_pool_t *p, lede_workspace_t *ws, struct lede_poo
     memset(done, 0, sizeof *done);
     run_job(p, ws, job, done, &frame, &frame_len);
     lede_pool_job_free(job);
+    /* after a dense article, give its scratch memory back (the workspace and the allocator
+     * would otherwise keep the peak of the largest call for good) */
+    if (ws && lede_workspace_bytes(ws) > LEDE_POOL_TRIM_BYTES) {
+        lede_workspace_trim(ws, LEDE_POOL_TRIM_BYTES);
+        malloc_trim(0);
+    }
     int rc = frame ? zmq_msg_init_data(body, frame, frame_len, free_frame, NULL)
                    : zmq_msg_init(body);
     if (rc != 0) {
@@ -189,7 +237,10 @@ int lede_pool_new(const struct lede_pool_config *cfg, lede_pool_t **out)
     p->cfg = *cfg;
     if (p->cfg.max_queue == 0)
         p->cfg.max_queue = 1024;
-    p->served_by = strdup(cfg->served_by ? cfg->served_by : "");
+    const char *by = cfg->served_by ? cfg->served_by : "";
+    size_t by_size = lede_utf8_sanitized_size(by, strlen(by));
+    if ((p->served_by = malloc(by_size)))
+        lede_utf8_sanitize(p->served_by, by_size, by, strlen(by));
     p->done_endpoint = strdup(cfg->done_endpoint);
     p->threads = calloc(cfg->threads, sizeof *p->threads);
     if (!p->served_by || !p->done_endpoint || !p->threads) {

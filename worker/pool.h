@@ -35,6 +35,10 @@ struct lede_pool_done {
     uint64_t received_us; /* the job's, for the call-duration metric */
 };
 
+/* A thread whose workspace holds more than this after a call frees it and trims the heap
+ * (malloc_trim): about a 500 KB article's worth; a larger article pays for its own memory. */
+#define LEDE_POOL_TRIM_BYTES (8u << 20)
+
 typedef struct lede_pool lede_pool_t;
 
 struct lede_pool_config {
@@ -49,6 +53,8 @@ struct lede_pool_config {
     size_t n_links;
     int inline_run;              /* the caller may also run calls itself (lede_pool_run), with
                                     a workspace of its own */
+    size_t max_reply_bytes;      /* a REPLY frame larger than this becomes RESOURCE_EXHAUSTED
+                                    for its call (0: no limit) */
 };
 
 /* Starts the threads. On LEDE_OK *out is the caller's (lede_pool_destroy). Errors: LEDE_EINVAL,

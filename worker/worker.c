@@ -18,6 +18,7 @@
 
 #include "handler.h"
 #include "pool.h"
+#include "utf8.h"
 #include "wire.h"
 #include "worker_ops.h"
 
@@ -212,7 +213,9 @@ static void link_reset(struct worker *w, struct link *l, uint64_t now, const cha
     if (l->heard)
         lede_worker_metrics_registered(w->cfg->metrics, -1);
     l->heard = 0;
-    wlog(w, "warn", "event=reconnect broker=%s reason=\"%s\" delay_ms=%u", l->endpoint, why, delay);
+    char qwhy[256]; /* may hold a broker's DISCONNECT reason */
+    wlog(w, "warn", "event=reconnect broker=%s reason=\"%s\" delay_ms=%u", l->endpoint,
+         lede_worker_log_quote(qwhy, sizeof qwhy, why), delay);
 }
 
 static void reply_now(struct worker *w, struct link *l, const Lede__V1__Call *c, int status,
@@ -323,14 +326,19 @@ static void on_call(struct worker *w, struct link *l, Lede__V1__Call **cp, uint6
     const Lede__V1__Call *c = *cp;
     size_t i = (size_t)(l - w->links);
     w->st.calls++;
-    if (w->cfg->verbose)
+    if (w->cfg->verbose) {
+        /* the ids are the client's: escaped, so they cannot close their quotes and add fields */
+        char qid[130], qtrace[130];
         wlog(w, "debug",
              "event=call call_id=\"%s\" trace_id=\"%s\" dispatch_id=%llu attempt=%u timeout_ms=%u broker=%s",
-             c->call_id, lede_worker_trace_id(c), (unsigned long long)c->dispatch_id, c->attempt,
-             c->timeout_ms, l->endpoint);
+             lede_worker_log_quote(qid, sizeof qid, c->call_id),
+             lede_worker_log_quote(qtrace, sizeof qtrace, lede_worker_trace_id(c)),
+             (unsigned long long)c->dispatch_id, c->attempt, c->timeout_ms, l->endpoint);
+    }
     if (strcmp(c->method, LEDE_METHOD_SUMMARIZE) != 0) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "method \"%.80s\" is not served by this worker", c->method);
+        char msg[160], quoted[81]; /* at most 80 bytes of it, whole characters (utf8.h) */
+        lede_utf8_sanitize(quoted, sizeof quoted, c->method, strlen(c->method));
+        snprintf(msg, sizeof msg, "method \"%s\" is not served by this worker", quoted);
         w->st.unimplemented++;
         reply_now(w, l, c, LEDE__V1__STATUS__UNIMPLEMENTED, msg);
         return;
@@ -508,6 +516,7 @@ static int setup(struct worker *w, const struct lede_worker_config *cfg)
         .link_gens = w->gens,
         .n_links = cfg->n_brokers,
         .inline_run = cfg->threads == 1 && !cfg->echo,
+        .max_reply_bytes = cfg->max_message, /* the broker's own cap by default (16 MiB) */
     };
     w->inline_run = pc.inline_run;
     int rc = lede_pool_new(&pc, &w->pool);

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "utf8.h"
 #include "wire.h"
 
 int lede_worker_metrics_init(struct lede_worker_metrics *wm, lede_metrics_t *m)
@@ -179,4 +180,33 @@ void lede_worker_log(const char *name, const char *level, const char *text)
     f[n].key = "worker";
     f[n++].value = name;
     lede_log_write(log, lv, call_id, trace_id, f, n, msg);
+}
+
+const char *lede_worker_log_quote(char *buf, size_t size, const char *s)
+{
+    char clean[512];
+    size_t n = lede_utf8_sanitize(clean, sizeof clean, s ? s : "", s ? strlen(s) : 0), o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)clean[i];
+        int esc = c == '"' || c == '\\';
+        if (o + (size_t)esc + 2 > size)
+            break;
+        /* a multi-byte character is copied whole or not at all */
+        if (c >= 0x80) {
+            size_t k = i + 1;
+            while (k < n && ((unsigned char)clean[k] & 0xC0) == 0x80)
+                k++;
+            if (o + (k - i) + 1 > size)
+                break;
+            memcpy(buf + o, clean + i, k - i);
+            o += k - i;
+            i = k - 1;
+            continue;
+        }
+        if (esc)
+            buf[o++] = '\\';
+        buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+    buf[o] = 0;
+    return buf;
 }

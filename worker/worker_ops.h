@@ -61,4 +61,11 @@ const char *lede_worker_trace_id(const Lede__V1__Call *c);
  * stderr as "TIME lede-worker name=NAME level=LEVEL TEXT". Thread-safe. */
 void lede_worker_log(const char *name, const char *level, const char *text);
 
+/* s made safe to stand between the double quotes of a key="value" in such a text: '"' and '\\'
+ * escaped with a backslash (lede_worker_log takes them off again), control characters as '?',
+ * invalid UTF-8 replaced, cut to fit size (> 0) between characters and escapes. A call id or
+ * trace id sent by a client can then never end its quotes and add fields of its own. Returns
+ * buf. */
+const char *lede_worker_log_quote(char *buf, size_t size, const char *s);
+
 #endif

@@ -326,25 +326,57 @@ START_TEST(idf_round_trip_and_version)
 }
 END_TEST
 
-START_TEST(long_article_is_linear_enough)
+/* An article of n sentences, a third of them repeats (the caller frees it). */
+static char *long_article(size_t n, size_t *len)
 {
-    /* 20,000 sentences, a third of them repeats: must finish and keep duplicates out. */
-    size_t n = 20000;
     size_t cap = n * 64;
     char *body = malloc(cap);
-    size_t len = 0;
+    ck_assert_ptr_nonnull(body);
+    *len = 0;
     for (size_t i = 0; i < n; i++)
-        len += (size_t)snprintf(body + len, cap - len, "Sentence number %zu talks about topic %zu. ",
-                                i % (n * 2 / 3), i % 97);
-    struct lede_request req = {.body = body, .body_len = len,
-                               .budget = {LEDE_BUDGET_SENTENCES, 10}};
-    struct lede_result *r = NULL;
-    ck_assert_int_eq(lede_summarize(ws, &req, &r, NULL), LEDE_OK);
-    ck_assert_uint_eq(r->n_summary, 10);
-    for (size_t k = 0; k < r->n_summary; k++)
-        ck_assert_int_eq(r->sentences[r->summary[k]].duplicate_of, -1);
-    lede_result_destroy(&r);
-    free(body);
+        *len += (size_t)snprintf(body + *len, cap - *len,
+                                 "Sentence number %zu talks about topic %zu. ", i % (n * 2 / 3),
+                                 i % 97);
+    return body;
+}
+
+/* Linearity without a clock: the scratch memory a call needs, per byte of article, stays
+ * within a factor of 2.5 from 2,500 to 40,000 sentences (growth by doubling alone can make
+ * 2; anything quadratic would make 16). Time per byte is the benchmark's to check
+ * (bench_engine --mode scale, scripts/bench.sh: ns/byte at 10 MB against 4 KB, <= 1.5). The
+ * largest keeps duplicates out of its summary; lede_workspace_trim gives the memory back. */
+START_TEST(long_article_memory_is_linear)
+{
+    double lo = 0, hi = 0;
+    for (size_t n = 2500; n <= 40000; n *= 2) {
+        lede_workspace_t *w = NULL;
+        ck_assert_int_eq(lede_workspace_new(engine, &w), LEDE_OK);
+        size_t len;
+        char *body = long_article(n, &len);
+        struct lede_request req = {.body = body, .body_len = len,
+                                   .budget = {LEDE_BUDGET_SENTENCES, 10}};
+        struct lede_result *r = NULL;
+        ck_assert_int_eq(lede_summarize(w, &req, &r, NULL), LEDE_OK);
+        ck_assert_uint_eq(r->n_summary, 10);
+        for (size_t k = 0; k < r->n_summary; k++)
+            ck_assert_int_eq(r->sentences[r->summary[k]].duplicate_of, -1);
+        double per_byte = (double)lede_workspace_bytes(w) / (double)len;
+        printf("%zu sentences, %zu bytes: workspace %zu bytes (%.1f per byte)\n", n, len,
+               lede_workspace_bytes(w), per_byte);
+        lo = lo == 0 || per_byte < lo ? per_byte : lo;
+        hi = per_byte > hi ? per_byte : hi;
+        lede_workspace_trim(w, 1 << 20);
+        ck_assert_uint_le(lede_workspace_bytes(w), 1 << 20);
+        lede_result_destroy(&r);
+        /* a trimmed workspace works as before */
+        ck_assert_int_eq(lede_summarize(w, &req, &r, NULL), LEDE_OK);
+        ck_assert_uint_eq(r->n_summary, 10);
+        lede_result_destroy(&r);
+        lede_workspace_destroy(&w);
+        free(body);
+    }
+    ck_assert_msg(hi <= 2.5 * lo, "workspace bytes per article byte went from %.1f to %.1f", lo,
+                  hi);
 }
 END_TEST
 
@@ -362,7 +394,7 @@ int main(void)
     tcase_add_test(tc, title_overlap);
     tcase_add_test(tc, threads_share_one_engine);
     tcase_add_test(tc, idf_round_trip_and_version);
-    tcase_add_test(tc, long_article_is_linear_enough);
+    tcase_add_test(tc, long_article_memory_is_linear);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -79,6 +79,34 @@ START_TEST(stats_line_and_levels)
 }
 END_TEST
 
+START_TEST(quoted_ids_cannot_forge_fields)
+{
+    /* a call id chosen by a client to close its quotes and add fields of its own */
+    const char *evil = "c\" level=error forged=1 x=\"\\";
+    char q[130], text[400];
+    snprintf(text, sizeof text, "event=call call_id=\"%s\" trace_id=\"%s\" attempt=1",
+             lede_worker_log_quote(q, sizeof q, evil), "t\nnext line");
+    char *s = logged(LEDE_LOG_LOGFMT, LEDE_LOG_DEBUG, "debug", text);
+    /* one call_id field holding the whole id, the logger's own escaping; no field added */
+    ck_assert_str_eq(s, "ts=2025-01-01T12:00:00.123Z level=debug component=worker "
+                        "call_id=\"c\\\" level=error forged=1 x=\\\"\\\\\" "
+                        "trace_id=\"t\\nnext line\" msg=call attempt=1 worker=w1\n");
+    free(s);
+    snprintf(text, sizeof text, "event=call call_id=\"%s\" attempt=1",
+             lede_worker_log_quote(q, sizeof q, evil));
+    s = logged(LEDE_LOG_JSON, LEDE_LOG_DEBUG, "debug", text);
+    /* the id arrives whole, as the client sent it */
+    ck_assert_ptr_nonnull(strstr(s, "\"call_id\":\"c\\\" level=error forged=1 x=\\\"\\\\\""));
+    ck_assert_ptr_null(strstr(s, "\"forged\""));
+    free(s);
+    /* control characters cannot start a new line; invalid UTF-8 is replaced; cut whole */
+    lede_worker_log_quote(q, sizeof q, "a\nb\xff");
+    ck_assert_str_eq(q, "a?b\xEF\xBF\xBD");
+    lede_worker_log_quote(q, 4, "ab\"");
+    ck_assert_str_eq(q, "ab");
+}
+END_TEST
+
 static char *render(lede_metrics_t *m)
 {
     char *out = NULL;
@@ -132,6 +160,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, event_line_to_fields);
     tcase_add_test(tc, call_and_trace_ids);
+    tcase_add_test(tc, quoted_ids_cannot_forge_fields);
     tcase_add_test(tc, stats_line_and_levels);
     tcase_add_test(tc, series_and_readiness);
     suite_add_tcase(s, tc);

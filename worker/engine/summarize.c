@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "feature.h"
 #include "idf.h"
 #include "segment.h"
 #include "select.h"
 #include "text.h"
 #include "tokenize.h"
+#include "utf8.h"
 
 /* Default weights, tuned on the dev splits only (docs/TUNING.md). */
 static const struct lede_weights default_weights = {{
@@ -187,6 +189,52 @@ void lede_workspace_destroy(lede_workspace_t **wsp)
     *wsp = NULL;
 }
 
+static size_t map_bytes(const struct lede_map *m)
+{
+    return m->cap * (sizeof *m->keys + sizeof *m->vals);
+}
+
+size_t lede_workspace_bytes(const lede_workspace_t *ws)
+{
+    if (!ws)
+        return 0;
+    const struct lede_doc *d = &ws->doc;
+    return ws->regions.cap * sizeof *ws->regions.v + ws->spans.cap * sizeof *ws->spans.v +
+           ws->toks.cap * sizeof *ws->toks.v + ws->title_toks.cap * sizeof *ws->title_toks.v +
+           map_bytes(&d->terms) + map_bytes(&d->title) + map_bytes(&d->sigs) +
+           ws->cap_sent * sizeof *d->sent + ws->cap_values * sizeof *ws->values +
+           d->cap_terms * (sizeof *d->tf + sizeof *d->cap_inner + sizeof *d->stem +
+                           sizeof *d->tw + sizeof *d->stamp);
+}
+
+void lede_workspace_trim(lede_workspace_t *ws, size_t keep_bytes)
+{
+    if (!ws || lede_workspace_bytes(ws) <= keep_bytes)
+        return;
+    /* everything but the stemmer: the next call grows what it needs again */
+    lede_regions_release(&ws->regions);
+    lede_spans_release(&ws->spans);
+    lede_tokens_release(&ws->toks);
+    lede_tokens_release(&ws->title_toks);
+    lede_map_release(&ws->doc.terms);
+    lede_map_release(&ws->doc.title);
+    lede_map_release(&ws->doc.sigs);
+    free(ws->doc.sent);
+    free(ws->doc.tf);
+    free(ws->doc.cap_inner);
+    free(ws->doc.stem);
+    free(ws->doc.tw);
+    free(ws->doc.stamp);
+    free(ws->values);
+    ws->doc.sent = NULL;
+    ws->doc.tf = ws->doc.cap_inner = ws->doc.stamp = NULL;
+    ws->doc.stem = NULL;
+    ws->doc.tw = NULL;
+    ws->values = NULL;
+    ws->cap_sent = ws->cap_values = ws->doc.cap_terms = 0;
+    ws->doc.n_sent = ws->doc.n_terms = 0;
+}
+
 void lede_result_destroy(struct lede_result **rp)
 {
     if (!rp || !*rp)
@@ -209,21 +257,9 @@ static int check_request(const lede_engine_t *e, const struct lede_request *req,
     if (req->title_len > 65536)
         return fail(err, LEDE_ETOOBIG, 0, "title of %zu bytes is over the maximum of 65536",
                     req->title_len);
-    double v = req->budget.value;
-    switch (req->budget.kind) {
-    case LEDE_BUDGET_SENTENCES:
-    case LEDE_BUDGET_WORDS:
-    case LEDE_BUDGET_CHARS:
-        if (!isfinite(v) || v < 1 || v > 1e9 || floor(v) != v)
-            return fail(err, LEDE_EINVAL, 0, "budget must be a whole number from 1 to 1e9");
-        break;
-    case LEDE_BUDGET_RATIO:
-        if (!isfinite(v) || v <= 0 || v > 1)
-            return fail(err, LEDE_EINVAL, 0, "ratio must be in (0, 1]");
-        break;
-    default:
-        return fail(err, LEDE_EINVAL, 0, "unknown budget kind %d", (int)req->budget.kind);
-    }
+    char why[sizeof err->message];
+    if (lede_budget_check(req->budget, why, sizeof why) != LEDE_OK)
+        return fail(err, LEDE_EINVAL, 0, "%s", why); /* budget.c: the one rule */
     if (req->weights)
         return check_weights(req->weights, err);
     return LEDE_OK;
@@ -322,8 +358,11 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
         char list[64] = "";
         for (size_t i = 0; l[i]; i++)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", l[i]);
-        return fail(err, LEDE_ELANG, 0, "language '%.20s' is not supported (supported: %s)",
-                    lang, list);
+        char quoted[21]; /* at most 20 bytes of it, cut between characters, invalid bytes
+                            replaced: the message leaves the process (utf8.h) */
+        lede_utf8_sanitize(quoted, sizeof quoted, lang, strlen(lang));
+        return fail(err, LEDE_ELANG, 0, "language '%s' is not supported (supported: %s)",
+                    quoted, list);
     }
     if (!ws->tk || strcmp(lede_tokenizer_lang(ws->tk), lede_tokenize_languages()[0]) ||
         strcmp(lede_tokenize_algorithm(lang), lede_tokenize_algorithm(lede_tokenizer_lang(ws->tk)))) {

@@ -116,6 +116,11 @@ const char *const *lede_languages(void);
 /* Per-thread scratch space for an engine; the caller's, free with lede_workspace_destroy. */
 int lede_workspace_new(const lede_engine_t *engine, lede_workspace_t **out);
 void lede_workspace_destroy(lede_workspace_t **ws);
+/* Bytes of scratch memory ws holds now (it keeps what its largest call needed). */
+size_t lede_workspace_bytes(const lede_workspace_t *ws);
+/* Frees ws's scratch memory (not its stemmer) when it holds more than keep_bytes, so that one
+ * dense article does not keep a thread's peak for good; the next call grows it again. */
+void lede_workspace_trim(lede_workspace_t *ws, size_t keep_bytes);
 
 /* Summarizes one article. On LEDE_OK *out is the caller's (lede_result_destroy).
  * Errors (also described in *err when err is not NULL): LEDE_EUTF8 with the offset of the
