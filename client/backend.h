@@ -82,6 +82,8 @@ struct lede_remote_options {
     int max_in_flight;
     const char *curve_secret_file; /* NULL: plaintext */
     const char *broker_key_file;
+    int explain;              /* 1: every sentence in each result (--json, --jsonl, --html);
+                                 0: only the summary's (plain text: a smaller reply) */
 };
 int lede_backend_remote_new(const struct lede_remote_options *opt, lede_done_fn done, void *ctx,
                             lede_backend_t **out);

@@ -71,3 +71,39 @@ out:
         fclose(f);
     return rc;
 }
+
+ssize_t lede_read_line(FILE *f, size_t max, char **buf, size_t *cap, bool *too_long)
+{
+    size_t n = 0;
+    int c = EOF;
+    *too_long = false;
+    while ((c = getc_unlocked(f)) != EOF) {
+        if (!*too_long) {
+            if (n >= max) {
+                *too_long = true; /* keep reading to the line's end, storing nothing */
+            } else {
+                if (n + 2 > *cap) {
+                    size_t ncap = *cap ? *cap * 2 : 4096;
+                    if (ncap > max + 2)
+                        ncap = max + 2;
+                    if (ncap < n + 2)
+                        ncap = n + 2;
+                    char *p = realloc(*buf, ncap);
+                    if (!p)
+                        return -1;
+                    *buf = p;
+                    *cap = ncap;
+                }
+                (*buf)[n++] = (char)c;
+            }
+        }
+        if (c == '\n')
+            break;
+    }
+    if (c == EOF && n == 0 && !*too_long)
+        return -1;
+    if (*too_long)
+        return 0;
+    (*buf)[n] = 0;
+    return (ssize_t)n;
+}

@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "budget.h"
 #include "fileio.h"
 #include "html.h"
 #include "json_out.h"
 #include "wire.h"
 #include "keygen.h"
+#include "utf8.h"
 
 #define EXIT_CALL_FAILED 1
 #define EXIT_USAGE 2
@@ -112,11 +114,10 @@ static int set_budget(struct opts *o, enum lede_budget_kind kind, const char *ar
         fprintf(stderr, "lede: give one budget: --sentences, --words, --chars or --ratio\n");
         return -1;
     }
+    char why[128] = "not a number";
     if (parse_double(arg, &v) ||
-        (kind == LEDE_BUDGET_RATIO ? (v <= 0 || v > 1) : (v < 1 || floor(v) != v || v > 1e9))) {
-        fprintf(stderr, "lede: bad budget '%s': %s\n", arg,
-                kind == LEDE_BUDGET_RATIO ? "a ratio is a number in (0, 1]"
-                                          : "a whole number from 1 is needed");
+        lede_budget_check((struct lede_budget){kind, v}, why, sizeof why) != LEDE_OK) {
+        fprintf(stderr, "lede: bad budget '%s': %s\n", arg, why); /* budget.c: the one rule */
         return -1;
     }
     o->budget = (struct lede_budget){kind, v};
@@ -185,6 +186,26 @@ static char *render(const struct opts *o, const char *id, int status, const char
     return s;
 }
 
+/* The line printed for a --jsonl record whose result or error could not be rendered at all
+ * (out of memory): every input line has its output line, whatever happens. */
+static const char render_failed_line[] =
+    "{\"id\":null,\"error\":{\"status\":\"INTERNAL\",\"code\":13,"
+    "\"message\":\"the result could not be rendered as JSON\"}}";
+
+/* An error object when render() gave nothing: the id and message as valid UTF-8 (json_pack
+ * refuses anything else), or NULL when even that cannot be made. */
+static char *render_error_safely(const char *id, int status, const char *message)
+{
+    char cid[512], cmsg[512];
+    if (id)
+        lede_utf8_sanitize(cid, sizeof cid, id, strlen(id));
+    lede_utf8_sanitize(cmsg, sizeof cmsg, message ? message : "", message ? strlen(message) : 0);
+    json_t *j = lede_json_error(id ? cid : NULL, status, cmsg);
+    char *s = j ? json_dumps(j, LEDE_JSON_FLAGS) : NULL;
+    json_decref(j);
+    return s;
+}
+
 static int ensure_slot(struct printer *pr, size_t seq)
 {
     if (seq < pr->base + pr->cap)
@@ -220,6 +241,8 @@ static void flush_ready(struct printer *pr)
         if (pr->pending[k]) {
             puts(pr->pending[k]);
             free(pr->pending[k]);
+        } else if (pr->o->jsonl) {
+            puts(render_failed_line); /* output lines up with input, always */
         }
         free(pr->ids[k]);
         k++;
@@ -266,6 +289,15 @@ static void on_done(void *ctx, size_t seq, int status, const char *message,
     size_t k = seq - pr->base;
     const char *id = pr->ids[k] ? pr->ids[k] : pr->o->id;
     pr->pending[k] = render(pr->o, id, status, message, res);
+    if (!pr->pending[k] && (pr->o->json || pr->o->jsonl)) {
+        /* a result or error that jansson refused (a string that is not UTF-8) or no memory:
+         * this record's line says so instead of going missing */
+        if (status == LEDE_STATUS_OK) {
+            status = LEDE_STATUS_INTERNAL;
+            message = "the result could not be rendered as JSON";
+        }
+        pr->pending[k] = render_error_safely(id, status, message);
+    }
     pr->have[k] = true;
     if (status == LEDE_STATUS_OK) {
         pr->ok++;
@@ -340,6 +372,12 @@ static int job_from_line(const struct opts *o, json_t *root, struct lede_job *jo
         snprintf(msg, msg_len, "options: give one of sentences, words, chars, ratio");
         return LEDE_STATUS_INVALID_ARGUMENT;
     }
+    /* the same rule and message --local or --broker (budget.c) */
+    char why[128];
+    if (given && lede_budget_check(job->budget, why, sizeof why) != LEDE_OK) {
+        snprintf(msg, msg_len, "options: %s", why);
+        return LEDE_STATUS_INVALID_ARGUMENT;
+    }
     (void)o;
     return LEDE_STATUS_OK;
 }
@@ -387,10 +425,12 @@ static int run_jsonl(const struct opts *o, lede_backend_t *b, struct printer *pr
     size_t cap = 0, seq = 0;
     ssize_t n;
     int rc = 0;
-    while ((n = getline(&line, &cap, f)) >= 0) {
-        if (n == 0 || (n == 1 && line[0] == '\n'))
+    bool too_long;
+    /* one line holds at most --max-bytes in memory (fileio.c), however long it is */
+    while ((n = lede_read_line(f, o->max_bytes, &line, &cap, &too_long)) >= 0) {
+        if (!too_long && (n == 0 || (n == 1 && line[0] == '\n')))
             continue;
-        if ((size_t)n > o->max_bytes) {
+        if (too_long) {
             if (ensure_slot(pr, seq))
                 break;
             on_done(pr, seq++, LEDE_STATUS_RESOURCE_EXHAUSTED, "line longer than --max-bytes",
@@ -597,6 +637,7 @@ static int summarize_main(int argc, char **argv)
             .endpoints = o.broker, .deadline_ms = o.deadline_ms,
             .max_in_flight = o.jsonl ? o.in_flight : 1,
             .curve_secret_file = o.curve_secret, .broker_key_file = o.broker_key,
+            .explain = o.json || o.jsonl || o.html, /* only what the output shows */
         };
         if (lede_backend_remote_new(&ro, on_done, &pr, &b)) {
             fprintf(stderr, "lede: cannot set up the connection to %s\n", o.broker);

@@ -33,6 +33,8 @@ static int local_submit(lede_backend_t *b, size_t seq, const struct lede_job *jo
         b->done(b->ctx, seq, lede_wire_status_from_err(rc), err.message, NULL);
     else
         b->done(b->ctx, seq, LEDE_STATUS_OK, "", res);
+    /* a dense record does not keep its scratch memory for the rest of a --jsonl batch */
+    lede_workspace_trim(l->ws, 8u << 20);
     return LEDE_OK;
 }
 

@@ -1,6 +1,7 @@
 /* remote.c: the "remote" backend of `lede summarize --broker`: jobs go to the service through
- * liblede-client with many in flight, and each SummarizeResponse (asked for with explain) is
- * turned back into a struct lede_result, so the CLI prints the same bytes as with --local. */
+ * liblede-client with many in flight, and each SummarizeResponse (asked for with explain when
+ * the output shows every sentence) is turned back into a struct lede_result, so the CLI prints
+ * the same bytes as with --local. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ struct remote {
     lede_client_t *client;
     int deadline_ms;
     size_t max_in_flight;
+    int explain;             /* ask for every sentence, not only the summary's */
     struct pending *head;    /* jobs in flight, freed at destroy if never completed */
 };
 
@@ -49,8 +51,10 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
 {
     *out = NULL;
     size_t n = resp->n_sentences;
-    if (n != resp->sentence_count) {
-        *why = "the response does not list every sentence (explain was not honoured)";
+    int explain = p->r->explain;
+    if (explain ? n != resp->sentence_count : n != resp->n_summary) {
+        *why = explain ? "the response does not list every sentence (explain was not honoured)"
+                       : "the response does not list exactly the summary's sentences";
         return LEDE_EPROTO;
     }
     struct lede_result *res = calloc(1, sizeof *res);
@@ -65,7 +69,10 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
     for (size_t i = 0; i < n; i++) {
         const struct lede_client_sentence *s = &resp->sentences[i];
         struct lede_sentence *d = &res->sentences[i];
-        if (s->index != i || s->offset > p->body_len || s->length > p->body_len - s->offset) {
+        /* without explain, the k-th sentence listed is the summary's k-th, and the result
+         * holds those only (what plain-text output prints) */
+        size_t want = explain ? i : (i < resp->n_summary ? resp->summary[i] : (size_t)-1);
+        if (s->index != want || s->offset > p->body_len || s->length > p->body_len - s->offset) {
             *why = "a sentence's index or byte range does not fit the request body";
             lede_result_destroy(&res);
             return LEDE_EPROTO;
@@ -85,12 +92,12 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
         d->selected = s->selected != 0;
     }
     for (size_t k = 0; k < resp->n_summary; k++) {
-        if (resp->summary[k] >= n) {
+        if (explain && resp->summary[k] >= n) {
             *why = "a summary index is out of range";
             lede_result_destroy(&res);
             return LEDE_EPROTO;
         }
-        res->summary[k] = resp->summary[k];
+        res->summary[k] = explain ? resp->summary[k] : k;
     }
     res->n_sentences = n;
     res->n_summary = resp->n_summary;
@@ -182,7 +189,7 @@ static int remote_submit(lede_backend_t *b, size_t seq, const struct lede_job *j
         .n_weights = n_w,
         .weight_names = names,
         .weight_values = values,
-        .explain = 1,
+        .explain = r->explain,
         .deadline_ms = r->deadline_ms,
     };
     int rc = lede_client_summarize_submit(r->client, &req, on_reply, p, NULL);
@@ -248,6 +255,7 @@ int lede_backend_remote_new(const struct lede_remote_options *opt, lede_done_fn 
     co.curve_secret_file = opt->curve_secret_file;
     co.broker_key_file = opt->broker_key_file;
     r->deadline_ms = co.deadline_ms;
+    r->explain = opt->explain;
     r->max_in_flight = opt->max_in_flight > 0 ? (size_t)opt->max_in_flight : 64;
     if (r->max_in_flight > co.max_in_flight)
         r->max_in_flight = co.max_in_flight;

@@ -362,6 +362,19 @@ START_TEST(test_bad_options_and_decode)
     ck_assert_int_eq(lede_client_summarize_submit(c, &rq, on_reply, &g, NULL), LEDE_ETOOBIG);
     rq.budget = (enum lede_client_budget)99;
     ck_assert_int_eq(lede_client_summarize_submit(c, &rq, on_reply, &g, NULL), LEDE_EINVAL);
+    /* the engine's budget rule (budget.c), before anything is sent: 2.7 sentences is refused as
+     * it is in-process, not cut to 2; a valid budget gets as far as the full window */
+    const struct { enum lede_client_budget kind; double v; int want; } budgets[] = {
+        {LEDE_CLIENT_BUDGET_SENTENCES, 2.7, LEDE_EINVAL}, {LEDE_CLIENT_BUDGET_WORDS, 0, LEDE_EINVAL},
+        {LEDE_CLIENT_BUDGET_CHARS, 2e9, LEDE_EINVAL},     {LEDE_CLIENT_BUDGET_RATIO, 1.5, LEDE_EINVAL},
+        {LEDE_CLIENT_BUDGET_RATIO, 0, LEDE_EINVAL},       {LEDE_CLIENT_BUDGET_SENTENCES, 3, LEDE_ETOOBIG},
+        {LEDE_CLIENT_BUDGET_RATIO, 0.5, LEDE_ETOOBIG},
+    };
+    for (size_t i = 0; i < sizeof budgets / sizeof budgets[0]; i++) {
+        rq.budget = budgets[i].kind;
+        rq.budget_value = budgets[i].v;
+        ck_assert_int_eq(lede_client_summarize_submit(c, &rq, on_reply, &g, NULL), budgets[i].want);
+    }
     lede_client_destroy(&c);
 
     struct lede_client_response *r = NULL;
