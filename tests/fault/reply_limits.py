@@ -78,8 +78,11 @@ def strict_call(client, payload, timeout_ms=10000, call_id=None):
     h.fail("no reply within the deadline")
 
 
-b = h.Broker()
-w = h.worker(b.backend, "w1", threads=2, extra=("--log-format", "json"))
+# the sanitizer build uses a smaller article and the caps to match (same faults, less time)
+CAP = ("--max-msg-bytes", "2097152") if f.sanitized() else ()
+WCAP = ("--max-message", "2097152") if f.sanitized() else ()
+b = h.Broker(extra=CAP)
+w = h.worker(b.backend, "w1", threads=2, extra=("--log-format", "json") + WCAP)
 h.wait_registered(b, 1)
 cl = h.Client(b.frontend)
 ok_body = h.SAMPLE.encode()
