@@ -13,6 +13,7 @@
 #include "fileio.h"
 #include "html.h"
 #include "json_out.h"
+#include "json_stream.h"
 #include "wire.h"
 #include "keygen.h"
 #include "utf8.h"
@@ -163,12 +164,8 @@ static char *render(const struct opts *o, const char *id, int status, const char
         json_decref(j);
         return s;
     }
-    if (o->json || o->jsonl) {
-        json_t *j = lede_json_result(id, res);
-        char *s = j ? json_dumps(j, LEDE_JSON_FLAGS) : NULL;
-        json_decref(j);
-        return s;
-    }
+    if (o->json || o->jsonl) /* one sentence at a time: memory of the output, not of a tree */
+        return lede_json_result_string(id, res, LEDE_JSON_FLAGS);
     size_t len = 0;
     for (size_t k = 0; k < res->n_summary; k++)
         len += res->sentences[res->summary[k]].length + 1;
