@@ -1,6 +1,7 @@
 /* json_stream.h: lede_json_result's JSON as one string, made one sentence at a time, so the
  * memory it takes is the output's size and not a jansson tree of every sentence (about 2 KB
- * each: a dense 6.4 MB article's tree took 1.3 GB). The bytes are json_dumps(lede_json_result())'s. */
+ * each: a dense 6.4 MB article's tree took 1.3 GB). The bytes are json_dumps(lede_json_result())'s.
+ */
 #ifndef LEDE_JSON_STREAM_H
 #define LEDE_JSON_STREAM_H
 
