@@ -1541,10 +1541,11 @@ int lede_broker_stats_json(const lede_broker_t *b, int64_t now_ms, char **out)
               "},\"held_bytes\":%" PRIu64 ",\"worker_timeouts\":%" PRIu64
               ",\"io\":{\"connections\":%" PRIu64 ",\"connections_refused\":%" PRIu64
               ",\"out_bytes\":%" PRIu64 ",\"replies_backlog_dropped\":%" PRIu64
-              ",\"replies_stale_connection\":%" PRIu64 ",\"replies_unsent\":%" PRIu64,
+              ",\"replies_stale_connection\":%" PRIu64 ",\"replies_unsent\":%" PRIu64
+              ",\"connections_unfinished_dropped\":%" PRIu64,
               s->held_bytes, s->worker_timeouts, io->connections, io->connections_refused,
               io->out_bytes, io->replies_backlog_dropped, io->replies_stale_connection,
-              io->replies_unsent);
+              io->replies_unsent, io->connections_unfinished_dropped);
     const struct lede_broker_auth_stats *au = &s->auth;
     sb_printf(&sb,
               "},\"auth\":{\"curve\":%s,\"peers_rejected\":%" PRIu64

@@ -67,6 +67,8 @@ struct lede_broker_io_stats {
     uint64_t replies_backlog_dropped; /* replies dropped: the client's unread backlog was full */
     uint64_t replies_stale_connection; /* replies dropped: the call's connection had closed */
     uint64_t replies_unsent;          /* frames ZeroMQ refused (peer gone, pipe full) */
+    uint64_t connections_unfinished_dropped; /* closed: a message past the bound that never
+                                                ends (every part with MORE) */
 };
 
 /* The broker's counters. Gauges (queue_depth, queue_bytes, workers_ready, in_flight) are
