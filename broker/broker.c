@@ -872,7 +872,7 @@ static int call_strings_valid(const Lede__V1__Call *m)
 /* The reply to a client frame that failed to decode. */
 static void answer_bad_client_frame(lede_broker_t *b, const void *id, size_t id_len,
                                     const struct lede_wire_frame *f, enum lede_wire_fault fault,
-                                    size_t len)
+                                    const void *frame, size_t len)
 {
     switch (fault) {
     case LEDE_WIRE_FAULT_VERSION:
@@ -889,6 +889,19 @@ static void answer_bad_client_frame(lede_broker_t *b, const void *id, size_t id_
         reply_status(b, id, id_len, NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
                      "malformed frame: unknown command %d", f->command);
         break;
+    case LEDE_WIRE_FAULT_BODY: {
+        /* a call's id is echoed when it can be found, so the client knows which call failed */
+        char cid[MAX_CALL_ID_LEN + 1];
+        int have = f->command == LEDE__V1__COMMAND__CALL &&
+                   lede_wire_peek_call_id(frame, len, cid, sizeof cid) && cid[0] &&
+                   lede_wire_utf8_valid(cid, strlen(cid));
+        reply_status(b, id, id_len, have ? cid : NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
+                     "malformed frame (body): not a valid %s message, or more than %d metadata "
+                     "entries or %d other fields",
+                     f->command == LEDE__V1__COMMAND__CALL ? "lede.v1.Call" : "protobuf",
+                     LEDE_WIRE_MAX_METADATA, LEDE_WIRE_MAX_FIELDS);
+        break;
+    }
     default:
         reply_status(b, id, id_len, NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
                      "malformed frame (%s): expected \"LEDE\", version %d, command, protobuf body",
@@ -947,7 +960,7 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
         count_bad(b, fault);
         logf_(b, LEDE_BROKER_LOG_DEBUG, NULL, "malformed frame from a client (%s, %zu bytes)",
               lede_wire_fault_name(fault), len);
-        answer_bad_client_frame(b, id, id_len, &f, fault, len);
+        answer_bad_client_frame(b, id, id_len, &f, fault, frame, len);
         return LEDE_OK;
     }
     if (f.command != LEDE__V1__COMMAND__CALL) {

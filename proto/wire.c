@@ -446,14 +446,13 @@ int lede_wire_peek_call_id(const void *buf, size_t len, char *out, size_t out_si
         case 2:
             if (!read_varint(&q, end, 5, &v) || v > (uint64_t)(end - q))
                 return 0;
-            if ((key >> 3) == 1) { /* Call.call_id: the last one wins, as in protobuf */
+            if ((key >> 3) == 1) { /* Call.call_id: the first one (the walk stops there) */
                 found = v < out_size && memchr(q, 0, (size_t)v) == NULL;
                 if (found) {
                     memcpy(out, q, (size_t)v);
                     out[v] = '\0';
-                } else {
-                    out[0] = '\0';
                 }
+                return found;
             }
             q += v;
             break;

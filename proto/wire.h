@@ -100,10 +100,11 @@ int lede_wire_decode_envelope(const void *buf, size_t len, size_t max_len,
 int lede_wire_call_stamp(const void *call, size_t len, uint32_t timeout_ms, uint64_t dispatch_id,
                          uint32_t attempt, uint8_t **out, size_t *out_len);
 
-/* The call_id of a CALL frame found by walking its top-level fields, nothing allocated or
- * unpacked (for frames too large to decode). Returns 1 and a NUL-terminated copy in out when
- * the frame walks cleanly and the id fits in out_size - 1 bytes; 0 otherwise (out empty). The
- * bytes are not checked for UTF-8. */
+/* The call_id of a CALL frame found by walking its top-level fields up to the first call_id,
+ * nothing allocated or unpacked (for frames too large or too malformed to decode; a client
+ * sends its call_id first). Returns 1 and a NUL-terminated copy in out when the walk gets there
+ * and the id fits in out_size - 1 bytes; 0 otherwise (out empty). The bytes are not checked
+ * for UTF-8. */
 int lede_wire_peek_call_id(const void *buf, size_t len, char *out, size_t out_size);
 
 /* Frees the body (NULL-safe) and zeroes the frame. */
