@@ -23,6 +23,7 @@
 #include "config.h"
 #include "curve.h"
 #include "error.h"
+#include "http.h"
 #include "ops.h"
 
 #ifndef LEDE_VERSION
@@ -30,7 +31,8 @@
 #endif
 
 #define RECV_BATCH 256 /* frames taken from one socket before looking at the other */
-#define FD_HEADROOM 128       /* descriptors kept free of connections (files, HTTP, libzmq's own) */
+#define FD_HEADROOM (LEDE_HTTP_MAX_CONNECTIONS + 64) /* descriptors kept free of connections
+                                                     (the HTTP endpoint, files, libzmq's own) */
 #define CONNS_TABLE_MAX 65536 /* descriptors tracked by the connection table */
 #define CONNS_CHECK_MS 100    /* how often unfinished messages are looked for */
 #define RSS_CHECK_MS 10       /* ... and sooner when the process grew this much meanwhile: */
