@@ -720,6 +720,7 @@ int main(int argc, char **argv)
     }
     int draining = 0, forced = 0;
     int64_t next_check_ms = 0, next_rss_ms = 0;
+    uint64_t handshakes_logged = 0;
     int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     size_t rss_at_check = 0;
     for (;;) {
@@ -742,10 +743,23 @@ int main(int argc, char **argv)
                 .enabled = 1, .clients_allowed = ac.clients_allowed,
                 .workers_allowed = ac.workers_allowed, .clients_denied = ac.clients_denied,
                 .workers_denied = ac.workers_denied, .client_as_worker = ac.client_as_worker,
-                .handshakes_failed = ac.handshakes_failed, .wrong_role_messages = o.wrong_role};
+                .handshakes_failed = ac.handshakes_failed +
+                                     lede_conns_handshakes_failed(o.conns, 0) +
+                                     lede_conns_handshakes_failed(o.conns, 1),
+                .wrong_role_messages = o.wrong_role};
             lede_broker_set_auth_stats(b, &as);
         }
         lede_conns_events(o.conns, now);
+        if (auth) { /* auth.c logged these when its monitor counted them */
+            uint64_t hf = lede_conns_handshakes_failed(o.conns, 0) +
+                          lede_conns_handshakes_failed(o.conns, 1);
+            if (hf > handshakes_logged && (hf <= 20 || hf / 1000 > handshakes_logged / 1000))
+                lede_log_printf(o.ops.log, LEDE_LOG_WARN, NULL, NULL,
+                                "a handshake failed (plaintext peer, wrong broker key or not "
+                                "ZMTP; %" PRIu64 " so far)",
+                                hf);
+            handshakes_logged = hf;
+        }
         /* a message that never ends grows the process at the network's speed: looked for
          * every 100 ms, and within 10 ms of the process growing by 16 MiB */
         size_t rss_now = 0;

@@ -39,6 +39,7 @@ struct lede_conns {
     size_t live[2];
     atomic_size_t total_out;
     uint64_t refused, backlog_dropped, stale_dropped, pending_dropped, unsent;
+    uint64_t handshakes_failed[2];
 };
 
 lede_conns_t *lede_conns_new(void *ctx, void *sockets[2], const struct lede_conns_config *cfg,
@@ -60,7 +61,11 @@ lede_conns_t *lede_conns_new(void *ctx, void *sockets[2], const struct lede_conn
     for (int i = 0; i < 2; i++) {
         char ep[64];
         snprintf(ep, sizeof ep, "inproc://lede-conns-%d-%p", i, (void *)c);
-        if (zmq_socket_monitor(sockets[i], ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0)
+        /* one monitor per socket: this one replaces auth.c's and counts what it counted */
+        if (zmq_socket_monitor(sockets[i], ep,
+                               ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
+                                   ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                                   ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0)
             goto fail;
         c->mon[i] = zmq_socket(ctx, ZMQ_PAIR);
         if (!c->mon[i] || zmq_connect(c->mon[i], ep) != 0)
@@ -146,6 +151,13 @@ static void doom(lede_conns_t *c, int fd)
 
 static void on_event(lede_conns_t *c, int sock, uint16_t event, int fd, int64_t now)
 {
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ||
+        event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
+        c->handshakes_failed[sock]++;
+        return;
+    }
+    if (event != ZMQ_EVENT_ACCEPTED && event != ZMQ_EVENT_DISCONNECTED)
+        return;
     struct entry *e = at(c, fd);
     if (!e)
         return;
@@ -325,6 +337,11 @@ void lede_conns_check(lede_conns_t *c, int64_t now)
         }
         e->checked_delivered = e->delivered;
     }
+}
+
+uint64_t lede_conns_handshakes_failed(const lede_conns_t *c, int sock)
+{
+    return c->handshakes_failed[sock];
 }
 
 void lede_conns_stats(const lede_conns_t *c, struct lede_broker_io_stats *io)

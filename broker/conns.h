@@ -64,6 +64,10 @@ void lede_conns_count_unsent(lede_conns_t *c);
 /* Every interval: drops connections holding an undelivered message past the bound. */
 void lede_conns_check(lede_conns_t *c, int64_t now_ms);
 
+/* Handshakes that failed on sock (plaintext peer on a CURVE socket, wrong server key, not
+ * ZMTP): a socket has one monitor, and this one replaces auth.c's, so it counts them. */
+uint64_t lede_conns_handshakes_failed(const lede_conns_t *c, int sock);
+
 /* The counters for the broker's stats. */
 void lede_conns_stats(const lede_conns_t *c, struct lede_broker_io_stats *io);
 
