@@ -10,10 +10,15 @@
 #include <string.h>
 
 #include "error.h"
+#include "wire_utf8.h"
 
-#define MAX_METHODS 256         /* distinct method names the broker will learn */
+#define MAX_METHODS 256         /* distinct method names known at once (slots are reused) */
 #define MAX_METHOD_LEN 200
-#define MAX_WORKER_METHODS 64
+#define MAX_WORKER_METHODS LEDE_WIRE_MAX_METHODS
+/* A new worker's credit starts here (or at its capacity if lower), grows by one per reply in
+ * time and halves per call that passes its deadline there: a worker that heartbeats but never
+ * answers holds a few calls, not its whole announced capacity (issue 10, 3.6). */
+#define INITIAL_CREDIT 4
 #define MAX_CALL_ID_LEN 256
 #define MAX_CAPACITY 1024
 #define MIN_HEARTBEAT_MS 10
@@ -25,13 +30,17 @@ struct worker;
 /* A client's call: queued (worker NULL) or in flight at a worker. */
 struct call {
     struct call *prev, *next;
+    struct call *mprev, *mnext; /* queued: its method's own FIFO */
     Lede__V1__Call *msg;   /* as decoded from the client, without its payload; owned */
-    uint8_t *raw;          /* the client's frame as received (bytes of them); owned */
+    uint8_t *raw;          /* the client's frame as received (raw_len bytes); owned */
+    size_t raw_len;
     uint8_t client[LEDE_BROKER_IDENTITY_MAX];
     size_t client_len;
+    uint64_t conn;         /* the client's connection (lede_broker_on_frame_from), 0: any */
     int method;            /* index into b->methods */
     int64_t deadline_ms;
-    size_t bytes;          /* the client's frame size, for the queue's byte bound */
+    size_t bytes;          /* memory the call holds (frame, decoded fields, this struct) */
+    uint64_t seq;          /* arrival order */
     uint32_t attempts;     /* dispatches so far */
     struct worker *worker; /* in flight at */
     uint64_t dispatch_id;
@@ -53,6 +62,8 @@ struct worker {
     uint16_t methods[MAX_WORKER_METHODS];
     size_t n_methods;
     uint32_t capacity;
+    uint32_t limit;        /* credit in force: INITIAL_CREDIT .. capacity (see above) */
+    uint64_t timeouts;     /* calls whose deadline passed here */
     uint32_t heartbeat_ms;
     int64_t last_seen_ms, next_heartbeat_ms;
     uint64_t last_dispatch; /* b->dispatch_seq at its last dispatch: round robin among equals */
@@ -70,8 +81,15 @@ struct lede_broker {
     lede_broker_log_traced_fn traced_fn; /* instead of log_fn when set (same log_ctx) */
     int log_max;                         /* lines above this level are not even formatted */
 
-    char *methods[MAX_METHODS];
-    size_t n_methods;
+    struct method {
+        char *name;      /* NULL: a free slot */
+        size_t refs;     /* workers serving it + calls held for it */
+        struct call *qhead, *qtail; /* its queued calls, oldest first */
+        size_t queued;
+    } methods[MAX_METHODS];
+    size_t n_methods; /* slots in use or freed: methods[0 .. n_methods) */
+    size_t methods_queued; /* methods with queued calls */
+    uint64_t next_seq;
 
     struct call_list queue;
     int64_t next_deadline_ms; /* no queued or in-flight call expires before this */
@@ -83,6 +101,8 @@ struct lede_broker {
     int draining;
     int64_t drain_deadline_ms;
     int drained;
+
+    uint64_t cur_conn; /* the connection of the frame being handled (0: none known) */
 
     struct lede_broker_action *out; /* pending actions: out[out_head .. out_n) */
     size_t out_head, out_n, out_cap;
@@ -169,10 +189,14 @@ static void list_remove(struct call_list *l, struct call *c)
     l->n--;
 }
 
-static void call_free(struct call *c)
+static void method_unref(lede_broker_t *b, int m);
+
+static void call_free(lede_broker_t *b, struct call *c)
 {
     if (!c)
         return;
+    b->st.held_bytes -= c->bytes;
+    method_unref(b, c->method);
     if (c->msg)
         protobuf_c_message_free_unpacked(&c->msg->base, NULL);
     free(c->raw);
@@ -213,8 +237,8 @@ static void logc_(lede_broker_t *b, int level, const struct call *c, const char 
 }
 
 /* Appends an action; on allocation failure the frame is freed and the action lost (logged). */
-static void emit(lede_broker_t *b, int sock, const void *id, size_t id_len, uint8_t *frame,
-                 size_t frame_len)
+static void emit_conn(lede_broker_t *b, int sock, const void *id, size_t id_len, uint64_t conn,
+                      uint8_t *frame, size_t frame_len)
 {
     if (b->out_head > 0 && b->out_head == b->out_n)
         b->out_head = b->out_n = 0;
@@ -244,6 +268,15 @@ static void emit(lede_broker_t *b, int sock, const void *id, size_t id_len, uint
     a->identity_len = id_len;
     a->frame = frame;
     a->frame_len = frame_len;
+    a->conn = conn;
+}
+
+/* An action to the connection the frame being handled came from (b->cur_conn), or any. */
+static void emit(lede_broker_t *b, int sock, const void *id, size_t id_len, uint8_t *frame,
+                 size_t frame_len)
+{
+    emit_conn(b, sock, id, id_len, sock == LEDE_BROKER_FRONTEND ? b->cur_conn : 0, frame,
+              frame_len);
 }
 
 static void count_reply(lede_broker_t *b, int status)
@@ -274,11 +307,14 @@ __attribute__((format(printf, 6, 7)))
 static void reply_status(lede_broker_t *b, const void *client, size_t client_len,
                          const char *cid, int status, const char *fmt, ...)
 {
-    char msg[400];
+    char raw[400], msg[400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    /* the message may quote the client's or a worker's text, and vsnprintf cuts bytes, not
+     * characters: what goes out is UTF-8 (issue 10, 3.7) */
+    lede_wire_utf8_clean(msg, sizeof msg, raw, strlen(raw));
     uint8_t *frame;
     size_t len;
     if (lede_wire_encode_status(cid, status, &frame, &len, "%s", msg) != LEDE_OK) {
@@ -301,7 +337,10 @@ static void answer(lede_broker_t *b, struct call *c, int status, const char *fmt
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    uint64_t saved = b->cur_conn;
+    b->cur_conn = c->conn;
     reply_status(b, c->client, c->client_len, call_id(c), status, "%s", msg);
+    b->cur_conn = saved;
     note_answered(b, c, status);
     if (status != LEDE__V1__STATUS__OK)
         /* deadlines pass by the thousand under overload: the counters carry them */
@@ -338,10 +377,13 @@ static void note_deadline(lede_broker_t *b, int64_t deadline)
 
 /* ---- methods ---- */
 
+/* A method's slot lives while a worker serves it or a call for it is held (refs > 0), so no
+ * worker can fill the table for good by announcing names (issue 10, 3.14); Summarize, slot 0,
+ * is always there. */
 static int method_find(const lede_broker_t *b, const char *name)
 {
     for (size_t i = 0; i < b->n_methods; i++)
-        if (strcmp(b->methods[i], name) == 0)
+        if (b->methods[i].name && strcmp(b->methods[i].name, name) == 0)
             return (int)i;
     return -1;
 }
@@ -352,14 +394,83 @@ static int method_learn(lede_broker_t *b, const char *name)
     if (i >= 0)
         return i;
     size_t len = strlen(name);
-    if (len == 0 || len > MAX_METHOD_LEN || b->n_methods == MAX_METHODS)
+    if (len == 0 || len > MAX_METHOD_LEN || !lede_wire_utf8_valid(name, len))
+        return -1;
+    size_t slot = 0;
+    while (slot < b->n_methods && b->methods[slot].name)
+        slot++;
+    if (slot == MAX_METHODS)
         return -1;
     char *copy = malloc(len + 1);
     if (!copy)
         return -1;
     memcpy(copy, name, len + 1);
-    b->methods[b->n_methods] = copy;
-    return (int)b->n_methods++;
+    memset(&b->methods[slot], 0, sizeof b->methods[slot]);
+    b->methods[slot].name = copy;
+    if (slot == b->n_methods)
+        b->n_methods++;
+    return (int)slot;
+}
+
+static void method_ref(lede_broker_t *b, int m)
+{
+    if (m >= 0 && (size_t)m < b->n_methods)
+        b->methods[m].refs++;
+}
+
+static void method_unref(lede_broker_t *b, int m)
+{
+    if (m < 0 || (size_t)m >= b->n_methods || b->methods[m].refs == 0)
+        return;
+    if (--b->methods[m].refs > 0 || m == 0)
+        return;
+    free(b->methods[m].name);
+    b->methods[m].name = NULL;
+    while (b->n_methods > 1 && !b->methods[b->n_methods - 1].name)
+        b->n_methods--;
+}
+
+/* The queue: one FIFO of every queued call (deadlines, drain) and one per method (dispatch
+ * looks only at each method's oldest call, so calls parked for a method without a worker
+ * cost nothing: issue 10, 3.12). */
+static void mq_push(lede_broker_t *b, struct call *c, int front)
+{
+    struct method *m = &b->methods[c->method];
+    if (m->queued++ == 0)
+        b->methods_queued++;
+    if (front) {
+        c->mprev = NULL;
+        c->mnext = m->qhead;
+        if (m->qhead)
+            m->qhead->mprev = c;
+        else
+            m->qtail = c;
+        m->qhead = c;
+    } else {
+        c->mnext = NULL;
+        c->mprev = m->qtail;
+        if (m->qtail)
+            m->qtail->mnext = c;
+        else
+            m->qhead = c;
+        m->qtail = c;
+    }
+}
+
+static void mq_remove(lede_broker_t *b, struct call *c)
+{
+    struct method *m = &b->methods[c->method];
+    if (c->mprev)
+        c->mprev->mnext = c->mnext;
+    else
+        m->qhead = c->mnext;
+    if (c->mnext)
+        c->mnext->mprev = c->mprev;
+    else
+        m->qtail = c->mprev;
+    c->mprev = c->mnext = NULL;
+    if (--m->queued == 0)
+        b->methods_queued--;
 }
 
 /* ---- workers ---- */
@@ -395,18 +506,19 @@ static void requeue_inflight(lede_broker_t *b, struct worker *w, int64_t now)
         b->st.in_flight--;
         c->worker = NULL;
         if (c->answered) {
-            call_free(c);
+            call_free(b, c);
         } else if (now >= c->deadline_ms) {
             answer(b, c, LEDE__V1__STATUS__DEADLINE_EXCEEDED,
                    "deadline exceeded (worker %s was lost with the call)", w->name);
-            call_free(c);
+            call_free(b, c);
         } else if (c->attempts >= b->cfg.max_attempts) {
             answer(b, c, LEDE__V1__STATUS__UNAVAILABLE,
                    "call lost by %" PRIu32 " workers (last %s); giving up", c->attempts,
                    w->name);
-            call_free(c);
+            call_free(b, c);
         } else {
             list_push_front(&b->queue, c);
+            mq_push(b, c, 1);
             b->st.queue_depth++;
             b->st.queue_bytes += c->bytes;
             b->st.redispatches++;
@@ -419,9 +531,17 @@ static void requeue_inflight(lede_broker_t *b, struct worker *w, int64_t now)
         b->st.queue_peak = b->st.queue_depth;
 }
 
+static void worker_unref_methods(lede_broker_t *b, struct worker *w)
+{
+    for (size_t i = 0; i < w->n_methods; i++)
+        method_unref(b, w->methods[i]);
+    w->n_methods = 0;
+}
+
 static void worker_remove(lede_broker_t *b, struct worker *w, int64_t now)
 {
     requeue_inflight(b, w, now);
+    worker_unref_methods(b, w);
     if (w->prev)
         w->prev->next = w->next;
     else
@@ -439,27 +559,18 @@ static struct worker *pick_worker(lede_broker_t *b, int method)
 {
     struct worker *best = NULL;
     for (struct worker *w = b->workers; w; w = w->next) {
-        if (busy(w) >= w->capacity || !worker_serves(w, method))
+        if (busy(w) >= w->limit || !worker_serves(w, method))
             continue;
         if (!best) {
             best = w;
             continue;
         }
-        uint64_t lw = (uint64_t)busy(w) * best->capacity;
-        uint64_t lb = (uint64_t)busy(best) * w->capacity;
+        uint64_t lw = (uint64_t)busy(w) * best->limit;
+        uint64_t lb = (uint64_t)busy(best) * w->limit;
         if (lw < lb || (lw == lb && w->last_dispatch < best->last_dispatch))
             best = w;
     }
     return best;
-}
-
-static uint64_t free_credit(const lede_broker_t *b)
-{
-    uint64_t n = 0;
-    for (const struct worker *w = b->workers; w; w = w->next)
-        if (busy(w) < w->capacity)
-            n += w->capacity - busy(w);
-    return n;
 }
 
 /* Sends a queued call (already unlinked from the queue) to w. */
@@ -478,7 +589,7 @@ static void dispatch_to(lede_broker_t *b, struct call *c, struct worker *w, int6
     /* the client's frame goes on as it came, with this attempt's fields appended */
     uint8_t *frame;
     size_t len;
-    if (lede_wire_call_stamp(c->raw, c->bytes, timeout_ms, c->dispatch_id, c->attempts, &frame,
+    if (lede_wire_call_stamp(c->raw, c->raw_len, timeout_ms, c->dispatch_id, c->attempts, &frame,
                              &len) == LEDE_OK)
         emit(b, LEDE_BROKER_BACKEND, w->id, w->id_len, frame, len);
     else
@@ -491,32 +602,43 @@ static void dispatch_to(lede_broker_t *b, struct call *c, struct worker *w, int6
 static void unqueue(lede_broker_t *b, struct call *c)
 {
     list_remove(&b->queue, c);
+    mq_remove(b, c);
     b->st.queue_depth--;
     b->st.queue_bytes -= c->bytes;
 }
 
-/* Hands queued calls, oldest first, to workers with credit; expired calls are answered. */
+/* Hands queued calls, oldest first, to workers with credit; expired calls are answered. Each
+ * round looks at the oldest call of every method that has queued calls and a worker with
+ * credit: the work per dispatched call is methods x workers, whatever the queue holds. */
 static void dispatch(lede_broker_t *b, int64_t now)
 {
-    if (!b->queue.head) /* the common case after a reply: nothing waits */
-        return;
-    uint64_t credit = free_credit(b);
-    struct call *c = b->queue.head;
-    while (c && credit > 0) {
-        struct call *next = c->next;
-        if (now >= c->deadline_ms) {
-            unqueue(b, c);
-            answer(b, c, LEDE__V1__STATUS__DEADLINE_EXCEEDED, "deadline exceeded in the queue");
-            call_free(c);
-        } else {
-            struct worker *w = pick_worker(b, c->method);
-            if (w) {
+    while (b->queue.head) { /* the common case after a reply: nothing waits */
+        struct call *best = NULL;
+        struct worker *best_w = NULL;
+        for (size_t i = 0; i < b->n_methods && b->methods_queued > 0; i++) {
+            struct call *c = b->methods[i].qhead;
+            if (!c)
+                continue;
+            while (c && now >= c->deadline_ms) { /* expired heads: answered on the way */
+                struct call *next = c->mnext;
                 unqueue(b, c);
-                dispatch_to(b, c, w, now);
-                credit--;
+                answer(b, c, LEDE__V1__STATUS__DEADLINE_EXCEEDED,
+                       "deadline exceeded in the queue");
+                call_free(b, c);
+                c = next;
+            }
+            if (!c || (best && best->seq < c->seq))
+                continue;
+            struct worker *w = pick_worker(b, (int)i);
+            if (w) {
+                best = c;
+                best_w = w;
             }
         }
-        c = next;
+        if (!best)
+            return;
+        unqueue(b, best);
+        dispatch_to(b, best, best_w, now);
     }
 }
 
@@ -538,7 +660,7 @@ static void enforce_deadlines(lede_broker_t *b, int64_t now)
         if (now >= c->deadline_ms) {
             unqueue(b, c);
             answer(b, c, LEDE__V1__STATUS__DEADLINE_EXCEEDED, "deadline exceeded in the queue");
-            call_free(c);
+            call_free(b, c);
         } else if (c->deadline_ms < next) {
             next = c->deadline_ms;
         }
@@ -550,6 +672,14 @@ static void enforce_deadlines(lede_broker_t *b, int64_t now)
                 answer(b, c, LEDE__V1__STATUS__DEADLINE_EXCEEDED,
                        "deadline exceeded at worker %s", w->name);
                 c->answered = 1;
+                w->timeouts++;
+                b->st.worker_timeouts++;
+                if (w->limit > 1) {
+                    w->limit /= 2;
+                    logf_(b, LEDE_BROKER_LOG_INFO, NULL,
+                          "worker %s let a call pass its deadline: its credit is now %" PRIu32,
+                          w->name, w->limit);
+                }
                 c->release_ms = c->deadline_ms + zombie_grace(b, w);
             }
             if (c->answered && now >= c->release_ms) {
@@ -557,7 +687,7 @@ static void enforce_deadlines(lede_broker_t *b, int64_t now)
                       "worker %s never answered; its slot is freed", w->name);
                 list_remove(&w->inflight, c);
                 b->st.in_flight--;
-                call_free(c);
+                call_free(b, c);
                 continue;
             }
             int64_t t = c->answered ? c->release_ms : c->deadline_ms;
@@ -593,10 +723,11 @@ lede_broker_t *lede_broker_new(const struct lede_broker_config *config, int64_t 
     b->next_deadline_ms = INT64_MAX;
     b->next_dispatch_id = 1;
     b->log_max = LEDE_BROKER_LOG_DEBUG;
-    if (method_learn(b, LEDE_METHOD_SUMMARIZE) < 0) {
+    if (method_learn(b, LEDE_METHOD_SUMMARIZE) != 0) {
         free(b);
         return NULL;
     }
+    b->methods[0].refs = 1; /* always known */
     return b;
 }
 
@@ -608,19 +739,19 @@ void lede_broker_destroy(lede_broker_t **bp)
     struct call *c;
     while ((c = b->queue.head) != NULL) {
         list_remove(&b->queue, c);
-        call_free(c);
+        call_free(b, c);
     }
     struct worker *w;
     while ((w = b->workers) != NULL) {
         while ((c = w->inflight.head) != NULL) {
             list_remove(&w->inflight, c);
-            call_free(c);
+            call_free(b, c);
         }
         b->workers = w->next;
         free(w);
     }
     for (size_t i = 0; i < b->n_methods; i++)
-        free(b->methods[i]);
+        free(b->methods[i].name);
     for (size_t i = b->out_head; i < b->out_n; i++)
         free(b->out[i].frame);
     free(b->out);
@@ -672,6 +803,11 @@ void lede_broker_action_release(struct lede_broker_action *a)
 void lede_broker_set_auth_stats(lede_broker_t *b, const struct lede_broker_auth_stats *a)
 {
     b->st.auth = *a;
+}
+
+void lede_broker_set_io_stats(lede_broker_t *b, const struct lede_broker_io_stats *io)
+{
+    b->st.io = *io;
 }
 
 const struct lede_broker_stats *lede_broker_stats(const lede_broker_t *b)
@@ -736,7 +872,7 @@ static int call_strings_valid(const Lede__V1__Call *m)
 /* The reply to a client frame that failed to decode. */
 static void answer_bad_client_frame(lede_broker_t *b, const void *id, size_t id_len,
                                     const struct lede_wire_frame *f, enum lede_wire_fault fault,
-                                    size_t len)
+                                    const void *frame, size_t len)
 {
     switch (fault) {
     case LEDE_WIRE_FAULT_VERSION:
@@ -753,6 +889,19 @@ static void answer_bad_client_frame(lede_broker_t *b, const void *id, size_t id_
         reply_status(b, id, id_len, NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
                      "malformed frame: unknown command %d", f->command);
         break;
+    case LEDE_WIRE_FAULT_BODY: {
+        /* a call's id is echoed when it can be found, so the client knows which call failed */
+        char cid[MAX_CALL_ID_LEN + 1];
+        int have = f->command == LEDE__V1__COMMAND__CALL &&
+                   lede_wire_peek_call_id(frame, len, cid, sizeof cid) && cid[0] &&
+                   lede_wire_utf8_valid(cid, strlen(cid));
+        reply_status(b, id, id_len, have ? cid : NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
+                     "malformed frame (body): not a valid %s message, or more than %d metadata "
+                     "entries or %d other fields",
+                     f->command == LEDE__V1__COMMAND__CALL ? "lede.v1.Call" : "protobuf",
+                     LEDE_WIRE_MAX_METADATA, LEDE_WIRE_MAX_FIELDS);
+        break;
+    }
     default:
         reply_status(b, id, id_len, NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
                      "malformed frame (%s): expected \"LEDE\", version %d, command, protobuf body",
@@ -789,18 +938,29 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
 {
     struct lede_wire_frame f;
     enum lede_wire_fault fault;
-    /* An oversized frame (the socket's own cap is higher) is still decoded so its call id can
-     * be echoed in the error. */
-    int rc = lede_wire_decode_envelope(frame, len,
-                                       len > b->cfg.max_msg_bytes ? len : b->cfg.max_msg_bytes,
-                                       &f, &fault);
+    /* A call must leave room for the fields the broker stamps on it, so that what reaches the
+     * worker is within the same maximum (issue 10, 3.11). An oversized frame is answered
+     * before anything is decoded, with its call id when a walk of its fields finds one (3.1). */
+    size_t max_call = b->cfg.max_msg_bytes - LEDE_WIRE_STAMP_BYTES;
+    if (len > max_call) {
+        char cid[MAX_CALL_ID_LEN + 1];
+        int have = lede_wire_peek_call_id(frame, len, cid, sizeof cid) && cid[0] &&
+                   lede_wire_utf8_valid(cid, strlen(cid));
+        count_bad(b, LEDE_BROKER_BAD_SIZE);
+        logf_(b, LEDE_BROKER_LOG_DEBUG, NULL, "oversized frame from a client (%zu bytes)", len);
+        reply_status(b, id, id_len, have ? cid : NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
+                     "call of %zu bytes is larger than the broker's maximum of %zu", len,
+                     max_call);
+        return LEDE_OK;
+    }
+    int rc = lede_wire_decode_envelope(frame, len, b->cfg.max_msg_bytes, &f, &fault);
     if (rc == LEDE_ENOMEM)
         return rc;
     if (rc != LEDE_OK) {
         count_bad(b, fault);
         logf_(b, LEDE_BROKER_LOG_DEBUG, NULL, "malformed frame from a client (%s, %zu bytes)",
               lede_wire_fault_name(fault), len);
-        answer_bad_client_frame(b, id, id_len, &f, fault, len);
+        answer_bad_client_frame(b, id, id_len, &f, fault, frame, len);
         return LEDE_OK;
     }
     if (f.command != LEDE__V1__COMMAND__CALL) {
@@ -812,14 +972,6 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
         return LEDE_OK;
     }
     Lede__V1__Call *m = f.body.call;
-    if (len > b->cfg.max_msg_bytes) {
-        count_bad(b, LEDE_BROKER_BAD_SIZE);
-        reply_status(b, id, id_len, m->call_id, LEDE__V1__STATUS__INVALID_ARGUMENT,
-                     "call of %zu bytes is larger than the broker's maximum of %zu", len,
-                     b->cfg.max_msg_bytes);
-        lede_wire_frame_release(&f);
-        return LEDE_OK;
-    }
     size_t idlen = strlen(m->call_id);
     if (!call_strings_valid(m)) {
         count_bad(b, LEDE_BROKER_BAD_INVALID);
@@ -851,14 +1003,17 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     int method = method_find(b, m->method);
     if (method < 0) {
         reply_status(b, id, id_len, m->call_id, LEDE__V1__STATUS__UNIMPLEMENTED,
-                     "unknown method \"%.200s\"", m->method);
+                     "unknown method \"%.200s\"", m->method); /* cleaned: cut at a character */
         lede_wire_frame_release(&f);
         return LEDE_OK;
     }
-    if (b->queue.n >= b->cfg.queue_max || b->st.queue_bytes + len > b->cfg.queue_max_bytes) {
+    /* what the call will hold: the frame, its decoded fields, the struct (issue 10, 3.1); the
+     * byte bound counts every call held, queued or at a worker */
+    size_t held = len + f.held + sizeof(struct call) + 16;
+    if (b->queue.n >= b->cfg.queue_max || b->st.held_bytes + held > b->cfg.queue_max_bytes) {
         reply_status(b, id, id_len, m->call_id, LEDE__V1__STATUS__RESOURCE_EXHAUSTED,
-                     "broker queue is full (%zu calls, %" PRIu64 " bytes); retry later",
-                     b->queue.n, b->st.queue_bytes);
+                     "broker queue is full (%zu calls, %" PRIu64 " bytes held); retry later",
+                     b->queue.n, b->st.held_bytes);
         lede_wire_frame_release(&f);
         return LEDE_OK;
     }
@@ -871,6 +1026,9 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     }
     memcpy(raw, frame, len);
     c->raw = raw;
+    c->raw_len = len;
+    c->conn = b->cur_conn;
+    c->seq = ++b->next_seq;
     c->msg = m; /* the call takes the decoded message */
     f.body.base = NULL;
     if (id_len > LEDE_BROKER_IDENTITY_MAX)
@@ -880,10 +1038,13 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     c->method = method;
     c->deadline_ms = now + (m->timeout_ms ? m->timeout_ms : b->cfg.default_timeout_ms);
     c->received_ms = now;
-    c->bytes = len;
+    c->bytes = held;
+    method_ref(b, method);
     list_push_back(&b->queue, c);
+    mq_push(b, c, 0);
     b->st.queue_depth++;
-    b->st.queue_bytes += len;
+    b->st.queue_bytes += held;
+    b->st.held_bytes += held;
     if (b->st.queue_depth > b->st.queue_peak)
         b->st.queue_peak = b->st.queue_depth;
     note_deadline(b, c->deadline_ms);
@@ -927,10 +1088,14 @@ static int on_ready(lede_broker_t *b, int64_t now, struct worker *w, const void 
         b->n_workers++;
         b->st.workers_ready++;
     }
-    snprintf(w->name, sizeof w->name, "%s", r->name[0] ? r->name : "unnamed");
-    w->n_methods = 0;
+    /* the name goes out in replies (served_by): UTF-8, cut at a character (issue 10, 3.7) */
+    lede_wire_utf8_clean(w->name, sizeof w->name, r->name, strlen(r->name));
+    if (!w->name[0])
+        snprintf(w->name, sizeof w->name, "unnamed");
+    worker_unref_methods(b, w);
     if (r->n_methods == 0) {
-        w->methods[w->n_methods++] = (uint16_t)method_find(b, LEDE_METHOD_SUMMARIZE);
+        w->methods[w->n_methods++] = 0; /* Summarize */
+        method_ref(b, 0);
     }
     for (size_t i = 0; i < r->n_methods && w->n_methods < MAX_WORKER_METHODS; i++) {
         if (strcmp(r->methods[i], LEDE_METHOD_BROKER_STATS) == 0)
@@ -941,10 +1106,17 @@ static int on_ready(lede_broker_t *b, int64_t now, struct worker *w, const void 
                   r->methods[i]);
             continue;
         }
-        if (!worker_serves(w, m))
+        if (!worker_serves(w, m)) {
             w->methods[w->n_methods++] = (uint16_t)m;
+            method_ref(b, m);
+        }
     }
+    int fresh = w->capacity == 0;
     w->capacity = clamp_u32(r->capacity ? r->capacity : 1, 1, MAX_CAPACITY);
+    /* a new worker proves itself: its credit starts low and grows with its replies; a worker
+     * that registers again keeps what it had earned or lost */
+    if (fresh || w->limit > w->capacity)
+        w->limit = fresh && w->capacity > INITIAL_CREDIT ? INITIAL_CREDIT : w->capacity;
     w->heartbeat_ms = r->heartbeat_ms ? clamp_u32(r->heartbeat_ms, MIN_HEARTBEAT_MS,
                                                   MAX_HEARTBEAT_MS)
                                       : b->cfg.heartbeat_ms;
@@ -980,20 +1152,24 @@ static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w,
         b->st.late_replies_dropped++;
         logc_(b, LEDE_BROKER_LOG_INFO, c, "dropped a reply from %s after the deadline",
               w->name);
-        call_free(c);
+        call_free(b, c);
         dispatch(b, now);
         return;
     }
+    if (w->limit < w->capacity) /* answered in time: one more call of credit */
+        w->limit++;
     if (r->served_by[0] != '\0' && (int)r->status >= 0 &&
-        (int)r->status < LEDE_BROKER_STATUS_COUNT && strcmp(r->call_id, c->msg->call_id) == 0) {
+        (int)r->status < LEDE_BROKER_STATUS_COUNT && strcmp(r->call_id, c->msg->call_id) == 0 &&
+        lede_wire_utf8_valid(r->served_by, strlen(r->served_by)) &&
+        lede_wire_utf8_valid(r->message, strlen(r->message))) {
         /* nothing to rewrite: the worker's frame goes on as it came (no re-encoding) */
         uint8_t *copy = malloc(raw_len);
         if (copy) {
             memcpy(copy, raw, raw_len);
             count_reply(b, r->status);
-            emit(b, LEDE_BROKER_FRONTEND, c->client, c->client_len, copy, raw_len);
+            emit_conn(b, LEDE_BROKER_FRONTEND, c->client, c->client_len, c->conn, copy, raw_len);
             note_answered(b, c, r->status);
-            call_free(c);
+            call_free(b, c);
             dispatch(b, now);
             return;
         }
@@ -1006,25 +1182,37 @@ static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w,
     size_t len = 0;
     if (lede_wire_decode(raw, raw_len, raw_len, &full, NULL) == LEDE_OK) {
         Lede__V1__Reply *fr = full.body.reply;
-        char *own_id = fr->call_id, *own_by = fr->served_by;
+        char *own_id = fr->call_id, *own_by = fr->served_by, *own_msg = fr->message;
         fr->call_id = c->msg->call_id;
-        if (fr->served_by[0] == '\0')
-            fr->served_by = w->name;
+        /* strings that go on to the client are UTF-8, whatever the worker sent (3.7) */
+        char by[128], *msg = NULL;
+        if (fr->served_by[0] == '\0' || !lede_wire_utf8_valid(fr->served_by, strlen(fr->served_by)))
+            fr->served_by = fr->served_by[0] ? (lede_wire_utf8_clean(by, sizeof by, fr->served_by,
+                                                                     strlen(fr->served_by)),
+                                                 by)
+                                             : w->name;
+        size_t mlen = strlen(fr->message);
+        if (!lede_wire_utf8_valid(fr->message, mlen) && (msg = malloc(3 * mlen + 1)) != NULL) {
+            lede_wire_utf8_clean(msg, 3 * mlen + 1, fr->message, mlen);
+            fr->message = msg;
+        }
         if ((int)fr->status < 0 || (int)fr->status >= LEDE_BROKER_STATUS_COUNT)
             fr->status = LEDE__V1__STATUS__UNKNOWN;
         int status = fr->status;
         if (lede_wire_encode(LEDE__V1__COMMAND__REPLY, &fr->base, &frame, &len) == LEDE_OK) {
             count_reply(b, status);
-            emit(b, LEDE_BROKER_FRONTEND, c->client, c->client_len, frame, len);
+            emit_conn(b, LEDE_BROKER_FRONTEND, c->client, c->client_len, c->conn, frame, len);
             note_answered(b, c, status);
         }
         fr->call_id = own_id;
         fr->served_by = own_by;
+        fr->message = own_msg;
+        free(msg);
         lede_wire_frame_release(&full);
     }
     if (!frame)
         logc_(b, LEDE_BROKER_LOG_ERROR, c, "out of memory: reply not forwarded");
-    call_free(c);
+    call_free(b, c);
     dispatch(b, now);
 }
 
@@ -1046,7 +1234,7 @@ static void reply_too_large(lede_broker_t *b, int64_t now, struct worker *w, uin
         answer(b, c, LEDE__V1__STATUS__RESOURCE_EXHAUSTED,
                "the reply (%zu bytes) is larger than the broker's maximum of %zu", len,
                b->cfg.max_msg_bytes);
-    call_free(c);
+    call_free(b, c);
     dispatch(b, now);
 }
 
@@ -1125,12 +1313,23 @@ static int on_worker(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     return LEDE_OK;
 }
 
+int lede_broker_on_frame_from(lede_broker_t *b, int64_t now_ms, int sock, const void *identity,
+                              size_t identity_len, uint64_t conn, const void *frame,
+                              size_t frame_len)
+{
+    if (sock != LEDE_BROKER_FRONTEND)
+        return on_worker(b, now_ms, identity, identity_len, frame, frame_len);
+    b->cur_conn = conn;
+    int rc = on_client(b, now_ms, identity, identity_len, frame, frame_len);
+    b->cur_conn = 0;
+    return rc;
+}
+
 int lede_broker_on_frame(lede_broker_t *b, int64_t now_ms, int sock, const void *identity,
                          size_t identity_len, const void *frame, size_t frame_len)
 {
-    if (sock == LEDE_BROKER_FRONTEND)
-        return on_client(b, now_ms, identity, identity_len, frame, frame_len);
-    return on_worker(b, now_ms, identity, identity_len, frame, frame_len);
+    return lede_broker_on_frame_from(b, now_ms, sock, identity, identity_len, 0, frame,
+                                     frame_len);
 }
 
 void lede_broker_on_bad_framing(lede_broker_t *b, int64_t now_ms, int sock, const void *identity,
@@ -1221,10 +1420,12 @@ void lede_broker_drain(lede_broker_t *b, int64_t now)
     struct call *c;
     while ((c = b->queue.head) != NULL) {
         unqueue(b, c); /* one log line above says how many, not one per call */
+        b->cur_conn = c->conn;
         reply_status(b, c->client, c->client_len, call_id(c), LEDE__V1__STATUS__UNAVAILABLE,
                      "broker is shutting down; try another broker");
+        b->cur_conn = 0;
         note_answered(b, c, LEDE__V1__STATUS__UNAVAILABLE);
-        call_free(c);
+        call_free(b, c);
     }
 }
 
@@ -1245,7 +1446,7 @@ int lede_broker_drained(lede_broker_t *b, int64_t now)
     while ((q = b->queue.head) != NULL) {
         unqueue(b, q);
         answer(b, q, LEDE__V1__STATUS__UNAVAILABLE, "broker shut down before the call ran");
-        call_free(q);
+        call_free(b, q);
     }
     for (struct worker *w = b->workers; w; w = w->next) {
         struct call *c;
@@ -1255,7 +1456,7 @@ int lede_broker_drained(lede_broker_t *b, int64_t now)
             if (!c->answered)
                 answer(b, c, LEDE__V1__STATUS__UNAVAILABLE,
                        "broker shut down before worker %s answered", w->name);
-            call_free(c);
+            call_free(b, c);
         }
         send_disconnect(b, w->id, w->id_len, "broker shutting down");
     }
@@ -1348,6 +1549,16 @@ int lede_broker_stats_json(const lede_broker_t *b, int64_t now_ms, char **out)
     for (int k = 1; k < LEDE_BROKER_BAD_COUNT; k++)
         sb_printf(&sb, "%s\"%s\":%" PRIu64, k > 1 ? "," : "", lede_broker_bad_name(k),
                   s->malformed[k]);
+    const struct lede_broker_io_stats *io = &s->io;
+    sb_printf(&sb,
+              "},\"held_bytes\":%" PRIu64 ",\"worker_timeouts\":%" PRIu64
+              ",\"io\":{\"connections\":%" PRIu64 ",\"connections_refused\":%" PRIu64
+              ",\"out_bytes\":%" PRIu64 ",\"replies_backlog_dropped\":%" PRIu64
+              ",\"replies_stale_connection\":%" PRIu64 ",\"replies_unsent\":%" PRIu64
+              ",\"connections_unfinished_dropped\":%" PRIu64,
+              s->held_bytes, s->worker_timeouts, io->connections, io->connections_refused,
+              io->out_bytes, io->replies_backlog_dropped, io->replies_stale_connection,
+              io->replies_unsent, io->connections_unfinished_dropped);
     const struct lede_broker_auth_stats *au = &s->auth;
     sb_printf(&sb,
               "},\"auth\":{\"curve\":%s,\"peers_rejected\":%" PRIu64
@@ -1361,18 +1572,22 @@ int lede_broker_stats_json(const lede_broker_t *b, int64_t now_ms, char **out)
               au->clients_allowed, au->workers_allowed, au->clients_denied, au->workers_denied,
               au->client_as_worker, au->handshakes_failed, au->wrong_role_messages);
     sb_printf(&sb, "},\"methods\":[");
-    for (size_t i = 0; i < b->n_methods; i++) {
-        sb_printf(&sb, "%s", i ? "," : "");
-        sb_str(&sb, b->methods[i]);
+    for (size_t i = 0, k = 0; i < b->n_methods; i++) {
+        if (!b->methods[i].name)
+            continue;
+        sb_printf(&sb, "%s", k++ ? "," : "");
+        sb_str(&sb, b->methods[i].name);
     }
     sb_printf(&sb, "],\"workers\":[");
     for (const struct worker *w = b->workers; w; w = w->next) {
         sb_printf(&sb, "%s{\"name\":", w == b->workers ? "" : ",");
         sb_str(&sb, w->name);
         sb_printf(&sb,
-                  ",\"capacity\":%" PRIu32 ",\"in_flight\":%zu,\"heartbeat_ms\":%" PRIu32
+                  ",\"capacity\":%" PRIu32 ",\"credit\":%" PRIu32 ",\"timeouts\":%" PRIu64
+                  ",\"in_flight\":%zu,\"heartbeat_ms\":%" PRIu32
                   ",\"last_seen_ms_ago\":%" PRId64 "}",
-                  w->capacity, w->inflight.n, w->heartbeat_ms, now_ms - w->last_seen_ms);
+                  w->capacity, w->limit, w->timeouts, w->inflight.n, w->heartbeat_ms,
+                  now_ms - w->last_seen_ms);
     }
     sb_printf(&sb, "]}");
     if (sb.oom) {

@@ -59,6 +59,18 @@ struct lede_broker_auth_stats {
     uint64_t wrong_role_messages; /* frames whose User-Id is not of the socket's role (dropped) */
 };
 
+/* Counters kept by the process's socket loop (broker_main.c), shown in the stats as "io". */
+struct lede_broker_io_stats {
+    uint64_t connections;             /* frontend + backend connections open now */
+    uint64_t connections_refused;     /* closed at once: past --max-connections */
+    uint64_t out_bytes;               /* bytes handed to ZeroMQ and not yet written, now */
+    uint64_t replies_backlog_dropped; /* replies dropped: the client's unread backlog was full */
+    uint64_t replies_stale_connection; /* replies dropped: the call's connection had closed */
+    uint64_t replies_unsent;          /* frames ZeroMQ refused (peer gone, pipe full) */
+    uint64_t connections_unfinished_dropped; /* closed: a message past the bound that never
+                                                ends (every part with MORE) */
+};
+
 /* The broker's counters. Gauges (queue_depth, queue_bytes, workers_ready, in_flight) are
  * current values; everything else counts since start. */
 struct lede_broker_stats {
@@ -79,7 +91,11 @@ struct lede_broker_stats {
     uint64_t unknown_worker_messages;
     uint64_t unreachable_clients, unreachable_workers;
     uint64_t heartbeats_sent, heartbeats_received;
+    uint64_t held_bytes;      /* memory of every call held, queued or in flight (bounded by
+                                 queue_max_bytes) */
+    uint64_t worker_timeouts; /* calls whose deadline passed at a worker (its credit halves) */
     struct lede_broker_auth_stats auth;
+    struct lede_broker_io_stats io;
 };
 
 /* One thing to do: send frame to the peer with this identity on this socket. */
@@ -89,6 +105,8 @@ struct lede_broker_action {
     size_t identity_len;
     uint8_t *frame; /* owned by the action: release with lede_broker_action_release */
     size_t frame_len;
+    uint64_t conn; /* frontend: the connection the call came on (lede_broker_on_frame_from);
+                      0: whichever peer holds the identity */
 };
 
 enum lede_broker_log_level {
@@ -140,6 +158,14 @@ void lede_broker_set_answered(lede_broker_t *b, lede_broker_answered_fn fn, void
 int lede_broker_on_frame(lede_broker_t *b, int64_t now_ms, int sock, const void *identity,
                          size_t identity_len, const void *frame, size_t frame_len);
 
+/* lede_broker_on_frame for a client frame that arrived on connection conn (any number the
+ * caller chooses, 0 meaning unknown): every reply to the calls it carries is an action with that
+ * conn, so the caller can drop it when that connection has closed, instead of handing it to
+ * another peer that took the same routing id (issue 10, 3.9). */
+int lede_broker_on_frame_from(lede_broker_t *b, int64_t now_ms, int sock, const void *identity,
+                              size_t identity_len, uint64_t conn, const void *frame,
+                              size_t frame_len);
+
 /* A message that was not exactly one frame after the identity: counted, and answered (with
  * INVALID_ARGUMENT to a client) when sock is the frontend. */
 void lede_broker_on_bad_framing(lede_broker_t *b, int64_t now_ms, int sock, const void *identity,
@@ -174,6 +200,9 @@ void lede_broker_action_release(struct lede_broker_action *a);
 
 /* Replaces the authentication counters shown in the stats. */
 void lede_broker_set_auth_stats(lede_broker_t *b, const struct lede_broker_auth_stats *a);
+
+/* Replaces the socket loop's counters shown in the stats. */
+void lede_broker_set_io_stats(lede_broker_t *b, const struct lede_broker_io_stats *io);
 
 /* The counters; borrowed, valid until the next call into the broker. */
 const struct lede_broker_stats *lede_broker_stats(const lede_broker_t *b);

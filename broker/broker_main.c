@@ -11,14 +11,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <time.h>
 #include <zmq.h>
 
 #include "auth.h"
 #include "broker.h"
+#include "conns.h"
 #include "config.h"
 #include "curve.h"
 #include "error.h"
+#include "http.h"
 #include "ops.h"
 
 #ifndef LEDE_VERSION
@@ -26,6 +31,14 @@
 #endif
 
 #define RECV_BATCH 256 /* frames taken from one socket before looking at the other */
+#define FD_HEADROOM (LEDE_HTTP_MAX_CONNECTIONS + 64) /* descriptors kept free of connections
+                                                     (the HTTP endpoint, files, libzmq's own) */
+#define CONNS_TABLE_MAX 65536 /* descriptors tracked by the connection table */
+#define CONNS_CHECK_MS 100    /* how often unfinished messages are looked for */
+#define RSS_CHECK_MS 10       /* ... and sooner when the process grew this much meanwhile: */
+#define RSS_GROWTH_CHECK (16u << 20)
+#define IDLE_EVICT_MS 5000    /* at the connection cap, one idle this long makes room */
+#define HANDSHAKE_MS 5000     /* a connection that has not finished its handshake is closed */
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t stats_requested;
@@ -52,6 +65,8 @@ struct options {
     lede_config_t *conf;  /* owns the strings above */
     struct lede_ops ops;  /* logger, metrics registry, HTTP endpoint */
     uint64_t wrong_role;  /* frames dropped: User-Id not of the socket's role */
+    size_t max_connections, client_backlog_bytes;
+    lede_conns_t *conns;
 };
 
 /* Every option: a flag, LEDE_BROKER_<NAME> and a config-file key (common/config.h). */
@@ -72,6 +87,12 @@ static const struct lede_opt broker_opts[] = {
      .help = "dispatches of one call before UNAVAILABLE"},
     {.name = "max-msg-bytes", .type = LEDE_OPT_INT, .def = "16777216", .min = 64,
      .max = 1073741824, .help = "largest frame accepted (larger: INVALID_ARGUMENT)"},
+    {.name = "max-connections", .type = LEDE_OPT_INT, .def = "0", .min = 0, .max = 1000000,
+     .help = "connections per socket (0: the descriptor limit, less headroom, halved); past it "
+             "the longest idle one, or the newcomer, is closed"},
+    {.name = "client-backlog-bytes", .type = LEDE_OPT_INT, .def = "33554432", .min = 0,
+     .max = 1099511627776.0,
+     .help = "reply bytes queued for one client that does not read (more: dropped, counted)"},
     {.name = "drain-ms", .type = LEDE_OPT_INT, .def = "5000", .min = 0, .max = 3600000,
      .help = "on SIGTERM, time given to calls in flight"},
     LEDE_OPT_LOG_LEVEL,
@@ -137,6 +158,8 @@ static int parse_options(int argc, char **argv, struct options *o)
     o->cfg.max_attempts = (uint32_t)lede_config_int(c, "max-attempts");
     o->cfg.max_msg_bytes = (size_t)lede_config_int(c, "max-msg-bytes");
     o->cfg.drain_ms = (uint32_t)lede_config_int(c, "drain-ms");
+    o->max_connections = (size_t)lede_config_int(c, "max-connections");
+    o->client_backlog_bytes = (size_t)lede_config_int(c, "client-backlog-bytes");
     int n_curve = !!o->curve_secret + !!o->allow_clients + !!o->allow_workers;
     if (n_curve != 0 && n_curve != 3) {
         fprintf(stderr, "lede-broker: CURVE needs all of --curve-secret, --allow-clients and "
@@ -157,6 +180,9 @@ struct broker_metrics {
     lede_counter_t *dispatches, *redispatches, *workers_registered, *workers_expired;
     lede_counter_t *workers_disconnected, *malformed[LEDE_BROKER_BAD_COUNT], *late_dropped;
     lede_counter_t *unreachable_clients, *unreachable_workers, *auth_denied;
+    lede_gauge_t *held_bytes, *connections, *out_bytes;
+    lede_counter_t *worker_timeouts, *connections_refused, *connections_unfinished;
+    lede_counter_t *dropped_backlog, *dropped_stale;
     lede_metrics_family_t *latency_family;
     char *methods[METHODS_TRACKED]; /* owned */
     lede_histogram_t *latency[METHODS_TRACKED + 1][LEDE_BROKER_STATUS_COUNT];
@@ -214,6 +240,21 @@ static void metrics_register(struct broker_metrics *bm, lede_metrics_t *m)
                                       "Sends to workers that failed (the worker is dropped)");
     bm->auth_denied = counter(m, "lede_broker_auth_denied_total",
                               "CURVE handshakes refused (unknown keys, plaintext peers)");
+    bm->held_bytes = lede_metrics_gauge(m, "lede_broker_held_bytes",
+                                        "Memory of the calls held, queued or at workers");
+    bm->connections = lede_metrics_gauge(m, "lede_broker_connections", "Connections open");
+    bm->out_bytes = lede_metrics_gauge(m, "lede_broker_out_bytes",
+                                       "Bytes handed to ZeroMQ and not yet written");
+    bm->worker_timeouts = counter(m, "lede_broker_worker_timeouts_total",
+                                  "Calls whose deadline passed at a worker");
+    bm->connections_refused = counter(m, "lede_broker_connections_refused_total",
+                                      "Connections closed by the connection cap");
+    bm->connections_unfinished = counter(m, "lede_broker_connections_unfinished_total",
+                                         "Connections closed: a message past the bound that never ends");
+    bm->dropped_backlog = counter(m, "lede_broker_replies_backlog_dropped_total",
+                                  "Replies dropped: the client's unread backlog was full");
+    bm->dropped_stale = counter(m, "lede_broker_replies_stale_connection_total",
+                                "Replies dropped: the call's connection had closed");
     bm->latency_family = lede_metrics_family(
         m, LEDE_METRIC_HISTOGRAM, "lede_broker_call_duration_seconds",
         "Queued calls from receipt to reply, by method and status", latency_labels,
@@ -251,6 +292,14 @@ static void metrics_copy(struct broker_metrics *bm, const lede_broker_t *b)
     lede_metrics_counter_set(bm->unreachable_workers, st->unreachable_workers);
     lede_metrics_counter_set(bm->auth_denied, st->auth.clients_denied + st->auth.workers_denied +
                                                   st->auth.handshakes_failed);
+    lede_metrics_gauge_set(bm->held_bytes, (double)st->held_bytes);
+    lede_metrics_gauge_set(bm->connections, (double)st->io.connections);
+    lede_metrics_gauge_set(bm->out_bytes, (double)st->io.out_bytes);
+    lede_metrics_counter_set(bm->worker_timeouts, st->worker_timeouts);
+    lede_metrics_counter_set(bm->connections_refused, st->io.connections_refused);
+    lede_metrics_counter_set(bm->connections_unfinished, st->io.connections_unfinished_dropped);
+    lede_metrics_counter_set(bm->dropped_backlog, st->io.replies_backlog_dropped);
+    lede_metrics_counter_set(bm->dropped_stale, st->io.replies_stale_connection);
 }
 
 /* The latency series of (method, status), made on first use (the registry's mutex then;
@@ -329,6 +378,8 @@ static void *open_router(void *ctx, const char *ep, const struct options *o, led
     zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    int handshake = HANDSHAKE_MS; /* half-open and unauthenticated connections go */
+    zmq_setsockopt(s, ZMQ_HANDSHAKE_IVL, &handshake, sizeof handshake);
     return s;
 }
 
@@ -354,25 +405,38 @@ static void free_frame(void *data, void *hint)
 
 /* Sends every pending action; a peer that cannot take a frame is reported back. Returns the
  * number of actions taken. */
-static int flush(lede_broker_t *b, void *sockets[2])
+static int flush(lede_broker_t *b, void *sockets[2], lede_conns_t *conns)
 {
     struct lede_broker_action a;
     int n = 0;
+    if (conns) /* a call's connection that closed must be known before its reply goes */
+        lede_conns_events(conns, now_ms());
     while (lede_broker_pop(b, &a)) {
         n++;
         void *s = sockets[a.sock == LEDE_BROKER_BACKEND];
+        void *hint = NULL;
+        if (conns && !lede_conns_admit(conns, a.sock, a.conn, a.frame, &hint)) {
+            lede_broker_action_release(&a); /* counted there: stale or backlog full */
+            continue;
+        }
         int rc = zmq_send(s, a.identity, a.identity_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
         if (rc >= 0) {
             zmq_msg_t m;
-            if (zmq_msg_init_data(&m, a.frame, a.frame_len, free_frame, NULL) == 0) {
+            if (zmq_msg_init_data(&m, a.frame, a.frame_len,
+                                  conns ? lede_conns_free_frame : free_frame, hint) == 0) {
                 a.frame = NULL; /* zmq owns it now */
                 rc = zmq_msg_send(&m, s, ZMQ_DONTWAIT);
                 if (rc < 0)
-                    zmq_msg_close(&m);
+                    zmq_msg_close(&m); /* frees it, and undoes its accounting */
             } else {
                 rc = -1;
             }
+        } else if (conns && hint) {
+            lede_conns_free_frame(a.frame, hint); /* undoes the accounting */
+            a.frame = NULL;
         }
+        if (rc < 0 && conns)
+            lede_conns_count_unsent(conns);
         if (rc < 0) {
             int err = zmq_errno();
             if (err == EHOSTUNREACH || err == EAGAIN)
@@ -420,6 +484,8 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
             break;
         }
         int parts = 0, more = zmq_msg_more(&id);
+        size_t bytes = 0;
+        int fd = -1;
         zmq_msg_init(&body);
         while (more) { /* take every part; keep the first after the identity */
             zmq_msg_t part;
@@ -429,11 +495,15 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
                 break;
             }
             more = zmq_msg_more(&part);
-            if (parts++ == 0)
+            bytes += zmq_msg_size(&part);
+            if (parts++ == 0) {
+                fd = zmq_msg_get(&part, ZMQ_SRCFD);
                 zmq_msg_move(&body, &part);
+            }
             zmq_msg_close(&part);
         }
         int64_t now = now_ms();
+        uint64_t conn = o->conns ? lede_conns_received(o->conns, sock, fd, bytes, now) : 0;
         int rc = LEDE_OK;
         if (parts >= 1 && !role_ok(o, &body, sock)) { /* ids carry no metadata; bodies do */
             if (o->wrong_role++ < 20)
@@ -441,8 +511,8 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
                                 "dropped a frame from a peer whose key is not allowed in this "
                                 "role");
         } else if (parts == 1)
-            rc = lede_broker_on_frame(b, now, sock, zmq_msg_data(&id), zmq_msg_size(&id),
-                                      zmq_msg_data(&body), zmq_msg_size(&body));
+            rc = lede_broker_on_frame_from(b, now, sock, zmq_msg_data(&id), zmq_msg_size(&id),
+                                           conn, zmq_msg_data(&body), zmq_msg_size(&body));
         else
             lede_broker_on_bad_framing(b, now, sock, zmq_msg_data(&id), zmq_msg_size(&id));
         zmq_msg_close(&body);
@@ -472,6 +542,20 @@ static void print_stats(const lede_broker_t *b, const struct options *o, const c
         fprintf(stderr, "lede-broker stats (%s): %s\n", when, json);
     }
     free(json);
+}
+
+/* The process's resident bytes from /proc/self/statm (fd kept open), 0 if unknown. */
+static size_t rss_bytes(int fd)
+{
+    char buf[128];
+    ssize_t n = fd >= 0 ? pread(fd, buf, sizeof buf - 1, 0) : -1;
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    unsigned long size = 0, resident = 0;
+    if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
+        return 0;
+    return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
 }
 
 static int write_ready_file(const char *path, const char *fe, const char *be)
@@ -553,6 +637,46 @@ int main(int argc, char **argv)
     sockets[1] = open_router(ctx, o.backend, &o, auth, secret, 1);
     if (!sockets[1])
         goto cleanup;
+    {
+        /* descriptors: as many as allowed; connections stop FD_HEADROOM short of the limit,
+         * so accept(2) never fails with EMFILE (libzmq then retries it in a busy loop) */
+        struct rlimit rl;
+        size_t nofile = 1024;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+            if (rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                setrlimit(RLIMIT_NOFILE, &rl);
+                getrlimit(RLIMIT_NOFILE, &rl);
+            }
+            nofile = rl.rlim_cur == RLIM_INFINITY ? CONNS_TABLE_MAX : (size_t)rl.rlim_cur;
+        }
+        size_t usable = nofile > 2 * FD_HEADROOM ? nofile - FD_HEADROOM : nofile / 2;
+        size_t cap = o.max_connections ? o.max_connections : usable / 2;
+        if (2 * cap > usable) {
+            lede_log_printf(NULL, LEDE_LOG_WARN, NULL, NULL,
+                            "--max-connections %zu: only %zu descriptors usable; capped at %zu",
+                            cap, usable, usable / 2);
+            cap = usable / 2;
+        }
+        struct lede_conns_config cc = {
+            .max_connections = {cap, cap},
+            .peer_out_bytes = o.client_backlog_bytes,
+            .total_out_bytes = o.cfg.queue_max_bytes,
+            .max_pending_bytes = 2 * o.cfg.max_msg_bytes + 4096,
+            .idle_evict_ms = IDLE_EVICT_MS};
+        o.conns = lede_conns_new(ctx, sockets, &cc, nofile < CONNS_TABLE_MAX ? nofile
+                                                                           : CONNS_TABLE_MAX);
+        if (!o.conns) {
+            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "cannot monitor the sockets: %s",
+                            zmq_strerror(zmq_errno()));
+            goto cleanup;
+        }
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "connections: at most %zu per socket (%zu descriptors); client backlog %zu bytes",
+                 cap, nofile, o.client_backlog_bytes);
+        lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, msg);
+    }
     /* the ZAP handler runs before either socket binds (a peer may connect at once) */
     if (auth && lede_auth_run(auth) != LEDE_OK) {
         lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "cannot start the ZAP handler thread");
@@ -582,7 +706,7 @@ int main(int argc, char **argv)
 
     /* the loop sleeps in poll(2) on the sockets' ZMQ_FD only after ZMQ_EVENTS said both are
      * empty: one system call per idle wait, where zmq_poll makes two */
-    struct pollfd pfd[2];
+    struct pollfd pfd[4];
     for (int i = 0; i < 2; i++) {
         size_t n = sizeof pfd[i].fd;
         if (zmq_getsockopt(sockets[i], ZMQ_FD, &pfd[i].fd, &n) != 0) {
@@ -591,8 +715,14 @@ int main(int argc, char **argv)
             goto cleanup;
         }
         pfd[i].events = POLLIN;
+        pfd[2 + i].fd = lede_conns_fd(o.conns, i);
+        pfd[2 + i].events = POLLIN;
     }
     int draining = 0, forced = 0;
+    int64_t next_check_ms = 0, next_rss_ms = 0;
+    uint64_t handshakes_logged = 0;
+    int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    size_t rss_at_check = 0;
     for (;;) {
         int64_t now = now_ms();
         if (stop_requested) {
@@ -613,8 +743,39 @@ int main(int argc, char **argv)
                 .enabled = 1, .clients_allowed = ac.clients_allowed,
                 .workers_allowed = ac.workers_allowed, .clients_denied = ac.clients_denied,
                 .workers_denied = ac.workers_denied, .client_as_worker = ac.client_as_worker,
-                .handshakes_failed = ac.handshakes_failed, .wrong_role_messages = o.wrong_role};
+                .handshakes_failed = ac.handshakes_failed +
+                                     lede_conns_handshakes_failed(o.conns, 0) +
+                                     lede_conns_handshakes_failed(o.conns, 1),
+                .wrong_role_messages = o.wrong_role};
             lede_broker_set_auth_stats(b, &as);
+        }
+        lede_conns_events(o.conns, now);
+        if (auth) { /* auth.c logged these when its monitor counted them */
+            uint64_t hf = lede_conns_handshakes_failed(o.conns, 0) +
+                          lede_conns_handshakes_failed(o.conns, 1);
+            if (hf > handshakes_logged && (hf <= 20 || hf / 1000 > handshakes_logged / 1000))
+                lede_log_printf(o.ops.log, LEDE_LOG_WARN, NULL, NULL,
+                                "a handshake failed (plaintext peer, wrong broker key or not "
+                                "ZMTP; %" PRIu64 " so far)",
+                                hf);
+            handshakes_logged = hf;
+        }
+        /* a message that never ends grows the process at the network's speed: looked for
+         * every 100 ms, and within 10 ms of the process growing by 16 MiB */
+        size_t rss_now = 0;
+        if (now >= next_rss_ms) {
+            rss_now = rss_bytes(statm);
+            next_rss_ms = now + RSS_CHECK_MS;
+        }
+        if (now >= next_check_ms || rss_now > rss_at_check + RSS_GROWTH_CHECK) {
+            lede_conns_check(o.conns, now);
+            next_check_ms = now + CONNS_CHECK_MS;
+            rss_at_check = rss_now ? rss_now : rss_bytes(statm);
+        }
+        {
+            struct lede_broker_io_stats io;
+            lede_conns_stats(o.conns, &io);
+            lede_broker_set_io_stats(b, &io);
         }
         if (stats_requested) {
             stats_requested = 0;
@@ -626,14 +787,14 @@ int main(int argc, char **argv)
         int calls = drain_socket(b, sockets[0], LEDE_BROKER_FRONTEND, &o);
         int frames = drain_socket(b, sockets[1], LEDE_BROKER_BACKEND, &o);
         lede_broker_tick(b, now_ms());
-        int sent = flush(b, sockets);
+        int sent = flush(b, sockets, o.conns);
         if (now >= bm.next_copy_ms) { /* a timer, not per call: the hot path stays as it was */
             metrics_copy(&bm, b);
             bm.next_copy_ms = now + METRICS_COPY_MS;
         }
         /* forced: as if the drain time had run out (leftovers answered UNAVAILABLE) */
         if (lede_broker_drained(b, forced ? INT64_MAX : now_ms())) {
-            flush(b, sockets);
+            flush(b, sockets, o.conns);
             break;
         }
         /* Both reads ended empty (or a batch was cut short: go round again). Sending may have
@@ -644,15 +805,22 @@ int main(int argc, char **argv)
         int wait = lede_broker_next_wakeup(b, now_ms());
         if (o.ops.http && wait > METRICS_COPY_MS) /* someone may scrape: keep the copy fresh */
             wait = METRICS_COPY_MS;
+        if (wait > CONNS_CHECK_MS)
+            wait = CONNS_CHECK_MS;
+        /* never sleep past a possible growth check (libzmq reads on without us) */
+        if (wait > RSS_CHECK_MS)
+            wait = RSS_CHECK_MS;
         /* idle: publish the counters before sleeping, so a scrape sees every call that has
          * been answered; under load the loop never idles and the 100 ms timer does it */
         if (o.ops.http && wait > 0)
             metrics_copy(&bm, b);
-        if (poll(pfd, 2, wait) < 0 && errno != EINTR) {
+        if (poll(pfd, 4, wait) < 0 && errno != EINTR) {
             lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "poll: %s", strerror(errno));
             goto cleanup;
         }
     }
+    if (statm >= 0)
+        close(statm);
     lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, "drained; exiting");
     status = 0;
 
@@ -660,12 +828,14 @@ cleanup:
     if (b)
         print_stats(b, &o, "exit");
     lede_broker_destroy(&b);
+    lede_conns_stop(o.conns);
     for (int i = 0; i < 2; i++)
         if (sockets[i])
             zmq_close(sockets[i]);
     lede_auth_stop(&auth);
     if (ctx)
         zmq_ctx_term(ctx);
+    lede_conns_destroy(&o.conns); /* libzmq has freed every frame that points into it */
     lede_ops_stop(&o.ops); /* stops the HTTP thread before bm goes */
     metrics_release(&bm);
     lede_config_destroy(&o.conf);

@@ -10,6 +10,10 @@
 
 #include "metrics.h"
 
+/* Connections the endpoint serves at once (8 per client address, idle ones closed after 3 s);
+ * each is a descriptor of the process's. */
+#define LEDE_HTTP_MAX_CONNECTIONS 256
+
 /* Fills why (a short reason, NUL-terminated, at most why_len bytes) and returns false when
  * the process should not get traffic, e.g. a broker with no worker. Called from the HTTP
  * thread: read only atomics or copies the process publishes. */

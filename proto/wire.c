@@ -9,13 +9,18 @@
 
 #include "error.h"
 
-/* The unpack allocator's budget: a frame of n bytes may allocate at most this much in total.
- * protobuf-c's worst case is an empty repeated sub-message (2 bytes on the wire, ~48 in memory). */
-#define BUDGET_FACTOR 64u
+/* The unpack allocator's budget: a frame of n bytes may allocate at most this much in total,
+ * each allocation charged with malloc's own overhead (what the process really holds). Legitimate
+ * messages need under 4x (an explained SummarizeResponse, the densest, about 3x); protobuf-c's
+ * worst case is an empty repeated sub-message (2 bytes on the wire, ~130 in memory), which the
+ * budget turns into a clean error. It was 64x without the overhead: a CALL of 16 MiB of empty
+ * metadata entries then held ~500 MB (issue 10, 3.1). */
+#define BUDGET_FACTOR 16u
 #define BUDGET_SLACK (64u * 1024u)
+#define MALLOC_OVERHEAD 16u /* glibc: 8 bytes of header, 16-byte granules */
 
 struct budget {
-    size_t left;
+    size_t left, used;
     int exhausted; /* the budget, not malloc, said no */
     int oom;       /* malloc said no */
 };
@@ -23,7 +28,8 @@ struct budget {
 static void *budget_alloc(void *data, size_t size)
 {
     struct budget *b = data;
-    if (size > b->left) {
+    size_t charge = (size + MALLOC_OVERHEAD + 15u) & ~(size_t)15u;
+    if (size > b->left || charge > b->left) {
         b->exhausted = 1;
         return NULL;
     }
@@ -32,7 +38,8 @@ static void *budget_alloc(void *data, size_t size)
         b->oom = 1;
         return NULL;
     }
-    b->left -= size;
+    b->left -= charge;
+    b->used += charge;
     return p;
 }
 
@@ -179,7 +186,7 @@ static int has_field_zero(const ProtobufCMessage *m, int depth)
 /* Unpacks buf[0..len) under an allocation budget reckoned from basis bytes: the envelope
  * decoder reckons from the whole body it was sent, so both decoders have the same budget. */
 static int unpack(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
-                  size_t basis, size_t max_len, ProtobufCMessage **out)
+                  size_t basis, size_t max_len, ProtobufCMessage **out, size_t *held)
 {
     *out = NULL;
     if (!desc)
@@ -203,13 +210,95 @@ static int unpack(const ProtobufCMessageDescriptor *desc, const void *buf, size_
         return LEDE_EPROTO;
     }
     *out = m;
+    if (held)
+        *held = b.used;
     return LEDE_OK;
 }
 
 int lede_wire_unpack(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
                      size_t max_len, ProtobufCMessage **out)
 {
-    return unpack(desc, buf, len, len, max_len, out);
+    return unpack(desc, buf, len, len, max_len, out, NULL);
+}
+
+/* Reads one varint of at most max_bytes at *p (before end); 0 when it is cut short or longer.
+ * protobuf-c reads values as up to 10 bytes but tags and length prefixes as up to 5 (32 bits):
+ * the walk below must accept nothing protobuf-c rejects, or the broker would forward a call the
+ * worker cannot decode (a 10-byte length prefix on the payload was such a call; found by
+ * fuzz_wire, kept in tests/fuzz/corpus/wire/). */
+static int read_varint(const uint8_t **p, const uint8_t *end, unsigned max_bytes, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (unsigned shift = 0; shift < 7 * max_bytes && *p < end; shift += 7) {
+        uint8_t b = *(*p)++;
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = x;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Repeated-field bounds, checked on the top-level fields before unpacking (the same walk for
+ * both decoders, so their verdicts agree): a body of many tiny fields would otherwise unpack
+ * into many small allocations (issue 10, 3.1). */
+static unsigned repeated_field(int command, unsigned *limit)
+{
+    switch (command) {
+    case LEDE__V1__COMMAND__CALL: *limit = LEDE_WIRE_MAX_METADATA; return 4;  /* metadata */
+    case LEDE__V1__COMMAND__READY: *limit = LEDE_WIRE_MAX_METHODS; return 1;  /* methods */
+    }
+    *limit = 0;
+    return 0;
+}
+
+/* 0 when body[0..n) of command has more top-level fields, or more entries of its repeated
+ * field, than allowed; 1 otherwise (also when the walk cannot parse it: protobuf-c says why). */
+static int fields_within_bounds(int command, const uint8_t *body, size_t n)
+{
+    unsigned limit;
+    unsigned rep = repeated_field(command, &limit);
+    size_t total = 0, reps = 0;
+    const uint8_t *q = body, *end = body + n;
+    while (q < end) {
+        uint64_t key, v;
+        if (!read_varint(&q, end, 5, &key))
+            return 1;
+        switch (key & 7) {
+        case 0:
+            if (!read_varint(&q, end, 10, &v))
+                return 1;
+            break;
+        case 1:
+            if ((size_t)(end - q) < 8)
+                return 1;
+            q += 8;
+            break;
+        case 5:
+            if ((size_t)(end - q) < 4)
+                return 1;
+            q += 4;
+            break;
+        case 2:
+            if (!read_varint(&q, end, 5, &v) || v > (uint64_t)(end - q))
+                return 1;
+            q += v;
+            break;
+        default:
+            return 1;
+        }
+        if (rep && (key >> 3) == rep && (key & 7) == 2 && ++reps > limit)
+            return 0;
+        /* the fields a broker stamps (timeout_ms, dispatch_id, attempt) are not counted: a
+         * call within the bounds stays within them once stamped, and varints hold nothing */
+        if (command == LEDE__V1__COMMAND__CALL && (key & 7) == 0 &&
+            ((key >> 3) == 3 || (key >> 3) == 6 || (key >> 3) == 7))
+            continue;
+        if (++total > (size_t)limit + LEDE_WIRE_MAX_FIELDS)
+            return 0;
+    }
+    return 1;
 }
 
 /* The checks both decoders make before the body: on LEDE_OK, out holds the version and
@@ -233,7 +322,7 @@ static int decode_body(const uint8_t *body, size_t n, size_t basis, size_t max_l
                        struct lede_wire_frame *out, enum lede_wire_fault *fault)
 {
     int rc = unpack(lede_wire_body_descriptor(out->command), body, n, basis, max_len,
-                    &out->body.base);
+                    &out->body.base, &out->held);
     if (rc == LEDE_EPROTO)
         return fail(fault, LEDE_WIRE_FAULT_BODY, rc);
     return rc;
@@ -246,26 +335,9 @@ int lede_wire_decode(const void *buf, size_t len, size_t max_len, struct lede_wi
     if (rc != LEDE_OK)
         return rc;
     size_t n = len - LEDE_WIRE_HEADER_BYTES;
+    if (!fields_within_bounds(out->command, (const uint8_t *)buf + LEDE_WIRE_HEADER_BYTES, n))
+        return fail(fault, LEDE_WIRE_FAULT_BODY, LEDE_EPROTO);
     return decode_body((const uint8_t *)buf + LEDE_WIRE_HEADER_BYTES, n, n, max_len, out, fault);
-}
-
-/* Reads one varint of at most max_bytes at *p (before end); 0 when it is cut short or longer.
- * protobuf-c reads values as up to 10 bytes but tags and length prefixes as up to 5 (32 bits):
- * the walk below must accept nothing protobuf-c rejects, or the broker would forward a call the
- * worker cannot decode (a 10-byte length prefix on the payload was such a call; found by
- * fuzz_wire, kept in tests/fuzz/corpus/wire/). */
-static int read_varint(const uint8_t **p, const uint8_t *end, unsigned max_bytes, uint64_t *v)
-{
-    uint64_t x = 0;
-    for (unsigned shift = 0; shift < 7 * max_bytes && *p < end; shift += 7) {
-        uint8_t b = *(*p)++;
-        x |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *v = x;
-            return 1;
-        }
-    }
-    return 0;
 }
 
 /* The payload field of a command's body (wire type 2), or 0 when it has none. */
@@ -286,6 +358,8 @@ int lede_wire_decode_envelope(const void *buf, size_t len, size_t max_len,
         return rc;
     const uint8_t *body = (const uint8_t *)buf + LEDE_WIRE_HEADER_BYTES;
     size_t body_len = len - LEDE_WIRE_HEADER_BYTES, kept = 0;
+    if (!fields_within_bounds(out->command, body, body_len))
+        return fail(fault, LEDE_WIRE_FAULT_BODY, LEDE_EPROTO);
     unsigned skip = payload_field(out->command);
     if (!skip)
         return decode_body(body, body_len, body_len, max_len, out, fault);
@@ -337,6 +411,56 @@ full:
     if (tmp != stack)
         free(tmp);
     return decode_body(body, body_len, body_len, max_len, out, fault);
+}
+
+int lede_wire_peek_call_id(const void *buf, size_t len, char *out, size_t out_size)
+{
+    int version, command;
+    if (out_size == 0)
+        return 0;
+    out[0] = '\0';
+    if (lede_wire_peek(buf, len, &version, &command, NULL) != LEDE_OK ||
+        command != LEDE__V1__COMMAND__CALL)
+        return 0;
+    const uint8_t *q = (const uint8_t *)buf + LEDE_WIRE_HEADER_BYTES, *end = (const uint8_t *)buf + len;
+    int found = 0;
+    while (q < end) {
+        uint64_t key, v;
+        if (!read_varint(&q, end, 5, &key))
+            return 0;
+        switch (key & 7) {
+        case 0:
+            if (!read_varint(&q, end, 10, &v))
+                return 0;
+            break;
+        case 1:
+            if ((size_t)(end - q) < 8)
+                return 0;
+            q += 8;
+            break;
+        case 5:
+            if ((size_t)(end - q) < 4)
+                return 0;
+            q += 4;
+            break;
+        case 2:
+            if (!read_varint(&q, end, 5, &v) || v > (uint64_t)(end - q))
+                return 0;
+            if ((key >> 3) == 1) { /* Call.call_id: the first one (the walk stops there) */
+                found = v < out_size && memchr(q, 0, (size_t)v) == NULL;
+                if (found) {
+                    memcpy(out, q, (size_t)v);
+                    out[v] = '\0';
+                }
+                return found;
+            }
+            q += v;
+            break;
+        default:
+            return 0;
+        }
+    }
+    return found;
 }
 
 /* Appends one varint field (wire type 0) at p; returns the bytes written (at most 15). */

@@ -15,6 +15,15 @@
 /* The default maximum frame size (header + body); callers pass their own maximum. */
 #define LEDE_WIRE_MAX_DEFAULT (16u * 1024u * 1024u)
 
+/* Bounds on a frame's top-level fields, checked before unpacking (a frame past them is a bad
+ * body, LEDE_WIRE_FAULT_BODY): a CALL's metadata entries, a READY's methods, and every other
+ * top-level field of any command (a field repeated, unknown fields). */
+#define LEDE_WIRE_MAX_METADATA 64
+#define LEDE_WIRE_MAX_METHODS 64
+#define LEDE_WIRE_MAX_FIELDS 64
+/* What lede_wire_call_stamp adds to a CALL at most: three varint fields (1 + 5, 1 + 10, 1 + 5). */
+#define LEDE_WIRE_STAMP_BYTES 23
+
 /* The two method names everyone shares. */
 #define LEDE_METHOD_SUMMARIZE "lede.v1.Summarizer/Summarize"
 #define LEDE_METHOD_BROKER_STATS "lede.v1.Broker/Stats"
@@ -46,6 +55,7 @@ struct lede_wire_frame {
         Lede__V1__Heartbeat *heartbeat;
         Lede__V1__Disconnect *disconnect;
     } body;
+    size_t held; /* bytes the unpacked body holds (malloc's overhead included) */
 };
 
 /* The message descriptor of a command's body, or NULL for an unknown command. */
@@ -89,6 +99,13 @@ int lede_wire_decode_envelope(const void *buf, size_t len, size_t max_len,
  * *out is malloc'd (the caller frees it); LEDE_ENOMEM otherwise. */
 int lede_wire_call_stamp(const void *call, size_t len, uint32_t timeout_ms, uint64_t dispatch_id,
                          uint32_t attempt, uint8_t **out, size_t *out_len);
+
+/* The call_id of a CALL frame found by walking its top-level fields up to the first call_id,
+ * nothing allocated or unpacked (for frames too large or too malformed to decode; a client
+ * sends its call_id first). Returns 1 and a NUL-terminated copy in out when the walk gets there
+ * and the id fits in out_size - 1 bytes; 0 otherwise (out empty). The bytes are not checked
+ * for UTF-8. */
+int lede_wire_peek_call_id(const void *buf, size_t len, char *out, size_t out_size);
 
 /* Frees the body (NULL-safe) and zeroes the frame. */
 void lede_wire_frame_release(struct lede_wire_frame *f);

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "broker.h"
 #include "error.h"
 #include "wire.h"
+#include "wire_utf8.h"
 
 /* ---- helpers: feed frames, collect and decode the actions ---- */
 
@@ -443,9 +445,10 @@ static void small_queue(struct lede_broker_config *c)
     c->queue_max = 2;
 }
 
+static size_t queue_bytes_for_test;
 static void small_queue_bytes(struct lede_broker_config *c)
 {
-    c->queue_max_bytes = 100;
+    c->queue_max_bytes = queue_bytes_for_test;
 }
 
 START_TEST(queue_bound_resource_exhausted)
@@ -466,14 +469,24 @@ START_TEST(queue_bound_resource_exhausted)
     ck_assert_uint_eq(lede_broker_stats(b)->replies[LEDE__V1__STATUS__RESOURCE_EXHAUSTED], 1);
     finish(&b);
 
-    b = new_broker(small_queue_bytes); /* each call frame is ~50 bytes */
+    /* the byte bound counts what a call holds (frame, decoded fields, bookkeeping), more than
+     * its ~50-byte frame: room for two such calls and a half */
+    b = new_broker(NULL);
+    call(b, 0, "a", 0);
+    size_t one = (size_t)lede_broker_stats(b)->held_bytes;
+    ck_assert_uint_gt(one, 100);
+    ck_assert_uint_eq(lede_broker_stats(b)->queue_bytes, one);
+    finish(&b);
+    queue_bytes_for_test = 2 * one + one / 2;
+    b = new_broker(small_queue_bytes);
     call(b, 0, "a", 0);
     call(b, 0, "b", 0);
     call(b, 0, "c", 0);
     collect(b);
     ck_assert_ptr_null(reply_for("a"));
+    ck_assert_ptr_null(reply_for("b"));
     ck_assert_int_eq(reply_for("c")->status, LEDE__V1__STATUS__RESOURCE_EXHAUSTED);
-    ck_assert_uint_le(lede_broker_stats(b)->queue_bytes, 100);
+    ck_assert_uint_le(lede_broker_stats(b)->queue_bytes, queue_bytes_for_test);
     finish(&b);
 }
 END_TEST
@@ -879,6 +892,367 @@ START_TEST(random_frames_never_crash)
 }
 END_TEST
 
+/* ---- issue 10 section 3: limits found by trying to break a running broker ---- */
+
+static void tiny_frames(struct lede_broker_config *c)
+{
+    c->max_msg_bytes = 1024;
+}
+
+/* A CALL frame of exactly len bytes (the payload pads it). */
+static uint8_t *call_of_size(const char *cid, size_t len, size_t *out_len)
+{
+    Lede__V1__Call c = LEDE__V1__CALL__INIT;
+    c.call_id = (char *)cid;
+    c.method = LEDE_METHOD_SUMMARIZE;
+    c.timeout_ms = 1000;
+    static uint8_t pad[1 << 16];
+    size_t p = len > 64 ? len - 64 : 0;
+    for (;;) {
+        c.payload.data = pad;
+        c.payload.len = p;
+        size_t n = lede_wire_size(&c.base);
+        if (n == len)
+            break;
+        ck_assert_uint_lt(n, len); /* grows by one byte per step, or two at a varint boundary */
+        p++;
+    }
+    uint8_t *buf;
+    ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__CALL, &c.base, &buf, out_len), LEDE_OK);
+    return buf;
+}
+
+START_TEST(stamped_call_stays_within_the_limit)
+{
+    /* 3.11: a call of exactly --max-msg-bytes grew past it when stamped, and a worker with the
+     * same limit dropped it unanswered. Now the broker takes calls up to the limit less the
+     * stamp and answers larger ones at once; what it sends a worker is never over the limit. */
+    lede_broker_t *b = new_broker(tiny_frames);
+    ready(b, 0, "w", 4);
+    collect(b);
+    size_t sizes[] = {1024 - LEDE_WIRE_STAMP_BYTES - 1, 1024 - LEDE_WIRE_STAMP_BYTES, 1024 - 8,
+                      1024, 1025};
+    const char *ids[] = {"fits1", "fits2", "near", "exact", "over"};
+    for (size_t i = 0; i < 5; i++) {
+        size_t len;
+        uint8_t *buf = call_of_size(ids[i], sizes[i], &len);
+        ck_assert_uint_eq(len, sizes[i]);
+        ck_assert_int_eq(lede_broker_on_frame(b, 1, LEDE_BROKER_FRONTEND, "cl", 2, buf, len),
+                         LEDE_OK);
+        free(buf);
+    }
+    size_t to_worker = 0, replies = 0;
+    struct lede_broker_action a;
+    while (lede_broker_pop(b, &a)) {
+        struct lede_wire_frame f;
+        ck_assert_int_eq(lede_wire_decode(a.frame, a.frame_len, 1024, &f, NULL), LEDE_OK);
+        if (a.sock == LEDE_BROKER_BACKEND) {
+            to_worker++;
+            ck_assert_uint_le(a.frame_len, 1024);
+            ck_assert_uint_eq(f.body.call->timeout_ms, 1000);
+        } else {
+            replies++;
+            ck_assert_int_eq(f.body.reply->status, LEDE__V1__STATUS__INVALID_ARGUMENT);
+            ck_assert_ptr_nonnull(strstr(f.body.reply->message, "larger than"));
+            ck_assert(strcmp(f.body.reply->call_id, "near") == 0 ||
+                      strcmp(f.body.reply->call_id, "exact") == 0 ||
+                      strcmp(f.body.reply->call_id, "over") == 0);
+        }
+        lede_wire_frame_release(&f);
+        lede_broker_action_release(&a);
+    }
+    ck_assert_uint_eq(to_worker, 2);
+    ck_assert_uint_eq(replies, 3);
+    ck_assert_uint_eq(lede_broker_stats(b)->malformed[LEDE_BROKER_BAD_SIZE], 3);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(oversized_call_is_not_decoded)
+{
+    /* 3.1 and 3.14: a frame far over the limit (here 64x, full of empty metadata entries that
+     * would unpack to ~65x their bytes) is answered with its call id from a walk of its fields,
+     * never unpacked; and a frame over twice the limit is answered too */
+    lede_broker_t *b = new_broker(tiny_frames);
+    size_t n = 32768, len = 6 + 6 + 2 * n;
+    uint8_t *buf = malloc(len);
+    memcpy(buf, "LEDE\x01\x01\x0a\x04" "big1", 12);
+    for (size_t i = 0; i < n; i++) {
+        buf[12 + 2 * i] = 0x22;
+        buf[13 + 2 * i] = 0x00;
+    }
+    ck_assert_int_eq(lede_broker_on_frame(b, 0, LEDE_BROKER_FRONTEND, "cl", 2, buf, len), LEDE_OK);
+    free(buf);
+    collect(b);
+    ck_assert_ptr_nonnull(reply_for("big1"));
+    ck_assert_int_eq(reply_for("big1")->status, LEDE__V1__STATUS__INVALID_ARGUMENT);
+    ck_assert_uint_eq(lede_broker_stats(b)->malformed[LEDE_BROKER_BAD_SIZE], 1);
+    ck_assert_uint_eq(lede_broker_stats(b)->held_bytes, 0);
+    /* within the size limit, too many metadata entries: a bad body, answered */
+    len = 6 + 2 * (LEDE_WIRE_MAX_METADATA + 1);
+    buf = malloc(len);
+    memcpy(buf, "LEDE\x01\x01", 6);
+    for (size_t i = 0; i <= LEDE_WIRE_MAX_METADATA; i++) {
+        buf[6 + 2 * i] = 0x22;
+        buf[7 + 2 * i] = 0x00;
+    }
+    ck_assert_int_eq(lede_broker_on_frame(b, 0, LEDE_BROKER_FRONTEND, "cl", 2, buf, len), LEDE_OK);
+    free(buf);
+    collect(b);
+    ck_assert_uint_eq(count(LEDE__V1__COMMAND__REPLY, "cl"), 1);
+    ck_assert_uint_eq(lede_broker_stats(b)->malformed[LEDE_BROKER_BAD_BODY], 1);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(silent_worker_loses_its_credit)
+{
+    /* 3.6: a worker that announces capacity 1024, heartbeats and never answers, beside an
+     * honest one of capacity 2 that answers in 1 ms. 300 calls of 1 s, one per ms. Least-loaded
+     * placement sent it nearly all of them (294 of 300 DEADLINE_EXCEEDED); its credit now starts
+     * at INITIAL_CREDIT (4), grows only with answers and halves per call that times out there. */
+    lede_broker_t *b = new_broker(NULL);
+    ready(b, 0, "hole", 1024);
+    ready(b, 0, "honest", 2);
+    collect(b);
+    struct pend {
+        char cid[16];
+        uint64_t dispatch;
+        int64_t at;
+    } pend[8];
+    size_t n_pend = 0, ok = 0, late = 0, other = 0, to_hole = 0;
+    for (int64_t t = 0; t <= 1600; t++) {
+        if (t < 300) {
+            char cid[16];
+            snprintf(cid, sizeof cid, "%d", (int)t);
+            call(b, t, cid, 1000);
+        }
+        for (size_t i = 0; i < n_pend;) {
+            if (pend[i].at <= t) {
+                worker_reply(b, t, "honest", pend[i].cid, pend[i].dispatch);
+                pend[i] = pend[--n_pend];
+            } else {
+                i++;
+            }
+        }
+        if (t % 100 == 0) {
+            heartbeat(b, t, "hole");
+            heartbeat(b, t, "honest");
+        }
+        lede_broker_tick(b, t);
+        collect(b);
+        for (size_t i = 0; i < n_got; i++) {
+            if (got[i].command == LEDE__V1__COMMAND__CALL && strcmp(got[i].to, "honest") == 0) {
+                ck_assert_uint_lt(n_pend, 8);
+                snprintf(pend[n_pend].cid, sizeof pend[n_pend].cid, "%s",
+                         got[i].f.body.call->call_id);
+                pend[n_pend].dispatch = got[i].f.body.call->dispatch_id;
+                pend[n_pend++].at = t + 1;
+            } else if (got[i].command == LEDE__V1__COMMAND__CALL) {
+                to_hole++;
+            } else if (got[i].command == LEDE__V1__COMMAND__REPLY) {
+                int st = got[i].f.body.reply->status;
+                ok += st == LEDE__V1__STATUS__OK;
+                late += st == LEDE__V1__STATUS__DEADLINE_EXCEEDED;
+                other += st != LEDE__V1__STATUS__OK && st != LEDE__V1__STATUS__DEADLINE_EXCEEDED;
+            }
+        }
+    }
+    ck_assert_uint_eq(ok + late + other, 300);
+    ck_assert_uint_eq(other, 0);
+    ck_assert_uint_le(to_hole, 4);
+    ck_assert_uint_le(late, 4);
+    ck_assert_uint_ge(ok, 296);
+    ck_assert_uint_eq(lede_broker_stats(b)->worker_timeouts, late);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(parked_calls_do_not_slow_dispatch)
+{
+    /* 3.12: 9,000 calls parked for a method whose worker left made every dispatch scan them
+     * (Summarize throughput 70.6k -> 6.0k calls/s). The same 20,000 call-reply rounds are
+     * timed without and with the parked calls; CPU time, the ratio against this run's own
+     * baseline: it was ~100x, it must stay under 3x. */
+    double cpu[2];
+    for (int parked = 0; parked < 2; parked++) {
+        lede_broker_t *b = new_broker(NULL);
+        ready_m(b, 0, "gone", 1, 1000, "x.v1.Gone/Do");
+        Lede__V1__Disconnect d = LEDE__V1__DISCONNECT__INIT;
+        feed(b, 0, LEDE_BROKER_BACKEND, "gone", LEDE__V1__COMMAND__DISCONNECT, &d.base);
+        ready(b, 0, "w", 1);
+        collect(b);
+        char cid[32];
+        /* the method is known while calls for it are held; park them before the worker goes */
+        if (parked) {
+            ready_m(b, 0, "gone", 1, 1000, "x.v1.Gone/Do");
+            for (int i = 0; i < 9001; i++) {
+                snprintf(cid, sizeof cid, "p%d", i);
+                call_m(b, 0, "cl", cid, "x.v1.Gone/Do", 3600000);
+            }
+            feed(b, 0, LEDE_BROKER_BACKEND, "gone", LEDE__V1__COMMAND__DISCONNECT, &d.base);
+            ck_assert_uint_eq(lede_broker_stats(b)->queue_depth, 9001);
+        }
+        struct lede_broker_action a;
+        while (lede_broker_pop(b, &a))
+            lede_broker_action_release(&a);
+        /* one call in flight (dispatch d0); each round queues one and answers the one in
+         * flight, which dispatches the queued one (dispatch ids count up from d0) */
+        uint64_t d0 = parked ? 2 : 1, before = lede_broker_stats(b)->dispatches;
+        call_m(b, 1, "cl", "first", LEDE_METHOD_SUMMARIZE, 3600000);
+        clock_t t0 = clock();
+        for (int i = 0; i < 20000; i++) {
+            snprintf(cid, sizeof cid, "s%d", i);
+            call_m(b, 1, "cl", cid, LEDE_METHOD_SUMMARIZE, 3600000);
+            worker_reply(b, 1, "w", "x", d0 + (uint64_t)i);
+            while (lede_broker_pop(b, &a))
+                lede_broker_action_release(&a);
+        }
+        cpu[parked] = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        ck_assert_uint_eq(lede_broker_stats(b)->dispatches - before, 20001);
+        lede_broker_destroy(&b);
+    }
+    printf("parked_calls_do_not_slow_dispatch: %.3f s without, %.3f s with 9,001 parked (%.2fx)\n",
+           cpu[0], cpu[1], cpu[1] / cpu[0]);
+    ck_assert_msg(cpu[1] < 3 * cpu[0] + 0.05, "%.3f s vs %.3f s", cpu[1], cpu[0]);
+}
+END_TEST
+
+START_TEST(method_table_is_not_filled_by_one_worker)
+{
+    /* 3.14: one worker re-registering with new names filled the 256-name table for good.
+     * Names live while a worker serves them or a call for them is held. */
+    lede_broker_t *b = new_broker(NULL);
+    char names[64][32];
+    char *ptrs[64];
+    for (int round = 0; round < 8; round++) {
+        for (int i = 0; i < 64; i++) {
+            snprintf(names[i], sizeof names[i], "greedy%d.v1/M%d", round, i);
+            ptrs[i] = names[i];
+        }
+        Lede__V1__Ready r = LEDE__V1__READY__INIT;
+        r.methods = ptrs;
+        r.n_methods = 64;
+        r.capacity = 1;
+        r.name = "greedy";
+        feed(b, round, LEDE_BROKER_BACKEND, "greedy", LEDE__V1__COMMAND__READY, &r.base);
+    }
+    ready_m(b, 10, "late", 1, 1000, "late.v1.Service/Do");
+    collect(b);
+    call_m(b, 11, "cl", "c1", "late.v1.Service/Do", 0);
+    call_m(b, 11, "cl", "c2", "greedy7.v1/M3", 0);
+    call_m(b, 11, "cl", "c3", "greedy0.v1/M3", 0); /* no longer served: forgotten */
+    collect(b);
+    ck_assert_ptr_nonnull(call_to("late", "c1"));
+    ck_assert_ptr_nonnull(call_to("greedy", "c2"));
+    ck_assert_int_eq(reply_for("c3")->status, LEDE__V1__STATUS__UNIMPLEMENTED);
+    finish(&b);
+}
+END_TEST
+
+START_TEST(strings_out_are_utf8)
+{
+    /* 3.7: the worker's name (cut to 127 bytes) and the unknown-method message (the method cut
+     * to 200 bytes) were cut inside a character, and a worker's invalid bytes went out as they
+     * came: a strict proto3 client could not parse the reply. */
+    lede_broker_t *b = new_broker(NULL);
+    char name[300];
+    memset(name, 'a', 126);
+    strcpy(name + 126, "\xc3\xa9\xff tail"); /* 'é' across the cut, then an invalid byte */
+    Lede__V1__Ready rd = LEDE__V1__READY__INIT;
+    rd.capacity = 1;
+    rd.name = name;
+    feed(b, 0, LEDE_BROKER_BACKEND, "wu", LEDE__V1__COMMAND__READY, &rd.base);
+    collect(b);
+    call(b, 1, "c1", 0);
+    collect(b);
+    Lede__V1__Call *sent = call_to(NULL, "c1");
+    ck_assert_ptr_nonnull(sent);
+    worker_reply(b, 2, "wu", "c1", sent->dispatch_id);
+    collect(b);
+    Lede__V1__Reply *r = reply_for("c1");
+    ck_assert_ptr_nonnull(r);
+    ck_assert(lede_wire_utf8_valid(r->served_by, strlen(r->served_by)));
+    ck_assert_uint_ge(strlen(r->served_by), 126);
+    /* a method of 'a' then 150 'é': the 200-byte cut falls inside one */
+    char method[400] = "a";
+    for (int i = 0; i < 150; i++)
+        strcat(method, "\xc3\xa9");
+    call_m(b, 3, "cl", "c2", method, 0);
+    collect(b);
+    r = reply_for("c2");
+    ck_assert_int_eq(r->status, LEDE__V1__STATUS__UNIMPLEMENTED);
+    ck_assert(lede_wire_utf8_valid(r->message, strlen(r->message)));
+    /* a worker's reply with invalid UTF-8 in served_by and message is cleaned on the way */
+    call(b, 4, "c3", 0);
+    collect(b);
+    sent = call_to(NULL, "c3");
+    Lede__V1__Reply wr = LEDE__V1__REPLY__INIT;
+    wr.call_id = "c3";
+    wr.status = LEDE__V1__STATUS__INTERNAL;
+    wr.message = "bad \xe2\x82 bytes \xff";
+    wr.served_by = "w\xc0\xaf";
+    wr.dispatch_id = sent->dispatch_id;
+    feed(b, 5, LEDE_BROKER_BACKEND, "wu", LEDE__V1__COMMAND__REPLY, &wr.base);
+    collect(b);
+    r = reply_for("c3");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(r->status, LEDE__V1__STATUS__INTERNAL);
+    ck_assert(lede_wire_utf8_valid(r->message, strlen(r->message)));
+    ck_assert(lede_wire_utf8_valid(r->served_by, strlen(r->served_by)));
+    ck_assert_ptr_nonnull(strstr(r->message, "bytes"));
+    finish(&b);
+}
+END_TEST
+
+START_TEST(replies_carry_the_calls_connection)
+{
+    /* 3.9: every reply to a call is an action tagged with the connection the call came on, so
+     * the socket loop can drop it if that connection closed (a new peer may hold the id) */
+    lede_broker_t *b = new_broker(NULL);
+    ready(b, 0, "w", 1);
+    collect(b);
+    Lede__V1__Call c = LEDE__V1__CALL__INIT;
+    c.call_id = "k1";
+    c.method = LEDE_METHOD_SUMMARIZE;
+    uint8_t *buf;
+    size_t len;
+    ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__CALL, &c.base, &buf, &len), LEDE_OK);
+    ck_assert_int_eq(
+        lede_broker_on_frame_from(b, 1, LEDE_BROKER_FRONTEND, "cl", 2, 77, buf, len), LEDE_OK);
+    c.call_id = "k2";
+    free(buf);
+    ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__CALL, &c.base, &buf, &len), LEDE_OK);
+    ck_assert_int_eq(
+        lede_broker_on_frame_from(b, 1, LEDE_BROKER_FRONTEND, "cl", 2, 78, buf, len), LEDE_OK);
+    free(buf);
+    struct lede_broker_action a;
+    uint64_t dispatch = 0;
+    while (lede_broker_pop(b, &a)) {
+        struct lede_wire_frame f;
+        ck_assert_int_eq(lede_wire_decode(a.frame, a.frame_len, 0, &f, NULL), LEDE_OK);
+        dispatch = f.body.call->dispatch_id;
+        lede_wire_frame_release(&f);
+        lede_broker_action_release(&a);
+    }
+    worker_reply(b, 2, "w", "k1", dispatch); /* k1 answered by the worker */
+    lede_broker_tick(b, 40000);               /* k2 expires in the queue */
+    int seen = 0;
+    while (lede_broker_pop(b, &a)) {
+        if (a.sock == LEDE_BROKER_FRONTEND) {
+            struct lede_wire_frame f;
+            ck_assert_int_eq(lede_wire_decode(a.frame, a.frame_len, 0, &f, NULL), LEDE_OK);
+            ck_assert_uint_eq(a.conn, strcmp(f.body.reply->call_id, "k1") == 0 ? 77 : 78);
+            seen++;
+            lede_wire_frame_release(&f);
+        }
+        lede_broker_action_release(&a);
+    }
+    ck_assert_int_eq(seen, 2);
+    finish(&b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("broker");
@@ -906,6 +1280,13 @@ int main(void)
     tcase_add_test(tc, drain_time_runs_out);
     tcase_add_test(tc, every_call_gets_exactly_one_reply);
     tcase_add_test(tc, random_frames_never_crash);
+    tcase_add_test(tc, stamped_call_stays_within_the_limit);
+    tcase_add_test(tc, oversized_call_is_not_decoded);
+    tcase_add_test(tc, silent_worker_loses_its_credit);
+    tcase_add_test(tc, parked_calls_do_not_slow_dispatch);
+    tcase_add_test(tc, method_table_is_not_filled_by_one_worker);
+    tcase_add_test(tc, strings_out_are_utf8);
+    tcase_add_test(tc, replies_carry_the_calls_connection);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

@@ -263,20 +263,71 @@ START_TEST(oversized)
 }
 END_TEST
 
-START_TEST(many_empty_submessages_within_budget)
+/* A body of n fields "tag 00" (2 bytes each): empty entries of a repeated field. */
+static uint8_t *empty_fields(int command, uint8_t tag, size_t n, size_t *len)
 {
-    /* 20000 empty metadata entries: 2 bytes each on the wire; must decode (budget covers it) */
-    size_t n = 20000, len = 6 + 2 * n;
-    uint8_t *buf = malloc(len);
-    memcpy(buf, "LEDE\x01\x01", 6);
+    *len = 6 + 2 * n;
+    uint8_t *buf = malloc(*len);
+    memcpy(buf, "LEDE\x01", 5);
+    buf[5] = (uint8_t)command;
     for (size_t i = 0; i < n; i++) {
-        buf[6 + 2 * i] = 0x22; /* field 4, length-delimited */
+        buf[6 + 2 * i] = tag;
         buf[7 + 2 * i] = 0x00;
     }
+    return buf;
+}
+
+START_TEST(many_empty_submessages_within_budget)
+{
+    /* Empty metadata entries, 2 bytes each on the wire, ~130 in memory: up to
+     * LEDE_WIRE_MAX_METADATA decode, one more is a bad body, for both decoders, before anything
+     * is unpacked (issue 10, 3.1: 16 MiB of them held ~500 MB each) */
+    size_t len;
     struct lede_wire_frame f;
+    enum lede_wire_fault fault;
+    uint8_t *buf = empty_fields(LEDE__V1__COMMAND__CALL, 0x22, LEDE_WIRE_MAX_METADATA, &len);
     ck_assert_int_eq(lede_wire_decode(buf, len, 0, &f, NULL), LEDE_OK);
-    ck_assert_uint_eq(f.body.call->n_metadata, n);
+    ck_assert_uint_eq(f.body.call->n_metadata, LEDE_WIRE_MAX_METADATA);
+    ck_assert_uint_gt(f.held, 0);
     lede_wire_frame_release(&f);
+    free(buf);
+    size_t sizes[] = {LEDE_WIRE_MAX_METADATA + 1, 20000, 8u << 20};
+    for (size_t i = 0; i < 3; i++) {
+        buf = empty_fields(LEDE__V1__COMMAND__CALL, 0x22, sizes[i], &len);
+        ck_assert_int_eq(lede_wire_decode(buf, len, 32u << 20, &f, &fault), LEDE_EPROTO);
+        ck_assert_int_eq(fault, LEDE_WIRE_FAULT_BODY);
+        ck_assert_int_eq(lede_wire_decode_envelope(buf, len, 32u << 20, &f, &fault), LEDE_EPROTO);
+        ck_assert_int_eq(fault, LEDE_WIRE_FAULT_BODY);
+        free(buf);
+    }
+    /* READY's methods likewise; unknown fields count against LEDE_WIRE_MAX_FIELDS */
+    buf = empty_fields(LEDE__V1__COMMAND__READY, 0x0a, LEDE_WIRE_MAX_METHODS + 1, &len);
+    ck_assert_int_eq(lede_wire_decode(buf, len, 0, &f, &fault), LEDE_EPROTO);
+    free(buf);
+    buf = empty_fields(LEDE__V1__COMMAND__HEARTBEAT, 0x52, LEDE_WIRE_MAX_FIELDS + 1, &len);
+    ck_assert_int_eq(lede_wire_decode(buf, len, 0, &f, &fault), LEDE_EPROTO);
+    free(buf);
+}
+END_TEST
+
+START_TEST(decoded_size_is_bounded_by_wire_size)
+{
+    /* The densest unpack protobuf-c allows, empty sentences in a SummarizeResponse (2 bytes on
+     * the wire, ~150 in memory), stays under 16x its bytes plus 64 KiB, malloc's overhead
+     * counted: past that it is refused, not allocated */
+    size_t n = 100000, len = 2 * n;
+    uint8_t *buf = malloc(len);
+    for (size_t i = 0; i < n; i++) {
+        buf[2 * i] = 0x1a; /* field 3, length-delimited */
+        buf[2 * i + 1] = 0x00;
+    }
+    ProtobufCMessage *m;
+    ck_assert_int_eq(lede_wire_unpack(&lede__v1__summarize_response__descriptor, buf, len, 0, &m),
+                     LEDE_EPROTO);
+    /* 300 entries fit in the slack, and decode */
+    ck_assert_int_eq(
+        lede_wire_unpack(&lede__v1__summarize_response__descriptor, buf, 600, 0, &m), LEDE_OK);
+    protobuf_c_message_free_unpacked(m, NULL);
     free(buf);
 }
 END_TEST
@@ -532,6 +583,7 @@ int main(void)
     tcase_add_test(tc, invalid_protobuf);
     tcase_add_test(tc, oversized);
     tcase_add_test(tc, many_empty_submessages_within_budget);
+    tcase_add_test(tc, decoded_size_is_bounded_by_wire_size);
     tcase_add_test(tc, unpack_payload);
     tcase_add_test(tc, random_bytes_never_crash);
     tcase_add_test(tc, names);
