@@ -380,6 +380,15 @@ static int worker_serves(const struct worker *w, int method)
     return 0;
 }
 
+/* Whether a registered worker serves the method (busy or not). */
+static int method_served(const lede_broker_t *b, int method)
+{
+    for (const struct worker *w = b->workers; w; w = w->next)
+        if (worker_serves(w, method))
+            return 1;
+    return 0;
+}
+
 static uint32_t busy(const struct worker *w)
 {
     return (uint32_t)w->inflight.n;
@@ -852,6 +861,14 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     if (method < 0) {
         reply_status(b, id, id_len, m->call_id, LEDE__V1__STATUS__UNIMPLEMENTED,
                      "unknown method \"%.200s\"", m->method);
+        lede_wire_frame_release(&f);
+        return LEDE_OK;
+    }
+    if (!m->wait_for_ready && !method_served(b, method)) {
+        /* fail fast (gRPC's default): no worker for the method is registered now */
+        reply_status(b, id, id_len, m->call_id, LEDE__V1__STATUS__UNAVAILABLE,
+                     "no worker serves \"%.200s\" at this broker (wait_for_ready queues the call)",
+                     m->method);
         lede_wire_frame_release(&f);
         return LEDE_OK;
     }
