@@ -299,6 +299,14 @@ size_t lede_client_in_flight(const lede_client_t *c)
     return c->n_calls;
 }
 
+size_t lede_client_brokers_up(const lede_client_t *c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_brokers; i++)
+        n += c->brokers[i].link == LINK_UP;
+    return n;
+}
+
 void lede_client_stats(const lede_client_t *c, struct lede_client_stats *out)
 {
     *out = c->st;

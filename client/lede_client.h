@@ -150,6 +150,10 @@ LEDE_CLIENT_API int lede_client_poll(lede_client_t *c, int timeout_ms);
  * LEDE_ETIMEDOUT. */
 LEDE_CLIENT_API int lede_client_drain(lede_client_t *c, int timeout_ms);
 
+/* Brokers whose connection is up now (handshake done, not dropped since), by the socket
+ * monitor's events; for a readiness check. */
+LEDE_CLIENT_API size_t lede_client_brokers_up(const lede_client_t *c);
+
 /* Calls submitted and not yet completed. */
 LEDE_CLIENT_API size_t lede_client_in_flight(const lede_client_t *c);
 
