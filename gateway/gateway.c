@@ -1095,7 +1095,7 @@ static json_t *header_params(void)
         "string");
 }
 
-static char *build_openapi(void)
+char *lede_gateway_openapi(void)
 {
     json_t *schemas = json_object();
     lede_pbjson_schema(&lede__v1__summarize_request__descriptor, schemas);
@@ -1208,7 +1208,7 @@ int lede_gateway_start(const struct lede_gateway_config *cfg, lede_gateway_t **o
             goto fail;
         }
     }
-    g->openapi = build_openapi();
+    g->openapi = lede_gateway_openapi();
     if (!g->openapi) {
         rc = LEDE_ENOMEM;
         goto fail;

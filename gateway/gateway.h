@@ -49,6 +49,10 @@ int lede_gateway_reload_tokens(lede_gateway_t *g, char *err, size_t err_len);
 void lede_gateway_drain(lede_gateway_t *g);
 void lede_gateway_stop(lede_gateway_t **g);
 
+/* The OpenAPI 3.1 document of /openapi.json, built from the protobuf-c descriptors (malloc'd,
+ * the caller's; NULL when out of memory). */
+char *lede_gateway_openapi(void);
+
 /* The HTTP status grpc-gateway gives a gRPC status code (500 for unknown codes). */
 unsigned lede_gateway_http_status(int grpc_status);
 /* A deadline header in milliseconds: Connect-Timeout-Ms ("1500") when connect is 1, else

@@ -120,6 +120,7 @@ static const char usage_text[] =
     "usage: lede-gateway [--listen ADDR:PORT] [--broker EP[,EP]] [--tokens FILE]\n"
     "                    [--tls-cert FILE --tls-key FILE] [options]\n"
     "       lede-gateway hash-token   (reads a token on stdin, prints its tokens-file hash)\n"
+    "       lede-gateway openapi      (prints the OpenAPI document /openapi.json serves)\n"
     "HTTP/JSON in front of lede's brokers: POST /v1/summarize, /lede.v1.Summarizer/Summarize,\n"
     "/v1/summarize:batch (NDJSON); GET /healthz /readyz /metrics /openapi.json, / (playground).\n";
 
@@ -143,6 +144,14 @@ int main(int argc, char **argv)
 {
     if (argc == 2 && !strcmp(argv[1], "hash-token"))
         return hash_token();
+    if (argc == 2 && !strcmp(argv[1], "openapi")) {
+        char *doc = lede_gateway_openapi();
+        if (!doc)
+            return 4;
+        puts(doc);
+        free(doc);
+        return 0;
+    }
     char err[512];
     lede_config_t *conf = NULL;
     if (lede_config_new("lede-gateway", "LEDE_GATEWAY", gateway_opts,
