@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,8 +41,8 @@ static const struct lede_opt gateway_opts[] = {
      .help = "broker frontends (calls fail over between them)"},
     {.name = "tokens",
      .arg = "FILE",
-     .help = "allowed bearer tokens, hashed: `TENANT sha256:HEX [summarize,batch]` lines; SIGHUP "
-             "re-reads it"},
+     .help = "allowed bearer tokens, hashed: `TENANT sha256:HEX [summarize,batch]` lines; re-read "
+             "on SIGHUP and when the file changes"},
     {.name = "tls-cert", .arg = "FILE", .help = "TLS certificate chain (PEM); with --tls-key"},
     {.name = "tls-key", .arg = "FILE", .help = "TLS private key (PEM)"},
     {.name = "curve-secret",
@@ -235,7 +236,24 @@ int main(int argc, char **argv)
             rename(tmp, ready_file);
         }
     }
+    /* the tokens file is re-read on SIGHUP and when it changes (a Kubernetes Secret update
+       swaps the file; checked every 2 s) */
+    struct stat tok_st;
+    memset(&tok_st, 0, sizeof tok_st);
+    if (cfg.tokens_file)
+        stat(cfg.tokens_file, &tok_st);
+    unsigned ticks = 0;
     while (!stop_requested) {
+        if (cfg.tokens_file && ++ticks % 20 == 0) {
+            struct stat now_st;
+            if (stat(cfg.tokens_file, &now_st) == 0 &&
+                (now_st.st_ino != tok_st.st_ino || now_st.st_size != tok_st.st_size ||
+                 now_st.st_mtim.tv_sec != tok_st.st_mtim.tv_sec ||
+                 now_st.st_mtim.tv_nsec != tok_st.st_mtim.tv_nsec)) {
+                tok_st = now_st;
+                reload_requested = 1;
+            }
+        }
         if (reload_requested) {
             reload_requested = 0;
             if (lede_gateway_reload_tokens(g, err, sizeof err) != LEDE_OK)
