@@ -70,7 +70,7 @@ static const struct lede_opt broker_opts[] = {
      .max = 86400000, .help = "deadline of calls that set timeout_ms 0"},
     {.name = "max-attempts", .type = LEDE_OPT_INT, .def = "3", .min = 1, .max = 1000,
      .help = "dispatches of one call before UNAVAILABLE"},
-    {.name = "max-msg-bytes", .type = LEDE_OPT_INT, .def = "16777216", .min = 64,
+    {.name = "max-msg-bytes", .type = LEDE_OPT_INT, .def = "17825792", .min = 64,
      .max = 1073741824, .help = "largest frame accepted (larger: INVALID_ARGUMENT)"},
     {.name = "drain-ms", .type = LEDE_OPT_INT, .def = "5000", .min = 0, .max = 3600000,
      .help = "on SIGTERM, time given to calls in flight"},

@@ -18,8 +18,12 @@
 
 #include "curve.h"
 #include "lede.pb-c.h"
+#include "summarize.h" /* LEDE_DEFAULT_MAX_BODY: the article limit */
 #include "wire.h"
 #include "wire_zmq.h"
+
+_Static_assert(LEDE_WIRE_MAX_DEFAULT == LEDE_DEFAULT_MAX_BODY + (1u << 20),
+               "a frame is the article limit plus 1 MiB of envelope");
 
 #define MAX_BROKERS 16
 #define WAIT_RETRY_US 20000u     /* no broker connected: try again this soon */
@@ -544,6 +548,8 @@ int lede_client_summarize_submit(lede_client_t *c, const struct lede_client_requ
     if (!c || !req || (!req->body && req->body_len) || (!req->title && req->title_len) ||
         (req->n_weights && (!req->weight_names || !req->weight_values)) || req->n_weights > 64)
         return LEDE_EINVAL;
+    if (req->body_len > LEDE_DEFAULT_MAX_BODY)
+        return LEDE_ETOOBIG; /* the article limit; the worker would refuse it anyway */
     Lede__V1__SummarizeRequest r = LEDE__V1__SUMMARIZE_REQUEST__INIT;
     Lede__V1__FeatureWeight fw[64];
     Lede__V1__FeatureWeight *fwp[64];

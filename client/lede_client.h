@@ -130,7 +130,8 @@ struct lede_client_request {
     const char *trace_id;    /* sent as "trace-id" metadata, or NULL */
 };
 
-/* Sends a lede.v1.Summarizer/Summarize call; like lede_client_call. */
+/* Sends a lede.v1.Summarizer/Summarize call; like lede_client_call. A body over lede's article
+ * limit (16 MiB, LEDE_DEFAULT_MAX_BODY) is LEDE_ETOOBIG at once. */
 LEDE_CLIENT_API int lede_client_summarize_submit(lede_client_t *c, const struct lede_client_request *req,
                                  lede_client_reply_fn fn, void *ctx, uint64_t *call);
 

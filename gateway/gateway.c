@@ -29,6 +29,7 @@
 #include "lede.pb-c.h"
 #include "lede_client.h"
 #include "pbjson.h"
+#include "summarize.h" /* LEDE_DEFAULT_MAX_BODY: lede's article limit */
 #include "tokens.h"
 #include "wire.h"
 
@@ -483,6 +484,14 @@ static int batch_prepare(struct job *j)
                      rc == LEDE_ENOMEM ? "out of memory" : ferr);
         json_decref(v);
     }
+    if (rc == LEDE_OK && ((Lede__V1__SummarizeRequest *)m)->body.len > LEDE_DEFAULT_MAX_BODY) {
+        snprintf(err, sizeof err,
+                 "line %zu: article of %zu bytes is over lede's limit of %u bytes "
+                 "(16 MiB)",
+                 j->index + 1, ((Lede__V1__SummarizeRequest *)m)->body.len, LEDE_DEFAULT_MAX_BODY);
+        protobuf_c_message_free_unpacked(m, NULL);
+        rc = LEDE_ETOOBIG;
+    }
     if (rc == LEDE_OK) {
         j->len = protobuf_c_message_get_packed_size(m);
         j->payload = malloc(j->len ? j->len : 1);
@@ -497,8 +506,8 @@ static int batch_prepare(struct job *j)
     if (rc == LEDE_OK)
         return 0;
     struct lede_client_reply r = {
-        .status = rc == LEDE_ENOMEM ? LEDE__V1__STATUS__RESOURCE_EXHAUSTED
-                                    : LEDE__V1__STATUS__INVALID_ARGUMENT,
+        .status = rc == LEDE_ENOMEM || rc == LEDE_ETOOBIG ? LEDE__V1__STATUS__RESOURCE_EXHAUSTED
+                                                          : LEDE__V1__STATUS__INVALID_ARGUMENT,
         .message = err,
     };
     j->status = r.status;
@@ -695,6 +704,13 @@ static enum MHD_Result start_unary(lede_gateway_t *g, struct MHD_Connection *c, 
                           rc == LEDE_ENOMEM ? LEDE__V1__STATUS__RESOURCE_EXHAUSTED
                                             : LEDE__V1__STATUS__INVALID_ARGUMENT,
                           0, "%s", rc == LEDE_ENOMEM ? "out of memory" : err);
+    size_t body_len = ((Lede__V1__SummarizeRequest *)m)->body.len;
+    if (body_len > LEDE_DEFAULT_MAX_BODY) {
+        protobuf_c_message_free_unpacked(m, NULL);
+        return send_error(g, c, r, LEDE__V1__STATUS__RESOURCE_EXHAUSTED, 413,
+                          "article of %zu bytes is over lede's limit of %u bytes (16 MiB)",
+                          body_len, LEDE_DEFAULT_MAX_BODY);
+    }
     struct job *j = calloc(1, sizeof *j);
     if (!j) {
         protobuf_c_message_free_unpacked(m, NULL);

@@ -54,10 +54,11 @@ static const struct lede_opt gateway_opts[] = {
      .help = "Origins allowed to call from a browser, comma-separated (\"*\": any)"},
     {.name = "max-body-bytes",
      .type = LEDE_OPT_INT,
-     .def = "16777216",
+     .def = "34603008",
      .min = 1024,
      .max = 1073741824,
-     .help = "largest /v1/summarize body (413 past it)"},
+     .help = "largest /v1/summarize body (413 past it); the article in it is also held to "
+             "lede's limit of 16 MiB (JSON escapes can double its size)"},
     {.name = "max-batch-bytes",
      .type = LEDE_OPT_INT,
      .def = "268435456",

@@ -460,6 +460,51 @@ for path in glob.glob(os.path.join(SRC, "deploy", "systemd", "*.service")):
         ok(os.path.basename(m.group(1)) in ("lede-broker", "lede-worker", "lede-gateway") and
            m.group(1).startswith("/usr/bin/"), "%s: ExecStart %s" % (path, m.group(1)))
 
+# ---- the one article limit: stated once (the engine header), the same everywhere ----
+summ = open(os.path.join(SRC, "worker", "engine", "summarize.h")).read()
+m = re.search(r"#define LEDE_DEFAULT_MAX_BODY \((\d+)u << (\d+)\)", summ)
+ARTICLE = int(m.group(1)) << int(m.group(2)) if m else 0
+ok(ARTICLE > 0, "worker/engine/summarize.h: LEDE_DEFAULT_MAX_BODY not found")
+wire_h = open(os.path.join(SRC, "proto", "wire.h")).read()
+m = re.search(r"#define LEDE_WIRE_MAX_DEFAULT \((\d+)u \* 1024u \* 1024u\)", wire_h)
+FRAME = int(m.group(1)) << 20 if m else 0
+ok(FRAME == ARTICLE + (1 << 20), "proto/wire.h: frames (%d) are not the article limit (%d) + 1 MiB"
+   % (FRAME, ARTICLE))
+
+
+def default_of(binary, flag, args=("--help",)):
+    p = subprocess.run([os.path.join(BIN, binary)] + list(args), capture_output=True, text=True,
+                       timeout=10)
+    m = re.search(re.escape(flag) + r" .*?\(default (\d+)", p.stdout + p.stderr)
+    return int(m.group(1)) if m else None
+
+
+ok(default_of("lede-worker", "--max-article-bytes") == ARTICLE,
+   "lede-worker --max-article-bytes default is not the article limit %d" % ARTICLE)
+ok(default_of("lede", "--max-bytes", ("summarize", "--help")) == ARTICLE,
+   "lede summarize --max-bytes default is not the article limit %d" % ARTICLE)
+ok(default_of("lede-worker", "--max-message") == FRAME, "lede-worker --max-message is not %d" % FRAME)
+ok(default_of("lede-broker", "--max-msg-bytes") == FRAME, "lede-broker --max-msg-bytes is not %d"
+   % FRAME)
+ok(DEFAULT.get("LEDE_BROKER_MAX_MSG_BYTES") == str(FRAME),
+   "docs/PROTOCOL.md gives --max-msg-bytes %s, the code %d" % (DEFAULT.get("LEDE_BROKER_MAX_MSG_BYTES"),
+                                                               FRAME))
+ok((default_of("lede-gateway", "--max-body-bytes") or 0) >= 2 * ARTICLE,
+   "lede-gateway --max-body-bytes cannot carry a JSON-escaped article of the limit")
+ok("at most 16 MiB (%s bytes)" % format(ARTICLE, ",") in protocol and ARTICLE == 16 << 20,
+   "docs/PROTOCOL.md does not state the article limit of %d bytes" % ARTICLE)
+for doc in ("README.md", "docs/OPERATIONS.md", "docs/RELIABILITY.md", "docs/PROTOCOL.md"):
+    text = open(os.path.join(SRC, doc)).read()
+    for other in re.findall(r"(\d+) MiB (?:article|articles|of body)", text):
+        ok(int(other) << 20 == ARTICLE, "%s states a %s MiB article limit" % (doc, other))
+    ok("67108864" not in text and "64 MiB article" not in text, "%s still gives 64 MiB" % doc)
+for path in glob.glob(os.path.join(SRC, "deploy", "*", "*")):
+    if os.path.isfile(path):
+        for var, val in re.findall(r"(LEDE_[A-Z_]*(?:MAX_ARTICLE_BYTES|MAX_MSG_BYTES|MAX_MESSAGE))"
+                                   r"[=:\s\"]+(\d+)", open(path, errors="replace").read()):
+            want = ARTICLE if "ARTICLE" in var else FRAME
+            ok(int(val) == want, "%s: %s=%s, the code's default is %d" % (path, var, val, want))
+
 print("checked %d facts over %d Kubernetes documents, compose, Containerfile, systemd files" %
       (checked[0], len(docs)))
 if pending_used:
