@@ -38,6 +38,7 @@ struct call {
     int answered;          /* the client has had its reply (deadline passed while in flight) */
     int64_t release_ms;    /* answered: free the worker's slot at this time even without reply */
     int64_t received_ms;   /* when it arrived, for the answered hook */
+    int64_t received_us;   /* the same in microseconds when the loop gives them, else 0 */
 };
 
 struct call_list {
@@ -66,6 +67,7 @@ struct lede_broker {
     lede_broker_log_fn log_fn;
     void *log_ctx;
     lede_broker_answered_fn answered_fn;
+    int64_t now_us; /* the next event's instant in microseconds, for latency stamps; 0 unknown */
     void *answered_ctx;
     lede_broker_log_traced_fn traced_fn; /* instead of log_fn when set (same log_ctx) */
     int log_max;                         /* lines above this level are not even formatted */
@@ -262,6 +264,7 @@ static void note_answered(lede_broker_t *b, const struct call *c, int status)
                                      .method = c->msg->method,
                                      .status = status,
                                      .received_ms = c->received_ms,
+                                     .received_us = c->received_us,
                                      .attempts = c->attempts};
     a.trace_id = trace_id(c);
     b->answered_fn(b->answered_ctx, &a);
@@ -654,6 +657,11 @@ void lede_broker_set_log_traced(lede_broker_t *b, lede_broker_log_traced_fn fn, 
     b->log_ctx = ctx;
 }
 
+void lede_broker_set_now_us(lede_broker_t *b, int64_t now_us)
+{
+    b->now_us = now_us;
+}
+
 void lede_broker_set_answered(lede_broker_t *b, lede_broker_answered_fn fn, void *ctx)
 {
     b->answered_fn = fn;
@@ -897,6 +905,7 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     c->method = method;
     c->deadline_ms = now + (m->timeout_ms ? m->timeout_ms : b->cfg.default_timeout_ms);
     c->received_ms = now;
+    c->received_us = b->now_us;
     c->bytes = len;
     list_push_back(&b->queue, c);
     b->st.queue_depth++;
