@@ -47,6 +47,7 @@ struct call {
     int answered;          /* the client has had its reply (deadline passed while in flight) */
     int64_t release_ms;    /* answered: free the worker's slot at this time even without reply */
     int64_t received_ms;   /* when it arrived, for the answered hook */
+    int64_t received_us;   /* the same in microseconds when the loop gives them, else 0 */
 };
 
 struct call_list {
@@ -77,6 +78,7 @@ struct lede_broker {
     lede_broker_log_fn log_fn;
     void *log_ctx;
     lede_broker_answered_fn answered_fn;
+    int64_t now_us; /* the next event's instant in microseconds, for latency stamps; 0 unknown */
     void *answered_ctx;
     lede_broker_log_traced_fn traced_fn; /* instead of log_fn when set (same log_ctx) */
     int log_max;                         /* lines above this level are not even formatted */
@@ -295,6 +297,7 @@ static void note_answered(lede_broker_t *b, const struct call *c, int status)
                                      .method = c->msg->method,
                                      .status = status,
                                      .received_ms = c->received_ms,
+                                     .received_us = c->received_us,
                                      .attempts = c->attempts};
     a.trace_id = trace_id(c);
     b->answered_fn(b->answered_ctx, &a);
@@ -487,6 +490,15 @@ static int worker_serves(const struct worker *w, int method)
 {
     for (size_t i = 0; i < w->n_methods; i++)
         if (w->methods[i] == method)
+            return 1;
+    return 0;
+}
+
+/* Whether a registered worker serves the method (busy or not). */
+static int method_served(const lede_broker_t *b, int method)
+{
+    for (const struct worker *w = b->workers; w; w = w->next)
+        if (worker_serves(w, method))
             return 1;
     return 0;
 }
@@ -776,6 +788,11 @@ void lede_broker_set_log_traced(lede_broker_t *b, lede_broker_log_traced_fn fn, 
     b->log_ctx = ctx;
 }
 
+void lede_broker_set_now_us(lede_broker_t *b, int64_t now_us)
+{
+    b->now_us = now_us;
+}
+
 void lede_broker_set_answered(lede_broker_t *b, lede_broker_answered_fn fn, void *ctx)
 {
     b->answered_fn = fn;
@@ -1007,6 +1024,14 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
         lede_wire_frame_release(&f);
         return LEDE_OK;
     }
+    if (!m->wait_for_ready && !method_served(b, method)) {
+        /* fail fast (gRPC's default): no worker for the method is registered now */
+        reply_status(b, id, id_len, m->call_id, LEDE__V1__STATUS__UNAVAILABLE,
+                     "no worker serves \"%.200s\" at this broker (wait_for_ready queues the call)",
+                     m->method);
+        lede_wire_frame_release(&f);
+        return LEDE_OK;
+    }
     /* what the call will hold: the frame, its decoded fields, the struct (issue 10, 3.1); the
      * byte bound counts every call held, queued or at a worker */
     size_t held = len + f.held + sizeof(struct call) + 16;
@@ -1038,6 +1063,7 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     c->method = method;
     c->deadline_ms = now + (m->timeout_ms ? m->timeout_ms : b->cfg.default_timeout_ms);
     c->received_ms = now;
+    c->received_us = b->now_us;
     c->bytes = held;
     method_ref(b, method);
     list_push_back(&b->queue, c);

@@ -145,12 +145,17 @@ struct lede_broker_answered {
     const char *trace_id; /* the call's "trace-id" metadata, or NULL */
     int status;           /* lede.v1.Status */
     int64_t received_ms;  /* the now_ms at which the call arrived */
+    int64_t received_us;  /* the same instant in microseconds (lede_broker_set_now_us), or 0 */
     uint32_t attempts;    /* dispatches to workers */
 };
 typedef void (*lede_broker_answered_fn)(void *ctx, const struct lede_broker_answered *a);
 /* Calls fn once per answered call, on the broker's thread, e.g. for latency metrics; it must
  * not call into the broker. Default: none. */
 void lede_broker_set_answered(lede_broker_t *b, lede_broker_answered_fn fn, void *ctx);
+
+/* The instant of the next event, in microseconds of any clock (the socket loop's); used only to
+ * stamp calls for latency metrics finer than now_ms. 0: unknown (the default). */
+void lede_broker_set_now_us(lede_broker_t *b, int64_t now_us);
 
 /* A frame from a client (frontend) or a worker (backend) with the sender's routing identity.
  * Any bytes are fine: malformed frames are counted and answered, never fatal.

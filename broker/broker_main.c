@@ -51,6 +51,13 @@ static void on_signal(int sig)
         stop_requested = 1;
 }
 
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -85,7 +92,7 @@ static const struct lede_opt broker_opts[] = {
      .max = 86400000, .help = "deadline of calls that set timeout_ms 0"},
     {.name = "max-attempts", .type = LEDE_OPT_INT, .def = "3", .min = 1, .max = 1000,
      .help = "dispatches of one call before UNAVAILABLE"},
-    {.name = "max-msg-bytes", .type = LEDE_OPT_INT, .def = "16777216", .min = 64,
+    {.name = "max-msg-bytes", .type = LEDE_OPT_INT, .def = "17825792", .min = 64,
      .max = 1073741824, .help = "largest frame accepted (larger: INVALID_ARGUMENT)"},
     {.name = "max-connections", .type = LEDE_OPT_INT, .def = "0", .min = 0, .max = 1000000,
      .help = "connections per socket (0: the descriptor limit, less headroom, halved); past it "
@@ -327,8 +334,9 @@ static void on_answered(void *ctx, const struct lede_broker_answered *a)
 {
     struct broker_metrics *bm = ctx;
     int64_t ms = now_ms() - a->received_ms;
-    lede_metrics_histogram_observe(latency_series(bm, a->method, a->status),
-                                   (double)(ms < 0 ? 0 : ms) / 1000.0);
+    /* microseconds when the loop stamped the call (always, here), so sub-ms calls resolve */
+    double secs = a->received_us ? (double)(now_us() - a->received_us) / 1e6 : (double)ms / 1000.0;
+    lede_metrics_histogram_observe(latency_series(bm, a->method, a->status), secs < 0 ? 0 : secs);
     if (lede_log_enabled(bm->log, LEDE_LOG_DEBUG)) {
         char lat[32], att[16];
         snprintf(lat, sizeof lat, "%" PRId64, ms);
@@ -505,6 +513,7 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
         int64_t now = now_ms();
         uint64_t conn = o->conns ? lede_conns_received(o->conns, sock, fd, bytes, now) : 0;
         int rc = LEDE_OK;
+        lede_broker_set_now_us(b, now_us());
         if (parts >= 1 && !role_ok(o, &body, sock)) { /* ids carry no metadata; bodies do */
             if (o->wrong_role++ < 20)
                 lede_log_printf(o->ops.log, LEDE_LOG_WARN, NULL, NULL,

@@ -87,7 +87,7 @@ static void usage(FILE *f)
         "  --jsonl IN.jsonl     batch: one {\"id\",\"title\",\"article\",\"options\"} per line in,\n"
         "                       one JSON result (or {\"id\",\"error\"}) per line out, in order\n"
         "  --id ID              the article id reported in --json output\n"
-        "  --max-bytes N        largest input accepted (default 67108864)\n"
+        "  --max-bytes N        largest input accepted (default 16777216, lede's article limit)\n"
         "  --html FILE          also write an editor's view: the article with the chosen\n"
         "                       sentences highlighted, ranks and feature bars (one article)\n"
         "  -h, --help           this text\n"

@@ -1,7 +1,9 @@
 /* lede_client.c: liblede-client. One DEALER per broker; an in-flight table of calls keyed by
  * call id; timers for deadlines, retries (UNAVAILABLE, with backoff and jitter) and failover
  * (a broker silent while our call waits on it: re-send to another). Replies for calls already
- * completed are duplicates and are dropped. */
+ * completed are duplicates and are dropped. Each DEALER has a socket monitor (an inproc PAIR)
+ * that tells whether its broker is up, unreachable or refusing the handshake, so a call with
+ * nowhere to go fails fast instead of at its deadline. */
 #include "lede_client.h"
 
 #include <errno.h>
@@ -17,8 +19,12 @@
 #include "budget.h"
 #include "curve.h"
 #include "lede.pb-c.h"
+#include "summarize.h" /* LEDE_DEFAULT_MAX_BODY: the article limit */
 #include "wire.h"
 #include "wire_zmq.h"
+
+_Static_assert(LEDE_WIRE_MAX_DEFAULT == LEDE_DEFAULT_MAX_BODY + (1u << 20),
+               "a frame is the article limit plus 1 MiB of envelope");
 
 #define MAX_BROKERS 16
 #define WAIT_RETRY_US 20000u     /* no broker connected: try again this soon */
@@ -38,6 +44,9 @@ struct call {
     uint64_t submitted_us, deadline_us, sent_us, next_us;
     int broker;              /* last broker it went to, -1 none */
     int avoid;               /* broker to avoid on the next send, -1 none */
+    uint32_t refused;        /* brokers that answered UNAVAILABLE themselves (bit per broker) */
+    int refused_status;      /* and the last such status and message */
+    char refused_msg[200];
     unsigned attempts;
     enum call_state state;
     lede_client_reply_fn fn;
@@ -46,11 +55,19 @@ struct call {
     struct call *prev, *next;
 };
 
+enum link_state { LINK_UNKNOWN = 0, LINK_UP, LINK_DOWN };
+
 struct broker {
     char *endpoint;
     void *sock;
+    void *mon;               /* PAIR reading the socket monitor's events */
     uint64_t last_heard_us;
     int suspect;
+    enum link_state link;
+    uint64_t down_since_us;  /* start of the current unreachable spell (creation at first) */
+    int handshake_failed;    /* the last failure was a handshake (CURVE key, mechanism) */
+    unsigned failures;       /* connect retries and failed handshakes seen */
+    int tcp_connected;       /* the current attempt got as far as a TCP connection */
 };
 
 struct lede_client {
@@ -71,7 +88,7 @@ struct lede_client {
     unsigned seed;
     struct lede_client_stats st;
     int in_poll;             /* a callback must not poll again (it would free what we walk) */
-    zmq_pollitem_t items[MAX_BROKERS];
+    zmq_pollitem_t items[2 * MAX_BROKERS + 8];
 };
 
 static uint64_t now_us(void)
@@ -95,6 +112,8 @@ void lede_client_options_init(struct lede_client_options *opt)
     opt->silence_ms = 1000;
     opt->max_in_flight = 4096;
     opt->max_message = LEDE_WIRE_MAX_DEFAULT;
+    opt->unreachable_ms = 1000;
+    opt->wait_for_ready = 0;
 }
 
 static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
@@ -129,8 +148,30 @@ static int open_broker(lede_client_t *c, struct broker *b)
     /* ZMTP heartbeats drop a dead TCP connection, which ZMQ_IMMEDIATE then reports */
     zmq_setsockopt(b->sock, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
     zmq_setsockopt(b->sock, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
+    /* a connect that hangs (no SYN-ACK) counts as a failed one after unreachable_ms, and a
+       handshake that never completes (a stopped broker) fails after twice that */
+    int connect_timeout = c->opt.unreachable_ms, handshake = 2 * c->opt.unreachable_ms;
+    if (handshake < 2000)
+        handshake = 2000;
+    zmq_setsockopt(b->sock, ZMQ_CONNECT_TIMEOUT, &connect_timeout, sizeof connect_timeout);
+    zmq_setsockopt(b->sock, ZMQ_HANDSHAKE_IVL, &handshake, sizeof handshake);
     if (c->curve && lede_curve_client_apply(b->sock, &c->curve_keys) != LEDE_OK)
         return LEDE_EIO;
+    char mon_ep[80];
+    snprintf(mon_ep, sizeof mon_ep, "inproc://lede-client-monitor-%p", (void *)b);
+    int events = ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED |
+                 ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+    if (zmq_socket_monitor(b->sock, mon_ep, events) != 0)
+        return LEDE_EIO;
+    b->mon = zmq_socket(c->zctx, ZMQ_PAIR);
+    if (!b->mon)
+        return LEDE_EIO;
+    zmq_setsockopt(b->mon, ZMQ_LINGER, &zero, sizeof zero);
+    if (zmq_connect(b->mon, mon_ep) != 0)
+        return LEDE_EIO;
+    b->link = LINK_UNKNOWN;
+    b->down_since_us = now_us();
     if (zmq_connect(b->sock, b->endpoint) != 0)
         return LEDE_EINVAL;
     return LEDE_OK;
@@ -150,7 +191,7 @@ int lede_client_new(const char *endpoints, const struct lede_client_options *opt
     else
         lede_client_options_init(&o);
     if (o.deadline_ms <= 0 || o.max_attempts <= 0 || o.retry_ms <= 0 || o.silence_ms <= 0 ||
-        o.max_in_flight == 0 || o.max_message < 64) {
+        o.max_in_flight == 0 || o.max_message < 64 || o.unreachable_ms <= 0) {
         set_err(errbuf, errlen, "bad client options (times and counts must be positive)");
         return LEDE_EINVAL;
     }
@@ -243,8 +284,12 @@ void lede_client_destroy(lede_client_t **cp)
         call_free(k);
     }
     for (size_t i = 0; i < c->n_brokers; i++) {
-        if (c->brokers[i].sock)
+        if (c->brokers[i].sock) {
+            zmq_socket_monitor(c->brokers[i].sock, NULL, 0);
             zmq_close(c->brokers[i].sock);
+        }
+        if (c->brokers[i].mon)
+            zmq_close(c->brokers[i].mon);
         free(c->brokers[i].endpoint);
     }
     if (c->zctx)
@@ -257,6 +302,14 @@ void lede_client_destroy(lede_client_t **cp)
 size_t lede_client_in_flight(const lede_client_t *c)
 {
     return c->n_calls;
+}
+
+size_t lede_client_brokers_up(const lede_client_t *c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_brokers; i++)
+        n += c->brokers[i].link == LINK_UP;
+    return n;
 }
 
 void lede_client_stats(const lede_client_t *c, struct lede_client_stats *out)
@@ -389,6 +442,7 @@ static int send_to(lede_client_t *c, struct call *k, size_t bi, uint64_t now)
     m.metadata = ptrs;
     m.payload.data = k->payload;
     m.payload.len = k->len;
+    m.wait_for_ready = c->opt.wait_for_ready ? 1 : 0;
     zmq_msg_t msg;
     if (lede_wire_msg_encode(&msg, LEDE__V1__COMMAND__CALL, &m.base) != LEDE_OK)
         return LEDE_ENOMEM;
@@ -408,6 +462,8 @@ static void dispatch(lede_client_t *c, struct call *k, uint64_t now)
         for (size_t j = 0; j < n; j++) {
             size_t bi = (c->rr + j) % n;
             struct broker *b = &c->brokers[bi];
+            if (k->refused & (1u << bi))
+                continue;
             if (pass == 0 && (b->suspect || (n > 1 && (int)bi == k->avoid)))
                 continue;
             int rc = send_to(c, k, bi, now);
@@ -493,6 +549,8 @@ int lede_client_summarize_submit(lede_client_t *c, const struct lede_client_requ
     if (!c || !req || (!req->body && req->body_len) || (!req->title && req->title_len) ||
         (req->n_weights && (!req->weight_names || !req->weight_values)) || req->n_weights > 64)
         return LEDE_EINVAL;
+    if (req->body_len > LEDE_DEFAULT_MAX_BODY)
+        return LEDE_ETOOBIG; /* the article limit; the worker would refuse it anyway */
     Lede__V1__SummarizeRequest r = LEDE__V1__SUMMARIZE_REQUEST__INIT;
     Lede__V1__FeatureWeight fw[64];
     Lede__V1__FeatureWeight *fwp[64];
@@ -573,9 +631,26 @@ static void on_reply(lede_client_t *c, size_t bi, const Lede__V1__Reply *r, uint
     /* UNAVAILABLE (broker draining, call lost by workers) and a full broker queue are worth
      * another try, preferably at another broker; a worker's RESOURCE_EXHAUSTED (article too big)
      * is not. */
+    int from_broker = !r->served_by[0] || strcmp(r->served_by, "broker") == 0;
+    if (r->status == LEDE__V1__STATUS__UNAVAILABLE && from_broker) {
+        /* the broker itself cannot serve it (no worker, draining, lost by its workers): try
+           each other broker once, at once, then give up with the brokers' answer */
+        k->refused |= 1u << bi;
+        k->refused_status = (int)r->status;
+        snprintf(k->refused_msg, sizeof k->refused_msg, "%s", r->message);
+        uint32_t all = c->n_brokers >= 32 ? UINT32_MAX : (1u << c->n_brokers) - 1u;
+        if ((k->refused & all) != all && k->attempts < (unsigned)c->opt.max_attempts &&
+            now < k->deadline_us) {
+            k->state = CALL_WAIT;
+            k->next_us = now;
+            wake_at(c, now);
+            return;
+        }
+        complete(c, k, (int)r->status, r->message, NULL, 0, r->served_by, c->brokers[bi].endpoint);
+        return;
+    }
     int retry = r->status == LEDE__V1__STATUS__UNAVAILABLE ||
-                (r->status == LEDE__V1__STATUS__RESOURCE_EXHAUSTED &&
-                 (!r->served_by[0] || strcmp(r->served_by, "broker") == 0));
+                (r->status == LEDE__V1__STATUS__RESOURCE_EXHAUSTED && from_broker);
     if (retry && k->attempts < (unsigned)c->opt.max_attempts && now < k->deadline_us) {
         uint64_t backoff = (uint64_t)c->opt.retry_ms * 1000u << (k->attempts > 6 ? 6 : k->attempts - 1);
         backoff += (uint64_t)rand_r(&c->seed) % (backoff / 2u + 1u);
@@ -595,6 +670,7 @@ static void on_frame(lede_client_t *c, size_t bi, const void *data, size_t len, 
     struct broker *b = &c->brokers[bi];
     b->last_heard_us = now;
     b->suspect = 0;
+    b->link = LINK_UP;
     if (lede_wire_decode(data, len, c->opt.max_message + 4096, &f, NULL) != LEDE_OK) {
         c->st.malformed++;
         lede_wire_frame_release(&f);
@@ -627,6 +703,99 @@ static void read_broker(lede_client_t *c, size_t bi)
     }
 }
 
+/* Drains one broker's monitor events into its link state. */
+static void read_monitor(lede_client_t *c, size_t bi)
+{
+    struct broker *b = &c->brokers[bi];
+    for (int m = 0; m < 256; m++) {
+        zmq_msg_t ev, ep;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, b->mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return;
+        }
+        uint16_t event = 0;
+        if (zmq_msg_size(&ev) >= 6)
+            memcpy(&event, zmq_msg_data(&ev), sizeof event);
+        int more = zmq_msg_more(&ev);
+        zmq_msg_close(&ev);
+        if (more) { /* the endpoint frame */
+            zmq_msg_init(&ep);
+            zmq_msg_recv(&ep, b->mon, 0);
+            zmq_msg_close(&ep);
+        }
+        uint64_t now = now_us();
+        switch (event) {
+        case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+            b->link = LINK_UP;
+            b->handshake_failed = 0;
+            break;
+        case ZMQ_EVENT_CONNECT_RETRIED:
+        case ZMQ_EVENT_DISCONNECTED:
+        case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+            if (b->link != LINK_DOWN) {
+                b->link = LINK_DOWN;
+                b->down_since_us = now;
+            }
+            b->failures++;
+            /* a failed handshake comes as HANDSHAKE_FAILED_*, DISCONNECTED, CONNECT_RETRIED;
+               a refused or hung connect as CONNECT_RETRIED alone */
+            if (event != ZMQ_EVENT_CONNECT_RETRIED && event != ZMQ_EVENT_DISCONNECTED)
+                b->handshake_failed = 1;
+            else if (event == ZMQ_EVENT_CONNECT_RETRIED && !b->tcp_connected)
+                b->handshake_failed = 0;
+            if (event == ZMQ_EVENT_CONNECT_RETRIED)
+                b->tcp_connected = 0;
+            break;
+        case ZMQ_EVENT_CONNECTED: /* TCP is up, the handshake follows */
+            b->tcp_connected = 1;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* A waiting call with nowhere to go: every broker either answered it UNAVAILABLE or has been
+ * unreachable (failed connects or handshakes, never up) for unreachable_ms. Completes it (1) with
+ * the brokers' answer, UNAUTHENTICATED for a failed handshake, else UNAVAILABLE; 0: keep waiting. */
+static int nowhere_to_go(lede_client_t *c, struct call *k, uint64_t now)
+{
+    uint64_t limit = (uint64_t)c->opt.unreachable_ms * 1000u;
+    int handshake = 0;
+    for (size_t i = 0; i < c->n_brokers; i++) {
+        const struct broker *b = &c->brokers[i];
+        if (k->refused & (1u << i))
+            continue;
+        if (b->link == LINK_UP || b->failures == 0 || now - b->down_since_us < limit)
+            return 0;
+        if (b->handshake_failed)
+            handshake = 1;
+    }
+    char msg[400];
+    int status;
+    if (k->refused) {
+        status = k->refused_status;
+        snprintf(msg, sizeof msg, "%s", k->refused_msg);
+    } else if (handshake) {
+        status = LEDE__V1__STATUS__UNAUTHENTICATED;
+        snprintf(msg, sizeof msg,
+                 "the handshake with %s%s failed for %d ms (%s)", c->brokers[0].endpoint,
+                 c->n_brokers > 1 ? " and the other brokers" : "", c->opt.unreachable_ms,
+                 c->curve ? "wrong broker key, or this client's key is not allowed"
+                          : "the broker wants CURVE: give --curve-secret and --broker-key");
+    } else {
+        status = LEDE__V1__STATUS__UNAVAILABLE;
+        snprintf(msg, sizeof msg, "no broker reachable for %d ms: %s%s (connection refused, "
+                 "no route or no such host)", c->opt.unreachable_ms, c->brokers[0].endpoint,
+                 c->n_brokers > 1 ? " and the other brokers" : "");
+    }
+    complete(c, k, status, msg, NULL, 0, NULL, NULL);
+    return 1;
+}
+
 /* Walks the table for calls whose time has come: deadlines, waits, silent brokers. */
 static void run_timers(lede_client_t *c, uint64_t now)
 {
@@ -647,6 +816,10 @@ static void run_timers(lede_client_t *c, uint64_t now)
         }
         if (now >= k->next_us) {
             if (k->state == CALL_WAIT) {
+                if (nowhere_to_go(c, k, now)) {
+                    k = nx;
+                    continue;
+                }
                 dispatch(c, k, now);
             } else {
                 struct broker *b = &c->brokers[k->broker];
@@ -673,50 +846,75 @@ static void run_timers(lede_client_t *c, uint64_t now)
     c->next_scan_us = next > now + SCAN_MIN_US ? next : now + SCAN_MIN_US;
 }
 
-static int poll_once(lede_client_t *c, int timeout_ms);
+static int poll_once(lede_client_t *c, int timeout_ms, const int *fds, size_t n_fds);
 
 int lede_client_poll(lede_client_t *c, int timeout_ms)
 {
-    if (!c || c->in_poll)
+    return lede_client_poll_fds(c, timeout_ms, NULL, 0);
+}
+
+int lede_client_poll_fds(lede_client_t *c, int timeout_ms, const int *fds, size_t n_fds)
+{
+    if (!c || c->in_poll || n_fds > 8 || (n_fds && !fds))
         return LEDE_EINVAL;
     c->in_poll = 1;
-    int rc = poll_once(c, timeout_ms);
+    int rc = poll_once(c, timeout_ms, fds, n_fds);
     c->in_poll = 0;
     return rc;
 }
 
-static int poll_once(lede_client_t *c, int timeout_ms)
+/* Reads what the last zmq_poll over c->items found: replies, monitor events; returns whether
+ * one of the caller's descriptors is readable. */
+static int handle_ready(lede_client_t *c, size_t n_fds)
+{
+    size_t n = c->n_brokers;
+    for (size_t i = 0; i < n; i++) {
+        if (c->items[n + i].revents & ZMQ_POLLIN)
+            read_monitor(c, i);
+        if (c->items[i].revents & ZMQ_POLLIN)
+            read_broker(c, i);
+    }
+    int fd_ready = 0;
+    for (size_t i = 0; i < n_fds; i++)
+        if (c->items[2 * n + i].revents & ZMQ_POLLIN)
+            fd_ready = 1;
+    return fd_ready;
+}
+
+static int poll_once(lede_client_t *c, int timeout_ms, const int *fds, size_t n_fds)
 {
     uint64_t start = now_us();
     uint64_t end = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000u;
     uint64_t done0 = c->st.completed;
+    size_t n = c->n_brokers;
+    int n_items = (int)(2 * n + n_fds);
+    for (size_t i = 0; i < n; i++) {
+        c->items[i] = (zmq_pollitem_t){.socket = c->brokers[i].sock, .events = ZMQ_POLLIN};
+        c->items[n + i] = (zmq_pollitem_t){.socket = c->brokers[i].mon, .events = ZMQ_POLLIN};
+    }
+    for (size_t i = 0; i < n_fds; i++)
+        c->items[2 * n + i] = (zmq_pollitem_t){.fd = fds[i], .events = ZMQ_POLLIN};
     for (;;) {
         uint64_t now = now_us();
         run_timers(c, now);
-        for (size_t i = 0; i < c->n_brokers; i++) {
-            c->items[i] = (zmq_pollitem_t){.socket = c->brokers[i].sock, .events = ZMQ_POLLIN};
-        }
-        int ready = zmq_poll(c->items, (int)c->n_brokers, 0);
-        if (ready > 0)
-            for (size_t i = 0; i < c->n_brokers; i++)
-                if (c->items[i].revents & ZMQ_POLLIN)
-                    read_broker(c, i);
+        int ready = zmq_poll(c->items, n_items, 0);
+        int fd_ready = ready > 0 ? handle_ready(c, n_fds) : 0;
         now = now_us();
         uint64_t done = c->st.completed - done0;
-        if (done > 0 || timeout_ms == 0 || c->n_calls == 0 || now >= end)
+        if (done > 0 || fd_ready || timeout_ms == 0 || (c->n_calls == 0 && n_fds == 0) ||
+            now >= end)
             return (int)(done > (uint64_t)INT32_MAX ? INT32_MAX : done);
         uint64_t wake = c->next_scan_us < end ? c->next_scan_us : end;
+        if (c->n_calls == 0)
+            wake = end;
         long wait_ms = wake > now ? (long)((wake - now + 999u) / 1000u) : 0;
         if (wait_ms > 1000)
             wait_ms = 1000;
-        ready = zmq_poll(c->items, (int)c->n_brokers, wait_ms);
+        ready = zmq_poll(c->items, n_items, wait_ms);
         if (ready < 0 && zmq_errno() != EINTR)
             return LEDE_EIO;
-        if (ready > 0)
-            for (size_t i = 0; i < c->n_brokers; i++)
-                if (c->items[i].revents & ZMQ_POLLIN)
-                    read_broker(c, i);
-        if (c->st.completed - done0 > 0)
+        fd_ready = ready > 0 ? handle_ready(c, n_fds) : 0;
+        if (c->st.completed - done0 > 0 || fd_ready)
             return (int)(c->st.completed - done0);
     }
 }

@@ -34,6 +34,18 @@ struct lede_client_options {
                              is suspect: the call is re-sent to another broker (default 1000) */
     size_t max_in_flight; /* calls at once; submit returns LEDE_ETOOBIG past it (default 4096) */
     size_t max_message;   /* largest reply accepted, bytes (default 16 MiB) */
+    /* Fail fast. A call that finds no broker it can send to fails UNAVAILABLE (UNAUTHENTICATED
+       when the CURVE handshake was what failed) once every broker has been unreachable for
+       this long (default 1000). The library watches each socket's monitor events: a connect
+       attempt that failed or timed out (ZMQ_EVENT_CONNECT_RETRIED, connect timeout = this
+       value), a dropped connection (DISCONNECTED), a handshake that failed
+       (HANDSHAKE_FAILED_NO_DETAIL/PROTOCOL/AUTH) and one that succeeded (HANDSHAKE_SUCCEEDED,
+       the broker is up again). */
+    int unreachable_ms;
+    /* 0 (default): a broker with no worker for the method answers UNAVAILABLE at once; the
+       call is tried at each other broker once, then fails. 1: the broker queues the call
+       until a worker registers or the deadline passes (gRPC's wait-for-ready). */
+    int wait_for_ready;
     /* CURVE: this client's secret key file and the broker's public key file (one line of Z85
        each, `lede keygen NAME`); both or neither. Every broker gets the same broker key. */
     const char *curve_secret_file;
@@ -118,9 +130,16 @@ struct lede_client_request {
     const char *trace_id;    /* sent as "trace-id" metadata, or NULL */
 };
 
-/* Sends a lede.v1.Summarizer/Summarize call; like lede_client_call. */
+/* Sends a lede.v1.Summarizer/Summarize call; like lede_client_call. A body over lede's article
+ * limit (16 MiB, LEDE_DEFAULT_MAX_BODY) is LEDE_ETOOBIG at once. */
 LEDE_CLIENT_API int lede_client_summarize_submit(lede_client_t *c, const struct lede_client_request *req,
                                  lede_client_reply_fn fn, void *ctx, uint64_t *call);
+
+/* Like lede_client_poll, but also returns (0 when no call completed) as soon as one of the n_fds
+ * file descriptors in fds is readable, so one thread can serve both (the gateway's wake-up
+ * eventfd). */
+LEDE_CLIENT_API int lede_client_poll_fds(lede_client_t *c, int timeout_ms, const int *fds,
+                                         size_t n_fds);
 
 /* Waits up to timeout_ms (0: no wait, -1: until one call completes) for replies and timers, and
  * runs the callbacks of calls that completed. Returns how many completed (>= 0) or LEDE_EIO.
@@ -131,6 +150,10 @@ LEDE_CLIENT_API int lede_client_poll(lede_client_t *c, int timeout_ms);
 /* Polls until no call is in flight or timeout_ms passes (-1: no limit). Returns LEDE_OK or
  * LEDE_ETIMEDOUT. */
 LEDE_CLIENT_API int lede_client_drain(lede_client_t *c, int timeout_ms);
+
+/* Brokers whose connection is up now (handshake done, not dropped since), by the socket
+ * monitor's events; for a readiness check. */
+LEDE_CLIENT_API size_t lede_client_brokers_up(const lede_client_t *c);
 
 /* Calls submitted and not yet completed. */
 LEDE_CLIENT_API size_t lede_client_in_flight(const lede_client_t *c);

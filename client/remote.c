@@ -202,7 +202,7 @@ static int remote_submit(lede_backend_t *b, size_t seq, const struct lede_job *j
         /* this job cannot be sent (too big, bad budget): its own failure, not the backend's */
         b->done(b->ctx, seq, rc == LEDE_ETOOBIG ? LEDE_STATUS_RESOURCE_EXHAUSTED
                                                 : LEDE_STATUS_INVALID_ARGUMENT,
-                rc == LEDE_ETOOBIG ? "the article is larger than the largest message allowed"
+                rc == LEDE_ETOOBIG ? "the article is over lede's limit of 16777216 bytes (16 MiB)"
                                    : "the request cannot be encoded (bad budget or weights)",
                 NULL);
         free(p->body);

@@ -3,6 +3,7 @@
  * and series, which only grow, and rendering. */
 #include "metrics.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -13,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "error.h"
 
-const double lede_metrics_latency_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                               0.25,  0.5,    1,     2.5,  5,     30};
+const double lede_metrics_latency_buckets[] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                               0.005,   0.01,   0.025,   0.05,   0.1,   0.25,
+                                               0.5,     1,      2.5,     5,      30};
 const size_t lede_metrics_latency_buckets_n =
     sizeof lede_metrics_latency_buckets / sizeof lede_metrics_latency_buckets[0];
 const double lede_metrics_engine_buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -56,6 +59,7 @@ struct lede_metrics_family {
     double buckets[LEDE_METRICS_MAX_BUCKETS];
     struct series **series;
     size_t n_series, cap_series;
+    int counter_of_reals; /* a gauge's storage rendered as a counter (process_cpu_seconds_total) */
 };
 
 struct lede_metrics {
@@ -64,6 +68,8 @@ struct lede_metrics {
     size_t n_families;
     void (*collect)(void *ctx, lede_metrics_t *m);
     void *collect_ctx;
+    /* the process series lede_metrics_build_info registers, refreshed at every rendering */
+    lede_gauge_t *proc_cpu, *proc_rss, *proc_fds;
 };
 
 static uint64_t dbits(double d)
@@ -385,7 +391,59 @@ int lede_metrics_build_info(lede_metrics_t *m, const char *component, const char
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     lede_metrics_gauge_set(start, (double)ts.tv_sec + ts.tv_nsec / 1e9);
+    /* the process series every Prometheus client library exports, read from /proc */
+    lede_metrics_family_t *cpu =
+        lede_metrics_family(m, LEDE_METRIC_GAUGE, "process_cpu_seconds_total",
+                            "Total user and system CPU time spent in seconds.", NULL, NULL, 0);
+    if (cpu)
+        cpu->counter_of_reals = 1;
+    m->proc_cpu = cpu ? lede_metrics_family_gauge(cpu, NULL) : NULL;
+    m->proc_rss = lede_metrics_gauge(m, "process_resident_memory_bytes",
+                                     "Resident memory size in bytes.");
+    m->proc_fds = lede_metrics_gauge(m, "process_open_fds", "Number of open file descriptors.");
+    if (!m->proc_cpu || !m->proc_rss || !m->proc_fds)
+        return LEDE_EINVAL;
     return LEDE_OK;
+}
+
+/* CPU seconds (utime + stime), resident bytes and open descriptors of this process. */
+static void read_process(lede_metrics_t *m)
+{
+    if (!m->proc_cpu)
+        return;
+    char buf[1024];
+    FILE *f = fopen("/proc/self/stat", "r");
+    if (f) {
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+        unsigned long long ut = 0, st = 0;
+        /* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+           utime stime */
+        if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+                        &st) == 2) {
+            long tck = sysconf(_SC_CLK_TCK);
+            lede_metrics_gauge_set(m->proc_cpu, (double)(ut + st) / (double)(tck > 0 ? tck : 100));
+        }
+    }
+    f = fopen("/proc/self/statm", "r");
+    if (f) {
+        unsigned long long size = 0, resident = 0;
+        if (fscanf(f, "%llu %llu", &size, &resident) == 2)
+            lede_metrics_gauge_set(m->proc_rss, (double)resident * (double)sysconf(_SC_PAGESIZE));
+        fclose(f);
+    }
+    DIR *d = opendir("/proc/self/fd");
+    if (d) {
+        size_t n = 0;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL)
+            if (e->d_name[0] != '.')
+                n++;
+        closedir(d);
+        lede_metrics_gauge_set(m->proc_fds, (double)(n ? n - 1 : 0)); /* minus opendir's own */
+    }
 }
 
 void lede_metrics_on_collect(lede_metrics_t *m, void (*fn)(void *ctx, lede_metrics_t *m), void *ctx)
@@ -521,7 +579,7 @@ static void render_family(struct buf *b, const lede_metrics_family_t *f)
     puts_(b, "\n# TYPE ");
     puts_(b, f->name);
     puts_(b, " ");
-    puts_(b, types[f->type]);
+    puts_(b, f->counter_of_reals ? "counter" : types[f->type]);
     puts_(b, "\n");
     for (size_t i = 0; i < f->n_series; i++) {
         struct series *s = f->series[i];
@@ -575,6 +633,7 @@ int lede_metrics_render(lede_metrics_t *m, char **out, size_t *len)
     pthread_mutex_unlock(&m->mu);
     if (collect)
         collect(ctx, m);
+    read_process(m);
     struct buf b = {0};
     puts_(&b, "");
     pthread_mutex_lock(&m->mu);

@@ -12,8 +12,11 @@
 #define LEDE_WIRE_MAGIC "LEDE"
 #define LEDE_WIRE_VERSION 1
 #define LEDE_WIRE_HEADER_BYTES 6
-/* The default maximum frame size (header + body); callers pass their own maximum. */
-#define LEDE_WIRE_MAX_DEFAULT (16u * 1024u * 1024u)
+/* The default maximum frame size (header + body); callers pass their own maximum. It is the
+ * article limit (LEDE_DEFAULT_MAX_BODY in worker/engine/summarize.h, 16 MiB) plus 1 MiB for the
+ * rest of a call (title, ids, metadata), so every article within the limit fits in a frame
+ * (liblede-client asserts the two agree). */
+#define LEDE_WIRE_MAX_DEFAULT (17u * 1024u * 1024u)
 
 /* Bounds on a frame's top-level fields, checked before unpacking (a frame past them is a bad
  * body, LEDE_WIRE_FAULT_BODY): a CALL's metadata entries, a READY's methods, and every other

@@ -62,13 +62,13 @@ static const struct lede_opt worker_opts[] = {
      .help = "longest reconnect delay (each delay plus up to 50% random jitter)"},
     {.name = "drain-ms", .type = LEDE_OPT_INT, .def = "10000", .min = 0, .max = 3600000,
      .help = "on SIGTERM, wait at most N ms for calls in flight"},
-    {.name = "max-message", .type = LEDE_OPT_INT, .arg = "BYTES", .def = "16777216",
+    {.name = "max-message", .type = LEDE_OPT_INT, .arg = "BYTES", .def = "17825792",
      .min = 1024, .max = INT_MAX,
      .help = "largest frame accepted from a broker, and largest reply sent (a larger reply is "
              "RESOURCE_EXHAUSTED for its call)"},
     {.name = "max-article-bytes", .type = LEDE_OPT_INT, .min = 1, .max = INT_MAX,
      .help = "longest article body the engine takes; longer: RESOURCE_EXHAUSTED "
-             "(default 67108864)"},
+             "(default 16777216, lede's article limit)"},
     {.name = "curve-secret", .arg = "FILE", .help = "CURVE: this worker's secret key (lede keygen NAME)"},
     {.name = "broker-key", .arg = "FILE",
      .help = "CURVE: the brokers' public key (both CURVE options or neither)"},

@@ -3,9 +3,12 @@
 docs/PROTOCOL.md with Debian's python3-zmq and python3-protobuf.
 
     python3 examples/python/lede_client.py --broker tcp://127.0.0.1:5555 article.txt
+    python3 examples/python/lede_client.py --gateway http://127.0.0.1:8080 article.txt
 
 prints the summary, one sentence per line. lede_pb2 is imported if it is on the path; otherwise
 it is generated from proto/lede.proto with protoc (package protobuf-compiler) into a temp dir.
+--gateway speaks HTTP/JSON to lede-gateway with the standard library alone (no zmq, no
+protobuf); the installable client is clients/python.
 """
 import argparse
 import json
@@ -15,9 +18,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 import uuid
 
-import zmq
+try:
+    import zmq
+except ImportError:  # a python3 without pyzmq: --gateway still works
+    zmq = None
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 METHOD = "lede.v1.Summarizer/Summarize"
@@ -58,6 +66,9 @@ class Client:
     with backoff; a second reply for the same call id is ignored."""
 
     def __init__(self, endpoints, pb, resend_s=1.0, attempts=4):
+        if zmq is None:
+            raise LedeError("SETUP", "--broker needs pyzmq (Debian: python3-zmq; pip: pyzmq); "
+                                     "--gateway URL works without it")
         if isinstance(endpoints, str):
             endpoints = [e for e in endpoints.split(",") if e]
         self.pb = pb
@@ -136,10 +147,52 @@ class Client:
         return resp
 
 
+def response_dict(resp):
+    """A SummarizeResponse as JSON: text as strings, offsets and counts as numbers."""
+    return {
+        "articleId": resp.article_id, "summary": list(resp.summary),
+        "sentences": [{"index": s.index, "rank": s.rank, "score": s.score,
+                       "features": {f: getattr(s.features, f) for f in
+                                    ("position", "term", "entity", "title", "length", "opener")},
+                       "offset": s.offset, "length": s.length, "paragraph": s.paragraph,
+                       "selected": s.selected, "duplicateOf": s.duplicate_of,
+                       "text": s.text.decode("utf-8", "replace")} for s in resp.sentences],
+        "engineVersion": resp.engine_version, "language": resp.language,
+        "sentenceCount": resp.sentence_count,
+    }
+
+
+def via_gateway(url, token, body, title, language, explain, timeout_ms, budget):
+    """One call to lede-gateway's POST /v1/summarize; returns its JSON answer."""
+    req = {"body": body.decode("utf-8"), "explain": explain}
+    if title:
+        req["title"] = title
+    if language:
+        req["language"] = language
+    req.update(budget)
+    headers = {"Content-Type": "application/json", "Connect-Timeout-Ms": str(timeout_ms)}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    r = urllib.request.Request(url.rstrip("/") + "/v1/summarize", json.dumps(req).encode(),
+                               headers)
+    try:
+        with urllib.request.urlopen(r, timeout=timeout_ms / 1000.0 + 5) as resp:
+            return json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        err = json.loads(e.read() or b"{}")
+        raise LedeError(err.get("code", "HTTP %d" % e.code), err.get("message", ""))
+    except (urllib.error.URLError, OSError) as e:
+        raise LedeError("UNAVAILABLE", "cannot reach %s: %s" % (url, e))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Summarize a news article through lede-broker.")
     ap.add_argument("--broker", default=os.environ.get("LEDE_BROKER"),
                     help="broker frontend endpoint(s), comma-separated (or LEDE_BROKER)")
+    ap.add_argument("--gateway", default=os.environ.get("LEDE_GATEWAY"),
+                    help="lede-gateway URL instead, e.g. http://127.0.0.1:8080 (HTTP/JSON)")
+    ap.add_argument("--token", default=os.environ.get("LEDE_TOKEN"),
+                    help="bearer token for --gateway (or LEDE_TOKEN)")
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--sentences", type=int)
     g.add_argument("--words", type=int)
@@ -152,12 +205,30 @@ def main(argv=None):
     ap.add_argument("--proto", help="lede.proto to generate lede_pb2 from")
     ap.add_argument("file", nargs="?", default="-", help="the article (default: stdin)")
     a = ap.parse_args(argv)
-    if not a.broker:
-        ap.error("--broker is required (or set LEDE_BROKER)")
-    pb = load_pb2(a.proto)
+    if not a.broker and not a.gateway:
+        ap.error("--broker or --gateway is required (or set LEDE_BROKER / LEDE_GATEWAY)")
     body = sys.stdin.buffer.read() if a.file == "-" else open(a.file, "rb").read()
     budget = {k: v for k in ("sentences", "words", "chars", "ratio")
               for v in [getattr(a, k)] if v is not None}
+    if a.gateway:
+        try:
+            ans = via_gateway(a.gateway, a.token, body, a.title, a.lang, a.json, a.deadline,
+                              budget)
+        except LedeError as e:
+            print("lede_client: %s" % e, file=sys.stderr)
+            return 1
+        if a.json:
+            print(json.dumps(ans, ensure_ascii=False))
+            return 0
+        by = {s["index"]: s for s in ans["sentences"]}
+        for i in ans["summary"]:
+            sys.stdout.buffer.write(by[i]["text"].encode("utf-8") + b"\n")
+        return 0
+    if zmq is None:
+        print("lede_client: --broker needs pyzmq (Debian: python3-zmq; pip: pyzmq); "
+              "--gateway URL works without it", file=sys.stderr)
+        return 2
+    pb = load_pb2(a.proto)
     c = Client(a.broker, pb)
     try:
         resp = c.summarize(body, title=a.title, language=a.lang, explain=a.json,
@@ -168,8 +239,7 @@ def main(argv=None):
     finally:
         c.close()
     if a.json:
-        from google.protobuf import json_format
-        print(json.dumps(json_format.MessageToDict(resp), ensure_ascii=False))
+        print(json.dumps(response_dict(resp), ensure_ascii=False))
         return 0
     by_index = {s.index: s for s in resp.sentences}
     out = sys.stdout.buffer

@@ -238,9 +238,12 @@ class Client:
     def send_raw(self, data):
         self.sock.send(data)
 
-    def call(self, method, payload, timeout_ms=10000, call_id=None):
+    def call(self, method, payload, timeout_ms=10000, call_id=None, wait_for_ready=True):
+        # wait_for_ready: queue while no worker is registered (these tests start workers late);
+        # False: the broker answers UNAVAILABLE at once when no worker serves the method
         call_id = call_id or uuid.uuid4().hex
-        c = pb.Call(call_id=call_id, method=method, timeout_ms=timeout_ms, payload=payload)
+        c = pb.Call(call_id=call_id, method=method, timeout_ms=timeout_ms, payload=payload,
+                    wait_for_ready=wait_for_ready)
         self.sent.add(call_id)
         self.sock.send(frame(pb.CALL, c.SerializeToString()))
         return Pending(self, call_id)

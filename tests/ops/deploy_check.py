@@ -7,6 +7,11 @@ endpoint serves (common/http.c), Service/HPA/PDB/NetworkPolicy selectors and tar
 match, Secret keys that exist, Debian 12 packages that exist and cover the binaries' shared
 libraries. No container engine or cluster is needed.
 
+The first deploy must come up: a broker is ready only once a worker has registered (its /readyz,
+broker/broker_main.c), so workers must not reach brokers through anything that routes only to
+ready pods. Brokers are a StatefulSet (two or more, active-active) with a headless Service that
+publishes not-ready pods; every worker and the gateway list every broker replica by its own name.
+
 Settings that the operations issue adds to broker and worker but that are not wired yet are
 listed in PENDING; they are reported, not failed. Anything else unknown fails."""
 import glob
@@ -56,7 +61,7 @@ try:
 except ImportError:
     missing("python3-yaml is not installed (scripts/deps.sh installs it)")
 
-for b in ("lede-broker", "lede-worker", "lede"):
+for b in ("lede-broker", "lede-worker", "lede", "lede-gateway"):
     if not os.access(os.path.join(BIN, b), os.X_OK):
         missing("%s is not built in %s" % (b, BIN))
 for tool in ("apt-cache", "readelf", "dpkg"):
@@ -88,7 +93,8 @@ def known_flags(binary):
 
 
 def check_env(binary, name, where):
-    prefix = {"lede-broker": "LEDE_BROKER_", "lede-worker": "LEDE_WORKER_"}[binary]
+    prefix = {"lede-broker": "LEDE_BROKER_", "lede-worker": "LEDE_WORKER_",
+              "lede-gateway": "LEDE_GATEWAY_"}[binary]
     if not ok(name.startswith(prefix), "%s: %s is not a %s variable" % (where, name, binary)):
         return
     if name in known_env(binary):
@@ -118,6 +124,16 @@ PROBE_PATHS = {p for p in ("/healthz", "/readyz", "/metrics") if '"%s"' % p in h
 ok(PROBE_PATHS == {"/healthz", "/readyz", "/metrics"}, "common/http.c does not serve all paths")
 
 
+METRICS_VAR = {"lede-broker": "LEDE_BROKER_METRICS", "lede-worker": "LEDE_WORKER_METRICS",
+               "lede-gateway": "LEDE_GATEWAY_LISTEN"}  # the gateway serves probes on its port
+# the broker's readiness waits for a worker (what makes the headless Service necessary)
+broker_main = open(os.path.join(SRC, "broker", "broker_main.c")).read()
+READY_WAITS_FOR_WORKERS = "no worker" in broker_main
+gateway_c = open(os.path.join(SRC, "gateway", "gateway.c")).read()
+ok(all('"%s"' % p in gateway_c for p in ("/healthz", "/readyz", "/metrics")),
+   "gateway/gateway.c does not serve /healthz, /readyz and /metrics")
+
+
 def port_of(addr):
     m = re.search(r":(\d+)$", addr or "")
     return int(m.group(1)) if m else None
@@ -128,7 +144,8 @@ def binary_of(command, where):
               "installed binary" % (where, command)):
         return None
     b = os.path.basename(command[0])
-    if not ok(b in ("lede-broker", "lede-worker"), "%s: unexpected binary %s" % (where, b)):
+    if not ok(b in ("lede-broker", "lede-worker", "lede-gateway"), "%s: unexpected binary %s" %
+              (where, b)):
         return None
     return b
 
@@ -146,8 +163,8 @@ by_kind = {}
 for d in docs:
     ok("apiVersion" in d and "kind" in d, "%s: a document without apiVersion/kind" % d["_file"])
     by_kind.setdefault(d.get("kind"), []).append(d)
-for kind in ("Deployment", "Service", "HorizontalPodAutoscaler", "Secret", "NetworkPolicy",
-             "Kustomization"):
+for kind in ("Deployment", "StatefulSet", "Service", "HorizontalPodAutoscaler", "Secret",
+             "NetworkPolicy", "Kustomization"):
     ok(kind in by_kind, "deploy/k8s has no %s" % kind)
 
 kust = by_kind["Kustomization"][0]
@@ -159,7 +176,9 @@ for img in kust.get("images", []):
 
 secrets = {s["metadata"]["name"]: set((s.get("stringData") or {}).keys()) |
            set((s.get("data") or {}).keys()) for s in by_kind["Secret"]}
-deployments = {d["metadata"]["name"]: d for d in by_kind["Deployment"]}
+# workloads: Deployments and StatefulSets (the brokers)
+deployments = {d["metadata"]["name"]: d for d in by_kind["Deployment"] + by_kind.get("StatefulSet", [])}
+statefulsets = {d["metadata"]["name"]: d for d in by_kind.get("StatefulSet", [])}
 pod_labels = {n: d["spec"]["template"]["metadata"]["labels"] for n, d in deployments.items()}
 container_ports = {}  # deployment -> {name: port}
 metrics_port = {}     # binary -> port from LEDE_*_METRICS
@@ -189,7 +208,7 @@ for name, d in deployments.items():
             env[e["name"]] = e.get("value")
         ports = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
         container_ports[name] = ports
-        mvar = "LEDE_BROKER_METRICS" if b == "lede-broker" else "LEDE_WORKER_METRICS"
+        mvar = METRICS_VAR[b]
         mport = port_of(env.get(mvar))
         ok(mport is not None, "%s: no %s, so no /healthz or /readyz to probe" % (where, mvar))
         metrics_port[b] = mport
@@ -235,9 +254,12 @@ for name, d in deployments.items():
                                            for f in mounted)
                 ok(v in mounted or is_dir, "%s: %s=%s is not a mounted secret file or key "
                    "directory" % (where, k, v))
-        ok(bool(mounted) == ("--curve-secret" in (c.get("args") or []) or
-                             "LEDE_BROKER_CURVE_SECRET" in env),
+        keys_mounted = any(k.endswith((".key", ".pub")) for k in mounted.values())
+        ok(keys_mounted == ("--curve-secret" in (c.get("args") or []) or
+                            any(k.endswith("_CURVE_SECRET") for k in env)),
            "%s: CURVE keys are mounted but not used (or the reverse)" % where)
+        workload_binary = globals().setdefault("workload_binary", {})
+        workload_binary[name] = (b, env)
 
 services = {s["metadata"]["name"]: s for s in by_kind["Service"]}
 for sname, s in services.items():
@@ -252,18 +274,70 @@ for sname, s in services.items():
         ok(real == p["port"], "service %s: port %s maps to %s (keep them equal)" %
            (sname, p["port"], real))
 
-for d in deployments.values():
-    for c in d["spec"]["template"]["spec"]["containers"]:
-        for e in c.get("env", []):
-            if e["name"] == "LEDE_WORKER_BROKER":
-                for ep in e["value"].split(","):
-                    m = re.match(r"tcp://([a-z0-9.-]+):(\d+)$", ep)
-                    if ok(m, "worker broker endpoint %s is not tcp://HOST:PORT" % ep):
-                        host = m.group(1).split(".")[0]
-                        ok(host in services, "worker broker host %s is not a Service" % host)
-                        sp = {p["name"]: p["port"] for p in services.get(host, {"spec": {"ports": []}})["spec"]["ports"]}
-                        ok(int(m.group(2)) == sp.get("backend") == BACKEND_PORT,
-                           "worker broker port %s is not the backend port" % m.group(2))
+# the brokers: a StatefulSet of two or more behind a headless Service that publishes not-ready pods
+broker_sts = [n for n, (b, _) in workload_binary.items() if b == "lede-broker"]
+ok(len(broker_sts) == 1 and broker_sts[0] in statefulsets,
+   "the brokers are not one StatefulSet (%s)" % broker_sts)
+sts = statefulsets.get(broker_sts[0] if broker_sts else "", {"metadata": {"name": "?"}, "spec": {}})
+replicas = sts["spec"].get("replicas", 1)
+ok(replicas >= 2, "broker StatefulSet has %d replica(s); OPERATIONS.md runs two or more" % replicas)
+ok(sts["spec"].get("podManagementPolicy") == "Parallel",
+   "broker StatefulSet: podManagementPolicy is not Parallel (brokers need not wait for each other)")
+peers = services.get(sts["spec"].get("serviceName"), {"spec": {}, "metadata": {"name": "?"}})
+ok(peers["spec"].get("clusterIP") == "None",
+   "the broker StatefulSet's serviceName %s is not a headless Service" % sts["spec"].get("serviceName"))
+ok(peers["spec"].get("publishNotReadyAddresses") is True or not READY_WAITS_FOR_WORKERS,
+   "headless Service %s does not publish not-ready brokers, and a broker is ready only once a "
+   "worker registered: the first deploy would deadlock" % peers["metadata"]["name"])
+
+
+def check_broker_list(where, value, port, port_name):
+    """value lists every broker replica by its own name through the headless Service."""
+    seen = set()
+    for ep in value.split(","):
+        m = re.match(r"tcp://([a-z0-9.-]+):(\d+)$", ep)
+        if not ok(m, "%s: broker endpoint %s is not tcp://HOST:PORT" % (where, ep)):
+            continue
+        labels = m.group(1).split(".")
+        pod = re.match(r"^(.*)-(\d+)$", labels[0])
+        ok(len(labels) >= 2 and pod and pod.group(1) == sts["metadata"]["name"] and
+           labels[1] == peers["metadata"]["name"],
+           "%s: %s is not a broker pod by name (<statefulset>-N.%s): a Service routing only to "
+           "ready brokers would deadlock the first deploy, and one address reaches one broker"
+           % (where, ep, peers["metadata"]["name"]))
+        if pod:
+            seen.add(int(pod.group(2)))
+        ok(int(m.group(2)) == port, "%s: %s is not the %s port %d" % (where, ep, port_name, port))
+    ok(seen == set(range(replicas)), "%s: lists brokers %s, not every replica 0..%d" %
+       (where, sorted(seen), replicas - 1))
+
+
+for name, (b, env) in workload_binary.items():
+    if b == "lede-worker":
+        check_broker_list(name, env.get("LEDE_WORKER_BROKER", ""), BACKEND_PORT, "backend")
+    elif b == "lede-gateway":
+        check_broker_list(name, env.get("LEDE_GATEWAY_BROKER", ""), FRONTEND_PORT, "frontend")
+        ok(env.get("LEDE_GATEWAY_TOKENS"), "%s: listens beyond loopback without "
+           "LEDE_GATEWAY_TOKENS" % name)
+gw_names = [n for n, (b, _) in workload_binary.items() if b == "lede-gateway"]
+ok(gw_names, "deploy/k8s has no lede-gateway workload")
+for n in gw_names:
+    ok(any(h["spec"]["scaleTargetRef"]["name"] == n for h in by_kind["HorizontalPodAutoscaler"]),
+       "no HorizontalPodAutoscaler for %s" % n)
+    ok(any(len([d for d in deployments if matches(s["spec"]["selector"], pod_labels[d])]) == 1
+           and matches(s["spec"]["selector"], pod_labels[n]) for s in services.values()),
+       "no Service for %s" % n)
+    # the brokers' NetworkPolicy admits the gateway on the frontend
+    admitted = False
+    for np in by_kind["NetworkPolicy"]:
+        if not matches(np["spec"]["podSelector"].get("matchLabels", {}), pod_labels[broker_sts[0]]):
+            continue
+        for rule in np["spec"].get("ingress", []):
+            if any(p["port"] == FRONTEND_PORT for p in rule.get("ports", [])):
+                for peer in rule.get("from", []):
+                    if matches(peer.get("podSelector", {}).get("matchLabels", {}), pod_labels[n]):
+                        admitted = True
+    ok(admitted, "the brokers' NetworkPolicy does not admit %s on the frontend" % n)
 
 for hpa in by_kind["HorizontalPodAutoscaler"]:
     ref = hpa["spec"]["scaleTargetRef"]
@@ -315,17 +389,24 @@ for sname, s in svcs.items():
     env = s.get("environment", {})
     for k, v in env.items():
         check_env(b, k, where)
-    mport = port_of(env.get("LEDE_BROKER_METRICS" if b == "lede-broker" else "LEDE_WORKER_METRICS"))
+    mport = port_of(env.get(METRICS_VAR[b]))
     hc = " ".join(s.get("healthcheck", {}).get("test", []))
     ok(mport and ("/%d " % mport) in hc and "/healthz" in hc,
        "%s: the healthcheck does not ask /healthz on the metrics port %s" % (where, mport))
     for p in s.get("ports", []):
         cport = int(str(p).rsplit(":", 1)[1])
-        ok(cport in (FRONTEND_PORT, mport), "%s: publishes port %d it does not serve" % (where, cport))
+        ok(cport in ((FRONTEND_PORT, mport) if b == "lede-broker" else (mport,)),
+           "%s: publishes port %d it does not serve" % (where, cport))
     if b == "lede-worker":
         m = re.match(r"tcp://([a-z0-9-]+):(\d+)$", env.get("LEDE_WORKER_BROKER", ""))
         ok(m and m.group(1) in svcs and int(m.group(2)) == BACKEND_PORT,
            "%s: LEDE_WORKER_BROKER does not name the broker service's backend" % where)
+    elif b == "lede-gateway":
+        m = re.match(r"tcp://([a-z0-9-]+):(\d+)$", env.get("LEDE_GATEWAY_BROKER", ""))
+        ok(m and m.group(1) in svcs and int(m.group(2)) == FRONTEND_PORT,
+           "%s: LEDE_GATEWAY_BROKER does not name the broker service's frontend" % where)
+        ok(env.get("LEDE_GATEWAY_TOKENS") or (env.get("LEDE_GATEWAY_LISTEN") or "").startswith("127."),
+           "%s: listens beyond loopback without LEDE_GATEWAY_TOKENS" % where)
     else:
         ok(port_of(env.get("LEDE_BROKER_FRONTEND")) == FRONTEND_PORT and
            port_of(env.get("LEDE_BROKER_BACKEND")) == BACKEND_PORT, "%s: broker ports" % where)
@@ -362,7 +443,7 @@ if shutil.which("apt-cache"):
     ok(set(allp) <= found, "Containerfile: not Debian packages: %s" % sorted(set(allp) - found))
 if shutil.which("readelf") and shutil.which("dpkg"):
     needed = {}
-    for b in ("lede-broker", "lede-worker", "lede"):
+    for b in ("lede-broker", "lede-worker", "lede", "lede-gateway"):
         out = subprocess.run(["readelf", "-d", os.path.join(BIN, b)], capture_output=True,
                              text=True).stdout
         for lib in re.findall(r"\(NEEDED\).*\[(.+)\]", out):
@@ -379,13 +460,60 @@ if shutil.which("readelf") and shutil.which("dpkg"):
 
 # ---- systemd env files and units ----
 for path in glob.glob(os.path.join(SRC, "deploy", "systemd", "*.env")):
-    b = "lede-broker" if "broker" in os.path.basename(path) else "lede-worker"
+    base = os.path.basename(path)
+    b = ("lede-broker" if "broker" in base else "lede-gateway" if "gateway" in base
+         else "lede-worker")
     for m in re.finditer(r"^#?(LEDE_[A-Z0-9_]+)=", open(path).read(), re.M):
         check_env(b, m.group(1), os.path.basename(path))
 for path in glob.glob(os.path.join(SRC, "deploy", "systemd", "*.service")):
     for m in re.finditer(r"^ExecStart=(\S+)", open(path).read(), re.M):
-        ok(os.path.basename(m.group(1)) in ("lede-broker", "lede-worker") and
+        ok(os.path.basename(m.group(1)) in ("lede-broker", "lede-worker", "lede-gateway") and
            m.group(1).startswith("/usr/bin/"), "%s: ExecStart %s" % (path, m.group(1)))
+
+# ---- the one article limit: stated once (the engine header), the same everywhere ----
+summ = open(os.path.join(SRC, "worker", "engine", "summarize.h")).read()
+m = re.search(r"#define LEDE_DEFAULT_MAX_BODY \((\d+)u << (\d+)\)", summ)
+ARTICLE = int(m.group(1)) << int(m.group(2)) if m else 0
+ok(ARTICLE > 0, "worker/engine/summarize.h: LEDE_DEFAULT_MAX_BODY not found")
+wire_h = open(os.path.join(SRC, "proto", "wire.h")).read()
+m = re.search(r"#define LEDE_WIRE_MAX_DEFAULT \((\d+)u \* 1024u \* 1024u\)", wire_h)
+FRAME = int(m.group(1)) << 20 if m else 0
+ok(FRAME == ARTICLE + (1 << 20), "proto/wire.h: frames (%d) are not the article limit (%d) + 1 MiB"
+   % (FRAME, ARTICLE))
+
+
+def default_of(binary, flag, args=("--help",)):
+    p = subprocess.run([os.path.join(BIN, binary)] + list(args), capture_output=True, text=True,
+                       timeout=10)
+    m = re.search(re.escape(flag) + r" .*?\(default (\d+)", p.stdout + p.stderr)
+    return int(m.group(1)) if m else None
+
+
+ok(default_of("lede-worker", "--max-article-bytes") == ARTICLE,
+   "lede-worker --max-article-bytes default is not the article limit %d" % ARTICLE)
+ok(default_of("lede", "--max-bytes", ("summarize", "--help")) == ARTICLE,
+   "lede summarize --max-bytes default is not the article limit %d" % ARTICLE)
+ok(default_of("lede-worker", "--max-message") == FRAME, "lede-worker --max-message is not %d" % FRAME)
+ok(default_of("lede-broker", "--max-msg-bytes") == FRAME, "lede-broker --max-msg-bytes is not %d"
+   % FRAME)
+ok(DEFAULT.get("LEDE_BROKER_MAX_MSG_BYTES") == str(FRAME),
+   "docs/PROTOCOL.md gives --max-msg-bytes %s, the code %d" % (DEFAULT.get("LEDE_BROKER_MAX_MSG_BYTES"),
+                                                               FRAME))
+ok((default_of("lede-gateway", "--max-body-bytes") or 0) >= 2 * ARTICLE,
+   "lede-gateway --max-body-bytes cannot carry a JSON-escaped article of the limit")
+ok("at most 16 MiB (%s bytes)" % format(ARTICLE, ",") in protocol and ARTICLE == 16 << 20,
+   "docs/PROTOCOL.md does not state the article limit of %d bytes" % ARTICLE)
+for doc in ("README.md", "docs/OPERATIONS.md", "docs/RELIABILITY.md", "docs/PROTOCOL.md"):
+    text = open(os.path.join(SRC, doc)).read()
+    for other in re.findall(r"(\d+) MiB (?:article|articles|of body)", text):
+        ok(int(other) << 20 == ARTICLE, "%s states a %s MiB article limit" % (doc, other))
+    ok("67108864" not in text and "64 MiB article" not in text, "%s still gives 64 MiB" % doc)
+for path in glob.glob(os.path.join(SRC, "deploy", "*", "*")):
+    if os.path.isfile(path):
+        for var, val in re.findall(r"(LEDE_[A-Z_]*(?:MAX_ARTICLE_BYTES|MAX_MSG_BYTES|MAX_MESSAGE))"
+                                   r"[=:\s\"]+(\d+)", open(path, errors="replace").read()):
+            want = ARTICLE if "ARTICLE" in var else FRAME
+            ok(int(val) == want, "%s: %s=%s, the code's default is %d" % (path, var, val, want))
 
 print("checked %d facts over %d Kubernetes documents, compose, Containerfile, systemd files" %
       (checked[0], len(docs)))

@@ -92,6 +92,21 @@ if [ -x "$bin/lede-load" ]; then
   done
   ok=$(sum_of "$tmp/worker.3" 'lede_worker_calls_total'); sent=$(sed -n 's/.*"ok": *\([0-9]*\).*/\1/p' "$tmp/load.json" | head -1)
   echo "after the run: worker counted $ok calls (lede-load: ok $sent); gauges back at 0"
+  # sub-millisecond resolution: the broker's latency sum is not whole milliseconds, and the
+  # buckets start at 50 us
+  bsum=$(awk '$1 ~ /^lede_broker_call_duration_seconds_sum/ { s += $2 } END { printf "%.6f", s }' "$tmp/broker.3")
+  [ "$(awk -v s="$bsum" 'BEGIN { ms = s * 1000; print (ms == int(ms)) ? "whole" : "fine" }')" = fine ] ||
+    fail "lede_broker_call_duration_seconds_sum $bsum is whole milliseconds"
+  grep -q 'lede_broker_call_duration_seconds_bucket{.*le="5e-05"' "$tmp/broker.3" ||
+    grep -q 'lede_broker_call_duration_seconds_bucket{.*le="0.00005"' "$tmp/broker.3" ||
+    fail "the broker's latency buckets do not start at 50 us"
+  # the process series on every process
+  for f in broker worker; do
+    for m in process_cpu_seconds_total process_resident_memory_bytes process_open_fds; do
+      grep -q "^$m [0-9]" "$tmp/$f.3" || fail "$f /metrics has no $m"
+    done
+  done
+  echo "broker latency sum $bsum s (sub-ms); process_* series on broker and worker"
 else
   echo "(lede-load is not built: the during-calls check is left out)"
 fi

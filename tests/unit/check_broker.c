@@ -118,6 +118,7 @@ static void call_m(lede_broker_t *b, int64_t now, const char *client, const char
     c.timeout_ms = timeout_ms;
     c.payload.data = (uint8_t *)"request";
     c.payload.len = 7;
+    c.wait_for_ready = 1; /* these tests queue calls before any worker registers */
     feed(b, now, LEDE_BROKER_FRONTEND, client, LEDE__V1__COMMAND__CALL, &c.base);
 }
 
@@ -487,6 +488,36 @@ START_TEST(queue_bound_resource_exhausted)
     ck_assert_ptr_null(reply_for("b"));
     ck_assert_int_eq(reply_for("c")->status, LEDE__V1__STATUS__RESOURCE_EXHAUSTED);
     ck_assert_uint_le(lede_broker_stats(b)->queue_bytes, queue_bytes_for_test);
+    finish(&b);
+}
+END_TEST
+
+/* Fail fast (gRPC's default): without wait_for_ready a call for a method no registered worker
+ * serves is answered UNAVAILABLE at once, not at its deadline; with a worker it is dispatched. */
+START_TEST(no_worker_fails_fast_without_wait_for_ready)
+{
+    lede_broker_t *b = new_broker(NULL);
+    Lede__V1__Call c = LEDE__V1__CALL__INIT;
+    c.call_id = "ff";
+    c.method = LEDE_METHOD_SUMMARIZE;
+    c.timeout_ms = 10000;
+    feed(b, 0, LEDE_BROKER_FRONTEND, "cl", LEDE__V1__COMMAND__CALL, &c.base);
+    collect(b);
+    ck_assert_ptr_nonnull(reply_for("ff"));
+    ck_assert_int_eq(reply_for("ff")->status, LEDE__V1__STATUS__UNAVAILABLE);
+    ck_assert_ptr_nonnull(strstr(reply_for("ff")->message, "no worker"));
+    ck_assert_uint_eq(lede_broker_stats(b)->queue_depth, 0);
+    ready(b, 1, "w", 1);
+    c.call_id = "ff2";
+    feed(b, 2, LEDE_BROKER_FRONTEND, "cl", LEDE__V1__COMMAND__CALL, &c.base);
+    collect(b);
+    ck_assert_ptr_nonnull(call_to("w", "ff2"));
+    /* the only worker busy: the call queues (a worker serves the method, it has no credit) */
+    c.call_id = "ff3";
+    feed(b, 3, LEDE_BROKER_FRONTEND, "cl", LEDE__V1__COMMAND__CALL, &c.base);
+    collect(b);
+    ck_assert_ptr_null(reply_for("ff3"));
+    ck_assert_uint_eq(lede_broker_stats(b)->queue_depth, 1);
     finish(&b);
 }
 END_TEST
@@ -1258,6 +1289,7 @@ int main(void)
     Suite *s = suite_create("broker");
     TCase *tc = tcase_create("state machine");
     tcase_add_test(tc, credit_never_exceeded);
+    tcase_add_test(tc, no_worker_fails_fast_without_wait_for_ready);
     tcase_add_test(tc, credit_per_worker_with_other_methods_free);
     tcase_add_test(tc, least_loaded_choice);
     tcase_add_test(tc, heartbeat_expiry_redispatches_at_front);

@@ -98,6 +98,36 @@ START_TEST(labelled_histogram_and_escaping)
 }
 END_TEST
 
+/* build_info adds the process series Prometheus client libraries export, with real values. */
+START_TEST(process_series)
+{
+    lede_metrics_t *m = lede_metrics_new();
+    ck_assert_int_eq(lede_metrics_build_info(m, "gateway", "0.1.0", "0.1.0"), LEDE_OK);
+    volatile double x = 0;
+    for (long i = 0; i < 30000000; i++) /* some CPU time to see */
+        x += (double)i * 1e-9;
+    char *out = render(m);
+    ck_assert_ptr_nonnull(strstr(out, "# TYPE process_cpu_seconds_total counter\n"));
+    ck_assert_ptr_nonnull(strstr(out, "# TYPE process_resident_memory_bytes gauge\n"));
+    ck_assert_ptr_nonnull(strstr(out, "# TYPE process_open_fds gauge\n"));
+    double cpu = -1, rss = -1, fds = -1;
+    const char *p = strstr(out, "\nprocess_cpu_seconds_total ");
+    ck_assert_ptr_nonnull(p);
+    cpu = strtod(p + strlen("\nprocess_cpu_seconds_total "), NULL);
+    p = strstr(out, "\nprocess_resident_memory_bytes ");
+    ck_assert_ptr_nonnull(p);
+    rss = strtod(p + strlen("\nprocess_resident_memory_bytes "), NULL);
+    p = strstr(out, "\nprocess_open_fds ");
+    ck_assert_ptr_nonnull(p);
+    fds = strtod(p + strlen("\nprocess_open_fds "), NULL);
+    ck_assert(cpu > 0.0 && cpu < 1e6);
+    ck_assert(rss > 1e5 && rss < 1e11);
+    ck_assert(fds >= 3 && fds < 1e5); /* stdin, stdout, stderr at least */
+    free(out);
+    lede_metrics_destroy(&m);
+}
+END_TEST
+
 /* Every sample line has the shape Prometheus' parser accepts. */
 START_TEST(every_line_is_well_formed)
 {
@@ -299,6 +329,7 @@ int main(void)
     tcase_add_test(tc, exposition_exact);
     tcase_add_test(tc, labelled_histogram_and_escaping);
     tcase_add_test(tc, every_line_is_well_formed);
+    tcase_add_test(tc, process_series);
     tcase_add_test(tc, bad_definitions_refused);
     tcase_add_test(tc, series_are_bounded);
     tcase_add_test(tc, collect_hook_runs_per_render);

@@ -46,7 +46,9 @@ struct lede_budget {
 };
 
 /* Limits that keep one call's memory bounded. Zero fields take the defaults below. */
-#define LEDE_DEFAULT_MAX_BODY (64u << 20)     /* bytes of body */
+/* lede's one article limit, 16 MiB of body: the engine, the CLI, workers, liblede-client and the
+ * gateway enforce it with one message; frames are this plus 1 MiB of envelope (proto/wire.h). */
+#define LEDE_DEFAULT_MAX_BODY (16u << 20)     /* bytes of body */
 #define LEDE_DEFAULT_MAX_SENTENCES 1000000u   /* sentences per article */
 
 struct lede_engine_config {

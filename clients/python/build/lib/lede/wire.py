@@ -1,0 +1,185 @@
+"""lede's ZeroMQ frames (docs/PROTOCOL.md) with a small protobuf codec of its own, so the
+ZeroMQ client needs pyzmq but not the protobuf package. Only the messages a client sends and
+reads: Call, Reply, SummarizeRequest, SummarizeResponse. Unknown fields are skipped (fields
+added later reach Python through the HTTP client, which gets every field)."""
+import struct
+
+VERSION = 1
+CALL, REPLY = 1, 2
+METHOD = "lede.v1.Summarizer/Summarize"
+
+
+def _varint(n):
+    n &= (1 << 64) - 1
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _key(field, wire):
+    return _varint(field << 3 | wire)
+
+
+def _bytes(field, b):
+    if isinstance(b, str):
+        b = b.encode("utf-8")
+    return _key(field, 2) + _varint(len(b)) + b if b else b""
+
+
+def _uint(field, n):
+    return _key(field, 0) + _varint(int(n)) if n else b""
+
+
+def _double(field, x):
+    return _key(field, 1) + struct.pack("<d", x)
+
+
+def frame(command, body):
+    return b"LEDE" + bytes([VERSION, command]) + body
+
+
+def encode_call(call_id, method, timeout_ms, payload, metadata=None, wait_for_ready=False):
+    out = _bytes(1, call_id) + _bytes(2, method) + _uint(3, timeout_ms)
+    for k, v in (metadata or {}).items():
+        out += _bytes(4, _bytes(1, k) + _bytes(2, v))
+    out += _bytes(5, payload) + _uint(8, 1 if wait_for_ready else 0)
+    return frame(CALL, out)
+
+
+def encode_request(req):
+    """A request dict (the JSON shape: body, title, sentences, ...) -> SummarizeRequest bytes."""
+    out = _bytes(1, req.get("articleId", "")) + _bytes(2, req.get("title", ""))
+    out += _bytes(3, req.get("body", "")) + _bytes(4, req.get("language", ""))
+    for field, name in ((5, "sentences"), (6, "words"), (7, "chars")):
+        if name in req:
+            out += _key(field, 0) + _varint(int(req[name]))
+    if "ratio" in req:
+        out += _double(8, float(req["ratio"]))
+    for w in req.get("weights", []):
+        out += _bytes(9, _bytes(1, w["name"]) + _double(2, float(w["value"])))
+    if req.get("explain"):
+        out += _uint(10, 1)
+    return out
+
+
+def _fields(data):
+    """Yields (field, wire type, value) of one message."""
+    i, n = 0, len(data)
+    while i < n:
+        key, i = _read_varint(data, i)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            v, i = _read_varint(data, i)
+        elif wire == 1:
+            v, i = data[i:i + 8], i + 8
+        elif wire == 2:
+            ln, i = _read_varint(data, i)
+            v, i = data[i:i + ln], i + ln
+        elif wire == 5:
+            v, i = data[i:i + 4], i + 4
+        else:
+            raise ValueError("wire type %d is not supported" % wire)
+        yield field, wire, v
+
+
+def _read_varint(data, i):
+    shift = result = 0
+    while True:
+        if i >= len(data):
+            raise ValueError("truncated varint")
+        b = data[i]
+        i += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, i
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def _d(v):
+    return struct.unpack("<d", v)[0]
+
+
+def decode_reply(data):
+    """A REPLY frame -> dict(callId, status, message, payload, servedBy); ValueError if not one."""
+    if len(data) < 6 or data[:4] != b"LEDE" or data[4] != VERSION or data[5] != REPLY:
+        raise ValueError("not a lede REPLY frame")
+    r = {"callId": "", "status": 0, "message": "", "payload": b"", "servedBy": ""}
+    for f, _, v in _fields(data[6:]):
+        if f == 1:
+            r["callId"] = v.decode("utf-8")
+        elif f == 2:
+            r["status"] = v
+        elif f == 3:
+            r["message"] = v.decode("utf-8", "replace")
+        elif f == 4:
+            r["payload"] = bytes(v)
+        elif f == 6:
+            r["servedBy"] = v.decode("utf-8", "replace")
+    return r
+
+
+_FEATURES = {1: "position", 2: "term", 3: "entity", 4: "title", 5: "length", 6: "opener"}
+
+
+def _sentence(data):
+    s = {"index": 0, "rank": 0, "score": 0.0, "features": {}, "offset": 0, "length": 0,
+         "paragraph": 0, "selected": False, "duplicateOf": 0, "text": ""}
+    for f, _, v in _fields(data):
+        if f == 1:
+            s["index"] = v
+        elif f == 2:
+            s["rank"] = v
+        elif f == 3:
+            s["score"] = _d(v)
+        elif f == 4:
+            s["features"] = {_FEATURES[k]: _d(x) for k, _, x in _fields(v) if k in _FEATURES}
+        elif f == 5:
+            s["offset"] = v
+        elif f == 6:
+            s["length"] = v
+        elif f == 7:
+            s["paragraph"] = v
+        elif f == 8:
+            s["selected"] = bool(v)
+        elif f == 9:
+            s["duplicateOf"] = v - (1 << 64) if v >= 1 << 63 else v
+        elif f == 10:
+            s["text"] = v.decode("utf-8", "replace")
+    return s
+
+
+def decode_response(data):
+    """SummarizeResponse bytes -> the dict the gateway's JSON would give (lowerCamelCase)."""
+    r = {"articleId": "", "summary": [], "sentences": [], "engineVersion": "", "language": "",
+         "sentenceCount": 0}
+    for f, wire, v in _fields(data):
+        if f == 1:
+            r["articleId"] = v.decode("utf-8")
+        elif f == 2:
+            if wire == 2:  # packed
+                i = 0
+                while i < len(v):
+                    x, i = _read_varint(v, i)
+                    r["summary"].append(x)
+            else:
+                r["summary"].append(v)
+        elif f == 3:
+            r["sentences"].append(_sentence(v))
+        elif f == 4:
+            r["engineVersion"] = v.decode("utf-8")
+        elif f == 5:
+            t = {1: "engineUs", 2: "workerUs"}
+            r["timings"] = {t[k]: x for k, _, x in _fields(v) if k in t}
+        elif f == 6:
+            r["language"] = v.decode("utf-8")
+        elif f == 7:
+            r["sentenceCount"] = v
+    return r

@@ -1,0 +1,212 @@
+/* check_gateway.c: the gateway's pure parts: the grpc-gateway status table (every code,
+ * including the ones real components cannot be driven to, e.g. INTERNAL -> 500), the deadline
+ * and traceparent headers, the descriptor-driven JSON mapping both ways, and the token file. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "gateway.h"
+#include "lede.pb-c.h"
+#include "pbjson.h"
+#include "tokens.h"
+
+START_TEST(status_table_as_grpc_gateway)
+{
+    static const unsigned want[17] = {200, 499, 500, 400, 504, 404, 409, 403, 429,
+                                      400, 409, 400, 501, 500, 503, 500, 401};
+    for (int s = 0; s < 17; s++)
+        ck_assert_uint_eq(lede_gateway_http_status(s), want[s]);
+    ck_assert_uint_eq(lede_gateway_http_status(99), 500);
+    ck_assert_uint_eq(lede_gateway_http_status(-1), 500);
+}
+END_TEST
+
+START_TEST(timeout_headers)
+{
+    ck_assert_int_eq(lede_gateway_parse_timeout("1500", 1), 1500);
+    ck_assert_int_eq(lede_gateway_parse_timeout("15x", 1), -1);
+    ck_assert_int_eq(lede_gateway_parse_timeout("", 1), -1);
+    ck_assert_int_eq(lede_gateway_parse_timeout("250m", 0), 250);
+    ck_assert_int_eq(lede_gateway_parse_timeout("2S", 0), 2000);
+    ck_assert_int_eq(lede_gateway_parse_timeout("1M", 0), 60000);
+    ck_assert_int_eq(lede_gateway_parse_timeout("1H", 0), 3600000);
+    ck_assert_int_eq(lede_gateway_parse_timeout("1500u", 0), 2);
+    ck_assert_int_eq(lede_gateway_parse_timeout("10n", 0), 1);
+    ck_assert_int_eq(lede_gateway_parse_timeout("123456789m", 0), -1); /* 9 digits */
+    ck_assert_int_eq(lede_gateway_parse_timeout("5", 0), -1);          /* no unit */
+    ck_assert_int_eq(lede_gateway_parse_timeout("5s", 0), -1);         /* units are case-exact */
+}
+END_TEST
+
+START_TEST(traceparent_header)
+{
+    char t[33];
+    ck_assert_int_eq(
+        lede_gateway_parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", t),
+        0);
+    ck_assert_str_eq(t, "4bf92f3577b34da6a3ce929d0e0e4736");
+    ck_assert_int_eq(
+        lede_gateway_parse_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01", t),
+        -1);
+    ck_assert_int_eq(
+        lede_gateway_parse_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", t),
+        -1); /* upper case is invalid */
+    ck_assert_int_eq(lede_gateway_parse_traceparent("00-4bf92f-00f067aa0ba902b7-01", t), -1);
+    ck_assert_int_eq(
+        lede_gateway_parse_traceparent("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", t),
+        -1);
+    ck_assert_int_eq(lede_gateway_parse_traceparent(NULL, t), -1);
+}
+END_TEST
+
+START_TEST(json_both_ways)
+{
+    json_error_t je;
+    json_t *v = json_loads("{\"articleId\":\"a1\",\"title\":\"T\\u00e9\",\"body\":\"One. Two.\\n\","
+                           "\"sentences\":2,\"weights\":[{\"name\":\"term\",\"value\":1.5}],"
+                           "\"explain\":true}",
+                           0, &je);
+    ck_assert_ptr_nonnull(v);
+    ProtobufCMessage *m = NULL;
+    char err[300];
+    ck_assert_int_eq(lede_pbjson_read(&lede__v1__summarize_request__descriptor, v, &m, err, sizeof err),
+                     LEDE_OK);
+    json_decref(v);
+    Lede__V1__SummarizeRequest *r = (Lede__V1__SummarizeRequest *)m;
+    ck_assert_str_eq(r->article_id, "a1");
+    ck_assert_uint_eq(r->title.len, 3); /* a JSON string, not base64 */
+    ck_assert(memcmp(r->title.data, "T\xc3\xa9", 3) == 0);
+    ck_assert_uint_eq(r->budget_case, LEDE__V1__SUMMARIZE_REQUEST__BUDGET_SENTENCES);
+    ck_assert_uint_eq(r->sentences, 2);
+    ck_assert_uint_eq(r->n_weights, 1);
+    ck_assert(r->weights[0]->value == 1.5);
+    ck_assert(r->explain);
+    struct lede_jbuf b;
+    lede_jbuf_init(&b, 1 << 20);
+    lede_pbjson_write(&b, m);
+    ck_assert(!b.failed);
+    ck_assert_ptr_nonnull(strstr(b.data, "\"articleId\":\"a1\""));
+    ck_assert_ptr_nonnull(strstr(b.data, "\"body\":\"One. Two.\\n\""));
+    ck_assert_ptr_nonnull(strstr(b.data, "\"sentences\":2"));
+    ck_assert_ptr_null(strstr(b.data, "\"words\"")); /* unset oneof members are left out */
+    lede_jbuf_release(&b);
+    protobuf_c_message_free_unpacked(m, NULL);
+
+    /* a response: offsets are numbers, enums names, invalid UTF-8 replaced */
+    Lede__V1__Sentence s = LEDE__V1__SENTENCE__INIT;
+    s.offset = 12345678901ull;
+    s.length = 3;
+    s.duplicate_of = -1;
+    s.text.data = (uint8_t *)"a\xff\"";
+    s.text.len = 3;
+    Lede__V1__Sentence *sp = &s;
+    Lede__V1__SummarizeResponse resp = LEDE__V1__SUMMARIZE_RESPONSE__INIT;
+    resp.n_sentences = 1;
+    resp.sentences = &sp;
+    lede_jbuf_init(&b, 1 << 20);
+    lede_pbjson_write(&b, &resp.base);
+    ck_assert_ptr_nonnull(strstr(b.data, "\"offset\":12345678901"));
+    ck_assert_ptr_nonnull(strstr(b.data, "\"duplicateOf\":-1"));
+    ck_assert_ptr_nonnull(strstr(b.data, "\"text\":\"a\xef\xbf\xbd\\\"\""));
+    json_t *back = json_loads(b.data, 0, &je);
+    ck_assert_ptr_nonnull(back); /* valid JSON */
+    json_decref(back);
+    lede_jbuf_release(&b);
+    /* the cap is honoured */
+    lede_jbuf_init(&b, 16);
+    lede_pbjson_write(&b, &resp.base);
+    ck_assert(b.failed);
+    lede_jbuf_release(&b);
+}
+END_TEST
+
+START_TEST(json_errors)
+{
+    static const char *const bad[] = {
+        "{\"nope\":1}",                  "{\"sentences\":-1}",    "{\"sentences\":1.5}",
+        "{\"sentences\":2,\"words\":3}", "{\"body\":3}",          "{\"explain\":\"yes\"}",
+        "{\"weights\":{}}",              "{\"weights\":[3]}",     "[1]",
+        "{\"sentences\":4294967296}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_error_t je;
+        json_t *v = json_loads(bad[i], 0, &je);
+        ck_assert_ptr_nonnull(v);
+        ProtobufCMessage *m = NULL;
+        char err[300] = "";
+        ck_assert_int_eq(
+            lede_pbjson_read(&lede__v1__summarize_request__descriptor, v, &m, err, sizeof err),
+            LEDE_EINVAL);
+        ck_assert_ptr_null(m);
+        ck_assert(err[0]);
+        json_decref(v);
+    }
+}
+END_TEST
+
+START_TEST(camel_case)
+{
+    char out[64];
+    lede_pbjson_camel("article_id", out, sizeof out);
+    ck_assert_str_eq(out, "articleId");
+    lede_pbjson_camel("engine_us", out, sizeof out);
+    ck_assert_str_eq(out, "engineUs");
+    lede_pbjson_camel("body", out, sizeof out);
+    ck_assert_str_eq(out, "body");
+}
+END_TEST
+
+START_TEST(token_file)
+{
+    char path[] = "/tmp/check_gateway_tokensXXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    char h1[65];
+    lede_tokens_hash("secret-1", 8, h1);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "# comment\n\nnewsroom sha256:%s\narchive sha256:%s summarize\n", h1,
+            "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b");
+    fclose(f);
+    lede_tokens_t *t = NULL;
+    char err[300];
+    ck_assert_int_eq(lede_tokens_load(path, &t, err, sizeof err), LEDE_OK);
+    ck_assert_uint_eq(lede_tokens_count(t), 2);
+    int scopes = 0;
+    const char *tenant = lede_tokens_check(t, "secret-1", 8, &scopes);
+    ck_assert_ptr_nonnull(tenant);
+    ck_assert_str_eq(tenant, "newsroom");
+    ck_assert_int_eq(scopes, LEDE_TOKEN_SCOPE_ALL);
+    ck_assert_ptr_null(lede_tokens_check(t, "secret-2", 8, &scopes));
+    ck_assert_ptr_null(lede_tokens_check(t, h1, 64, &scopes)); /* the hash is not the token */
+    lede_tokens_destroy(&t);
+    f = fopen(path, "w");
+    fprintf(f, "newsroom plaintext-token\n");
+    fclose(f);
+    ck_assert_int_eq(lede_tokens_load(path, &t, err, sizeof err), LEDE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, ":1:"));
+    unlink(path);
+    ck_assert_int_eq(lede_tokens_load(path, &t, err, sizeof err), LEDE_EIO);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("gateway");
+    TCase *tc = tcase_create("gateway");
+    tcase_add_test(tc, status_table_as_grpc_gateway);
+    tcase_add_test(tc, timeout_headers);
+    tcase_add_test(tc, traceparent_header);
+    tcase_add_test(tc, json_both_ways);
+    tcase_add_test(tc, json_errors);
+    tcase_add_test(tc, camel_case);
+    tcase_add_test(tc, token_file);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
