@@ -165,37 +165,56 @@ struct line {
 /* Calls fn for each line; returns false when fn does. */
 #define MAX_WRAP_WIDTH 100
 
+static bool ends_sentence(const char *s, size_t n);
+
+static bool wire_noise(const char *s, size_t n, bool header);
+
 bool lede_fmt_is_wrapped(const char *in, size_t n)
 {
+    /* Widths of the inner lines (those another line of the same paragraph follows): in wrapped
+     * copy they are near the wrap width and mostly end inside a sentence. */
     size_t hist[MAX_WRAP_WIDTH + 2] = {0};
-    size_t lines = 0, long_lines = 0;
-    size_t i = 0;
-    while (i < n) {
+    size_t lines = 0, long_lines = 0, inner = 0, open = 0;
+    size_t prev_w = 0;
+    bool prev = false, prev_open = false;
+    for (size_t i = 0; i < n;) {
         const char *nl = memchr(in + i, '\n', n - i);
         size_t e = nl ? (size_t)(nl - in) : n;
-        size_t b = e;
-        while (b > i && ws((unsigned char)in[b - 1]))
-            b--;
-        if (b > i) {
-            /* Only short lines need their width: over 400 bytes is over 100 code points. */
-            size_t w = b - i > 4 * MAX_WRAP_WIDTH ? MAX_WRAP_WIDTH + 1 : width(in + i, b - i);
-            lines++;
-            if (w > MAX_WRAP_WIDTH) {
-                long_lines++;
-                if (long_lines * 10 > lines + 10)
-                    return false; /* one paragraph per line: ordinary text */
-            } else
-                hist[w]++;
-        }
+        size_t a = i, b = e;
         i = e + 1;
+        while (b > a && ws((unsigned char)in[b - 1]))
+            b--;
+        while (a < b && ws((unsigned char)in[a]))
+            a++;
+        if (a == b) {
+            prev = false;
+            continue;
+        }
+        /* Only short lines need their width: over 400 bytes is over 100 code points. */
+        size_t w = b - a > 4 * MAX_WRAP_WIDTH ? MAX_WRAP_WIDTH + 1 : width(in + a, b - a);
+        if (w <= 80 && wire_noise(in + a, b - a, lines == 0)) {
+            prev = false;
+            continue;
+        }
+        lines++;
+        if (w > MAX_WRAP_WIDTH && ++long_lines * 10 > lines + 10)
+            return false; /* one paragraph per line: ordinary text */
+        if (prev && prev_w >= 20) { /* very short lines are table cells or list items */
+            inner++;
+            hist[prev_w > MAX_WRAP_WIDTH ? MAX_WRAP_WIDTH + 1 : prev_w]++;
+            open += prev_open;
+        }
+        prev = true;
+        prev_w = w;
+        prev_open = !ends_sentence(in + a, b - a);
     }
-    if (lines < 5 || long_lines * 10 > lines)
+    if (!inner || long_lines * 10 > lines || open * 2 < inner)
         return false;
-    /* The wrap width: the 90th percentile; most lines must be near it. */
+    /* The wrap width: the 90th percentile of inner lines; most of them must be near it. */
     size_t seen = 0, wrap = 0;
-    for (size_t w = MAX_WRAP_WIDTH; w > 0; w--) {
+    for (size_t w = MAX_WRAP_WIDTH + 1; w > 0; w--) {
         seen += hist[w];
-        if (seen * 10 >= lines) {
+        if (seen * 10 >= inner) {
             wrap = w;
             break;
         }
@@ -203,9 +222,9 @@ bool lede_fmt_is_wrapped(const char *in, size_t n)
     if (wrap < 50 || wrap > 90)
         return false;
     size_t near = 0;
-    for (size_t w = wrap > 15 ? wrap - 15 : 0; w <= MAX_WRAP_WIDTH; w++)
+    for (size_t w = wrap - 15; w <= wrap; w++)
         near += hist[w];
-    return near * 2 >= lines;
+    return near * 10 >= inner * 6;
 }
 
 static bool ieq(const char *s, size_t n, const char *w)
@@ -288,6 +307,8 @@ static bool wire_noise(const char *s, size_t n, bool header)
     if (n <= 12 && !other && !spaces && !upper && memchr(s, '/', n) && lower >= 2)
         return true; /* editors' initials "ml/jd" */
     /* Slugs: "BC-US--Congress-Ukraine,1st Ld-Writethru", "^AM-Senate-Aid^", "URGENT". */
+    if (n >= 2 && s[0] == '^' && s[n - 1] == '^')
+        return true; /* an AP headline line "^Senate passes aid^" */
     if (n >= 3 && (s[0] == '^' || ((s[0] == 'B' || s[0] == 'A' || s[0] == 'P') &&
                                    (s[1] == 'C' || s[1] == 'M') && s[2] == '-')))
         return spaces <= 4;
@@ -348,7 +369,18 @@ static int unwrap(struct lede_fmt *f, const char *in, size_t n, const uint32_t *
         }
     }
     bool by_indent = indented >= 2 && indented * 10 <= lines * 7;
-    bool open = false, prev_short = false, header = true, hyphen = false;
+    /* Blank lines or indentation mark paragraphs when the copy has them; only copy with
+     * neither needs the shape of the lines (a short last line) to find them. */
+    size_t blanks = 0;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (in[i] == '\n') {
+            size_t k = i + 1;
+            while (k < n && (in[k] == ' ' || in[k] == '\t' || in[k] == '\r'))
+                k++;
+            blanks += k < n && in[k] == '\n';
+        }
+    bool by_shape = blanks < 2 && !by_indent;
+    bool open = false, prev_short = false, header = true, hyphen = false, prev_ends = true;
     int rc;
     size_t body_lines = 0;
     for (size_t i = 0; i < n;) {
@@ -375,7 +407,9 @@ static int unwrap(struct lede_fmt *f, const char *in, size_t n, const uint32_t *
             continue;
         }
         size_t w = width(in + a, b - a);
-        size_t bl = bullet(in + a, b - a);
+        /* "- " opens a list item only where a sentence ended ("... Savage\n- but ..." is a
+         * dash the wrap put at a line start). */
+        size_t bl = open && !prev_ends ? 0 : bullet(in + a, b - a);
         if (open && ((by_indent && indent) || prev_short || bl)) {
             if ((rc = lede_fmt_break(f)))
                 return rc;
@@ -392,13 +426,38 @@ static int unwrap(struct lede_fmt *f, const char *in, size_t n, const uint32_t *
         if ((rc = lede_fmt_emit(f, in + a, b - a, a, b, true, in_a, in_b)))
             return rc;
         open = true;
+        prev_ends = ends_sentence(in + a, b - a);
         hyphen = b - a >= 2 && in[b - 1] == '-' && in[b - 2] != ' ' && in[b - 2] != '-';
         /* A line well short of the wrap width ends its paragraph. */
-        prev_short = w * 4 < wrap * 3 || (w * 10 < wrap * 9 && ends_sentence(in + a, b - a));
+        prev_short = by_shape && (w * 4 < wrap * 3 ||
+                                  (w * 10 < wrap * 9 && ends_sentence(in + a, b - a)));
         if (++body_lines >= 1 && w * 4 >= wrap * 3)
             header = false;
     }
     return lede_fmt_break(f);
+}
+
+/* A line of wire furniture in copy that is not wrapped ("(MORE)", "-0-", a slug). */
+static bool furniture(const char *s, size_t n)
+{
+    while (n && ws((unsigned char)*s))
+        s++, n--;
+    while (n && ws((unsigned char)s[n - 1]))
+        n--;
+    return n && n <= 80 && wire_noise(s, n, false);
+}
+
+/* True when some line of s[0..n) is wire furniture (only short lines are looked at). */
+static bool has_furniture(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t e = nl ? (size_t)(nl - s) : n;
+        if (e - i <= 80 && furniture(s + i, e - i))
+            return true;
+        i = e + 1;
+    }
+    return false;
 }
 
 int lede_fmt_plain(struct lede_fmt *f, const char *in, size_t n, const uint32_t *in_a,
@@ -412,6 +471,11 @@ int lede_fmt_plain(struct lede_fmt *f, const char *in, size_t n, const uint32_t 
     for (size_t i = 0; i < n;) {
         const char *nl = memchr(in + i, '\n', n - i);
         size_t e = nl ? (size_t)(nl - in) : n;
+        if (furniture(in + i, e - i)) {
+            f->n_dropped++;
+            i = e + 1;
+            continue;
+        }
         if (e > i && (rc = lede_fmt_emit(f, in + i, e - i, i, e, true, in_a, in_b)))
             return rc;
         if ((rc = lede_fmt_break(f)))
@@ -531,7 +595,7 @@ int lede_fmt_run(struct lede_fmt *f, int format, const char *body, size_t len, c
     int rc;
     if (format == LEDE_FMT_TEXT) {
         f->format = LEDE_FMT_TEXT;
-        if (!lede_fmt_is_wrapped(body, len)) {
+        if (!lede_fmt_is_wrapped(body, len) && !has_furniture(body, len)) {
             f->identity = true;
             f->text = body;
             f->len = len;

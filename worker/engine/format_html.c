@@ -21,6 +21,7 @@ struct hctx {
     int links;       /* open <a> elements */
     size_t line;     /* f->len where the current paragraph starts */
     size_t link_bytes;
+    size_t run_a, run_b; /* the raw text run not yet emitted */
     int rc;
 };
 
@@ -333,10 +334,20 @@ static void hbreak(struct hctx *h)
     h->link_bytes = 0;
 }
 
+static void flush(struct hctx *h);
+
 static void on_start(void *u, const xmlChar *name, const xmlChar **attrs)
 {
     struct hctx *h = u;
-    h->last = pos(h);
+    flush(h);
+    /* The parser reports a start tag before it consumes its '>' (or "/>"). */
+    size_t p = pos(h);
+    if (p + 1 < h->n && h->in[p] == '/' && h->in[p + 1] == '>')
+        h->last = p + 2;
+    else if (p < h->n && h->in[p] == '>')
+        h->last = p + 1;
+    /* else an element the parser implied (html, body, p around bare text), reported when the
+     * text after it is: the text run still starts where the last real event ended. */
     h->depth++;
     if (h->skip || h->rc)
         return;
@@ -359,7 +370,10 @@ static void on_start(void *u, const xmlChar *name, const xmlChar **attrs)
 static void on_end(void *u, const xmlChar *name)
 {
     struct hctx *h = u;
-    h->last = pos(h);
+    flush(h);
+    size_t p = pos(h);
+    if (p > 0 && p <= h->n && h->in[p - 1] == '>')
+        h->last = p; /* a real end tag; an implied one leaves the position alone */
     if (h->skip) {
         if (h->skip == h->depth)
             h->skip = 0;
@@ -374,34 +388,171 @@ static void on_end(void *u, const xmlChar *name)
         h->links--;
 }
 
+/* Windows-1252 for the C1 range, as HTML reads numeric references &#128;..&#159;. */
+static const uint16_t c1[32] = {
+    0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
+};
+
+static size_t utf8(uint32_t cp, char *o)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static bool alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
+}
+
+/* The character reference at s[i] ('&') of s[0..n): its code point and length, or 0 when it
+ * is a literal '&'. Numeric references, named ones from libxml2's HTML 4 table (and &apos;),
+ * and, as HTML5 reads them, the Latin-1 names without ';' ("&amp", "&copy"). */
+static size_t entity(const char *s, size_t n, size_t i, uint32_t *cp)
+{
+    size_t j = i + 1;
+    if (j < n && s[j] == '#') {
+        j++;
+        bool hex = j < n && (s[j] | 32) == 'x';
+        j += hex;
+        size_t d0 = j;
+        uint32_t v = 0;
+        while (j < n && (hex ? alnum((unsigned char)s[j]) && ((s[j] >= '0' && s[j] <= '9') ||
+                                                               ((s[j] | 32) >= 'a' && (s[j] | 32) <= 'f'))
+                             : (s[j] >= '0' && s[j] <= '9'))) {
+            unsigned c = (unsigned char)s[j];
+            unsigned d = c <= '9' ? c - '0' : (c | 32) - 'a' + 10;
+            if (v < 0x110000)
+                v = v * (hex ? 16 : 10) + d;
+            j++;
+        }
+        if (j == d0)
+            return 0;
+        if (j < n && s[j] == ';')
+            j++;
+        if (v >= 0x80 && v < 0xA0)
+            v = c1[v - 0x80];
+        if (v == 0 || v >= 0x110000 || (v >= 0xD800 && v < 0xE000))
+            v = 0xFFFD;
+        *cp = v;
+        return j - i;
+    }
+    char name[33];
+    size_t k = 0;
+    while (j + k < n && k < 32 && alnum((unsigned char)s[j + k])) {
+        name[k] = s[j + k];
+        k++;
+    }
+    if (!k)
+        return 0;
+    name[k] = 0;
+    if (j + k < n && s[j + k] == ';') {
+        if (!strcmp(name, "apos")) {
+            *cp = '\'';
+            return k + 2;
+        }
+        const htmlEntityDesc *e = htmlEntityLookup((const xmlChar *)name);
+        if (e) {
+            *cp = e->value;
+            return k + 2;
+        }
+    }
+    for (size_t m = k < 8 ? k : 8; m >= 2; m--) { /* the longest Latin-1 name it starts with */
+        name[m] = 0;
+        const htmlEntityDesc *e = htmlEntityLookup((const xmlChar *)name);
+        if (e && e->value < 256) {
+            *cp = e->value;
+            return m + 1;
+        }
+    }
+    return 0;
+}
+
+/* Emits the raw text run in[a..b) (the parser has reported it as character data): entities
+ * decoded, markup it did not report (a doctype, a CDATA section, a processing instruction)
+ * left out, each output byte mapped to its raw bytes. */
+static void flush(struct hctx *h)
+{
+    size_t a = h->run_a, b = h->run_b;
+    h->run_a = h->run_b = 0;
+    if (b <= a || h->rc)
+        return;
+    size_t before = h->f->len;
+    const char *s = h->in;
+    size_t i = a;
+    while (i < b && !h->rc) {
+        size_t j = i;
+        while (j < b && s[j] != '&' && s[j] != '<')
+            j++;
+        if (j > i)
+            h->rc = lede_fmt_emit(h->f, s + i, j - i, i, j, true, h->in_a, h->in_b);
+        if (j >= b || h->rc)
+            break;
+        if (s[j] == '&') {
+            uint32_t cp;
+            size_t m = entity(s, b, j, &cp);
+            if (!m) {
+                h->rc = lede_fmt_emit(h->f, "&", 1, j, j + 1, true, h->in_a, h->in_b);
+                i = j + 1;
+                continue;
+            }
+            char o[4];
+            size_t ol = utf8(cp, o);
+            h->rc = lede_fmt_emit(h->f, o, ol, j, j + m, false, h->in_a, h->in_b);
+            i = j + m;
+            continue;
+        }
+        unsigned char c = j + 1 < b ? (unsigned char)s[j + 1] : 0;
+        if ((c | 32) >= 'a' && (c | 32) <= 'z' ? true : (c == '!' || c == '/' || c == '?')) {
+            const char *close = ">";
+            if (b - j >= 9 && !memcmp(s + j, "<![CDATA[", 9))
+                close = "]]>";
+            else if (b - j >= 4 && !memcmp(s + j, "<!--", 4))
+                close = "-->";
+            size_t cl = strlen(close), k = j + 1;
+            while (k + cl <= b && memcmp(s + k, close, cl))
+                k++;
+            i = k + cl <= b ? k + cl : b;
+            continue;
+        }
+        h->rc = lede_fmt_emit(h->f, "<", 1, j, j + 1, true, h->in_a, h->in_b);
+        i = j + 1;
+    }
+    if (h->links)
+        h->link_bytes += h->f->len - before;
+}
+
 static void on_chars(void *u, const xmlChar *ch, int len)
 {
+    (void)ch;
+    (void)len;
     struct hctx *h = u;
     size_t end = pos(h), start = h->last;
     h->last = end;
-    if (h->skip || h->rc || len <= 0)
+    if (h->skip || h->rc || end <= start)
         return;
-    size_t n = (size_t)len;
-    if (start > end)
-        start = end;
-    size_t before = h->f->len;
-    /* The text usually lies just before the parser's position (or a character past it). */
-    for (size_t d = 0; d <= 4; d++) {
-        size_t e = end + d;
-        if (e > h->n || e < n || e - n < start)
-            continue;
-        if (!memcmp(h->in + e - n, ch, n)) {
-            h->rc = lede_fmt_emit(h->f, (const char *)ch, n, e - n, e, true, h->in_a, h->in_b);
-            goto done;
-        }
-    }
-    if (end > start) /* an entity or a normalised line end: the whole range */
-        h->rc = lede_fmt_emit(h->f, (const char *)ch, n, start, end, false, h->in_a, h->in_b);
-    else if (end < h->n)
-        h->rc = lede_fmt_emit(h->f, (const char *)ch, n, end, end + 1, false, h->in_a, h->in_b);
-done:
-    if (h->links)
-        h->link_bytes += h->f->len - before;
+    if (h->run_b == h->run_a)
+        h->run_a = start;
+    h->run_b = end;
 }
 
 static void on_other(void *u, const xmlChar *ch, int len)
@@ -409,6 +560,7 @@ static void on_other(void *u, const xmlChar *ch, int len)
     (void)ch;
     (void)len;
     struct hctx *h = u;
+    flush(h);
     h->last = pos(h);
 }
 
@@ -416,6 +568,7 @@ static void on_comment(void *u, const xmlChar *value)
 {
     (void)value;
     struct hctx *h = u;
+    flush(h);
     h->last = pos(h);
 }
 
@@ -462,6 +615,7 @@ int lede_fmt_html(struct lede_fmt *f, const char *in, size_t n, const uint32_t *
     xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
     h.line = f->len;
     htmlParseDocument(ctxt);
+    flush(&h);
     if (!h.rc)
         hbreak(&h);
     if (ctxt->myDoc)
