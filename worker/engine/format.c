@@ -147,12 +147,26 @@ int lede_fmt_break(struct lede_fmt *f)
 
 /* ---- plain text and wire copy ---- */
 
-/* Display width of s[0..n) in code points. */
+#define MAX_WRAP_WIDTH 100
+
+/* Display width of s[0..n) in code points, counted up to just past MAX_WRAP_WIDTH (a longer
+ * line is only "long"), eight ASCII bytes at a time. */
 static size_t width(const char *s, size_t n)
 {
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++)
+    size_t w = 0, i = 0;
+    while (i < n && w <= MAX_WRAP_WIDTH) {
+        if (i + 8 <= n) {
+            uint64_t v;
+            memcpy(&v, s + i, 8);
+            if (!(v & 0x8080808080808080ull)) {
+                i += 8;
+                w += 8;
+                continue;
+            }
+        }
         w += ((unsigned char)s[i] & 0xC0) != 0x80;
+        i++;
+    }
     return w;
 }
 
@@ -161,9 +175,6 @@ struct line {
     size_t w;    /* width of the content plus its indentation */
     bool indent;
 };
-
-/* Calls fn for each line; returns false when fn does. */
-#define MAX_WRAP_WIDTH 100
 
 static bool ends_sentence(const char *s, size_t n);
 
@@ -190,15 +201,14 @@ bool lede_fmt_is_wrapped(const char *in, size_t n)
             prev = false;
             continue;
         }
-        /* Only short lines need their width: over 400 bytes is over 100 code points. */
-        size_t w = b - a > 4 * MAX_WRAP_WIDTH ? MAX_WRAP_WIDTH + 1 : width(in + a, b - a);
+        size_t w = width(in + a, b - a);
         if (w <= 80 && wire_noise(in + a, b - a, lines == 0)) {
             prev = false;
             continue;
         }
         lines++;
         if (w > MAX_WRAP_WIDTH && ++long_lines * 10 > lines + 10)
-            return false; /* one paragraph per line: ordinary text */
+            return false;           /* one paragraph per line: ordinary text */
         if (prev && prev_w >= 20) { /* very short lines are table cells or list items */
             inner++;
             hist[prev_w > MAX_WRAP_WIDTH ? MAX_WRAP_WIDTH + 1 : prev_w]++;
@@ -429,8 +439,8 @@ static int unwrap(struct lede_fmt *f, const char *in, size_t n, const uint32_t *
         prev_ends = ends_sentence(in + a, b - a);
         hyphen = b - a >= 2 && in[b - 1] == '-' && in[b - 2] != ' ' && in[b - 2] != '-';
         /* A line well short of the wrap width ends its paragraph. */
-        prev_short = by_shape && (w * 4 < wrap * 3 ||
-                                  (w * 10 < wrap * 9 && ends_sentence(in + a, b - a)));
+        prev_short =
+            by_shape && (w * 4 < wrap * 3 || (w * 10 < wrap * 9 && ends_sentence(in + a, b - a)));
         if (++body_lines >= 1 && w * 4 >= wrap * 3)
             header = false;
     }

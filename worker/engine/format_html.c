@@ -334,14 +334,16 @@ static void hbreak(struct hctx *h)
     h->link_bytes = 0;
 }
 
-static void flush(struct hctx *h);
+static void flush(struct hctx *h, bool extend);
 
 static void on_start(void *u, const xmlChar *name, const xmlChar **attrs)
 {
     struct hctx *h = u;
-    flush(h);
     /* The parser reports a start tag before it consumes its '>' (or "/>"). */
     size_t p = pos(h);
+    bool real =
+        p < h->n && (h->in[p] == '>' || (p + 1 < h->n && h->in[p] == '/' && h->in[p + 1] == '>'));
+    flush(h, real);
     if (p + 1 < h->n && h->in[p] == '/' && h->in[p + 1] == '>')
         h->last = p + 2;
     else if (p < h->n && h->in[p] == '>')
@@ -370,9 +372,10 @@ static void on_start(void *u, const xmlChar *name, const xmlChar **attrs)
 static void on_end(void *u, const xmlChar *name)
 {
     struct hctx *h = u;
-    flush(h);
     size_t p = pos(h);
-    if (p > 0 && p <= h->n && h->in[p - 1] == '>')
+    bool real = p > 0 && p <= h->n && h->in[p - 1] == '>';
+    flush(h, real);
+    if (real)
         h->last = p; /* a real end tag; an implied one leaves the position alone */
     if (h->skip) {
         if (h->skip == h->depth)
@@ -436,9 +439,10 @@ static size_t entity(const char *s, size_t n, size_t i, uint32_t *cp)
         j += hex;
         size_t d0 = j;
         uint32_t v = 0;
-        while (j < n && (hex ? alnum((unsigned char)s[j]) && ((s[j] >= '0' && s[j] <= '9') ||
-                                                               ((s[j] | 32) >= 'a' && (s[j] | 32) <= 'f'))
-                             : (s[j] >= '0' && s[j] <= '9'))) {
+        while (j < n &&
+               (hex ? alnum((unsigned char)s[j]) && ((s[j] >= '0' && s[j] <= '9') ||
+                                                     ((s[j] | 32) >= 'a' && (s[j] | 32) <= 'f'))
+                    : (s[j] >= '0' && s[j] <= '9'))) {
             unsigned c = (unsigned char)s[j];
             unsigned d = c <= '9' ? c - '0' : (c | 32) - 'a' + 10;
             if (v < 0x110000)
@@ -490,12 +494,16 @@ static size_t entity(const char *s, size_t n, size_t i, uint32_t *cp)
 /* Emits the raw text run in[a..b) (the parser has reported it as character data): entities
  * decoded, markup it did not report (a doctype, a CDATA section, a processing instruction)
  * left out, each output byte mapped to its raw bytes. */
-static void flush(struct hctx *h)
+static void flush(struct hctx *h, bool extend)
 {
     size_t a = h->run_a, b = h->run_b;
     h->run_a = h->run_b = 0;
     if (b <= a || h->rc)
         return;
+    /* Character data runs to the next '<' or '&'; the parser reports a run that filled its
+     * buffer one character early, so before real markup the run is taken up to it. */
+    while (extend && b < h->n && h->in[b] != '<' && h->in[b] != '&')
+        b++;
     size_t before = h->f->len;
     const char *s = h->in;
     size_t i = a;
@@ -560,7 +568,7 @@ static void on_other(void *u, const xmlChar *ch, int len)
     (void)ch;
     (void)len;
     struct hctx *h = u;
-    flush(h);
+    flush(h, true);
     h->last = pos(h);
 }
 
@@ -568,7 +576,7 @@ static void on_comment(void *u, const xmlChar *value)
 {
     (void)value;
     struct hctx *h = u;
-    flush(h);
+    flush(h, true);
     h->last = pos(h);
 }
 
@@ -615,7 +623,7 @@ int lede_fmt_html(struct lede_fmt *f, const char *in, size_t n, const uint32_t *
     xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
     h.line = f->len;
     htmlParseDocument(ctxt);
-    flush(&h);
+    flush(&h, true);
     if (!h.rc)
         hbreak(&h);
     if (ctxt->myDoc)
