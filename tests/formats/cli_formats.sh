@@ -79,6 +79,23 @@ printf 'First paragraph here.\nSecond one here.\n' >"$tmp/plain.txt"
 [ "$(sum --json "$tmp/plain.txt" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["format"], [s["offset"] for s in r["sentences"]])')" = "text [0, 22]" ] \
   || fail "plain text offsets changed"
 
+# The editor's view (--html) highlights the summary's sentences, markup-free, in every format.
+for f in a.html a.ans a.ninjs wire.txt; do
+  "$lede" summarize --local --sentences 2 --html "$tmp/$f.view.html" "$tmp/$f" >"$tmp/$f.sum" || fail "--html $f"
+  python3 - "$tmp/$f.view.html" "$tmp/$f.sum" <<'PY' || fail "--html view of $f"
+import html, re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+summary = [l for l in open(sys.argv[2], encoding="utf-8").read().splitlines() if l]
+spans = re.findall(r'<span class="s sel"[^>]*>(?:<sup class="rank">\d+</sup>)?(.*?)</span>', page, re.S)
+assert len(spans) == len(summary) == 2, (spans, summary)
+for got, want in zip(spans, summary):
+    assert html.unescape(got) == want, (got, want)
+article = page.split('<div class="article">')[1].split("</div>")[0]
+for noise in ("figcaption", "ADVERTISEMENT", "Related", "AP Photo", "&lt;p&gt;", "&lt;b&gt;", "(MORE)", "BC-US"):
+    assert noise not in article, noise
+PY
+done
+
 # Bad input: a clear error, exit 1.
 err() { # expected-message-part args...
   local want=$1; shift

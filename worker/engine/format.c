@@ -511,10 +511,11 @@ static bool looks_html(const char *s, size_t n)
         if (c == '!' || c == '/' || c == '?')
             return true;
     }
-    static const char *const marks[] = {"<p>",  "<p ",   "</p>",    "<br>",     "<br/>",   "<br />",
-                                        "<div", "<span", "<a href", "<strong>", "<em>",    "<!--",
-                                        "<li>", "<h2",   "<h3",     "<figure",  "<script", "</a>",
-                                        "<b>",  "<i>",   NULL};
+    /* Block markup only: plain text may quote an inline tag ("<b>", "<script>") as text. */
+    static const char *const marks[] = {"<p>",   "<p ",     "</p>",   "<br>",   "<br/>",
+                                        "<br />", "<div",   "</div>", "<!--",   "<li>",
+                                        "<ul>",  "<ol>",    "<h2",    "<h3",    "<figure",
+                                        "<blockquote", "<section", "<table", NULL};
     size_t lim = n < 8192 ? n : 8192;
     for (const char *p = memchr(s, '<', lim); p;
          p = memchr(p + 1, '<', lim - (size_t)(p + 1 - s))) {
