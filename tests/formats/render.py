@@ -101,7 +101,7 @@ def inline(text, rng):
 
 def html_noise(rng, noise):
     """One piece of wrapper markup; its visible text is added to noise."""
-    k = rng.randrange(17)
+    k = rng.randrange(18)
     if k == 0:
         cap = rng.caption()
         noise.append(cap)
@@ -203,6 +203,16 @@ def html_noise(rng, noise):
         return rng.choice([f'<nav class="breadcrumbs"><a href="/">Home</a> › <a href="/news">{n}</a></nav>',
                            f'<iframe src="https://embed.example.com/poll" title="{n}"></iframe>',
                            f'<object data="chart.svg">{html.escape(n)}</object>'])
+    if k == 16:
+        t = rng.choice(TWEETS)
+        noise.append(t)
+        return rng.choice([
+            f'<amp-ad width="300" height="250" type="doubleclick"><div fallback>{t}</div></amp-ad>',
+            f'<div class="fb-post" data-href="https://www.facebook.com/x/posts/1"><blockquote>{t}</blockquote></div>',
+            f'<p><span class="screen-reader-text">{t}</span></p>',
+            f'<div class="sr-only">{t}</div>',
+            f'<div style="display: none">{t}</div>',
+        ])
     return rng.choice(["</div>", "</span>", "<br>", "<hr>", "<p></p>", "<div></div>", "&nbsp;"])
 
 
@@ -311,7 +321,8 @@ def render_ninjs(aid, title, paras, rng):
         noise.append("Not the body.")
     elif r < 0.8:
         hbody, noise = render_html(title, paras, rng)
-        doc = {"uri": f"urn:example:{aid}", "type": "text", "headline": title or "", "body_html": hbody}
+        key = rng.choice(["body_html", "body_xhtml"])
+        doc = {"uri": f"urn:example:{aid}", "type": "text", "headline": title or "", key: hbody}
     else:
         doc = {"uri": f"urn:example:{aid}", "type": "text", "headline": title or "",
                "body_text": "\n\n".join(paras)}
@@ -340,6 +351,12 @@ def render_wire(aid, title, paras, rng):
             m = rng.choice(["(MORE)", "ADVERTISEMENT", "-0-"])
             noise.append(m)
             lines += [m, ""]
+    if rng.random() < 0.3:
+        cr = f"(Reporting by {rng.name()}; Editing by {rng.name()})"
+        noise.append(cr)
+        lines += [cr]
+    if rng.random() < 0.2:
+        lines += ["___", ""]
     end = rng.choice(["(END)", "-0-", "###", "(MORE)"])
     code = f"AP-NY-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}-24 {rng.randint(1000, 2359)}GMT"
     noise += [end, code]

@@ -185,13 +185,25 @@ bool lede_fmt_is_wrapped(const char *in, size_t n)
     /* Widths of the inner lines (those another line of the same paragraph follows): in wrapped
      * copy they are near the wrap width and mostly end inside a sentence. */
     size_t hist[MAX_WRAP_WIDTH + 2] = {0};
-    size_t lines = 0, long_lines = 0, inner = 0, open = 0;
+    size_t lines = 0, long_lines = 0, inner = 0, open = 0, indented = 0;
     size_t prev_w = 0;
     bool prev = false, prev_open = false;
+    /* First: whether indentation starts paragraphs (some lines indented, not most). */
     for (size_t i = 0; i < n;) {
         const char *nl = memchr(in + i, '\n', n - i);
         size_t e = nl ? (size_t)(nl - in) : n;
-        size_t a = i, b = e;
+        if (e - i > 4 * MAX_WRAP_WIDTH && ++long_lines * 10 > lines + 10)
+            return false; /* one paragraph per line: ordinary text */
+        lines++;
+        indented += e > i && (in[i] == ' ' || in[i] == '\t');
+        i = e + 1;
+    }
+    bool by_indent = indented >= 2 && indented * 10 <= lines * 7;
+    lines = long_lines = 0;
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(in + i, '\n', n - i);
+        size_t e = nl ? (size_t)(nl - in) : n;
+        size_t a = i, b = e, line0 = i;
         i = e + 1;
         while (b > a && ws((unsigned char)in[b - 1]))
             b--;
@@ -208,8 +220,10 @@ bool lede_fmt_is_wrapped(const char *in, size_t n)
         }
         lines++;
         if (w > MAX_WRAP_WIDTH && ++long_lines * 10 > lines + 10)
-            return false;           /* one paragraph per line: ordinary text */
-        if (prev && prev_w >= 20) { /* very short lines are table cells or list items */
+            return false; /* one paragraph per line: ordinary text */
+        if (prev && prev_w >= 20 && !(by_indent && a > line0)) {
+            /* the line before continues into this one: an inner line (very short lines are
+             * table cells or list items; an indented line starts a paragraph) */
             inner++;
             hist[prev_w > MAX_WRAP_WIDTH ? MAX_WRAP_WIDTH + 1 : prev_w]++;
             open += prev_open;
@@ -297,6 +311,19 @@ static bool wire_noise(const char *s, size_t n, bool header)
             return true;
     if (n >= 4 && ieq(s, 4, "eds:"))
         return true;
+    /* Agency credit lines: "(Reporting by Jane Doe; Editing by John Roe)". */
+    static const char *const credits[] = {"(reporting by",
+                                          "(writing by",
+                                          "(additional reporting",
+                                          "(editing by",
+                                          "(compiled by",
+                                          "(reporting and writing",
+                                          NULL};
+    for (int k = 0; credits[k]; k++) {
+        size_t m = strlen(credits[k]);
+        if (n > m && ieq(s, m, credits[k]) && s[n - 1] == ')')
+            return true;
+    }
     /* End codes: "AP-NY-04-20-24 1532EDT", "04-20-24 1532EDT", "ml/jd", "jc/ws-aa". */
     size_t digits = 0, lower = 0, upper = 0, spaces = 0, other = 0;
     for (size_t i = 0; i < n; i++) {
@@ -312,6 +339,11 @@ static bool wire_noise(const char *s, size_t n, bool header)
         else if (c != '-' && c != '/' && c != ',' && c != '^' && c != '_' && c != '.' && c != ':')
             other++;
     }
+    size_t rule = 0;
+    while (rule < n && rule <= 40 && memchr("-_*=#~. ", s[rule], 8))
+        rule++;
+    if (rule == n && n <= 40)
+        return true; /* a rule: "___", "-- -- --", "* * *" */
     if (n <= 40 && !other && spaces <= 1 && digits >= 6 && !lower)
         return true; /* "AP-NY-04-20-24 1532EDT" */
     if (n <= 12 && !other && !spaces && !upper && memchr(s, '/', n) && lower >= 2)
@@ -512,9 +544,9 @@ static bool looks_html(const char *s, size_t n)
             return true;
     }
     /* Block markup only: plain text may quote an inline tag ("<b>", "<script>") as text. */
-    static const char *const marks[] = {"<p>",   "<p ",     "</p>",   "<br>",   "<br/>",
-                                        "<br />", "<div",   "</div>", "<!--",   "<li>",
-                                        "<ul>",  "<ol>",    "<h2",    "<h3",    "<figure",
+    static const char *const marks[] = {"<p>",         "<p ",      "</p>",   "<br>", "<br/>",
+                                        "<br />",      "<div",     "</div>", "<!--", "<li>",
+                                        "<ul>",        "<ol>",     "<h2",    "<h3",  "<figure",
                                         "<blockquote", "<section", "<table", NULL};
     size_t lim = n < 8192 ? n : 8192;
     for (const char *p = memchr(s, '<', lim); p;

@@ -44,12 +44,66 @@ static bool name_in(const char *name, const char *const *list)
 
 /* Elements whose content is never article text. */
 static const char *const skip_tags[] = {
-    "script",     "style",   "noscript", "template", "iframe", "embed",  "object", "figure",
-    "figcaption", "picture", "aside",    "nav",      "header", "footer", "form",   "button",
-    "select",     "svg",     "math",     "video",    "audio",  "canvas", "head",   "title",
-    "textarea",   "input",   "label",    "dialog",   "menu",   "h1",     "h2",     "h3",
-    "h4",         "h5",      "h6",       "map",      "source", "track",  "param",  "applet",
-    "frameset",   "frame",   "noembed",  "noframes", "meta",   "link",   "base",   NULL,
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "embed",
+    "object",
+    "figure",
+    "figcaption",
+    "picture",
+    "aside",
+    "nav",
+    "header",
+    "footer",
+    "form",
+    "button",
+    "select",
+    "svg",
+    "math",
+    "video",
+    "audio",
+    "canvas",
+    "head",
+    "title",
+    "textarea",
+    "input",
+    "label",
+    "dialog",
+    "menu",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "map",
+    "source",
+    "track",
+    "param",
+    "applet",
+    "frameset",
+    "frame",
+    "noembed",
+    "noframes",
+    "meta",
+    "link",
+    "base",
+    "amp-ad",
+    "amp-embed",
+    "amp-iframe",
+    "amp-twitter",
+    "amp-instagram",
+    "amp-facebook",
+    "amp-youtube",
+    "amp-video",
+    "amp-img",
+    "amp-sticky-ad",
+    "amp-analytics",
+    "amp-social-share",
+    NULL,
 };
 
 /* Elements that end a paragraph. */
@@ -146,6 +200,19 @@ static const char *const noise_words[] = {
     "hidden",
     "screenreader",
     "toc",
+    "fb",
+    "reddit",
+    "pinterest",
+    "flourish",
+    "infogram",
+    "datawrapper",
+    "brightcove",
+    "jwplayer",
+    "vjs",
+    "sponsorship",
+    "affiliate",
+    "commerce",
+    "shopping",
     NULL,
 };
 
@@ -181,7 +248,10 @@ static bool noisy_value(const char *v)
                                        !strcmp(w, "on") || !strcmp(w, "news"))) ||
             (!strcmp(prev, "you") && !strcmp(w, "may")) ||
             (!strcmp(prev, "most") && (!strcmp(w, "read") || !strcmp(w, "popular"))) ||
-            (!strcmp(prev, "sign") && !strcmp(w, "up")))
+            (!strcmp(prev, "sign") && !strcmp(w, "up")) ||
+            (!strcmp(prev, "sr") && !strcmp(w, "only")) ||
+            (!strcmp(prev, "screen") && !strcmp(w, "reader")) ||
+            (!strcmp(prev, "visually") && !strcmp(w, "hidden")))
             return true;
         memcpy(prev, w, k + 1);
     }
@@ -276,6 +346,16 @@ static bool noise_paragraph(const char *s, size_t n, size_t link_bytes)
         "see also",
         "also read",
         "recommended",
+        "continue reading the main story",
+        "article continues after advertisement",
+        "story continues after advertisement",
+        "scroll to continue reading",
+        "skip ad",
+        "loading",
+        "content continues below",
+        "opens in new window",
+        "share this article",
+        "share",
         NULL,
     };
     for (int k = 0; whole[k]; k++) {

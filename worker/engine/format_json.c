@@ -436,6 +436,8 @@ static int ninjs(struct lede_fmt *f, const struct jparse *p, int32_t root, char 
         }
     if (best < 0 && (best = get(p, root, "body_html")) >= 0)
         best_html = true;
+    if (best < 0 && (best = get(p, root, "body_xhtml")) >= 0)
+        best_html = true;
     if (best < 0)
         best = get(p, root, "body_text");
     if (best < 0 || p->v[best].type != J_STR) {
@@ -470,7 +472,8 @@ int lede_fmt_json(struct lede_fmt *f, int *format, const char *body, size_t len,
     int32_t ce = get(&p, root, "content_elements");
     bool ans = ce >= 0 || str_is(&p, get(&p, root, "type"), "story");
     bool nj = get(&p, root, "bodies") >= 0 || get(&p, root, "body_html") >= 0 ||
-              get(&p, root, "body_text") >= 0 || get(&p, root, "uri") >= 0;
+              get(&p, root, "body_text") >= 0 || get(&p, root, "body_xhtml") >= 0 ||
+              get(&p, root, "uri") >= 0;
     if (*format == LEDE_FMT_AUTO)
         *format = ans ? LEDE_FMT_ANS : nj ? LEDE_FMT_NINJS : LEDE_FMT_AUTO;
     if (*format == LEDE_FMT_ANS) {
