@@ -4,7 +4,9 @@
  * articles of 1 KB .. 10 MB built by concatenating them (time per byte). --mode pair runs
  * both on exactly the same slice of articles (--first, --count), one after the other; --mode
  * check prints one hash of every result, which a speed change must leave unchanged; --calls N
- * makes a fixed amount of work (for callgrind). Prints one JSON object per measurement. */
+ * makes a fixed amount of work (for callgrind); --mode formats times the forms of
+ * tests/formats/render.py's output against their plain text in turns. Prints one JSON object
+ * per measurement. */
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -27,6 +29,8 @@ struct article {
     size_t title_len;
     char *body;
     size_t body_len;
+    enum lede_format format; /* the record's "format" (default auto) */
+    char form[8];            /* the record's "form" (tests/formats/render.py), or "" */
 };
 
 struct corpus {
@@ -82,6 +86,10 @@ static int load(const char *path, size_t limit, struct corpus *c)
             break;
         }
         memcpy(a->body, json_string_value(b), a->body_len + 1);
+        json_t *fm = json_object_get(o, "format"), *fo = json_object_get(o, "form");
+        int fmt = json_is_string(fm) ? lede_format_by_name(json_string_value(fm)) : 0;
+        a->format = fmt > 0 ? (enum lede_format)fmt : LEDE_FORMAT_AUTO;
+        snprintf(a->form, sizeof a->form, "%s", json_is_string(fo) ? json_string_value(fo) : "");
         c->bytes += a->body_len;
         c->n++;
         json_decref(o);
@@ -119,7 +127,8 @@ static int summarize_article(lede_workspace_t *ws, const struct article *a,
                                .body = a->body,
                                .body_len = a->body_len,
                                .lang = "en",
-                               .budget = {LEDE_BUDGET_SENTENCES, 3}};
+                               .budget = {LEDE_BUDGET_SENTENCES, 3},
+                               .format = a->format};
     *res = NULL;
     return lede_summarize(ws, &req, res, NULL);
 }
@@ -161,6 +170,8 @@ static void *lede_job(void *arg)
     return NULL;
 }
 
+static double last_mb_per_cpu_s; /* of the latest run_lede, for --mode formats */
+
 static int run_lede(const char *label, const struct corpus *c, unsigned threads, double seconds,
                     size_t min_calls, int warm)
 {
@@ -199,6 +210,7 @@ static int run_lede(const char *label, const struct corpus *c, unsigned threads,
         cpu += jobs[t].cpu;
     }
     lede_engine_destroy(&engine);
+    last_mb_per_cpu_s = bytes / cpu / 1e6;
     /* per core: by CPU time, so a noisy neighbour stealing the core does not count */
     printf("{\"bench\":\"engine\",\"system\":\"lede\",\"label\":\"%s\",\"threads\":%u,"
            "\"calls\":%zu,\"failed\":%zu,\"bytes\":%zu,\"wall_s\":%.4f,\"cpu_s\":%.4f,"
@@ -209,6 +221,70 @@ static int run_lede(const char *label, const struct corpus *c, unsigned threads,
            (double)bytes / (double)calls);
     fflush(stdout);
     return 0;
+}
+
+/* ---- formats ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The same articles as plain text and in each other form of tests/formats/render.py's output,
+ * timed in turns (rounds of text, html, ans, ninjs, wire), MB/s by each form's own bytes; the
+ * median of each form's ratio to plain text in the same round. */
+static int run_formats(const struct corpus *c, double seconds, int rounds)
+{
+    static const char *const forms[] = {"text", "html", "ans", "ninjs", "wire"};
+    struct corpus sub[5] = {{0}};
+    int rc = 0;
+    for (int f = 0; f < 5; f++) {
+        sub[f].a = calloc(c->n ? c->n : 1, sizeof *sub[f].a);
+        if (!sub[f].a) {
+            rc = -1;
+            goto done;
+        }
+        for (size_t i = 0; i < c->n; i++)
+            if (!strcmp(c->a[i].form, forms[f])) {
+                sub[f].a[sub[f].n++] = c->a[i];
+                sub[f].bytes += c->a[i].body_len;
+            }
+    }
+    if (!sub[0].n || !sub[1].n) {
+        fprintf(stderr, "bench_engine: --mode formats needs render.py output (text and html)\n");
+        rc = -1;
+        goto done;
+    }
+    double ratio[5][16], mbs[5][16];
+    if (rounds > 16)
+        rounds = 16;
+    for (int r = 0; r < rounds && !rc; r++)
+        for (int f = 0; f < 5 && !rc; f++) {
+            if (!sub[f].n)
+                continue;
+            rc = run_lede(forms[f], &sub[f], 1, seconds, sub[f].n, 1);
+            mbs[f][r] = last_mb_per_cpu_s;
+            ratio[f][r] = last_mb_per_cpu_s / mbs[0][r];
+        }
+    for (int f = 1; f < 5 && !rc; f++) {
+        if (!sub[f].n)
+            continue;
+        qsort(ratio[f], (size_t)rounds, sizeof ratio[f][0], cmp_double);
+        qsort(mbs[f], (size_t)rounds, sizeof mbs[f][0], cmp_double);
+        printf("{\"bench\":\"formats\",\"form\":\"%s\",\"articles\":%zu,\"bytes\":%zu,"
+               "\"text_bytes\":%zu,\"rounds\":%d,\"mb_per_cpu_s\":%.3f,\"ratio_to_text\":%.3f}\n",
+               forms[f], sub[f].n, sub[f].bytes, sub[0].bytes, rounds, mbs[f][rounds / 2],
+               ratio[f][rounds / 2]);
+    }
+    qsort(mbs[0], (size_t)rounds, sizeof mbs[0][0], cmp_double);
+    printf("{\"bench\":\"formats\",\"form\":\"text\",\"articles\":%zu,\"bytes\":%zu,"
+           "\"rounds\":%d,\"mb_per_cpu_s\":%.3f}\n",
+           sub[0].n, sub[0].bytes, rounds, mbs[0][rounds / 2]);
+done:
+    for (int f = 0; f < 5; f++)
+        free(sub[f].a);
+    return rc;
 }
 
 /* ---- check ---- */
@@ -375,7 +451,7 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--calls") == 0 && v)
             calls = (strtoul(argv[++i], NULL, 10) + 7) / 8 * 8; /* the loop checks every 8 */
         else {
-            fprintf(stderr, "usage: bench_engine --data FILE.jsonl [--mode lede|ots|pair|scale|check] "
+            fprintf(stderr, "usage: bench_engine --data FILE.jsonl [--mode lede|ots|pair|scale|check|formats] "
                             "[--threads T] [--seconds S | --calls N] [--limit N] [--first F --count K]\n");
             return 1;
         }
@@ -393,6 +469,8 @@ int main(int argc, char **argv)
                    : run_lede("corpus", &c, threads, seconds, 1, 0);
     } else if (strcmp(mode, "check") == 0) {
         rc = run_check(&c);
+    } else if (strcmp(mode, "formats") == 0) {
+        rc = run_formats(&c, seconds, 5);
     } else if (strcmp(mode, "pair") == 0) {
 #ifdef LEDE_HAVE_OTS
         /* the same articles for both: articles [first, first + count), OTS once over each,
@@ -435,7 +513,7 @@ int main(int argc, char **argv)
             release(&s);
         }
     } else {
-        fprintf(stderr, "bench_engine: --mode: lede, ots, pair, scale or check\n");
+        fprintf(stderr, "bench_engine: --mode: lede, ots, pair, scale, check or formats\n");
         rc = 1;
     }
     release(&c);

@@ -17,6 +17,7 @@ struct lede_job {
     const char *body;
     size_t body_len;
     const char *lang;         /* NULL: "en" */
+    enum lede_format format;  /* of body; 0: sniffed */
     struct lede_budget budget;
     size_t n_overrides;       /* weight overrides by feature; the rest keep the defaults */
     struct { int feature; double value; } overrides[LEDE_F_COUNT];

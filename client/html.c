@@ -83,11 +83,11 @@ static const char *const colours[LEDE_F_COUNT] = {"#4a7ab5", "#5aa05a", "#c77d2e
 
 int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
 {
-    if (!f || !res || (!res->body && res->body_len))
+    if (!f || !res || (!res->text && res->text_len))
         return LEDE_EINVAL;
     for (size_t i = 0; i < res->n_sentences; i++) {
         const struct lede_sentence *s = &res->sentences[i];
-        if (s->offset > res->body_len || s->length > res->body_len - s->offset)
+        if (s->text_offset > res->text_len || s->text_length > res->text_len - s->text_offset)
             return LEDE_EINVAL;
     }
     for (size_t k = 0; k < res->n_summary; k++)
@@ -134,7 +134,7 @@ int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
     for (size_t k = 0; k < res->n_summary; k++) {
         const struct lede_sentence *s = &res->sentences[res->summary[k]];
         fprintf(f, "<li><a href=\"#s%zu\">", res->summary[k] + 1);
-        esc_n(f, res->body + s->offset, s->length);
+        esc_n(f, res->text + s->text_offset, s->text_length);
         fprintf(f, "</a> <span class=\"meta\">(rank %u)</span></li>\n", (unsigned)s->rank);
     }
     fputs("</ol>\n", f);
@@ -144,8 +144,8 @@ int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
     size_t pos = 0, para = res->n_sentences ? res->sentences[0].paragraph : 0;
     for (size_t i = 0; i < res->n_sentences; i++) {
         const struct lede_sentence *s = &res->sentences[i];
-        if (s->offset >= pos)
-            gap(f, res->body + pos, s->offset - pos);
+        if (s->text_offset >= pos)
+            gap(f, res->text + pos, s->text_offset - pos);
         if (s->paragraph != para) {
             fputs("</p>\n<p>", f);
             para = s->paragraph;
@@ -159,13 +159,13 @@ int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
         fputs("\">", f);
         if (s->rank)
             fprintf(f, "<sup class=\"rank\">%u</sup>", (unsigned)s->rank);
-        esc_n(f, res->body + s->offset, s->length);
+        esc_n(f, res->text + s->text_offset, s->text_length);
         fputs("</span> ", f);
-        if (s->offset + s->length > pos)
-            pos = s->offset + s->length;
+        if (s->text_offset + s->text_length > pos)
+            pos = s->text_offset + s->text_length;
     }
-    if (pos < res->body_len)
-        gap(f, res->body + pos, res->body_len - pos);
+    if (pos < res->text_len)
+        gap(f, res->text + pos, res->text_len - pos);
     fputs("</p></div>\n", f);
 
     /* the table: rank, score and a bar per feature */
@@ -192,7 +192,7 @@ int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
                     v);
         }
         fputs("<td class=\"t\">", f);
-        esc_n(f, res->body + s->offset, s->length);
+        esc_n(f, res->text + s->text_offset, s->text_length);
         if (s->duplicate_of >= 0)
             fprintf(f, "<span class=\"tag\">duplicate of #%lld</span>",
                     (long long)s->duplicate_of + 1);

@@ -6,7 +6,7 @@
 
 static json_t *text_of(const struct lede_result *res, const struct lede_sentence *s)
 {
-    return json_stringn(res->body + s->offset, s->length);
+    return json_stringn(res->text + s->text_offset, s->text_length);
 }
 
 json_t *lede_json_result(const char *id, const struct lede_result *res)
@@ -18,6 +18,8 @@ json_t *lede_json_result(const char *id, const struct lede_result *res)
         goto fail;
     json_object_set_new(o, "id", id ? json_string(id) : json_null());
     json_object_set_new(o, "language", json_string(res->lang ? res->lang : "en"));
+    if (lede_format_name((int)res->format))
+        json_object_set_new(o, "format", json_string(lede_format_name((int)res->format)));
     for (size_t k = 0; k < res->n_summary; k++)
         json_array_append_new(summary, text_of(res, &res->sentences[res->summary[k]]));
     for (size_t i = 0; i < res->n_sentences; i++) {
@@ -38,6 +40,8 @@ json_t *lede_json_result(const char *id, const struct lede_result *res)
         json_object_set_new(so, "features", feat);
         json_object_set_new(so, "offset", json_integer((json_int_t)s->offset));
         json_object_set_new(so, "length", json_integer((json_int_t)s->length));
+        json_object_set_new(so, "utf16_offset", json_integer((json_int_t)s->utf16_offset));
+        json_object_set_new(so, "utf16_length", json_integer((json_int_t)s->utf16_length));
         json_object_set_new(so, "paragraph", json_integer((json_int_t)s->paragraph));
         json_object_set_new(so, "text", text_of(res, s));
         if (s->duplicate_of >= 0)

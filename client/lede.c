@@ -28,6 +28,7 @@ struct opts {
     const char *broker, *title, *lang, *idf, *jsonl, *id;
     const char *curve_secret, *broker_key;
     const char *html;     /* --html FILE: the editor's view of a single article */
+    enum lede_format format; /* --format */
     struct lede_budget budget;
     bool budget_set;
     int deadline_ms, in_flight;
@@ -75,6 +76,8 @@ static void usage(FILE *f)
         "\n"
         "Options:\n"
         "  --title T            the article's title (improves term weights)\n"
+        "  --format F           the body's format: auto (default: sniffed), text, html, ans\n"
+        "                       (Arc XP ANS story JSON), ninjs (IPTC ninjs JSON)\n"
         "  --lang L             language code; supported:");
     for (size_t i = 0; langs[i]; i++)
         fprintf(f, " %s", langs[i]);
@@ -84,7 +87,7 @@ static void usage(FILE *f)
         "                       length, opener); repeatable\n"
         "  --json               one JSON object: id, summary, and every sentence with its rank,\n"
         "                       score, features, byte offset and length\n"
-        "  --jsonl IN.jsonl     batch: one {\"id\",\"title\",\"article\",\"options\"} per line in,\n"
+        "  --jsonl IN.jsonl     batch: one {\"id\",\"title\",\"article\",\"format\",\"options\"} per line,\n"
         "                       one JSON result (or {\"id\",\"error\"}) per line out, in order\n"
         "  --id ID              the article id reported in --json output\n"
         "  --max-bytes N        largest input accepted (default 16777216, lede's article limit)\n"
@@ -168,15 +171,15 @@ static char *render(const struct opts *o, const char *id, int status, const char
         return lede_json_result_string(id, res, LEDE_JSON_FLAGS);
     size_t len = 0;
     for (size_t k = 0; k < res->n_summary; k++)
-        len += res->sentences[res->summary[k]].length + 1;
+        len += res->sentences[res->summary[k]].text_length + 1;
     char *s = malloc(len + 1);
     if (!s)
         return NULL;
     size_t p = 0;
     for (size_t k = 0; k < res->n_summary; k++) {
         const struct lede_sentence *st = &res->sentences[res->summary[k]];
-        memcpy(s + p, res->body + st->offset, st->length);
-        p += st->length;
+        memcpy(s + p, res->text + st->text_offset, st->text_length);
+        p += st->text_length;
         s[p++] = '\n';
     }
     s[p ? p - 1 : 0] = 0; /* puts adds the last newline */
@@ -344,6 +347,15 @@ static int job_from_line(const struct opts *o, json_t *root, struct lede_job *jo
     json_t *lang = json_object_get(root, "language");
     if (json_is_string(lang))
         job->lang = json_string_value(lang);
+    json_t *fmt = json_object_get(root, "format");
+    if (fmt) {
+        int f = json_is_string(fmt) ? lede_format_by_name(json_string_value(fmt)) : -1;
+        if (f < 0) {
+            snprintf(msg, msg_len, "\"format\" must be one of auto, text, html, ans, ninjs");
+            return LEDE_STATUS_INVALID_ARGUMENT;
+        }
+        job->format = (enum lede_format)f;
+    }
     json_t *opt = json_object_get(root, "options");
     if (opt && !json_is_object(opt) && !json_is_null(opt)) {
         snprintf(msg, msg_len, "\"options\" must be an object");
@@ -386,6 +398,7 @@ static void base_job(const struct opts *o, struct lede_job *job)
     job->title = o->title;
     job->title_len = o->title ? strlen(o->title) : 0;
     job->lang = o->lang;
+    job->format = o->format;
     job->budget = o->budget;
     job->n_overrides = o->n_overrides;
     memcpy(job->overrides, o->overrides, sizeof job->overrides);
@@ -511,7 +524,7 @@ static int summarize_main(int argc, char **argv)
 {
     enum { O_LOCAL = 256, O_BROKER, O_SENT, O_WORDS, O_CHARS, O_RATIO, O_TITLE, O_LANG, O_IDF,
            O_JSON, O_JSONL, O_WEIGHT, O_DEADLINE, O_ID, O_MAXB, O_INFLIGHT, O_CSEC, O_BKEY,
-           O_HTML };
+           O_HTML, O_FORMAT };
     static const struct option longopts[] = {
         {"local", no_argument, 0, O_LOCAL}, {"broker", required_argument, 0, O_BROKER},
         {"sentences", required_argument, 0, O_SENT}, {"words", required_argument, 0, O_WORDS},
@@ -524,7 +537,7 @@ static int summarize_main(int argc, char **argv)
         {"in-flight", required_argument, 0, O_INFLIGHT},
         {"curve-secret", required_argument, 0, O_CSEC},
         {"broker-key", required_argument, 0, O_BKEY}, {"help", no_argument, 0, 'h'},
-        {"html", required_argument, 0, O_HTML},
+        {"html", required_argument, 0, O_HTML}, {"format", required_argument, 0, O_FORMAT},
         {0, 0, 0, 0},
     };
     struct opts o = {.budget = {LEDE_BUDGET_SENTENCES, 3}, .deadline_ms = 10000,
@@ -553,6 +566,16 @@ static int summarize_main(int argc, char **argv)
         case O_CSEC: o.curve_secret = optarg; break;
         case O_BKEY: o.broker_key = optarg; break;
         case O_HTML: o.html = optarg; break;
+        case O_FORMAT: {
+            int f = lede_format_by_name(optarg);
+            if (f < 0) {
+                fprintf(stderr, "lede: --format is one of auto, text, html, ans, ninjs (got '%s')\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            o.format = (enum lede_format)f;
+            break;
+        }
         case O_DEADLINE:
         case O_MAXB:
         case O_INFLIGHT:

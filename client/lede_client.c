@@ -561,6 +561,15 @@ int lede_client_summarize_submit(lede_client_t *c, const struct lede_client_requ
     r.body.len = req->body_len;
     r.language = (char *)(req->lang ? req->lang : "");
     r.explain = req->explain ? 1 : 0;
+    if (req->format && *req->format) {
+        static const char *const fmts[] = {"auto", "text", "html", "ans", "ninjs"};
+        size_t f = 0;
+        while (f < 5 && strcmp(fmts[f], req->format))
+            f++;
+        if (f == 5)
+            return LEDE_EINVAL;
+        r.format = (Lede__V1__Format)f;
+    }
     switch (req->budget) {
     case LEDE_CLIENT_BUDGET_DEFAULT:
         break;
@@ -978,6 +987,10 @@ int lede_client_response_decode(const uint8_t *payload, size_t len, struct lede_
         !r->summary || !r->sentences)
         goto cleanup;
     r->sentence_count = m->sentence_count;
+    {
+        static const char *const fmts[] = {"auto", "text", "html", "ans", "ninjs"};
+        r->format = (unsigned)m->format < 5 ? fmts[m->format] : "auto";
+    }
     r->n_summary = m->n_summary;
     if (m->n_summary)
         memcpy(r->summary, m->summary, m->n_summary * sizeof *r->summary);
@@ -1011,6 +1024,8 @@ int lede_client_response_decode(const uint8_t *payload, size_t len, struct lede_
             memcpy(d->text, s->text.data, s->text.len);
         d->text[s->text.len] = '\0';
         d->text_len = s->text.len;
+        d->utf16_offset = s->utf16_offset;
+        d->utf16_length = s->utf16_length;
         r->n_sentences = i + 1;
     }
     r->n_sentences = m->n_sentences;

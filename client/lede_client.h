@@ -128,6 +128,8 @@ struct lede_client_request {
     int explain;             /* 1: every sentence with its features, not only the summary */
     int deadline_ms;         /* 0: the client's default */
     const char *trace_id;    /* sent as "trace-id" metadata, or NULL */
+    const char *format;      /* the body's format: NULL or "auto" (sniffed), "text", "html",
+                                "ans" (Arc XP ANS JSON), "ninjs" (IPTC ninjs JSON) */
 };
 
 /* Sends a lede.v1.Summarizer/Summarize call; like lede_client_call. A body over lede's article
@@ -183,9 +185,11 @@ struct lede_client_sentence {
     int64_t duplicate_of;    /* -1 or the index it repeats */
     double score;
     double features[LEDE_CLIENT_F_COUNT]; /* each feature's part of the score */
-    uint64_t offset, length; /* bytes in the request body */
-    char *text;              /* NUL-terminated copy of the sentence */
+    uint64_t offset, length; /* bytes in the request body as sent (HTML: its markup; ANS and
+                                ninjs: the raw bytes of the JSON strings the text came from) */
+    char *text;              /* NUL-terminated copy of the sentence (markup removed) */
     size_t text_len;
+    uint64_t utf16_offset, utf16_length; /* the same range in UTF-16 code units */
 };
 
 struct lede_client_response {
@@ -201,6 +205,7 @@ struct lede_client_response {
     size_t n_sentences;      /* every sentence with explain, else the summary's */
     struct lede_client_sentence *sentences;
     uint64_t engine_us, worker_us;
+    const char *format;      /* static: the format the body was read as ("text", "html", ...) */
 };
 
 /* Decodes a SummarizeResponse payload. On LEDE_OK *out is the caller's

@@ -25,6 +25,7 @@ static int local_submit(lede_backend_t *b, size_t seq, const struct lede_job *jo
         .lang = job->lang,
         .budget = job->budget,
         .weights = job->n_overrides ? &w : NULL,
+        .format = job->format,
     };
     struct lede_result *res = NULL;
     struct lede_error err;

@@ -90,6 +90,43 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
         d->rank = s->rank;
         d->duplicate_of = s->duplicate_of;
         d->selected = s->selected != 0;
+        d->utf16_offset = (size_t)s->utf16_offset;
+        d->utf16_length = (size_t)s->utf16_length;
+        d->text_offset = d->offset;
+        d->text_length = d->length;
+    }
+    /* The text: the body itself when every sentence is its bytes (plain text), else the
+     * sentences' texts, a line per paragraph (the markup of HTML, ANS or ninjs is not sent). */
+    bool same = true;
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct lede_client_sentence *s = &resp->sentences[i];
+        same = same && s->text_len == s->length && !memcmp(s->text, p->body + s->offset, s->length);
+        total += s->text_len + 1;
+    }
+    if (!same) {
+        char *t = malloc(total + 1);
+        if (!t) {
+            lede_result_destroy(&res);
+            return LEDE_ENOMEM;
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            const struct lede_client_sentence *s = &resp->sentences[i];
+            if (i)
+                t[k++] = res->sentences[i].paragraph != res->sentences[i - 1].paragraph ? '\n' : ' ';
+            res->sentences[i].text_offset = k;
+            res->sentences[i].text_length = s->text_len;
+            memcpy(t + k, s->text, s->text_len);
+            k += s->text_len;
+        }
+        t[k] = 0;
+        res->text = t;
+        res->text_len = k;
+    }
+    {
+        int f = resp->format ? lede_format_by_name(resp->format) : -1;
+        res->format = f > 0 ? (enum lede_format)f : LEDE_FORMAT_TEXT;
     }
     for (size_t k = 0; k < resp->n_summary; k++) {
         if (explain && resp->summary[k] >= n) {
@@ -104,6 +141,10 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
     res->lang = static_lang(resp->language);
     res->body = p->body;
     res->body_len = p->body_len;
+    if (!res->text) {
+        res->text = res->body;
+        res->text_len = res->body_len;
+    }
     p->body = NULL;
     *out = res;
     return LEDE_OK;
@@ -191,6 +232,7 @@ static int remote_submit(lede_backend_t *b, size_t seq, const struct lede_job *j
         .weight_values = values,
         .explain = r->explain,
         .deadline_ms = r->deadline_ms,
+        .format = lede_format_name((int)job->format),
     };
     int rc = lede_client_summarize_submit(r->client, &req, on_reply, p, NULL);
     if (rc == LEDE_ENOMEM) {

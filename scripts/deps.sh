@@ -10,6 +10,7 @@ pkgs=(build-essential cmake ninja-build pkg-config git
       curl systemd python3-yaml help2man chromium
       gnuplot-nox libots-dev libglib2.0-dev)
 pkgs+=(libgnutls28-dev python3-websocket openssl python3-pip python3-setuptools wrk)  # gateway
+pkgs+=(libxml2-dev libgumbo-dev) # HTML bodies in the engine; gumbo for bench/bench_html.c
 [ "${LEDE_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$LEDE_DEPS_EXTRA" && pkgs+=("${extra[@]}")
 missing=()
 for p in "${pkgs[@]}"; do

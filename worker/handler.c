@@ -152,8 +152,10 @@ static int encode_response(const Lede__V1__SummarizeRequest *rq, const struct le
         sent[k].paragraph = (uint32_t)s->paragraph;
         sent[k].selected = s->selected;
         sent[k].duplicate_of = s->duplicate_of;
-        sent[k].text.data = (uint8_t *)(uintptr_t)(res->body + s->offset);
-        sent[k].text.len = s->length;
+        sent[k].text.data = (uint8_t *)(uintptr_t)(res->text + s->text_offset);
+        sent[k].text.len = s->text_length;
+        sent[k].utf16_offset = s->utf16_offset;
+        sent[k].utf16_length = s->utf16_length;
         sentp[k] = &sent[k];
     }
     Lede__V1__Timings tm = LEDE__V1__TIMINGS__INIT;
@@ -167,6 +169,7 @@ static int encode_response(const Lede__V1__SummarizeRequest *rq, const struct le
     resp.engine_version = (char *)LEDE_ENGINE_VERSION;
     resp.language = (char *)(res->lang ? res->lang : "en");
     resp.sentence_count = (uint32_t)res->n_sentences;
+    resp.format = (Lede__V1__Format)res->format;
     resp.timings = &tm;
     tm.engine_us = engine_us;
     /* worker_us is measured up to here; encoding itself is a small, linear step after it. */
@@ -260,6 +263,8 @@ void lede_handler_summarize_capped(const lede_engine_t *engine, lede_workspace_t
         .body_len = rq->body.len,
         .lang = rq->language,
         .weights = rq->n_weights ? &weights : NULL,
+        .format = (unsigned)rq->format <= LEDE_FORMAT_NINJS ? (enum lede_format)rq->format
+                                                           : (enum lede_format)-1,
     };
     if (!req.body)
         req.body = "";

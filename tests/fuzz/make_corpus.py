@@ -123,9 +123,44 @@ def engine_seeds():
     }
 
 
+def format_seeds():
+    """fuzz_format: byte 0 picks the format (0 auto .. 4 ninjs, 5 out of range), byte 1 the
+    budget; the rest is the body."""
+    html = (b'<!-- wp:paragraph --><p><strong>LONDON</strong> &mdash; The Senate passed the aid '
+            b'&amp bill.<p>Officials said &#8220;yes&#x201D; &nbsp;twice.</p><figure><img src=x>'
+            b'<figcaption>A caption (AP Photo/X Y)</figcaption></figure><aside class="related">'
+            b'<a href=/a>Related story</a></aside><![CDATA[ c ]]><script>if (a < b) x();</script>'
+            b'<ul><li><p>An item here.</li></ul></div></span><h2>Sub</h2><p>Last one.')
+    ans = (b'{"type":"story","headlines":{"basic":"Aid bill"},"content_elements":[{"type":"text",'
+           b'"content":"The Senate <b>passed</b> the bill \u2014 \"finally\". \ud83d\udd25"},'
+           b'{"type":"image","caption":"x"},{"type":"list","items":[{"type":"text","content":'
+           b'"An item."}]},{"type":"raw_html","content":"<div>AD</div>"}]}')
+    ninjs = (b'{"uri":"urn:x","headlines":[{"role":"main","value":"Aid"}],"bodies":[{"role":'
+             b'"main","contenttype":"text/html","value":"<p>The Senate passed it.</p>"}],'
+             b'"body_text":"Plain body here."}')
+    wire = (b"BC-US--Senate-Aid,1st Ld-Writethru,0612\n^Senate passes aid^\n\n"
+            b"   WASHINGTON (AP) -- The U.S. Senate on Thursday passed a $95\n"
+            b"billion aid package for Ukraine, Israel and Taiwan after months of\n"
+            b"delay, sending the measure to the president for his signature.\n"
+            b"- The vote was 79 to 18 and supporters said the money was long\n"
+            b"overdue.\n(MORE)\n-0-\nAP-NY-04-20-24 1532EDT\n")
+    return {
+        "seed-html.bin": bytes([2, 3]) + html,
+        "seed-html-auto.bin": bytes([0, 2]) + html,
+        "seed-html-charset.bin": bytes([2, 3]) + b'<meta charset="latin1"><p>Text.</p>',
+        "seed-ans.bin": bytes([3, 3]) + ans,
+        "seed-ans-auto.bin": bytes([0, 3]) + ans,
+        "seed-ans-bad.bin": bytes([3, 3]) + ans[:40],
+        "seed-ninjs.bin": bytes([4, 3]) + ninjs,
+        "seed-wire.bin": bytes([1, 3]) + wire,
+        "seed-wire-auto.bin": bytes([0, 5]) + wire,
+        "seed-text.bin": bytes([1, 2]) + ARTICLE,
+    }
+
+
 def main():
     for target, seeds in (("wire", wire_seeds()), ("broker", broker_seeds()),
-                          ("engine", engine_seeds())):
+                          ("engine", engine_seeds()), ("format", format_seeds())):
         d = os.path.join(HERE, target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():

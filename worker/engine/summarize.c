@@ -11,6 +11,7 @@
 
 #include "budget.h"
 #include "feature.h"
+#include "format.h"
 #include "idf.h"
 #include "segment.h"
 #include "select.h"
@@ -45,6 +46,16 @@ int lede_feature_by_name(const char *name)
     return -1;
 }
 
+const char *lede_format_name(int format)
+{
+    return lede_fmt_name(format);
+}
+
+int lede_format_by_name(const char *name)
+{
+    return lede_fmt_by_name(name);
+}
+
 const char *const *lede_languages(void)
 {
     return lede_tokenize_languages();
@@ -61,6 +72,7 @@ struct lede_engine {
 struct lede_workspace {
     const lede_engine_t *engine;
     lede_tokenizer_t *tk;
+    struct lede_fmt fmt;
     struct lede_regions regions;
     struct lede_spans spans;
     struct lede_tokens toks;
@@ -112,6 +124,7 @@ int lede_engine_new(const struct lede_engine_config *cfg, lede_engine_t **out,
         goto fail;
     e->max_body = cfg->max_body ? cfg->max_body : LEDE_DEFAULT_MAX_BODY;
     e->max_sentences = cfg->max_sentences ? cfg->max_sentences : LEDE_DEFAULT_MAX_SENTENCES;
+    lede_fmt_init(); /* the HTML parser's one-time set-up, before any thread parses */
     if (cfg->idf_data) {
         char msg[160];
         if ((rc = lede_idf_parse(&e->idf, cfg->idf_data, cfg->idf_len, msg, sizeof msg))) {
@@ -171,6 +184,7 @@ void lede_workspace_destroy(lede_workspace_t **wsp)
         return;
     lede_workspace_t *ws = *wsp;
     lede_tokenizer_destroy(&ws->tk);
+    lede_fmt_release(&ws->fmt);
     lede_regions_release(&ws->regions);
     lede_spans_release(&ws->spans);
     lede_tokens_release(&ws->toks);
@@ -239,6 +253,8 @@ void lede_result_destroy(struct lede_result **rp)
 {
     if (!rp || !*rp)
         return;
+    if ((*rp)->text != (*rp)->body)
+        free((char *)(*rp)->text);
     free((char *)(*rp)->body);
     free((*rp)->sentences);
     free((*rp)->summary);
@@ -260,6 +276,8 @@ static int check_request(const lede_engine_t *e, const struct lede_request *req,
     char why[sizeof err->message];
     if (lede_budget_check(req->budget, why, sizeof why) != LEDE_OK)
         return fail(err, LEDE_EINVAL, 0, "%s", why); /* budget.c: the one rule */
+    if ((int)req->format < LEDE_FORMAT_AUTO || (int)req->format > LEDE_FORMAT_NINJS)
+        return fail(err, LEDE_EINVAL, 0, "unknown format %d", (int)req->format);
     if (req->weights)
         return check_weights(req->weights, err);
     return LEDE_OK;
@@ -337,6 +355,38 @@ static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
     return LEDE_OK;
 }
 
+/* UTF-16 code units in s[0..off), counted on from the cursor's last position when it is not
+ * past off (sentences come in document order, so the whole body is read once). */
+struct utf16_cursor {
+    size_t byte, units;
+};
+
+static size_t utf16_at(struct utf16_cursor *c, const char *s, size_t off)
+{
+    if (off < c->byte)
+        c->byte = c->units = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = c->byte, u = c->units;
+    while (i < off) {
+        if (i + 8 <= off) { /* eight ASCII bytes at a time */
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                i += 8;
+                u += 8;
+                continue;
+            }
+        }
+        /* Every byte but a continuation byte starts a code point; 4-byte ones need two units. */
+        u += (p[i] & 0xC0) != 0x80;
+        u += p[i] >= 0xF0;
+        i++;
+    }
+    c->byte = off;
+    c->units = u;
+    return u;
+}
+
 int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
                    struct lede_result **out, struct lede_error *err)
 {
@@ -378,11 +428,29 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
         return fail(err, LEDE_EUTF8, bad, "title is not valid UTF-8: bad byte 0x%02x at offset %zu",
                     (unsigned char)req->title[bad], bad);
 
+    /* Stage 0: the body as sent (HTML, ANS, ninjs, wire copy) to paragraphs of text. */
+    char fmsg[160];
+    if ((rc = lede_fmt_run(&ws->fmt, (int)req->format, req->body, req->body_len, fmsg,
+                           sizeof fmsg)))
+        return fail(err, rc, 0, "%s", fmsg[0] ? fmsg : lede_strerror(rc));
+    const struct lede_fmt *fm = &ws->fmt;
+    const char *tx = fm->len ? fm->text : "";
+    size_t tx_len = fm->len;
+    if (!fm->identity && !lede_text_utf8_valid(tx, tx_len, &bad))
+        return fail(err, LEDE_EFORMAT, 0, "the %s body decodes to invalid UTF-8",
+                    lede_fmt_name(fm->format));
+    const char *title = req->title;
+    size_t title_len = req->title_len;
+    if ((!title || !title_len) && fm->title) { /* an ANS or ninjs headline */
+        title = fm->title;
+        title_len = fm->title_len < 65536 ? fm->title_len : 65536;
+    }
+
     /* Stage 1 and 2: regions, then sentences. */
     size_t stripped = 0;
     ws->regions.n = 0;
     ws->regions.max = e->max_sentences;
-    if ((rc = lede_text_regions(req->body, req->body_len, &ws->regions, &stripped)))
+    if ((rc = lede_text_regions(tx, tx_len, &ws->regions, &stripped)))
         return fail(err, rc, 0, "article has too many paragraphs");
     ws->spans.n = 0;
     ws->spans.max = e->max_sentences;
@@ -390,7 +458,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     for (size_t r = 0; r < ws->regions.n; r++) {
         const struct lede_region *g = &ws->regions.v[r];
         size_t before = ws->spans.n;
-        if ((rc = lede_segment_split(req->body + g->offset, g->length, &ws->spans)))
+        if ((rc = lede_segment_split(tx + g->offset, g->length, &ws->spans)))
             return fail(err, rc, 0, rc == LEDE_ETOOBIG ? "article has more than %zu sentences"
                         : "out of memory", e->max_sentences);
         for (size_t k = before; k < ws->spans.n; k++)
@@ -401,7 +469,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
         return fail(err, LEDE_ENOMEM, 0, "out of memory");
 
     /* Stage 3: tokens, the term table and the per-sentence facts. */
-    doc->body = req->body;
+    doc->body = tx;
     doc->n_sent = 0;
     doc->n_terms = 0;
     doc->n_paragraphs = 0;
@@ -415,7 +483,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
                ws->regions.v[region + 1].offset <= sp->offset)
             region++;
         size_t para = ws->regions.v[region].paragraph;
-        const char *text = req->body + sp->offset;
+        const char *text = tx + sp->offset;
         if (lede_text_sentence_is_boilerplate(text, sp->length)) {
             stripped++;
             continue;
@@ -462,9 +530,9 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     /* The title's content stems. */
     lede_map_reset(&doc->title, 64);
     doc->n_title = 0;
-    if (req->title && req->title_len) {
+    if (title && title_len) {
         ws->title_toks.n = 0;
-        if ((rc = lede_tokenize(ws->tk, req->title, req->title_len, 0, &ws->title_toks)))
+        if ((rc = lede_tokenize(ws->tk, title, title_len, 0, &ws->title_toks)))
             return fail(err, rc, 0, "out of memory");
         for (size_t t = 0; t < ws->title_toks.n; t++) {
             const struct lede_token *tok = &ws->title_toks.v[t];
@@ -490,16 +558,38 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     body[req->body_len] = 0;
     res->body = body;
     res->body_len = req->body_len;
+    res->text = body;
+    res->text_len = req->body_len;
+    if (!fm->identity) {
+        char *t = malloc(tx_len + 1);
+        if (!t)
+            goto nomem;
+        memcpy(t, tx, tx_len);
+        t[tx_len] = 0;
+        res->text = t;
+        res->text_len = tx_len;
+    }
+    res->format = (enum lede_format)fm->format;
+    res->n_markup_errors = fm->n_errors;
+    res->n_dropped = fm->n_dropped;
     res->n_stripped = stripped;
     res->lang = lede_tokenizer_lang(ws->tk);
     res->n_sentences = doc->n_sent;
     res->sentences = calloc(doc->n_sent, sizeof *res->sentences);
     if (!res->sentences)
         goto nomem;
+    struct utf16_cursor u16 = {0, 0};
     for (size_t i = 0; i < doc->n_sent; i++) {
-        res->sentences[i].offset = doc->sent[i].offset;
-        res->sentences[i].length = doc->sent[i].length;
-        res->sentences[i].paragraph = doc->sent[i].paragraph;
+        struct lede_sentence *o = &res->sentences[i];
+        o->text_offset = doc->sent[i].offset;
+        o->text_length = doc->sent[i].length;
+        size_t a, b;
+        lede_fmt_source(fm, o->text_offset, o->text_length, &a, &b);
+        o->offset = a;
+        o->length = b - a;
+        o->utf16_offset = utf16_at(&u16, req->body, a);
+        o->utf16_length = utf16_at(&u16, req->body, b) - o->utf16_offset;
+        o->paragraph = doc->sent[i].paragraph;
     }
     const struct lede_weights *w = req->weights ? req->weights : &e->weights;
     if ((rc = lede_select_summary(doc, ws->values, w, req->budget, res)))

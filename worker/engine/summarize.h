@@ -59,6 +59,20 @@ struct lede_engine_config {
     size_t max_sentences;    /* 0: LEDE_DEFAULT_MAX_SENTENCES */
 };
 
+/* What a request's body is (format.h converts it to paragraphs of text). */
+enum lede_format {
+    LEDE_FORMAT_AUTO = 0, /* sniffed: JSON -> ANS or ninjs, markup -> HTML, else text */
+    LEDE_FORMAT_TEXT,     /* plain text; hard-wrapped wire copy is unwrapped */
+    LEDE_FORMAT_HTML,     /* an HTML body or fragment (UTF-8) */
+    LEDE_FORMAT_ANS,      /* an Arc XP ANS story (JSON) */
+    LEDE_FORMAT_NINJS,    /* an IPTC ninjs 1.x/2.x document (JSON) */
+};
+
+/* "auto", "text", "html", "ans", "ninjs" (static), or NULL out of range; the format of a name,
+ * or -1. */
+const char *lede_format_name(int format);
+int lede_format_by_name(const char *name);
+
 struct lede_request {
     const char *title;     /* UTF-8 or NULL */
     size_t title_len;
@@ -67,6 +81,7 @@ struct lede_request {
     const char *lang;      /* "en" ...; NULL or "" means "en" */
     struct lede_budget budget;
     const struct lede_weights *weights; /* NULL: the engine's defaults */
+    enum lede_format format; /* of body; 0 = LEDE_FORMAT_AUTO */
 };
 
 struct lede_sentence {
@@ -78,6 +93,12 @@ struct lede_sentence {
     uint32_t rank;     /* 1 = best; 0 when removed as a duplicate */
     int64_t duplicate_of; /* index of the earlier sentence it repeats, or -1 */
     bool selected;     /* part of the summary */
+    /* offset/length are bytes of the body as sent: for HTML its markup, for ANS and ninjs the
+     * raw bytes (escapes included) of the JSON strings the sentence came from. */
+    size_t utf16_offset; /* the same range in UTF-16 code units (a JavaScript string index) */
+    size_t utf16_length;
+    size_t text_offset;  /* the sentence's text: lede_result.text[text_offset..+text_length) */
+    size_t text_length;
 };
 
 struct lede_result {
@@ -89,6 +110,12 @@ struct lede_result {
     size_t *summary;   /* indices into sentences[] of the summary, in document order */
     size_t n_stripped; /* boilerplate spans removed before segmentation */
     const char *lang;  /* static, the language used */
+    const char *text;  /* the article as plain text, one paragraph a line (NUL-terminated);
+                          the same as body for plain text that needed no conversion */
+    size_t text_len;
+    enum lede_format format; /* the format the body was read as (never AUTO) */
+    size_t n_markup_errors;  /* HTML parser errors (recovered from, not fatal) */
+    size_t n_dropped;        /* markup elements, JSON elements or wire lines left out */
 };
 
 struct lede_error {
@@ -126,8 +153,10 @@ void lede_workspace_trim(lede_workspace_t *ws, size_t keep_bytes);
 
 /* Summarizes one article. On LEDE_OK *out is the caller's (lede_result_destroy).
  * Errors (also described in *err when err is not NULL): LEDE_EUTF8 with the offset of the
- * first bad byte, LEDE_EEMPTY, LEDE_ETOOBIG, LEDE_ELANG, LEDE_EINVAL (bad budget or weights),
- * LEDE_ENOMEM. Never aborts on any input. */
+ * first bad byte (or HTML declaring another charset: refused, not converted), LEDE_EEMPTY
+ * (also an ANS/ninjs document without text), LEDE_EFORMAT (a body that is not its format:
+ * not JSON for ANS/ninjs, JSON sent as HTML), LEDE_ETOOBIG, LEDE_ELANG, LEDE_EINVAL (bad
+ * budget, weights or format), LEDE_ENOMEM. Never aborts on any input. */
 int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
                    struct lede_result **out, struct lede_error *err);
 
