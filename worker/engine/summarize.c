@@ -11,6 +11,7 @@
 
 #include "feature.h"
 #include "idf.h"
+#include "lang.h"
 #include "segment.h"
 #include "select.h"
 #include "text.h"
@@ -54,11 +55,17 @@ struct lede_engine {
     bool has_idf;
     size_t max_body;
     size_t max_sentences;
+    lede_detect_fn detect;
+    void *detect_ctx;
 };
+
+/* Up to this many languages, each with its tokenizer kept once seen (lede_lang_count_all()). */
+#define MAX_LANGS 64
 
 struct lede_workspace {
     const lede_engine_t *engine;
-    lede_tokenizer_t *tk;
+    lede_tokenizer_t *tk;        /* the current call's, one of tks[] */
+    lede_tokenizer_t *tks[MAX_LANGS]; /* one per language seen, by lede_lang_at index */
     struct lede_regions regions;
     struct lede_spans spans;
     struct lede_tokens toks;
@@ -110,6 +117,8 @@ int lede_engine_new(const struct lede_engine_config *cfg, lede_engine_t **out,
         goto fail;
     e->max_body = cfg->max_body ? cfg->max_body : LEDE_DEFAULT_MAX_BODY;
     e->max_sentences = cfg->max_sentences ? cfg->max_sentences : LEDE_DEFAULT_MAX_SENTENCES;
+    e->detect = cfg->detect;
+    e->detect_ctx = cfg->detect_ctx;
     if (cfg->idf_data) {
         char msg[160];
         if ((rc = lede_idf_parse(&e->idf, cfg->idf_data, cfg->idf_len, msg, sizeof msg))) {
@@ -168,7 +177,9 @@ void lede_workspace_destroy(lede_workspace_t **wsp)
     if (!wsp || !*wsp)
         return;
     lede_workspace_t *ws = *wsp;
-    lede_tokenizer_destroy(&ws->tk);
+    for (size_t i = 0; i < MAX_LANGS; i++)
+        lede_tokenizer_destroy(&ws->tks[i]);
+    ws->tk = NULL;
     lede_regions_release(&ws->regions);
     lede_spans_release(&ws->spans);
     lede_tokens_release(&ws->toks);
@@ -301,6 +312,83 @@ static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
     return LEDE_OK;
 }
 
+/* The tokenizer for lang, made once per workspace and kept. */
+static int use_tokenizer(lede_workspace_t *ws, const struct lede_lang *lang)
+{
+    size_t i = 0, n = lede_lang_count_all();
+    while (i < n && lede_lang_at(i) != lang)
+        i++;
+    if (i >= n || i >= MAX_LANGS)
+        return LEDE_ELANG;
+    if (!ws->tks[i]) {
+        int rc = lede_tokenizer_new(lang->code, &ws->tks[i]);
+        if (rc)
+            return rc;
+    }
+    ws->tk = ws->tks[i];
+    return LEDE_OK;
+}
+
+static bool is_auto(const char *lang)
+{
+    return !lang || !*lang || !strcmp(lang, "auto");
+}
+
+/* The language of a request: the one it names (an unsupported one is LEDE_ELANG, with the
+ * list of those supported), or the detector's on the title and the start of the body, or,
+ * without a detector or when it names a language lede lacks, a guess from the script. */
+static int resolve_lang(const lede_engine_t *e, const struct lede_request *req,
+                        const struct lede_lang **out, struct lede_detection *det,
+                        struct lede_error *err)
+{
+    if (!is_auto(req->lang)) {
+        *out = lede_lang_find(req->lang);
+        if (*out)
+            return LEDE_OK;
+        const char *const *l = lede_languages();
+        char list[160] = "";
+        for (size_t i = 0; l[i]; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? " " : "", l[i]);
+        return fail(err, LEDE_ELANG, 0, "language '%.20s' is not supported (supported: %s, "
+                    "or auto)", req->lang, list);
+    }
+    /* The text detection reads: the title, a line break, and the start of the body, cut at a
+     * code point boundary (the detector gets valid UTF-8). */
+    char buf[LEDE_DETECT_MAX_BYTES];
+    size_t n = 0;
+    if (req->title && req->title_len) {
+        n = req->title_len < sizeof buf / 4 ? req->title_len : sizeof buf / 4;
+        memcpy(buf, req->title, n);
+        buf[n++] = '\n';
+    }
+    size_t take = req->body_len < sizeof buf - n ? req->body_len : sizeof buf - n;
+    if (take)
+        memcpy(buf + n, req->body, take);
+    n += take;
+    while (n && ((unsigned char)buf[n - 1] & 0xC0) == 0x80)
+        n--; /* back to a lead byte... */
+    if (n && (unsigned char)buf[n - 1] >= 0xC0)
+        n--; /* ...which starts a code point that may be cut: dropped */
+    *out = NULL;
+    det->code[0] = 0;
+    det->confidence = 0;
+    if (e->detect && e->detect(e->detect_ctx, buf, n, det) == 0) {
+        det->code[sizeof det->code - 1] = 0;
+        *out = lede_lang_find(det->code);
+    }
+    if (!*out) {
+        double share = 0;
+        const struct lede_lang *g = lede_lang_guess_script(buf, n, n, &share);
+        if (!det->code[0]) {
+            snprintf(det->code, sizeof det->code, "%s", g->code);
+            /* a script names its language well, except Latin, which many languages share */
+            det->confidence = strcmp(g->code, "en") ? share : share * 0.5;
+        }
+        *out = g;
+    }
+    return LEDE_OK;
+}
+
 int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
                    struct lede_result **out, struct lede_error *err)
 {
@@ -316,21 +404,6 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     }
     if ((rc = check_request(e, req, err)))
         return rc;
-    const char *lang = req->lang && *req->lang ? req->lang : "en";
-    if (!lede_tokenize_algorithm(lang)) {
-        const char *const *l = lede_languages();
-        char list[64] = "";
-        for (size_t i = 0; l[i]; i++)
-            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", l[i]);
-        return fail(err, LEDE_ELANG, 0, "language '%.20s' is not supported (supported: %s)",
-                    lang, list);
-    }
-    if (!ws->tk || strcmp(lede_tokenizer_lang(ws->tk), lede_tokenize_languages()[0]) ||
-        strcmp(lede_tokenize_algorithm(lang), lede_tokenize_algorithm(lede_tokenizer_lang(ws->tk)))) {
-        lede_tokenizer_destroy(&ws->tk);
-        if ((rc = lede_tokenizer_new(lang, &ws->tk)))
-            return fail(err, rc, 0, "cannot start the %s stemmer", lang);
-    }
     size_t bad;
     if (!lede_text_utf8_valid(req->body, req->body_len, &bad))
         return fail(err, LEDE_EUTF8, bad, "body is not valid UTF-8: bad byte 0x%02x at offset %zu",
@@ -338,6 +411,14 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     if (req->title && !lede_text_utf8_valid(req->title, req->title_len, &bad))
         return fail(err, LEDE_EUTF8, bad, "title is not valid UTF-8: bad byte 0x%02x at offset %zu",
                     (unsigned char)req->title[bad], bad);
+
+    /* The language: the request's, or detected. */
+    struct lede_detection det = {.code = "", .confidence = 1.0};
+    const struct lede_lang *lang;
+    if ((rc = resolve_lang(e, req, &lang, &det, err)))
+        return rc;
+    if ((rc = use_tokenizer(ws, lang)))
+        return fail(err, rc, 0, "cannot start the %s tokenizer", lang->code);
 
     /* Stage 1 and 2: regions, then sentences. */
     size_t stripped = 0;
@@ -351,7 +432,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     for (size_t r = 0; r < ws->regions.n; r++) {
         const struct lede_region *g = &ws->regions.v[r];
         size_t before = ws->spans.n;
-        if ((rc = lede_segment_split(req->body + g->offset, g->length, &ws->spans)))
+        if ((rc = lede_segment_split_lang(req->body + g->offset, g->length, lang, &ws->spans)))
             return fail(err, rc, 0, rc == LEDE_ETOOBIG ? "article has more than %zu sentences"
                         : "out of memory", e->max_sentences);
         for (size_t k = before; k < ws->spans.n; k++)
@@ -453,6 +534,9 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     res->body_len = req->body_len;
     res->n_stripped = stripped;
     res->lang = lede_tokenizer_lang(ws->tk);
+    memcpy(res->lang_detected, det.code, sizeof res->lang_detected);
+    res->lang_detected[sizeof res->lang_detected - 1] = 0;
+    res->lang_confidence = det.confidence;
     res->n_sentences = doc->n_sent;
     res->sentences = calloc(doc->n_sent, sizeof *res->sentences);
     if (!res->sentences)
