@@ -76,8 +76,20 @@ int lede_lang_abbr_kind(const struct lede_lang *lang, const char *w, size_t n)
     return 0;
 }
 
-enum { S_LATIN, S_HAN, S_KANA, S_HANGUL, S_ARABIC, S_GREEK, S_CYRILLIC, S_ARMENIAN, S_HEBREW,
-       S_DEVANAGARI, S_TAMIL, S_COUNT };
+enum {
+    S_LATIN,
+    S_HAN,
+    S_KANA,
+    S_HANGUL,
+    S_ARABIC,
+    S_GREEK,
+    S_CYRILLIC,
+    S_ARMENIAN,
+    S_HEBREW,
+    S_DEVANAGARI,
+    S_TAMIL,
+    S_COUNT
+};
 
 static int script_of(int32_t cp)
 {

@@ -9,38 +9,39 @@
 #include <stddef.h>
 
 enum lede_lang_flag {
-    LEDE_LANG_ORDINAL = 1,      /* "3. Oktober": a number and a period before a noun is an ordinal */
-    LEDE_LANG_CJK = 2,          /* no spaces between words: character bigrams, 。！？ end sentences */
-    LEDE_LANG_GREEK_Q = 4,      /* ';' (and U+037E) is the question mark */
-    LEDE_LANG_COMMA_SPLIT = 8,  /* Arabic: '،' and ':' end a sentence unless a list follows */
+    LEDE_LANG_ORDINAL = 1, /* "3. Oktober": a number and a period before a noun is an ordinal */
+    LEDE_LANG_CJK = 2,     /* no spaces between words: character bigrams, 。！？ end sentences */
+    LEDE_LANG_GREEK_Q = 4, /* ';' (and U+037E) is the question mark */
+    LEDE_LANG_COMMA_SPLIT = 8, /* Arabic: '،' and ':' end a sentence unless a list follows */
+    LEDE_LANG_COLON_STOP = 16, /* Armenian: ':' is written for the full stop '։' */
 };
 
 enum lede_abbr_kind {
-    LEDE_ABBR_NUM = 1,  /* an abbreviation only before a number ("Nr. 5") */
-    LEDE_ABBR_NORMAL,   /* ends a sentence only before a word that usually starts one */
-    LEDE_ABBR_TITLE,    /* never ends a sentence ("Dr.", "z.B.") */
+    LEDE_ABBR_NUM = 1, /* an abbreviation only before a number ("Nr. 5") */
+    LEDE_ABBR_NORMAL,  /* ends a sentence only before a word that usually starts one */
+    LEDE_ABBR_TITLE,   /* never ends a sentence ("Dr.", "z.B.") */
 };
 
 struct lede_lang_abbr {
-    const char *s;      /* lower case, without the final dot ("z.b", "nr") */
-    int kind;           /* enum lede_abbr_kind */
+    const char *s; /* lower case, without the final dot ("z.b", "nr") */
+    int kind;      /* enum lede_abbr_kind */
 };
 
 /* One language. Every list is case-folded and sorted in byte (strcmp) order. */
 struct lede_lang {
-    const char *code;     /* ISO 639-1: "de" */
-    const char *name;     /* "german" */
-    const char *stemmer;  /* the Snowball algorithm, or NULL (zh, ja, ko) */
-    unsigned flags;       /* enum lede_lang_flag */
+    const char *code;    /* ISO 639-1: "de" */
+    const char *name;    /* "german" */
+    const char *stemmer; /* the Snowball algorithm, or NULL (zh, ja, ko) */
+    unsigned flags;      /* enum lede_lang_flag */
     const char *const *stop;
     size_t n_stop;
     const struct lede_lang_abbr *abbr;
     size_t n_abbr;
-    const char *const *opener;   /* words that make a sentence lean on the one before */
+    const char *const *opener; /* words that make a sentence lean on the one before */
     size_t n_opener;
     const char *const *calendar; /* months and weekdays */
     size_t n_calendar;
-    const char *const *agency;   /* news agencies of this language's press, lower case */
+    const char *const *agency; /* news agencies of this language's press, lower case */
     size_t n_agency;
 };
 

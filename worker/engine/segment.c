@@ -310,6 +310,8 @@ static size_t extra_terminator(const char *t, size_t cb, size_t tb, unsigned lf)
     unsigned char c = u[tb - 1];
     if (c == ';')
         return (lf & LEDE_LANG_GREEK_Q) ? 1 : 0;
+    if (c == ':')
+        return (lf & LEDE_LANG_COLON_STOP) ? 1 : 0;
     if (c < 0x80 || tb - cb < 2)
         return 0;
     if (u[tb - 2] == 0xCD && c == 0xBE) /* U+037E Greek question mark */
@@ -343,10 +345,13 @@ static void classify(const char *t, size_t b, size_t e, struct tok *k, unsigned 
         return;
     }
     k->bullet = bullet_len(t, b, e) > 0;
-    while (cb < e && ((n = opener_len(t, cb, e)) || (n = bullet_len(t, cb, e))))
-        cb += n;
-    while (ce > cb && (n = closer_len(t, cb, ce)))
-        ce -= n;
+    while (cb < e && ((n = opener_len(t, cb, e)) || (n = bullet_len(t, cb, e)) ||
+                      ((lf & L_EXTRA) && cb + 2 <= e && t[cb] == ',' && t[cb + 1] == ',' && (n = 2))))
+        cb += n; /* ",," opens a quotation where „ cannot be typed */
+    while (ce > cb && ((n = closer_len(t, cb, ce)) ||
+                       ((lf & L_EXTRA) && ce - cb >= 3 && has3(t, ce - 3, ce, 0xE2, 0x80, 0x9C) &&
+                        (n = 3))))
+        ce -= n; /* “ closes what „ opened (German, Danish, ...) */
     tb = ce;
     while (tb > cb) {
         unsigned char c = (unsigned char)t[tb - 1];
@@ -797,7 +802,7 @@ static int marker_follows(const struct marker *want, const struct marker *m)
 
 /* The core of word n folded to lower case (Unicode) into key, letters and inner dots only
  * (closing punctuation dropped); 0 when it does not fit. */
-static size_t fold_core(const char *t, size_t b, size_t e, char *key, size_t cap)
+static size_t fold_core(const char *t, size_t b, size_t e, char *key, size_t cap, int whole)
 {
     size_t i = b, n = 0;
     while (i < e) {
@@ -808,8 +813,16 @@ static size_t fold_core(const char *t, size_t b, size_t e, char *key, size_t cap
             return 0;
         if (!utf8proc_isupper(cp) && !utf8proc_islower(cp) && cp != '.' &&
             utf8proc_category(cp) != UTF8PROC_CATEGORY_LO &&
-            utf8proc_category(cp) != UTF8PROC_CATEGORY_MN)
+            utf8proc_category(cp) != UTF8PROC_CATEGORY_MN && cp != 0xB0 && cp != 0xBA) {
+            if (whole && (cp == '\'' || cp == 0x2019) && n) {
+                n = 0; /* an elided article: "l'Avv." is "avv" */
+                i += (size_t)k;
+                continue;
+            }
+            if (whole)
+                return 0; /* "tel.:0123": no abbreviation */
             break;
+        }
         if (n + 4 >= cap)
             return 0;
         n += (size_t)utf8proc_encode_char(utf8proc_tolower(cp), (utf8proc_uint8_t *)key + n);
@@ -828,7 +841,7 @@ static int starts_sentence_lang(const char *t, const struct tok *n, const struct
     char key[64];
     if (n->fc != C_UPPER)
         return 0;
-    size_t k = fold_core(t, n->cb, n->ce, key, sizeof key);
+    size_t k = fold_core(t, n->cb, n->ce, key, sizeof key, 0);
     if (!k || memchr(key, '.', k))
         return 0;
     return lede_lang_is_stop(lang, key, k);
@@ -845,12 +858,16 @@ static int period_splits_lang(const char *t, const struct tok *c, const struct t
     if (nwords == 1 && parse_marker(t, b, c->ce, &m))
         return 0;
     if (is_number(t, b, e)) {
-        if ((lang->flags & LEDE_LANG_ORDINAL) && e - b <= 2 && n->fc == C_UPPER)
-            return starts_sentence_lang(t, n, lang); /* "am 3. Oktober", not "um 3. Die" */
+        if ((lang->flags & LEDE_LANG_ORDINAL) && e - b <= 2) /* "am 3. Oktober", "1. -3." */
+            return n->fc == C_UPPER && starts_sentence_lang(t, n, lang); /* not "um 3. Die" */
         return 1;
     }
-    size_t k = fold_core(t, b, e, key, sizeof key);
+    size_t k = fold_core(t, b, e, key, sizeof key, 1);
     int a = k ? lede_lang_abbr_kind(lang, key, k) : 0;
+    if (!a) { /* English abbreviations turn up in every language's news ("Mr.", "No.") */
+        int ea = abbr_kind(t, b, e);
+        a = ea == A_TITLE ? LEDE_ABBR_TITLE : ea == A_NUM ? LEDE_ABBR_NUM : ea ? LEDE_ABBR_NORMAL : 0;
+    }
     if (a == LEDE_ABBR_TITLE)
         return 0;
     if (a == LEDE_ABBR_NUM)
@@ -862,6 +879,11 @@ static int period_splits_lang(const char *t, const struct tok *c, const struct t
     if (a == LEDE_ABBR_NORMAL || letters == 1 || (k && memchr(key, '.', k))) {
         if (n->fc == C_DIGIT || nwords == 1)
             return 0;
+        if (letters == 1 && n->ce > n->cb && t[n->ce - 1] == '.' &&
+            fold_core(t, n->cb, n->ce, key, sizeof key, 0) && utf8proc_iterate(
+                (const utf8proc_uint8_t *)key, (utf8proc_ssize_t)strlen(key), &(utf8proc_int32_t){0}) ==
+                (utf8proc_ssize_t)strlen(key))
+            return 0; /* initials: "А. И. Семенов" */
         return starts_sentence_lang(t, n, lang);
     }
     return 1;

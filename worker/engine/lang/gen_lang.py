@@ -16,7 +16,7 @@ import sys
 SECTIONS = ("stop", "abbr", "opener", "calendar", "agency")
 KINDS = {"num": "LEDE_ABBR_NUM", "normal": "LEDE_ABBR_NORMAL", "title": "LEDE_ABBR_TITLE"}
 FLAGS = {"ordinal": "LEDE_LANG_ORDINAL", "cjk": "LEDE_LANG_CJK", "greek_question": "LEDE_LANG_GREEK_Q",
-         "comma_split": "LEDE_LANG_COMMA_SPLIT"}
+         "comma_split": "LEDE_LANG_COMMA_SPLIT", "colon_stop": "LEDE_LANG_COLON_STOP"}
 
 
 def parse(path):
