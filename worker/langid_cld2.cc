@@ -8,7 +8,9 @@
 #include <cld2/public/encodings.h>
 
 #include "langid.h"
+extern "C" {
 #include "lang.h"
+}
 
 static const char *lede_code(const char *cld)
 {

@@ -424,7 +424,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     size_t stripped = 0;
     ws->regions.n = 0;
     ws->regions.max = e->max_sentences;
-    if ((rc = lede_text_regions(req->body, req->body_len, &ws->regions, &stripped)))
+    if ((rc = lede_text_regions_lang(req->body, req->body_len, lang, &ws->regions, &stripped)))
         return fail(err, rc, 0, "article has too many paragraphs");
     ws->spans.n = 0;
     ws->spans.max = e->max_sentences;
