@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "langid.h"
 #include "backend.h"
 #include "fileio.h"
 #include "html.h"
@@ -572,7 +573,7 @@ static int summarize_main(int argc, char **argv)
     int rc = EXIT_SETUP;
     char *idf = NULL;
     if (o.local) {
-        struct lede_engine_config cfg = {0};
+        struct lede_engine_config cfg = {.detect = lede_langid_cld2}; /* lang: auto */
         char msg[256];
         size_t idf_len = 0;
         if (o.idf) {
