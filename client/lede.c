@@ -73,10 +73,10 @@ static void usage(FILE *f)
         "\n"
         "Options:\n"
         "  --title T            the article's title (improves term weights)\n"
-        "  --lang L             language code; supported:");
+        "  --lang L             language code, or auto (detected); supported:");
     for (size_t i = 0; langs[i]; i++)
         fprintf(f, " %s", langs[i]);
-    fprintf(f, " (default en)\n"
+    fprintf(f, " (default auto)\n"
         "  --idf FILE           document-frequency table from lede-idf build (--local only)\n"
         "  --weight NAME=VALUE  override a feature weight (position, term, entity, title,\n"
         "                       length, opener); repeatable\n"
