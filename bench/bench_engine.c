@@ -4,7 +4,9 @@
  * articles of 1 KB .. 10 MB built by concatenating them (time per byte). --mode pair runs
  * both on exactly the same slice of articles (--first, --count), one after the other; --mode
  * check prints one hash of every result, which a speed change must leave unchanged; --calls N
- * makes a fixed amount of work (for callgrind). Prints one JSON object per measurement. */
+ * makes a fixed amount of work (for callgrind); --mode langs runs every language lede supports
+ * one after the other in one run and prints each one's MB/s per core as a ratio to English's.
+ * Prints one JSON object per measurement. */
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -14,6 +16,7 @@
 #include <time.h>
 #include <xxhash.h>
 
+#include "langid.h"
 #include "summarize.h"
 
 #ifdef LEDE_HAVE_OTS
@@ -33,6 +36,8 @@ struct corpus {
     struct article *a;
     size_t n;
     size_t bytes;
+    const char *lang; /* the language every request names; NULL: "en" */
+    bool detect;      /* name none: the engine detects it (CLD2) */
 };
 
 static double now_s(clockid_t clk)
@@ -112,13 +117,13 @@ struct job {
 /* Summarizes one article as every mode here does: English, 3 sentences. *res is the caller's
  * (lede_result_destroy, also after an error). */
 static int summarize_article(lede_workspace_t *ws, const struct article *a,
-                             struct lede_result **res)
+                             struct lede_result **res, const struct corpus *c)
 {
     struct lede_request req = {.title = a->title,
                                .title_len = a->title_len,
                                .body = a->body,
                                .body_len = a->body_len,
-                               .lang = "en",
+                               .lang = c->detect ? NULL : c->lang ? c->lang : "en",
                                .budget = {LEDE_BUDGET_SENTENCES, 3}};
     *res = NULL;
     return lede_summarize(ws, &req, res, NULL);
@@ -134,7 +139,7 @@ static void *lede_job(void *arg)
     }
     for (size_t k = 0; j->warm && k < j->c->n; k++) {
         struct lede_result *res;
-        summarize_article(ws, &j->c->a[k], &res);
+        summarize_article(ws, &j->c->a[k], &res, j->c);
         lede_result_destroy(&res);
     }
     double w0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_THREAD_CPUTIME_ID);
@@ -142,7 +147,7 @@ static void *lede_job(void *arg)
     for (;;) {
         const struct article *a = &j->c->a[i % j->c->n];
         struct lede_result *res;
-        if (summarize_article(ws, a, &res) != LEDE_OK)
+        if (summarize_article(ws, a, &res, j->c) != LEDE_OK)
             j->failed++;
         lede_result_destroy(&res);
         j->calls++;
@@ -166,7 +171,8 @@ static int run_lede(const char *label, const struct corpus *c, unsigned threads,
 {
     lede_engine_t *engine = NULL;
     struct lede_error err;
-    if (lede_engine_new(NULL, &engine, &err) != LEDE_OK) {
+    struct lede_engine_config cfg = {.detect = lede_langid_cld2};
+    if (lede_engine_new(&cfg, &engine, &err) != LEDE_OK) {
         fprintf(stderr, "bench_engine: engine: %s\n", err.message);
         return -1;
     }
@@ -229,7 +235,7 @@ static int run_check(const struct corpus *c)
     size_t failed = 0;
     for (size_t i = 0; i < c->n; i++) {
         struct lede_result *res;
-        if (summarize_article(ws, &c->a[i], &res) != LEDE_OK) {
+        if (summarize_article(ws, &c->a[i], &res, c) != LEDE_OK) {
             lede_result_destroy(&res);
             failed++;
             continue;
@@ -348,6 +354,175 @@ static void release(struct corpus *c)
     memset(c, 0, sizeof *c);
 }
 
+/* Articles of about 2 KB (an agency story's size) made of the texts of a golden-rules file,
+ * in order and repeated as needed: real prose in a language no dev set covers. */
+static int load_golden(const char *path, struct corpus *c)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char *all = NULL, *line = NULL;
+    size_t len = 0, cap = 0;
+    ssize_t got;
+    while ((got = getline(&line, &cap, f)) > 0) {
+        json_t *o = json_loadb(line, (size_t)got, 0, NULL);
+        const char *t = json_string_value(json_object_get(o, "text"));
+        size_t tl = t ? strlen(t) : 0;
+        char *q = tl ? realloc(all, len + tl + 2) : all;
+        if (tl && q) {
+            all = q;
+            memcpy(all + len, t, tl);
+            len += tl;
+            all[len++] = '\n';
+        }
+        json_decref(o);
+    }
+    free(line);
+    fclose(f);
+    if (!len) {
+        free(all);
+        return -1;
+    }
+    size_t n = 16, per = 2048;
+    c->a = calloc(n, sizeof *c->a);
+    if (!c->a) {
+        free(all);
+        return -1;
+    }
+    size_t at = 0;
+    for (size_t k = 0; k < n; k++) {
+        struct article *a = &c->a[k];
+        a->body = malloc(per + len + 1);
+        if (!a->body)
+            break;
+        while (a->body_len < per) { /* whole texts, from where the last article stopped */
+            const char *nl = memchr(all + at, '\n', len - at);
+            size_t tl = (size_t)(nl - (all + at)) + 1;
+            memcpy(a->body + a->body_len, all + at, tl);
+            a->body_len += tl;
+            at = at + tl >= len ? 0 : at + tl;
+        }
+        a->body[a->body_len] = 0;
+        c->bytes += a->body_len;
+        c->n++;
+    }
+    free(all);
+    return c->n ? 0 : -1;
+}
+
+/* Every language, one after the other in this run: its dev set where the eval data has one
+ * (en: bbc-dev, fr, id, zh), else the texts of its golden-rules file, else English text told
+ * it is that language (the language's tables and stemmer on foreign words). Prints each as a
+ * JSON line, then the table of MB/s per core and the ratio to English. */
+static int run_langs(const char *dir, double seconds, size_t limit)
+{
+    static const struct {
+        const char *lang, *file;
+    } sets[] = {{"en", "bbc-dev.jsonl"},
+                {"fr", "orangesum-fr-dev.jsonl"},
+                {"id", "indosum-id-dev.jsonl"},
+                {"zh", "lcsts-zh-dev.jsonl"}};
+    const char *const *langs = lede_languages();
+    struct corpus english = {0};
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bbc-dev.jsonl", dir);
+    if (load(path, limit, &english) != 0)
+        return -1;
+    struct row {
+        char lang[16];
+        char source[48];
+        double mbs;
+    } rows[80];
+    size_t nrows = 0;
+    for (size_t k = 0; langs[k] && nrows + 1 < sizeof rows / sizeof rows[0]; k++) {
+        struct corpus c = {0};
+        const char *source = "English text (bbc-dev)";
+        int own = 0;
+        for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++)
+            if (!strcmp(sets[s].lang, langs[k])) {
+                snprintf(path, sizeof path, "%s/%s", dir, sets[s].file);
+                if (load(path, limit, &c) == 0) {
+                    source = sets[s].file;
+                    own = 1;
+                }
+            }
+        if (!own) {
+            snprintf(path, sizeof path, "%s/sbd_golden_rules_%s.jsonl", dir, langs[k]);
+            if (load_golden(path, &c) == 0) {
+                source = "golden-rule texts";
+                own = 1;
+            }
+        }
+        struct corpus *use = own ? &c : &english;
+        use->lang = langs[k];
+        use->detect = false;
+        size_t bytes = 0, calls = 0;
+        lede_engine_t *engine = NULL;
+        lede_workspace_t *ws = NULL;
+        struct lede_engine_config cfg = {.detect = lede_langid_cld2};
+        if (lede_engine_new(&cfg, &engine, NULL) || lede_workspace_new(engine, &ws)) {
+            lede_engine_destroy(&engine);
+            release(&c);
+            release(&english);
+            return -1;
+        }
+        for (size_t i = 0; i < use->n; i++) { /* warm: the tokenizer and its stem cache */
+            struct lede_result *res = NULL;
+            summarize_article(ws, &use->a[i], &res, use);
+            lede_result_destroy(&res);
+        }
+        double t0 = now_s(CLOCK_THREAD_CPUTIME_ID), w0 = now_s(CLOCK_MONOTONIC);
+        size_t failed = 0;
+        for (size_t i = 0;; i++) {
+            const struct article *a = &use->a[i % use->n];
+            struct lede_result *res = NULL;
+            failed += summarize_article(ws, a, &res, use) != LEDE_OK;
+            lede_result_destroy(&res);
+            bytes += a->body_len;
+            calls++;
+            if ((calls & 7) == 0 && now_s(CLOCK_MONOTONIC) - w0 >= seconds)
+                break;
+        }
+        double cpu = now_s(CLOCK_THREAD_CPUTIME_ID) - t0;
+        lede_workspace_destroy(&ws);
+        lede_engine_destroy(&engine);
+        double mbs = (double)bytes / cpu / 1e6;
+        printf("{\"bench\":\"langs\",\"lang\":\"%s\",\"source\":\"%s\",\"calls\":%zu,\"failed\":%zu,"
+               "\"bytes\":%zu,\"cpu_s\":%.4f,\"mb_per_cpu_s\":%.3f}\n",
+               langs[k], source, calls, failed, bytes, cpu, mbs);
+        fflush(stdout);
+        snprintf(rows[nrows].lang, sizeof rows[nrows].lang, "%s", langs[k]);
+        snprintf(rows[nrows].source, sizeof rows[nrows].source, "%s", source);
+        rows[nrows++].mbs = mbs;
+        if (!strcmp(langs[k], "en")) { /* and English with detection on (lang: auto) */
+            english.lang = NULL;
+            english.detect = true;
+            (void)run_lede("en-auto", &english, 1, seconds, 1, 1);
+            english.detect = false;
+        }
+        release(&c);
+        if (failed) {
+            release(&english);
+            return -1;
+        }
+    }
+    double en = 0;
+    for (size_t r = 0; r < nrows; r++)
+        if (!strcmp(rows[r].lang, "en"))
+            en = rows[r].mbs;
+    printf("\n| language | text | MB/s per core | ratio to English |\n| --- | --- | --- | --- |\n");
+    double worst = 1e9;
+    for (size_t r = 0; r < nrows; r++) {
+        double ratio = en > 0 ? rows[r].mbs / en : 0;
+        if (ratio < worst)
+            worst = ratio;
+        printf("| %s | %s | %.1f | %.2fx |\n", rows[r].lang, rows[r].source, rows[r].mbs, ratio);
+    }
+    printf("\nslowest language: %.2fx English's MB/s per core (target >= 0.5x)\n", worst);
+    release(&english);
+    return worst >= 0.5 ? 0 : 2;
+}
+
 int main(int argc, char **argv)
 {
     const char *data = NULL, *mode = "lede";
@@ -376,10 +551,13 @@ int main(int argc, char **argv)
             calls = (strtoul(argv[++i], NULL, 10) + 7) / 8 * 8; /* the loop checks every 8 */
         else {
             fprintf(stderr, "usage: bench_engine --data FILE.jsonl [--mode lede|ots|pair|scale|check] "
+                            "| --data EVAL_DIR --mode langs "
                             "[--threads T] [--seconds S | --calls N] [--limit N] [--first F --count K]\n");
             return 1;
         }
     }
+    if (data && strcmp(mode, "langs") == 0) /* --data names the eval folder */
+        return run_langs(data, seconds, limit) == 0 ? 0 : 1;
     if (!data || threads < 1 || !(seconds > 0) || limit < 1) {
         fprintf(stderr, "bench_engine: --data is required; --threads, --seconds, --limit > 0\n");
         return 1;
