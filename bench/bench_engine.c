@@ -123,7 +123,9 @@ static int summarize_article(lede_workspace_t *ws, const struct article *a,
                                .title_len = a->title_len,
                                .body = a->body,
                                .body_len = a->body_len,
-                               .lang = c->detect ? NULL : c->lang ? c->lang : "en",
+                               .lang = c->detect ? NULL
+                                       : c->lang ? c->lang
+                                                 : "en",
                                .budget = {LEDE_BUDGET_SENTENCES, 3}};
     *res = NULL;
     return lede_summarize(ws, &req, res, NULL);
@@ -487,9 +489,10 @@ static int run_langs(const char *dir, double seconds, size_t limit)
         lede_workspace_destroy(&ws);
         lede_engine_destroy(&engine);
         double mbs = (double)bytes / cpu / 1e6;
-        printf("{\"bench\":\"langs\",\"lang\":\"%s\",\"source\":\"%s\",\"calls\":%zu,\"failed\":%zu,"
-               "\"bytes\":%zu,\"cpu_s\":%.4f,\"mb_per_cpu_s\":%.3f}\n",
-               langs[k], source, calls, failed, bytes, cpu, mbs);
+        printf(
+            "{\"bench\":\"langs\",\"lang\":\"%s\",\"source\":\"%s\",\"calls\":%zu,\"failed\":%zu,"
+            "\"bytes\":%zu,\"cpu_s\":%.4f,\"mb_per_cpu_s\":%.3f}\n",
+            langs[k], source, calls, failed, bytes, cpu, mbs);
         fflush(stdout);
         snprintf(rows[nrows].lang, sizeof rows[nrows].lang, "%s", langs[k]);
         snprintf(rows[nrows].source, sizeof rows[nrows].source, "%s", source);
@@ -550,9 +553,10 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--calls") == 0 && v)
             calls = (strtoul(argv[++i], NULL, 10) + 7) / 8 * 8; /* the loop checks every 8 */
         else {
-            fprintf(stderr, "usage: bench_engine --data FILE.jsonl [--mode lede|ots|pair|scale|check] "
-                            "| --data EVAL_DIR --mode langs "
-                            "[--threads T] [--seconds S | --calls N] [--limit N] [--first F --count K]\n");
+            fprintf(stderr,
+                    "usage: bench_engine --data FILE.jsonl [--mode lede|ots|pair|scale|check] "
+                    "| --data EVAL_DIR --mode langs "
+                    "[--threads T] [--seconds S | --calls N] [--limit N] [--first F --count K]\n");
             return 1;
         }
     }

@@ -372,10 +372,10 @@ static int plain_lead(const char *body, size_t len, size_t k, struct text *out)
                 adv = 2;
                 stop = e + 2 >= len || body[e + 2] == ' ' || body[e + 2] == '\n';
             } else if (e + 2 < len && ((c == 0xE3 && (unsigned char)body[e + 1] == 0x80 &&
-                                         (unsigned char)body[e + 2] == 0x82) ||
-                                        (c == 0xEF && (unsigned char)body[e + 1] == 0xBC &&
-                                         ((unsigned char)body[e + 2] == 0x81 ||
-                                          (unsigned char)body[e + 2] == 0x9F)))) {
+                                        (unsigned char)body[e + 2] == 0x82) ||
+                                       (c == 0xEF && (unsigned char)body[e + 1] == 0xBC &&
+                                        ((unsigned char)body[e + 2] == 0x81 ||
+                                         (unsigned char)body[e + 2] == 0x9F)))) {
                 adv = 3;
                 stop = true;
             }
@@ -549,9 +549,13 @@ static void report(const struct eval *ev, const struct lede_weights *w)
     struct lede_rouge_prf q[3] = {avg(ev->plain.rouge1, ev->articles),
                                   avg(ev->plain.rouge2, ev->articles),
                                   avg(ev->plain.rougelsum, ev->articles)};
-    const char *scoring = ev->chars == ev->articles && ev->articles ? "characters"
-                          : ev->unicode == ev->articles && ev->articles ? "unicode words"
-                          : ev->chars + ev->unicode == 0 ? "rouge-score (English)" : "mixed";
+    const char *scoring = "mixed";
+    if (ev->articles && ev->chars == ev->articles)
+        scoring = "characters";
+    else if (ev->articles && ev->unicode == ev->articles)
+        scoring = "unicode words";
+    else if (ev->chars + ev->unicode == 0)
+        scoring = "rouge-score (English)";
     double aps = ev->engine_seconds > 0 ? (double)ev->calls / ev->engine_seconds : 0.0;
     char budget[32];
     if (o->ref_budget)
@@ -641,8 +645,8 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     /* The engine's tuned weights with the --weight overrides on top. */
-    struct lede_engine_config cfg = {.idf_data = idf, .idf_len = idf_len,
-                                     .detect = lede_langid_cld2};
+    struct lede_engine_config cfg = {
+        .idf_data = idf, .idf_len = idf_len, .detect = lede_langid_cld2};
     lede_engine_t *plain = NULL;
     if ((rc = lede_engine_new(&cfg, &plain, &err)) != LEDE_OK) {
         fprintf(stderr, "lede-eval: engine: %s: %s\n", lede_strerror(rc), err.message);

@@ -41,11 +41,11 @@ struct tok {
 struct reader {
     const char *t;
     const struct lede_lang *lang; /* NULL: English, the rules as they always were */
-    unsigned lf;        /* lang's flags, plus L_EXTRA for any language but English */
-    size_t len, i;      /* i: first byte not read yet */
-    int ptb;            /* PTB-tokenized style */
-    int sq, dq;         /* a stand-alone straight single / double quote is open */
-    unsigned char last; /* last byte of the previous word */
+    unsigned lf;                  /* lang's flags, plus L_EXTRA for any language but English */
+    size_t len, i;                /* i: first byte not read yet */
+    int ptb;                      /* PTB-tokenized style */
+    int sq, dq;                   /* a stand-alone straight single / double quote is open */
+    unsigned char last;           /* last byte of the previous word */
 };
 
 /* Reader flag beside enum lede_lang_flag: a language other than English (its terminators). */
@@ -158,9 +158,11 @@ static size_t cjk_word_end(const char *t, size_t i, size_t len)
         if (i + 3 <= len && (u[i] == 0xE3 || u[i] == 0xEF || u[i] == 0xE2)) {
             unsigned a = u[i], b = u[i + 1], c = u[i + 2];
             int open = (a == 0xE3 && b == 0x80 && (c == 0x8C || c == 0x8E || c == 0x8A)) ||
-                       (a == 0xEF && b == 0xBC && c == 0x88) || (a == 0xE2 && b == 0x80 && c == 0x9C);
+                       (a == 0xEF && b == 0xBC && c == 0x88) ||
+                       (a == 0xE2 && b == 0x80 && c == 0x9C);
             int close = (a == 0xE3 && b == 0x80 && (c == 0x8D || c == 0x8F || c == 0x8B)) ||
-                        (a == 0xEF && b == 0xBC && c == 0x89) || (a == 0xE2 && b == 0x80 && c == 0x9D);
+                        (a == 0xEF && b == 0xBC && c == 0x89) ||
+                        (a == 0xE2 && b == 0x80 && c == 0x9D);
             int stop = (a == 0xE3 && b == 0x80 && c == 0x82) ||
                        (a == 0xEF && b == 0xBC && (c == 0x81 || c == 0x9F));
             if (open)
@@ -173,7 +175,8 @@ static size_t cjk_word_end(const char *t, size_t i, size_t len)
                     if (i + 3 > len)
                         return i;
                     a = u[i], b = u[i + 1], c = u[i + 2];
-                    if ((a == 0xE3 && b == 0x80 && (c == 0x82 || c == 0x8D || c == 0x8F || c == 0x8B)) ||
+                    if ((a == 0xE3 && b == 0x80 &&
+                         (c == 0x82 || c == 0x8D || c == 0x8F || c == 0x8B)) ||
                         (a == 0xEF && b == 0xBC && (c == 0x81 || c == 0x9F || c == 0x89)) ||
                         (a == 0xE2 && b == 0x80 && c == 0x9D))
                         i += 3;
@@ -345,12 +348,13 @@ static void classify(const char *t, size_t b, size_t e, struct tok *k, unsigned 
         return;
     }
     k->bullet = bullet_len(t, b, e) > 0;
-    while (cb < e && ((n = opener_len(t, cb, e)) || (n = bullet_len(t, cb, e)) ||
-                      ((lf & L_EXTRA) && cb + 2 <= e && t[cb] == ',' && t[cb + 1] == ',' && (n = 2))))
+    while (cb < e &&
+           ((n = opener_len(t, cb, e)) || (n = bullet_len(t, cb, e)) ||
+            ((lf & L_EXTRA) && cb + 2 <= e && t[cb] == ',' && t[cb + 1] == ',' && (n = 2))))
         cb += n; /* ",," opens a quotation where „ cannot be typed */
-    while (ce > cb && ((n = closer_len(t, cb, ce)) ||
-                       ((lf & L_EXTRA) && ce - cb >= 3 && has3(t, ce - 3, ce, 0xE2, 0x80, 0x9C) &&
-                        (n = 3))))
+    while (ce > cb &&
+           ((n = closer_len(t, cb, ce)) ||
+            ((lf & L_EXTRA) && ce - cb >= 3 && has3(t, ce - 3, ce, 0xE2, 0x80, 0x9C) && (n = 3))))
         ce -= n; /* “ closes what „ opened (German, Danish, ...) */
     tb = ce;
     while (tb > cb) {
@@ -372,8 +376,8 @@ static void classify(const char *t, size_t b, size_t e, struct tok *k, unsigned 
         }
     }
     if ((lf & LEDE_LANG_COMMA_SPLIT) && tb > cb &&
-        (t[tb - 1] == ':' || (tb - cb >= 2 && (unsigned char)t[tb - 2] == 0xD8 &&
-                              (unsigned char)t[tb - 1] == 0x8C)))
+        (t[tb - 1] == ':' ||
+         (tb - cb >= 2 && (unsigned char)t[tb - 2] == 0xD8 && (unsigned char)t[tb - 1] == 0x8C)))
         k->acomma = 1;
     k->cb = cb;
     k->ce = ce;
@@ -807,8 +811,8 @@ static size_t fold_core(const char *t, size_t b, size_t e, char *key, size_t cap
     size_t i = b, n = 0;
     while (i < e) {
         utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)t + i,
-                                              (utf8proc_ssize_t)(e - i), &cp);
+        utf8proc_ssize_t k =
+            utf8proc_iterate((const utf8proc_uint8_t *)t + i, (utf8proc_ssize_t)(e - i), &cp);
         if (k <= 0)
             return 0;
         if (!utf8proc_isupper(cp) && !utf8proc_islower(cp) && cp != '.' &&
@@ -866,7 +870,10 @@ static int period_splits_lang(const char *t, const struct tok *c, const struct t
     int a = k ? lede_lang_abbr_kind(lang, key, k) : 0;
     if (!a) { /* English abbreviations turn up in every language's news ("Mr.", "No.") */
         int ea = abbr_kind(t, b, e);
-        a = ea == A_TITLE ? LEDE_ABBR_TITLE : ea == A_NUM ? LEDE_ABBR_NUM : ea ? LEDE_ABBR_NORMAL : 0;
+        a = ea == A_TITLE ? LEDE_ABBR_TITLE
+            : ea == A_NUM ? LEDE_ABBR_NUM
+            : ea          ? LEDE_ABBR_NORMAL
+                          : 0;
     }
     if (a == LEDE_ABBR_TITLE)
         return 0;
@@ -880,9 +887,9 @@ static int period_splits_lang(const char *t, const struct tok *c, const struct t
         if (n->fc == C_DIGIT || nwords == 1)
             return 0;
         if (letters == 1 && n->ce > n->cb && t[n->ce - 1] == '.' &&
-            fold_core(t, n->cb, n->ce, key, sizeof key, 0) && utf8proc_iterate(
-                (const utf8proc_uint8_t *)key, (utf8proc_ssize_t)strlen(key), &(utf8proc_int32_t){0}) ==
-                (utf8proc_ssize_t)strlen(key))
+            fold_core(t, n->cb, n->ce, key, sizeof key, 0) &&
+            utf8proc_iterate((const utf8proc_uint8_t *)key, (utf8proc_ssize_t)strlen(key),
+                             &(utf8proc_int32_t){0}) == (utf8proc_ssize_t)strlen(key))
             return 0; /* initials: "А. И. Семенов" */
         return starts_sentence_lang(t, n, lang);
     }
@@ -1075,8 +1082,9 @@ int lede_segment_split_lang(const char *text, size_t len, const struct lede_lang
             want.value += m.value ? 1 : 0;
             want.roman += m.roman ? 1 : 0;
         }
-        int brk = !have || nl ||
-                  (r.ptb ? split_ptb(cur) : split_cased(text, len, &want, cur, nxt, nwords, r.lang));
+        int brk =
+            !have || nl ||
+            (r.ptb ? split_ptb(cur) : split_cased(text, len, &want, cur, nxt, nwords, r.lang));
         if (brk) {
             if (!content && joinable && out->n > first) {
                 /* only quotes and stops ("' ." after a sentence): they close the last one */
