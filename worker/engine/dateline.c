@@ -220,6 +220,19 @@ size_t lede_dateline_prefix(const char *p, size_t n, const struct lede_lang *lan
             size_t e = past_separator(p, n, j + 1);
             return e < n ? e : 0;
         }
+        /* "Jakarta, CNN Indonesia -- ", "Rimanews - ": a place and a comma (or nothing) and
+         * an agency's name before a dash */
+        if (c == ' ' && i > 0 && i + 2 < n &&
+            (has(p, n, i + 1, "-- ") || has(p, n, i + 1, "- ") ||
+             has(p, n, i + 1, "\xE2\x80\x93 ") || has(p, n, i + 1, "\xE2\x80\x94 "))) {
+            size_t b = i;
+            while (b > 0 && p[b - 1] != ',')
+                b--;
+            if (is_agency(p + b, i - b, lang)) {
+                size_t e = past_separator(p, n, i);
+                return e < n ? e : 0;
+            }
+        }
         if (c == '.' && i + 1 < n && p[i + 1] == ' ' && i > 0 &&
             !(p[i - 1] >= '0' && p[i - 1] <= '9') && (unsigned char)p[i - 1] < 0x80 &&
             !(i + 2 < n && p[i + 2] == '/'))

@@ -4,7 +4,8 @@
 
 A table file: '#' comment lines (the sources and licences of its lists), then 'key value'
 lines (code, name, stemmer, script, flags), then sections opened by '@stop', '@abbr',
-'@opener', '@calendar', '@agency', each a list of white-space separated entries. An
+'@opener', '@calendar', '@agency', each a list of white-space separated entries (agencies:
+one name a line). An
 abbreviation may carry its kind after a colon: 'nr:num', 'dr:title' (default: normal).
 Entries are case-folded and sorted in byte order (the engine binary-searches them).
 
@@ -42,7 +43,8 @@ def parse(path):
                 else:
                     sys.exit(f"{path}:{n}: unknown key {key}")
                 continue
-            lists[section].extend(line.split())
+            # agencies are one name a line (names of several words); the rest white-space lists
+            lists[section].extend([line] if section == "agency" else line.split())
     if not t["code"] or not t["name"]:
         sys.exit(f"{path}: needs 'code' and 'name'")
     if t["script"] == "cjk" and "cjk" not in t["flags"]:
