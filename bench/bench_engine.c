@@ -412,6 +412,71 @@ static int load_golden(const char *path, struct corpus *c)
     return c->n ? 0 : -1;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Detection on every dev set: the share of articles detected as the set's language and the
+ * CPU time of each detection (title and body cut to LEDE_DETECT_MAX_BYTES, as the engine
+ * does), as mean, p99 and max in microseconds of thread CPU time. */
+static int run_detect(const char *dir, size_t limit)
+{
+    static const struct {
+        const char *file, *lang;
+    } sets[] = {{"cnndm-dev.jsonl", "en"},      {"bbc-dev.jsonl", "en"},
+                {"duc2002-en-dev.jsonl", "en"}, {"orangesum-fr-dev.jsonl", "fr"},
+                {"indosum-id-dev.jsonl", "id"}, {"lcsts-zh-dev.jsonl", "zh"}};
+    int worst_ok = 1;
+    for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++) {
+        char path[4096];
+        struct corpus c = {0};
+        snprintf(path, sizeof path, "%s/%s", dir, sets[k].file);
+        if (load(path, limit, &c) != 0)
+            return -1;
+        double *us = calloc(c.n, sizeof *us), sum = 0;
+        size_t ok = 0;
+        for (size_t i = 0; us && i < c.n; i++) {
+            char buf[LEDE_DETECT_MAX_BYTES];
+            size_t n = 0;
+            if (c.a[i].title_len) {
+                n = c.a[i].title_len < sizeof buf / 4 ? c.a[i].title_len : sizeof buf / 4;
+                memcpy(buf, c.a[i].title, n);
+                buf[n++] = '\n';
+            }
+            size_t take = c.a[i].body_len < sizeof buf - n ? c.a[i].body_len : sizeof buf - n;
+            memcpy(buf + n, c.a[i].body, take);
+            n += take;
+            while (n && ((unsigned char)buf[n - 1] & 0xC0) == 0x80)
+                n--;
+            if (n && (unsigned char)buf[n - 1] >= 0xC0)
+                n--;
+            struct lede_detection d;
+            double t0 = now_s(CLOCK_THREAD_CPUTIME_ID);
+            int rc = lede_langid_cld2(NULL, buf, n, &d);
+            us[i] = (now_s(CLOCK_THREAD_CPUTIME_ID) - t0) * 1e6;
+            sum += us[i];
+            ok += rc == 0 && !strcmp(d.code, sets[k].lang);
+        }
+        if (!us) {
+            release(&c);
+            return -1;
+        }
+        qsort(us, c.n, sizeof *us, cmp_double);
+        double p99 = us[(size_t)((double)(c.n - 1) * 0.99)], max = us[c.n - 1];
+        double share = 100.0 * (double)ok / (double)c.n;
+        printf(
+            "{\"bench\":\"detect\",\"set\":\"%s\",\"lang\":\"%s\",\"articles\":%zu,"
+            "\"detected\":%zu,\"share\":%.2f,\"mean_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}\n",
+            sets[k].file, sets[k].lang, c.n, ok, share, sum / (double)c.n, p99, max);
+        worst_ok &= share >= 98.0 && max < 1000.0;
+        free(us);
+        release(&c);
+    }
+    return worst_ok ? 0 : 2;
+}
+
 /* Every language, one after the other in this run: its dev set where the eval data has one
  * (en: bbc-dev, fr, id, zh), else the texts of its golden-rules file, else English text told
  * it is that language (the language's tables and stemmer on foreign words). Prints each as a
@@ -555,13 +620,15 @@ int main(int argc, char **argv)
         else {
             fprintf(stderr,
                     "usage: bench_engine --data FILE.jsonl [--mode lede|ots|pair|scale|check] "
-                    "| --data EVAL_DIR --mode langs "
+                    "| --data EVAL_DIR --mode langs|detect "
                     "[--threads T] [--seconds S | --calls N] [--limit N] [--first F --count K]\n");
             return 1;
         }
     }
     if (data && strcmp(mode, "langs") == 0) /* --data names the eval folder */
         return run_langs(data, seconds, limit) == 0 ? 0 : 1;
+    if (data && strcmp(mode, "detect") == 0)
+        return run_detect(data, limit) == 0 ? 0 : 1;
     if (!data || threads < 1 || !(seconds > 0) || limit < 1) {
         fprintf(stderr, "bench_engine: --data is required; --threads, --seconds, --limit > 0\n");
         return 1;

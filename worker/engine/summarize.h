@@ -60,7 +60,7 @@ struct lede_detection {
  * on at most LEDE_DETECT_MAX_BYTES bytes of title and body. Returns 0, or non-zero when it
  * could not run (the engine then guesses from the script). */
 typedef int (*lede_detect_fn)(void *ctx, const char *text, size_t len, struct lede_detection *out);
-#define LEDE_DETECT_MAX_BYTES 4096u
+#define LEDE_DETECT_MAX_BYTES 1024u
 
 struct lede_engine_config {
     const char *idf_data;    /* a document-frequency table (lede-idf format) or NULL */
