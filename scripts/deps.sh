@@ -9,6 +9,7 @@ pkgs=(build-essential cmake ninja-build pkg-config git
       clang libclang-rt-14-dev valgrind iproute2 procps
       curl systemd python3-yaml help2man chromium
       gnuplot-nox libots-dev libglib2.0-dev)
+pkgs+=(libcld2-dev) # lang: auto (language detection, worker/langid_cld2.cc)
 [ "${LEDE_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$LEDE_DEPS_EXTRA" && pkgs+=("${extra[@]}")
 missing=()
 for p in "${pkgs[@]}"; do
