@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "idf.h"
 #include "lang.h"
 #include "langid.h"
 #include "segment.h"
@@ -346,6 +347,60 @@ START_TEST(detection_cld2)
 }
 END_TEST
 
+/* An idf table serves only its own language: an English table leaves French scores as they
+ * are without one (its stems are the English stemmer's), and changes English ones. */
+START_TEST(idf_only_for_its_language)
+{
+    lede_idf_builder_t *b = NULL;
+    ck_assert_int_eq(lede_idf_builder_new("en", &b), LEDE_OK);
+    const char *docs[] = {"The government presented a bill.", "The government fell.",
+                          "A government of experts.", "The government is new.",
+                          "The minister met the unions."}; /* government common, unions rare */
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_int_eq(lede_idf_builder_add(b, docs[i], strlen(docs[i])), LEDE_OK);
+    char *table;
+    size_t len;
+    ck_assert_int_eq(lede_idf_builder_finish(b, 1, &table, &len), LEDE_OK);
+    lede_idf_builder_destroy(&b);
+    struct lede_engine_config with = {.idf_data = table, .idf_len = len};
+    lede_engine_t *e1 = NULL, *e0 = NULL;
+    lede_workspace_t *w1 = NULL, *w0 = NULL;
+    ck_assert_int_eq(lede_engine_new(&with, &e1, NULL), LEDE_OK);
+    ck_assert_int_eq(lede_engine_new(NULL, &e0, NULL), LEDE_OK);
+    ck_assert_int_eq(lede_workspace_new(e1, &w1), LEDE_OK);
+    ck_assert_int_eq(lede_workspace_new(e0, &w0), LEDE_OK);
+    static const char *const cases[][3] = {
+        {"fr",
+         "Le gouvernement a présenté un projet de loi. Les syndicats appellent à la grève. "
+         "Le gouvernement recevra les syndicats jeudi.",
+         "same"},
+        {"en",
+         "The government presented a bill. The unions called a strike. The government "
+         "will meet the unions on Thursday.",
+         "different"},
+    };
+    for (size_t k = 0; k < 2; k++) {
+        struct lede_result *r1 = NULL, *r0 = NULL;
+        ck_assert_int_eq(summarize_lang(w1, cases[k][0], cases[k][1], &r1, NULL), LEDE_OK);
+        ck_assert_int_eq(summarize_lang(w0, cases[k][0], cases[k][1], &r0, NULL), LEDE_OK);
+        ck_assert_uint_eq(r1->n_sentences, r0->n_sentences);
+        int same = 1;
+        for (size_t i = 0; i < r1->n_sentences; i++)
+            same &=
+                r1->sentences[i].features[LEDE_F_TERM] == r0->sentences[i].features[LEDE_F_TERM];
+        ck_assert_msg(same == !strcmp(cases[k][2], "same"), "%s: term features %s", cases[k][0],
+                      same ? "unchanged" : "changed");
+        lede_result_destroy(&r1);
+        lede_result_destroy(&r0);
+    }
+    lede_workspace_destroy(&w1);
+    lede_workspace_destroy(&w0);
+    lede_engine_destroy(&e1);
+    lede_engine_destroy(&e0);
+    free(table);
+}
+END_TEST
+
 START_TEST(detection_without_detector)
 {
     /* no detector configured: a guess from the script */
@@ -437,6 +492,7 @@ static Suite *lang_suite(void)
     tc = tcase_create("detection");
     tcase_add_test(tc, detection_cld2);
     tcase_add_test(tc, detection_without_detector);
+    tcase_add_test(tc, idf_only_for_its_language);
     tcase_add_test(tc, detection_every_dev_set);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);

@@ -520,7 +520,9 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     }
 
     /* Stage 4 and 5. */
-    lede_features_compute(doc, e->has_idf ? &e->idf : NULL, ws->values);
+    /* the idf table serves only the language it was built for: its stems are that stemmer's */
+    bool idf_here = e->has_idf && lede_lang_find(e->idf.lang) == lang;
+    lede_features_compute(doc, idf_here ? &e->idf : NULL, ws->values);
     res = calloc(1, sizeof *res);
     if (!res)
         goto nomem;
