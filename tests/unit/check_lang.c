@@ -353,9 +353,9 @@ START_TEST(idf_only_for_its_language)
 {
     lede_idf_builder_t *b = NULL;
     ck_assert_int_eq(lede_idf_builder_new("en", &b), LEDE_OK);
-    const char *docs[] = {"The government presented a bill.", "The government fell.",
-                          "A government of experts.", "The government is new.",
-                          "The minister met the unions."}; /* government common, unions rare */
+    /* names stem alike in English and French: Macron common in the table, Berlin rare */
+    const char *docs[] = {"Macron spoke.", "Macron left.", "Macron and Scholz met.", "Macron won.",
+                          "Berlin is cold."};
     for (size_t i = 0; i < 5; i++)
         ck_assert_int_eq(lede_idf_builder_add(b, docs[i], strlen(docs[i])), LEDE_OK);
     char *table;
@@ -371,12 +371,12 @@ START_TEST(idf_only_for_its_language)
     ck_assert_int_eq(lede_workspace_new(e0, &w0), LEDE_OK);
     static const char *const cases[][3] = {
         {"fr",
-         "Le gouvernement a présenté un projet de loi. Les syndicats appellent à la grève. "
-         "Le gouvernement recevra les syndicats jeudi.",
+         "Macron a parlé à Berlin. Macron reviendra à Berlin jeudi. Les syndicats appellent "
+         "à la grève.",
          "same"},
         {"en",
-         "The government presented a bill. The unions called a strike. The government "
-         "will meet the unions on Thursday.",
+         "Macron spoke in Berlin. Macron will return to Berlin on Thursday. The unions "
+         "called a strike.",
          "different"},
     };
     for (size_t k = 0; k < 2; k++) {
