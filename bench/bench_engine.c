@@ -5,8 +5,9 @@
  * both on exactly the same slice of articles (--first, --count), one after the other; --mode
  * check prints one hash of every result, which a speed change must leave unchanged; --calls N
  * makes a fixed amount of work (for callgrind); --mode formats times the forms of
- * tests/formats/render.py's output against their plain text in turns. Prints one JSON object
- * per measurement. */
+ * tests/formats/render.py's output against their plain text in turns; --mode langs runs every
+ * language lede supports one after the other in one run and prints each one's MB/s per core as
+ * a ratio to English's. Prints one JSON object per measurement. */
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 #include <xxhash.h>
 
+#include "langid.h"
 #include "summarize.h"
 
 #ifdef LEDE_HAVE_OTS
@@ -37,6 +39,8 @@ struct corpus {
     struct article *a;
     size_t n;
     size_t bytes;
+    const char *lang; /* the language every request names; NULL: "en" */
+    bool detect;      /* name none: the engine detects it (CLD2) */
 };
 
 static double now_s(clockid_t clk)
@@ -120,13 +124,15 @@ struct job {
 /* Summarizes one article as every mode here does: English, 3 sentences. *res is the caller's
  * (lede_result_destroy, also after an error). */
 static int summarize_article(lede_workspace_t *ws, const struct article *a,
-                             struct lede_result **res)
+                             struct lede_result **res, const struct corpus *c)
 {
     struct lede_request req = {.title = a->title,
                                .title_len = a->title_len,
                                .body = a->body,
                                .body_len = a->body_len,
-                               .lang = "en",
+                               .lang = c->detect ? NULL
+                                       : c->lang ? c->lang
+                                                 : "en",
                                .budget = {LEDE_BUDGET_SENTENCES, 3},
                                .format = a->format};
     *res = NULL;
@@ -143,7 +149,7 @@ static void *lede_job(void *arg)
     }
     for (size_t k = 0; j->warm && k < j->c->n; k++) {
         struct lede_result *res;
-        summarize_article(ws, &j->c->a[k], &res);
+        summarize_article(ws, &j->c->a[k], &res, j->c);
         lede_result_destroy(&res);
     }
     double w0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_THREAD_CPUTIME_ID);
@@ -151,7 +157,7 @@ static void *lede_job(void *arg)
     for (;;) {
         const struct article *a = &j->c->a[i % j->c->n];
         struct lede_result *res;
-        if (summarize_article(ws, a, &res) != LEDE_OK)
+        if (summarize_article(ws, a, &res, j->c) != LEDE_OK)
             j->failed++;
         lede_result_destroy(&res);
         j->calls++;
@@ -177,7 +183,8 @@ static int run_lede(const char *label, const struct corpus *c, unsigned threads,
 {
     lede_engine_t *engine = NULL;
     struct lede_error err;
-    if (lede_engine_new(NULL, &engine, &err) != LEDE_OK) {
+    struct lede_engine_config cfg = {.detect = lede_langid_cld2};
+    if (lede_engine_new(&cfg, &engine, &err) != LEDE_OK) {
         fprintf(stderr, "bench_engine: engine: %s\n", err.message);
         return -1;
     }
@@ -305,7 +312,7 @@ static int run_check(const struct corpus *c)
     size_t failed = 0;
     for (size_t i = 0; i < c->n; i++) {
         struct lede_result *res;
-        if (summarize_article(ws, &c->a[i], &res) != LEDE_OK) {
+        if (summarize_article(ws, &c->a[i], &res, c) != LEDE_OK) {
             lede_result_destroy(&res);
             failed++;
             continue;
@@ -424,6 +431,241 @@ static void release(struct corpus *c)
     memset(c, 0, sizeof *c);
 }
 
+/* Articles of about 2 KB (an agency story's size) made of the texts of a golden-rules file,
+ * in order and repeated as needed: real prose in a language no dev set covers. */
+static int load_golden(const char *path, struct corpus *c)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char *all = NULL, *line = NULL;
+    size_t len = 0, cap = 0;
+    ssize_t got;
+    while ((got = getline(&line, &cap, f)) > 0) {
+        json_t *o = json_loadb(line, (size_t)got, 0, NULL);
+        const char *t = json_string_value(json_object_get(o, "text"));
+        size_t tl = t ? strlen(t) : 0;
+        char *q = tl ? realloc(all, len + tl + 2) : all;
+        if (tl && q) {
+            all = q;
+            memcpy(all + len, t, tl);
+            len += tl;
+            all[len++] = '\n';
+        }
+        json_decref(o);
+    }
+    free(line);
+    fclose(f);
+    if (!len) {
+        free(all);
+        return -1;
+    }
+    size_t n = 16, per = 2048;
+    c->a = calloc(n, sizeof *c->a);
+    if (!c->a) {
+        free(all);
+        return -1;
+    }
+    size_t at = 0;
+    for (size_t k = 0; k < n; k++) {
+        struct article *a = &c->a[k];
+        a->body = malloc(per + len + 1);
+        if (!a->body)
+            break;
+        while (a->body_len < per) { /* whole texts, from where the last article stopped */
+            const char *nl = memchr(all + at, '\n', len - at);
+            size_t tl = (size_t)(nl - (all + at)) + 1;
+            memcpy(a->body + a->body_len, all + at, tl);
+            a->body_len += tl;
+            at = at + tl >= len ? 0 : at + tl;
+        }
+        a->body[a->body_len] = 0;
+        c->bytes += a->body_len;
+        c->n++;
+    }
+    free(all);
+    return c->n ? 0 : -1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Detection on every dev set: the share of articles detected as the set's language and the
+ * CPU time of each detection (title and body cut to LEDE_DETECT_MAX_BYTES, as the engine
+ * does), as mean, p99 and max in microseconds of thread CPU time. */
+static int run_detect(const char *dir, size_t limit)
+{
+    static const struct {
+        const char *file, *lang;
+    } sets[] = {{"cnndm-dev.jsonl", "en"},      {"bbc-dev.jsonl", "en"},
+                {"duc2002-en-dev.jsonl", "en"}, {"orangesum-fr-dev.jsonl", "fr"},
+                {"indosum-id-dev.jsonl", "id"}, {"lcsts-zh-dev.jsonl", "zh"}};
+    int worst_ok = 1;
+    for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++) {
+        char path[4096];
+        struct corpus c = {0};
+        snprintf(path, sizeof path, "%s/%s", dir, sets[k].file);
+        if (load(path, limit, &c) != 0)
+            return -1;
+        double *us = calloc(c.n, sizeof *us), sum = 0;
+        size_t ok = 0;
+        for (size_t i = 0; us && i < c.n; i++) {
+            char buf[LEDE_DETECT_MAX_BYTES];
+            size_t n = 0;
+            if (c.a[i].title_len) {
+                n = c.a[i].title_len < sizeof buf / 4 ? c.a[i].title_len : sizeof buf / 4;
+                memcpy(buf, c.a[i].title, n);
+                buf[n++] = '\n';
+            }
+            size_t take = c.a[i].body_len < sizeof buf - n ? c.a[i].body_len : sizeof buf - n;
+            memcpy(buf + n, c.a[i].body, take);
+            n += take;
+            while (n && ((unsigned char)buf[n - 1] & 0xC0) == 0x80)
+                n--;
+            if (n && (unsigned char)buf[n - 1] >= 0xC0)
+                n--;
+            struct lede_detection d;
+            double t0 = now_s(CLOCK_THREAD_CPUTIME_ID);
+            int rc = lede_langid_cld2(NULL, buf, n, &d);
+            us[i] = (now_s(CLOCK_THREAD_CPUTIME_ID) - t0) * 1e6;
+            sum += us[i];
+            ok += rc == 0 && !strcmp(d.code, sets[k].lang);
+        }
+        if (!us) {
+            release(&c);
+            return -1;
+        }
+        qsort(us, c.n, sizeof *us, cmp_double);
+        double p99 = us[(size_t)((double)(c.n - 1) * 0.99)], max = us[c.n - 1];
+        double share = 100.0 * (double)ok / (double)c.n;
+        printf(
+            "{\"bench\":\"detect\",\"set\":\"%s\",\"lang\":\"%s\",\"articles\":%zu,"
+            "\"detected\":%zu,\"share\":%.2f,\"mean_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}\n",
+            sets[k].file, sets[k].lang, c.n, ok, share, sum / (double)c.n, p99, max);
+        worst_ok &= share >= 98.0 && max < 1000.0;
+        free(us);
+        release(&c);
+    }
+    return worst_ok ? 0 : 2;
+}
+
+/* Every language, one after the other in this run: its dev set where the eval data has one
+ * (en: bbc-dev, fr, id, zh), else the texts of its golden-rules file, else English text told
+ * it is that language (the language's tables and stemmer on foreign words). Prints each as a
+ * JSON line, then the table of MB/s per core and the ratio to English. */
+static int run_langs(const char *dir, double seconds, size_t limit)
+{
+    static const struct {
+        const char *lang, *file;
+    } sets[] = {{"en", "bbc-dev.jsonl"},
+                {"fr", "orangesum-fr-dev.jsonl"},
+                {"id", "indosum-id-dev.jsonl"},
+                {"zh", "lcsts-zh-dev.jsonl"}};
+    const char *const *langs = lede_languages();
+    struct corpus english = {0};
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bbc-dev.jsonl", dir);
+    if (load(path, limit, &english) != 0)
+        return -1;
+    struct row {
+        char lang[16];
+        char source[48];
+        double mbs;
+    } rows[80];
+    size_t nrows = 0;
+    for (size_t k = 0; langs[k] && nrows + 1 < sizeof rows / sizeof rows[0]; k++) {
+        struct corpus c = {0};
+        const char *source = "English text (bbc-dev)";
+        int own = 0;
+        for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++)
+            if (!strcmp(sets[s].lang, langs[k])) {
+                snprintf(path, sizeof path, "%s/%s", dir, sets[s].file);
+                if (load(path, limit, &c) == 0) {
+                    source = sets[s].file;
+                    own = 1;
+                }
+            }
+        if (!own) {
+            snprintf(path, sizeof path, "%s/sbd_golden_rules_%s.jsonl", dir, langs[k]);
+            if (load_golden(path, &c) == 0) {
+                source = "golden-rule texts";
+                own = 1;
+            }
+        }
+        struct corpus *use = own ? &c : &english;
+        use->lang = langs[k];
+        use->detect = false;
+        size_t bytes = 0, calls = 0;
+        lede_engine_t *engine = NULL;
+        lede_workspace_t *ws = NULL;
+        struct lede_engine_config cfg = {.detect = lede_langid_cld2};
+        if (lede_engine_new(&cfg, &engine, NULL) || lede_workspace_new(engine, &ws)) {
+            lede_engine_destroy(&engine);
+            release(&c);
+            release(&english);
+            return -1;
+        }
+        for (size_t i = 0; i < use->n; i++) { /* warm: the tokenizer and its stem cache */
+            struct lede_result *res = NULL;
+            summarize_article(ws, &use->a[i], &res, use);
+            lede_result_destroy(&res);
+        }
+        double t0 = now_s(CLOCK_THREAD_CPUTIME_ID), w0 = now_s(CLOCK_MONOTONIC);
+        size_t failed = 0;
+        for (size_t i = 0;; i++) {
+            const struct article *a = &use->a[i % use->n];
+            struct lede_result *res = NULL;
+            failed += summarize_article(ws, a, &res, use) != LEDE_OK;
+            lede_result_destroy(&res);
+            bytes += a->body_len;
+            calls++;
+            if ((calls & 7) == 0 && now_s(CLOCK_MONOTONIC) - w0 >= seconds)
+                break;
+        }
+        double cpu = now_s(CLOCK_THREAD_CPUTIME_ID) - t0;
+        lede_workspace_destroy(&ws);
+        lede_engine_destroy(&engine);
+        double mbs = (double)bytes / cpu / 1e6;
+        printf(
+            "{\"bench\":\"langs\",\"lang\":\"%s\",\"source\":\"%s\",\"calls\":%zu,\"failed\":%zu,"
+            "\"bytes\":%zu,\"cpu_s\":%.4f,\"mb_per_cpu_s\":%.3f}\n",
+            langs[k], source, calls, failed, bytes, cpu, mbs);
+        fflush(stdout);
+        snprintf(rows[nrows].lang, sizeof rows[nrows].lang, "%s", langs[k]);
+        snprintf(rows[nrows].source, sizeof rows[nrows].source, "%s", source);
+        rows[nrows++].mbs = mbs;
+        if (!strcmp(langs[k], "en")) { /* and English with detection on (lang: auto) */
+            english.lang = NULL;
+            english.detect = true;
+            (void)run_lede("en-auto", &english, 1, seconds, 1, 1);
+            english.detect = false;
+        }
+        release(&c);
+        if (failed) {
+            release(&english);
+            return -1;
+        }
+    }
+    double en = 0;
+    for (size_t r = 0; r < nrows; r++)
+        if (!strcmp(rows[r].lang, "en"))
+            en = rows[r].mbs;
+    printf("\n| language | text | MB/s per core | ratio to English |\n| --- | --- | --- | --- |\n");
+    double worst = 1e9;
+    for (size_t r = 0; r < nrows; r++) {
+        double ratio = en > 0 ? rows[r].mbs / en : 0;
+        if (ratio < worst)
+            worst = ratio;
+        printf("| %s | %s | %.1f | %.2fx |\n", rows[r].lang, rows[r].source, rows[r].mbs, ratio);
+    }
+    printf("\nslowest language: %.2fx English's MB/s per core (target >= 0.5x)\n", worst);
+    release(&english);
+    return worst >= 0.5 ? 0 : 2;
+}
+
 int main(int argc, char **argv)
 {
     const char *data = NULL, *mode = "lede";
@@ -451,11 +693,17 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--calls") == 0 && v)
             calls = (strtoul(argv[++i], NULL, 10) + 7) / 8 * 8; /* the loop checks every 8 */
         else {
-            fprintf(stderr, "usage: bench_engine --data FILE.jsonl [--mode lede|ots|pair|scale|check|formats] "
-                            "[--threads T] [--seconds S | --calls N] [--limit N] [--first F --count K]\n");
+            fprintf(stderr,
+                    "usage: bench_engine --data FILE.jsonl [--mode lede|ots|pair|scale|check|formats] "
+                    "| --data EVAL_DIR --mode langs|detect "
+                    "[--threads T] [--seconds S | --calls N] [--limit N] [--first F --count K]\n");
             return 1;
         }
     }
+    if (data && strcmp(mode, "langs") == 0) /* --data names the eval folder */
+        return run_langs(data, seconds, limit) == 0 ? 0 : 1;
+    if (data && strcmp(mode, "detect") == 0)
+        return run_detect(data, limit) == 0 ? 0 : 1;
     if (!data || threads < 1 || !(seconds > 0) || limit < 1) {
         fprintf(stderr, "bench_engine: --data is required; --threads, --seconds, --limit > 0\n");
         return 1;

@@ -117,6 +117,43 @@ def gnuplot(script, png):
         return False
 
 
+def langs_section(out_dir):
+    """Section 5: bench_engine --mode langs and --mode detect (langs.jsonl), if they ran."""
+    path = os.path.join(out_dir, "langs.jsonl")
+    if not os.path.exists(path):
+        return []
+    rows = [r for r in read_jsonl(path) if r.get("bench") == "langs"]
+    det = [r for r in read_jsonl(path) if r.get("bench") == "detect"]
+    auto = [r for r in read_jsonl(path) if r.get("label") == "en-auto"]
+    en = next((r["mb_per_cpu_s"] for r in rows if r["lang"] == "en"), 0)
+    out = ["## 5. Every language (one run, ratios to English)", "",
+           "`bench_engine --data ../shared/eval --mode langs`: each language on its dev set where "
+           "there is one, else on the texts of its golden-rules file, else on English text told it "
+           "is that language (its tables and stemmer on foreign words); the language given, one "
+           "thread, MB/s per core (CPU time), all in one run.", "",
+           "| language | text | MB/s per core | ratio to English |", "| --- | --- | --- | --- |"]
+    for r in rows:
+        out.append("| %s | %s | %.1f | %.2fx |" % (r["lang"], r["source"], r["mb_per_cpu_s"],
+                                                   r["mb_per_cpu_s"] / en if en else 0))
+    if rows and en:
+        worst = min(rows, key=lambda r: r["mb_per_cpu_s"])
+        out += ["", "Slowest: %s at %.2fx English (target >= 0.5x)." %
+                (worst["lang"], worst["mb_per_cpu_s"] / en)]
+    if auto:
+        out += ["", "English with `lang: auto` (CLD2 on the first 1 KB of each article): %.1f MB/s "
+                "per core, %.2fx English with the language given." %
+                (auto[0]["mb_per_cpu_s"], auto[0]["mb_per_cpu_s"] / en if en else 0)]
+    if det:
+        out += ["", "Detection (`--mode detect`, CLD2, title and the first 1 KB of the body; CPU "
+                "time per article):", "", "| set | detected as its language | mean | p99 | max |",
+                "| --- | --- | --- | --- | --- |"]
+        for r in det:
+            out.append("| %s | %d of %d (%.2f%%) | %.0f us | %.0f us | %.0f us |" % (
+                r["set"].replace(".jsonl", ""), r["detected"], r["articles"], r["share"],
+                r["mean_us"], r["p99_us"], r["max_us"]))
+    return out + [""]
+
+
 def report(out_dir, docs, runs, seconds, elapsed):
     eng = read_jsonl(os.path.join(out_dir, "engine.jsonl"))
     l = loads(out_dir)
@@ -559,6 +596,8 @@ unset multiplot
     if ok:
         w("![service](bench-service.png)")
         w("")
+    for line in langs_section(out_dir):
+        w(line)
     w("## How to read and re-run")
     w("")
     w("* `scripts/bench.sh` installs the dependencies (scripts/deps.sh), builds in "

@@ -20,6 +20,8 @@ json_t *lede_json_result(const char *id, const struct lede_result *res)
     json_object_set_new(o, "language", json_string(res->lang ? res->lang : "en"));
     if (lede_format_name((int)res->format))
         json_object_set_new(o, "format", json_string(lede_format_name((int)res->format)));
+    json_object_set_new(o, "language_detected", json_string(res->lang_detected));
+    json_object_set_new(o, "language_confidence", json_real(res->lang_confidence));
     for (size_t k = 0; k < res->n_summary; k++)
         json_array_append_new(summary, text_of(res, &res->sentences[res->summary[k]]));
     for (size_t i = 0; i < res->n_sentences; i++) {

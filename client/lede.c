@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "langid.h"
 #include "backend.h"
 #include "budget.h"
 #include "fileio.h"
@@ -78,10 +79,10 @@ static void usage(FILE *f)
         "  --title T            the article's title (improves term weights)\n"
         "  --format F           the body's format: auto (default: sniffed), text, html, ans\n"
         "                       (Arc XP ANS story JSON), ninjs (IPTC ninjs JSON)\n"
-        "  --lang L             language code; supported:");
+        "  --lang L             language code, or auto (detected); supported:");
     for (size_t i = 0; langs[i]; i++)
         fprintf(f, " %s", langs[i]);
-    fprintf(f, " (default en)\n"
+    fprintf(f, " (default auto)\n"
         "  --idf FILE           document-frequency table from lede-idf build (--local only)\n"
         "  --weight NAME=VALUE  override a feature weight (position, term, entity, title,\n"
         "                       length, opener); repeatable\n"
@@ -632,7 +633,7 @@ static int summarize_main(int argc, char **argv)
     int rc = EXIT_SETUP;
     char *idf = NULL;
     if (o.local) {
-        struct lede_engine_config cfg = {0};
+        struct lede_engine_config cfg = {.detect = lede_langid_cld2}; /* lang: auto */
         char msg[256];
         size_t idf_len = 0;
         if (o.idf) {

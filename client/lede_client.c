@@ -991,6 +991,9 @@ int lede_client_response_decode(const uint8_t *payload, size_t len, struct lede_
         static const char *const fmts[] = {"auto", "text", "html", "ans", "ninjs"};
         r->format = (unsigned)m->format < 5 ? fmts[m->format] : "auto";
     }
+    snprintf(r->language_detected, sizeof r->language_detected, "%s",
+             m->language_detected ? m->language_detected : "");
+    r->language_confidence = m->language_confidence;
     r->n_summary = m->n_summary;
     if (m->n_summary)
         memcpy(r->summary, m->summary, m->n_summary * sizeof *r->summary);

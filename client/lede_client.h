@@ -119,7 +119,7 @@ struct lede_client_request {
     size_t title_len;
     const char *body;        /* UTF-8, paragraphs separated by line breaks */
     size_t body_len;
-    const char *lang;        /* NULL: "en" */
+    const char *lang;        /* NULL or "auto": detected by the worker ("en", "de", ...) */
     enum lede_client_budget budget;
     double budget_value;     /* sentences, words, chars (whole numbers) or a ratio in (0, 1] */
     size_t n_weights;        /* weight overrides by feature name ("position", "term", ...) */
@@ -206,6 +206,8 @@ struct lede_client_response {
     struct lede_client_sentence *sentences;
     uint64_t engine_us, worker_us;
     const char *format;      /* static: the format the body was read as ("text", "html", ...) */
+    char language_detected[16]; /* what detection found; "" when the request named the language */
+    double language_confidence; /* detection's confidence in [0, 1] */
 };
 
 /* Decodes a SummarizeResponse payload. On LEDE_OK *out is the caller's

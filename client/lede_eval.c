@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "langid.h"
 #include "rouge.h"
 #include "summarize.h"
 
@@ -36,6 +37,7 @@ static const char usage[] =
     "  --sentences N        summary length in sentences, for lede and Lead-k (default 3)\n"
     "  --sentences ref      as many sentences as each reference has non-empty lines\n"
     "  --idf FILE           a document-frequency table (lede-idf format) for the engine\n"
+    "  --lang L             the language the engine is told (default auto: detected)\n"
     "  --limit N            only the first N records\n"
     "  --weight NAME=VALUE  override one default feature weight; repeatable. NAME is one of\n"
     "                       the engine's features (position, term, entity, title, length,\n"
@@ -44,7 +46,12 @@ static const char usage[] =
     "  --help               this text\n"
     "\n"
     "A record the engine rejects (or that is not valid JSON with string article and reference)\n"
-    "is counted as an error and reported on stderr; the rest are still scored. Articles per\n"
+    "is counted as an error and reported on stderr; the rest are still scored.\n"
+    "Records with a \"lang\" other than en are scored as the eval README says: lowercase,\n"
+    "runs of Unicode word characters, no stemming; zh, ja and ko on characters. Lead-k is\n"
+    "also reported on the README's plain splitter (lead_plain: each line a paragraph, a\n"
+    "boundary after . ! ? and the Arabic question mark before white space, and after the CJK\n"
+    "full stops). Articles per\n"
     "second counts engine time only (lede_summarize), not reading or scoring.\n"
     "Exit status: 0 when at least one article was scored, 1 when none was, 2 for bad usage\n"
     "or an unreadable file.\n";
@@ -56,6 +63,7 @@ struct totals {
 struct options {
     const char *data;
     const char *idf;
+    const char *lang; /* NULL: auto */
     bool ref_budget;
     long sentences;
     long limit; /* -1: all */
@@ -267,11 +275,12 @@ static int parse_weight(const char *arg, struct options *o)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    enum { O_DATA = 1, O_SENT, O_IDF, O_LIMIT, O_JSON, O_WEIGHT, O_HELP };
+    enum { O_DATA = 1, O_SENT, O_IDF, O_LIMIT, O_JSON, O_WEIGHT, O_HELP, O_LANG };
     static const struct option longopts[] = {
         {"data", required_argument, NULL, O_DATA},
         {"sentences", required_argument, NULL, O_SENT},
         {"idf", required_argument, NULL, O_IDF},
+        {"lang", required_argument, NULL, O_LANG},
         {"limit", required_argument, NULL, O_LIMIT},
         {"json", no_argument, NULL, O_JSON},
         {"weight", required_argument, NULL, O_WEIGHT},
@@ -287,6 +296,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         switch (c) {
         case O_DATA: o->data = optarg; break;
         case O_IDF: o->idf = optarg; break;
+        case O_LANG: o->lang = optarg; break;
         case O_JSON: o->json = true; break;
         case O_HELP: fputs(usage, stdout); exit(0);
         case O_SENT:
@@ -333,8 +343,66 @@ struct eval {
     struct text sys;
     size_t articles, errors, records, calls; /* calls: lede_summarize calls timed */
     double engine_seconds;
-    struct lede_rouge_scores lede, lead;
+    struct lede_rouge_scores lede, lead, plain;
+    size_t unicode, chars; /* articles scored on Unicode words, on characters */
+    struct text plain_buf;
 };
+
+/* The eval README's plain splitter on body: each line a paragraph; a boundary after '.', '!',
+ * '?' or the Arabic question mark followed by white space, and after 。！？ (CJK, with or
+ * without a space). Appends the first k sentences, one per line, to out. */
+static int plain_lead(const char *body, size_t len, size_t k, struct text *out)
+{
+    size_t i = 0, taken = 0;
+    out->len = 0;
+    while (i < len && taken < k) {
+        while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r'))
+            i++;
+        if (i >= len)
+            break;
+        size_t b = i, e = i;
+        while (e < len && body[e] != '\n') {
+            unsigned char c = (unsigned char)body[e];
+            size_t adv = 1;
+            bool stop = false;
+            if (c == '.' || c == '!' || c == '?')
+                stop = e + 1 >= len || body[e + 1] == ' ' || body[e + 1] == '\t' ||
+                       body[e + 1] == '\n' || body[e + 1] == '\r';
+            else if (c == 0xD8 && e + 1 < len && (unsigned char)body[e + 1] == 0x9F) {
+                adv = 2;
+                stop = e + 2 >= len || body[e + 2] == ' ' || body[e + 2] == '\n';
+            } else if (e + 2 < len && ((c == 0xE3 && (unsigned char)body[e + 1] == 0x80 &&
+                                        (unsigned char)body[e + 2] == 0x82) ||
+                                       (c == 0xEF && (unsigned char)body[e + 1] == 0xBC &&
+                                        ((unsigned char)body[e + 2] == 0x81 ||
+                                         (unsigned char)body[e + 2] == 0x9F)))) {
+                adv = 3;
+                stop = true;
+            }
+            e += adv;
+            if (stop)
+                break;
+        }
+        size_t need = out->len + (e - b) + 2;
+        if (need > out->cap) {
+            size_t nc = out->cap ? out->cap : 4096;
+            while (nc < need)
+                nc *= 2;
+            char *q = realloc(out->buf, nc);
+            if (!q)
+                return LEDE_ENOMEM;
+            out->buf = q;
+            out->cap = nc;
+        }
+        if (out->len)
+            out->buf[out->len++] = '\n';
+        for (size_t j = b; j < e; j++)
+            out->buf[out->len++] = body[j] == '\r' ? ' ' : body[j];
+        taken++;
+        i = e;
+    }
+    return LEDE_OK;
+}
 
 static void record_error(struct eval *ev, size_t lineno, const char *id, const char *what)
 {
@@ -367,6 +435,9 @@ static void eval_record(struct eval *ev, size_t lineno, const char *line, size_t
     }
     const char *ref = json_string_value(reference);
     size_t ref_len = json_string_length(reference);
+    const char *rec_lang = json_string_value(json_object_get(rec, "lang"));
+    enum lede_rouge_mode mode = lede_rouge_mode_for(rec_lang);
+    lede_rouge_set_mode(ev->rouge, mode);
 
     size_t k = (size_t)ev->opt->sentences;
     if (ev->opt->ref_budget) {
@@ -386,6 +457,7 @@ static void eval_record(struct eval *ev, size_t lineno, const char *line, size_t
     req.body_len = json_string_length(article);
     req.budget.kind = LEDE_BUDGET_SENTENCES;
     req.budget.value = (double)k;
+    req.lang = ev->opt->lang;
 
     struct lede_error err = {0};
     double t0 = now_seconds();
@@ -418,6 +490,12 @@ static void eval_record(struct eval *ev, size_t lineno, const char *line, size_t
     }
     if (rc == LEDE_OK)
         rc = lede_rouge_score(ev->rouge, ev->sys.buf ? ev->sys.buf : "", ev->sys.len, &lead_s);
+    struct lede_rouge_scores plain_s;
+    if (rc == LEDE_OK)
+        rc = plain_lead(req.body, req.body_len, k, &ev->plain_buf);
+    if (rc == LEDE_OK)
+        rc = lede_rouge_score(ev->rouge, ev->plain_buf.buf ? ev->plain_buf.buf : "",
+                              ev->plain_buf.len, &plain_s);
     if (rc != LEDE_OK) {
         snprintf(msg, sizeof(msg), "scoring: %s", lede_strerror(rc));
         record_error(ev, lineno, id, msg);
@@ -425,6 +503,9 @@ static void eval_record(struct eval *ev, size_t lineno, const char *line, size_t
     }
     add_scores(&ev->lede, &lede_s);
     add_scores(&ev->lead, &lead_s);
+    add_scores(&ev->plain, &plain_s);
+    ev->unicode += mode == LEDE_ROUGE_UNICODE;
+    ev->chars += mode == LEDE_ROUGE_CHARS;
     ev->articles++;
 
 release_result:
@@ -465,6 +546,16 @@ static void report(const struct eval *ev, const struct lede_weights *w)
     struct lede_rouge_prf k[3] = {avg(ev->lead.rouge1, ev->articles),
                                   avg(ev->lead.rouge2, ev->articles),
                                   avg(ev->lead.rougelsum, ev->articles)};
+    struct lede_rouge_prf q[3] = {avg(ev->plain.rouge1, ev->articles),
+                                  avg(ev->plain.rouge2, ev->articles),
+                                  avg(ev->plain.rougelsum, ev->articles)};
+    const char *scoring = "mixed";
+    if (ev->articles && ev->chars == ev->articles)
+        scoring = "characters";
+    else if (ev->articles && ev->unicode == ev->articles)
+        scoring = "unicode words";
+    else if (ev->chars + ev->unicode == 0)
+        scoring = "rouge-score (English)";
     double aps = ev->engine_seconds > 0 ? (double)ev->calls / ev->engine_seconds : 0.0;
     char budget[32];
     if (o->ref_budget)
@@ -487,6 +578,11 @@ static void report(const struct eval *ev, const struct lede_weights *w)
             weights);
         if (root) {
             json_object_set_new(root, "scale", json_integer(100));
+            json_object_set_new(root, "lead_plain", scores_json(q[0], q[1], q[2]));
+            json_object_set_new(root, "diff_plain",
+                                scores_json(sub(l[0], q[0]), sub(l[1], q[1]), sub(l[2], q[2])));
+            json_object_set_new(root, "scoring", json_string(scoring));
+            json_object_set_new(root, "lang", json_string(o->lang ? o->lang : "auto"));
             char *s = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(8));
             if (s)
                 puts(s);
@@ -514,6 +610,12 @@ static void report(const struct eval *ev, const struct lede_weights *w)
         printf("%-11s %7.2f %7.2f %7.2f %7.2f %7.2f %7.2f %+7.2f %+7.2f %+7.2f\n", names[m],
                l[m].p, l[m].r, l[m].f, k[m].p, k[m].r, k[m].f, d.p, d.r, d.f);
     }
+    for (int m = 0; m < 3; m++) {
+        struct lede_rouge_prf d = sub(l[m], q[m]);
+        printf("%-11s %23s %7.2f %7.2f %7.2f %+7.2f %+7.2f %+7.2f  (Lead-k, plain splitter)\n",
+               names[m], "", q[m].p, q[m].r, q[m].f, d.p, d.r, d.f);
+    }
+    printf("scoring: %s; engine language: %s\n", scoring, o->lang ? o->lang : "auto");
     printf("engine: %.3f s for %zu calls = %.1f articles/s (engine time only)\n",
            ev->engine_seconds, ev->calls, aps);
     printf("weights:");
@@ -543,7 +645,8 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     /* The engine's tuned weights with the --weight overrides on top. */
-    struct lede_engine_config cfg = {.idf_data = idf, .idf_len = idf_len};
+    struct lede_engine_config cfg = {
+        .idf_data = idf, .idf_len = idf_len, .detect = lede_langid_cld2};
     lede_engine_t *plain = NULL;
     if ((rc = lede_engine_new(&cfg, &plain, &err)) != LEDE_OK) {
         fprintf(stderr, "lede-eval: engine: %s: %s\n", lede_strerror(rc), err.message);
@@ -603,6 +706,7 @@ cleanup:
         fclose(fp);
     free(line);
     free(ev.sys.buf);
+    free(ev.plain_buf.buf);
     lede_rouge_destroy(&ev.rouge);
     lede_workspace_destroy(&ev.ws);
     lede_engine_destroy(&engine);

@@ -139,6 +139,8 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
     res->n_sentences = n;
     res->n_summary = resp->n_summary;
     res->lang = static_lang(resp->language);
+    snprintf(res->lang_detected, sizeof res->lang_detected, "%s", resp->language_detected);
+    res->lang_confidence = resp->language_confidence;
     res->body = p->body;
     res->body_len = p->body_len;
     if (!res->text) {

@@ -4,6 +4,8 @@
  * unigrams and by a hash map for bigrams, and LCS is O(m*n) per sentence pair. */
 #include "rouge.h"
 
+#include <utf8proc.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -88,6 +90,7 @@ struct lede_rouge {
     size_t mark_cap;
     char *word; /* one token being lowercased and stemmed */
     size_t word_cap;
+    int mode; /* enum lede_rouge_mode */
 };
 
 static uint64_t mix64(uint64_t x)
@@ -316,6 +319,51 @@ static int tokenize(const char *text, size_t len, char **word, size_t *word_cap,
     return LEDE_OK;
 }
 
+/* The eval README's tokenizer for languages other than English: Python's str.lower(), then
+ * runs of word characters as Python's \w matches them (letters, numbers, '_'), no stemming;
+ * with chars (Chinese, Japanese, Korean) every word character is a token of its own. */
+static int tokenize_unicode(const char *text, size_t len, bool chars, char **word, size_t *word_cap,
+                            token_fn on_token, newline_fn on_newline, void *ctx)
+{
+    const utf8proc_uint8_t *t = (const utf8proc_uint8_t *)text;
+    size_t i = 0, wl = 0;
+    int rc;
+    while (i <= len) {
+        utf8proc_int32_t cp = -1;
+        utf8proc_ssize_t k = 1;
+        if (i < len) {
+            k = utf8proc_iterate(t + i, (utf8proc_ssize_t)(len - i), &cp);
+            if (k <= 0) {
+                k = 1;
+                cp = -1;
+            }
+        }
+        utf8proc_category_t c = cp >= 0 ? utf8proc_category(cp) : UTF8PROC_CATEGORY_CN;
+        bool w = cp == '_' || (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+                 (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
+        if (!w || chars) {
+            if (wl && (rc = on_token(ctx, *word, wl)) != LEDE_OK)
+                return rc;
+            wl = 0;
+        }
+        if (w) {
+            if ((rc = grow((void **)word, word_cap, wl + 8, 1, SIZE_MAX / 2)) != LEDE_OK)
+                return rc;
+            wl +=
+                (size_t)utf8proc_encode_char(utf8proc_tolower(cp), (utf8proc_uint8_t *)*word + wl);
+            if (chars) {
+                if ((rc = on_token(ctx, *word, wl)) != LEDE_OK)
+                    return rc;
+                wl = 0;
+            }
+        } else if (cp == '\n' && on_newline && (rc = on_newline(ctx)) != LEDE_OK) {
+            return rc;
+        }
+        i += (size_t)k;
+    }
+    return LEDE_OK;
+}
+
 struct collect {
     lede_rouge_t *r;
     struct toks *toks;
@@ -357,7 +405,10 @@ static int toks_fill(lede_rouge_t *r, struct toks *k, const char *text, size_t l
     k->n = 0;
     k->n_lines = 0;
     struct collect c = {r, k, intern};
-    int rc = tokenize(text, len, &r->word, &r->word_cap, collect_token, collect_newline, &c);
+    int rc = r->mode == LEDE_ROUGE_ENGLISH
+                 ? tokenize(text, len, &r->word, &r->word_cap, collect_token, collect_newline, &c)
+                 : tokenize_unicode(text, len, r->mode == LEDE_ROUGE_CHARS, &r->word, &r->word_cap,
+                                    collect_token, collect_newline, &c);
     if (rc != LEDE_OK)
         return rc;
     return collect_newline(&c); /* the last line ends at the end of the text */
@@ -379,6 +430,21 @@ int lede_rouge_new(size_t max_tokens, size_t max_lcs_cells, lede_rouge_t **out)
     r->max_cells = max_lcs_cells ? max_lcs_cells : LEDE_ROUGE_DEFAULT_MAX_LCS_CELLS;
     *out = r;
     return LEDE_OK;
+}
+
+void lede_rouge_set_mode(lede_rouge_t *rouge, enum lede_rouge_mode mode)
+{
+    rouge->mode = mode;
+    rouge->have_ref = false; /* a reference tokenized the other way is no longer comparable */
+}
+
+enum lede_rouge_mode lede_rouge_mode_for(const char *lang)
+{
+    if (!lang || !*lang || !strcmp(lang, "en"))
+        return LEDE_ROUGE_ENGLISH;
+    if (!strcmp(lang, "zh") || !strcmp(lang, "ja") || !strcmp(lang, "ko"))
+        return LEDE_ROUGE_CHARS;
+    return LEDE_ROUGE_UNICODE;
 }
 
 void lede_rouge_destroy(lede_rouge_t **rouge)

@@ -49,6 +49,20 @@ int lede_rouge_set_reference(lede_rouge_t *rouge, const char *text, size_t len);
 int lede_rouge_score(lede_rouge_t *rouge, const char *summary, size_t len,
                      struct lede_rouge_scores *out);
 
+/* How text is tokenized (the eval README): English as rouge-score does (the default); other
+ * languages as runs of Unicode word characters, lowercased, not stemmed; Chinese, Japanese and
+ * Korean one word character at a time. */
+enum lede_rouge_mode {
+    LEDE_ROUGE_ENGLISH = 0,
+    LEDE_ROUGE_UNICODE,
+    LEDE_ROUGE_CHARS,
+};
+/* Sets the mode for the references and summaries that follow (the current reference is
+ * dropped: set it again). */
+void lede_rouge_set_mode(lede_rouge_t *rouge, enum lede_rouge_mode mode);
+/* The mode the README gives a language code (NULL, "" or "en": English). */
+enum lede_rouge_mode lede_rouge_mode_for(const char *lang);
+
 /* Tokenizes text as rouge-score does (lowercase, [a-z0-9] runs, stemming of tokens longer
  * than 3 characters) and writes the tokens separated by single spaces into buf (NUL-terminated,
  * truncated to cap). Returns the number of tokens, or a negative LEDE_E* code.

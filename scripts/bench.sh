@@ -136,6 +136,9 @@ for r in $(seq "$RUNS"); do
   "$BIN/bench_engine" --data "$DATA" --mode lede --threads 2 --seconds 2 >>"$OUT/engine.jsonl"
   "$BIN/bench_engine" --data "$DATA" --mode scale --seconds 0.7 >>"$OUT/engine.jsonl"
 done
+# every language in one run (ratios to English's MB/s per core), and language detection
+"$BIN/bench_engine" --data "$EVAL" --mode langs --seconds 1 --limit 300 | grep '^{' >>"$OUT/langs.jsonl" || log "a language is under 0.5x English"
+"$BIN/bench_engine" --data "$EVAL" --mode detect >>"$OUT/langs.jsonl" || log "detection missed its targets"
 # The ratio to OTS: both on exactly the same 150 articles, lede just before OTS, in slices
 # spread over the file (a run of OTS over all 2,000 articles alone would take 30 s)
 for r in $(seq "$PAIRS"); do

@@ -168,6 +168,8 @@ static int encode_response(const Lede__V1__SummarizeRequest *rq, const struct le
     resp.sentences = sentp;
     resp.engine_version = (char *)LEDE_ENGINE_VERSION;
     resp.language = (char *)(res->lang ? res->lang : "en");
+    resp.language_detected = (char *)res->lang_detected;
+    resp.language_confidence = res->lang_confidence;
     resp.sentence_count = (uint32_t)res->n_sentences;
     resp.format = (Lede__V1__Format)res->format;
     resp.timings = &tm;

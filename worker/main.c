@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "langid.h"
 #include "config.h"
 #include "ops.h"
 #include "utf8.h"
@@ -269,6 +270,7 @@ int main(int argc, char **argv)
                 goto cleanup;
             ec.idf_data = idf;
         }
+        ec.detect = lede_langid_cld2; /* lang: auto (CLD2, pure and thread-safe) */
         struct lede_error eerr;
         memset(&eerr, 0, sizeof eerr);
         int erc = lede_engine_new(&ec, &engine, &eerr);

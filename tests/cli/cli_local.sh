@@ -68,7 +68,13 @@ check "invalid UTF-8: exit 1 with the offset" '[ $rc = 1 ] && grep -q "INVALID_A
 "$lede" summarize --local "$tmp/empty.txt" >/dev/null 2>"$tmp/empty.err"; rc=$?
 check "empty article: exit 1" '[ $rc = 1 ] && grep -q "no sentences" "$tmp/empty.err"'
 "$lede" summarize --local --lang xx "$tmp/a.txt" >/dev/null 2>"$tmp/lang.err"; rc=$?
-check "unsupported language: exit 1, lists supported" '[ $rc = 1 ] && grep -q "supported: en" "$tmp/lang.err"'
+check "unsupported language: exit 1, lists supported" '[ $rc = 1 ] && grep -q "supported: .* de .* en .* zh" "$tmp/lang.err"'
+# Languages: detected when not given (and the agency's dateline cut), a language given wins.
+printf 'MADRID, 12 jun (EFE).- El Gobierno aprob\xc3\xb3 hoy el plan de pensiones, seg\xc3\xban fuentes oficiales. El ministro dijo que la reforma entrar\xc3\xa1 en vigor en enero.\n' >"$tmp/es.txt"
+"$lede" summarize --local --sentences 1 --json "$tmp/es.txt" >"$tmp/es.json" 2>"$tmp/es.err"; rc=$?
+check "auto: Spanish detected, the EFE dateline cut" '[ $rc = 0 ] && grep -q "\"language\":\"es\"" "$tmp/es.json" && grep -q "\"language_detected\":\"es\"" "$tmp/es.json" && ! grep -q "EFE" "$tmp/es.json"'
+"$lede" summarize --local --lang de --sentences 1 --json "$tmp/es.txt" >"$tmp/de.json" 2>&1; rc=$?
+check "--lang de: the language given wins" '[ $rc = 0 ] && grep -q "\"language\":\"de\"" "$tmp/de.json" && grep -q "\"language_detected\":\"\"" "$tmp/de.json"'
 "$lede" summarize --local --sentences 0 "$tmp/a.txt" >/dev/null 2>&1; rc=$?
 check "bad budget: usage exit 2" '[ $rc = 2 ]'
 "$lede" summarize --local --weight nosuch=1 "$tmp/a.txt" >/dev/null 2>&1; rc=$?
@@ -76,7 +82,7 @@ check "unknown weight: usage exit 2" '[ $rc = 2 ]'
 "$lede" summarize --local "$tmp/missing.txt" >/dev/null 2>&1; rc=$?
 check "missing file: exit 4" '[ $rc = 4 ]'
 "$lede" summarize --help >"$tmp/help.txt"; rc=$?
-check "--help: exit 0, names languages and budgets" '[ $rc = 0 ] && grep -q "supported: en" "$tmp/help.txt" && grep -q -- "--ratio" "$tmp/help.txt"'
+check "--help: exit 0, names languages and budgets" '[ $rc = 0 ] && grep -q "supported: .* de .* en .* zh" "$tmp/help.txt" && grep -q -- "--ratio" "$tmp/help.txt"'
 
 # JSONL batches: order kept, a bad line gets an error object, the run goes on.
 {

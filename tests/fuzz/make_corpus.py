@@ -120,6 +120,15 @@ def engine_seeds():
         "seed-ratio.bin": opts(3, 12000, 0, 0) + ARTICLE,
         "seed-bad-utf8.bin": opts(0, 2, 0, 0) + b"Caf\xc3 au lait. Second sentence here.",
         "seed-lowercase.bin": opts(0, 2, 0, 0) + ARTICLE.lower(),
+        # other languages (the index into fuzz_engine.c's langs[]): datelines, CJK, scripts
+        "seed-de.bin": opts(0, 2, 10, 0) + "Berlin (dpa) - Am 3. Oktober kam z. B. Dr. Meier. "
+                       "„Gut.“ Dann ging er.".encode(),
+        "seed-zh.bin": opts(0, 1, 7, 0) + "新华社北京12月1日电（记者王明）国务院批准了《计划！》。"
+                       "他说：「好！」".encode(),
+        "seed-ja.bin": opts(0, 1, 8, 0) + "【東京共同】これはペンです。それは何ですか？".encode(),
+        "seed-ar.bin": opts(0, 2, 11, 0) + "سؤال وجواب: ماذا حدث؟ الدم، والقلب، زرعها".encode(),
+        "seed-auto.bin": opts(0, 2, 6, 0) + "МОСКВА, 1 декабря. /ТАСС/. Правительство "
+                         "одобрило план. Он сказал.".encode(),
     }
 
 

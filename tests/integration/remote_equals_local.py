@@ -21,12 +21,13 @@ open(art, "wb").write(h.sample_article())
 batch = os.path.join(h.TMP, "batch.jsonl")
 with open(batch, "w") as out:
     n = 0
-    for name in ("cnndm-dev.jsonl", "bbc-dev.jsonl"):
+    for name, most in (("cnndm-dev.jsonl", 40), ("bbc-dev.jsonl", 40), ("orangesum-fr-dev.jsonl", 8),
+                       ("indosum-id-dev.jsonl", 8), ("lcsts-zh-dev.jsonl", 8)):
         path = h.eval_file(name, required=False)
         if path:
             with open(path) as f:
                 for i, line in enumerate(f):
-                    if i >= 40:
+                    if i >= most:
                         break
                     out.write(line)
                     n += 1
@@ -35,7 +36,14 @@ with open(batch, "w") as out:
     out.write(json.dumps({"id": "own-2", "article": h.SAMPLE, "options": {"words": 30}}) + "\n")
     out.write(json.dumps({"id": "own-empty", "article": ""}) + "\n")
     out.write(json.dumps({"id": "own-ratio", "article": h.SAMPLE, "options": {"ratio": 0.5}}) + "\n")
-h.log("batch of %d evaluation articles + 4 of our own" % n)
+    # languages: detected (with the agency's dateline), given, and one lede does not support
+    de = ("Berlin (dpa) - Die Bundesregierung hat am 3. Oktober einen Gesetzentwurf vorgelegt. "
+          "Die Gewerkschaften rufen z. B. in Bayern zu Streiks auf. Der Minister will sie treffen.")
+    out.write(json.dumps({"id": "own-de", "article": de}) + "\n")
+    out.write(json.dumps({"id": "own-de-given", "article": de, "language": "de"}) + "\n")
+    out.write(json.dumps({"id": "own-ja", "article": "政府は法案を提出した。労働組合はストを呼びかけた。"}) + "\n")
+    out.write(json.dumps({"id": "own-xx", "article": de, "language": "xx"}) + "\n")
+h.log("batch of %d evaluation articles + 8 of our own" % n)
 
 cases = [
     [art],
@@ -62,6 +70,19 @@ for args in cases:
             if x != y:
                 h.fail("outputs differ at line %d:\nlocal:  %r\nbroker: %r" % (i + 1, x[:300], y[:300]))
         h.fail("outputs differ in length: %d vs %d lines" % (len(la), len(ra)))
+
+# the languages through the service: detected, given, refused
+rem = subprocess.run([lede, "summarize", "--broker", b.frontend, "--deadline", "20000", "--jsonl", batch],
+                     capture_output=True, timeout=60)
+got = {r["id"]: r for r in map(json.loads, rem.stdout.splitlines())}
+h.check(got["own-de"].get("language") == "de" and got["own-de"].get("language_detected") == "de",
+        "German not detected through the service: %r" % got["own-de"])
+h.check(not got["own-de"]["summary"][0].startswith("Berlin"), "the dpa dateline was not cut")
+h.check(got["own-de-given"].get("language_detected") == "", "a language given was detected anyway")
+h.check(got["own-ja"].get("language") == "ja" and len(got["own-ja"]["sentences"]) == 2,
+        "Japanese: %r" % got["own-ja"])
+h.check("error" in got["own-xx"] and "supported" in got["own-xx"]["error"]["message"],
+        "an unsupported language was not refused: %r" % got["own-xx"])
 
 stats = {w: h.worker_stats(p) for w, p in (("w1", w1), ("w2", w2))
          if h.stop(p) == 0}

@@ -9,6 +9,7 @@
 #include <utf8proc.h>
 
 #include "error.h"
+#include "lang.h"
 
 /* Per-byte and per-word helpers: inlined into their loops (a call each cost more than
  * their work). */
@@ -34,15 +35,21 @@ struct tok {
     unsigned char lone;   /* K_PUNCT made only of lone "." words */
     unsigned char bullet; /* the word starts with a bullet character */
     unsigned char fc;     /* class of the core's first letter */
+    unsigned char acomma; /* Arabic: the core ends in '\xD8\x8C' (comma) or ':' */
 };
 
 struct reader {
     const char *t;
-    size_t len, i;      /* i: first byte not read yet */
-    int ptb;            /* PTB-tokenized style */
-    int sq, dq;         /* a stand-alone straight single / double quote is open */
-    unsigned char last; /* last byte of the previous word */
+    const struct lede_lang *lang; /* NULL: English, the rules as they always were */
+    unsigned lf;                  /* lang's flags, plus L_EXTRA for any language but English */
+    size_t len, i;                /* i: first byte not read yet */
+    int ptb;                      /* PTB-tokenized style */
+    int sq, dq;                   /* a stand-alone straight single / double quote is open */
+    unsigned char last;           /* last byte of the previous word */
 };
+
+/* Reader flag beside enum lede_lang_flag: a language other than English (its terminators). */
+#define L_EXTRA 0x100u
 
 /* A list marker: "1." "2)" "3.)" "a." "iv." (after an optional bullet). */
 struct marker {
@@ -139,6 +146,54 @@ static HOT size_t inner_end(const unsigned char *t, size_t e, size_t len)
     return e;
 }
 
+/* CJK text: the end of a word at t[i], cut after a sentence terminator (。！？, several
+ * together, and the closing quotes after them) that is not inside 「」『』《》（）“”. */
+static size_t cjk_word_end(const char *t, size_t i, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)t;
+    int depth = 0, nl = 0;
+    while (i < len) {
+        if (maybe_space[u[i]] && space_len(t, i, len, &nl))
+            return i;
+        if (i + 3 <= len && (u[i] == 0xE3 || u[i] == 0xEF || u[i] == 0xE2)) {
+            unsigned a = u[i], b = u[i + 1], c = u[i + 2];
+            int open = (a == 0xE3 && b == 0x80 && (c == 0x8C || c == 0x8E || c == 0x8A)) ||
+                       (a == 0xEF && b == 0xBC && c == 0x88) ||
+                       (a == 0xE2 && b == 0x80 && c == 0x9C);
+            int close = (a == 0xE3 && b == 0x80 && (c == 0x8D || c == 0x8F || c == 0x8B)) ||
+                        (a == 0xEF && b == 0xBC && c == 0x89) ||
+                        (a == 0xE2 && b == 0x80 && c == 0x9D);
+            int stop = (a == 0xE3 && b == 0x80 && c == 0x82) ||
+                       (a == 0xEF && b == 0xBC && (c == 0x81 || c == 0x9F));
+            if (open)
+                depth++;
+            else if (close && depth > 0)
+                depth--;
+            else if (stop && depth == 0) {
+                i += 3;
+                for (;;) { /* more terminators, then closers */
+                    if (i + 3 > len)
+                        return i;
+                    a = u[i], b = u[i + 1], c = u[i + 2];
+                    if ((a == 0xE3 && b == 0x80 &&
+                         (c == 0x82 || c == 0x8D || c == 0x8F || c == 0x8B)) ||
+                        (a == 0xEF && b == 0xBC && (c == 0x81 || c == 0x9F || c == 0x89)) ||
+                        (a == 0xE2 && b == 0x80 && c == 0x9D))
+                        i += 3;
+                    else
+                        return i;
+                }
+            }
+            i += 3;
+            continue;
+        }
+        i++;
+    }
+    return i;
+}
+
+static HOT size_t word_end_lang(const char *t, size_t i, size_t len, unsigned lf);
+
 static HOT size_t word_end(const char *t, size_t i, size_t len)
 {
     const unsigned char *u = (const unsigned char *)t;
@@ -149,6 +204,11 @@ static HOT size_t word_end(const char *t, size_t i, size_t len)
             return i;
         i++;
     }
+}
+
+static HOT size_t word_end_lang(const char *t, size_t i, size_t len, unsigned lf)
+{
+    return (lf & LEDE_LANG_CJK) ? cjk_word_end(t, i, len) : word_end(t, i, len);
 }
 
 static int has3(const char *t, size_t i, size_t e, unsigned char a, unsigned char b,
@@ -172,6 +232,10 @@ static size_t opener_len(const char *t, size_t i, size_t e)
         unsigned char d = (unsigned char)t[i + 2];
         return d == 0x9C || d == 0x98 || d == 0x9E || d == 0xB9 ? 3 : 0; /* “ ‘ „ ‹ */
     }
+    if (c == 0xE3 && i + 3 <= e && (unsigned char)t[i + 1] == 0x80) {
+        unsigned char d = (unsigned char)t[i + 2];
+        return d == 0x8C || d == 0x8E || d == 0x8A ? 3 : 0; /* 「 『 《 */
+    }
     return 0;
 }
 
@@ -189,6 +253,9 @@ static size_t closer_len(const char *t, size_t b, size_t e)
         return 3;
     if (e - b >= 3 && has3(t, e - 3, e, 0xE2, 0x80, 0xBA)) /* › */
         return 3;
+    if (e - b >= 3 && (has3(t, e - 3, e, 0xE3, 0x80, 0x8D) || has3(t, e - 3, e, 0xE3, 0x80, 0x8F) ||
+                       has3(t, e - 3, e, 0xE3, 0x80, 0x8B) || has3(t, e - 3, e, 0xEF, 0xBC, 0x89)))
+        return 3; /* 」 』 》 ） */
     return 0;
 }
 
@@ -235,7 +302,37 @@ static unsigned char char_class(const char *t, size_t i, size_t len)
 /* ---- words ---- */
 
 /* Fills k for the single word t[b..e). */
-static void classify(const char *t, size_t b, size_t e, struct tok *k)
+/* Length of a terminator other than '.', '?', '!' and '…' ending at t[tb-1] in a language
+ * with flags lf (0: none): 。！？ in CJK, ';' in Greek, ؟ in Arabic, । ॥ in Devanagari,
+ * ։ in Armenian, ። in Ethiopic, ။ in Burmese, ۔ in Urdu. */
+static size_t extra_terminator(const char *t, size_t cb, size_t tb, unsigned lf)
+{
+    const unsigned char *u = (const unsigned char *)t;
+    if (!(lf & L_EXTRA) || tb == cb)
+        return 0;
+    unsigned char c = u[tb - 1];
+    if (c == ';')
+        return (lf & LEDE_LANG_GREEK_Q) ? 1 : 0;
+    if (c == ':')
+        return (lf & LEDE_LANG_COLON_STOP) ? 1 : 0;
+    if (c < 0x80 || tb - cb < 2)
+        return 0;
+    if (u[tb - 2] == 0xCD && c == 0xBE) /* U+037E Greek question mark */
+        return 2;
+    if ((u[tb - 2] == 0xD8 && c == 0x9F) || (u[tb - 2] == 0xD6 && c == 0x89) ||
+        (u[tb - 2] == 0xDB && c == 0x94))
+        return 2; /* ؟ ։ ۔ */
+    if (tb - cb < 3)
+        return 0;
+    if (has3(t, tb - 3, tb, 0xE0, 0xA5, 0xA4) || has3(t, tb - 3, tb, 0xE0, 0xA5, 0xA5) ||
+        has3(t, tb - 3, tb, 0xE1, 0x8D, 0xA2) || has3(t, tb - 3, tb, 0xE1, 0x81, 0x8B) ||
+        has3(t, tb - 3, tb, 0xE3, 0x80, 0x82) || has3(t, tb - 3, tb, 0xEF, 0xBC, 0x81) ||
+        has3(t, tb - 3, tb, 0xEF, 0xBC, 0x9F))
+        return 3;
+    return 0;
+}
+
+static void classify(const char *t, size_t b, size_t e, struct tok *k, unsigned lf)
 {
     size_t n, cb = b, ce = e, tb;
     memset(k, 0, sizeof *k);
@@ -251,10 +348,14 @@ static void classify(const char *t, size_t b, size_t e, struct tok *k)
         return;
     }
     k->bullet = bullet_len(t, b, e) > 0;
-    while (cb < e && ((n = opener_len(t, cb, e)) || (n = bullet_len(t, cb, e))))
-        cb += n;
-    while (ce > cb && (n = closer_len(t, cb, ce)))
-        ce -= n;
+    while (cb < e &&
+           ((n = opener_len(t, cb, e)) || (n = bullet_len(t, cb, e)) ||
+            ((lf & L_EXTRA) && cb + 2 <= e && t[cb] == ',' && t[cb + 1] == ',' && (n = 2))))
+        cb += n; /* ",," opens a quotation where „ cannot be typed */
+    while (ce > cb &&
+           ((n = closer_len(t, cb, ce)) ||
+            ((lf & L_EXTRA) && ce - cb >= 3 && has3(t, ce - 3, ce, 0xE2, 0x80, 0x9C) && (n = 3))))
+        ce -= n; /* “ closes what „ opened (German, Danish, ...) */
     tb = ce;
     while (tb > cb) {
         unsigned char c = (unsigned char)t[tb - 1];
@@ -267,10 +368,17 @@ static void classify(const char *t, size_t b, size_t e, struct tok *k)
         } else if (tb - cb >= 3 && has3(t, tb - 3, tb, 0xE2, 0x80, 0xA6)) { /* … */
             k->ndots += 3;
             tb -= 3;
+        } else if ((n = extra_terminator(t, cb, tb, lf))) {
+            k->qmark = 1;
+            tb -= n;
         } else {
             break;
         }
     }
+    if ((lf & LEDE_LANG_COMMA_SPLIT) && tb > cb &&
+        (t[tb - 1] == ':' ||
+         (tb - cb >= 2 && (unsigned char)t[tb - 2] == 0xD8 && (unsigned char)t[tb - 1] == 0x8C)))
+        k->acomma = 1;
     k->cb = cb;
     k->ce = ce;
     k->tb = tb;
@@ -384,9 +492,9 @@ static unsigned merge_run(struct reader *r, struct tok *k, int closed)
         size_t b = skip_space(t, r->i, r->len, &nl);
         if (nl || b >= r->len)
             break;
-        size_t e = word_end(t, b, r->len);
+        size_t e = word_end_lang(t, b, r->len, r->lf);
         struct tok w;
-        classify(t, b, e, &w);
+        classify(t, b, e, &w, r->lf);
         if (w.kind != K_PUNCT || (!r->ptb && !w.lone) || w.cb != b)
             break;
         k->e = e;
@@ -413,7 +521,7 @@ static unsigned absorb_closers(struct reader *r, struct tok *k)
         size_t b = skip_space(t, r->i, r->len, &nl);
         if (nl || b >= r->len)
             break;
-        size_t e = word_end(t, b, r->len);
+        size_t e = word_end_lang(t, b, r->len, r->lf);
         if (!closing_word(r, b, e))
             break;
         k->e = e;
@@ -435,8 +543,8 @@ static HOT int read_tok(struct reader *r, struct tok *k, int *nl)
         r->i = len;
         return 0;
     }
-    size_t e = word_end(t, b, len);
-    classify(t, b, e, k);
+    size_t e = word_end_lang(t, b, len, r->lf);
+    classify(t, b, e, k, r->lf);
     if (k->cb == k->ce)
         quote_word(r, b, e);
     r->i = e;
@@ -696,6 +804,98 @@ static int marker_follows(const struct marker *want, const struct marker *m)
 
 /* ---- decisions ---- */
 
+/* The core of word n folded to lower case (Unicode) into key, letters and inner dots only
+ * (closing punctuation dropped); 0 when it does not fit. */
+static size_t fold_core(const char *t, size_t b, size_t e, char *key, size_t cap, int whole)
+{
+    size_t i = b, n = 0;
+    while (i < e) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k =
+            utf8proc_iterate((const utf8proc_uint8_t *)t + i, (utf8proc_ssize_t)(e - i), &cp);
+        if (k <= 0)
+            return 0;
+        if (!utf8proc_isupper(cp) && !utf8proc_islower(cp) && cp != '.' &&
+            utf8proc_category(cp) != UTF8PROC_CATEGORY_LO &&
+            utf8proc_category(cp) != UTF8PROC_CATEGORY_MN && cp != 0xB0 && cp != 0xBA) {
+            if (whole && (cp == '\'' || cp == 0x2019) && n) {
+                n = 0; /* an elided article: "l'Avv." is "avv" */
+                i += (size_t)k;
+                continue;
+            }
+            if (whole)
+                return 0; /* "tel.:0123": no abbreviation */
+            break;
+        }
+        if (n + 4 >= cap)
+            return 0;
+        n += (size_t)utf8proc_encode_char(utf8proc_tolower(cp), (utf8proc_uint8_t *)key + n);
+        i += (size_t)k;
+    }
+    while (n && key[n - 1] == '.')
+        n--;
+    key[n] = 0;
+    return n;
+}
+
+/* Another language: the capitalised word n usually opens a sentence (one of the language's
+ * stop words: "Die", "El", "Он"), so the period before it ends one. */
+static int starts_sentence_lang(const char *t, const struct tok *n, const struct lede_lang *lang)
+{
+    char key[64];
+    if (n->fc != C_UPPER)
+        return 0;
+    size_t k = fold_core(t, n->cb, n->ce, key, sizeof key, 0);
+    if (!k || memchr(key, '.', k))
+        return 0;
+    return lede_lang_is_stop(lang, key, k);
+}
+
+/* Another language: does a single period end the word c before the word n? The language's
+ * abbreviations; ordinals ("am 3. Oktober") where the language writes them with a period. */
+static int period_splits_lang(const char *t, const struct tok *c, const struct tok *n,
+                              unsigned nwords, const struct lede_lang *lang)
+{
+    struct marker m;
+    char key[64];
+    size_t b = c->cb, e = c->tb;
+    if (nwords == 1 && parse_marker(t, b, c->ce, &m))
+        return 0;
+    if (is_number(t, b, e)) {
+        if ((lang->flags & LEDE_LANG_ORDINAL) && e - b <= 2) /* "am 3. Oktober", "1. -3." */
+            return n->fc == C_UPPER && starts_sentence_lang(t, n, lang); /* not "um 3. Die" */
+        return 1;
+    }
+    size_t k = fold_core(t, b, e, key, sizeof key, 1);
+    int a = k ? lede_lang_abbr_kind(lang, key, k) : 0;
+    if (!a) { /* English abbreviations turn up in every language's news ("Mr.", "No.") */
+        int ea = abbr_kind(t, b, e);
+        a = ea == A_TITLE ? LEDE_ABBR_TITLE
+            : ea == A_NUM ? LEDE_ABBR_NUM
+            : ea          ? LEDE_ABBR_NORMAL
+                          : 0;
+    }
+    if (a == LEDE_ABBR_TITLE)
+        return 0;
+    if (a == LEDE_ABBR_NUM)
+        return n->fc != C_DIGIT;
+    /* one letter ("J. Smith", "z. B."), an abbreviation, or letters joined by dots ("u.a.") */
+    size_t letters = 0;
+    for (size_t i = 0; i < k; i++)
+        letters += ((unsigned char)key[i] & 0xC0) != 0x80 && key[i] != '.';
+    if (a == LEDE_ABBR_NORMAL || letters == 1 || (k && memchr(key, '.', k))) {
+        if (n->fc == C_DIGIT || nwords == 1)
+            return 0;
+        if (letters == 1 && n->ce > n->cb && t[n->ce - 1] == '.' &&
+            fold_core(t, n->cb, n->ce, key, sizeof key, 0) &&
+            utf8proc_iterate((const utf8proc_uint8_t *)key, (utf8proc_ssize_t)strlen(key),
+                             &(utf8proc_int32_t){0}) == (utf8proc_ssize_t)strlen(key))
+            return 0; /* initials: "А. И. Семенов" */
+        return starts_sentence_lang(t, n, lang);
+    }
+    return 1;
+}
+
 /* Cased text: does a single period end the word c before the word n? */
 static int period_splits(const char *t, const struct tok *c, const struct tok *n, unsigned nwords)
 {
@@ -723,9 +923,11 @@ static int period_splits(const char *t, const struct tok *c, const struct tok *n
 
 /* Cased text: is there a boundary between c and n? */
 static int split_cased(const char *t, size_t len, const struct marker *want, const struct tok *c,
-                       const struct tok *n, unsigned nwords)
+                       const struct tok *n, unsigned nwords, const struct lede_lang *lang)
 {
     struct marker m;
+    if (c->acomma) /* Arabic: "، X،" is a list, any other comma or colon ends a sentence */
+        return !n->acomma || n->ntok != 1;
     if (c->kind == K_BULLET)
         return 0;
     if (n->kind == K_BULLET || n->bullet)
@@ -757,6 +959,8 @@ static int split_cased(const char *t, size_t len, const struct marker *want, con
         return n->fc == C_UPPER;
     if (c->ndots != 1)
         return 1;
+    if (lang)
+        return period_splits_lang(t, c, n, nwords, lang);
     return period_splits(t, c, n, nwords);
 }
 
@@ -841,6 +1045,12 @@ static void skip_plain(struct reader *r, struct tok *cur, unsigned *nwords, int 
 
 int lede_segment_split(const char *text, size_t len, struct lede_spans *out)
 {
+    return lede_segment_split_lang(text, len, NULL, out);
+}
+
+int lede_segment_split_lang(const char *text, size_t len, const struct lede_lang *lang,
+                            struct lede_spans *out)
+{
     struct reader r = {0};
     struct tok toks[2], *cur = &toks[0], *nxt = &toks[1], *swap;
     struct marker want = {0}, m;
@@ -852,6 +1062,10 @@ int lede_segment_split(const char *text, size_t len, struct lede_spans *out)
         return LEDE_EINVAL;
     r.t = text;
     r.len = len;
+    if (lang && strcmp(lang->code, "en") != 0) {
+        r.lang = lang;
+        r.lf = lang->flags | L_EXTRA;
+    }
     r.ptb = detect_ptb(text, len);
     if (!read_tok(&r, cur, &nl))
         return LEDE_OK;
@@ -868,8 +1082,9 @@ int lede_segment_split(const char *text, size_t len, struct lede_spans *out)
             want.value += m.value ? 1 : 0;
             want.roman += m.roman ? 1 : 0;
         }
-        int brk = !have || nl ||
-                  (r.ptb ? split_ptb(cur) : split_cased(text, len, &want, cur, nxt, nwords));
+        int brk =
+            !have || nl ||
+            (r.ptb ? split_ptb(cur) : split_cased(text, len, &want, cur, nxt, nwords, r.lang));
         if (brk) {
             if (!content && joinable && out->n > first) {
                 /* only quotes and stops ("' ." after a sentence): they close the last one */

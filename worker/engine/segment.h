@@ -17,4 +17,12 @@
  * LEDE_ETOOBIG from out (the spans appended so far stay in out). */
 int lede_segment_split(const char *text, size_t len, struct lede_spans *out);
 
+struct lede_lang;
+/* The same for a language (lang.h; NULL or English: the rules above, unchanged): its
+ * abbreviations and sentence starters, ordinals ("3. Oktober"), and its terminators (。！？
+ * without a space after them in CJK, ';' in Greek, ؟ in Arabic, । in Hindi and Nepali, ։ in
+ * Armenian). Same contract as lede_segment_split. */
+int lede_segment_split_lang(const char *text, size_t len, const struct lede_lang *lang,
+                            struct lede_spans *out);
+
 #endif

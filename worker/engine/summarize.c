@@ -13,6 +13,7 @@
 #include "feature.h"
 #include "format.h"
 #include "idf.h"
+#include "lang.h"
 #include "segment.h"
 #include "select.h"
 #include "text.h"
@@ -67,11 +68,17 @@ struct lede_engine {
     bool has_idf;
     size_t max_body;
     size_t max_sentences;
+    lede_detect_fn detect;
+    void *detect_ctx;
 };
+
+/* Up to this many languages, each with its tokenizer kept once seen (lede_lang_count_all()). */
+#define MAX_LANGS 64
 
 struct lede_workspace {
     const lede_engine_t *engine;
-    lede_tokenizer_t *tk;
+    lede_tokenizer_t *tk;        /* the current call's, one of tks[] */
+    lede_tokenizer_t *tks[MAX_LANGS]; /* one per language seen, by lede_lang_at index */
     struct lede_fmt fmt;
     struct lede_regions regions;
     struct lede_spans spans;
@@ -125,6 +132,8 @@ int lede_engine_new(const struct lede_engine_config *cfg, lede_engine_t **out,
     e->max_body = cfg->max_body ? cfg->max_body : LEDE_DEFAULT_MAX_BODY;
     e->max_sentences = cfg->max_sentences ? cfg->max_sentences : LEDE_DEFAULT_MAX_SENTENCES;
     lede_fmt_init(); /* the HTML parser's one-time set-up, before any thread parses */
+    e->detect = cfg->detect;
+    e->detect_ctx = cfg->detect_ctx;
     if (cfg->idf_data) {
         char msg[160];
         if ((rc = lede_idf_parse(&e->idf, cfg->idf_data, cfg->idf_len, msg, sizeof msg))) {
@@ -183,7 +192,9 @@ void lede_workspace_destroy(lede_workspace_t **wsp)
     if (!wsp || !*wsp)
         return;
     lede_workspace_t *ws = *wsp;
-    lede_tokenizer_destroy(&ws->tk);
+    for (size_t i = 0; i < MAX_LANGS; i++)
+        lede_tokenizer_destroy(&ws->tks[i]);
+    ws->tk = NULL;
     lede_fmt_release(&ws->fmt);
     lede_regions_release(&ws->regions);
     lede_spans_release(&ws->spans);
@@ -387,6 +398,87 @@ static size_t utf16_at(struct utf16_cursor *c, const char *s, size_t off)
     return u;
 }
 
+/* The tokenizer for lang, made once per workspace and kept. */
+static int use_tokenizer(lede_workspace_t *ws, const struct lede_lang *lang)
+{
+    size_t i = 0, n = lede_lang_count_all();
+    while (i < n && lede_lang_at(i) != lang)
+        i++;
+    if (i >= n || i >= MAX_LANGS)
+        return LEDE_ELANG;
+    if (!ws->tks[i]) {
+        int rc = lede_tokenizer_new(lang->code, &ws->tks[i]);
+        if (rc)
+            return rc;
+    }
+    ws->tk = ws->tks[i];
+    return LEDE_OK;
+}
+
+static bool is_auto(const char *lang)
+{
+    return !lang || !*lang || !strcmp(lang, "auto");
+}
+
+/* The language of a request: the one it names (an unsupported one is LEDE_ELANG, with the
+ * list of those supported), or the detector's on the title and the start of the body, or,
+ * without a detector or when it names a language lede lacks, a guess from the script. */
+static int resolve_lang(const lede_engine_t *e, const struct lede_request *req,
+                        const char *title, size_t title_len, const char *body, size_t body_len,
+                        const struct lede_lang **out, struct lede_detection *det,
+                        struct lede_error *err)
+{
+    if (!is_auto(req->lang)) {
+        *out = lede_lang_find(req->lang);
+        if (*out)
+            return LEDE_OK;
+        const char *const *l = lede_languages();
+        char list[160] = "";
+        for (size_t i = 0; l[i]; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? " " : "", l[i]);
+        char quoted[21]; /* at most 20 bytes of it, cut between characters, invalid bytes
+                            replaced: the message leaves the process (utf8.h) */
+        lede_utf8_sanitize(quoted, sizeof quoted, req->lang, strlen(req->lang));
+        return fail(err, LEDE_ELANG, 0, "language '%s' is not supported (supported: %s, or auto)",
+                    quoted, list);
+    }
+    /* The text detection reads: the title, a line break, and the start of the body, cut at a
+     * code point boundary (the detector gets valid UTF-8). */
+    char buf[LEDE_DETECT_MAX_BYTES];
+    size_t n = 0;
+    if (title && title_len) {
+        n = title_len < sizeof buf / 4 ? title_len : sizeof buf / 4;
+        memcpy(buf, title, n);
+        buf[n++] = '\n';
+    }
+    size_t take = body_len < sizeof buf - n ? body_len : sizeof buf - n;
+    if (take)
+        memcpy(buf + n, body, take);
+    n += take;
+    while (n && ((unsigned char)buf[n - 1] & 0xC0) == 0x80)
+        n--; /* back to a lead byte... */
+    if (n && (unsigned char)buf[n - 1] >= 0xC0)
+        n--; /* ...which starts a code point that may be cut: dropped */
+    *out = NULL;
+    det->code[0] = 0;
+    det->confidence = 0;
+    if (e->detect && e->detect(e->detect_ctx, buf, n, det) == 0) {
+        det->code[sizeof det->code - 1] = 0;
+        *out = lede_lang_find(det->code);
+    }
+    if (!*out) {
+        double share = 0;
+        const struct lede_lang *g = lede_lang_guess_script(buf, n, n, &share);
+        if (!det->code[0]) {
+            snprintf(det->code, sizeof det->code, "%s", g->code);
+            /* a script names its language well, except Latin, which many languages share */
+            det->confidence = strcmp(g->code, "en") ? share : share * 0.5;
+        }
+        *out = g;
+    }
+    return LEDE_OK;
+}
+
 int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
                    struct lede_result **out, struct lede_error *err)
 {
@@ -402,24 +494,6 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     }
     if ((rc = check_request(e, req, err)))
         return rc;
-    const char *lang = req->lang && *req->lang ? req->lang : "en";
-    if (!lede_tokenize_algorithm(lang)) {
-        const char *const *l = lede_languages();
-        char list[64] = "";
-        for (size_t i = 0; l[i]; i++)
-            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", l[i]);
-        char quoted[21]; /* at most 20 bytes of it, cut between characters, invalid bytes
-                            replaced: the message leaves the process (utf8.h) */
-        lede_utf8_sanitize(quoted, sizeof quoted, lang, strlen(lang));
-        return fail(err, LEDE_ELANG, 0, "language '%s' is not supported (supported: %s)",
-                    quoted, list);
-    }
-    if (!ws->tk || strcmp(lede_tokenizer_lang(ws->tk), lede_tokenize_languages()[0]) ||
-        strcmp(lede_tokenize_algorithm(lang), lede_tokenize_algorithm(lede_tokenizer_lang(ws->tk)))) {
-        lede_tokenizer_destroy(&ws->tk);
-        if ((rc = lede_tokenizer_new(lang, &ws->tk)))
-            return fail(err, rc, 0, "cannot start the %s stemmer", lang);
-    }
     size_t bad;
     if (!lede_text_utf8_valid(req->body, req->body_len, &bad))
         return fail(err, LEDE_EUTF8, bad, "body is not valid UTF-8: bad byte 0x%02x at offset %zu",
@@ -446,11 +520,19 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
         title_len = fm->title_len < 65536 ? fm->title_len : 65536;
     }
 
+    /* The language: the request's, or detected on the text the format stage read. */
+    struct lede_detection det = {.code = "", .confidence = 1.0};
+    const struct lede_lang *lang;
+    if ((rc = resolve_lang(e, req, title, title_len, tx, tx_len, &lang, &det, err)))
+        return rc;
+    if ((rc = use_tokenizer(ws, lang)))
+        return fail(err, rc, 0, "cannot start the %s tokenizer", lang->code);
+
     /* Stage 1 and 2: regions, then sentences. */
     size_t stripped = 0;
     ws->regions.n = 0;
     ws->regions.max = e->max_sentences;
-    if ((rc = lede_text_regions(tx, tx_len, &ws->regions, &stripped)))
+    if ((rc = lede_text_regions_lang(tx, tx_len, lang, &ws->regions, &stripped)))
         return fail(err, rc, 0, "article has too many paragraphs");
     ws->spans.n = 0;
     ws->spans.max = e->max_sentences;
@@ -458,7 +540,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     for (size_t r = 0; r < ws->regions.n; r++) {
         const struct lede_region *g = &ws->regions.v[r];
         size_t before = ws->spans.n;
-        if ((rc = lede_segment_split(tx + g->offset, g->length, &ws->spans)))
+        if ((rc = lede_segment_split_lang(tx + g->offset, g->length, lang, &ws->spans)))
             return fail(err, rc, 0, rc == LEDE_ETOOBIG ? "article has more than %zu sentences"
                         : "out of memory", e->max_sentences);
         for (size_t k = before; k < ws->spans.n; k++)
@@ -546,7 +628,9 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     }
 
     /* Stage 4 and 5. */
-    lede_features_compute(doc, e->has_idf ? &e->idf : NULL, ws->values);
+    /* the idf table serves only the language it was built for: its stems are that stemmer's */
+    bool idf_here = e->has_idf && lede_lang_find(e->idf.lang) == lang;
+    lede_features_compute(doc, idf_here ? &e->idf : NULL, ws->values);
     res = calloc(1, sizeof *res);
     if (!res)
         goto nomem;
@@ -574,6 +658,9 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     res->n_dropped = fm->n_dropped;
     res->n_stripped = stripped;
     res->lang = lede_tokenizer_lang(ws->tk);
+    memcpy(res->lang_detected, det.code, sizeof res->lang_detected);
+    res->lang_detected[sizeof res->lang_detected - 1] = 0;
+    res->lang_confidence = det.confidence;
     res->n_sentences = doc->n_sent;
     res->sentences = calloc(doc->n_sent, sizeof *res->sentences);
     if (!res->sentences)

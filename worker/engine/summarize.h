@@ -51,12 +51,27 @@ struct lede_budget {
 #define LEDE_DEFAULT_MAX_BODY (16u << 20)     /* bytes of body */
 #define LEDE_DEFAULT_MAX_SENTENCES 1000000u   /* sentences per article */
 
+/* What a language detector found: an ISO 639-1 code ("de"; "" when it could not tell) and a
+ * confidence in [0, 1]. */
+struct lede_detection {
+    char code[16];
+    double confidence;
+};
+/* A language detector the process hands the engine (lede_langid_cld2 in worker/langid.h is
+ * one). It must be pure and thread-safe: the engine calls it from every workspace at once,
+ * on at most LEDE_DETECT_MAX_BYTES bytes of title and body. Returns 0, or non-zero when it
+ * could not run (the engine then guesses from the script). */
+typedef int (*lede_detect_fn)(void *ctx, const char *text, size_t len, struct lede_detection *out);
+#define LEDE_DETECT_MAX_BYTES 1024u
+
 struct lede_engine_config {
     const char *idf_data;    /* a document-frequency table (lede-idf format) or NULL */
     size_t idf_len;          /* its length in bytes */
     const struct lede_weights *weights; /* default weights, or NULL for the tuned ones */
     size_t max_body;         /* 0: LEDE_DEFAULT_MAX_BODY */
     size_t max_sentences;    /* 0: LEDE_DEFAULT_MAX_SENTENCES */
+    lede_detect_fn detect;   /* for requests without a language; NULL: a guess from the script */
+    void *detect_ctx;        /* passed to detect */
 };
 
 /* What a request's body is (format.h converts it to paragraphs of text). */
@@ -78,7 +93,7 @@ struct lede_request {
     size_t title_len;
     const char *body;      /* UTF-8, paragraphs separated by line breaks */
     size_t body_len;
-    const char *lang;      /* "en" ...; NULL or "" means "en" */
+    const char *lang;      /* "en", "de", ... (lede_languages()); NULL, "" or "auto": detected */
     struct lede_budget budget;
     const struct lede_weights *weights; /* NULL: the engine's defaults */
     enum lede_format format; /* of body; 0 = LEDE_FORMAT_AUTO */
@@ -116,6 +131,9 @@ struct lede_result {
     enum lede_format format; /* the format the body was read as (never AUTO) */
     size_t n_markup_errors;  /* HTML parser errors (recovered from, not fatal) */
     size_t n_dropped;        /* markup elements, JSON elements or wire lines left out */
+    char lang_detected[16]; /* what detection found ("" when the request gave the language);
+                               may be a language lede does not support, then lang is a fallback */
+    double lang_confidence; /* detection's confidence in [0, 1]; 1 when the request gave it */
 };
 
 struct lede_error {

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dateline.h"
 #include "error.h"
+#include "lang.h"
 
 bool lede_text_utf8_valid(const char *s, size_t n, size_t *bad)
 {
@@ -288,6 +290,14 @@ static int push_region(struct lede_regions *r, size_t offset, size_t length, siz
 int lede_text_regions(const char *body, size_t len, struct lede_regions *regions,
                       size_t *stripped)
 {
+    return lede_text_regions_lang(body, len, NULL, regions, stripped);
+}
+
+int lede_text_regions_lang(const char *body, size_t len, const struct lede_lang *lang,
+                           struct lede_regions *regions, size_t *stripped)
+{
+    if (lang && !strcmp(lang->code, "en"))
+        lang = NULL; /* English: the rules below, as they always were */
     size_t para = 0, cut = 0;
     size_t i = 0;
     int rc;
@@ -308,11 +318,15 @@ int lede_text_regions(const char *body, size_t len, struct lede_regions *regions
                 cut++;
             } else {
                 size_t d = dateline(body + a, b - a);
+                if (!d && lang) /* another language's press: "MADRID, 12 jun (EFE).-" */
+                    d = lede_dateline_prefix(body + a, b - a, lang);
                 if (d) {
                     a += d;
                     cut++;
                 }
                 size_t t = trailing_tag(body + a, b - a);
+                if (t == b - a && lang)
+                    t = lede_dateline_trailing(body + a, b - a, lang);
                 if (t < b - a) {
                     b = a + t;
                     cut++;

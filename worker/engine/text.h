@@ -35,6 +35,13 @@ void lede_regions_release(struct lede_regions *r);
 int lede_text_regions(const char *body, size_t len, struct lede_regions *regions,
                       size_t *stripped);
 
+struct lede_lang;
+/* The same for a language (NULL or English: exactly the rules above); other languages also
+ * lose their press's datelines and agency tags (dateline.h: EFE, dpa, AFP, ANSA, Lusa, TASS,
+ * Anadolu, Yonhap, Xinhua, Kyodo, ...). */
+int lede_text_regions_lang(const char *body, size_t len, const struct lede_lang *lang,
+                           struct lede_regions *regions, size_t *stripped);
+
 /* True when a sentence (text[0..len)) is boilerplate on its own: "by . daily mail reporter .",
  * "published : .", "scroll down for video", "click here to ...", "read more : ...". */
 bool lede_text_sentence_is_boilerplate(const char *text, size_t len);

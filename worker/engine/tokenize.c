@@ -12,6 +12,7 @@
 #include <xxhash.h>
 
 #include "error.h"
+#include "lang.h"
 
 /* Per-byte and per-word helpers: inlined into their loops (a call each cost more than
  * their work). */
@@ -39,90 +40,25 @@ struct cache_slot {
 
 #define TOK_LOOKUP (1u << 30) /* internal: stem holds the word's cache key until pass two */
 #define TOK_RAW (1u << 31)    /* internal, from read_word: keep the dots, no stemming */
-
-struct lang_info {
-    const char *code;
-    const char *algorithm;
-    const char *const *stop;    /* sorted */
-    size_t n_stop;
-    const char *const *opener;  /* sorted */
-    size_t n_opener;
-    const char *const *calendar;/* sorted */
-    size_t n_calendar;
-};
+#define TOK_CJK (1u << 29)    /* internal: a CJK unigram or bigram, its bytes are the text's */
 
 struct lede_tokenizer {
-    const struct lang_info *lang;
+    const struct lede_lang *lang;
     struct sb_stemmer *stemmer;
     struct cache_slot *cache;
     uint8_t cls[256]; /* byte classes, see init_classes */
     uint8_t fold[256]; /* ASCII lower case */
 };
 
-/* English stop words, sorted (strcmp order). */
-static const char *const en_stop[] = {
-    "a", "about", "above", "after", "again", "against", "ago", "all", "also", "am", "among",
-    "an", "and", "another", "any", "are", "around", "as", "at", "be", "became", "because",
-    "become", "been", "before", "being", "below", "between", "both", "but", "by", "can",
-    "cannot", "could", "did", "do", "does", "doing", "done", "down", "during", "each", "either",
-    "else", "ever", "every", "few", "for", "from", "further", "get", "gets", "got", "had",
-    "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his",
-    "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "last",
-    "least", "less", "let", "like", "made", "make", "many", "may", "me", "might", "more",
-    "most", "much", "must", "my", "myself", "n't", "neither", "never", "new", "no", "nor",
-    "not", "now", "of", "off", "often", "on", "once", "one", "only", "or", "other", "others",
-    "our", "ours", "ourselves", "out", "over", "own", "per", "put", "rather", "really", "said",
-    "same", "say", "says", "see", "seen", "several", "shall", "she", "should", "since", "so",
-    "some", "still", "such", "take", "than", "that", "the", "their", "theirs", "them",
-    "themselves", "then", "there", "these", "they", "this", "those", "though", "through",
-    "thus", "to", "told", "too", "toward", "towards", "under", "until", "up", "upon", "us",
-    "very", "via", "was", "we", "well", "were", "what", "whatever", "when", "where", "whether",
-    "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without",
-    "would", "yet", "you", "your", "yours", "yourself", "yourselves",
-};
-
-/* Words that make a sentence lean on the one before it when they open it. Sorted. */
-static const char *const en_opener[] = {
-    "additionally", "also", "and", "besides", "but", "furthermore", "he", "her", "hers", "his",
-    "however", "it", "its", "meanwhile", "moreover", "nevertheless", "or", "she", "so", "still",
-    "that", "their", "then", "these", "they", "this", "those", "thus", "yet",
-};
-
-static const char *const en_calendar[] = {
-    "apr", "april", "aug", "august", "dec", "december", "feb", "february", "fri", "friday",
-    "jan", "january", "jul", "july", "jun", "june", "mar", "march", "may", "mon", "monday",
-    "nov", "november", "oct", "october", "sat", "saturday", "sep", "sept", "september", "sun",
-    "sunday", "thu", "thursday", "tue", "tuesday", "wed", "wednesday",
-};
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static const struct lang_info langs[] = {
-    {"en", "english", en_stop, COUNT(en_stop), en_opener, COUNT(en_opener), en_calendar,
-     COUNT(en_calendar)},
-};
-
-static const char *const lang_codes[] = {"en", NULL};
-
 const char *const *lede_tokenize_languages(void)
 {
-    return lang_codes;
-}
-
-static const struct lang_info *find_lang(const char *code)
-{
-    if (!code || !*code)
-        code = "en";
-    for (size_t i = 0; i < COUNT(langs); i++)
-        if (!strcmp(langs[i].code, code) || !strcmp(langs[i].algorithm, code))
-            return &langs[i];
-    return NULL;
+    return lede_lang_codes();
 }
 
 const char *lede_tokenize_algorithm(const char *lang)
 {
-    const struct lang_info *l = find_lang(lang);
-    return l ? l->algorithm : NULL;
+    const struct lede_lang *l = lede_lang_find(lang && *lang ? lang : "en");
+    return l ? (l->stemmer ? l->stemmer : l->name) : NULL;
 }
 
 /* XXH3_64bits of a word, its short-input path called directly (the same value): most words
@@ -152,7 +88,7 @@ static void init_classes(uint8_t cls[256])
 int lede_tokenizer_new(const char *lang, lede_tokenizer_t **out)
 {
     *out = NULL;
-    const struct lang_info *l = find_lang(lang);
+    const struct lede_lang *l = lede_lang_find(lang && *lang ? lang : "en");
     if (!l)
         return LEDE_ELANG;
     lede_tokenizer_t *tk = calloc(1, sizeof *tk);
@@ -162,11 +98,11 @@ int lede_tokenizer_new(const char *lang, lede_tokenizer_t **out)
     init_classes(tk->cls);
     for (int c = 0; c < 256; c++)
         tk->fold[c] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-    tk->stemmer = sb_stemmer_new(l->algorithm, "UTF_8");
+    tk->stemmer = l->stemmer ? sb_stemmer_new(l->stemmer, "UTF_8") : NULL;
     tk->cache = aligned_alloc(64, CACHE_SLOTS * sizeof *tk->cache); /* sets on cache lines */
     if (tk->cache)
         memset(tk->cache, 0, CACHE_SLOTS * sizeof *tk->cache);
-    if (!tk->stemmer || !tk->cache) {
+    if ((l->stemmer && !tk->stemmer) || !tk->cache) {
         lede_tokenizer_destroy(&tk);
         return LEDE_ENOMEM;
     }
@@ -200,20 +136,7 @@ void lede_tokens_release(struct lede_tokens *t)
 
 static bool in_list(const char *const *list, size_t n, const char *w, size_t len)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strncmp(list[mid], w, len);
-        if (c == 0 && list[mid][len] != '\0')
-            c = 1;
-        if (c == 0)
-            return true;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return false;
+    return lede_lang_in(list, n, w, len);
 }
 
 bool lede_tokenize_is_opener(const lede_tokenizer_t *tk, const char *w, size_t n)
@@ -303,14 +226,15 @@ static void fill(lede_tokenizer_t *tk, struct cache_slot *slot, uint64_t key, co
                  size_t n)
 {
     uint64_t bits = 0;
-    const struct lang_info *l = tk->lang;
+    const struct lede_lang *l = tk->lang;
     if (n == 1 || in_list(l->stop, l->n_stop, w, n))
         bits |= SLOT_STOP;
     if (in_list(l->calendar, l->n_calendar, w, n))
         bits |= SLOT_CALENDAR;
     if (in_list(l->opener, l->n_opener, w, n))
         bits |= SLOT_OPENER;
-    const sb_symbol *st = sb_stemmer_stem(tk->stemmer, (const sb_symbol *)w, (int)n);
+    const sb_symbol *st =
+        tk->stemmer ? sb_stemmer_stem(tk->stemmer, (const sb_symbol *)w, (int)n) : NULL;
     uint64_t stem = st ? XXH3_64bits(st, (size_t)sb_stemmer_length(tk->stemmer))
                        : XXH3_64bits(w, n);
     uint64_t lru = slot->stem & SLOT_USED; /* set by probe, kept */
@@ -510,6 +434,90 @@ static HOT uint32_t next_word(const lede_tokenizer_t *tk, const unsigned char *s
     return flags;
 }
 
+/* Han, kana and Hangul: the characters a CJK tokenizer pairs into bigrams. */
+static bool cp_is_cjk(int32_t cp)
+{
+    return (cp >= 0x3040 && cp < 0x3100) || (cp >= 0x3400 && cp < 0x4DC0) ||
+           (cp >= 0x4E00 && cp < 0xA000) || (cp >= 0xAC00 && cp < 0xD7B0) ||
+           (cp >= 0x1100 && cp < 0x1200) || (cp >= 0x3130 && cp < 0x3190) ||
+           (cp >= 0xF900 && cp < 0xFB00) || (cp >= 0x20000 && cp < 0x2FA20) ||
+           (cp >= 0x31F0 && cp < 0x3200) || (cp >= 0xFF66 && cp < 0xFFA0);
+}
+
+/* Pass one for a language written without spaces (zh, ja, ko): as Lucene's CJK analyzer does,
+ * each run of CJK characters gives its overlapping bigrams (a lone character, a unigram);
+ * runs of other word characters (Latin, digits) are words as in any language. */
+static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len, size_t base,
+                        struct lede_tokens *out)
+{
+    char fold[MAX_WORD + 8];
+    const char *w;
+    size_t i = 0, fl, t0 = out->n;
+    int rc;
+    while (i < len) {
+        size_t cl = 1;
+        int32_t cp = s[i] < 0x80 ? (int32_t)s[i] : decode(s + i, len - i, &cl);
+        if (cp_is_cjk(cp)) {
+            size_t prev = i, prev_len = cl, n = 1;
+            i += cl;
+            for (;;) {
+                size_t cl2 = 1;
+                int32_t c2 = i < len ? (s[i] < 0x80 ? (int32_t)s[i] : decode(s + i, len - i, &cl2))
+                                     : -1;
+                bool more = c2 >= 0 && cp_is_cjk(c2);
+                if (!more && n > 1)
+                    break;
+                size_t tl = more ? prev_len + cl2 : prev_len; /* a bigram, or a lone unigram */
+                uint32_t flags = TOK_CJK | TOK_LOOKUP | (out->n == t0 ? LEDE_TOK_FIRST : 0);
+                uint64_t h = word_hash(s + prev, tl) | 1;
+                __builtin_prefetch(cache_set(tk, h));
+                if ((rc = push(out, base + prev, tl, flags, h)))
+                    return rc;
+                if (!more)
+                    break;
+                prev = i;
+                prev_len = cl2;
+                i += cl2;
+                n++;
+            }
+            continue;
+        }
+        if (!cp_is_word(cp)) {
+            i += cl;
+            continue;
+        }
+        /* A run of other word characters, up to the next CJK character. */
+        size_t end = i + cl;
+        while (end < len) {
+            size_t c3 = 1;
+            int32_t x = s[end] < 0x80 ? (int32_t)s[end] : decode(s + end, len - end, &c3);
+            if (cp_is_cjk(x) || (!cp_is_word(x) && x != '.' && x != ','))
+                break;
+            end += c3;
+        }
+        while (i < end) {
+            size_t start = i;
+            unsigned k = tk->cls[s[i]];
+            if (!(k & C_WORD) && (!(k & C_HIGH) || !cp_is_word(decode(s + i, end - i, &cl)))) {
+                i += (k & C_HIGH) ? cl : 1;
+                continue;
+            }
+            uint32_t flags = next_word(tk, s, end, &i, fold, &w, &fl);
+            if (out->n == t0)
+                flags |= LEDE_TOK_FIRST;
+            uint64_t h = word_hash(w, fl);
+            if (!(flags & (LEDE_TOK_NUMBER | TOK_RAW))) {
+                h |= 1;
+                flags |= TOK_LOOKUP;
+                __builtin_prefetch(cache_set(tk, h));
+            }
+            if ((rc = push(out, base + start, i - start, flags & ~TOK_RAW, h)))
+                return rc;
+        }
+    }
+    return LEDE_OK;
+}
+
 int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t base,
                   struct lede_tokens *out)
 {
@@ -520,6 +528,11 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
     int rc;
     /* Pass one: the words, their cache keys, and a prefetch of each key's cache set, so that
      * pass two rarely waits on memory (the cache is larger than the processor's). */
+    if (tk->lang->flags & LEDE_LANG_CJK) {
+        if ((rc = tokenize_cjk(tk, s, len, base, out)))
+            return rc;
+        i = len;
+    }
     while (i < len) {
         unsigned k = tk->cls[s[i]];
         if (!(k & C_WORD)) {
@@ -555,10 +568,16 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
         struct cache_slot *slot = probe(tk, tok->stem, &hit);
         if (!hit) {
             size_t at = tok->offset - base;
-            next_word(tk, s, len, &at, fold, &w, &fl);
-            fill(tk, slot, tok->stem, w, fl);
+            if (tok->flags & TOK_CJK)
+                fill(tk, slot, tok->stem, (const char *)s + at, tok->length);
+            else {
+                /* In CJK text a word ends where pass one ended it, before any CJK character. */
+                size_t lim = (tk->lang->flags & LEDE_LANG_CJK) ? at + tok->length : len;
+                next_word(tk, s, lim, &at, fold, &w, &fl);
+                fill(tk, slot, tok->stem, w, fl);
+            }
         }
-        tok->flags = (tok->flags & ~TOK_LOOKUP) | slot_flags(slot);
+        tok->flags = (tok->flags & ~(TOK_LOOKUP | TOK_CJK)) | slot_flags(slot);
         tok->stem = slot->stem & ~(uint64_t)SLOT_BITS;
     }
     return LEDE_OK;
