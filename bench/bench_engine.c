@@ -487,11 +487,6 @@ static int load_golden(const char *path, struct corpus *c)
     return c->n ? 0 : -1;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* Detection on every dev set: the share of articles detected as the set's language and the
  * CPU time of each detection (title and body cut to LEDE_DETECT_MAX_BYTES, as the engine
