@@ -27,6 +27,9 @@
 #ifndef TF_SINGLE
 #define TF_SINGLE 0.0    /* weight of a term seen once */
 #endif
+#ifndef QUOTE_OPEN
+#define QUOTE_OPEN 1.0   /* opener penalty of a sentence that opens with a quotation mark */
+#endif
 #define SHORT_WORDS 8
 #define LONG_WORDS 60
 
@@ -80,7 +83,9 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
     for (size_t i = 0; i < doc->n_sent; i++) {
         const struct lede_sent *s = &doc->sent[i];
         double *v = values + i * LEDE_F_COUNT;
-        double pos = exp(-POS_EXP * (double)i) / (1.0 + POS_DECAY * (double)i);
+        /* A headline first line (never a candidate) does not push the lead down. */
+        double pi = (double)i - (i > 0 && doc->sent[0].headline);
+        double pos = exp(-POS_EXP * pi) / (1.0 + POS_DECAY * pi);
         if (doc->n_paragraphs > 1 && s->para_first)
             pos += POS_PARA / (1.0 + 0.2 * (double)s->paragraph);
         v[LEDE_F_POSITION] = pos;
@@ -115,7 +120,7 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
         else if (s->n_words > LONG_WORDS)
             len = -fmin(1.0, (double)(s->n_words - LONG_WORDS) / LONG_WORDS);
         v[LEDE_F_LENGTH] = len;
-        v[LEDE_F_OPENER] = s->opener ? -1.0 : 0.0;
+        v[LEDE_F_OPENER] = s->opener ? -1.0 : s->quote_open ? -QUOTE_OPEN : 0.0;
     }
     for (size_t i = 0; i < doc->n_sent; i++) {
         double *v = values + i * LEDE_F_COUNT;

@@ -22,6 +22,10 @@ struct lede_sent {
     bool para_first;       /* first sentence of its paragraph */
     bool opener;           /* starts with a dangling opener */
     uint64_t sig;          /* hash of its stems in order: equal text, equal sig */
+    bool headline;         /* the title or a headline first line: never a candidate */
+    bool quote_bad;        /* inside quotation marks that never balance: never a candidate */
+    bool quote_open;       /* opens with a quotation mark (editorial.c) */
+    uint32_t unit_first, unit_last; /* its quotation unit (itself when it stands alone) */
 };
 
 struct lede_doc {

@@ -9,8 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boiler.h"
+#include "editorial.h"
+#include "entity.h"
 #include "feature.h"
 #include "idf.h"
+#include "keyphrase.h"
 #include "segment.h"
 #include "select.h"
 #include "text.h"
@@ -41,6 +45,12 @@ int lede_feature_by_name(const char *name)
         if (!strcmp(feature_names[f], name))
             return f;
     return -1;
+}
+
+const char *lede_entity_kind_name(int kind)
+{
+    static const char *const names[] = {"name", "person", "acronym"};
+    return kind >= 0 && kind < 3 ? names[kind] : NULL;
 }
 
 const char *const *lede_languages(void)
@@ -194,6 +204,8 @@ void lede_result_destroy(struct lede_result **rp)
     free((char *)(*rp)->body);
     free((*rp)->sentences);
     free((*rp)->summary);
+    free((*rp)->keyphrases);
+    free((*rp)->entities);
     free(*rp);
     *rp = NULL;
 }
@@ -224,6 +236,9 @@ static int check_request(const lede_engine_t *e, const struct lede_request *req,
     default:
         return fail(err, LEDE_EINVAL, 0, "unknown budget kind %d", (int)req->budget.kind);
     }
+    if (req->max_keyphrases > LEDE_MAX_KEYPHRASES || req->max_entities > LEDE_MAX_ENTITIES)
+        return fail(err, LEDE_EINVAL, 0, "at most %d keyphrases and %d entities may be asked for",
+                    LEDE_MAX_KEYPHRASES, LEDE_MAX_ENTITIES);
     if (req->weights)
         return check_weights(req->weights, err);
     return LEDE_OK;
@@ -377,7 +392,8 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
             region++;
         size_t para = ws->regions.v[region].paragraph;
         const char *text = req->body + sp->offset;
-        if (lede_text_sentence_is_boilerplate(text, sp->length)) {
+        if (lede_text_sentence_is_boilerplate(text, sp->length) ||
+            lede_boiler_match(text, sp->length)) {
             stripped++;
             continue;
         }
@@ -423,12 +439,32 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     /* The title's content stems. */
     lede_map_reset(&doc->title, 64);
     doc->n_title = 0;
+    uint64_t title_sig = 0;
     if (req->title && req->title_len) {
         ws->title_toks.n = 0;
         if ((rc = lede_tokenize(ws->tk, req->title, req->title_len, 0, &ws->title_toks)))
             return fail(err, rc, 0, "out of memory");
+        title_sig = ws->title_toks.n ? 0x6c656465 : 0;
         for (size_t t = 0; t < ws->title_toks.n; t++) {
             const struct lede_token *tok = &ws->title_toks.v[t];
+            title_sig = mix64(title_sig, tok->stem);
+            if (tok->flags & LEDE_TOK_STOP)
+                continue;
+            bool fresh;
+            if (!lede_map_put(&doc->title, tok->stem, &fresh, &rc))
+                return fail(err, rc, 0, "out of memory");
+            doc->n_title += fresh;
+        }
+    }
+
+    /* The editor's rules: quotation units; the headline is no candidate, but a headline
+     * first line stands in for a missing title. */
+    lede_editorial_quotes(doc);
+    size_t head = lede_editorial_headline(doc, title_sig);
+    if (head != SIZE_MAX && !doc->n_title) {
+        const struct lede_sent *hs = &doc->sent[head];
+        for (size_t t = hs->tok_begin; t < hs->tok_end; t++) {
+            const struct lede_token *tok = &ws->toks.v[t];
             if (tok->flags & LEDE_TOK_STOP)
                 continue;
             bool fresh;
@@ -463,7 +499,18 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
         res->sentences[i].paragraph = doc->sent[i].paragraph;
     }
     const struct lede_weights *w = req->weights ? req->weights : &e->weights;
-    if ((rc = lede_select_summary(doc, ws->values, w, req->budget, res)))
+    if ((rc = lede_select_summary(doc, ws->values, w, req->budget, res))) {
+        if (rc != LEDE_EINVAL)
+            goto nomem;
+        lede_result_destroy(&res);
+        return fail(err, rc, 0, "no sentence fits in %.0f %s", req->budget.value,
+                    req->budget.kind == LEDE_BUDGET_WORDS ? "words" : "characters");
+    }
+    /* Keyphrases and entities, in every result. */
+    size_t max_kp = req->max_keyphrases ? req->max_keyphrases : LEDE_DEFAULT_KEYPHRASES;
+    size_t max_ent = req->max_entities ? req->max_entities : LEDE_DEFAULT_ENTITIES;
+    if (lede_keyphrases_extract(doc, max_kp, &res->keyphrases, &res->n_keyphrases) ||
+        lede_entities_extract(doc, max_ent, &res->entities, &res->n_entities))
         goto nomem;
     *out = res;
     return LEDE_OK;

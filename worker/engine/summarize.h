@@ -33,10 +33,15 @@ struct lede_weights {
     double w[LEDE_F_COUNT];
 };
 
+/* Words and characters are counted on the summary as a reader gets it: its sentences joined
+ * by single spaces. A character is a Unicode code point; a word a run of non-space characters.
+ * WORDS and CHARS are caps: the summary never exceeds them, and the best-ranked set of whole
+ * sentences (whole quotations) that fits is chosen. When not even one sentence fits,
+ * lede_summarize fails with LEDE_EINVAL and a message naming the shortest sentence. */
 enum lede_budget_kind {
     LEDE_BUDGET_SENTENCES = 0, /* value: a whole number of sentences */
-    LEDE_BUDGET_WORDS,         /* value: at most this many words */
-    LEDE_BUDGET_CHARS,         /* value: at most this many characters (code points) */
+    LEDE_BUDGET_WORDS,         /* value: at most this many words (a cap) */
+    LEDE_BUDGET_CHARS,         /* value: at most this many characters (code points, a cap) */
     LEDE_BUDGET_RATIO,         /* value in (0, 1]: that share of the article's sentences */
 };
 
@@ -48,6 +53,10 @@ struct lede_budget {
 /* Limits that keep one call's memory bounded. Zero fields take the defaults below. */
 #define LEDE_DEFAULT_MAX_BODY (64u << 20)     /* bytes of body */
 #define LEDE_DEFAULT_MAX_SENTENCES 1000000u   /* sentences per article */
+#define LEDE_DEFAULT_KEYPHRASES 10            /* keyphrases in a result, unless asked */
+#define LEDE_DEFAULT_ENTITIES 20              /* named entities in a result, unless asked */
+#define LEDE_MAX_KEYPHRASES 1000              /* most that may be asked for */
+#define LEDE_MAX_ENTITIES 1000
 
 struct lede_engine_config {
     const char *idf_data;    /* a document-frequency table (lede-idf format) or NULL */
@@ -65,7 +74,33 @@ struct lede_request {
     const char *lang;      /* "en" ...; NULL or "" means "en" */
     struct lede_budget budget;
     const struct lede_weights *weights; /* NULL: the engine's defaults */
+    uint32_t max_keyphrases; /* 0: LEDE_DEFAULT_KEYPHRASES; at most LEDE_MAX_KEYPHRASES */
+    uint32_t max_entities;   /* 0: LEDE_DEFAULT_ENTITIES; at most LEDE_MAX_ENTITIES */
 };
+
+/* A keyphrase: one or more words as the article first writes them, body[offset..+length). */
+struct lede_keyphrase {
+    size_t offset, length;
+    uint32_t words;    /* words in the phrase */
+    uint32_t count;    /* occurrences (same stems in the same order) */
+    double score;      /* higher is more central; comparable within one result only */
+};
+
+enum lede_entity_kind {
+    LEDE_ENTITY_NAME = 0, /* a run of capitalised words ("Bank of England", "Seoul") */
+    LEDE_ENTITY_PERSON,   /* a name of two or more words also referred to by its last word */
+    LEDE_ENTITY_ACRONYM,  /* "NATO", "U.N." */
+};
+
+/* A named entity found without a model: capitalised runs and acronyms. */
+struct lede_entity {
+    size_t offset, length; /* its first mention, body[offset..+length) */
+    uint32_t count;        /* mentions (a person's last name alone counts too) */
+    enum lede_entity_kind kind;
+};
+
+/* Stable lowercase name of an entity kind ("name", "person", "acronym"). */
+const char *lede_entity_kind_name(int kind);
 
 struct lede_sentence {
     size_t offset;     /* byte offset in the request body */
@@ -76,6 +111,7 @@ struct lede_sentence {
     uint32_t rank;     /* 1 = best; 0 when removed as a duplicate */
     int64_t duplicate_of; /* index of the earlier sentence it repeats, or -1 */
     bool selected;     /* part of the summary */
+    bool headline;     /* the title (given, or a headline first line): never selected */
 };
 
 struct lede_result {
@@ -87,6 +123,10 @@ struct lede_result {
     size_t *summary;   /* indices into sentences[] of the summary, in document order */
     size_t n_stripped; /* boilerplate spans removed before segmentation */
     const char *lang;  /* static, the language used */
+    size_t n_keyphrases;
+    struct lede_keyphrase *keyphrases; /* best first */
+    size_t n_entities;
+    struct lede_entity *entities;      /* most mentioned first, then by first mention */
 };
 
 struct lede_error {

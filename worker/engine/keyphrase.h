@@ -1,0 +1,23 @@
+/* keyphrase.h: the article's keyphrases (an engine stage after tokenize, beside features):
+ * single words and runs of two or three content words, scored by frequency, capitalisation,
+ * first position and the title. Language-neutral: it uses only the tokenizer's flags (stop
+ * words and numbers of the article's language) and stems. */
+#ifndef LEDE_KEYPHRASE_H
+#define LEDE_KEYPHRASE_H
+
+#include <stddef.h>
+
+#include "feature.h"
+#include "summarize.h"
+
+/* The best max keyphrases of doc (at most max; fewer when the article has fewer candidates),
+ * best first, into *out (the caller's, free()) and *n. Linear in the article's tokens (times
+ * max for the final choice). Errors: LEDE_ENOMEM (then *out is NULL, *n 0). */
+int lede_keyphrases_extract(const struct lede_doc *doc, size_t max, struct lede_keyphrase **out,
+                            size_t *n);
+
+/* True when the body between two tokens, body[a..b), lets them belong to one phrase: only
+ * spaces, or one hyphen between them. Shared with entity.c. */
+bool lede_keyphrase_joinable(const char *body, size_t a, size_t b);
+
+#endif
