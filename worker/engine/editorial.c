@@ -3,9 +3,6 @@
 #include "editorial.h"
 
 #include <string.h>
-#ifdef EDITOR_DEBUG
-#include <stdio.h>
-#endif
 
 #define HEADLINE_WORDS 20 /* longest line taken for a headline */
 #define UNIT_MAX       6  /* most sentences in one quotation unit */
@@ -199,24 +196,6 @@ void lede_editorial_quotes(struct lede_doc *doc)
     if (in_unit)
         for (size_t j = unit; j < doc->n_sent; j++)
             doc->sent[j].quote_bad = true;
-#ifdef EDITOR_DEBUG
-    {
-        size_t bad = 0, units = 0, inunit = 0, maxu = 0;
-        for (size_t j = 0; j < doc->n_sent; j++) {
-            bad += doc->sent[j].quote_bad;
-            if (doc->sent[j].unit_first == j && doc->sent[j].unit_last > j) {
-                units++;
-                inunit += doc->sent[j].unit_last - j + 1;
-                if (doc->sent[j].unit_last - j + 1 > maxu)
-                    maxu = doc->sent[j].unit_last - j + 1;
-                if (doc->sent[j].unit_last - j + 1 > 6)
-                    fprintf(stderr, "QLONG %.*s\n", (int)doc->sent[j].length,
-                            doc->body + doc->sent[j].offset);
-            }
-        }
-        fprintf(stderr, "QDBG %zu %zu %zu %zu %zu\n", doc->n_sent, bad, units, inunit, maxu);
-    }
-#endif
     if (EDITOR_UNITS == 0 || EDITOR_UNITS == 2)
         for (size_t j = 0; j < doc->n_sent; j++)
             doc->sent[j].quote_bad = false;

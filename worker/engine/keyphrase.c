@@ -11,16 +11,16 @@
 
 /* Tuning constants, chosen on kpcrowd-en-dev only (docs/TUNING.md). */
 #ifndef KP_CAP
-#define KP_CAP 0.5 /* bonus for a term the article capitalises inside sentences */
+#define KP_CAP -0.3     /* a term the article capitalises inside sentences: a name, less often a tag */
 #endif
 #ifndef KP_TITLE
-#define KP_TITLE 1.0 /* bonus for a term of the title */
+#define KP_TITLE 3.0    /* bonus for a term of the title */
 #endif
 #ifndef KP_EARLY
 #define KP_EARLY 1.0 /* bonus for a first occurrence in the first sentences: /(1 + s/4) */
 #endif
 #ifndef KP_PHRASE
-#define KP_PHRASE 0.7 /* a phrase's score: this share of its words' mean, times its count */
+#define KP_PHRASE 0.05  /* a phrase (seen twice or more): this share of its words' mean, times its count */
 #endif
 #define KP_MAX_WORDS 3 /* longest phrase */
 
