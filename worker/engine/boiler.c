@@ -1,6 +1,7 @@
 /* boiler.c: the boilerplate table (see boiler.h). Each row is a case-insensitive ASCII pattern
  * and where it must occur; a few rows also need a second pattern or a short sentence. Matching
  * is a scan of the sentence per row whose first letter fits, so the table stays cheap. */
+#define _GNU_SOURCE /* memmem */
 #include "boiler.h"
 
 #include <string.h>
@@ -70,7 +71,7 @@ static bool prefix_at(const char *t, size_t n, size_t i, const char *p, size_t k
     return true;
 }
 
-/* Case-insensitive search, jumping between the first letter's occurrences with memchr
+/* Search for p, jumping between the first letter's occurrences with memchr
  * (once per case), which keeps the common no-match case fast. */
 static bool contains_c(const char *t, size_t n, const char *p, size_t k, char c)
 {
@@ -83,13 +84,20 @@ static bool contains_c(const char *t, size_t n, const char *p, size_t k, char c)
     return false;
 }
 
-static bool contains(const char *t, size_t n, const char *p)
+/* Case-insensitive search for p (k bytes). A pattern that opens with a letter is found by a
+ * search (memmem) for its next three letters, which are lowercase in every usual casing
+ * ("Getty", "getty"), and then checked whole. */
+static bool contains(const char *t, size_t n, const char *p, size_t k)
 {
-    size_t k = strlen(p);
-    char c0 = p[0];
-    if (contains_c(t, n, p, k, c0))
-        return true;
-    return c0 >= 'a' && c0 <= 'z' && contains_c(t, n, p, k, (char)(c0 - 32));
+    if (!(p[0] >= 'a' && p[0] <= 'z') || k < 4)
+        return contains_c(t, n, p, k, p[0]);
+    const char *q = t + 1, *e = t + n;
+    while (q < e && (q = memmem(q, (size_t)(e - q), p + 1, 3)) != NULL) {
+        if (prefix_at(t, n, (size_t)(q - 1 - t), p, k))
+            return true;
+        q++;
+    }
+    return false;
 }
 
 static bool is_edge(unsigned char c)
@@ -107,18 +115,21 @@ const char *lede_boiler_match(const char *t, size_t n)
         b--;
     if (a == b)
         return NULL;
+    unsigned char c0 = lower((unsigned char)t[a]);
     for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {
         const struct row *w = &rows[r];
-        size_t k = strlen(w->pat);
+        if (w->where != ANYWHERE && (unsigned char)w->pat[0] != c0)
+            continue; /* the first letter rules out most rows at once */
         if (w->max_len && n > w->max_len)
             continue;
+        size_t k = strlen(w->pat);
         bool hit = false;
         switch (w->where) {
         case AT_START: hit = prefix_at(t, n, a, w->pat, k); break;
         case WHOLE: hit = b - a == k && prefix_at(t, n, a, w->pat, k); break;
-        case ANYWHERE: hit = contains(t, n, w->pat); break;
+        case ANYWHERE: hit = contains(t, n, w->pat, k); break;
         }
-        if (hit && (!w->also || contains(t, n, w->also)))
+        if (hit && (!w->also || contains(t, n, w->also, strlen(w->also))))
             return w->pat;
     }
     return NULL;
