@@ -14,6 +14,23 @@ struct qstate {
     bool broken; /* a closing mark with nothing open */
 };
 
+/* Bytes that may start a quotation mark: '"', '`', '\'', and the lead bytes of U+201C..E,
+ * guillemets and CJK corner brackets. */
+static const bool mark_byte[256] = {
+    ['"'] = true, ['`'] = true, ['\''] = true, [0xC2] = true, [0xE2] = true, [0xE3] = true,
+};
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+#define HAS_ZERO(v) (((v) - ONES) & ~(v) & HIGHS)
+
+/* Whether any of the eight bytes of w may start a mark: a high byte, '"', '\'' or '`'. */
+static inline bool may_mark8(uint64_t w)
+{
+    return (w & HIGHS) || HAS_ZERO(w ^ (ONES * '"')) || HAS_ZERO(w ^ (ONES * '\'')) ||
+           HAS_ZERO(w ^ (ONES * '`'));
+}
+
 static bool space_or_edge(const char *t, size_t n, size_t i)
 {
     return i >= n || t[i] == ' ' || t[i] == '\t';
@@ -54,7 +71,19 @@ static void scan(const char *t, size_t n, struct qstate *q, bool skip_first, boo
     size_t start = i;
     *opens = false;
     for (; i < n; i++) {
+        /* Eight bytes at a time past those that cannot start a mark (the usual case). */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, t + i, 8);
+            if (may_mark8(w))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         unsigned char c = (unsigned char)t[i];
+        if (!mark_byte[c])
+            continue; /* the usual byte: no quotation mark starts with it */
         int kind = 0; /* 1 open, 2 close, 3 toggle double, 4 toggle single */
         size_t w = 1;
         bool low9 = false;

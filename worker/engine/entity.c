@@ -43,8 +43,10 @@ static uint64_t mix(uint64_t h, uint64_t v)
 }
 
 /* A word that may be (part of) a name. */
-static bool namey(const struct lede_doc *doc, const struct lede_token *t)
+static inline bool namey(const struct lede_doc *doc, const struct lede_token *t)
 {
+    if (!(t->flags & (LEDE_TOK_CAP | LEDE_TOK_ALLCAPS)))
+        return false; /* the usual word: settled by one test */
     if (t->flags & LEDE_TOK_NUMBER)
         return false;
     if (t->flags & LEDE_TOK_ALLCAPS)
@@ -67,16 +69,16 @@ static int cmp_ent(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-int lede_entities_extract(const struct lede_doc *doc, size_t max, struct lede_entity **out,
+int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity **out,
                           size_t *n_out)
 {
     int rc = LEDE_ENOMEM;
     const struct lede_token *tok = doc->toks->v;
-    struct ent *ents = NULL;
-    size_t ne = 0, cap = 0;
-    struct lede_map map, last;
-    lede_map_init(&map, 0);
-    lede_map_init(&last, 0);
+    struct ent *ents = doc->scratch[LEDE_SCR_ENT];
+    size_t ne = 0, cap = doc->scratch_cap[LEDE_SCR_ENT] / sizeof *ents;
+    struct lede_map *map = &doc->ent_map, *last = &doc->ent_last;
+    lede_map_reset(map, doc->n_terms / 4 + 16);
+    lede_map_reset(last, 16);
     *out = NULL;
     *n_out = 0;
     if (!max) {
@@ -119,19 +121,17 @@ int lede_entities_extract(const struct lede_doc *doc, size_t max, struct lede_en
                 for (size_t j = k; j < e; j++)
                     key = mix(key, tok[j].stem);
                 bool fresh;
-                uint32_t *v = lede_map_put(&map, key, &fresh, &rc);
+                uint32_t *v = lede_map_put_inline(map, key, &fresh, &rc);
                 if (!v)
                     goto out;
                 if (fresh) {
                     if (ne == cap) {
-                        size_t nc = cap ? 2 * cap : 32;
-                        struct ent *p = realloc(ents, nc * sizeof *p);
-                        if (!p) {
+                        ents = lede_doc_scratch(doc, LEDE_SCR_ENT, (ne + 1) * sizeof *ents);
+                        if (!ents) {
                             rc = LEDE_ENOMEM;
                             goto out;
                         }
-                        ents = p;
-                        cap = nc;
+                        cap = doc->scratch_cap[LEDE_SCR_ENT] / sizeof *ents;
                     }
                     bool acro = words == 1 && (tok[k].flags & LEDE_TOK_ALLCAPS);
                     ents[ne] = (struct ent){
@@ -154,7 +154,7 @@ int lede_entities_extract(const struct lede_doc *doc, size_t max, struct lede_en
         if (ents[j].words < 2 || ents[j].kind == LEDE_ENTITY_ACRONYM)
             continue;
         bool fresh;
-        uint32_t *v = lede_map_put(&last, ents[j].last, &fresh, &rc);
+        uint32_t *v = lede_map_put(last, ents[j].last, &fresh, &rc);
         if (!v)
             goto out;
         *v = fresh ? (uint32_t)j + 1 : UINT32_MAX; /* UINT32_MAX: ambiguous */
@@ -162,7 +162,7 @@ int lede_entities_extract(const struct lede_doc *doc, size_t max, struct lede_en
     for (size_t j = 0; j < ne; j++) {
         if (ents[j].words != 1 || ents[j].kind != LEDE_ENTITY_NAME)
             continue;
-        const uint32_t *v = lede_map_get(&last, ents[j].last);
+        const uint32_t *v = lede_map_get(last, ents[j].last);
         if (!v || *v == UINT32_MAX || *v == 0)
             continue;
         struct ent *full = &ents[*v - 1];
@@ -186,8 +186,5 @@ int lede_entities_extract(const struct lede_doc *doc, size_t max, struct lede_en
     *n_out = n;
     rc = LEDE_OK;
 out:
-    free(ents);
-    lede_map_release(&map);
-    lede_map_release(&last);
     return rc;
 }

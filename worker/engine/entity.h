@@ -12,8 +12,8 @@
 
 /* The at most max most mentioned entities of doc into *out (the caller's, free()) and *n, most
  * mentioned first, ties by first mention. Linear in the tokens (plus a sort of the distinct
- * entities). Errors: LEDE_ENOMEM (then *out is NULL, *n 0). */
-int lede_entities_extract(const struct lede_doc *doc, size_t max, struct lede_entity **out,
+ * entities); doc's scratch (ent_map, ent_last, a scratch slot) is used. Errors: LEDE_ENOMEM (then *out is NULL, *n 0). */
+int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity **out,
                           size_t *n);
 
 #endif

@@ -78,8 +78,12 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
 {
     double norm[NORM_MEMO] = {0};
     double max_term = 0, max_ent = 0, max_pos = 0;
-    for (size_t t = 0; t < doc->n_terms; t++) /* once per term, not per occurrence */
+    /* Once per term, not per occurrence: the weight, and (in doc->stamp, select.c's scratch,
+     * free until then) whether the title has the term. */
+    for (size_t t = 0; t < doc->n_terms; t++) {
         doc->tw[t] = term_weight(doc, idf, t);
+        doc->stamp[t] = doc->n_title && lede_map_get(&doc->title, doc->stem[t]) != NULL;
+    }
     for (size_t i = 0; i < doc->n_sent; i++) {
         const struct lede_sent *s = &doc->sent[i];
         double *v = values + i * LEDE_F_COUNT;
@@ -101,8 +105,7 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
             if (t->flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER) || tix == SIZE_MAX)
                 continue;
             term += doc->tw[tix];
-            if (doc->n_title && lede_map_get(&doc->title, t->stem))
-                title += 1;
+            title += doc->stamp[tix];
         }
         term /= len_norm(norm, s->n_content);
         ent /= (double)s->n_words + 2.0;

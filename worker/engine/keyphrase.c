@@ -1,6 +1,7 @@
-/* keyphrase.c: keyphrase extraction (see keyphrase.h). One pass over the tokens gathers single
- * terms (the document's term table) and two- and three-word runs (hashed into a map); each
- * candidate is scored once, and the best are kept by insertion into a short sorted list. */
+/* keyphrase.c: keyphrase extraction (see keyphrase.h). A first pass over the tokens scores the
+ * single terms (the document's term table); a second gathers two- and three-word runs of the
+ * best recurring terms (hashed into a map). The best candidates are kept by insertion into a
+ * short sorted list. */
 #include "keyphrase.h"
 
 #include <math.h>
@@ -23,6 +24,7 @@
 #define KP_PHRASE 0.05  /* a phrase (seen twice or more): this share of its words' mean, times its count */
 #endif
 #define KP_MAX_WORDS 3 /* longest phrase */
+#define HOT_FACTOR 3   /* phrases are built from the best HOT_FACTOR * max recurring terms */
 
 bool lede_keyphrase_joinable(const char *body, size_t a, size_t b)
 {
@@ -64,64 +66,101 @@ static void keep(double *bs, size_t *bc, size_t *n, size_t max, double score, si
     bc[j] = cand;
 }
 
-int lede_keyphrases_extract(const struct lede_doc *doc, size_t max, struct lede_keyphrase **out,
+int lede_keyphrases_extract(struct lede_doc *doc, size_t max, struct lede_keyphrase **out,
                             size_t *n_out)
 {
     int rc = LEDE_ENOMEM;
     const struct lede_token *tok = doc->toks->v;
-    size_t nt = doc->n_terms, nph = 0, cap_ph = 0;
-    uint32_t *first = malloc((nt ? nt : 1) * sizeof *first); /* term -> first token */
-    uint32_t *fsent = malloc((nt ? nt : 1) * sizeof *fsent); /* term -> first sentence */
-    double *uni = malloc((nt ? nt : 1) * sizeof *uni);
-    struct phrase *ph = NULL;
-    struct lede_map map;
-    double *bs = malloc((max ? max : 1) * sizeof *bs);
-    size_t *bc = malloc((max ? max : 1) * sizeof *bc);
+    size_t nt = doc->n_terms, nph = 0, cap_ph = 0, n_hot = HOT_FACTOR * (max ? max : 1);
+    const uint32_t *first = doc->first_tok;
+    double *uni = lede_doc_scratch(doc, LEDE_SCR_KP_UNI, (nt + 1) * sizeof *uni);
+    bool *hot = lede_doc_scratch(doc, LEDE_SCR_KP_HOT, (nt + 1) * sizeof *hot);
+    struct phrase *ph = doc->scratch[LEDE_SCR_KP_PHRASE];
+    cap_ph = doc->scratch_cap[LEDE_SCR_KP_PHRASE] / sizeof *ph;
+    struct lede_map *map = &doc->kp_map;
+    char *best = lede_doc_scratch(doc, LEDE_SCR_KP_BEST,
+                                  (n_hot + max + 1) * (sizeof(double) + sizeof(size_t)));
+    double *bs = (double *)(void *)best;
+    size_t *bc = (size_t *)(void *)(best + (n_hot + max + 1) * sizeof(double));
     struct lede_keyphrase *kp = NULL;
-    lede_map_init(&map, 0);
+    lede_map_reset(map, doc->n_terms / 4 + 16);
     *out = NULL;
     *n_out = 0;
-    if (!first || !fsent || !uni || !bs || !bc)
+    if (!uni || !hot || !best)
         goto out;
-    for (size_t t = 0; t < nt; t++)
-        first[t] = UINT32_MAX;
-
-    for (size_t i = 0; i < doc->n_sent; i++) {
+    memset(hot, 0, (nt + 1) * sizeof *hot);
+    /* Single terms: count (the term table has it), capitalisation, first sentence, title. */
+    size_t nb = 0, nh = 0;
+    double *hs = bs + max + 1;
+    size_t *hc = bc + max + 1;
+    for (size_t t = 0; t < nt; t++) {
+        if (first[t] == UINT32_MAX) {
+            uni[t] = 0;
+            continue;
+        }
+        double sc = (double)doc->tf[t] * (1.0 + KP_EARLY / (1.0 + (double)doc->first_sent[t] / 4.0));
+        if (doc->cap_inner[t])
+            sc *= 1.0 + KP_CAP;
+        if (doc->n_title && lede_map_get(&doc->title, doc->stem[t]))
+            sc *= 1.0 + KP_TITLE;
+        uni[t] = sc;
+        if (max)
+            keep(bs, bc, &nb, max, sc, t);
+        if (max && doc->tf[t] > 1)
+            keep(hs, hc, &nh, n_hot, sc, t);
+    }
+    /* Phrases of two and three words, all of them among the best single terms (a
+     * phrase scores from its words, so no other could rank): hashed into a map. */
+    /* A phrase scores at most KP_PHRASE * (its best word) * (its count), and its count is at
+     * most the second largest count among the hot terms: when even that cannot reach the
+     * list, no phrase can, and the pass is skipped (the result is the same). */
+    double top_uni = 0;
+    uint32_t tf1 = 0, tf2 = 0;
+    for (size_t h = 0; h < nh; h++) {
+        hot[hc[h]] = true;
+        top_uni = fmax(top_uni, hs[h]);
+        uint32_t tf = doc->tf[hc[h]];
+        if (tf > tf1) {
+            tf2 = tf1;
+            tf1 = tf;
+        } else if (tf > tf2) {
+            tf2 = tf;
+        }
+    }
+    if (nh >= 2 && nb == max && KP_PHRASE * top_uni * fmax(tf2, tf1 / 2) <= bs[nb - 1])
+        nh = 0;
+    for (size_t i = 0; i < doc->n_sent && nh; i++) {
         const struct lede_sent *s = &doc->sent[i];
-        size_t run = 0; /* content words in the current run, ending at k */
+        size_t run = 0; /* hot content words in the current run, ending at k */
         for (size_t k = s->tok_begin; k < s->tok_end; k++) {
+            /* Without branches on the usual path (whether a word is hot is unpredictable):
+             * hot[nt] is false and stands for "no term". */
             uint32_t t = tok[k].term;
-            if (t == UINT32_MAX) {
-                run = 0;
+            size_t ti = t < nt ? t : nt;
+            run = hot[ti] ? run + 1 : 0;
+            if (run < 2)
+                continue;
+            if (!lede_keyphrase_joinable(doc->body, tok[k - 1].offset + tok[k - 1].length,
+                                         tok[k].offset)) {
+                run = 1;
                 continue;
             }
-            if (first[t] == UINT32_MAX) {
-                first[t] = (uint32_t)k;
-                fsent[t] = (uint32_t)i;
-            }
-            if (run && !lede_keyphrase_joinable(doc->body, tok[k - 1].offset + tok[k - 1].length,
-                                                tok[k].offset))
-                run = 0;
-            run++;
-            /* The phrases of two and three words ending here. */
             for (size_t w = 2; w <= KP_MAX_WORDS && w <= run; w++) {
                 uint64_t key = 0x6b6579;
                 for (size_t j = k + 1 - w; j <= k; j++)
                     key = mix(key, tok[j].stem);
                 bool fresh;
-                uint32_t *v = lede_map_put(&map, key, &fresh, &rc);
+                uint32_t *v = lede_map_put_inline(map, key, &fresh, &rc);
                 if (!v)
                     goto out;
                 if (fresh) {
                     if (nph == cap_ph) {
-                        size_t cap = cap_ph ? 2 * cap_ph : 64;
-                        struct phrase *p = realloc(ph, cap * sizeof *p);
-                        if (!p) {
+                        ph = lede_doc_scratch(doc, LEDE_SCR_KP_PHRASE, (nph + 1) * sizeof *ph);
+                        if (!ph) {
                             rc = LEDE_ENOMEM;
                             goto out;
                         }
-                        ph = p;
-                        cap_ph = cap;
+                        cap_ph = doc->scratch_cap[LEDE_SCR_KP_PHRASE] / sizeof *ph;
                     }
                     struct phrase *p = &ph[nph];
                     p->first_tok = (uint32_t)(k + 1 - w);
@@ -134,24 +173,6 @@ int lede_keyphrases_extract(const struct lede_doc *doc, size_t max, struct lede_
                 ph[*v].count++;
             }
         }
-    }
-
-    /* Single terms: count, capitalisation, first position, title. */
-    size_t nb = 0;
-    for (size_t t = 0; t < nt; t++) {
-        if (first[t] == UINT32_MAX) {
-            uni[t] = 0;
-            continue;
-        }
-        double sc = (double)doc->tf[t];
-        if (doc->cap_inner[t])
-            sc *= 1.0 + KP_CAP;
-        if (doc->n_title && lede_map_get(&doc->title, doc->stem[t]))
-            sc *= 1.0 + KP_TITLE;
-        sc *= 1.0 + KP_EARLY / (1.0 + (double)fsent[t] / 4.0);
-        uni[t] = sc;
-        if (max)
-            keep(bs, bc, &nb, max, sc, t);
     }
     /* Phrases seen at least twice. */
     for (size_t p = 0; p < nph && max; p++) {
@@ -195,12 +216,5 @@ int lede_keyphrases_extract(const struct lede_doc *doc, size_t max, struct lede_
     rc = LEDE_OK;
 out:
     free(kp);
-    lede_map_release(&map);
-    free(ph);
-    free(bs);
-    free(bc);
-    free(uni);
-    free(fsent);
-    free(first);
     return rc;
 }

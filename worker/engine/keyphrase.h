@@ -12,8 +12,8 @@
 
 /* The best max keyphrases of doc (at most max; fewer when the article has fewer candidates),
  * best first, into *out (the caller's, free()) and *n. Linear in the article's tokens (times
- * max for the final choice). Errors: LEDE_ENOMEM (then *out is NULL, *n 0). */
-int lede_keyphrases_extract(const struct lede_doc *doc, size_t max, struct lede_keyphrase **out,
+ * max for the final choice); doc's scratch (kp_map, scratch slots) is used. Errors: LEDE_ENOMEM (then *out is NULL, *n 0). */
+int lede_keyphrases_extract(struct lede_doc *doc, size_t max, struct lede_keyphrase **out,
                             size_t *n);
 
 /* True when the body between two tokens, body[a..b), lets them belong to one phrase: only

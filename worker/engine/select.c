@@ -288,8 +288,8 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
      * the mean of its sentences' ranks, so that one strong sentence does not bring in weak
      * ones. */
     size_t n_items = 0;
-    items = malloc((n ? n : 1) * sizeof *items);
-    pos = malloc((n ? n : 1) * sizeof *pos);
+    items = lede_doc_scratch(doc, LEDE_SCR_SEL_ITEMS, (n + 1) * sizeof *items);
+    pos = lede_doc_scratch(doc, LEDE_SCR_SEL_POS, (n + 1) * sizeof *pos);
     if (!items || !pos)
         goto out;
     for (size_t i = 0; i < n; i++)
@@ -364,8 +364,6 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
     res->n_summary = picked;
     rc = LEDE_OK;
 out:
-    free(items);
-    free(pos);
     free(terms);
     free(order);
     return rc;

@@ -169,6 +169,9 @@ int lede_workspace_new(const lede_engine_t *engine, lede_workspace_t **out)
     lede_map_init(&ws->doc.terms, 0);
     lede_map_init(&ws->doc.title, 0);
     lede_map_init(&ws->doc.sigs, 0);
+    lede_map_init(&ws->doc.kp_map, 0);
+    lede_map_init(&ws->doc.ent_map, 0);
+    lede_map_init(&ws->doc.ent_last, 0);
     *out = ws;
     return LEDE_OK;
 }
@@ -186,12 +189,19 @@ void lede_workspace_destroy(lede_workspace_t **wsp)
     lede_map_release(&ws->doc.terms);
     lede_map_release(&ws->doc.title);
     lede_map_release(&ws->doc.sigs);
+    lede_map_release(&ws->doc.kp_map);
+    lede_map_release(&ws->doc.ent_map);
+    lede_map_release(&ws->doc.ent_last);
+    for (int i = 0; i < LEDE_SCRATCH_SLOTS; i++)
+        free(ws->doc.scratch[i]);
     free(ws->doc.sent);
     free(ws->doc.tf);
     free(ws->doc.cap_inner);
     free(ws->doc.stem);
     free(ws->doc.tw);
     free(ws->doc.stamp);
+    free(ws->doc.first_tok);
+    free(ws->doc.first_sent);
     free(ws->values);
     free(ws);
     *wsp = NULL;
@@ -304,12 +314,21 @@ static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
             if (!st)
                 return LEDE_ENOMEM;
             doc->stamp = st;
+            uint32_t *ft = realloc(doc->first_tok, cap * sizeof *ft);
+            if (!ft)
+                return LEDE_ENOMEM;
+            doc->first_tok = ft;
+            uint32_t *fs = realloc(doc->first_sent, cap * sizeof *fs);
+            if (!fs)
+                return LEDE_ENOMEM;
+            doc->first_sent = fs;
             doc->cap_terms = cap;
         }
         *v = (uint32_t)doc->n_terms;
         doc->tf[doc->n_terms] = 0;
         doc->cap_inner[doc->n_terms] = 0;
         doc->stem[doc->n_terms] = stem;
+        doc->first_tok[doc->n_terms] = UINT32_MAX; /* set by the caller */
         doc->n_terms++;
     }
     *ix = *v;
@@ -425,6 +444,10 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
                 return fail(err, rc, 0, "out of memory");
             doc->tf[ix]++;
             tok->term = ix;
+            if (doc->first_tok[ix] == UINT32_MAX) {
+                doc->first_tok[ix] = (uint32_t)t;
+                doc->first_sent[ix] = (uint32_t)(doc->n_sent - 1);
+            }
             if ((tok->flags & LEDE_TOK_CAP) && !(tok->flags & LEDE_TOK_FIRST))
                 doc->cap_inner[ix]++;
         }
