@@ -23,7 +23,11 @@
 #ifndef KP_PHRASE
 #define KP_PHRASE 0.05  /* a phrase (seen twice or more): this share of its words' mean, times its count */
 #endif
+#ifndef KP_TF_POW
+#define KP_TF_POW 1.0   /* a term's count counts as count^KP_TF_POW */
+#endif
 #define KP_MAX_WORDS 3 /* longest phrase */
+#define EARLY_MEMO 64  /* first-sentence bonuses computed once per call */
 #define HOT_FACTOR 3   /* phrases are built from the best HOT_FACTOR * max recurring terms */
 
 bool lede_keyphrase_joinable(const char *body, size_t a, size_t b)
@@ -90,6 +94,9 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, struct lede_keyphr
         goto out;
     memset(hot, 0, (nt + 1) * sizeof *hot);
     /* Single terms: count (the term table has it), capitalisation, first sentence, title. */
+    double early[EARLY_MEMO];
+    for (size_t i = 0; i < EARLY_MEMO; i++)
+        early[i] = 1.0 + KP_EARLY / (1.0 + (double)i / 4.0);
     size_t nb = 0, nh = 0;
     double *hs = bs + max + 1;
     size_t *hc = bc + max + 1;
@@ -98,7 +105,9 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, struct lede_keyphr
             uni[t] = 0;
             continue;
         }
-        double sc = (double)doc->tf[t] * (1.0 + KP_EARLY / (1.0 + (double)doc->first_sent[t] / 4.0));
+        uint32_t fs = doc->first_sent[t];
+        double sc = (KP_TF_POW == 1.0 ? (double)doc->tf[t] : pow((double)doc->tf[t], KP_TF_POW)) *
+                    (fs < EARLY_MEMO ? early[fs] : 1.0 + KP_EARLY / (1.0 + (double)fs / 4.0));
         if (doc->cap_inner[t])
             sc *= 1.0 + KP_CAP;
         if (doc->n_title && lede_map_get(&doc->title, doc->stem[t]))
