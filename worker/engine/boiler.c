@@ -15,7 +15,7 @@ enum where {
 struct row {
     const char *pat; /* lowercase */
     enum where where;
-    size_t max_len;   /* 0, or the longest sentence (bytes) the row applies to */
+    size_t max_len; /* 0, or the longest sentence (bytes) the row applies to */
 };
 
 /* The table. Add a row and a case under tests/data/editor/ together. ANYWHERE rows open with

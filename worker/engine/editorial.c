@@ -20,9 +20,9 @@ static const bool mark_byte[256] = {
     ['"'] = true, ['`'] = true, ['\''] = true, [0xC2] = true, [0xE2] = true, [0xE3] = true,
 };
 
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-#define HAS_ZERO(v) (((v) - ONES) & ~(v) & HIGHS)
+#define ONES        0x0101010101010101ull
+#define HIGHS       0x8080808080808080ull
+#define HAS_ZERO(v) (((v)-ONES) & ~(v)&HIGHS)
 
 /* Whether any of the eight bytes of w may start a mark: a high byte, '"', '\'' or '`'. */
 static inline bool may_mark8(uint64_t w)

@@ -69,8 +69,7 @@ static int cmp_ent(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity **out,
-                          size_t *n_out)
+int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity **out, size_t *n_out)
 {
     int rc = LEDE_ENOMEM;
     const struct lede_token *tok = doc->toks->v;

@@ -12,23 +12,28 @@
 
 /* Tuning constants, chosen on kpcrowd-en-dev only (docs/TUNING.md). */
 #ifndef KP_CAP
-#define KP_CAP -0.3     /* a term the article capitalises inside sentences: a name, less often a tag */
+#define KP_CAP -0.3 /* a term the article capitalises inside sentences: a name, less often a tag   \
+                     */
 #endif
 #ifndef KP_TITLE
-#define KP_TITLE 3.0    /* bonus for a term of the title */
+#define KP_TITLE 3.0 /* bonus for a term of the title */
 #endif
 #ifndef KP_EARLY
 #define KP_EARLY 1.0 /* bonus for a first occurrence in the first sentences: /(1 + s/4) */
 #endif
 #ifndef KP_PHRASE
-#define KP_PHRASE 0.05  /* a phrase (seen twice or more): this share of its words' mean, times its count */
+#define KP_PHRASE                                                                                  \
+    0.05 /* a phrase (seen twice or more): this share of its words' mean, times its count */
 #endif
 #ifndef KP_TF_POW
-#define KP_TF_POW 1.0   /* a term's count counts as count^KP_TF_POW */
+#define KP_TF_POW 1.0 /* a term's count counts as count^KP_TF_POW */
 #endif
-#define KP_MAX_WORDS 3 /* longest phrase */
-#define EARLY_MEMO 64  /* first-sentence bonuses computed once per call */
-#define HOT_FACTOR 3   /* phrases are built from the best HOT_FACTOR * max recurring terms */
+#ifndef KP_NAME
+#define KP_NAME 0.2 /* a name's score: this share of its words' mean, times its mentions */
+#endif
+#define KP_MAX_WORDS 3  /* longest phrase */
+#define EARLY_MEMO   64 /* first-sentence bonuses computed once per call */
+#define HOT_FACTOR   3  /* phrases are built from the best HOT_FACTOR * max recurring terms */
 
 bool lede_keyphrase_joinable(const char *body, size_t a, size_t b)
 {
@@ -55,6 +60,20 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h;
 }
 
+/* The first of the nd tokens (in body order) at or after offset. */
+static size_t first_token(const struct lede_token *tok, size_t nd, size_t offset)
+{
+    size_t lo = 0, hi = nd;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (tok[mid].offset < offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Inserts (score, cand) into best[0..*n) kept sorted by score, at most max entries. */
 static void keep(double *bs, size_t *bc, size_t *n, size_t max, double score, size_t cand)
 {
@@ -70,8 +89,8 @@ static void keep(double *bs, size_t *bc, size_t *n, size_t max, double score, si
     bc[j] = cand;
 }
 
-int lede_keyphrases_extract(struct lede_doc *doc, size_t max, struct lede_keyphrase **out,
-                            size_t *n_out)
+int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_entity *ents,
+                            size_t n_ents, struct lede_keyphrase **out, size_t *n_out)
 {
     int rc = LEDE_ENOMEM;
     const struct lede_token *tok = doc->toks->v;
@@ -194,12 +213,46 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, struct lede_keyphr
         keep(bs, bc, &nb, max, KP_PHRASE * mean * ph[p].count, nt + p);
     }
 
+    /* Names of two or more words: their tokens found by offset (tokens are in body order). */
+    size_t nd = doc->toks->n;
+    for (size_t e = 0; e < n_ents && max; e++) {
+        size_t lo = first_token(tok, nd, ents[e].offset), end = ents[e].offset + ents[e].length;
+        double sum = 0;
+        size_t words = 0, content = 0;
+        uint64_t key = 0x6b6579;
+        for (size_t k = lo; k < nd && tok[k].offset < end; k++, words++) {
+            key = mix(key, tok[k].stem);
+            if (tok[k].term != UINT32_MAX) {
+                sum += uni[tok[k].term];
+                content++;
+            }
+        }
+        if (words < 2 || !content || (nph && lede_map_get(map, key)))
+            continue; /* one word, or already a phrase */
+        keep(bs, bc, &nb, max, KP_NAME * sum / (double)content * ents[e].count, nt + nph + e);
+    }
+
     kp = malloc((nb ? nb : 1) * sizeof *kp);
     if (!kp)
         goto out;
     for (size_t r = 0; r < nb; r++) {
         size_t c = bc[r], k0, k1;
         uint32_t count, words;
+        if (c >= nt + nph) {
+            const struct lede_entity *x = &ents[c - nt - nph];
+            kp[r] = (struct lede_keyphrase){
+                .offset = x->offset,
+                .length = x->length,
+                .words = 2,
+                .count = x->count,
+                .score = bs[r],
+            };
+            size_t k = first_token(tok, nd, x->offset), w = 0;
+            for (; k < nd && tok[k].offset < x->offset + x->length; k++)
+                w++;
+            kp[r].words = (uint32_t)w;
+            continue;
+        }
         if (c < nt) {
             k0 = k1 = first[c];
             count = doc->tf[c];

@@ -15,6 +15,9 @@
 #ifndef MMR_LAMBDA
 #define MMR_LAMBDA 0.15   /* how much similarity to chosen sentences costs */
 #endif
+#ifndef UNIT_COST
+#define UNIT_COST 0       /* what a quotation unit costs of a sentence budget: 0 its sentences, 1 one */
+#endif
 #ifndef UNIT_AGG
 #define UNIT_AGG 1        /* a quotation unit's place in the walk: 0 best, 1 mean, 2 worst rank */
 #endif
@@ -279,7 +282,7 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
     }
     if (want < 1)
         want = 1;
-    size_t picked = 0, used_words = 0, used_chars = 0;
+    size_t picked = 0, units = 0, used_words = 0, used_chars = 0;
     bool caps = words != SIZE_MAX || chars != SIZE_MAX;
     res->summary = malloc((n ? n : 1) * sizeof *res->summary);
     if (!res->summary)
@@ -323,7 +326,7 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
     /* Walk it; words and characters are those of the summary joined by single spaces, and
      * caps are never exceeded. */
     for (int pass = 0; pass < 2 && picked == 0; pass++) {
-        for (size_t k = 0; k < n_items && picked < want; k++) {
+        for (size_t k = 0; k < n_items && units < want; k++) {
             size_t i = items[k].i;
             if (res->sentences[i].selected)
                 continue;
@@ -340,7 +343,7 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
             nch += picked ? ns : ns - 1; /* the joining spaces */
             /* The second pass (sentence budgets only) takes the best unit even when it has
              * more sentences than asked for, so that a summary is never empty. */
-            if (pass == 0 && picked + ns > want)
+            if (pass == 0 && units + (UNIT_COST ? 1 : ns) > want)
                 continue;
             if (used_words + nw > words || used_chars + nch > chars)
                 continue;
@@ -350,6 +353,7 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
                 res->sentences[j].selected = true;
                 res->summary[picked++] = j;
             }
+            units += UNIT_COST ? 1 : ns;
             if (pass == 1)
                 break;
         }

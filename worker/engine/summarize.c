@@ -532,8 +532,9 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     /* Keyphrases and entities, in every result. */
     size_t max_kp = req->max_keyphrases ? req->max_keyphrases : LEDE_DEFAULT_KEYPHRASES;
     size_t max_ent = req->max_entities ? req->max_entities : LEDE_DEFAULT_ENTITIES;
-    if (lede_keyphrases_extract(doc, max_kp, &res->keyphrases, &res->n_keyphrases) ||
-        lede_entities_extract(doc, max_ent, &res->entities, &res->n_entities))
+    if (lede_entities_extract(doc, max_ent, &res->entities, &res->n_entities) ||
+        lede_keyphrases_extract(doc, max_kp, res->entities, res->n_entities, &res->keyphrases,
+                                &res->n_keyphrases))
         goto nomem;
     *out = res;
     return LEDE_OK;
