@@ -28,7 +28,7 @@
 #define TF_SINGLE 0.0    /* weight of a term seen once */
 #endif
 #ifndef QUOTE_OPEN
-#define QUOTE_OPEN 0.3   /* opener penalty of a sentence that opens with a quotation mark */
+#define QUOTE_OPEN 0.6   /* opener penalty of a sentence that opens with a quotation mark */
 #endif
 #define SHORT_WORDS 8
 #define LONG_WORDS 60

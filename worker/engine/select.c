@@ -13,7 +13,10 @@
 #define MMR_MIN 12        /* fewest, budget permitting */
 #define MMR_FACTOR 3.0    /* candidates per expected summary sentence */
 #ifndef MMR_LAMBDA
-#define MMR_LAMBDA 0.15   /* how much similarity to chosen sentences costs */
+#define MMR_LAMBDA 0.4   /* how much similarity to chosen sentences costs */
+#endif
+#ifndef POS_SHARE
+#define POS_SHARE 5.0     /* position weight / (1 + POS_SHARE * the budget's share of the article) */
 #endif
 #ifndef UNIT_COST
 #define UNIT_COST 0       /* what a quotation unit costs of a sentence budget: 0 its sentences, 1 one */
@@ -112,6 +115,25 @@ static int cmp_size(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The share of the article the budget asks for, in [0, 1]. */
+static double budget_share(const struct lede_doc *doc, struct lede_budget budget)
+{
+    double words = 0, bytes = 0, n = doc->n_sent ? (double)doc->n_sent : 1;
+    if (budget.kind == LEDE_BUDGET_WORDS || budget.kind == LEDE_BUDGET_CHARS)
+        for (size_t i = 0; i < doc->n_sent; i++) {
+            words += doc->sent[i].n_words;
+            bytes += (double)doc->sent[i].length;
+        }
+    double share = 0;
+    switch (budget.kind) {
+    case LEDE_BUDGET_SENTENCES: share = budget.value / n; break;
+    case LEDE_BUDGET_RATIO: share = budget.value; break;
+    case LEDE_BUDGET_WORDS: share = words > 0 ? budget.value / words : 1; break;
+    case LEDE_BUDGET_CHARS: share = bytes > 0 ? budget.value / bytes : 1; break;
+    }
+    return share < 1 ? share : 1;
+}
+
 /* How many candidates the redundancy-aware ranking looks at for this budget. */
 static size_t candidates(const struct lede_doc *doc, struct lede_budget budget, size_t live)
 {
@@ -152,11 +174,16 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
     /* Scores and exact duplicates. */
     size_t live = 0;
     bool strict = true;
+    /* The lead matters less when the summary takes a large share of the article: then the
+     * question is which of many sentences, not which come first. */
+    double pos_scale = POS_SHARE > 0 ? 1.0 / (1.0 + POS_SHARE * budget_share(doc, budget)) : 1.0;
     for (size_t i = 0; i < n; i++) {
         struct lede_sentence *s = &res->sentences[i];
         s->score = 0;
         for (int f = 0; f < LEDE_F_COUNT; f++) {
             s->features[f] = w->w[f] * values[i * LEDE_F_COUNT + f];
+            if (f == LEDE_F_POSITION)
+                s->features[f] *= pos_scale;
             s->score += s->features[f];
         }
         s->rank = 0;

@@ -22,11 +22,11 @@
 
 /* Default weights, tuned on the dev splits only (docs/TUNING.md). */
 static const struct lede_weights default_weights = {{
-    [LEDE_F_POSITION] = 1.3,
-    [LEDE_F_TERM] = 1.5,
+    [LEDE_F_POSITION] = 1.8,
+    [LEDE_F_TERM] = 1.2,
     [LEDE_F_ENTITY] = 0.15,
     [LEDE_F_TITLE] = 0.8,
-    [LEDE_F_LENGTH] = 0.3,
+    [LEDE_F_LENGTH] = 0.6,
     [LEDE_F_OPENER] = 0.2,
 }};
 
