@@ -16,6 +16,8 @@ usage: eval_guard.sh [--limit N] [--bbc-min R1,R2,RLSUM] [--cnndm-lead-margin M]
                           none; the issue's are Lead-3 with a plain splitter: 39.99,17.56,36.28)
   --limit 0               every record of both files
   --max-errors N          records the engine may reject per file (default 0)
+  --duc-min R1,R2,RLSUM   F1 floors (x100) on duc2002-en-dev at 3 sentences (default: not run)
+Every run must also have no summary over its cap and none with a boilerplate sentence.
 Environment: LEDE_EVAL_DIR (the evaluation data), LEDE_BIN (folder with lede-eval).
 USAGE
 }
@@ -25,6 +27,7 @@ bbc_min=75.67,67.06,74.18
 margin=0
 cnndm_min=0,0,0
 max_errors=0
+duc_min=
 while [ $# -gt 0 ]; do
   case $1 in
     --limit) limit=${2:?}; shift 2 ;;
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
     --cnndm-lead-margin) margin=${2:?}; shift 2 ;;
     --cnndm-min) cnndm_min=${2:?}; shift 2 ;;
     --max-errors) max_errors=${2:?}; shift 2 ;;
+    --duc-min) duc_min=${2:?}; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "eval_guard: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -63,8 +67,18 @@ trap 'rm -rf "$tmp"' EXIT
 "$lede_eval" --data "$eval_dir/bbc-dev.jsonl" --sentences ref "${limit_arg[@]}" --json \
   >"$tmp/bbc.json" 2>"$tmp/bbc.err" || { cat "$tmp/bbc.err" >&2; echo "FAIL: lede-eval on bbc-dev" >&2; exit 1; }
 cat "$tmp/cnndm.err" "$tmp/bbc.err" >&2
+echo '{}' >"$tmp/duc.json"
+if [ -n "$duc_min" ]; then
+  if [ ! -r "$eval_dir/duc2002-en-dev.jsonl" ]; then
+    echo "FAIL: --duc-min given but $eval_dir/duc2002-en-dev.jsonl is missing" >&2
+    exit 1
+  fi
+  "$lede_eval" --data "$eval_dir/duc2002-en-dev.jsonl" --sentences 3 "${limit_arg[@]}" --json \
+    >"$tmp/duc.json" 2>"$tmp/duc.err" || { cat "$tmp/duc.err" >&2; echo "FAIL: lede-eval on duc2002-en-dev" >&2; exit 1; }
+  cat "$tmp/duc.err" >&2
+fi
 
-python3 - "$tmp/cnndm.json" "$tmp/bbc.json" "$bbc_min" "$margin" "$max_errors" "$limit" "$cnndm_min" <<'PY'
+python3 - "$tmp/cnndm.json" "$tmp/bbc.json" "$bbc_min" "$margin" "$max_errors" "$limit" "$cnndm_min" "$tmp/duc.json" "$duc_min" <<'PY'
 import json, sys
 cnndm = json.load(open(sys.argv[1]))
 bbc = json.load(open(sys.argv[2]))
@@ -100,7 +114,21 @@ f = line("bbc", bbc, floors, "needs >=")
 for m, got, want in zip(metrics, f, floors):
     if got < want:
         failures.append(f"bbc-dev {m} F1 {got:.2f} < {want:.2f}")
-for name, run in (("cnndm-dev", cnndm), ("bbc-dev", bbc)):
+duc = json.load(open(sys.argv[8]))
+runs = [("cnndm-dev", cnndm), ("bbc-dev", bbc)]
+if sys.argv[9]:
+    duc_floor = [float(x) for x in sys.argv[9].split(",")]
+    f = line("duc", duc, duc_floor, "needs >=")
+    for m, got, want in zip(metrics, f, duc_floor):
+        if got < want:
+            failures.append(f"duc2002-en-dev {m} F1 {got:.2f} < {want:.2f}")
+    runs.append(("duc2002-en-dev", duc))
+for name, run in runs:
+    check = run.get("check", {})
+    if check.get("over_cap", 0) or check.get("boilerplate", 0):
+        failures.append(f"{name}: {check.get('over_cap')} summaries over the cap, "
+                        f"{check.get('boilerplate')} with a boilerplate sentence")
+for name, run in runs:
     if run["errors"] > max_errors:
         failures.append(f"{name}: {run['errors']} records rejected (max {max_errors})")
     if run["articles"] + run["errors"] < min(limit, run["records"]):
