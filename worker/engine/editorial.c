@@ -24,11 +24,14 @@ static const bool mark_byte[256] = {
 #define HIGHS       0x8080808080808080ull
 #define HAS_ZERO(v) (((v)-ONES) & ~(v)&HIGHS)
 
-/* Whether any of the eight bytes of w may start a mark: a high byte, '"', '\'' or '`'. */
-static inline bool may_mark8(uint64_t w)
+/* Whether the eight bytes of w may hold a mark: a high byte, '"', '`', and '\'' (lone: the
+ * text is lowercased PTB, where a lone "'" quotes) or else two of them ("''"). */
+static inline bool may_mark8(uint64_t w, bool lone)
 {
-    return (w & HIGHS) || HAS_ZERO(w ^ (ONES * '"')) || HAS_ZERO(w ^ (ONES * '\'')) ||
-           HAS_ZERO(w ^ (ONES * '`'));
+    if ((w & HIGHS) || HAS_ZERO(w ^ (ONES * '"')) || HAS_ZERO(w ^ (ONES * '`')))
+        return true;
+    uint64_t q = HAS_ZERO(w ^ (ONES * '\''));
+    return lone ? q != 0 : (q & (q >> 8)) != 0; /* cased: only "''" counts */
 }
 
 static bool space_or_edge(const char *t, size_t n, size_t i)
@@ -63,7 +66,7 @@ static void close_dq(struct qstate *q)
 
 /* Runs the quotation marks of t[0..n) through q; *first_mark says whether the text opens with
  * one (after spaces). skip_first: the first mark continues a quotation (not toggled). */
-static void scan(const char *t, size_t n, struct qstate *q, bool skip_first, bool *opens)
+static void scan(const char *t, size_t n, struct qstate *q, bool skip_first, bool *opens, bool lone)
 {
     size_t i = 0;
     while (i < n && (t[i] == ' ' || t[i] == '\t'))
@@ -75,9 +78,9 @@ static void scan(const char *t, size_t n, struct qstate *q, bool skip_first, boo
         while (i + 8 <= n) {
             uint64_t w;
             memcpy(&w, t + i, 8);
-            if (may_mark8(w))
+            if (may_mark8(w, lone))
                 break;
-            i += 8;
+            i += 7; /* seven: a "''" across two blocks is still seen whole in one */
         }
         if (i >= n)
             break;
@@ -93,7 +96,7 @@ static void scan(const char *t, size_t n, struct qstate *q, bool skip_first, boo
             kind = 1, w = 2;
         } else if (c == '\'' && i + 1 < n && t[i + 1] == '\'') {
             kind = 2, w = 2;
-        } else if (c == '\'' && (i == 0 || t[i - 1] == ' ') && space_or_edge(t, n, i + 1)) {
+        } else if (lone && c == '\'' && (i == 0 || t[i - 1] == ' ') && space_or_edge(t, n, i + 1)) {
             kind = 4;
         } else if (c == 0xE2 && i + 2 < n && (unsigned char)t[i + 1] == 0x80) {
             unsigned char d = (unsigned char)t[i + 2];
@@ -171,6 +174,9 @@ static void scan(const char *t, size_t n, struct qstate *q, bool skip_first, boo
 
 void lede_editorial_quotes(struct lede_doc *doc)
 {
+    /* A lone "'" quotes in lowercased PTB text (CNN/DM); in cased prose it is an apostrophe
+     * or a possessive, and is left alone. */
+    bool lone = !doc->cased;
     struct qstate q = {0};
     size_t unit = 0; /* first sentence of the open unit */
     bool in_unit = false;
@@ -184,7 +190,7 @@ void lede_editorial_quotes(struct lede_doc *doc)
              */
             struct qstate probe = q;
             bool opens;
-            scan(t, s->length < 8 ? s->length : 8, &probe, false, &opens);
+            scan(t, s->length < 8 ? s->length : 8, &probe, false, &opens, lone);
             cont = opens;
             if (!cont) {
                 for (size_t j = unit; j < i; j++)
@@ -195,7 +201,7 @@ void lede_editorial_quotes(struct lede_doc *doc)
         }
         bool opens;
         q.broken = false;
-        scan(t, s->length, &q, cont, &opens);
+        scan(t, s->length, &q, cont, &opens, lone);
         s->quote_open = opens;
         s->quote_bad = q.broken;
         s->unit_first = s->unit_last = (uint32_t)i;

@@ -12,8 +12,9 @@
 
 /* Tuning constants, chosen on kpcrowd-en-dev only (docs/TUNING.md). */
 #ifndef KP_CAP
-#define KP_CAP -0.3 /* a term the article capitalises inside sentences: a name, less often a tag   \
-                     */
+#define KP_CAP                                                                                     \
+    -0.3 /* a term the article capitalises inside sentences: a name, less often a tag              \
+          */
 #endif
 #ifndef KP_TITLE
 #define KP_TITLE 3.0 /* bonus for a term of the title */
@@ -129,7 +130,7 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
                     (fs < EARLY_MEMO ? early[fs] : 1.0 + KP_EARLY / (1.0 + (double)fs / 4.0));
         if (doc->cap_inner[t])
             sc *= 1.0 + KP_CAP;
-        if (doc->n_title && lede_map_get(&doc->title, doc->stem[t]))
+        if (doc->stamp[t]) /* the title has it (lede_features_compute's mark) */
             sc *= 1.0 + KP_TITLE;
         uni[t] = sc;
         if (max)

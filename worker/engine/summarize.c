@@ -400,6 +400,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     doc->n_sent = 0;
     doc->n_terms = 0;
     doc->n_paragraphs = 0;
+    doc->cased = false;
     doc->toks = &ws->toks;
     lede_map_reset(&doc->terms, req->body_len / 24); /* about one new term per 4 words */
     ws->toks.n = 0;
@@ -450,6 +451,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
             }
             if ((tok->flags & LEDE_TOK_CAP) && !(tok->flags & LEDE_TOK_FIRST))
                 doc->cap_inner[ix]++;
+            doc->cased |= (tok->flags & LEDE_TOK_CAP) != 0;
         }
         s->sig = sig;
     }
@@ -521,6 +523,14 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
         res->sentences[i].length = doc->sent[i].length;
         res->sentences[i].paragraph = doc->sent[i].paragraph;
     }
+    /* Keyphrases and entities, in every result (after the features, whose per-term title
+     * marks keyphrase.c reads, and before selection, which reuses that scratch). */
+    size_t max_kp = req->max_keyphrases ? req->max_keyphrases : LEDE_DEFAULT_KEYPHRASES;
+    size_t max_ent = req->max_entities ? req->max_entities : LEDE_DEFAULT_ENTITIES;
+    if (lede_entities_extract(doc, max_ent, &res->entities, &res->n_entities) ||
+        lede_keyphrases_extract(doc, max_kp, res->entities, res->n_entities, &res->keyphrases,
+                                &res->n_keyphrases))
+        goto nomem;
     const struct lede_weights *w = req->weights ? req->weights : &e->weights;
     if ((rc = lede_select_summary(doc, ws->values, w, req->budget, res))) {
         if (rc != LEDE_EINVAL)
@@ -529,13 +539,6 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
         return fail(err, rc, 0, "no sentence fits in %.0f %s", req->budget.value,
                     req->budget.kind == LEDE_BUDGET_WORDS ? "words" : "characters");
     }
-    /* Keyphrases and entities, in every result. */
-    size_t max_kp = req->max_keyphrases ? req->max_keyphrases : LEDE_DEFAULT_KEYPHRASES;
-    size_t max_ent = req->max_entities ? req->max_entities : LEDE_DEFAULT_ENTITIES;
-    if (lede_entities_extract(doc, max_ent, &res->entities, &res->n_entities) ||
-        lede_keyphrases_extract(doc, max_kp, res->entities, res->n_entities, &res->keyphrases,
-                                &res->n_keyphrases))
-        goto nomem;
     *out = res;
     return LEDE_OK;
 nomem:
