@@ -139,6 +139,27 @@ int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
     }
     fputs("</ol>\n", f);
 
+    /* keyphrases and entities, for tags and search */
+    fputs("<h2>Keyphrases</h2>\n<p class=\"keyphrases\">", f);
+    for (size_t k = 0; k < res->n_keyphrases; k++) {
+        const struct lede_keyphrase *x = &res->keyphrases[k];
+        fprintf(f, "%s<span class=\"tag\" title=\"score %.3f, %u times\">", k ? " " : "",
+                x->score, (unsigned)x->count);
+        esc_n(f, res->text + x->text_offset, x->text_length);
+        fputs("</span>", f);
+    }
+    fputs("</p>\n<h2>Entities</h2>\n<p class=\"entities\">", f);
+    for (size_t k = 0; k < res->n_entities; k++) {
+        const struct lede_entity *x = &res->entities[k];
+        const char *kind = lede_entity_kind_name((int)x->kind);
+        fprintf(f, "%s<span class=\"tag\" title=\"%s, %u mentions\">", k ? " " : "",
+                kind ? kind : "name", (unsigned)x->count);
+        esc_n(f, res->text + x->text_offset, x->text_length);
+        fprintf(f, "</span> <span class=\"meta\">%s &times;%u</span>", kind ? kind : "name",
+                (unsigned)x->count);
+    }
+    fputs("</p>\n", f);
+
     /* the article, every sentence marked */
     fputs("<h2>Article</h2>\n<div class=\"article\"><p>", f);
     size_t pos = 0, para = res->n_sentences ? res->sentences[0].paragraph : 0;

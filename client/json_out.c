@@ -48,11 +48,34 @@ json_t *lede_json_result(const char *id, const struct lede_result *res)
         json_object_set_new(so, "text", text_of(res, s));
         if (s->duplicate_of >= 0)
             json_object_set_new(so, "duplicate_of", json_integer((json_int_t)s->duplicate_of));
+        if (s->headline)
+            json_object_set_new(so, "headline", json_true());
         json_array_append_new(sents, so);
     }
     json_object_set_new(o, "summary", summary);
     json_object_set_new(o, "sentences", sents);
+    json_t *kps = json_array(), *ents = json_array();
+    json_object_set_new(o, "keyphrases", kps);
+    json_object_set_new(o, "entities", ents);
+    if (!kps || !ents)
+        goto fail_o;
+    for (size_t k = 0; k < res->n_keyphrases; k++) {
+        const struct lede_keyphrase *x = &res->keyphrases[k];
+        json_array_append_new(kps, json_pack("{s:s%,s:f,s:i,s:i,s:I}", "text",
+                                             res->text + x->text_offset, x->text_length, "score", x->score, "count", (int)x->count,
+                                             "words", (int)x->words, "offset", (json_int_t)x->offset));
+    }
+    for (size_t k = 0; k < res->n_entities; k++) {
+        const struct lede_entity *x = &res->entities[k];
+        const char *kind = lede_entity_kind_name((int)x->kind);
+        json_array_append_new(ents, json_pack("{s:s%,s:s,s:i,s:I}", "text",
+                                              res->text + x->text_offset, x->text_length, "kind", kind ? kind : "name", "count",
+                                              (int)x->count, "offset", (json_int_t)x->offset));
+    }
     return o;
+fail_o:
+    json_decref(o);
+    return NULL;
 fail:
     json_decref(o);
     json_decref(summary);

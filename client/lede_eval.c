@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "langid.h"
+#include "boiler.h"
+#include "keyeval.h"
 #include "rouge.h"
 #include "summarize.h"
 
@@ -31,6 +33,8 @@ static const char usage[] =
     "\n"
     "Each line of FILE.jsonl is an object {\"id\", \"title\" (string or null), \"article\",\n"
     "\"reference\"}; the reference has one sentence per line ('\\n').\n"
+    "Every run also checks the summaries: how many exceed a --words/--chars cap, and how many\n"
+    "hold a sentence of the engine's boilerplate table (both should be 0).\n"
     "\n"
     "options:\n"
     "  --data FILE          the evaluation file (required)\n"
@@ -42,6 +46,14 @@ static const char usage[] =
     "  --weight NAME=VALUE  override one default feature weight; repeatable. NAME is one of\n"
     "                       the engine's features (position, term, entity, title, length,\n"
     "                       opener)\n"
+    "  --words N            a cap of N words for lede (whitespace tokens of the summary joined\n"
+    "                       by single spaces); the baseline is the article's first N words\n"
+    "  --chars N            a cap of N characters (code points, same joining); the baseline is\n"
+    "                       the article's first N characters\n"
+    "  --half odd|even      only the odd (1st, 3rd, ...) or even records, for split-half checks\n"
+    "  --keyphrases         grade the engine's top 10 keyphrases against each record's\n"
+    "                       \"keyphrases\" (kpcrowd: lowercase, Porter-stemmed words, whole-phrase\n"
+    "                       exact match; P, R, F1@10 averaged over records with an article)\n"
     "  --json               print one JSON object instead of the table\n"
     "  --help               this text\n"
     "\n"
@@ -68,6 +80,9 @@ struct options {
     long sentences;
     long limit; /* -1: all */
     bool json;
+    long words, chars; /* 0: a sentence budget */
+    int half;          /* 0 all, 1 odd records, 2 even records */
+    bool keyphrases;
     size_t n_overrides;
     int override_feature[LEDE_F_COUNT];
     double override_value[LEDE_F_COUNT];
@@ -191,9 +206,9 @@ struct text {
 static int text_add_sentence(struct text *t, const struct lede_result *res, size_t idx)
 {
     const struct lede_sentence *s = &res->sentences[idx];
-    if (s->offset > res->body_len || s->length > res->body_len - s->offset)
+    if (s->text_offset > res->text_len || s->text_length > res->text_len - s->text_offset)
         return LEDE_EINVAL;
-    size_t need = t->len + s->length + 2;
+    size_t need = t->len + s->text_length + 2;
     if (need > t->cap) {
         size_t nc = t->cap ? t->cap : 4096;
         while (nc < need)
@@ -206,8 +221,8 @@ static int text_add_sentence(struct text *t, const struct lede_result *res, size
     }
     if (t->len > 0)
         t->buf[t->len++] = '\n';
-    for (size_t i = 0; i < s->length; i++) {
-        char c = res->body[s->offset + i];
+    for (size_t i = 0; i < s->text_length; i++) {
+        char c = res->text[s->text_offset + i];
         t->buf[t->len++] = (c == '\n' || c == '\r') ? ' ' : c;
     }
     return LEDE_OK;
@@ -275,7 +290,8 @@ static int parse_weight(const char *arg, struct options *o)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    enum { O_DATA = 1, O_SENT, O_IDF, O_LIMIT, O_JSON, O_WEIGHT, O_HELP, O_LANG };
+    enum { O_DATA = 1, O_SENT, O_IDF, O_LIMIT, O_JSON, O_WEIGHT, O_HELP, O_LANG, O_WORDS,
+           O_CHARS, O_HALF, O_KEYS };
     static const struct option longopts[] = {
         {"data", required_argument, NULL, O_DATA},
         {"sentences", required_argument, NULL, O_SENT},
@@ -285,6 +301,10 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"json", no_argument, NULL, O_JSON},
         {"weight", required_argument, NULL, O_WEIGHT},
         {"help", no_argument, NULL, O_HELP},
+        {"words", required_argument, NULL, O_WORDS},
+        {"chars", required_argument, NULL, O_CHARS},
+        {"half", required_argument, NULL, O_HALF},
+        {"keyphrases", no_argument, NULL, O_KEYS},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -320,6 +340,22 @@ static int parse_args(int argc, char **argv, struct options *o)
             if (parse_weight(optarg, o) != 0)
                 return -1;
             break;
+        case O_WORDS:
+        case O_CHARS:
+            if (parse_long(optarg, 1, 1000000000L, c == O_WORDS ? &o->words : &o->chars) != 0) {
+                fprintf(stderr, "lede-eval: --%s wants a number >= 1, got '%s'\n",
+                        c == O_WORDS ? "words" : "chars", optarg);
+                return -1;
+            }
+            break;
+        case O_HALF:
+            if (strcmp(optarg, "odd") && strcmp(optarg, "even")) {
+                fprintf(stderr, "lede-eval: --half wants odd or even, got '%s'\n", optarg);
+                return -1;
+            }
+            o->half = strcmp(optarg, "odd") ? 2 : 1;
+            break;
+        case O_KEYS: o->keyphrases = true; break;
         default:
             fprintf(stderr, "lede-eval: unknown or incomplete option '%s'\n", argv[optind - 1]);
             return -1;
@@ -331,6 +367,10 @@ static int parse_args(int argc, char **argv, struct options *o)
     }
     if (!o->data) {
         fprintf(stderr, "lede-eval: --data FILE is required\n");
+        return -1;
+    }
+    if (o->words && o->chars) {
+        fprintf(stderr, "lede-eval: --words and --chars exclude each other\n");
         return -1;
     }
     return 0;
@@ -346,6 +386,9 @@ struct eval {
     struct lede_rouge_scores lede, lead, plain;
     size_t unicode, chars; /* articles scored on Unicode words, on characters */
     struct text plain_buf;
+    size_t over_cap, boiler, max_words, max_chars; /* the summaries' check */
+    size_t kp_docs, kp_empty;                      /* --keyphrases */
+    double kp_p, kp_r, kp_f;
 };
 
 /* The eval README's plain splitter on body: each line a paragraph; a boundary after '.', '!',
@@ -404,6 +447,121 @@ static int plain_lead(const char *body, size_t len, size_t k, struct text *out)
     return LEDE_OK;
 }
 
+/* Code points and whitespace tokens of s[0..n). */
+static void measure(const char *s, size_t n, size_t *chars, size_t *words)
+{
+    bool in = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        *chars += (c & 0xC0) != 0x80;
+        bool sp = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+        *words += !sp && !in;
+        in = !sp;
+    }
+}
+
+/* The summary joined by single spaces: over the cap? any boilerplate sentence? */
+static void check_summary(struct eval *ev, const struct lede_result *res)
+{
+    size_t chars = 0, words = 0;
+    bool boiler = false;
+    for (size_t k = 0; k < res->n_summary; k++) {
+        const struct lede_sentence *s = &res->sentences[res->summary[k]];
+        measure(res->text + s->text_offset, s->text_length, &chars, &words);
+        chars += k > 0;
+        boiler |= lede_boiler_match(res->text + s->text_offset, s->text_length) != NULL;
+    }
+    const struct options *o = ev->opt;
+    if ((o->words && words > (size_t)o->words) || (o->chars && chars > (size_t)o->chars))
+        ev->over_cap++;
+    ev->boiler += boiler;
+    if (words > ev->max_words)
+        ev->max_words = words;
+    if (chars > ev->max_chars)
+        ev->max_chars = chars;
+}
+
+/* Appends to t the first sentences of res, at most max_words words or max_chars characters
+ * in all, joined as text_add_sentence joins them (the last one cut to fit). */
+static int text_add_lead(struct text *t, const struct lede_result *res, size_t max_words,
+                         size_t max_chars)
+{
+    size_t words = 0, chars = 0;
+    for (size_t i = 0; i < res->n_sentences && words < max_words && chars < max_chars; i++) {
+        const struct lede_sentence *s = &res->sentences[i];
+        size_t need = t->len + s->text_length + 2;
+        if (need > t->cap) {
+            size_t nc = t->cap ? t->cap : 4096;
+            while (nc < need)
+                nc *= 2;
+            char *q = realloc(t->buf, nc);
+            if (!q)
+                return LEDE_ENOMEM;
+            t->buf = q;
+            t->cap = nc;
+        }
+        if (t->len > 0) {
+            t->buf[t->len++] = '\n';
+            chars++;
+        }
+        bool in = false;
+        for (size_t j = 0; j < s->text_length; j++) {
+            char c = res->text[s->text_offset + j];
+            bool sp = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+            if (!sp && !in && words == max_words)
+                break;
+            if (((unsigned char)c & 0xC0) != 0x80 && chars == max_chars)
+                break;
+            words += !sp && !in;
+            chars += ((unsigned char)c & 0xC0) != 0x80;
+            in = !sp;
+            t->buf[t->len++] = sp ? ' ' : c;
+        }
+    }
+    return LEDE_OK;
+}
+
+#define KP_MAX_GOLD 1000
+#define KP_NORMAL 512
+
+/* --keyphrases: grades res's keyphrases against the record's "keyphrases". */
+static int grade_keyphrases(struct eval *ev, const struct lede_result *res, json_t *gold_json)
+{
+    size_t ng = json_array_size(gold_json), np = res->n_keyphrases;
+    if (ng > KP_MAX_GOLD)
+        ng = KP_MAX_GOLD;
+    char(*buf)[KP_NORMAL] = malloc((ng + np + 1) * sizeof *buf);
+    const char **gold = malloc((ng + 1) * sizeof *gold), **pred = malloc((np + 1) * sizeof *pred);
+    int rc = LEDE_ENOMEM;
+    if (!buf || !gold || !pred)
+        goto out;
+    size_t g = 0, p = 0;
+    for (size_t i = 0; i < ng; i++) {
+        json_t *v = json_array_get(gold_json, i);
+        if (json_is_string(v) &&
+            lede_keyeval_normal(json_string_value(v), json_string_length(v), buf[g + p], KP_NORMAL))
+            gold[g] = buf[g + p], g++;
+    }
+    for (size_t i = 0; i < np; i++) {
+        const struct lede_keyphrase *k = &res->keyphrases[i];
+        if (lede_keyeval_normal(res->text + k->text_offset, k->text_length, buf[g + p],
+                                KP_NORMAL))
+            pred[p] = buf[g + p], p++;
+    }
+    double pr, re, f;
+    lede_keyeval_prf(gold, g, pred, p, &pr, &re, &f);
+    ev->kp_p += pr;
+    ev->kp_r += re;
+    ev->kp_f += f;
+    ev->kp_docs++;
+    rc = LEDE_OK;
+out:
+    free(buf);
+    free(gold);
+    free(pred);
+    return rc;
+}
+
 static void record_error(struct eval *ev, size_t lineno, const char *id, const char *what)
 {
     ev->errors++;
@@ -427,6 +585,43 @@ static void eval_record(struct eval *ev, size_t lineno, const char *line, size_t
     json_t *title = json_object_get(rec, "title");
     json_t *article = json_object_get(rec, "article");
     json_t *reference = json_object_get(rec, "reference");
+    if (ev->opt->keyphrases) {
+        json_t *kps = json_object_get(rec, "keyphrases");
+        if (!json_is_string(article) || !json_is_array(kps)) {
+            record_error(ev, lineno, id, "--keyphrases needs string \"article\" and array "
+                         "\"keyphrases\"");
+            goto release_json;
+        }
+        if (json_string_length(article) == 0) {
+            ev->kp_empty++; /* nothing to extract from: counted, not graded */
+            goto release_json;
+        }
+        struct lede_request kq = {0};
+        if (json_is_string(title)) {
+            kq.title = json_string_value(title);
+            kq.title_len = json_string_length(title);
+        }
+        kq.body = json_string_value(article);
+        kq.body_len = json_string_length(article);
+        kq.budget.kind = LEDE_BUDGET_SENTENCES;
+        kq.budget.value = 3;
+        kq.max_keyphrases = 10;
+        struct lede_error kerr = {0};
+        double k0 = now_seconds();
+        int krc = lede_summarize(ev->ws, &kq, &res, &kerr);
+        ev->engine_seconds += now_seconds() - k0;
+        ev->calls++;
+        if (krc != LEDE_OK) {
+            snprintf(msg, sizeof(msg), "engine: %s: %s", lede_strerror(krc), kerr.message);
+            record_error(ev, lineno, id, msg);
+            goto release_json;
+        }
+        if (grade_keyphrases(ev, res, kps) != LEDE_OK)
+            record_error(ev, lineno, id, "out of memory grading keyphrases");
+        else
+            ev->articles++;
+        goto release_result;
+    }
     if (!json_is_string(article) || !json_is_string(reference) ||
         (title && !json_is_null(title) && !json_is_string(title))) {
         record_error(ev, lineno, id, "needs string \"article\" and \"reference\", and "
@@ -458,6 +653,13 @@ static void eval_record(struct eval *ev, size_t lineno, const char *line, size_t
     req.budget.kind = LEDE_BUDGET_SENTENCES;
     req.budget.value = (double)k;
     req.lang = ev->opt->lang;
+    if (ev->opt->words) {
+        req.budget.kind = LEDE_BUDGET_WORDS;
+        req.budget.value = (double)ev->opt->words;
+    } else if (ev->opt->chars) {
+        req.budget.kind = LEDE_BUDGET_CHARS;
+        req.budget.value = (double)ev->opt->chars;
+    }
 
     struct lede_error err = {0};
     double t0 = now_seconds();
@@ -485,9 +687,14 @@ static void eval_record(struct eval *ev, size_t lineno, const char *line, size_t
         rc = lede_rouge_score(ev->rouge, ev->sys.buf ? ev->sys.buf : "", ev->sys.len, &lede_s);
     if (rc == LEDE_OK) {
         ev->sys.len = 0;
-        for (size_t i = 0; i < k && i < res->n_sentences && rc == LEDE_OK; i++)
+        if (ev->opt->words || ev->opt->chars)
+            rc = text_add_lead(&ev->sys, res, ev->opt->words ? (size_t)ev->opt->words : SIZE_MAX,
+                               ev->opt->chars ? (size_t)ev->opt->chars : SIZE_MAX);
+        for (size_t i = 0; !ev->opt->words && !ev->opt->chars && i < k && i < res->n_sentences &&
+                           rc == LEDE_OK; i++)
             rc = text_add_sentence(&ev->sys, res, i);
     }
+    check_summary(ev, res);
     if (rc == LEDE_OK)
         rc = lede_rouge_score(ev->rouge, ev->sys.buf ? ev->sys.buf : "", ev->sys.len, &lead_s);
     struct lede_rouge_scores plain_s;
@@ -540,6 +747,19 @@ static struct lede_rouge_prf sub(struct lede_rouge_prf a, struct lede_rouge_prf 
 static void report(const struct eval *ev, const struct lede_weights *w)
 {
     const struct options *o = ev->opt;
+    if (o->keyphrases) {
+        double d = ev->kp_docs ? (double)ev->kp_docs : 1;
+        double p = 100 * ev->kp_p / d, r = 100 * ev->kp_r / d, f = 100 * ev->kp_f / d;
+        if (o->json)
+            printf("{\"data\":\"%s\",\"keyphrases\":{\"k\":10,\"docs\":%zu,\"empty\":%zu,"
+                   "\"p\":%.4f,\"r\":%.4f,\"f1\":%.4f},\"errors\":%zu,\"scale\":100}\n",
+                   o->data, ev->kp_docs, ev->kp_empty, p, r, f, ev->errors);
+        else
+            printf("lede-eval: %s: keyphrases of %zu articles graded (%zu with an empty article "
+                   "skipped), %zu errors\nkeyphrases@10 (x100): P %.2f  R %.2f  F1 %.2f\n",
+                   o->data, ev->kp_docs, ev->kp_empty, ev->errors, p, r, f);
+        return;
+    }
     struct lede_rouge_prf l[3] = {avg(ev->lede.rouge1, ev->articles),
                                   avg(ev->lede.rouge2, ev->articles),
                                   avg(ev->lede.rougelsum, ev->articles)};
@@ -583,6 +803,13 @@ static void report(const struct eval *ev, const struct lede_weights *w)
                                 scores_json(sub(l[0], q[0]), sub(l[1], q[1]), sub(l[2], q[2])));
             json_object_set_new(root, "scoring", json_string(scoring));
             json_object_set_new(root, "lang", json_string(o->lang ? o->lang : "auto"));
+            json_object_set_new(root, "check",
+                                json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "words", (json_int_t)o->words,
+                                          "chars", (json_int_t)o->chars, "over_cap",
+                                          (json_int_t)ev->over_cap, "boilerplate",
+                                          (json_int_t)ev->boiler, "max_words",
+                                          (json_int_t)ev->max_words, "max_chars",
+                                          (json_int_t)ev->max_chars));
             char *s = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(8));
             if (s)
                 puts(s);
@@ -595,6 +822,9 @@ static void report(const struct eval *ev, const struct lede_weights *w)
     char lead_name[48];
     if (o->ref_budget)
         snprintf(lead_name, sizeof(lead_name), "Lead-k (k = ref lines)");
+    else if (o->words || o->chars)
+        snprintf(lead_name, sizeof(lead_name), "first %ld %s", o->words ? o->words : o->chars,
+                 o->words ? "words" : "chars");
     else
         snprintf(lead_name, sizeof(lead_name), "Lead-%ld", o->sentences);
     printf("lede-eval: %s: %zu articles scored, %zu errors; %s sentences; idf %s\n", o->data,
@@ -616,6 +846,10 @@ static void report(const struct eval *ev, const struct lede_weights *w)
                names[m], "", q[m].p, q[m].r, q[m].f, d.p, d.r, d.f);
     }
     printf("scoring: %s; engine language: %s\n", scoring, o->lang ? o->lang : "auto");
+    printf("check: %zu summaries over the cap (%s %ld; longest %zu words, %zu characters), "
+           "%zu with a boilerplate sentence\n", ev->over_cap,
+           o->words ? "words" : o->chars ? "chars" : "no cap", o->words ? o->words : o->chars,
+           ev->max_words, ev->max_chars, ev->boiler);
     printf("engine: %.3f s for %zu calls = %.1f articles/s (engine time only)\n",
            ev->engine_seconds, ev->calls, aps);
     printf("weights:");
@@ -694,6 +928,8 @@ int main(int argc, char **argv)
         if (count_lines(line, len) == 0)
             continue; /* blank line */
         ev.records++;
+        if (opt.half && (ev.records % 2 == 1) != (opt.half == 1))
+            continue; /* the other half */
         eval_record(&ev, lineno, line, len);
     }
     report(&ev, lede_engine_weights(engine));

@@ -128,6 +128,8 @@ static int encode_response(const Lede__V1__SummarizeRequest *rq, const struct le
     Lede__V1__Sentence **sentp = calloc(n ? n : 1, sizeof *sentp);
     Lede__V1__FeatureScores *fs = calloc(n ? n : 1, sizeof *fs);
     uint32_t *summary = calloc(res->n_summary ? res->n_summary : 1, sizeof *summary);
+    Lede__V1__EditorKeyphrase *kp = NULL, **kpp = NULL;
+    Lede__V1__EditorEntity *en = NULL, **enp = NULL;
     if (!sent || !sentp || !fs || !summary)
         goto cleanup;
     for (size_t i = 0; i < res->n_summary; i++)
@@ -156,12 +158,47 @@ static int encode_response(const Lede__V1__SummarizeRequest *rq, const struct le
         sent[k].text.len = s->text_length;
         sent[k].utf16_offset = s->utf16_offset;
         sent[k].utf16_length = s->utf16_length;
+        sent[k].headline = s->headline;
         sentp[k] = &sent[k];
+    }
+    size_t nk = res->n_keyphrases, ne = res->n_entities;
+    kp = calloc(nk ? nk : 1, sizeof *kp);
+    kpp = calloc(nk ? nk : 1, sizeof *kpp);
+    en = calloc(ne ? ne : 1, sizeof *en);
+    enp = calloc(ne ? ne : 1, sizeof *enp);
+    if (!kp || !kpp || !en || !enp)
+        goto cleanup;
+    for (size_t k = 0; k < nk; k++) {
+        const struct lede_keyphrase *x = &res->keyphrases[k];
+        lede__v1__editor_keyphrase__init(&kp[k]);
+        kp[k].text.data = (uint8_t *)(uintptr_t)(res->text + x->text_offset);
+        kp[k].text.len = x->text_length;
+        kp[k].score = x->score;
+        kp[k].count = x->count;
+        kp[k].words = x->words;
+        kp[k].offset = x->offset;
+        kp[k].length = x->length;
+        kpp[k] = &kp[k];
+    }
+    for (size_t k = 0; k < ne; k++) {
+        const struct lede_entity *x = &res->entities[k];
+        lede__v1__editor_entity__init(&en[k]);
+        en[k].text.data = (uint8_t *)(uintptr_t)(res->text + x->text_offset);
+        en[k].text.len = x->text_length;
+        en[k].kind = (char *)lede_entity_kind_name((int)x->kind);
+        en[k].count = x->count;
+        en[k].offset = x->offset;
+        en[k].length = x->length;
+        enp[k] = &en[k];
     }
     Lede__V1__Timings tm = LEDE__V1__TIMINGS__INIT;
     Lede__V1__SummarizeResponse resp = LEDE__V1__SUMMARIZE_RESPONSE__INIT;
     if (!(resp.article_id = clean_string(rq->article_id, &own_id)))
         goto cleanup;
+    resp.n_keyphrases = nk;
+    resp.keyphrases = kpp;
+    resp.n_entities = ne;
+    resp.entities = enp;
     resp.n_summary = res->n_summary;
     resp.summary = summary;
     resp.n_sentences = n;
@@ -193,6 +230,10 @@ cleanup:
     free(sentp);
     free(fs);
     free(summary);
+    free(kp);
+    free(kpp);
+    free(en);
+    free(enp);
     return rc;
 }
 
@@ -267,6 +308,8 @@ void lede_handler_summarize_capped(const lede_engine_t *engine, lede_workspace_t
         .weights = rq->n_weights ? &weights : NULL,
         .format = (unsigned)rq->format <= LEDE_FORMAT_NINJS ? (enum lede_format)rq->format
                                                            : (enum lede_format)-1,
+        .max_keyphrases = rq->max_keyphrases,
+        .max_entities = rq->max_entities,
     };
     if (!req.body)
         req.body = "";

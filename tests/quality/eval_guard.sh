@@ -14,6 +14,7 @@ usage: eval_guard.sh [--limit N] [--floors FILE] [--cnndm-lead-margin M] [--max-
   --floors FILE           the floors (default tests/quality/floors.txt, which says its format)
   --cnndm-lead-margin M   lede's F1 on cnndm-dev must be >= Lead-3's + M (x100; default 0)
   --max-errors N          records the engine may reject per file (default 0)
+Every run must also have no summary over its cap and none with a boilerplate sentence.
 Environment: LEDE_EVAL_DIR (the evaluation data), LEDE_BIN (folder with lede-eval), CI.
 USAGE
 }
@@ -88,6 +89,10 @@ for row in rows:
         for m, g, w in zip(metrics, got, lead):
             if g < w:
                 failures.append(f"cnndm-dev {m} F1 {g:.2f} < Lead-3 {w:.2f}")
+    check = run.get("check", {})  # lede-eval's own count of summaries that break a rule
+    if check.get("over_cap", 0) or check.get("boilerplate", 0):
+        failures.append(f"{name}: {check.get('over_cap')} summaries over the cap, "
+                        f"{check.get('boilerplate')} with a boilerplate sentence")
     if run["errors"] > max_errors:
         failures.append(f"{name}: {run['errors']} records rejected (max {max_errors})")
     if run["articles"] + run["errors"] < min(limit, run["records"]):

@@ -135,11 +135,12 @@ START_TEST(budgets)
     ck_assert_uint_le(chars, 200);
     lede_result_destroy(&r);
 
-    /* A budget smaller than any sentence still gives one sentence, never an empty summary. */
+    /* A cap smaller than every sentence is an error that says so, never a summary over it. */
     req = req_of(article, LEDE_BUDGET_CHARS, 5);
-    ck_assert_int_eq(lede_summarize(ws, &req, &r, NULL), LEDE_OK);
-    ck_assert_uint_eq(r->n_summary, 1);
-    lede_result_destroy(&r);
+    struct lede_error berr;
+    ck_assert_int_eq(lede_summarize(ws, &req, &r, &berr), LEDE_EINVAL);
+    ck_assert_ptr_null(r);
+    ck_assert_ptr_nonnull(strstr(berr.message, "no sentence fits in 5 characters"));
 
     req = req_of(article, LEDE_BUDGET_RATIO, 0.5);
     ck_assert_int_eq(lede_summarize(ws, &req, &r, NULL), LEDE_OK);

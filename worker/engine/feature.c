@@ -27,6 +27,9 @@
 #ifndef TF_SINGLE
 #define TF_SINGLE 0.0    /* weight of a term seen once */
 #endif
+#ifndef QUOTE_OPEN
+#define QUOTE_OPEN 0.6   /* opener penalty of a sentence that opens with a quotation mark */
+#endif
 #define SHORT_WORDS 8
 #define LONG_WORDS 60
 
@@ -75,12 +78,18 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
 {
     double norm[NORM_MEMO] = {0};
     double max_term = 0, max_ent = 0, max_pos = 0;
-    for (size_t t = 0; t < doc->n_terms; t++) /* once per term, not per occurrence */
+    /* Once per term, not per occurrence: the weight, and (in doc->stamp, select.c's scratch,
+     * free until then) whether the title has the term. */
+    for (size_t t = 0; t < doc->n_terms; t++) {
         doc->tw[t] = term_weight(doc, idf, t);
+        doc->stamp[t] = doc->n_title && lede_map_get(&doc->title, doc->stem[t]) != NULL;
+    }
     for (size_t i = 0; i < doc->n_sent; i++) {
         const struct lede_sent *s = &doc->sent[i];
         double *v = values + i * LEDE_F_COUNT;
-        double pos = exp(-POS_EXP * (double)i) / (1.0 + POS_DECAY * (double)i);
+        /* A headline first line (never a candidate) does not push the lead down. */
+        double pi = (double)i - (i > 0 && doc->sent[0].headline);
+        double pos = exp(-POS_EXP * pi) / (1.0 + POS_DECAY * pi);
         if (doc->n_paragraphs > 1 && s->para_first)
             pos += POS_PARA / (1.0 + 0.2 * (double)s->paragraph);
         v[LEDE_F_POSITION] = pos;
@@ -96,8 +105,7 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
             if (t->flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER) || tix == SIZE_MAX)
                 continue;
             term += doc->tw[tix];
-            if (doc->n_title && lede_map_get(&doc->title, t->stem))
-                title += 1;
+            title += doc->stamp[tix];
         }
         term /= len_norm(norm, s->n_content);
         ent /= (double)s->n_words + 2.0;
@@ -115,7 +123,7 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
         else if (s->n_words > LONG_WORDS)
             len = -fmin(1.0, (double)(s->n_words - LONG_WORDS) / LONG_WORDS);
         v[LEDE_F_LENGTH] = len;
-        v[LEDE_F_OPENER] = s->opener ? -1.0 : 0.0;
+        v[LEDE_F_OPENER] = s->opener ? -1.0 : s->quote_open ? -QUOTE_OPEN : 0.0;
     }
     for (size_t i = 0; i < doc->n_sent; i++) {
         double *v = values + i * LEDE_F_COUNT;

@@ -7,11 +7,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "idf.h"
 #include "map.h"
 #include "summarize.h"
 #include "tokenize.h"
+
+/* Scratch slots of struct lede_doc. */
+enum { LEDE_SCR_KP_UNI, LEDE_SCR_KP_HOT, LEDE_SCR_KP_BEST, LEDE_SCR_KP_PHRASE, LEDE_SCR_ENT,
+       LEDE_SCR_SEL_ITEMS, LEDE_SCR_SEL_POS, LEDE_SCRATCH_SLOTS };
 
 struct lede_sent {
     size_t offset, length; /* in the body */
@@ -22,6 +27,10 @@ struct lede_sent {
     bool para_first;       /* first sentence of its paragraph */
     bool opener;           /* starts with a dangling opener */
     uint64_t sig;          /* hash of its stems in order: equal text, equal sig */
+    bool headline;         /* the title or a headline first line: never a candidate */
+    bool quote_bad;        /* inside quotation marks that never balance: never a candidate */
+    bool quote_open;       /* opens with a quotation mark (editorial.c) */
+    uint32_t unit_first, unit_last; /* its quotation unit (itself when it stands alone) */
 };
 
 struct lede_doc {
@@ -34,6 +43,8 @@ struct lede_doc {
     uint32_t *tf;           /* per term: occurrences */
     uint32_t *cap_inner;    /* per term: capitalised occurrences not first in a sentence */
     uint64_t *stem;         /* per term: its stem hash */
+    uint32_t *first_tok;    /* per term: the token of its first occurrence */
+    uint32_t *first_sent;   /* per term: the sentence of its first occurrence */
     double *tw;             /* per term: scratch for lede_features_compute (its weight) */
     uint32_t *stamp;        /* per term: scratch for lede_select_summary */
     struct lede_map sigs;   /* scratch for lede_select_summary: sentence signatures */
@@ -41,7 +52,27 @@ struct lede_doc {
     struct lede_map title;  /* stems of the title's content words */
     size_t n_title;
     bool cased;             /* the text has upper-case letters at all */
+    /* Scratch of keyphrase.c and entity.c, kept between calls (the workspace frees it). */
+    struct lede_map kp_map, ent_map, ent_last;
+    void *scratch[LEDE_SCRATCH_SLOTS];
+    size_t scratch_cap[LEDE_SCRATCH_SLOTS]; /* bytes */
 };
+
+/* Scratch slot i of doc with room for at least bytes bytes (contents not kept), or NULL. */
+static inline void *lede_doc_scratch(struct lede_doc *doc, int i, size_t bytes)
+{
+    if (bytes > doc->scratch_cap[i]) {
+        size_t cap = doc->scratch_cap[i] ? doc->scratch_cap[i] : 256;
+        while (cap < bytes)
+            cap *= 2;
+        void *p = realloc(doc->scratch[i], cap);
+        if (!p)
+            return NULL;
+        doc->scratch[i] = p;
+        doc->scratch_cap[i] = cap;
+    }
+    return doc->scratch[i];
+}
 
 /* Raw feature values of every sentence: values[i * LEDE_F_COUNT + f], each in [0, 1] for
  * gains and [-1, 0] for penalties. idf may be NULL (in-document statistics then). */

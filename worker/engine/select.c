@@ -13,7 +13,16 @@
 #define MMR_MIN 12        /* fewest, budget permitting */
 #define MMR_FACTOR 3.0    /* candidates per expected summary sentence */
 #ifndef MMR_LAMBDA
-#define MMR_LAMBDA 0.15   /* how much similarity to chosen sentences costs */
+#define MMR_LAMBDA 0.4   /* how much similarity to chosen sentences costs */
+#endif
+#ifndef POS_SHARE
+#define POS_SHARE 5.0     /* position weight / (1 + POS_SHARE * the budget's share of the article) */
+#endif
+#ifndef UNIT_COST
+#define UNIT_COST 0       /* what a quotation unit costs of a sentence budget: 0 its sentences, 1 one */
+#endif
+#ifndef UNIT_AGG
+#define UNIT_AGG 1        /* a quotation unit's place in the walk: 0 best, 1 mean, 2 worst rank */
 #endif
 #define NEAR_DUP 0.8      /* overlap of content stems that makes a near duplicate */
 
@@ -79,10 +88,50 @@ static size_t char_count(const char *s, size_t n)
     return c;
 }
 
+/* Whitespace-separated tokens of s[0..n). */
+static size_t ws_words(const char *s, size_t n)
+{
+    size_t w = 0;
+    bool in = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool sp = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+        w += !sp && !in;
+        in = !sp;
+    }
+    return w;
+}
+
+/* A sentence that may be chosen: not the headline, and (strictly) not inside quotation marks
+ * that never balance. */
+static bool eligible(const struct lede_sent *s, bool strict)
+{
+    return !s->headline && !(strict && s->quote_bad);
+}
+
 static int cmp_size(const void *a, const void *b)
 {
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
     return x < y ? -1 : x > y;
+}
+
+/* The share of the article the budget asks for, in [0, 1]. */
+static double budget_share(const struct lede_doc *doc, struct lede_budget budget)
+{
+    double words = 0, bytes = 0, n = doc->n_sent ? (double)doc->n_sent : 1;
+    if (budget.kind == LEDE_BUDGET_WORDS || budget.kind == LEDE_BUDGET_CHARS)
+        for (size_t i = 0; i < doc->n_sent; i++) {
+            words += doc->sent[i].n_words;
+            bytes += (double)doc->sent[i].length;
+        }
+    double share = 0;
+    switch (budget.kind) {
+    case LEDE_BUDGET_SENTENCES: share = budget.value / n; break;
+    case LEDE_BUDGET_RATIO: share = budget.value; break;
+    case LEDE_BUDGET_WORDS: share = words > 0 ? budget.value / words : 1; break;
+    case LEDE_BUDGET_CHARS: share = bytes > 0 ? budget.value / bytes : 1; break;
+    }
+    return share < 1 ? share : 1;
 }
 
 /* How many candidates the redundancy-aware ranking looks at for this budget. */
@@ -114,6 +163,8 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
     size_t *order = malloc((n ? n : 1) * sizeof *order);
     struct cand cands[MMR_CANDIDATES];
     uint32_t *terms = NULL;
+    struct scored *items = NULL;
+    size_t *pos = NULL;
     struct lede_map *sigs = &doc->sigs;
     lede_map_reset(sigs, n);
     memset(cands, 0, sizeof cands);
@@ -122,15 +173,22 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
 
     /* Scores and exact duplicates. */
     size_t live = 0;
+    bool strict = true;
+    /* The lead matters less when the summary takes a large share of the article: then the
+     * question is which of many sentences, not which come first. */
+    double pos_scale = POS_SHARE > 0 ? 1.0 / (1.0 + POS_SHARE * budget_share(doc, budget)) : 1.0;
     for (size_t i = 0; i < n; i++) {
         struct lede_sentence *s = &res->sentences[i];
         s->score = 0;
         for (int f = 0; f < LEDE_F_COUNT; f++) {
             s->features[f] = w->w[f] * values[i * LEDE_F_COUNT + f];
+            if (f == LEDE_F_POSITION)
+                s->features[f] *= pos_scale;
             s->score += s->features[f];
         }
         s->rank = 0;
         s->selected = false;
+        s->headline = doc->sent[i].headline;
         s->duplicate_of = -1;
         bool fresh;
         uint32_t *first = lede_map_put(sigs, doc->sent[i].sig, &fresh, &rc);
@@ -140,8 +198,15 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
             *first = (uint32_t)i;
         else
             s->duplicate_of = (int64_t)*first;
-        if (s->duplicate_of < 0)
+        if (s->duplicate_of < 0 && eligible(&doc->sent[i], strict))
             order[live++] = i;
+    }
+    if (live == 0 && strict && n > 0) {
+        /* Nothing but a headline and unbalanced quotations: take them rather than nothing. */
+        strict = false;
+        for (size_t i = 0; i < n; i++)
+            if (res->sentences[i].duplicate_of < 0)
+                order[live++] = i;
     }
     struct scored *sc = malloc((live ? live : 1) * sizeof *sc);
     if (!sc)
@@ -244,22 +309,87 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
     }
     if (want < 1)
         want = 1;
-    size_t picked = 0, used_words = 0, used_chars = 0;
-    res->summary = malloc((total ? total : 1) * sizeof *res->summary);
+    size_t picked = 0, units = 0, used_words = 0, used_chars = 0;
+    bool caps = words != SIZE_MAX || chars != SIZE_MAX;
+    res->summary = malloc((n ? n : 1) * sizeof *res->summary);
     if (!res->summary)
         goto out;
-    for (size_t k = 0; k < total && picked < want; k++) {
+    /* The walk's order: single sentences by rank; a quotation unit (all of it or none) at
+     * the mean of its sentences' ranks, so that one strong sentence does not bring in weak
+     * ones. */
+    size_t n_items = 0;
+    items = lede_doc_scratch(doc, LEDE_SCR_SEL_ITEMS, (n + 1) * sizeof *items);
+    pos = lede_doc_scratch(doc, LEDE_SCR_SEL_POS, (n + 1) * sizeof *pos);
+    if (!items || !pos)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        pos[i] = total;
+    for (size_t k = 0; k < total; k++)
+        pos[ranked[k]] = k;
+    for (size_t k = 0; k < total; k++) {
         size_t i = ranked[k];
-        size_t nw = doc->sent[i].n_words;
-        size_t nch = words == SIZE_MAX && chars == SIZE_MAX
-                         ? 0
-                         : char_count(doc->body + doc->sent[i].offset, doc->sent[i].length);
-        if (picked > 0 && (used_words + nw > words || used_chars + nch > chars))
-            continue; /* does not fit; a shorter one further down may */
-        used_words += nw;
-        used_chars += nch;
-        res->sentences[i].selected = true;
-        res->summary[picked++] = i;
+        if (doc->sent[i].unit_first == doc->sent[i].unit_last)
+            items[n_items++] = (struct scored){-(double)k, i};
+    }
+    for (size_t a = 0; a < n; a++) {
+        size_t b = doc->sent[a].unit_last;
+        if (doc->sent[a].unit_first != a || b <= a || b >= n)
+            continue;
+        double agg = UNIT_AGG == 0 ? (double)total : 0;
+        bool any = false;
+        for (size_t j = a; j <= b; j++) {
+            any |= pos[j] < total;
+            if (UNIT_AGG == 0)
+                agg = fmin(agg, (double)pos[j]);
+            else if (UNIT_AGG == 1)
+                agg += (double)pos[j] / (double)(b - a + 1);
+            else
+                agg = fmax(agg, (double)pos[j]);
+        }
+        if (any)
+            items[n_items++] = (struct scored){-agg, a};
+    }
+    sort_scored(items, n_items);
+    /* Walk it; words and characters are those of the summary joined by single spaces, and
+     * caps are never exceeded. */
+    for (int pass = 0; pass < 2 && picked == 0; pass++) {
+        for (size_t k = 0; k < n_items && units < want; k++) {
+            size_t i = items[k].i;
+            if (res->sentences[i].selected)
+                continue;
+            size_t a = doc->sent[i].unit_first, b = doc->sent[i].unit_last;
+            if (a != i || b < i || b >= n)
+                a = b = i;
+            size_t ns = b - a + 1, nw = 0, nch = 0;
+            if (caps)
+                for (size_t j = a; j <= b; j++) {
+                    const char *t = doc->body + doc->sent[j].offset;
+                    nw += ws_words(t, doc->sent[j].length);
+                    nch += char_count(t, doc->sent[j].length);
+                }
+            nch += picked ? ns : ns - 1; /* the joining spaces */
+            /* The second pass (sentence budgets only) takes the best unit even when it has
+             * more sentences than asked for, so that a summary is never empty. */
+            if (pass == 0 && units + (UNIT_COST ? 1 : ns) > want)
+                continue;
+            if (used_words + nw > words || used_chars + nch > chars)
+                continue;
+            used_words += nw;
+            used_chars += nch;
+            for (size_t j = a; j <= b; j++) {
+                res->sentences[j].selected = true;
+                res->summary[picked++] = j;
+            }
+            units += UNIT_COST ? 1 : ns;
+            if (pass == 1)
+                break;
+        }
+        if (caps)
+            break;
+    }
+    if (picked == 0 && total > 0) {
+        rc = LEDE_EINVAL; /* not even one sentence fits under the cap */
+        goto out;
     }
     qsort(res->summary, picked, sizeof *res->summary, cmp_size);
     res->n_summary = picked;

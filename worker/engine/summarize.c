@@ -10,10 +10,14 @@
 #include <string.h>
 
 #include "budget.h"
+#include "boiler.h"
+#include "editorial.h"
+#include "entity.h"
 #include "feature.h"
 #include "format.h"
 #include "idf.h"
 #include "lang.h"
+#include "keyphrase.h"
 #include "segment.h"
 #include "select.h"
 #include "text.h"
@@ -22,11 +26,11 @@
 
 /* Default weights, tuned on the dev splits only (docs/TUNING.md). */
 static const struct lede_weights default_weights = {{
-    [LEDE_F_POSITION] = 1.3,
+    [LEDE_F_POSITION] = 1.8,
     [LEDE_F_TERM] = 1.2,
     [LEDE_F_ENTITY] = 0.15,
     [LEDE_F_TITLE] = 0.8,
-    [LEDE_F_LENGTH] = 0.3,
+    [LEDE_F_LENGTH] = 0.6,
     [LEDE_F_OPENER] = 0.2,
 }};
 
@@ -55,6 +59,12 @@ const char *lede_format_name(int format)
 int lede_format_by_name(const char *name)
 {
     return lede_fmt_by_name(name);
+}
+
+const char *lede_entity_kind_name(int kind)
+{
+    static const char *const names[] = {"name", "person", "acronym"};
+    return kind >= 0 && kind < 3 ? names[kind] : NULL;
 }
 
 const char *const *lede_languages(void)
@@ -183,6 +193,9 @@ int lede_workspace_new(const lede_engine_t *engine, lede_workspace_t **out)
     lede_map_init(&ws->doc.terms, 0);
     lede_map_init(&ws->doc.title, 0);
     lede_map_init(&ws->doc.sigs, 0);
+    lede_map_init(&ws->doc.kp_map, 0);
+    lede_map_init(&ws->doc.ent_map, 0);
+    lede_map_init(&ws->doc.ent_last, 0);
     *out = ws;
     return LEDE_OK;
 }
@@ -203,12 +216,19 @@ void lede_workspace_destroy(lede_workspace_t **wsp)
     lede_map_release(&ws->doc.terms);
     lede_map_release(&ws->doc.title);
     lede_map_release(&ws->doc.sigs);
+    lede_map_release(&ws->doc.kp_map);
+    lede_map_release(&ws->doc.ent_map);
+    lede_map_release(&ws->doc.ent_last);
+    for (int i = 0; i < LEDE_SCRATCH_SLOTS; i++)
+        free(ws->doc.scratch[i]);
     free(ws->doc.sent);
     free(ws->doc.tf);
     free(ws->doc.cap_inner);
     free(ws->doc.stem);
     free(ws->doc.tw);
     free(ws->doc.stamp);
+    free(ws->doc.first_tok);
+    free(ws->doc.first_sent);
     free(ws->values);
     free(ws);
     *wsp = NULL;
@@ -269,6 +289,8 @@ void lede_result_destroy(struct lede_result **rp)
     free((char *)(*rp)->body);
     free((*rp)->sentences);
     free((*rp)->summary);
+    free((*rp)->keyphrases);
+    free((*rp)->entities);
     free(*rp);
     *rp = NULL;
 }
@@ -289,6 +311,9 @@ static int check_request(const lede_engine_t *e, const struct lede_request *req,
         return fail(err, LEDE_EINVAL, 0, "%s", why); /* budget.c: the one rule */
     if ((int)req->format < LEDE_FORMAT_AUTO || (int)req->format > LEDE_FORMAT_NINJS)
         return fail(err, LEDE_EINVAL, 0, "unknown format %d", (int)req->format);
+    if (req->max_keyphrases > LEDE_MAX_KEYPHRASES || req->max_entities > LEDE_MAX_ENTITIES)
+        return fail(err, LEDE_EINVAL, 0, "at most %d keyphrases and %d entities may be asked for",
+                    LEDE_MAX_KEYPHRASES, LEDE_MAX_ENTITIES);
     if (req->weights)
         return check_weights(req->weights, err);
     return LEDE_OK;
@@ -354,12 +379,21 @@ static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
             if (!st)
                 return LEDE_ENOMEM;
             doc->stamp = st;
+            uint32_t *ft = realloc(doc->first_tok, cap * sizeof *ft);
+            if (!ft)
+                return LEDE_ENOMEM;
+            doc->first_tok = ft;
+            uint32_t *fs = realloc(doc->first_sent, cap * sizeof *fs);
+            if (!fs)
+                return LEDE_ENOMEM;
+            doc->first_sent = fs;
             doc->cap_terms = cap;
         }
         *v = (uint32_t)doc->n_terms;
         doc->tf[doc->n_terms] = 0;
         doc->cap_inner[doc->n_terms] = 0;
         doc->stem[doc->n_terms] = stem;
+        doc->first_tok[doc->n_terms] = UINT32_MAX; /* set by the caller */
         doc->n_terms++;
     }
     *ix = *v;
@@ -555,6 +589,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     doc->n_sent = 0;
     doc->n_terms = 0;
     doc->n_paragraphs = 0;
+    doc->cased = false;
     doc->toks = &ws->toks;
     lede_map_reset(&doc->terms, req->body_len / 24); /* about one new term per 4 words */
     ws->toks.n = 0;
@@ -566,7 +601,8 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
             region++;
         size_t para = ws->regions.v[region].paragraph;
         const char *text = tx + sp->offset;
-        if (lede_text_sentence_is_boilerplate(text, sp->length)) {
+        if (lede_text_sentence_is_boilerplate(text, sp->length) ||
+            lede_boiler_match(text, sp->length)) {
             stripped++;
             continue;
         }
@@ -598,8 +634,13 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
                 return fail(err, rc, 0, "out of memory");
             doc->tf[ix]++;
             tok->term = ix;
+            if (doc->first_tok[ix] == UINT32_MAX) {
+                doc->first_tok[ix] = (uint32_t)t;
+                doc->first_sent[ix] = (uint32_t)(doc->n_sent - 1);
+            }
             if ((tok->flags & LEDE_TOK_CAP) && !(tok->flags & LEDE_TOK_FIRST))
                 doc->cap_inner[ix]++;
+            doc->cased |= (tok->flags & LEDE_TOK_CAP) != 0;
         }
         s->sig = sig;
     }
@@ -612,12 +653,32 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     /* The title's content stems. */
     lede_map_reset(&doc->title, 64);
     doc->n_title = 0;
+    uint64_t title_sig = 0;
     if (title && title_len) {
         ws->title_toks.n = 0;
         if ((rc = lede_tokenize(ws->tk, title, title_len, 0, &ws->title_toks)))
             return fail(err, rc, 0, "out of memory");
+        title_sig = ws->title_toks.n ? 0x6c656465 : 0;
         for (size_t t = 0; t < ws->title_toks.n; t++) {
             const struct lede_token *tok = &ws->title_toks.v[t];
+            title_sig = mix64(title_sig, tok->stem);
+            if (tok->flags & LEDE_TOK_STOP)
+                continue;
+            bool fresh;
+            if (!lede_map_put(&doc->title, tok->stem, &fresh, &rc))
+                return fail(err, rc, 0, "out of memory");
+            doc->n_title += fresh;
+        }
+    }
+
+    /* The editor's rules: quotation units; the headline is no candidate, but a headline
+     * first line stands in for a missing title. */
+    lede_editorial_quotes(doc);
+    size_t head = lede_editorial_headline(doc, title_sig);
+    if (head != SIZE_MAX && !doc->n_title) {
+        const struct lede_sent *hs = &doc->sent[head];
+        for (size_t t = hs->tok_begin; t < hs->tok_end; t++) {
+            const struct lede_token *tok = &ws->toks.v[t];
             if (tok->flags & LEDE_TOK_STOP)
                 continue;
             bool fresh;
@@ -678,9 +739,40 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
         o->utf16_length = utf16_at(&u16, req->body, b) - o->utf16_offset;
         o->paragraph = doc->sent[i].paragraph;
     }
-    const struct lede_weights *w = req->weights ? req->weights : &e->weights;
-    if ((rc = lede_select_summary(doc, ws->values, w, req->budget, res)))
+    /* Keyphrases and entities, in every result (after the features, whose per-term title
+     * marks keyphrase.c reads, and before selection, which reuses that scratch). */
+    size_t max_kp = req->max_keyphrases ? req->max_keyphrases : LEDE_DEFAULT_KEYPHRASES;
+    size_t max_ent = req->max_entities ? req->max_entities : LEDE_DEFAULT_ENTITIES;
+    if (lede_entities_extract(doc, max_ent, &res->entities, &res->n_entities) ||
+        lede_keyphrases_extract(doc, max_kp, res->entities, res->n_entities, &res->keyphrases,
+                                &res->n_keyphrases))
         goto nomem;
+    for (size_t i = 0; i < res->n_keyphrases; i++) { /* found in the text; offsets of the body */
+        struct lede_keyphrase *k = &res->keyphrases[i];
+        size_t a, b;
+        k->text_offset = k->offset;
+        k->text_length = k->length;
+        lede_fmt_source(fm, k->text_offset, k->text_length, &a, &b);
+        k->offset = a;
+        k->length = b - a;
+    }
+    for (size_t i = 0; i < res->n_entities; i++) {
+        struct lede_entity *x = &res->entities[i];
+        size_t a, b;
+        x->text_offset = x->offset;
+        x->text_length = x->length;
+        lede_fmt_source(fm, x->text_offset, x->text_length, &a, &b);
+        x->offset = a;
+        x->length = b - a;
+    }
+    const struct lede_weights *w = req->weights ? req->weights : &e->weights;
+    if ((rc = lede_select_summary(doc, ws->values, w, req->budget, res))) {
+        if (rc != LEDE_EINVAL)
+            goto nomem;
+        lede_result_destroy(&res);
+        return fail(err, rc, 0, "no sentence fits in %.0f %s", req->budget.value,
+                    req->budget.kind == LEDE_BUDGET_WORDS ? "words" : "characters");
+    }
     *out = res;
     return LEDE_OK;
 nomem:

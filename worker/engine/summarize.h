@@ -33,10 +33,15 @@ struct lede_weights {
     double w[LEDE_F_COUNT];
 };
 
+/* Words and characters are counted on the summary as a reader gets it: its sentences joined
+ * by single spaces. A character is a Unicode code point; a word a run of non-space characters.
+ * WORDS and CHARS are caps: the summary never exceeds them, and the best-ranked set of whole
+ * sentences (whole quotations) that fits is chosen. When not even one sentence fits,
+ * lede_summarize fails with LEDE_EINVAL and a message naming the shortest sentence. */
 enum lede_budget_kind {
     LEDE_BUDGET_SENTENCES = 0, /* value: a whole number of sentences */
-    LEDE_BUDGET_WORDS,         /* value: at most this many words */
-    LEDE_BUDGET_CHARS,         /* value: at most this many characters (code points) */
+    LEDE_BUDGET_WORDS,         /* value: at most this many words (a cap) */
+    LEDE_BUDGET_CHARS,         /* value: at most this many characters (code points, a cap) */
     LEDE_BUDGET_RATIO,         /* value in (0, 1]: that share of the article's sentences */
 };
 
@@ -50,6 +55,10 @@ struct lede_budget {
  * gateway enforce it with one message; frames are this plus 1 MiB of envelope (proto/wire.h). */
 #define LEDE_DEFAULT_MAX_BODY (16u << 20)     /* bytes of body */
 #define LEDE_DEFAULT_MAX_SENTENCES 1000000u   /* sentences per article */
+#define LEDE_DEFAULT_KEYPHRASES 10            /* keyphrases in a result, unless asked */
+#define LEDE_DEFAULT_ENTITIES 20              /* named entities in a result, unless asked */
+#define LEDE_MAX_KEYPHRASES 1000              /* most that may be asked for */
+#define LEDE_MAX_ENTITIES 1000
 
 /* What a language detector found: an ISO 639-1 code ("de"; "" when it could not tell) and a
  * confidence in [0, 1]. */
@@ -97,7 +106,35 @@ struct lede_request {
     struct lede_budget budget;
     const struct lede_weights *weights; /* NULL: the engine's defaults */
     enum lede_format format; /* of body; 0 = LEDE_FORMAT_AUTO */
+    uint32_t max_keyphrases; /* 0: LEDE_DEFAULT_KEYPHRASES; at most LEDE_MAX_KEYPHRASES */
+    uint32_t max_entities;   /* 0: LEDE_DEFAULT_ENTITIES; at most LEDE_MAX_ENTITIES */
 };
+
+/* A keyphrase: one or more words as the article first writes them, body[offset..+length). */
+struct lede_keyphrase {
+    size_t offset, length;           /* bytes of the body as sent (as a sentence's, below) */
+    size_t text_offset, text_length; /* its words: lede_result.text[text_offset..+text_length) */
+    uint32_t words;    /* words in the phrase */
+    uint32_t count;    /* occurrences (same stems in the same order) */
+    double score;      /* higher is more central; comparable within one result only */
+};
+
+enum lede_entity_kind {
+    LEDE_ENTITY_NAME = 0, /* a run of capitalised words ("Bank of England", "Seoul") */
+    LEDE_ENTITY_PERSON,   /* a name of two or more words also referred to by its last word */
+    LEDE_ENTITY_ACRONYM,  /* "NATO", "U.N." */
+};
+
+/* A named entity found without a model: capitalised runs and acronyms. */
+struct lede_entity {
+    size_t offset, length;           /* its first mention, bytes of the body as sent */
+    size_t text_offset, text_length; /* the mention: lede_result.text[text_offset..+text_length) */
+    uint32_t count;        /* mentions (a person's last name alone counts too) */
+    enum lede_entity_kind kind;
+};
+
+/* Stable lowercase name of an entity kind ("name", "person", "acronym"). */
+const char *lede_entity_kind_name(int kind);
 
 struct lede_sentence {
     size_t offset;     /* byte offset in the request body */
@@ -114,6 +151,7 @@ struct lede_sentence {
     size_t utf16_length;
     size_t text_offset;  /* the sentence's text: lede_result.text[text_offset..+text_length) */
     size_t text_length;
+    bool headline;     /* the title (given, or a headline first line): never selected */
 };
 
 struct lede_result {
@@ -134,6 +172,10 @@ struct lede_result {
     char lang_detected[16]; /* what detection found ("" when the request gave the language);
                                may be a language lede does not support, then lang is a fallback */
     double lang_confidence; /* detection's confidence in [0, 1]; 1 when the request gave it */
+    size_t n_keyphrases;
+    struct lede_keyphrase *keyphrases; /* best first */
+    size_t n_entities;
+    struct lede_entity *entities;      /* most mentioned first, then by first mention */
 };
 
 struct lede_error {

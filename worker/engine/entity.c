@@ -1,0 +1,191 @@
+/* entity.c: named entities without a model (see entity.h). One pass over each sentence's
+ * tokens finds the runs; a map from the run's stems to its record counts mentions; a second
+ * pass over the distinct entities joins a person's last name to the full name. */
+#include "entity.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "keyphrase.h"
+
+#define ENT_MAX_WORDS 6 /* a longer capitalised run is a headline or a shouted line, not a name */
+
+/* Lowercase particles that may sit inside a name ("Bank of England", "Charles de Gaulle",
+ * "Bashar al-Assad"), across the languages the engine handles. */
+static const char *const particles[] = {
+    "al", "bin", "da", "de", "del", "della", "der", "di", "du",
+    "el", "ibn", "la", "le", "of",  "van",   "von", "y",
+};
+
+static bool is_particle(const char *w, size_t n)
+{
+    for (size_t i = 0; i < sizeof particles / sizeof *particles; i++)
+        if (strlen(particles[i]) == n && !memcmp(particles[i], w, n))
+            return true;
+    return false;
+}
+
+struct ent {
+    size_t offset, length;
+    uint64_t last; /* stem of the last word */
+    uint32_t count;
+    uint32_t words;
+    uint32_t order; /* first mention order */
+    int kind;
+    bool merged; /* a last name counted into a person */
+};
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    return h;
+}
+
+/* A word that may be (part of) a name. */
+static inline bool namey(const struct lede_doc *doc, const struct lede_token *t)
+{
+    if (!(t->flags & (LEDE_TOK_CAP | LEDE_TOK_ALLCAPS)))
+        return false; /* the usual word: settled by one test */
+    if (t->flags & LEDE_TOK_NUMBER)
+        return false;
+    if (t->flags & LEDE_TOK_ALLCAPS)
+        return true;
+    if (!(t->flags & LEDE_TOK_CAP) || (t->flags & (LEDE_TOK_STOP | LEDE_TOK_CALENDAR)))
+        return false;
+    if (!(t->flags & LEDE_TOK_FIRST))
+        return true;
+    /* Sentence-initial: only when the article capitalises it elsewhere too. */
+    return t->term != UINT32_MAX && doc->cap_inner[t->term] > 0;
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+    const struct ent *x = a, *y = b;
+    if (x->merged != y->merged)
+        return x->merged ? 1 : -1;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity **out, size_t *n_out)
+{
+    int rc = LEDE_ENOMEM;
+    const struct lede_token *tok = doc->toks->v;
+    struct ent *ents = doc->scratch[LEDE_SCR_ENT];
+    size_t ne = 0, cap = doc->scratch_cap[LEDE_SCR_ENT] / sizeof *ents;
+    struct lede_map *map = &doc->ent_map, *last = &doc->ent_last;
+    lede_map_reset(map, doc->n_terms / 4 + 16);
+    lede_map_reset(last, 16);
+    *out = NULL;
+    *n_out = 0;
+    if (!max) {
+        rc = LEDE_OK;
+        goto out;
+    }
+    for (size_t i = 0; i < doc->n_sent; i++) {
+        const struct lede_sent *s = &doc->sent[i];
+        size_t k = s->tok_begin;
+        while (k < s->tok_end) {
+            if (!namey(doc, &tok[k])) {
+                k++;
+                continue;
+            }
+            /* The run from k: names, particles between names, hyphen-joined parts. */
+            size_t e = k + 1, words = 1;
+            while (e < s->tok_end) {
+                const struct lede_token *p = &tok[e - 1], *t = &tok[e];
+                size_t gap_a = p->offset + p->length;
+                if (!lede_keyphrase_joinable(doc->body, gap_a, t->offset))
+                    break;
+                bool hyphen = memchr(doc->body + gap_a, '-', t->offset - gap_a) != NULL;
+                if (namey(doc, t) || (hyphen && !(t->flags & LEDE_TOK_NUMBER))) {
+                    e++;
+                    words++;
+                    continue;
+                }
+                /* A particle counts only with a name after it. */
+                if (e + 1 < s->tok_end && is_particle(doc->body + t->offset, t->length) &&
+                    namey(doc, &tok[e + 1]) &&
+                    lede_keyphrase_joinable(doc->body, t->offset + t->length, tok[e + 1].offset)) {
+                    e += 2;
+                    words += 2;
+                    continue;
+                }
+                break;
+            }
+            if (words <= ENT_MAX_WORDS) {
+                uint64_t key = 0x656e74;
+                for (size_t j = k; j < e; j++)
+                    key = mix(key, tok[j].stem);
+                bool fresh;
+                uint32_t *v = lede_map_put_inline(map, key, &fresh, &rc);
+                if (!v)
+                    goto out;
+                if (fresh) {
+                    if (ne == cap) {
+                        ents = lede_doc_scratch(doc, LEDE_SCR_ENT, (ne + 1) * sizeof *ents);
+                        if (!ents) {
+                            rc = LEDE_ENOMEM;
+                            goto out;
+                        }
+                        cap = doc->scratch_cap[LEDE_SCR_ENT] / sizeof *ents;
+                    }
+                    bool acro = words == 1 && (tok[k].flags & LEDE_TOK_ALLCAPS);
+                    ents[ne] = (struct ent){
+                        .offset = tok[k].offset,
+                        .length = tok[e - 1].offset + tok[e - 1].length - tok[k].offset,
+                        .last = tok[e - 1].stem,
+                        .words = (uint32_t)words,
+                        .order = (uint32_t)ne,
+                        .kind = acro ? LEDE_ENTITY_ACRONYM : LEDE_ENTITY_NAME,
+                    };
+                    *v = (uint32_t)ne++;
+                }
+                ents[*v].count++;
+            }
+            k = e;
+        }
+    }
+    /* A one-word name that is the last word of exactly one longer name is that person. */
+    for (size_t j = 0; j < ne; j++) {
+        if (ents[j].words < 2 || ents[j].kind == LEDE_ENTITY_ACRONYM)
+            continue;
+        bool fresh;
+        uint32_t *v = lede_map_put(last, ents[j].last, &fresh, &rc);
+        if (!v)
+            goto out;
+        *v = fresh ? (uint32_t)j + 1 : UINT32_MAX; /* UINT32_MAX: ambiguous */
+    }
+    for (size_t j = 0; j < ne; j++) {
+        if (ents[j].words != 1 || ents[j].kind != LEDE_ENTITY_NAME)
+            continue;
+        const uint32_t *v = lede_map_get(last, ents[j].last);
+        if (!v || *v == UINT32_MAX || *v == 0)
+            continue;
+        struct ent *full = &ents[*v - 1];
+        full->kind = LEDE_ENTITY_PERSON;
+        full->count += ents[j].count;
+        ents[j].merged = true;
+    }
+    qsort(ents, ne, sizeof *ents, cmp_ent);
+    size_t n = 0;
+    while (n < ne && n < max && !ents[n].merged)
+        n++;
+    struct lede_entity *r = malloc((n ? n : 1) * sizeof *r);
+    if (!r) {
+        rc = LEDE_ENOMEM;
+        goto out;
+    }
+    for (size_t j = 0; j < n; j++)
+        r[j] = (struct lede_entity){.offset = ents[j].offset,
+                                    .length = ents[j].length,
+                                    .count = ents[j].count,
+                                    .kind = (enum lede_entity_kind)ents[j].kind};
+    *out = r;
+    *n_out = n;
+    rc = LEDE_OK;
+out:
+    return rc;
+}

@@ -1,0 +1,283 @@
+/* keyphrase.c: keyphrase extraction (see keyphrase.h). A first pass over the tokens scores the
+ * single terms (the document's term table); a second gathers two- and three-word runs of the
+ * best recurring terms (hashed into a map). The best candidates are kept by insertion into a
+ * short sorted list. */
+#include "keyphrase.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+/* Tuning constants, chosen on kpcrowd-en-dev only (docs/TUNING.md). */
+#ifndef KP_CAP
+#define KP_CAP                                                                                     \
+    -0.3 /* a term the article capitalises inside sentences: a name, less often a tag              \
+          */
+#endif
+#ifndef KP_TITLE
+#define KP_TITLE 3.0 /* bonus for a term of the title */
+#endif
+#ifndef KP_EARLY
+#define KP_EARLY 1.0 /* bonus for a first occurrence in the first sentences: /(1 + s/4) */
+#endif
+#ifndef KP_PHRASE
+#define KP_PHRASE                                                                                  \
+    0.05 /* a phrase (seen twice or more): this share of its words' mean, times its count */
+#endif
+#ifndef KP_TF_POW
+#define KP_TF_POW 1.0 /* a term's count counts as count^KP_TF_POW */
+#endif
+#ifndef KP_NAME
+#define KP_NAME 0.2 /* a name's score: this share of its words' mean, times its mentions */
+#endif
+#define KP_MAX_WORDS 3  /* longest phrase */
+#define EARLY_MEMO   64 /* first-sentence bonuses computed once per call */
+#define HOT_FACTOR   3  /* phrases are built from the best HOT_FACTOR * max recurring terms */
+
+bool lede_keyphrase_joinable(const char *body, size_t a, size_t b)
+{
+    int hyphens = 0;
+    for (size_t i = a; i < b; i++) {
+        if (body[i] == '-' && ++hyphens == 1)
+            continue;
+        if (body[i] != ' ')
+            return false;
+    }
+    return true;
+}
+
+struct phrase {
+    uint32_t first_tok; /* token index of its first word at its first occurrence */
+    uint32_t count;
+    uint32_t words;
+    uint32_t terms[KP_MAX_WORDS];
+};
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    return h;
+}
+
+/* The first of the nd tokens (in body order) at or after offset. */
+static size_t first_token(const struct lede_token *tok, size_t nd, size_t offset)
+{
+    size_t lo = 0, hi = nd;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (tok[mid].offset < offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Inserts (score, cand) into best[0..*n) kept sorted by score, at most max entries. */
+static void keep(double *bs, size_t *bc, size_t *n, size_t max, double score, size_t cand)
+{
+    if (*n == max && score <= bs[*n - 1])
+        return;
+    size_t j = *n < max ? (*n)++ : max - 1;
+    while (j > 0 && bs[j - 1] < score) {
+        bs[j] = bs[j - 1];
+        bc[j] = bc[j - 1];
+        j--;
+    }
+    bs[j] = score;
+    bc[j] = cand;
+}
+
+int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_entity *ents,
+                            size_t n_ents, struct lede_keyphrase **out, size_t *n_out)
+{
+    int rc = LEDE_ENOMEM;
+    const struct lede_token *tok = doc->toks->v;
+    size_t nt = doc->n_terms, nph = 0, cap_ph = 0, n_hot = HOT_FACTOR * (max ? max : 1);
+    const uint32_t *first = doc->first_tok;
+    double *uni = lede_doc_scratch(doc, LEDE_SCR_KP_UNI, (nt + 1) * sizeof *uni);
+    bool *hot = lede_doc_scratch(doc, LEDE_SCR_KP_HOT, (nt + 1) * sizeof *hot);
+    struct phrase *ph = doc->scratch[LEDE_SCR_KP_PHRASE];
+    cap_ph = doc->scratch_cap[LEDE_SCR_KP_PHRASE] / sizeof *ph;
+    struct lede_map *map = &doc->kp_map;
+    char *best = lede_doc_scratch(doc, LEDE_SCR_KP_BEST,
+                                  (n_hot + max + 1) * (sizeof(double) + sizeof(size_t)));
+    double *bs = (double *)(void *)best;
+    size_t *bc = (size_t *)(void *)(best + (n_hot + max + 1) * sizeof(double));
+    struct lede_keyphrase *kp = NULL;
+    lede_map_reset(map, doc->n_terms / 4 + 16);
+    *out = NULL;
+    *n_out = 0;
+    if (!uni || !hot || !best)
+        goto out;
+    memset(hot, 0, (nt + 1) * sizeof *hot);
+    /* Single terms: count (the term table has it), capitalisation, first sentence, title. */
+    double early[EARLY_MEMO];
+    for (size_t i = 0; i < EARLY_MEMO; i++)
+        early[i] = 1.0 + KP_EARLY / (1.0 + (double)i / 4.0);
+    size_t nb = 0, nh = 0;
+    double *hs = bs + max + 1;
+    size_t *hc = bc + max + 1;
+    for (size_t t = 0; t < nt; t++) {
+        if (first[t] == UINT32_MAX) {
+            uni[t] = 0;
+            continue;
+        }
+        uint32_t fs = doc->first_sent[t];
+        double sc = (KP_TF_POW == 1.0 ? (double)doc->tf[t] : pow((double)doc->tf[t], KP_TF_POW)) *
+                    (fs < EARLY_MEMO ? early[fs] : 1.0 + KP_EARLY / (1.0 + (double)fs / 4.0));
+        if (doc->cap_inner[t])
+            sc *= 1.0 + KP_CAP;
+        if (doc->stamp[t]) /* the title has it (lede_features_compute's mark) */
+            sc *= 1.0 + KP_TITLE;
+        uni[t] = sc;
+        if (max)
+            keep(bs, bc, &nb, max, sc, t);
+        if (max && doc->tf[t] > 1)
+            keep(hs, hc, &nh, n_hot, sc, t);
+    }
+    /* Phrases of two and three words, all of them among the best single terms (a
+     * phrase scores from its words, so no other could rank): hashed into a map. */
+    /* A phrase scores at most KP_PHRASE * (its best word) * (its count), and its count is at
+     * most the second largest count among the hot terms: when even that cannot reach the
+     * list, no phrase can, and the pass is skipped (the result is the same). */
+    double top_uni = 0;
+    uint32_t tf1 = 0, tf2 = 0;
+    for (size_t h = 0; h < nh; h++) {
+        hot[hc[h]] = true;
+        top_uni = fmax(top_uni, hs[h]);
+        uint32_t tf = doc->tf[hc[h]];
+        if (tf > tf1) {
+            tf2 = tf1;
+            tf1 = tf;
+        } else if (tf > tf2) {
+            tf2 = tf;
+        }
+    }
+    if (nh >= 2 && nb == max && KP_PHRASE * top_uni * fmax(tf2, tf1 / 2) <= bs[nb - 1])
+        nh = 0;
+    for (size_t i = 0; i < doc->n_sent && nh; i++) {
+        const struct lede_sent *s = &doc->sent[i];
+        size_t run = 0; /* hot content words in the current run, ending at k */
+        for (size_t k = s->tok_begin; k < s->tok_end; k++) {
+            /* Without branches on the usual path (whether a word is hot is unpredictable):
+             * hot[nt] is false and stands for "no term". */
+            uint32_t t = tok[k].term;
+            size_t ti = t < nt ? t : nt;
+            run = hot[ti] ? run + 1 : 0;
+            if (run < 2)
+                continue;
+            if (!lede_keyphrase_joinable(doc->body, tok[k - 1].offset + tok[k - 1].length,
+                                         tok[k].offset)) {
+                run = 1;
+                continue;
+            }
+            for (size_t w = 2; w <= KP_MAX_WORDS && w <= run; w++) {
+                uint64_t key = 0x6b6579;
+                for (size_t j = k + 1 - w; j <= k; j++)
+                    key = mix(key, tok[j].stem);
+                bool fresh;
+                uint32_t *v = lede_map_put_inline(map, key, &fresh, &rc);
+                if (!v)
+                    goto out;
+                if (fresh) {
+                    if (nph == cap_ph) {
+                        ph = lede_doc_scratch(doc, LEDE_SCR_KP_PHRASE, (nph + 1) * sizeof *ph);
+                        if (!ph) {
+                            rc = LEDE_ENOMEM;
+                            goto out;
+                        }
+                        cap_ph = doc->scratch_cap[LEDE_SCR_KP_PHRASE] / sizeof *ph;
+                    }
+                    struct phrase *p = &ph[nph];
+                    p->first_tok = (uint32_t)(k + 1 - w);
+                    p->count = 0;
+                    p->words = (uint32_t)w;
+                    for (size_t j = 0; j < w; j++)
+                        p->terms[j] = tok[k + 1 - w + j].term;
+                    *v = (uint32_t)nph++;
+                }
+                ph[*v].count++;
+            }
+        }
+    }
+    /* Phrases seen at least twice. */
+    for (size_t p = 0; p < nph && max; p++) {
+        if (ph[p].count < 2)
+            continue;
+        double mean = 0;
+        for (size_t j = 0; j < ph[p].words; j++)
+            mean += uni[ph[p].terms[j]];
+        mean /= ph[p].words;
+        keep(bs, bc, &nb, max, KP_PHRASE * mean * ph[p].count, nt + p);
+    }
+
+    /* Names of two or more words: their tokens found by offset (tokens are in body order). */
+    size_t nd = doc->toks->n;
+    for (size_t e = 0; e < n_ents && max; e++) {
+        size_t lo = first_token(tok, nd, ents[e].offset), end = ents[e].offset + ents[e].length;
+        double sum = 0;
+        size_t words = 0, content = 0;
+        uint64_t key = 0x6b6579;
+        for (size_t k = lo; k < nd && tok[k].offset < end; k++, words++) {
+            key = mix(key, tok[k].stem);
+            if (tok[k].term != UINT32_MAX) {
+                sum += uni[tok[k].term];
+                content++;
+            }
+        }
+        if (words < 2 || !content || (nph && lede_map_get(map, key)))
+            continue; /* one word, or already a phrase */
+        keep(bs, bc, &nb, max, KP_NAME * sum / (double)content * ents[e].count, nt + nph + e);
+    }
+
+    kp = malloc((nb ? nb : 1) * sizeof *kp);
+    if (!kp)
+        goto out;
+    for (size_t r = 0; r < nb; r++) {
+        size_t c = bc[r], k0, k1;
+        uint32_t count, words;
+        if (c >= nt + nph) {
+            const struct lede_entity *x = &ents[c - nt - nph];
+            kp[r] = (struct lede_keyphrase){
+                .offset = x->offset,
+                .length = x->length,
+                .words = 2,
+                .count = x->count,
+                .score = bs[r],
+            };
+            size_t k = first_token(tok, nd, x->offset), w = 0;
+            for (; k < nd && tok[k].offset < x->offset + x->length; k++)
+                w++;
+            kp[r].words = (uint32_t)w;
+            continue;
+        }
+        if (c < nt) {
+            k0 = k1 = first[c];
+            count = doc->tf[c];
+            words = 1;
+        } else {
+            const struct phrase *p = &ph[c - nt];
+            k0 = p->first_tok;
+            k1 = k0 + p->words - 1;
+            count = p->count;
+            words = p->words;
+        }
+        kp[r] = (struct lede_keyphrase){
+            .offset = tok[k0].offset,
+            .length = tok[k1].offset + tok[k1].length - tok[k0].offset,
+            .words = words,
+            .count = count,
+            .score = bs[r],
+        };
+    }
+    *out = kp;
+    *n_out = nb;
+    kp = NULL;
+    rc = LEDE_OK;
+out:
+    free(kp);
+    return rc;
+}

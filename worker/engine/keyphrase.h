@@ -1,0 +1,25 @@
+/* keyphrase.h: the article's keyphrases (an engine stage after tokenize, beside features):
+ * single words and runs of two or three content words, scored by frequency, capitalisation,
+ * first position and the title. Language-neutral: it uses only the tokenizer's flags (stop
+ * words and numbers of the article's language) and stems. */
+#ifndef LEDE_KEYPHRASE_H
+#define LEDE_KEYPHRASE_H
+
+#include <stddef.h>
+
+#include "feature.h"
+#include "summarize.h"
+
+/* Call after lede_features_compute (its per-term title marks in doc->stamp are read) and
+ * before lede_select_summary. The best max keyphrases of doc (at most max; fewer when the article has fewer candidates),
+ * best first, into *out. Names of two or more words among ents[0..n_ents) (entity.c's, for
+ * the same doc) are candidates too, scored by their words and mentions. Into *out (the caller's, free()) and *n. Linear in the article's tokens (times
+ * max for the final choice); doc's scratch (kp_map, scratch slots) is used. Errors: LEDE_ENOMEM (then *out is NULL, *n 0). */
+int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_entity *ents,
+                            size_t n_ents, struct lede_keyphrase **out, size_t *n);
+
+/* True when the body between two tokens, body[a..b), lets them belong to one phrase: only
+ * spaces, or one hyphen between them. Shared with entity.c. */
+bool lede_keyphrase_joinable(const char *body, size_t a, size_t b);
+
+#endif
