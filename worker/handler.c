@@ -328,8 +328,8 @@ void lede_handler_summarize_capped(const lede_engine_t *engine, lede_workspace_t
     if (rc == LEDE_ETOOBIG) {
         char msg[sizeof out->message];
         snprintf(msg, sizeof msg,
-                 "the response (%zu bytes%s) would be larger than the largest reply this worker "
-                 "sends (%zu bytes, --max-message): ask for a smaller budget%s", out->payload_len,
+                 "the response (%zu bytes%s) would be larger than this worker's limit (%zu bytes "
+                 "of payload, from --max-message): ask for a smaller budget%s", out->payload_len,
                  rq->explain ? " with explain: every sentence" : "", max_payload,
                  rq->explain ? ", or without explain" : "");
         out->payload_len = 0;
