@@ -7,7 +7,7 @@ flight above its start, and its RSS once idle within IDLE_SLACK_MB of its start.
 on the same article: peak under the same per-byte bound, and under JSON_PER_BYTE with --json.
 Measured (6.4 MB, 2 threads, without explain): before the fix, peak +330..390 MB and +264 MB kept idle (with explain the link was
 dropped instead); after, the same peak (27-32 bytes per article byte in flight) and +9..27 MB
-idle. The bounds below are those figures plus a stated tolerance (40 bytes per byte, 40 MB).
+idle. The bounds below are those figures plus a stated tolerance (48 bytes per byte, 40 MB).
 LEDE_DENSE_BYTES sets the article size. The sanitizer build uses a 1.6 MB article, bounds x4 and
 300 MB of slack for ASan's quarantine, saying so: its figures bound little; the release run does."""
 import os
@@ -21,7 +21,8 @@ import fault as f  # noqa: E402
 from fault import h  # noqa: E402
 
 pb = h.pb
-PEAK_PER_BYTE = 40     # measured 27-32 (worker, two calls at once) and 31 (lede --local)
+PEAK_PER_BYTE = 48     # measured 37-41 (worker, two calls at once) and 38 (lede --local) with
+                       # the format, language and keyphrase stages (27-32 and 31 before them)
 IDLE_SLACK_MB = 40     # measured +9..27 MB after the dense calls (+264 MB before the fix)
 JSON_PER_BYTE = 90     # lede --local --json: measured 73-75 (292 before the fix): the engine's
                        # ~31 plus its output (23 per byte here) in a buffer grown by doubling
