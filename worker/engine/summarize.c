@@ -331,20 +331,22 @@ static size_t utf16_at(struct utf16_cursor *c, const char *s, size_t off)
         c->byte = c->units = 0;
     const unsigned char *p = (const unsigned char *)s;
     size_t i = c->byte, u = c->units;
-    while (i < off) {
-        if (i + 8 <= off) { /* eight ASCII bytes at a time */
-            uint64_t w;
-            memcpy(&w, p + i, 8);
-            if (!(w & 0x8080808080808080ull)) {
-                i += 8;
-                u += 8;
-                continue;
-            }
+    const uint64_t ones = 0x0101010101010101ull;
+    for (; i + 8 <= off; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (!(w & 0x8080808080808080ull)) {
+            u += 8; /* ASCII */
+            continue;
         }
-        /* Every byte but a continuation byte starts a code point; 4-byte ones need two units. */
+        /* A unit per byte that is not a continuation (10xxxxxx), two for a 4-byte lead. */
+        uint64_t cont = (w >> 7) & ~(w >> 6) & ones;
+        uint64_t lead4 = (w >> 7) & (w >> 6) & (w >> 5) & (w >> 4) & ones;
+        u += 8 - (size_t)__builtin_popcountll(cont) + (size_t)__builtin_popcountll(lead4);
+    }
+    for (; i < off; i++) {
         u += (p[i] & 0xC0) != 0x80;
         u += p[i] >= 0xF0;
-        i++;
     }
     c->byte = off;
     c->units = u;
