@@ -180,7 +180,10 @@ static bool ends_sentence(const char *s, size_t n);
 
 static bool wire_noise(const char *s, size_t n, bool header);
 
-bool lede_fmt_is_wrapped(const char *in, size_t n)
+static bool furniture(const char *s, size_t n);
+
+/* lede_fmt_is_wrapped, and whether some line is wire furniture (*furn), in one read. */
+static bool plain_scan(const char *in, size_t n, bool *furn)
 {
     /* Widths of the inner lines (those another line of the same paragraph follows): in wrapped
      * copy they are near the wrap width and mostly end inside a sentence. */
@@ -188,16 +191,21 @@ bool lede_fmt_is_wrapped(const char *in, size_t n)
     size_t lines = 0, long_lines = 0, inner = 0, open = 0, indented = 0;
     size_t prev_w = 0;
     bool prev = false, prev_open = false;
-    /* First: whether indentation starts paragraphs (some lines indented, not most). */
+    /* First: whether indentation starts paragraphs (some lines indented, not most), whether
+     * the lines are long (one paragraph a line: ordinary text), and furniture lines. */
+    *furn = false;
     for (size_t i = 0; i < n;) {
         const char *nl = memchr(in + i, '\n', n - i);
         size_t e = nl ? (size_t)(nl - in) : n;
-        if (e - i > 4 * MAX_WRAP_WIDTH && ++long_lines * 10 > lines + 10)
-            return false; /* one paragraph per line: ordinary text */
+        long_lines += e - i > 4 * MAX_WRAP_WIDTH;
         lines++;
         indented += e > i && (in[i] == ' ' || in[i] == '\t');
+        if (e - i <= 80 && !*furn)
+            *furn = furniture(in + i, e - i);
         i = e + 1;
     }
+    if (lines < 2 || long_lines * 10 > lines)
+        return false;
     bool by_indent = indented >= 2 && indented * 10 <= lines * 7;
     lines = long_lines = 0;
     for (size_t i = 0; i < n;) {
@@ -489,17 +497,10 @@ static bool furniture(const char *s, size_t n)
     return n && n <= 80 && wire_noise(s, n, false);
 }
 
-/* True when some line of s[0..n) is wire furniture (only short lines are looked at). */
-static bool has_furniture(const char *s, size_t n)
+bool lede_fmt_is_wrapped(const char *in, size_t n)
 {
-    for (size_t i = 0; i < n;) {
-        const char *nl = memchr(s + i, '\n', n - i);
-        size_t e = nl ? (size_t)(nl - s) : n;
-        if (e - i <= 80 && furniture(s + i, e - i))
-            return true;
-        i = e + 1;
-    }
-    return false;
+    bool furn;
+    return plain_scan(in, n, &furn);
 }
 
 int lede_fmt_plain(struct lede_fmt *f, const char *in, size_t n, const uint32_t *in_a,
@@ -548,7 +549,7 @@ static bool looks_html(const char *s, size_t n)
                                         "<br />",      "<div",     "</div>", "<!--", "<li>",
                                         "<ul>",        "<ol>",     "<h2",    "<h3",  "<figure",
                                         "<blockquote", "<section", "<table", NULL};
-    size_t lim = n < 8192 ? n : 8192;
+    size_t lim = n < 2048 ? n : 2048; /* a CMS body shows its markup early */
     for (const char *p = memchr(s, '<', lim); p;
          p = memchr(p + 1, '<', lim - (size_t)(p + 1 - s))) {
         size_t left = lim - (size_t)(p - s);
@@ -638,7 +639,8 @@ int lede_fmt_run(struct lede_fmt *f, int format, const char *body, size_t len, c
     int rc;
     if (format == LEDE_FMT_TEXT) {
         f->format = LEDE_FMT_TEXT;
-        if (!lede_fmt_is_wrapped(body, len) && !has_furniture(body, len)) {
+        bool furn;
+        if (!plain_scan(body, len, &furn) && !furn) {
             f->identity = true;
             f->text = body;
             f->len = len;

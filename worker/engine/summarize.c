@@ -403,32 +403,69 @@ static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
 /* UTF-16 code units in s[0..off), counted on from the cursor's last position when it is not
  * past off (sentences come in document order, so the whole body is read once). */
 struct utf16_cursor {
-    size_t byte, units;
+    size_t byte, units; /* a multiple of 8 bytes and the units before it */
+    size_t ascii;       /* body[0..ascii) is ASCII */
 };
 
+/* The cursor for s[0..n): the ASCII prefix measured 32 bytes at a time. */
+static struct utf16_cursor utf16_start(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        uint64_t w[4];
+        memcpy(w, p + i, 32);
+        if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull)
+            break;
+    }
+    while (i < n && p[i] < 0x80)
+        i++;
+    size_t b = i & ~(size_t)7;
+    return (struct utf16_cursor){b, b, i};
+}
+
+/* UTF-16 units of eight bytes: one per byte that is not a continuation byte (10xxxxxx), two
+ * for a 4-byte lead (11110xxx). */
+static inline size_t units8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    if (!(w & 0x8080808080808080ull))
+        return 8;
+    uint64_t cont = (w >> 7) & ~(w >> 6) & ones;
+    uint64_t lead4 = (w >> 7) & (w >> 6) & (w >> 5) & (w >> 4) & ones;
+    return 8 - (size_t)__builtin_popcountll(cont) + (size_t)__builtin_popcountll(lead4);
+}
+
+/* The cursor stays on a multiple of 8 bytes; the part of a block before off is counted from a
+ * copy of just those bytes (zero bytes count one unit each, taken off again). */
 static size_t utf16_at(struct utf16_cursor *c, const char *s, size_t off)
 {
+    if (off <= c->ascii)
+        return off; /* all ASCII before the first non-ASCII byte */
     if (off < c->byte)
         c->byte = c->units = 0;
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = c->byte, u = c->units;
-    while (i < off) {
-        if (i + 8 <= off) { /* eight ASCII bytes at a time */
-            uint64_t w;
-            memcpy(&w, p + i, 8);
-            if (!(w & 0x8080808080808080ull)) {
-                i += 8;
-                u += 8;
-                continue;
-            }
-        }
-        /* Every byte but a continuation byte starts a code point; 4-byte ones need two units. */
-        u += (p[i] & 0xC0) != 0x80;
-        u += p[i] >= 0xF0;
-        i++;
+    size_t i = c->byte, u = c->units, end = off & ~(size_t)7;
+    for (; i + 32 <= end; i += 32) { /* 32 bytes at a time, at once when all ASCII */
+        uint64_t w[4];
+        memcpy(w, p + i, 32);
+        if (!((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull))
+            u += 32;
+        else
+            u += units8(w[0]) + units8(w[1]) + units8(w[2]) + units8(w[3]);
     }
-    c->byte = off;
+    for (; i < end; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        u += units8(w);
+    }
+    c->byte = i;
     c->units = u;
+    if (off > i) {
+        uint64_t w = 0;
+        memcpy(&w, p + i, off - i);
+        u += units8(w) - (8 - (off - i));
+    }
     return u;
 }
 
@@ -726,7 +763,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     res->sentences = calloc(doc->n_sent, sizeof *res->sentences);
     if (!res->sentences)
         goto nomem;
-    struct utf16_cursor u16 = {0, 0};
+    struct utf16_cursor u16 = utf16_start(req->body, req->body_len);
     for (size_t i = 0; i < doc->n_sent; i++) {
         struct lede_sentence *o = &res->sentences[i];
         o->text_offset = doc->sent[i].offset;
