@@ -59,6 +59,28 @@ static inline bool namey(const struct lede_doc *doc, const struct lede_token *t)
     return t->term != UINT32_MAX && doc->cap_inner[t->term] > 0;
 }
 
+/* A capitalised stop word inside a sentence that a name follows opens the name ("New York",
+ * "The Hague"); at the start of a sentence it is only the sentence's first word. */
+static bool opens_name(const struct lede_doc *doc, const struct lede_token *tok, size_t k,
+                       size_t end)
+{
+    const struct lede_token *t = &tok[k];
+    if ((t->flags & (LEDE_TOK_CAP | LEDE_TOK_STOP | LEDE_TOK_FIRST)) !=
+            (LEDE_TOK_CAP | LEDE_TOK_STOP) ||
+        k + 1 >= end)
+        return false;
+    return namey(doc, &tok[k + 1]) &&
+           lede_keyphrase_joinable(doc->body, t->offset + t->length, tok[k + 1].offset);
+}
+
+/* True when p is an initial ("P" in "Joseph P. Riley") and only ". " lies between it and b. */
+static bool after_initial(const char *body, const struct lede_token *p, size_t b)
+{
+    size_t a = p->offset + p->length;
+    return p->length == 1 && (p->flags & LEDE_TOK_CAP) && b == a + 2 && body[a] == '.' &&
+           body[a + 1] == ' ';
+}
+
 static int cmp_ent(const void *a, const void *b)
 {
     const struct ent *x = a, *y = b;
@@ -88,7 +110,7 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
         const struct lede_sent *s = &doc->sent[i];
         size_t k = s->tok_begin;
         while (k < s->tok_end) {
-            if (!namey(doc, &tok[k])) {
+            if (!namey(doc, &tok[k]) && !(opens_name(doc, tok, k, s->tok_end))) {
                 k++;
                 continue;
             }
@@ -97,10 +119,14 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
             while (e < s->tok_end) {
                 const struct lede_token *p = &tok[e - 1], *t = &tok[e];
                 size_t gap_a = p->offset + p->length;
-                if (!lede_keyphrase_joinable(doc->body, gap_a, t->offset))
+                if (!lede_keyphrase_joinable(doc->body, gap_a, t->offset) &&
+                    !after_initial(doc->body, p, t->offset))
                     break;
                 bool hyphen = memchr(doc->body + gap_a, '-', t->offset - gap_a) != NULL;
-                if (namey(doc, t) || (hyphen && !(t->flags & LEDE_TOK_NUMBER))) {
+                bool initial = t->length == 1 && (t->flags & LEDE_TOK_CAP) &&
+                               t->offset + 1 < doc->toks->v[s->tok_end - 1].offset &&
+                               doc->body[t->offset + 1] == '.';
+                if (namey(doc, t) || initial || (hyphen && !(t->flags & LEDE_TOK_NUMBER))) {
                     e++;
                     words++;
                     continue;

@@ -23,8 +23,7 @@
 #define KP_EARLY 1.0 /* bonus for a first occurrence in the first sentences: /(1 + s/4) */
 #endif
 #ifndef KP_PHRASE
-#define KP_PHRASE                                                                                  \
-    0.05 /* a phrase (seen twice or more): this share of its words' mean, times its count */
+#define KP_PHRASE 0.7 /* a phrase seen twice or more: this x its best word's x cohesion^2 */
 #endif
 #ifndef KP_TF_POW
 #define KP_TF_POW 1.0 /* a term's count counts as count^KP_TF_POW */
@@ -140,9 +139,8 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
     }
     /* Phrases of two and three words, all of them among the best single terms (a
      * phrase scores from its words, so no other could rank): hashed into a map. */
-    /* A phrase scores at most KP_PHRASE * (its best word) * (its count), and its count is at
-     * most the second largest count among the hot terms: when even that cannot reach the
-     * list, no phrase can, and the pass is skipped (the result is the same). */
+    /* A phrase scores at most KP_PHRASE * (the best hot word): when even that cannot reach
+     * the list, no phrase can, and the pass is skipped (the result is the same). */
     double top_uni = 0;
     uint32_t tf1 = 0, tf2 = 0;
     for (size_t h = 0; h < nh; h++) {
@@ -156,7 +154,7 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
             tf2 = tf;
         }
     }
-    if (nh >= 2 && nb == max && KP_PHRASE * top_uni * fmax(tf2, tf1 / 2) <= bs[nb - 1])
+    if (nh >= 2 && nb == max && KP_PHRASE * top_uni <= bs[nb - 1])
         nh = 0;
     for (size_t i = 0; i < doc->n_sent && nh; i++) {
         const struct lede_sent *s = &doc->sent[i];
@@ -203,15 +201,21 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
             }
         }
     }
-    /* Phrases seen at least twice. */
+    /* Phrases seen at least twice, scored by their best word times their cohesion (how much
+     * of their rarest word's use they account for, squared): a phrase whose words always come
+     * together ("climate change") ranks with its best word. */
     for (size_t p = 0; p < nph && max; p++) {
         if (ph[p].count < 2)
             continue;
-        double mean = 0;
-        for (size_t j = 0; j < ph[p].words; j++)
-            mean += uni[ph[p].terms[j]];
-        mean /= ph[p].words;
-        keep(bs, bc, &nb, max, KP_PHRASE * mean * ph[p].count, nt + p);
+        double top = 0;
+        uint32_t min_tf = UINT32_MAX;
+        for (size_t j = 0; j < ph[p].words; j++) {
+            top = fmax(top, uni[ph[p].terms[j]]);
+            if (doc->tf[ph[p].terms[j]] < min_tf)
+                min_tf = doc->tf[ph[p].terms[j]];
+        }
+        double coh = (double)ph[p].count / (double)min_tf;
+        keep(bs, bc, &nb, max, KP_PHRASE * top * coh * coh, nt + p);
     }
 
     /* Names of two or more words: their tokens found by offset (tokens are in body order). */
