@@ -163,6 +163,25 @@ struct lede_client_sentence {
     uint64_t offset, length; /* bytes in the request body */
     char *text;              /* NUL-terminated copy of the sentence */
     size_t text_len;
+    int headline;            /* the title or a headline first line: never selected */
+};
+
+/* A keyphrase (one or more words as the article first writes them). */
+struct lede_client_keyphrase {
+    char *text;              /* NUL-terminated copy */
+    size_t text_len;
+    double score;
+    uint32_t count, words;
+    uint64_t offset, length; /* bytes in the request body, of its first occurrence */
+};
+
+/* A named entity found without a model. */
+struct lede_client_entity {
+    char *text;              /* NUL-terminated copy of its first mention */
+    size_t text_len;
+    char *kind;              /* "name", "person" or "acronym" */
+    uint32_t count;          /* mentions */
+    uint64_t offset, length; /* bytes in the request body, of its first mention */
 };
 
 struct lede_client_response {
@@ -178,6 +197,10 @@ struct lede_client_response {
     size_t n_sentences;      /* every sentence with explain, else the summary's */
     struct lede_client_sentence *sentences;
     uint64_t engine_us, worker_us;
+    size_t n_keyphrases;
+    struct lede_client_keyphrase *keyphrases; /* best first */
+    size_t n_entities;
+    struct lede_client_entity *entities;      /* most mentioned first */
 };
 
 /* Decodes a SummarizeResponse payload. On LEDE_OK *out is the caller's

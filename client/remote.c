@@ -83,7 +83,40 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
         d->rank = s->rank;
         d->duplicate_of = s->duplicate_of;
         d->selected = s->selected != 0;
+        d->headline = s->headline != 0;
     }
+    res->keyphrases = calloc(resp->n_keyphrases ? resp->n_keyphrases : 1, sizeof *res->keyphrases);
+    res->entities = calloc(resp->n_entities ? resp->n_entities : 1, sizeof *res->entities);
+    if (!res->keyphrases || !res->entities) {
+        lede_result_destroy(&res);
+        return LEDE_ENOMEM;
+    }
+    for (size_t k = 0; k < resp->n_keyphrases; k++) {
+        const struct lede_client_keyphrase *x = &resp->keyphrases[k];
+        if (x->offset > p->body_len || x->length > p->body_len - x->offset) {
+            *why = "a keyphrase's byte range does not fit the request body";
+            lede_result_destroy(&res);
+            return LEDE_EPROTO;
+        }
+        res->keyphrases[k] = (struct lede_keyphrase){(size_t)x->offset, (size_t)x->length,
+                                                     x->words, x->count, x->score};
+    }
+    res->n_keyphrases = resp->n_keyphrases;
+    for (size_t k = 0; k < resp->n_entities; k++) {
+        const struct lede_client_entity *x = &resp->entities[k];
+        if (x->offset > p->body_len || x->length > p->body_len - x->offset) {
+            *why = "an entity's byte range does not fit the request body";
+            lede_result_destroy(&res);
+            return LEDE_EPROTO;
+        }
+        int kind = LEDE_ENTITY_NAME;
+        for (int j = 0; j < 3; j++)
+            if (x->kind && !strcmp(x->kind, lede_entity_kind_name(j)))
+                kind = j;
+        res->entities[k] = (struct lede_entity){(size_t)x->offset, (size_t)x->length, x->count,
+                                                (enum lede_entity_kind)kind};
+    }
+    res->n_entities = resp->n_entities;
     for (size_t k = 0; k < resp->n_summary; k++) {
         if (resp->summary[k] >= n) {
             *why = "a summary index is out of range";
