@@ -195,7 +195,8 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
         full->count += ents[j].count;
         ents[j].merged = true;
     }
-    qsort(ents, ne, sizeof *ents, cmp_ent);
+    if (ne)
+        qsort(ents, ne, sizeof *ents, cmp_ent);
     size_t n = 0;
     while (n < ne && n < max && !ents[n].merged)
         n++;
