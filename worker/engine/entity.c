@@ -32,6 +32,7 @@ struct ent {
     uint32_t count;
     uint32_t words;
     uint32_t order; /* first mention order */
+    uint32_t tok;   /* its first mention's first token */
     int kind;
     bool merged; /* a last name counted into a person */
 };
@@ -161,6 +162,7 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
                     bool acro = words == 1 && (tok[k].flags & LEDE_TOK_ALLCAPS);
                     ents[ne] = (struct ent){
                         .offset = tok[k].offset,
+                        .tok = (uint32_t)k,
                         .length = tok[e - 1].offset + tok[e - 1].length - tok[k].offset,
                         .last = tok[e - 1].stem,
                         .words = (uint32_t)words,
@@ -205,9 +207,18 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
         rc = LEDE_ENOMEM;
         goto out;
     }
-    for (size_t j = 0; j < n; j++)
+    uint32_t *where = lede_doc_scratch(doc, LEDE_SCR_ENT_TOK, (2 * n + 1) * sizeof *where);
+    if (!where) {
+        free(r);
+        rc = LEDE_ENOMEM;
+        goto out;
+    }
+    for (size_t j = 0; j < n; j++) {
         r[j] = (struct lede_entity){ents[j].offset, ents[j].length, ents[j].count,
                                     (enum lede_entity_kind)ents[j].kind};
+        where[2 * j] = ents[j].tok; /* for keyphrase.c: first token and words of each */
+        where[2 * j + 1] = ents[j].words;
+    }
     *out = r;
     *n_out = n;
     rc = LEDE_OK;

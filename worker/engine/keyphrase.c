@@ -60,20 +60,6 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h;
 }
 
-/* The first of the nd tokens (in body order) at or after offset. */
-static size_t first_token(const struct lede_token *tok, size_t nd, size_t offset)
-{
-    size_t lo = 0, hi = nd;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (tok[mid].offset < offset)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* Inserts (score, cand) into best[0..*n) kept sorted by score, at most max entries. */
 static void keep(double *bs, size_t *bc, size_t *n, size_t max, double score, size_t cand)
 {
@@ -218,10 +204,11 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
         keep(bs, bc, &nb, max, KP_PHRASE * top * coh * coh, nt + p);
     }
 
-    /* Names of two or more words: their tokens found by offset (tokens are in body order). */
+    /* Names of two or more words: their tokens as entity.c left them. */
     size_t nd = doc->toks->n;
-    for (size_t e = 0; e < n_ents && max; e++) {
-        size_t lo = first_token(tok, nd, ents[e].offset), end = ents[e].offset + ents[e].length;
+    const uint32_t *where = doc->scratch[LEDE_SCR_ENT_TOK];
+    for (size_t e = 0; e < n_ents && max && where; e++) {
+        size_t lo = where[2 * e], end = ents[e].offset + ents[e].length;
         double sum = 0;
         size_t words = 0, content = 0;
         uint64_t key = 0x6b6579;
@@ -252,10 +239,7 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
                 .count = x->count,
                 .score = bs[r],
             };
-            size_t k = first_token(tok, nd, x->offset), w = 0;
-            for (; k < nd && tok[k].offset < x->offset + x->length; k++)
-                w++;
-            kp[r].words = (uint32_t)w;
+            kp[r].words = where[2 * (c - nt - nph) + 1];
             continue;
         }
         if (c < nt) {
