@@ -103,7 +103,7 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
     lede_map_reset(last, 16);
     *out = NULL;
     *n_out = 0;
-    if (!max) {
+    if (!max || !doc->cased) { /* lowercased text has no capitalised run */
         rc = LEDE_OK;
         goto out;
     }
