@@ -959,6 +959,14 @@ void lede_client_response_destroy(struct lede_client_response **rp)
     for (size_t i = 0; r->sentences && i < r->n_sentences; i++)
         free(r->sentences[i].text);
     free(r->sentences);
+    for (size_t i = 0; r->keyphrases && i < r->n_keyphrases; i++)
+        free(r->keyphrases[i].text);
+    free(r->keyphrases);
+    for (size_t i = 0; r->entities && i < r->n_entities; i++) {
+        free(r->entities[i].text);
+        free(r->entities[i].kind);
+    }
+    free(r->entities);
     free(r);
     *rp = NULL;
 }
@@ -1029,9 +1037,49 @@ int lede_client_response_decode(const uint8_t *payload, size_t len, struct lede_
         d->text_len = s->text.len;
         d->utf16_offset = s->utf16_offset;
         d->utf16_length = s->utf16_length;
+        d->headline = s->headline ? 1 : 0;
         r->n_sentences = i + 1;
     }
     r->n_sentences = m->n_sentences;
+    r->keyphrases = calloc(m->n_keyphrases ? m->n_keyphrases : 1, sizeof *r->keyphrases);
+    r->entities = calloc(m->n_entities ? m->n_entities : 1, sizeof *r->entities);
+    if (!r->keyphrases || !r->entities)
+        goto cleanup;
+    for (size_t i = 0; i < m->n_keyphrases; i++) {
+        const Lede__V1__EditorKeyphrase *k = m->keyphrases[i];
+        struct lede_client_keyphrase *d = &r->keyphrases[i];
+        d->text = malloc(k->text.len + 1);
+        if (!d->text)
+            goto cleanup;
+        if (k->text.len)
+            memcpy(d->text, k->text.data, k->text.len);
+        d->text[k->text.len] = '\0';
+        d->text_len = k->text.len;
+        d->score = k->score;
+        d->count = k->count;
+        d->words = k->words;
+        d->offset = k->offset;
+        d->length = k->length;
+        r->n_keyphrases = i + 1;
+    }
+    for (size_t i = 0; i < m->n_entities; i++) {
+        const Lede__V1__EditorEntity *k = m->entities[i];
+        struct lede_client_entity *d = &r->entities[i];
+        d->text = malloc(k->text.len + 1);
+        d->kind = strdup(k->kind ? k->kind : "");
+        if (!d->text || !d->kind) {
+            r->n_entities = i + 1;
+            goto cleanup;
+        }
+        if (k->text.len)
+            memcpy(d->text, k->text.data, k->text.len);
+        d->text[k->text.len] = '\0';
+        d->text_len = k->text.len;
+        d->count = k->count;
+        d->offset = k->offset;
+        d->length = k->length;
+        r->n_entities = i + 1;
+    }
     *out = r;
     r = NULL;
     rc = LEDE_OK;

@@ -190,6 +190,25 @@ struct lede_client_sentence {
     char *text;              /* NUL-terminated copy of the sentence (markup removed) */
     size_t text_len;
     uint64_t utf16_offset, utf16_length; /* the same range in UTF-16 code units */
+    int headline;            /* the title or a headline first line: never selected */
+};
+
+/* A keyphrase (one or more words as the article first writes them). */
+struct lede_client_keyphrase {
+    char *text;              /* NUL-terminated copy */
+    size_t text_len;
+    double score;
+    uint32_t count, words;
+    uint64_t offset, length; /* bytes in the request body, of its first occurrence */
+};
+
+/* A named entity found without a model. */
+struct lede_client_entity {
+    char *text;              /* NUL-terminated copy of its first mention */
+    size_t text_len;
+    char *kind;              /* "name", "person" or "acronym" */
+    uint32_t count;          /* mentions */
+    uint64_t offset, length; /* bytes in the request body, of its first mention */
 };
 
 struct lede_client_response {
@@ -208,6 +227,10 @@ struct lede_client_response {
     const char *format;      /* static: the format the body was read as ("text", "html", ...) */
     char language_detected[16]; /* what detection found; "" when the request named the language */
     double language_confidence; /* detection's confidence in [0, 1] */
+    size_t n_keyphrases;
+    struct lede_client_keyphrase *keyphrases; /* best first */
+    size_t n_entities;
+    struct lede_client_entity *entities;      /* most mentioned first */
 };
 
 /* Decodes a SummarizeResponse payload. On LEDE_OK *out is the caller's

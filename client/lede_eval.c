@@ -827,8 +827,11 @@ static void report(const struct eval *ev, const struct lede_weights *w)
                  o->words ? "words" : "chars");
     else
         snprintf(lead_name, sizeof(lead_name), "Lead-%ld", o->sentences);
-    printf("lede-eval: %s: %zu articles scored, %zu errors; %s sentences; idf %s\n", o->data,
+    if (o->words || o->chars)
+        snprintf(budget, sizeof(budget), "at most %ld", o->words ? o->words : o->chars);
+    printf("lede-eval: %s: %zu articles scored, %zu errors; %s %s; idf %s\n", o->data,
            ev->articles, ev->errors, o->ref_budget ? "reference's number of" : budget,
+           o->words ? "words" : o->chars ? "characters" : "sentences",
            o->idf ? o->idf : "none (in-document fallback)");
     printf("%-11s %-23s %-23s %-23s\n", "(x100)", "lede", lead_name, "lede - lead");
     printf("%-11s", "");

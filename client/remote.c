@@ -46,6 +46,27 @@ static const char *static_lang(const char *lang)
 
 /* Builds a lede_result from a decoded response; takes p->body on success. Returns LEDE_OK or
  * LEDE_EPROTO (the response does not describe this body) or LEDE_ENOMEM. */
+/* Where a keyphrase's or entity's words stand in res->text: for plain text (same) its body
+ * range; else the first place its text appears in the sentences' text (the markup is not
+ * sent), or nowhere (length 0). */
+static void text_of(const struct lede_result *res, bool same, uint64_t off, uint64_t len,
+                    const char *text, size_t text_len, size_t *t_off, size_t *t_len)
+{
+    *t_off = 0;
+    *t_len = 0;
+    if (same) {
+        *t_off = (size_t)off;
+        *t_len = (size_t)len;
+        return;
+    }
+    for (size_t i = 0; text_len && res->text && i + text_len <= res->text_len; i++)
+        if (res->text[i] == text[0] && !memcmp(res->text + i, text, text_len)) {
+            *t_off = i;
+            *t_len = text_len;
+            return;
+        }
+}
+
 static int to_result(struct pending *p, const struct lede_client_response *resp,
                      struct lede_result **out, const char **why)
 {
@@ -94,6 +115,7 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
         d->utf16_length = (size_t)s->utf16_length;
         d->text_offset = d->offset;
         d->text_length = d->length;
+        d->headline = s->headline != 0;
     }
     /* The text: the body itself when every sentence is its bytes (plain text), else the
      * sentences' texts, a line per paragraph (the markup of HTML, ANS or ninjs is not sent). */
@@ -128,6 +150,47 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
         int f = resp->format ? lede_format_by_name(resp->format) : -1;
         res->format = f > 0 ? (enum lede_format)f : LEDE_FORMAT_TEXT;
     }
+    res->keyphrases = calloc(resp->n_keyphrases ? resp->n_keyphrases : 1, sizeof *res->keyphrases);
+    res->entities = calloc(resp->n_entities ? resp->n_entities : 1, sizeof *res->entities);
+    if (!res->keyphrases || !res->entities) {
+        lede_result_destroy(&res);
+        return LEDE_ENOMEM;
+    }
+    for (size_t k = 0; k < resp->n_keyphrases; k++) {
+        const struct lede_client_keyphrase *x = &resp->keyphrases[k];
+        if (x->offset > p->body_len || x->length > p->body_len - x->offset) {
+            *why = "a keyphrase's byte range does not fit the request body";
+            lede_result_destroy(&res);
+            return LEDE_EPROTO;
+        }
+        res->keyphrases[k] = (struct lede_keyphrase){.offset = (size_t)x->offset,
+                                                     .length = (size_t)x->length,
+                                                     .words = x->words,
+                                                     .count = x->count,
+                                                     .score = x->score};
+        text_of(res, same, x->offset, x->length, x->text, x->text_len,
+                &res->keyphrases[k].text_offset, &res->keyphrases[k].text_length);
+    }
+    res->n_keyphrases = resp->n_keyphrases;
+    for (size_t k = 0; k < resp->n_entities; k++) {
+        const struct lede_client_entity *x = &resp->entities[k];
+        if (x->offset > p->body_len || x->length > p->body_len - x->offset) {
+            *why = "an entity's byte range does not fit the request body";
+            lede_result_destroy(&res);
+            return LEDE_EPROTO;
+        }
+        int kind = LEDE_ENTITY_NAME;
+        for (int j = 0; j < 3; j++)
+            if (x->kind && !strcmp(x->kind, lede_entity_kind_name(j)))
+                kind = j;
+        res->entities[k] = (struct lede_entity){.offset = (size_t)x->offset,
+                                                .length = (size_t)x->length,
+                                                .count = x->count,
+                                                .kind = (enum lede_entity_kind)kind};
+        text_of(res, same, x->offset, x->length, x->text, x->text_len,
+                &res->entities[k].text_offset, &res->entities[k].text_length);
+    }
+    res->n_entities = resp->n_entities;
     for (size_t k = 0; k < resp->n_summary; k++) {
         if (explain && resp->summary[k] >= n) {
             *why = "a summary index is out of range";

@@ -1,13 +1,13 @@
-/* check_editor.c: the editor's rules as data (the .case files of tests/data/editor): quotation units,
- * headlines, caps and every boilerplate pattern. One case per file: header lines, "---", then
- * the article body. Header lines:
- *   budget: sentences N | words N | chars N     (default sentences 3)
- *   title: TEXT                                 the request's title
- *   expect: ok | einval                         (default ok)
- *   absent: TEXT      no sentence of the result (candidate or not) contains TEXT
+/* check_editor.c: the editor's rules as data (the .case files of tests/data/editor): quotation
+ * units, headlines, caps and every boilerplate pattern. One case per file: header lines, "---",
+ * then the article body. Header lines: budget: sentences N | words N | chars N     (default
+ * sentences 3) title: TEXT                                 the request's title expect: ok | einval
+ * (default ok) absent: TEXT      no sentence of the result (candidate or not) contains TEXT
  *   not-summary: TEXT no summary sentence contains TEXT
  *   summary: TEXT     some summary sentence contains TEXT
  *   balanced          the summary's quotation marks balance
+ *   keyphrase: TEXT   a keyphrase is exactly TEXT (as the article writes it)
+ *   entity: TEXT[=KIND] an entity is exactly TEXT (of that kind: name, person, acronym)
  * Every case with a words or chars budget also checks the cap on the summary joined by single
  * spaces. */
 #include <check.h>
@@ -56,8 +56,8 @@ static const char *run_case(const char *path, char *why, size_t why_len)
     }
     *body = 0;
     body += 5;
-    struct lede_request req = {.body = body, .body_len = strlen(body),
-                               .budget = {LEDE_BUDGET_SENTENCES, 3}};
+    struct lede_request req = {
+        .body = body, .body_len = strlen(body), .budget = {LEDE_BUDGET_SENTENCES, 3}};
     bool want_ok = true;
     for (char *line = strtok(src, "\n"); line; line = strtok(NULL, "\n")) {
         if (!strncmp(line, "budget: ", 8)) {
@@ -110,6 +110,21 @@ static const char *run_case(const char *path, char *why, size_t why_len)
                 hit |= contains(r, r->summary[k], line + 9);
             if (!hit)
                 snprintf(why, why_len, "the summary lacks \"%s\"", line + 9), fail = why;
+        } else if (!strncmp(line, "keyphrase: ", 11) || !strncmp(line, "entity: ", 8)) {
+            bool kp = line[0] == 'k';
+            const char *want = line + (kp ? 11 : 8), *kind = strchr(want, '=');
+            size_t wl = kind ? (size_t)(kind - want) : strlen(want);
+            bool hit = false;
+            size_t n = kp ? r->n_keyphrases : r->n_entities;
+            for (size_t k = 0; k < n && !hit; k++) {
+                size_t off = kp ? r->keyphrases[k].offset : r->entities[k].offset;
+                size_t len = kp ? r->keyphrases[k].length : r->entities[k].length;
+                hit = len == wl && !memcmp(r->body + off, want, wl) &&
+                      (!kind || !strcmp(lede_entity_kind_name((int)r->entities[k].kind), kind + 1));
+            }
+            if (!hit)
+                snprintf(why, why_len, "no %s \"%s\"", kp ? "keyphrase" : "entity", want),
+                    fail = why;
         } else if (!strcmp(line, "balanced")) {
             long straight = 0, curly = 0;
             for (size_t k = 0; k < r->n_summary; k++) {

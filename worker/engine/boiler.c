@@ -1,62 +1,63 @@
-/* boiler.c: the boilerplate table (see boiler.h). Each row is a case-insensitive ASCII pattern
- * and where it must occur; a few rows apply only to short sentences. Matching
- * is a scan of the sentence per row whose first letter fits, so the table stays cheap. */
+/* boiler.c: the boilerplate table (see boiler.h). Each row is a case-insensitive ASCII pattern;
+ * where it must occur picks its part of the table. Matching looks only at the rows that share
+ * the sentence's first byte, its end, and its "(" (found with memchr), so it stays cheap. */
 #include "boiler.h"
 
 #include <string.h>
 
-enum where {
-    AT_START, /* the sentence starts with it (after spaces, an opening bracket or a dash) */
-    ANYWHERE, /* it occurs anywhere */
-    WHOLE,    /* it is the whole sentence, bar punctuation and spaces */
-    AT_END,   /* the sentence ends with it (before closing punctuation and spaces) */
-};
-
+/* A row: a lowercase ASCII pattern, and the longest sentence (bytes) it applies to (0: any). */
 struct row {
-    const char *pat; /* lowercase */
-    enum where where;
-    size_t max_len; /* 0, or the longest sentence (bytes) the row applies to */
+    const char *pat;
+    size_t max_len;
 };
 
-/* The table. Add a row and a case under tests/data/editor/ together. ANYWHERE rows open with
- * a rare byte ("(", "/"), found with memchr, so that matching stays cheap. */
-static const struct row rows[] = {
-    {"advertisement", WHOLE, 0},
-    {"(ap photo", ANYWHERE, 0},
-    {"(afp photo", ANYWHERE, 0},
-    {"(reuters photo", ANYWHERE, 0},
-    {"(photo:", ANYWHERE, 0},
-    {"photo:", AT_START, 0},
-    {"photograph:", AT_START, 0},
-    {"photos:", AT_START, 0},
-    {"image:", AT_START, 0},
-    {"image copyright", AT_START, 0},
-    {"image caption", AT_START, 0},
-    {"getty images", AT_END, 0},
-    {"(getty images", ANYWHERE, 0},
-    {"/getty images", ANYWHERE, 0},
-    {"follow us on", AT_START, 0},
-    {"sign up for", AT_START, 0},
-    {"click here", AT_START, 0},
-    {"read more:", AT_START, 0},
-    {"correction:", AT_START, 0},
-    {"correction appended", AT_START, 0},
-    {"an earlier version of this", AT_START, 0},
-    {"this article has been corrected", AT_START, 0},
-    {"this story has been corrected", AT_START, 0},
-    {"this article was amended", AT_START, 0},
-    {"copyright", AT_START, 0},
-    {"\xc2\xa9", AT_START, 0},
-    {"(c) 1", AT_START, 0},
-    {"(c) 2", AT_START, 0},
-    {"all rights reserved", AT_END, 0},
-    {"reporting by", AT_START, 300},
-    {"editing by", AT_START, 300},
-    {"writing by", AT_START, 300},
-    {"contributing:", AT_START, 0},
-    {"(additional reporting by", ANYWHERE, 0},
-    {"additional reporting by", AT_START, 300},
+/* The table, in three parts by where the pattern must occur. Add a row and a case under
+ * tests/data/editor/ together. */
+
+/* The sentence starts with it (after spaces, "[", "-" or "*"), or is it (bar closing
+ * punctuation): sorted by the pattern's first byte, for a binary search on that byte. */
+static const struct row at_start[] = {
+    {"(c) 1", 0},
+    {"(c) 2", 0},
+    {"additional reporting by", 300},
+    {"advertisement", 16}, /* the whole sentence, bar punctuation */
+    {"an earlier version of this", 0},
+    {"click here", 0},
+    {"contributing:", 0},
+    {"copyright", 0},
+    {"correction appended", 0},
+    {"correction:", 0},
+    {"editing by", 300},
+    {"follow us on", 0},
+    {"image caption", 0},
+    {"image copyright", 0},
+    {"image:", 0},
+    {"photo:", 0},
+    {"photograph:", 0},
+    {"photos:", 0},
+    {"read more:", 0},
+    {"reporting by", 300},
+    {"sign up for", 0},
+    {"this article has been corrected", 0},
+    {"this article was amended", 0},
+    {"this story has been corrected", 0},
+    {"writing by", 300},
+    {"\xc2\xa9", 0},
 };
+
+/* The sentence ends with it (before closing punctuation and spaces): "... /Getty Images". */
+static const struct row at_end[] = {
+    {"getty images", 0},
+    {"all rights reserved", 0},
+};
+
+/* Anywhere in the sentence; each opens with "(", found with memchr. */
+static const struct row anywhere[] = {
+    {"(ap photo", 0}, {"(afp photo", 0},    {"(reuters photo", 0},
+    {"(photo:", 0},   {"(getty images", 0}, {"(additional reporting by", 0},
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static unsigned char lower(unsigned char c)
 {
@@ -88,36 +89,32 @@ const char *lede_boiler_match(const char *t, size_t n)
         b--;
     if (a == b)
         return NULL;
-    /* Rows found anywhere open with "(" or "/": one memchr walk per such byte. */
-    for (int pass = 0; pass < 2; pass++) {
-        char c = pass ? '/' : '(';
-        const char *q = t, *e = t + n;
-        while (q < e && (q = memchr(q, c, (size_t)(e - q))) != NULL) {
-            for (size_t r = 0; r < sizeof rows / sizeof *rows; r++)
-                if (rows[r].where == ANYWHERE && rows[r].pat[0] == c &&
-                    prefix_at(t, n, (size_t)(q - t), rows[r].pat, strlen(rows[r].pat)))
-                    return rows[r].pat;
-            q++;
-        }
-    }
+    /* Rows that start the sentence: those whose first byte is the sentence's. */
     unsigned char c0 = lower((unsigned char)t[a]);
-    for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {
-        const struct row *w = &rows[r];
-        if (w->where == ANYWHERE ||
-            ((w->where == AT_START || w->where == WHOLE) && (unsigned char)w->pat[0] != c0))
-            continue; /* the first letter rules out most rows at once */
-        if (w->max_len && n > w->max_len)
-            continue;
-        size_t k = strlen(w->pat);
-        bool hit = false;
-        switch (w->where) {
-        case AT_START: hit = prefix_at(t, n, a, w->pat, k); break;
-        case WHOLE: hit = b - a == k && prefix_at(t, n, a, w->pat, k); break;
-        case ANYWHERE: break; /* above */
-        case AT_END: hit = b - a >= k && prefix_at(t, n, b - k, w->pat, k); break;
-        }
-        if (hit)
-            return w->pat;
+    size_t lo = 0, hi = COUNT(at_start);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if ((unsigned char)at_start[mid].pat[0] < c0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    for (size_t r = lo; r < COUNT(at_start) && (unsigned char)at_start[r].pat[0] == c0; r++) {
+        const struct row *w = &at_start[r];
+        if (!w->max_len || n <= w->max_len) {
+            size_t k = strlen(w->pat);
+            if (prefix_at(t, n, a, w->pat, k))
+                return w->pat;
+        }
+    }
+    for (size_t r = 0; r < COUNT(at_end); r++) {
+        size_t k = strlen(at_end[r].pat);
+        if (b - a >= k && prefix_at(t, n, b - k, at_end[r].pat, k))
+            return at_end[r].pat;
+    }
+    for (const char *q = t, *e = t + n; q < e && (q = memchr(q, '(', (size_t)(e - q))); q++)
+        for (size_t r = 0; r < COUNT(anywhere); r++)
+            if (prefix_at(t, n, (size_t)(q - t), anywhere[r].pat, strlen(anywhere[r].pat)))
+                return anywhere[r].pat;
     return NULL;
 }

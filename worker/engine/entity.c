@@ -32,6 +32,7 @@ struct ent {
     uint32_t count;
     uint32_t words;
     uint32_t order; /* first mention order */
+    uint32_t tok;   /* its first mention's first token */
     int kind;
     bool merged; /* a last name counted into a person */
 };
@@ -59,6 +60,28 @@ static inline bool namey(const struct lede_doc *doc, const struct lede_token *t)
     return t->term != UINT32_MAX && doc->cap_inner[t->term] > 0;
 }
 
+/* A capitalised stop word inside a sentence that a name follows opens the name ("New York",
+ * "The Hague"); at the start of a sentence it is only the sentence's first word. */
+static bool opens_name(const struct lede_doc *doc, const struct lede_token *tok, size_t k,
+                       size_t end)
+{
+    const struct lede_token *t = &tok[k];
+    if ((t->flags & (LEDE_TOK_CAP | LEDE_TOK_STOP | LEDE_TOK_FIRST)) !=
+            (LEDE_TOK_CAP | LEDE_TOK_STOP) ||
+        k + 1 >= end)
+        return false;
+    return namey(doc, &tok[k + 1]) &&
+           lede_keyphrase_joinable(doc->body, t->offset + t->length, tok[k + 1].offset);
+}
+
+/* True when p is an initial ("P" in "Joseph P. Riley") and only ". " lies between it and b. */
+static bool after_initial(const char *body, const struct lede_token *p, size_t b)
+{
+    size_t a = p->offset + p->length;
+    return p->length == 1 && (p->flags & LEDE_TOK_CAP) && b == a + 2 && body[a] == '.' &&
+           body[a + 1] == ' ';
+}
+
 static int cmp_ent(const void *a, const void *b)
 {
     const struct ent *x = a, *y = b;
@@ -80,7 +103,7 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
     lede_map_reset(last, 16);
     *out = NULL;
     *n_out = 0;
-    if (!max) {
+    if (!max || !doc->cased) { /* lowercased text has no capitalised run */
         rc = LEDE_OK;
         goto out;
     }
@@ -88,7 +111,7 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
         const struct lede_sent *s = &doc->sent[i];
         size_t k = s->tok_begin;
         while (k < s->tok_end) {
-            if (!namey(doc, &tok[k])) {
+            if (!namey(doc, &tok[k]) && !(opens_name(doc, tok, k, s->tok_end))) {
                 k++;
                 continue;
             }
@@ -97,10 +120,14 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
             while (e < s->tok_end) {
                 const struct lede_token *p = &tok[e - 1], *t = &tok[e];
                 size_t gap_a = p->offset + p->length;
-                if (!lede_keyphrase_joinable(doc->body, gap_a, t->offset))
+                if (!lede_keyphrase_joinable(doc->body, gap_a, t->offset) &&
+                    !after_initial(doc->body, p, t->offset))
                     break;
                 bool hyphen = memchr(doc->body + gap_a, '-', t->offset - gap_a) != NULL;
-                if (namey(doc, t) || (hyphen && !(t->flags & LEDE_TOK_NUMBER))) {
+                bool initial = t->length == 1 && (t->flags & LEDE_TOK_CAP) &&
+                               t->offset + 1 < doc->toks->v[s->tok_end - 1].offset &&
+                               doc->body[t->offset + 1] == '.';
+                if (namey(doc, t) || initial || (hyphen && !(t->flags & LEDE_TOK_NUMBER))) {
                     e++;
                     words++;
                     continue;
@@ -135,6 +162,7 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
                     bool acro = words == 1 && (tok[k].flags & LEDE_TOK_ALLCAPS);
                     ents[ne] = (struct ent){
                         .offset = tok[k].offset,
+                        .tok = (uint32_t)k,
                         .length = tok[e - 1].offset + tok[e - 1].length - tok[k].offset,
                         .last = tok[e - 1].stem,
                         .words = (uint32_t)words,
@@ -169,7 +197,8 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
         full->count += ents[j].count;
         ents[j].merged = true;
     }
-    qsort(ents, ne, sizeof *ents, cmp_ent);
+    if (ne)
+        qsort(ents, ne, sizeof *ents, cmp_ent);
     size_t n = 0;
     while (n < ne && n < max && !ents[n].merged)
         n++;
@@ -178,11 +207,20 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
         rc = LEDE_ENOMEM;
         goto out;
     }
-    for (size_t j = 0; j < n; j++)
+    uint32_t *where = lede_doc_scratch(doc, LEDE_SCR_ENT_TOK, (2 * n + 1) * sizeof *where);
+    if (!where) {
+        free(r);
+        rc = LEDE_ENOMEM;
+        goto out;
+    }
+    for (size_t j = 0; j < n; j++) {
         r[j] = (struct lede_entity){.offset = ents[j].offset,
                                     .length = ents[j].length,
                                     .count = ents[j].count,
                                     .kind = (enum lede_entity_kind)ents[j].kind};
+        where[2 * j] = ents[j].tok; /* for keyphrase.c: first token and words of each */
+        where[2 * j + 1] = ents[j].words;
+    }
     *out = r;
     *n_out = n;
     rc = LEDE_OK;

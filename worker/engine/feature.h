@@ -16,7 +16,7 @@
 
 /* Scratch slots of struct lede_doc. */
 enum { LEDE_SCR_KP_UNI, LEDE_SCR_KP_HOT, LEDE_SCR_KP_BEST, LEDE_SCR_KP_PHRASE, LEDE_SCR_ENT,
-       LEDE_SCR_SEL_ITEMS, LEDE_SCR_SEL_POS, LEDE_SCRATCH_SLOTS };
+       LEDE_SCR_SEL_ITEMS, LEDE_SCR_SEL_POS, LEDE_SCR_ENT_TOK, LEDE_SCRATCH_SLOTS };
 
 struct lede_sent {
     size_t offset, length; /* in the body */

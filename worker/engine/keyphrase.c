@@ -23,8 +23,7 @@
 #define KP_EARLY 1.0 /* bonus for a first occurrence in the first sentences: /(1 + s/4) */
 #endif
 #ifndef KP_PHRASE
-#define KP_PHRASE                                                                                  \
-    0.05 /* a phrase (seen twice or more): this share of its words' mean, times its count */
+#define KP_PHRASE 0.7 /* a phrase seen twice or more: this x its best word's x cohesion^2 */
 #endif
 #ifndef KP_TF_POW
 #define KP_TF_POW 1.0 /* a term's count counts as count^KP_TF_POW */
@@ -59,20 +58,6 @@ static uint64_t mix(uint64_t h, uint64_t v)
 {
     h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
     return h;
-}
-
-/* The first of the nd tokens (in body order) at or after offset. */
-static size_t first_token(const struct lede_token *tok, size_t nd, size_t offset)
-{
-    size_t lo = 0, hi = nd;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (tok[mid].offset < offset)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
 }
 
 /* Inserts (score, cand) into best[0..*n) kept sorted by score, at most max entries. */
@@ -140,9 +125,8 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
     }
     /* Phrases of two and three words, all of them among the best single terms (a
      * phrase scores from its words, so no other could rank): hashed into a map. */
-    /* A phrase scores at most KP_PHRASE * (its best word) * (its count), and its count is at
-     * most the second largest count among the hot terms: when even that cannot reach the
-     * list, no phrase can, and the pass is skipped (the result is the same). */
+    /* A phrase scores at most KP_PHRASE * (the best hot word): when even that cannot reach
+     * the list, no phrase can, and the pass is skipped (the result is the same). */
     double top_uni = 0;
     uint32_t tf1 = 0, tf2 = 0;
     for (size_t h = 0; h < nh; h++) {
@@ -156,7 +140,7 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
             tf2 = tf;
         }
     }
-    if (nh >= 2 && nb == max && KP_PHRASE * top_uni * fmax(tf2, tf1 / 2) <= bs[nb - 1])
+    if (nh >= 2 && nb == max && KP_PHRASE * top_uni <= bs[nb - 1])
         nh = 0;
     for (size_t i = 0; i < doc->n_sent && nh; i++) {
         const struct lede_sent *s = &doc->sent[i];
@@ -203,21 +187,28 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
             }
         }
     }
-    /* Phrases seen at least twice. */
+    /* Phrases seen at least twice, scored by their best word times their cohesion (how much
+     * of their rarest word's use they account for, squared): a phrase whose words always come
+     * together ("climate change") ranks with its best word. */
     for (size_t p = 0; p < nph && max; p++) {
         if (ph[p].count < 2)
             continue;
-        double mean = 0;
-        for (size_t j = 0; j < ph[p].words; j++)
-            mean += uni[ph[p].terms[j]];
-        mean /= ph[p].words;
-        keep(bs, bc, &nb, max, KP_PHRASE * mean * ph[p].count, nt + p);
+        double top = 0;
+        uint32_t min_tf = UINT32_MAX;
+        for (size_t j = 0; j < ph[p].words; j++) {
+            top = fmax(top, uni[ph[p].terms[j]]);
+            if (doc->tf[ph[p].terms[j]] < min_tf)
+                min_tf = doc->tf[ph[p].terms[j]];
+        }
+        double coh = (double)ph[p].count / (double)min_tf;
+        keep(bs, bc, &nb, max, KP_PHRASE * top * coh * coh, nt + p);
     }
 
-    /* Names of two or more words: their tokens found by offset (tokens are in body order). */
+    /* Names of two or more words: their tokens as entity.c left them. */
     size_t nd = doc->toks->n;
-    for (size_t e = 0; e < n_ents && max; e++) {
-        size_t lo = first_token(tok, nd, ents[e].offset), end = ents[e].offset + ents[e].length;
+    const uint32_t *where = doc->scratch[LEDE_SCR_ENT_TOK];
+    for (size_t e = 0; e < n_ents && max && where; e++) {
+        size_t lo = where[2 * e], end = ents[e].offset + ents[e].length;
         double sum = 0;
         size_t words = 0, content = 0;
         uint64_t key = 0x6b6579;
@@ -248,10 +239,7 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
                 .count = x->count,
                 .score = bs[r],
             };
-            size_t k = first_token(tok, nd, x->offset), w = 0;
-            for (; k < nd && tok[k].offset < x->offset + x->length; k++)
-                w++;
-            kp[r].words = (uint32_t)w;
+            kp[r].words = where[2 * (c - nt - nph) + 1];
             continue;
         }
         if (c < nt) {

@@ -202,9 +202,13 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
             order[live++] = i;
     }
     if (live == 0 && strict && n > 0) {
-        /* Nothing but a headline and unbalanced quotations: take them rather than nothing. */
+        /* Nothing but unbalanced quotations (and a headline): take them rather than nothing,
+         * and the headline only when it is all the article has. */
         strict = false;
         for (size_t i = 0; i < n; i++)
+            if (res->sentences[i].duplicate_of < 0 && eligible(&doc->sent[i], false))
+                order[live++] = i;
+        for (size_t i = 0; live == 0 && i < n; i++)
             if (res->sentences[i].duplicate_of < 0)
                 order[live++] = i;
     }

@@ -142,7 +142,8 @@ struct lede_sentence {
     size_t paragraph;  /* 0-based paragraph number */
     double score;      /* sum of features[] */
     double features[LEDE_F_COUNT]; /* each feature's part of the score (weight * value) */
-    uint32_t rank;     /* 1 = best; 0 when removed as a duplicate */
+    uint32_t rank;     /* 1 = best; 0 when no candidate (a duplicate, the headline, or inside
+                        * quotation marks that never balance) */
     int64_t duplicate_of; /* index of the earlier sentence it repeats, or -1 */
     bool selected;     /* part of the summary */
     /* offset/length are bytes of the body as sent: for HTML its markup, for ANS and ninjs the
