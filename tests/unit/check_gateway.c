@@ -147,6 +147,78 @@ START_TEST(json_errors)
 }
 END_TEST
 
+/* The direct parser agrees with the jansson-based reader, and refuses what is not JSON. */
+START_TEST(direct_parser)
+{
+    static const char *const good[] = {
+        "{\"articleId\":\"a1\",\"title\":\"T\\u00e9 \\ud83d\\ude00\",\"body\":\"One.\\nTwo \\\"q\\\".\","
+        "\"ratio\":0.5,\"weights\":[{\"name\":\"term\",\"value\":1.5},{\"name\":\"title\","
+        "\"value\":-2e-1}],\"explain\":true,\"language\":null}",
+        " { \"body\" : \"x\" , \"sentences\" : 3 } ",
+        "{\"body\":\"\xc3\xa9t\xc3\xa9\",\"article_id\":\"snake\",\"words\":\"12\"}",
+        "{}",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        json_error_t je;
+        json_t *v = json_loads(good[i], 0, &je);
+        ck_assert_ptr_nonnull(v);
+        ProtobufCMessage *a = NULL, *b = NULL;
+        char err[300];
+        ck_assert_int_eq(lede_pbjson_read(&lede__v1__summarize_request__descriptor, v, &a, err,
+                                          sizeof err),
+                         LEDE_OK);
+        ck_assert_msg(lede_pbjson_parse(&lede__v1__summarize_request__descriptor, good[i],
+                                        strlen(good[i]), &b, err, sizeof err) == LEDE_OK,
+                      "%s: %s", good[i], err);
+        size_t la = protobuf_c_message_get_packed_size(a), lb = protobuf_c_message_get_packed_size(b);
+        ck_assert_uint_eq(la, lb);
+        uint8_t *pa = malloc(la + 1), *pb = malloc(lb + 1);
+        protobuf_c_message_pack(a, pa);
+        protobuf_c_message_pack(b, pb);
+        ck_assert(memcmp(pa, pb, la) == 0); /* the same message, byte for byte */
+        free(pa);
+        free(pb);
+        protobuf_c_message_free_unpacked(a, NULL);
+        protobuf_c_message_free_unpacked(b, NULL);
+        json_decref(v);
+    }
+    static const char *const bad[] = {
+        "",
+        "{",
+        "{\"body\":\"x\"} trailing",
+        "{\"body\":\"x\",}",
+        "{\"body\":\"unterminated}",
+        "{\"body\":\"bad \\x escape\"}",
+        "{\"body\":\"lone \\ud800 surrogate\"}",
+        "{\"body\":\"ctl \x01 char\"}",
+        "{\"body\":\"bad utf8 \xff\"}",
+        "{\"sentences\":01}",
+        "{\"sentences\":1.}",
+        "{\"sentences\":-1}",
+        "{\"sentences\":2,\"words\":3}",
+        "{\"nope\":1}",
+        "{\"explain\":tru}",
+        "{\"weights\":[{\"name\":\"x\"},]}",
+        "[1]",
+        "{body:\"x\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ProtobufCMessage *m = NULL;
+        char err[300] = "";
+        ck_assert_msg(lede_pbjson_parse(&lede__v1__summarize_request__descriptor, bad[i],
+                                        strlen(bad[i]), &m, err, sizeof err) == LEDE_EINVAL,
+                      "accepted: %s", bad[i]);
+        ck_assert_ptr_null(m);
+        ck_assert_msg(err[0], "no message for %s", bad[i]);
+    }
+    /* nesting is bounded */
+    char deep[200] = "{\"weights\":[";
+    ck_assert_int_eq(lede_pbjson_parse(&lede__v1__summarize_request__descriptor, deep, strlen(deep),
+                                       &(ProtobufCMessage *){NULL}, NULL, 0),
+                     LEDE_EINVAL);
+}
+END_TEST
+
 START_TEST(camel_case)
 {
     char out[64];
@@ -202,6 +274,7 @@ int main(void)
     tcase_add_test(tc, json_both_ways);
     tcase_add_test(tc, json_errors);
     tcase_add_test(tc, camel_case);
+    tcase_add_test(tc, direct_parser);
     tcase_add_test(tc, token_file);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
