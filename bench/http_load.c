@@ -44,9 +44,10 @@ static uint64_t now_ns(void)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: http_load --host IP --port N --data FILE.jsonl [--path /v1/summarize]\n"
-                    "  [--connections C] [--duration S] [--rate R] [--limit N] [--sentences K]\n"
-                    "  [--token T] [--bodies FILE (write the JSON bodies, one a line, and exit)]\n");
+    fprintf(stderr,
+            "usage: http_load --host IP --port N --data FILE.jsonl [--path /v1/summarize]\n"
+            "  [--connections C] [--duration S] [--rate R] [--limit N] [--sentences K]\n"
+            "  [--token T] [--bodies FILE (write the JSON bodies, one a line, and exit)]\n");
 }
 
 /* The requests: HTTP/1.1 POSTs with a JSON SummarizeRequest each. */
@@ -197,7 +198,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < conns; i++) {
         cs[i].fd = connect_to(host, port);
         if (cs[i].fd < 0) {
-            fprintf(stderr, "http_load: cannot connect to %s:%d: %s\n", host, port, strerror(errno));
+            fprintf(stderr, "http_load: cannot connect to %s:%d: %s\n", host, port,
+                    strerror(errno));
             return 1;
         }
         cs[i].in_cap = 1 << 16;
@@ -300,17 +302,17 @@ int main(int argc, char **argv)
         }
     }
     double secs = (double)(last_done - start) / 1e9;
-    printf("{\"label\":\"http_load\",\"mode\":\"%s\",\"connections\":%d,\"rate\":%.1f,\"sent\":%llu,"
-           "\"ok\":%llu,\"errors\":%llu,\"lost\":%llu,\"backlog_at_end\":%llu,"
-           "\"throughput_rps\":%.1f,\"duration_s\":%.3f,\"latency_us\":{\"p50\":%llu,\"p90\":%llu,"
-           "\"p99\":%llu,\"p999\":%llu,\"max\":%llu}}\n",
-           rate > 0 ? "open" : "closed", conns, rate, (unsigned long long)sent,
-           (unsigned long long)ok, (unsigned long long)errors, (unsigned long long)in_flight,
-           (unsigned long long)backlog, (double)ok / secs, secs,
-           (unsigned long long)lede_hist_percentile(hist, 50),
-           (unsigned long long)lede_hist_percentile(hist, 90),
-           (unsigned long long)lede_hist_percentile(hist, 99),
-           (unsigned long long)lede_hist_percentile(hist, 99.9),
-           (unsigned long long)lede_hist_max(hist));
+    printf(
+        "{\"label\":\"http_load\",\"mode\":\"%s\",\"connections\":%d,\"rate\":%.1f,\"sent\":%llu,"
+        "\"ok\":%llu,\"errors\":%llu,\"lost\":%llu,\"backlog_at_end\":%llu,"
+        "\"throughput_rps\":%.1f,\"duration_s\":%.3f,\"latency_us\":{\"p50\":%llu,\"p90\":%llu,"
+        "\"p99\":%llu,\"p999\":%llu,\"max\":%llu}}\n",
+        rate > 0 ? "open" : "closed", conns, rate, (unsigned long long)sent, (unsigned long long)ok,
+        (unsigned long long)errors, (unsigned long long)in_flight, (unsigned long long)backlog,
+        (double)ok / secs, secs, (unsigned long long)lede_hist_percentile(hist, 50),
+        (unsigned long long)lede_hist_percentile(hist, 90),
+        (unsigned long long)lede_hist_percentile(hist, 99),
+        (unsigned long long)lede_hist_percentile(hist, 99.9),
+        (unsigned long long)lede_hist_max(hist));
     return errors || in_flight ? 2 : 0;
 }
