@@ -44,20 +44,20 @@ END_TEST
 START_TEST(traceparent_header)
 {
     char t[33];
-    ck_assert_int_eq(
-        lede_gateway_parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", t),
-        0);
+    ck_assert_int_eq(lede_gateway_parse_traceparent(
+                         "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", t),
+                     0);
     ck_assert_str_eq(t, "4bf92f3577b34da6a3ce929d0e0e4736");
-    ck_assert_int_eq(
-        lede_gateway_parse_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01", t),
-        -1);
-    ck_assert_int_eq(
-        lede_gateway_parse_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", t),
-        -1); /* upper case is invalid */
+    ck_assert_int_eq(lede_gateway_parse_traceparent(
+                         "00-00000000000000000000000000000000-00f067aa0ba902b7-01", t),
+                     -1);
+    ck_assert_int_eq(lede_gateway_parse_traceparent(
+                         "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", t),
+                     -1); /* upper case is invalid */
     ck_assert_int_eq(lede_gateway_parse_traceparent("00-4bf92f-00f067aa0ba902b7-01", t), -1);
-    ck_assert_int_eq(
-        lede_gateway_parse_traceparent("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", t),
-        -1);
+    ck_assert_int_eq(lede_gateway_parse_traceparent(
+                         "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", t),
+                     -1);
     ck_assert_int_eq(lede_gateway_parse_traceparent(NULL, t), -1);
 }
 END_TEST
@@ -72,8 +72,9 @@ START_TEST(json_both_ways)
     ck_assert_ptr_nonnull(v);
     ProtobufCMessage *m = NULL;
     char err[300];
-    ck_assert_int_eq(lede_pbjson_read(&lede__v1__summarize_request__descriptor, v, &m, err, sizeof err),
-                     LEDE_OK);
+    ck_assert_int_eq(
+        lede_pbjson_read(&lede__v1__summarize_request__descriptor, v, &m, err, sizeof err),
+        LEDE_OK);
     json_decref(v);
     Lede__V1__SummarizeRequest *r = (Lede__V1__SummarizeRequest *)m;
     ck_assert_str_eq(r->article_id, "a1");
@@ -126,9 +127,15 @@ END_TEST
 START_TEST(json_errors)
 {
     static const char *const bad[] = {
-        "{\"nope\":1}",                  "{\"sentences\":-1}",    "{\"sentences\":1.5}",
-        "{\"sentences\":2,\"words\":3}", "{\"body\":3}",          "{\"explain\":\"yes\"}",
-        "{\"weights\":{}}",              "{\"weights\":[3]}",     "[1]",
+        "{\"nope\":1}",
+        "{\"sentences\":-1}",
+        "{\"sentences\":1.5}",
+        "{\"sentences\":2,\"words\":3}",
+        "{\"body\":3}",
+        "{\"explain\":\"yes\"}",
+        "{\"weights\":{}}",
+        "{\"weights\":[3]}",
+        "[1]",
         "{\"sentences\":4294967296}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -151,7 +158,8 @@ END_TEST
 START_TEST(direct_parser)
 {
     static const char *const good[] = {
-        "{\"articleId\":\"a1\",\"title\":\"T\\u00e9 \\ud83d\\ude00\",\"body\":\"One.\\nTwo \\\"q\\\".\","
+        "{\"articleId\":\"a1\",\"title\":\"T\\u00e9 \\ud83d\\ude00\",\"body\":\"One.\\nTwo "
+        "\\\"q\\\".\","
         "\"ratio\":0.5,\"weights\":[{\"name\":\"term\",\"value\":1.5},{\"name\":\"title\","
         "\"value\":-2e-1}],\"explain\":true,\"language\":null}",
         " { \"body\" : \"x\" , \"sentences\" : 3 } ",
@@ -164,13 +172,14 @@ START_TEST(direct_parser)
         ck_assert_ptr_nonnull(v);
         ProtobufCMessage *a = NULL, *b = NULL;
         char err[300];
-        ck_assert_int_eq(lede_pbjson_read(&lede__v1__summarize_request__descriptor, v, &a, err,
-                                          sizeof err),
-                         LEDE_OK);
+        ck_assert_int_eq(
+            lede_pbjson_read(&lede__v1__summarize_request__descriptor, v, &a, err, sizeof err),
+            LEDE_OK);
         ck_assert_msg(lede_pbjson_parse(&lede__v1__summarize_request__descriptor, good[i],
                                         strlen(good[i]), &b, err, sizeof err) == LEDE_OK,
                       "%s: %s", good[i], err);
-        size_t la = protobuf_c_message_get_packed_size(a), lb = protobuf_c_message_get_packed_size(b);
+        size_t la = protobuf_c_message_get_packed_size(a),
+               lb = protobuf_c_message_get_packed_size(b);
         ck_assert_uint_eq(la, lb);
         uint8_t *pa = malloc(la + 1), *pb = malloc(lb + 1);
         protobuf_c_message_pack(a, pa);
