@@ -82,6 +82,7 @@ struct lede_remote_options {
     int max_in_flight;
     const char *curve_secret_file; /* NULL: plaintext */
     const char *broker_key_file;
+    int summary_only; /* ask without explain: results hold only the summary's sentences */
 };
 int lede_backend_remote_new(const struct lede_remote_options *opt, lede_done_fn done, void *ctx,
                             lede_backend_t **out);

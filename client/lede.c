@@ -555,6 +555,7 @@ static int summarize_main(int argc, char **argv)
             .endpoints = o.broker, .deadline_ms = o.deadline_ms,
             .max_in_flight = o.jsonl ? o.in_flight : 1,
             .curve_secret_file = o.curve_secret, .broker_key_file = o.broker_key,
+            .summary_only = o.jsonl && !o.explain, /* a batch prints only the summary */
         };
         if (lede_backend_remote_new(&ro, on_done, &pr, &b)) {
             fprintf(stderr, "lede: cannot set up the connection to %s\n", o.broker);

@@ -21,6 +21,7 @@ struct remote {
     lede_client_t *client;
     int deadline_ms;
     size_t max_in_flight;
+    int summary_only;        /* calls without explain; results carry the summary's sentences */
     struct pending *head;    /* jobs in flight, freed at destroy if never completed */
 };
 
@@ -42,6 +43,58 @@ static const char *static_lang(const char *lang)
     return "en";
 }
 
+/* Without explain: a result of the summary's sentences only (what --jsonl prints); the summary
+ * indices point into them. Takes p->body on success. */
+static int summary_result(struct pending *p, const struct lede_client_response *resp,
+                          struct lede_result **out, const char **why)
+{
+    size_t n = resp->n_sentences;
+    struct lede_result *res = calloc(1, sizeof *res);
+    if (!res)
+        return LEDE_ENOMEM;
+    res->sentences = calloc(n ? n : 1, sizeof *res->sentences);
+    res->summary = calloc(resp->n_summary ? resp->n_summary : 1, sizeof *res->summary);
+    if (!res->sentences || !res->summary) {
+        lede_result_destroy(&res);
+        return LEDE_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct lede_client_sentence *s = &resp->sentences[i];
+        if (s->offset > p->body_len || s->length > p->body_len - s->offset) {
+            *why = "a sentence's byte range does not fit the request body";
+            lede_result_destroy(&res);
+            return LEDE_EPROTO;
+        }
+        res->sentences[i] = (struct lede_sentence){.offset = (size_t)s->offset,
+                                                   .length = (size_t)s->length,
+                                                   .paragraph = s->paragraph,
+                                                   .score = s->score,
+                                                   .rank = s->rank,
+                                                   .duplicate_of = s->duplicate_of,
+                                                   .selected = s->selected != 0};
+    }
+    for (size_t k = 0; k < resp->n_summary; k++) {
+        size_t at = n;
+        for (size_t i = 0; i < n; i++)
+            if (resp->sentences[i].index == resp->summary[k])
+                at = i;
+        if (at == n) {
+            *why = "a summary index names no sentence of the response";
+            lede_result_destroy(&res);
+            return LEDE_EPROTO;
+        }
+        res->summary[k] = at;
+    }
+    res->n_sentences = n;
+    res->n_summary = resp->n_summary;
+    res->lang = static_lang(resp->language);
+    res->body = p->body;
+    res->body_len = p->body_len;
+    p->body = NULL;
+    *out = res;
+    return LEDE_OK;
+}
+
 /* Builds a lede_result from a decoded response; takes p->body on success. Returns LEDE_OK or
  * LEDE_EPROTO (the response does not describe this body) or LEDE_ENOMEM. */
 static int to_result(struct pending *p, const struct lede_client_response *resp,
@@ -49,6 +102,8 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
 {
     *out = NULL;
     size_t n = resp->n_sentences;
+    if (p->r->summary_only)
+        return summary_result(p, resp, out, why);
     if (n != resp->sentence_count) {
         *why = "the response does not list every sentence (explain was not honoured)";
         return LEDE_EPROTO;
@@ -182,7 +237,7 @@ static int remote_submit(lede_backend_t *b, size_t seq, const struct lede_job *j
         .n_weights = n_w,
         .weight_names = names,
         .weight_values = values,
-        .explain = 1,
+        .explain = r->summary_only ? 0 : 1,
         .deadline_ms = r->deadline_ms,
     };
     int rc = lede_client_summarize_submit(r->client, &req, on_reply, p, NULL);
@@ -248,6 +303,7 @@ int lede_backend_remote_new(const struct lede_remote_options *opt, lede_done_fn 
     co.curve_secret_file = opt->curve_secret_file;
     co.broker_key_file = opt->broker_key_file;
     r->deadline_ms = co.deadline_ms;
+    r->summary_only = opt->summary_only;
     r->max_in_flight = opt->max_in_flight > 0 ? (size_t)opt->max_in_flight : 64;
     if (r->max_in_flight > co.max_in_flight)
         r->max_in_flight = co.max_in_flight;
