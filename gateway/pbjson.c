@@ -708,6 +708,29 @@ static int hex4(const char *s, unsigned *out)
     return 0;
 }
 
+/* The first byte at or after s (before end) that is '"', '\\', a control character or not
+ * ASCII: eight bytes at a time (article bodies are long runs of plain text). */
+static const char *plain_run(const char *s, const char *end)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (end - s >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+        uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) | w;
+        if (special & highs)
+            break;
+        s += 8;
+    }
+    while (s < end) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+            break;
+        s++;
+    }
+    return s;
+}
+
 /* A JSON string at p->s (the opening quote) into a malloc'd buffer (*out, *len, NUL-ended). */
 static int jp_string(struct jp *p, char **out, size_t *len)
 {
@@ -716,9 +739,7 @@ static int jp_string(struct jp *p, char **out, size_t *len)
         return jp_fail(p, "expected a string");
     p->s++;
     /* the common case: no escapes; find the closing quote first */
-    const char *q = p->s;
-    while (q < p->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
-        q++;
+    const char *q = plain_run(p->s, p->end);
     size_t cap = (size_t)(q - p->s) + 16;
     char *b = malloc(cap);
     if (!b)
@@ -727,15 +748,11 @@ static int jp_string(struct jp *p, char **out, size_t *len)
     for (;;) {
         /* copy a run of plain bytes, checking UTF-8 */
         const char *r = p->s;
-        while (r < p->end && *r != '"' && *r != '\\') {
+        while ((r = plain_run(r, p->end)) < p->end && *r != '"' && *r != '\\') {
             unsigned char c = (unsigned char)*r;
             if (c < 0x20) {
                 free(b);
                 return jp_fail(p, "a control character in a string");
-            }
-            if (c < 0x80) {
-                r++;
-                continue;
             }
             size_t u = utf8_len((const unsigned char *)r, (size_t)(p->end - r));
             if (!u) {
