@@ -47,7 +47,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: http_load --host IP --port N --data FILE.jsonl [--path /v1/summarize]\n"
             "  [--connections C] [--duration S] [--rate R] [--limit N] [--sentences K]\n"
-            "  [--token T] [--bodies FILE (write the JSON bodies, one a line, and exit)]\n");
+            "  [--token T] [--out FILE] [--bodies FILE (write the JSON bodies, one a line, and exit)]\n");
 }
 
 /* The requests: HTTP/1.1 POSTs with a JSON SummarizeRequest each. */
@@ -140,7 +140,7 @@ static size_t response_len(const struct conn *c, int *status)
 int main(int argc, char **argv)
 {
     const char *host = "127.0.0.1", *data = NULL, *path = "/v1/summarize", *token = NULL;
-    const char *bodies = NULL;
+    const char *bodies = NULL, *out_file = NULL;
     int port = 0, conns = 32, sentences = 3;
     double duration = 4, rate = 0;
     size_t limit = (size_t)-1;
@@ -172,6 +172,8 @@ int main(int argc, char **argv)
             token = v;
         else if (!strcmp(a, "--bodies"))
             bodies = v;
+        else if (!strcmp(a, "--out"))
+            out_file = v;
         else {
             usage();
             return 1;
@@ -302,7 +304,10 @@ int main(int argc, char **argv)
         }
     }
     double secs = (double)(last_done - start) / 1e9;
-    printf(
+    FILE *out = out_file ? fopen(out_file, "w") : stdout;
+    if (!out)
+        out = stdout;
+    fprintf(out, 
         "{\"label\":\"http_load\",\"mode\":\"%s\",\"connections\":%d,\"rate\":%.1f,\"sent\":%llu,"
         "\"ok\":%llu,\"errors\":%llu,\"lost\":%llu,\"backlog_at_end\":%llu,"
         "\"throughput_rps\":%.1f,\"duration_s\":%.3f,\"latency_us\":{\"p50\":%llu,\"p90\":%llu,"

@@ -194,6 +194,62 @@ static void put_double(struct lede_jbuf *b, double v)
         put_i64(b, (int64_t)v);
         return;
     }
+    /* the common case (scores and feature parts): 10 significant digits in fixed notation
+       without printf, which was a tenth of the gateway's time; the last digit may differ from
+       printf's correctly rounded one by one unit */
+    double a = fabs(v);
+    if (a >= 1e-4 && a < 1e9) {
+        static const double p10[] = {1e0, 1e1, 1e2, 1e3,  1e4,  1e5,  1e6,
+                                     1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13};
+        int e = 0; /* a in [10^e, 10^(e+1)) */
+        if (a >= 1) {
+            while (e < 8 && a >= p10[e + 1])
+                e++;
+        } else {
+            while (e > -4 && a < 1.0 / p10[-e])
+                e--;
+            e--;
+        }
+        int frac = 9 - e; /* digits after the point */
+        if (frac > 13)
+            goto slow;
+        uint64_t m = (uint64_t)(a * p10[frac] + 0.5);
+        if (m >= 10000000000ull) { /* rounded up to the next power of ten */
+            if (frac == 0)
+                goto slow;
+            frac--;
+            m = (m + 5) / 10;
+        }
+        char tmp[40];
+        int n = 0;
+        if (v < 0)
+            tmp[n++] = '-';
+        char digits[24];
+        int nd = 0;
+        do {
+            digits[nd++] = (char)('0' + m % 10);
+            m /= 10;
+        } while (m);
+        while (nd <= frac)
+            digits[nd++] = '0'; /* leading zeros of 0.00ddd */
+        int lead = nd - frac;   /* digits before the point */
+        for (int i = nd - 1; i >= nd - lead; i--)
+            tmp[n++] = digits[i];
+        int last = frac; /* the lowest non-zero fraction digit (digits[] is units first) */
+        for (int i = 0; i < frac; i++)
+            if (digits[i] != '0') {
+                last = i;
+                break;
+            }
+        if (last < frac) {
+            tmp[n++] = '.';
+            for (int i = frac - 1; i >= last; i--)
+                tmp[n++] = digits[i];
+        }
+        lede_jbuf_put(b, tmp, (size_t)n);
+        return;
+    }
+slow:;
     char tmp[40];
     int n = snprintf(tmp, sizeof tmp, "%.10g", v);
     lede_jbuf_put(b, tmp, (size_t)n);
@@ -308,13 +364,19 @@ void lede_pbjson_write(struct lede_jbuf *b, const ProtobufCMessage *m)
                    *(ProtobufCMessage *const *)p == NULL) {
             continue;
         }
-        char name[128];
-        lede_pbjson_camel(f->name, name, sizeof name);
         if (!first)
             putc1(b, ',');
         first = 0;
         putc1(b, '"');
-        lede_jbuf_puts(b, name);
+        int up = 0; /* the lowerCamelCase name, written as it is made */
+        for (const char *c = f->name; *c; c++) {
+            if (*c == '_') {
+                up = 1;
+                continue;
+            }
+            putc1(b, up && *c >= 'a' && *c <= 'z' ? (char)(*c - 'a' + 'A') : *c);
+            up = 0;
+        }
         lede_jbuf_put(b, "\":", 2);
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)(base + f->quantifier_offset);
@@ -1006,9 +1068,10 @@ static int jp_scalar(struct jp *p, const ProtobufCFieldDescriptor *f, void *dst,
     case PROTOBUF_C_TYPE_FLOAT: *(float *)dst = (float)x; return LEDE_OK;
     case PROTOBUF_C_TYPE_DOUBLE: *(double *)dst = x; return LEDE_OK;
     case PROTOBUF_C_TYPE_ENUM: {
-        const ProtobufCEnumValue *ev = integral ? protobuf_c_enum_descriptor_get_value(
-                                                      (const ProtobufCEnumDescriptor *)f->descriptor, (int)x)
-                                                : NULL;
+        const ProtobufCEnumValue *ev =
+            integral ? protobuf_c_enum_descriptor_get_value(
+                           (const ProtobufCEnumDescriptor *)f->descriptor, (int)x)
+                     : NULL;
         if (!ev) {
             snprintf(msg, sizeof msg, "%s: not a value of %s", path,
                      ((const ProtobufCEnumDescriptor *)f->descriptor)->name);
@@ -1066,8 +1129,8 @@ static void clear_field(const ProtobufCFieldDescriptor *f, char *base)
         *s = (char *)protobuf_c_empty_string;
     } else if (f->type == PROTOBUF_C_TYPE_BYTES) {
         ProtobufCBinaryData *b = p;
-        if (b->data && (!f->default_value ||
-                        b->data != ((const ProtobufCBinaryData *)f->default_value)->data))
+        if (b->data &&
+            (!f->default_value || b->data != ((const ProtobufCBinaryData *)f->default_value)->data))
             free(b->data);
         b->data = NULL;
         b->len = 0;

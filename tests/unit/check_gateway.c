@@ -2,6 +2,7 @@
  * including the ones real components cannot be driven to, e.g. INTERNAL -> 500), the deadline
  * and traceparent headers, the descriptor-driven JSON mapping both ways, and the token file. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,39 @@ START_TEST(direct_parser)
 }
 END_TEST
 
+/* Reals: the writer's own formatting keeps 10 significant digits and writes JSON numbers. */
+START_TEST(reals_written)
+{
+    unsigned seed = 12345;
+    for (int i = 0; i < 200000; i++) {
+        double mant = (double)rand_r(&seed) / RAND_MAX;
+        int ex = rand_r(&seed) % 18 - 6;
+        double v = (1 + 9 * mant) * pow(10, ex) * (rand_r(&seed) % 2 ? 1 : -1);
+        if (i % 7 == 0)
+            v = floor(v * 1000) / 1000;
+        if (i == 0)
+            v = 0.9999999999996; /* rounds up to the next power of ten */
+        if (i == 1)
+            v = 1e-4;
+        Lede__V1__FeatureScores fs = LEDE__V1__FEATURE_SCORES__INIT;
+        fs.position = v;
+        struct lede_jbuf b;
+        lede_jbuf_init(&b, 4096);
+        lede_pbjson_write(&b, &fs.base);
+        const char *p = strstr(b.data, "\"position\":");
+        ck_assert_ptr_nonnull(p);
+        p += strlen("\"position\":");
+        char *end;
+        double got = strtod(p, &end);
+        ck_assert_msg(*end == ',' || *end == '}', "not a number: %s", p);
+        ck_assert_msg(*p == '-' || (*p >= '0' && *p <= '9'), "not a JSON number: %s", p);
+        ck_assert_msg(fabs(got - v) <= 1.2e-9 * fabs(v), "%.17g written as %.*s", v, (int)(end - p),
+                      p);
+        lede_jbuf_release(&b);
+    }
+}
+END_TEST
+
 START_TEST(camel_case)
 {
     char out[64];
@@ -283,6 +317,7 @@ int main(void)
     tcase_add_test(tc, json_both_ways);
     tcase_add_test(tc, json_errors);
     tcase_add_test(tc, camel_case);
+    tcase_add_test(tc, reals_written);
     tcase_add_test(tc, direct_parser);
     tcase_add_test(tc, token_file);
     suite_add_tcase(s, tc);
