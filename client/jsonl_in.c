@@ -233,13 +233,18 @@ static int number(struct sc *p, double *v, int *integral)
         while (q < p->end && *q >= '0' && *q <= '9')
             q++;
     }
-    char tmp[64];
+    char small[64], *tmp = small;
     size_t len = (size_t)(q - p->s);
-    if (len >= sizeof tmp)
-        return bad(p, "number too long");
+    if (len >= sizeof small) { /* JSON numbers have no length limit */
+        tmp = malloc(len + 1);
+        if (!tmp)
+            return bad(p, "number too long");
+    }
     memcpy(tmp, p->s, len);
     tmp[len] = 0;
     *v = strtod(tmp, NULL);
+    if (tmp != small)
+        free(tmp);
     p->s = q;
     return 0;
 }
@@ -470,7 +475,12 @@ int lede_jsonl_read(const char *s, size_t n, struct lede_jsonl_rec *r, char *msg
                 r->id = NULL;
                 if (integral) { /* an integer id, printed as jansson's integer would be */
                     char b[32];
-                    long long iv = strtoll(t, NULL, 10);
+                    char num[64];
+                    size_t nl =
+                        (size_t)(p.s - t) < sizeof num - 1 ? (size_t)(p.s - t) : sizeof num - 1;
+                    memcpy(num, t, nl); /* the line is not NUL-terminated */
+                    num[nl] = 0;
+                    long long iv = strtoll(num, NULL, 10);
                     snprintf(b, sizeof b, "%lld", iv);
                     r->id = strdup(b);
                 }

@@ -52,6 +52,8 @@ static int grow(struct lede_jbuf *b, size_t n)
 
 void lede_jbuf_put(struct lede_jbuf *b, const void *s, size_t n)
 {
+    if (n == 0)
+        return;
     if (grow(b, n))
         return;
     memcpy(b->data + b->len, s, n);
@@ -113,6 +115,10 @@ void lede_jbuf_string(struct lede_jbuf *b, const char *str, size_t n)
     const unsigned char *s = (const unsigned char *)str;
     if (grow(b, n + 2))
         return;
+    if (n == 0) { /* also for an empty bytes field, whose data may be NULL */
+        lede_jbuf_put(b, "\"\"", 2);
+        return;
+    }
     putc1(b, '"');
     size_t run = 0; /* start of the bytes not yet copied */
     for (size_t i = 0; i < n;) {
@@ -938,13 +944,18 @@ static int jp_number(struct jp *p, double *out, int *integral)
         while (q < p->end && *q >= '0' && *q <= '9')
             q++;
     }
-    char tmp[64];
+    char small[64], *tmp = small;
     size_t len = (size_t)(q - p->s);
-    if (len >= sizeof tmp)
-        return jp_fail(p, "a number too long");
+    if (len >= sizeof small) { /* JSON numbers have no length limit */
+        tmp = malloc(len + 1);
+        if (!tmp)
+            return jp_fail(p, "a number too long");
+    }
     memcpy(tmp, p->s, len);
     tmp[len] = 0;
     *out = strtod(tmp, NULL);
+    if (tmp != small)
+        free(tmp);
     p->s = q;
     return LEDE_OK;
 }
@@ -1018,7 +1029,7 @@ static int jp_scalar(struct jp *p, const ProtobufCFieldDescriptor *f, void *dst,
     default: break;
     }
     /* numbers: JSON numbers, or decimal strings and "NaN"/"Infinity" as the mapping allows */
-    double x;
+    double x = 0;
     int integral = 1;
     if (p->s < p->end && *p->s == '"') {
         char *s;

@@ -221,6 +221,21 @@ START_TEST(direct_parser)
         ck_assert_ptr_null(m);
         ck_assert_msg(err[0], "no message for %s", bad[i]);
     }
+    /* found by fuzz_json: a number longer than 63 characters is still a number */
+    char longnum[200];
+    snprintf(longnum, sizeof longnum, "{\"ratio\":0.%0150d}", 5);
+    ProtobufCMessage *lm = NULL;
+    ck_assert_int_eq(lede_pbjson_parse(&lede__v1__summarize_request__descriptor, longnum,
+                                       strlen(longnum), &lm, NULL, 0),
+                     LEDE_OK);
+    protobuf_c_message_free_unpacked(lm, NULL);
+    /* ... and an empty bytes field (NULL data) is written as "" */
+    Lede__V1__SummarizeRequest empty = LEDE__V1__SUMMARIZE_REQUEST__INIT;
+    struct lede_jbuf eb;
+    lede_jbuf_init(&eb, 4096);
+    lede_pbjson_write(&eb, &empty.base);
+    ck_assert_ptr_nonnull(strstr(eb.data, "\"title\":\"\""));
+    lede_jbuf_release(&eb);
     /* nesting is bounded */
     char deep[200] = "{\"weights\":[";
     ck_assert_int_eq(lede_pbjson_parse(&lede__v1__summarize_request__descriptor, deep, strlen(deep),

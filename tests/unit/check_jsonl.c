@@ -97,6 +97,14 @@ START_TEST(reader_records)
         ck_assert_msg(strstr(msg, bad[i].msg), "%s: %s", bad[i].line, msg);
         lede_jsonl_rec_release(&r);
     }
+    /* found by fuzz_json: an integer id at the very end of a line that is not NUL-terminated
+       was read past its end (ASan builds see it) */
+    const char trunc[] = "{\"article\":\"A.\",\"id\":12";
+    char *exact = malloc(sizeof trunc - 1);
+    memcpy(exact, trunc, sizeof trunc - 1);
+    ck_assert_int_eq(lede_jsonl_read(exact, sizeof trunc - 1, &r, msg, sizeof msg), 3);
+    lede_jsonl_rec_release(&r);
+    free(exact);
     /* the id survives an error (the error line names it) */
     const char *l3 = "{\"id\": \"keep\", \"article\": 7}";
     ck_assert_int_eq(lede_jsonl_read(l3, strlen(l3), &r, msg, sizeof msg), 3);
