@@ -34,7 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort(); /* an error leaves no message and says why */
 
     json_error_t je;
-    json_t *v = json_loadb(s, size, JSON_REJECT_DUPLICATES, &je);
+    /* jansson takes a NUL byte between tokens ("341\0}"); RFC 8259 and the direct reader do
+       not, so such inputs are left out of the comparison */
+    json_t *v = memchr(s, 0, size) ? NULL : json_loadb(s, size, JSON_REJECT_DUPLICATES, &je);
     ProtobufCMessage *tree = NULL;
     if (v && lede_pbjson_read(d, v, &tree, err, sizeof err) == LEDE_OK) {
         if (rc != LEDE_OK)
