@@ -1030,7 +1030,7 @@ static int jp_scalar(struct jp *p, const ProtobufCFieldDescriptor *f, void *dst,
     }
     /* numbers: JSON numbers, or decimal strings and "NaN"/"Infinity" as the mapping allows */
     double x = 0;
-    int integral = 1;
+    int integral = 1, token_integral = 0;
     if (p->s < p->end && *p->s == '"') {
         char *s;
         size_t n;
@@ -1061,6 +1061,7 @@ static int jp_scalar(struct jp *p, const ProtobufCFieldDescriptor *f, void *dst,
             snprintf(msg, sizeof msg, "%s must be a number", path);
             return jp_fail(p, msg);
         }
+        token_integral = integral;
         if (!integral)
             integral = x == floor(x);
     }
@@ -1077,7 +1078,10 @@ static int jp_scalar(struct jp *p, const ProtobufCFieldDescriptor *f, void *dst,
     case PROTOBUF_C_TYPE_UINT64:
     case PROTOBUF_C_TYPE_FIXED64: lo = 0, hi = 9.2e18; break;
     case PROTOBUF_C_TYPE_FLOAT: *(float *)dst = (float)x; return LEDE_OK;
-    case PROTOBUF_C_TYPE_DOUBLE: *(double *)dst = x; return LEDE_OK;
+    case PROTOBUF_C_TYPE_DOUBLE:
+        /* "-0" is the integer 0, as jansson and the proto3 mapping read it */
+        *(double *)dst = x == 0 && token_integral ? 0.0 : x;
+        return LEDE_OK;
     case PROTOBUF_C_TYPE_ENUM: {
         const ProtobufCEnumValue *ev =
             integral ? protobuf_c_enum_descriptor_get_value(
