@@ -15,6 +15,8 @@
 #include "html.h"
 #include "json_out.h"
 #include "json_stream.h"
+#include "jsonl_in.h"
+#include "jsonl_out.h"
 #include "wire.h"
 #include "keygen.h"
 #include "utf8.h"
@@ -26,6 +28,7 @@
 
 struct opts {
     bool local, json;
+    bool explain;         /* --explain: --jsonl lines carry every sentence too */
     const char *broker, *title, *lang, *idf, *jsonl, *id;
     const char *curve_secret, *broker_key;
     const char *html;     /* --html FILE: the editor's view of a single article */
@@ -92,8 +95,10 @@ static void usage(FILE *f)
         "                       length, opener); repeatable\n"
         "  --json               one JSON object: id, summary, and every sentence with its rank,\n"
         "                       score, features, byte offset and length\n"
-        "  --jsonl IN.jsonl     batch: one {\"id\",\"title\",\"article\",\"format\",\"options\"} per line,\n"
-        "                       one JSON result (or {\"id\",\"error\"}) per line out, in order\n"
+        "  --jsonl IN.jsonl     batch: one {\"id\",\"title\",\"article\",\"format\",\"options\"} per\n"
+        "                       line in, one {\"id\",\"language\",\"summary\"} (or {\"id\",\"error\"})\n"
+        "                       per line out, in order\n"
+        "  --explain            with --jsonl: every sentence too, as --json gives them\n"
         "  --id ID              the article id reported in --json output\n"
         "  --max-bytes N        largest input accepted (default 16777216, lede's article limit)\n"
         "  --html FILE          also write an editor's view: the article with the chosen\n"
@@ -172,6 +177,9 @@ static char *render(const struct opts *o, const char *id, int status, const char
         json_decref(j);
         return s;
     }
+    if (o->jsonl && !o->explain) /* written directly: the batch path's JSON writer was most of
+                                    its time */
+        return lede_jsonl_result(id, res, false);
     if (o->json || o->jsonl) /* one sentence at a time: memory of the output, not of a tree */
         return lede_json_result_string(id, res, LEDE_JSON_FLAGS);
     size_t len = 0;
@@ -320,81 +328,7 @@ static void on_done(void *ctx, size_t seq, int status, const char *message,
     flush_ready(pr);
 }
 
-/* One JSONL line into a job; returns a status and fills msg on a bad line. */
-static int job_from_line(const struct opts *o, json_t *root, struct lede_job *job, char **id,
-                         char *msg, size_t msg_len)
-{
-    *id = NULL;
-    if (!json_is_object(root)) {
-        snprintf(msg, msg_len, "a line must be a JSON object");
-        return LEDE_STATUS_INVALID_ARGUMENT;
-    }
-    json_t *jid = json_object_get(root, "id");
-    if (json_is_string(jid))
-        *id = strdup(json_string_value(jid));
-    else if (json_is_integer(jid)) {
-        char b[32];
-        snprintf(b, sizeof b, "%lld", (long long)json_integer_value(jid));
-        *id = strdup(b);
-    }
-    json_t *art = json_object_get(root, "article");
-    if (!json_is_string(art)) {
-        snprintf(msg, msg_len, "\"article\" must be a string");
-        return LEDE_STATUS_INVALID_ARGUMENT;
-    }
-    job->body = json_string_value(art);
-    job->body_len = json_string_length(art);
-    json_t *title = json_object_get(root, "title");
-    if (json_is_string(title)) {
-        job->title = json_string_value(title);
-        job->title_len = json_string_length(title);
-    }
-    json_t *lang = json_object_get(root, "language");
-    if (json_is_string(lang))
-        job->lang = json_string_value(lang);
-    json_t *fmt = json_object_get(root, "format");
-    if (fmt) {
-        int f = json_is_string(fmt) ? lede_format_by_name(json_string_value(fmt)) : -1;
-        if (f < 0) {
-            snprintf(msg, msg_len, "\"format\" must be one of auto, text, html, ans, ninjs");
-            return LEDE_STATUS_INVALID_ARGUMENT;
-        }
-        job->format = (enum lede_format)f;
-    }
-    json_t *opt = json_object_get(root, "options");
-    if (opt && !json_is_object(opt) && !json_is_null(opt)) {
-        snprintf(msg, msg_len, "\"options\" must be an object");
-        return LEDE_STATUS_INVALID_ARGUMENT;
-    }
-    static const struct { const char *name; enum lede_budget_kind kind; } kinds[] = {
-        {"sentences", LEDE_BUDGET_SENTENCES}, {"words", LEDE_BUDGET_WORDS},
-        {"chars", LEDE_BUDGET_CHARS}, {"ratio", LEDE_BUDGET_RATIO},
-    };
-    int given = 0;
-    for (size_t k = 0; opt && k < 4; k++) {
-        json_t *v = json_object_get(opt, kinds[k].name);
-        if (!v)
-            continue;
-        if (!json_is_number(v)) {
-            snprintf(msg, msg_len, "options.%s must be a number", kinds[k].name);
-            return LEDE_STATUS_INVALID_ARGUMENT;
-        }
-        job->budget = (struct lede_budget){kinds[k].kind, json_number_value(v)};
-        given++;
-    }
-    if (given > 1) {
-        snprintf(msg, msg_len, "options: give one of sentences, words, chars, ratio");
-        return LEDE_STATUS_INVALID_ARGUMENT;
-    }
-    /* the same rule and message --local or --broker (budget.c) */
-    char why[128];
-    if (given && lede_budget_check(job->budget, why, sizeof why) != LEDE_OK) {
-        snprintf(msg, msg_len, "options: %s", why);
-        return LEDE_STATUS_INVALID_ARGUMENT;
-    }
-    (void)o;
-    return LEDE_STATUS_OK;
-}
+/* One JSONL line into a job: client/jsonl_in.c (lede_jsonl_read). */
 
 static void base_job(const struct opts *o, struct lede_job *job)
 {
@@ -452,21 +386,40 @@ static int run_jsonl(const struct opts *o, lede_backend_t *b, struct printer *pr
                     NULL);
             continue;
         }
-        json_error_t jerr;
-        json_t *root = json_loadb(line, (size_t)n, JSON_ALLOW_NUL, &jerr);
+        /* read straight from the text (jsonl_in.c): a jansson tree per line cost more than
+           the engine */
+        struct lede_jsonl_rec rec;
         struct lede_job job;
         base_job(o, &job);
         char msg[200] = "";
-        char *id = NULL;
-        int st;
-        if (!root) {
-            snprintf(msg, sizeof msg, "not JSON: %s (column %d)", jerr.text, jerr.column);
-            st = LEDE_STATUS_INVALID_ARGUMENT;
-        } else {
-            st = job_from_line(o, root, &job, &id, msg, sizeof msg);
+        int st = lede_jsonl_read(line, (size_t)n, &rec, msg, sizeof msg);
+        char *id = rec.id;
+        rec.id = NULL;
+        if (st == LEDE_STATUS_OK) {
+            job.body = rec.article;
+            job.body_len = rec.article_len;
+            if (rec.title) {
+                job.title = rec.title;
+                job.title_len = rec.title_len;
+            }
+            if (rec.language)
+                job.lang = rec.language;
+            if (rec.has_budget)
+                job.budget = rec.budget;
+            int fmt = rec.format ? lede_format_by_name(rec.format) : LEDE_FORMAT_AUTO;
+            char why[128];
+            if (rec.format_bad || fmt < 0) {
+                snprintf(msg, sizeof msg, "\"format\" must be one of auto, text, html, ans, ninjs");
+                st = LEDE_STATUS_INVALID_ARGUMENT;
+            } else if (rec.has_budget && lede_budget_check(job.budget, why, sizeof why) != LEDE_OK) {
+                snprintf(msg, sizeof msg, "options: %s", why); /* budget.c: the one rule */
+                st = LEDE_STATUS_INVALID_ARGUMENT;
+            } else if (rec.format) {
+                job.format = (enum lede_format)fmt; /* the record's own beats --format */
+            }
         }
         if (ensure_slot(pr, seq)) {
-            json_decref(root);
+            lede_jsonl_rec_release(&rec);
             free(id);
             rc = EXIT_SETUP;
             break;
@@ -479,7 +432,7 @@ static int run_jsonl(const struct opts *o, lede_backend_t *b, struct printer *pr
             on_done(pr, seq, LEDE_STATUS_UNAVAILABLE, "backend failed", NULL);
         }
         seq++;
-        json_decref(root);
+        lede_jsonl_rec_release(&rec);
         if (tty && (seq % 16 == 0))
             progress(seq, f != stdin ? ftell(f) : 0, size, false);
     }
@@ -529,7 +482,7 @@ static int summarize_main(int argc, char **argv)
 {
     enum { O_LOCAL = 256, O_BROKER, O_SENT, O_WORDS, O_CHARS, O_RATIO, O_TITLE, O_LANG, O_IDF,
            O_JSON, O_JSONL, O_WEIGHT, O_DEADLINE, O_ID, O_MAXB, O_INFLIGHT, O_CSEC, O_BKEY,
-           O_HTML, O_FORMAT };
+           O_HTML, O_FORMAT, O_EXPLAIN };
     static const struct option longopts[] = {
         {"local", no_argument, 0, O_LOCAL}, {"broker", required_argument, 0, O_BROKER},
         {"sentences", required_argument, 0, O_SENT}, {"words", required_argument, 0, O_WORDS},
@@ -537,6 +490,7 @@ static int summarize_main(int argc, char **argv)
         {"title", required_argument, 0, O_TITLE}, {"lang", required_argument, 0, O_LANG},
         {"idf", required_argument, 0, O_IDF}, {"json", no_argument, 0, O_JSON},
         {"jsonl", required_argument, 0, O_JSONL}, {"weight", required_argument, 0, O_WEIGHT},
+        {"explain", no_argument, 0, O_EXPLAIN},
         {"deadline", required_argument, 0, O_DEADLINE}, {"id", required_argument, 0, O_ID},
         {"max-bytes", required_argument, 0, O_MAXB},
         {"in-flight", required_argument, 0, O_INFLIGHT},
@@ -566,6 +520,7 @@ static int summarize_main(int argc, char **argv)
         case O_IDF: o.idf = optarg; break;
         case O_JSON: o.json = true; break;
         case O_JSONL: o.jsonl = optarg; break;
+        case O_EXPLAIN: o.explain = true; break;
         case O_WEIGHT: if (add_override(&o, optarg)) return EXIT_USAGE; break;
         case O_ID: o.id = optarg; break;
         case O_CSEC: o.curve_secret = optarg; break;
@@ -662,7 +617,7 @@ static int summarize_main(int argc, char **argv)
             .endpoints = o.broker, .deadline_ms = o.deadline_ms,
             .max_in_flight = o.jsonl ? o.in_flight : 1,
             .curve_secret_file = o.curve_secret, .broker_key_file = o.broker_key,
-            .explain = o.json || o.jsonl || o.html, /* only what the output shows */
+            .explain = o.json || (o.jsonl && o.explain) || o.html, /* only what the output shows */
         };
         if (lede_backend_remote_new(&ro, on_done, &pr, &b)) {
             fprintf(stderr, "lede: cannot set up the connection to %s\n", o.broker);

@@ -44,8 +44,6 @@ static const char *static_lang(const char *lang)
     return "en";
 }
 
-/* Builds a lede_result from a decoded response; takes p->body on success. Returns LEDE_OK or
- * LEDE_EPROTO (the response does not describe this body) or LEDE_ENOMEM. */
 /* Where a keyphrase's or entity's words stand in res->text: for plain text (same) its body
  * range; else the first place its text appears in the sentences' text (the markup is not
  * sent), or nowhere (length 0). */
@@ -67,6 +65,8 @@ static void text_of(const struct lede_result *res, bool same, uint64_t off, uint
         }
 }
 
+/* Builds a lede_result from a decoded response; takes p->body on success. Returns LEDE_OK or
+ * LEDE_EPROTO (the response does not describe this body) or LEDE_ENOMEM. */
 static int to_result(struct pending *p, const struct lede_client_response *resp,
                      struct lede_result **out, const char **why)
 {

@@ -131,6 +131,7 @@ struct lede_gateway {
     pthread_t thread;
     int thread_started;
     int efd;
+    int mhd_fd; /* libmicrohttpd's epoll descriptor, polled by the client thread */
     pthread_mutex_t mu;
     struct job *queue_head, *queue_tail;
     atomic_bool stop;
@@ -376,6 +377,8 @@ static void enqueue(lede_gateway_t *g, struct job *j)
 
 static void wake(lede_gateway_t *g)
 {
+    if (g->thread_started && pthread_equal(pthread_self(), g->thread))
+        return; /* the loop drains the queue before it polls again */
     uint64_t one = 1;
     ssize_t n = write(g->efd, &one, sizeof one);
     (void)n;
@@ -467,23 +470,13 @@ static void submit(lede_gateway_t *g, struct job *j)
 /* A batch line -> a packed request in j (or j answered with the error). 0: submit it. */
 static int batch_prepare(struct job *j)
 {
-    json_error_t jerr;
-    json_t *v = json_loadb(j->line, j->line_len, JSON_REJECT_DUPLICATES, &jerr);
-    char err[400];
+    char err[400], ferr[360];
     ProtobufCMessage *m = NULL;
-    int rc;
-    if (!v) {
-        snprintf(err, sizeof err, "line %zu: not JSON: %s (column %d)", j->index + 1, jerr.text,
-                 jerr.column);
-        rc = LEDE_EINVAL;
-    } else {
-        char ferr[360];
-        rc = lede_pbjson_read(&lede__v1__summarize_request__descriptor, v, &m, ferr, sizeof ferr);
-        if (rc != LEDE_OK)
-            snprintf(err, sizeof err, "line %zu: %s", j->index + 1,
-                     rc == LEDE_ENOMEM ? "out of memory" : ferr);
-        json_decref(v);
-    }
+    int rc = lede_pbjson_parse(&lede__v1__summarize_request__descriptor, j->line, j->line_len, &m,
+                               ferr, sizeof ferr);
+    if (rc != LEDE_OK)
+        snprintf(err, sizeof err, "line %zu: %s", j->index + 1,
+                 rc == LEDE_ENOMEM ? "out of memory" : ferr);
     if (rc == LEDE_OK && ((Lede__V1__SummarizeRequest *)m)->body.len > LEDE_DEFAULT_MAX_BODY) {
         snprintf(err, sizeof err,
                  "line %zu: article of %zu bytes is over lede's limit of %u bytes "
@@ -547,16 +540,24 @@ static void batch_pump(lede_gateway_t *g, struct batch *b)
     }
 }
 
+/* The one thread that does the work: HTTP (libmicrohttpd's handlers run here, in MHD_run),
+ * the calls (liblede-client) and the replies. */
 static void *client_main(void *arg)
 {
     lede_gateway_t *g = arg;
+    int fds[2] = {g->efd, g->mhd_fd};
     while (!atomic_load(&g->stop)) {
-        int rc = lede_client_poll_fds(g->client, 200, &g->efd, 1);
+        int timeout = 200;
+        MHD_UNSIGNED_LONG_LONG mto;
+        if (MHD_get_timeout(g->daemon, &mto) == MHD_YES && mto < (MHD_UNSIGNED_LONG_LONG)timeout)
+            timeout = (int)mto;
+        int rc = lede_client_poll_fds(g->client, timeout, fds, 2);
         if (rc < 0 && rc != LEDE_EINVAL)
             logf_(g, LEDE_LOG_WARN, NULL, "event=poll_failed error=\"%s\"", lede_strerror(rc));
         uint64_t v;
         ssize_t n = read(g->efd, &v, sizeof v);
         (void)n;
+        MHD_run(g->daemon); /* requests in, resumed connections answered */
         pthread_mutex_lock(&g->mu);
         struct job *list = g->queue_head;
         g->queue_head = g->queue_tail = NULL;
@@ -687,18 +688,11 @@ static int check_headers(lede_gateway_t *g, struct MHD_Connection *c, struct req
 
 static enum MHD_Result start_unary(lede_gateway_t *g, struct MHD_Connection *c, struct req *r)
 {
-    json_error_t jerr;
-    json_t *v =
-        json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!v)
-        return send_error(g, c, r, LEDE__V1__STATUS__INVALID_ARGUMENT, 0,
-                          "the body is not JSON: %s (line %d, column %d)", jerr.text, jerr.line,
-                          jerr.column);
-    lede_jbuf_release(&r->body);
     ProtobufCMessage *m = NULL;
     char err[400];
-    int rc = lede_pbjson_read(&lede__v1__summarize_request__descriptor, v, &m, err, sizeof err);
-    json_decref(v);
+    int rc = lede_pbjson_parse(&lede__v1__summarize_request__descriptor,
+                               r->body.data ? r->body.data : "", r->body.len, &m, err, sizeof err);
+    lede_jbuf_release(&r->body);
     if (rc != LEDE_OK)
         return send_error(g, c, r,
                           rc == LEDE_ENOMEM ? LEDE__V1__STATUS__RESOURCE_EXHAUSTED
@@ -1191,6 +1185,7 @@ int lede_gateway_start(const struct lede_gateway_config *cfg, lede_gateway_t **o
     g->cfg = *cfg;
     g->fd = -1;
     g->efd = -1;
+    g->mhd_fd = -1;
     pthread_mutex_init(&g->mu, NULL);
     pthread_mutex_init(&g->tokens_mu, NULL);
     pthread_mutex_init(&g->metrics_mu, NULL);
@@ -1283,13 +1278,9 @@ int lede_gateway_start(const struct lede_gateway_config *cfg, lede_gateway_t **o
     getsockname(g->fd, (struct sockaddr *)&bound, &blen);
     g->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
                                                 : ((struct sockaddr_in *)&bound)->sin_port);
-    if (pthread_create(&g->thread, NULL, client_main, g) != 0) {
-        snprintf(err, err_len, "cannot start the client thread");
-        rc = LEDE_ENOMEM;
-        goto fail;
-    }
-    g->thread_started = 1;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
+    /* libmicrohttpd without a thread of its own: the client thread runs it (its epoll fd is
+       polled with the broker sockets), so a request never hops between threads */
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (g->tls_cert)
@@ -1314,6 +1305,19 @@ int lede_gateway_start(const struct lede_gateway_config *cfg, lede_gateway_t **o
         rc = LEDE_EIO;
         goto fail;
     }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(g->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    g->mhd_fd = info ? info->epoll_fd : -1;
+    if (g->mhd_fd < 0) {
+        snprintf(err, err_len, "libmicrohttpd gives no epoll descriptor");
+        rc = LEDE_EIO;
+        goto fail;
+    }
+    if (pthread_create(&g->thread, NULL, client_main, g) != 0) {
+        snprintf(err, err_len, "cannot start the client thread");
+        rc = LEDE_ENOMEM;
+        goto fail;
+    }
+    g->thread_started = 1;
     *out = g;
     return LEDE_OK;
 fail:
@@ -1354,8 +1358,6 @@ void lede_gateway_stop(lede_gateway_t **gp)
     if (!gp || !*gp)
         return;
     lede_gateway_t *g = *gp;
-    if (g->daemon)
-        MHD_quiesce_daemon(g->daemon);
     if (g->thread_started) {
         atomic_store(&g->stop, true);
         wake(g);

@@ -52,6 +52,8 @@ static int grow(struct lede_jbuf *b, size_t n)
 
 void lede_jbuf_put(struct lede_jbuf *b, const void *s, size_t n)
 {
+    if (n == 0)
+        return;
     if (grow(b, n))
         return;
     memcpy(b->data + b->len, s, n);
@@ -113,6 +115,10 @@ void lede_jbuf_string(struct lede_jbuf *b, const char *str, size_t n)
     const unsigned char *s = (const unsigned char *)str;
     if (grow(b, n + 2))
         return;
+    if (n == 0) { /* also for an empty bytes field, whose data may be NULL */
+        lede_jbuf_put(b, "\"\"", 2);
+        return;
+    }
     putc1(b, '"');
     size_t run = 0; /* start of the bytes not yet copied */
     for (size_t i = 0; i < n;) {
@@ -194,6 +200,62 @@ static void put_double(struct lede_jbuf *b, double v)
         put_i64(b, (int64_t)v);
         return;
     }
+    /* the common case (scores and feature parts): 10 significant digits in fixed notation
+       without printf, which was a tenth of the gateway's time; the last digit may differ from
+       printf's correctly rounded one by one unit */
+    double a = fabs(v);
+    if (a >= 1e-4 && a < 1e9) {
+        static const double p10[] = {1e0, 1e1, 1e2, 1e3,  1e4,  1e5,  1e6,
+                                     1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13};
+        int e = 0; /* a in [10^e, 10^(e+1)) */
+        if (a >= 1) {
+            while (e < 8 && a >= p10[e + 1])
+                e++;
+        } else {
+            while (e > -4 && a < 1.0 / p10[-e])
+                e--;
+            e--;
+        }
+        int frac = 9 - e; /* digits after the point */
+        if (frac > 13)
+            goto slow;
+        uint64_t m = (uint64_t)(a * p10[frac] + 0.5);
+        if (m >= 10000000000ull) { /* rounded up to the next power of ten */
+            if (frac == 0)
+                goto slow;
+            frac--;
+            m = (m + 5) / 10;
+        }
+        char tmp[40];
+        int n = 0;
+        if (v < 0)
+            tmp[n++] = '-';
+        char digits[24];
+        int nd = 0;
+        do {
+            digits[nd++] = (char)('0' + m % 10);
+            m /= 10;
+        } while (m);
+        while (nd <= frac)
+            digits[nd++] = '0'; /* leading zeros of 0.00ddd */
+        int lead = nd - frac;   /* digits before the point */
+        for (int i = nd - 1; i >= nd - lead; i--)
+            tmp[n++] = digits[i];
+        int last = frac; /* the lowest non-zero fraction digit (digits[] is units first) */
+        for (int i = 0; i < frac; i++)
+            if (digits[i] != '0') {
+                last = i;
+                break;
+            }
+        if (last < frac) {
+            tmp[n++] = '.';
+            for (int i = frac - 1; i >= last; i--)
+                tmp[n++] = digits[i];
+        }
+        lede_jbuf_put(b, tmp, (size_t)n);
+        return;
+    }
+slow:;
     char tmp[40];
     int n = snprintf(tmp, sizeof tmp, "%.10g", v);
     lede_jbuf_put(b, tmp, (size_t)n);
@@ -308,13 +370,19 @@ void lede_pbjson_write(struct lede_jbuf *b, const ProtobufCMessage *m)
                    *(ProtobufCMessage *const *)p == NULL) {
             continue;
         }
-        char name[128];
-        lede_pbjson_camel(f->name, name, sizeof name);
         if (!first)
             putc1(b, ',');
         first = 0;
         putc1(b, '"');
-        lede_jbuf_puts(b, name);
+        int up = 0; /* the lowerCamelCase name, written as it is made */
+        for (const char *c = f->name; *c; c++) {
+            if (*c == '_') {
+                up = 1;
+                continue;
+            }
+            putc1(b, up && *c >= 'a' && *c <= 'z' ? (char)(*c - 'a' + 'A') : *c);
+            up = 0;
+        }
         lede_jbuf_put(b, "\":", 2);
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)(base + f->quantifier_offset);
@@ -666,4 +734,590 @@ void lede_pbjson_schema(const ProtobufCMessageDescriptor *d, json_t *schemas)
             json_object_set_new(v, "x-proto-oneof", json_true());
         json_object_set_new(props, name, v);
     }
+}
+
+/* ---- parsing JSON text straight into a message ---- */
+
+struct jp {
+    const char *s, *end;
+    const char *start;
+    char *err;
+    size_t err_len;
+    int depth;
+};
+
+static int jp_fail(struct jp *p, const char *what)
+{
+    if (p->err_len && !p->err[0])
+        snprintf(p->err, p->err_len, "%s at byte %zu", what, (size_t)(p->s - p->start));
+    return LEDE_EINVAL;
+}
+
+static void jp_ws(struct jp *p)
+{
+    while (p->s < p->end && (*p->s == ' ' || *p->s == '\t' || *p->s == '\n' || *p->s == '\r'))
+        p->s++;
+}
+
+static int hex4(const char *s, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v << 4 | (unsigned)d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The first byte at or after s (before end) that is '"', '\\', a control character or not
+ * ASCII: eight bytes at a time (article bodies are long runs of plain text). */
+static const char *plain_run(const char *s, const char *end)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (end - s >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+        uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) | w;
+        if (special & highs)
+            break;
+        s += 8;
+    }
+    while (s < end) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+            break;
+        s++;
+    }
+    return s;
+}
+
+/* A JSON string at p->s (the opening quote) into a malloc'd buffer (*out, *len, NUL-ended). */
+static int jp_string(struct jp *p, char **out, size_t *len)
+{
+    *out = NULL;
+    if (p->s >= p->end || *p->s != '"')
+        return jp_fail(p, "expected a string");
+    p->s++;
+    /* the common case: no escapes; find the closing quote first */
+    const char *q = plain_run(p->s, p->end);
+    size_t cap = (size_t)(q - p->s) + 16;
+    char *b = malloc(cap);
+    if (!b)
+        return LEDE_ENOMEM;
+    size_t n = 0;
+    for (;;) {
+        /* copy a run of plain bytes, checking UTF-8 */
+        const char *r = p->s;
+        while ((r = plain_run(r, p->end)) < p->end && *r != '"' && *r != '\\') {
+            unsigned char c = (unsigned char)*r;
+            if (c < 0x20) {
+                free(b);
+                return jp_fail(p, "a control character in a string");
+            }
+            size_t u = utf8_len((const unsigned char *)r, (size_t)(p->end - r));
+            if (!u) {
+                free(b);
+                p->s = r;
+                return jp_fail(p, "a string that is not valid UTF-8");
+            }
+            r += u;
+        }
+        size_t run = (size_t)(r - p->s);
+        if (n + run + 8 > cap) {
+            cap = (n + run + 8) * 2;
+            char *nb = realloc(b, cap);
+            if (!nb) {
+                free(b);
+                return LEDE_ENOMEM;
+            }
+            b = nb;
+        }
+        memcpy(b + n, p->s, run);
+        n += run;
+        p->s = r;
+        if (p->s >= p->end) {
+            free(b);
+            return jp_fail(p, "an unterminated string");
+        }
+        if (*p->s == '"') {
+            p->s++;
+            break;
+        }
+        /* an escape */
+        if (p->end - p->s < 2) {
+            free(b);
+            return jp_fail(p, "an unterminated escape");
+        }
+        char e = p->s[1];
+        p->s += 2;
+        unsigned cp;
+        switch (e) {
+        case '"': b[n++] = '"'; continue;
+        case '\\': b[n++] = '\\'; continue;
+        case '/': b[n++] = '/'; continue;
+        case 'b': b[n++] = '\b'; continue;
+        case 'f': b[n++] = '\f'; continue;
+        case 'n': b[n++] = '\n'; continue;
+        case 'r': b[n++] = '\r'; continue;
+        case 't': b[n++] = '\t'; continue;
+        case 'u':
+            if (p->end - p->s < 4 || hex4(p->s, &cp)) {
+                free(b);
+                return jp_fail(p, "a bad \\u escape");
+            }
+            p->s += 4;
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                unsigned lo;
+                if (p->end - p->s < 6 || p->s[0] != '\\' || p->s[1] != 'u' || hex4(p->s + 2, &lo) ||
+                    lo < 0xdc00 || lo > 0xdfff) {
+                    free(b);
+                    return jp_fail(p, "an unpaired surrogate in a \\u escape");
+                }
+                p->s += 6;
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+                free(b);
+                return jp_fail(p, "an unpaired surrogate in a \\u escape");
+            }
+            if (cp < 0x80) {
+                b[n++] = (char)cp;
+            } else if (cp < 0x800) {
+                b[n++] = (char)(0xc0 | cp >> 6);
+                b[n++] = (char)(0x80 | (cp & 0x3f));
+            } else if (cp < 0x10000) {
+                b[n++] = (char)(0xe0 | cp >> 12);
+                b[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
+                b[n++] = (char)(0x80 | (cp & 0x3f));
+            } else {
+                b[n++] = (char)(0xf0 | cp >> 18);
+                b[n++] = (char)(0x80 | (cp >> 12 & 0x3f));
+                b[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
+                b[n++] = (char)(0x80 | (cp & 0x3f));
+            }
+            continue;
+        default: free(b); return jp_fail(p, "a bad escape");
+        }
+    }
+    b[n] = 0;
+    *out = b;
+    *len = n;
+    return LEDE_OK;
+}
+
+/* A JSON number's text span at p->s (validated as JSON's grammar). */
+static int jp_number(struct jp *p, double *out, int *integral)
+{
+    const char *q = p->s;
+    if (q < p->end && *q == '-')
+        q++;
+    if (q >= p->end || !(*q >= '0' && *q <= '9'))
+        return jp_fail(p, "expected a value");
+    if (*q == '0')
+        q++;
+    else
+        while (q < p->end && *q >= '0' && *q <= '9')
+            q++;
+    *integral = 1;
+    if (q < p->end && *q == '.') {
+        *integral = 0;
+        q++;
+        if (q >= p->end || !(*q >= '0' && *q <= '9'))
+            return jp_fail(p, "a bad number");
+        while (q < p->end && *q >= '0' && *q <= '9')
+            q++;
+    }
+    if (q < p->end && (*q == 'e' || *q == 'E')) {
+        *integral = 0;
+        q++;
+        if (q < p->end && (*q == '+' || *q == '-'))
+            q++;
+        if (q >= p->end || !(*q >= '0' && *q <= '9'))
+            return jp_fail(p, "a bad number");
+        while (q < p->end && *q >= '0' && *q <= '9')
+            q++;
+    }
+    char small[64], *tmp = small;
+    size_t len = (size_t)(q - p->s);
+    if (len >= sizeof small) { /* JSON numbers have no length limit */
+        tmp = malloc(len + 1);
+        if (!tmp)
+            return jp_fail(p, "a number too long");
+    }
+    memcpy(tmp, p->s, len);
+    tmp[len] = 0;
+    *out = strtod(tmp, NULL);
+    if (tmp != small)
+        free(tmp);
+    p->s = q;
+    return LEDE_OK;
+}
+
+static int jp_literal(struct jp *p, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(p->end - p->s) < n || memcmp(p->s, word, n))
+        return -1;
+    p->s += n;
+    return 0;
+}
+
+static int jp_message(struct jp *p, const ProtobufCMessageDescriptor *d, ProtobufCMessage **out,
+                      const char *path);
+
+static int jp_scalar(struct jp *p, const ProtobufCFieldDescriptor *f, void *dst, const char *path)
+{
+    char msg[300];
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_BYTES: {
+        char *s;
+        size_t n;
+        if (p->s >= p->end || *p->s != '"') {
+            snprintf(msg, sizeof msg, "%s must be a string", path);
+            return jp_fail(p, msg);
+        }
+        int rc = jp_string(p, &s, &n);
+        if (rc)
+            return rc;
+        if (f->type == PROTOBUF_C_TYPE_STRING) {
+            *(char **)dst = s;
+        } else {
+            ((ProtobufCBinaryData *)dst)->data = (uint8_t *)s;
+            ((ProtobufCBinaryData *)dst)->len = n;
+        }
+        return LEDE_OK;
+    }
+    case PROTOBUF_C_TYPE_BOOL:
+        if (!jp_literal(p, "true"))
+            *(protobuf_c_boolean *)dst = 1;
+        else if (!jp_literal(p, "false"))
+            *(protobuf_c_boolean *)dst = 0;
+        else {
+            snprintf(msg, sizeof msg, "%s must be true or false", path);
+            return jp_fail(p, msg);
+        }
+        return LEDE_OK;
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return jp_message(p, f->descriptor, (ProtobufCMessage **)dst, path);
+    case PROTOBUF_C_TYPE_ENUM:
+        if (p->s < p->end && *p->s == '"') {
+            char *s;
+            size_t n;
+            int rc = jp_string(p, &s, &n);
+            if (rc)
+                return rc;
+            const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value_by_name(
+                (const ProtobufCEnumDescriptor *)f->descriptor, s);
+            free(s);
+            if (!ev) {
+                snprintf(msg, sizeof msg, "%s: not a value of %s", path,
+                         ((const ProtobufCEnumDescriptor *)f->descriptor)->name);
+                return jp_fail(p, msg);
+            }
+            *(int *)dst = ev->value;
+            return LEDE_OK;
+        }
+        break;
+    default: break;
+    }
+    /* numbers: JSON numbers, or decimal strings and "NaN"/"Infinity" as the mapping allows */
+    double x = 0;
+    int integral = 1, token_integral = 0;
+    if (p->s < p->end && *p->s == '"') {
+        char *s;
+        size_t n;
+        int rc = jp_string(p, &s, &n);
+        if (rc)
+            return rc;
+        char *e;
+        if (!strcmp(s, "NaN"))
+            x = NAN, integral = 0;
+        else if (!strcmp(s, "Infinity"))
+            x = INFINITY, integral = 0;
+        else if (!strcmp(s, "-Infinity"))
+            x = -INFINITY, integral = 0;
+        else {
+            x = strtod(s, &e);
+            integral = x == floor(x);
+            if (e == s || *e) {
+                free(s);
+                snprintf(msg, sizeof msg, "%s must be a number", path);
+                return jp_fail(p, msg);
+            }
+        }
+        free(s);
+    } else {
+        int rc = jp_number(p, &x, &integral);
+        if (rc) {
+            p->err[0] = 0;
+            snprintf(msg, sizeof msg, "%s must be a number", path);
+            return jp_fail(p, msg);
+        }
+        token_integral = integral;
+        if (!integral)
+            integral = x == floor(x);
+    }
+    double lo = 0, hi = 0;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32: lo = INT32_MIN, hi = INT32_MAX; break;
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32: lo = 0, hi = UINT32_MAX; break;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64: lo = -9.2e18, hi = 9.2e18; break;
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64: lo = 0, hi = 9.2e18; break;
+    case PROTOBUF_C_TYPE_FLOAT: *(float *)dst = (float)x; return LEDE_OK;
+    case PROTOBUF_C_TYPE_DOUBLE:
+        /* "-0" is the integer 0, as jansson and the proto3 mapping read it */
+        *(double *)dst = x == 0 && token_integral ? 0.0 : x;
+        return LEDE_OK;
+    case PROTOBUF_C_TYPE_ENUM: {
+        const ProtobufCEnumValue *ev =
+            integral ? protobuf_c_enum_descriptor_get_value(
+                           (const ProtobufCEnumDescriptor *)f->descriptor, (int)x)
+                     : NULL;
+        if (!ev) {
+            snprintf(msg, sizeof msg, "%s: not a value of %s", path,
+                     ((const ProtobufCEnumDescriptor *)f->descriptor)->name);
+            return jp_fail(p, msg);
+        }
+        *(int *)dst = ev->value;
+        return LEDE_OK;
+    }
+    default: return jp_fail(p, "an unsupported field type");
+    }
+    if (!integral || !(x >= lo && x <= hi)) {
+        snprintf(msg, sizeof msg, "%s must be a whole number in range", path);
+        return jp_fail(p, msg);
+    }
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32: *(int32_t *)dst = (int32_t)x; break;
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32: *(uint32_t *)dst = (uint32_t)x; break;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64: *(int64_t *)dst = (int64_t)x; break;
+    default: *(uint64_t *)dst = (uint64_t)x; break;
+    }
+    return LEDE_OK;
+}
+
+/* Frees what a singular field holds so it can be set again (a key given twice). */
+static void clear_field(const ProtobufCFieldDescriptor *f, char *base)
+{
+    void *p = base + f->offset;
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+        size_t *count = (size_t *)(base + f->quantifier_offset);
+        char *arr = *(char **)p;
+        size_t sz = value_size(f);
+        for (size_t k = 0; arr && k < *count; k++) {
+            void *e = arr + k * sz;
+            if (f->type == PROTOBUF_C_TYPE_STRING)
+                free(*(char **)e);
+            else if (f->type == PROTOBUF_C_TYPE_BYTES)
+                free(((ProtobufCBinaryData *)e)->data);
+            else if (f->type == PROTOBUF_C_TYPE_MESSAGE && *(ProtobufCMessage **)e)
+                protobuf_c_message_free_unpacked(*(ProtobufCMessage **)e, NULL);
+        }
+        free(arr);
+        *(void **)p = NULL;
+        *count = 0;
+        return;
+    }
+    if (f->type == PROTOBUF_C_TYPE_STRING) {
+        char **s = p;
+        if (*s && *s != f->default_value && *s != protobuf_c_empty_string)
+            free(*s);
+        *s = (char *)protobuf_c_empty_string;
+    } else if (f->type == PROTOBUF_C_TYPE_BYTES) {
+        ProtobufCBinaryData *b = p;
+        if (b->data &&
+            (!f->default_value || b->data != ((const ProtobufCBinaryData *)f->default_value)->data))
+            free(b->data);
+        b->data = NULL;
+        b->len = 0;
+    } else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+        ProtobufCMessage **m = p;
+        if (*m)
+            protobuf_c_message_free_unpacked(*m, NULL);
+        *m = NULL;
+    }
+}
+
+static int jp_message(struct jp *p, const ProtobufCMessageDescriptor *d, ProtobufCMessage **out,
+                      const char *path)
+{
+    *out = NULL;
+    char msg[320];
+    if (p->s >= p->end || *p->s != '{') {
+        snprintf(msg, sizeof msg, "%s must be a JSON object (%s)", path[0] ? path : "the body",
+                 d->short_name);
+        return jp_fail(p, msg);
+    }
+    if (++p->depth > 32)
+        return jp_fail(p, "nesting deeper than 32");
+    p->s++;
+    ProtobufCMessage *m = malloc(d->sizeof_message);
+    if (!m)
+        return LEDE_ENOMEM;
+    d->message_init(m);
+    char *base = (char *)m;
+    int rc = LEDE_OK;
+    jp_ws(p);
+    if (p->s < p->end && *p->s == '}') {
+        p->s++;
+        goto done;
+    }
+    for (;;) {
+        jp_ws(p);
+        char *key;
+        size_t klen;
+        rc = jp_string(p, &key, &klen);
+        if (rc) {
+            if (rc == LEDE_EINVAL) {
+                p->err[0] = 0;
+                rc = jp_fail(p, "expected a key in quotes");
+            }
+            break;
+        }
+        const ProtobufCFieldDescriptor *f = find_field(d, key);
+        char fpath[256];
+        snprintf(fpath, sizeof fpath, "%s%s%s", path, path[0] ? "." : "", key);
+        free(key);
+        jp_ws(p);
+        if (p->s >= p->end || *p->s != ':') {
+            rc = jp_fail(p, "expected ':'");
+            break;
+        }
+        p->s++;
+        jp_ws(p);
+        if (!f) {
+            if (p->err_len)
+                snprintf(p->err, p->err_len, "unknown field \"%s\" in %s", fpath, d->short_name);
+            rc = LEDE_EINVAL;
+            break;
+        }
+        if (!jp_literal(p, "null")) {
+            /* null: the field's default */
+        } else {
+            if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+                uint32_t *qcase = (uint32_t *)(base + f->quantifier_offset);
+                if (*qcase != 0 && *qcase != f->id) {
+                    if (p->err_len)
+                        snprintf(p->err, p->err_len, "%s: only one of a oneof may be set", fpath);
+                    rc = LEDE_EINVAL;
+                    break;
+                }
+                *qcase = f->id;
+            }
+            clear_field(f, base);
+            if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+                if (p->s >= p->end || *p->s != '[') {
+                    snprintf(msg, sizeof msg, "%s must be an array", fpath);
+                    rc = jp_fail(p, msg);
+                    break;
+                }
+                p->s++;
+                size_t sz = value_size(f), cap = 0;
+                size_t *count = (size_t *)(base + f->quantifier_offset);
+                char **arr = (char **)(base + f->offset);
+                jp_ws(p);
+                if (p->s < p->end && *p->s == ']') {
+                    p->s++;
+                } else {
+                    for (;;) {
+                        if (*count == cap) {
+                            cap = cap ? 2 * cap : 8;
+                            char *na = realloc(*arr, cap * sz);
+                            if (!na) {
+                                rc = LEDE_ENOMEM;
+                                break;
+                            }
+                            *arr = na;
+                        }
+                        memset(*arr + *count * sz, 0, sz);
+                        jp_ws(p);
+                        char ipath[280];
+                        snprintf(ipath, sizeof ipath, "%s[%zu]", fpath, *count);
+                        rc = jp_scalar(p, f, *arr + *count * sz, ipath);
+                        if (rc)
+                            break;
+                        (*count)++;
+                        jp_ws(p);
+                        if (p->s < p->end && *p->s == ',') {
+                            p->s++;
+                            continue;
+                        }
+                        if (p->s < p->end && *p->s == ']') {
+                            p->s++;
+                            break;
+                        }
+                        rc = jp_fail(p, "expected ',' or ']'");
+                        break;
+                    }
+                    if (rc)
+                        break;
+                }
+            } else {
+                rc = jp_scalar(p, f, base + f->offset, fpath);
+                if (rc)
+                    break;
+            }
+        }
+        jp_ws(p);
+        if (p->s < p->end && *p->s == ',') {
+            p->s++;
+            continue;
+        }
+        if (p->s < p->end && *p->s == '}') {
+            p->s++;
+            break;
+        }
+        rc = jp_fail(p, "expected ',' or '}'");
+        break;
+    }
+done:
+    p->depth--;
+    if (rc) {
+        protobuf_c_message_free_unpacked(m, NULL);
+        return rc;
+    }
+    *out = m;
+    return LEDE_OK;
+}
+
+int lede_pbjson_parse(const ProtobufCMessageDescriptor *d, const char *s, size_t n,
+                      ProtobufCMessage **out, char *err, size_t err_len)
+{
+    char tmp[2];
+    if (!err || !err_len) {
+        err = tmp;
+        err_len = sizeof tmp;
+    }
+    err[0] = 0;
+    struct jp p = {.s = s, .end = s + n, .start = s, .err = err, .err_len = err_len};
+    jp_ws(&p);
+    int rc = jp_message(&p, d, out, "");
+    if (rc == LEDE_OK) {
+        jp_ws(&p);
+        if (p.s != p.end) {
+            protobuf_c_message_free_unpacked(*out, NULL);
+            *out = NULL;
+            return jp_fail(&p, "text after the JSON value");
+        }
+    }
+    return rc;
 }

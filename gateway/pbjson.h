@@ -39,6 +39,13 @@ void lede_pbjson_write(struct lede_jbuf *b, const ProtobufCMessage *m);
 int lede_pbjson_read(const ProtobufCMessageDescriptor *d, const json_t *obj, ProtobufCMessage **out,
                      char *err, size_t err_len);
 
+/* The same from JSON text s[0..n) directly, without building a jansson tree (the gateway's hot
+ * path: jansson took a third of its CPU). Strict JSON (RFC 8259): one value, nesting at most 32
+ * deep, strings valid UTF-8 after escapes; a key given twice keeps the last value. Errors as
+ * lede_pbjson_read (LEDE_EINVAL for text that is not JSON too). */
+int lede_pbjson_parse(const ProtobufCMessageDescriptor *d, const char *s, size_t n,
+                      ProtobufCMessage **out, char *err, size_t err_len);
+
 /* Adds the JSON Schema (OpenAPI 3.1) of d, and of every message and enum it uses, to schemas
  * (an object keyed by the type's short name); references are "#/components/schemas/NAME". */
 void lede_pbjson_schema(const ProtobufCMessageDescriptor *d, json_t *schemas);

@@ -52,6 +52,7 @@ cases = [
     ["--words", "40", "--weight", "position=0.5", "--json", art],
     ["--chars", "300", art],
     ["--jsonl", batch],
+    ["--jsonl", batch, "--explain"],  # every sentence: the remote path asks with explain
 ]
 for args in cases:
     loc = subprocess.run([lede, "summarize", "--local"] + args, capture_output=True, timeout=60)

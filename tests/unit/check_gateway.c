@@ -2,6 +2,7 @@
  * including the ones real components cannot be driven to, e.g. INTERNAL -> 500), the deadline
  * and traceparent headers, the descriptor-driven JSON mapping both ways, and the token file. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,20 +45,20 @@ END_TEST
 START_TEST(traceparent_header)
 {
     char t[33];
-    ck_assert_int_eq(
-        lede_gateway_parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", t),
-        0);
+    ck_assert_int_eq(lede_gateway_parse_traceparent(
+                         "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", t),
+                     0);
     ck_assert_str_eq(t, "4bf92f3577b34da6a3ce929d0e0e4736");
-    ck_assert_int_eq(
-        lede_gateway_parse_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01", t),
-        -1);
-    ck_assert_int_eq(
-        lede_gateway_parse_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", t),
-        -1); /* upper case is invalid */
+    ck_assert_int_eq(lede_gateway_parse_traceparent(
+                         "00-00000000000000000000000000000000-00f067aa0ba902b7-01", t),
+                     -1);
+    ck_assert_int_eq(lede_gateway_parse_traceparent(
+                         "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", t),
+                     -1); /* upper case is invalid */
     ck_assert_int_eq(lede_gateway_parse_traceparent("00-4bf92f-00f067aa0ba902b7-01", t), -1);
-    ck_assert_int_eq(
-        lede_gateway_parse_traceparent("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", t),
-        -1);
+    ck_assert_int_eq(lede_gateway_parse_traceparent(
+                         "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", t),
+                     -1);
     ck_assert_int_eq(lede_gateway_parse_traceparent(NULL, t), -1);
 }
 END_TEST
@@ -72,8 +73,9 @@ START_TEST(json_both_ways)
     ck_assert_ptr_nonnull(v);
     ProtobufCMessage *m = NULL;
     char err[300];
-    ck_assert_int_eq(lede_pbjson_read(&lede__v1__summarize_request__descriptor, v, &m, err, sizeof err),
-                     LEDE_OK);
+    ck_assert_int_eq(
+        lede_pbjson_read(&lede__v1__summarize_request__descriptor, v, &m, err, sizeof err),
+        LEDE_OK);
     json_decref(v);
     Lede__V1__SummarizeRequest *r = (Lede__V1__SummarizeRequest *)m;
     ck_assert_str_eq(r->article_id, "a1");
@@ -126,9 +128,15 @@ END_TEST
 START_TEST(json_errors)
 {
     static const char *const bad[] = {
-        "{\"nope\":1}",                  "{\"sentences\":-1}",    "{\"sentences\":1.5}",
-        "{\"sentences\":2,\"words\":3}", "{\"body\":3}",          "{\"explain\":\"yes\"}",
-        "{\"weights\":{}}",              "{\"weights\":[3]}",     "[1]",
+        "{\"nope\":1}",
+        "{\"sentences\":-1}",
+        "{\"sentences\":1.5}",
+        "{\"sentences\":2,\"words\":3}",
+        "{\"body\":3}",
+        "{\"explain\":\"yes\"}",
+        "{\"weights\":{}}",
+        "{\"weights\":[3]}",
+        "[1]",
         "{\"sentences\":4294967296}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -143,6 +151,128 @@ START_TEST(json_errors)
         ck_assert_ptr_null(m);
         ck_assert(err[0]);
         json_decref(v);
+    }
+}
+END_TEST
+
+/* The direct parser agrees with the jansson-based reader, and refuses what is not JSON. */
+START_TEST(direct_parser)
+{
+    static const char *const good[] = {
+        "{\"articleId\":\"a1\",\"title\":\"T\\u00e9 \\ud83d\\ude00\",\"body\":\"One.\\nTwo "
+        "\\\"q\\\".\","
+        "\"ratio\":0.5,\"weights\":[{\"name\":\"term\",\"value\":1.5},{\"name\":\"title\","
+        "\"value\":-2e-1}],\"explain\":true,\"language\":null}",
+        " { \"body\" : \"x\" , \"sentences\" : 3 } ",
+        "{\"body\":\"\xc3\xa9t\xc3\xa9\",\"article_id\":\"snake\",\"words\":\"12\"}",
+        "{}",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        json_error_t je;
+        json_t *v = json_loads(good[i], 0, &je);
+        ck_assert_ptr_nonnull(v);
+        ProtobufCMessage *a = NULL, *b = NULL;
+        char err[300];
+        ck_assert_int_eq(
+            lede_pbjson_read(&lede__v1__summarize_request__descriptor, v, &a, err, sizeof err),
+            LEDE_OK);
+        ck_assert_msg(lede_pbjson_parse(&lede__v1__summarize_request__descriptor, good[i],
+                                        strlen(good[i]), &b, err, sizeof err) == LEDE_OK,
+                      "%s: %s", good[i], err);
+        size_t la = protobuf_c_message_get_packed_size(a),
+               lb = protobuf_c_message_get_packed_size(b);
+        ck_assert_uint_eq(la, lb);
+        uint8_t *pa = malloc(la + 1), *pb = malloc(lb + 1);
+        protobuf_c_message_pack(a, pa);
+        protobuf_c_message_pack(b, pb);
+        ck_assert(memcmp(pa, pb, la) == 0); /* the same message, byte for byte */
+        free(pa);
+        free(pb);
+        protobuf_c_message_free_unpacked(a, NULL);
+        protobuf_c_message_free_unpacked(b, NULL);
+        json_decref(v);
+    }
+    static const char *const bad[] = {
+        "",
+        "{",
+        "{\"body\":\"x\"} trailing",
+        "{\"body\":\"x\",}",
+        "{\"body\":\"unterminated}",
+        "{\"body\":\"bad \\x escape\"}",
+        "{\"body\":\"lone \\ud800 surrogate\"}",
+        "{\"body\":\"ctl \x01 char\"}",
+        "{\"body\":\"bad utf8 \xff\"}",
+        "{\"sentences\":01}",
+        "{\"sentences\":1.}",
+        "{\"sentences\":-1}",
+        "{\"sentences\":2,\"words\":3}",
+        "{\"nope\":1}",
+        "{\"explain\":tru}",
+        "{\"weights\":[{\"name\":\"x\"},]}",
+        "[1]",
+        "{body:\"x\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ProtobufCMessage *m = NULL;
+        char err[300] = "";
+        ck_assert_msg(lede_pbjson_parse(&lede__v1__summarize_request__descriptor, bad[i],
+                                        strlen(bad[i]), &m, err, sizeof err) == LEDE_EINVAL,
+                      "accepted: %s", bad[i]);
+        ck_assert_ptr_null(m);
+        ck_assert_msg(err[0], "no message for %s", bad[i]);
+    }
+    /* found by fuzz_json: a number longer than 63 characters is still a number */
+    char longnum[200];
+    snprintf(longnum, sizeof longnum, "{\"ratio\":0.%0150d}", 5);
+    ProtobufCMessage *lm = NULL;
+    ck_assert_int_eq(lede_pbjson_parse(&lede__v1__summarize_request__descriptor, longnum,
+                                       strlen(longnum), &lm, NULL, 0),
+                     LEDE_OK);
+    protobuf_c_message_free_unpacked(lm, NULL);
+    /* ... and an empty bytes field (NULL data) is written as "" */
+    Lede__V1__SummarizeRequest empty = LEDE__V1__SUMMARIZE_REQUEST__INIT;
+    struct lede_jbuf eb;
+    lede_jbuf_init(&eb, 4096);
+    lede_pbjson_write(&eb, &empty.base);
+    ck_assert_ptr_nonnull(strstr(eb.data, "\"title\":\"\""));
+    lede_jbuf_release(&eb);
+    /* nesting is bounded */
+    char deep[200] = "{\"weights\":[";
+    ck_assert_int_eq(lede_pbjson_parse(&lede__v1__summarize_request__descriptor, deep, strlen(deep),
+                                       &(ProtobufCMessage *){NULL}, NULL, 0),
+                     LEDE_EINVAL);
+}
+END_TEST
+
+/* Reals: the writer's own formatting keeps 10 significant digits and writes JSON numbers. */
+START_TEST(reals_written)
+{
+    unsigned seed = 12345;
+    for (int i = 0; i < 200000; i++) {
+        double mant = (double)rand_r(&seed) / RAND_MAX;
+        int ex = rand_r(&seed) % 18 - 6;
+        double v = (1 + 9 * mant) * pow(10, ex) * (rand_r(&seed) % 2 ? 1 : -1);
+        if (i % 7 == 0)
+            v = floor(v * 1000) / 1000;
+        if (i == 0)
+            v = 0.9999999999996; /* rounds up to the next power of ten */
+        if (i == 1)
+            v = 1e-4;
+        Lede__V1__FeatureScores fs = LEDE__V1__FEATURE_SCORES__INIT;
+        fs.position = v;
+        struct lede_jbuf b;
+        lede_jbuf_init(&b, 4096);
+        lede_pbjson_write(&b, &fs.base);
+        const char *p = strstr(b.data, "\"position\":");
+        ck_assert_ptr_nonnull(p);
+        p += strlen("\"position\":");
+        char *end;
+        double got = strtod(p, &end);
+        ck_assert_msg(*end == ',' || *end == '}', "not a number: %s", p);
+        ck_assert_msg(*p == '-' || (*p >= '0' && *p <= '9'), "not a JSON number: %s", p);
+        ck_assert_msg(fabs(got - v) <= 1.2e-9 * fabs(v), "%.17g written as %.*s", v, (int)(end - p),
+                      p);
+        lede_jbuf_release(&b);
     }
 }
 END_TEST
@@ -202,6 +332,8 @@ int main(void)
     tcase_add_test(tc, json_both_ways);
     tcase_add_test(tc, json_errors);
     tcase_add_test(tc, camel_case);
+    tcase_add_test(tc, reals_written);
+    tcase_add_test(tc, direct_parser);
     tcase_add_test(tc, token_file);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -1,0 +1,549 @@
+/* jsonl_in.c: --jsonl input lines read directly (see jsonl_in.h): a small strict JSON scanner
+ * that decodes the few strings a record needs and skips every other value. */
+#include "jsonl_in.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sc {
+    const char *s, *end, *start;
+    char *msg;
+    size_t msg_len;
+    int depth;
+    int nomem;
+};
+
+static int bad(struct sc *p, const char *what)
+{
+    if (!p->msg[0])
+        snprintf(p->msg, p->msg_len, "not JSON: %s (column %zu)", what,
+                 (size_t)(p->s - p->start) + 1);
+    return -1;
+}
+
+static void ws(struct sc *p)
+{
+    while (p->s < p->end && (*p->s == ' ' || *p->s == '\t' || *p->s == '\n' || *p->s == '\r'))
+        p->s++;
+}
+
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], min, cp;
+    size_t len;
+    if (c < 0xc2)
+        return 0;
+    if (c < 0xe0)
+        len = 2, min = 0x80;
+    else if (c < 0xf0)
+        len = 3, min = 0x800;
+    else if (c < 0xf5)
+        len = 4, min = 0x10000;
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    cp = c & (0x3fu >> (len - 1));
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3fu);
+    }
+    return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : len;
+}
+
+static int hex4(const char *s, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v << 4 | (unsigned)d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* A string at p->s; decoded into *out (malloc'd, NUL-terminated) when out is not NULL. */
+static int string(struct sc *p, char **out, size_t *len)
+{
+    if (p->s >= p->end || *p->s != '"')
+        return bad(p, "expected a string");
+    p->s++;
+    char *b = NULL;
+    size_t n = 0, cap = 0;
+    if (out) {
+        const char *q = p->s;
+        while (q < p->end && *q != '"' && *q != '\\')
+            q++;
+        cap = (size_t)(q - p->s) + 16;
+        b = malloc(cap);
+        if (!b) {
+            p->nomem = 1;
+            return -1;
+        }
+    }
+    for (;;) {
+        const char *r = p->s;
+        while (r < p->end && *r != '"' && *r != '\\') {
+            unsigned char c = (unsigned char)*r;
+            if (c < 0x20) {
+                free(b);
+                p->s = r;
+                return bad(p, "control character in a string");
+            }
+            if (c < 0x80) {
+                r++;
+                continue;
+            }
+            size_t u = utf8_len((const unsigned char *)r, (size_t)(p->end - r));
+            if (!u) {
+                free(b);
+                p->s = r;
+                return bad(p, "invalid UTF-8 in a string");
+            }
+            r += u;
+        }
+        size_t run = (size_t)(r - p->s);
+        if (b && n + run + 8 > cap) {
+            cap = (n + run + 8) * 2;
+            char *nb = realloc(b, cap);
+            if (!nb) {
+                free(b);
+                p->nomem = 1;
+                return -1;
+            }
+            b = nb;
+        }
+        if (b)
+            memcpy(b + n, p->s, run);
+        n += run;
+        p->s = r;
+        if (p->s >= p->end) {
+            free(b);
+            return bad(p, "unterminated string");
+        }
+        if (*p->s == '"') {
+            p->s++;
+            break;
+        }
+        if (p->end - p->s < 2) {
+            free(b);
+            return bad(p, "unterminated escape");
+        }
+        char e = p->s[1];
+        p->s += 2;
+        char one = 0;
+        unsigned cp;
+        switch (e) {
+        case '"': one = '"'; break;
+        case '\\': one = '\\'; break;
+        case '/': one = '/'; break;
+        case 'b': one = '\b'; break;
+        case 'f': one = '\f'; break;
+        case 'n': one = '\n'; break;
+        case 'r': one = '\r'; break;
+        case 't': one = '\t'; break;
+        case 'u':
+            if (p->end - p->s < 4 || hex4(p->s, &cp)) {
+                free(b);
+                return bad(p, "bad \\u escape");
+            }
+            p->s += 4;
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                unsigned lo;
+                if (p->end - p->s < 6 || p->s[0] != '\\' || p->s[1] != 'u' || hex4(p->s + 2, &lo) ||
+                    lo < 0xdc00 || lo > 0xdfff) {
+                    free(b);
+                    return bad(p, "unpaired surrogate");
+                }
+                p->s += 6;
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+                free(b);
+                return bad(p, "unpaired surrogate");
+            }
+            if (b) {
+                if (cp < 0x80) {
+                    b[n++] = (char)cp;
+                } else if (cp < 0x800) {
+                    b[n++] = (char)(0xc0 | cp >> 6);
+                    b[n++] = (char)(0x80 | (cp & 0x3f));
+                } else if (cp < 0x10000) {
+                    b[n++] = (char)(0xe0 | cp >> 12);
+                    b[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
+                    b[n++] = (char)(0x80 | (cp & 0x3f));
+                } else {
+                    b[n++] = (char)(0xf0 | cp >> 18);
+                    b[n++] = (char)(0x80 | (cp >> 12 & 0x3f));
+                    b[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
+                    b[n++] = (char)(0x80 | (cp & 0x3f));
+                }
+            }
+            continue;
+        default: free(b); return bad(p, "bad escape");
+        }
+        if (b)
+            b[n] = one;
+        n++;
+    }
+    if (out) {
+        b[n] = 0;
+        *out = b;
+        *len = n;
+    }
+    return 0;
+}
+
+/* A number's grammar at p->s; its value in *v. */
+static int number(struct sc *p, double *v, int *integral)
+{
+    const char *q = p->s;
+    *integral = 1;
+    if (q < p->end && *q == '-')
+        q++;
+    if (q >= p->end || *q < '0' || *q > '9')
+        return bad(p, "unexpected character");
+    if (*q == '0')
+        q++;
+    else
+        while (q < p->end && *q >= '0' && *q <= '9')
+            q++;
+    if (q < p->end && *q == '.') {
+        *integral = 0;
+        if (++q >= p->end || *q < '0' || *q > '9')
+            return bad(p, "bad number");
+        while (q < p->end && *q >= '0' && *q <= '9')
+            q++;
+    }
+    if (q < p->end && (*q == 'e' || *q == 'E')) {
+        *integral = 0;
+        q++;
+        if (q < p->end && (*q == '+' || *q == '-'))
+            q++;
+        if (q >= p->end || *q < '0' || *q > '9')
+            return bad(p, "bad number");
+        while (q < p->end && *q >= '0' && *q <= '9')
+            q++;
+    }
+    char small[64], *tmp = small;
+    size_t len = (size_t)(q - p->s);
+    if (len >= sizeof small) { /* JSON numbers have no length limit */
+        tmp = malloc(len + 1);
+        if (!tmp)
+            return bad(p, "number too long");
+    }
+    memcpy(tmp, p->s, len);
+    tmp[len] = 0;
+    *v = strtod(tmp, NULL);
+    if (tmp != small)
+        free(tmp);
+    p->s = q;
+    return 0;
+}
+
+static int literal(struct sc *p, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(p->end - p->s) < n || memcmp(p->s, w, n))
+        return bad(p, "unexpected character");
+    p->s += n;
+    return 0;
+}
+
+enum kind { K_NONE = 0, K_STRING, K_INTEGER, K_REAL, K_OBJECT, K_OTHER };
+
+static int skip(struct sc *p);
+
+static int skip_container(struct sc *p, char open, char close)
+{
+    if (++p->depth > 64)
+        return bad(p, "nesting too deep");
+    p->s++;
+    ws(p);
+    if (p->s < p->end && *p->s == close) {
+        p->s++;
+        p->depth--;
+        return 0;
+    }
+    for (;;) {
+        ws(p);
+        if (open == '{') {
+            if (string(p, NULL, NULL))
+                return -1;
+            ws(p);
+            if (p->s >= p->end || *p->s != ':')
+                return bad(p, "expected ':'");
+            p->s++;
+            ws(p);
+        }
+        if (skip(p))
+            return -1;
+        ws(p);
+        if (p->s < p->end && *p->s == ',') {
+            p->s++;
+            continue;
+        }
+        if (p->s < p->end && *p->s == close) {
+            p->s++;
+            p->depth--;
+            return 0;
+        }
+        return bad(p, open == '{' ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+}
+
+static int skip(struct sc *p)
+{
+    if (p->s >= p->end)
+        return bad(p, "unexpected end");
+    double v;
+    int integral;
+    switch (*p->s) {
+    case '"': return string(p, NULL, NULL);
+    case '{': return skip_container(p, '{', '}');
+    case '[': return skip_container(p, '[', ']');
+    case 't': return literal(p, "true");
+    case 'f': return literal(p, "false");
+    case 'n': return literal(p, "null");
+    default: return number(p, &v, &integral);
+    }
+}
+
+static int key_is(const char *k, size_t n, const char *want)
+{
+    return strlen(want) == n && memcmp(k, want, n) == 0;
+}
+
+/* The options object: budgets by name. */
+static int options(struct sc *p, struct lede_jsonl_rec *r, int *status)
+{
+    static const struct {
+        const char *name;
+        enum lede_budget_kind kind;
+    } kinds[] = {{"sentences", LEDE_BUDGET_SENTENCES},
+                 {"words", LEDE_BUDGET_WORDS},
+                 {"chars", LEDE_BUDGET_CHARS},
+                 {"ratio", LEDE_BUDGET_RATIO}};
+    int given[4] = {0};
+    double val[4] = {0};
+    p->s++;
+    ws(p);
+    if (p->s < p->end && *p->s == '}') {
+        p->s++;
+        return 0;
+    }
+    for (;;) {
+        ws(p);
+        char *k;
+        size_t kl;
+        if (string(p, &k, &kl))
+            return -1;
+        ws(p);
+        if (p->s >= p->end || *p->s != ':') {
+            free(k);
+            return bad(p, "expected ':'");
+        }
+        p->s++;
+        ws(p);
+        int which = -1;
+        for (int i = 0; i < 4; i++)
+            if (key_is(k, kl, kinds[i].name))
+                which = i;
+        free(k);
+        if (which >= 0) {
+            int integral;
+            if (p->s < p->end && (*p->s == '-' || (*p->s >= '0' && *p->s <= '9'))) {
+                if (number(p, &val[which], &integral))
+                    return -1;
+                given[which] = 1;
+            } else {
+                if (skip(p))
+                    return -1;
+                if (!*status) {
+                    snprintf(p->msg, p->msg_len, "options.%s must be a number", kinds[which].name);
+                    *status = 3;
+                }
+            }
+        } else if (skip(p)) {
+            return -1;
+        }
+        ws(p);
+        if (p->s < p->end && *p->s == ',') {
+            p->s++;
+            continue;
+        }
+        if (p->s < p->end && *p->s == '}') {
+            p->s++;
+            break;
+        }
+        return bad(p, "expected ',' or '}'");
+    }
+    int n = 0;
+    for (int i = 0; i < 4; i++)
+        if (given[i]) {
+            r->budget = (struct lede_budget){kinds[i].kind, val[i]};
+            r->has_budget = 1;
+            n++;
+        }
+    if (n > 1 && !*status) {
+        snprintf(p->msg, p->msg_len, "options: give one of sentences, words, chars, ratio");
+        *status = 3;
+    }
+    return 0;
+}
+
+int lede_jsonl_read(const char *s, size_t n, struct lede_jsonl_rec *r, char *msg, size_t msg_len)
+{
+    memset(r, 0, sizeof *r);
+    msg[0] = 0;
+    struct sc p = {.s = s, .end = s + n, .start = s, .msg = msg, .msg_len = msg_len};
+    int status = 0, article_kind = K_NONE, options_bad = 0;
+    ws(&p);
+    if (p.s >= p.end || *p.s != '{') {
+        if (p.s < p.end && (*p.s == '[' || *p.s == '"' || *p.s == '-' || *p.s == 't' ||
+                            *p.s == 'f' || *p.s == 'n' || (*p.s >= '0' && *p.s <= '9'))) {
+            const char *save = p.s;
+            if (skip(&p) == 0) {
+                ws(&p);
+                if (p.s == p.end) {
+                    snprintf(msg, msg_len, "a line must be a JSON object");
+                    return 3;
+                }
+            }
+            p.s = save;
+            msg[0] = 0;
+        }
+        bad(&p, "'[' or '{' expected");
+        return 3;
+    }
+    p.s++;
+    ws(&p);
+    if (p.s < p.end && *p.s == '}') {
+        p.s++;
+    } else {
+        for (;;) {
+            ws(&p);
+            char *k;
+            size_t kl;
+            if (string(&p, &k, &kl))
+                goto fail;
+            ws(&p);
+            if (p.s >= p.end || *p.s != ':') {
+                free(k);
+                bad(&p, "expected ':'");
+                goto fail;
+            }
+            p.s++;
+            ws(&p);
+            int is_id = key_is(k, kl, "id"), is_article = key_is(k, kl, "article");
+            int is_title = key_is(k, kl, "title"), is_lang = key_is(k, kl, "language");
+            int is_opt = key_is(k, kl, "options"), is_fmt = key_is(k, kl, "format");
+            free(k);
+            char c = p.s < p.end ? *p.s : 0;
+            if (is_fmt && c != '"')
+                r->format_bad = 1; /* checked by the caller, with the names it knows */
+            if ((is_id || is_article || is_title || is_lang || is_fmt) && c == '"') {
+                char *v;
+                size_t vl;
+                if (string(&p, &v, &vl))
+                    goto fail;
+                char **dst = is_id        ? &r->id
+                             : is_article ? &r->article
+                             : is_title   ? &r->title
+                             : is_fmt     ? &r->format
+                                          : &r->language;
+                free(*dst);
+                *dst = v;
+                if (is_article) {
+                    r->article_len = vl;
+                    article_kind = K_STRING;
+                } else if (is_title) {
+                    r->title_len = vl;
+                }
+            } else if (is_id && (c == '-' || (c >= '0' && c <= '9'))) {
+                double v;
+                int integral;
+                const char *t = p.s;
+                if (number(&p, &v, &integral))
+                    goto fail;
+                free(r->id);
+                r->id = NULL;
+                if (integral) { /* an integer id, printed as jansson's integer would be */
+                    char b[32];
+                    char num[64];
+                    size_t nl =
+                        (size_t)(p.s - t) < sizeof num - 1 ? (size_t)(p.s - t) : sizeof num - 1;
+                    memcpy(num, t, nl); /* the line is not NUL-terminated */
+                    num[nl] = 0;
+                    long long iv = strtoll(num, NULL, 10);
+                    snprintf(b, sizeof b, "%lld", iv);
+                    r->id = strdup(b);
+                }
+            } else if (is_opt && c == '{') {
+                if (options(&p, r, &status))
+                    goto fail;
+                options_bad = 0;
+            } else {
+                if (is_article)
+                    article_kind = K_OTHER;
+                if (is_opt)
+                    options_bad = c != 'n'; /* null is fine */
+                if (is_id) {
+                    free(r->id);
+                    r->id = NULL;
+                }
+                if (skip(&p))
+                    goto fail;
+            }
+            ws(&p);
+            if (p.s < p.end && *p.s == ',') {
+                p.s++;
+                continue;
+            }
+            if (p.s < p.end && *p.s == '}') {
+                p.s++;
+                break;
+            }
+            bad(&p, "expected ',' or '}'");
+            goto fail;
+        }
+    }
+    ws(&p);
+    if (p.s != p.end) {
+        bad(&p, "end of file expected");
+        goto fail;
+    }
+    if (article_kind != K_STRING) {
+        snprintf(msg, msg_len, "\"article\" must be a string");
+        return 3;
+    }
+    if (options_bad) {
+        snprintf(msg, msg_len, "\"options\" must be an object");
+        return 3;
+    }
+    return status;
+fail:
+    if (p.nomem) {
+        snprintf(msg, msg_len, "out of memory");
+        return 8;
+    }
+    return 3;
+}
+
+void lede_jsonl_rec_release(struct lede_jsonl_rec *r)
+{
+    free(r->id);
+    free(r->title);
+    free(r->article);
+    free(r->language);
+    free(r->format);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# bench_gateway.sh: lede-gateway against liblede-client on the same broker and workers, ratios
+# measured side by side in one run, and the batch paths against the engine in-process. Writes
+# docs/BENCHMARKS-GATEWAY.md. About 2 minutes. Not part of scripts/test.sh.
+#   1. closed loop, 32 in flight, alternating pairs: lede-load (liblede-client) straight to the
+#      broker vs bench/http_load through the gateway; wrk on the gateway in the same pairs
+#   2. open loop at half the native saturation rate: p99 of lede-load vs http_load (gateway)
+#   3. batch: the engine in-process (bench_engine, 2 threads) vs `lede summarize --local
+#      --jsonl`, `lede summarize --broker --jsonl` and POST /v1/summarize:batch (whole files)
+#   LEDE_BENCH_PAIRS (5), LEDE_BENCH_SECONDS (3), LEDE_EVAL_DIR, LEDE_BUILD (build)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+PAIRS=${LEDE_BENCH_PAIRS:-5}
+SECS=${LEDE_BENCH_SECONDS:-3}
+EVAL=${LEDE_EVAL_DIR:-$ROOT/../shared/eval}
+DATA=$EVAL/cnndm-dev.jsonl
+BUILD=${LEDE_BUILD:-$ROOT/build}
+BIN=$BUILD/bin
+[ -f "$DATA" ] || { echo "bench_gateway: $DATA is missing (LEDE_EVAL_DIR)" >&2; exit 1; }
+cmake --build "$BUILD" --target lede lede-broker lede-worker lede-gateway lede-load http_load \
+  bench_engine >/dev/null
+command -v wrk >/dev/null || { echo "bench_gateway: wrk is not installed" >&2; exit 1; }
+OUT=$(mktemp -d /tmp/lede-benchgw-XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$OUT"; }
+trap cleanup EXIT
+log() { printf '%s bench_gateway: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+T0=$(date +%s)
+
+"$BIN/lede-broker" --frontend 'tcp://127.0.0.1:*' --backend 'tcp://127.0.0.1:*' \
+  --ready-file "$OUT/ready" --log-level warn --queue-max 100000 2>>"$OUT/broker.log" &
+PIDS+=($!)
+for _ in $(seq 100); do [ -s "$OUT/ready" ] && break; sleep 0.05; done
+FE=$(sed -n 's/^frontend=//p' "$OUT/ready"); BE=$(sed -n 's/^backend=//p' "$OUT/ready")
+SVC_PIDS=("${PIDS[0]}")
+for i in 1 2; do
+  "$BIN/lede-worker" --broker "$BE" --threads 1 --name "w$i" 2>>"$OUT/worker.log" &
+  PIDS+=($!); SVC_PIDS+=($!)
+done
+"$BIN/lede-gateway" --listen 127.0.0.1:0 --broker "$FE" --ready-file "$OUT/gw.ready" \
+  --log-level warn 2>>"$OUT/gateway.log" &
+PIDS+=($!); GW_PID=$!; SVC_PIDS+=($!)
+# svc_ticks: CPU ticks (user + sys) the broker, the workers and the gateway used so far
+svc_ticks() { local t=0; for p in "${SVC_PIDS[@]}"; do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
+# timed FILE CMD...: runs CMD, writes "wall_s cpu_s" of it (cpu: user + sys) to FILE
+timed() { local f=$1; shift; local t; t=$(date +%s.%N)
+  /usr/bin/time -f "%U %S" -o "$f.cpu" "$@"; echo "$(echo "$(date +%s.%N) - $t" | bc) $(awk '{print $1+$2}' "$f.cpu")" >"$f"; }
+for _ in $(seq 100); do [ -s "$OUT/gw.ready" ] && break; sleep 0.05; done
+PORT=$(sed -n 's/^listen=.*://p' "$OUT/gw.ready")
+"$BIN/http_load" --data "$DATA" --bodies "$OUT/bodies.jsonl"
+# warm everything for 1 s (not counted)
+"$BIN/lede-load" --no-progress --broker "$FE" --data "$DATA" --duration 1 --concurrency 16 >/dev/null || true
+"$BIN/http_load" --port "$PORT" --data "$DATA" --duration 1 --connections 16 >/dev/null || true
+
+log "1/3 closed loop, $PAIRS pairs of $SECS s (lede-load | http_load via gateway | wrk via gateway)"
+HZ=$(getconf CLK_TCK)
+for r in $(seq "$PAIRS"); do
+  s0=$(svc_ticks)
+  "$BIN/lede-load" --no-progress --broker "$FE" --data "$DATA" --duration "$SECS" \
+    --concurrency 32 --json "$OUT/native.$r.json" >/dev/null || true
+  s1=$(svc_ticks)
+  g0=$(awk '{print $14+$15}' /proc/$GW_PID/stat)
+  timed "$OUT/hl.$r" "$BIN/http_load" --port "$PORT" --data "$DATA" --duration "$SECS" \
+    --connections 32 --out "$OUT/gateway.$r.json" || true
+  g1=$(awk '{print $14+$15}' /proc/$GW_PID/stat); s2=$(svc_ticks)
+  echo "{\"ticks\": $((g1 - g0)), \"hz\": $HZ, \"svc_native\": $((s1 - s0)), \"svc_gateway\": $((s2 - s1))}" >"$OUT/gwcpu.$r.json"
+  LEDE_WRK_BODIES="$OUT/bodies.jsonl" wrk -t1 -c32 -d"${SECS}s" --latency -s bench/wrk_bodies.lua \
+    "http://127.0.0.1:$PORT/v1/summarize" >"$OUT/wrk.$r.txt" 2>&1 || true
+done
+
+log "2/3 open loop at half the native saturation"
+HALF=$(/usr/bin/python3 -c "
+import json,statistics,sys
+v=[json.load(open('$OUT/native.%d.json'%r))['throughput_rps'] for r in range(1,$PAIRS+1)]
+print(int(statistics.median(v)/2))")
+for r in 1 2 3; do
+  "$BIN/lede-load" --no-progress --broker "$FE" --data "$DATA" --duration "$SECS" --rate "$HALF" \
+    --json "$OUT/native_open.$r.json" >/dev/null || true
+  "$BIN/http_load" --port "$PORT" --data "$DATA" --duration "$SECS" --rate "$HALF" \
+    --connections 64 >"$OUT/gateway_open.$r.json" || true
+done
+
+log "3/3 batch paths against the engine in-process"
+for r in 1 2 3; do
+  "$BIN/bench_engine" --data "$DATA" --mode lede --threads 2 --seconds 2 >"$OUT/engine.$r.json"
+  "$BIN/bench_engine" --data "$DATA" --mode lede --threads 1 --seconds 2 >"$OUT/engine1.$r.json"
+  timed "$OUT/local.$r.s" sh -c "'$BIN/lede' summarize --local --jsonl '$DATA' >'$OUT/local.out'"
+  s0=$(svc_ticks)
+  timed "$OUT/remote.$r.s" sh -c "'$BIN/lede' summarize --broker '$FE' --jsonl '$DATA' >'$OUT/remote.out'"
+  s1=$(svc_ticks)
+  timed "$OUT/batch.$r.s" curl -s -o "$OUT/batch.out" -H 'Content-Type: application/x-ndjson' \
+    --data-binary @"$OUT/bodies.jsonl" "http://127.0.0.1:$PORT/v1/summarize:batch"
+  s2=$(svc_ticks)
+  echo "$(( s1 - s0 )) $(( s2 - s1 )) $HZ" >"$OUT/svc.$r"
+done
+wc -l <"$OUT/batch.out" >"$OUT/batch.lines"
+
+/usr/bin/python3 - "$OUT" "$PAIRS" "$(( $(date +%s) - T0 ))" "$ROOT/docs/BENCHMARKS-GATEWAY.md" <<'PY'
+import json, os, re, statistics, subprocess, sys
+out, pairs, took, dest = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+med = statistics.median
+J = lambda n: json.load(open(os.path.join(out, n)))
+def wrk(n):
+    t = open(os.path.join(out, n)).read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", t)
+    p99ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)] if p99 else None
+    return rps, p99ms
+nat = [J("native.%d.json" % r) for r in range(1, pairs + 1)]
+gw = [J("gateway.%d.json" % r) for r in range(1, pairs + 1)]
+wk = [wrk("wrk.%d.txt" % r) for r in range(1, pairs + 1)]
+gcpu = [J("gwcpu.%d.json" % r) for r in range(1, pairs + 1)]
+ratios = [g["throughput_rps"] / n["throughput_rps"] for g, n in zip(gw, nat)]
+agree = [w[0] / g["throughput_rps"] for w, g in zip(wk, gw)]
+us_per_call = [c["ticks"] / c["hz"] / g["ok"] * 1e6 for c, g in zip(gcpu, gw)]
+no = [J("native_open.%d.json" % r) for r in (1, 2, 3)]
+go = [J("gateway_open.%d.json" % r) for r in (1, 2, 3)]
+p99n = med([x["latency_us"]["p99"] for x in no]) / 1000
+p99g = med([x["latency_us"]["p99"] for x in go]) / 1000
+eng = [J("engine.%d.json" % r)["articles_per_s"] for r in (1, 2, 3)]
+eng1 = [J("engine1.%d.json" % r)["articles_per_s"] for r in (1, 2, 3)]
+rd = lambda n: [float(x) for x in open(os.path.join(out, n)).read().split()]
+n_art = 2000
+local = [n_art / rd("local.%d.s" % r)[0] for r in (1, 2, 3)]
+remote = [n_art / rd("remote.%d.s" % r)[0] for r in (1, 2, 3)]
+batch = [n_art / rd("batch.%d.s" % r)[0] for r in (1, 2, 3)]
+# per CPU-second of every process involved (robust to other load on a shared machine)
+svc = [rd("svc.%d" % r) for r in (1, 2, 3)]
+local_cpu = [n_art / rd("local.%d.s" % r)[1] for r in (1, 2, 3)]
+remote_cpu = [n_art / (rd("remote.%d.s" % r)[1] + svc[r - 1][0] / svc[r - 1][2]) for r in (1, 2, 3)]
+batch_cpu = [n_art / (rd("batch.%d.s" % r)[1] + svc[r - 1][1] / svc[r - 1][2]) for r in (1, 2, 3)]
+eng_cpu = [J("engine1.%d.json" % r)["articles_per_cpu_s"] for r in (1, 2, 3)]
+# whole-system CPU per call, closed loop: native = service + lede-load; gateway = service
+# (with the gateway) + http_load
+nat_cpu = [(c["svc_native"] / c["hz"] + n["load_cpu"]["user_s"] + n["load_cpu"]["sys_s"]) / n["ok"]
+           for c, n in zip(gcpu, nat)]
+gw_cpu = [(c["svc_gateway"] / c["hz"] + rd("hl.%d" % r)[1]) / g["ok"]
+          for r, (c, g) in enumerate(zip(gcpu, gw), 1)]
+cpu_ratios = [a / b for a, b in zip(nat_cpu, gw_cpu)]
+lines = int(open(os.path.join(out, "batch.lines")).read())
+uname = subprocess.run(["uname", "-mr"], capture_output=True, text=True).stdout.strip()
+load = open("/proc/loadavg").read().split()[:3]
+ok = lambda c: "met" if c else "**not met**"
+f = lambda x: "{:,.0f}".format(x)
+g_r, a_r = med(ratios), med(agree)
+rows = [
+    ("gateway >= 0.7x liblede-client calls/s, same broker and workers",
+     "%s calls/s (http_load, 32 connections)" % f(med([g["throughput_rps"] for g in gw])),
+     "lede-load %s calls/s (32 in flight)" % f(med([n["throughput_rps"] for n in nat])),
+     "%.2fx (pairs: %s)" % (g_r, ", ".join("%.2fx" % x for x in ratios)), ok(g_r >= 0.7)),
+    ("same, calls per CPU-second of all processes (service, gateway, load generator)",
+     "%s us of CPU per call" % f(med(gw_cpu) * 1e6), "native %s us" % f(med(nat_cpu) * 1e6),
+     "%.2fx (pairs: %s)" % (med(cpu_ratios), ", ".join("%.2fx" % x for x in cpu_ratios)),
+     ok(med(cpu_ratios) >= 0.7)),
+    ("p99 at half saturation <= native p99 + 1 ms", "p99 %.2f ms (gateway, open loop)" % p99g,
+     "p99 %.2f ms (lede-load, same rate)" % p99n, "+%.2f ms" % (p99g - p99n), ok(p99g - p99n <= 1.0)),
+    ("wrk agrees with http_load within 10%", "wrk %s req/s" % f(med([w[0] for w in wk])),
+     "http_load %s" % f(med([g["throughput_rps"] for g in gw])),
+     "%.2fx (pairs: %s)" % (a_r, ", ".join("%.2fx" % x for x in agree)), ok(abs(a_r - 1) <= 0.10)),
+    ("`lede summarize --local --jsonl` >= 0.5x the engine (it runs one engine thread)",
+     "%s articles/s" % f(med(local)),
+     "engine, 1 thread: %s articles/s" % f(med(eng1)), "%.2fx" % (med(local) / med(eng1)),
+     ok(med(local) / med(eng1) >= 0.5)),
+    ("same, per CPU-second", "%s articles per CPU-s" % f(med(local_cpu)),
+     "engine, 1 thread: %s per CPU-s" % f(med(eng_cpu)), "%.2fx" % (med(local_cpu) / med(eng_cpu)),
+     ok(med(local_cpu) / med(eng_cpu) >= 0.5)),
+    ("`lede summarize --broker --jsonl` >= 0.5x the engine", "%s articles/s" % f(med(remote)),
+     "engine, 2 threads: %s" % f(med(eng)), "%.2fx" % (med(remote) / med(eng)),
+     ok(med(remote) / med(eng) >= 0.5)),
+    ("same, per CPU-second of lede, broker and workers", "%s articles per CPU-s" % f(med(remote_cpu)),
+     "engine: %s per CPU-s" % f(med(eng_cpu)), "%.2fx" % (med(remote_cpu) / med(eng_cpu)),
+     ok(med(remote_cpu) / med(eng_cpu) >= 0.5)),
+    ("`/v1/summarize:batch` >= 0.5x the engine", "%s articles/s (%d lines out)" % (f(med(batch)), lines),
+     "engine, 2 threads: %s" % f(med(eng)), "%.2fx" % (med(batch) / med(eng)),
+     ok(med(batch) / med(eng) >= 0.5)),
+    ("same, per CPU-second of curl, gateway, broker and workers", "%s articles per CPU-s" % f(med(batch_cpu)),
+     "engine: %s per CPU-s" % f(med(eng_cpu)), "%.2fx" % (med(batch_cpu) / med(eng_cpu)),
+     ok(med(batch_cpu) / med(eng_cpu) >= 0.5)),
+]
+with open(dest, "w") as o:
+    o.write("# lede-gateway benchmarks\n\n")
+    o.write("Made by `scripts/bench_gateway.sh` (x86_64, %s, %d cores; load average %s at the end, "
+            "the machine is shared: compare the ratios, measured side by side in the same run, "
+            "not the absolute numbers); the run took %d s.\n\n" % (uname, os.cpu_count(),
+                                                                   " ".join(load), took))
+    o.write("Engine baselines: `bench_engine` in-process on the same articles, wall-clock "
+            "articles/s, 1 thread for `--local` (its in-process backend runs one engine thread) "
+            "and 2 threads for the paths through the two workers. "
+            "Setup: one broker, two `--threads 1` workers, one gateway, all on the same cores "
+            "with the load generator, over 127.0.0.1; articles: the 2,000 of cnndm-dev in turn, "
+            "3-sentence summaries. Closed loop: 32 calls in flight, %d alternating pairs of runs; "
+            "the open loop sends at half the native saturation (%s calls/s) on a fixed schedule, "
+            "latency from each call's intended send time.\n\n" % (pairs, f(med([n["throughput_rps"] for n in nat]) / 2)))
+    o.write("| target | measured | baseline (same run) | ratio | |\n| --- | --- | --- | --- | --- |\n")
+    for r in rows:
+        o.write("| %s |\n" % " | ".join(r))
+    o.write("\nGateway CPU per call: %.1f us (median; HTTP parse, JSON in and out, the call). "
+            "p50 closed loop: gateway %.2f ms, native %.2f ms.\n" % (
+                med(us_per_call), med([g["latency_us"]["p50"] for g in gw]) / 1000,
+                med([n["latency_us"]["p50"] for n in nat]) / 1000))
+print(open(dest).read())
+PY
