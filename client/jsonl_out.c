@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_out.h"
+#include "json_stream.h"
+
 struct out {
     char *p;
     size_t len, cap;
@@ -121,6 +124,8 @@ static void real(struct out *o, double v)
 
 char *lede_jsonl_result(const char *id, const struct lede_result *res, bool explain)
 {
+    if (explain) /* every sentence: the streamed writer, which knows every field (json_stream.c) */
+        return lede_json_result_string(id, res, LEDE_JSON_FLAGS);
     struct out o = {0};
     puts_(&o, "{\"id\":");
     if (id)
@@ -130,6 +135,15 @@ char *lede_jsonl_result(const char *id, const struct lede_result *res, bool expl
     puts_(&o, ",\"language\":");
     const char *lang = res->lang ? res->lang : "en";
     str(&o, lang, strlen(lang));
+    const char *fmt = lede_format_name((int)res->format);
+    if (fmt) {
+        puts_(&o, ",\"format\":");
+        str(&o, fmt, strlen(fmt));
+    }
+    puts_(&o, ",\"language_detected\":");
+    str(&o, res->lang_detected, strlen(res->lang_detected));
+    puts_(&o, ",\"language_confidence\":");
+    real(&o, res->lang_confidence);
     puts_(&o, ",\"summary\":[");
     for (size_t k = 0; k < res->n_summary; k++) {
         const struct lede_sentence *s = &res->sentences[res->summary[k]];
@@ -137,46 +151,37 @@ char *lede_jsonl_result(const char *id, const struct lede_result *res, bool expl
             put(&o, ",", 1);
         str(&o, res->text + s->text_offset, s->text_length);
     }
-    put(&o, "]", 1);
-    if (explain) {
-        puts_(&o, ",\"sentences\":[");
-        for (size_t i = 0; i < res->n_sentences; i++) {
-            const struct lede_sentence *s = &res->sentences[i];
-            if (i)
-                put(&o, ",", 1);
-            puts_(&o, "{\"index\":");
-            integer(&o, (long long)i);
-            puts_(&o, ",\"rank\":");
-            integer(&o, (long long)s->rank);
-            puts_(&o, ",\"score\":");
-            real(&o, s->score);
-            puts_(&o, s->selected ? ",\"selected\":true,\"features\":{"
-                                  : ",\"selected\":false,\"features\":{");
-            for (int f = 0; f < LEDE_F_COUNT; f++) {
-                if (f)
-                    put(&o, ",", 1);
-                const char *name = lede_feature_name(f);
-                str(&o, name, strlen(name));
-                put(&o, ":", 1);
-                real(&o, s->features[f]);
-            }
-            puts_(&o, "},\"offset\":");
-            integer(&o, (long long)s->offset);
-            puts_(&o, ",\"length\":");
-            integer(&o, (long long)s->length);
-            puts_(&o, ",\"paragraph\":");
-            integer(&o, (long long)s->paragraph);
-            puts_(&o, ",\"text\":");
-            str(&o, res->text + s->text_offset, s->text_length);
-            if (s->duplicate_of >= 0) {
-                puts_(&o, ",\"duplicate_of\":");
-                integer(&o, (long long)s->duplicate_of);
-            }
-            put(&o, "}", 1);
-        }
-        put(&o, "]", 1);
+    puts_(&o, "],\"keyphrases\":[");
+    for (size_t k = 0; k < res->n_keyphrases; k++) {
+        const struct lede_keyphrase *x = &res->keyphrases[k];
+        puts_(&o, k ? ",{\"text\":" : "{\"text\":");
+        str(&o, res->text + x->text_offset, x->text_length);
+        puts_(&o, ",\"score\":");
+        real(&o, x->score);
+        puts_(&o, ",\"count\":");
+        integer(&o, (long long)x->count);
+        puts_(&o, ",\"words\":");
+        integer(&o, (long long)x->words);
+        puts_(&o, ",\"offset\":");
+        integer(&o, (long long)x->offset);
+        put(&o, "}", 1);
     }
-    put(&o, "}", 1);
+    puts_(&o, "],\"entities\":[");
+    for (size_t k = 0; k < res->n_entities; k++) {
+        const struct lede_entity *x = &res->entities[k];
+        const char *kind = lede_entity_kind_name((int)x->kind);
+        puts_(&o, k ? ",{\"text\":" : "{\"text\":");
+        str(&o, res->text + x->text_offset, x->text_length);
+        puts_(&o, ",\"kind\":");
+        kind = kind ? kind : "name";
+        str(&o, kind, strlen(kind));
+        puts_(&o, ",\"count\":");
+        integer(&o, (long long)x->count);
+        puts_(&o, ",\"offset\":");
+        integer(&o, (long long)x->offset);
+        put(&o, "}", 1);
+    }
+    puts_(&o, "]}");
     if (o.err) {
         free(o.p);
         return NULL;

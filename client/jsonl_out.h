@@ -10,8 +10,9 @@
 #include "summarize.h"
 
 /* One result as a NUL-terminated line without newline (malloc'd, the caller's; NULL when out
- * of memory). explain: every sentence as lede_json_result writes it; otherwise only {"id",
- * "language", "summary"}, what a batch asks for. id may be NULL (null). */
+ * of memory). explain: every sentence as lede_json_result writes it; otherwise every field but
+ * "sentences" (id, language, format, detection, summary, keyphrases, entities), what a batch
+ * asks for. id may be NULL (null). */
 char *lede_jsonl_result(const char *id, const struct lede_result *res, bool explain);
 
 #endif

@@ -30,6 +30,6 @@ trap 'rm -rf "$tmp"' EXIT
 python3 "$here/render.py" --seed "$seed" --limit "$limit" \
   "$eval_dir/bbc-dev.jsonl" "$eval_dir/duc2002-en-dev.jsonl" >"$tmp/forms.jsonl"
 rc=0
-"$bin/lede" summarize --local --jsonl "$tmp/forms.jsonl" >"$tmp/out.jsonl" || rc=$?
+"$bin/lede" summarize --local --jsonl "$tmp/forms.jsonl" --explain >"$tmp/out.jsonl" || rc=$?
 [ $rc -eq 0 ] || { echo "FAIL: lede summarize exited $rc"; exit 1; }
 python3 "$here/check_forms.py" --min-equal "$min" "$tmp/forms.jsonl" "$tmp/out.jsonl"

@@ -73,7 +73,8 @@ for args in cases:
         h.fail("outputs differ in length: %d vs %d lines" % (len(la), len(ra)))
 
 # the languages through the service: detected, given, refused
-rem = subprocess.run([lede, "summarize", "--broker", b.frontend, "--deadline", "20000", "--jsonl", batch],
+rem = subprocess.run([lede, "summarize", "--broker", b.frontend, "--deadline", "20000", "--jsonl", batch,
+                      "--explain"],
                      capture_output=True, timeout=60)
 got = {r["id"]: r for r in map(json.loads, rem.stdout.splitlines())}
 h.check(got["own-de"].get("language") == "de" and got["own-de"].get("language_detected") == "de",
