@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <linux/tcp.h> /* the kernel's tcp_info: tcpi_bytes_received */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@ struct lede_conns {
     atomic_size_t total_out;
     uint64_t refused, backlog_dropped, stale_dropped, pending_dropped, unsent;
     uint64_t handshakes_failed[2];
+    int mon_fd[2]; /* the monitors' ZMQ_FD */
 };
 
 lede_conns_t *lede_conns_new(void *ctx, void *sockets[2], const struct lede_conns_config *cfg,
@@ -69,6 +71,9 @@ lede_conns_t *lede_conns_new(void *ctx, void *sockets[2], const struct lede_conn
             goto fail;
         c->mon[i] = zmq_socket(ctx, ZMQ_PAIR);
         if (!c->mon[i] || zmq_connect(c->mon[i], ep) != 0)
+            goto fail;
+        size_t n = sizeof c->mon_fd[i];
+        if (zmq_getsockopt(c->mon[i], ZMQ_FD, &c->mon_fd[i], &n) != 0)
             goto fail;
     }
     return c;
@@ -104,6 +109,8 @@ void lede_conns_destroy(lede_conns_t **cp)
 int lede_conns_fd(const lede_conns_t *c, int i)
 {
     int fd = -1;
+    if (!c)
+        return -1;
     size_t n = sizeof fd;
     if (zmq_getsockopt(c->mon[i], ZMQ_FD, &fd, &n) != 0)
         return -1;
@@ -188,7 +195,25 @@ static void on_event(lede_conns_t *c, int sock, uint16_t event, int fd, int64_t 
     }
 }
 
+static void read_events(lede_conns_t *c, int64_t now);
+
+/* Whether a monitor has events waiting: one poll(2) on their signal descriptors, which turn
+ * readable when an event arrives after read_events found them empty (asking libzmq through
+ * ZMQ_EVENTS costs several system calls). */
+static int events_waiting(const lede_conns_t *c)
+{
+    struct pollfd p[2] = {{.fd = c->mon_fd[0], .events = POLLIN},
+                          {.fd = c->mon_fd[1], .events = POLLIN}};
+    return poll(p, 2, 0) != 0;
+}
+
 void lede_conns_events(lede_conns_t *c, int64_t now)
+{
+    if (c && events_waiting(c))
+        read_events(c, now);
+}
+
+static void read_events(lede_conns_t *c, int64_t now)
 {
     for (int i = 0; i < 2; i++) {
         for (;;) {
@@ -229,12 +254,11 @@ uint64_t lede_conns_received(lede_conns_t *c, int sock, int fd, size_t bytes, in
     struct entry *e = at(c, fd);
     if (!e)
         return 0;
-    /* the monitor may not have told us yet of this connection (or of the close of the one
-     * before it on this descriptor): events first, so the token is the connection's own */
-    int ev = 0;
-    size_t n = sizeof ev;
-    if (zmq_getsockopt(c->mon[sock], ZMQ_EVENTS, &ev, &n) == 0 && (ev & ZMQ_POLLIN))
-        lede_conns_events(c, now);
+    /* the monitor may not have told us yet that this descriptor's connection closed and a new
+     * one took it: its events first, so the token is the connection's own (a client's
+     * message only: replies are what the token guards) */
+    if (!e->open || e->doomed || (sock == LEDE_BROKER_FRONTEND && events_waiting(c)))
+        read_events(c, now);
     if (!e->open)
         return 0;
     e->last_ms = now;
@@ -317,6 +341,8 @@ static int64_t taken_by_libzmq(int fd)
 
 void lede_conns_check(lede_conns_t *c, int64_t now)
 {
+    if (!c)
+        return;
     (void)now;
     for (size_t i = 0; i < c->table_n; i++) {
         struct entry *e = &c->table[i];
@@ -341,11 +367,16 @@ void lede_conns_check(lede_conns_t *c, int64_t now)
 
 uint64_t lede_conns_handshakes_failed(const lede_conns_t *c, int sock)
 {
+    if (!c)
+        return 0;
     return c->handshakes_failed[sock];
 }
 
 void lede_conns_stats(const lede_conns_t *c, struct lede_broker_io_stats *io)
 {
+    memset(io, 0, sizeof *io);
+    if (!c)
+        return;
     io->connections = c->live[0] + c->live[1];
     io->connections_refused = c->refused;
     io->out_bytes = atomic_load_explicit(&((lede_conns_t *)c)->total_out, memory_order_relaxed);
