@@ -29,7 +29,8 @@ struct entry {
     int64_t last_ms;    /* last message in */
     uint64_t delivered; /* bytes of messages delivered (plus MSG_OVERHEAD each) */
     uint64_t checked_delivered;
-    int strikes; /* checks in a row with too much undelivered and no progress */
+    int strikes;      /* checks in a row with too much undelivered and no progress */
+    uint64_t id_hash; /* of the routing id its messages carry (0: none seen yet) */
 };
 
 struct lede_conns {
@@ -186,6 +187,7 @@ static void on_event(lede_conns_t *c, int sock, uint16_t event, int fd, int64_t 
     e->last_ms = e->opened_ms = now;
     e->delivered = e->checked_delivered = 0;
     e->strikes = 0;
+    e->id_hash = 0;
     c->live[sock]++;
     size_t cap = c->cfg.max_connections[sock];
     if (cap && c->live[sock] > cap) {
@@ -249,18 +251,33 @@ static void read_events(lede_conns_t *c, int64_t now)
     }
 }
 
-uint64_t lede_conns_received(lede_conns_t *c, int sock, int fd, size_t bytes, int64_t now)
+/* FNV-1a of a routing id, never 0. */
+static uint64_t id_hash(const void *id, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ ((const uint8_t *)id)[i]) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+uint64_t lede_conns_received(lede_conns_t *c, int sock, int fd, const void *id, size_t id_len,
+                             size_t bytes, int64_t now)
 {
     struct entry *e = at(c, fd);
+    (void)sock;
     if (!e)
         return 0;
-    /* the monitor may not have told us yet that this descriptor's connection closed and a new
-     * one took it: its events first, so the token is the connection's own (a client's
-     * message only: replies are what the token guards) */
-    if (!e->open || e->doomed || (sock == LEDE_BROKER_FRONTEND && events_waiting(c)))
+    /* The monitor may not have told us yet that this descriptor's connection closed and a new
+     * one took it: then its events first, so the token is the connection's own. A new
+     * connection shows itself by another routing id (libzmq gives each peer that sets none a
+     * fresh one), so the events are read only then, not for every message (a system call). */
+    uint64_t hash = id_hash(id, id_len);
+    if (!e->open || e->doomed || (e->id_hash && e->id_hash != hash))
         read_events(c, now);
     if (!e->open)
         return 0;
+    if (!e->id_hash)
+        e->id_hash = hash;
     e->last_ms = now;
     e->delivered += bytes + MSG_OVERHEAD;
     return ((uint64_t)e->gen << TOKEN_FD_BITS) | (uint64_t)(fd + 1);
