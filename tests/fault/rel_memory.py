@@ -34,6 +34,7 @@ Q = 64 * MiB
 MAX = 16 * MiB
 BACKLOG = 16 * MiB
 SCALE = 3 if f.sanitized() else 1  # redzones and quarantine: bounds tripled, said so below
+QUARANTINE = 256 * MiB if f.sanitized() else 0  # ASan keeps freed blocks (256 MiB by default)
 
 b = h.Broker(extra=("--heartbeat-ms", "200", "--queue-max-bytes", str(Q),
                     "--client-backlog-bytes", str(BACKLOG)))
@@ -42,7 +43,7 @@ h.wait_registered(b, 1)
 pid = b.proc.pid
 payload = h.summarize_request(h.sample_article(), sentences=2)
 if SCALE > 1:
-    h.log("sanitizer build: memory bounds tripled")
+    h.log("sanitizer build: memory bounds tripled plus ASan's 256 MiB quarantine")
 
 
 class Honest(threading.Thread):
@@ -135,7 +136,7 @@ hwm = rss("VmHWM")
 # here), and ZeroMQ's receive buffers: frames in transit, read as fast as they come (nothing is
 # decoded first) but allocated by libzmq's I/O thread ahead of the broker's on a loaded machine;
 # allowed 8 frame limits (= 2 Q here), seen 60 to 200 MB
-bound = base + SCALE * (3 * Q + 8 * MAX)
+bound = base + SCALE * (3 * Q + 8 * MAX) + QUARANTINE
 h.log("decode amplification: %.0f MB of metadata-entry frames answered in %.1f s: %d of %d, "
       "statuses %s; broker RSS %.0f MB before, peak %.0f MB, VmHWM %.0f MB, bound %.0f MB" % (
           sent_bytes / 1e6, elapsed, len(got), len(want), sorted(set(got.values())), base / 1e6,
@@ -198,7 +199,7 @@ raw.close()
 time.sleep(0.3)
 st = b.stats()
 grown = max(0, peak - base)
-limit = SCALE * (2 * 2 * MAX + 128 * MiB)
+limit = SCALE * (2 * 2 * MAX + 128 * MiB) + QUARANTINE
 h.log("endless multipart: connection closed by the broker: %s after %d MiB sent in %.1f s; "
       "broker grew %.0f MB (bound %.0f MB); connections_unfinished_dropped=%d" % (
           closed, sent // MiB, time.time() - t0, grown / 1e6, limit / 1e6,
@@ -232,7 +233,7 @@ while time.time() - t0 < 30:  # until the broker has read them all
 time.sleep(0.5)
 st = b.stats()
 grown = max(0, rss("VmHWM") - base)
-limit = SCALE * (BACKLOG + 48 * MiB)
+limit = SCALE * (BACKLOG + 48 * MiB) + QUARANTINE
 h.log("unread replies: %d Stats calls (%.1f MB) in %.1f s; broker grew %.0f MB (bound %.0f MB); "
       "replies_backlog_dropped=%d, out_bytes=%d" % (
           n_calls, n_calls * len(stats_call) / 1e6, time.time() - t0, grown / 1e6, limit / 1e6,
