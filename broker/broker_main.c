@@ -511,7 +511,8 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
             zmq_msg_close(&part);
         }
         int64_t now = now_ms();
-        uint64_t conn = o->conns ? lede_conns_received(o->conns, sock, fd, bytes, now) : 0;
+        uint64_t conn = o->conns ? lede_conns_received(o->conns, sock, fd, zmq_msg_data(&id),
+                                                       zmq_msg_size(&id), bytes, now) : 0;
         int rc = LEDE_OK;
         lede_broker_set_now_us(b, now_us());
         if (parts >= 1 && !role_ok(o, &body, sock)) { /* ids carry no metadata; bodies do */
@@ -758,7 +759,8 @@ int main(int argc, char **argv)
                 .wrong_role_messages = o.wrong_role};
             lede_broker_set_auth_stats(b, &as);
         }
-        lede_conns_events(o.conns, now);
+        /* the monitors' events are read by flush() (every round) and before a client's message
+         * whenever any wait: not here as well, each look is a system call */
         if (auth) { /* auth.c logged these when its monitor counted them */
             uint64_t hf = lede_conns_handshakes_failed(o.conns, 0) +
                           lede_conns_handshakes_failed(o.conns, 1);

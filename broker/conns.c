@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <linux/tcp.h> /* the kernel's tcp_info: tcpi_bytes_received */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -28,7 +29,8 @@ struct entry {
     int64_t last_ms;    /* last message in */
     uint64_t delivered; /* bytes of messages delivered (plus MSG_OVERHEAD each) */
     uint64_t checked_delivered;
-    int strikes; /* checks in a row with too much undelivered and no progress */
+    int strikes;      /* checks in a row with too much undelivered and no progress */
+    uint64_t id_hash; /* of the routing id its messages carry (0: none seen yet) */
 };
 
 struct lede_conns {
@@ -40,6 +42,7 @@ struct lede_conns {
     atomic_size_t total_out;
     uint64_t refused, backlog_dropped, stale_dropped, pending_dropped, unsent;
     uint64_t handshakes_failed[2];
+    int mon_fd[2]; /* the monitors' ZMQ_FD */
 };
 
 lede_conns_t *lede_conns_new(void *ctx, void *sockets[2], const struct lede_conns_config *cfg,
@@ -69,6 +72,9 @@ lede_conns_t *lede_conns_new(void *ctx, void *sockets[2], const struct lede_conn
             goto fail;
         c->mon[i] = zmq_socket(ctx, ZMQ_PAIR);
         if (!c->mon[i] || zmq_connect(c->mon[i], ep) != 0)
+            goto fail;
+        size_t n = sizeof c->mon_fd[i];
+        if (zmq_getsockopt(c->mon[i], ZMQ_FD, &c->mon_fd[i], &n) != 0)
             goto fail;
     }
     return c;
@@ -104,6 +110,8 @@ void lede_conns_destroy(lede_conns_t **cp)
 int lede_conns_fd(const lede_conns_t *c, int i)
 {
     int fd = -1;
+    if (!c)
+        return -1;
     size_t n = sizeof fd;
     if (zmq_getsockopt(c->mon[i], ZMQ_FD, &fd, &n) != 0)
         return -1;
@@ -179,6 +187,7 @@ static void on_event(lede_conns_t *c, int sock, uint16_t event, int fd, int64_t 
     e->last_ms = e->opened_ms = now;
     e->delivered = e->checked_delivered = 0;
     e->strikes = 0;
+    e->id_hash = 0;
     c->live[sock]++;
     size_t cap = c->cfg.max_connections[sock];
     if (cap && c->live[sock] > cap) {
@@ -188,7 +197,25 @@ static void on_event(lede_conns_t *c, int sock, uint16_t event, int fd, int64_t 
     }
 }
 
+static void read_events(lede_conns_t *c, int64_t now);
+
+/* Whether a monitor has events waiting: one poll(2) on their signal descriptors, which turn
+ * readable when an event arrives after read_events found them empty (asking libzmq through
+ * ZMQ_EVENTS costs several system calls). */
+static int events_waiting(const lede_conns_t *c)
+{
+    struct pollfd p[2] = {{.fd = c->mon_fd[0], .events = POLLIN},
+                          {.fd = c->mon_fd[1], .events = POLLIN}};
+    return poll(p, 2, 0) != 0;
+}
+
 void lede_conns_events(lede_conns_t *c, int64_t now)
+{
+    if (c && events_waiting(c))
+        read_events(c, now);
+}
+
+static void read_events(lede_conns_t *c, int64_t now)
 {
     for (int i = 0; i < 2; i++) {
         for (;;) {
@@ -224,19 +251,33 @@ void lede_conns_events(lede_conns_t *c, int64_t now)
     }
 }
 
-uint64_t lede_conns_received(lede_conns_t *c, int sock, int fd, size_t bytes, int64_t now)
+/* FNV-1a of a routing id, never 0. */
+static uint64_t id_hash(const void *id, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ ((const uint8_t *)id)[i]) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+uint64_t lede_conns_received(lede_conns_t *c, int sock, int fd, const void *id, size_t id_len,
+                             size_t bytes, int64_t now)
 {
     struct entry *e = at(c, fd);
+    (void)sock;
     if (!e)
         return 0;
-    /* the monitor may not have told us yet of this connection (or of the close of the one
-     * before it on this descriptor): events first, so the token is the connection's own */
-    int ev = 0;
-    size_t n = sizeof ev;
-    if (zmq_getsockopt(c->mon[sock], ZMQ_EVENTS, &ev, &n) == 0 && (ev & ZMQ_POLLIN))
-        lede_conns_events(c, now);
+    /* The monitor may not have told us yet that this descriptor's connection closed and a new
+     * one took it: then its events first, so the token is the connection's own. A new
+     * connection shows itself by another routing id (libzmq gives each peer that sets none a
+     * fresh one), so the events are read only then, not for every message (a system call). */
+    uint64_t hash = id_hash(id, id_len);
+    if (!e->open || e->doomed || (e->id_hash && e->id_hash != hash))
+        read_events(c, now);
     if (!e->open)
         return 0;
+    if (!e->id_hash)
+        e->id_hash = hash;
     e->last_ms = now;
     e->delivered += bytes + MSG_OVERHEAD;
     return ((uint64_t)e->gen << TOKEN_FD_BITS) | (uint64_t)(fd + 1);
@@ -317,6 +358,8 @@ static int64_t taken_by_libzmq(int fd)
 
 void lede_conns_check(lede_conns_t *c, int64_t now)
 {
+    if (!c)
+        return;
     (void)now;
     for (size_t i = 0; i < c->table_n; i++) {
         struct entry *e = &c->table[i];
@@ -341,11 +384,16 @@ void lede_conns_check(lede_conns_t *c, int64_t now)
 
 uint64_t lede_conns_handshakes_failed(const lede_conns_t *c, int sock)
 {
+    if (!c)
+        return 0;
     return c->handshakes_failed[sock];
 }
 
 void lede_conns_stats(const lede_conns_t *c, struct lede_broker_io_stats *io)
 {
+    memset(io, 0, sizeof *io);
+    if (!c)
+        return;
     io->connections = c->live[0] + c->live[1];
     io->connections_refused = c->refused;
     io->out_bytes = atomic_load_explicit(&((lede_conns_t *)c)->total_out, memory_order_relaxed);

@@ -48,9 +48,10 @@ int lede_conns_fd(const lede_conns_t *c, int i);
 /* Handles every waiting monitor event (accepts beyond the cap are shut down at once). */
 void lede_conns_events(lede_conns_t *c, int64_t now_ms);
 
-/* A message of `bytes` (all its parts) arrived on descriptor fd (ZMQ_SRCFD, -1 unknown) of
- * socket sock: its connection's token (0 when unknown). */
-uint64_t lede_conns_received(lede_conns_t *c, int sock, int fd, size_t bytes, int64_t now_ms);
+/* A message of `bytes` (all its parts) from routing id id[0..id_len) arrived on descriptor fd
+ * (ZMQ_SRCFD, -1 unknown) of socket sock: its connection's token (0 when unknown). */
+uint64_t lede_conns_received(lede_conns_t *c, int sock, int fd, const void *id, size_t id_len,
+                             size_t bytes, int64_t now_ms);
 
 /* Before sending a frame of `data` (malloc'd) to conn on sock: 1 and *hint set (pass it to
  * zmq_msg_init_data with lede_conns_free_frame), or 0 to drop it: the connection has closed

@@ -8,7 +8,8 @@
    256 / 2 / 2 = 64 connections (half the descriptors when fewer than 2 x 320 are allowed) (the longest idle, or the newcomer, is shut down), half-open
    ones go after the 5 s handshake timeout, and the bound asserted is: a new worker registers and
    a new client's call is answered OK within 12 s (5 s handshake timeout + 5 s idle eviction +
-   2 s), the broker uses under half a core meanwhile, and the caps are counted.
+   2 s), the broker then uses under half a core (3 s window, flood still open), and the caps
+   are counted.
 2. Routing-id takeover (3.9): client A sets ZMQ_ROUTING_ID, sends a call a worker holds, and
    disconnects; client B connects with the same id. Before, B received A's reply. Now the
    reply is dropped (A's connection is gone) and counted; B's own calls work."""
@@ -63,10 +64,14 @@ reply = None
 while time.time() - t0 < 12 and reply is None:
     reply = client.call(h.METHOD, payload, timeout_ms=1000).get(1.2)
 served_s = time.time() - t0
-ticks = cpu_ticks(b.proc.pid) - ticks0
-cpu = ticks / os.sysconf("SC_CLK_TCK") / max(served_s, 0.1)
+# then 3 s with the flood still open: the broker must idle, not spin (before: accept(2) failing
+# with EMFILE kept it at 100%); the accept storm itself (SYN retries land up to ~3 s late) is
+# libzmq's I/O thread doing real work, so the window starts after the first reply
+ticks0 = cpu_ticks(b.proc.pid)
+time.sleep(3)
+cpu = (cpu_ticks(b.proc.pid) - ticks0) / os.sysconf("SC_CLK_TCK") / 3
 h.log("flood: %d raw + %d zmq idle connections on %d descriptors; a new worker and client served "
-      "after %.1f s; broker CPU %.0f%% meanwhile" % (len(raw), len(idle), NOFILE, served_s,
+      "after %.1f s; broker CPU %.0f%% in the 3 s after" % (len(raw), len(idle), NOFILE, served_s,
                                                        100 * cpu))
 h.check(b.proc.poll() is None, "the broker died")
 h.check(reply is not None and reply.status == pb.OK,
