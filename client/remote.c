@@ -2,6 +2,7 @@
  * liblede-client with many in flight, and each SummarizeResponse (asked for with explain when
  * the output shows every sentence) is turned back into a struct lede_result, so the CLI prints
  * the same bytes as with --local. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,24 +46,23 @@ static const char *static_lang(const char *lang)
 }
 
 /* Where a keyphrase's or entity's words stand in res->text: for plain text (same) its body
- * range; else the first place its text appears in the sentences' text (the markup is not
- * sent), or nowhere (length 0). */
-static void text_of(const struct lede_result *res, bool same, uint64_t off, uint64_t len,
-                    const char *text, size_t text_len, size_t *t_off, size_t *t_len)
+ * range; else a copy of its text written at *cursor, past the article's text (the markup is
+ * not sent back, nor every sentence without explain). */
+static void text_of(struct lede_result *res, bool same, uint64_t off, uint64_t len,
+                    const char *text, size_t text_len, size_t *cursor, size_t *t_off,
+                    size_t *t_len)
 {
-    *t_off = 0;
-    *t_len = 0;
     if (same) {
         *t_off = (size_t)off;
         *t_len = (size_t)len;
         return;
     }
-    for (size_t i = 0; text_len && res->text && i + text_len <= res->text_len; i++)
-        if (res->text[i] == text[0] && !memcmp(res->text + i, text, text_len)) {
-            *t_off = i;
-            *t_len = text_len;
-            return;
-        }
+    char *t = (char *)(uintptr_t)res->text;
+    memcpy(t + *cursor, text, text_len);
+    t[*cursor + text_len] = 0;
+    *t_off = *cursor;
+    *t_len = text_len;
+    *cursor += text_len + 1;
 }
 
 /* Builds a lede_result from a decoded response; takes p->body on success. Returns LEDE_OK or
@@ -126,8 +126,16 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
         same = same && s->text_len == s->length && !memcmp(s->text, p->body + s->offset, s->length);
         total += s->text_len + 1;
     }
+    /* Past the article's text (after its NUL, beyond text_len) the keyphrases' and entities'
+     * own texts, which the sentences sent back may not contain. */
+    size_t extra = 0;
+    for (size_t i = 0; !same && i < resp->n_keyphrases; i++)
+        extra += resp->keyphrases[i].text_len + 1;
+    for (size_t i = 0; !same && i < resp->n_entities; i++)
+        extra += resp->entities[i].text_len + 1;
+    size_t cursor = 0;
     if (!same) {
-        char *t = malloc(total + 1);
+        char *t = malloc(total + 1 + extra);
         if (!t) {
             lede_result_destroy(&res);
             return LEDE_ENOMEM;
@@ -145,6 +153,7 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
         t[k] = 0;
         res->text = t;
         res->text_len = k;
+        cursor = k + 1;
     }
     {
         int f = resp->format ? lede_format_by_name(resp->format) : -1;
@@ -168,7 +177,7 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
                                                      .words = x->words,
                                                      .count = x->count,
                                                      .score = x->score};
-        text_of(res, same, x->offset, x->length, x->text, x->text_len,
+        text_of(res, same, x->offset, x->length, x->text, x->text_len, &cursor,
                 &res->keyphrases[k].text_offset, &res->keyphrases[k].text_length);
     }
     res->n_keyphrases = resp->n_keyphrases;
@@ -187,7 +196,7 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
                                                 .length = (size_t)x->length,
                                                 .count = x->count,
                                                 .kind = (enum lede_entity_kind)kind};
-        text_of(res, same, x->offset, x->length, x->text, x->text_len,
+        text_of(res, same, x->offset, x->length, x->text, x->text_len, &cursor,
                 &res->entities[k].text_offset, &res->entities[k].text_length);
     }
     res->n_entities = resp->n_entities;
