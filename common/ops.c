@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "summarize.h" /* LEDE_ENGINE_VERSION (a macro only: no link to the engine) */
+#include "version.h"
 
 /* The option's value if the table declares it, else fallback. */
 static int choice_or(const lede_config_t *cfg, const char *name, int fallback)

@@ -27,9 +27,9 @@
 #include "error.h"
 #include "http_listen.h"
 #include "lede.pb-c.h"
-#include "lede_client.h"
+#include <lede/client.h>
 #include "pbjson.h"
-#include "summarize.h" /* LEDE_DEFAULT_MAX_BODY: lede's article limit */
+#include "article_limit.h" /* LEDE_DEFAULT_MAX_BODY: lede's article limit */
 #include "tokens.h"
 #include "wire.h"
 

@@ -13,7 +13,7 @@
 #define LEDE_WIRE_VERSION 1
 #define LEDE_WIRE_HEADER_BYTES 6
 /* The default maximum frame size (header + body); callers pass their own maximum. It is the
- * article limit (LEDE_DEFAULT_MAX_BODY in worker/engine/summarize.h, 16 MiB) plus 1 MiB for the
+ * article limit (LEDE_DEFAULT_MAX_BODY in engine/summarize.h, 16 MiB) plus 1 MiB for the
  * rest of a call (title, ids, metadata), so every article within the limit fits in a frame
  * (liblede-client asserts the two agree). */
 #define LEDE_WIRE_MAX_DEFAULT (17u * 1024u * 1024u)

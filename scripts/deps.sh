@@ -11,7 +11,7 @@ pkgs=(build-essential cmake ninja-build pkg-config git
       gnuplot-nox libots-dev libglib2.0-dev)
 pkgs+=(libgnutls28-dev python3-websocket openssl python3-pip python3-setuptools wrk)  # gateway
 pkgs+=(libxml2-dev libgumbo-dev) # HTML bodies in the engine; gumbo for bench/bench_html.c
-pkgs+=(libcld2-dev) # lang: auto (language detection, worker/langid_cld2.cc)
+pkgs+=(libcld2-dev) # lang: auto (language detection, engine/langid_cld2.cc)
 [ "${LEDE_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$LEDE_DEPS_EXTRA" && pkgs+=("${extra[@]}")
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,6 +1,6 @@
 /* fuzz_json.c: libFuzzer target for the two JSON readers that replaced jansson trees on hot
  * paths: the gateway's (gateway/pbjson.c, JSON text -> SummarizeRequest) and the CLI's --jsonl
- * line reader (client/jsonl_in.c). Any bytes must give a clean error or a message; when jansson
+ * line reader (tools/lede/jsonl_in.c). Any bytes must give a clean error or a message; when jansson
  * parses the input and its descriptor-driven reader accepts it, the direct reader must accept it
  * too and build the same message, byte for byte; and what the gateway writes back must parse. */
 #include <jansson.h>

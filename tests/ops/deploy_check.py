@@ -471,10 +471,10 @@ for path in glob.glob(os.path.join(SRC, "deploy", "systemd", "*.service")):
            m.group(1).startswith("/usr/bin/"), "%s: ExecStart %s" % (path, m.group(1)))
 
 # ---- the one article limit: stated once (the engine header), the same everywhere ----
-summ = open(os.path.join(SRC, "worker", "engine", "summarize.h")).read()
+summ = open(os.path.join(SRC, "common", "article_limit.h")).read()
 m = re.search(r"#define LEDE_DEFAULT_MAX_BODY \((\d+)u << (\d+)\)", summ)
 ARTICLE = int(m.group(1)) << int(m.group(2)) if m else 0
-ok(ARTICLE > 0, "worker/engine/summarize.h: LEDE_DEFAULT_MAX_BODY not found")
+ok(ARTICLE > 0, "common/article_limit.h: LEDE_DEFAULT_MAX_BODY not found")
 wire_h = open(os.path.join(SRC, "proto", "wire.h")).read()
 m = re.search(r"#define LEDE_WIRE_MAX_DEFAULT \((\d+)u \* 1024u \* 1024u\)", wire_h)
 FRAME = int(m.group(1)) << 20 if m else 0

@@ -38,7 +38,11 @@ soname=$(readelf -d "$stage$libdir/liblede-client.so.0" | sed -n 's/.*(SONAME).*
 [ "$soname" = liblede-client.so.0 ] || fail "SONAME is '$soname'"
 exported=$(nm -D --defined-only "$stage$libdir/liblede-client.so.0" | awk '{print $3}' | sed 's/@.*//' | grep -v '^lede_client_\|^lede_strerror$\|^LEDE_CLIENT_[0-9]*$' || true)
 [ -z "$exported" ] || fail "liblede-client exports more than lede_client_*: $exported"
-for h in lede_client.h error.h; do [ -f "$root/include/lede/$h" ] || fail "include/lede/$h missing"; done
+# liblede-client carries the frame codec, never the engine (ARCHITECTURE.md: client/ uses
+# common and proto only)
+engine_syms=$(nm "$stage$libdir/liblede-client.so.0" 2>/dev/null | grep -E ' [TtDdBbRr] (lede_summarize|lede_segment_|lede_tokenize|lede_fmt_|lede_keyphrases_|lede_engine_)' || true)
+[ -z "$engine_syms" ] || fail "liblede-client contains the engine: $engine_syms"
+for h in client.h error.h; do [ -f "$root/include/lede/$h" ] || fail "include/lede/$h missing"; done
 pc=$stage$libdir/pkgconfig/lede-client.pc
 [ -f "$pc" ] || fail "lede-client.pc not in $libdir/pkgconfig"
 for u in lede-broker.service lede-worker@.service; do
@@ -50,36 +54,15 @@ for e in broker.env worker.env; do [ -f "$root/share/doc/lede/examples/$e" ] || 
 echo "layout: $(cd "$stage" && find . -type f -o -type l | wc -l) files under $prefix, man pages render, SONAME $soname"
 
 # ---- a program built against the installed library ----
-cat >"$tmp/tiny.c" <<'C'
-/* tiny.c: summarize stdin through a broker with the installed liblede-client. */
-#include <lede_client.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-int main(int argc, char **argv)
+# The example a CMS developer copies (examples/c/summarize.c), and a program that includes glibc's
+# <error.h> beside <lede/client.h>: the installed headers must not shadow the system's.
+cp "$src/examples/c/summarize.c" "$tmp/tiny.c"
+cat >"$tmp/glibc_error.c" <<'C'
+#include <error.h>
+#include <lede/client.h>
+int main(void)
 {
-    static char body[1 << 16];
-    size_t n = fread(body, 1, sizeof body - 1, stdin);
-    char err[256];
-    lede_client_t *c = NULL;
-    if (argc < 2 || lede_client_new(argv[1], NULL, &c, err, sizeof err) != LEDE_OK) {
-        fprintf(stderr, "tiny: %s\n", argc < 2 ? "usage: tiny ENDPOINT" : err);
-        return 2;
-    }
-    struct lede_client_request req = {.body = body, .body_len = n, .deadline_ms = 20000,
-                                      .budget = LEDE_CLIENT_BUDGET_SENTENCES, .budget_value = 2};
-    struct lede_client_response *r = NULL;
-    int rc = lede_client_summarize(c, &req, &r);
-    if (rc != LEDE_OK || r->status != 0) {
-        fprintf(stderr, "tiny: %s\n", rc != LEDE_OK ? lede_strerror(rc) : r->message);
-        return 1;
-    }
-    for (size_t i = 0; i < r->n_summary; i++)
-        for (size_t k = 0; k < r->n_sentences; k++)
-            if (r->sentences[k].index == r->summary[i])
-                puts(r->sentences[k].text);
-    lede_client_response_destroy(&r);
-    lede_client_destroy(&c);
+    error(0, 0, "%s", lede_strerror(LEDE_OK));
     return 0;
 }
 C
@@ -87,7 +70,9 @@ export PKG_CONFIG_SYSROOT_DIR=$stage PKG_CONFIG_PATH=$stage$libdir/pkgconfig
 flags=$(pkg-config --cflags --libs lede-client) || fail "pkg-config does not find lede-client"
 echo "pkg-config: $flags"
 san=$(cache LEDE_SANITIZE)  # a sanitized library needs a sanitized program
-cc -std=c11 -Wall -Werror ${san:+-fsanitize=$san} -o "$tmp/tiny" "$tmp/tiny.c" $flags 2>"$tmp/cc.log" || { cat "$tmp/cc.log"; fail "tiny.c does not build against the installed library"; }
+cc -std=c11 -Wall -Werror ${san:+-fsanitize=$san} -o "$tmp/tiny" "$tmp/tiny.c" $flags 2>"$tmp/cc.log" || { cat "$tmp/cc.log"; fail "examples/c/summarize.c does not build against the installed library"; }
+cc -std=gnu11 -Wall -Werror ${san:+-fsanitize=$san} -o "$tmp/glibc_error" "$tmp/glibc_error.c" $flags 2>"$tmp/cc.log" || { cat "$tmp/cc.log"; fail "<error.h> with <lede/client.h> does not build"; }
+LD_LIBRARY_PATH=$stage$libdir "$tmp/glibc_error" 2>&1 | grep -q "ok" || fail "glibc's error() did not run beside <lede/client.h>"
 export LD_LIBRARY_PATH=$stage$libdir
 ldd "$tmp/tiny" | grep -q "liblede-client.so.0 => $stage$libdir/" || fail "tiny does not load the staged library: $(ldd "$tmp/tiny" | grep lede)"
 
@@ -108,10 +93,10 @@ fe=$(sed -n 's/^frontend=//p' "$ready"); be=$(sed -n 's/^backend=//p' "$ready")
 "$root/bin/lede-worker" --broker "$be" --threads 1 --name staged >"$tmp/worker.log" 2>&1 &
 pids+=($!)
 remote=$(timeout 60 "$tmp/tiny" "$fe" <"$tmp/article.txt") || { cat "$tmp/broker.log" "$tmp/worker.log"; fail "tiny through $fe failed"; }
-local_=$("$root/bin/lede" summarize --local --sentences 2 "$tmp/article.txt") || fail "installed lede --local failed"
+local_=$("$root/bin/lede" summarize --local --sentences 3 "$tmp/article.txt") || fail "installed lede --local failed"
 [ -n "$remote" ] || fail "empty summary through the broker"
 [ "$remote" = "$local_" ] || fail "through the broker: '$remote'; local: '$local_'"
-echo "client: the installed library summarized through $fe (2 sentences, equal to --local)"
+echo "client: examples/c/summarize.c, built against the staged install, summarized through $fe (3 sentences, equal to --local)"
 
 # ---- the Debian package ----
 if command -v cpack >/dev/null && command -v dpkg-deb >/dev/null; then
@@ -120,7 +105,7 @@ if command -v cpack >/dev/null && command -v dpkg-deb >/dev/null; then
   [ -n "$deb" ] || fail "cpack made no .deb"
   contents=$(dpkg-deb -c "$deb")
   for f in bin/lede-broker bin/lede-worker bin/lede lib/systemd/system/lede-worker@.service \
-           share/man/man1/lede-broker.1 include/lede/lede_client.h liblede-client.so.0; do
+           share/man/man1/lede-broker.1 include/lede/client.h liblede-client.so.0; do
     grep -q "$f" <<<"$contents" || fail "$(basename "$deb") lacks $f"
   done
   depends=$(dpkg-deb -f "$deb" Depends)

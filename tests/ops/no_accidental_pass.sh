@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # no_accidental_pass.sh: the checks that keep tests from passing by accident (issue 10, §2) work.
-# A tree without a shipped program's source (client/lede_load.c, client/remote.c, a bench
+# A tree without a shipped program's source (tools/lede-load/lede_load.c, tools/lede/remote.c, a bench
 # program, a Check suite) fails to configure; a test whose binary or data is missing exits 77
 # (skipped, saying why) and fails (exit 1) under CI=true: the Python harness, the shell helper
 # (tests/lib/skip.sh) and the Check suites (tests/unit/skip.h).
@@ -20,7 +20,7 @@ expect() { # expect WANT_RC DESCRIPTION CMD...: runs CMD, checks its exit code
 # ---- a missing source fails the configure step ----
 mkdir "$tmp/src"
 (cd "$src" && tar --exclude='./build*' --exclude=./.git -cf - .) | tar -xf - -C "$tmp/src"
-for f in client/lede_load.c client/remote.c bench/bench_engine.c tests/unit/check_client.c; do
+for f in tools/lede-load/lede_load.c tools/lede/remote.c client/client.c gateway/gateway.c bench/bench_engine.c tests/unit/check_client.c; do
   mv "$tmp/src/$f" "$tmp/src/$f.gone"
   expect 1 "configure without $f" cmake -S "$tmp/src" -B "$tmp/b-$(basename "$f")" -G Ninja \
     -DLEDE_EVAL_DIR="$tmp/none"

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <zmq.h>
 
-#include "lede_client.h"
+#include <lede/client.h>
 #include "wire.h"
 
 static void *ctx;

@@ -1,4 +1,4 @@
-/* check_feature.c: each feature of worker/engine/feature.c on its own, isolated by giving it
+/* check_feature.c: each feature of engine/feature.c on its own, isolated by giving it
  * the only non-zero weight, through the public API. */
 #include <check.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-/* check_map.c: the engine's hash map and span array (worker/engine/map.c, span.c): growth,
+/* check_map.c: the engine's hash map and span array (engine/map.c, span.c): growth,
  * lookups, key 0, reset, and the maxima that bound memory per call. */
 #include <check.h>
 #include <stdlib.h>

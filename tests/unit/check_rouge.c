@@ -1,5 +1,5 @@
 /* check_rouge.c: Check suite for lede-eval's scoring: the NLTK Porter stemmer (client/porter.c),
- * rouge-score's tokenizer and ROUGE-1/2/Lsum (client/rouge.c), and agreement with every vector
+ * rouge-score's tokenizer and ROUGE-1/2/Lsum (tools/lede-eval/rouge.c), and agreement with every vector
  * in $LEDE_EVAL_DIR/rouge_vectors.jsonl (skipped, exit 77, when that file is absent). */
 #include <check.h>
 #include <jansson.h>

@@ -1,4 +1,4 @@
-/* check_segment.c: Check suite for the sentence segmenter (worker/engine/segment.c).
+/* check_segment.c: Check suite for the sentence segmenter (engine/segment.c).
  * Golden rules from the evaluation folder, cased and PTB cases, the seed story, the
  * data-driven cases in tests/data/segment/, pathological inputs and span invariants. */
 #include <check.h>

@@ -1,4 +1,4 @@
-/* check_select.c: the selection stage (worker/engine/select.c): duplicates and near
+/* check_select.c: the selection stage (engine/select.c): duplicates and near
  * duplicates, the ranking as a permutation, every budget kind, and the redundancy penalty,
  * checked as invariants over many generated articles and on hand-made ones. */
 #include <check.h>

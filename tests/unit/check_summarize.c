@@ -1,4 +1,4 @@
-/* check_summarize.c: the engine's public API end to end (worker/engine/summarize.c), with
+/* check_summarize.c: the engine's public API end to end (engine/summarize.c), with
  * the selection stage's guarantees (select.c) and the idf table (idf.c). */
 #include <check.h>
 #include <math.h>

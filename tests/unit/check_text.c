@@ -1,4 +1,4 @@
-/* check_text.c: UTF-8 validation, paragraphs and boilerplate removal (worker/engine/text.c). */
+/* check_text.c: UTF-8 validation, paragraphs and boilerplate removal (engine/text.c). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

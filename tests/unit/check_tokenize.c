@@ -1,4 +1,4 @@
-/* check_tokenize.c: words, folding, stop words, stems, numbers (worker/engine/tokenize.c). */
+/* check_tokenize.c: words, folding, stop words, stems, numbers (engine/tokenize.c). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

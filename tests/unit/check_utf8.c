@@ -1,4 +1,4 @@
-/* check_utf8.c: bounded, character-safe copies (worker/engine/utf8.c): what every string that
+/* check_utf8.c: bounded, character-safe copies (engine/utf8.c): what every string that
  * leaves a worker goes through, so a strict proto3 reader can parse it. */
 #include <check.h>
 #include <stdint.h>

@@ -9,9 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "budget.h" /* struct lede_budget: the one budget rule is common's */
 #include "error.h"
+#include "article_limit.h" /* LEDE_DEFAULT_MAX_BODY */
 
-#define LEDE_ENGINE_VERSION "0.1.0"
+#include "version.h" /* LEDE_ENGINE_VERSION */
 
 /* Features, each of which contributes weight * value to a sentence's score. */
 enum lede_feature {
@@ -33,27 +35,9 @@ struct lede_weights {
     double w[LEDE_F_COUNT];
 };
 
-/* Words and characters are counted on the summary as a reader gets it: its sentences joined
- * by single spaces. A character is a Unicode code point; a word a run of non-space characters.
- * WORDS and CHARS are caps: the summary never exceeds them, and the best-ranked set of whole
- * sentences (whole quotations) that fits is chosen. When not even one sentence fits,
- * lede_summarize fails with LEDE_EINVAL and a message naming the shortest sentence. */
-enum lede_budget_kind {
-    LEDE_BUDGET_SENTENCES = 0, /* value: a whole number of sentences */
-    LEDE_BUDGET_WORDS,         /* value: at most this many words (a cap) */
-    LEDE_BUDGET_CHARS,         /* value: at most this many characters (code points, a cap) */
-    LEDE_BUDGET_RATIO,         /* value in (0, 1]: that share of the article's sentences */
-};
-
-struct lede_budget {
-    enum lede_budget_kind kind;
-    double value;
-};
 
 /* Limits that keep one call's memory bounded. Zero fields take the defaults below. */
-/* lede's one article limit, 16 MiB of body: the engine, the CLI, workers, liblede-client and the
- * gateway enforce it with one message; frames are this plus 1 MiB of envelope (proto/wire.h). */
-#define LEDE_DEFAULT_MAX_BODY (16u << 20)     /* bytes of body */
+/* LEDE_DEFAULT_MAX_BODY, lede's one article limit: common/article_limit.h. */
 #define LEDE_DEFAULT_MAX_SENTENCES 1000000u   /* sentences per article */
 #define LEDE_DEFAULT_KEYPHRASES 10            /* keyphrases in a result, unless asked */
 #define LEDE_DEFAULT_ENTITIES 20              /* named entities in a result, unless asked */
@@ -66,7 +50,7 @@ struct lede_detection {
     char code[16];
     double confidence;
 };
-/* A language detector the process hands the engine (lede_langid_cld2 in worker/langid.h is
+/* A language detector the process hands the engine (lede_langid_cld2 in engine/langid.h is
  * one). It must be pure and thread-safe: the engine calls it from every workspace at once,
  * on at most LEDE_DETECT_MAX_BYTES bytes of title and body. Returns 0, or non-zero when it
  * could not run (the engine then guesses from the script). */

@@ -1,4 +1,4 @@
-/* lede_idf.c: `lede-idf`, which builds the document-frequency table (worker/engine/idf.h
+/* lede_idf.c: `lede-idf`, which builds the document-frequency table (engine/idf.h
  * gives the format) from JSONL or plain-text corpora, and describes an existing table. */
 #include <errno.h>
 #include <getopt.h>
@@ -24,7 +24,7 @@ static void usage(FILE *f)
         "       a .jsonl name or a first character '{') or plain text (the whole file is one\n"
         "       document). --min-df drops stems seen in fewer documents (default 2).\n"
         "info   prints a table's version, language, document and term counts.\n"
-        "Table format: version %u, documented in worker/engine/idf.h; an engine rejects a\n"
+        "Table format: version %u, documented in engine/idf.h; an engine rejects a\n"
         "table of another version with a message saying so.\n", LEDE_IDF_VERSION);
 }
 

@@ -328,7 +328,7 @@ static void on_done(void *ctx, size_t seq, int status, const char *message,
     flush_ready(pr);
 }
 
-/* One JSONL line into a job: client/jsonl_in.c (lede_jsonl_read). */
+/* One JSONL line into a job: tools/lede/jsonl_in.c (lede_jsonl_read). */
 
 static void base_job(const struct opts *o, struct lede_job *job)
 {

@@ -1,6 +1,6 @@
 /* lede_eval.c: `lede-eval`, the quality tool. Runs the engine in-process on every record of a
  * JSONL evaluation file and grades its summaries, and Lead-k on the same segmentation, with
- * ROUGE-1/2/Lsum (client/rouge.c, rouge-score's definitions). Used for tuning and by the
+ * ROUGE-1/2/Lsum (tools/lede-eval/rouge.c, rouge-score's definitions). Used for tuning and by the
  * quality guard test (tests/quality/eval_guard.sh). */
 #include <errno.h>
 #include <getopt.h>

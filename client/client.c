@@ -4,7 +4,7 @@
  * completed are duplicates and are dropped. Each DEALER has a socket monitor (an inproc PAIR)
  * that tells whether its broker is up, unreachable or refusing the handshake, so a call with
  * nowhere to go fails fast instead of at its deadline. */
-#include "lede_client.h"
+#include <lede/client.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -19,7 +19,8 @@
 #include "budget.h"
 #include "curve.h"
 #include "lede.pb-c.h"
-#include "summarize.h" /* LEDE_DEFAULT_MAX_BODY: the article limit */
+#include "budget.h"
+#include "article_limit.h" /* LEDE_DEFAULT_MAX_BODY: the article limit */
 #include "wire.h"
 #include "wire_zmq.h"
 

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "error.h"
+
 static int refuse(char *msg, size_t msg_len, const char *why)
 {
     if (msg && msg_len)

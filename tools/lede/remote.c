@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "backend.h"
-#include "lede_client.h"
+#include <lede/client.h>
 
 struct pending {
     struct remote *r;

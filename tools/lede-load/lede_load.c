@@ -22,7 +22,7 @@
 #include "fileio.h"
 #include "histogram.h"
 #include "lede.pb-c.h"
-#include "lede_client.h"
+#include <lede/client.h>
 #include "load_sched.h"
 
 #define MAX_ARTICLES      1000000u

@@ -1,4 +1,4 @@
-/* lede_client.h: liblede-client, the C API a CMS links to call lede's summarization service
+/* lede/client.h: liblede-client, the C API a CMS links to call lede's summarization service
  * through one or more lede-broker frontends (docs/PROTOCOL.md). Calls are asynchronous (submit,
  * then poll to run callbacks, with many in flight on one handle) or synchronous; each has a
  * deadline, is retried with backoff on UNAVAILABLE and on a broker's RESOURCE_EXHAUSTED (queue

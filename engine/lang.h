@@ -1,6 +1,6 @@
 /* lang.h: the per-language tables of the engine (stop words, abbreviations, openers, months and
  * weekdays, agency names, the Snowball stemmer's name and segmentation flags), generated at
- * build time from worker/engine/lang/<code>.txt into const data: immutable, shared by every
+ * build time from engine/lang/<code>.txt into const data: immutable, shared by every
  * thread, no file read. Also the fallback guess of a language from its script. */
 #ifndef LEDE_LANG_H
 #define LEDE_LANG_H

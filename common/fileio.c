@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "summarize.h"
+#include "error.h"
 
 int lede_read_file(const char *path, size_t max, char **out, size_t *len, char *msg,
                    size_t msg_len)
