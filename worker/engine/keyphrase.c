@@ -23,13 +23,19 @@
 #define KP_EARLY 1.0 /* bonus for a first occurrence in the first sentences: /(1 + s/4) */
 #endif
 #ifndef KP_PHRASE
-#define KP_PHRASE 0.7 /* a phrase seen twice or more: this x its best word's x cohesion^2 */
+#define KP_PHRASE 0.35 /* a phrase seen twice or more: this x its words' sum x cohesion^2 */
+#endif
+#ifndef KP_ADJ
+#define KP_ADJ 1.0 /* x (1 + this x its stop-word neighbours per use): nouns follow "the", "of" */
+#endif
+#ifndef KP_LEN
+#define KP_LEN 0.5 /* x (1 + this x its length in bytes): long words are specific */
 #endif
 #ifndef KP_TF_POW
 #define KP_TF_POW 1.0 /* a term's count counts as count^KP_TF_POW */
 #endif
 #ifndef KP_NAME
-#define KP_NAME 0.2 /* a name's score: this share of its words' mean, times its mentions */
+#define KP_NAME 0.1 /* a name's score: this share of its words' mean, times its mentions */
 #endif
 #define KP_MAX_WORDS 3  /* longest phrase */
 #define EARLY_MEMO   64 /* first-sentence bonuses computed once per call */
@@ -105,6 +111,22 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
     size_t nb = 0, nh = 0;
     double *hs = bs + max + 1;
     size_t *hc = bc + max + 1;
+    /* Each term's uses next to a stop word (one per side), into uni until it is scored: a
+     * content word after "the" or before "of" is more often a noun, and nouns make tags. The
+     * tokens are the sentences' in order; LEDE_TOK_FIRST marks where one sentence ends. */
+    memset(uni, 0, (nt + 1) * sizeof *uni);
+    size_t ntok = doc->toks->n;
+    for (size_t k = 0; k < ntok; k++) {
+        uint32_t t = tok[k].term;
+        if (t >= nt)
+            continue;
+        unsigned adj = 0;
+        if (!(tok[k].flags & LEDE_TOK_FIRST) && k && (tok[k - 1].flags & LEDE_TOK_STOP))
+            adj++;
+        if (k + 1 < ntok && (tok[k + 1].flags & (LEDE_TOK_STOP | LEDE_TOK_FIRST)) == LEDE_TOK_STOP)
+            adj++;
+        uni[t] += adj;
+    }
     for (size_t t = 0; t < nt; t++) {
         if (first[t] == UINT32_MAX) {
             uni[t] = 0;
@@ -117,6 +139,8 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
             sc *= 1.0 + KP_CAP;
         if (doc->stamp[t]) /* the title has it (lede_features_compute's mark) */
             sc *= 1.0 + KP_TITLE;
+        sc *= (1.0 + KP_ADJ * uni[t] / (double)doc->tf[t]) *
+              (1.0 + KP_LEN * (double)tok[first[t]].length);
         uni[t] = sc;
         if (max)
             keep(bs, bc, &nb, max, sc, t);
@@ -125,22 +149,16 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
     }
     /* Phrases of two and three words, all of them among the best single terms (a
      * phrase scores from its words, so no other could rank): hashed into a map. */
-    /* A phrase scores at most KP_PHRASE * (the best hot word): when even that cannot reach
-     * the list, no phrase can, and the pass is skipped (the result is the same). */
-    double top_uni = 0;
-    uint32_t tf1 = 0, tf2 = 0;
+    /* A phrase scores at most KP_PHRASE * (its words' sum), so at most KP_PHRASE * (the best
+     * KP_MAX_WORDS hot words, hs[] being sorted): when even that cannot reach the list, no
+     * phrase can, and the pass is skipped (the result is the same). */
+    double top_sum = 0;
     for (size_t h = 0; h < nh; h++) {
         hot[hc[h]] = true;
-        top_uni = fmax(top_uni, hs[h]);
-        uint32_t tf = doc->tf[hc[h]];
-        if (tf > tf1) {
-            tf2 = tf1;
-            tf1 = tf;
-        } else if (tf > tf2) {
-            tf2 = tf;
-        }
+        if (h < KP_MAX_WORDS)
+            top_sum += hs[h];
     }
-    if (nh >= 2 && nb == max && KP_PHRASE * top_uni <= bs[nb - 1])
+    if (nh >= 2 && nb == max && KP_PHRASE * top_sum <= bs[nb - 1])
         nh = 0;
     for (size_t i = 0; i < doc->n_sent && nh; i++) {
         const struct lede_sent *s = &doc->sent[i];
@@ -187,16 +205,16 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
             }
         }
     }
-    /* Phrases seen at least twice, scored by their best word times their cohesion (how much
+    /* Phrases seen at least twice, scored by their words' sum times their cohesion (how much
      * of their rarest word's use they account for, squared): a phrase whose words always come
-     * together ("climate change") ranks with its best word. */
+     * together ("climate change") ranks near its words. */
     for (size_t p = 0; p < nph && max; p++) {
         if (ph[p].count < 2)
             continue;
         double top = 0;
         uint32_t min_tf = UINT32_MAX;
         for (size_t j = 0; j < ph[p].words; j++) {
-            top = fmax(top, uni[ph[p].terms[j]]);
+            top += uni[ph[p].terms[j]];
             if (doc->tf[ph[p].terms[j]] < min_tf)
                 min_tf = doc->tf[ph[p].terms[j]];
         }
