@@ -111,22 +111,6 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
     size_t nb = 0, nh = 0;
     double *hs = bs + max + 1;
     size_t *hc = bc + max + 1;
-    /* Each term's uses next to a stop word (one per side), into uni until it is scored: a
-     * content word after "the" or before "of" is more often a noun, and nouns make tags. The
-     * tokens are the sentences' in order; LEDE_TOK_FIRST marks where one sentence ends. */
-    memset(uni, 0, (nt + 1) * sizeof *uni);
-    size_t ntok = doc->toks->n;
-    for (size_t k = 0; k < ntok; k++) {
-        uint32_t t = tok[k].term;
-        if (t >= nt)
-            continue;
-        unsigned adj = 0;
-        if (!(tok[k].flags & LEDE_TOK_FIRST) && k && (tok[k - 1].flags & LEDE_TOK_STOP))
-            adj++;
-        if (k + 1 < ntok && (tok[k + 1].flags & (LEDE_TOK_STOP | LEDE_TOK_FIRST)) == LEDE_TOK_STOP)
-            adj++;
-        uni[t] += adj;
-    }
     for (size_t t = 0; t < nt; t++) {
         if (first[t] == UINT32_MAX) {
             uni[t] = 0;
@@ -139,7 +123,7 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
             sc *= 1.0 + KP_CAP;
         if (doc->stamp[t]) /* the title has it (lede_features_compute's mark) */
             sc *= 1.0 + KP_TITLE;
-        sc *= (1.0 + KP_ADJ * uni[t] / (double)doc->tf[t]) *
+        sc *= (1.0 + KP_ADJ * (double)doc->stop_adj[t] / (double)doc->tf[t]) *
               (1.0 + KP_LEN * (double)tok[first[t]].length);
         uni[t] = sc;
         if (max)
