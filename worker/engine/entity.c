@@ -112,7 +112,9 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
         const struct lede_sent *s = &doc->sent[i];
         size_t k = s->tok_begin;
         while (k < s->tok_end) {
-            if (!namey(doc, &tok[k]) && !(opens_name(doc, tok, k, s->tok_end))) {
+            /* The usual word, lowercase, neither is nor opens a name: one test for both. */
+            if (!(tok[k].flags & (LEDE_TOK_CAP | LEDE_TOK_ALLCAPS)) ||
+                (!namey(doc, &tok[k]) && !(opens_name(doc, tok, k, s->tok_end)))) {
                 k++;
                 continue;
             }

@@ -38,7 +38,7 @@
 #define KP_NAME 0.1 /* a name's score: this share of its words' mean, times its mentions */
 #endif
 #define KP_MAX_WORDS 3  /* longest phrase */
-#define EARLY_MEMO   64 /* first-sentence bonuses computed once per call */
+#define EARLY_MEMO   64 /* first-sentence bonuses in a constant table */
 #define HOT_FACTOR   3  /* phrases are built from the best HOT_FACTOR * max recurring terms */
 
 bool lede_keyphrase_joinable(const char *body, size_t a, size_t b)
@@ -105,9 +105,13 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
         goto out;
     memset(hot, 0, (nt + 1) * sizeof *hot);
     /* Single terms: count (the term table has it), capitalisation, first sentence, title. */
-    double early[EARLY_MEMO];
-    for (size_t i = 0; i < EARLY_MEMO; i++)
-        early[i] = 1.0 + KP_EARLY / (1.0 + (double)i / 4.0);
+#define E1(i) (1.0 + KP_EARLY / (1.0 + (double)(i) / 4.0))
+#define E4(i) E1(i), E1((i) + 1), E1((i) + 2), E1((i) + 3)
+#define E16(i) E4(i), E4((i) + 4), E4((i) + 8), E4((i) + 12)
+    static const double early[EARLY_MEMO] = {E16(0), E16(16), E16(32), E16(48)};
+#undef E16
+#undef E4
+#undef E1
     size_t nb = 0, nh = 0;
     double *hs = bs + max + 1;
     size_t *hc = bc + max + 1;
