@@ -10,7 +10,7 @@
 #include "keyphrase.h"
 
 #define ENT_TOP_INSERT 32 /* a list this short is chosen by insertion, a longer one sorted */
-#define ENT_MAX_WORDS 6 /* a longer capitalised run is a headline or a shouted line, not a name */
+#define ENT_MAX_WORDS  6  /* a longer capitalised run is a headline or a shouted line, not a name */
 
 /* Lowercase particles that may sit inside a name ("Bank of England", "Charles de Gaulle",
  * "Bashar al-Assad"), across the languages the engine handles. */

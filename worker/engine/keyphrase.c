@@ -105,8 +105,8 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
         goto out;
     memset(hot, 0, (nt + 1) * sizeof *hot);
     /* Single terms: count (the term table has it), capitalisation, first sentence, title. */
-#define E1(i) (1.0 + KP_EARLY / (1.0 + (double)(i) / 4.0))
-#define E4(i) E1(i), E1((i) + 1), E1((i) + 2), E1((i) + 3)
+#define E1(i)  (1.0 + KP_EARLY / (1.0 + (double)(i) / 4.0))
+#define E4(i)  E1(i), E1((i) + 1), E1((i) + 2), E1((i) + 3)
 #define E16(i) E4(i), E4((i) + 4), E4((i) + 8), E4((i) + 12)
     static const double early[EARLY_MEMO] = {E16(0), E16(16), E16(32), E16(48)};
 #undef E16
