@@ -677,8 +677,9 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
                 return fail(err, rc, 0, "out of memory");
             doc->tf[ix]++;
             /* stop words beside it, for keyphrase.c (nouns follow "the", precede "of") */
-            doc->stop_adj[ix] += (t > t0 && (tok[-1].flags & LEDE_TOK_STOP)) +
-                                 (t + 1 < ws->toks.n && (tok[1].flags & LEDE_TOK_STOP));
+            uint32_t before = t > t0 ? tok[-1].flags : 0;
+            uint32_t after = t + 1 < ws->toks.n ? tok[1].flags : 0;
+            doc->stop_adj[ix] += ((before & LEDE_TOK_STOP) != 0) + ((after & LEDE_TOK_STOP) != 0);
             tok->term = ix;
             if (doc->first_tok[ix] == UINT32_MAX) {
                 doc->first_tok[ix] = (uint32_t)t;
