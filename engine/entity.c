@@ -9,7 +9,8 @@
 #include "error.h"
 #include "keyphrase.h"
 
-#define ENT_MAX_WORDS 6 /* a longer capitalised run is a headline or a shouted line, not a name */
+#define ENT_TOP_INSERT 32 /* a list this short is chosen by insertion, a longer one sorted */
+#define ENT_MAX_WORDS  6  /* a longer capitalised run is a headline or a shouted line, not a name */
 
 /* Lowercase particles that may sit inside a name ("Bank of England", "Charles de Gaulle",
  * "Bashar al-Assad"), across the languages the engine handles. */
@@ -111,7 +112,9 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
         const struct lede_sent *s = &doc->sent[i];
         size_t k = s->tok_begin;
         while (k < s->tok_end) {
-            if (!namey(doc, &tok[k]) && !(opens_name(doc, tok, k, s->tok_end))) {
+            /* The usual word, lowercase, neither is nor opens a name: one test for both. */
+            if (!(tok[k].flags & (LEDE_TOK_CAP | LEDE_TOK_ALLCAPS)) ||
+                (!namey(doc, &tok[k]) && !(opens_name(doc, tok, k, s->tok_end)))) {
                 k++;
                 continue;
             }
@@ -197,11 +200,29 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
         full->count += ents[j].count;
         ents[j].merged = true;
     }
-    if (ne)
-        qsort(ents, ne, sizeof *ents, cmp_ent);
+    /* The best max by cmp_ent (a total order: first mentions differ). For the usual short
+     * list, kept sorted by insertion (linear in the entities); a long one is sorted whole.
+     * Merged last names sort after every other, so the list ends at the first. */
+    uint32_t top[ENT_TOP_INSERT];
+    bool insert = max <= ENT_TOP_INSERT;
     size_t n = 0;
-    while (n < ne && n < max && !ents[n].merged)
-        n++;
+    if (insert) {
+        for (size_t j = 0; j < ne; j++) {
+            if (ents[j].merged || (n == max && cmp_ent(&ents[j], &ents[top[n - 1]]) >= 0))
+                continue;
+            size_t at = n < max ? n++ : max - 1;
+            while (at > 0 && cmp_ent(&ents[j], &ents[top[at - 1]]) < 0) {
+                top[at] = top[at - 1];
+                at--;
+            }
+            top[at] = (uint32_t)j;
+        }
+    } else {
+        if (ne)
+            qsort(ents, ne, sizeof *ents, cmp_ent);
+        while (n < ne && n < max && !ents[n].merged)
+            n++;
+    }
     struct lede_entity *r = malloc((n ? n : 1) * sizeof *r);
     if (!r) {
         rc = LEDE_ENOMEM;
@@ -214,12 +235,13 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
         goto out;
     }
     for (size_t j = 0; j < n; j++) {
-        r[j] = (struct lede_entity){.offset = ents[j].offset,
-                                    .length = ents[j].length,
-                                    .count = ents[j].count,
-                                    .kind = (enum lede_entity_kind)ents[j].kind};
-        where[2 * j] = ents[j].tok; /* for keyphrase.c: first token and words of each */
-        where[2 * j + 1] = ents[j].words;
+        const struct ent *x = &ents[insert ? top[j] : j];
+        r[j] = (struct lede_entity){.offset = x->offset,
+                                    .length = x->length,
+                                    .count = x->count,
+                                    .kind = (enum lede_entity_kind)x->kind};
+        where[2 * j] = x->tok; /* for keyphrase.c: first token and words of each */
+        where[2 * j + 1] = x->words;
     }
     *out = r;
     *n_out = n;

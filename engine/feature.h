@@ -45,6 +45,7 @@ struct lede_doc {
     uint64_t *stem;         /* per term: its stem hash */
     uint32_t *first_tok;    /* per term: the token of its first occurrence */
     uint32_t *first_sent;   /* per term: the sentence of its first occurrence */
+    uint32_t *stop_adj;     /* per term: stop words beside its uses (one a side, in its sentence) */
     double *tw;             /* per term: scratch for lede_features_compute (its weight) */
     uint32_t *stamp;        /* per term: scratch for lede_select_summary */
     struct lede_map sigs;   /* scratch for lede_select_summary: sentence signatures */

@@ -23,16 +23,22 @@
 #define KP_EARLY 1.0 /* bonus for a first occurrence in the first sentences: /(1 + s/4) */
 #endif
 #ifndef KP_PHRASE
-#define KP_PHRASE 0.7 /* a phrase seen twice or more: this x its best word's x cohesion^2 */
+#define KP_PHRASE 0.35 /* a phrase seen twice or more: this x its words' sum x cohesion^2 */
+#endif
+#ifndef KP_ADJ
+#define KP_ADJ 1.0 /* x (1 + this x its stop-word neighbours per use): nouns follow "the", "of" */
+#endif
+#ifndef KP_LEN
+#define KP_LEN 0.5 /* x (1 + this x its length in bytes): long words are specific */
 #endif
 #ifndef KP_TF_POW
 #define KP_TF_POW 1.0 /* a term's count counts as count^KP_TF_POW */
 #endif
 #ifndef KP_NAME
-#define KP_NAME 0.2 /* a name's score: this share of its words' mean, times its mentions */
+#define KP_NAME 0.1 /* a name's score: this share of its words' mean, times its mentions */
 #endif
 #define KP_MAX_WORDS 3  /* longest phrase */
-#define EARLY_MEMO   64 /* first-sentence bonuses computed once per call */
+#define EARLY_MEMO   64 /* first-sentence bonuses in a constant table */
 #define HOT_FACTOR   3  /* phrases are built from the best HOT_FACTOR * max recurring terms */
 
 bool lede_keyphrase_joinable(const char *body, size_t a, size_t b)
@@ -99,9 +105,13 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
         goto out;
     memset(hot, 0, (nt + 1) * sizeof *hot);
     /* Single terms: count (the term table has it), capitalisation, first sentence, title. */
-    double early[EARLY_MEMO];
-    for (size_t i = 0; i < EARLY_MEMO; i++)
-        early[i] = 1.0 + KP_EARLY / (1.0 + (double)i / 4.0);
+#define E1(i)  (1.0 + KP_EARLY / (1.0 + (double)(i) / 4.0))
+#define E4(i)  E1(i), E1((i) + 1), E1((i) + 2), E1((i) + 3)
+#define E16(i) E4(i), E4((i) + 4), E4((i) + 8), E4((i) + 12)
+    static const double early[EARLY_MEMO] = {E16(0), E16(16), E16(32), E16(48)};
+#undef E16
+#undef E4
+#undef E1
     size_t nb = 0, nh = 0;
     double *hs = bs + max + 1;
     size_t *hc = bc + max + 1;
@@ -117,6 +127,8 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
             sc *= 1.0 + KP_CAP;
         if (doc->stamp[t]) /* the title has it (lede_features_compute's mark) */
             sc *= 1.0 + KP_TITLE;
+        sc *= (1.0 + KP_ADJ * (double)doc->stop_adj[t] / (double)doc->tf[t]) *
+              (1.0 + KP_LEN * (double)tok[first[t]].length);
         uni[t] = sc;
         if (max)
             keep(bs, bc, &nb, max, sc, t);
@@ -125,22 +137,16 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
     }
     /* Phrases of two and three words, all of them among the best single terms (a
      * phrase scores from its words, so no other could rank): hashed into a map. */
-    /* A phrase scores at most KP_PHRASE * (the best hot word): when even that cannot reach
-     * the list, no phrase can, and the pass is skipped (the result is the same). */
-    double top_uni = 0;
-    uint32_t tf1 = 0, tf2 = 0;
+    /* A phrase scores at most KP_PHRASE * (its words' sum), so at most KP_PHRASE * (the best
+     * KP_MAX_WORDS hot words, hs[] being sorted): when even that cannot reach the list, no
+     * phrase can, and the pass is skipped (the result is the same). */
+    double top_sum = 0;
     for (size_t h = 0; h < nh; h++) {
         hot[hc[h]] = true;
-        top_uni = fmax(top_uni, hs[h]);
-        uint32_t tf = doc->tf[hc[h]];
-        if (tf > tf1) {
-            tf2 = tf1;
-            tf1 = tf;
-        } else if (tf > tf2) {
-            tf2 = tf;
-        }
+        if (h < KP_MAX_WORDS)
+            top_sum += hs[h];
     }
-    if (nh >= 2 && nb == max && KP_PHRASE * top_uni <= bs[nb - 1])
+    if (nh >= 2 && nb == max && KP_PHRASE * top_sum <= bs[nb - 1])
         nh = 0;
     for (size_t i = 0; i < doc->n_sent && nh; i++) {
         const struct lede_sent *s = &doc->sent[i];
@@ -187,16 +193,16 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
             }
         }
     }
-    /* Phrases seen at least twice, scored by their best word times their cohesion (how much
+    /* Phrases seen at least twice, scored by their words' sum times their cohesion (how much
      * of their rarest word's use they account for, squared): a phrase whose words always come
-     * together ("climate change") ranks with its best word. */
+     * together ("climate change") ranks near its words. */
     for (size_t p = 0; p < nph && max; p++) {
         if (ph[p].count < 2)
             continue;
         double top = 0;
         uint32_t min_tf = UINT32_MAX;
         for (size_t j = 0; j < ph[p].words; j++) {
-            top = fmax(top, uni[ph[p].terms[j]]);
+            top += uni[ph[p].terms[j]];
             if (doc->tf[ph[p].terms[j]] < min_tf)
                 min_tf = doc->tf[ph[p].terms[j]];
         }

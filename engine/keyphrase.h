@@ -1,7 +1,7 @@
 /* keyphrase.h: the article's keyphrases (an engine stage after tokenize, beside features):
  * single words and runs of two or three content words, scored by frequency, capitalisation,
- * first position and the title. Language-neutral: it uses only the tokenizer's flags (stop
- * words and numbers of the article's language) and stems. */
+ * first position, the title, stop-word neighbours and length. Language-neutral: it uses only
+ * the tokenizer's flags (stop words and numbers of the article's language), stems and bytes. */
 #ifndef LEDE_KEYPHRASE_H
 #define LEDE_KEYPHRASE_H
 

@@ -229,6 +229,7 @@ void lede_workspace_destroy(lede_workspace_t **wsp)
     free(ws->doc.stamp);
     free(ws->doc.first_tok);
     free(ws->doc.first_sent);
+    free(ws->doc.stop_adj);
     free(ws->values);
     free(ws);
     *wsp = NULL;
@@ -387,11 +388,16 @@ static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
             if (!fs)
                 return LEDE_ENOMEM;
             doc->first_sent = fs;
+            uint32_t *sa = realloc(doc->stop_adj, cap * sizeof *sa);
+            if (!sa)
+                return LEDE_ENOMEM;
+            doc->stop_adj = sa;
             doc->cap_terms = cap;
         }
         *v = (uint32_t)doc->n_terms;
         doc->tf[doc->n_terms] = 0;
         doc->cap_inner[doc->n_terms] = 0;
+        doc->stop_adj[doc->n_terms] = 0;
         doc->stem[doc->n_terms] = stem;
         doc->first_tok[doc->n_terms] = UINT32_MAX; /* set by the caller */
         doc->n_terms++;
@@ -670,6 +676,10 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
             if ((rc = add_term(doc, tok->stem, &ix)))
                 return fail(err, rc, 0, "out of memory");
             doc->tf[ix]++;
+            /* stop words beside it, for keyphrase.c (nouns follow "the", precede "of") */
+            uint32_t before = t > t0 ? tok[-1].flags : 0;
+            uint32_t after = t + 1 < ws->toks.n ? tok[1].flags : 0;
+            doc->stop_adj[ix] += ((before & LEDE_TOK_STOP) != 0) + ((after & LEDE_TOK_STOP) != 0);
             tok->term = ix;
             if (doc->first_tok[ix] == UINT32_MAX) {
                 doc->first_tok[ix] = (uint32_t)t;
