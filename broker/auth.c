@@ -6,20 +6,22 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zmq.h>
 
+#include "clock.h"
 #include "curve.h"
 #include "error.h"
+#include "log.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define MAX_FRAMES 8
 #define MAX_MONITORS 2
+/* A peer refused again and again is logged once per this interval, with the count. */
+#define REPEAT_INTERVAL_MS 10000
 
 struct keyset {
     uint8_t (*keys)[32];
@@ -38,6 +40,7 @@ struct lede_auth {
     atomic_int stop;
     _Atomic uint64_t clients_allowed, workers_allowed, clients_denied, workers_denied,
         client_as_worker, handshakes_failed;
+    struct lede_log_limit limit; /* the auth thread's only */
 };
 
 static int key_cmp(const void *a, const void *b)
@@ -50,21 +53,37 @@ static int keyset_has(const struct keyset *s, const uint8_t *key)
     return s->n && bsearch(key, s->keys, s->n, 32, key_cmp) != NULL;
 }
 
-static void auth_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void auth_log(const char *level, const char *fmt, ...)
+/* One warning from the auth thread through the process's logger; key names the repeating
+ * event (a refused key, a failed handshake on a socket) for the limiter. */
+static void auth_warn(lede_auth_t *a, const char *key, const char *msg,
+                      const struct lede_log_field *fields, size_t n)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char when[32], msg[400];
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "%s.%03ldZ %-5s broker auth: %s\n", when, ts.tv_nsec / 1000000L, level, msg);
+    unsigned long long held;
+    if (!lede_log_limit_pass(&a->limit, key, lede_clock_mono_ms(), &held))
+        return;
+    struct lede_log_field f[8];
+    char count[32];
+    size_t k = 0;
+    for (; k < n && k < 7; k++)
+        f[k] = fields[k];
+    if (held) {
+        snprintf(count, sizeof count, "%llu", held);
+        f[k++] = (struct lede_log_field){"repeated", count};
+    }
+    lede_log_write(lede_log_default(), LEDE_LOG_WARN, NULL, NULL, f, k, msg);
+}
+
+/* Lines for events that repeated after their interval's first line and then stopped. */
+static void auth_report_repeats(lede_auth_t *a)
+{
+    char key[LEDE_LOG_LIMIT_KEY], count[32];
+    unsigned long long held;
+    while (lede_log_limit_expire(&a->limit, lede_clock_mono_ms(), key, &held)) {
+        snprintf(count, sizeof count, "%llu", held);
+        struct lede_log_field f[] = {{"event", key}, {"repeated", count}};
+        lede_log_write(lede_log_default(), LEDE_LOG_WARN, NULL, NULL, f, 2,
+                       "auth: the event repeated since its last line");
+    }
 }
 
 /* Reads every *.pub file of dir into s (sorted). */
@@ -118,6 +137,7 @@ int lede_auth_start(void *zctx, const char *clients_dir, const char *workers_dir
     if (!a)
         return LEDE_ENOMEM;
     a->zctx = zctx;
+    lede_log_limit_init(&a->limit, REPEAT_INTERVAL_MS);
     int rc = keyset_load(&a->clients, clients_dir, err, errlen);
     if (rc == LEDE_OK)
         rc = keyset_load(&a->workers, workers_dir, err, errlen);
@@ -221,15 +241,24 @@ static void handle_zap(lede_auth_t *a)
             int posing = keyset_has(&a->clients, key);
             if (posing)
                 atomic_fetch_add(&a->client_as_worker, 1);
-            if (k <= 20 || k % 1000 == 0)
-                auth_log("WARN", "refused worker key %s from %s%s (%llu refused so far)", z85,
-                         address, posing ? ": a client key may not register as a worker" : "",
-                         (unsigned long long)k);
+            char what[LEDE_LOG_LIMIT_KEY], total[32];
+            snprintf(what, sizeof what, "refused_worker:%s", z85);
+            snprintf(total, sizeof total, "%llu", (unsigned long long)k);
+            struct lede_log_field lf[] = {{"key", z85}, {"address", address},
+                                          {"refused_total", total}};
+            auth_warn(a, what,
+                      posing ? "auth: refused a worker key (a client key may not register as a "
+                               "worker)"
+                             : "auth: refused a worker key",
+                      lf, 3);
         } else {
             uint64_t k = atomic_fetch_add(&a->clients_denied, 1) + 1;
-            if (k <= 20 || k % 1000 == 0)
-                auth_log("WARN", "refused client key %s from %s (%llu refused so far)", z85,
-                         address, (unsigned long long)k);
+            char what[LEDE_LOG_LIMIT_KEY], total[32];
+            snprintf(what, sizeof what, "refused_client:%s", z85);
+            snprintf(total, sizeof total, "%llu", (unsigned long long)k);
+            struct lede_log_field lf[] = {{"key", z85}, {"address", address},
+                                          {"refused_total", total}};
+            auth_warn(a, what, "auth: refused a client key", lf, 3);
         }
     } else {
         text = "malformed ZAP request or not CURVE";
@@ -269,10 +298,13 @@ static void handle_monitor(lede_auth_t *a, size_t i)
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
         event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
         uint64_t k = atomic_fetch_add(&a->handshakes_failed, 1) + 1;
-        if (k <= 20 || k % 1000 == 0)
-            auth_log("WARN", "a handshake on the %s failed (plaintext peer, wrong broker key or "
-                     "not ZMTP; %llu so far)", a->mon_backend[i] ? "backend" : "frontend",
-                     (unsigned long long)k);
+        const char *side = a->mon_backend[i] ? "backend" : "frontend";
+        char key[LEDE_LOG_LIMIT_KEY], total[32];
+        snprintf(key, sizeof key, "handshake_failed:%s", side);
+        snprintf(total, sizeof total, "%llu", (unsigned long long)k);
+        struct lede_log_field f[] = {{"socket", side}, {"failed_total", total}};
+        auth_warn(a, key,
+                  "auth: a handshake failed (plaintext peer, wrong broker key or not ZMTP)", f, 2);
     }
 out:
     zmq_msg_close(&ev);
@@ -298,6 +330,7 @@ static void *auth_thread(void *arg)
         for (size_t i = 0; i < a->n_mon; i++)
             if (items[1 + i].revents & ZMQ_POLLIN)
                 handle_monitor(a, i);
+        auth_report_repeats(a);
     }
     return NULL;
 }

@@ -536,18 +536,19 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
 
 /* The stats JSON on stderr: "lede-broker stats (WHEN): {...}" (PROTOCOL.md section 10); with
  * --log-format json, one JSON log line with the same message and the stats in "stats" (as
- * text), so that every line stays JSON, unless info lines are off or it is too long. */
+ * text), so that every line stays JSON: at info, or at warn when info lines are off (it was
+ * asked for), cut by the logger when it is too long. */
 static void print_stats(const lede_broker_t *b, const struct options *o, const char *when)
 {
     char *json;
     if (lede_broker_stats_json(b, now_ms(), &json) != LEDE_OK)
         return;
-    if (lede_config_choice(o->conf, "log-format") == LEDE_LOG_JSON &&
-        lede_log_enabled(o->ops.log, LEDE_LOG_INFO) && strlen(json) < LEDE_LOG_LINE_MAX / 2 - 200) {
+    if (lede_config_choice(o->conf, "log-format") == LEDE_LOG_JSON) {
         char msg[64];
         snprintf(msg, sizeof msg, "lede-broker stats (%s)", when);
         struct lede_log_field f = {"stats", json};
-        lede_log_write(o->ops.log, LEDE_LOG_INFO, NULL, NULL, &f, 1, msg);
+        int level = lede_log_enabled(o->ops.log, LEDE_LOG_INFO) ? LEDE_LOG_INFO : LEDE_LOG_WARN;
+        lede_log_write(o->ops.log, level, NULL, NULL, &f, 1, msg);
     } else {
         fprintf(stderr, "lede-broker stats (%s): %s\n", when, json);
     }

@@ -347,3 +347,64 @@ void lede_log_callback(void *ctx, int level, const char *call_id, const char *ms
 {
     lede_log_write(ctx, level, call_id, NULL, NULL, 0, msg);
 }
+
+void lede_log_limit_init(struct lede_log_limit *l, long long interval_ms)
+{
+    memset(l, 0, sizeof *l);
+    l->interval_ms = interval_ms > 0 ? interval_ms : 1;
+}
+
+bool lede_log_limit_pass(struct lede_log_limit *l, const char *key, long long now_ms,
+                         unsigned long long *held)
+{
+    char k[LEDE_LOG_LIMIT_KEY];
+    snprintf(k, sizeof k, "%s", key ? key : "");
+    struct lede_log_limit_slot *s = NULL, *oldest = &l->slot[0];
+    for (size_t i = 0; i < LEDE_LOG_LIMIT_SLOTS && !s; i++) {
+        struct lede_log_limit_slot *c = &l->slot[i];
+        if (c->key[0] && strcmp(c->key, k) == 0)
+            s = c;
+        else if (!c->key[0] || (oldest->key[0] && c->since_ms < oldest->since_ms))
+            oldest = c;
+    }
+    *held = 0;
+    if (s && now_ms - s->since_ms < l->interval_ms) {
+        s->held++;
+        return false;
+    }
+    if (s) {
+        *held = s->held;
+    } else {
+        s = oldest;
+        memcpy(s->key, k, sizeof k);
+    }
+    s->since_ms = now_ms;
+    s->held = 0;
+    return true;
+}
+
+bool lede_log_limit_expire(struct lede_log_limit *l, long long now_ms, char *key,
+                           unsigned long long *held)
+{
+    for (size_t i = 0; i < LEDE_LOG_LIMIT_SLOTS; i++) {
+        struct lede_log_limit_slot *s = &l->slot[i];
+        if (!s->key[0] || now_ms - s->since_ms < l->interval_ms)
+            continue;
+        bool report = s->held > 0;
+        if (report) {
+            memcpy(key, s->key, LEDE_LOG_LIMIT_KEY);
+            *held = s->held;
+        }
+        s->key[0] = 0;
+        s->held = 0;
+        if (report)
+            return true;
+    }
+    return false;
+}
+
+const char *lede_log_u64(char *buf, unsigned long long v)
+{
+    snprintf(buf, LEDE_LOG_NUM, "%llu", v);
+    return buf;
+}

@@ -28,6 +28,10 @@ struct lede_log_field {
     const char *value;
 };
 
+/* v in decimal into buf (at least LEDE_LOG_NUM bytes), for a numeric field's value; returns buf. */
+#define LEDE_LOG_NUM 24
+const char *lede_log_u64(char *buf, unsigned long long v);
+
 /* The longest line written; longer messages are cut and end in "...". */
 #define LEDE_LOG_LINE_MAX 8192
 
@@ -73,6 +77,33 @@ void lede_log_vprintf(lede_log_t *log, int level, const char *call_id, const cha
 /* A callback with broker.h's lede_broker_log_fn shape: ctx is a lede_log_t *.
  * lede_broker_set_log(b, lede_log_callback, log) sends the broker's lines here. */
 void lede_log_callback(void *ctx, int level, const char *call_id, const char *msg);
+
+/* A limiter for lines that repeat (a refused peer retrying many times a second): for each key,
+ * the first line of an interval is written and the rest are only counted; the next line written
+ * for that key, or the report lede_log_limit_expire gives once the interval is over, carries the
+ * count. It remembers LEDE_LOG_LIMIT_SLOTS keys (the one seen longest ago makes room). An
+ * embedded struct with no lock: one per thread. */
+#define LEDE_LOG_LIMIT_SLOTS 64
+#define LEDE_LOG_LIMIT_KEY 96
+struct lede_log_limit {
+    long long interval_ms;
+    struct lede_log_limit_slot {
+        char key[LEDE_LOG_LIMIT_KEY]; /* "" = free */
+        long long since_ms;           /* when the interval's first line was written */
+        unsigned long long held;      /* lines counted, not written, since then */
+    } slot[LEDE_LOG_LIMIT_SLOTS];
+};
+
+void lede_log_limit_init(struct lede_log_limit *l, long long interval_ms);
+/* True when the line for key (cut to LEDE_LOG_LIMIT_KEY - 1 bytes) should be written at now_ms;
+ * then *held is how many lines for the key were held back before it. False: counted. */
+bool lede_log_limit_pass(struct lede_log_limit *l, const char *key, long long now_ms,
+                         unsigned long long *held);
+/* Hands out one key whose interval is over with lines held back: copies it into key (at least
+ * LEDE_LOG_LIMIT_KEY bytes), sets *held and forgets the key; false when there is none. Call it
+ * until false from a loop that wakes regularly, and write a line with each count. */
+bool lede_log_limit_expire(struct lede_log_limit *l, long long now_ms, char *key,
+                           unsigned long long *held);
 
 /* The process-wide default logger, for processes only (never the engine or libraries):
  * borrowed, NULL until set. */

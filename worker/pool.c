@@ -10,6 +10,7 @@
 #include <zmq.h>
 
 #include "handler.h"
+#include "log.h"
 #include "utf8.h"
 #include "wire.h"
 
@@ -183,19 +184,20 @@ static void *thread_main(void *arg)
     void *push = zmq_socket(p->cfg.zctx, ZMQ_PUSH);
     int hwm = 0, linger = 0, sndtimeo = 2000;
     if (!push) {
-        fprintf(stderr, "lede-worker: engine thread: cannot make its socket: %s\n", zmq_strerror(zmq_errno()));
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "engine thread: cannot make its socket: %s",
+                        zmq_strerror(zmq_errno()));
         return NULL;
     }
     zmq_setsockopt(push, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(push, ZMQ_SNDTIMEO, &sndtimeo, sizeof sndtimeo);
     if (zmq_connect(push, p->done_endpoint) != 0) {
-        fprintf(stderr, "lede-worker: engine thread: cannot connect %s: %s\n", p->done_endpoint,
-                zmq_strerror(zmq_errno()));
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "engine thread: cannot connect %s: %s",
+                        p->done_endpoint, zmq_strerror(zmq_errno()));
         goto cleanup;
     }
     if (!p->cfg.echo && lede_workspace_new(p->cfg.engine, &ws) != LEDE_OK) {
-        fprintf(stderr, "lede-worker: engine thread: cannot make a workspace\n");
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "engine thread: cannot make a workspace");
         goto cleanup;
     }
     for (;;) {
@@ -206,7 +208,8 @@ static void *thread_main(void *arg)
         zmq_msg_t body;
         run_to_message(p, ws, job, &done, &body);
         if (zmq_send(push, &done, sizeof done, ZMQ_SNDMORE) < 0 || zmq_msg_send(&body, push, 0) < 0) {
-            fprintf(stderr, "lede-worker: engine thread: result lost: %s\n", zmq_strerror(zmq_errno()));
+            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "engine thread: result lost: %s",
+                            zmq_strerror(zmq_errno()));
             zmq_msg_close(&body);
         }
     }

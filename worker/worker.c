@@ -56,18 +56,13 @@ struct worker {
 };
 
 
-static void wlog(const struct worker *w, const char *level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void wlog(const struct worker *w, const char *level, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    lede_worker_log(w->cfg->name, level, msg); /* structured: worker_ops.h */
-}
+/* One line: the event and its typed fields (worker_ops.h adds the worker's name). */
+#define WLOG(w, level, event, ...)                                                              \
+    do {                                                                                       \
+        const struct lede_log_field wlog_f_[] = {__VA_ARGS__};                                 \
+        lede_worker_log((w)->cfg->name, (level), NULL, NULL, (event), wlog_f_,                 \
+                        sizeof wlog_f_ / sizeof wlog_f_[0]);                                   \
+    } while (0)
 
 void lede_worker_config_init(struct lede_worker_config *cfg)
 {
@@ -99,16 +94,22 @@ static unsigned capacity_of(const struct lede_worker_config *cfg)
 static void log_stats(const struct worker *w, const char *when)
 {
     const struct lede_worker_stats *s = &w->st;
-    wlog(w, "info",
-         "stats at=%s calls=%llu ok=%llu failed=%llu deadline_skipped=%llu unimplemented=%llu "
-         "rejected=%llu dropped=%llu malformed=%llu unexpected=%llu reconnects=%llu send_failed=%llu "
-         "in_flight=%llu",
-         when, (unsigned long long)s->calls, (unsigned long long)s->ok, (unsigned long long)s->failed,
-         (unsigned long long)s->skipped, (unsigned long long)s->unimplemented,
-         (unsigned long long)s->rejected, (unsigned long long)s->dropped,
-         (unsigned long long)s->malformed, (unsigned long long)s->unexpected,
-         (unsigned long long)s->reconnects, (unsigned long long)s->send_failed,
-         (unsigned long long)w->in_flight);
+    const struct {
+        const char *key;
+        uint64_t v;
+    } counts[] = {{"calls", s->calls},           {"ok", s->ok},
+                  {"failed", s->failed},         {"deadline_skipped", s->skipped},
+                  {"unimplemented", s->unimplemented}, {"rejected", s->rejected},
+                  {"dropped", s->dropped},       {"malformed", s->malformed},
+                  {"unexpected", s->unexpected}, {"reconnects", s->reconnects},
+                  {"send_failed", s->send_failed}, {"in_flight", w->in_flight}};
+    enum { N = sizeof counts / sizeof counts[0] };
+    char num[N][LEDE_LOG_NUM];
+    struct lede_log_field f[N + 1];
+    f[0] = (struct lede_log_field){"at", when};
+    for (size_t i = 0; i < N; i++)
+        f[i + 1] = (struct lede_log_field){counts[i].key, lede_log_u64(num[i], counts[i].v)};
+    lede_worker_log(w->cfg->name, LEDE_LOG_INFO, NULL, NULL, "stats", f, N + 1);
 }
 
 /* Sends one encoded frame to a broker without blocking; counts a failure. */
@@ -168,15 +169,15 @@ static int link_connect(struct worker *w, struct link *l, uint64_t now)
     zmq_setsockopt(l->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(l->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
     if (w->cfg->curve && lede_curve_client_apply(l->sock, w->cfg->curve) != LEDE_OK) {
-        wlog(w, "error", "event=curve_failed broker=%s error=\"%s\"", l->endpoint,
-             zmq_strerror(zmq_errno()));
+        WLOG(w, LEDE_LOG_ERROR, "curve_failed", {"broker", l->endpoint},
+             {"error", zmq_strerror(zmq_errno())});
         zmq_close(l->sock);
         l->sock = NULL;
         return LEDE_EIO;
     }
     if (zmq_connect(l->sock, l->endpoint) != 0) {
-        wlog(w, "error", "event=connect_failed broker=%s error=\"%s\"", l->endpoint,
-             zmq_strerror(zmq_errno()));
+        WLOG(w, LEDE_LOG_ERROR, "connect_failed", {"broker", l->endpoint},
+             {"error", zmq_strerror(zmq_errno())});
         zmq_close(l->sock);
         l->sock = NULL;
         return LEDE_EIO;
@@ -213,9 +214,9 @@ static void link_reset(struct worker *w, struct link *l, uint64_t now, const cha
     if (l->heard)
         lede_worker_metrics_registered(w->cfg->metrics, -1);
     l->heard = 0;
-    char qwhy[256]; /* may hold a broker's DISCONNECT reason */
-    wlog(w, "warn", "event=reconnect broker=%s reason=\"%s\" delay_ms=%u", l->endpoint,
-         lede_worker_log_quote(qwhy, sizeof qwhy, why), delay);
+    char ms[LEDE_LOG_NUM];
+    WLOG(w, LEDE_LOG_WARN, "reconnect", {"broker", l->endpoint}, {"reason", why},
+         {"delay_ms", lede_log_u64(ms, delay)});
 }
 
 static void reply_now(struct worker *w, struct link *l, const Lede__V1__Call *c, int status,
@@ -296,7 +297,7 @@ static int on_done(struct worker *w)
     }
     if (!zmq_msg_more(&head) || zmq_msg_recv(&body, w->pull, 0) < 0 ||
         zmq_msg_size(&head) != sizeof(struct lede_pool_done)) {
-        wlog(w, "error", "event=internal reason=\"bad result from an engine thread\"");
+        WLOG(w, LEDE_LOG_ERROR, "internal", {"reason", "bad result from an engine thread"});
     } else {
         struct lede_pool_done d;
         memcpy(&d, zmq_msg_data(&head), sizeof d);
@@ -327,13 +328,13 @@ static void on_call(struct worker *w, struct link *l, Lede__V1__Call **cp, uint6
     size_t i = (size_t)(l - w->links);
     w->st.calls++;
     if (w->cfg->verbose) {
-        /* the ids are the client's: escaped, so they cannot close their quotes and add fields */
-        char qid[130], qtrace[130];
-        wlog(w, "debug",
-             "event=call call_id=\"%s\" trace_id=\"%s\" dispatch_id=%llu attempt=%u timeout_ms=%u broker=%s",
-             lede_worker_log_quote(qid, sizeof qid, c->call_id),
-             lede_worker_log_quote(qtrace, sizeof qtrace, lede_worker_trace_id(c)),
-             (unsigned long long)c->dispatch_id, c->attempt, c->timeout_ms, l->endpoint);
+        char d[LEDE_LOG_NUM], a[LEDE_LOG_NUM], t[LEDE_LOG_NUM];
+        const struct lede_log_field f[] = {{"dispatch_id", lede_log_u64(d, c->dispatch_id)},
+                                           {"attempt", lede_log_u64(a, c->attempt)},
+                                           {"timeout_ms", lede_log_u64(t, c->timeout_ms)},
+                                           {"broker", l->endpoint}};
+        lede_worker_log(w->cfg->name, LEDE_LOG_DEBUG, c->call_id, lede_worker_trace_id(c), "call",
+                        f, 4);
     }
     if (strcmp(c->method, LEDE_METHOD_SUMMARIZE) != 0) {
         char msg[160], quoted[81]; /* at most 80 bytes of it, whole characters (utf8.h) */
@@ -389,10 +390,13 @@ static void on_frame(struct worker *w, struct link *l, const void *data, size_t 
     if (rc != LEDE_OK) {
         w->st.malformed++;
         lede_worker_metrics_malformed(w->cfg->metrics);
-        if (w->st.malformed <= 20 || w->st.malformed % 1000 == 0)
-            wlog(w, "warn", "event=malformed broker=%s fault=%s version=%d bytes=%zu count=%llu",
-                 l->endpoint, lede_wire_fault_name(fault), f.version, len,
-                 (unsigned long long)w->st.malformed);
+        if (w->st.malformed <= 20 || w->st.malformed % 1000 == 0) {
+            char v[LEDE_LOG_NUM], b[LEDE_LOG_NUM], k[LEDE_LOG_NUM];
+            WLOG(w, LEDE_LOG_WARN, "malformed", {"broker", l->endpoint},
+                 {"fault", lede_wire_fault_name(fault)},
+                 {"version", lede_log_u64(v, (unsigned)f.version)},
+                 {"bytes", lede_log_u64(b, len)}, {"count", lede_log_u64(k, w->st.malformed)});
+        }
         lede_wire_frame_release(&f);
         return;
     }
@@ -418,8 +422,8 @@ static void on_frame(struct worker *w, struct link *l, const void *data, size_t 
         break;
     default:
         w->st.unexpected++;
-        wlog(w, "warn", "event=unexpected broker=%s command=%s", l->endpoint,
-             lede_wire_command_name(f.command));
+        WLOG(w, LEDE_LOG_WARN, "unexpected", {"broker", l->endpoint},
+             {"command", lede_wire_command_name(f.command)});
         break;
     }
     lede_wire_frame_release(&f);
@@ -436,13 +440,15 @@ static void start_drain(struct worker *w, uint64_t now)
 {
     w->draining = 1;
     w->drain_started_us = now;
-    wlog(w, "info", "event=drain in_flight=%llu", (unsigned long long)w->in_flight);
+    char n[LEDE_LOG_NUM];
+    WLOG(w, LEDE_LOG_INFO, "drain", {"in_flight", lede_log_u64(n, w->in_flight)});
 }
 
 static int drained(const struct worker *w, uint64_t now)
 {
     if (now - w->drain_started_us >= (uint64_t)w->cfg->drain_ms * 1000u) {
-        wlog(w, "warn", "event=drain_timeout in_flight=%llu", (unsigned long long)w->in_flight);
+        char n[LEDE_LOG_NUM];
+        WLOG(w, LEDE_LOG_WARN, "drain_timeout", {"in_flight", lede_log_u64(n, w->in_flight)});
         return 1;
     }
     return w->in_flight == 0;
@@ -490,7 +496,7 @@ static int setup(struct worker *w, const struct lede_worker_config *cfg)
      * in one go. On one core this is the difference between 0.64x and 0.8x of the engine's
      * own throughput (docs/BENCHMARKS.md, section 3). */
     if (w->zctx && cfg->io_batch && zmq_ctx_set(w->zctx, ZMQ_THREAD_SCHED_POLICY, SCHED_BATCH) != 0)
-        wlog(w, "warn", "event=io_batch_failed error=\"%s\"", zmq_strerror(zmq_errno()));
+        WLOG(w, LEDE_LOG_WARN, "io_batch_failed", {"error", zmq_strerror(zmq_errno())});
     if (!w->links || !w->gens || !w->zctx)
         return LEDE_ENOMEM;
     w->pull = zmq_socket(w->zctx, ZMQ_PULL);
@@ -529,8 +535,11 @@ static int setup(struct worker *w, const struct lede_worker_config *cfg)
         l->backoff_ms = cfg->reconnect_ms;
         if (link_connect(w, l, now) != LEDE_OK)
             return LEDE_EINVAL;
-        wlog(w, "info", "event=register broker=%s capacity=%u threads=%u heartbeat_ms=%u",
-             l->endpoint, capacity_of(cfg), cfg->threads, cfg->heartbeat_ms);
+        char c[LEDE_LOG_NUM], t[LEDE_LOG_NUM], h[LEDE_LOG_NUM];
+        WLOG(w, LEDE_LOG_INFO, "register", {"broker", l->endpoint},
+             {"capacity", lede_log_u64(c, capacity_of(cfg))},
+             {"threads", lede_log_u64(t, cfg->threads)},
+             {"heartbeat_ms", lede_log_u64(h, cfg->heartbeat_ms)});
     }
     return LEDE_OK;
 }
@@ -580,7 +589,7 @@ int lede_worker_run(const struct lede_worker_config *cfg, volatile sig_atomic_t 
         return LEDE_EINVAL;
     int rc = setup(&w, cfg);
     if (rc != LEDE_OK) {
-        wlog(&w, "error", "event=start_failed error=\"%s\"", lede_strerror(rc));
+        WLOG(&w, LEDE_LOG_ERROR, "start_failed", {"error", lede_strerror(rc)});
         teardown(&w);
         return rc;
     }
@@ -612,7 +621,7 @@ int lede_worker_run(const struct lede_worker_config *cfg, volatile sig_atomic_t 
         }
         int ready = zmq_poll(items, (int)n, poll_timeout(&w, now));
         if (ready < 0 && zmq_errno() != EINTR) {
-            wlog(&w, "error", "event=poll_failed error=\"%s\"", zmq_strerror(zmq_errno()));
+            WLOG(&w, LEDE_LOG_ERROR, "poll_failed", {"error", zmq_strerror(zmq_errno())});
             rc = LEDE_EIO;
             break;
         }

@@ -110,103 +110,20 @@ const char *lede_worker_trace_id(const Lede__V1__Call *c)
 
 #define LOG_MAX_FIELDS 24
 
-void lede_worker_log(const char *name, const char *level, const char *text)
+void lede_worker_log(const char *name, int level, const char *call_id, const char *trace_id,
+                     const char *event, const struct lede_log_field *fields, size_t n)
 {
     lede_log_t *log = lede_log_default();
-    int lv = LEDE_LOG_INFO;
-    lede_log_level_parse(level, &lv);
-    if (!log) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        struct tm tm;
-        gmtime_r(&ts.tv_sec, &tm);
-        fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ lede-worker name=%s level=%s %s\n",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                ts.tv_nsec / 1000000L, name, level, text);
+    if (!log || !lede_log_enabled(log, level))
         return;
-    }
-    if (!lede_log_enabled(log, lv))
-        return;
-    /* split a copy in place: key=value or key="value with \" escapes" */
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", text);
     struct lede_log_field f[LOG_MAX_FIELDS + 1];
-    size_t n = 0;
-    const char *msg = "", *call_id = NULL, *trace_id = NULL;
-    char *p = buf;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            break;
-        char *key = p, *val = NULL;
-        while (*p && *p != ' ' && *p != '=')
-            p++;
-        if (*p == '=') {
-            *p++ = 0;
-            if (*p == '"') {
-                char *out = ++p;
-                val = out;
-                while (*p && *p != '"') {
-                    if (*p == '\\' && p[1])
-                        p++;
-                    *out++ = *p++;
-                }
-                if (*p)
-                    p++;
-                *out = 0;
-            } else {
-                val = p;
-                while (*p && *p != ' ')
-                    p++;
-            }
-        }
-        if (*p)
-            *p++ = 0;
-        if (!val) { /* a bare word: the message, if none yet */
-            if (!*msg)
-                msg = key;
-        } else if (!strcmp(key, "event") && !*msg) {
-            msg = val;
-        } else if (!strcmp(key, "call_id")) {
-            call_id = val;
-        } else if (!strcmp(key, "trace_id")) {
-            trace_id = val;
-        } else if (*val && n < LOG_MAX_FIELDS) {
-            f[n].key = key;
-            f[n++].value = val;
-        }
-    }
-    f[n].key = "worker";
-    f[n++].value = name;
-    lede_log_write(log, lv, call_id, trace_id, f, n, msg);
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < LOG_MAX_FIELDS; i++)
+        if (fields[i].value && *fields[i].value)
+            f[k++] = fields[i];
+    f[k++] = (struct lede_log_field){"worker", name};
+    lede_log_write(log, level, call_id && *call_id ? call_id : NULL,
+                   trace_id && *trace_id ? trace_id : NULL, f, k, event);
 }
 
-const char *lede_worker_log_quote(char *buf, size_t size, const char *s)
-{
-    char clean[512];
-    size_t n = lede_utf8_sanitize(clean, sizeof clean, s ? s : "", s ? strlen(s) : 0), o = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)clean[i];
-        int esc = c == '"' || c == '\\';
-        if (o + (size_t)esc + 2 > size)
-            break;
-        /* a multi-byte character is copied whole or not at all */
-        if (c >= 0x80) {
-            size_t k = i + 1;
-            while (k < n && ((unsigned char)clean[k] & 0xC0) == 0x80)
-                k++;
-            if (o + (k - i) + 1 > size)
-                break;
-            memcpy(buf + o, clean + i, k - i);
-            o += k - i;
-            i = k - 1;
-            continue;
-        }
-        if (esc)
-            buf[o++] = '\\';
-        buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-    }
-    buf[o] = 0;
-    return buf;
-}
+

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "lede.pb-c.h"
+#include "log.h"
 #include "metrics.h"
 
 #define LEDE_WORKER_METRICS_STATUSES 17 /* lede.v1.Status values 0..16 */
@@ -53,19 +54,12 @@ bool lede_worker_metrics_ready(void *ctx, char *why, size_t why_len);
 /* The call's "trace-id" metadata (borrowed from c), or "" when it has none. */
 const char *lede_worker_trace_id(const Lede__V1__Call *c);
 
-/* One log line of the worker. text is "WORD key=value key=\"quoted value\" ..." (worker.c's
- * event lines: "event=NAME ..." or "stats at=..."): the first word (or event's value) becomes
- * the message and the pairs become fields, except call_id and trace_id, which fill the
- * logger's own fields (empty values are left out). level: "error", "warn", "info", "debug".
- * Written to the default logger (lede_log_default) with a field worker=name; without one, to
- * stderr as "TIME lede-worker name=NAME level=LEVEL TEXT". Thread-safe. */
-void lede_worker_log(const char *name, const char *level, const char *text);
+/* One log line of the worker through the default logger (lede_log_default; nothing is written
+ * without one): event is the message, fields its key/values (borrowed; NULL with n 0), call_id
+ * and trace_id fill the logger's own fields (NULL or "" leave them out), and a field worker=name
+ * is added. level: LEDE_LOG_ERROR ... LEDE_LOG_DEBUG. Thread-safe. */
+void lede_worker_log(const char *name, int level, const char *call_id, const char *trace_id,
+                     const char *event, const struct lede_log_field *fields, size_t n);
 
-/* s made safe to stand between the double quotes of a key="value" in such a text: '"' and '\\'
- * escaped with a backslash (lede_worker_log takes them off again), control characters as '?',
- * invalid UTF-8 replaced, cut to fit size (> 0) between characters and escapes. A call id or
- * trace id sent by a client can then never end its quotes and add fields of its own. Returns
- * buf. */
-const char *lede_worker_log_quote(char *buf, size_t size, const char *s);
 
 #endif

@@ -19,29 +19,32 @@ static long long fixed_clock(void *ctx)
 
 static long long t0 = 1735732800123LL; /* 2025-01-01T12:00:00.123Z */
 
-/* Logs text through lede_worker_log with a default logger on a memory stream; returns the
+/* Logs one event through lede_worker_log with a default logger on a memory stream; returns the
  * line(s) written (the caller frees). */
-static char *logged(int format, int level, const char *lvl, const char *text)
+static char *logged(int format, int level, int line_level, const char *call_id,
+                    const char *trace_id, const char *event, const struct lede_log_field *f,
+                    size_t n)
 {
     char *buf = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ck_assert_ptr_nonnull(f);
+    FILE *fp = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(fp);
     lede_log_t *log = NULL;
-    ck_assert_int_eq(lede_log_new(f, "worker", format, level, &log), LEDE_OK);
+    ck_assert_int_eq(lede_log_new(fp, "worker", format, level, &log), LEDE_OK);
     lede_log_set_clock(log, fixed_clock, &t0);
     lede_log_set_default(log);
-    lede_worker_log("w1", lvl, text);
+    lede_worker_log("w1", line_level, call_id, trace_id, event, f, n);
     lede_log_destroy(&log);
     ck_assert_ptr_null(lede_log_default());
-    fclose(f);
+    fclose(fp);
     return buf;
 }
 
 START_TEST(event_line_to_fields)
 {
-    char *s = logged(LEDE_LOG_LOGFMT, LEDE_LOG_INFO, "warn",
-                     "event=reconnect broker=tcp://b:5556 reason=\"broker silent\" delay_ms=250");
+    const struct lede_log_field f[] = {
+        {"broker", "tcp://b:5556"}, {"reason", "broker silent"}, {"delay_ms", "250"}};
+    char *s = logged(LEDE_LOG_LOGFMT, LEDE_LOG_INFO, LEDE_LOG_WARN, NULL, NULL, "reconnect", f, 3);
     ck_assert_str_eq(s, "ts=2025-01-01T12:00:00.123Z level=warn component=worker msg=reconnect "
                         "broker=tcp://b:5556 reason=\"broker silent\" delay_ms=250 worker=w1\n");
     free(s);
@@ -50,60 +53,54 @@ END_TEST
 
 START_TEST(call_and_trace_ids)
 {
-    char *s = logged(LEDE_LOG_JSON, LEDE_LOG_DEBUG, "debug",
-                     "event=call call_id=\"c-1\" trace_id=\"t \\\"9\\\"\" attempt=1");
+    const struct lede_log_field f[] = {{"attempt", "1"}};
+    char *s = logged(LEDE_LOG_JSON, LEDE_LOG_DEBUG, LEDE_LOG_DEBUG, "c-1", "t \"9\"", "call", f, 1);
     ck_assert_str_eq(s, "{\"ts\":\"2025-01-01T12:00:00.123Z\",\"level\":\"debug\",\"component\":"
                         "\"worker\",\"call_id\":\"c-1\",\"trace_id\":\"t \\\"9\\\"\",\"msg\":"
                         "\"call\",\"attempt\":\"1\",\"worker\":\"w1\"}\n");
     free(s);
     /* no trace id: the field is left out, not written empty */
-    s = logged(LEDE_LOG_LOGFMT, LEDE_LOG_DEBUG, "debug", "event=call call_id=\"c-2\" trace_id=\"\"");
+    s = logged(LEDE_LOG_LOGFMT, LEDE_LOG_DEBUG, LEDE_LOG_DEBUG, "c-2", "", "call", NULL, 0);
     ck_assert_ptr_nonnull(strstr(s, " call_id=c-2 msg=call worker=w1\n"));
     ck_assert_ptr_null(strstr(s, "trace_id"));
     free(s);
 }
 END_TEST
 
-START_TEST(stats_line_and_levels)
+/* Regression (issue 10/11): values are fields, never text parsed back, so a call id holding
+ * quotes and "key=value" cannot forge fields of its own. */
+START_TEST(call_id_cannot_forge_fields)
 {
-    char *s = logged(LEDE_LOG_LOGFMT, LEDE_LOG_INFO, "info", "stats at=exit calls=3 ok=3");
-    ck_assert_ptr_nonnull(strstr(s, " msg=stats at=exit calls=3 ok=3 worker=w1\n"));
+    const char *evil = "x\" level=error worker=forged trace_id=\"t";
+    char *s = logged(LEDE_LOG_JSON, LEDE_LOG_DEBUG, LEDE_LOG_DEBUG, evil, NULL, "call", NULL, 0);
+    ck_assert_ptr_nonnull(strstr(s, "\"level\":\"debug\""));
+    ck_assert_ptr_nonnull(strstr(s, "\"worker\":\"w1\""));
+    ck_assert_ptr_null(strstr(s, "\"worker\":\"forged\""));
+    ck_assert_ptr_null(strstr(s, "\"trace_id\""));
     free(s);
-    s = logged(LEDE_LOG_LOGFMT, LEDE_LOG_INFO, "debug", "event=call call_id=x");
-    ck_assert_str_eq(s, ""); /* below the level: nothing */
-    free(s);
-    /* an unterminated quote or stray words do not break the line */
-    s = logged(LEDE_LOG_LOGFMT, LEDE_LOG_INFO, "error", "event=x reason=\"open  extra words");
-    ck_assert_ptr_nonnull(strstr(s, " msg=x reason=\"open  extra words\" worker=w1\n"));
+    s = logged(LEDE_LOG_LOGFMT, LEDE_LOG_DEBUG, LEDE_LOG_DEBUG, evil, NULL, "call", NULL, 0);
+    /* the whole id is one quoted, escaped value; the line's own fields follow it */
+    ck_assert_ptr_nonnull(strstr(s, " level=debug "));
+    ck_assert_ptr_nonnull(
+        strstr(s, " call_id=\"x\\\" level=error worker=forged trace_id=\\\"t\" msg=call worker=w1\n"));
     free(s);
 }
 END_TEST
 
-START_TEST(quoted_ids_cannot_forge_fields)
+START_TEST(stats_line_and_levels)
 {
-    /* a call id chosen by a client to close its quotes and add fields of its own */
-    const char *evil = "c\" level=error forged=1 x=\"\\";
-    char q[130], text[400];
-    snprintf(text, sizeof text, "event=call call_id=\"%s\" trace_id=\"%s\" attempt=1",
-             lede_worker_log_quote(q, sizeof q, evil), "t\nnext line");
-    char *s = logged(LEDE_LOG_LOGFMT, LEDE_LOG_DEBUG, "debug", text);
-    /* one call_id field holding the whole id, the logger's own escaping; no field added */
-    ck_assert_str_eq(s, "ts=2025-01-01T12:00:00.123Z level=debug component=worker "
-                        "call_id=\"c\\\" level=error forged=1 x=\\\"\\\\\" "
-                        "trace_id=\"t\\nnext line\" msg=call attempt=1 worker=w1\n");
+    const struct lede_log_field f[] = {{"at", "exit"}, {"calls", "3"}, {"ok", "3"}};
+    char *s = logged(LEDE_LOG_LOGFMT, LEDE_LOG_INFO, LEDE_LOG_INFO, NULL, NULL, "stats", f, 3);
+    ck_assert_ptr_nonnull(strstr(s, " msg=stats at=exit calls=3 ok=3 worker=w1\n"));
     free(s);
-    snprintf(text, sizeof text, "event=call call_id=\"%s\" attempt=1",
-             lede_worker_log_quote(q, sizeof q, evil));
-    s = logged(LEDE_LOG_JSON, LEDE_LOG_DEBUG, "debug", text);
-    /* the id arrives whole, as the client sent it */
-    ck_assert_ptr_nonnull(strstr(s, "\"call_id\":\"c\\\" level=error forged=1 x=\\\"\\\\\""));
-    ck_assert_ptr_null(strstr(s, "\"forged\""));
+    s = logged(LEDE_LOG_LOGFMT, LEDE_LOG_INFO, LEDE_LOG_DEBUG, "x", NULL, "call", NULL, 0);
+    ck_assert_str_eq(s, ""); /* below the level: nothing */
     free(s);
-    /* control characters cannot start a new line; invalid UTF-8 is replaced; cut whole */
-    lede_worker_log_quote(q, sizeof q, "a\nb\xff");
-    ck_assert_str_eq(q, "a?b\xEF\xBF\xBD");
-    lede_worker_log_quote(q, 4, "ab\"");
-    ck_assert_str_eq(q, "ab");
+    /* empty values are left out */
+    const struct lede_log_field g[] = {{"reason", ""}, {"broker", "b"}};
+    s = logged(LEDE_LOG_LOGFMT, LEDE_LOG_INFO, LEDE_LOG_ERROR, NULL, NULL, "x", g, 2);
+    ck_assert_ptr_nonnull(strstr(s, " msg=x broker=b worker=w1\n"));
+    free(s);
 }
 END_TEST
 
@@ -160,7 +157,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, event_line_to_fields);
     tcase_add_test(tc, call_and_trace_ids);
-    tcase_add_test(tc, quoted_ids_cannot_forge_fields);
+    tcase_add_test(tc, call_id_cannot_forge_fields);
     tcase_add_test(tc, stats_line_and_levels);
     tcase_add_test(tc, series_and_readiness);
     suite_add_tcase(s, tc);
