@@ -1,13 +1,13 @@
 /* lede_idf.c: `lede-idf`, which builds the document-frequency table (engine/idf.h
  * gives the format) from JSONL or plain-text corpora, and describes an existing table. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "config.h"
 #include "fileio.h"
 #include "idf.h"
 #include "summarize.h"
@@ -15,7 +15,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: lede-idf build --out FILE [--min-df N] [--lang L] CORPUS...\n"
+        "usage: lede-idf build --out FILE [--min-df N] [--lang L] [--config FILE] CORPUS...\n"
         "       lede-idf info FILE\n"
         "\n"
         "build  counts, for every stem, the documents it occurs in, and writes the table that\n"
@@ -56,46 +56,49 @@ static int add_jsonl(lede_idf_builder_t *b, const char *path, FILE *f)
     return 0;
 }
 
+/* build's options: flag, LEDE_IDF_<NAME> variable and --config key from one table, as the
+ * daemons have them (common/config.h). */
+static const struct lede_opt build_opts[] = {
+    {.name = "out", .arg = "FILE", .help = "write the table here (required)"},
+    {.name = "min-df", .type = LEDE_OPT_INT, .arg = "N", .def = "2", .min = 1, .max = 1000000,
+     .help = "drop stems seen in fewer documents"},
+    {.name = "lang", .arg = "L", .def = "en", .help = "the corpus's language (its stemmer)"},
+};
+
 static int build(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"out", required_argument, 0, 'o'}, {"min-df", required_argument, 0, 'm'},
-        {"lang", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
-    const char *out = NULL, *lang = "en";
-    long min_df = 2;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:m:l:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'l': lang = optarg; break;
-        case 'm': {
-            char *end;
-            min_df = strtol(optarg, &end, 10);
-            if (*end || min_df < 1 || min_df > 1000000) {
-                fprintf(stderr, "lede-idf: --min-df needs a whole number from 1\n");
-                return 2;
-            }
-            break;
-        }
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
+    char err[512];
+    lede_config_t *conf = NULL;
+    if (lede_config_new("lede-idf build", "LEDE_IDF", build_opts,
+                        sizeof build_opts / sizeof build_opts[0], &conf, err, sizeof err) ||
+        lede_config_parse(conf, argc, argv, NULL, err, sizeof err)) {
+        fprintf(stderr, "lede-idf: %s\n", conf ? err : "out of memory");
+        lede_config_destroy(&conf);
+        return 2;
     }
-    if (!out || optind >= argc) {
+    if (lede_config_help_requested(conf)) {
+        usage(stdout);
+        lede_config_help(conf, stdout, "", NULL);
+        lede_config_destroy(&conf);
+        return 0;
+    }
+    const char *out = lede_config_str_set(conf, "out"), *lang = lede_config_str(conf, "lang");
+    long long min_df = lede_config_int(conf, "min-df");
+    if (!out || lede_config_n_args(conf) == 0) {
         fprintf(stderr, "lede-idf: build needs --out FILE and at least one CORPUS file\n");
+        lede_config_destroy(&conf);
         return 2;
     }
     lede_idf_builder_t *b = NULL;
     int rc = lede_idf_builder_new(lang, &b);
     if (rc) {
         fprintf(stderr, "lede-idf: %s: %s\n", lang, lede_strerror(rc));
+        lede_config_destroy(&conf);
         return 2;
     }
     int status = 1;
-    for (int i = optind; i < argc; i++) {
-        const char *path = argv[i];
+    for (size_t i = 0; i < lede_config_n_args(conf); i++) {
+        const char *path = lede_config_arg(conf, i);
         FILE *f = fopen(path, "r");
         if (!f) {
             fprintf(stderr, "lede-idf: cannot open %s: %s\n", path, strerror(errno));
@@ -146,6 +149,7 @@ static int build(int argc, char **argv)
     status = 0;
 out:
     lede_idf_builder_destroy(&b);
+    lede_config_destroy(&conf);
     return status;
 }
 
