@@ -4,7 +4,9 @@
 #include "broker.h"
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1492,134 +1494,125 @@ int lede_broker_drained(lede_broker_t *b, int64_t now)
 
 /* ---- stats ---- */
 
-struct sbuf {
-    char *s;
-    size_t n, cap;
-    int oom;
+/* The stats' scalar counters and gauges, one row each: the JSON key and where the value is.
+ * The order is the JSON's (PROTOCOL.md section 10). */
+struct stat_row {
+    const char *key;
+    size_t offset; /* of a uint64_t in struct lede_broker_stats */
 };
+#define ROW(field) {#field, offsetof(struct lede_broker_stats, field)}
+static const struct stat_row head_rows[] = {ROW(calls_received), ROW(replies_total)};
+static const struct stat_row body_rows[] = {
+    ROW(queue_depth),          ROW(queue_bytes),          ROW(queue_peak),
+    ROW(workers_ready),        ROW(workers_registered),   ROW(workers_expired),
+    ROW(workers_disconnected), ROW(in_flight),            ROW(dispatches),
+    ROW(redispatches),         ROW(late_replies_dropped), ROW(unknown_worker_messages),
+    ROW(unreachable_clients),  ROW(unreachable_workers),  ROW(heartbeats_sent),
+    ROW(heartbeats_received),  ROW(malformed_total)};
+static const struct stat_row tail_rows[] = {ROW(held_bytes), ROW(worker_timeouts)};
+#undef ROW
+#define IO_ROW(field) {#field, offsetof(struct lede_broker_io_stats, field)}
+static const struct stat_row io_rows[] = {
+    IO_ROW(connections),          IO_ROW(connections_refused),
+    IO_ROW(out_bytes),            IO_ROW(replies_backlog_dropped),
+    IO_ROW(replies_stale_connection), IO_ROW(replies_unsent),
+    IO_ROW(connections_unfinished_dropped)};
+#undef IO_ROW
+#define AUTH_ROW(field) {#field, offsetof(struct lede_broker_auth_stats, field)}
+static const struct stat_row auth_rows[] = {
+    AUTH_ROW(clients_allowed), AUTH_ROW(workers_allowed),   AUTH_ROW(clients_denied),
+    AUTH_ROW(workers_denied),  AUTH_ROW(client_as_worker),  AUTH_ROW(handshakes_failed),
+    AUTH_ROW(wrong_role_messages)};
+#undef AUTH_ROW
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void sb_printf(struct sbuf *sb, const char *fmt, ...)
+static int set_u64(json_t *o, const char *key, uint64_t v)
 {
-    if (sb->oom)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(sb->s + sb->n, sb->cap - sb->n, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            sb->oom = 1;
-            return;
-        }
-        if ((size_t)k < sb->cap - sb->n) {
-            sb->n += (size_t)k;
-            return;
-        }
-        size_t cap = sb->cap * 2 + (size_t)k;
-        char *s = realloc(sb->s, cap);
-        if (!s) {
-            sb->oom = 1;
-            return;
-        }
-        sb->s = s;
-        sb->cap = cap;
-    }
+    return json_object_set_new(o, key, json_integer((json_int_t)v));
 }
 
-/* A JSON string of the printable ASCII part of s (names come from workers: untrusted). */
-static void sb_str(struct sbuf *sb, const char *s)
+static int set_rows(json_t *o, const void *base, const struct stat_row *rows, size_t n)
 {
-    sb_printf(sb, "\"");
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            sb_printf(sb, "\\%c", ch);
-        else if (ch >= 0x20 && ch < 0x7f)
-            sb_printf(sb, "%c", ch);
-        else
-            sb_printf(sb, "\\u%04x", ch);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v;
+        memcpy(&v, (const char *)base + rows[i].offset, sizeof v);
+        rc |= set_u64(o, rows[i].key, v);
     }
-    sb_printf(sb, "\"");
+    return rc;
+}
+
+/* A JSON string of a name that came from a worker: sanitized at READY, and cleaned again here
+ * so that jansson (which refuses invalid UTF-8) always takes it. */
+static json_t *name_json(const char *s)
+{
+    char clean[256];
+    lede_wire_utf8_clean(clean, sizeof clean, s, strlen(s));
+    return json_string(clean);
 }
 
 int lede_broker_stats_json(const lede_broker_t *b, int64_t now_ms, char **out)
 {
-    struct sbuf sb = {.s = malloc(1024), .cap = 1024};
     *out = NULL;
-    if (!sb.s)
-        return LEDE_ENOMEM;
     const struct lede_broker_stats *s = &b->st;
-    sb_printf(&sb, "{\"protocol_version\":%d,\"uptime_ms\":%" PRId64 ",\"draining\":%s,",
-              LEDE_WIRE_VERSION, now_ms - b->started_ms, b->draining ? "true" : "false");
-    sb_printf(&sb, "\"calls_received\":%" PRIu64 ",\"replies_total\":%" PRIu64 ",\"replies\":{",
-              s->calls_received, s->replies_total);
-    for (int i = 0; i < LEDE_BROKER_STATUS_COUNT; i++)
-        sb_printf(&sb, "%s\"%s\":%" PRIu64, i ? "," : "", lede_wire_status_name(i), s->replies[i]);
-    sb_printf(&sb,
-              "},\"queue_depth\":%" PRIu64 ",\"queue_bytes\":%" PRIu64 ",\"queue_peak\":%" PRIu64
-              ",\"workers_ready\":%" PRIu64 ",\"workers_registered\":%" PRIu64
-              ",\"workers_expired\":%" PRIu64 ",\"workers_disconnected\":%" PRIu64
-              ",\"in_flight\":%" PRIu64 ",\"dispatches\":%" PRIu64 ",\"redispatches\":%" PRIu64
-              ",\"late_replies_dropped\":%" PRIu64 ",\"unknown_worker_messages\":%" PRIu64
-              ",\"unreachable_clients\":%" PRIu64 ",\"unreachable_workers\":%" PRIu64
-              ",\"heartbeats_sent\":%" PRIu64 ",\"heartbeats_received\":%" PRIu64
-              ",\"malformed_total\":%" PRIu64 ",\"malformed\":{",
-              s->queue_depth, s->queue_bytes, s->queue_peak, s->workers_ready,
-              s->workers_registered, s->workers_expired, s->workers_disconnected, s->in_flight,
-              s->dispatches, s->redispatches, s->late_replies_dropped, s->unknown_worker_messages,
-              s->unreachable_clients, s->unreachable_workers, s->heartbeats_sent,
-              s->heartbeats_received, s->malformed_total);
-    for (int k = 1; k < LEDE_BROKER_BAD_COUNT; k++)
-        sb_printf(&sb, "%s\"%s\":%" PRIu64, k > 1 ? "," : "", lede_broker_bad_name(k),
-                  s->malformed[k]);
-    const struct lede_broker_io_stats *io = &s->io;
-    sb_printf(&sb,
-              "},\"held_bytes\":%" PRIu64 ",\"worker_timeouts\":%" PRIu64
-              ",\"io\":{\"connections\":%" PRIu64 ",\"connections_refused\":%" PRIu64
-              ",\"out_bytes\":%" PRIu64 ",\"replies_backlog_dropped\":%" PRIu64
-              ",\"replies_stale_connection\":%" PRIu64 ",\"replies_unsent\":%" PRIu64
-              ",\"connections_unfinished_dropped\":%" PRIu64,
-              s->held_bytes, s->worker_timeouts, io->connections, io->connections_refused,
-              io->out_bytes, io->replies_backlog_dropped, io->replies_stale_connection,
-              io->replies_unsent, io->connections_unfinished_dropped);
-    const struct lede_broker_auth_stats *au = &s->auth;
-    sb_printf(&sb,
-              "},\"auth\":{\"curve\":%s,\"peers_rejected\":%" PRIu64
-              ",\"clients_allowed\":%" PRIu64 ",\"workers_allowed\":%" PRIu64
-              ",\"clients_denied\":%" PRIu64 ",\"workers_denied\":%" PRIu64
-              ",\"client_as_worker\":%" PRIu64 ",\"handshakes_failed\":%" PRIu64
-              ",\"wrong_role_messages\":%" PRIu64,
-              au->enabled ? "true" : "false",
-              au->clients_denied + au->workers_denied + au->handshakes_failed +
-                  au->wrong_role_messages,
-              au->clients_allowed, au->workers_allowed, au->clients_denied, au->workers_denied,
-              au->client_as_worker, au->handshakes_failed, au->wrong_role_messages);
-    sb_printf(&sb, "},\"methods\":[");
-    for (size_t i = 0, k = 0; i < b->n_methods; i++) {
-        if (!b->methods[i].name)
-            continue;
-        sb_printf(&sb, "%s", k++ ? "," : "");
-        sb_str(&sb, b->methods[i].name);
-    }
-    sb_printf(&sb, "],\"workers\":[");
-    for (const struct worker *w = b->workers; w; w = w->next) {
-        sb_printf(&sb, "%s{\"name\":", w == b->workers ? "" : ",");
-        sb_str(&sb, w->name);
-        sb_printf(&sb,
-                  ",\"capacity\":%" PRIu32 ",\"credit\":%" PRIu32 ",\"timeouts\":%" PRIu64
-                  ",\"in_flight\":%zu,\"heartbeat_ms\":%" PRIu32
-                  ",\"last_seen_ms_ago\":%" PRId64 "}",
-                  w->capacity, w->limit, w->timeouts, w->inflight.n, w->heartbeat_ms,
-                  now_ms - w->last_seen_ms);
-    }
-    sb_printf(&sb, "]}");
-    if (sb.oom) {
-        free(sb.s);
+    json_t *o = json_object(), *replies = json_object(), *malformed = json_object();
+    json_t *io = json_object(), *auth = json_object(), *methods = json_array();
+    json_t *workers = json_array();
+    int rc = !o || !replies || !malformed || !io || !auth || !methods || !workers;
+    if (rc) {
+        json_decref(o);
+        json_decref(replies);
+        json_decref(malformed);
+        json_decref(io);
+        json_decref(auth);
+        json_decref(methods);
+        json_decref(workers);
         return LEDE_ENOMEM;
     }
-    *out = sb.s;
+    rc |= json_object_set_new(o, "protocol_version", json_integer(LEDE_WIRE_VERSION));
+    rc |= json_object_set_new(o, "uptime_ms", json_integer(now_ms - b->started_ms));
+    rc |= json_object_set_new(o, "draining", json_boolean(b->draining));
+    rc |= set_rows(o, s, head_rows, sizeof head_rows / sizeof head_rows[0]);
+    for (int i = 0; i < LEDE_BROKER_STATUS_COUNT; i++)
+        rc |= set_u64(replies, lede_wire_status_name(i), s->replies[i]);
+    rc |= json_object_set_new(o, "replies", replies);
+    rc |= set_rows(o, s, body_rows, sizeof body_rows / sizeof body_rows[0]);
+    for (int k = 1; k < LEDE_BROKER_BAD_COUNT; k++)
+        rc |= set_u64(malformed, lede_broker_bad_name(k), s->malformed[k]);
+    rc |= json_object_set_new(o, "malformed", malformed);
+    rc |= set_rows(o, s, tail_rows, sizeof tail_rows / sizeof tail_rows[0]);
+    rc |= set_rows(io, &s->io, io_rows, sizeof io_rows / sizeof io_rows[0]);
+    rc |= json_object_set_new(o, "io", io);
+    const struct lede_broker_auth_stats *au = &s->auth;
+    rc |= json_object_set_new(auth, "curve", json_boolean(au->enabled != 0));
+    rc |= set_u64(auth, "peers_rejected",
+                  au->clients_denied + au->workers_denied + au->handshakes_failed +
+                      au->wrong_role_messages);
+    rc |= set_rows(auth, au, auth_rows, sizeof auth_rows / sizeof auth_rows[0]);
+    rc |= json_object_set_new(o, "auth", auth);
+    for (size_t i = 0; i < b->n_methods; i++)
+        if (b->methods[i].name)
+            rc |= json_array_append_new(methods, name_json(b->methods[i].name));
+    rc |= json_object_set_new(o, "methods", methods);
+    for (const struct worker *w = b->workers; w; w = w->next) {
+        json_t *wj = json_object();
+        if (!wj) {
+            rc = 1;
+            break;
+        }
+        rc |= json_object_set_new(wj, "name", name_json(w->name));
+        rc |= set_u64(wj, "capacity", w->capacity);
+        rc |= set_u64(wj, "credit", w->limit);
+        rc |= set_u64(wj, "timeouts", w->timeouts);
+        rc |= set_u64(wj, "in_flight", w->inflight.n);
+        rc |= set_u64(wj, "heartbeat_ms", w->heartbeat_ms);
+        rc |= json_object_set_new(wj, "last_seen_ms_ago", json_integer(now_ms - w->last_seen_ms));
+        rc |= json_array_append_new(workers, wj);
+    }
+    rc |= json_object_set_new(o, "workers", workers);
+    char *text = rc ? NULL : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (!text)
+        return LEDE_ENOMEM;
+    *out = text;
     return LEDE_OK;
 }

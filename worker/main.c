@@ -258,6 +258,14 @@ int main(int argc, char **argv)
     }
     lede_worker_metrics_init(&wm, ops.metrics);
     cfg.metrics = &wm;
+    { /* the worker's name as operators see it in the broker's stats (UTF-8, e.g. "Zürich-1") */
+        static const char *const name_label[] = {"name", NULL};
+        const char *v[] = {cfg.name};
+        lede_metrics_family_t *info = lede_metrics_family(
+            ops.metrics, LEDE_METRIC_GAUGE, "lede_worker_info", "This worker's name, always 1",
+            name_label, NULL, 0);
+        lede_metrics_gauge_set(info ? lede_metrics_family_gauge(info, v) : NULL, 1);
+    }
     if (!cfg.echo) {
         struct lede_engine_config ec;
         memset(&ec, 0, sizeof ec);
