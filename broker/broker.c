@@ -934,7 +934,7 @@ static void answer_stats(lede_broker_t *b, int64_t now, const void *id, size_t i
 {
     char *json = NULL;
     if (lede_broker_stats_json(b, now, &json) != LEDE_OK) {
-        reply_status(b, id, id_len, cid, LEDE__V1__STATUS__INTERNAL, "out of memory");
+        reply_status(b, id, id_len, cid, LEDE__V1__STATUS__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
     Lede__V1__Reply r = LEDE__V1__REPLY__INIT;

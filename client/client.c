@@ -502,8 +502,10 @@ int lede_client_call(lede_client_t *c, const char *method, const void *payload, 
     if (!c || !method || !*method || (!payload && len) || deadline_ms < 0 || n_md > 8 ||
         (n_md && !md))
         return LEDE_EINVAL;
-    if (c->n_calls >= c->opt.max_in_flight || len > c->opt.max_message)
+    if (len > c->opt.max_message)
         return LEDE_ETOOBIG;
+    if (c->n_calls >= c->opt.max_in_flight)
+        return LEDE_EAGAIN;
     struct call *k = calloc(1, sizeof *k);
     if (!k)
         return LEDE_ENOMEM;

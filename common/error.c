@@ -10,6 +10,7 @@ const char *lede_strerror(int err)
     case LEDE_EUTF8: return "invalid UTF-8";
     case LEDE_EEMPTY: return "no sentence to summarize";
     case LEDE_ETOOBIG: return "input too large";
+    case LEDE_EAGAIN: return "busy: try again later";
     case LEDE_ELANG: return "unsupported language";
     case LEDE_EFORMAT: return "wrong format or version";
     case LEDE_EIO: return "input/output error";

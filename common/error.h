@@ -16,7 +16,13 @@ enum lede_err {
     LEDE_ETIMEDOUT = -9, /* a deadline passed */
     LEDE_EUNAVAIL = -10, /* no broker or worker could be reached */
     LEDE_EPROTO = -11,   /* a peer broke the protocol */
+    LEDE_EAGAIN = -12,   /* busy (a queue or the calls in flight are full): try again later */
 };
+
+/* The rules every layer follows: one code per meaning (LEDE_ETOOBIG is input past a maximum,
+ * never "busy": that is LEDE_EAGAIN); allocation failure is LEDE_ENOMEM and maps to
+ * RESOURCE_EXHAUSTED on the wire everywhere (lede_wire_status_from_err); a function that
+ * explains an error takes "char *err, size_t err_len" as its last two parameters. */
 
 /* A static, human-readable message for a code; never NULL. */
 const char *lede_strerror(int err);

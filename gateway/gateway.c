@@ -460,9 +460,9 @@ static void submit(lede_gateway_t *g, struct job *j)
         return;
     struct lede_client_reply r = {
         .status =
-            rc == LEDE_ETOOBIG ? LEDE__V1__STATUS__RESOURCE_EXHAUSTED : LEDE__V1__STATUS__INTERNAL,
-        .message = rc == LEDE_ETOOBIG ? "too many calls in flight at the gateway; retry later"
-                                      : lede_strerror(rc),
+            lede_wire_status_from_err(rc),
+        .message = rc == LEDE_EAGAIN ? "too many calls in flight at the gateway; retry later"
+                                     : lede_strerror(rc),
     };
     on_reply(j, &r);
 }

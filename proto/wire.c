@@ -109,6 +109,7 @@ int lede_wire_status_from_err(int err)
     case LEDE_ELANG:
     case LEDE_EFORMAT: return LEDE__V1__STATUS__INVALID_ARGUMENT;
     case LEDE_ETOOBIG:
+    case LEDE_EAGAIN:
     case LEDE_ENOMEM: return LEDE__V1__STATUS__RESOURCE_EXHAUSTED;
     case LEDE_ETIMEDOUT: return LEDE__V1__STATUS__DEADLINE_EXCEEDED;
     case LEDE_EUNAVAIL: return LEDE__V1__STATUS__UNAVAILABLE;

@@ -131,9 +131,9 @@ static void run_job(lede_pool_t *p, lede_workspace_t *ws, struct lede_pool_job *
         reply.payload.len = 0;
         rc = lede_wire_encode(LEDE__V1__COMMAND__REPLY, &reply.base, frame, frame_len);
     }
-    if (rc != LEDE_OK) {
-        done->status = LEDE__V1__STATUS__INTERNAL;
-        reply.status = LEDE__V1__STATUS__INTERNAL;
+    if (rc != LEDE_OK) { /* allocation failure: RESOURCE_EXHAUSTED, as everywhere */
+        done->status = LEDE__V1__STATUS__RESOURCE_EXHAUSTED;
+        reply.status = LEDE__V1__STATUS__RESOURCE_EXHAUSTED;
         reply.payload.data = NULL;
         reply.payload.len = 0;
         reply.message = (char *)"out of memory encoding the reply";
@@ -275,7 +275,7 @@ int lede_pool_push(lede_pool_t *p, struct lede_pool_job *job)
     pthread_mutex_lock(&p->mu);
     if (p->queued >= p->cfg.max_queue || p->stop) {
         pthread_mutex_unlock(&p->mu);
-        return LEDE_ETOOBIG;
+        return LEDE_EAGAIN;
     }
     job->next = NULL;
     if (p->tail)

@@ -61,7 +61,7 @@ struct lede_pool_config {
  * LEDE_ENOMEM, LEDE_EIO (a socket or thread could not be made). */
 int lede_pool_new(const struct lede_pool_config *cfg, lede_pool_t **out);
 
-/* Queues a job and takes ownership of it. Returns LEDE_OK, or LEDE_ETOOBIG when the queue is
+/* Queues a job and takes ownership of it. Returns LEDE_OK, or LEDE_EAGAIN when the queue is
  * full or the pool is stopping (the job then stays the caller's). */
 int lede_pool_push(lede_pool_t *pool, struct lede_pool_job *job);
 

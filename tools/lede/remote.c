@@ -316,10 +316,12 @@ static int remote_submit(lede_backend_t *b, size_t seq, const struct lede_job *j
     }
     if (rc != LEDE_OK) {
         /* this job cannot be sent (too big, bad budget): its own failure, not the backend's */
-        b->done(b->ctx, seq, rc == LEDE_ETOOBIG ? LEDE_STATUS_RESOURCE_EXHAUSTED
-                                                : LEDE_STATUS_INVALID_ARGUMENT,
-                rc == LEDE_ETOOBIG ? "the article is over lede's limit of 16777216 bytes (16 MiB)"
-                                   : "the request cannot be encoded (bad budget or weights)",
+        b->done(b->ctx, seq,
+                rc == LEDE_ETOOBIG || rc == LEDE_EAGAIN ? LEDE_STATUS_RESOURCE_EXHAUSTED
+                                                        : LEDE_STATUS_INVALID_ARGUMENT,
+                rc == LEDE_ETOOBIG   ? "the article is over lede's limit of 16777216 bytes (16 MiB)"
+                : rc == LEDE_EAGAIN ? "too many calls in flight; try again later"
+                                    : "the request cannot be encoded (bad budget or weights)",
                 NULL);
         free(p->body);
         free(p);

@@ -32,7 +32,7 @@ struct lede_client_options {
     int retry_ms;         /* first retry delay after UNAVAILABLE; doubles, plus jitter (default 50) */
     int silence_ms;       /* a broker that has said nothing for this long while a call waits on it
                              is suspect: the call is re-sent to another broker (default 1000) */
-    size_t max_in_flight; /* calls at once; submit returns LEDE_ETOOBIG past it (default 4096) */
+    size_t max_in_flight; /* calls at once; submit returns LEDE_EAGAIN past it (default 4096) */
     size_t max_message;   /* largest reply accepted, bytes (default 16 MiB) */
     /* Fail fast. A call that finds no broker it can send to fails UNAVAILABLE (UNAUTHENTICATED
        when the CURVE handshake was what failed) once every broker has been unreachable for
@@ -98,8 +98,8 @@ struct lede_client_metadata {
 
 /* Sends a call of any method with a raw payload (copied). deadline_ms 0: the default. fn is
  * called exactly once from lede_client_poll (never from here) unless the client is destroyed
- * first. *call (may be NULL) receives a handle. Errors: LEDE_EINVAL, LEDE_ETOOBIG (too many
- * in flight, or payload over max_message), LEDE_ENOMEM. */
+ * first. *call (may be NULL) receives a handle. Errors: LEDE_EINVAL, LEDE_EAGAIN (too many
+ * in flight: try later), LEDE_ETOOBIG (payload over max_message), LEDE_ENOMEM. */
 LEDE_CLIENT_API int lede_client_call(lede_client_t *c, const char *method, const void *payload, size_t len,
                      int deadline_ms, const struct lede_client_metadata *md, size_t n_md,
                      lede_client_reply_fn fn, void *ctx, uint64_t *call);
