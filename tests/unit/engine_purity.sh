@@ -13,7 +13,8 @@ fi
 # No mutable globals either: every table is const (read-only data), all state is in handles.
 # (.data.rel.ro holds const pointer tables in position-independent code: read-only after load.)
 globals=$(objdump -t "$lib" | grep -E '\s\.(data|bss)(\.[A-Za-z_0-9.]*)?\s' | grep -v '\.data\.rel\.ro' |
-          grep -vE '^\S+\s+l\s+d\s' | awk '{print $NF}' | sort -u || true)
+          grep -vE '^\S+\s+l\s+d\s' | awk '{print $NF}' |
+          grep -v '^__odr_asan\.' | sort -u || true) # ASan's one-byte ODR markers are not data
 if [ -n "$globals" ]; then
   echo "engine_purity: liblede_engine has mutable global data:" >&2
   echo "$globals" >&2
