@@ -12,6 +12,7 @@ pkgs=(build-essential cmake ninja-build pkg-config git
 pkgs+=(libgnutls28-dev python3-websocket openssl python3-pip python3-setuptools wrk)  # gateway
 pkgs+=(libxml2-dev libgumbo-dev) # HTML bodies in the engine; gumbo for bench/bench_html.c
 pkgs+=(libcld2-dev) # lang: auto (language detection, engine/langid_cld2.cc)
+pkgs+=(clang-format) # scripts/format.sh --check, run by scripts/test.sh
 [ "${LEDE_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$LEDE_DEPS_EXTRA" && pkgs+=("${extra[@]}")
 missing=()
 for p in "${pkgs[@]}"; do

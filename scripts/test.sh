@@ -8,6 +8,9 @@ scripts/deps.sh
 jobs=$(nproc)
 eval_dir=${LEDE_EVAL_DIR:-$root/../shared/eval}
 
+echo "== format (.clang-format, scripts/format.sh --check)"
+scripts/format.sh --check
+
 echo "== build (release, -Werror)"
 cmake -S . -B build -G Ninja -DLEDE_WERROR=ON -DLEDE_EVAL_DIR="$eval_dir" >/dev/null
 cmake --build build -j "$jobs"
