@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "wire_utf8.h"
+#include "utf8.h"
 
 #define MAX_METHODS 256         /* distinct method names known at once (slots are reused) */
 #define MAX_METHOD_LEN 200
@@ -319,7 +319,7 @@ static void reply_status(lede_broker_t *b, const void *client, size_t client_len
     va_end(ap);
     /* the message may quote the client's or a worker's text, and vsnprintf cuts bytes, not
      * characters: what goes out is UTF-8 (issue 10, 3.7) */
-    lede_wire_utf8_clean(msg, sizeof msg, raw, strlen(raw));
+    lede_utf8_sanitize(msg, sizeof msg, raw, strlen(raw));
     uint8_t *frame;
     size_t len;
     if (lede_wire_encode_status(cid, status, &frame, &len, "%s", msg) != LEDE_OK) {
@@ -399,7 +399,7 @@ static int method_learn(lede_broker_t *b, const char *name)
     if (i >= 0)
         return i;
     size_t len = strlen(name);
-    if (len == 0 || len > MAX_METHOD_LEN || !lede_wire_utf8_valid(name, len))
+    if (len == 0 || len > MAX_METHOD_LEN || !lede_utf8_valid(name, len, NULL))
         return -1;
     size_t slot = 0;
     while (slot < b->n_methods && b->methods[slot].name)
@@ -913,7 +913,7 @@ static void answer_bad_client_frame(lede_broker_t *b, const void *id, size_t id_
         char cid[MAX_CALL_ID_LEN + 1];
         int have = f->command == LEDE__V1__COMMAND__CALL &&
                    lede_wire_peek_call_id(frame, len, cid, sizeof cid) && cid[0] &&
-                   lede_wire_utf8_valid(cid, strlen(cid));
+                   lede_utf8_valid(cid, strlen(cid), NULL);
         reply_status(b, id, id_len, have ? cid : NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
                      "malformed frame (body): not a valid %s message, or more than %d metadata "
                      "entries or %d other fields",
@@ -964,7 +964,7 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     if (len > max_call) {
         char cid[MAX_CALL_ID_LEN + 1];
         int have = lede_wire_peek_call_id(frame, len, cid, sizeof cid) && cid[0] &&
-                   lede_wire_utf8_valid(cid, strlen(cid));
+                   lede_utf8_valid(cid, strlen(cid), NULL);
         count_bad(b, LEDE_BROKER_BAD_SIZE);
         logf_(b, LEDE_BROKER_LOG_DEBUG, NULL, "oversized frame from a client (%zu bytes)", len);
         reply_status(b, id, id_len, have ? cid : NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
@@ -1117,7 +1117,7 @@ static int on_ready(lede_broker_t *b, int64_t now, struct worker *w, const void 
         b->st.workers_ready++;
     }
     /* the name goes out in replies (served_by): UTF-8, cut at a character (issue 10, 3.7) */
-    lede_wire_utf8_clean(w->name, sizeof w->name, r->name, strlen(r->name));
+    lede_utf8_sanitize(w->name, sizeof w->name, r->name, strlen(r->name));
     if (!w->name[0])
         snprintf(w->name, sizeof w->name, "unnamed");
     worker_unref_methods(b, w);
@@ -1188,8 +1188,8 @@ static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w,
         w->limit++;
     if (r->served_by[0] != '\0' && (int)r->status >= 0 &&
         (int)r->status < LEDE_BROKER_STATUS_COUNT && strcmp(r->call_id, c->msg->call_id) == 0 &&
-        lede_wire_utf8_valid(r->served_by, strlen(r->served_by)) &&
-        lede_wire_utf8_valid(r->message, strlen(r->message))) {
+        lede_utf8_valid(r->served_by, strlen(r->served_by), NULL) &&
+        lede_utf8_valid(r->message, strlen(r->message), NULL)) {
         /* nothing to rewrite: the worker's frame goes on as it came (no re-encoding) */
         uint8_t *copy = malloc(raw_len);
         if (copy) {
@@ -1214,14 +1214,14 @@ static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w,
         fr->call_id = c->msg->call_id;
         /* strings that go on to the client are UTF-8, whatever the worker sent (3.7) */
         char by[128], *msg = NULL;
-        if (fr->served_by[0] == '\0' || !lede_wire_utf8_valid(fr->served_by, strlen(fr->served_by)))
-            fr->served_by = fr->served_by[0] ? (lede_wire_utf8_clean(by, sizeof by, fr->served_by,
+        if (fr->served_by[0] == '\0' || !lede_utf8_valid(fr->served_by, strlen(fr->served_by), NULL))
+            fr->served_by = fr->served_by[0] ? (lede_utf8_sanitize(by, sizeof by, fr->served_by,
                                                                      strlen(fr->served_by)),
                                                  by)
                                              : w->name;
         size_t mlen = strlen(fr->message);
-        if (!lede_wire_utf8_valid(fr->message, mlen) && (msg = malloc(3 * mlen + 1)) != NULL) {
-            lede_wire_utf8_clean(msg, 3 * mlen + 1, fr->message, mlen);
+        if (!lede_utf8_valid(fr->message, mlen, NULL) && (msg = malloc(3 * mlen + 1)) != NULL) {
+            lede_utf8_sanitize(msg, 3 * mlen + 1, fr->message, mlen);
             fr->message = msg;
         }
         if ((int)fr->status < 0 || (int)fr->status >= LEDE_BROKER_STATUS_COUNT)
@@ -1546,7 +1546,7 @@ static int set_rows(json_t *o, const void *base, const struct stat_row *rows, si
 static json_t *name_json(const char *s)
 {
     char clean[256];
-    lede_wire_utf8_clean(clean, sizeof clean, s, strlen(s));
+    lede_utf8_sanitize(clean, sizeof clean, s, strlen(s));
     return json_string(clean);
 }
 

@@ -2,6 +2,7 @@
  * the engine's error messages and by the worker for every string field of its replies. */
 #include "utf8.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* The length of the valid UTF-8 sequence at p[0..n), or 0 when p[0] does not start one. */
@@ -79,4 +80,30 @@ bool lede_utf8_is_clean(const char *s, size_t len)
         i += k;
     }
     return true;
+}
+
+bool lede_utf8_valid(const char *s, size_t n, size_t *bad)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        /* Fast path: eight ASCII bytes at a time. */
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                i += 8;
+                continue;
+            }
+        }
+        size_t k = seq_len(p + i, n - i);
+        if (!k)
+            goto fail;
+        i += k;
+    }
+    return true;
+fail:
+    if (bad)
+        *bad = i;
+    return false;
 }

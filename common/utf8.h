@@ -19,6 +19,10 @@ size_t lede_utf8_sanitize(char *dst, size_t dst_size, const char *src, size_t le
 /* The bytes lede_utf8_sanitize needs for all of src[0..len) (with its NUL), at most 3 * len + 1. */
 size_t lede_utf8_sanitized_size(const char *src, size_t len);
 
+/* True when s[0..n) is strict UTF-8 (RFC 3629; NUL bytes allowed); else false and, when bad is
+ * not NULL, *bad is the offset of the first byte that breaks it. Eight ASCII bytes at a time:
+ * the engine checks every body with it. */
+bool lede_utf8_valid(const char *s, size_t n, size_t *bad);
 /* True when s[0..len) is valid UTF-8 without NUL bytes. */
 bool lede_utf8_is_clean(const char *s, size_t len);
 

@@ -572,10 +572,10 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     if ((rc = check_request(e, req, err)))
         return rc;
     size_t bad;
-    if (!lede_text_utf8_valid(req->body, req->body_len, &bad))
+    if (!lede_utf8_valid(req->body, req->body_len, &bad))
         return fail(err, LEDE_EUTF8, bad, "body is not valid UTF-8: bad byte 0x%02x at offset %zu",
                     (unsigned char)req->body[bad], bad);
-    if (req->title && !lede_text_utf8_valid(req->title, req->title_len, &bad))
+    if (req->title && !lede_utf8_valid(req->title, req->title_len, &bad))
         return fail(err, LEDE_EUTF8, bad, "title is not valid UTF-8: bad byte 0x%02x at offset %zu",
                     (unsigned char)req->title[bad], bad);
 
@@ -587,7 +587,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     const struct lede_fmt *fm = &ws->fmt;
     const char *tx = fm->len ? fm->text : "";
     size_t tx_len = fm->len;
-    if (!fm->identity && !lede_text_utf8_valid(tx, tx_len, &bad))
+    if (!fm->identity && !lede_utf8_valid(tx, tx_len, &bad))
         return fail(err, LEDE_EFORMAT, 0, "the %s body decodes to invalid UTF-8",
                     lede_fmt_name(fm->format));
     const char *title = req->title;

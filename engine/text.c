@@ -1,6 +1,6 @@
-/* text.c: UTF-8 validation, paragraph splitting and boilerplate removal (engine stage 1).
- * Boilerplate is only ever cut from the edges of a paragraph or as a whole paragraph, so
- * every region left is a contiguous slice of the original body. */
+/* text.c: paragraph splitting and boilerplate removal (engine stage 1); UTF-8 validation is
+ * common/utf8.c's. Boilerplate is only ever cut from the edges of a paragraph or as a whole
+ * paragraph, so every region left is a contiguous slice of the original body. */
 #include "text.h"
 
 #include <stdint.h>
@@ -10,59 +10,6 @@
 #include "dateline.h"
 #include "error.h"
 #include "lang.h"
-
-bool lede_text_utf8_valid(const char *s, size_t n, size_t *bad)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        /* Fast path: eight ASCII bytes at a time. */
-        if (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, p + i, 8);
-            if (!(w & 0x8080808080808080ull)) {
-                i += 8;
-                continue;
-            }
-        }
-        unsigned c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF)
-            need = 1;
-        else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            if (c == 0xE0)
-                lo = 0xA0; /* no overlongs */
-            if (c == 0xED)
-                hi = 0x9F; /* no surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            if (c == 0xF0)
-                lo = 0x90;
-            if (c == 0xF4)
-                hi = 0x8F; /* nothing past U+10FFFF */
-        } else
-            goto fail;
-        if (i + need >= n)
-            goto fail;
-        if (p[i + 1] < lo || p[i + 1] > hi)
-            goto fail;
-        for (size_t k = 2; k <= need; k++)
-            if ((p[i + k] & 0xC0) != 0x80)
-                goto fail;
-        i += need + 1;
-    }
-    return true;
-fail:
-    if (bad)
-        *bad = i;
-    return false;
-}
 
 static bool is_space(unsigned char c)
 {

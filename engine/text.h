@@ -8,10 +8,8 @@
 #include <stddef.h>
 
 #include "span.h"
+#include "utf8.h" /* lede_utf8_valid: the one validator (common/utf8.c) */
 
-/* True when s[0..n) is valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
- * Otherwise false, and *bad (when not NULL) is the offset of the first bad byte. */
-bool lede_text_utf8_valid(const char *s, size_t n, size_t *bad);
 
 /* One paragraph's text after boilerplate was cut from its edges. */
 struct lede_region {

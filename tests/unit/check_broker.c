@@ -11,7 +11,7 @@
 #include "broker.h"
 #include "error.h"
 #include "wire.h"
-#include "wire_utf8.h"
+#include "utf8.h"
 
 /* ---- helpers: feed frames, collect and decode the actions ---- */
 
@@ -1203,7 +1203,7 @@ START_TEST(strings_out_are_utf8)
     collect(b);
     Lede__V1__Reply *r = reply_for("c1");
     ck_assert_ptr_nonnull(r);
-    ck_assert(lede_wire_utf8_valid(r->served_by, strlen(r->served_by)));
+    ck_assert(lede_utf8_valid(r->served_by, strlen(r->served_by), NULL));
     ck_assert_uint_ge(strlen(r->served_by), 126);
     /* a method of 'a' then 150 'é': the 200-byte cut falls inside one */
     char method[400] = "a";
@@ -1213,7 +1213,7 @@ START_TEST(strings_out_are_utf8)
     collect(b);
     r = reply_for("c2");
     ck_assert_int_eq(r->status, LEDE__V1__STATUS__UNIMPLEMENTED);
-    ck_assert(lede_wire_utf8_valid(r->message, strlen(r->message)));
+    ck_assert(lede_utf8_valid(r->message, strlen(r->message), NULL));
     /* a worker's reply with invalid UTF-8 in served_by and message is cleaned on the way */
     call(b, 4, "c3", 0);
     collect(b);
@@ -1229,8 +1229,8 @@ START_TEST(strings_out_are_utf8)
     r = reply_for("c3");
     ck_assert_ptr_nonnull(r);
     ck_assert_int_eq(r->status, LEDE__V1__STATUS__INTERNAL);
-    ck_assert(lede_wire_utf8_valid(r->message, strlen(r->message)));
-    ck_assert(lede_wire_utf8_valid(r->served_by, strlen(r->served_by)));
+    ck_assert(lede_utf8_valid(r->message, strlen(r->message), NULL));
+    ck_assert(lede_utf8_valid(r->served_by, strlen(r->served_by), NULL));
     ck_assert_ptr_nonnull(strstr(r->message, "bytes"));
     finish(&b);
 }

@@ -8,7 +8,7 @@
 
 static bool valid(const char *s, size_t n, size_t *bad)
 {
-    return lede_text_utf8_valid(s, n, bad);
+    return lede_utf8_valid(s, n, bad);
 }
 
 START_TEST(utf8_accepts_valid)

@@ -71,7 +71,7 @@ START_TEST(random_bytes_always_come_out_valid)
         size_t n = lede_utf8_sanitize(out, size, in, len);
         size_t bad;
         ck_assert_uint_lt(n, size);
-        ck_assert_msg(lede_text_utf8_valid(out, n, &bad), "round %d: invalid at %zu", round, bad);
+        ck_assert_msg(lede_utf8_valid(out, n, &bad), "round %d: invalid at %zu", round, bad);
         ck_assert(lede_utf8_is_clean(out, n));
         if (lede_utf8_sanitized_size(in, len) <= size) /* room for all: all of it */
             ck_assert_uint_eq(n + 1, lede_utf8_sanitized_size(in, len));
