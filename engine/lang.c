@@ -40,9 +40,12 @@ bool lede_lang_in(const char *const *list, size_t count, const char *w, size_t n
     size_t lo = 0, hi = count;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = strncmp(list[mid], w, n);
-        if (c == 0 && list[mid][n] != '\0')
-            c = 1;
+        /* bytes, not strncmp: w may hold a NUL (found by fuzz_engine: strncmp stopped there and
+         * list[mid][n] was read past a shorter entry) */
+        size_t len = strlen(list[mid]);
+        int c = memcmp(list[mid], w, len < n ? len : n);
+        if (c == 0)
+            c = (len > n) - (len < n);
         if (c == 0)
             return true;
         if (c < 0)

@@ -151,6 +151,21 @@ static char *first_region(const char *body, const char *code, size_t *stripped)
         free(got_);                                                                                \
     } while (0)
 
+/* Regression (fuzz_engine, seed 3131968310): a word holding a NUL byte made the sorted-list
+ * look-up read past the end of a shorter entry (strncmp stopped at the NUL; ASan caught it).
+ * Words are compared as bytes. */
+START_TEST(list_lookup_with_nul_bytes)
+{
+    static const char *const list[] = {"afp", "ansa", "dpa", "efe"};
+    ck_assert(lede_lang_in(list, 4, "efe", 3));
+    ck_assert(lede_lang_in(list, 4, "afpx", 3));
+    ck_assert(!lede_lang_in(list, 4, "afp\0x", 5));
+    ck_assert(!lede_lang_in(list, 4, "af\0", 3));
+    ck_assert(!lede_lang_in(list, 4, "dp", 2));
+    ck_assert(!lede_lang_in(list, 4, "efes", 4));
+}
+END_TEST
+
 START_TEST(datelines_per_agency)
 {
     DATELINE("es", "MADRID, 12 jun (EFE).- El Gobierno aprobó hoy el plan.",
@@ -484,6 +499,7 @@ static Suite *lang_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("datelines");
     tcase_add_test(tc, datelines_per_agency);
+    tcase_add_test(tc, list_lookup_with_nul_bytes);
     suite_add_tcase(s, tc);
     tc = tcase_create("tokenizer");
     tcase_add_test(tc, cjk_bigrams);
