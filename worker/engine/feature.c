@@ -13,7 +13,7 @@
 #define POS_EXP 0.3      /* ... times exp(-POS_EXP * i) */
 #endif
 #ifndef POS_PARA
-#define POS_PARA 0.25    /* bonus for opening a paragraph, when there are paragraphs */
+#define POS_PARA 0.0     /* bonus for opening a paragraph, when there are paragraphs (0: none) */
 #endif
 #ifndef TERM_SMOOTH
 #define TERM_SMOOTH 4.0  /* term weight: sum of weights / (content words + TERM_SMOOTH) */

@@ -28,9 +28,9 @@
 static const struct lede_weights default_weights = {{
     [LEDE_F_POSITION] = 1.8,
     [LEDE_F_TERM] = 1.2,
-    [LEDE_F_ENTITY] = 0.15,
+    [LEDE_F_ENTITY] = 0.05,
     [LEDE_F_TITLE] = 0.8,
-    [LEDE_F_LENGTH] = 0.6,
+    [LEDE_F_LENGTH] = 0.8,
     [LEDE_F_OPENER] = 0.2,
 }};
 
