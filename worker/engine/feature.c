@@ -82,7 +82,7 @@ int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, doub
 {
     double norm[NORM_MEMO] = {0};
     double max_term = 0, max_ent = 0, max_pos = 0;
-    /* seen[t]: occurrences of term t in the sentences before the current one; behind[i]: the
+    /* seen[t]: content occurrences of term t read so far; behind[i]: the
      * part of sentence i's term feature owed to occurrences before it. */
     uint32_t *seen = lede_doc_scratch(doc, LEDE_SCR_FEAT_SEEN, (doc->n_terms + 1) * sizeof *seen);
     double *behind =
@@ -119,14 +119,11 @@ int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, doub
             term += doc->tw[tix];
             /* The part of that weight from this and later occurrences (none when fewer than
              * two remain: like a term seen once). */
-            double fwd = doc->tf[tix] - seen[tix];
-            if (doc->tf[tix] > 1 && fwd > 1)
-                ahead += doc->tw[tix] * fwd / doc->tf[tix];
+            uint32_t fwd = doc->tf[tix] - seen[tix]++;
+            if (fwd > 1)
+                ahead += doc->tw[tix] * (double)fwd / (double)doc->tf[tix];
             title += doc->stamp[tix];
         }
-        for (size_t k = s->tok_begin; k < s->tok_end; k++)
-            if (doc->toks->v[k].term != UINT32_MAX)
-                seen[doc->toks->v[k].term]++;
         double nl = len_norm(norm, s->n_content);
         term /= nl;
         behind[i] = term - ahead / nl;
