@@ -4,6 +4,8 @@
 
 #include <math.h>
 
+#include "error.h"
+
 /* Tuning constants, chosen on the dev splits only (see docs/TUNING.md). Guarded so that a
  * tuning build can set them with -D. */
 #ifndef POS_DECAY
@@ -13,7 +15,7 @@
 #define POS_EXP 0.3      /* ... times exp(-POS_EXP * i) */
 #endif
 #ifndef POS_PARA
-#define POS_PARA 0.25    /* bonus for opening a paragraph, when there are paragraphs */
+#define POS_PARA 0.0     /* bonus for opening a paragraph, when there are paragraphs (0: none) */
 #endif
 #ifndef TERM_SMOOTH
 #define TERM_SMOOTH 4.0  /* term weight: sum of weights / (content words + TERM_SMOOTH) */
@@ -26,6 +28,9 @@
 #endif
 #ifndef TF_SINGLE
 #define TF_SINGLE 0.0    /* weight of a term seen once */
+#endif
+#ifndef POS_AHEAD
+#define POS_AHEAD 0.3    /* position's share for the term weight still ahead (see below) */
 #endif
 #ifndef QUOTE_OPEN
 #define QUOTE_OPEN 0.6   /* opener penalty of a sentence that opens with a quotation mark */
@@ -73,16 +78,23 @@ static double len_norm(double *memo, size_t n_content)
     return memo[n_content];
 }
 
-void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *idf,
-                           double *values)
+int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, double *values)
 {
     double norm[NORM_MEMO] = {0};
     double max_term = 0, max_ent = 0, max_pos = 0;
+    /* seen[t]: content occurrences of term t read so far; behind[i]: the
+     * part of sentence i's term feature owed to occurrences before it. */
+    uint32_t *seen = lede_doc_scratch(doc, LEDE_SCR_FEAT_SEEN, (doc->n_terms + 1) * sizeof *seen);
+    double *behind =
+        lede_doc_scratch(doc, LEDE_SCR_FEAT_BEHIND, (doc->n_sent + 1) * sizeof *behind);
+    if (!seen || !behind)
+        return LEDE_ENOMEM;
     /* Once per term, not per occurrence: the weight, and (in doc->stamp, select.c's scratch,
      * free until then) whether the title has the term. */
     for (size_t t = 0; t < doc->n_terms; t++) {
         doc->tw[t] = term_weight(doc, idf, t);
         doc->stamp[t] = doc->n_title && lede_map_get(&doc->title, doc->stem[t]) != NULL;
+        seen[t] = 0;
     }
     for (size_t i = 0; i < doc->n_sent; i++) {
         const struct lede_sent *s = &doc->sent[i];
@@ -96,7 +108,7 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
         if (pos > max_pos)
             max_pos = pos;
 
-        double term = 0, ent = 0, title = 0;
+        double term = 0, ahead = 0, ent = 0, title = 0;
         for (size_t k = s->tok_begin; k < s->tok_end; k++) {
             const struct lede_token *t = &doc->toks->v[k];
             size_t tix = t->term == UINT32_MAX ? SIZE_MAX : t->term;
@@ -105,9 +117,16 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
             if (t->flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER) || tix == SIZE_MAX)
                 continue;
             term += doc->tw[tix];
+            /* The part of that weight from this and later occurrences (none when fewer than
+             * two remain: like a term seen once). */
+            uint32_t fwd = doc->tf[tix] - seen[tix]++;
+            if (fwd > 1)
+                ahead += doc->tw[tix] * (double)fwd / (double)doc->tf[tix];
             title += doc->stamp[tix];
         }
-        term /= len_norm(norm, s->n_content);
+        double nl = len_norm(norm, s->n_content);
+        term /= nl;
+        behind[i] = term - ahead / nl;
         ent /= (double)s->n_words + 2.0;
         v[LEDE_F_TERM] = term;
         v[LEDE_F_ENTITY] = ent;
@@ -127,8 +146,14 @@ void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *id
     }
     for (size_t i = 0; i < doc->n_sent; i++) {
         double *v = values + i * LEDE_F_COUNT;
-        v[LEDE_F_POSITION] = max_pos > 0 ? v[LEDE_F_POSITION] / max_pos : 0;
+        /* Directed centrality, linear: a sentence whose recurring terms are still to come
+         * (the lead of a story that develops it) keeps its weight; one that repeats what came
+         * before loses. The article itself says how lead-heavy it is. */
+        double lead = max_pos > 0 ? v[LEDE_F_POSITION] / max_pos : 0;
+        double fwd = max_term > 0 ? 1.0 - fmax(0.0, behind[i]) / max_term : 1.0;
+        v[LEDE_F_POSITION] = (lead + POS_AHEAD * fwd) / (1.0 + POS_AHEAD);
         v[LEDE_F_TERM] = max_term > 0 ? v[LEDE_F_TERM] / max_term : 0;
         v[LEDE_F_ENTITY] = max_ent > 0 ? v[LEDE_F_ENTITY] / max_ent : 0;
     }
+    return LEDE_OK;
 }

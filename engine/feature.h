@@ -16,7 +16,8 @@
 
 /* Scratch slots of struct lede_doc. */
 enum { LEDE_SCR_KP_UNI, LEDE_SCR_KP_HOT, LEDE_SCR_KP_BEST, LEDE_SCR_KP_PHRASE, LEDE_SCR_ENT,
-       LEDE_SCR_SEL_ITEMS, LEDE_SCR_SEL_POS, LEDE_SCR_ENT_TOK, LEDE_SCRATCH_SLOTS };
+       LEDE_SCR_SEL_ITEMS, LEDE_SCR_SEL_POS, LEDE_SCR_ENT_TOK, LEDE_SCR_FEAT_SEEN,
+       LEDE_SCR_FEAT_BEHIND, LEDE_SCRATCH_SLOTS };
 
 struct lede_sent {
     size_t offset, length; /* in the body */
@@ -76,8 +77,8 @@ static inline void *lede_doc_scratch(struct lede_doc *doc, int i, size_t bytes)
 }
 
 /* Raw feature values of every sentence: values[i * LEDE_F_COUNT + f], each in [0, 1] for
- * gains and [-1, 0] for penalties. idf may be NULL (in-document statistics then). */
-void lede_features_compute(const struct lede_doc *doc, const struct lede_idf *idf,
-                           double *values);
+ * gains and [-1, 0] for penalties. idf may be NULL (in-document statistics then). Uses two
+ * of doc's scratch slots. Errors: LEDE_ENOMEM. */
+int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, double *values);
 
 #endif

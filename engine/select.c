@@ -13,10 +13,10 @@
 #define MMR_MIN 12        /* fewest, budget permitting */
 #define MMR_FACTOR 3.0    /* candidates per expected summary sentence */
 #ifndef MMR_LAMBDA
-#define MMR_LAMBDA 0.4   /* how much similarity to chosen sentences costs */
+#define MMR_LAMBDA 0.25  /* how much similarity to chosen sentences costs */
 #endif
 #ifndef POS_SHARE
-#define POS_SHARE 5.0     /* position weight / (1 + POS_SHARE * the budget's share of the article) */
+#define POS_SHARE 12.0    /* position weight / (1 + POS_SHARE * the budget's share of the article) */
 #endif
 #ifndef UNIT_COST
 #define UNIT_COST 0       /* what a quotation unit costs of a sentence budget: 0 its sentences, 1 one */

@@ -26,11 +26,11 @@
 
 /* Default weights, tuned on the dev splits only (docs/TUNING.md). */
 static const struct lede_weights default_weights = {{
-    [LEDE_F_POSITION] = 1.8,
+    [LEDE_F_POSITION] = 3.8,
     [LEDE_F_TERM] = 1.2,
-    [LEDE_F_ENTITY] = 0.15,
+    [LEDE_F_ENTITY] = 0.05,
     [LEDE_F_TITLE] = 0.8,
-    [LEDE_F_LENGTH] = 0.6,
+    [LEDE_F_LENGTH] = 0.8,
     [LEDE_F_OPENER] = 0.2,
 }};
 
@@ -738,7 +738,8 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     /* Stage 4 and 5. */
     /* the idf table serves only the language it was built for: its stems are that stemmer's */
     bool idf_here = e->has_idf && lede_lang_find(e->idf.lang) == lang;
-    lede_features_compute(doc, idf_here ? &e->idf : NULL, ws->values);
+    if (lede_features_compute(doc, idf_here ? &e->idf : NULL, ws->values))
+        goto nomem;
     res = calloc(1, sizeof *res);
     if (!res)
         goto nomem;

@@ -17,9 +17,9 @@ if [ ! -x "$lede_eval" ]; then
 fi
 # set  budget  floors R1,R2,RLsum (now less 0.3)  must beat plain Lead-k
 sets=(
-  "orangesum-fr-dev 1 25.36,8.55,18.28 yes"
-  "indosum-id-dev ref 63.67,55.74,62.73 no"
-  "lcsts-zh-dev 1 25.84,14.54,22.25 yes"
+  "orangesum-fr-dev 1 25.04,8.03,18.17 yes"
+  "indosum-id-dev ref 66.46,58.97,65.64 no"
+  "lcsts-zh-dev 1 25.72,14.52,22.11 yes"
 )
 fail=0
 for s in "${sets[@]}"; do
