@@ -32,7 +32,6 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-
 struct worker_arg {
     void *ctx;
     const char *endpoint;
@@ -62,9 +61,8 @@ static int echo(const void *buf, size_t len, uint8_t **out, size_t *out_len)
     reply.message = ho.message;
     reply.payload.data = ho.payload;
     reply.payload.len = ho.payload_len;
-    int rc = lede_wire_encode(LEDE__V1__COMMAND__REPLY, &reply.base, out, out_len) == LEDE_OK
-                 ? 0
-                 : -1;
+    int rc =
+        lede_wire_encode(LEDE__V1__COMMAND__REPLY, &reply.base, out, out_len) == LEDE_OK ? 0 : -1;
     lede_handler_out_release(&ho);
     lede_wire_frame_release(&f);
     return rc;
@@ -159,8 +157,9 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--io-batch") == 0)
             io_batch = 1;
         else {
-            fprintf(stderr, "usage: bare_proxy --proxy [--frontend EP] [--backend EP] "
-                            "[--ready-file F] | --worker --connect EP [--threads T] [--io-batch]\n");
+            fprintf(stderr,
+                    "usage: bare_proxy --proxy [--frontend EP] [--backend EP] "
+                    "[--ready-file F] | --worker --connect EP [--threads T] [--io-batch]\n");
             return 1;
         }
     }

@@ -487,7 +487,6 @@ static int load_golden(const char *path, struct corpus *c)
     return c->n ? 0 : -1;
 }
 
-
 /* Detection on every dev set: the share of articles detected as the set's language and the
  * CPU time of each detection (title and body cut to LEDE_DETECT_MAX_BYTES, as the engine
  * does), as mean, p99 and max in microseconds of thread CPU time. */
@@ -688,10 +687,11 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--calls") == 0 && v)
             calls = (strtoul(argv[++i], NULL, 10) + 7) / 8 * 8; /* the loop checks every 8 */
         else {
-            fprintf(stderr,
-                    "usage: bench_engine --data FILE.jsonl [--mode lede|ots|pair|scale|check|formats] "
-                    "| --data EVAL_DIR --mode langs|detect "
-                    "[--threads T] [--seconds S | --calls N] [--limit N] [--first F --count K]\n");
+            fprintf(
+                stderr,
+                "usage: bench_engine --data FILE.jsonl [--mode lede|ots|pair|scale|check|formats] "
+                "| --data EVAL_DIR --mode langs|detect "
+                "[--threads T] [--seconds S | --calls N] [--limit N] [--first F --count K]\n");
             return 1;
         }
     }

@@ -44,10 +44,10 @@ static uint64_t now_ns(void)
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: http_load --host IP --port N --data FILE.jsonl [--path /v1/summarize]\n"
-            "  [--connections C] [--duration S] [--rate R] [--limit N] [--sentences K]\n"
-            "  [--token T] [--out FILE] [--bodies FILE (write the JSON bodies, one a line, and exit)]\n");
+    fprintf(stderr, "usage: http_load --host IP --port N --data FILE.jsonl [--path /v1/summarize]\n"
+                    "  [--connections C] [--duration S] [--rate R] [--limit N] [--sentences K]\n"
+                    "  [--token T] [--out FILE] [--bodies FILE (write the JSON bodies, one a line, "
+                    "and exit)]\n");
 }
 
 /* The requests: HTTP/1.1 POSTs with a JSON SummarizeRequest each. */
@@ -307,7 +307,8 @@ int main(int argc, char **argv)
     FILE *out = out_file ? fopen(out_file, "w") : stdout;
     if (!out)
         out = stdout;
-    fprintf(out, 
+    fprintf(
+        out,
         "{\"label\":\"http_load\",\"mode\":\"%s\",\"connections\":%d,\"rate\":%.1f,\"sent\":%llu,"
         "\"ok\":%llu,\"errors\":%llu,\"lost\":%llu,\"backlog_at_end\":%llu,"
         "\"throughput_rps\":%.1f,\"duration_s\":%.3f,\"latency_us\":{\"p50\":%llu,\"p90\":%llu,"

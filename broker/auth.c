@@ -18,7 +18,7 @@
 #include "log.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
-#define MAX_FRAMES 8
+#define MAX_FRAMES   8
 #define MAX_MONITORS 2
 /* A peer refused again and again is logged once per this interval, with the count. */
 #define REPEAT_INTERVAL_MS 10000
@@ -129,8 +129,8 @@ static int keyset_load(struct keyset *s, const char *dir, char *err, size_t errl
     return rc;
 }
 
-int lede_auth_start(void *zctx, const char *clients_dir, const char *workers_dir,
-                    lede_auth_t **out, char *err, size_t errlen)
+int lede_auth_start(void *zctx, const char *clients_dir, const char *workers_dir, lede_auth_t **out,
+                    char *err, size_t errlen)
 {
     *out = NULL;
     lede_auth_t *a = calloc(1, sizeof *a);
@@ -244,8 +244,8 @@ static void handle_zap(lede_auth_t *a)
             char what[LEDE_LOG_LIMIT_KEY], total[32];
             snprintf(what, sizeof what, "refused_worker:%s", z85);
             snprintf(total, sizeof total, "%llu", (unsigned long long)k);
-            struct lede_log_field lf[] = {{"key", z85}, {"address", address},
-                                          {"refused_total", total}};
+            struct lede_log_field lf[] = {
+                {"key", z85}, {"address", address}, {"refused_total", total}};
             auth_warn(a, what,
                       posing ? "auth: refused a worker key (a client key may not register as a "
                                "worker)"
@@ -256,8 +256,8 @@ static void handle_zap(lede_auth_t *a)
             char what[LEDE_LOG_LIMIT_KEY], total[32];
             snprintf(what, sizeof what, "refused_client:%s", z85);
             snprintf(total, sizeof total, "%llu", (unsigned long long)k);
-            struct lede_log_field lf[] = {{"key", z85}, {"address", address},
-                                          {"refused_total", total}};
+            struct lede_log_field lf[] = {
+                {"key", z85}, {"address", address}, {"refused_total", total}};
             auth_warn(a, what, "auth: refused a client key", lf, 3);
         }
     } else {
@@ -303,8 +303,8 @@ static void handle_monitor(lede_auth_t *a, size_t i)
         snprintf(key, sizeof key, "handshake_failed:%s", side);
         snprintf(total, sizeof total, "%llu", (unsigned long long)k);
         struct lede_log_field f[] = {{"socket", side}, {"failed_total", total}};
-        auth_warn(a, key,
-                  "auth: a handshake failed (plaintext peer, wrong broker key or not ZMTP)", f, 2);
+        auth_warn(a, key, "auth: a handshake failed (plaintext peer, wrong broker key or not ZMTP)",
+                  f, 2);
     }
 out:
     zmq_msg_close(&ev);

@@ -11,13 +11,13 @@
 
 #define LEDE_AUTH_DOMAIN_CLIENTS "lede-clients"
 #define LEDE_AUTH_DOMAIN_WORKERS "lede-workers"
-#define LEDE_AUTH_MAX_KEYS 100000
+#define LEDE_AUTH_MAX_KEYS       100000
 
 struct lede_auth_counts {
-    uint64_t clients_allowed, workers_allowed;  /* handshakes admitted */
-    uint64_t clients_denied;   /* unknown key on the frontend */
-    uint64_t workers_denied;   /* unknown key on the backend */
-    uint64_t client_as_worker; /* ... of which a client's key tried to register as a worker */
+    uint64_t clients_allowed, workers_allowed; /* handshakes admitted */
+    uint64_t clients_denied;                   /* unknown key on the frontend */
+    uint64_t workers_denied;                   /* unknown key on the backend */
+    uint64_t client_as_worker;  /* ... of which a client's key tried to register as a worker */
     uint64_t handshakes_failed; /* plaintext peers, wrong mechanism, garbage (socket monitor) */
 };
 
@@ -27,8 +27,8 @@ typedef struct lede_auth lede_auth_t;
  * starts with lede_auth_run). On LEDE_OK *out is the caller's (lede_auth_stop). Errors: LEDE_EIO (a
  * directory cannot be read), LEDE_EFORMAT (a .pub file is not a key), LEDE_ETOOBIG, LEDE_ENOMEM;
  * err says why. */
-int lede_auth_start(void *zctx, const char *clients_dir, const char *workers_dir,
-                    lede_auth_t **out, char *err, size_t errlen);
+int lede_auth_start(void *zctx, const char *clients_dir, const char *workers_dir, lede_auth_t **out,
+                    char *err, size_t errlen);
 
 /* Makes sock a CURVE server with this secret (Z85) in the domain for its role (0 frontend,
  * 1 backend), and watches its handshakes (at most 2 sockets). Call before lede_auth_run.

@@ -14,17 +14,17 @@
 #include "error.h"
 #include "utf8.h"
 
-#define MAX_METHODS 256         /* distinct method names known at once (slots are reused) */
-#define MAX_METHOD_LEN 200
+#define MAX_METHODS        256 /* distinct method names known at once (slots are reused) */
+#define MAX_METHOD_LEN     200
 #define MAX_WORKER_METHODS LEDE_WIRE_MAX_METHODS
 /* A new worker's credit starts here (or at its capacity if lower), grows by one per reply in
  * time and halves per call that passes its deadline there: a worker that heartbeats but never
  * answers holds a few calls, not its whole announced capacity (issue 10, 3.6). */
-#define INITIAL_CREDIT 4
-#define MAX_CALL_ID_LEN 256
-#define MAX_CAPACITY 1024
-#define MIN_HEARTBEAT_MS 10
-#define MAX_HEARTBEAT_MS 60000
+#define INITIAL_CREDIT      4
+#define MAX_CALL_ID_LEN     256
+#define MAX_CAPACITY        1024
+#define MIN_HEARTBEAT_MS    10
+#define MAX_HEARTBEAT_MS    60000
 #define MIN_ZOMBIE_GRACE_MS 5000
 
 struct worker;
@@ -33,23 +33,23 @@ struct worker;
 struct call {
     struct call *prev, *next;
     struct call *mprev, *mnext; /* queued: its method's own FIFO */
-    Lede__V1__Call *msg;   /* as decoded from the client, without its payload; owned */
-    uint8_t *raw;          /* the client's frame as received (raw_len bytes); owned */
+    Lede__V1__Call *msg;        /* as decoded from the client, without its payload; owned */
+    uint8_t *raw;               /* the client's frame as received (raw_len bytes); owned */
     size_t raw_len;
     uint8_t client[LEDE_BROKER_IDENTITY_MAX];
     size_t client_len;
-    uint64_t conn;         /* the client's connection (lede_broker_on_frame_from), 0: any */
-    int method;            /* index into b->methods */
+    uint64_t conn; /* the client's connection (lede_broker_on_frame_from), 0: any */
+    int method;    /* index into b->methods */
     int64_t deadline_ms;
     size_t bytes;          /* memory the call holds (frame, decoded fields, this struct) */
     uint64_t seq;          /* arrival order */
     uint32_t attempts;     /* dispatches so far */
     struct worker *worker; /* in flight at */
     uint64_t dispatch_id;
-    int answered;          /* the client has had its reply (deadline passed while in flight) */
-    int64_t release_ms;    /* answered: free the worker's slot at this time even without reply */
-    int64_t received_ms;   /* when it arrived, for the answered hook */
-    int64_t received_us;   /* the same in microseconds when the loop gives them, else 0 */
+    int answered;        /* the client has had its reply (deadline passed while in flight) */
+    int64_t release_ms;  /* answered: free the worker's slot at this time even without reply */
+    int64_t received_ms; /* when it arrived, for the answered hook */
+    int64_t received_us; /* the same in microseconds when the loop gives them, else 0 */
 };
 
 struct call_list {
@@ -65,8 +65,8 @@ struct worker {
     uint16_t methods[MAX_WORKER_METHODS];
     size_t n_methods;
     uint32_t capacity;
-    uint32_t limit;        /* credit in force: INITIAL_CREDIT .. capacity (see above) */
-    uint64_t timeouts;     /* calls whose deadline passed here */
+    uint32_t limit;    /* credit in force: INITIAL_CREDIT .. capacity (see above) */
+    uint64_t timeouts; /* calls whose deadline passed here */
     uint32_t heartbeat_ms;
     int64_t last_seen_ms, next_heartbeat_ms;
     uint64_t last_dispatch; /* b->dispatch_seq at its last dispatch: round robin among equals */
@@ -86,12 +86,12 @@ struct lede_broker {
     int log_max;                         /* lines above this level are not even formatted */
 
     struct method {
-        char *name;      /* NULL: a free slot */
-        size_t refs;     /* workers serving it + calls held for it */
+        char *name;                 /* NULL: a free slot */
+        size_t refs;                /* workers serving it + calls held for it */
         struct call *qhead, *qtail; /* its queued calls, oldest first */
         size_t queued;
     } methods[MAX_METHODS];
-    size_t n_methods; /* slots in use or freed: methods[0 .. n_methods) */
+    size_t n_methods;      /* slots in use or freed: methods[0 .. n_methods) */
     size_t methods_queued; /* methods with queued calls */
     uint64_t next_seq;
 
@@ -140,7 +140,8 @@ void lede_broker_config_defaults(struct lede_broker_config *c)
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static void logf_(lede_broker_t *b, int level, const char *call_id, const char *fmt, ...)
+static void
+logf_(lede_broker_t *b, int level, const char *call_id, const char *fmt, ...)
 {
     if ((!b->log_fn && !b->traced_fn) || level > b->log_max)
         return;
@@ -225,7 +226,8 @@ static const char *trace_id(const struct call *c)
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static void logc_(lede_broker_t *b, int level, const struct call *c, const char *fmt, ...)
+static void
+logc_(lede_broker_t *b, int level, const struct call *c, const char *fmt, ...)
 {
     if ((!b->log_fn && !b->traced_fn) || level > b->log_max)
         return;
@@ -309,8 +311,9 @@ static void note_answered(lede_broker_t *b, const struct call *c, int status)
 #if defined(__GNUC__)
 __attribute__((format(printf, 6, 7)))
 #endif
-static void reply_status(lede_broker_t *b, const void *client, size_t client_len,
-                         const char *cid, int status, const char *fmt, ...)
+static void
+reply_status(lede_broker_t *b, const void *client, size_t client_len, const char *cid, int status,
+             const char *fmt, ...)
 {
     char raw[400], msg[400];
     va_list ap;
@@ -335,7 +338,8 @@ static void reply_status(lede_broker_t *b, const void *client, size_t client_len
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static void answer(lede_broker_t *b, struct call *c, int status, const char *fmt, ...)
+static void
+answer(lede_broker_t *b, struct call *c, int status, const char *fmt, ...)
 {
     char msg[400];
     va_list ap;
@@ -349,8 +353,9 @@ static void answer(lede_broker_t *b, struct call *c, int status, const char *fmt
     note_answered(b, c, status);
     if (status != LEDE__V1__STATUS__OK)
         /* deadlines pass by the thousand under overload: the counters carry them */
-        logc_(b, status == LEDE__V1__STATUS__DEADLINE_EXCEEDED ? LEDE_BROKER_LOG_DEBUG
-                                                               : LEDE_BROKER_LOG_WARN,
+        logc_(b,
+              status == LEDE__V1__STATUS__DEADLINE_EXCEEDED ? LEDE_BROKER_LOG_DEBUG
+                                                            : LEDE_BROKER_LOG_WARN,
               c, "%s: %s", lede_wire_status_name(status), msg);
 }
 
@@ -527,8 +532,7 @@ static void requeue_inflight(lede_broker_t *b, struct worker *w, int64_t now)
             call_free(b, c);
         } else if (c->attempts >= b->cfg.max_attempts) {
             answer(b, c, LEDE__V1__STATUS__UNAVAILABLE,
-                   "call lost by %" PRIu32 " workers (last %s); giving up", c->attempts,
-                   w->name);
+                   "call lost by %" PRIu32 " workers (last %s); giving up", c->attempts, w->name);
             call_free(b, c);
         } else {
             list_push_front(&b->queue, c);
@@ -537,8 +541,7 @@ static void requeue_inflight(lede_broker_t *b, struct worker *w, int64_t now)
             b->st.queue_bytes += c->bytes;
             b->st.redispatches++;
             note_deadline(b, c->deadline_ms);
-            logc_(b, LEDE_BROKER_LOG_INFO, c, "re-queued after worker %s was lost",
-                  w->name);
+            logc_(b, LEDE_BROKER_LOG_INFO, c, "re-queued after worker %s was lost", w->name);
         }
     }
     if (b->st.queue_depth > b->st.queue_peak)
@@ -636,8 +639,7 @@ static void dispatch(lede_broker_t *b, int64_t now)
             while (c && now >= c->deadline_ms) { /* expired heads: answered on the way */
                 struct call *next = c->mnext;
                 unqueue(b, c);
-                answer(b, c, LEDE__V1__STATUS__DEADLINE_EXCEEDED,
-                       "deadline exceeded in the queue");
+                answer(b, c, LEDE__V1__STATUS__DEADLINE_EXCEEDED, "deadline exceeded in the queue");
                 call_free(b, c);
                 c = next;
             }
@@ -683,8 +685,8 @@ static void enforce_deadlines(lede_broker_t *b, int64_t now)
         for (struct call *c = w->inflight.head, *n; c; c = n) {
             n = c->next;
             if (!c->answered && now >= c->deadline_ms) {
-                answer(b, c, LEDE__V1__STATUS__DEADLINE_EXCEEDED,
-                       "deadline exceeded at worker %s", w->name);
+                answer(b, c, LEDE__V1__STATUS__DEADLINE_EXCEEDED, "deadline exceeded at worker %s",
+                       w->name);
                 c->answered = 1;
                 w->timeouts++;
                 b->st.worker_timeouts++;
@@ -697,8 +699,8 @@ static void enforce_deadlines(lede_broker_t *b, int64_t now)
                 c->release_ms = c->deadline_ms + zombie_grace(b, w);
             }
             if (c->answered && now >= c->release_ms) {
-                logc_(b, LEDE_BROKER_LOG_WARN, c,
-                      "worker %s never answered; its slot is freed", w->name);
+                logc_(b, LEDE_BROKER_LOG_WARN, c, "worker %s never answered; its slot is freed",
+                      w->name);
                 list_remove(&w->inflight, c);
                 b->st.in_flight--;
                 call_free(b, c);
@@ -968,8 +970,7 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
         count_bad(b, LEDE_BROKER_BAD_SIZE);
         logf_(b, LEDE_BROKER_LOG_DEBUG, NULL, "oversized frame from a client (%zu bytes)", len);
         reply_status(b, id, id_len, have ? cid : NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
-                     "call of %zu bytes is larger than the broker's maximum of %zu", len,
-                     max_call);
+                     "call of %zu bytes is larger than the broker's maximum of %zu", len, max_call);
         return LEDE_OK;
     }
     int rc = lede_wire_decode_envelope(frame, len, b->cfg.max_msg_bytes, &f, &fault);
@@ -1087,8 +1088,8 @@ static uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-static int on_ready(lede_broker_t *b, int64_t now, struct worker *w, const void *id,
-                    size_t id_len, const Lede__V1__Ready *r)
+static int on_ready(lede_broker_t *b, int64_t now, struct worker *w, const void *id, size_t id_len,
+                    const Lede__V1__Ready *r)
 {
     if (w) {
         /* READY from a registered worker: it restarted or lost us; its calls are gone. */
@@ -1145,24 +1146,24 @@ static int on_ready(lede_broker_t *b, int64_t now, struct worker *w, const void 
      * that registers again keeps what it had earned or lost */
     if (fresh || w->limit > w->capacity)
         w->limit = fresh && w->capacity > INITIAL_CREDIT ? INITIAL_CREDIT : w->capacity;
-    w->heartbeat_ms = r->heartbeat_ms ? clamp_u32(r->heartbeat_ms, MIN_HEARTBEAT_MS,
-                                                  MAX_HEARTBEAT_MS)
-                                      : b->cfg.heartbeat_ms;
+    w->heartbeat_ms = r->heartbeat_ms
+                          ? clamp_u32(r->heartbeat_ms, MIN_HEARTBEAT_MS, MAX_HEARTBEAT_MS)
+                          : b->cfg.heartbeat_ms;
     w->last_seen_ms = now;
     w->next_heartbeat_ms = now + w->heartbeat_ms;
     w->last_dispatch = 0;
     b->st.workers_registered++;
     logf_(b, LEDE_BROKER_LOG_INFO, NULL,
-          "worker %s ready: capacity %" PRIu32 ", %zu methods, heartbeat %" PRIu32 " ms",
-          w->name, w->capacity, w->n_methods, w->heartbeat_ms);
+          "worker %s ready: capacity %" PRIu32 ", %zu methods, heartbeat %" PRIu32 " ms", w->name,
+          w->capacity, w->n_methods, w->heartbeat_ms);
     dispatch(b, now);
     return LEDE_OK;
 }
 
 /* A worker's REPLY (r, decoded from frame[0..len)) for one of its calls in flight: forwarded to
  * the client, byte for byte when the worker already echoed the call id and named itself. */
-static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w,
-                            Lede__V1__Reply *r, const void *raw, size_t raw_len)
+static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w, Lede__V1__Reply *r,
+                            const void *raw, size_t raw_len)
 {
     struct call *c = w->inflight.head;
     while (c && c->dispatch_id != r->dispatch_id)
@@ -1178,8 +1179,7 @@ static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w,
     b->st.in_flight--;
     if (c->answered) {
         b->st.late_replies_dropped++;
-        logc_(b, LEDE_BROKER_LOG_INFO, c, "dropped a reply from %s after the deadline",
-              w->name);
+        logc_(b, LEDE_BROKER_LOG_INFO, c, "dropped a reply from %s after the deadline", w->name);
         call_free(b, c);
         dispatch(b, now);
         return;
@@ -1214,11 +1214,12 @@ static void on_worker_reply(lede_broker_t *b, int64_t now, struct worker *w,
         fr->call_id = c->msg->call_id;
         /* strings that go on to the client are UTF-8, whatever the worker sent (3.7) */
         char by[128], *msg = NULL;
-        if (fr->served_by[0] == '\0' || !lede_utf8_valid(fr->served_by, strlen(fr->served_by), NULL))
-            fr->served_by = fr->served_by[0] ? (lede_utf8_sanitize(by, sizeof by, fr->served_by,
-                                                                     strlen(fr->served_by)),
-                                                 by)
-                                             : w->name;
+        if (fr->served_by[0] == '\0' ||
+            !lede_utf8_valid(fr->served_by, strlen(fr->served_by), NULL))
+            fr->served_by =
+                fr->served_by[0]
+                    ? (lede_utf8_sanitize(by, sizeof by, fr->served_by, strlen(fr->served_by)), by)
+                    : w->name;
         size_t mlen = strlen(fr->message);
         if (!lede_utf8_valid(fr->message, mlen, NULL) && (msg = malloc(3 * mlen + 1)) != NULL) {
             lede_utf8_sanitize(msg, 3 * mlen + 1, fr->message, mlen);
@@ -1274,9 +1275,8 @@ static int on_worker(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     struct worker *w = worker_find(b, id, id_len);
     /* Oversized frames (the socket's own cap is higher) are decoded too, so that a reply too
      * large to forward can still be matched to its call and answered. */
-    int rc = lede_wire_decode_envelope(frame, len,
-                                       len > b->cfg.max_msg_bytes ? len : b->cfg.max_msg_bytes,
-                                       &f, &fault);
+    int rc = lede_wire_decode_envelope(
+        frame, len, len > b->cfg.max_msg_bytes ? len : b->cfg.max_msg_bytes, &f, &fault);
     if (rc == LEDE_ENOMEM)
         return rc;
     if (rc == LEDE_OK && len > b->cfg.max_msg_bytes) {
@@ -1318,12 +1318,8 @@ static int on_worker(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     }
     w->last_seen_ms = now;
     switch (f.command) {
-    case LEDE__V1__COMMAND__HEARTBEAT:
-        b->st.heartbeats_received++;
-        break;
-    case LEDE__V1__COMMAND__REPLY:
-        on_worker_reply(b, now, w, f.body.reply, frame, len);
-        break;
+    case LEDE__V1__COMMAND__HEARTBEAT: b->st.heartbeats_received++; break;
+    case LEDE__V1__COMMAND__REPLY: on_worker_reply(b, now, w, f.body.reply, frame, len); break;
     case LEDE__V1__COMMAND__DISCONNECT:
         logf_(b, LEDE_BROKER_LOG_INFO, NULL, "worker %s disconnected (%.200s)", w->name,
               f.body.disconnect->reason);
@@ -1333,8 +1329,8 @@ static int on_worker(lede_broker_t *b, int64_t now, const void *id, size_t id_le
         break;
     default:
         count_bad(b, LEDE_BROKER_BAD_UNEXPECTED);
-        logf_(b, LEDE_BROKER_LOG_WARN, NULL, "worker %s sent %s on the backend; ignored",
-              w->name, lede_wire_command_name(f.command));
+        logf_(b, LEDE_BROKER_LOG_WARN, NULL, "worker %s sent %s on the backend; ignored", w->name,
+              lede_wire_command_name(f.command));
         break;
     }
     lede_wire_frame_release(&f);
@@ -1356,8 +1352,7 @@ int lede_broker_on_frame_from(lede_broker_t *b, int64_t now_ms, int sock, const 
 int lede_broker_on_frame(lede_broker_t *b, int64_t now_ms, int sock, const void *identity,
                          size_t identity_len, const void *frame, size_t frame_len)
 {
-    return lede_broker_on_frame_from(b, now_ms, sock, identity, identity_len, 0, frame,
-                                     frame_len);
+    return lede_broker_on_frame_from(b, now_ms, sock, identity, identity_len, 0, frame, frame_len);
 }
 
 void lede_broker_on_bad_framing(lede_broker_t *b, int64_t now_ms, int sock, const void *identity,
@@ -1500,28 +1495,41 @@ struct stat_row {
     const char *key;
     size_t offset; /* of a uint64_t in struct lede_broker_stats */
 };
-#define ROW(field) {#field, offsetof(struct lede_broker_stats, field)}
+#define ROW(field)                                                                                 \
+    {                                                                                              \
+#field, offsetof(struct lede_broker_stats, field)                                          \
+    }
 static const struct stat_row head_rows[] = {ROW(calls_received), ROW(replies_total)};
-static const struct stat_row body_rows[] = {
-    ROW(queue_depth),          ROW(queue_bytes),          ROW(queue_peak),
-    ROW(workers_ready),        ROW(workers_registered),   ROW(workers_expired),
-    ROW(workers_disconnected), ROW(in_flight),            ROW(dispatches),
-    ROW(redispatches),         ROW(late_replies_dropped), ROW(unknown_worker_messages),
-    ROW(unreachable_clients),  ROW(unreachable_workers),  ROW(heartbeats_sent),
-    ROW(heartbeats_received),  ROW(malformed_total)};
+static const struct stat_row body_rows[] = {ROW(queue_depth),          ROW(queue_bytes),
+                                            ROW(queue_peak),           ROW(workers_ready),
+                                            ROW(workers_registered),   ROW(workers_expired),
+                                            ROW(workers_disconnected), ROW(in_flight),
+                                            ROW(dispatches),           ROW(redispatches),
+                                            ROW(late_replies_dropped), ROW(unknown_worker_messages),
+                                            ROW(unreachable_clients),  ROW(unreachable_workers),
+                                            ROW(heartbeats_sent),      ROW(heartbeats_received),
+                                            ROW(malformed_total)};
 static const struct stat_row tail_rows[] = {ROW(held_bytes), ROW(worker_timeouts)};
 #undef ROW
-#define IO_ROW(field) {#field, offsetof(struct lede_broker_io_stats, field)}
-static const struct stat_row io_rows[] = {
-    IO_ROW(connections),          IO_ROW(connections_refused),
-    IO_ROW(out_bytes),            IO_ROW(replies_backlog_dropped),
-    IO_ROW(replies_stale_connection), IO_ROW(replies_unsent),
-    IO_ROW(connections_unfinished_dropped)};
+#define IO_ROW(field)                                                                              \
+    {                                                                                              \
+#field, offsetof(struct lede_broker_io_stats, field)                                       \
+    }
+static const struct stat_row io_rows[] = {IO_ROW(connections),
+                                          IO_ROW(connections_refused),
+                                          IO_ROW(out_bytes),
+                                          IO_ROW(replies_backlog_dropped),
+                                          IO_ROW(replies_stale_connection),
+                                          IO_ROW(replies_unsent),
+                                          IO_ROW(connections_unfinished_dropped)};
 #undef IO_ROW
-#define AUTH_ROW(field) {#field, offsetof(struct lede_broker_auth_stats, field)}
+#define AUTH_ROW(field)                                                                            \
+    {                                                                                              \
+#field, offsetof(struct lede_broker_auth_stats, field)                                     \
+    }
 static const struct stat_row auth_rows[] = {
-    AUTH_ROW(clients_allowed), AUTH_ROW(workers_allowed),   AUTH_ROW(clients_denied),
-    AUTH_ROW(workers_denied),  AUTH_ROW(client_as_worker),  AUTH_ROW(handshakes_failed),
+    AUTH_ROW(clients_allowed),    AUTH_ROW(workers_allowed),  AUTH_ROW(clients_denied),
+    AUTH_ROW(workers_denied),     AUTH_ROW(client_as_worker), AUTH_ROW(handshakes_failed),
     AUTH_ROW(wrong_role_messages)};
 #undef AUTH_ROW
 

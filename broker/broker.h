@@ -61,12 +61,12 @@ struct lede_broker_auth_stats {
 
 /* Counters kept by the process's socket loop (broker_main.c), shown in the stats as "io". */
 struct lede_broker_io_stats {
-    uint64_t connections;             /* frontend + backend connections open now */
-    uint64_t connections_refused;     /* closed at once: past --max-connections */
-    uint64_t out_bytes;               /* bytes handed to ZeroMQ and not yet written, now */
-    uint64_t replies_backlog_dropped; /* replies dropped: the client's unread backlog was full */
+    uint64_t connections;              /* frontend + backend connections open now */
+    uint64_t connections_refused;      /* closed at once: past --max-connections */
+    uint64_t out_bytes;                /* bytes handed to ZeroMQ and not yet written, now */
+    uint64_t replies_backlog_dropped;  /* replies dropped: the client's unread backlog was full */
     uint64_t replies_stale_connection; /* replies dropped: the call's connection had closed */
-    uint64_t replies_unsent;          /* frames ZeroMQ refused (peer gone, pipe full) */
+    uint64_t replies_unsent;           /* frames ZeroMQ refused (peer gone, pipe full) */
     uint64_t connections_unfinished_dropped; /* closed: a message past the bound that never
                                                 ends (every part with MORE) */
 };
@@ -74,8 +74,8 @@ struct lede_broker_io_stats {
 /* The broker's counters. Gauges (queue_depth, queue_bytes, workers_ready, in_flight) are
  * current values; everything else counts since start. */
 struct lede_broker_stats {
-    uint64_t calls_received;       /* CALL frames from clients that decoded */
-    uint64_t replies_total;        /* REPLY frames sent to clients */
+    uint64_t calls_received;                    /* CALL frames from clients that decoded */
+    uint64_t replies_total;                     /* REPLY frames sent to clients */
     uint64_t replies[LEDE_BROKER_STATUS_COUNT]; /* ... by status */
     uint64_t queue_depth, queue_bytes, queue_peak;
     uint64_t workers_ready;        /* registered workers now */

@@ -31,14 +31,15 @@
 #endif
 
 #define RECV_BATCH 256 /* frames taken from one socket before looking at the other */
-#define FD_HEADROOM (LEDE_HTTP_MAX_CONNECTIONS + 64) /* descriptors kept free of connections
-                                                     (the HTTP endpoint, files, libzmq's own) */
-#define CONNS_TABLE_MAX 65536 /* descriptors tracked by the connection table */
-#define CONNS_CHECK_MS 100    /* how often unfinished messages are looked for */
-#define RSS_CHECK_MS 10       /* ... and sooner when the process grew this much meanwhile: */
+#define FD_HEADROOM                                                                                \
+    (LEDE_HTTP_MAX_CONNECTIONS + 64) /* descriptors kept free of connections                       \
+                                     (the HTTP endpoint, files, libzmq's own) */
+#define CONNS_TABLE_MAX  65536       /* descriptors tracked by the connection table */
+#define CONNS_CHECK_MS   100         /* how often unfinished messages are looked for */
+#define RSS_CHECK_MS     10          /* ... and sooner when the process grew this much meanwhile: */
 #define RSS_GROWTH_CHECK (16u << 20)
-#define IDLE_EVICT_MS 5000    /* at the connection cap, one idle this long makes room */
-#define HANDSHAKE_MS 5000     /* a connection that has not finished its handshake is closed */
+#define IDLE_EVICT_MS    5000 /* at the connection cap, one idle this long makes room */
+#define HANDSHAKE_MS     5000 /* a connection that has not finished its handshake is closed */
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t stats_requested;
@@ -69,9 +70,9 @@ struct options {
     const char *frontend, *backend, *ready_file;
     const char *curve_secret, *allow_clients, *allow_workers; /* CURVE: all three or none */
     struct lede_broker_config cfg;
-    lede_config_t *conf;  /* owns the strings above */
-    struct lede_ops ops;  /* logger, metrics registry, HTTP endpoint */
-    uint64_t wrong_role;  /* frames dropped: User-Id not of the socket's role */
+    lede_config_t *conf; /* owns the strings above */
+    struct lede_ops ops; /* logger, metrics registry, HTTP endpoint */
+    uint64_t wrong_role; /* frames dropped: User-Id not of the socket's role */
     size_t max_connections, client_backlog_bytes;
     lede_conns_t *conns;
 };
@@ -80,38 +81,81 @@ struct options {
 static const struct lede_opt broker_opts[] = {
     {.name = "frontend", .arg = "EP", .def = "tcp://*:5555", .help = "clients connect here"},
     {.name = "backend", .arg = "EP", .def = "tcp://*:5556", .help = "workers connect here"},
-    {.name = "queue-max", .type = LEDE_OPT_INT, .def = "10000", .min = 0, .max = 100000000,
+    {.name = "queue-max",
+     .type = LEDE_OPT_INT,
+     .def = "10000",
+     .min = 0,
+     .max = 100000000,
      .help = "queued calls before RESOURCE_EXHAUSTED"},
-    {.name = "queue-max-bytes", .type = LEDE_OPT_INT, .def = "268435456", .min = 0,
-     .max = 1099511627776.0, .help = "queued bytes before RESOURCE_EXHAUSTED"},
-    {.name = "heartbeat-ms", .type = LEDE_OPT_INT, .def = "1000", .min = 10, .max = 60000,
+    {.name = "queue-max-bytes",
+     .type = LEDE_OPT_INT,
+     .def = "268435456",
+     .min = 0,
+     .max = 1099511627776.0,
+     .help = "queued bytes before RESOURCE_EXHAUSTED"},
+    {.name = "heartbeat-ms",
+     .type = LEDE_OPT_INT,
+     .def = "1000",
+     .min = 10,
+     .max = 60000,
      .help = "heartbeat interval for workers that announce none"},
-    {.name = "liveness", .type = LEDE_OPT_INT, .def = "3", .min = 1, .max = 1000,
+    {.name = "liveness",
+     .type = LEDE_OPT_INT,
+     .def = "3",
+     .min = 1,
+     .max = 1000,
      .help = "missed heartbeats before a worker is dead"},
-    {.name = "default-timeout-ms", .type = LEDE_OPT_INT, .def = "30000", .min = 1,
-     .max = 86400000, .help = "deadline of calls that set timeout_ms 0"},
-    {.name = "max-attempts", .type = LEDE_OPT_INT, .def = "3", .min = 1, .max = 1000,
+    {.name = "default-timeout-ms",
+     .type = LEDE_OPT_INT,
+     .def = "30000",
+     .min = 1,
+     .max = 86400000,
+     .help = "deadline of calls that set timeout_ms 0"},
+    {.name = "max-attempts",
+     .type = LEDE_OPT_INT,
+     .def = "3",
+     .min = 1,
+     .max = 1000,
      .help = "dispatches of one call before UNAVAILABLE"},
-    {.name = "max-msg-bytes", .type = LEDE_OPT_INT, .def = "17825792", .min = 64,
-     .max = 1073741824, .help = "largest frame accepted (larger: INVALID_ARGUMENT)"},
-    {.name = "max-connections", .type = LEDE_OPT_INT, .def = "0", .min = 0, .max = 1000000,
+    {.name = "max-msg-bytes",
+     .type = LEDE_OPT_INT,
+     .def = "17825792",
+     .min = 64,
+     .max = 1073741824,
+     .help = "largest frame accepted (larger: INVALID_ARGUMENT)"},
+    {.name = "max-connections",
+     .type = LEDE_OPT_INT,
+     .def = "0",
+     .min = 0,
+     .max = 1000000,
      .help = "connections per socket (0: the descriptor limit, less headroom, halved); past it "
              "the longest idle one, or the newcomer, is closed"},
-    {.name = "client-backlog-bytes", .type = LEDE_OPT_INT, .def = "33554432", .min = 0,
+    {.name = "client-backlog-bytes",
+     .type = LEDE_OPT_INT,
+     .def = "33554432",
+     .min = 0,
      .max = 1099511627776.0,
      .help = "reply bytes queued for one client that does not read (more: dropped, counted)"},
-    {.name = "drain-ms", .type = LEDE_OPT_INT, .def = "5000", .min = 0, .max = 3600000,
+    {.name = "drain-ms",
+     .type = LEDE_OPT_INT,
+     .def = "5000",
+     .min = 0,
+     .max = 3600000,
      .help = "on SIGTERM, time given to calls in flight"},
     LEDE_OPT_LOG_LEVEL,
     LEDE_OPT_LOG_FORMAT,
     LEDE_OPT_METRICS,
-    {.name = "curve-secret", .arg = "FILE",
+    {.name = "curve-secret",
+     .arg = "FILE",
      .help = "CURVE: this broker's secret key (lede keygen NAME; give others NAME.pub)"},
-    {.name = "allow-clients", .arg = "DIR",
+    {.name = "allow-clients",
+     .arg = "DIR",
      .help = "CURVE: .pub files of the clients allowed on the frontend"},
-    {.name = "allow-workers", .arg = "DIR",
+    {.name = "allow-workers",
+     .arg = "DIR",
      .help = "CURVE: .pub files of the workers allowed on the backend"},
-    {.name = "ready-file", .arg = "PATH",
+    {.name = "ready-file",
+     .arg = "PATH",
      .help = "once bound, write frontend=EP and backend=EP lines (the real ports)"},
 };
 
@@ -210,24 +254,25 @@ static void metrics_register(struct broker_metrics *bm, lede_metrics_t *m)
     static const char *const status_label[] = {"status", NULL};
     static const char *const kind_label[] = {"kind", NULL};
     static const char *const latency_labels[] = {"method", "status", NULL};
-    bm->calls_received = counter(m, "lede_broker_calls_received_total",
-                                 "Calls from clients that decoded");
-    lede_metrics_family_t *f = lede_metrics_family(
-        m, LEDE_METRIC_COUNTER, "lede_broker_replies_total",
-        "Replies sent to clients, by gRPC status", status_label, NULL, 0);
+    bm->calls_received =
+        counter(m, "lede_broker_calls_received_total", "Calls from clients that decoded");
+    lede_metrics_family_t *f =
+        lede_metrics_family(m, LEDE_METRIC_COUNTER, "lede_broker_replies_total",
+                            "Replies sent to clients, by gRPC status", status_label, NULL, 0);
     for (int s = 0; f && s < LEDE_BROKER_STATUS_COUNT; s++) {
         const char *v[] = {lede_wire_status_name(s)};
         bm->replies[s] = lede_metrics_family_counter(f, v);
     }
-    bm->queue_depth = lede_metrics_gauge(m, "lede_broker_queue_depth", "Calls waiting for a worker");
+    bm->queue_depth =
+        lede_metrics_gauge(m, "lede_broker_queue_depth", "Calls waiting for a worker");
     bm->queue_bytes = lede_metrics_gauge(m, "lede_broker_queue_bytes", "Bytes of the queued calls");
     bm->workers_ready = lede_metrics_gauge(m, "lede_broker_workers_ready", "Registered workers");
     bm->in_flight = lede_metrics_gauge(m, "lede_broker_in_flight", "Calls at workers");
     bm->dispatches = counter(m, "lede_broker_dispatches_total", "Calls sent to workers");
     bm->redispatches = counter(m, "lede_broker_redispatches_total",
                                "Calls put back at the queue front after a worker loss");
-    bm->workers_registered = counter(m, "lede_broker_workers_registered_total",
-                                     "READY frames accepted");
+    bm->workers_registered =
+        counter(m, "lede_broker_workers_registered_total", "READY frames accepted");
     bm->workers_expired = counter(m, "lede_broker_workers_expired_total",
                                   "Workers declared dead after missed heartbeats");
     bm->workers_disconnected = counter(m, "lede_broker_workers_disconnected_total",
@@ -252,12 +297,13 @@ static void metrics_register(struct broker_metrics *bm, lede_metrics_t *m)
     bm->connections = lede_metrics_gauge(m, "lede_broker_connections", "Connections open");
     bm->out_bytes = lede_metrics_gauge(m, "lede_broker_out_bytes",
                                        "Bytes handed to ZeroMQ and not yet written");
-    bm->worker_timeouts = counter(m, "lede_broker_worker_timeouts_total",
-                                  "Calls whose deadline passed at a worker");
+    bm->worker_timeouts =
+        counter(m, "lede_broker_worker_timeouts_total", "Calls whose deadline passed at a worker");
     bm->connections_refused = counter(m, "lede_broker_connections_refused_total",
                                       "Connections closed by the connection cap");
-    bm->connections_unfinished = counter(m, "lede_broker_connections_unfinished_total",
-                                         "Connections closed: a message past the bound that never ends");
+    bm->connections_unfinished =
+        counter(m, "lede_broker_connections_unfinished_total",
+                "Connections closed: a message past the bound that never ends");
     bm->dropped_backlog = counter(m, "lede_broker_replies_backlog_dropped_total",
                                   "Replies dropped: the client's unread backlog was full");
     bm->dropped_stale = counter(m, "lede_broker_replies_stale_connection_total",
@@ -374,13 +420,14 @@ static void *open_router(void *ctx, const char *ep, const struct options *o, led
     if (!s)
         return NULL;
     if (auth && lede_auth_server(auth, s, backend, secret) != LEDE_OK) {
-        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "cannot make %s a CURVE server: %s",
-                        ep, zmq_strerror(zmq_errno()));
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "cannot make %s a CURVE server: %s", ep,
+                        zmq_strerror(zmq_errno()));
         zmq_close(s);
         return NULL;
     }
     int one = 1, linger = 500, hwm = 100000;
-    int64_t max = (int64_t)o->cfg.max_msg_bytes * 2 + 4096; /* hard cap; the app answers above max */
+    int64_t max =
+        (int64_t)o->cfg.max_msg_bytes * 2 + 4096; /* hard cap; the app answers above max */
     zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
@@ -512,7 +559,8 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
         }
         int64_t now = now_ms();
         uint64_t conn = o->conns ? lede_conns_received(o->conns, sock, fd, zmq_msg_data(&id),
-                                                       zmq_msg_size(&id), bytes, now) : 0;
+                                                       zmq_msg_size(&id), bytes, now)
+                                 : 0;
         int rc = LEDE_OK;
         lede_broker_set_now_us(b, now_us());
         if (parts >= 1 && !role_ok(o, &body, sock)) { /* ids carry no metadata; bodies do */
@@ -521,8 +569,8 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
                                 "dropped a frame from a peer whose key is not allowed in this "
                                 "role");
         } else if (parts == 1)
-            rc = lede_broker_on_frame_from(b, now, sock, zmq_msg_data(&id), zmq_msg_size(&id),
-                                           conn, zmq_msg_data(&body), zmq_msg_size(&body));
+            rc = lede_broker_on_frame_from(b, now, sock, zmq_msg_data(&id), zmq_msg_size(&id), conn,
+                                           zmq_msg_data(&body), zmq_msg_size(&body));
         else
             lede_broker_on_bad_framing(b, now, sock, zmq_msg_data(&id), zmq_msg_size(&id));
         zmq_msg_close(&body);
@@ -628,7 +676,8 @@ int main(int argc, char **argv)
         char err[512];
         size_t nc = 0, nw = 0;
         if (!zmq_has("curve")) {
-            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "this libzmq was built without CURVE");
+            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL,
+                            "this libzmq was built without CURVE");
             goto cleanup;
         }
         if (lede_curve_read_key(o.curve_secret, secret, err, sizeof err) != LEDE_OK ||
@@ -669,14 +718,13 @@ int main(int argc, char **argv)
                             cap, usable, usable / 2);
             cap = usable / 2;
         }
-        struct lede_conns_config cc = {
-            .max_connections = {cap, cap},
-            .peer_out_bytes = o.client_backlog_bytes,
-            .total_out_bytes = o.cfg.queue_max_bytes,
-            .max_pending_bytes = 2 * o.cfg.max_msg_bytes + 4096,
-            .idle_evict_ms = IDLE_EVICT_MS};
-        o.conns = lede_conns_new(ctx, sockets, &cc, nofile < CONNS_TABLE_MAX ? nofile
-                                                                           : CONNS_TABLE_MAX);
+        struct lede_conns_config cc = {.max_connections = {cap, cap},
+                                       .peer_out_bytes = o.client_backlog_bytes,
+                                       .total_out_bytes = o.cfg.queue_max_bytes,
+                                       .max_pending_bytes = 2 * o.cfg.max_msg_bytes + 4096,
+                                       .idle_evict_ms = IDLE_EVICT_MS};
+        o.conns =
+            lede_conns_new(ctx, sockets, &cc, nofile < CONNS_TABLE_MAX ? nofile : CONNS_TABLE_MAX);
         if (!o.conns) {
             lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "cannot monitor the sockets: %s",
                             zmq_strerror(zmq_errno()));
@@ -702,8 +750,9 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     lede_broker_set_log_traced(b, log_traced, o.ops.log);
-    lede_broker_set_log_level(b, lede_log_enabled(o.ops.log, LEDE_LOG_DEBUG) ? LEDE_BROKER_LOG_DEBUG
-                                                                           : LEDE_BROKER_LOG_INFO);
+    lede_broker_set_log_level(b, lede_log_enabled(o.ops.log, LEDE_LOG_DEBUG)
+                                     ? LEDE_BROKER_LOG_DEBUG
+                                     : LEDE_BROKER_LOG_INFO);
     lede_broker_set_answered(b, on_answered, &bm);
     metrics_copy(&bm, b);
     if (o.ready_file && write_ready_file(o.ready_file, fe, be) != LEDE_OK)
@@ -750,21 +799,24 @@ int main(int argc, char **argv)
         if (auth) {
             struct lede_auth_counts ac;
             lede_auth_counts(auth, &ac);
-            struct lede_broker_auth_stats as = {
-                .enabled = 1, .clients_allowed = ac.clients_allowed,
-                .workers_allowed = ac.workers_allowed, .clients_denied = ac.clients_denied,
-                .workers_denied = ac.workers_denied, .client_as_worker = ac.client_as_worker,
-                .handshakes_failed = ac.handshakes_failed +
-                                     lede_conns_handshakes_failed(o.conns, 0) +
-                                     lede_conns_handshakes_failed(o.conns, 1),
-                .wrong_role_messages = o.wrong_role};
+            struct lede_broker_auth_stats as = {.enabled = 1,
+                                                .clients_allowed = ac.clients_allowed,
+                                                .workers_allowed = ac.workers_allowed,
+                                                .clients_denied = ac.clients_denied,
+                                                .workers_denied = ac.workers_denied,
+                                                .client_as_worker = ac.client_as_worker,
+                                                .handshakes_failed =
+                                                    ac.handshakes_failed +
+                                                    lede_conns_handshakes_failed(o.conns, 0) +
+                                                    lede_conns_handshakes_failed(o.conns, 1),
+                                                .wrong_role_messages = o.wrong_role};
             lede_broker_set_auth_stats(b, &as);
         }
         /* the monitors' events are read by flush() (every round) and before a client's message
          * whenever any wait: not here as well, each look is a system call */
         if (auth) { /* auth.c logged these when its monitor counted them */
-            uint64_t hf = lede_conns_handshakes_failed(o.conns, 0) +
-                          lede_conns_handshakes_failed(o.conns, 1);
+            uint64_t hf =
+                lede_conns_handshakes_failed(o.conns, 0) + lede_conns_handshakes_failed(o.conns, 1);
             if (hf > handshakes_logged && (hf <= 20 || hf / 1000 > handshakes_logged / 1000))
                 lede_log_printf(o.ops.log, LEDE_LOG_WARN, NULL, NULL,
                                 "a handshake failed (plaintext peer, wrong broker key or not "
@@ -848,7 +900,7 @@ cleanup:
     if (ctx)
         zmq_ctx_term(ctx);
     lede_conns_destroy(&o.conns); /* libzmq has freed every frame that points into it */
-    lede_ops_stop(&o.ops); /* stops the HTTP thread before bm goes */
+    lede_ops_stop(&o.ops);        /* stops the HTTP thread before bm goes */
     metrics_release(&bm);
     lede_config_destroy(&o.conf);
     return status;

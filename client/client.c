@@ -27,10 +27,10 @@
 _Static_assert(LEDE_WIRE_MAX_DEFAULT == LEDE_DEFAULT_MAX_BODY + (1u << 20),
                "a frame is the article limit plus 1 MiB of envelope");
 
-#define MAX_BROKERS 16
-#define WAIT_RETRY_US 20000u     /* no broker connected: try again this soon */
+#define MAX_BROKERS       16
+#define WAIT_RETRY_US     20000u /* no broker connected: try again this soon */
 #define DEADLINE_GRACE_US 50000u /* let the broker's own DEADLINE_EXCEEDED arrive first */
-#define SCAN_MIN_US 2000u
+#define SCAN_MIN_US       2000u
 
 enum call_state { CALL_WAIT = 0, CALL_SENT };
 
@@ -40,13 +40,13 @@ struct call {
     char *method;
     uint8_t *payload;
     size_t len;
-    char **md;               /* key, value, key, value ... */
+    char **md; /* key, value, key, value ... */
     size_t n_md;
     uint64_t submitted_us, deadline_us, sent_us, next_us;
-    int broker;              /* last broker it went to, -1 none */
-    int avoid;               /* broker to avoid on the next send, -1 none */
-    uint32_t refused;        /* brokers that answered UNAVAILABLE themselves (bit per broker) */
-    int refused_status;      /* and the last such status and message */
+    int broker;         /* last broker it went to, -1 none */
+    int avoid;          /* broker to avoid on the next send, -1 none */
+    uint32_t refused;   /* brokers that answered UNAVAILABLE themselves (bit per broker) */
+    int refused_status; /* and the last such status and message */
     char refused_msg[200];
     unsigned attempts;
     enum call_state state;
@@ -61,14 +61,14 @@ enum link_state { LINK_UNKNOWN = 0, LINK_UP, LINK_DOWN };
 struct broker {
     char *endpoint;
     void *sock;
-    void *mon;               /* PAIR reading the socket monitor's events */
+    void *mon; /* PAIR reading the socket monitor's events */
     uint64_t last_heard_us;
     int suspect;
     enum link_state link;
-    uint64_t down_since_us;  /* start of the current unreachable spell (creation at first) */
-    int handshake_failed;    /* the last failure was a handshake (CURVE key, mechanism) */
-    unsigned failures;       /* connect retries and failed handshakes seen */
-    int tcp_connected;       /* the current attempt got as far as a TCP connection */
+    uint64_t down_since_us; /* start of the current unreachable spell (creation at first) */
+    int handshake_failed;   /* the last failure was a handshake (CURVE key, mechanism) */
+    unsigned failures;      /* connect retries and failed handshakes seen */
+    int tcp_connected;      /* the current attempt got as far as a TCP connection */
 };
 
 struct lede_client {
@@ -81,14 +81,14 @@ struct lede_client {
     size_t rr;
     uint32_t prefix;
     uint64_t next_seq;
-    struct call **table;     /* hash by seq */
-    size_t table_size;       /* power of two */
+    struct call **table; /* hash by seq */
+    size_t table_size;   /* power of two */
     struct call *head, *tail;
     size_t n_calls;
     uint64_t next_scan_us;
     unsigned seed;
     struct lede_client_stats st;
-    int in_poll;             /* a callback must not poll again (it would free what we walk) */
+    int in_poll; /* a callback must not poll again (it would free what we walk) */
     zmq_pollitem_t items[2 * MAX_BROKERS + 8];
 };
 
@@ -201,8 +201,8 @@ int lede_client_new(const char *endpoints, const struct lede_client_options *opt
         return LEDE_ENOMEM;
     c->opt = o;
     char cerr[512];
-    int crc = lede_curve_client_load(o.curve_secret_file, o.broker_key_file, &c->curve_keys, &c->curve,
-                                     cerr, sizeof cerr);
+    int crc = lede_curve_client_load(o.curve_secret_file, o.broker_key_file, &c->curve_keys,
+                                     &c->curve, cerr, sizeof cerr);
     if (crc != LEDE_OK) {
         set_err(errbuf, errlen, "%s", cerr);
         free(c);
@@ -361,9 +361,10 @@ static int64_t hex_run(const char **s, int max)
     int n = 0;
     for (; n < max; n++) {
         char ch = (*s)[n];
-        int d = ch >= '0' && ch <= '9' ? ch - '0'
+        int d = ch >= '0' && ch <= '9'   ? ch - '0'
                 : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+                : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                         : -1;
         if (d < 0)
             break;
         v = v << 4 | (uint64_t)d;
@@ -574,8 +575,7 @@ int lede_client_summarize_submit(lede_client_t *c, const struct lede_client_requ
         r.format = (Lede__V1__Format)f;
     }
     switch (req->budget) {
-    case LEDE_CLIENT_BUDGET_DEFAULT:
-        break;
+    case LEDE_CLIENT_BUDGET_DEFAULT: break;
     case LEDE_CLIENT_BUDGET_SENTENCES:
     case LEDE_CLIENT_BUDGET_WORDS:
     case LEDE_CLIENT_BUDGET_CHARS: {
@@ -606,8 +606,7 @@ int lede_client_summarize_submit(lede_client_t *c, const struct lede_client_requ
         r.budget_case = LEDE__V1__SUMMARIZE_REQUEST__BUDGET_RATIO;
         r.ratio = req->budget_value;
         break;
-    default:
-        return LEDE_EINVAL;
+    default: return LEDE_EINVAL;
     }
     for (size_t i = 0; i < req->n_weights; i++) {
         lede__v1__feature_weight__init(&fw[i]);
@@ -664,7 +663,8 @@ static void on_reply(lede_client_t *c, size_t bi, const Lede__V1__Reply *r, uint
     int retry = r->status == LEDE__V1__STATUS__UNAVAILABLE ||
                 (r->status == LEDE__V1__STATUS__RESOURCE_EXHAUSTED && from_broker);
     if (retry && k->attempts < (unsigned)c->opt.max_attempts && now < k->deadline_us) {
-        uint64_t backoff = (uint64_t)c->opt.retry_ms * 1000u << (k->attempts > 6 ? 6 : k->attempts - 1);
+        uint64_t backoff = (uint64_t)c->opt.retry_ms * 1000u
+                           << (k->attempts > 6 ? 6 : k->attempts - 1);
         backoff += (uint64_t)rand_r(&c->seed) % (backoff / 2u + 1u);
         k->state = CALL_WAIT;
         k->avoid = (int)bi;
@@ -764,15 +764,15 @@ static void read_monitor(lede_client_t *c, size_t bi)
         case ZMQ_EVENT_CONNECTED: /* TCP is up, the handshake follows */
             b->tcp_connected = 1;
             break;
-        default:
-            break;
+        default: break;
         }
     }
 }
 
 /* A waiting call with nowhere to go: every broker either answered it UNAVAILABLE or has been
  * unreachable (failed connects or handshakes, never up) for unreachable_ms. Completes it (1) with
- * the brokers' answer, UNAUTHENTICATED for a failed handshake, else UNAVAILABLE; 0: keep waiting. */
+ * the brokers' answer, UNAUTHENTICATED for a failed handshake, else UNAVAILABLE; 0: keep waiting.
+ */
 static int nowhere_to_go(lede_client_t *c, struct call *k, uint64_t now)
 {
     uint64_t limit = (uint64_t)c->opt.unreachable_ms * 1000u;
@@ -793,15 +793,17 @@ static int nowhere_to_go(lede_client_t *c, struct call *k, uint64_t now)
         snprintf(msg, sizeof msg, "%s", k->refused_msg);
     } else if (handshake) {
         status = LEDE__V1__STATUS__UNAUTHENTICATED;
-        snprintf(msg, sizeof msg,
-                 "the handshake with %s%s failed for %d ms (%s)", c->brokers[0].endpoint,
-                 c->n_brokers > 1 ? " and the other brokers" : "", c->opt.unreachable_ms,
+        snprintf(msg, sizeof msg, "the handshake with %s%s failed for %d ms (%s)",
+                 c->brokers[0].endpoint, c->n_brokers > 1 ? " and the other brokers" : "",
+                 c->opt.unreachable_ms,
                  c->curve ? "wrong broker key, or this client's key is not allowed"
                           : "the broker wants CURVE: give --curve-secret and --broker-key");
     } else {
         status = LEDE__V1__STATUS__UNAVAILABLE;
-        snprintf(msg, sizeof msg, "no broker reachable for %d ms: %s%s (connection refused, "
-                 "no route or no such host)", c->opt.unreachable_ms, c->brokers[0].endpoint,
+        snprintf(msg, sizeof msg,
+                 "no broker reachable for %d ms: %s%s (connection refused, "
+                 "no route or no such host)",
+                 c->opt.unreachable_ms, c->brokers[0].endpoint,
                  c->n_brokers > 1 ? " and the other brokers" : "");
     }
     complete(c, k, status, msg, NULL, 0, NULL, NULL);
@@ -838,7 +840,8 @@ static void run_timers(lede_client_t *c, uint64_t now)
                 uint64_t silence = (uint64_t)c->opt.silence_ms * 1000u;
                 int silent = now - b->last_heard_us >= silence && now - k->sent_us >= silence;
                 /* a broker that is alive but never answers (it restarted and lost the call) */
-                int stale = now - k->sent_us >= 4u * silence << (k->attempts > 4 ? 4 : k->attempts - 1);
+                int stale = now - k->sent_us >= 4u * silence
+                                                    << (k->attempts > 4 ? 4 : k->attempts - 1);
                 if ((silent || stale) && k->attempts < (unsigned)c->opt.max_attempts) {
                     if (silent)
                         b->suspect = 1;
@@ -974,7 +977,8 @@ void lede_client_response_destroy(struct lede_client_response **rp)
     *rp = NULL;
 }
 
-int lede_client_response_decode(const uint8_t *payload, size_t len, struct lede_client_response **out)
+int lede_client_response_decode(const uint8_t *payload, size_t len,
+                                struct lede_client_response **out)
 {
     *out = NULL;
     Lede__V1__SummarizeResponse *m = NULL;

@@ -8,8 +8,7 @@
 
 #include "error.h"
 
-int lede_read_file(const char *path, size_t max, char **out, size_t *len, char *msg,
-                   size_t msg_len)
+int lede_read_file(const char *path, size_t max, char **out, size_t *len, char *msg, size_t msg_len)
 {
     bool is_stdin = !strcmp(path, "-");
     FILE *f = is_stdin ? stdin : fopen(path, "rb");

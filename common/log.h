@@ -71,8 +71,7 @@ void lede_log_printf(lede_log_t *log, int level, const char *call_id, const char
 #endif
     ;
 void lede_log_vprintf(lede_log_t *log, int level, const char *call_id, const char *trace_id,
-                      const char *fmt, va_list ap)
-    __attribute__((format(printf, 5, 0)));
+                      const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 /* A callback with broker.h's lede_broker_log_fn shape: ctx is a lede_log_t *.
  * lede_broker_set_log(b, lede_log_callback, log) sends the broker's lines here. */
@@ -84,7 +83,7 @@ void lede_log_callback(void *ctx, int level, const char *call_id, const char *ms
  * count. It remembers LEDE_LOG_LIMIT_SLOTS keys (the one seen longest ago makes room). An
  * embedded struct with no lock: one per thread. */
 #define LEDE_LOG_LIMIT_SLOTS 64
-#define LEDE_LOG_LIMIT_KEY 96
+#define LEDE_LOG_LIMIT_KEY   96
 struct lede_log_limit {
     long long interval_ms;
     struct lede_log_limit_slot {

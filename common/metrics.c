@@ -398,8 +398,8 @@ int lede_metrics_build_info(lede_metrics_t *m, const char *component, const char
     if (cpu)
         cpu->counter_of_reals = 1;
     m->proc_cpu = cpu ? lede_metrics_family_gauge(cpu, NULL) : NULL;
-    m->proc_rss = lede_metrics_gauge(m, "process_resident_memory_bytes",
-                                     "Resident memory size in bytes.");
+    m->proc_rss =
+        lede_metrics_gauge(m, "process_resident_memory_bytes", "Resident memory size in bytes.");
     m->proc_fds = lede_metrics_gauge(m, "process_open_fds", "Number of open file descriptors.");
     if (!m->proc_cpu || !m->proc_rss || !m->proc_fds)
         return LEDE_EINVAL;

@@ -86,8 +86,8 @@ double lede_metrics_histogram_sum(const lede_histogram_t *h);
 
 /* Registers lede_build_info{component, version, engine_version} 1, process_start_time_seconds
  * (now), and process_cpu_seconds_total, process_resident_memory_bytes and process_open_fds
- * (read from /proc at every rendering), as Prometheus client libraries export them. Returns LEDE_OK, LEDE_EINVAL (already registered) or
- * LEDE_ENOMEM. */
+ * (read from /proc at every rendering), as Prometheus client libraries export them. Returns
+ * LEDE_OK, LEDE_EINVAL (already registered) or LEDE_ENOMEM. */
 int lede_metrics_build_info(lede_metrics_t *m, const char *component, const char *version,
                             const char *engine_version);
 

@@ -13,8 +13,8 @@
 /* The at most max most mentioned entities of doc into *out (the caller's, free()) and *n, most
  * mentioned first, ties by first mention. Linear in the tokens (plus a sort of the distinct
  * entities). The first token and the number of tokens of entity j are left in
- * doc->scratch[LEDE_SCR_ENT_TOK] at [2j] and [2j + 1] for keyphrase.c; doc's scratch (ent_map, ent_last, a scratch slot) is used. Errors: LEDE_ENOMEM (then *out is NULL, *n 0). */
-int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity **out,
-                          size_t *n);
+ * doc->scratch[LEDE_SCR_ENT_TOK] at [2j] and [2j + 1] for keyphrase.c; doc's scratch (ent_map,
+ * ent_last, a scratch slot) is used. Errors: LEDE_ENOMEM (then *out is NULL, *n 0). */
+int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity **out, size_t *n);
 
 #endif

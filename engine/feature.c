@@ -9,41 +9,43 @@
 /* Tuning constants, chosen on the dev splits only (see docs/TUNING.md). Guarded so that a
  * tuning build can set them with -D. */
 #ifndef POS_DECAY
-#define POS_DECAY 0.0   /* lead bias: 1 / (1 + POS_DECAY * i) ...      */
+#define POS_DECAY 0.0 /* lead bias: 1 / (1 + POS_DECAY * i) ...      */
 #endif
 #ifndef POS_EXP
-#define POS_EXP 0.3      /* ... times exp(-POS_EXP * i) */
+#define POS_EXP 0.3 /* ... times exp(-POS_EXP * i) */
 #endif
 #ifndef POS_PARA
-#define POS_PARA 0.0     /* bonus for opening a paragraph, when there are paragraphs (0: none) */
+#define POS_PARA 0.0 /* bonus for opening a paragraph, when there are paragraphs (0: none) */
 #endif
 #ifndef TERM_SMOOTH
-#define TERM_SMOOTH 4.0  /* term weight: sum of weights / (content words + TERM_SMOOTH) */
+#define TERM_SMOOTH 4.0 /* term weight: sum of weights / (content words + TERM_SMOOTH) */
 #endif
 #ifndef TERM_LEN_EXP
 #define TERM_LEN_EXP 0.8 /* ... raised to this power (1: an average, 0: a sum) */
 #endif
 #ifndef TF_POW
-#define TF_POW 1.0       /* term weight tf^TF_POW for tf > 1; 0: 1 + log(tf) */
+#define TF_POW 1.0 /* term weight tf^TF_POW for tf > 1; 0: 1 + log(tf) */
 #endif
 #ifndef TF_SINGLE
-#define TF_SINGLE 0.0    /* weight of a term seen once */
+#define TF_SINGLE 0.0 /* weight of a term seen once */
 #endif
 #ifndef POS_AHEAD
-#define POS_AHEAD 0.3    /* position's share for the term weight still ahead (see below) */
+#define POS_AHEAD 0.3 /* position's share for the term weight still ahead (see below) */
 #endif
 #ifndef QUOTE_OPEN
-#define QUOTE_OPEN 0.6   /* opener penalty of a sentence that opens with a quotation mark */
+#define QUOTE_OPEN 0.6 /* opener penalty of a sentence that opens with a quotation mark */
 #endif
 #define SHORT_WORDS 8
-#define LONG_WORDS 60
+#define LONG_WORDS  60
 
 static double term_weight(const struct lede_doc *doc, const struct lede_idf *idf, size_t term)
 {
     double tf = doc->tf[term];
     uint64_t stem = doc->stem[term];
     /* pow(tf, 1) is tf exactly: skipped for the default exponent. */
-    double w = tf > 1 ? (TF_POW == 1.0 ? tf : TF_POW > 0 ? pow(tf, TF_POW) : 1.0 + log(tf))
+    double w = tf > 1 ? (TF_POW == 1.0 ? tf
+                         : TF_POW > 0  ? pow(tf, TF_POW)
+                                       : 1.0 + log(tf))
                       : TF_SINGLE;
     if (idf && idf->n_docs)
         w *= lede_idf_weight(idf, stem);

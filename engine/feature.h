@@ -15,22 +15,32 @@
 #include "tokenize.h"
 
 /* Scratch slots of struct lede_doc. */
-enum { LEDE_SCR_KP_UNI, LEDE_SCR_KP_HOT, LEDE_SCR_KP_BEST, LEDE_SCR_KP_PHRASE, LEDE_SCR_ENT,
-       LEDE_SCR_SEL_ITEMS, LEDE_SCR_SEL_POS, LEDE_SCR_ENT_TOK, LEDE_SCR_FEAT_SEEN,
-       LEDE_SCR_FEAT_BEHIND, LEDE_SCRATCH_SLOTS };
+enum {
+    LEDE_SCR_KP_UNI,
+    LEDE_SCR_KP_HOT,
+    LEDE_SCR_KP_BEST,
+    LEDE_SCR_KP_PHRASE,
+    LEDE_SCR_ENT,
+    LEDE_SCR_SEL_ITEMS,
+    LEDE_SCR_SEL_POS,
+    LEDE_SCR_ENT_TOK,
+    LEDE_SCR_FEAT_SEEN,
+    LEDE_SCR_FEAT_BEHIND,
+    LEDE_SCRATCH_SLOTS
+};
 
 struct lede_sent {
     size_t offset, length; /* in the body */
     size_t paragraph;
     size_t tok_begin, tok_end; /* its tokens in lede_doc.toks */
-    uint32_t n_words;      /* tokens */
-    uint32_t n_content;    /* tokens that are neither stop words nor numbers */
-    bool para_first;       /* first sentence of its paragraph */
-    bool opener;           /* starts with a dangling opener */
-    uint64_t sig;          /* hash of its stems in order: equal text, equal sig */
-    bool headline;         /* the title or a headline first line: never a candidate */
-    bool quote_bad;        /* inside quotation marks that never balance: never a candidate */
-    bool quote_open;       /* opens with a quotation mark (editorial.c) */
+    uint32_t n_words;          /* tokens */
+    uint32_t n_content;        /* tokens that are neither stop words nor numbers */
+    bool para_first;           /* first sentence of its paragraph */
+    bool opener;               /* starts with a dangling opener */
+    uint64_t sig;              /* hash of its stems in order: equal text, equal sig */
+    bool headline;             /* the title or a headline first line: never a candidate */
+    bool quote_bad;            /* inside quotation marks that never balance: never a candidate */
+    bool quote_open;           /* opens with a quotation mark (editorial.c) */
     uint32_t unit_first, unit_last; /* its quotation unit (itself when it stands alone) */
 };
 
@@ -40,20 +50,20 @@ struct lede_doc {
     size_t n_sent;
     size_t n_paragraphs;
     const struct lede_tokens *toks; /* each content token's term index is in .term */
-    struct lede_map terms;  /* stem -> term index */
-    uint32_t *tf;           /* per term: occurrences */
-    uint32_t *cap_inner;    /* per term: capitalised occurrences not first in a sentence */
-    uint64_t *stem;         /* per term: its stem hash */
-    uint32_t *first_tok;    /* per term: the token of its first occurrence */
-    uint32_t *first_sent;   /* per term: the sentence of its first occurrence */
-    uint32_t *stop_adj;     /* per term: stop words beside its uses (one a side, in its sentence) */
-    double *tw;             /* per term: scratch for lede_features_compute (its weight) */
-    uint32_t *stamp;        /* per term: scratch for lede_select_summary */
-    struct lede_map sigs;   /* scratch for lede_select_summary: sentence signatures */
+    struct lede_map terms;          /* stem -> term index */
+    uint32_t *tf;                   /* per term: occurrences */
+    uint32_t *cap_inner;            /* per term: capitalised occurrences not first in a sentence */
+    uint64_t *stem;                 /* per term: its stem hash */
+    uint32_t *first_tok;            /* per term: the token of its first occurrence */
+    uint32_t *first_sent;           /* per term: the sentence of its first occurrence */
+    uint32_t *stop_adj;   /* per term: stop words beside its uses (one a side, in its sentence) */
+    double *tw;           /* per term: scratch for lede_features_compute (its weight) */
+    uint32_t *stamp;      /* per term: scratch for lede_select_summary */
+    struct lede_map sigs; /* scratch for lede_select_summary: sentence signatures */
     size_t n_terms, cap_terms;
-    struct lede_map title;  /* stems of the title's content words */
+    struct lede_map title; /* stems of the title's content words */
     size_t n_title;
-    bool cased;             /* the text has upper-case letters at all */
+    bool cased; /* the text has upper-case letters at all */
     /* Scratch of keyphrase.c and entity.c, kept between calls (the workspace frees it). */
     struct lede_map kp_map, ent_map, ent_last;
     void *scratch[LEDE_SCRATCH_SLOTS];

@@ -44,8 +44,10 @@ int lede_idf_parse(struct lede_idf *idf, const char *data, size_t len, char *msg
     }
     uint32_t version = rd32(p + 8);
     if (version != LEDE_IDF_VERSION) {
-        snprintf(msg, msg_len, "idf table version %u, this engine reads version %u; rebuild it "
-                 "with lede-idf build", version, LEDE_IDF_VERSION);
+        snprintf(msg, msg_len,
+                 "idf table version %u, this engine reads version %u; rebuild it "
+                 "with lede-idf build",
+                 version, LEDE_IDF_VERSION);
         return LEDE_EFORMAT;
     }
     memcpy(idf->lang, p + 12, 8);
@@ -53,9 +55,10 @@ int lede_idf_parse(struct lede_idf *idf, const char *data, size_t len, char *msg
     idf->n_docs = rd64(p + 24);
     uint64_t n = rd64(p + 32);
     if (n > (len - LEDE_IDF_HEADER) / 12 || (len - LEDE_IDF_HEADER) != n * 12) {
-        snprintf(msg, msg_len, "idf table truncated or padded: %llu terms need %llu bytes, "
-                 "it has %zu", (unsigned long long)n,
-                 (unsigned long long)(LEDE_IDF_HEADER + n * 12), len);
+        snprintf(msg, msg_len,
+                 "idf table truncated or padded: %llu terms need %llu bytes, "
+                 "it has %zu",
+                 (unsigned long long)n, (unsigned long long)(LEDE_IDF_HEADER + n * 12), len);
         return LEDE_EFORMAT;
     }
     for (uint64_t i = 0; i < n; i++) {

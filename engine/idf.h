@@ -21,7 +21,7 @@
 #include "map.h"
 
 #define LEDE_IDF_VERSION 1u
-#define LEDE_IDF_HEADER 40u
+#define LEDE_IDF_HEADER  40u
 
 struct lede_idf {
     struct lede_map df; /* stem hash -> document frequency */

@@ -10,9 +10,9 @@
 struct lede_map {
     uint64_t *keys; /* 0 marks an empty slot; key 0 is stored as 1 */
     uint32_t *vals;
-    size_t cap;     /* a power of two, or 0 */
+    size_t cap; /* a power of two, or 0 */
     size_t n;
-    size_t max;     /* most keys it may hold (0: unbounded) */
+    size_t max; /* most keys it may hold (0: unbounded) */
 };
 
 /* An empty map that will hold at most max keys (0: unbounded). */

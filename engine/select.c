@@ -9,22 +9,22 @@
 
 #include "error.h"
 
-#define MMR_CANDIDATES 48 /* most candidates the redundancy-aware ranking looks at */
-#define MMR_MIN 12        /* fewest, budget permitting */
-#define MMR_FACTOR 3.0    /* candidates per expected summary sentence */
+#define MMR_CANDIDATES 48  /* most candidates the redundancy-aware ranking looks at */
+#define MMR_MIN        12  /* fewest, budget permitting */
+#define MMR_FACTOR     3.0 /* candidates per expected summary sentence */
 #ifndef MMR_LAMBDA
-#define MMR_LAMBDA 0.25  /* how much similarity to chosen sentences costs */
+#define MMR_LAMBDA 0.25 /* how much similarity to chosen sentences costs */
 #endif
 #ifndef POS_SHARE
-#define POS_SHARE 12.0    /* position weight / (1 + POS_SHARE * the budget's share of the article) */
+#define POS_SHARE 12.0 /* position weight / (1 + POS_SHARE * the budget's share of the article) */
 #endif
 #ifndef UNIT_COST
-#define UNIT_COST 0       /* what a quotation unit costs of a sentence budget: 0 its sentences, 1 one */
+#define UNIT_COST 0 /* what a quotation unit costs of a sentence budget: 0 its sentences, 1 one */
 #endif
 #ifndef UNIT_AGG
-#define UNIT_AGG 1        /* a quotation unit's place in the walk: 0 best, 1 mean, 2 worst rank */
+#define UNIT_AGG 1 /* a quotation unit's place in the walk: 0 best, 1 mean, 2 worst rank */
 #endif
-#define NEAR_DUP 0.8      /* overlap of content stems that makes a near duplicate */
+#define NEAR_DUP 0.8 /* overlap of content stems that makes a near duplicate */
 
 struct cand {
     size_t sent;
@@ -154,9 +154,8 @@ static size_t candidates(const struct lede_doc *doc, struct lede_budget budget, 
     return nc < live ? nc : live;
 }
 
-int lede_select_summary(struct lede_doc *doc, const double *values,
-                        const struct lede_weights *w, struct lede_budget budget,
-                        struct lede_result *res)
+int lede_select_summary(struct lede_doc *doc, const double *values, const struct lede_weights *w,
+                        struct lede_budget budget, struct lede_result *res)
 {
     size_t n = doc->n_sent;
     int rc = LEDE_ENOMEM;
@@ -298,18 +297,10 @@ int lede_select_summary(struct lede_doc *doc, const double *values,
     /* The budget, walking the ranking. */
     size_t want = SIZE_MAX, words = SIZE_MAX, chars = SIZE_MAX;
     switch (budget.kind) {
-    case LEDE_BUDGET_SENTENCES:
-        want = (size_t)budget.value;
-        break;
-    case LEDE_BUDGET_RATIO:
-        want = (size_t)ceil(budget.value * (double)total);
-        break;
-    case LEDE_BUDGET_WORDS:
-        words = (size_t)budget.value;
-        break;
-    case LEDE_BUDGET_CHARS:
-        chars = (size_t)budget.value;
-        break;
+    case LEDE_BUDGET_SENTENCES: want = (size_t)budget.value; break;
+    case LEDE_BUDGET_RATIO: want = (size_t)ceil(budget.value * (double)total); break;
+    case LEDE_BUDGET_WORDS: words = (size_t)budget.value; break;
+    case LEDE_BUDGET_CHARS: chars = (size_t)budget.value; break;
     }
     if (want < 1)
         want = 1;

@@ -12,8 +12,7 @@
  * res->sentences must hold doc->n_sent entries with offset/length/paragraph filled in;
  * this fills the rest of them and res->summary; doc->sigs is its scratch.
  * Errors: LEDE_ENOMEM. */
-int lede_select_summary(struct lede_doc *doc, const double *values,
-                        const struct lede_weights *w, struct lede_budget budget,
-                        struct lede_result *res);
+int lede_select_summary(struct lede_doc *doc, const double *values, const struct lede_weights *w,
+                        struct lede_budget budget, struct lede_result *res);
 
 #endif

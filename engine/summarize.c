@@ -87,7 +87,7 @@ struct lede_engine {
 
 struct lede_workspace {
     const lede_engine_t *engine;
-    lede_tokenizer_t *tk;        /* the current call's, one of tks[] */
+    lede_tokenizer_t *tk;             /* the current call's, one of tks[] */
     lede_tokenizer_t *tks[MAX_LANGS]; /* one per language seen, by lede_lang_at index */
     struct lede_fmt fmt;
     struct lede_regions regions;
@@ -120,8 +120,10 @@ static int check_weights(const struct lede_weights *w, struct lede_error *err)
 {
     for (int f = 0; f < LEDE_F_COUNT; f++)
         if (!isfinite(w->w[f]) || fabs(w->w[f]) > 1000)
-            return fail(err, LEDE_EINVAL, 0, "weight %s must be a finite number in "
-                        "[-1000, 1000]", feature_names[f]);
+            return fail(err, LEDE_EINVAL, 0,
+                        "weight %s must be a finite number in "
+                        "[-1000, 1000]",
+                        feature_names[f]);
     return LEDE_OK;
 }
 
@@ -249,8 +251,8 @@ size_t lede_workspace_bytes(const lede_workspace_t *ws)
            ws->toks.cap * sizeof *ws->toks.v + ws->title_toks.cap * sizeof *ws->title_toks.v +
            map_bytes(&d->terms) + map_bytes(&d->title) + map_bytes(&d->sigs) +
            ws->cap_sent * sizeof *d->sent + ws->cap_values * sizeof *ws->values +
-           d->cap_terms * (sizeof *d->tf + sizeof *d->cap_inner + sizeof *d->stem +
-                           sizeof *d->tw + sizeof *d->stamp);
+           d->cap_terms * (sizeof *d->tf + sizeof *d->cap_inner + sizeof *d->stem + sizeof *d->tw +
+                           sizeof *d->stamp);
 }
 
 void lede_workspace_trim(lede_workspace_t *ws, size_t keep_bytes)
@@ -500,8 +502,8 @@ static bool is_auto(const char *lang)
 /* The language of a request: the one it names (an unsupported one is LEDE_ELANG, with the
  * list of those supported), or the detector's on the title and the start of the body, or,
  * without a detector or when it names a language lede lacks, a guess from the script. */
-static int resolve_lang(const lede_engine_t *e, const struct lede_request *req,
-                        const char *title, size_t title_len, const char *body, size_t body_len,
+static int resolve_lang(const lede_engine_t *e, const struct lede_request *req, const char *title,
+                        size_t title_len, const char *body, size_t body_len,
                         const struct lede_lang **out, struct lede_detection *det,
                         struct lede_error *err)
 {
@@ -556,8 +558,8 @@ static int resolve_lang(const lede_engine_t *e, const struct lede_request *req,
     return LEDE_OK;
 }
 
-int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
-                   struct lede_result **out, struct lede_error *err)
+int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct lede_result **out,
+                   struct lede_error *err)
 {
     const lede_engine_t *e = ws->engine;
     struct lede_doc *doc = &ws->doc;
@@ -581,8 +583,8 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
 
     /* Stage 0: the body as sent (HTML, ANS, ninjs, wire copy) to paragraphs of text. */
     char fmsg[160];
-    if ((rc = lede_fmt_run(&ws->fmt, (int)req->format, req->body, req->body_len, fmsg,
-                           sizeof fmsg)))
+    if ((rc =
+             lede_fmt_run(&ws->fmt, (int)req->format, req->body, req->body_len, fmsg, sizeof fmsg)))
         return fail(err, rc, 0, "%s", fmsg[0] ? fmsg : lede_strerror(rc));
     const struct lede_fmt *fm = &ws->fmt;
     const char *tx = fm->len ? fm->text : "";
@@ -618,8 +620,10 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
         const struct lede_region *g = &ws->regions.v[r];
         size_t before = ws->spans.n;
         if ((rc = lede_segment_split_lang(tx + g->offset, g->length, lang, &ws->spans)))
-            return fail(err, rc, 0, rc == LEDE_ETOOBIG ? "article has more than %zu sentences"
-                        : "out of memory", e->max_sentences);
+            return fail(err, rc, 0,
+                        rc == LEDE_ETOOBIG ? "article has more than %zu sentences"
+                                           : "out of memory",
+                        e->max_sentences);
         for (size_t k = before; k < ws->spans.n; k++)
             ws->spans.v[k].offset += g->offset;
         n_sent = ws->spans.n;
@@ -639,8 +643,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
     size_t region = 0, last_para = SIZE_MAX;
     for (size_t k = 0; k < n_sent; k++) {
         const struct lede_span *sp = &ws->spans.v[k];
-        while (region + 1 < ws->regions.n &&
-               ws->regions.v[region + 1].offset <= sp->offset)
+        while (region + 1 < ws->regions.n && ws->regions.v[region + 1].offset <= sp->offset)
             region++;
         size_t para = ws->regions.v[region].paragraph;
         const char *text = tx + sp->offset;

@@ -35,14 +35,13 @@ struct lede_weights {
     double w[LEDE_F_COUNT];
 };
 
-
 /* Limits that keep one call's memory bounded. Zero fields take the defaults below. */
 /* LEDE_DEFAULT_MAX_BODY, lede's one article limit: common/article_limit.h. */
-#define LEDE_DEFAULT_MAX_SENTENCES 1000000u   /* sentences per article */
-#define LEDE_DEFAULT_KEYPHRASES 10            /* keyphrases in a result, unless asked */
-#define LEDE_DEFAULT_ENTITIES 20              /* named entities in a result, unless asked */
-#define LEDE_MAX_KEYPHRASES 1000              /* most that may be asked for */
-#define LEDE_MAX_ENTITIES 1000
+#define LEDE_DEFAULT_MAX_SENTENCES 1000000u /* sentences per article */
+#define LEDE_DEFAULT_KEYPHRASES    10       /* keyphrases in a result, unless asked */
+#define LEDE_DEFAULT_ENTITIES      20       /* named entities in a result, unless asked */
+#define LEDE_MAX_KEYPHRASES        1000     /* most that may be asked for */
+#define LEDE_MAX_ENTITIES          1000
 
 /* What a language detector found: an ISO 639-1 code ("de"; "" when it could not tell) and a
  * confidence in [0, 1]. */
@@ -58,13 +57,13 @@ typedef int (*lede_detect_fn)(void *ctx, const char *text, size_t len, struct le
 #define LEDE_DETECT_MAX_BYTES 1024u
 
 struct lede_engine_config {
-    const char *idf_data;    /* a document-frequency table (lede-idf format) or NULL */
-    size_t idf_len;          /* its length in bytes */
+    const char *idf_data;               /* a document-frequency table (lede-idf format) or NULL */
+    size_t idf_len;                     /* its length in bytes */
     const struct lede_weights *weights; /* default weights, or NULL for the tuned ones */
-    size_t max_body;         /* 0: LEDE_DEFAULT_MAX_BODY */
-    size_t max_sentences;    /* 0: LEDE_DEFAULT_MAX_SENTENCES */
-    lede_detect_fn detect;   /* for requests without a language; NULL: a guess from the script */
-    void *detect_ctx;        /* passed to detect */
+    size_t max_body;                    /* 0: LEDE_DEFAULT_MAX_BODY */
+    size_t max_sentences;               /* 0: LEDE_DEFAULT_MAX_SENTENCES */
+    lede_detect_fn detect; /* for requests without a language; NULL: a guess from the script */
+    void *detect_ctx;      /* passed to detect */
 };
 
 /* What a request's body is (format.h converts it to paragraphs of text). */
@@ -82,14 +81,14 @@ const char *lede_format_name(int format);
 int lede_format_by_name(const char *name);
 
 struct lede_request {
-    const char *title;     /* UTF-8 or NULL */
+    const char *title; /* UTF-8 or NULL */
     size_t title_len;
-    const char *body;      /* UTF-8, paragraphs separated by line breaks */
+    const char *body; /* UTF-8, paragraphs separated by line breaks */
     size_t body_len;
-    const char *lang;      /* "en", "de", ... (lede_languages()); NULL, "" or "auto": detected */
+    const char *lang; /* "en", "de", ... (lede_languages()); NULL, "" or "auto": detected */
     struct lede_budget budget;
     const struct lede_weights *weights; /* NULL: the engine's defaults */
-    enum lede_format format; /* of body; 0 = LEDE_FORMAT_AUTO */
+    enum lede_format format;            /* of body; 0 = LEDE_FORMAT_AUTO */
     uint32_t max_keyphrases; /* 0: LEDE_DEFAULT_KEYPHRASES; at most LEDE_MAX_KEYPHRASES */
     uint32_t max_entities;   /* 0: LEDE_DEFAULT_ENTITIES; at most LEDE_MAX_ENTITIES */
 };
@@ -98,9 +97,9 @@ struct lede_request {
 struct lede_keyphrase {
     size_t offset, length;           /* bytes of the body as sent (as a sentence's, below) */
     size_t text_offset, text_length; /* its words: lede_result.text[text_offset..+text_length) */
-    uint32_t words;    /* words in the phrase */
-    uint32_t count;    /* occurrences (same stems in the same order) */
-    double score;      /* higher is more central; comparable within one result only */
+    uint32_t words;                  /* words in the phrase */
+    uint32_t count;                  /* occurrences (same stems in the same order) */
+    double score;                    /* higher is more central; comparable within one result only */
 };
 
 enum lede_entity_kind {
@@ -113,7 +112,7 @@ enum lede_entity_kind {
 struct lede_entity {
     size_t offset, length;           /* its first mention, bytes of the body as sent */
     size_t text_offset, text_length; /* the mention: lede_result.text[text_offset..+text_length) */
-    uint32_t count;        /* mentions (a person's last name alone counts too) */
+    uint32_t count;                  /* mentions (a person's last name alone counts too) */
     enum lede_entity_kind kind;
 };
 
@@ -121,26 +120,26 @@ struct lede_entity {
 const char *lede_entity_kind_name(int kind);
 
 struct lede_sentence {
-    size_t offset;     /* byte offset in the request body */
-    size_t length;     /* bytes; body[offset..offset+length) is the sentence's text */
-    size_t paragraph;  /* 0-based paragraph number */
-    double score;      /* sum of features[] */
+    size_t offset;                 /* byte offset in the request body */
+    size_t length;                 /* bytes; body[offset..offset+length) is the sentence's text */
+    size_t paragraph;              /* 0-based paragraph number */
+    double score;                  /* sum of features[] */
     double features[LEDE_F_COUNT]; /* each feature's part of the score (weight * value) */
-    uint32_t rank;     /* 1 = best; 0 when no candidate (a duplicate, the headline, or inside
-                        * quotation marks that never balance) */
+    uint32_t rank;        /* 1 = best; 0 when no candidate (a duplicate, the headline, or inside
+                           * quotation marks that never balance) */
     int64_t duplicate_of; /* index of the earlier sentence it repeats, or -1 */
-    bool selected;     /* part of the summary */
+    bool selected;        /* part of the summary */
     /* offset/length are bytes of the body as sent: for HTML its markup, for ANS and ninjs the
      * raw bytes (escapes included) of the JSON strings the sentence came from. */
     size_t utf16_offset; /* the same range in UTF-16 code units (a JavaScript string index) */
     size_t utf16_length;
-    size_t text_offset;  /* the sentence's text: lede_result.text[text_offset..+text_length) */
+    size_t text_offset; /* the sentence's text: lede_result.text[text_offset..+text_length) */
     size_t text_length;
-    bool headline;     /* the title (given, or a headline first line): never selected */
+    bool headline; /* the title (given, or a headline first line): never selected */
 };
 
 struct lede_result {
-    const char *body;  /* the result's own copy of the request body (NUL-terminated) */
+    const char *body; /* the result's own copy of the request body (NUL-terminated) */
     size_t body_len;
     size_t n_sentences;
     struct lede_sentence *sentences; /* every sentence, in document order */
@@ -154,13 +153,13 @@ struct lede_result {
     enum lede_format format; /* the format the body was read as (never AUTO) */
     size_t n_markup_errors;  /* HTML parser errors (recovered from, not fatal) */
     size_t n_dropped;        /* markup elements, JSON elements or wire lines left out */
-    char lang_detected[16]; /* what detection found ("" when the request gave the language);
-                               may be a language lede does not support, then lang is a fallback */
-    double lang_confidence; /* detection's confidence in [0, 1]; 1 when the request gave it */
+    char lang_detected[16];  /* what detection found ("" when the request gave the language);
+                                may be a language lede does not support, then lang is a fallback */
+    double lang_confidence;  /* detection's confidence in [0, 1]; 1 when the request gave it */
     size_t n_keyphrases;
     struct lede_keyphrase *keyphrases; /* best first */
     size_t n_entities;
-    struct lede_entity *entities;      /* most mentioned first, then by first mention */
+    struct lede_entity *entities; /* most mentioned first, then by first mention */
 };
 
 struct lede_error {
@@ -202,8 +201,8 @@ void lede_workspace_trim(lede_workspace_t *ws, size_t keep_bytes);
  * (also an ANS/ninjs document without text), LEDE_EFORMAT (a body that is not its format:
  * not JSON for ANS/ninjs, JSON sent as HTML), LEDE_ETOOBIG, LEDE_ELANG, LEDE_EINVAL (bad
  * budget, weights or format), LEDE_ENOMEM. Never aborts on any input. */
-int lede_summarize(lede_workspace_t *ws, const struct lede_request *req,
-                   struct lede_result **out, struct lede_error *err);
+int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct lede_result **out,
+                   struct lede_error *err);
 
 /* Frees a result (NULL is fine) and sets *result to NULL. */
 void lede_result_destroy(struct lede_result **result);

@@ -46,10 +46,41 @@ static bool starts_with_ci(const char *s, size_t n, const char *w)
 
 /* News agencies whose tags open datelines and close wire stories. */
 static const char *const agencies[] = {
-    "yonhap", "ap", "reuters", "afp", "cnn", "upi", "xinhua", "kyodo", "dpa", "ani", "pti",
-    "ians", "efe", "ansa", "tass", "itar-tass", "ria novosti", "bloomberg", "bbc", "cnsnews",
-    "nyt", "mcclatchy", "kcna", "aap", "cp", "ap photo", "the associated press", "ep",
-    "cnn student news", "ew.com", "cnnmoney", "mashable", "wired", "time.com", "people.com",
+    "yonhap",
+    "ap",
+    "reuters",
+    "afp",
+    "cnn",
+    "upi",
+    "xinhua",
+    "kyodo",
+    "dpa",
+    "ani",
+    "pti",
+    "ians",
+    "efe",
+    "ansa",
+    "tass",
+    "itar-tass",
+    "ria novosti",
+    "bloomberg",
+    "bbc",
+    "cnsnews",
+    "nyt",
+    "mcclatchy",
+    "kcna",
+    "aap",
+    "cp",
+    "ap photo",
+    "the associated press",
+    "ep",
+    "cnn student news",
+    "ew.com",
+    "cnnmoney",
+    "mashable",
+    "wired",
+    "time.com",
+    "people.com",
     NULL,
 };
 
@@ -234,8 +265,7 @@ static int push_region(struct lede_regions *r, size_t offset, size_t length, siz
     return LEDE_OK;
 }
 
-int lede_text_regions(const char *body, size_t len, struct lede_regions *regions,
-                      size_t *stripped)
+int lede_text_regions(const char *body, size_t len, struct lede_regions *regions, size_t *stripped)
 {
     return lede_text_regions_lang(body, len, NULL, regions, stripped);
 }
@@ -297,10 +327,25 @@ int lede_text_regions_lang(const char *body, size_t len, const struct lede_lang 
 bool lede_text_sentence_is_boilerplate(const char *t, size_t n)
 {
     static const char *const prefixes[] = {
-        "by . ", "published : ", "updated : ", "| . ", "scroll down for video",
-        "click here", "read more", "follow @", "follow us", "share this",
-        "copyright", "all rights reserved", "last updated at", "updated :", "published :",
-        "daily mail reporter", "by daily mail reporter", "please scroll down", NULL,
+        "by . ",
+        "published : ",
+        "updated : ",
+        "| . ",
+        "scroll down for video",
+        "click here",
+        "read more",
+        "follow @",
+        "follow us",
+        "share this",
+        "copyright",
+        "all rights reserved",
+        "last updated at",
+        "updated :",
+        "published :",
+        "daily mail reporter",
+        "by daily mail reporter",
+        "please scroll down",
+        NULL,
     };
     while (n && is_space((unsigned char)*t)) {
         t++;

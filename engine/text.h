@@ -10,10 +10,9 @@
 #include "span.h"
 #include "utf8.h" /* lede_utf8_valid: the one validator (common/utf8.c) */
 
-
 /* One paragraph's text after boilerplate was cut from its edges. */
 struct lede_region {
-    size_t offset;    /* in the body */
+    size_t offset; /* in the body */
     size_t length;
     size_t paragraph; /* 0-based number of the paragraph it belongs to */
 };
@@ -30,8 +29,7 @@ void lede_regions_release(struct lede_regions *r);
  * ("(Yonhap)", "(AP)"), and whole paragraphs that are bylines or "Read more" / "Click here" /
  * copyright lines. Appends one region per remaining paragraph to regions and sets *stripped
  * to how many boilerplate spans were removed. Linear in len. Errors: LEDE_ENOMEM, LEDE_ETOOBIG. */
-int lede_text_regions(const char *body, size_t len, struct lede_regions *regions,
-                      size_t *stripped);
+int lede_text_regions(const char *body, size_t len, struct lede_regions *regions, size_t *stripped);
 
 struct lede_lang;
 /* The same for a language (NULL or English: exactly the rules above); other languages also

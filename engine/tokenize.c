@@ -21,8 +21,8 @@
 #ifndef CACHE_SLOTS
 #define CACHE_SLOTS (1u << 17)
 #endif
-#define WAYS 4         /* slots per set of the stem cache: 64 bytes */
-#define MAX_WORD 256  /* longer runs are cut into pieces of this size */
+#define WAYS     4   /* slots per set of the stem cache: 64 bytes */
+#define MAX_WORD 256 /* longer runs are cut into pieces of this size */
 
 /* The stem cache: 16 bytes a slot in sets of four (one cache line), 2 MiB in all, so that
  * most of it stays in the processor's caches (a larger cache holding the words themselves
@@ -32,21 +32,21 @@ struct cache_slot {
     uint64_t key;  /* hash of the folded word, 0 = empty */
     uint64_t stem; /* hash of its stem, low bits: SLOT_* below */
 };
-#define SLOT_STOP 1u
+#define SLOT_STOP     1u
 #define SLOT_CALENDAR 2u
-#define SLOT_OPENER 4u
-#define SLOT_USED 8u /* the way was used since the set's last reset (see probe) */
-#define SLOT_BITS 15u
+#define SLOT_OPENER   4u
+#define SLOT_USED     8u /* the way was used since the set's last reset (see probe) */
+#define SLOT_BITS     15u
 
 #define TOK_LOOKUP (1u << 30) /* internal: stem holds the word's cache key until pass two */
-#define TOK_RAW (1u << 31)    /* internal, from read_word: keep the dots, no stemming */
-#define TOK_CJK (1u << 29)    /* internal: a CJK unigram or bigram, its bytes are the text's */
+#define TOK_RAW    (1u << 31) /* internal, from read_word: keep the dots, no stemming */
+#define TOK_CJK    (1u << 29) /* internal: a CJK unigram or bigram, its bytes are the text's */
 
 struct lede_tokenizer {
     const struct lede_lang *lang;
     struct sb_stemmer *stemmer;
     struct cache_slot *cache;
-    uint8_t cls[256]; /* byte classes, see init_classes */
+    uint8_t cls[256];  /* byte classes, see init_classes */
     uint8_t fold[256]; /* ASCII lower case */
 };
 
@@ -78,7 +78,7 @@ enum { C_LOW = 1, C_UP = 2, C_DIG = 4, C_HIGH = 8, C_WORD = C_LOW | C_UP | C_DIG
 static void init_classes(uint8_t cls[256])
 {
     for (int c = 0; c < 256; c++)
-        cls[c] = c >= 0x80 ? C_HIGH
+        cls[c] = c >= 0x80                ? C_HIGH
                  : (c >= 'a' && c <= 'z') ? C_LOW
                  : (c >= 'A' && c <= 'Z') ? C_UP
                  : (c >= '0' && c <= '9') ? C_DIG
@@ -162,12 +162,15 @@ static bool cp_is_word(int32_t cp)
     if (cp < 0)
         return false;
     switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ND:
-        return true;
-    default:
-        return false;
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ND: return true;
+    default: return false;
     }
 }
 
@@ -235,8 +238,8 @@ static void fill(lede_tokenizer_t *tk, struct cache_slot *slot, uint64_t key, co
         bits |= SLOT_OPENER;
     const sb_symbol *st =
         tk->stemmer ? sb_stemmer_stem(tk->stemmer, (const sb_symbol *)w, (int)n) : NULL;
-    uint64_t stem = st ? XXH3_64bits(st, (size_t)sb_stemmer_length(tk->stemmer))
-                       : XXH3_64bits(w, n);
+    uint64_t stem =
+        st ? XXH3_64bits(st, (size_t)sb_stemmer_length(tk->stemmer)) : XXH3_64bits(w, n);
     uint64_t lru = slot->stem & SLOT_USED; /* set by probe, kept */
     slot->key = key;
     slot->stem = (stem & ~(uint64_t)SLOT_BITS) | bits | lru;
@@ -257,7 +260,7 @@ static uint32_t read_word(const lede_tokenizer_t *tk, const unsigned char *s, si
 {
     const uint8_t *cls = tk->cls;
     size_t i = *ip, start = i, fl = 0, letters = 0;
-    unsigned any = 0;  /* union of the classes seen */
+    unsigned any = 0; /* union of the classes seen */
     bool cap = false, dotted = false, lower_seen = false;
     cap = (cls[s[i]] & C_UP) != 0;
     while (i < len && fl < MAX_WORD) {
@@ -375,7 +378,7 @@ static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, unsigne
  * when it has no capitals, else fold. Returns its flags, or UINT32_MAX (nothing consumed)
  * when read_word must handle it. */
 static HOT uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s, size_t len,
-                          size_t *ip, char *fold, const char **w, size_t *flp)
+                              size_t *ip, char *fold, const char **w, size_t *flp)
 {
     const uint8_t *cls = tk->cls;
     size_t i = *ip, run = i, end = len - i < MAX_WORD ? len : i + MAX_WORD;
@@ -423,7 +426,7 @@ static HOT uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s
 
 /* Reads the word at s[*ip] into fold (or points *w into s): fast_word, else read_word. */
 static HOT uint32_t next_word(const lede_tokenizer_t *tk, const unsigned char *s, size_t len,
-                          size_t *ip, char *fold, const char **w, size_t *fl)
+                              size_t *ip, char *fold, const char **w, size_t *fl)
 {
     *w = fold;
     uint32_t flags = fast_word(tk, s, len, ip, fold, w, fl);
@@ -462,8 +465,8 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
             i += cl;
             for (;;) {
                 size_t cl2 = 1;
-                int32_t c2 = i < len ? (s[i] < 0x80 ? (int32_t)s[i] : decode(s + i, len - i, &cl2))
-                                     : -1;
+                int32_t c2 =
+                    i < len ? (s[i] < 0x80 ? (int32_t)s[i] : decode(s + i, len - i, &cl2)) : -1;
                 bool more = c2 >= 0 && cp_is_cjk(c2);
                 if (!more && n > 1)
                     break;

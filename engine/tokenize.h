@@ -8,11 +8,11 @@
 #include <stdint.h>
 
 enum lede_tok_flag {
-    LEDE_TOK_STOP = 1,     /* a stop word (or a one-letter word) */
-    LEDE_TOK_NUMBER = 2,   /* digits, maybe with . or , inside */
-    LEDE_TOK_CAP = 4,      /* first letter upper case in the text */
-    LEDE_TOK_ALLCAPS = 8,  /* two or more letters, all upper case, or dotted (U.N.) */
-    LEDE_TOK_FIRST = 16,   /* the first word of its sentence */
+    LEDE_TOK_STOP = 1,      /* a stop word (or a one-letter word) */
+    LEDE_TOK_NUMBER = 2,    /* digits, maybe with . or , inside */
+    LEDE_TOK_CAP = 4,       /* first letter upper case in the text */
+    LEDE_TOK_ALLCAPS = 8,   /* two or more letters, all upper case, or dotted (U.N.) */
+    LEDE_TOK_FIRST = 16,    /* the first word of its sentence */
     LEDE_TOK_CALENDAR = 32, /* a month or weekday name */
     LEDE_TOK_OPENER = 64    /* "he", "but": dangling when it opens a sentence */
 };

@@ -459,8 +459,7 @@ static void submit(lede_gateway_t *g, struct job *j)
     if (rc == LEDE_OK)
         return;
     struct lede_client_reply r = {
-        .status =
-            lede_wire_status_from_err(rc),
+        .status = lede_wire_status_from_err(rc),
         .message = rc == LEDE_EAGAIN ? "too many calls in flight at the gateway; retry later"
                                      : lede_strerror(rc),
     };

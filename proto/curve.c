@@ -36,8 +36,7 @@ int lede_curve_read_key(const char *path, char key[LEDE_CURVE_Z85_LEN + 1], char
         return LEDE_EIO;
     }
     if (n > KEY_FILE_MAX) {
-        snprintf(err, errlen, "key file %s is larger than %d bytes: not a key", path,
-                 KEY_FILE_MAX);
+        snprintf(err, errlen, "key file %s is larger than %d bytes: not a key", path, KEY_FILE_MAX);
         return LEDE_EFORMAT;
     }
     size_t end = n;
@@ -46,8 +45,10 @@ int lede_curve_read_key(const char *path, char key[LEDE_CURVE_Z85_LEN + 1], char
     uint8_t raw[32];
     buf[end] = '\0';
     if (end != LEDE_CURVE_Z85_LEN || !zmq_z85_decode(raw, buf)) {
-        snprintf(err, errlen, "key file %s is not one line of %d Z85 characters (lede keygen "
-                 "writes them)", path, LEDE_CURVE_Z85_LEN);
+        snprintf(err, errlen,
+                 "key file %s is not one line of %d Z85 characters (lede keygen "
+                 "writes them)",
+                 path, LEDE_CURVE_Z85_LEN);
         return LEDE_EFORMAT;
     }
     memcpy(key, buf, LEDE_CURVE_Z85_LEN + 1);
@@ -62,7 +63,8 @@ int lede_curve_public_of(const char *secret, char public_[LEDE_CURVE_Z85_LEN + 1
 int lede_curve_client_load(const char *secret_file, const char *broker_key_file,
                            struct lede_curve_client *out, int *on, char *err, size_t errlen)
 {
-    int have_secret = secret_file && *secret_file, have_broker = broker_key_file && *broker_key_file;
+    int have_secret = secret_file && *secret_file,
+        have_broker = broker_key_file && *broker_key_file;
     *on = 0;
     if (!have_secret && !have_broker)
         return LEDE_OK;

@@ -15,8 +15,8 @@
  * worst case is an empty repeated sub-message (2 bytes on the wire, ~130 in memory), which the
  * budget turns into a clean error. It was 64x without the overhead: a CALL of 16 MiB of empty
  * metadata entries then held ~500 MB (issue 10, 3.1). */
-#define BUDGET_FACTOR 16u
-#define BUDGET_SLACK (64u * 1024u)
+#define BUDGET_FACTOR   16u
+#define BUDGET_SLACK    (64u * 1024u)
 #define MALLOC_OVERHEAD 16u /* glibc: 8 bytes of header, 16-byte granules */
 
 struct budget {
@@ -89,11 +89,23 @@ const char *lede_wire_command_name(int command)
 
 const char *lede_wire_status_name(int status)
 {
-    static const char *const names[] = {
-        "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-        "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-        "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-        "UNAUTHENTICATED"};
+    static const char *const names[] = {"OK",
+                                        "CANCELLED",
+                                        "UNKNOWN",
+                                        "INVALID_ARGUMENT",
+                                        "DEADLINE_EXCEEDED",
+                                        "NOT_FOUND",
+                                        "ALREADY_EXISTS",
+                                        "PERMISSION_DENIED",
+                                        "RESOURCE_EXHAUSTED",
+                                        "FAILED_PRECONDITION",
+                                        "ABORTED",
+                                        "OUT_OF_RANGE",
+                                        "UNIMPLEMENTED",
+                                        "INTERNAL",
+                                        "UNAVAILABLE",
+                                        "DATA_LOSS",
+                                        "UNAUTHENTICATED"};
     if (status < 0 || (size_t)status >= sizeof names / sizeof names[0])
         return "UNKNOWN";
     return names[status];
@@ -186,8 +198,8 @@ static int has_field_zero(const ProtobufCMessage *m, int depth)
 
 /* Unpacks buf[0..len) under an allocation budget reckoned from basis bytes: the envelope
  * decoder reckons from the whole body it was sent, so both decoders have the same budget. */
-static int unpack(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
-                  size_t basis, size_t max_len, ProtobufCMessage **out, size_t *held)
+static int unpack(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len, size_t basis,
+                  size_t max_len, ProtobufCMessage **out, size_t *held)
 {
     *out = NULL;
     if (!desc)
@@ -247,8 +259,8 @@ static int read_varint(const uint8_t **p, const uint8_t *end, unsigned max_bytes
 static unsigned repeated_field(int command, unsigned *limit)
 {
     switch (command) {
-    case LEDE__V1__COMMAND__CALL: *limit = LEDE_WIRE_MAX_METADATA; return 4;  /* metadata */
-    case LEDE__V1__COMMAND__READY: *limit = LEDE_WIRE_MAX_METHODS; return 1;  /* methods */
+    case LEDE__V1__COMMAND__CALL: *limit = LEDE_WIRE_MAX_METADATA; return 4; /* metadata */
+    case LEDE__V1__COMMAND__READY: *limit = LEDE_WIRE_MAX_METHODS; return 1; /* methods */
     }
     *limit = 0;
     return 0;
@@ -286,8 +298,7 @@ static int fields_within_bounds(int command, const uint8_t *body, size_t n)
                 return 1;
             q += v;
             break;
-        default:
-            return 1;
+        default: return 1;
         }
         if (rep && (key >> 3) == rep && (key & 7) == 2 && ++reps > limit)
             return 0;
@@ -398,8 +409,7 @@ int lede_wire_decode_envelope(const void *buf, size_t len, size_t max_len,
             if ((key >> 3) == skip)
                 continue; /* the payload: forwarded, never read here */
             break;
-        default:
-            goto full;
+        default: goto full;
         }
         memcpy(tmp + kept, start, (size_t)(q - start));
         kept += (size_t)(q - start);
@@ -423,7 +433,8 @@ int lede_wire_peek_call_id(const void *buf, size_t len, char *out, size_t out_si
     if (lede_wire_peek(buf, len, &version, &command, NULL) != LEDE_OK ||
         command != LEDE__V1__COMMAND__CALL)
         return 0;
-    const uint8_t *q = (const uint8_t *)buf + LEDE_WIRE_HEADER_BYTES, *end = (const uint8_t *)buf + len;
+    const uint8_t *q = (const uint8_t *)buf + LEDE_WIRE_HEADER_BYTES,
+                  *end = (const uint8_t *)buf + len;
     int found = 0;
     while (q < end) {
         uint64_t key, v;
@@ -457,8 +468,7 @@ int lede_wire_peek_call_id(const void *buf, size_t len, char *out, size_t out_si
             }
             q += v;
             break;
-        default:
-            return 0;
+        default: return 0;
         }
     }
     return found;

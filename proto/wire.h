@@ -9,8 +9,8 @@
 
 #include "lede.pb-c.h"
 
-#define LEDE_WIRE_MAGIC "LEDE"
-#define LEDE_WIRE_VERSION 1
+#define LEDE_WIRE_MAGIC        "LEDE"
+#define LEDE_WIRE_VERSION      1
 #define LEDE_WIRE_HEADER_BYTES 6
 /* The default maximum frame size (header + body); callers pass their own maximum. It is the
  * article limit (LEDE_DEFAULT_MAX_BODY in engine/summarize.h, 16 MiB) plus 1 MiB for the
@@ -22,13 +22,13 @@
  * body, LEDE_WIRE_FAULT_BODY): a CALL's metadata entries, a READY's methods, and every other
  * top-level field of any command (a field repeated, unknown fields). */
 #define LEDE_WIRE_MAX_METADATA 64
-#define LEDE_WIRE_MAX_METHODS 64
-#define LEDE_WIRE_MAX_FIELDS 64
+#define LEDE_WIRE_MAX_METHODS  64
+#define LEDE_WIRE_MAX_FIELDS   64
 /* What lede_wire_call_stamp adds to a CALL at most: three varint fields (1 + 5, 1 + 10, 1 + 5). */
 #define LEDE_WIRE_STAMP_BYTES 23
 
 /* The two method names everyone shares. */
-#define LEDE_METHOD_SUMMARIZE "lede.v1.Summarizer/Summarize"
+#define LEDE_METHOD_SUMMARIZE    "lede.v1.Summarizer/Summarize"
 #define LEDE_METHOD_BROKER_STATS "lede.v1.Broker/Stats"
 
 /* Why a frame was rejected; the broker counts these per kind. */
@@ -74,7 +74,8 @@ int lede_wire_status_from_err(int err);
 
 /* Checks the 6-byte header only. On return *version and *command hold the bytes read (0 when
  * the frame is too short). Returns LEDE_OK, LEDE_EFORMAT for a wrong version (the magic
- * matched), LEDE_EPROTO for short / bad magic / unknown command; *fault (may be NULL) says which. */
+ * matched), LEDE_EPROTO for short / bad magic / unknown command; *fault (may be NULL) says which.
+ */
 int lede_wire_peek(const void *buf, size_t len, int *version, int *command,
                    enum lede_wire_fault *fault);
 

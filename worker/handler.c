@@ -258,8 +258,9 @@ static void echo_response(const Lede__V1__SummarizeRequest *rq, uint64_t started
     free(own_lang);
 }
 
-void lede_handler_summarize(const lede_engine_t *engine, lede_workspace_t *ws, const uint8_t *payload,
-                            size_t len, uint64_t started_us, int echo, struct lede_handler_out *out)
+void lede_handler_summarize(const lede_engine_t *engine, lede_workspace_t *ws,
+                            const uint8_t *payload, size_t len, uint64_t started_us, int echo,
+                            struct lede_handler_out *out)
 {
     lede_handler_summarize_capped(engine, ws, payload, len, started_us, echo, 0, out);
 }
@@ -274,7 +275,8 @@ void lede_handler_summarize_capped(const lede_engine_t *engine, lede_workspace_t
     struct lede_result *res = NULL;
     if (lede_wire_unpack(&lede__v1__summarize_request__descriptor, payload, len, len + 1,
                          (ProtobufCMessage **)&rq) != LEDE_OK) {
-        fail(out, LEDE__V1__STATUS__INVALID_ARGUMENT, "payload is not a valid lede.v1.SummarizeRequest");
+        fail(out, LEDE__V1__STATUS__INVALID_ARGUMENT,
+             "payload is not a valid lede.v1.SummarizeRequest");
         return;
     }
     if (echo) {
@@ -307,7 +309,7 @@ void lede_handler_summarize_capped(const lede_engine_t *engine, lede_workspace_t
         .lang = rq->language,
         .weights = rq->n_weights ? &weights : NULL,
         .format = (unsigned)rq->format <= LEDE_FORMAT_NINJS ? (enum lede_format)rq->format
-                                                           : (enum lede_format)-1,
+                                                            : (enum lede_format) - 1,
         .max_keyphrases = rq->max_keyphrases,
         .max_entities = rq->max_entities,
     };
@@ -329,8 +331,8 @@ void lede_handler_summarize_capped(const lede_engine_t *engine, lede_workspace_t
         char msg[sizeof out->message];
         snprintf(msg, sizeof msg,
                  "the response (%zu bytes%s) would be larger than this worker's limit (%zu bytes "
-                 "of payload, from --max-message): ask for a smaller budget%s", out->payload_len,
-                 rq->explain ? " with explain: every sentence" : "", max_payload,
+                 "of payload, from --max-message): ask for a smaller budget%s",
+                 out->payload_len, rq->explain ? " with explain: every sentence" : "", max_payload,
                  rq->explain ? ", or without explain" : "");
         out->payload_len = 0;
         fail(out, LEDE__V1__STATUS__RESOURCE_EXHAUSTED, msg);

@@ -12,7 +12,7 @@
 /* The outcome of one call. payload is the encoded SummarizeResponse when status is OK
  * (the caller's, free with lede_handler_out_release); message says why otherwise. */
 struct lede_handler_out {
-    int status;          /* a lede_status number (gRPC codes) */
+    int status; /* a lede_status number (gRPC codes) */
     char message[256];
     uint8_t *payload;
     size_t payload_len;
@@ -23,8 +23,9 @@ struct lede_handler_out {
  * started_us is the monotonic time the worker began handling the call, for Timings.worker_us.
  * Never fails as a function: errors become out->status and out->message. With echo, the engine
  * is skipped and the response is empty but well-formed (for measuring the service's overhead). */
-void lede_handler_summarize(const lede_engine_t *engine, lede_workspace_t *ws, const uint8_t *payload,
-                            size_t len, uint64_t started_us, int echo, struct lede_handler_out *out);
+void lede_handler_summarize(const lede_engine_t *engine, lede_workspace_t *ws,
+                            const uint8_t *payload, size_t len, uint64_t started_us, int echo,
+                            struct lede_handler_out *out);
 
 /* lede_handler_summarize with a bound: a response that would be over max_payload bytes
  * (0: no bound) is not made; the call is RESOURCE_EXHAUSTED, saying how large it would be
@@ -35,7 +36,6 @@ void lede_handler_summarize_capped(const lede_engine_t *engine, lede_workspace_t
 
 /* Frees out's payload (the struct itself is the caller's). */
 void lede_handler_out_release(struct lede_handler_out *out);
-
 
 /* Microseconds on the monotonic clock. */
 uint64_t lede_handler_now_us(void);

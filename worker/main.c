@@ -23,7 +23,7 @@
 #define LEDE_VERSION "unknown"
 #endif
 
-#define MAX_BROKERS 16
+#define MAX_BROKERS   16
 #define MAX_IDF_BYTES (512u << 20)
 
 static volatile sig_atomic_t stop_flag;
@@ -44,42 +44,88 @@ static void on_signal(int sig)
 
 /* Every option: a flag, LEDE_WORKER_<NAME> and a config-file key. */
 static const struct lede_opt worker_opts[] = {
-    {.name = "broker", .arg = "EP[,EP...]",
+    {.name = "broker",
+     .arg = "EP[,EP...]",
      .help = "broker backend endpoint(s), e.g. tcp://127.0.0.1:5556; one link per broker"},
-    {.name = "threads", .type = LEDE_OPT_INT, .def = "2", .min = 1, .max = 256,
+    {.name = "threads",
+     .type = LEDE_OPT_INT,
+     .def = "2",
+     .min = 1,
+     .max = 256,
      .help = "engine threads = calls run at once; with 1, calls up to 256 KiB run on the "
              "socket thread (no hand-off: the fastest per core)"},
-    {.name = "capacity", .type = LEDE_OPT_INT, .min = 1, .max = 1024,
+    {.name = "capacity",
+     .type = LEDE_OPT_INT,
+     .min = 1,
+     .max = 1024,
      .help = "credit announced to each broker: calls held at once, running or queued for a "
              "thread (default 4 per thread, 16..256)"},
     {.name = "idf", .arg = "FILE", .help = "document-frequency table (lede-idf format)"},
-    {.name = "heartbeat-ms", .type = LEDE_OPT_INT, .def = "1000", .min = 10, .max = 600000,
+    {.name = "heartbeat-ms",
+     .type = LEDE_OPT_INT,
+     .def = "1000",
+     .min = 10,
+     .max = 600000,
      .help = "heartbeat interval"},
-    {.name = "liveness", .type = LEDE_OPT_INT, .def = "3", .min = 1, .max = 100,
+    {.name = "liveness",
+     .type = LEDE_OPT_INT,
+     .def = "3",
+     .min = 1,
+     .max = 100,
      .help = "a broker silent for N beats is reconnected"},
-    {.name = "reconnect-ms", .type = LEDE_OPT_INT, .def = "250", .min = 1, .max = 600000,
+    {.name = "reconnect-ms",
+     .type = LEDE_OPT_INT,
+     .def = "250",
+     .min = 1,
+     .max = 600000,
      .help = "first reconnect delay, doubled up to --reconnect-max-ms"},
-    {.name = "reconnect-max-ms", .type = LEDE_OPT_INT, .def = "8000", .min = 1, .max = 3600000,
+    {.name = "reconnect-max-ms",
+     .type = LEDE_OPT_INT,
+     .def = "8000",
+     .min = 1,
+     .max = 3600000,
      .help = "longest reconnect delay (each delay plus up to 50% random jitter)"},
-    {.name = "drain-ms", .type = LEDE_OPT_INT, .def = "10000", .min = 0, .max = 3600000,
+    {.name = "drain-ms",
+     .type = LEDE_OPT_INT,
+     .def = "10000",
+     .min = 0,
+     .max = 3600000,
      .help = "on SIGTERM, wait at most N ms for calls in flight"},
-    {.name = "max-message", .type = LEDE_OPT_INT, .arg = "BYTES", .def = "17825792",
-     .min = 1024, .max = INT_MAX,
+    {.name = "max-message",
+     .type = LEDE_OPT_INT,
+     .arg = "BYTES",
+     .def = "17825792",
+     .min = 1024,
+     .max = INT_MAX,
      .help = "largest frame accepted from a broker, and largest reply sent (a larger reply is "
              "RESOURCE_EXHAUSTED for its call)"},
-    {.name = "max-article-bytes", .type = LEDE_OPT_INT, .min = 1, .max = INT_MAX,
+    {.name = "max-article-bytes",
+     .type = LEDE_OPT_INT,
+     .min = 1,
+     .max = INT_MAX,
      .help = "longest article body the engine takes; longer: RESOURCE_EXHAUSTED "
              "(default 16777216, lede's article limit)"},
-    {.name = "curve-secret", .arg = "FILE", .help = "CURVE: this worker's secret key (lede keygen NAME)"},
-    {.name = "broker-key", .arg = "FILE",
+    {.name = "curve-secret",
+     .arg = "FILE",
+     .help = "CURVE: this worker's secret key (lede keygen NAME)"},
+    {.name = "broker-key",
+     .arg = "FILE",
      .help = "CURVE: the brokers' public key (both CURVE options or neither)"},
-    {.name = "name", .arg = "NAME", .help = "name in READY and in replies' served_by (default host:pid)"},
-    {.name = "echo", .type = LEDE_OPT_BOOL, .def = "false",
+    {.name = "name",
+     .arg = "NAME",
+     .help = "name in READY and in replies' served_by (default host:pid)"},
+    {.name = "echo",
+     .type = LEDE_OPT_BOOL,
+     .def = "false",
      .help = "answer without running the engine (to measure the service)"},
-    {.name = "io-batch", .type = LEDE_OPT_BOOL, .def = "true",
+    {.name = "io-batch",
+     .type = LEDE_OPT_BOOL,
+     .def = "true",
      .help = "run ZeroMQ's I/O thread as SCHED_BATCH, so packets do not preempt the engine "
              "(replies leave in batches)"},
-    {.name = "verbose", .type = LEDE_OPT_BOOL, .def = "false",
+    {.name = "verbose",
+     .type = LEDE_OPT_BOOL,
+     .def = "false",
      .help = "log every call (the same as --log-level debug)"},
     LEDE_OPT_LOG_LEVEL,
     LEDE_OPT_LOG_FORMAT,
@@ -108,7 +154,8 @@ static bool worker_ready(void *ctx, char *why, size_t why_len)
 /* Splits a comma-separated list of endpoints into brokers[] (pointers into list). */
 static int add_brokers(char *list, const char **brokers, size_t *n)
 {
-    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
         while (*tok == ' ')
             tok++;
         if (!*tok)
@@ -235,12 +282,14 @@ int main(int argc, char **argv)
         }
     }
     if (n_brokers == 0) {
-        fprintf(stderr, "lede-worker: no broker: give --broker EP or LEDE_WORKER_BROKER (see --help)\n");
+        fprintf(stderr,
+                "lede-worker: no broker: give --broker EP or LEDE_WORKER_BROKER (see --help)\n");
         rc = 2;
         goto cleanup;
     }
-    if (lede_curve_client_load(lede_config_str_set(conf, "curve-secret"), lede_config_str_set(conf, "broker-key"), &curve,
-                               &curve_on, err, sizeof err) != LEDE_OK) {
+    if (lede_curve_client_load(lede_config_str_set(conf, "curve-secret"),
+                               lede_config_str_set(conf, "broker-key"), &curve, &curve_on, err,
+                               sizeof err) != LEDE_OK) {
         fprintf(stderr, "lede-worker: %s\n", err);
         rc = 2;
         goto cleanup;
@@ -249,9 +298,9 @@ int main(int argc, char **argv)
         cfg.curve = &curve;
     if (cfg.reconnect_max_ms < cfg.reconnect_ms)
         cfg.reconnect_max_ms = cfg.reconnect_ms;
-    if (lede_ops_start_with(&ops, "worker", LEDE_VERSION, level,
-                            lede_config_choice(conf, "log-format"), lede_config_str_set(conf, "metrics"),
-                            worker_ready, &wm, err, sizeof err) != LEDE_OK) {
+    if (lede_ops_start_with(
+            &ops, "worker", LEDE_VERSION, level, lede_config_choice(conf, "log-format"),
+            lede_config_str_set(conf, "metrics"), worker_ready, &wm, err, sizeof err) != LEDE_OK) {
         fprintf(stderr, "lede-worker: %s\n", err);
         rc = 2;
         goto cleanup;
@@ -261,9 +310,9 @@ int main(int argc, char **argv)
     { /* the worker's name as operators see it in the broker's stats (UTF-8, e.g. "Zürich-1") */
         static const char *const name_label[] = {"name", NULL};
         const char *v[] = {cfg.name};
-        lede_metrics_family_t *info = lede_metrics_family(
-            ops.metrics, LEDE_METRIC_GAUGE, "lede_worker_info", "This worker's name, always 1",
-            name_label, NULL, 0);
+        lede_metrics_family_t *info =
+            lede_metrics_family(ops.metrics, LEDE_METRIC_GAUGE, "lede_worker_info",
+                                "This worker's name, always 1", name_label, NULL, 0);
         lede_metrics_gauge_set(info ? lede_metrics_family_gauge(info, v) : NULL, 1);
     }
     if (!cfg.echo) {

@@ -24,7 +24,7 @@ struct lede_pool {
     struct lede_pool_job *head, *tail;
     size_t queued;
     int stop;
-    size_t n_threads;  /* started */
+    size_t n_threads; /* started */
     pthread_t *threads;
 };
 
@@ -61,7 +61,8 @@ static void too_big(struct lede_handler_out *out, size_t bytes, size_t max)
     out->status = LEDE__V1__STATUS__RESOURCE_EXHAUSTED;
     snprintf(out->message, sizeof out->message,
              "the reply (%zu bytes) would be larger than the worker's --max-message of %zu bytes: "
-             "ask for a smaller budget, or without explain (every sentence)", bytes, max);
+             "ask for a smaller budget, or without explain (every sentence)",
+             bytes, max);
 }
 
 /* The most a REPLY frame holds besides its payload: header, ids, message and field tags. */
@@ -168,8 +169,8 @@ static void run_to_message(lede_pool_t *p, lede_workspace_t *ws, struct lede_poo
         lede_workspace_trim(ws, LEDE_POOL_TRIM_BYTES);
         malloc_trim(0);
     }
-    int rc = frame ? zmq_msg_init_data(body, frame, frame_len, free_frame, NULL)
-                   : zmq_msg_init(body);
+    int rc =
+        frame ? zmq_msg_init_data(body, frame, frame_len, free_frame, NULL) : zmq_msg_init(body);
     if (rc != 0) {
         free(frame);
         zmq_msg_init(body);
@@ -184,8 +185,8 @@ static void *thread_main(void *arg)
     void *push = zmq_socket(p->cfg.zctx, ZMQ_PUSH);
     int hwm = 0, linger = 0, sndtimeo = 2000;
     if (!push) {
-        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "engine thread: cannot make its socket: %s",
-                        zmq_strerror(zmq_errno()));
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL,
+                        "engine thread: cannot make its socket: %s", zmq_strerror(zmq_errno()));
         return NULL;
     }
     zmq_setsockopt(push, ZMQ_SNDHWM, &hwm, sizeof hwm);
@@ -207,7 +208,8 @@ static void *thread_main(void *arg)
         struct lede_pool_done done;
         zmq_msg_t body;
         run_to_message(p, ws, job, &done, &body);
-        if (zmq_send(push, &done, sizeof done, ZMQ_SNDMORE) < 0 || zmq_msg_send(&body, push, 0) < 0) {
+        if (zmq_send(push, &done, sizeof done, ZMQ_SNDMORE) < 0 ||
+            zmq_msg_send(&body, push, 0) < 0) {
             lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "engine thread: result lost: %s",
                             zmq_strerror(zmq_errno()));
             zmq_msg_close(&body);
@@ -255,7 +257,8 @@ int lede_pool_new(const struct lede_pool_config *cfg, lede_pool_t **out)
     }
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
-    if (cfg->inline_run && !cfg->echo && lede_workspace_new(cfg->engine, &p->inline_ws) != LEDE_OK) {
+    if (cfg->inline_run && !cfg->echo &&
+        lede_workspace_new(cfg->engine, &p->inline_ws) != LEDE_OK) {
         lede_pool_destroy(&p);
         return LEDE_ENOMEM;
     }

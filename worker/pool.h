@@ -14,12 +14,12 @@
 
 /* One call for an engine thread. Every pointer is owned by the job once pushed. */
 struct lede_pool_job {
-    uint32_t link;         /* the broker link the call came from */
-    uint32_t gen;          /* that link's generation when the call arrived */
-    Lede__V1__Call *call;  /* as decoded from the broker (its payload is the SummarizeRequest);
-                              freed with protobuf_c_message_free_unpacked */
-    uint64_t received_us;  /* monotonic time of receipt */
-    uint64_t deadline_us;  /* monotonic deadline; 0: none */
+    uint32_t link;        /* the broker link the call came from */
+    uint32_t gen;         /* that link's generation when the call arrived */
+    Lede__V1__Call *call; /* as decoded from the broker (its payload is the SummarizeRequest);
+                             freed with protobuf_c_message_free_unpacked */
+    uint64_t received_us; /* monotonic time of receipt */
+    uint64_t deadline_us; /* monotonic deadline; 0: none */
     struct lede_pool_job *next;
 };
 
@@ -28,9 +28,9 @@ struct lede_pool_job {
 struct lede_pool_done {
     uint32_t link;
     uint32_t gen;
-    int32_t status;       /* the reply's status */
-    uint32_t skipped;     /* 1: not run because its deadline had passed */
-    uint32_t dropped;     /* 1: not run because its link was reset (no reply frame) */
+    int32_t status;   /* the reply's status */
+    uint32_t skipped; /* 1: not run because its deadline had passed */
+    uint32_t dropped; /* 1: not run because its link was reset (no reply frame) */
     uint64_t engine_us;
     uint64_t received_us; /* the job's, for the call-duration metric */
 };
@@ -42,19 +42,19 @@ struct lede_pool_done {
 typedef struct lede_pool lede_pool_t;
 
 struct lede_pool_config {
-    void *zctx;                  /* the zmq context shared with the main thread */
-    const char *done_endpoint;   /* inproc endpoint the main thread has bound a PULL to */
-    const lede_engine_t *engine; /* borrowed; may be NULL only with echo */
-    unsigned threads;            /* >= 1 */
-    size_t max_queue;            /* calls waiting at most (bounded) */
-    int echo;                    /* skip the engine */
-    const char *served_by;       /* copied */
+    void *zctx;                        /* the zmq context shared with the main thread */
+    const char *done_endpoint;         /* inproc endpoint the main thread has bound a PULL to */
+    const lede_engine_t *engine;       /* borrowed; may be NULL only with echo */
+    unsigned threads;                  /* >= 1 */
+    size_t max_queue;                  /* calls waiting at most (bounded) */
+    int echo;                          /* skip the engine */
+    const char *served_by;             /* copied */
     const _Atomic uint32_t *link_gens; /* current generation per link (borrowed) */
     size_t n_links;
-    int inline_run;              /* the caller may also run calls itself (lede_pool_run), with
-                                    a workspace of its own */
-    size_t max_reply_bytes;      /* a REPLY frame larger than this becomes RESOURCE_EXHAUSTED
-                                    for its call (0: no limit) */
+    int inline_run;         /* the caller may also run calls itself (lede_pool_run), with
+                               a workspace of its own */
+    size_t max_reply_bytes; /* a REPLY frame larger than this becomes RESOURCE_EXHAUSTED
+                               for its call (0: no limit) */
 };
 
 /* Starts the threads. On LEDE_OK *out is the caller's (lede_pool_destroy). Errors: LEDE_EINVAL,

@@ -32,12 +32,12 @@ struct link {
     const char *endpoint;
     void *sock;
     enum link_state state;
-    uint64_t last_heard_us;  /* last frame from the broker (or the moment we connected) */
+    uint64_t last_heard_us; /* last frame from the broker (or the moment we connected) */
     uint64_t next_beat_us;
     uint64_t reconnect_at_us;
     unsigned backoff_ms;
-    int heard;               /* heard from the broker since the last READY */
-    uint32_t in_flight;      /* calls of the current generation not yet answered */
+    int heard;          /* heard from the broker since the last READY */
+    uint32_t in_flight; /* calls of the current generation not yet answered */
 };
 
 struct worker {
@@ -48,20 +48,19 @@ struct worker {
     lede_pool_t *pool;
     struct link *links;
     _Atomic uint32_t *gens;
-    uint64_t in_flight;      /* all generations */
-    int inline_run;          /* --threads 1: small calls may run on this thread */
+    uint64_t in_flight; /* all generations */
+    int inline_run;     /* --threads 1: small calls may run on this thread */
     int draining;
     uint64_t drain_started_us;
     unsigned seed;
 };
 
-
 /* One line: the event and its typed fields (worker_ops.h adds the worker's name). */
-#define WLOG(w, level, event, ...)                                                              \
-    do {                                                                                       \
-        const struct lede_log_field wlog_f_[] = {__VA_ARGS__};                                 \
-        lede_worker_log((w)->cfg->name, (level), NULL, NULL, (event), wlog_f_,                 \
-                        sizeof wlog_f_ / sizeof wlog_f_[0]);                                   \
+#define WLOG(w, level, event, ...)                                                                 \
+    do {                                                                                           \
+        const struct lede_log_field wlog_f_[] = {__VA_ARGS__};                                     \
+        lede_worker_log((w)->cfg->name, (level), NULL, NULL, (event), wlog_f_,                     \
+                        sizeof wlog_f_ / sizeof wlog_f_[0]);                                       \
     } while (0)
 
 void lede_worker_config_init(struct lede_worker_config *cfg)
@@ -97,12 +96,18 @@ static void log_stats(const struct worker *w, const char *when)
     const struct {
         const char *key;
         uint64_t v;
-    } counts[] = {{"calls", s->calls},           {"ok", s->ok},
-                  {"failed", s->failed},         {"deadline_skipped", s->skipped},
-                  {"unimplemented", s->unimplemented}, {"rejected", s->rejected},
-                  {"dropped", s->dropped},       {"malformed", s->malformed},
-                  {"unexpected", s->unexpected}, {"reconnects", s->reconnects},
-                  {"send_failed", s->send_failed}, {"in_flight", w->in_flight}};
+    } counts[] = {{"calls", s->calls},
+                  {"ok", s->ok},
+                  {"failed", s->failed},
+                  {"deadline_skipped", s->skipped},
+                  {"unimplemented", s->unimplemented},
+                  {"rejected", s->rejected},
+                  {"dropped", s->dropped},
+                  {"malformed", s->malformed},
+                  {"unexpected", s->unexpected},
+                  {"reconnects", s->reconnects},
+                  {"send_failed", s->send_failed},
+                  {"in_flight", w->in_flight}};
     enum { N = sizeof counts / sizeof counts[0] };
     char num[N][LEDE_LOG_NUM];
     struct lede_log_field f[N + 1];
@@ -278,8 +283,8 @@ static void finish(struct worker *w, const struct lede_pool_done *d, zmq_msg_t *
     else
         w->st.failed++;
     if (w->cfg->metrics)
-        lede_worker_metrics_done(w->cfg->metrics, d->status,
-                                 lede_handler_now_us() - d->received_us, d->engine_us);
+        lede_worker_metrics_done(w->cfg->metrics, d->status, lede_handler_now_us() - d->received_us,
+                                 d->engine_us);
     if (zmq_msg_send(body, l->sock, ZMQ_DONTWAIT) < 0)
         w->st.send_failed++;
 }
@@ -394,8 +399,8 @@ static void on_frame(struct worker *w, struct link *l, const void *data, size_t 
             char v[LEDE_LOG_NUM], b[LEDE_LOG_NUM], k[LEDE_LOG_NUM];
             WLOG(w, LEDE_LOG_WARN, "malformed", {"broker", l->endpoint},
                  {"fault", lede_wire_fault_name(fault)},
-                 {"version", lede_log_u64(v, (unsigned)f.version)},
-                 {"bytes", lede_log_u64(b, len)}, {"count", lede_log_u64(k, w->st.malformed)});
+                 {"version", lede_log_u64(v, (unsigned)f.version)}, {"bytes", lede_log_u64(b, len)},
+                 {"count", lede_log_u64(k, w->st.malformed)});
         }
         lede_wire_frame_release(&f);
         return;
@@ -407,11 +412,8 @@ static void on_frame(struct worker *w, struct link *l, const void *data, size_t 
         l->backoff_ms = w->cfg->reconnect_ms;
     }
     switch (f.command) {
-    case LEDE__V1__COMMAND__CALL:
-        on_call(w, l, &f.body.call, now);
-        break;
-    case LEDE__V1__COMMAND__HEARTBEAT:
-        break;
+    case LEDE__V1__COMMAND__CALL: on_call(w, l, &f.body.call, now); break;
+    case LEDE__V1__COMMAND__HEARTBEAT: break;
     case LEDE__V1__COMMAND__DISCONNECT:
         if (!w->draining) {
             char why[160];

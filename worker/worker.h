@@ -16,24 +16,24 @@ struct lede_worker_metrics;
 struct lede_worker_config {
     const char *const *brokers; /* broker backend endpoints */
     size_t n_brokers;
-    unsigned threads;           /* engine threads: calls run at once; with 1, small calls run
-                                   on the thread that owns the sockets (no hand-off) */
-    unsigned capacity;          /* credit announced to each broker: calls held at once, running
-                                   or queued for a thread (0: lede_worker_default_capacity) */
-    unsigned heartbeat_ms;      /* how often we beat; the broker is dead after liveness beats */
+    unsigned threads;      /* engine threads: calls run at once; with 1, small calls run
+                              on the thread that owns the sockets (no hand-off) */
+    unsigned capacity;     /* credit announced to each broker: calls held at once, running
+                              or queued for a thread (0: lede_worker_default_capacity) */
+    unsigned heartbeat_ms; /* how often we beat; the broker is dead after liveness beats */
     unsigned liveness;
-    unsigned reconnect_ms;      /* first reconnect delay; doubles up to reconnect_max_ms */
+    unsigned reconnect_ms; /* first reconnect delay; doubles up to reconnect_max_ms */
     unsigned reconnect_max_ms;
-    unsigned drain_ms;          /* at most this long to finish in-flight calls on SIGTERM */
-    size_t max_message;         /* largest frame accepted from a broker */
-    size_t max_queue;           /* calls waiting for a thread at most */
-    const char *name;           /* served_by in replies */
-    int echo;                   /* answer without running the engine */
-    int io_batch;               /* ZeroMQ's I/O thread runs as SCHED_BATCH (Linux) */
-    int verbose;                /* log every call */
+    unsigned drain_ms;           /* at most this long to finish in-flight calls on SIGTERM */
+    size_t max_message;          /* largest frame accepted from a broker */
+    size_t max_queue;            /* calls waiting for a thread at most */
+    const char *name;            /* served_by in replies */
+    int echo;                    /* answer without running the engine */
+    int io_batch;                /* ZeroMQ's I/O thread runs as SCHED_BATCH (Linux) */
+    int verbose;                 /* log every call */
     const lede_engine_t *engine; /* borrowed; NULL only with echo */
     const struct lede_curve_client *curve; /* CURVE keys for every broker link, or NULL */
-    struct lede_worker_metrics *metrics; /* Prometheus series (worker_ops.h), or NULL */
+    struct lede_worker_metrics *metrics;   /* Prometheus series (worker_ops.h), or NULL */
 };
 
 /* Fills cfg with the defaults (no brokers, no engine). */

@@ -125,5 +125,3 @@ void lede_worker_log(const char *name, int level, const char *call_id, const cha
     lede_log_write(log, level, call_id && *call_id ? call_id : NULL,
                    trace_id && *trace_id ? trace_id : NULL, f, k, event);
 }
-
-

@@ -61,5 +61,4 @@ const char *lede_worker_trace_id(const Lede__V1__Call *c);
 void lede_worker_log(const char *name, int level, const char *call_id, const char *trace_id,
                      const char *event, const struct lede_log_field *fields, size_t n);
 
-
 #endif

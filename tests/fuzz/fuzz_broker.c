@@ -57,10 +57,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             lede_broker_on_frame(b, now, op % 2, id, 1, frame, len);
             break;
         }
-        case 2: now += n * 10; lede_broker_tick(b, now); break;
+        case 2:
+            now += n * 10;
+            lede_broker_tick(b, now);
+            break;
         case 3: lede_broker_on_unreachable(b, now, who & 1, id, 1); break;
         case 4: lede_broker_on_bad_framing(b, now, who & 1, id, 1); break;
-        case 5: if (who == 0xff) lede_broker_drain(b, now); break;
+        case 5:
+            if (who == 0xff)
+                lede_broker_drain(b, now);
+            break;
         }
         if (op % 6 <= 1)
             i += n;

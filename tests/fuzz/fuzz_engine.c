@@ -23,9 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 8)
         return 0;
     /* Options from the first 8 bytes: budget kind and value, language, title length, weights. */
-    static const char *const langs[] = {"en", "", NULL, "xx", "english", "EN", "auto", "zh",
-                                        "ja", "ko", "de", "ar", "hy", "el", "ru", "hi", "fr",
-                                        "es", "id", "tr"};
+    static const char *const langs[] = {"en", "",   NULL, "xx", "english", "EN", "auto",
+                                        "zh", "ja", "ko", "de", "ar",      "hy", "el",
+                                        "ru", "hi", "fr", "es", "id",      "tr"};
     struct lede_request req = {0};
     req.budget.kind = (enum lede_budget_kind)(data[0] % 5); /* 4 is out of range on purpose */
     double v = (double)(data[1] | data[2] << 8);

@@ -32,9 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t st_len;
         struct lede_wire_frame s;
         if (lede_wire_call_stamp(data, size, 7, 1ull << 40, 3, &st, &st_len) != LEDE_OK ||
-            lede_wire_decode(st, st_len, 0, &s, NULL) != LEDE_OK ||
-            s.body.call->timeout_ms != 7 || s.body.call->dispatch_id != 1ull << 40 ||
-            s.body.call->attempt != 3 || s.body.call->payload.len != f.body.call->payload.len ||
+            lede_wire_decode(st, st_len, 0, &s, NULL) != LEDE_OK || s.body.call->timeout_ms != 7 ||
+            s.body.call->dispatch_id != 1ull << 40 || s.body.call->attempt != 3 ||
+            s.body.call->payload.len != f.body.call->payload.len ||
             strcmp(s.body.call->call_id, f.body.call->call_id) != 0)
             abort();
         lede_wire_frame_release(&s);

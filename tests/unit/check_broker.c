@@ -328,8 +328,8 @@ START_TEST(heartbeat_expiry_redispatches_at_front)
     ck_assert_ptr_null(reply_for("A"));
     ck_assert_uint_eq(s->late_replies_dropped, 1);
     ck_assert_uint_eq(count(LEDE__V1__COMMAND__DISCONNECT, wa), 1);
-    ck_assert_ptr_nonnull(strstr(find(LEDE__V1__COMMAND__DISCONNECT, wa, 0)->f.body.disconnect->reason,
-                                 "READY"));
+    ck_assert_ptr_nonnull(
+        strstr(find(LEDE__V1__COMMAND__DISCONNECT, wa, 0)->f.body.disconnect->reason, "READY"));
     /* its heartbeat gets the same answer */
     heartbeat(b, 3300, wa);
     collect(b);
@@ -638,8 +638,8 @@ START_TEST(wrong_version_message_names_both)
     lede_broker_on_frame(b, 0, LEDE_BROKER_BACKEND, "w", 1, v7, sizeof v7);
     collect(b);
     ck_assert_uint_eq(count(LEDE__V1__COMMAND__DISCONNECT, "w"), 1);
-    ck_assert_ptr_nonnull(
-        strstr(find(LEDE__V1__COMMAND__DISCONNECT, "w", 0)->f.body.disconnect->reason, "version 7"));
+    ck_assert_ptr_nonnull(strstr(
+        find(LEDE__V1__COMMAND__DISCONNECT, "w", 0)->f.body.disconnect->reason, "version 7"));
     ck_assert_uint_eq(lede_broker_stats(b)->malformed[LEDE_BROKER_BAD_VERSION], 2);
     finish(&b);
 }
@@ -909,9 +909,9 @@ START_TEST(random_frames_never_crash)
             static const uint8_t cmds[] = {1, 2, 16, 17, 18};
             buf[5] = cmds[(s >> 9) % 5];
         }
-        ck_assert_int_eq(lede_broker_on_frame(b, i, (int)(s >> 33) & 1, (i & 2) ? "w" : "x", 1,
-                                              buf, len),
-                         LEDE_OK);
+        ck_assert_int_eq(
+            lede_broker_on_frame(b, i, (int)(s >> 33) & 1, (i & 2) ? "w" : "x", 1, buf, len),
+            LEDE_OK);
         if (i % 100 == 0)
             lede_broker_tick(b, i);
         struct lede_broker_action a;
@@ -1007,7 +1007,10 @@ START_TEST(oversized_call_is_not_decoded)
     lede_broker_t *b = new_broker(tiny_frames);
     size_t n = 32768, len = 6 + 6 + 2 * n;
     uint8_t *buf = malloc(len);
-    memcpy(buf, "LEDE\x01\x01\x0a\x04" "big1", 12);
+    memcpy(buf,
+           "LEDE\x01\x01\x0a\x04"
+           "big1",
+           12);
     for (size_t i = 0; i < n; i++) {
         buf[12 + 2 * i] = 0x22;
         buf[13 + 2 * i] = 0x00;
@@ -1249,13 +1252,13 @@ START_TEST(replies_carry_the_calls_connection)
     uint8_t *buf;
     size_t len;
     ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__CALL, &c.base, &buf, &len), LEDE_OK);
-    ck_assert_int_eq(
-        lede_broker_on_frame_from(b, 1, LEDE_BROKER_FRONTEND, "cl", 2, 77, buf, len), LEDE_OK);
+    ck_assert_int_eq(lede_broker_on_frame_from(b, 1, LEDE_BROKER_FRONTEND, "cl", 2, 77, buf, len),
+                     LEDE_OK);
     c.call_id = "k2";
     free(buf);
     ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__CALL, &c.base, &buf, &len), LEDE_OK);
-    ck_assert_int_eq(
-        lede_broker_on_frame_from(b, 1, LEDE_BROKER_FRONTEND, "cl", 2, 78, buf, len), LEDE_OK);
+    ck_assert_int_eq(lede_broker_on_frame_from(b, 1, LEDE_BROKER_FRONTEND, "cl", 2, 78, buf, len),
+                     LEDE_OK);
     free(buf);
     struct lede_broker_action a;
     uint64_t dispatch = 0;
@@ -1267,7 +1270,7 @@ START_TEST(replies_carry_the_calls_connection)
         lede_broker_action_release(&a);
     }
     worker_reply(b, 2, "w", "k1", dispatch); /* k1 answered by the worker */
-    lede_broker_tick(b, 40000);               /* k2 expires in the queue */
+    lede_broker_tick(b, 40000);              /* k2 expires in the queue */
     int seen = 0;
     while (lede_broker_pop(b, &a)) {
         if (a.sock == LEDE_BROKER_FRONTEND) {

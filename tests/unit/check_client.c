@@ -149,9 +149,12 @@ static lede_client_t *client_for(const char *endpoints, int silence_ms)
 
 static void submit(lede_client_t *c, struct got *g, int deadline_ms)
 {
-    struct lede_client_request rq = {.body = "One. Two.", .body_len = 9,
-                                     .budget = LEDE_CLIENT_BUDGET_SENTENCES, .budget_value = 1,
-                                     .deadline_ms = deadline_ms, .trace_id = "t-1"};
+    struct lede_client_request rq = {.body = "One. Two.",
+                                     .body_len = 9,
+                                     .budget = LEDE_CLIENT_BUDGET_SENTENCES,
+                                     .budget_value = 1,
+                                     .deadline_ms = deadline_ms,
+                                     .trace_id = "t-1"};
     ck_assert_int_eq(lede_client_summarize_submit(c, &rq, on_reply, g, NULL), LEDE_OK);
 }
 
@@ -359,15 +362,24 @@ START_TEST(test_bad_options_and_decode)
     struct got g = {0};
     struct lede_client_request rq = {.body = "x", .body_len = 1};
     ck_assert_int_eq(lede_client_summarize_submit(c, &rq, on_reply, &g, NULL), LEDE_OK);
-    ck_assert_int_eq(lede_client_summarize_submit(c, &rq, on_reply, &g, NULL), LEDE_EAGAIN); /* busy, not too big */
+    ck_assert_int_eq(lede_client_summarize_submit(c, &rq, on_reply, &g, NULL),
+                     LEDE_EAGAIN); /* busy, not too big */
     rq.budget = (enum lede_client_budget)99;
     ck_assert_int_eq(lede_client_summarize_submit(c, &rq, on_reply, &g, NULL), LEDE_EINVAL);
     /* the engine's budget rule (budget.c), before anything is sent: 2.7 sentences is refused as
-     * it is in-process, not cut to 2; a valid budget gets as far as the full window (busy: LEDE_EAGAIN) */
-    const struct { enum lede_client_budget kind; double v; int want; } budgets[] = {
-        {LEDE_CLIENT_BUDGET_SENTENCES, 2.7, LEDE_EINVAL}, {LEDE_CLIENT_BUDGET_WORDS, 0, LEDE_EINVAL},
-        {LEDE_CLIENT_BUDGET_CHARS, 2e9, LEDE_EINVAL},     {LEDE_CLIENT_BUDGET_RATIO, 1.5, LEDE_EINVAL},
-        {LEDE_CLIENT_BUDGET_RATIO, 0, LEDE_EINVAL},       {LEDE_CLIENT_BUDGET_SENTENCES, 3, LEDE_EAGAIN},
+     * it is in-process, not cut to 2; a valid budget gets as far as the full window (busy:
+     * LEDE_EAGAIN) */
+    const struct {
+        enum lede_client_budget kind;
+        double v;
+        int want;
+    } budgets[] = {
+        {LEDE_CLIENT_BUDGET_SENTENCES, 2.7, LEDE_EINVAL},
+        {LEDE_CLIENT_BUDGET_WORDS, 0, LEDE_EINVAL},
+        {LEDE_CLIENT_BUDGET_CHARS, 2e9, LEDE_EINVAL},
+        {LEDE_CLIENT_BUDGET_RATIO, 1.5, LEDE_EINVAL},
+        {LEDE_CLIENT_BUDGET_RATIO, 0, LEDE_EINVAL},
+        {LEDE_CLIENT_BUDGET_SENTENCES, 3, LEDE_EAGAIN},
         {LEDE_CLIENT_BUDGET_RATIO, 0.5, LEDE_EAGAIN},
     };
     for (size_t i = 0; i < sizeof budgets / sizeof budgets[0]; i++) {

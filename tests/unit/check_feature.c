@@ -27,8 +27,10 @@ static struct lede_result *only(int feature, const char *body, const char *title
 {
     struct lede_weights w = {{0}};
     w.w[feature] = 1;
-    struct lede_request req = {.body = body, .body_len = strlen(body),
-                               .budget = {LEDE_BUDGET_SENTENCES, 1}, .weights = &w};
+    struct lede_request req = {.body = body,
+                               .body_len = strlen(body),
+                               .budget = {LEDE_BUDGET_SENTENCES, 1},
+                               .weights = &w};
     if (title) {
         req.title = title;
         req.title_len = strlen(title);
@@ -58,11 +60,14 @@ START_TEST(position_decreases_and_follows_the_story)
     lede_result_destroy(&r);
     struct lede_weights w = {{0}};
     w.w[LEDE_F_POSITION] = 1;
-    struct lede_request all = {.body = story, .body_len = strlen(story),
-                               .budget = {LEDE_BUDGET_SENTENCES, 4}, .weights = &w};
+    struct lede_request all = {.body = story,
+                               .body_len = strlen(story),
+                               .budget = {LEDE_BUDGET_SENTENCES, 4},
+                               .weights = &w};
     ck_assert_int_eq(lede_summarize(ws, &all, &r, NULL), LEDE_OK);
     ck_assert(r->sentences[0].features[LEDE_F_POSITION] < lead1);
-    ck_assert(r->sentences[0].features[LEDE_F_POSITION] > r->sentences[1].features[LEDE_F_POSITION]);
+    ck_assert(r->sentences[0].features[LEDE_F_POSITION] >
+              r->sentences[1].features[LEDE_F_POSITION]);
     lede_result_destroy(&r);
     /* Directed centrality: the second sentence keeps more of the lead bias when the story
      * goes on to develop its terms than when it only repeats the first sentence's. */
@@ -126,9 +131,10 @@ END_TEST
 
 START_TEST(length_and_opener_penalties)
 {
-    const char *body = "Short one.\n"
-                       "Ordinary sentences have a perfectly ordinary length for a news story today.\n"
-                       "But it leans on the one before it in a way readers notice at once.";
+    const char *body =
+        "Short one.\n"
+        "Ordinary sentences have a perfectly ordinary length for a news story today.\n"
+        "But it leans on the one before it in a way readers notice at once.";
     struct lede_result *r = only(LEDE_F_LENGTH, body, NULL);
     ck_assert(r->sentences[0].features[LEDE_F_LENGTH] < 0);
     ck_assert(r->sentences[1].features[LEDE_F_LENGTH] == 0);

@@ -1,6 +1,6 @@
 /* check_rouge.c: Check suite for lede-eval's scoring: the NLTK Porter stemmer (client/porter.c),
- * rouge-score's tokenizer and ROUGE-1/2/Lsum (tools/lede-eval/rouge.c), and agreement with every vector
- * in $LEDE_EVAL_DIR/rouge_vectors.jsonl (skipped, exit 77, when that file is absent). */
+ * rouge-score's tokenizer and ROUGE-1/2/Lsum (tools/lede-eval/rouge.c), and agreement with every
+ * vector in $LEDE_EVAL_DIR/rouge_vectors.jsonl (skipped, exit 77, when that file is absent). */
 #include <check.h>
 #include <jansson.h>
 #include <math.h>
@@ -31,31 +31,75 @@ static const struct {
     const char *stem;
 } stems[] = {
     /* step 1a, with NLTK's four-letter "ies" rule */
-    {"caresses", "caress"}, {"ponies", "poni"}, {"ties", "tie"}, {"caress", "caress"},
-    {"cats", "cat"}, {"flies", "fli"}, {"dies", "die"},
+    {"caresses", "caress"},
+    {"ponies", "poni"},
+    {"ties", "tie"},
+    {"caress", "caress"},
+    {"cats", "cat"},
+    {"flies", "fli"},
+    {"dies", "die"},
     /* step 1b, with NLTK's "ied" rule */
-    {"feed", "feed"}, {"agreed", "agre"}, {"plastered", "plaster"}, {"bled", "bled"},
-    {"motoring", "motor"}, {"sing", "sing"}, {"hopping", "hop"}, {"hoping", "hope"},
-    {"falling", "fall"}, {"hissing", "hiss"}, {"fizzed", "fizz"}, {"failing", "fail"},
-    {"filing", "file"}, {"died", "die"}, {"spied", "spi"}, {"running", "run"},
-    {"meetings", "meet"}, {"said", "said"},
+    {"feed", "feed"},
+    {"agreed", "agre"},
+    {"plastered", "plaster"},
+    {"bled", "bled"},
+    {"motoring", "motor"},
+    {"sing", "sing"},
+    {"hopping", "hop"},
+    {"hoping", "hope"},
+    {"falling", "fall"},
+    {"hissing", "hiss"},
+    {"fizzed", "fizz"},
+    {"failing", "fail"},
+    {"filing", "file"},
+    {"died", "die"},
+    {"spied", "spi"},
+    {"running", "run"},
+    {"meetings", "meet"},
+    {"said", "said"},
     /* step 1c: y -> i only after a consonant */
-    {"happy", "happi"}, {"enjoy", "enjoy"}, {"happily", "happili"},
+    {"happy", "happi"},
+    {"enjoy", "enjoy"},
+    {"happily", "happili"},
     /* irregular forms */
-    {"sky", "sky"}, {"skies", "sky"}, {"dying", "die"}, {"lying", "lie"}, {"tying", "tie"},
-    {"news", "news"}, {"innings", "inning"}, {"outings", "outing"}, {"cannings", "canning"},
-    {"proceed", "proceed"}, {"exceed", "exceed"}, {"succeed", "succeed"}, {"howe", "howe"},
+    {"sky", "sky"},
+    {"skies", "sky"},
+    {"dying", "die"},
+    {"lying", "lie"},
+    {"tying", "tie"},
+    {"news", "news"},
+    {"innings", "inning"},
+    {"outings", "outing"},
+    {"cannings", "canning"},
+    {"proceed", "proceed"},
+    {"exceed", "exceed"},
+    {"succeed", "succeed"},
+    {"howe", "howe"},
     /* step 2, with "alli" first, "fulli" and the "logi" rule that keeps the l */
-    {"relational", "relat"}, {"conditional", "condit"}, {"rational", "ration"},
-    {"generously", "gener"}, {"radically", "radic"}, {"carefully", "care"},
-    {"geology", "geolog"}, {"sensational", "sensat"}, {"hopefulness", "hope"},
+    {"relational", "relat"},
+    {"conditional", "condit"},
+    {"rational", "ration"},
+    {"generously", "gener"},
+    {"radically", "radic"},
+    {"carefully", "care"},
+    {"geology", "geolog"},
+    {"sensational", "sensat"},
+    {"hopefulness", "hope"},
     {"generalization", "gener"},
     /* steps 3 to 5 */
-    {"electrical", "electr"}, {"controlling", "control"}, {"roll", "roll"},
-    {"adjustment", "adjust"}, {"adoption", "adopt"}, {"probate", "probat"}, {"rate", "rate"},
+    {"electrical", "electr"},
+    {"controlling", "control"},
+    {"roll", "roll"},
+    {"adjustment", "adjust"},
+    {"adoption", "adopt"},
+    {"probate", "probat"},
+    {"rate", "rate"},
     {"cease", "ceas"},
     /* short words and digits */
-    {"a", "a"}, {"is", "is"}, {"2004", "2004"}, {"13bn", "13bn"},
+    {"a", "a"},
+    {"is", "is"},
+    {"2004", "2004"},
+    {"13bn", "13bn"},
 };
 
 START_TEST(test_porter_known)
@@ -217,8 +261,8 @@ static int check_prf(const char *id, const char *name, json_t *want, struct lede
     double f = json_number_value(json_object_get(want, "f"));
     if (fabs(p - got.p) < 1e-6 && fabs(r - got.r) < 1e-6 && fabs(f - got.f) < 1e-6)
         return 1;
-    fprintf(stderr, "vector %s %s: got p=%.9f r=%.9f f=%.9f, want p=%.9f r=%.9f f=%.9f\n", id,
-            name, got.p, got.r, got.f, p, r, f);
+    fprintf(stderr, "vector %s %s: got p=%.9f r=%.9f f=%.9f, want p=%.9f r=%.9f f=%.9f\n", id, name,
+            got.p, got.r, got.f, p, r, f);
     return 0;
 }
 
@@ -303,7 +347,8 @@ int main(void)
         return EXIT_FAILURE;
     if (!vectors_present) {
         char why[4200];
-        snprintf(why, sizeof why, "rouge_vectors.jsonl not found (LEDE_EVAL_DIR=%s); the "
+        snprintf(why, sizeof why,
+                 "rouge_vectors.jsonl not found (LEDE_EVAL_DIR=%s); the "
                  "hand-made cases passed but the ROUGE vectors were not checked",
                  dir ? dir : "(unset)");
         lede_test_missing(why); /* exit 77, or a failure under CI=true */

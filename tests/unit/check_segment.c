@@ -562,8 +562,8 @@ static int eval_file_present(const char *name)
 
 int main(void)
 {
-    int have = eval_file_present("sbd_golden_rules_en.jsonl") &&
-               eval_file_present("seed-yonhap.txt");
+    int have =
+        eval_file_present("sbd_golden_rules_en.jsonl") && eval_file_present("seed-yonhap.txt");
     Suite *s = segment_suite();
     if (have) {
         TCase *tc = tcase_create("eval_data");

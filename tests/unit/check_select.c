@@ -31,8 +31,8 @@ static struct lede_result *run(const char *body, enum lede_budget_kind kind, dou
     return r;
 }
 
-static const char *vocab[] = {"council", "budget", "school", "river", "bridge", "police",
-                              "market", "storm", "union", "doctor", "train", "museum"};
+static const char *vocab[] = {"council", "budget", "school", "river",  "bridge", "police",
+                              "market",  "storm",  "union",  "doctor", "train",  "museum"};
 
 /* A random article: sentences of random words, some repeated verbatim. */
 static char *random_article(unsigned *seed, size_t n)
@@ -68,8 +68,8 @@ START_TEST(invariants_over_random_articles)
         size_t n = 1 + (size_t)(rand_r(&seed) % 40);
         char *body = random_article(&seed, n);
         enum lede_budget_kind kind = (enum lede_budget_kind)(rand_r(&seed) % 4);
-        double v = kind == LEDE_BUDGET_RATIO ? (1 + rand_r(&seed) % 10) / 10.0
-                                             : 1 + rand_r(&seed) % 60;
+        double v =
+            kind == LEDE_BUDGET_RATIO ? (1 + rand_r(&seed) % 10) / 10.0 : 1 + rand_r(&seed) % 60;
         struct lede_request req = {.body = body, .body_len = strlen(body), .budget = {kind, v}};
         struct lede_result *r = NULL;
         int rc = lede_summarize(ws, &req, &r, NULL);
@@ -113,8 +113,8 @@ START_TEST(invariants_over_random_articles)
                 ck_assert_uint_gt(r->summary[k], r->summary[k - 1]);
             for (size_t b = 0; b < s->length; b++) {
                 chars_used += (r->body[s->offset + b] & 0xC0) != 0x80;
-                words_used += r->body[s->offset + b] != ' ' &&
-                              (b == 0 || r->body[s->offset + b - 1] == ' ');
+                words_used +=
+                    r->body[s->offset + b] != ' ' && (b == 0 || r->body[s->offset + b - 1] == ' ');
             }
             chars_used += k > 0; /* joined by single spaces */
         }

@@ -101,8 +101,8 @@ static size_t summary_words(const struct lede_result *r)
         const char *p = r->text + s->text_offset;
         int in = 0;
         for (size_t i = 0; i < s->text_length; i++) {
-            int sp = p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r' ||
-                     p[i] == '\f' || p[i] == '\v';
+            int sp = p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r' || p[i] == '\f' ||
+                     p[i] == '\v';
             n += !sp && !in;
             in = !sp;
         }
@@ -190,8 +190,8 @@ START_TEST(bad_input_is_an_error)
     ck_assert_ptr_null(r);
     /* Embedded NUL bytes are text like any other, not an end. */
     static const char nul[] = "One sentence here.\0 Another sentence there.";
-    req = (struct lede_request){.body = nul, .body_len = sizeof nul - 1,
-                                .budget = {LEDE_BUDGET_SENTENCES, 3}};
+    req = (struct lede_request){
+        .body = nul, .body_len = sizeof nul - 1, .budget = {LEDE_BUDGET_SENTENCES, 3}};
     ck_assert_int_eq(lede_summarize(ws, &req, &r, &err), LEDE_OK);
     lede_result_destroy(&r);
 }
@@ -260,8 +260,7 @@ static void *worker(void *p)
         struct lede_result *r = NULL;
         if (lede_summarize(w, &req, &r, NULL))
             break;
-        snprintf(a->out, 64, "%zu,%zu %.12f", r->summary[0], r->summary[1],
-                 r->sentences[0].score);
+        snprintf(a->out, 64, "%zu,%zu %.12f", r->summary[0], r->summary[1], r->sentences[0].score);
         lede_result_destroy(&r);
     }
     lede_workspace_destroy(&w);
@@ -338,9 +337,9 @@ static char *long_article(size_t n, size_t *len)
     ck_assert_ptr_nonnull(body);
     *len = 0;
     for (size_t i = 0; i < n; i++)
-        *len += (size_t)snprintf(body + *len, cap - *len,
-                                 "Sentence number %zu talks about topic %zu. ", i % (n * 2 / 3),
-                                 i % 97);
+        *len +=
+            (size_t)snprintf(body + *len, cap - *len, "Sentence number %zu talks about topic %zu. ",
+                             i % (n * 2 / 3), i % 97);
     return body;
 }
 
@@ -357,8 +356,8 @@ START_TEST(long_article_memory_is_linear)
         ck_assert_int_eq(lede_workspace_new(engine, &w), LEDE_OK);
         size_t len;
         char *body = long_article(n, &len);
-        struct lede_request req = {.body = body, .body_len = len,
-                                   .budget = {LEDE_BUDGET_SENTENCES, 10}};
+        struct lede_request req = {
+            .body = body, .body_len = len, .budget = {LEDE_BUDGET_SENTENCES, 10}};
         struct lede_result *r = NULL;
         ck_assert_int_eq(lede_summarize(w, &req, &r, NULL), LEDE_OK);
         ck_assert_uint_eq(r->n_summary, 10);

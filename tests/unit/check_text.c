@@ -25,19 +25,18 @@ START_TEST(utf8_rejects_with_offset)
         const char *s;
         size_t n, bad;
     } cases[] = {
-        {"abc\xFFxyz", 7, 3},               /* never valid */
-        {"abcdefghij\xC3", 11, 10},         /* truncated at the end */
-        {"ab\xC0\xAF", 4, 2},               /* overlong '/' */
-        {"ab\xED\xA0\x80", 5, 2},           /* surrogate */
-        {"\xF4\x90\x80\x80", 4, 0},         /* past U+10FFFF */
-        {"12345678\xE2\x28\xA1", 11, 8},    /* bad continuation after the fast path */
-        {"x\x80", 2, 1},                    /* lone continuation */
+        {"abc\xFFxyz", 7, 3},            /* never valid */
+        {"abcdefghij\xC3", 11, 10},      /* truncated at the end */
+        {"ab\xC0\xAF", 4, 2},            /* overlong '/' */
+        {"ab\xED\xA0\x80", 5, 2},        /* surrogate */
+        {"\xF4\x90\x80\x80", 4, 0},      /* past U+10FFFF */
+        {"12345678\xE2\x28\xA1", 11, 8}, /* bad continuation after the fast path */
+        {"x\x80", 2, 1},                 /* lone continuation */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t bad = 999;
         ck_assert_msg(!valid(cases[i].s, cases[i].n, &bad), "case %zu accepted", i);
-        ck_assert_msg(bad == cases[i].bad, "case %zu: offset %zu, want %zu", i, bad,
-                      cases[i].bad);
+        ck_assert_msg(bad == cases[i].bad, "case %zu: offset %zu, want %zu", i, bad, cases[i].bad);
     }
 }
 END_TEST
@@ -60,8 +59,8 @@ static char *regions_of(const char *body, size_t *stripped)
 START_TEST(datelines_and_tags)
 {
     size_t cut;
-    char *s = regions_of("SEOUL, Nov. 21 (Yonhap) -- North Korea said so.\nMore text here. (Yonhap)",
-                         &cut);
+    char *s = regions_of(
+        "SEOUL, Nov. 21 (Yonhap) -- North Korea said so.\nMore text here. (Yonhap)", &cut);
     ck_assert_str_eq(s, "North Korea said so.|More text here.");
     ck_assert_uint_eq(cut, 2);
     free(s);
@@ -89,7 +88,8 @@ START_TEST(boilerplate_paragraphs)
 {
     size_t cut;
     char *s = regions_of("By Jane Doe\nThe story begins.\n\nRead more: other things\n"
-                         "Copyright 2024 Agency. All rights reserved.\nEnd of story.", &cut);
+                         "Copyright 2024 Agency. All rights reserved.\nEnd of story.",
+                         &cut);
     ck_assert_str_eq(s, "The story begins.|End of story.");
     ck_assert_uint_eq(cut, 3);
     free(s);

@@ -55,7 +55,7 @@ START_TEST(stems_fold_case_and_inflection)
     ck_assert(toks.v[0].stem == toks.v[2].stem); /* case folded */
     ck_assert(toks.v[0].stem == toks.v[3].stem); /* running -> run */
     ck_assert(toks.v[1].stem == toks.v[3].stem); /* runs -> run */
-    run("Caf\xC3\x89 caf\xC3\xA9");               /* non-ASCII folding through utf8proc */
+    run("Caf\xC3\x89 caf\xC3\xA9");              /* non-ASCII folding through utf8proc */
     ck_assert_uint_eq(toks.n, 2);
     ck_assert(toks.v[0].stem == toks.v[1].stem);
     ck_assert(toks.v[0].flags & LEDE_TOK_CAP);

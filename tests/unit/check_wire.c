@@ -209,8 +209,8 @@ START_TEST(invalid_protobuf)
     ck_assert_int_eq(lede_wire_decode(bad_len, sizeof bad_len, 0, &f, &fault), LEDE_EPROTO);
     ck_assert_int_eq(fault, LEDE_WIRE_FAULT_BODY);
     /* a varint that never ends */
-    const uint8_t bad_varint[] = {'L', 'E', 'D', 'E', 1, 1, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    const uint8_t bad_varint[] = {'L',  'E',  'D',  'E',  1,    1,    0x18, 0xff, 0xff,
+                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     ck_assert_int_eq(lede_wire_decode(bad_varint, sizeof bad_varint, 0, &f, &fault), LEDE_EPROTO);
     /* wire type 7 does not exist */
     const uint8_t bad_type[] = {'L', 'E', 'D', 'E', 1, 2, 0x0f, 0x00};
@@ -325,8 +325,8 @@ START_TEST(decoded_size_is_bounded_by_wire_size)
     ck_assert_int_eq(lede_wire_unpack(&lede__v1__summarize_response__descriptor, buf, len, 0, &m),
                      LEDE_EPROTO);
     /* 300 entries fit in the slack, and decode */
-    ck_assert_int_eq(
-        lede_wire_unpack(&lede__v1__summarize_response__descriptor, buf, 600, 0, &m), LEDE_OK);
+    ck_assert_int_eq(lede_wire_unpack(&lede__v1__summarize_response__descriptor, buf, 600, 0, &m),
+                     LEDE_OK);
     protobuf_c_message_free_unpacked(m, NULL);
     free(buf);
 }
@@ -497,8 +497,9 @@ START_TEST(envelope_rejects_what_decode_rejects)
         size_t len;
     } cases[] = {
         {"10-byte length prefix on the payload (the fuzz input)",
-         {'L', 'E', 'D', 'E', 1, 1, 0x22, 0, 0x22, 0, 0x22, 0, 0x2a, 0, 0x22, 2, 0x22, 0, 0x22, 0,
-          0x2a, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0, 0x22, 0},
+         {'L',  'E',  'D',  'E',  1,    1,    0x22, 0,    0x22, 0,    0x22,
+          0,    0x2a, 0,    0x22, 2,    0x22, 0,    0x22, 0,    0x2a, 0x80,
+          0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0,    0x22, 0},
          33},
         {"6-byte length prefix on the payload",
          {'L', 'E', 'D', 'E', 1, 1, 0x0a, 1, 'c', 0x2a, 0x81, 0x80, 0x80, 0x80, 0x80, 0, 'x'},

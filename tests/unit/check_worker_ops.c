@@ -81,8 +81,8 @@ START_TEST(call_id_cannot_forge_fields)
     s = logged(LEDE_LOG_LOGFMT, LEDE_LOG_DEBUG, LEDE_LOG_DEBUG, evil, NULL, "call", NULL, 0);
     /* the whole id is one quoted, escaped value; the line's own fields follow it */
     ck_assert_ptr_nonnull(strstr(s, " level=debug "));
-    ck_assert_ptr_nonnull(
-        strstr(s, " call_id=\"x\\\" level=error worker=forged trace_id=\\\"t\" msg=call worker=w1\n"));
+    ck_assert_ptr_nonnull(strstr(
+        s, " call_id=\"x\\\" level=error worker=forged trace_id=\\\"t\" msg=call worker=w1\n"));
     free(s);
 }
 END_TEST
@@ -120,10 +120,10 @@ START_TEST(series_and_readiness)
     ck_assert(!lede_worker_metrics_ready(&wm, why, sizeof why));
     ck_assert_ptr_nonnull(strstr(why, "not registered"));
     ck_assert_int_eq(lede_worker_metrics_init(&wm, m), LEDE_OK);
-    lede_worker_metrics_done(&wm, 0, 2500, 1200);       /* OK, 2.5 ms, 1.2 ms engine */
-    lede_worker_metrics_done(&wm, 4, 40000, 0);         /* DEADLINE_EXCEEDED, not run */
+    lede_worker_metrics_done(&wm, 0, 2500, 1200);        /* OK, 2.5 ms, 1.2 ms engine */
+    lede_worker_metrics_done(&wm, 4, 40000, 0);          /* DEADLINE_EXCEEDED, not run */
     lede_worker_metrics_call(&wm, "x.Nope/Nothing", 12); /* UNIMPLEMENTED, another method */
-    lede_worker_metrics_call(&wm, NULL, 99);            /* out of range: UNKNOWN */
+    lede_worker_metrics_call(&wm, NULL, 99);             /* out of range: UNKNOWN */
     lede_worker_metrics_in_flight(&wm, 3);
     lede_worker_metrics_reconnect(&wm);
     lede_worker_metrics_registered(&wm, 1);

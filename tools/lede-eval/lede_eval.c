@@ -18,8 +18,8 @@
 #include "rouge.h"
 #include "summarize.h"
 
-#define MAX_RECORD (LEDE_DEFAULT_MAX_BODY + (1u << 20)) /* bytes of one JSONL line */
-#define MAX_IDF_FILE (1u << 30)
+#define MAX_RECORD        (LEDE_DEFAULT_MAX_BODY + (1u << 20)) /* bytes of one JSONL line */
+#define MAX_IDF_FILE      (1u << 30)
 #define MAX_SENTENCES_OPT 100000
 
 static const char usage[] =
@@ -52,7 +52,8 @@ static const char usage[] =
     "                       the article's first N characters\n"
     "  --half odd|even      only the odd (1st, 3rd, ...) or even records, for split-half checks\n"
     "  --keyphrases         grade the engine's top 10 keyphrases against each record's\n"
-    "                       \"keyphrases\" (kpcrowd: lowercase, Porter-stemmed words, whole-phrase\n"
+    "                       \"keyphrases\" (kpcrowd: lowercase, Porter-stemmed words, "
+    "whole-phrase\n"
     "                       exact match; P, R, F1@10 averaged over records with an article)\n"
     "  --json               print one JSON object instead of the table\n"
     "  --help               this text\n"
@@ -290,8 +291,20 @@ static int parse_weight(const char *arg, struct options *o)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    enum { O_DATA = 1, O_SENT, O_IDF, O_LIMIT, O_JSON, O_WEIGHT, O_HELP, O_LANG, O_WORDS,
-           O_CHARS, O_HALF, O_KEYS };
+    enum {
+        O_DATA = 1,
+        O_SENT,
+        O_IDF,
+        O_LIMIT,
+        O_JSON,
+        O_WEIGHT,
+        O_HELP,
+        O_LANG,
+        O_WORDS,
+        O_CHARS,
+        O_HALF,
+        O_KEYS
+    };
     static const struct option longopts[] = {
         {"data", required_argument, NULL, O_DATA},
         {"sentences", required_argument, NULL, O_SENT},
@@ -323,8 +336,10 @@ static int parse_args(int argc, char **argv, struct options *o)
             if (!strcmp(optarg, "ref")) {
                 o->ref_budget = true;
             } else if (parse_long(optarg, 1, MAX_SENTENCES_OPT, &o->sentences) != 0) {
-                fprintf(stderr, "lede-eval: --sentences wants a number from 1 to %d or 'ref', "
-                        "got '%s'\n", MAX_SENTENCES_OPT, optarg);
+                fprintf(stderr,
+                        "lede-eval: --sentences wants a number from 1 to %d or 'ref', "
+                        "got '%s'\n",
+                        MAX_SENTENCES_OPT, optarg);
                 return -1;
             } else {
                 o->ref_budget = false;
@@ -522,7 +537,7 @@ static int text_add_lead(struct text *t, const struct lede_result *res, size_t m
 }
 
 #define KP_MAX_GOLD 1000
-#define KP_NORMAL 512
+#define KP_NORMAL   512
 
 /* --keyphrases: grades res's keyphrases against the record's "keyphrases". */
 static int grade_keyphrases(struct eval *ev, const struct lede_result *res, json_t *gold_json)
@@ -544,8 +559,7 @@ static int grade_keyphrases(struct eval *ev, const struct lede_result *res, json
     }
     for (size_t i = 0; i < np; i++) {
         const struct lede_keyphrase *k = &res->keyphrases[i];
-        if (lede_keyeval_normal(res->text + k->text_offset, k->text_length, buf[g + p],
-                                KP_NORMAL))
+        if (lede_keyeval_normal(res->text + k->text_offset, k->text_length, buf[g + p], KP_NORMAL))
             pred[p] = buf[g + p], p++;
     }
     double pr, re, f;
@@ -565,8 +579,8 @@ out:
 static void record_error(struct eval *ev, size_t lineno, const char *id, const char *what)
 {
     ev->errors++;
-    fprintf(stderr, "lede-eval: %s line %zu (id %s): %s\n", ev->opt->data, lineno,
-            id ? id : "?", what);
+    fprintf(stderr, "lede-eval: %s line %zu (id %s): %s\n", ev->opt->data, lineno, id ? id : "?",
+            what);
 }
 
 /* Summarizes and scores one record; errors are counted and reported, never fatal. */
@@ -588,7 +602,8 @@ static void eval_record(struct eval *ev, size_t lineno, const char *line, size_t
     if (ev->opt->keyphrases) {
         json_t *kps = json_object_get(rec, "keyphrases");
         if (!json_is_string(article) || !json_is_array(kps)) {
-            record_error(ev, lineno, id, "--keyphrases needs string \"article\" and array "
+            record_error(ev, lineno, id,
+                         "--keyphrases needs string \"article\" and array "
                          "\"keyphrases\"");
             goto release_json;
         }
@@ -624,7 +639,8 @@ static void eval_record(struct eval *ev, size_t lineno, const char *line, size_t
     }
     if (!json_is_string(article) || !json_is_string(reference) ||
         (title && !json_is_null(title) && !json_is_string(title))) {
-        record_error(ev, lineno, id, "needs string \"article\" and \"reference\", and "
+        record_error(ev, lineno, id,
+                     "needs string \"article\" and \"reference\", and "
                      "\"title\" a string or null");
         goto release_json;
     }
@@ -690,8 +706,9 @@ static void eval_record(struct eval *ev, size_t lineno, const char *line, size_t
         if (ev->opt->words || ev->opt->chars)
             rc = text_add_lead(&ev->sys, res, ev->opt->words ? (size_t)ev->opt->words : SIZE_MAX,
                                ev->opt->chars ? (size_t)ev->opt->chars : SIZE_MAX);
-        for (size_t i = 0; !ev->opt->words && !ev->opt->chars && i < k && i < res->n_sentences &&
-                           rc == LEDE_OK; i++)
+        for (size_t i = 0;
+             !ev->opt->words && !ev->opt->chars && i < k && i < res->n_sentences && rc == LEDE_OK;
+             i++)
             rc = text_add_sentence(&ev->sys, res, i);
     }
     check_summary(ev, res);
@@ -787,15 +804,15 @@ static void report(const struct eval *ev, const struct lede_weights *w)
         json_t *weights = json_object();
         for (int f = 0; f < LEDE_F_COUNT; f++)
             json_object_set_new(weights, lede_feature_name(f), json_real(w->w[f]));
-        json_t *root = json_pack(
-            "{s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:f,s:f,s:b,s:o}", "data", o->data,
-            "engine_version", LEDE_ENGINE_VERSION, "records", (json_int_t)ev->records,
-            "articles", (json_int_t)ev->articles, "errors", (json_int_t)ev->errors,
-            "sentences", o->ref_budget ? json_string("ref") : json_integer(o->sentences), "lede", scores_json(l[0], l[1], l[2]), "lead",
-            scores_json(k[0], k[1], k[2]), "diff",
-            scores_json(sub(l[0], k[0]), sub(l[1], k[1]), sub(l[2], k[2])), "engine_seconds",
-            ev->engine_seconds, "articles_per_second", aps, "idf", o->idf != NULL, "weights",
-            weights);
+        json_t *root =
+            json_pack("{s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:f,s:f,s:b,s:o}", "data", o->data,
+                      "engine_version", LEDE_ENGINE_VERSION, "records", (json_int_t)ev->records,
+                      "articles", (json_int_t)ev->articles, "errors", (json_int_t)ev->errors,
+                      "sentences", o->ref_budget ? json_string("ref") : json_integer(o->sentences),
+                      "lede", scores_json(l[0], l[1], l[2]), "lead", scores_json(k[0], k[1], k[2]),
+                      "diff", scores_json(sub(l[0], k[0]), sub(l[1], k[1]), sub(l[2], k[2])),
+                      "engine_seconds", ev->engine_seconds, "articles_per_second", aps, "idf",
+                      o->idf != NULL, "weights", weights);
         if (root) {
             json_object_set_new(root, "scale", json_integer(100));
             json_object_set_new(root, "lead_plain", scores_json(q[0], q[1], q[2]));
@@ -803,13 +820,12 @@ static void report(const struct eval *ev, const struct lede_weights *w)
                                 scores_json(sub(l[0], q[0]), sub(l[1], q[1]), sub(l[2], q[2])));
             json_object_set_new(root, "scoring", json_string(scoring));
             json_object_set_new(root, "lang", json_string(o->lang ? o->lang : "auto"));
-            json_object_set_new(root, "check",
-                                json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "words", (json_int_t)o->words,
-                                          "chars", (json_int_t)o->chars, "over_cap",
-                                          (json_int_t)ev->over_cap, "boilerplate",
-                                          (json_int_t)ev->boiler, "max_words",
-                                          (json_int_t)ev->max_words, "max_chars",
-                                          (json_int_t)ev->max_chars));
+            json_object_set_new(
+                root, "check",
+                json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "words", (json_int_t)o->words, "chars",
+                          (json_int_t)o->chars, "over_cap", (json_int_t)ev->over_cap, "boilerplate",
+                          (json_int_t)ev->boiler, "max_words", (json_int_t)ev->max_words,
+                          "max_chars", (json_int_t)ev->max_chars));
             char *s = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(8));
             if (s)
                 puts(s);
@@ -829,9 +845,11 @@ static void report(const struct eval *ev, const struct lede_weights *w)
         snprintf(lead_name, sizeof(lead_name), "Lead-%ld", o->sentences);
     if (o->words || o->chars)
         snprintf(budget, sizeof(budget), "at most %ld", o->words ? o->words : o->chars);
-    printf("lede-eval: %s: %zu articles scored, %zu errors; %s %s; idf %s\n", o->data,
-           ev->articles, ev->errors, o->ref_budget ? "reference's number of" : budget,
-           o->words ? "words" : o->chars ? "characters" : "sentences",
+    printf("lede-eval: %s: %zu articles scored, %zu errors; %s %s; idf %s\n", o->data, ev->articles,
+           ev->errors, o->ref_budget ? "reference's number of" : budget,
+           o->words   ? "words"
+           : o->chars ? "characters"
+                      : "sentences",
            o->idf ? o->idf : "none (in-document fallback)");
     printf("%-11s %-23s %-23s %-23s\n", "(x100)", "lede", lead_name, "lede - lead");
     printf("%-11s", "");
@@ -840,8 +858,8 @@ static void report(const struct eval *ev, const struct lede_weights *w)
     printf("\n");
     for (int m = 0; m < 3; m++) {
         struct lede_rouge_prf d = sub(l[m], k[m]);
-        printf("%-11s %7.2f %7.2f %7.2f %7.2f %7.2f %7.2f %+7.2f %+7.2f %+7.2f\n", names[m],
-               l[m].p, l[m].r, l[m].f, k[m].p, k[m].r, k[m].f, d.p, d.r, d.f);
+        printf("%-11s %7.2f %7.2f %7.2f %7.2f %7.2f %7.2f %+7.2f %+7.2f %+7.2f\n", names[m], l[m].p,
+               l[m].r, l[m].f, k[m].p, k[m].r, k[m].f, d.p, d.r, d.f);
     }
     for (int m = 0; m < 3; m++) {
         struct lede_rouge_prf d = sub(l[m], q[m]);
@@ -850,9 +868,12 @@ static void report(const struct eval *ev, const struct lede_weights *w)
     }
     printf("scoring: %s; engine language: %s\n", scoring, o->lang ? o->lang : "auto");
     printf("check: %zu summaries over the cap (%s %ld; longest %zu words, %zu characters), "
-           "%zu with a boilerplate sentence\n", ev->over_cap,
-           o->words ? "words" : o->chars ? "chars" : "no cap", o->words ? o->words : o->chars,
-           ev->max_words, ev->max_chars, ev->boiler);
+           "%zu with a boilerplate sentence\n",
+           ev->over_cap,
+           o->words   ? "words"
+           : o->chars ? "chars"
+                      : "no cap",
+           o->words ? o->words : o->chars, ev->max_words, ev->max_chars, ev->boiler);
     printf("engine: %.3f s for %zu calls = %.1f articles/s (engine time only)\n",
            ev->engine_seconds, ev->calls, aps);
     printf("weights:");

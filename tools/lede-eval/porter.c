@@ -70,8 +70,8 @@ static bool ends_double(const char *w, size_t n)
  * two-letter vowel-consonant word. */
 static bool ends_cvc(const char *w, size_t n)
 {
-    if (n >= 3 && is_cons(w, n - 3) && !is_cons(w, n - 2) && is_cons(w, n - 1) &&
-        w[n - 1] != 'w' && w[n - 1] != 'x' && w[n - 1] != 'y')
+    if (n >= 3 && is_cons(w, n - 3) && !is_cons(w, n - 2) && is_cons(w, n - 1) && w[n - 1] != 'w' &&
+        w[n - 1] != 'x' && w[n - 1] != 'y')
         return true;
     return n == 2 && !is_cons(w, 0) && is_cons(w, 1);
 }
@@ -91,7 +91,10 @@ struct rule {
     enum cond cond;
 };
 
-#define RULE(suf, rep, cond) {suf, sizeof(suf) - 1, rep, sizeof(rep) - 1, cond}
+#define RULE(suf, rep, cond)                                                                       \
+    {                                                                                              \
+        suf, sizeof(suf) - 1, rep, sizeof(rep) - 1, cond                                           \
+    }
 
 static bool cond_holds(enum cond c, const char *w, size_t n, size_t stem)
 {
@@ -129,7 +132,10 @@ static size_t apply_rules(char *w, size_t n, const struct rule *rules, size_t n_
 static size_t step1a(char *w, size_t n)
 {
     static const struct rule rules[] = {
-        RULE("sses", "ss", C_NONE), RULE("ies", "i", C_NONE), RULE("ss", "ss", C_NONE), RULE("s", "", C_NONE),
+        RULE("sses", "ss", C_NONE),
+        RULE("ies", "i", C_NONE),
+        RULE("ss", "ss", C_NONE),
+        RULE("s", "", C_NONE),
     };
     if (n == 4 && ends(w, n, "ies", 3)) /* NLTK: "ties" -> "tie", but "flies" -> "fli" */
         return 3;
@@ -199,8 +205,9 @@ static size_t step2(char *w, size_t n)
 static size_t step3(char *w, size_t n)
 {
     static const struct rule rules[] = {
-        RULE("icate", "ic", C_M0), RULE("ative", "", C_M0), RULE("alize", "al", C_M0), RULE("iciti", "ic", C_M0),
-        RULE("ical", "ic", C_M0),  RULE("ful", "", C_M0),   RULE("ness", "", C_M0),
+        RULE("icate", "ic", C_M0), RULE("ative", "", C_M0),  RULE("alize", "al", C_M0),
+        RULE("iciti", "ic", C_M0), RULE("ical", "ic", C_M0), RULE("ful", "", C_M0),
+        RULE("ness", "", C_M0),
     };
     return apply_rules(w, n, rules, NRULES(rules));
 }
@@ -208,11 +215,13 @@ static size_t step3(char *w, size_t n)
 static size_t step4(char *w, size_t n)
 {
     static const struct rule rules[] = {
-        RULE("al", "", C_M1),    RULE("ance", "", C_M1), RULE("ence", "", C_M1), RULE("er", "", C_M1),
-        RULE("ic", "", C_M1),    RULE("able", "", C_M1), RULE("ible", "", C_M1), RULE("ant", "", C_M1),
-        RULE("ement", "", C_M1), RULE("ment", "", C_M1), RULE("ent", "", C_M1),  RULE("ion", "", C_ION),
-        RULE("ou", "", C_M1),    RULE("ism", "", C_M1),  RULE("ate", "", C_M1),  RULE("iti", "", C_M1),
-        RULE("ous", "", C_M1),   RULE("ive", "", C_M1),  RULE("ize", "", C_M1),
+        RULE("al", "", C_M1),   RULE("ance", "", C_M1), RULE("ence", "", C_M1),
+        RULE("er", "", C_M1),   RULE("ic", "", C_M1),   RULE("able", "", C_M1),
+        RULE("ible", "", C_M1), RULE("ant", "", C_M1),  RULE("ement", "", C_M1),
+        RULE("ment", "", C_M1), RULE("ent", "", C_M1),  RULE("ion", "", C_ION),
+        RULE("ou", "", C_M1),   RULE("ism", "", C_M1),  RULE("ate", "", C_M1),
+        RULE("iti", "", C_M1),  RULE("ous", "", C_M1),  RULE("ive", "", C_M1),
+        RULE("ize", "", C_M1),
     };
     return apply_rules(w, n, rules, NRULES(rules));
 }
@@ -235,18 +244,21 @@ static size_t step5b(char *w, size_t n)
 }
 
 /* NLTK's table of irregular forms, checked before any rule. */
-#define IRREG(word, stem) {word, sizeof(word) - 1, stem, sizeof(stem) - 1}
+#define IRREG(word, stem)                                                                          \
+    {                                                                                              \
+        word, sizeof(word) - 1, stem, sizeof(stem) - 1                                             \
+    }
 static const struct {
     const char *word;
     size_t wl;
     const char *stem;
     size_t sl;
 } irregular[] = {
-    IRREG("sky", "sky"),         IRREG("skies", "sky"),       IRREG("dying", "die"),
-    IRREG("lying", "lie"),       IRREG("tying", "tie"),       IRREG("news", "news"),
-    IRREG("innings", "inning"),  IRREG("inning", "inning"),   IRREG("outings", "outing"),
+    IRREG("sky", "sky"),         IRREG("skies", "sky"),        IRREG("dying", "die"),
+    IRREG("lying", "lie"),       IRREG("tying", "tie"),        IRREG("news", "news"),
+    IRREG("innings", "inning"),  IRREG("inning", "inning"),    IRREG("outings", "outing"),
     IRREG("outing", "outing"),   IRREG("cannings", "canning"), IRREG("canning", "canning"),
-    IRREG("howe", "howe"),       IRREG("proceed", "proceed"), IRREG("exceed", "exceed"),
+    IRREG("howe", "howe"),       IRREG("proceed", "proceed"),  IRREG("exceed", "exceed"),
     IRREG("succeed", "succeed"),
 };
 

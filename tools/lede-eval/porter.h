@@ -1,6 +1,6 @@
 /* porter.h: the Porter stemmer exactly as NLTK runs it by default (mode NLTK_EXTENSIONS),
- * which is the stemmer rouge-score uses. Part of lede-eval's ROUGE scoring (tools/lede-eval/rouge.c);
- * the engine itself stems with Snowball (libstemmer), not with this. */
+ * which is the stemmer rouge-score uses. Part of lede-eval's ROUGE scoring
+ * (tools/lede-eval/rouge.c); the engine itself stems with Snowball (libstemmer), not with this. */
 #ifndef LEDE_PORTER_H
 #define LEDE_PORTER_H
 

@@ -273,8 +273,8 @@ static bool is_alnum(unsigned char c)
  * separates tokens. Only two non-ASCII characters lowercase into ASCII letters:
  * U+0130 (C4 B0) becomes "i" + U+0307 (a separator), U+212A KELVIN SIGN (E2 84 AA) "k".
  * Tokens longer than 3 characters are stemmed. *word is scratch space for one token. */
-static int tokenize(const char *text, size_t len, char **word, size_t *word_cap,
-                    token_fn on_token, newline_fn on_newline, void *ctx)
+static int tokenize(const char *text, size_t len, char **word, size_t *word_cap, token_fn on_token,
+                    newline_fn on_newline, void *ctx)
 {
     const unsigned char *t = (const unsigned char *)text;
     size_t i = 0;
@@ -521,8 +521,8 @@ static struct lede_rouge_prf prf(size_t hits, size_t n_sys, size_t n_ref)
 /* Marks in mark[] the positions of ref[0..m) on the LCS with can[0..n), backtracking exactly as
  * rouge-score's _backtrack_norec does (ties go to i-1), since which positions are marked
  * changes the union. */
-static int lcs_mark(lede_rouge_t *r, const uint32_t *ref, size_t m, const uint32_t *can,
-                    size_t n, unsigned char *mark)
+static int lcs_mark(lede_rouge_t *r, const uint32_t *ref, size_t m, const uint32_t *can, size_t n,
+                    unsigned char *mark)
 {
     size_t w = n + 1;
     if (m > 0 && w > r->max_cells / (m + 1))

@@ -9,7 +9,7 @@
 #include "error.h"
 
 /* Default limits; see lede_rouge_new. */
-#define LEDE_ROUGE_DEFAULT_MAX_TOKENS (1u << 22)    /* tokens in one text */
+#define LEDE_ROUGE_DEFAULT_MAX_TOKENS    (1u << 22) /* tokens in one text */
 #define LEDE_ROUGE_DEFAULT_MAX_LCS_CELLS (1u << 24) /* one sentence pair's LCS table */
 
 struct lede_rouge_prf {

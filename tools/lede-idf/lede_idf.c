@@ -14,7 +14,8 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(
+        f,
         "usage: lede-idf build --out FILE [--min-df N] [--lang L] [--config FILE] CORPUS...\n"
         "       lede-idf info FILE\n"
         "\n"
@@ -25,7 +26,8 @@ static void usage(FILE *f)
         "       document). --min-df drops stems seen in fewer documents (default 2).\n"
         "info   prints a table's version, language, document and term counts.\n"
         "Table format: version %u, documented in engine/idf.h; an engine rejects a\n"
-        "table of another version with a message saying so.\n", LEDE_IDF_VERSION);
+        "table of another version with a message saying so.\n",
+        LEDE_IDF_VERSION);
 }
 
 static int add_jsonl(lede_idf_builder_t *b, const char *path, FILE *f)
@@ -42,8 +44,7 @@ static int add_jsonl(lede_idf_builder_t *b, const char *path, FILE *f)
         json_t *art = root ? json_object_get(root, "article") : NULL;
         if (!json_is_string(art)) {
             if (bad++ < 5)
-                fprintf(stderr, "lede-idf: %s:%zu: no \"article\" string, skipped\n", path,
-                        lineno);
+                fprintf(stderr, "lede-idf: %s:%zu: no \"article\" string, skipped\n", path, lineno);
         } else if (lede_idf_builder_add(b, json_string_value(art), json_string_length(art))) {
             fprintf(stderr, "lede-idf: %s:%zu: out of memory\n", path, lineno);
             json_decref(root);
@@ -60,7 +61,12 @@ static int add_jsonl(lede_idf_builder_t *b, const char *path, FILE *f)
  * daemons have them (common/config.h). */
 static const struct lede_opt build_opts[] = {
     {.name = "out", .arg = "FILE", .help = "write the table here (required)"},
-    {.name = "min-df", .type = LEDE_OPT_INT, .arg = "N", .def = "2", .min = 1, .max = 1000000,
+    {.name = "min-df",
+     .type = LEDE_OPT_INT,
+     .arg = "N",
+     .def = "2",
+     .min = 1,
+     .max = 1000000,
      .help = "drop stems seen in fewer documents"},
     {.name = "lang", .arg = "L", .def = "en", .help = "the corpus's language (its stemmer)"},
 };

@@ -11,16 +11,19 @@
 
 /* One article to summarize. All pointers are borrowed for the duration of submit. */
 struct lede_job {
-    const char *id;           /* article id or NULL */
-    const char *title;        /* or NULL */
+    const char *id;    /* article id or NULL */
+    const char *title; /* or NULL */
     size_t title_len;
     const char *body;
     size_t body_len;
-    const char *lang;         /* NULL: "en" */
-    enum lede_format format;  /* of body; 0: sniffed */
+    const char *lang;        /* NULL: "en" */
+    enum lede_format format; /* of body; 0: sniffed */
     struct lede_budget budget;
-    size_t n_overrides;       /* weight overrides by feature; the rest keep the defaults */
-    struct { int feature; double value; } overrides[LEDE_F_COUNT];
+    size_t n_overrides; /* weight overrides by feature; the rest keep the defaults */
+    struct {
+        int feature;
+        double value;
+    } overrides[LEDE_F_COUNT];
 };
 
 /* gRPC status numbers (the same as lede.v1.Status), used for local errors too. */
@@ -83,8 +86,8 @@ struct lede_remote_options {
     int max_in_flight;
     const char *curve_secret_file; /* NULL: plaintext */
     const char *broker_key_file;
-    int explain;              /* 1: every sentence in each result (--json, --jsonl, --html);
-                                 0: only the summary's (plain text: a smaller reply) */
+    int explain; /* 1: every sentence in each result (--json, --jsonl, --html);
+                    0: only the summary's (plain text: a smaller reply) */
 };
 int lede_backend_remote_new(const struct lede_remote_options *opt, lede_done_fn done, void *ctx,
                             lede_backend_t **out);

@@ -143,8 +143,8 @@ int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
     fputs("<h2>Keyphrases</h2>\n<p class=\"keyphrases\">", f);
     for (size_t k = 0; k < res->n_keyphrases; k++) {
         const struct lede_keyphrase *x = &res->keyphrases[k];
-        fprintf(f, "%s<span class=\"tag\" title=\"score %.3f, %u times\">", k ? " " : "",
-                x->score, (unsigned)x->count);
+        fprintf(f, "%s<span class=\"tag\" title=\"score %.3f, %u times\">", k ? " " : "", x->score,
+                (unsigned)x->count);
         esc_n(f, res->text + x->text_offset, x->text_length);
         fputs("</span>", f);
     }

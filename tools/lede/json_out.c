@@ -62,15 +62,17 @@ json_t *lede_json_result(const char *id, const struct lede_result *res)
     for (size_t k = 0; k < res->n_keyphrases; k++) {
         const struct lede_keyphrase *x = &res->keyphrases[k];
         json_array_append_new(kps, json_pack("{s:s%,s:f,s:i,s:i,s:I}", "text",
-                                             res->text + x->text_offset, x->text_length, "score", x->score, "count", (int)x->count,
-                                             "words", (int)x->words, "offset", (json_int_t)x->offset));
+                                             res->text + x->text_offset, x->text_length, "score",
+                                             x->score, "count", (int)x->count, "words",
+                                             (int)x->words, "offset", (json_int_t)x->offset));
     }
     for (size_t k = 0; k < res->n_entities; k++) {
         const struct lede_entity *x = &res->entities[k];
         const char *kind = lede_entity_kind_name((int)x->kind);
-        json_array_append_new(ents, json_pack("{s:s%,s:s,s:i,s:I}", "text",
-                                              res->text + x->text_offset, x->text_length, "kind", kind ? kind : "name", "count",
-                                              (int)x->count, "offset", (json_int_t)x->offset));
+        json_array_append_new(ents,
+                              json_pack("{s:s%,s:s,s:i,s:I}", "text", res->text + x->text_offset,
+                                        x->text_length, "kind", kind ? kind : "name", "count",
+                                        (int)x->count, "offset", (json_int_t)x->offset));
     }
     return o;
 fail_o:
@@ -85,7 +87,7 @@ fail:
 
 json_t *lede_json_error(const char *id, int status, const char *message)
 {
-    return json_pack("{s:o, s:{s:s, s:i, s:s}}", "id", id ? json_string(id) : json_null(),
-                     "error", "status", lede_wire_status_name(status), "code", status, "message",
+    return json_pack("{s:o, s:{s:s, s:i, s:s}}", "id", id ? json_string(id) : json_null(), "error",
+                     "status", lede_wire_status_name(status), "code", status, "message",
                      message ? message : "");
 }

@@ -1,7 +1,7 @@
 /* jsonl_in.h: one `lede summarize --jsonl` input line ({"id", "title", "article", "language",
- * "format", "options": {"sentences"|"words"|"chars"|"ratio"}}, other keys ignored) read straight from the
- * text, without a jansson tree (in a batch, parsing lines took more time than the engine). The
- * same rules and messages as the jansson reader it replaces. */
+ * "format", "options": {"sentences"|"words"|"chars"|"ratio"}}, other keys ignored) read straight
+ * from the text, without a jansson tree (in a batch, parsing lines took more time than the engine).
+ * The same rules and messages as the jansson reader it replaces. */
 #ifndef LEDE_JSONL_IN_H
 #define LEDE_JSONL_IN_H
 

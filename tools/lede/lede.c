@@ -22,81 +22,88 @@
 #include "utf8.h"
 
 #define EXIT_CALL_FAILED 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE       2
 #define EXIT_SOME_FAILED 3
-#define EXIT_SETUP 4
+#define EXIT_SETUP       4
 
 struct opts {
     bool local, json;
-    bool explain;         /* --explain: --jsonl lines carry every sentence too */
+    bool explain; /* --explain: --jsonl lines carry every sentence too */
     const char *broker, *title, *lang, *idf, *jsonl, *id;
     const char *curve_secret, *broker_key;
-    const char *html;     /* --html FILE: the editor's view of a single article */
+    const char *html;        /* --html FILE: the editor's view of a single article */
     enum lede_format format; /* --format */
     struct lede_budget budget;
     bool budget_set;
     int deadline_ms, in_flight;
     size_t max_bytes;
     size_t n_overrides;
-    struct { int feature; double value; } overrides[LEDE_F_COUNT];
+    struct {
+        int feature;
+        double value;
+    } overrides[LEDE_F_COUNT];
     const char *input;
 };
 
 /* Results come back by sequence number, perhaps out of order; they are printed in order. */
 struct printer {
     const struct opts *o;
-    size_t next;          /* next sequence number to print */
-    size_t base, cap;     /* pending[k] holds seq base + k */
-    char **pending;       /* printed lines waiting for earlier ones, or NULL */
+    size_t next;      /* next sequence number to print */
+    size_t base, cap; /* pending[k] holds seq base + k */
+    char **pending;   /* printed lines waiting for earlier ones, or NULL */
     bool *have;
     size_t ok, failed;
     int last_status;
     char last_message[256];
-    char **ids;           /* jsonl: id per pending slot, same indexing */
-    bool html_failed;     /* --html: the page could not be written */
+    char **ids;       /* jsonl: id per pending slot, same indexing */
+    bool html_failed; /* --html: the page could not be written */
 };
 
 static void usage(FILE *f)
 {
     const char *const *langs = lede_languages();
-    fprintf(f,
-        "usage: lede summarize [--local | --broker EP[,EP...]] [BUDGET] [OPTIONS] [FILE | -]\n"
-        "       lede summarize [--local | --broker EP] --jsonl IN.jsonl [BUDGET] [OPTIONS]\n"
-        "\n"
-        "Prints an extractive summary of a news article (FILE, or standard input with - or no\n"
-        "FILE): the chosen sentences in document order, one per line.\n"
-        "\n"
-        "Where it runs:\n"
-        "  --local              the engine in this process\n"
-        "  --broker EP[,EP]     through lede-broker at these endpoints (tcp://host:5555)\n"
-        "                       with neither flag: LEDE_BROKER if set, else --local\n"
-        "  --deadline MS        per-call deadline through the broker (default 10000)\n"
-        "  --in-flight N        calls in flight at once in --jsonl mode (default 32)\n"
-        "  --curve-secret FILE  this client's CURVE secret key (lede keygen)\n"
-        "  --broker-key FILE    the broker's CURVE public key\n"
-        "\n"
-        "Budget (default --sentences 3):\n"
-        "  --sentences N | --words N | --chars N | --ratio R (0 < R <= 1)\n"
-        "  --words and --chars are caps on the summary's sentences joined by single spaces\n"
-        "  (whitespace tokens; Unicode code points): never exceeded, whole sentences and whole\n"
-        "  quotations only. When not even one sentence fits, the call fails (invalid argument,\n"
-        "  \"no sentence fits in N words\").\n"
-        "\n"
-        "Options:\n"
-        "  --title T            the article's title (improves term weights)\n"
-        "  --format F           the body's format: auto (default: sniffed), text, html, ans\n"
-        "                       (Arc XP ANS story JSON), ninjs (IPTC ninjs JSON)\n"
-        "  --lang L             language code, or auto (detected); supported:");
+    fprintf(
+        f, "usage: lede summarize [--local | --broker EP[,EP...]] [BUDGET] [OPTIONS] [FILE | -]\n"
+           "       lede summarize [--local | --broker EP] --jsonl IN.jsonl [BUDGET] [OPTIONS]\n"
+           "\n"
+           "Prints an extractive summary of a news article (FILE, or standard input with - or no\n"
+           "FILE): the chosen sentences in document order, one per line.\n"
+           "\n"
+           "Where it runs:\n"
+           "  --local              the engine in this process\n"
+           "  --broker EP[,EP]     through lede-broker at these endpoints (tcp://host:5555)\n"
+           "                       with neither flag: LEDE_BROKER if set, else --local\n"
+           "  --deadline MS        per-call deadline through the broker (default 10000)\n"
+           "  --in-flight N        calls in flight at once in --jsonl mode (default 32)\n"
+           "  --curve-secret FILE  this client's CURVE secret key (lede keygen)\n"
+           "  --broker-key FILE    the broker's CURVE public key\n"
+           "\n"
+           "Budget (default --sentences 3):\n"
+           "  --sentences N | --words N | --chars N | --ratio R (0 < R <= 1)\n"
+           "  --words and --chars are caps on the summary's sentences joined by single spaces\n"
+           "  (whitespace tokens; Unicode code points): never exceeded, whole sentences and whole\n"
+           "  quotations only. When not even one sentence fits, the call fails (invalid argument,\n"
+           "  \"no sentence fits in N words\").\n"
+           "\n"
+           "Options:\n"
+           "  --title T            the article's title (improves term weights)\n"
+           "  --format F           the body's format: auto (default: sniffed), text, html, ans\n"
+           "                       (Arc XP ANS story JSON), ninjs (IPTC ninjs JSON)\n"
+           "  --lang L             language code, or auto (detected); supported:");
     for (size_t i = 0; langs[i]; i++)
         fprintf(f, " %s", langs[i]);
-    fprintf(f, " (default auto)\n"
+    fprintf(
+        f,
+        " (default auto)\n"
         "  --idf FILE           document-frequency table from lede-idf build (--local only)\n"
         "  --weight NAME=VALUE  override a feature weight (position, term, entity, title,\n"
         "                       length, opener); repeatable\n"
         "  --json               one JSON object: id, summary, and every sentence with its rank,\n"
         "                       score, features, byte offset and length\n"
-        "  --jsonl IN.jsonl     batch: one {\"id\",\"title\",\"article\",\"format\",\"options\"} per\n"
-        "                       line in, one {\"id\",\"language\",\"summary\"} (or {\"id\",\"error\"})\n"
+        "  --jsonl IN.jsonl     batch: one {\"id\",\"title\",\"article\",\"format\",\"options\"} "
+        "per\n"
+        "                       line in, one {\"id\",\"language\",\"summary\"} (or "
+        "{\"id\",\"error\"})\n"
         "                       per line out, in order\n"
         "  --explain            with --jsonl: every sentence too, as --json gives them\n"
         "  --id ID              the article id reported in --json output\n"
@@ -152,8 +159,10 @@ static int add_override(struct opts *o, const char *arg)
     name[eq - arg] = 0;
     int f = lede_feature_by_name(name);
     if (f < 0) {
-        fprintf(stderr, "lede: unknown feature '%s' in --weight (position, term, entity, title, "
-                "length, opener)\n", name);
+        fprintf(stderr,
+                "lede: unknown feature '%s' in --weight (position, term, entity, title, "
+                "length, opener)\n",
+                name);
         return -1;
     }
     for (size_t i = 0; i < o->n_overrides; i++)
@@ -291,8 +300,7 @@ static int write_html(const struct opts *o, const struct lede_result *res)
     return 0;
 }
 
-static void on_done(void *ctx, size_t seq, int status, const char *message,
-                    struct lede_result *res)
+static void on_done(void *ctx, size_t seq, int status, const char *message, struct lede_result *res)
 {
     struct printer *pr = ctx;
     if (seq < pr->base || ensure_slot(pr, seq)) {
@@ -411,7 +419,8 @@ static int run_jsonl(const struct opts *o, lede_backend_t *b, struct printer *pr
             if (rec.format_bad || fmt < 0) {
                 snprintf(msg, sizeof msg, "\"format\" must be one of auto, text, html, ans, ninjs");
                 st = LEDE_STATUS_INVALID_ARGUMENT;
-            } else if (rec.has_budget && lede_budget_check(job.budget, why, sizeof why) != LEDE_OK) {
+            } else if (rec.has_budget &&
+                       lede_budget_check(job.budget, why, sizeof why) != LEDE_OK) {
                 snprintf(msg, sizeof msg, "options: %s", why); /* budget.c: the one rule */
                 st = LEDE_STATUS_INVALID_ARGUMENT;
             } else if (rec.format) {
@@ -452,8 +461,7 @@ static int run_one(const struct opts *o, lede_backend_t *b, struct printer *pr)
     char msg[256];
     char *body;
     size_t len;
-    int rc = lede_read_file(o->input ? o->input : "-", o->max_bytes, &body, &len, msg,
-                            sizeof msg);
+    int rc = lede_read_file(o->input ? o->input : "-", o->max_bytes, &body, &len, msg, sizeof msg);
     if (rc) {
         fprintf(stderr, "lede: %s\n", msg);
         return EXIT_SETUP;
@@ -480,27 +488,58 @@ static int run_one(const struct opts *o, lede_backend_t *b, struct printer *pr)
 
 static int summarize_main(int argc, char **argv)
 {
-    enum { O_LOCAL = 256, O_BROKER, O_SENT, O_WORDS, O_CHARS, O_RATIO, O_TITLE, O_LANG, O_IDF,
-           O_JSON, O_JSONL, O_WEIGHT, O_DEADLINE, O_ID, O_MAXB, O_INFLIGHT, O_CSEC, O_BKEY,
-           O_HTML, O_FORMAT, O_EXPLAIN };
+    enum {
+        O_LOCAL = 256,
+        O_BROKER,
+        O_SENT,
+        O_WORDS,
+        O_CHARS,
+        O_RATIO,
+        O_TITLE,
+        O_LANG,
+        O_IDF,
+        O_JSON,
+        O_JSONL,
+        O_WEIGHT,
+        O_DEADLINE,
+        O_ID,
+        O_MAXB,
+        O_INFLIGHT,
+        O_CSEC,
+        O_BKEY,
+        O_HTML,
+        O_FORMAT,
+        O_EXPLAIN
+    };
     static const struct option longopts[] = {
-        {"local", no_argument, 0, O_LOCAL}, {"broker", required_argument, 0, O_BROKER},
-        {"sentences", required_argument, 0, O_SENT}, {"words", required_argument, 0, O_WORDS},
-        {"chars", required_argument, 0, O_CHARS}, {"ratio", required_argument, 0, O_RATIO},
-        {"title", required_argument, 0, O_TITLE}, {"lang", required_argument, 0, O_LANG},
-        {"idf", required_argument, 0, O_IDF}, {"json", no_argument, 0, O_JSON},
-        {"jsonl", required_argument, 0, O_JSONL}, {"weight", required_argument, 0, O_WEIGHT},
+        {"local", no_argument, 0, O_LOCAL},
+        {"broker", required_argument, 0, O_BROKER},
+        {"sentences", required_argument, 0, O_SENT},
+        {"words", required_argument, 0, O_WORDS},
+        {"chars", required_argument, 0, O_CHARS},
+        {"ratio", required_argument, 0, O_RATIO},
+        {"title", required_argument, 0, O_TITLE},
+        {"lang", required_argument, 0, O_LANG},
+        {"idf", required_argument, 0, O_IDF},
+        {"json", no_argument, 0, O_JSON},
+        {"jsonl", required_argument, 0, O_JSONL},
+        {"weight", required_argument, 0, O_WEIGHT},
         {"explain", no_argument, 0, O_EXPLAIN},
-        {"deadline", required_argument, 0, O_DEADLINE}, {"id", required_argument, 0, O_ID},
+        {"deadline", required_argument, 0, O_DEADLINE},
+        {"id", required_argument, 0, O_ID},
         {"max-bytes", required_argument, 0, O_MAXB},
         {"in-flight", required_argument, 0, O_INFLIGHT},
         {"curve-secret", required_argument, 0, O_CSEC},
-        {"broker-key", required_argument, 0, O_BKEY}, {"help", no_argument, 0, 'h'},
-        {"html", required_argument, 0, O_HTML}, {"format", required_argument, 0, O_FORMAT},
+        {"broker-key", required_argument, 0, O_BKEY},
+        {"help", no_argument, 0, 'h'},
+        {"html", required_argument, 0, O_HTML},
+        {"format", required_argument, 0, O_FORMAT},
         {0, 0, 0, 0},
     };
-    struct opts o = {.budget = {LEDE_BUDGET_SENTENCES, 3}, .deadline_ms = 10000,
-                     .in_flight = 32, .max_bytes = LEDE_DEFAULT_MAX_BODY};
+    struct opts o = {.budget = {LEDE_BUDGET_SENTENCES, 3},
+                     .deadline_ms = 10000,
+                     .in_flight = 32,
+                     .max_bytes = LEDE_DEFAULT_MAX_BODY};
     const char *env = getenv("LEDE_DEADLINE_MS");
     if (env && *env)
         o.deadline_ms = atoi(env);
@@ -511,17 +550,32 @@ static int summarize_main(int argc, char **argv)
         switch (c) {
         case O_LOCAL: o.local = true; break;
         case O_BROKER: o.broker = optarg; break;
-        case O_SENT: if (set_budget(&o, LEDE_BUDGET_SENTENCES, optarg)) return EXIT_USAGE; break;
-        case O_WORDS: if (set_budget(&o, LEDE_BUDGET_WORDS, optarg)) return EXIT_USAGE; break;
-        case O_CHARS: if (set_budget(&o, LEDE_BUDGET_CHARS, optarg)) return EXIT_USAGE; break;
-        case O_RATIO: if (set_budget(&o, LEDE_BUDGET_RATIO, optarg)) return EXIT_USAGE; break;
+        case O_SENT:
+            if (set_budget(&o, LEDE_BUDGET_SENTENCES, optarg))
+                return EXIT_USAGE;
+            break;
+        case O_WORDS:
+            if (set_budget(&o, LEDE_BUDGET_WORDS, optarg))
+                return EXIT_USAGE;
+            break;
+        case O_CHARS:
+            if (set_budget(&o, LEDE_BUDGET_CHARS, optarg))
+                return EXIT_USAGE;
+            break;
+        case O_RATIO:
+            if (set_budget(&o, LEDE_BUDGET_RATIO, optarg))
+                return EXIT_USAGE;
+            break;
         case O_TITLE: o.title = optarg; break;
         case O_LANG: o.lang = optarg; break;
         case O_IDF: o.idf = optarg; break;
         case O_JSON: o.json = true; break;
         case O_JSONL: o.jsonl = optarg; break;
         case O_EXPLAIN: o.explain = true; break;
-        case O_WEIGHT: if (add_override(&o, optarg)) return EXIT_USAGE; break;
+        case O_WEIGHT:
+            if (add_override(&o, optarg))
+                return EXIT_USAGE;
+            break;
         case O_ID: o.id = optarg; break;
         case O_CSEC: o.curve_secret = optarg; break;
         case O_BKEY: o.broker_key = optarg; break;
@@ -529,7 +583,8 @@ static int summarize_main(int argc, char **argv)
         case O_FORMAT: {
             int f = lede_format_by_name(optarg);
             if (f < 0) {
-                fprintf(stderr, "lede: --format is one of auto, text, html, ans, ninjs (got '%s')\n",
+                fprintf(stderr,
+                        "lede: --format is one of auto, text, html, ans, ninjs (got '%s')\n",
                         optarg);
                 return EXIT_USAGE;
             }
@@ -582,7 +637,7 @@ static int summarize_main(int argc, char **argv)
     }
     if (o.idf && !o.local) {
         fprintf(stderr, "lede: --idf applies to --local; workers load their table with "
-                "lede-worker --idf\n");
+                        "lede-worker --idf\n");
         return EXIT_USAGE;
     }
 
@@ -614,9 +669,11 @@ static int summarize_main(int argc, char **argv)
         }
     } else {
         struct lede_remote_options ro = {
-            .endpoints = o.broker, .deadline_ms = o.deadline_ms,
+            .endpoints = o.broker,
+            .deadline_ms = o.deadline_ms,
             .max_in_flight = o.jsonl ? o.in_flight : 1,
-            .curve_secret_file = o.curve_secret, .broker_key_file = o.broker_key,
+            .curve_secret_file = o.curve_secret,
+            .broker_key_file = o.broker_key,
             .explain = o.json || (o.jsonl && o.explain) || o.html, /* only what the output shows */
         };
         if (lede_backend_remote_new(&ro, on_done, &pr, &b)) {

@@ -13,7 +13,7 @@
 struct pending {
     struct remote *r;
     size_t seq;
-    char *body;              /* the request body (NUL-terminated); becomes the result's */
+    char *body; /* the request body (NUL-terminated); becomes the result's */
     size_t body_len;
     struct pending *prev, *next;
 };
@@ -23,8 +23,8 @@ struct remote {
     lede_client_t *client;
     int deadline_ms;
     size_t max_in_flight;
-    int explain;             /* ask for every sentence, not only the summary's */
-    struct pending *head;    /* jobs in flight, freed at destroy if never completed */
+    int explain;          /* ask for every sentence, not only the summary's */
+    struct pending *head; /* jobs in flight, freed at destroy if never completed */
 };
 
 static void unlink_pending(struct pending *p)
@@ -49,8 +49,7 @@ static const char *static_lang(const char *lang)
  * range; else a copy of its text written at *cursor, past the article's text (the markup is
  * not sent back, nor every sentence without explain). */
 static void text_of(struct lede_result *res, bool same, uint64_t off, uint64_t len,
-                    const char *text, size_t text_len, size_t *cursor, size_t *t_off,
-                    size_t *t_len)
+                    const char *text, size_t text_len, size_t *cursor, size_t *t_off, size_t *t_len)
 {
     if (same) {
         *t_off = (size_t)off;
@@ -144,7 +143,8 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
         for (size_t i = 0; i < n; i++) {
             const struct lede_client_sentence *s = &resp->sentences[i];
             if (i)
-                t[k++] = res->sentences[i].paragraph != res->sentences[i - 1].paragraph ? '\n' : ' ';
+                t[k++] =
+                    res->sentences[i].paragraph != res->sentences[i - 1].paragraph ? '\n' : ' ';
             res->sentences[i].text_offset = k;
             res->sentences[i].text_length = s->text_len;
             memcpy(t + k, s->text, s->text_len);
@@ -319,7 +319,7 @@ static int remote_submit(lede_backend_t *b, size_t seq, const struct lede_job *j
         b->done(b->ctx, seq,
                 rc == LEDE_ETOOBIG || rc == LEDE_EAGAIN ? LEDE_STATUS_RESOURCE_EXHAUSTED
                                                         : LEDE_STATUS_INVALID_ARGUMENT,
-                rc == LEDE_ETOOBIG   ? "the article is over lede's limit of 16777216 bytes (16 MiB)"
+                rc == LEDE_ETOOBIG  ? "the article is over lede's limit of 16777216 bytes (16 MiB)"
                 : rc == LEDE_EAGAIN ? "too many calls in flight; try again later"
                                     : "the request cannot be encoded (bad budget or weights)",
                 NULL);

@@ -27,11 +27,11 @@ typedef struct lede_client lede_client_t;
 
 /* Options; lede_client_options_init fills the defaults. Times in milliseconds. */
 struct lede_client_options {
-    int deadline_ms;      /* per-call deadline when a call gives none (default 10000) */
-    int max_attempts;     /* sends of one call at most, counting retries and failovers (default 5) */
-    int retry_ms;         /* first retry delay after UNAVAILABLE; doubles, plus jitter (default 50) */
-    int silence_ms;       /* a broker that has said nothing for this long while a call waits on it
-                             is suspect: the call is re-sent to another broker (default 1000) */
+    int deadline_ms;  /* per-call deadline when a call gives none (default 10000) */
+    int max_attempts; /* sends of one call at most, counting retries and failovers (default 5) */
+    int retry_ms;     /* first retry delay after UNAVAILABLE; doubles, plus jitter (default 50) */
+    int silence_ms;   /* a broker that has said nothing for this long while a call waits on it
+                         is suspect: the call is re-sent to another broker (default 1000) */
     size_t max_in_flight; /* calls at once; submit returns LEDE_EAGAIN past it (default 4096) */
     size_t max_message;   /* largest reply accepted, bytes (default 16 MiB) */
     /* Fail fast. A call that finds no broker it can send to fails UNAVAILABLE (UNAUTHENTICATED
@@ -60,7 +60,7 @@ LEDE_CLIENT_API void lede_client_options_init(struct lede_client_options *opt);
  * endpoint, bad option, a CURVE key file that is not a key), LEDE_ENOMEM, LEDE_EIO (a key
  * file cannot be read). errbuf (may be NULL) gets a message. */
 LEDE_CLIENT_API int lede_client_new(const char *endpoints, const struct lede_client_options *opt,
-                    lede_client_t **out, char *errbuf, size_t errlen);
+                                    lede_client_t **out, char *errbuf, size_t errlen);
 
 /* Closes the connections; calls still in flight are dropped without callback.
  * NULL is fine; sets *client to NULL. */
@@ -72,16 +72,16 @@ LEDE_CLIENT_API void lede_client_destroy(lede_client_t **client);
  * 4 = DEADLINE_EXCEEDED, 14 = UNAVAILABLE, ...; lede_client_status_name names it). payload is
  * the raw response message (a lede.v1.SummarizeResponse for Summarize) when status is OK. */
 struct lede_client_reply {
-    uint64_t call;           /* the handle submit returned */
-    const char *call_id;     /* the id on the wire */
+    uint64_t call;       /* the handle submit returned */
+    const char *call_id; /* the id on the wire */
     int status;
-    const char *message;     /* "" when OK */
+    const char *message; /* "" when OK */
     const uint8_t *payload;
     size_t payload_len;
-    const char *served_by;   /* the worker's name; "" when the broker or the client answered */
-    const char *broker;      /* the endpoint that answered; NULL when the client gave up itself */
-    unsigned attempts;       /* sends it took */
-    uint64_t latency_us;     /* submit to reply */
+    const char *served_by; /* the worker's name; "" when the broker or the client answered */
+    const char *broker;    /* the endpoint that answered; NULL when the client gave up itself */
+    unsigned attempts;     /* sends it took */
+    uint64_t latency_us;   /* submit to reply */
 };
 
 typedef void (*lede_client_reply_fn)(void *ctx, const struct lede_client_reply *reply);
@@ -100,9 +100,10 @@ struct lede_client_metadata {
  * called exactly once from lede_client_poll (never from here) unless the client is destroyed
  * first. *call (may be NULL) receives a handle. Errors: LEDE_EINVAL, LEDE_EAGAIN (too many
  * in flight: try later), LEDE_ETOOBIG (payload over max_message), LEDE_ENOMEM. */
-LEDE_CLIENT_API int lede_client_call(lede_client_t *c, const char *method, const void *payload, size_t len,
-                     int deadline_ms, const struct lede_client_metadata *md, size_t n_md,
-                     lede_client_reply_fn fn, void *ctx, uint64_t *call);
+LEDE_CLIENT_API int lede_client_call(lede_client_t *c, const char *method, const void *payload,
+                                     size_t len, int deadline_ms,
+                                     const struct lede_client_metadata *md, size_t n_md,
+                                     lede_client_reply_fn fn, void *ctx, uint64_t *call);
 
 enum lede_client_budget {
     LEDE_CLIENT_BUDGET_DEFAULT = 0, /* the service's default: 3 sentences */
@@ -114,28 +115,30 @@ enum lede_client_budget {
 
 /* One article. Everything is borrowed for the duration of submit (it is copied). */
 struct lede_client_request {
-    const char *article_id;  /* or NULL */
-    const char *title;       /* UTF-8 or NULL */
+    const char *article_id; /* or NULL */
+    const char *title;      /* UTF-8 or NULL */
     size_t title_len;
-    const char *body;        /* UTF-8, paragraphs separated by line breaks */
+    const char *body; /* UTF-8, paragraphs separated by line breaks */
     size_t body_len;
-    const char *lang;        /* NULL or "auto": detected by the worker ("en", "de", ...) */
+    const char *lang; /* NULL or "auto": detected by the worker ("en", "de", ...) */
     enum lede_client_budget budget;
-    double budget_value;     /* sentences, words, chars (whole numbers) or a ratio in (0, 1] */
-    size_t n_weights;        /* weight overrides by feature name ("position", "term", ...) */
+    double budget_value; /* sentences, words, chars (whole numbers) or a ratio in (0, 1] */
+    size_t n_weights;    /* weight overrides by feature name ("position", "term", ...) */
     const char *const *weight_names;
     const double *weight_values;
-    int explain;             /* 1: every sentence with its features, not only the summary */
-    int deadline_ms;         /* 0: the client's default */
-    const char *trace_id;    /* sent as "trace-id" metadata, or NULL */
-    const char *format;      /* the body's format: NULL or "auto" (sniffed), "text", "html",
-                                "ans" (Arc XP ANS JSON), "ninjs" (IPTC ninjs JSON) */
+    int explain;          /* 1: every sentence with its features, not only the summary */
+    int deadline_ms;      /* 0: the client's default */
+    const char *trace_id; /* sent as "trace-id" metadata, or NULL */
+    const char *format;   /* the body's format: NULL or "auto" (sniffed), "text", "html",
+                             "ans" (Arc XP ANS JSON), "ninjs" (IPTC ninjs JSON) */
 };
 
 /* Sends a lede.v1.Summarizer/Summarize call; like lede_client_call. A body over lede's article
  * limit (16 MiB, LEDE_DEFAULT_MAX_BODY) is LEDE_ETOOBIG at once. */
-LEDE_CLIENT_API int lede_client_summarize_submit(lede_client_t *c, const struct lede_client_request *req,
-                                 lede_client_reply_fn fn, void *ctx, uint64_t *call);
+LEDE_CLIENT_API int lede_client_summarize_submit(lede_client_t *c,
+                                                 const struct lede_client_request *req,
+                                                 lede_client_reply_fn fn, void *ctx,
+                                                 uint64_t *call);
 
 /* Like lede_client_poll, but also returns (0 when no call completed) as soon as one of the n_fds
  * file descriptors in fds is readable, so one thread can serve both (the gateway's wake-up
@@ -163,26 +166,31 @@ LEDE_CLIENT_API size_t lede_client_in_flight(const lede_client_t *c);
 /* Counters since lede_client_new. */
 struct lede_client_stats {
     uint64_t submitted, completed, ok;
-    uint64_t resent;         /* re-sends after UNAVAILABLE or a silent broker */
-    uint64_t duplicates;     /* replies for calls already completed (dropped) */
-    uint64_t malformed;      /* frames that did not decode */
-    uint64_t timed_out;      /* completed by the client itself at the deadline */
+    uint64_t resent;     /* re-sends after UNAVAILABLE or a silent broker */
+    uint64_t duplicates; /* replies for calls already completed (dropped) */
+    uint64_t malformed;  /* frames that did not decode */
+    uint64_t timed_out;  /* completed by the client itself at the deadline */
 };
 LEDE_CLIENT_API void lede_client_stats(const lede_client_t *c, struct lede_client_stats *out);
 
 /* ---- decoded Summarize responses ---- */
 
 enum lede_client_feature {
-    LEDE_CLIENT_F_POSITION = 0, LEDE_CLIENT_F_TERM, LEDE_CLIENT_F_ENTITY, LEDE_CLIENT_F_TITLE,
-    LEDE_CLIENT_F_LENGTH, LEDE_CLIENT_F_OPENER, LEDE_CLIENT_F_COUNT
+    LEDE_CLIENT_F_POSITION = 0,
+    LEDE_CLIENT_F_TERM,
+    LEDE_CLIENT_F_ENTITY,
+    LEDE_CLIENT_F_TITLE,
+    LEDE_CLIENT_F_LENGTH,
+    LEDE_CLIENT_F_OPENER,
+    LEDE_CLIENT_F_COUNT
 };
 
 struct lede_client_sentence {
-    uint32_t index;          /* 0-based, document order */
-    uint32_t rank;           /* 1 = best; 0 = removed as a duplicate */
+    uint32_t index; /* 0-based, document order */
+    uint32_t rank;  /* 1 = best; 0 = removed as a duplicate */
     uint32_t paragraph;
     int selected;
-    int64_t duplicate_of;    /* -1 or the index it repeats */
+    int64_t duplicate_of; /* -1 or the index it repeats */
     double score;
     double features[LEDE_CLIENT_F_COUNT]; /* each feature's part of the score */
     uint64_t offset, length; /* bytes in the request body as sent (HTML: its markup; ANS and
@@ -190,12 +198,12 @@ struct lede_client_sentence {
     char *text;              /* NUL-terminated copy of the sentence (markup removed) */
     size_t text_len;
     uint64_t utf16_offset, utf16_length; /* the same range in UTF-16 code units */
-    int headline;            /* the title or a headline first line: never selected */
+    int headline;                        /* the title or a headline first line: never selected */
 };
 
 /* A keyphrase (one or more words as the article first writes them). */
 struct lede_client_keyphrase {
-    char *text;              /* NUL-terminated copy */
+    char *text; /* NUL-terminated copy */
     size_t text_len;
     double score;
     uint32_t count, words;
@@ -204,7 +212,7 @@ struct lede_client_keyphrase {
 
 /* A named entity found without a model. */
 struct lede_client_entity {
-    char *text;              /* NUL-terminated copy of its first mention */
+    char *text; /* NUL-terminated copy of its first mention */
     size_t text_len;
     char *kind;              /* "name", "person" or "acronym" */
     uint32_t count;          /* mentions */
@@ -212,7 +220,7 @@ struct lede_client_entity {
 };
 
 struct lede_client_response {
-    int status;              /* gRPC code; the fields below are set only when OK */
+    int status; /* gRPC code; the fields below are set only when OK */
     char *message;
     char *served_by;
     char *article_id;
@@ -220,24 +228,24 @@ struct lede_client_response {
     char *language;
     uint32_t sentence_count; /* sentences in the article */
     size_t n_summary;
-    uint32_t *summary;       /* sentence indices of the summary, document order */
-    size_t n_sentences;      /* every sentence with explain, else the summary's */
+    uint32_t *summary;  /* sentence indices of the summary, document order */
+    size_t n_sentences; /* every sentence with explain, else the summary's */
     struct lede_client_sentence *sentences;
     uint64_t engine_us, worker_us;
-    const char *format;      /* static: the format the body was read as ("text", "html", ...) */
+    const char *format;         /* static: the format the body was read as ("text", "html", ...) */
     char language_detected[16]; /* what detection found; "" when the request named the language */
     double language_confidence; /* detection's confidence in [0, 1] */
     size_t n_keyphrases;
     struct lede_client_keyphrase *keyphrases; /* best first */
     size_t n_entities;
-    struct lede_client_entity *entities;      /* most mentioned first */
+    struct lede_client_entity *entities; /* most mentioned first */
 };
 
 /* Decodes a SummarizeResponse payload. On LEDE_OK *out is the caller's
  * (lede_client_response_destroy), with status OK. Errors: LEDE_EPROTO (not a SummarizeResponse,
  * or its offsets do not fit), LEDE_ENOMEM. */
 LEDE_CLIENT_API int lede_client_response_decode(const uint8_t *payload, size_t len,
-                                struct lede_client_response **out);
+                                                struct lede_client_response **out);
 
 /* Frees a response (NULL is fine) and sets *r to NULL. */
 LEDE_CLIENT_API void lede_client_response_destroy(struct lede_client_response **r);
@@ -247,7 +255,7 @@ LEDE_CLIENT_API void lede_client_response_destroy(struct lede_client_response **
  * (and out->message why not). Other returns: LEDE_EINVAL, LEDE_ETOOBIG, LEDE_ENOMEM, LEDE_EIO,
  * LEDE_EPROTO (a reply that did not decode). */
 LEDE_CLIENT_API int lede_client_summarize(lede_client_t *c, const struct lede_client_request *req,
-                          struct lede_client_response **out);
+                                          struct lede_client_response **out);
 
 #ifdef __cplusplus
 }
