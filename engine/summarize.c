@@ -351,6 +351,16 @@ static bool grow_arrays(lede_workspace_t *ws, size_t n_sent)
     return true;
 }
 
+/* Reallocates the array arr to cap elements; returns LEDE_ENOMEM from the caller on failure
+ * (arr is then unchanged). */
+#define GROW_OR_FAIL(arr, cap)                                                                     \
+    do {                                                                                           \
+        void *q_ = realloc((arr), (cap) * sizeof *(arr));                                          \
+        if (!q_)                                                                                   \
+            return LEDE_ENOMEM;                                                                    \
+        (arr) = q_;                                                                                \
+    } while (0)
+
 /* Term index of a stem, adding it to the document's term table. */
 static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
 {
@@ -362,38 +372,15 @@ static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
     if (fresh) {
         if (doc->n_terms == doc->cap_terms) {
             size_t cap = doc->cap_terms ? doc->cap_terms * 2 : 1024;
-            uint32_t *tf = realloc(doc->tf, cap * sizeof *tf);
-            if (!tf)
-                return LEDE_ENOMEM;
-            doc->tf = tf;
-            uint32_t *ci = realloc(doc->cap_inner, cap * sizeof *ci);
-            if (!ci)
-                return LEDE_ENOMEM;
-            doc->cap_inner = ci;
-            uint64_t *sh = realloc(doc->stem, cap * sizeof *sh);
-            if (!sh)
-                return LEDE_ENOMEM;
-            doc->stem = sh;
-            double *tw = realloc(doc->tw, cap * sizeof *tw);
-            if (!tw)
-                return LEDE_ENOMEM;
-            doc->tw = tw;
-            uint32_t *st = realloc(doc->stamp, cap * sizeof *st);
-            if (!st)
-                return LEDE_ENOMEM;
-            doc->stamp = st;
-            uint32_t *ft = realloc(doc->first_tok, cap * sizeof *ft);
-            if (!ft)
-                return LEDE_ENOMEM;
-            doc->first_tok = ft;
-            uint32_t *fs = realloc(doc->first_sent, cap * sizeof *fs);
-            if (!fs)
-                return LEDE_ENOMEM;
-            doc->first_sent = fs;
-            uint32_t *sa = realloc(doc->stop_adj, cap * sizeof *sa);
-            if (!sa)
-                return LEDE_ENOMEM;
-            doc->stop_adj = sa;
+            /* every per-term array grows together */
+            GROW_OR_FAIL(doc->tf, cap);
+            GROW_OR_FAIL(doc->cap_inner, cap);
+            GROW_OR_FAIL(doc->stem, cap);
+            GROW_OR_FAIL(doc->tw, cap);
+            GROW_OR_FAIL(doc->stamp, cap);
+            GROW_OR_FAIL(doc->first_tok, cap);
+            GROW_OR_FAIL(doc->first_sent, cap);
+            GROW_OR_FAIL(doc->stop_adj, cap);
             doc->cap_terms = cap;
         }
         *v = (uint32_t)doc->n_terms;
@@ -475,6 +462,19 @@ static size_t utf16_at(struct utf16_cursor *c, const char *s, size_t off)
         u += units8(w) - (8 - (off - i));
     }
     return u;
+}
+
+/* A range found in the format stage's text, [*off, +*len), becomes that text range (in *t_off,
+ * *t_len) and the range of the body as sent it came from (in *off, *len). */
+static void to_body(const struct lede_fmt *fm, size_t *off, size_t *len, size_t *t_off,
+                    size_t *t_len)
+{
+    size_t a, b;
+    *t_off = *off;
+    *t_len = *len;
+    lede_fmt_source(fm, *t_off, *t_len, &a, &b);
+    *off = a;
+    *len = b - a;
 }
 
 /* The tokenizer for lang, made once per workspace and kept. */
@@ -798,23 +798,14 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
         lede_keyphrases_extract(doc, max_kp, res->entities, res->n_entities, &res->keyphrases,
                                 &res->n_keyphrases))
         goto nomem;
-    for (size_t i = 0; i < res->n_keyphrases; i++) { /* found in the text; offsets of the body */
+    /* found in the text; their offsets are the body's, as a sentence's */
+    for (size_t i = 0; i < res->n_keyphrases; i++) {
         struct lede_keyphrase *k = &res->keyphrases[i];
-        size_t a, b;
-        k->text_offset = k->offset;
-        k->text_length = k->length;
-        lede_fmt_source(fm, k->text_offset, k->text_length, &a, &b);
-        k->offset = a;
-        k->length = b - a;
+        to_body(fm, &k->offset, &k->length, &k->text_offset, &k->text_length);
     }
     for (size_t i = 0; i < res->n_entities; i++) {
         struct lede_entity *x = &res->entities[i];
-        size_t a, b;
-        x->text_offset = x->offset;
-        x->text_length = x->length;
-        lede_fmt_source(fm, x->text_offset, x->text_length, &a, &b);
-        x->offset = a;
-        x->length = b - a;
+        to_body(fm, &x->offset, &x->length, &x->text_offset, &x->text_length);
     }
     const struct lede_weights *w = req->weights ? req->weights : &e->weights;
     if ((rc = lede_select_summary(doc, ws->values, w, req->budget, res))) {
