@@ -28,7 +28,10 @@ def article(n):
 
 
 b = h.Broker()
-w = h.worker(b.backend, "w-limit", threads=1)
+# A 15 MiB article keeps the worker's one engine thread busy for seconds in the sanitizer build;
+# heartbeats every 1 s (declared dead after 3 s of silence) instead of the harness's 200 ms keep
+# a loaded machine from taking a slow worker for a dead one.
+w = h.worker(b.backend, "w-limit", threads=1, extra=("--heartbeat-ms", "1000"))
 h.wait_registered(b, 1)
 g = gw.Gateway(b.frontend)
 g.wait_ready()
