@@ -204,22 +204,29 @@ struct text {
     size_t len, cap;
 };
 
+/* Makes room for need bytes in t (doubling from 4 KiB); nonzero when out of memory. */
+static int text_reserve(struct text *t, size_t need)
+{
+    if (need <= t->cap)
+        return 0;
+    size_t nc = t->cap ? t->cap : 4096;
+    while (nc < need)
+        nc *= 2;
+    char *q = realloc(t->buf, nc);
+    if (!q)
+        return 1;
+    t->buf = q;
+    t->cap = nc;
+    return 0;
+}
+
 static int text_add_sentence(struct text *t, const struct lede_result *res, size_t idx)
 {
     const struct lede_sentence *s = &res->sentences[idx];
     if (s->text_offset > res->text_len || s->text_length > res->text_len - s->text_offset)
         return LEDE_EINVAL;
-    size_t need = t->len + s->text_length + 2;
-    if (need > t->cap) {
-        size_t nc = t->cap ? t->cap : 4096;
-        while (nc < need)
-            nc *= 2;
-        char *q = realloc(t->buf, nc);
-        if (!q)
-            return LEDE_ENOMEM;
-        t->buf = q;
-        t->cap = nc;
-    }
+    if (text_reserve(t, t->len + s->text_length + 2))
+        return LEDE_ENOMEM;
     if (t->len > 0)
         t->buf[t->len++] = '\n';
     for (size_t i = 0; i < s->text_length; i++) {
@@ -441,17 +448,8 @@ static int plain_lead(const char *body, size_t len, size_t k, struct text *out)
             if (stop)
                 break;
         }
-        size_t need = out->len + (e - b) + 2;
-        if (need > out->cap) {
-            size_t nc = out->cap ? out->cap : 4096;
-            while (nc < need)
-                nc *= 2;
-            char *q = realloc(out->buf, nc);
-            if (!q)
-                return LEDE_ENOMEM;
-            out->buf = q;
-            out->cap = nc;
-        }
+        if (text_reserve(out, out->len + (e - b) + 2))
+            return LEDE_ENOMEM;
         if (out->len)
             out->buf[out->len++] = '\n';
         for (size_t j = b; j < e; j++)
@@ -504,17 +502,8 @@ static int text_add_lead(struct text *t, const struct lede_result *res, size_t m
     size_t words = 0, chars = 0;
     for (size_t i = 0; i < res->n_sentences && words < max_words && chars < max_chars; i++) {
         const struct lede_sentence *s = &res->sentences[i];
-        size_t need = t->len + s->text_length + 2;
-        if (need > t->cap) {
-            size_t nc = t->cap ? t->cap : 4096;
-            while (nc < need)
-                nc *= 2;
-            char *q = realloc(t->buf, nc);
-            if (!q)
-                return LEDE_ENOMEM;
-            t->buf = q;
-            t->cap = nc;
-        }
+        if (text_reserve(t, t->len + s->text_length + 2))
+            return LEDE_ENOMEM;
         if (t->len > 0) {
             t->buf[t->len++] = '\n';
             chars++;
