@@ -19,7 +19,12 @@ if f.sanitized() and "LEDE_CHAOS_CALLS" not in os.environ:
     h.log("sanitizer build: %d calls instead of 20000" % TOTAL)
 CLIENTS, WINDOW, WORKERS, KILL_EVERY = 16, 4, 4, 0.5
 
-b = h.Broker(extra=("--heartbeat-ms", "200", "--liveness", "3"))
+# The broker gives a call up as a poison pill after --max-attempts dispatches (3 by default;
+# unit_broker max_attempts_then_unavailable tests that). Here a worker dies every
+# half second, holding its whole credit window, so about one dispatch in twelve is lost (CI's
+# ASan run: 459 re-dispatches of 5459); with 3 attempts ~5000 x (1/12)^3 = 3 calls per run would
+# be given up by chance. With 10, the chance that any call is lost 10 times is below 1e-6.
+b = h.Broker(extra=("--heartbeat-ms", "200", "--liveness", "3", "--max-attempts", "10"))
 names = ["w%d" % i for i in range(1, WORKERS + 1)]
 ws = {n: h.worker(b.backend, n, threads=1) for n in names}
 h.wait_registered(b, WORKERS)
