@@ -39,6 +39,12 @@ while (len(ids) < TOTAL or pending) and time.time() - t0 < 50:
         h.log("after %d replies: %s %s" % (done, what, name))
         if what == "start":
             ws[name] = h.worker(b.backend, name, threads=1)
+            # the newcomer must take part: on a loaded machine (ASan, 2 cores) the remaining
+            # calls could all be answered before it has even registered
+            end = time.time() + 15
+            while name not in [w["name"] for w in b.stats()["workers"]]:
+                h.check(time.time() < end, "%s did not register within 15 s" % name)
+                time.sleep(0.02)
         elif what == "term":
             ws[name].send_signal(signal.SIGTERM)
         else:

@@ -87,11 +87,14 @@ ready=$tmp/broker.ready
 "$root/bin/lede-broker" --frontend 'tcp://127.0.0.1:*' --backend 'tcp://127.0.0.1:*' \
   --ready-file "$ready" >"$tmp/broker.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do [ -s "$ready" ] && break; sleep 0.05; done
+for _ in $(seq 600); do [ -s "$ready" ] && break; sleep 0.05; done
 [ -s "$ready" ] || { cat "$tmp/broker.log"; fail "the installed broker did not start"; }
 fe=$(sed -n 's/^frontend=//p' "$ready"); be=$(sed -n 's/^backend=//p' "$ready")
 "$root/bin/lede-worker" --broker "$be" --threads 1 --name staged >"$tmp/worker.log" 2>&1 &
 pids+=($!)
+# a broker with no worker answers UNAVAILABLE at once (fail fast): wait until it has seen ours
+for _ in $(seq 600); do grep -q "worker staged ready" "$tmp/broker.log" && break; sleep 0.05; done
+grep -q "worker staged ready" "$tmp/broker.log" || { cat "$tmp/broker.log" "$tmp/worker.log"; fail "the staged worker never registered"; }
 remote=$(timeout 60 "$tmp/tiny" "$fe" <"$tmp/article.txt") || { cat "$tmp/broker.log" "$tmp/worker.log"; fail "tiny through $fe failed"; }
 local_=$("$root/bin/lede" summarize --local --sentences 3 "$tmp/article.txt") || fail "installed lede --local failed"
 [ -n "$remote" ] || fail "empty summary through the broker"

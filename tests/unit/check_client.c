@@ -242,7 +242,9 @@ START_TEST(test_failover_silent_broker)
     fake_open(&b);
     char eps[300];
     snprintf(eps, sizeof eps, "%s,%s", a.endpoint, b.endpoint);
-    lede_client_t *c = client_for(eps, 200);
+    lede_client_t *c = client_for(
+        eps, 600); /* not shorter: an ASan build on a loaded machine can stall 200 ms between the
+                      fake receiving and replying, and a second resend would follow */
     /* connections are made lazily: give them a moment so the first call goes to a */
     for (int i = 0; i < 20; i++)
         lede_client_poll(c, 5);
