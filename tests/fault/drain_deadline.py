@@ -41,24 +41,34 @@ t0 = time.time()
 slow = c.call(h.METHOD, slow_payload, timeout_ms=deadline_ms)        # in flight at its deadline
 queued = [c.call(h.METHOD, fast_payload, timeout_ms=deadline_ms) for _ in range(20)]  # waiting
 late = []
+slow_reply = None
 for p in [slow] + queued:
     r = p.get(30)
     h.check(r is not None, "no reply for %s" % p.call_id)
+    slow_reply = slow_reply or r
     late.append(time.time() - t0)
     h.check(r.status == pb.DEADLINE_EXCEEDED, "%s: %s, expected DEADLINE_EXCEEDED" % (
         p.call_id, pb.Status.Name(r.status)))
 h.log("a running call and 20 queued calls with a %d ms deadline: all DEADLINE_EXCEEDED, the last "
       "at %.0f ms" % (deadline_ms, max(late) * 1000))
 h.check(max(late) < deadline_ms / 1000.0 + 0.25, "a deadline was enforced late: %.3f s" % max(late))
+# Who answered the running call: usually the broker, at the deadline, and the worker's reply
+# comes later and is dropped. On a loaded machine the worker may instead read the 6 MB call only
+# after its deadline, skip it and answer DEADLINE_EXCEEDED itself before the broker's timer
+# fires: then that reply is the one answer and there is no late reply to drop.
+by_worker = "waiting at the worker" in slow_reply.message
+h.log("the running call was answered by the %s: %s" % (
+    "worker (skipped, past its deadline)" if by_worker else "broker", slow_reply.message))
 end = time.time() + slow_s * 3 + 5  # the worker's late reply arrives and is dropped
-while b.stats()["late_replies_dropped"] < 1 and time.time() < end:
+while not by_worker and b.stats()["late_replies_dropped"] < 1 and time.time() < end:
     c.recv_one(0.1)
 c.recv_one(0.2)
 h.check(c.duplicates == 0, "a second reply reached the client")
 st = b.stats()
-h.log("broker: DEADLINE_EXCEEDED=%d late_replies_dropped=%d" % (
-    st["replies"]["DEADLINE_EXCEEDED"], st["late_replies_dropped"]))
-h.check(st["late_replies_dropped"] >= 1, "the worker's late reply was not counted as dropped")
+h.log("broker: DEADLINE_EXCEEDED=%d late_replies_dropped=%d workers_expired=%d" % (
+    st["replies"]["DEADLINE_EXCEEDED"], st["late_replies_dropped"], st["workers_expired"]))
+h.check(by_worker or st["late_replies_dropped"] >= 1,
+        "the worker's late reply was not counted as dropped")
 r = c.call(h.METHOD, fast_payload).get(10)
 h.check(r is not None and r.status == pb.OK, "service did not continue after the deadlines")
 
