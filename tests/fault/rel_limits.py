@@ -56,14 +56,16 @@ def call_of(call_id, size, timeout_ms):
 for name, size, want in (("exact", MAX, pb.INVALID_ARGUMENT), ("near", MAX - 8, pb.INVALID_ARGUMENT),
                          ("fits", MAX - STAMP, pb.OK)):
     t0 = time.time()
-    c.send_raw(call_of(name, size, 3000))
-    r = c.wait(name, 4)
+    c.send_raw(call_of(name, size, 10000))
+    r = c.wait(name, 12)
     dt = time.time() - t0
     h.log("call of %d bytes (limit %d): %s after %.2f s%s" % (
         size, MAX, pb.Status.Name(r.status) if r else "no reply", dt,
         (": " + r.message) if r and r.message else ""))
     h.check(r is not None and r.status == want, "call %s: expected %s" % (name, pb.Status.Name(want)))
-    h.check(dt < 1.0 or want == pb.OK, "call %s answered after %.2f s" % (name, dt))
+    # refused when it arrives, not at its 10 s deadline: under half of it even on a loaded
+    # machine (a 4 MiB frame from Python took 1.12 s once under ASan and heavy load)
+    h.check(dt < 5.0 or want == pb.OK, "call %s answered after %.2f s" % (name, dt))
 h.check(h.stop(w) == 0, "worker did not exit 0")
 
 # ---- 2. a worker with a lower limit than the broker's ----

@@ -36,7 +36,10 @@ BACKLOG = 16 * MiB
 SCALE = 3 if f.sanitized() else 1  # redzones and quarantine: bounds tripled, said so below
 QUARANTINE = 256 * MiB if f.sanitized() else 0  # ASan keeps freed blocks (256 MiB by default)
 
-b = h.Broker(extra=("--heartbeat-ms", "200", "--queue-max-bytes", str(Q),
+# liveness 15 (3 s): the worker's one thread takes 16 MiB frames here, and on a loaded machine
+# (ASan, 2 cores) 3 beats of 200 ms were once missed, the worker expired and the calls it held
+# came back UNAVAILABLE; nothing here tests expiry
+b = h.Broker(extra=("--heartbeat-ms", "200", "--liveness", "15", "--queue-max-bytes", str(Q),
                     "--client-backlog-bytes", str(BACKLOG)))
 w = h.worker(b.backend, "w1", threads=1, extra=("--heartbeat-ms", "200"))
 h.wait_registered(b, 1)
