@@ -23,8 +23,12 @@ slow_payload = h.summarize_request(sentence * (6 * 1024 * 1024 // len(sentence))
 fast_payload = h.summarize_request(h.sample_article(), sentences=2)
 
 # ---- 1. deadlines ----
-b = h.Broker("b-deadline", extra=("--heartbeat-ms", "200"))
-w = h.worker(b.backend, "w1", threads=1, extra=f.capacity_args(1))
+# Liveness 10 beats (2 s) both ways in parts 1 and 2, not 3: a 6 MB call under ASan on a loaded
+# machine once kept the worker and broker from hearing each other for 600 ms, and the slow call
+# was re-dispatched three times and given up. Nothing here tests expiry.
+LIVE = ("--liveness", "10")
+b = h.Broker("b-deadline", extra=("--heartbeat-ms", "200") + LIVE)
+w = h.worker(b.backend, "w1", threads=1, extra=tuple(f.capacity_args(1)) + LIVE)
 h.wait_registered(b, 1)
 c = h.Client(b.frontend)
 slow_s = None
@@ -73,7 +77,7 @@ r = c.call(h.METHOD, fast_payload).get(10)
 h.check(r is not None and r.status == pb.OK, "service did not continue after the deadlines")
 
 # ---- 2. SIGTERM to a worker holding calls ----
-w2 = h.worker(b.backend, "w2", threads=2, extra=f.capacity_args(2))
+w2 = h.worker(b.backend, "w2", threads=2, extra=tuple(f.capacity_args(2)) + LIVE)
 h.wait_registered(b, 2)
 load = f.Load(b.frontend, 2, 3, 10 ** 9, slow_payload, timeout_ms=60000)
 load.fill()
