@@ -24,6 +24,7 @@ for p in calls:
 h.log("5 queued calls served %.0f ms after the worker started" % ((time.time() - t0) * 1000))
 # --echo: the service without the engine (for measuring the broker's cost)
 e = h.worker(b.backend, "echo", threads=1, extra=("--echo",))
+h.wait_registered(b, 2)  # once "late" stops, a broker without a worker would fail fast
 h.check(h.stop(w) == 0, "worker did not exit 0")
 h.check(h.worker_stats(w)["ok"] == 5, "worker counters: %s" % h.worker_stats(w))
 r = c.call(h.METHOD, payload, timeout_ms=10000).get(10)

@@ -101,6 +101,7 @@ def main():
     if all(os.access(os.path.join(h.BIN, b), os.X_OK) for b in ("lede-broker", "lede-worker")):
         broker = h.Broker()
         h.worker(broker.backend, "w-html")
+        h.wait_registered(broker, 1)  # a broker without a worker fails fast
         remote_html = os.path.join(h.TMP, "remote.html")
         r = run(["summarize", "--broker", broker.frontend, "--deadline", "20000", "--title",
                  TITLE, "--html", remote_html, art], timeout=60)
