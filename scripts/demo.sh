@@ -27,7 +27,7 @@ trap 'exit 130' INT TERM
 
 echo "== starting lede-broker and two lede-workers on 127.0.0.1"
 "$bin/lede-broker" --frontend 'tcp://127.0.0.1:*' --backend 'tcp://127.0.0.1:*' \
-  --ready-file "$run/ready" --log-level warn 2>"$run/broker.log" &
+  --ready-file "$run/ready" --log-level info 2>"$run/broker.log" &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$run/ready" ] && break; sleep 0.05; done
 [ -s "$run/ready" ] || { echo "demo: the broker did not start:" >&2; cat "$run/broker.log" >&2; exit 1; }
@@ -37,7 +37,17 @@ for n in 1 2; do
   "$bin/lede-worker" --broker "$backend" --threads 2 --name "demo-worker-$n" 2>"$run/worker$n.log" &
   pids+=($!)
 done
-echo "   broker: clients at $frontend, workers at $backend"
+# a broker with no worker answers UNAVAILABLE at once (fail fast): wait until both registered
+for _ in $(seq 300); do
+  [ "$(grep -c 'worker demo-worker-[12] ready' "$run/broker.log")" -ge 2 ] && break
+  sleep 0.05
+done
+[ "$(grep -c 'worker demo-worker-[12] ready' "$run/broker.log")" -ge 2 ] || {
+  echo "demo: the workers did not register within 15 s:" >&2
+  cat "$run/broker.log" "$run"/worker*.log >&2
+  exit 1
+}
+echo "   broker: clients at $frontend, workers at $backend (2 workers registered)"
 
 articles=(examples/articles/*.txt)
 seed=${LEDE_EVAL_DIR:-$root/../shared/eval}/seed-yonhap.txt
