@@ -485,7 +485,7 @@ void lede_config_help(const lede_config_t *c, FILE *f, const char *usage, const 
             snprintf(flag, sizeof flag, "--%s %s", o->name, arg);
         fprintf(f, "  %-26s %s", flag, o->help ? o->help : "");
         if (o->repeat)
-            fprintf(f, " (repeatable; a list: A,B)");
+            fprintf(f, " (repeatable)");
         if (o->def)
             fprintf(f, " (default %s)", o->def);
         fprintf(f, "\n  %-26s env %s=%s; file: %s = %s\n", "", c->env_names[i], arg, o->name, arg);
