@@ -39,6 +39,7 @@ static const char usage[] =
     "hold a sentence of the engine's boilerplate table (both should be 0).";
 
 static const char epilogue[] =
+    "--weight features: position, term, entity, title, length, opener.\n"
     "--sentences ref: as many sentences as each reference has non-empty lines. --words and\n"
     "--chars cap lede's summary (whitespace tokens, code points, of the summary joined by\n"
     "single spaces); the baseline is then the article's first N words or characters.\n"
@@ -66,7 +67,7 @@ static const struct lede_opt eval_opts[] = {
     {.name = "sentences",
      .arg = "N|ref",
      .def = "3",
-     .help = "summary length in sentences, for lede and Lead-k; ref: the reference's"},
+     .help = "sentences, for lede and Lead-k; ref: the reference's lines"},
     {.name = "idf", .arg = "FILE", .help = "a document-frequency table (lede-idf) for the engine"},
     {.name = "lang", .arg = "L", .help = "the language the engine is told (default: detected)"},
     {.name = "limit",
@@ -77,7 +78,7 @@ static const struct lede_opt eval_opts[] = {
     {.name = "weight",
      .arg = "NAME=VALUE",
      .repeat = true,
-     .help = "override a feature weight (position, term, entity, title, length, opener)"},
+     .help = "override a feature weight (position, term, entity, title, ...)"},
     {.name = "words",
      .type = LEDE_OPT_INT,
      .min = 1,
