@@ -444,6 +444,35 @@ static void progress(size_t done, long pos, long size, bool final)
         fputc('\n', stderr);
 }
 
+/* A JSONL record's own fields over the batch's defaults in job (borrowed from rec). Returns
+ * LEDE_STATUS_OK, or LEDE_STATUS_INVALID_ARGUMENT with msg saying why. */
+static int job_from_record(const struct lede_jsonl_rec *rec, struct lede_job *job, char *msg,
+                           size_t msg_len)
+{
+    job->body = rec->article;
+    job->body_len = rec->article_len;
+    if (rec->title) {
+        job->title = rec->title;
+        job->title_len = rec->title_len;
+    }
+    if (rec->language)
+        job->lang = rec->language;
+    if (rec->has_budget)
+        job->budget = rec->budget;
+    int fmt = rec->format ? lede_format_by_name(rec->format) : LEDE_FORMAT_AUTO;
+    char why[128];
+    if (rec->format_bad || fmt < 0) {
+        snprintf(msg, msg_len, "\"format\" must be one of auto, text, html, ans, ninjs");
+        return LEDE_STATUS_INVALID_ARGUMENT;
+    } else if (rec->has_budget && lede_budget_check(job->budget, why, sizeof why) != LEDE_OK) {
+        snprintf(msg, msg_len, "options: %s", why); /* budget.c: the one rule */
+        return LEDE_STATUS_INVALID_ARGUMENT;
+    } else if (rec->format) {
+        job->format = (enum lede_format)fmt; /* the record's own beats --format */
+    }
+    return LEDE_STATUS_OK;
+}
+
 static int run_jsonl(const struct opts *o, lede_backend_t *b, struct printer *pr)
 {
     FILE *f = strcmp(o->jsonl, "-") ? fopen(o->jsonl, "r") : stdin;
@@ -482,30 +511,8 @@ static int run_jsonl(const struct opts *o, lede_backend_t *b, struct printer *pr
         int st = lede_jsonl_read(line, (size_t)n, &rec, msg, sizeof msg);
         char *id = rec.id;
         rec.id = NULL;
-        if (st == LEDE_STATUS_OK) {
-            job.body = rec.article;
-            job.body_len = rec.article_len;
-            if (rec.title) {
-                job.title = rec.title;
-                job.title_len = rec.title_len;
-            }
-            if (rec.language)
-                job.lang = rec.language;
-            if (rec.has_budget)
-                job.budget = rec.budget;
-            int fmt = rec.format ? lede_format_by_name(rec.format) : LEDE_FORMAT_AUTO;
-            char why[128];
-            if (rec.format_bad || fmt < 0) {
-                snprintf(msg, sizeof msg, "\"format\" must be one of auto, text, html, ans, ninjs");
-                st = LEDE_STATUS_INVALID_ARGUMENT;
-            } else if (rec.has_budget &&
-                       lede_budget_check(job.budget, why, sizeof why) != LEDE_OK) {
-                snprintf(msg, sizeof msg, "options: %s", why); /* budget.c: the one rule */
-                st = LEDE_STATUS_INVALID_ARGUMENT;
-            } else if (rec.format) {
-                job.format = (enum lede_format)fmt; /* the record's own beats --format */
-            }
-        }
+        if (st == LEDE_STATUS_OK)
+            st = job_from_record(&rec, &job, msg, sizeof msg);
         if (ensure_slot(pr, seq)) {
             lede_jsonl_rec_release(&rec);
             free(id);
