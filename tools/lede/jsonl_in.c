@@ -336,6 +336,21 @@ static int key_is(const char *k, size_t n, const char *want)
     return strlen(want) == n && memcmp(k, want, n) == 0;
 }
 
+/* A member's "key": at p->s, p->s then at its value; *k the caller's to free. */
+static int member_key(struct sc *p, char **k, size_t *kl)
+{
+    if (string(p, k, kl))
+        return -1;
+    ws(p);
+    if (p->s >= p->end || *p->s != ':') {
+        free(*k);
+        return bad(p, "expected ':'");
+    }
+    p->s++;
+    ws(p);
+    return 0;
+}
+
 /* The options object: budgets by name. */
 static int options(struct sc *p, struct lede_jsonl_rec *r, int *status)
 {
@@ -358,15 +373,8 @@ static int options(struct sc *p, struct lede_jsonl_rec *r, int *status)
         ws(p);
         char *k;
         size_t kl;
-        if (string(p, &k, &kl))
+        if (member_key(p, &k, &kl))
             return -1;
-        ws(p);
-        if (p->s >= p->end || *p->s != ':') {
-            free(k);
-            return bad(p, "expected ':'");
-        }
-        p->s++;
-        ws(p);
         int which = -1;
         for (int i = 0; i < 4; i++)
             if (key_is(k, kl, kinds[i].name))
@@ -466,15 +474,8 @@ static int member(struct sc *p, struct lede_jsonl_rec *r, struct members *m)
 {
     char *k;
     size_t kl;
-    if (string(p, &k, &kl))
+    if (member_key(p, &k, &kl))
         return -1;
-    ws(p);
-    if (p->s >= p->end || *p->s != ':') {
-        free(k);
-        return bad(p, "expected ':'");
-    }
-    p->s++;
-    ws(p);
     int is_id = key_is(k, kl, "id"), is_article = key_is(k, kl, "article");
     int is_title = key_is(k, kl, "title"), is_lang = key_is(k, kl, "language");
     int is_opt = key_is(k, kl, "options"), is_fmt = key_is(k, kl, "format");
