@@ -497,6 +497,23 @@ void lede_config_help(const lede_config_t *c, FILE *f, const char *usage, const 
         fprintf(f, "\n%s\n", epilogue);
 }
 
+int lede_config_cli(const char *program, const char *env_prefix, const struct lede_opt *opts,
+                    size_t n, int argc, char *const *argv, const char *usage, const char *epilogue,
+                    lede_config_t **out)
+{
+    char err[512] = "";
+    if (lede_config_new(program, env_prefix, opts, n, out, err, sizeof err) ||
+        lede_config_parse(*out, argc, argv, NULL, err, sizeof err)) {
+        fprintf(stderr, "%s: %s\n", program, err[0] ? err : "out of memory");
+        return -1;
+    }
+    if (lede_config_help_requested(*out)) {
+        lede_config_help(*out, stdout, usage, epilogue);
+        return 0;
+    }
+    return 1;
+}
+
 static int index_of(const lede_config_t *c, const char *name)
 {
     int i = find(c, name, strlen(name));

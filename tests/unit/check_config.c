@@ -362,6 +362,37 @@ START_TEST(repeat_and_one_of)
 }
 END_TEST
 
+/* The tools' whole start: 1 to run, 0 after --help, -1 after an error (the environment read
+ * too). */
+START_TEST(cli_start)
+{
+    lede_config_t *c = NULL;
+    setenv("LEDE_TEST_WORDS", "40", 1);
+    const char *run[] = {"prog", "--broker", "tcp://a:1", NULL};
+    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 3,
+                                     (char *const *)run, "usage", NULL, &c),
+                     1);
+    ck_assert_int_eq(lede_config_int(c, "words"), 40);
+    ck_assert_int_eq(lede_config_source(c, "words"), LEDE_CONFIG_ENV);
+    lede_config_destroy(&c);
+    unsetenv("LEDE_TEST_WORDS");
+    const char *help[] = {"prog", "--help", NULL};
+    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 2,
+                                     (char *const *)help, "usage: lede-test", NULL, &c),
+                     0);
+    lede_config_destroy(&c);
+    const char *bad[] = {"prog", "--words", "many", NULL};
+    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 3,
+                                     (char *const *)bad, "usage", NULL, &c),
+                     -1);
+    lede_config_destroy(&c);
+    static const struct lede_opt dup[] = {{.name = "a"}, {.name = "a"}};
+    ck_assert_int_eq(lede_config_cli("p", "P", dup, 2, 1, (char *const *)run, "usage", NULL, &c),
+                     -1);
+    ck_assert_ptr_null(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config");
@@ -372,6 +403,7 @@ int main(void)
     tcase_add_test(tc, bad_tables_refused);
     tcase_add_test(tc, help_lists_three_forms);
     tcase_add_test(tc, repeat_and_one_of);
+    tcase_add_test(tc, cli_start);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

@@ -167,17 +167,11 @@ static int read_options(const lede_config_t *conf, struct options *o)
  * to run, 0 when --help was printed, -1 for bad usage (said on stderr). */
 static int parse_args(int argc, char **argv, struct options *o, lede_config_t **conf)
 {
-    char err[512];
-    if (lede_config_new("lede-eval", "LEDE_EVAL", eval_opts, sizeof eval_opts / sizeof *eval_opts,
-                        conf, err, sizeof err) ||
-        lede_config_parse(*conf, argc, argv, NULL, err, sizeof err)) {
-        fprintf(stderr, "lede-eval: %s\n", *conf ? err : "out of memory");
-        return -1;
-    }
-    if (lede_config_help_requested(*conf)) {
-        lede_config_help(*conf, stdout, usage, epilogue);
-        return 0;
-    }
+    int rc =
+        lede_config_cli("lede-eval", "LEDE_EVAL", eval_opts, sizeof eval_opts / sizeof *eval_opts,
+                        argc, argv, usage, epilogue, conf);
+    if (rc <= 0)
+        return rc;
     if (lede_config_n_args(*conf)) {
         fprintf(stderr, "lede-eval: unexpected argument '%s'\n", lede_config_arg(*conf, 0));
         return -1;

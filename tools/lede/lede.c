@@ -238,19 +238,13 @@ static int read_summarize_options(const lede_config_t *conf, struct opts *o)
  * Returns 1 to run, 0 when --help was printed, -1 for bad usage (said on stderr). */
 static int parse_summarize(int argc, char **argv, struct opts *o, lede_config_t **conf)
 {
-    char err[512];
-    if (lede_config_new("lede summarize", "LEDE", summarize_opts,
-                        sizeof summarize_opts / sizeof *summarize_opts, conf, err, sizeof err) ||
-        lede_config_parse(*conf, argc, argv, NULL, err, sizeof err)) {
-        fprintf(stderr, "lede: %s\n", *conf ? err : "out of memory");
-        return -1;
-    }
-    if (lede_config_help_requested(*conf)) {
-        char *epilogue = summarize_epilogue();
-        lede_config_help(*conf, stdout, summarize_usage, epilogue);
-        free(epilogue);
-        return 0;
-    }
+    char *epilogue = summarize_epilogue();
+    int rc = lede_config_cli("lede summarize", "LEDE", summarize_opts,
+                             sizeof summarize_opts / sizeof *summarize_opts, argc, argv,
+                             summarize_usage, epilogue, conf);
+    free(epilogue);
+    if (rc <= 0)
+        return rc;
     return read_summarize_options(*conf, o) ? -1 : 1;
 }
 
