@@ -498,8 +498,8 @@ void lede_config_help(const lede_config_t *c, FILE *f, const char *usage, const 
 }
 
 int lede_config_cli(const char *program, const char *env_prefix, const struct lede_opt *opts,
-                    size_t n, int argc, char *const *argv, const char *usage, const char *epilogue,
-                    lede_config_t **out)
+                    size_t n, size_t max_args, int argc, char *const *argv, const char *usage,
+                    const char *epilogue, lede_config_t **out)
 {
     char err[512] = "";
     if (lede_config_new(program, env_prefix, opts, n, out, err, sizeof err) ||
@@ -510,6 +510,11 @@ int lede_config_cli(const char *program, const char *env_prefix, const struct le
     if (lede_config_help_requested(*out)) {
         lede_config_help(*out, stdout, usage, epilogue);
         return 0;
+    }
+    if ((*out)->n_args > max_args) {
+        fprintf(stderr, "%s: unexpected argument \"%s\" (%s --help)\n", program,
+                (*out)->args[max_args], program);
+        return -1;
     }
     return 1;
 }

@@ -89,13 +89,14 @@ int lede_config_parse(lede_config_t *c, int argc, char *const *argv, const char 
 bool lede_config_help_requested(const lede_config_t *c);
 
 /* The whole start of a command-line tool: a configuration from opts (as lede_config_new) read
- * from the process's environment and argv (as lede_config_parse). Returns 1 to run (*out the
- * caller's), 0 when --help was asked for (printed to stdout: usage, the options, epilogue), -1
- * when the table or the arguments are bad ("program: why" printed to stderr). On 0 and -1, *out
- * may be set too: lede_config_destroy it all the same. */
+ * from the process's environment and argv (as lede_config_parse), with at most max_args
+ * positional arguments. Returns 1 to run (*out the caller's), 0 when --help was asked for
+ * (printed to stdout: usage, the options, epilogue), -1 when the table or the arguments are bad
+ * ("program: why" printed to stderr). On 0 and -1, *out may be set too: lede_config_destroy it
+ * all the same. */
 int lede_config_cli(const char *program, const char *env_prefix, const struct lede_opt *opts,
-                    size_t n, int argc, char *const *argv, const char *usage, const char *epilogue,
-                    lede_config_t **out);
+                    size_t n, size_t max_args, int argc, char *const *argv, const char *usage,
+                    const char *epilogue, lede_config_t **out);
 
 /* Prints usage, then every option with its flag, variable and file key, its default and
  * help, then epilogue (may be NULL). */

@@ -369,7 +369,7 @@ START_TEST(cli_start)
     lede_config_t *c = NULL;
     setenv("LEDE_TEST_WORDS", "40", 1);
     const char *run[] = {"prog", "--broker", "tcp://a:1", NULL};
-    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 3,
+    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 0, 3,
                                      (char *const *)run, "usage", NULL, &c),
                      1);
     ck_assert_int_eq(lede_config_int(c, "words"), 40);
@@ -377,17 +377,27 @@ START_TEST(cli_start)
     lede_config_destroy(&c);
     unsetenv("LEDE_TEST_WORDS");
     const char *help[] = {"prog", "--help", NULL};
-    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 2,
+    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 0, 2,
                                      (char *const *)help, "usage: lede-test", NULL, &c),
                      0);
     lede_config_destroy(&c);
     const char *bad[] = {"prog", "--words", "many", NULL};
-    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 3,
+    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 0, 3,
                                      (char *const *)bad, "usage", NULL, &c),
                      -1);
     lede_config_destroy(&c);
+    const char *extra[] = {"prog", "article.txt", NULL};
+    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 0, 2,
+                                     (char *const *)extra, "usage", NULL, &c),
+                     -1);
+    lede_config_destroy(&c);
+    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 1, 2,
+                                     (char *const *)extra, "usage", NULL, &c),
+                     1);
+    ck_assert_str_eq(lede_config_arg(c, 0), "article.txt");
+    lede_config_destroy(&c);
     static const struct lede_opt dup[] = {{.name = "a"}, {.name = "a"}};
-    ck_assert_int_eq(lede_config_cli("p", "P", dup, 2, 1, (char *const *)run, "usage", NULL, &c),
+    ck_assert_int_eq(lede_config_cli("p", "P", dup, 2, 0, 1, (char *const *)run, "usage", NULL, &c),
                      -1);
     ck_assert_ptr_null(c);
 }

@@ -163,22 +163,6 @@ static int read_options(const lede_config_t *conf, struct options *o)
     return 0;
 }
 
-/* Reads the options into o (strings borrowed from *conf, the caller's to destroy). Returns 1
- * to run, 0 when --help was printed, -1 for bad usage (said on stderr). */
-static int parse_args(int argc, char **argv, struct options *o, lede_config_t **conf)
-{
-    int rc =
-        lede_config_cli("lede-eval", "LEDE_EVAL", eval_opts, sizeof eval_opts / sizeof *eval_opts,
-                        argc, argv, usage, epilogue, conf);
-    if (rc <= 0)
-        return rc;
-    if (lede_config_n_args(*conf)) {
-        fprintf(stderr, "lede-eval: unexpected argument '%s'\n", lede_config_arg(*conf, 0));
-        return -1;
-    }
-    return read_options(*conf, o) ? -1 : 1;
-}
-
 static void add_scores(struct lede_rouge_scores *sum, const struct lede_rouge_scores *s)
 {
     const struct lede_rouge_prf *a[3] = {&s->rouge1, &s->rouge2, &s->rougelsum};
@@ -829,12 +813,14 @@ int main(int argc, char **argv)
 {
     struct options opt;
     lede_config_t *conf = NULL;
-    int rc = parse_args(argc, argv, &opt, &conf);
-    if (rc <= 0) {
-        if (rc < 0)
+    int rc =
+        lede_config_cli("lede-eval", "LEDE_EVAL", eval_opts, sizeof eval_opts / sizeof *eval_opts,
+                        0, argc, argv, usage, epilogue, &conf);
+    if (rc <= 0 || read_options(conf, &opt)) {
+        if (rc != 0)
             fprintf(stderr, "Try 'lede-eval --help'.\n");
         lede_config_destroy(&conf);
-        return rc < 0 ? 2 : 0;
+        return rc == 0 ? 0 : 2;
     }
     int status = 2;
     FILE *fp = NULL;

@@ -77,9 +77,9 @@ static int build(int argc, char **argv)
     lede_config_t *conf = NULL;
     char help[sizeof USAGE + 16];
     snprintf(help, sizeof help, USAGE, LEDE_IDF_VERSION);
-    int parsed =
-        lede_config_cli("lede-idf build", "LEDE_IDF", build_opts,
-                        sizeof build_opts / sizeof build_opts[0], argc, argv, help, NULL, &conf);
+    int parsed = lede_config_cli("lede-idf build", "LEDE_IDF", build_opts,
+                                 sizeof build_opts / sizeof build_opts[0], LEDE_CONFIG_MAX_ARGS,
+                                 argc, argv, help, NULL, &conf);
     if (parsed <= 0) {
         lede_config_destroy(&conf);
         return parsed < 0 ? 2 : 0;

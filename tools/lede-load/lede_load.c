@@ -613,23 +613,6 @@ static int read_options(const lede_config_t *conf, struct options *o)
     return 0;
 }
 
-/* Reads the options into o (strings borrowed from *conf, the caller's to destroy). Returns 1
- * to run, 0 when --help was printed, -1 for bad usage (said on stderr). */
-static int parse_args(int argc, char **argv, struct options *o, lede_config_t **conf)
-{
-    int rc =
-        lede_config_cli("lede-load", "LEDE_LOAD", load_opts, sizeof load_opts / sizeof *load_opts,
-                        argc, argv, usage, epilogue, conf);
-    if (rc <= 0)
-        return rc;
-    if (lede_config_n_args(*conf)) {
-        fprintf(stderr, "lede-load: unexpected argument \"%s\" (see --help)\n",
-                lede_config_arg(*conf, 0));
-        return -1;
-    }
-    return read_options(*conf, o) ? -1 : 1;
-}
-
 /* Reads --data (a folder or a JSONL file) into c. Nonzero: a message said why. */
 static int load_corpus(struct corpus *c, const struct options *opt)
 {
@@ -984,10 +967,12 @@ int main(int argc, char **argv)
 {
     struct options opt;
     lede_config_t *conf = NULL;
-    int rc = parse_args(argc, argv, &opt, &conf);
-    if (rc <= 0) {
+    int rc =
+        lede_config_cli("lede-load", "LEDE_LOAD", load_opts, sizeof load_opts / sizeof *load_opts,
+                        0, argc, argv, usage, epilogue, &conf);
+    if (rc <= 0 || read_options(conf, &opt)) {
         lede_config_destroy(&conf);
-        return rc < 0 ? 1 : 0;
+        return rc == 0 ? 0 : 1;
     }
     struct corpus corpus = {0};
     struct run run = {0};

@@ -213,10 +213,6 @@ static int read_summarize_options(const lede_config_t *conf, struct opts *o)
     o->explain = lede_config_bool(conf, "explain");
     o->id = lede_config_str_set(conf, "id");
     o->html = lede_config_str_set(conf, "html");
-    if (lede_config_n_args(conf) > 1) {
-        fprintf(stderr, "lede: one input file at most (got '%s' too)\n", lede_config_arg(conf, 1));
-        return -1;
-    }
     o->input = lede_config_arg(conf, 0);
     if (o->jsonl && o->input) {
         fprintf(stderr, "lede: --jsonl reads its own file; drop '%s'\n", o->input);
@@ -240,7 +236,7 @@ static int parse_summarize(int argc, char **argv, struct opts *o, lede_config_t 
 {
     char *epilogue = summarize_epilogue();
     int rc = lede_config_cli("lede summarize", "LEDE", summarize_opts,
-                             sizeof summarize_opts / sizeof *summarize_opts, argc, argv,
+                             sizeof summarize_opts / sizeof *summarize_opts, 1, argc, argv,
                              summarize_usage, epilogue, conf);
     free(epilogue);
     if (rc <= 0)
