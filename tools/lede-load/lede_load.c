@@ -47,10 +47,10 @@ static void on_signal(int sig)
 struct options {
     const char *endpoints; /* comma-separated */
     const char *data;
-    unsigned concurrency;
+    unsigned concurrency; /* closed loop; 0 in the open loop (rate > 0) */
     double rate;
     double duration_s;
-    uint64_t requests;
+    uint64_t requests; /* 0: for duration_s */
     int deadline_ms;
     unsigned sentences;
     unsigned max_in_flight;
@@ -61,7 +61,7 @@ struct options {
     const char *timeline_path;
     const char *plot_path;
     const char *label;
-    int progress;                          /* -1 auto (a terminal), 0 off, 1 on */
+    int progress;                          /* the live line (default: stderr is a terminal) */
     const char *curve_secret, *broker_key; /* CURVE key files, both or neither */
 };
 
