@@ -163,7 +163,18 @@ static int set_value(lede_config_t *c, size_t i, const char *text, int source, c
         snprintf(err, err_len, "--%s: %s, not \"%s\" (from %s)", o->name, why, text, where);
         return LEDE_EINVAL;
     }
-    v.text = strdup(text);
+    struct value *cur = &c->vals[i];
+    if (o->repeat && cur->source == source && cur->text) { /* a repeat in the same layer */
+        size_t a = strlen(cur->text), b = strlen(text);
+        v.text = malloc(a + b + 2);
+        if (v.text) {
+            memcpy(v.text, cur->text, a);
+            v.text[a] = ',';
+            memcpy(v.text + a + 1, text, b + 1);
+        }
+    } else {
+        v.text = strdup(text);
+    }
     if (!v.text)
         return LEDE_ENOMEM;
     free(c->vals[i].text);
@@ -212,6 +223,10 @@ int lede_config_new(const char *program, const char *env_prefix, const struct le
         if (o->type < LEDE_OPT_STRING || o->type > LEDE_OPT_LISTEN ||
             (o->type == LEDE_OPT_CHOICE && (!o->choices || !o->choices[0]))) {
             snprintf(err, err_len, "option --%s: a bad type or no choices", o->name);
+            goto fail;
+        }
+        if (o->repeat && o->type != LEDE_OPT_STRING) {
+            snprintf(err, err_len, "option --%s: only a string option can repeat", o->name);
             goto fail;
         }
         rc = LEDE_ENOMEM;
@@ -469,6 +484,8 @@ void lede_config_help(const lede_config_t *c, FILE *f, const char *usage, const 
         else
             snprintf(flag, sizeof flag, "--%s %s", o->name, arg);
         fprintf(f, "  %-26s %s", flag, o->help ? o->help : "");
+        if (o->repeat)
+            fprintf(f, " (repeatable)");
         if (o->def)
             fprintf(f, " (default %s)", o->def);
         fprintf(f, "\n  %-26s env %s=%s; file: %s = %s\n", "", c->env_names[i], arg, o->name, arg);
@@ -478,6 +495,28 @@ void lede_config_help(const lede_config_t *c, FILE *f, const char *usage, const 
     fprintf(f, "  %-26s %s\n", "-h, --help", "this text");
     if (epilogue)
         fprintf(f, "\n%s\n", epilogue);
+}
+
+int lede_config_cli(const char *program, const char *env_prefix, const struct lede_opt *opts,
+                    size_t n, size_t max_args, int argc, char *const *argv, const char *usage,
+                    const char *epilogue, lede_config_t **out)
+{
+    char err[512] = "";
+    if (lede_config_new(program, env_prefix, opts, n, out, err, sizeof err) ||
+        lede_config_parse(*out, argc, argv, NULL, err, sizeof err)) {
+        fprintf(stderr, "%s: %s\n", program, err[0] ? err : "out of memory");
+        return -1;
+    }
+    if (lede_config_help_requested(*out)) {
+        lede_config_help(*out, stdout, usage, epilogue);
+        return 0;
+    }
+    if ((*out)->n_args > max_args) {
+        fprintf(stderr, "%s: unexpected argument \"%s\" (%s --help)\n", program,
+                (*out)->args[max_args], program);
+        return -1;
+    }
+    return 1;
 }
 
 static int index_of(const lede_config_t *c, const char *name)
@@ -545,6 +584,35 @@ const char *lede_config_source_name(int source)
 {
     static const char *const names[] = {"unset", "default", "file", "env", "flag"};
     return source >= 0 && source <= LEDE_CONFIG_FLAG ? names[source] : "unset";
+}
+
+int lede_config_one_of(const lede_config_t *c, const char *const *names, char *err, size_t err_len)
+{
+    int best = -1, best_src = LEDE_CONFIG_UNSET, tie = -1;
+    for (int k = 0; names[k]; k++) {
+        int i = index_of(c, names[k]);
+        if (i < 0)
+            continue;
+        const struct value *v = &c->vals[i];
+        if (v->source == LEDE_CONFIG_UNSET || (c->opts[i].type == LEDE_OPT_BOOL && !v->b))
+            continue;
+        if (v->source > best_src) {
+            best = k;
+            best_src = v->source;
+            tie = -1;
+        } else if (v->source == best_src) {
+            tie = k;
+        }
+    }
+    if (tie >= 0 && best_src > LEDE_CONFIG_DEFAULT) {
+        snprintf(err, err_len, "--%s and --%s exclude each other (both from %s)", names[best],
+                 names[tie],
+                 best_src == LEDE_CONFIG_FLAG  ? "the command line"
+                 : best_src == LEDE_CONFIG_ENV ? "the environment"
+                                               : "the config file");
+        return -2;
+    }
+    return best;
 }
 
 size_t lede_config_n_args(const lede_config_t *c)

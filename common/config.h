@@ -30,6 +30,9 @@ struct lede_opt {
     double min, max;            /* LEDE_OPT_INT / LEDE_OPT_DOUBLE range */
     const char *const *choices; /* LEDE_OPT_CHOICE: NULL-terminated */
     const char *env;            /* the variable; NULL: PREFIX_NAME (upper case, - as _) */
+    bool repeat; /* LEDE_OPT_STRING: each repeat of the flag (or file key) adds to the value,
+                    joined by commas ("--broker A --broker B" reads "A,B"); a higher layer
+                    still replaces a lower one; the variable holds the whole list */
 };
 
 /* Options every lede process shares: add these to a table to get them. */
@@ -85,6 +88,16 @@ int lede_config_parse(lede_config_t *c, int argc, char *const *argv, const char 
                       char *err, size_t err_len);
 bool lede_config_help_requested(const lede_config_t *c);
 
+/* The whole start of a command-line tool: a configuration from opts (as lede_config_new) read
+ * from the process's environment and argv (as lede_config_parse), with at most max_args
+ * positional arguments. Returns 1 to run (*out the caller's), 0 when --help was asked for
+ * (printed to stdout: usage, the options, epilogue), -1 when the table or the arguments are bad
+ * ("program: why" printed to stderr). On 0 and -1, *out may be set too: lede_config_destroy it
+ * all the same. */
+int lede_config_cli(const char *program, const char *env_prefix, const struct lede_opt *opts,
+                    size_t n, size_t max_args, int argc, char *const *argv, const char *usage,
+                    const char *epilogue, lede_config_t **out);
+
 /* Prints usage, then every option with its flag, variable and file key, its default and
  * help, then epilogue (may be NULL). */
 void lede_config_help(const lede_config_t *c, FILE *f, const char *usage, const char *epilogue);
@@ -104,6 +117,12 @@ int lede_config_choice(const lede_config_t *c, const char *name); /* index, -1: 
 int lede_config_source(const lede_config_t *c, const char *name); /* enum lede_config_source */
 /* "flag", "env", "file", "default" or "unset" (static). */
 const char *lede_config_source_name(int source);
+
+/* Of the options names (NULL-terminated) that exclude each other, the one that was given
+ * from the highest layer (flag over environment over file over default; a bool counts only
+ * when true): its index in names, or -1 when none was. Two from the same layer (above the
+ * default) are a conflict: -2, with err naming both and where they came from. */
+int lede_config_one_of(const lede_config_t *c, const char *const *names, char *err, size_t err_len);
 
 /* The table: how many options and each one (borrowed), e.g. to ask whether one is declared. */
 size_t lede_config_n_opts(const lede_config_t *c);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """load_cli.py: lede-load against a real lede-broker and lede-worker (real engine) that this
 test starts on kernel-chosen ports: closed loop by count, open loop by rate, a folder of
-articles, the JSON and CSV outputs agreeing with what the broker counted, deadline errors
+articles, the JSON and CSV outputs agreeing with what the broker counted, options from a
+variable and a --config file, deadline errors
 with no worker (exit 2, errors by status, nothing lost), and bad input rejected. Small and
 not timed: it checks counts and consistency, not speed."""
 import json
@@ -15,9 +16,9 @@ import harness as h  # noqa: E402
 LOAD = h.binary("lede-load")
 
 
-def run_load(args, expect_rc, timeout=60):
+def run_load(args, expect_rc, timeout=60, env=None):
     p = subprocess.run([LOAD, "--no-progress"] + args, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=timeout)
+                       stderr=subprocess.PIPE, timeout=timeout, env=env)
     out, err = p.stdout.decode(), p.stderr.decode()
     h.check(p.returncode == expect_rc, "lede-load %s: exit %d, expected %d\nstdout:\n%s\nstderr:\n%s"
             % (" ".join(args), p.returncode, expect_rc, out, err))
@@ -101,6 +102,22 @@ def main():
     r = read_json(js)
     h.check(r["articles"] == 3 and r["sent"] > 0 and r["ok"] == r["sent"], "dir run: %r" % r)
 
+    # the option table: --requests from LEDE_LOAD_REQUESTS, --concurrency and --json from a
+    # --config file, a flag (--concurrency 3) over the file
+    js = os.path.join(h.TMP, "conf.json")
+    conf = os.path.join(h.TMP, "load.conf")
+    with open(conf, "w") as f:
+        f.write("concurrency = 2\njson = %s\n" % js)
+    env = dict(os.environ, LEDE_LOAD_REQUESTS="10")
+    run_load(["--config", conf, "--broker", broker.frontend, "--data", data], 0, env=env)
+    r = read_json(js)
+    check_result(r, 10, "closed")
+    h.check(r["concurrency"] == 2, "concurrency from the file: %r" % r)
+    run_load(["--config", conf, "--concurrency", "3", "--broker", broker.frontend, "--data", data],
+             0, env=env)
+    r = read_json(js)
+    h.check(r["sent"] == 10 and r["concurrency"] == 3, "the flag over the file: %r" % r)
+
     # no worker: every call ends DEADLINE_EXCEEDED, none lost, exit 2
     h.stop(w)
     h.wait_registered(broker, 0)
@@ -126,7 +143,7 @@ def main():
     _, err = run_load(["--data", data], 1)
     h.check("--broker" in err, "missing --broker not named: " + err)
     h.stop(broker.proc)
-    print("load_cli: 5 passed, 0 failed")
+    print("load_cli: 6 passed, 0 failed")
 
 
 main()

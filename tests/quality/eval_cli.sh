@@ -79,5 +79,8 @@ done
 echo 'not an idf table' >"$tmp/bad.idf"
 rc=0; "$ev" --data "$tmp/good.jsonl" --idf "$tmp/bad.idf" >/dev/null 2>&1 || rc=$?
 [ $rc -eq 2 ] || fail "bad idf table: want exit 2, got $rc"
-"$ev" --help | grep -q -- '--weight NAME=VALUE' || fail "--help"
+# into a file first: grep -q stops reading at the match, and the rest of a long --help would
+# then die of SIGPIPE, which pipefail reports as a failure
+"$ev" --help >"$tmp/help" || fail "--help: exit status"
+grep -q -- '--weight NAME=VALUE' "$tmp/help" && grep -q 'env LEDE_EVAL_WEIGHT=' "$tmp/help" || fail "--help"
 echo "PASS: lede-eval CLI"

@@ -283,6 +283,126 @@ START_TEST(help_lists_three_forms)
 }
 END_TEST
 
+/* A repeatable option gathers its repeats within one layer; a higher layer replaces it. */
+static const struct lede_opt group_table[] = {
+    {.name = "broker", .arg = "EP", .repeat = true, .help = "brokers"},
+    {.name = "sentences", .type = LEDE_OPT_INT, .def = "3", .help = "a budget"},
+    {.name = "words", .type = LEDE_OPT_INT, .help = "a budget"},
+    {.name = "local", .type = LEDE_OPT_BOOL, .help = "in-process"},
+};
+
+static int parse_group(lede_config_t **c, const char *const *argv, const char *const *env,
+                       char *err, size_t err_len)
+{
+    ck_assert_int_eq(lede_config_new("lede-test", "LEDE_TEST", group_table, 4, c, err, err_len),
+                     LEDE_OK);
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    return lede_config_parse(*c, argc, (char *const *)argv, env, err, err_len);
+}
+
+START_TEST(repeat_and_one_of)
+{
+    static const char *const budgets[] = {"sentences", "words", NULL};
+    static const char *const where[] = {"local", "broker", NULL};
+    lede_config_t *c;
+    char err[256];
+    write_file("broker = tcp://f:1\nbroker = tcp://f:2\nwords = 40\n");
+    char var[96];
+    snprintf(var, sizeof var, "LEDE_TEST_CONFIG=%s", path);
+    /* the file's two lines gather; the default budget loses to the file's words */
+    const char *argv0[] = {"prog", NULL}, *env0[] = {var, NULL};
+    ck_assert_int_eq(parse_group(&c, argv0, env0, err, sizeof err), LEDE_OK);
+    ck_assert_str_eq(lede_config_str(c, "broker"), "tcp://f:1,tcp://f:2");
+    ck_assert_int_eq(lede_config_one_of(c, budgets, err, sizeof err), 1);
+    ck_assert_int_eq(lede_config_one_of(c, where, err, sizeof err), 1);
+    lede_config_destroy(&c);
+    /* flags replace the environment's list, and gather among themselves */
+    const char *argv1[] = {"prog",        "--broker", "tcp://a:1", "--broker=tcp://b:2",
+                           "--sentences", "2",        NULL};
+    const char *env1[] = {"LEDE_TEST_BROKER=tcp://e:1,tcp://e:2", var, NULL};
+    ck_assert_int_eq(parse_group(&c, argv1, env1, err, sizeof err), LEDE_OK);
+    ck_assert_str_eq(lede_config_str(c, "broker"), "tcp://a:1,tcp://b:2");
+    ck_assert_int_eq(lede_config_one_of(c, budgets, err, sizeof err), 0); /* flag over file */
+    lede_config_destroy(&c);
+    const char *argv2[] = {"prog", NULL};
+    ck_assert_int_eq(parse_group(&c, argv2, env1, err, sizeof err), LEDE_OK);
+    ck_assert_str_eq(lede_config_str(c, "broker"), "tcp://e:1,tcp://e:2"); /* env over file */
+    lede_config_destroy(&c);
+    unlink(path);
+    /* none given: the one with a default; a false bool does not count */
+    const char *argv3[] = {"prog", "--no-local", NULL}, *noenv[] = {NULL};
+    ck_assert_int_eq(parse_group(&c, argv3, noenv, err, sizeof err), LEDE_OK);
+    ck_assert_int_eq(lede_config_one_of(c, budgets, err, sizeof err), 0);
+    ck_assert_int_eq(lede_config_one_of(c, where, err, sizeof err), -1);
+    lede_config_destroy(&c);
+    /* two from the same layer: a conflict naming both */
+    const char *argv4[] = {"prog", "--local",     "--broker", "tcp://a:1", "--words",
+                           "9",    "--sentences", "1",        NULL};
+    ck_assert_int_eq(parse_group(&c, argv4, noenv, err, sizeof err), LEDE_OK);
+    ck_assert_int_eq(lede_config_one_of(c, where, err, sizeof err), -2);
+    ck_assert_ptr_nonnull(strstr(err, "--local and --broker exclude each other"));
+    ck_assert_ptr_nonnull(strstr(err, "command line"));
+    ck_assert_int_eq(lede_config_one_of(c, budgets, err, sizeof err), -2);
+    lede_config_destroy(&c);
+    /* only a string option may repeat; --help says which do */
+    static const struct lede_opt badrep[] = {{.name = "n", .type = LEDE_OPT_INT, .repeat = true}};
+    ck_assert_int_eq(lede_config_new("p", "P", badrep, 1, &c, err, sizeof err), LEDE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "only a string option can repeat"));
+    ck_assert_int_eq(parse_group(&c, argv2, noenv, err, sizeof err), LEDE_OK);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    lede_config_help(c, f, NULL, NULL);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "brokers (repeatable"));
+    free(text);
+    lede_config_destroy(&c);
+}
+END_TEST
+
+/* The tools' whole start: 1 to run, 0 after --help, -1 after an error (the environment read
+ * too). */
+START_TEST(cli_start)
+{
+    lede_config_t *c = NULL;
+    setenv("LEDE_TEST_WORDS", "40", 1);
+    const char *run[] = {"prog", "--broker", "tcp://a:1", NULL};
+    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 0, 3,
+                                     (char *const *)run, "usage", NULL, &c),
+                     1);
+    ck_assert_int_eq(lede_config_int(c, "words"), 40);
+    ck_assert_int_eq(lede_config_source(c, "words"), LEDE_CONFIG_ENV);
+    lede_config_destroy(&c);
+    unsetenv("LEDE_TEST_WORDS");
+    const char *help[] = {"prog", "--help", NULL};
+    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 0, 2,
+                                     (char *const *)help, "usage: lede-test", NULL, &c),
+                     0);
+    lede_config_destroy(&c);
+    const char *bad[] = {"prog", "--words", "many", NULL};
+    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 0, 3,
+                                     (char *const *)bad, "usage", NULL, &c),
+                     -1);
+    lede_config_destroy(&c);
+    const char *extra[] = {"prog", "article.txt", NULL};
+    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 0, 2,
+                                     (char *const *)extra, "usage", NULL, &c),
+                     -1);
+    lede_config_destroy(&c);
+    ck_assert_int_eq(lede_config_cli("lede-test", "LEDE_TEST", group_table, 4, 1, 2,
+                                     (char *const *)extra, "usage", NULL, &c),
+                     1);
+    ck_assert_str_eq(lede_config_arg(c, 0), "article.txt");
+    lede_config_destroy(&c);
+    static const struct lede_opt dup[] = {{.name = "a"}, {.name = "a"}};
+    ck_assert_int_eq(lede_config_cli("p", "P", dup, 2, 0, 1, (char *const *)run, "usage", NULL, &c),
+                     -1);
+    ck_assert_ptr_null(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config");
@@ -292,6 +412,8 @@ int main(void)
     tcase_add_test(tc, errors_name_the_setting);
     tcase_add_test(tc, bad_tables_refused);
     tcase_add_test(tc, help_lists_three_forms);
+    tcase_add_test(tc, repeat_and_one_of);
+    tcase_add_test(tc, cli_start);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

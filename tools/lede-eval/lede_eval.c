@@ -3,20 +3,22 @@
  * ROUGE-1/2/Lsum (tools/lede-eval/rouge.c, rouge-score's definitions). Used for tuning and by the
  * quality guard test (tests/quality/eval_guard.sh). */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "langid.h"
 #include "boiler.h"
+#include "clock.h"
+#include "config.h"
+#include "fileio.h"
 #include "keyeval.h"
 #include "rouge.h"
 #include "summarize.h"
+#include "weights.h"
 
 #define MAX_RECORD        (LEDE_DEFAULT_MAX_BODY + (1u << 20)) /* bytes of one JSONL line */
 #define MAX_IDF_FILE      (1u << 30)
@@ -34,29 +36,16 @@ static const char usage[] =
     "Each line of FILE.jsonl is an object {\"id\", \"title\" (string or null), \"article\",\n"
     "\"reference\"}; the reference has one sentence per line ('\\n').\n"
     "Every run also checks the summaries: how many exceed a --words/--chars cap, and how many\n"
-    "hold a sentence of the engine's boilerplate table (both should be 0).\n"
-    "\n"
-    "options:\n"
-    "  --data FILE          the evaluation file (required)\n"
-    "  --sentences N        summary length in sentences, for lede and Lead-k (default 3)\n"
-    "  --sentences ref      as many sentences as each reference has non-empty lines\n"
-    "  --idf FILE           a document-frequency table (lede-idf format) for the engine\n"
-    "  --lang L             the language the engine is told (default auto: detected)\n"
-    "  --limit N            only the first N records\n"
-    "  --weight NAME=VALUE  override one default feature weight; repeatable. NAME is one of\n"
-    "                       the engine's features (position, term, entity, title, length,\n"
-    "                       opener)\n"
-    "  --words N            a cap of N words for lede (whitespace tokens of the summary joined\n"
-    "                       by single spaces); the baseline is the article's first N words\n"
-    "  --chars N            a cap of N characters (code points, same joining); the baseline is\n"
-    "                       the article's first N characters\n"
-    "  --half odd|even      only the odd (1st, 3rd, ...) or even records, for split-half checks\n"
-    "  --keyphrases         grade the engine's top 10 keyphrases against each record's\n"
-    "                       \"keyphrases\" (kpcrowd: lowercase, Porter-stemmed words, "
-    "whole-phrase\n"
-    "                       exact match; P, R, F1@10 averaged over records with an article)\n"
-    "  --json               print one JSON object instead of the table\n"
-    "  --help               this text\n"
+    "hold a sentence of the engine's boilerplate table (both should be 0).";
+
+static const char epilogue[] =
+    "--weight features: position, term, entity, title, length, opener.\n"
+    "--sentences ref: as many sentences as each reference has non-empty lines. --words and\n"
+    "--chars cap lede's summary (whitespace tokens, code points, of the summary joined by\n"
+    "single spaces); the baseline is then the article's first N words or characters.\n"
+    "--keyphrases grades the engine's top 10 keyphrases against each record's \"keyphrases\"\n"
+    "(kpcrowd: lowercase, Porter-stemmed words, whole-phrase exact match; P, R, F1@10\n"
+    "averaged over records with an article).\n"
     "\n"
     "A record the engine rejects (or that is not valid JSON with string article and reference)\n"
     "is counted as an error and reported on stderr; the rest are still scored.\n"
@@ -67,12 +56,51 @@ static const char usage[] =
     "full stops). Articles per\n"
     "second counts engine time only (lede_summarize), not reading or scoring.\n"
     "Exit status: 0 when at least one article was scored, 1 when none was, 2 for bad usage\n"
-    "or an unreadable file.\n";
+    "or an unreadable file.";
 
-struct totals {
-    struct lede_rouge_scores sum; /* sums over articles of P, R, F (0..1) */
+static const char *const halves[] = {"odd", "even", NULL};
+
+/* The options: flag, LEDE_EVAL_<NAME> variable and --config key from one table, as the
+ * daemons have them (common/config.h). */
+static const struct lede_opt eval_opts[] = {
+    {.name = "data", .arg = "FILE", .help = "the evaluation file (required)"},
+    {.name = "sentences",
+     .arg = "N|ref",
+     .def = "3",
+     .help = "sentences, for lede and Lead-k; ref: the reference's lines"},
+    {.name = "idf", .arg = "FILE", .help = "a document-frequency table (lede-idf) for the engine"},
+    {.name = "lang", .arg = "L", .help = "the language the engine is told (default: detected)"},
+    {.name = "limit",
+     .type = LEDE_OPT_INT,
+     .min = 0,
+     .max = 1000000000,
+     .help = "only the first N records"},
+    {.name = "weight",
+     .arg = "NAME=VALUE",
+     .repeat = true,
+     .help = "override a feature weight (position, term, entity, title, ...)"},
+    {.name = "words",
+     .type = LEDE_OPT_INT,
+     .min = 1,
+     .max = 1000000000,
+     .help = "a cap of N words for lede; the baseline: the first N words"},
+    {.name = "chars",
+     .type = LEDE_OPT_INT,
+     .min = 1,
+     .max = 1000000000,
+     .help = "a cap of N characters for lede; the baseline: the first N"},
+    {.name = "half",
+     .type = LEDE_OPT_CHOICE,
+     .arg = "odd|even",
+     .choices = halves,
+     .help = "only the odd (1st, 3rd, ...) or even records, for split-half checks"},
+    {.name = "keyphrases",
+     .type = LEDE_OPT_BOOL,
+     .help = "grade the top 10 keyphrases against each record's \"keyphrases\""},
+    {.name = "json", .type = LEDE_OPT_BOOL, .help = "print one JSON object instead of the table"},
 };
 
+/* The settings, read from the option table (strings borrowed from its lede_config_t). */
 struct options {
     const char *data;
     const char *idf;
@@ -85,9 +113,55 @@ struct options {
     int half;          /* 0 all, 1 odd records, 2 even records */
     bool keyphrases;
     size_t n_overrides;
-    int override_feature[LEDE_F_COUNT];
-    double override_value[LEDE_F_COUNT];
+    struct lede_weight_override overrides[LEDE_F_COUNT];
 };
+
+/* The settings from conf into o, and the checks across options. Nonzero: a message said why. */
+static int read_options(const lede_config_t *conf, struct options *o)
+{
+    static const char *const caps[] = {"words", "chars", NULL};
+    char err[300];
+    memset(o, 0, sizeof *o);
+    o->data = lede_config_str_set(conf, "data");
+    if (!o->data) {
+        fprintf(stderr, "lede-eval: --data FILE is required\n");
+        return -1;
+    }
+    const char *s = lede_config_str(conf, "sentences");
+    if (!strcmp(s, "ref")) {
+        o->ref_budget = true;
+    } else {
+        char *end;
+        errno = 0;
+        o->sentences = strtol(s, &end, 10);
+        if (errno || end == s || *end || o->sentences < 1 || o->sentences > MAX_SENTENCES_OPT) {
+            fprintf(stderr,
+                    "lede-eval: --sentences wants a number from 1 to %d or 'ref', got '%s'\n",
+                    MAX_SENTENCES_OPT, s);
+            return -1;
+        }
+    }
+    int cap = lede_config_one_of(conf, caps, err, sizeof err);
+    int n = cap == -2 ? 0
+                      : lede_weights_parse(lede_config_str(conf, "weight"), o->overrides, err,
+                                           sizeof err);
+    if (cap == -2 || n < 0) {
+        fprintf(stderr, "lede-eval: %s\n", err);
+        return -1;
+    }
+    o->n_overrides = (size_t)n;
+    if (cap == 0)
+        o->words = (long)lede_config_int(conf, "words");
+    else if (cap == 1)
+        o->chars = (long)lede_config_int(conf, "chars");
+    o->idf = lede_config_str_set(conf, "idf");
+    o->lang = lede_config_str_set(conf, "lang");
+    o->limit = lede_config_is_set(conf, "limit") ? (long)lede_config_int(conf, "limit") : -1;
+    o->half = lede_config_choice(conf, "half") + 1;
+    o->json = lede_config_bool(conf, "json");
+    o->keyphrases = lede_config_bool(conf, "keyphrases");
+    return 0;
+}
 
 static void add_scores(struct lede_rouge_scores *sum, const struct lede_rouge_scores *s)
 {
@@ -98,88 +172,6 @@ static void add_scores(struct lede_rouge_scores *sum, const struct lede_rouge_sc
         b[i]->r += a[i]->r;
         b[i]->f += a[i]->f;
     }
-}
-
-/* Reads one line (without its '\n') into *buf, at most max bytes. Returns 1 for a line,
- * 0 at end of file, -1 for a line past max (skipped to its end), -2 for a read error. */
-static int read_line(FILE *fp, char **buf, size_t *cap, size_t *len, size_t max)
-{
-    size_t n = 0;
-    bool too_long = false;
-    int c;
-    while ((c = getc_unlocked(fp)) != EOF && c != '\n') {
-        if (too_long)
-            continue;
-        if (n + 1 >= *cap) {
-            if (*cap >= max + 1) {
-                too_long = true;
-                continue;
-            }
-            size_t nc = *cap ? *cap * 2 : 65536;
-            if (nc > max + 1)
-                nc = max + 1;
-            char *q = realloc(*buf, nc);
-            if (!q)
-                return -2;
-            *buf = q;
-            *cap = nc;
-        }
-        (*buf)[n++] = (char)c;
-    }
-    if (ferror(fp))
-        return -2;
-    if (c == EOF && n == 0 && !too_long)
-        return 0;
-    if (too_long)
-        return -1;
-    (*buf)[n] = '\0';
-    *len = n;
-    return 1;
-}
-
-/* Reads a whole file of at most max bytes. */
-static int read_file(const char *path, size_t max, char **out, size_t *out_len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return LEDE_EIO;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int rc = LEDE_OK;
-    for (;;) {
-        if (len == cap) {
-            if (cap >= max) {
-                rc = LEDE_ETOOBIG;
-                goto close_file;
-            }
-            size_t nc = cap ? cap * 2 : 1u << 20;
-            if (nc > max)
-                nc = max;
-            char *q = realloc(buf, nc);
-            if (!q) {
-                rc = LEDE_ENOMEM;
-                goto close_file;
-            }
-            buf = q;
-            cap = nc;
-        }
-        size_t got = fread(buf + len, 1, cap - len, fp);
-        len += got;
-        if (got == 0) {
-            if (ferror(fp))
-                rc = LEDE_EIO;
-            break;
-        }
-    }
-close_file:
-    fclose(fp);
-    if (rc != LEDE_OK) {
-        free(buf);
-        return rc;
-    }
-    *out = buf;
-    *out_len = len;
-    return LEDE_OK;
 }
 
 static size_t count_lines(const char *s, size_t len)
@@ -234,168 +226,6 @@ static int text_add_sentence(struct text *t, const struct lede_result *res, size
         t->buf[t->len++] = (c == '\n' || c == '\r') ? ' ' : c;
     }
     return LEDE_OK;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int parse_long(const char *s, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_weight(const char *arg, struct options *o)
-{
-    const char *eq = strchr(arg, '=');
-    if (!eq || eq == arg) {
-        fprintf(stderr, "lede-eval: --weight wants NAME=VALUE, got '%s'\n", arg);
-        return -1;
-    }
-    char name[64];
-    size_t nl = (size_t)(eq - arg);
-    if (nl >= sizeof(name)) {
-        fprintf(stderr, "lede-eval: --weight: feature name too long\n");
-        return -1;
-    }
-    memcpy(name, arg, nl);
-    name[nl] = '\0';
-    int f = lede_feature_by_name(name);
-    if (f < 0) {
-        fprintf(stderr, "lede-eval: --weight: unknown feature '%s'; features are:", name);
-        for (int i = 0; i < LEDE_F_COUNT; i++)
-            fprintf(stderr, " %s", lede_feature_name(i));
-        fprintf(stderr, "\n");
-        return -1;
-    }
-    char *end;
-    errno = 0;
-    double v = strtod(eq + 1, &end);
-    if (errno || end == eq + 1 || *end || !isfinite(v)) {
-        fprintf(stderr, "lede-eval: --weight %s: '%s' is not a number\n", name, eq + 1);
-        return -1;
-    }
-    for (size_t i = 0; i < o->n_overrides; i++) {
-        if (o->override_feature[i] == f) {
-            o->override_value[i] = v;
-            return 0;
-        }
-    }
-    o->override_feature[o->n_overrides] = f;
-    o->override_value[o->n_overrides] = v;
-    o->n_overrides++;
-    return 0;
-}
-
-static int parse_args(int argc, char **argv, struct options *o)
-{
-    enum {
-        O_DATA = 1,
-        O_SENT,
-        O_IDF,
-        O_LIMIT,
-        O_JSON,
-        O_WEIGHT,
-        O_HELP,
-        O_LANG,
-        O_WORDS,
-        O_CHARS,
-        O_HALF,
-        O_KEYS
-    };
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, O_DATA},
-        {"sentences", required_argument, NULL, O_SENT},
-        {"idf", required_argument, NULL, O_IDF},
-        {"lang", required_argument, NULL, O_LANG},
-        {"limit", required_argument, NULL, O_LIMIT},
-        {"json", no_argument, NULL, O_JSON},
-        {"weight", required_argument, NULL, O_WEIGHT},
-        {"help", no_argument, NULL, O_HELP},
-        {"words", required_argument, NULL, O_WORDS},
-        {"chars", required_argument, NULL, O_CHARS},
-        {"half", required_argument, NULL, O_HALF},
-        {"keyphrases", no_argument, NULL, O_KEYS},
-        {NULL, 0, NULL, 0},
-    };
-    memset(o, 0, sizeof(*o));
-    o->sentences = 3;
-    o->limit = -1;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case O_DATA: o->data = optarg; break;
-        case O_IDF: o->idf = optarg; break;
-        case O_LANG: o->lang = optarg; break;
-        case O_JSON: o->json = true; break;
-        case O_HELP: fputs(usage, stdout); exit(0);
-        case O_SENT:
-            if (!strcmp(optarg, "ref")) {
-                o->ref_budget = true;
-            } else if (parse_long(optarg, 1, MAX_SENTENCES_OPT, &o->sentences) != 0) {
-                fprintf(stderr,
-                        "lede-eval: --sentences wants a number from 1 to %d or 'ref', "
-                        "got '%s'\n",
-                        MAX_SENTENCES_OPT, optarg);
-                return -1;
-            } else {
-                o->ref_budget = false;
-            }
-            break;
-        case O_LIMIT:
-            if (parse_long(optarg, 0, 1000000000L, &o->limit) != 0) {
-                fprintf(stderr, "lede-eval: --limit wants a number >= 0, got '%s'\n", optarg);
-                return -1;
-            }
-            break;
-        case O_WEIGHT:
-            if (parse_weight(optarg, o) != 0)
-                return -1;
-            break;
-        case O_WORDS:
-        case O_CHARS:
-            if (parse_long(optarg, 1, 1000000000L, c == O_WORDS ? &o->words : &o->chars) != 0) {
-                fprintf(stderr, "lede-eval: --%s wants a number >= 1, got '%s'\n",
-                        c == O_WORDS ? "words" : "chars", optarg);
-                return -1;
-            }
-            break;
-        case O_HALF:
-            if (strcmp(optarg, "odd") && strcmp(optarg, "even")) {
-                fprintf(stderr, "lede-eval: --half wants odd or even, got '%s'\n", optarg);
-                return -1;
-            }
-            o->half = strcmp(optarg, "odd") ? 2 : 1;
-            break;
-        case O_KEYS: o->keyphrases = true; break;
-        default:
-            fprintf(stderr, "lede-eval: unknown or incomplete option '%s'\n", argv[optind - 1]);
-            return -1;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "lede-eval: unexpected argument '%s'\n", argv[optind]);
-        return -1;
-    }
-    if (!o->data) {
-        fprintf(stderr, "lede-eval: --data FILE is required\n");
-        return -1;
-    }
-    if (o->words && o->chars) {
-        fprintf(stderr, "lede-eval: --words and --chars exclude each other\n");
-        return -1;
-    }
-    return 0;
 }
 
 struct eval {
@@ -572,158 +402,175 @@ static void record_error(struct eval *ev, size_t lineno, const char *id, const c
             what);
 }
 
-/* Summarizes and scores one record; errors are counted and reported, never fatal. */
-static void eval_record(struct eval *ev, size_t lineno, const char *line, size_t len)
+/* The request for a record's title (a string, or anything else for none) and article. */
+static void request_of(json_t *title, json_t *article, struct lede_request *req)
 {
-    json_error_t jerr;
-    json_t *rec = json_loadb(line, len, 0, &jerr);
-    struct lede_result *res = NULL;
-    char msg[320];
-    if (!rec || !json_is_object(rec)) {
-        snprintf(msg, sizeof(msg), "not a JSON object: %s", rec ? "wrong type" : jerr.text);
-        record_error(ev, lineno, NULL, msg);
-        goto release_json;
-    }
-    const char *id = json_string_value(json_object_get(rec, "id"));
-    json_t *title = json_object_get(rec, "title");
-    json_t *article = json_object_get(rec, "article");
-    json_t *reference = json_object_get(rec, "reference");
-    if (ev->opt->keyphrases) {
-        json_t *kps = json_object_get(rec, "keyphrases");
-        if (!json_is_string(article) || !json_is_array(kps)) {
-            record_error(ev, lineno, id,
-                         "--keyphrases needs string \"article\" and array "
-                         "\"keyphrases\"");
-            goto release_json;
-        }
-        if (json_string_length(article) == 0) {
-            ev->kp_empty++; /* nothing to extract from: counted, not graded */
-            goto release_json;
-        }
-        struct lede_request kq = {0};
-        if (json_is_string(title)) {
-            kq.title = json_string_value(title);
-            kq.title_len = json_string_length(title);
-        }
-        kq.body = json_string_value(article);
-        kq.body_len = json_string_length(article);
-        kq.budget.kind = LEDE_BUDGET_SENTENCES;
-        kq.budget.value = 3;
-        kq.max_keyphrases = 10;
-        struct lede_error kerr = {0};
-        double k0 = now_seconds();
-        int krc = lede_summarize(ev->ws, &kq, &res, &kerr);
-        ev->engine_seconds += now_seconds() - k0;
-        ev->calls++;
-        if (krc != LEDE_OK) {
-            snprintf(msg, sizeof(msg), "engine: %s: %s", lede_strerror(krc), kerr.message);
-            record_error(ev, lineno, id, msg);
-            goto release_json;
-        }
-        if (grade_keyphrases(ev, res, kps) != LEDE_OK)
-            record_error(ev, lineno, id, "out of memory grading keyphrases");
-        else
-            ev->articles++;
-        goto release_result;
-    }
-    if (!json_is_string(article) || !json_is_string(reference) ||
-        (title && !json_is_null(title) && !json_is_string(title))) {
-        record_error(ev, lineno, id,
-                     "needs string \"article\" and \"reference\", and "
-                     "\"title\" a string or null");
-        goto release_json;
-    }
-    const char *ref = json_string_value(reference);
-    size_t ref_len = json_string_length(reference);
-    const char *rec_lang = json_string_value(json_object_get(rec, "lang"));
-    enum lede_rouge_mode mode = lede_rouge_mode_for(rec_lang);
-    lede_rouge_set_mode(ev->rouge, mode);
-
-    size_t k = (size_t)ev->opt->sentences;
-    if (ev->opt->ref_budget) {
-        k = count_lines(ref, ref_len);
-        if (k == 0) {
-            record_error(ev, lineno, id, "--sentences ref: the reference has no sentence");
-            goto release_json;
-        }
-    }
-
-    struct lede_request req = {0};
+    memset(req, 0, sizeof *req);
     if (json_is_string(title)) {
-        req.title = json_string_value(title);
-        req.title_len = json_string_length(title);
+        req->title = json_string_value(title);
+        req->title_len = json_string_length(title);
     }
-    req.body = json_string_value(article);
-    req.body_len = json_string_length(article);
-    req.budget.kind = LEDE_BUDGET_SENTENCES;
-    req.budget.value = (double)k;
-    req.lang = ev->opt->lang;
-    if (ev->opt->words) {
-        req.budget.kind = LEDE_BUDGET_WORDS;
-        req.budget.value = (double)ev->opt->words;
-    } else if (ev->opt->chars) {
-        req.budget.kind = LEDE_BUDGET_CHARS;
-        req.budget.value = (double)ev->opt->chars;
-    }
+    req->body = json_string_value(article);
+    req->body_len = json_string_length(article);
+}
 
+/* lede_summarize, its time added to ev's engine time; a failure is recorded. */
+static int summarize_timed(struct eval *ev, const struct lede_request *req,
+                           struct lede_result **res, size_t lineno, const char *id)
+{
     struct lede_error err = {0};
-    double t0 = now_seconds();
-    int rc = lede_summarize(ev->ws, &req, &res, &err);
-    ev->engine_seconds += now_seconds() - t0;
+    double t0 = lede_clock_mono_s();
+    int rc = lede_summarize(ev->ws, req, res, &err);
+    ev->engine_seconds += lede_clock_mono_s() - t0;
     ev->calls++;
     if (rc != LEDE_OK) {
+        char msg[320];
         snprintf(msg, sizeof(msg), "engine: %s: %s", lede_strerror(rc),
                  err.message[0] ? err.message : "(no message)");
         record_error(ev, lineno, id, msg);
-        goto release_json;
     }
+    return rc;
+}
 
-    if ((rc = lede_rouge_set_reference(ev->rouge, ref, ref_len)) != LEDE_OK) {
-        snprintf(msg, sizeof(msg), "reference: %s", lede_strerror(rc));
-        record_error(ev, lineno, id, msg);
-        goto release_result;
+/* --keyphrases: grades one record's keyphrases. */
+static void eval_keyphrases(struct eval *ev, size_t lineno, json_t *rec, const char *id)
+{
+    json_t *article = json_object_get(rec, "article");
+    json_t *kps = json_object_get(rec, "keyphrases");
+    if (!json_is_string(article) || !json_is_array(kps)) {
+        record_error(ev, lineno, id,
+                     "--keyphrases needs string \"article\" and array "
+                     "\"keyphrases\"");
+        return;
     }
-    struct lede_rouge_scores lede_s, lead_s;
+    if (json_string_length(article) == 0) {
+        ev->kp_empty++; /* nothing to extract from: counted, not graded */
+        return;
+    }
+    struct lede_request req;
+    request_of(json_object_get(rec, "title"), article, &req);
+    req.budget = (struct lede_budget){LEDE_BUDGET_SENTENCES, 3};
+    req.max_keyphrases = 10;
+    struct lede_result *res = NULL;
+    if (summarize_timed(ev, &req, &res, lineno, id) != LEDE_OK)
+        return;
+    if (grade_keyphrases(ev, res, kps) != LEDE_OK)
+        record_error(ev, lineno, id, "out of memory grading keyphrases");
+    else
+        ev->articles++;
+    lede_result_destroy(&res);
+}
+
+/* Scores the summary in ev->sys into *out. */
+static int score_sys(struct eval *ev, const struct text *t, struct lede_rouge_scores *out)
+{
+    return lede_rouge_score(ev->rouge, t->buf ? t->buf : "", t->len, out);
+}
+
+/* ROUGE against the reference already set, of lede's summary (s[0]), Lead-k on the engine's
+ * segmentation (s[1]; the first words or characters under a cap) and Lead-k on the plain
+ * splitter (s[2]). */
+static int score_record(struct eval *ev, const struct lede_result *res,
+                        const struct lede_request *req, size_t k, struct lede_rouge_scores s[3])
+{
+    const struct options *o = ev->opt;
+    int rc = LEDE_OK;
     ev->sys.len = 0;
     for (size_t i = 0; i < res->n_summary && rc == LEDE_OK; i++)
         rc = res->summary[i] < res->n_sentences ? text_add_sentence(&ev->sys, res, res->summary[i])
                                                 : LEDE_EINVAL;
     if (rc == LEDE_OK)
-        rc = lede_rouge_score(ev->rouge, ev->sys.buf ? ev->sys.buf : "", ev->sys.len, &lede_s);
-    if (rc == LEDE_OK) {
-        ev->sys.len = 0;
-        if (ev->opt->words || ev->opt->chars)
-            rc = text_add_lead(&ev->sys, res, ev->opt->words ? (size_t)ev->opt->words : SIZE_MAX,
-                               ev->opt->chars ? (size_t)ev->opt->chars : SIZE_MAX);
-        for (size_t i = 0;
-             !ev->opt->words && !ev->opt->chars && i < k && i < res->n_sentences && rc == LEDE_OK;
-             i++)
-            rc = text_add_sentence(&ev->sys, res, i);
-    }
-    check_summary(ev, res);
+        rc = score_sys(ev, &ev->sys, &s[0]);
+    if (rc != LEDE_OK)
+        return rc;
+    ev->sys.len = 0;
+    if (o->words || o->chars)
+        rc = text_add_lead(&ev->sys, res, o->words ? (size_t)o->words : SIZE_MAX,
+                           o->chars ? (size_t)o->chars : SIZE_MAX);
+    for (size_t i = 0; !o->words && !o->chars && i < k && i < res->n_sentences && rc == LEDE_OK;
+         i++)
+        rc = text_add_sentence(&ev->sys, res, i);
     if (rc == LEDE_OK)
-        rc = lede_rouge_score(ev->rouge, ev->sys.buf ? ev->sys.buf : "", ev->sys.len, &lead_s);
-    struct lede_rouge_scores plain_s;
+        rc = score_sys(ev, &ev->sys, &s[1]);
     if (rc == LEDE_OK)
-        rc = plain_lead(req.body, req.body_len, k, &ev->plain_buf);
+        rc = plain_lead(req->body, req->body_len, k, &ev->plain_buf);
     if (rc == LEDE_OK)
-        rc = lede_rouge_score(ev->rouge, ev->plain_buf.buf ? ev->plain_buf.buf : "",
-                              ev->plain_buf.len, &plain_s);
-    if (rc != LEDE_OK) {
-        snprintf(msg, sizeof(msg), "scoring: %s", lede_strerror(rc));
-        record_error(ev, lineno, id, msg);
-        goto release_result;
-    }
-    add_scores(&ev->lede, &lede_s);
-    add_scores(&ev->lead, &lead_s);
-    add_scores(&ev->plain, &plain_s);
-    ev->unicode += mode == LEDE_ROUGE_UNICODE;
-    ev->chars += mode == LEDE_ROUGE_CHARS;
-    ev->articles++;
+        rc = score_sys(ev, &ev->plain_buf, &s[2]);
+    return rc;
+}
 
-release_result:
+/* Summarizes and scores one record against its reference. */
+static void eval_summary(struct eval *ev, size_t lineno, json_t *rec, const char *id)
+{
+    const struct options *o = ev->opt;
+    json_t *title = json_object_get(rec, "title");
+    json_t *article = json_object_get(rec, "article");
+    json_t *reference = json_object_get(rec, "reference");
+    if (!json_is_string(article) || !json_is_string(reference) ||
+        (title && !json_is_null(title) && !json_is_string(title))) {
+        record_error(ev, lineno, id,
+                     "needs string \"article\" and \"reference\", and "
+                     "\"title\" a string or null");
+        return;
+    }
+    const char *ref = json_string_value(reference);
+    size_t ref_len = json_string_length(reference);
+    enum lede_rouge_mode mode =
+        lede_rouge_mode_for(json_string_value(json_object_get(rec, "lang")));
+    lede_rouge_set_mode(ev->rouge, mode);
+    size_t k = o->ref_budget ? count_lines(ref, ref_len) : (size_t)o->sentences;
+    if (k == 0) {
+        record_error(ev, lineno, id, "--sentences ref: the reference has no sentence");
+        return;
+    }
+    struct lede_request req;
+    request_of(title, article, &req);
+    req.budget = (struct lede_budget){LEDE_BUDGET_SENTENCES, (double)k};
+    req.lang = o->lang;
+    if (o->words)
+        req.budget = (struct lede_budget){LEDE_BUDGET_WORDS, (double)o->words};
+    else if (o->chars)
+        req.budget = (struct lede_budget){LEDE_BUDGET_CHARS, (double)o->chars};
+    struct lede_result *res = NULL;
+    if (summarize_timed(ev, &req, &res, lineno, id) != LEDE_OK)
+        return;
+    struct lede_rouge_scores s[3];
+    const char *stage = "reference";
+    int rc = lede_rouge_set_reference(ev->rouge, ref, ref_len);
+    if (rc == LEDE_OK) {
+        check_summary(ev, res);
+        stage = "scoring";
+        rc = score_record(ev, res, &req, k, s);
+    }
+    if (rc != LEDE_OK) {
+        char msg[320];
+        snprintf(msg, sizeof(msg), "%s: %s", stage, lede_strerror(rc));
+        record_error(ev, lineno, id, msg);
+    } else {
+        add_scores(&ev->lede, &s[0]);
+        add_scores(&ev->lead, &s[1]);
+        add_scores(&ev->plain, &s[2]);
+        ev->unicode += mode == LEDE_ROUGE_UNICODE;
+        ev->chars += mode == LEDE_ROUGE_CHARS;
+        ev->articles++;
+    }
     lede_result_destroy(&res);
-release_json:
+}
+
+/* Summarizes and scores one record; errors are counted and reported, never fatal. */
+static void eval_record(struct eval *ev, size_t lineno, const char *line, size_t len)
+{
+    json_error_t jerr;
+    json_t *rec = json_loadb(line, len, 0, &jerr);
+    if (!rec || !json_is_object(rec)) {
+        char msg[320];
+        snprintf(msg, sizeof(msg), "not a JSON object: %s", rec ? "wrong type" : jerr.text);
+        record_error(ev, lineno, NULL, msg);
+    } else if (ev->opt->keyphrases) {
+        eval_keyphrases(ev, lineno, rec, json_string_value(json_object_get(rec, "id")));
+    } else {
+        eval_summary(ev, lineno, rec, json_string_value(json_object_get(rec, "id")));
+    }
     json_decref(rec);
 }
 
@@ -750,81 +597,93 @@ static struct lede_rouge_prf sub(struct lede_rouge_prf a, struct lede_rouge_prf 
     return (struct lede_rouge_prf){a.p - b.p, a.r - b.r, a.f - b.f};
 }
 
-static void report(const struct eval *ev, const struct lede_weights *w)
+static void report_keyphrases(const struct eval *ev)
 {
     const struct options *o = ev->opt;
-    if (o->keyphrases) {
-        double d = ev->kp_docs ? (double)ev->kp_docs : 1;
-        double p = 100 * ev->kp_p / d, r = 100 * ev->kp_r / d, f = 100 * ev->kp_f / d;
-        if (o->json)
-            printf("{\"data\":\"%s\",\"keyphrases\":{\"k\":10,\"docs\":%zu,\"empty\":%zu,"
-                   "\"p\":%.4f,\"r\":%.4f,\"f1\":%.4f},\"errors\":%zu,\"scale\":100}\n",
-                   o->data, ev->kp_docs, ev->kp_empty, p, r, f, ev->errors);
-        else
-            printf("lede-eval: %s: keyphrases of %zu articles graded (%zu with an empty article "
-                   "skipped), %zu errors\nkeyphrases@10 (x100): P %.2f  R %.2f  F1 %.2f\n",
-                   o->data, ev->kp_docs, ev->kp_empty, ev->errors, p, r, f);
-        return;
-    }
-    struct lede_rouge_prf l[3] = {avg(ev->lede.rouge1, ev->articles),
-                                  avg(ev->lede.rouge2, ev->articles),
-                                  avg(ev->lede.rougelsum, ev->articles)};
-    struct lede_rouge_prf k[3] = {avg(ev->lead.rouge1, ev->articles),
-                                  avg(ev->lead.rouge2, ev->articles),
-                                  avg(ev->lead.rougelsum, ev->articles)};
-    struct lede_rouge_prf q[3] = {avg(ev->plain.rouge1, ev->articles),
-                                  avg(ev->plain.rouge2, ev->articles),
-                                  avg(ev->plain.rougelsum, ev->articles)};
-    const char *scoring = "mixed";
-    if (ev->articles && ev->chars == ev->articles)
-        scoring = "characters";
-    else if (ev->articles && ev->unicode == ev->articles)
-        scoring = "unicode words";
-    else if (ev->chars + ev->unicode == 0)
-        scoring = "rouge-score (English)";
-    double aps = ev->engine_seconds > 0 ? (double)ev->calls / ev->engine_seconds : 0.0;
-    char budget[32];
-    if (o->ref_budget)
-        snprintf(budget, sizeof(budget), "ref");
+    double d = ev->kp_docs ? (double)ev->kp_docs : 1;
+    double p = 100 * ev->kp_p / d, r = 100 * ev->kp_r / d, f = 100 * ev->kp_f / d;
+    if (o->json)
+        printf("{\"data\":\"%s\",\"keyphrases\":{\"k\":10,\"docs\":%zu,\"empty\":%zu,"
+               "\"p\":%.4f,\"r\":%.4f,\"f1\":%.4f},\"errors\":%zu,\"scale\":100}\n",
+               o->data, ev->kp_docs, ev->kp_empty, p, r, f, ev->errors);
     else
-        snprintf(budget, sizeof(budget), "%ld", o->sentences);
+        printf("lede-eval: %s: keyphrases of %zu articles graded (%zu with an empty article "
+               "skipped), %zu errors\nkeyphrases@10 (x100): P %.2f  R %.2f  F1 %.2f\n",
+               o->data, ev->kp_docs, ev->kp_empty, ev->errors, p, r, f);
+}
 
-    if (o->json) {
-        json_t *weights = json_object();
-        for (int f = 0; f < LEDE_F_COUNT; f++)
-            json_object_set_new(weights, lede_feature_name(f), json_real(w->w[f]));
-        json_t *root =
-            json_pack("{s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:f,s:f,s:b,s:o}", "data", o->data,
-                      "engine_version", LEDE_ENGINE_VERSION, "records", (json_int_t)ev->records,
-                      "articles", (json_int_t)ev->articles, "errors", (json_int_t)ev->errors,
-                      "sentences", o->ref_budget ? json_string("ref") : json_integer(o->sentences),
-                      "lede", scores_json(l[0], l[1], l[2]), "lead", scores_json(k[0], k[1], k[2]),
-                      "diff", scores_json(sub(l[0], k[0]), sub(l[1], k[1]), sub(l[2], k[2])),
-                      "engine_seconds", ev->engine_seconds, "articles_per_second", aps, "idf",
-                      o->idf != NULL, "weights", weights);
-        if (root) {
-            json_object_set_new(root, "scale", json_integer(100));
-            json_object_set_new(root, "lead_plain", scores_json(q[0], q[1], q[2]));
-            json_object_set_new(root, "diff_plain",
-                                scores_json(sub(l[0], q[0]), sub(l[1], q[1]), sub(l[2], q[2])));
-            json_object_set_new(root, "scoring", json_string(scoring));
-            json_object_set_new(root, "lang", json_string(o->lang ? o->lang : "auto"));
-            json_object_set_new(
-                root, "check",
-                json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "words", (json_int_t)o->words, "chars",
-                          (json_int_t)o->chars, "over_cap", (json_int_t)ev->over_cap, "boilerplate",
-                          (json_int_t)ev->boiler, "max_words", (json_int_t)ev->max_words,
-                          "max_chars", (json_int_t)ev->max_chars));
-            char *s = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(8));
-            if (s)
-                puts(s);
-            free(s);
-            json_decref(root);
-        }
-        return;
+/* What the report shows: averages x100 of lede (l), Lead-k (k) and Lead-k on the plain
+ * splitter (q), ROUGE-1, -2 and -Lsum each; how the records were scored; engine speed. */
+struct averages {
+    struct lede_rouge_prf l[3], k[3], q[3];
+    const char *scoring;
+    double aps;
+};
+
+static void averages_of(const struct eval *ev, struct averages *a)
+{
+    const struct lede_rouge_scores *from[3] = {&ev->lede, &ev->lead, &ev->plain};
+    struct lede_rouge_prf *to[3] = {a->l, a->k, a->q};
+    for (int i = 0; i < 3; i++) {
+        to[i][0] = avg(from[i]->rouge1, ev->articles);
+        to[i][1] = avg(from[i]->rouge2, ev->articles);
+        to[i][2] = avg(from[i]->rougelsum, ev->articles);
     }
+    a->scoring = "mixed";
+    if (ev->articles && ev->chars == ev->articles)
+        a->scoring = "characters";
+    else if (ev->articles && ev->unicode == ev->articles)
+        a->scoring = "unicode words";
+    else if (ev->chars + ev->unicode == 0)
+        a->scoring = "rouge-score (English)";
+    a->aps = ev->engine_seconds > 0 ? (double)ev->calls / ev->engine_seconds : 0.0;
+}
+
+static void report_json(const struct eval *ev, const struct lede_weights *w,
+                        const struct averages *a)
+{
+    const struct options *o = ev->opt;
+    const struct lede_rouge_prf *l = a->l, *k = a->k, *q = a->q;
+    json_t *weights = json_object();
+    for (int f = 0; f < LEDE_F_COUNT; f++)
+        json_object_set_new(weights, lede_feature_name(f), json_real(w->w[f]));
+    json_t *root =
+        json_pack("{s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:f,s:f,s:b,s:o}", "data", o->data,
+                  "engine_version", LEDE_ENGINE_VERSION, "records", (json_int_t)ev->records,
+                  "articles", (json_int_t)ev->articles, "errors", (json_int_t)ev->errors,
+                  "sentences", o->ref_budget ? json_string("ref") : json_integer(o->sentences),
+                  "lede", scores_json(l[0], l[1], l[2]), "lead", scores_json(k[0], k[1], k[2]),
+                  "diff", scores_json(sub(l[0], k[0]), sub(l[1], k[1]), sub(l[2], k[2])),
+                  "engine_seconds", ev->engine_seconds, "articles_per_second", a->aps, "idf",
+                  o->idf != NULL, "weights", weights);
+    if (!root)
+        return;
+    json_object_set_new(root, "scale", json_integer(100));
+    json_object_set_new(root, "lead_plain", scores_json(q[0], q[1], q[2]));
+    json_object_set_new(root, "diff_plain",
+                        scores_json(sub(l[0], q[0]), sub(l[1], q[1]), sub(l[2], q[2])));
+    json_object_set_new(root, "scoring", json_string(a->scoring));
+    json_object_set_new(root, "lang", json_string(o->lang ? o->lang : "auto"));
+    json_object_set_new(root, "check",
+                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "words", (json_int_t)o->words,
+                                  "chars", (json_int_t)o->chars, "over_cap",
+                                  (json_int_t)ev->over_cap, "boilerplate", (json_int_t)ev->boiler,
+                                  "max_words", (json_int_t)ev->max_words, "max_chars",
+                                  (json_int_t)ev->max_chars));
+    char *s = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(8));
+    if (s)
+        puts(s);
+    free(s);
+    json_decref(root);
+}
+
+static void report_table(const struct eval *ev, const struct lede_weights *w,
+                         const struct averages *a)
+{
+    const struct options *o = ev->opt;
+    const struct lede_rouge_prf *l = a->l, *k = a->k, *q = a->q;
     const char *names[3] = {"ROUGE-1", "ROUGE-2", "ROUGE-Lsum"};
-    char lead_name[48];
+    char lead_name[48], budget[32];
     if (o->ref_budget)
         snprintf(lead_name, sizeof(lead_name), "Lead-k (k = ref lines)");
     else if (o->words || o->chars)
@@ -834,11 +693,11 @@ static void report(const struct eval *ev, const struct lede_weights *w)
         snprintf(lead_name, sizeof(lead_name), "Lead-%ld", o->sentences);
     if (o->words || o->chars)
         snprintf(budget, sizeof(budget), "at most %ld", o->words ? o->words : o->chars);
+    else
+        snprintf(budget, sizeof(budget), "%ld", o->sentences);
+    const char *unit = o->words ? "words" : o->chars ? "characters" : "sentences";
     printf("lede-eval: %s: %zu articles scored, %zu errors; %s %s; idf %s\n", o->data, ev->articles,
-           ev->errors, o->ref_budget ? "reference's number of" : budget,
-           o->words   ? "words"
-           : o->chars ? "characters"
-                      : "sentences",
+           ev->errors, o->ref_budget ? "reference's number of" : budget, unit,
            o->idf ? o->idf : "none (in-document fallback)");
     printf("%-11s %-23s %-23s %-23s\n", "(x100)", "lede", lead_name, "lede - lead");
     printf("%-11s", "");
@@ -855,7 +714,7 @@ static void report(const struct eval *ev, const struct lede_weights *w)
         printf("%-11s %23s %7.2f %7.2f %7.2f %+7.2f %+7.2f %+7.2f  (Lead-k, plain splitter)\n",
                names[m], "", q[m].p, q[m].r, q[m].f, d.p, d.r, d.f);
     }
-    printf("scoring: %s; engine language: %s\n", scoring, o->lang ? o->lang : "auto");
+    printf("scoring: %s; engine language: %s\n", a->scoring, o->lang ? o->lang : "auto");
     printf("check: %zu summaries over the cap (%s %ld; longest %zu words, %zu characters), "
            "%zu with a boilerplate sentence\n",
            ev->over_cap,
@@ -864,55 +723,111 @@ static void report(const struct eval *ev, const struct lede_weights *w)
                       : "no cap",
            o->words ? o->words : o->chars, ev->max_words, ev->max_chars, ev->boiler);
     printf("engine: %.3f s for %zu calls = %.1f articles/s (engine time only)\n",
-           ev->engine_seconds, ev->calls, aps);
+           ev->engine_seconds, ev->calls, a->aps);
     printf("weights:");
     for (int f = 0; f < LEDE_F_COUNT; f++)
         printf(" %s=%g", lede_feature_name(f), w->w[f]);
     printf("\n");
 }
 
+static void report(const struct eval *ev, const struct lede_weights *w)
+{
+    if (ev->opt->keyphrases) {
+        report_keyphrases(ev);
+        return;
+    }
+    struct averages a;
+    averages_of(ev, &a);
+    if (ev->opt->json)
+        report_json(ev, w, &a);
+    else
+        report_table(ev, w, &a);
+}
+
+/* The engine with --idf and the tuned weights, the --weight overrides on top. Nonzero: a
+ * message said why. */
+static int engine_of(const struct options *opt, lede_engine_t **engine)
+{
+    char *idf = NULL, msg[300];
+    size_t idf_len = 0;
+    if (opt->idf && lede_read_file(opt->idf, MAX_IDF_FILE, &idf, &idf_len, msg, sizeof msg)) {
+        fprintf(stderr, "lede-eval: --idf: %s\n", msg);
+        return -1;
+    }
+    struct lede_engine_config cfg = {
+        .idf_data = idf, .idf_len = idf_len, .detect = lede_langid_cld2};
+    struct lede_error err = {0};
+    lede_engine_t *plain = NULL;
+    int rc = lede_engine_new(&cfg, &plain, &err);
+    if (rc == LEDE_OK && opt->n_overrides) {
+        struct lede_weights weights = *lede_engine_weights(plain);
+        for (size_t i = 0; i < opt->n_overrides; i++)
+            weights.w[opt->overrides[i].feature] = opt->overrides[i].value;
+        lede_engine_destroy(&plain);
+        cfg.weights = &weights;
+        rc = lede_engine_new(&cfg, &plain, &err);
+    }
+    free(idf);
+    if (rc != LEDE_OK) {
+        fprintf(stderr, "lede-eval: engine%s: %s: %s\n", opt->n_overrides ? " with --weight" : "",
+                lede_strerror(rc), err.message);
+        return -1;
+    }
+    *engine = plain;
+    return 0;
+}
+
+/* Every record of --data (up to --limit, one --half) through eval_record. Nonzero when the file
+ * cannot be read. */
+static int eval_file(struct eval *ev, FILE *fp)
+{
+    const struct options *opt = ev->opt;
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    ssize_t len;
+    bool too_long;
+    while ((opt->limit < 0 || ev->records < (size_t)opt->limit) &&
+           (len = lede_read_line(fp, MAX_RECORD, &line, &cap, &too_long)) >= 0) {
+        lineno++;
+        if (too_long) {
+            ev->records++;
+            record_error(ev, lineno, NULL, "record longer than the maximum; skipped");
+            continue;
+        }
+        if (count_lines(line, (size_t)len) == 0)
+            continue; /* blank line */
+        ev->records++;
+        if (opt->half && (ev->records % 2 == 1) != (opt->half == 1))
+            continue; /* the other half */
+        eval_record(ev, lineno, line, (size_t)len);
+    }
+    free(line);
+    if (ferror(fp)) {
+        fprintf(stderr, "lede-eval: reading %s: %s\n", opt->data, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options opt;
-    if (parse_args(argc, argv, &opt) != 0) {
-        fprintf(stderr, "Try 'lede-eval --help'.\n");
-        return 2;
+    lede_config_t *conf = NULL;
+    int rc =
+        lede_config_cli("lede-eval", "LEDE_EVAL", eval_opts, sizeof eval_opts / sizeof *eval_opts,
+                        0, argc, argv, usage, epilogue, &conf);
+    if (rc <= 0 || read_options(conf, &opt)) {
+        if (rc != 0)
+            fprintf(stderr, "Try 'lede-eval --help'.\n");
+        lede_config_destroy(&conf);
+        return rc == 0 ? 0 : 2;
     }
-    int status = 2, rc;
-    char *idf = NULL, *line = NULL;
-    size_t idf_len = 0, line_cap = 0;
+    int status = 2;
     FILE *fp = NULL;
     lede_engine_t *engine = NULL;
     struct eval ev = {.opt = &opt};
-    struct lede_error err = {0};
-
-    if (opt.idf && (rc = read_file(opt.idf, MAX_IDF_FILE, &idf, &idf_len)) != LEDE_OK) {
-        fprintf(stderr, "lede-eval: cannot read --idf %s: %s\n", opt.idf,
-                rc == LEDE_EIO ? strerror(errno) : lede_strerror(rc));
+    if (engine_of(&opt, &engine))
         goto cleanup;
-    }
-    /* The engine's tuned weights with the --weight overrides on top. */
-    struct lede_engine_config cfg = {
-        .idf_data = idf, .idf_len = idf_len, .detect = lede_langid_cld2};
-    lede_engine_t *plain = NULL;
-    if ((rc = lede_engine_new(&cfg, &plain, &err)) != LEDE_OK) {
-        fprintf(stderr, "lede-eval: engine: %s: %s\n", lede_strerror(rc), err.message);
-        goto cleanup;
-    }
-    struct lede_weights weights = *lede_engine_weights(plain);
-    for (size_t i = 0; i < opt.n_overrides; i++)
-        weights.w[opt.override_feature[i]] = opt.override_value[i];
-    if (opt.n_overrides == 0) {
-        engine = plain;
-    } else {
-        lede_engine_destroy(&plain);
-        cfg.weights = &weights;
-        if ((rc = lede_engine_new(&cfg, &engine, &err)) != LEDE_OK) {
-            fprintf(stderr, "lede-eval: engine with --weight: %s: %s\n", lede_strerror(rc),
-                    err.message);
-            goto cleanup;
-        }
-    }
     if ((rc = lede_workspace_new(engine, &ev.ws)) != LEDE_OK ||
         (rc = lede_rouge_new(0, 0, &ev.rouge)) != LEDE_OK) {
         fprintf(stderr, "lede-eval: %s\n", lede_strerror(rc));
@@ -922,29 +837,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "lede-eval: cannot open --data %s: %s\n", opt.data, strerror(errno));
         goto cleanup;
     }
-
-    size_t lineno = 0, len = 0;
-    while (opt.limit < 0 || ev.records < (size_t)opt.limit) {
-        int got = read_line(fp, &line, &line_cap, &len, MAX_RECORD);
-        if (got == 0)
-            break;
-        lineno++;
-        if (got == -2) {
-            fprintf(stderr, "lede-eval: reading %s: %s\n", opt.data, strerror(errno));
-            goto cleanup;
-        }
-        if (got == -1) {
-            ev.records++;
-            record_error(&ev, lineno, NULL, "record longer than the maximum; skipped");
-            continue;
-        }
-        if (count_lines(line, len) == 0)
-            continue; /* blank line */
-        ev.records++;
-        if (opt.half && (ev.records % 2 == 1) != (opt.half == 1))
-            continue; /* the other half */
-        eval_record(&ev, lineno, line, len);
-    }
+    if (eval_file(&ev, fp))
+        goto cleanup;
     report(&ev, lede_engine_weights(engine));
     status = ev.articles > 0 ? 0 : 1;
     if (ev.articles == 0)
@@ -953,12 +847,11 @@ int main(int argc, char **argv)
 cleanup:
     if (fp)
         fclose(fp);
-    free(line);
     free(ev.sys.buf);
     free(ev.plain_buf.buf);
     lede_rouge_destroy(&ev.rouge);
     lede_workspace_destroy(&ev.ws);
     lede_engine_destroy(&engine);
-    free(idf);
+    lede_config_destroy(&conf);
     return status;
 }

@@ -133,21 +133,29 @@ static void strtab_clear(struct strtab *t)
     t->bytes_len = 0;
 }
 
-static int strtab_rehash(struct strtab *t, size_t cap)
+/* Both tables' open addressing: a new slot array of cap (a power of two) in *slots, holding
+ * ids 1..n, each at the first free slot from hash(tab, id) on (linear probing). */
+static int rehash_slots(uint32_t **slots, size_t *slots_cap, size_t cap, size_t n,
+                        uint64_t (*hash)(const void *tab, size_t id), const void *tab)
 {
     uint32_t *s = calloc(cap, sizeof(*s));
     if (!s)
         return LEDE_ENOMEM;
-    free(t->slots);
-    t->slots = s;
-    t->cap = cap;
-    for (size_t id = 1; id <= t->n; id++) {
-        size_t i = (size_t)t->ent[id - 1].hash & (cap - 1);
-        while (t->slots[i])
+    for (size_t id = 1; id <= n; id++) {
+        size_t i = (size_t)hash(tab, id) & (cap - 1);
+        while (s[i])
             i = (i + 1) & (cap - 1);
-        t->slots[i] = (uint32_t)id;
+        s[i] = (uint32_t)id;
     }
+    free(*slots);
+    *slots = s;
+    *slots_cap = cap;
     return LEDE_OK;
+}
+
+static uint64_t strtab_hash(const void *tab, size_t id)
+{
+    return ((const struct strtab *)tab)->ent[id - 1].hash;
 }
 
 /* The id of s, adding it when new. max bounds the number of distinct tokens. */
@@ -155,7 +163,8 @@ static int strtab_intern(struct strtab *t, const char *s, size_t len, size_t max
 {
     int rc;
     if ((t->n + 1) * 2 > t->cap) {
-        if ((rc = strtab_rehash(t, t->cap ? t->cap * 2 : 1024)) != LEDE_OK)
+        if ((rc = rehash_slots(&t->slots, &t->cap, t->cap ? t->cap * 2 : 1024, t->n, strtab_hash,
+                               t)) != LEDE_OK)
             return rc;
     }
     uint64_t h = XXH3_64bits(s, len);
@@ -208,21 +217,9 @@ static uint32_t bitab_find(const struct bitab *t, uint64_t key, size_t *slot)
     }
 }
 
-static int bitab_rehash(struct bitab *t, size_t cap)
+static uint64_t bitab_hash(const void *tab, size_t id)
 {
-    uint32_t *s = calloc(cap, sizeof(*s));
-    if (!s)
-        return LEDE_ENOMEM;
-    free(t->slots);
-    t->slots = s;
-    t->cap = cap;
-    for (size_t idx = 1; idx <= t->n; idx++) {
-        size_t i = (size_t)mix64(t->keys[idx - 1]) & (cap - 1);
-        while (t->slots[i])
-            i = (i + 1) & (cap - 1);
-        t->slots[i] = (uint32_t)idx;
-    }
-    return LEDE_OK;
+    return mix64(((const struct bitab *)tab)->keys[id - 1]);
 }
 
 static void bitab_clear(struct bitab *t)
@@ -237,7 +234,8 @@ static int bitab_add(struct bitab *t, uint64_t key, size_t max)
 {
     int rc;
     if ((t->n + 1) * 2 > t->cap) {
-        if ((rc = bitab_rehash(t, t->cap ? t->cap * 2 : 1024)) != LEDE_OK)
+        if ((rc = rehash_slots(&t->slots, &t->cap, t->cap ? t->cap * 2 : 1024, t->n, bitab_hash,
+                               t)) != LEDE_OK)
             return rc;
     }
     size_t slot;

@@ -12,22 +12,23 @@
 #include "idf.h"
 #include "summarize.h"
 
+/* Both commands; %u: the table version. */
+#define USAGE                                                                                      \
+    "usage: lede-idf build --out FILE [--min-df N] [--lang L] [--config FILE] CORPUS...\n"         \
+    "       lede-idf info FILE\n"                                                                  \
+    "\n"                                                                                           \
+    "build  counts, for every stem, the documents it occurs in, and writes the table that\n"       \
+    "       `lede summarize --idf FILE` and `lede-worker --idf FILE` load. A CORPUS file is\n"     \
+    "       JSONL (one object per line; its \"article\" field is a document; detected by\n"        \
+    "       a .jsonl name or a first character '{') or plain text (the whole file is one\n"        \
+    "       document). --min-df drops stems seen in fewer documents (default 2).\n"                \
+    "info   prints a table's version, language, document and term counts.\n"                       \
+    "Table format: version %u, documented in engine/idf.h; an engine rejects a\n"                  \
+    "table of another version with a message saying so."
+
 static void usage(FILE *f)
 {
-    fprintf(
-        f,
-        "usage: lede-idf build --out FILE [--min-df N] [--lang L] [--config FILE] CORPUS...\n"
-        "       lede-idf info FILE\n"
-        "\n"
-        "build  counts, for every stem, the documents it occurs in, and writes the table that\n"
-        "       `lede summarize --idf FILE` and `lede-worker --idf FILE` load. A CORPUS file is\n"
-        "       JSONL (one object per line; its \"article\" field is a document; detected by\n"
-        "       a .jsonl name or a first character '{') or plain text (the whole file is one\n"
-        "       document). --min-df drops stems seen in fewer documents (default 2).\n"
-        "info   prints a table's version, language, document and term counts.\n"
-        "Table format: version %u, documented in engine/idf.h; an engine rejects a\n"
-        "table of another version with a message saying so.\n",
-        LEDE_IDF_VERSION);
+    fprintf(f, USAGE "\n", LEDE_IDF_VERSION);
 }
 
 static int add_jsonl(lede_idf_builder_t *b, const char *path, FILE *f)
@@ -73,20 +74,15 @@ static const struct lede_opt build_opts[] = {
 
 static int build(int argc, char **argv)
 {
-    char err[512];
     lede_config_t *conf = NULL;
-    if (lede_config_new("lede-idf build", "LEDE_IDF", build_opts,
-                        sizeof build_opts / sizeof build_opts[0], &conf, err, sizeof err) ||
-        lede_config_parse(conf, argc, argv, NULL, err, sizeof err)) {
-        fprintf(stderr, "lede-idf: %s\n", conf ? err : "out of memory");
+    char help[sizeof USAGE + 16];
+    snprintf(help, sizeof help, USAGE, LEDE_IDF_VERSION);
+    int parsed = lede_config_cli("lede-idf build", "LEDE_IDF", build_opts,
+                                 sizeof build_opts / sizeof build_opts[0], LEDE_CONFIG_MAX_ARGS,
+                                 argc, argv, help, NULL, &conf);
+    if (parsed <= 0) {
         lede_config_destroy(&conf);
-        return 2;
-    }
-    if (lede_config_help_requested(conf)) {
-        usage(stdout);
-        lede_config_help(conf, stdout, "", NULL);
-        lede_config_destroy(&conf);
-        return 0;
+        return parsed < 0 ? 2 : 0;
     }
     const char *out = lede_config_str_set(conf, "out"), *lang = lede_config_str(conf, "lang");
     long long min_df = lede_config_int(conf, "min-df");

@@ -5,7 +5,6 @@
  * (histogram.h) as a table, JSON, a per-second CSV timeline and a gnuplot PNG. */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
@@ -19,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "config.h"
 #include "fileio.h"
 #include "histogram.h"
 #include "lede.pb-c.h"
@@ -42,20 +43,14 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
+/* The settings, read from the option table (strings borrowed from its lede_config_t). */
 struct options {
-    char endpoints[MAX_ENDPOINTS_LEN];
+    const char *endpoints; /* comma-separated */
     const char *data;
-    unsigned concurrency;
+    unsigned concurrency; /* closed loop; 0 in the open loop (rate > 0) */
     double rate;
     double duration_s;
-    uint64_t requests;
+    uint64_t requests; /* 0: for duration_s */
     int deadline_ms;
     unsigned sentences;
     unsigned max_in_flight;
@@ -66,7 +61,7 @@ struct options {
     const char *timeline_path;
     const char *plot_path;
     const char *label;
-    int progress;                          /* -1 auto (a terminal), 0 off, 1 on */
+    int progress;                          /* the live line (default: stderr is a terminal) */
     const char *curve_secret, *broker_key; /* CURVE key files, both or neither */
 };
 
@@ -100,65 +95,6 @@ struct run {
     uint64_t iv_ok, iv_err, iv_sent;
     FILE *timeline;
 };
-
-static void usage(FILE *f)
-{
-    fprintf(
-        f, "usage: lede-load --broker EP[,EP...] --data FILE.jsonl|DIR [options]\n"
-           "Sends Summarize calls to lede brokers and measures throughput and latency.\n"
-           "  --broker EP[,EP...]  broker frontend(s), e.g. tcp://127.0.0.1:5555 (repeatable)\n"
-           "  --data PATH          JSONL with \"article\" (and \"title\", \"id\") per line, or a\n"
-           "                       folder whose every regular file is one article body\n"
-           "  --limit N            use at most the first N articles\n"
-           "  --concurrency C      closed loop: C calls in flight (default 16)\n"
-           "  --rate R             open loop: R calls/s on a fixed schedule; latency counts from\n"
-           "                       each call's intended send time (no coordinated omission)\n"
-           "  --max-in-flight N    open loop: calls in flight at most (default 10000); a call due\n"
-           "                       past it waits, and its wait counts as latency\n"
-           "  --duration S         send for S seconds (default 10)\n"
-           "  --requests N         send exactly N calls (instead of --duration)\n"
-           "  --deadline MS        each call's deadline (default 10000)\n"
-           "  --sentences K        summary length asked for (default: the service's, 3)\n"
-           "  --grace MS           after sending, wait this long for replies (default deadline +\n"
-           "                       2000); calls still unanswered then are counted as lost\n"
-           "  --json FILE          write the result as one JSON object (\"-\": standard output)\n"
-           "  --timeline FILE.csv  one row per interval: calls/s, errors, latency percentiles\n"
-           "  --interval MS        timeline and progress period (default 1000)\n"
-           "  --plot FILE.png      latency percentiles and throughput over time (gnuplot)\n"
-           "  --label TEXT         a name for this run in the JSON and the plot title\n"
-           "  --progress / --no-progress  the live line on stderr (default: when a terminal)\n"
-           "  --curve-secret FILE  CURVE: this client's secret key (lede keygen NAME)\n"
-           "  --broker-key FILE    CURVE: the brokers' public key (both options or neither)\n"
-           "  --help               this text\n"
-           "Exit: 0 every call OK; 2 some call failed or was lost; 1 bad usage or start-up.\n");
-}
-
-static int parse_u64(const char *name, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) {
-        fprintf(stderr, "lede-load: %s: expected a whole number in %llu..%llu, got \"%s\"\n", name,
-                (unsigned long long)lo, (unsigned long long)hi, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int parse_pos_double(const char *name, const char *s, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v) || !(v > 0) || v > hi) {
-        fprintf(stderr, "lede-load: %s: expected a number in (0, %g], got \"%s\"\n", name, hi, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
 
 /* ---- the corpus ---- */
 
@@ -223,9 +159,12 @@ static int load_jsonl(struct corpus *c, const char *path, const struct options *
     ssize_t got;
     unsigned long lineno = 0;
     int rc = 0;
-    while ((got = getline(&line, &lcap, f)) >= 0 && (!opt->limit || c->n < opt->limit)) {
+    bool too_long;
+    /* a line holds at most MAX_FILE_BYTES in memory (fileio.h), however long it is */
+    while ((got = lede_read_line(f, MAX_FILE_BYTES, &line, &lcap, &too_long)) >= 0 &&
+           (!opt->limit || c->n < opt->limit)) {
         lineno++;
-        if ((size_t)got > MAX_FILE_BYTES) {
+        if (too_long) {
             fprintf(stderr, "lede-load: %s:%lu: line longer than %u bytes\n", path, lineno,
                     MAX_FILE_BYTES);
             rc = -1;
@@ -356,7 +295,7 @@ static void on_reply(void *ctx, const struct lede_client_reply *r)
 {
     struct slot *s = ctx;
     struct run *run = s->run;
-    uint64_t t = now_ns();
+    uint64_t t = lede_clock_mono_ns();
     if (!s->busy) { /* the library promises one callback per call: count any other */
         run->duplicates_cb++;
         return;
@@ -385,7 +324,7 @@ static int send_one(struct run *run, const struct corpus *c, uint64_t intended_n
     unsigned k = run->free_list[run->n_free - 1];
     struct slot *s = &run->slots[k];
     size_t i = (size_t)(run->sent % c->n);
-    uint64_t t = now_ns();
+    uint64_t t = lede_clock_mono_ns();
     s->intended_ns = intended_ns ? intended_ns : t;
     s->sent_ns = t;
     s->run = run;
@@ -524,245 +463,468 @@ static int write_json(const char *path, json_t *o)
     return rc;
 }
 
-static int add_endpoints(struct options *o, const char *s)
-{
-    size_t have = strlen(o->endpoints);
-    size_t add = strlen(s);
-    if (have + add + 2 > sizeof o->endpoints) {
-        fprintf(stderr, "lede-load: --broker: too many endpoints\n");
-        return -1;
-    }
-    if (have)
-        o->endpoints[have++] = ',';
-    memcpy(o->endpoints + have, s, add + 1);
-    return 0;
-}
+/* The options: flag, LEDE_LOAD_<NAME> variable and --config key from one table, as the
+ * daemons have them (common/config.h). */
+static const struct lede_opt load_opts[] = {
+    {.name = "broker",
+     .arg = "EP[,EP...]",
+     .repeat = true,
+     .help = "broker frontends, e.g. tcp://127.0.0.1:5555 (required)"},
+    {.name = "data",
+     .arg = "PATH",
+     .help = "JSONL with \"article\" a line, or a folder of bodies (required)"},
+    {.name = "limit",
+     .type = LEDE_OPT_INT,
+     .min = 1,
+     .max = MAX_ARTICLES,
+     .help = "use at most the first N articles"},
+    {.name = "concurrency",
+     .type = LEDE_OPT_INT,
+     .arg = "C",
+     .def = "16",
+     .min = 1,
+     .max = MAX_IN_FLIGHT,
+     .help = "closed loop: C calls in flight (unless --rate)"},
+    {.name = "rate",
+     .type = LEDE_OPT_DOUBLE,
+     .arg = "R",
+     .min = 1e-6,
+     .max = 1e7,
+     .help = "open loop: R calls/s, latency from each intended send time"},
+    {.name = "max-in-flight",
+     .type = LEDE_OPT_INT,
+     .def = "10000",
+     .min = 1,
+     .max = MAX_IN_FLIGHT,
+     .help = "open loop: at most; a call due past it waits (latency)"},
+    {.name = "duration",
+     .type = LEDE_OPT_DOUBLE,
+     .arg = "S",
+     .def = "10",
+     .min = 1e-3,
+     .max = 86400,
+     .help = "send for S seconds (unless --requests)"},
+    {.name = "requests",
+     .type = LEDE_OPT_INT,
+     .min = 1,
+     .max = 1000000000,
+     .help = "send exactly N calls (instead of --duration)"},
+    {.name = "deadline",
+     .type = LEDE_OPT_INT,
+     .arg = "MS",
+     .def = "10000",
+     .min = 1,
+     .max = 3600000,
+     .help = "each call's deadline"},
+    {.name = "sentences",
+     .type = LEDE_OPT_INT,
+     .arg = "K",
+     .min = 1,
+     .max = 1000,
+     .help = "summary length asked for (default: the service's)"},
+    {.name = "grace",
+     .type = LEDE_OPT_INT,
+     .arg = "MS",
+     .min = 0,
+     .max = 3600000,
+     .help = "wait for replies after sending, then count lost (default deadline+2000)"},
+    {.name = "json", .arg = "FILE", .help = "write the result as one JSON object (-: stdout)"},
+    {.name = "timeline",
+     .arg = "FILE.csv",
+     .help = "a CSV row per interval: calls/s, errors, latencies"},
+    {.name = "interval",
+     .type = LEDE_OPT_INT,
+     .arg = "MS",
+     .def = "1000",
+     .min = 50,
+     .max = 60000,
+     .help = "timeline and progress period"},
+    {.name = "plot", .arg = "FILE.png", .help = "latencies and throughput over time (gnuplot)"},
+    {.name = "label",
+     .arg = "TEXT",
+     .def = "lede-load",
+     .help = "this run's name in the JSON and the plot"},
+    {.name = "progress",
+     .type = LEDE_OPT_BOOL,
+     .help = "the live line on stderr (default: on a terminal)"},
+    {.name = "curve-secret",
+     .arg = "FILE",
+     .help = "CURVE: this client's secret key (lede keygen NAME)"},
+    {.name = "broker-key",
+     .arg = "FILE",
+     .help = "CURVE: the brokers' public key (with --curve-secret)"},
+};
 
-static int parse_args(int argc, char **argv, struct options *o)
+static const char usage[] =
+    "usage: lede-load --broker EP[,EP...] --data FILE.jsonl|DIR [options]\n"
+    "Sends Summarize calls to lede brokers and measures throughput and latency: closed loop\n"
+    "(--concurrency) or open loop (--rate), for --duration seconds or --requests calls.";
+static const char epilogue[] =
+    "Latency counts from each call's intended send time in the open loop (no coordinated\n"
+    "omission); a call unanswered --grace MS after sending ends is lost.\n"
+    "Exit: 0 every call OK; 2 some call failed or was lost; 1 bad usage or start-up.";
+
+/* The settings from conf into o, and the checks across options. Nonzero: a message said why. */
+static int read_options(const lede_config_t *conf, struct options *o)
 {
-    enum {
-        O_BROKER = 1,
-        O_DATA,
-        O_LIMIT,
-        O_CONC,
-        O_RATE,
-        O_MAXF,
-        O_DUR,
-        O_REQ,
-        O_DEADLINE,
-        O_SENT,
-        O_GRACE,
-        O_INTERVAL,
-        O_JSON,
-        O_TIMELINE,
-        O_PLOT,
-        O_LABEL,
-        O_PROGRESS,
-        O_NOPROGRESS,
-        O_HELP,
-        O_CSEC,
-        O_BKEY
-    };
-    static const struct option longs[] = {{"curve-secret", required_argument, NULL, O_CSEC},
-                                          {"broker-key", required_argument, NULL, O_BKEY},
-                                          {"broker", required_argument, NULL, O_BROKER},
-                                          {"data", required_argument, NULL, O_DATA},
-                                          {"limit", required_argument, NULL, O_LIMIT},
-                                          {"concurrency", required_argument, NULL, O_CONC},
-                                          {"rate", required_argument, NULL, O_RATE},
-                                          {"max-in-flight", required_argument, NULL, O_MAXF},
-                                          {"duration", required_argument, NULL, O_DUR},
-                                          {"requests", required_argument, NULL, O_REQ},
-                                          {"deadline", required_argument, NULL, O_DEADLINE},
-                                          {"sentences", required_argument, NULL, O_SENT},
-                                          {"interval", required_argument, NULL, O_INTERVAL},
-                                          {"grace", required_argument, NULL, O_GRACE},
-                                          {"json", required_argument, NULL, O_JSON},
-                                          {"timeline", required_argument, NULL, O_TIMELINE},
-                                          {"plot", required_argument, NULL, O_PLOT},
-                                          {"label", required_argument, NULL, O_LABEL},
-                                          {"progress", no_argument, NULL, O_PROGRESS},
-                                          {"no-progress", no_argument, NULL, O_NOPROGRESS},
-                                          {"help", no_argument, NULL, O_HELP},
-                                          {NULL, 0, NULL, 0}};
+    static const char *const loops[] = {"concurrency", "rate", NULL};
+    static const char *const ends[] = {"duration", "requests", NULL};
+    char err[256];
     memset(o, 0, sizeof *o);
-    o->deadline_ms = 10000;
-    o->max_in_flight = 10000;
-    o->grace_ms = -1;
-    o->interval_ms = 1000;
-    o->progress = -1;
-    o->label = "lede-load";
-    int c;
-    uint64_t v;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
-        switch (c) {
-        case O_BROKER:
-            if (add_endpoints(o, optarg) != 0)
-                return -1;
-            break;
-        case O_DATA: o->data = optarg; break;
-        case O_LIMIT:
-            if (parse_u64("--limit", optarg, 1, MAX_ARTICLES, &v) != 0)
-                return -1;
-            o->limit = (size_t)v;
-            break;
-        case O_CONC:
-            if (parse_u64("--concurrency", optarg, 1, MAX_IN_FLIGHT, &v) != 0)
-                return -1;
-            o->concurrency = (unsigned)v;
-            break;
-        case O_RATE:
-            if (parse_pos_double("--rate", optarg, 1e7, &o->rate) != 0)
-                return -1;
-            break;
-        case O_MAXF:
-            if (parse_u64("--max-in-flight", optarg, 1, MAX_IN_FLIGHT, &v) != 0)
-                return -1;
-            o->max_in_flight = (unsigned)v;
-            break;
-        case O_DUR:
-            if (parse_pos_double("--duration", optarg, 86400, &o->duration_s) != 0)
-                return -1;
-            break;
-        case O_REQ:
-            if (parse_u64("--requests", optarg, 1, 1000000000ull, &o->requests) != 0)
-                return -1;
-            break;
-        case O_DEADLINE:
-            if (parse_u64("--deadline", optarg, 1, 3600000, &v) != 0)
-                return -1;
-            o->deadline_ms = (int)v;
-            break;
-        case O_SENT:
-            if (parse_u64("--sentences", optarg, 1, 1000, &v) != 0)
-                return -1;
-            o->sentences = (unsigned)v;
-            break;
-        case O_GRACE:
-            if (parse_u64("--grace", optarg, 0, 3600000, &v) != 0)
-                return -1;
-            o->grace_ms = (int)v;
-            break;
-        case O_INTERVAL:
-            if (parse_u64("--interval", optarg, 50, 60000, &v) != 0)
-                return -1;
-            o->interval_ms = (unsigned)v;
-            break;
-        case O_JSON: o->json_path = optarg; break;
-        case O_TIMELINE: o->timeline_path = optarg; break;
-        case O_PLOT: o->plot_path = optarg; break;
-        case O_LABEL: o->label = optarg; break;
-        case O_CSEC: o->curve_secret = optarg; break;
-        case O_BKEY: o->broker_key = optarg; break;
-        case O_PROGRESS: o->progress = 1; break;
-        case O_NOPROGRESS: o->progress = 0; break;
-        case O_HELP: usage(stdout); exit(0);
-        default:
-            fprintf(stderr, "lede-load: unknown or incomplete option \"%s\" (see --help)\n",
-                    argv[optind - 1]);
-            return -1;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "lede-load: unexpected argument \"%s\" (see --help)\n", argv[optind]);
+    int loop = lede_config_one_of(conf, loops, err, sizeof err);
+    int end = lede_config_one_of(conf, ends, err, sizeof err);
+    if (loop == -2 || end == -2) {
+        fprintf(stderr, "lede-load: %s\n", err);
         return -1;
     }
-    if (!o->endpoints[0] || !o->data) {
+    o->endpoints = lede_config_str_set(conf, "broker");
+    o->data = lede_config_str_set(conf, "data");
+    if (!o->endpoints || !o->data) {
         fprintf(stderr, "lede-load: --broker and --data are required (see --help)\n");
         return -1;
     }
-    if (o->concurrency && o->rate > 0) {
-        fprintf(stderr, "lede-load: give --concurrency (closed loop) or --rate (open loop), "
-                        "not both\n");
+    if (strlen(o->endpoints) >= MAX_ENDPOINTS_LEN) {
+        fprintf(stderr, "lede-load: --broker: too many endpoints\n");
         return -1;
     }
-    if (o->duration_s > 0 && o->requests) {
-        fprintf(stderr, "lede-load: give --duration or --requests, not both\n");
-        return -1;
-    }
-    if (!o->concurrency && !(o->rate > 0))
-        o->concurrency = 16;
-    if (!o->requests && !(o->duration_s > 0))
-        o->duration_s = 10;
-    if (o->grace_ms < 0)
-        o->grace_ms = o->deadline_ms + 2000;
-    if (o->progress < 0)
-        o->progress = isatty(STDERR_FILENO);
+    if (loop == 1)
+        o->rate = lede_config_double(conf, "rate");
+    else
+        o->concurrency = (unsigned)lede_config_int(conf, "concurrency");
+    if (end == 1)
+        o->requests = (uint64_t)lede_config_int(conf, "requests");
+    else
+        o->duration_s = lede_config_double(conf, "duration");
+    o->limit = (size_t)lede_config_int(conf, "limit");
+    o->max_in_flight = (unsigned)lede_config_int(conf, "max-in-flight");
+    o->deadline_ms = (int)lede_config_int(conf, "deadline");
+    o->sentences = (unsigned)lede_config_int(conf, "sentences");
+    o->grace_ms = lede_config_is_set(conf, "grace") ? (int)lede_config_int(conf, "grace")
+                                                    : o->deadline_ms + 2000;
+    o->interval_ms = (unsigned)lede_config_int(conf, "interval");
+    o->json_path = lede_config_str_set(conf, "json");
+    o->timeline_path = lede_config_str_set(conf, "timeline");
+    o->plot_path = lede_config_str_set(conf, "plot");
+    o->label = lede_config_str(conf, "label");
+    o->curve_secret = lede_config_str_set(conf, "curve-secret");
+    o->broker_key = lede_config_str_set(conf, "broker-key");
+    o->progress = lede_config_is_set(conf, "progress") ? lede_config_bool(conf, "progress")
+                                                       : isatty(STDERR_FILENO);
     return 0;
 }
 
-int main(int argc, char **argv)
+/* Reads --data (a folder or a JSONL file) into c. Nonzero: a message said why. */
+static int load_corpus(struct corpus *c, const struct options *opt)
 {
-    struct options opt;
-    struct corpus corpus = {0};
-    struct run run = {0};
-    char *tmp_csv = NULL;
-    int exit_code = 1;
-    json_t *out = NULL;
-    if (parse_args(argc, argv, &opt) != 0)
-        return 1;
     struct stat st;
-    if (stat(opt.data, &st) != 0) {
-        fprintf(stderr, "lede-load: --data %s: %s\n", opt.data, strerror(errno));
-        return 1;
+    if (stat(opt->data, &st) != 0) {
+        fprintf(stderr, "lede-load: --data %s: %s\n", opt->data, strerror(errno));
+        return -1;
     }
-    if ((S_ISDIR(st.st_mode) ? load_dir(&corpus, opt.data, &opt)
-                             : load_jsonl(&corpus, opt.data, &opt)) != 0)
-        goto cleanup;
-    if (corpus.n == 0) {
-        fprintf(stderr, "lede-load: --data %s: no articles\n", opt.data);
-        goto cleanup;
+    if ((S_ISDIR(st.st_mode) ? load_dir(c, opt->data, opt) : load_jsonl(c, opt->data, opt)) != 0)
+        return -1;
+    if (c->n == 0) {
+        fprintf(stderr, "lede-load: --data %s: no articles\n", opt->data);
+        return -1;
     }
+    return 0;
+}
 
-    run.opt = &opt;
-    run.n_slots = opt.rate > 0 ? opt.max_in_flight : opt.concurrency;
-    run.slots = calloc(run.n_slots, sizeof *run.slots);
-    run.free_list = calloc(run.n_slots, sizeof *run.free_list);
-    if (!run.slots || !run.free_list || lede_hist_new(HIST_HIGHEST, HIST_BITS, &run.all) ||
-        lede_hist_new(HIST_HIGHEST, HIST_BITS, &run.interval) ||
-        lede_hist_new(HIST_HIGHEST, HIST_BITS, &run.lag)) {
+/* The call slots, the histograms and the client for run. Nonzero: a message said why. */
+static int run_open(struct run *run, const struct options *opt)
+{
+    run->opt = opt;
+    run->n_slots = opt->rate > 0 ? opt->max_in_flight : opt->concurrency;
+    run->slots = calloc(run->n_slots, sizeof *run->slots);
+    run->free_list = calloc(run->n_slots, sizeof *run->free_list);
+    if (!run->slots || !run->free_list || lede_hist_new(HIST_HIGHEST, HIST_BITS, &run->all) ||
+        lede_hist_new(HIST_HIGHEST, HIST_BITS, &run->interval) ||
+        lede_hist_new(HIST_HIGHEST, HIST_BITS, &run->lag)) {
         fprintf(stderr, "lede-load: out of memory\n");
-        goto cleanup;
+        return -1;
     }
-    for (unsigned i = 0; i < run.n_slots; i++)
-        run.free_list[run.n_free++] = run.n_slots - 1 - i;
-
+    for (unsigned i = 0; i < run->n_slots; i++)
+        run->free_list[run->n_free++] = run->n_slots - 1 - i;
     struct lede_client_options copt;
     lede_client_options_init(&copt);
-    copt.deadline_ms = opt.deadline_ms;
-    copt.max_in_flight = run.n_slots;
-    copt.curve_secret_file = opt.curve_secret;
-    copt.broker_key_file = opt.broker_key;
+    copt.deadline_ms = opt->deadline_ms;
+    copt.max_in_flight = run->n_slots;
+    copt.curve_secret_file = opt->curve_secret;
+    copt.broker_key_file = opt->broker_key;
     char errbuf[256] = "";
-    int rc = lede_client_new(opt.endpoints, &copt, &run.client, errbuf, sizeof errbuf);
+    int rc = lede_client_new(opt->endpoints, &copt, &run->client, errbuf, sizeof errbuf);
     if (rc != LEDE_OK) {
-        fprintf(stderr, "lede-load: --broker %s: %s\n", opt.endpoints,
+        fprintf(stderr, "lede-load: --broker %s: %s\n", opt->endpoints,
                 errbuf[0] ? errbuf : lede_strerror(rc));
-        goto cleanup;
+        return -1;
     }
+    return 0;
+}
 
-    const char *csv = opt.timeline_path;
-    if (!csv && opt.plot_path) {
-        tmp_csv = strdup("/tmp/lede-load-timeline-XXXXXX");
-        int fd = tmp_csv ? mkstemp(tmp_csv) : -1;
+static void run_close(struct run *run)
+{
+    if (run->timeline)
+        fclose(run->timeline);
+    run->timeline = NULL;
+    lede_client_destroy(&run->client);
+    lede_hist_destroy(&run->all);
+    lede_hist_destroy(&run->interval);
+    lede_hist_destroy(&run->lag);
+    free(run->slots);
+    free(run->free_list);
+}
+
+/* Opens the timeline CSV: --timeline, or a temporary file (*tmp_csv, the caller's to unlink and
+ * free) when only --plot wants one. *csv: its path, or NULL for neither. */
+static int timeline_open(struct run *run, const struct options *opt, char **tmp_csv,
+                         const char **csv)
+{
+    *csv = opt->timeline_path;
+    if (!*csv && opt->plot_path) {
+        *tmp_csv = strdup("/tmp/lede-load-timeline-XXXXXX");
+        int fd = *tmp_csv ? mkstemp(*tmp_csv) : -1;
         if (fd < 0) {
             fprintf(stderr, "lede-load: cannot make a temporary file for --plot\n");
-            goto cleanup;
+            return -1;
         }
         close(fd);
-        csv = tmp_csv;
+        *csv = *tmp_csv;
     }
-    if (csv) {
-        run.timeline = fopen(csv, "w");
-        if (!run.timeline) {
-            fprintf(stderr, "lede-load: --timeline %s: %s\n", csv, strerror(errno));
-            goto cleanup;
-        }
-        fprintf(run.timeline,
-                "t_s,sent,ok,errors,ok_per_s,p50_us,p90_us,p99_us,max_us,in_flight,errors_per_s\n");
+    if (!*csv)
+        return 0;
+    run->timeline = fopen(*csv, "w");
+    if (!run->timeline) {
+        fprintf(stderr, "lede-load: --timeline %s: %s\n", *csv, strerror(errno));
+        return -1;
     }
+    fprintf(run->timeline,
+            "t_s,sent,ok,errors,ok_per_s,p50_us,p90_us,p99_us,max_us,in_flight,errors_per_s\n");
+    return 0;
+}
 
+/* When the run started and when its next interval ends. */
+struct ticker {
+    uint64_t t0, iv_ns, next_tick, last_tick;
+};
+
+/* At t, past the interval's end: its timeline row and progress line, and the next interval. */
+static void ticker_step(struct run *run, struct ticker *tk, uint64_t t)
+{
+    if (t < tk->next_tick)
+        return;
+    tick(run, (double)(t - tk->t0) / 1e9, (double)(t - tk->last_tick) / 1e9, run->opt->progress);
+    tk->last_tick = t;
+    tk->next_tick += tk->iv_ns;
+    if (tk->next_tick <= t)
+        tk->next_tick = t + tk->iv_ns;
+}
+
+/* Open loop: sends the calls due by t while a slot is free (a call due while every slot is
+ * busy stays due: its wait is counted). Returns how long to wait for the next, or UINT64_MAX
+ * when a submit failed. */
+static uint64_t send_open(struct run *run, const struct corpus *c, struct lede_load_sched *sched,
+                          uint64_t t)
+{
+    const struct options *opt = run->opt;
+    uint64_t want = opt->requests ? opt->requests - run->sent : UINT64_MAX;
+    uint64_t due = lede_load_sched_due(sched, t, want);
+    for (uint64_t k = 0; k < due && run->n_free > 0; k++) {
+        uint64_t intended = lede_load_sched_intended(sched, sched->next);
+        if (send_one(run, c, intended ? intended : 1) != 0)
+            return UINT64_MAX;
+        sched->next++;
+    }
+    return run->n_free > 0 ? lede_load_sched_wait_ns(sched, lede_clock_mono_ns()) : 1000000;
+}
+
+/* Closed loop: fills every free slot. Returns how long to wait (replies wake the poll), or
+ * UINT64_MAX when a submit failed. */
+static uint64_t send_closed(struct run *run, const struct corpus *c)
+{
+    const struct options *opt = run->opt;
+    while (run->n_free > 0 && (!opt->requests || run->sent < opt->requests))
+        if (send_one(run, c, 0) != 0)
+            return UINT64_MAX;
+    return 100000000;
+}
+
+/* The sending phase: until --duration or --requests is reached, a signal, or a failed submit.
+ * Returns nonzero when a submit failed. */
+static int send_phase(struct run *run, const struct corpus *c, struct ticker *tk)
+{
+    const struct options *opt = run->opt;
+    uint64_t send_end =
+        opt->duration_s > 0 ? tk->t0 + (uint64_t)(opt->duration_s * 1e9) : UINT64_MAX;
+    struct lede_load_sched sched;
+    if (opt->rate > 0)
+        lede_load_sched_init(&sched, opt->rate, tk->t0);
+    for (;;) {
+        uint64_t t = lede_clock_mono_ns();
+        if (stop_flag || t >= send_end || (opt->requests && run->sent >= opt->requests))
+            return 0;
+        uint64_t wait_ns = opt->rate > 0 ? send_open(run, c, &sched, t) : send_closed(run, c);
+        if (wait_ns == UINT64_MAX)
+            return 1;
+        t = lede_clock_mono_ns();
+        if (tk->next_tick > t && tk->next_tick - t < wait_ns)
+            wait_ns = tk->next_tick - t;
+        if (send_end > t && send_end - t < wait_ns)
+            wait_ns = send_end - t;
+        int wait_ms = (int)(wait_ns / 1000000);
+        if (lede_client_poll(run->client, wait_ms) < 0) {
+            fprintf(stderr, "lede-load: poll failed\n");
+            return 0;
+        }
+        if (wait_ms == 0 && wait_ns > 0 && opt->rate > 0) {
+            /* less than a millisecond to the next send: sleep it out precisely */
+            uint64_t left = lede_load_sched_wait_ns(&sched, lede_clock_mono_ns());
+            if (left > 0 && left < 1000000) {
+                struct timespec ts = {0, (long)left};
+                nanosleep(&ts, NULL);
+            }
+        }
+        ticker_step(run, tk, lede_clock_mono_ns());
+    }
+}
+
+/* The drain: replies for the calls in flight, up to --grace after sending ended. */
+static void drain_phase(struct run *run, struct ticker *tk, uint64_t sending_ended)
+{
+    uint64_t drain_end = sending_ended + (uint64_t)run->opt->grace_ms * 1000000ull;
+    while (lede_client_in_flight(run->client) > 0 && !stop_flag) {
+        uint64_t t = lede_clock_mono_ns();
+        if (t >= drain_end)
+            break;
+        uint64_t wait = drain_end - t;
+        if (tk->next_tick > t && tk->next_tick - t < wait)
+            wait = tk->next_tick - t;
+        if (lede_client_poll(run->client, (int)(wait / 1000000) + 1) < 0)
+            break;
+        ticker_step(run, tk, lede_clock_mono_ns());
+    }
+}
+
+/* What a run measured, for the table and the JSON. */
+struct outcome {
+    struct lede_client_stats cs;
+    uint64_t lost, duplicates;
+    double duration, send_s, rps, user, sys, cpu_pct;
+};
+
+static void outcome_of(const struct run *run, uint64_t t0, uint64_t sending_ended, uint64_t t_end,
+                       const struct rusage *ru0, const struct rusage *ru1, struct outcome *oc)
+{
+    lede_client_stats(run->client, &oc->cs);
+    oc->lost = lede_client_in_flight(run->client);
+    oc->duplicates = oc->cs.duplicates + run->duplicates_cb;
+    /* the run lasts from the first send to the last reply (or to giving up) */
+    uint64_t end =
+        oc->lost ? t_end : (run->last_done_ns > sending_ended ? run->last_done_ns : sending_ended);
+    oc->duration = (double)(end - t0) / 1e9;
+    oc->send_s = (double)(sending_ended - t0) / 1e9;
+    oc->rps = oc->duration > 0 ? (double)run->ok / oc->duration : 0;
+    oc->user = tv_s(ru1->ru_utime) - tv_s(ru0->ru_utime);
+    oc->sys = tv_s(ru1->ru_stime) - tv_s(ru0->ru_stime);
+    oc->cpu_pct = oc->duration > 0 ? 100.0 * (oc->user + oc->sys) / oc->duration : 0;
+}
+
+static void print_table(const struct run *run, const struct corpus *corpus,
+                        const struct outcome *oc)
+{
+    const struct options *opt = run->opt;
+    printf("lede-load %s: %s loop, %s%g, %zu articles (%.1f KB average)\n", opt->label,
+           opt->rate > 0 ? "open" : "closed", opt->rate > 0 ? "rate " : "concurrency ",
+           opt->rate > 0 ? opt->rate : (double)opt->concurrency, corpus->n,
+           (double)corpus->bytes / (double)corpus->n / 1024.0);
+    printf("  %-22s %llu in %.2f s (%.0f calls/s offered)\n", "sent", (unsigned long long)run->sent,
+           oc->send_s, oc->send_s > 0 ? (double)run->sent / oc->send_s : 0.0);
+    printf("  %-22s %llu (%.1f calls/s over %.2f s)\n", "ok", (unsigned long long)run->ok, oc->rps,
+           oc->duration);
+    printf("  %-22s %llu\n", "errors", (unsigned long long)run->err_total);
+    for (int s = 0; s <= N_STATUS; s++)
+        if (run->errors[s])
+            printf("    %-20s %llu\n", s < N_STATUS ? lede_client_status_name(s) : "other",
+                   (unsigned long long)run->errors[s]);
+    printf("  %-22s %llu\n  %-22s %llu\n  %-22s %llu\n", "lost", (unsigned long long)oc->lost,
+           "duplicates", (unsigned long long)oc->duplicates, "resent",
+           (unsigned long long)oc->cs.resent);
+    static const double pcts[] = {50, 90, 99, 99.9};
+    printf("  latency%-15s", opt->rate > 0 ? " (intended)" : "");
+    for (size_t i = 0; i < 4; i++) {
+        char b[32];
+        fmt_us(b, sizeof b, lede_hist_percentile(run->all, pcts[i]));
+        printf(" p%g %s", pcts[i], b);
+    }
+    char mx[32];
+    fmt_us(mx, sizeof mx, lede_hist_max(run->all));
+    printf(" max %s\n", mx);
+    if (opt->rate > 0) {
+        char a[32], b[32];
+        fmt_us(a, sizeof a, lede_hist_percentile(run->lag, 50));
+        fmt_us(b, sizeof b, lede_hist_percentile(run->lag, 99));
+        printf("  %-22s p50 %s p99 %s (how late lede-load sent)\n", "send lag", a, b);
+    }
+    printf("  %-22s user %.2f s + sys %.2f s = %.0f%% of one core\n", "lede-load cpu", oc->user,
+           oc->sys, oc->cpu_pct);
+}
+
+static json_t *hist_json(const lede_hist_t *h, bool all)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "p50", json_integer((json_int_t)lede_hist_percentile(h, 50)));
+    if (all)
+        json_object_set_new(o, "p90", json_integer((json_int_t)lede_hist_percentile(h, 90)));
+    json_object_set_new(o, "p99", json_integer((json_int_t)lede_hist_percentile(h, 99)));
+    if (all)
+        json_object_set_new(o, "p999", json_integer((json_int_t)lede_hist_percentile(h, 99.9)));
+    json_object_set_new(o, "max", json_integer((json_int_t)lede_hist_max(h)));
+    if (all)
+        json_object_set_new(o, "mean", json_real(lede_hist_mean(h)));
+    return o;
+}
+
+/* The result as one JSON object (the caller's). */
+static json_t *result_json(const struct run *run, const struct corpus *corpus,
+                           const struct outcome *oc)
+{
+    const struct options *opt = run->opt;
+    json_t *out = json_object(), *errs = json_object(), *cpu = json_object();
+    for (int s = 0; s <= N_STATUS; s++)
+        if (run->errors[s])
+            json_object_set_new(errs, s < N_STATUS ? lede_client_status_name(s) : "other",
+                                json_integer((json_int_t)run->errors[s]));
+    json_object_set_new(out, "label", json_string(opt->label));
+    json_object_set_new(out, "mode", json_string(opt->rate > 0 ? "open" : "closed"));
+    if (opt->rate > 0)
+        json_object_set_new(out, "rate", json_real(opt->rate));
+    else
+        json_object_set_new(out, "concurrency", json_integer(opt->concurrency));
+    json_object_set_new(out, "sent", json_integer((json_int_t)run->sent));
+    json_object_set_new(out, "ok", json_integer((json_int_t)run->ok));
+    json_object_set_new(out, "errors", errs);
+    json_object_set_new(out, "lost", json_integer((json_int_t)oc->lost));
+    json_object_set_new(out, "duplicates", json_integer((json_int_t)oc->duplicates));
+    json_object_set_new(out, "resent", json_integer((json_int_t)oc->cs.resent));
+    json_object_set_new(out, "throughput_rps", json_real(oc->rps));
+    json_object_set_new(out, "latency_us", hist_json(run->all, true));
+    json_object_set_new(out, "duration_s", json_real(oc->duration));
+    json_object_set_new(out, "send_s", json_real(oc->send_s));
+    json_object_set_new(out, "articles", json_integer((json_int_t)corpus->n));
+    json_object_set_new(out, "request_bytes_sent", json_integer((json_int_t)run->bytes_sent));
+    if (opt->rate > 0)
+        json_object_set_new(out, "send_lag_us", hist_json(run->lag, false));
+    json_object_set_new(cpu, "user_s", json_real(oc->user));
+    json_object_set_new(cpu, "sys_s", json_real(oc->sys));
+    json_object_set_new(cpu, "pct_of_one_core", json_real(oc->cpu_pct));
+    json_object_set_new(out, "load_cpu", cpu);
+    return out;
+}
+
+/* Sends, drains and reports; returns the exit code (0 all OK, 2 some call failed or was lost,
+ * 1 an output could not be written). */
+static int run_and_report(struct run *run, const struct corpus *corpus, const char *csv)
+{
+    const struct options *opt = run->opt;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -771,214 +933,61 @@ int main(int argc, char **argv)
 
     struct rusage ru0, ru1;
     getrusage(RUSAGE_SELF, &ru0);
-    uint64_t t0 = now_ns();
-    uint64_t send_end = opt.duration_s > 0 ? t0 + (uint64_t)(opt.duration_s * 1e9) : UINT64_MAX;
-    const uint64_t iv_ns = (uint64_t)opt.interval_ms * 1000000ull;
-    uint64_t next_tick = t0 + iv_ns, last_tick = t0;
-    struct lede_load_sched sched;
-    if (opt.rate > 0)
-        lede_load_sched_init(&sched, opt.rate, t0);
-    int submit_failed = 0;
-
-    /* sending phase */
-    for (;;) {
-        uint64_t t = now_ns();
-        if (stop_flag || submit_failed || t >= send_end ||
-            (opt.requests && run.sent >= opt.requests))
-            break;
-        uint64_t wait_ns;
-        if (opt.rate > 0) {
-            uint64_t want = opt.requests ? opt.requests - run.sent : UINT64_MAX;
-            uint64_t due = lede_load_sched_due(&sched, t, want);
-            /* calls due while every slot is busy stay due: their wait is counted */
-            for (uint64_t k = 0; k < due && run.n_free > 0; k++) {
-                uint64_t intended = lede_load_sched_intended(&sched, sched.next);
-                if (send_one(&run, &corpus, intended ? intended : 1) != 0) {
-                    submit_failed = 1;
-                    break;
-                }
-                sched.next++;
-            }
-            wait_ns = run.n_free > 0 ? lede_load_sched_wait_ns(&sched, now_ns()) : 1000000;
-        } else {
-            while (run.n_free > 0 && (!opt.requests || run.sent < opt.requests)) {
-                if (send_one(&run, &corpus, 0) != 0) {
-                    submit_failed = 1;
-                    break;
-                }
-            }
-            wait_ns = 100000000; /* woken by replies */
-        }
-        t = now_ns();
-        if (next_tick > t && next_tick - t < wait_ns)
-            wait_ns = next_tick - t;
-        if (send_end > t && send_end - t < wait_ns)
-            wait_ns = send_end - t;
-        int wait_ms = (int)(wait_ns / 1000000);
-        if (lede_client_poll(run.client, wait_ms) < 0) {
-            fprintf(stderr, "lede-load: poll failed\n");
-            break;
-        }
-        if (wait_ms == 0 && wait_ns > 0 && opt.rate > 0) {
-            /* less than a millisecond to the next send: sleep it out precisely */
-            uint64_t left = lede_load_sched_wait_ns(&sched, now_ns());
-            if (left > 0 && left < 1000000) {
-                struct timespec ts = {0, (long)left};
-                nanosleep(&ts, NULL);
-            }
-        }
-        t = now_ns();
-        if (t >= next_tick) {
-            tick(&run, (double)(t - t0) / 1e9, (double)(t - last_tick) / 1e9, opt.progress);
-            last_tick = t;
-            next_tick += iv_ns;
-            if (next_tick <= t)
-                next_tick = t + iv_ns;
-        }
-    }
-    uint64_t sending_ended = now_ns();
-
-    /* drain: replies for the calls in flight, up to the grace time */
-    uint64_t drain_end = sending_ended + (uint64_t)opt.grace_ms * 1000000ull;
-    while (lede_client_in_flight(run.client) > 0 && !stop_flag) {
-        uint64_t t = now_ns();
-        if (t >= drain_end)
-            break;
-        uint64_t wait = drain_end - t;
-        if (next_tick > t && next_tick - t < wait)
-            wait = next_tick - t;
-        if (lede_client_poll(run.client, (int)(wait / 1000000) + 1) < 0)
-            break;
-        t = now_ns();
-        if (t >= next_tick) {
-            tick(&run, (double)(t - t0) / 1e9, (double)(t - last_tick) / 1e9, opt.progress);
-            last_tick = t;
-            next_tick = t + iv_ns;
-        }
-    }
-    uint64_t t_end = now_ns();
-    if (run.iv_ok || run.iv_err || run.iv_sent)
-        tick(&run, (double)(t_end - t0) / 1e9, (double)(t_end - last_tick) / 1e9, opt.progress);
-    if (opt.progress)
+    struct ticker tk = {.t0 = lede_clock_mono_ns(),
+                        .iv_ns = (uint64_t)opt->interval_ms * 1000000ull};
+    tk.next_tick = tk.t0 + tk.iv_ns;
+    tk.last_tick = tk.t0;
+    int submit_failed = send_phase(run, corpus, &tk);
+    uint64_t sending_ended = lede_clock_mono_ns();
+    drain_phase(run, &tk, sending_ended);
+    uint64_t t_end = lede_clock_mono_ns();
+    if (run->iv_ok || run->iv_err || run->iv_sent)
+        tick(run, (double)(t_end - tk.t0) / 1e9, (double)(t_end - tk.last_tick) / 1e9,
+             opt->progress);
+    if (opt->progress)
         fputc('\n', stderr);
     getrusage(RUSAGE_SELF, &ru1);
 
-    struct lede_client_stats cs;
-    lede_client_stats(run.client, &cs);
-    uint64_t lost = lede_client_in_flight(run.client);
-    uint64_t duplicates = cs.duplicates + run.duplicates_cb;
-    /* the run lasts from the first send to the last reply (or to giving up) */
-    uint64_t end =
-        lost ? t_end : (run.last_done_ns > sending_ended ? run.last_done_ns : sending_ended);
-    double duration = (double)(end - t0) / 1e9;
-    double send_s = (double)(sending_ended - t0) / 1e9;
-    double rps = duration > 0 ? (double)run.ok / duration : 0;
-    double user = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
-    double sys = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
-    double cpu_pct = duration > 0 ? 100.0 * (user + sys) / duration : 0;
-
-    /* the table */
-    printf("lede-load %s: %s loop, %s%g, %zu articles (%.1f KB average)\n", opt.label,
-           opt.rate > 0 ? "open" : "closed", opt.rate > 0 ? "rate " : "concurrency ",
-           opt.rate > 0 ? opt.rate : (double)opt.concurrency, corpus.n,
-           (double)corpus.bytes / (double)corpus.n / 1024.0);
-    printf("  %-22s %llu in %.2f s (%.0f calls/s offered)\n", "sent", (unsigned long long)run.sent,
-           send_s, send_s > 0 ? (double)run.sent / send_s : 0.0);
-    printf("  %-22s %llu (%.1f calls/s over %.2f s)\n", "ok", (unsigned long long)run.ok, rps,
-           duration);
-    printf("  %-22s %llu\n", "errors", (unsigned long long)run.err_total);
-    for (int s = 0; s <= N_STATUS; s++)
-        if (run.errors[s])
-            printf("    %-20s %llu\n", s < N_STATUS ? lede_client_status_name(s) : "other",
-                   (unsigned long long)run.errors[s]);
-    printf("  %-22s %llu\n  %-22s %llu\n  %-22s %llu\n", "lost", (unsigned long long)lost,
-           "duplicates", (unsigned long long)duplicates, "resent", (unsigned long long)cs.resent);
-    static const double pcts[] = {50, 90, 99, 99.9};
-    printf("  latency%-15s", opt.rate > 0 ? " (intended)" : "");
-    for (size_t i = 0; i < 4; i++) {
-        char b[32];
-        fmt_us(b, sizeof b, lede_hist_percentile(run.all, pcts[i]));
-        printf(" p%g %s", pcts[i], b);
-    }
-    char mx[32];
-    fmt_us(mx, sizeof mx, lede_hist_max(run.all));
-    printf(" max %s\n", mx);
-    if (opt.rate > 0) {
-        char a[32], b[32];
-        fmt_us(a, sizeof a, lede_hist_percentile(run.lag, 50));
-        fmt_us(b, sizeof b, lede_hist_percentile(run.lag, 99));
-        printf("  %-22s p50 %s p99 %s (how late lede-load sent)\n", "send lag", a, b);
-    }
-    printf("  %-22s user %.2f s + sys %.2f s = %.0f%% of one core\n", "lede-load cpu", user, sys,
-           cpu_pct);
-
-    out = json_object();
-    json_t *errs = json_object(), *lat = json_object(), *cpu = json_object();
-    for (int s = 0; s <= N_STATUS; s++)
-        if (run.errors[s])
-            json_object_set_new(errs, s < N_STATUS ? lede_client_status_name(s) : "other",
-                                json_integer((json_int_t)run.errors[s]));
-    json_object_set_new(lat, "p50", json_integer((json_int_t)lede_hist_percentile(run.all, 50)));
-    json_object_set_new(lat, "p90", json_integer((json_int_t)lede_hist_percentile(run.all, 90)));
-    json_object_set_new(lat, "p99", json_integer((json_int_t)lede_hist_percentile(run.all, 99)));
-    json_object_set_new(lat, "p999", json_integer((json_int_t)lede_hist_percentile(run.all, 99.9)));
-    json_object_set_new(lat, "max", json_integer((json_int_t)lede_hist_max(run.all)));
-    json_object_set_new(lat, "mean", json_real(lede_hist_mean(run.all)));
-    json_object_set_new(out, "label", json_string(opt.label));
-    json_object_set_new(out, "mode", json_string(opt.rate > 0 ? "open" : "closed"));
-    if (opt.rate > 0)
-        json_object_set_new(out, "rate", json_real(opt.rate));
-    else
-        json_object_set_new(out, "concurrency", json_integer(opt.concurrency));
-    json_object_set_new(out, "sent", json_integer((json_int_t)run.sent));
-    json_object_set_new(out, "ok", json_integer((json_int_t)run.ok));
-    json_object_set_new(out, "errors", errs);
-    json_object_set_new(out, "lost", json_integer((json_int_t)lost));
-    json_object_set_new(out, "duplicates", json_integer((json_int_t)duplicates));
-    json_object_set_new(out, "resent", json_integer((json_int_t)cs.resent));
-    json_object_set_new(out, "throughput_rps", json_real(rps));
-    json_object_set_new(out, "latency_us", lat);
-    json_object_set_new(out, "duration_s", json_real(duration));
-    json_object_set_new(out, "send_s", json_real(send_s));
-    json_object_set_new(out, "articles", json_integer((json_int_t)corpus.n));
-    json_object_set_new(out, "request_bytes_sent", json_integer((json_int_t)run.bytes_sent));
-    if (opt.rate > 0) {
-        json_t *lag = json_object();
-        json_object_set_new(lag, "p50",
-                            json_integer((json_int_t)lede_hist_percentile(run.lag, 50)));
-        json_object_set_new(lag, "p99",
-                            json_integer((json_int_t)lede_hist_percentile(run.lag, 99)));
-        json_object_set_new(lag, "max", json_integer((json_int_t)lede_hist_max(run.lag)));
-        json_object_set_new(out, "send_lag_us", lag);
-    }
-    json_object_set_new(cpu, "user_s", json_real(user));
-    json_object_set_new(cpu, "sys_s", json_real(sys));
-    json_object_set_new(cpu, "pct_of_one_core", json_real(cpu_pct));
-    json_object_set_new(out, "load_cpu", cpu);
-    if (opt.json_path && write_json(opt.json_path, out) != 0)
-        goto cleanup;
-    if (run.timeline) {
-        fclose(run.timeline);
-        run.timeline = NULL;
-    }
-    if (opt.plot_path && write_plot(opt.plot_path, csv, opt.label) != 0)
-        goto cleanup;
-    exit_code = (run.err_total || lost || submit_failed || run.ok == 0) ? 2 : 0;
-
-cleanup:
+    struct outcome oc;
+    outcome_of(run, tk.t0, sending_ended, t_end, &ru0, &ru1, &oc);
+    print_table(run, corpus, &oc);
+    json_t *out = result_json(run, corpus, &oc);
+    int rc = opt->json_path && write_json(opt->json_path, out) != 0;
     json_decref(out);
-    if (run.timeline)
-        fclose(run.timeline);
+    if (run->timeline) {
+        fclose(run->timeline);
+        run->timeline = NULL;
+    }
+    if (rc || (opt->plot_path && write_plot(opt->plot_path, csv, opt->label) != 0))
+        return 1;
+    return (run->err_total || oc.lost || submit_failed || run->ok == 0) ? 2 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt;
+    lede_config_t *conf = NULL;
+    int rc =
+        lede_config_cli("lede-load", "LEDE_LOAD", load_opts, sizeof load_opts / sizeof *load_opts,
+                        0, argc, argv, usage, epilogue, &conf);
+    if (rc <= 0 || read_options(conf, &opt)) {
+        lede_config_destroy(&conf);
+        return rc == 0 ? 0 : 1;
+    }
+    struct corpus corpus = {0};
+    struct run run = {0};
+    char *tmp_csv = NULL;
+    const char *csv = NULL;
+    int exit_code = 1;
+    if (load_corpus(&corpus, &opt) == 0 && run_open(&run, &opt) == 0 &&
+        timeline_open(&run, &opt, &tmp_csv, &csv) == 0)
+        exit_code = run_and_report(&run, &corpus, csv);
+    run_close(&run);
     if (tmp_csv) {
         unlink(tmp_csv);
         free(tmp_csv);
     }
-    lede_client_destroy(&run.client);
-    lede_hist_destroy(&run.all);
-    lede_hist_destroy(&run.interval);
-    lede_hist_destroy(&run.lag);
-    free(run.slots);
-    free(run.free_list);
     corpus_release(&corpus);
+    lede_config_destroy(&conf);
     return exit_code;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "summarize.h"
+#include "weights.h"
 
 /* One article to summarize. All pointers are borrowed for the duration of submit. */
 struct lede_job {
@@ -20,10 +21,7 @@ struct lede_job {
     enum lede_format format; /* of body; 0: sniffed */
     struct lede_budget budget;
     size_t n_overrides; /* weight overrides by feature; the rest keep the defaults */
-    struct {
-        int feature;
-        double value;
-    } overrides[LEDE_F_COUNT];
+    struct lede_weight_override overrides[LEDE_F_COUNT];
 };
 
 /* gRPC status numbers (the same as lede.v1.Status), used for local errors too. */

@@ -81,32 +81,9 @@ static const char *const css =
 static const char *const colours[LEDE_F_COUNT] = {"#4a7ab5", "#5aa05a", "#c77d2e",
                                                   "#8e5ab5", "#b54a4a", "#6b6b6b"};
 
-int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
+/* The page's head, its title, the counts and the colour legend. */
+static void write_head(FILE *f, const char *t, const struct lede_result *res, size_t dups)
 {
-    if (!f || !res || (!res->text && res->text_len))
-        return LEDE_EINVAL;
-    for (size_t i = 0; i < res->n_sentences; i++) {
-        const struct lede_sentence *s = &res->sentences[i];
-        if (s->text_offset > res->text_len || s->text_length > res->text_len - s->text_offset)
-            return LEDE_EINVAL;
-    }
-    for (size_t k = 0; k < res->n_summary; k++)
-        if (res->summary[k] >= res->n_sentences)
-            return LEDE_EINVAL;
-    const char *t = title && *title ? title : "Summary";
-
-    /* each feature's largest magnitude, for bar widths */
-    double maxabs[LEDE_F_COUNT] = {0};
-    size_t dups = 0;
-    for (size_t i = 0; i < res->n_sentences; i++) {
-        for (int k = 0; k < LEDE_F_COUNT; k++) {
-            double v = fabs(res->sentences[i].features[k]);
-            if (isfinite(v) && v > maxabs[k])
-                maxabs[k] = v;
-        }
-        dups += res->sentences[i].duplicate_of >= 0;
-    }
-
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<meta name=\"viewport\" content=\"width=device-width\">"
           "<link rel=\"icon\" href=\"data:,\"><title>lede: ",
@@ -128,8 +105,11 @@ int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
         fprintf(f, "<span><span class=\"sw\" style=\"background:%s\"></span>%s</span>", colours[k],
                 lede_feature_name(k));
     fputs("</p>\n", f);
+}
 
-    /* the summary, in document order */
+/* The summary, in document order, each sentence linked to its place in the article. */
+static void write_summary(FILE *f, const struct lede_result *res)
+{
     fputs("<h2>Summary</h2>\n<ol>\n", f);
     for (size_t k = 0; k < res->n_summary; k++) {
         const struct lede_sentence *s = &res->sentences[res->summary[k]];
@@ -138,8 +118,11 @@ int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
         fprintf(f, "</a> <span class=\"meta\">(rank %u)</span></li>\n", (unsigned)s->rank);
     }
     fputs("</ol>\n", f);
+}
 
-    /* keyphrases and entities, for tags and search */
+/* Keyphrases and entities, for tags and search. */
+static void write_tags(FILE *f, const struct lede_result *res)
+{
     fputs("<h2>Keyphrases</h2>\n<p class=\"keyphrases\">", f);
     for (size_t k = 0; k < res->n_keyphrases; k++) {
         const struct lede_keyphrase *x = &res->keyphrases[k];
@@ -159,8 +142,11 @@ int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
                 (unsigned)x->count);
     }
     fputs("</p>\n", f);
+}
 
-    /* the article, every sentence marked */
+/* The article, every sentence marked (chosen, duplicate, rank), removed text in grey. */
+static void write_article(FILE *f, const struct lede_result *res)
+{
     fputs("<h2>Article</h2>\n<div class=\"article\"><p>", f);
     size_t pos = 0, para = res->n_sentences ? res->sentences[0].paragraph : 0;
     for (size_t i = 0; i < res->n_sentences; i++) {
@@ -188,8 +174,12 @@ int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
     if (pos < res->text_len)
         gap(f, res->text + pos, res->text_len - pos);
     fputs("</p></div>\n", f);
+}
 
-    /* the table: rank, score and a bar per feature */
+/* The table: rank, score and a bar per feature (widths against maxabs, each feature's
+ * largest magnitude). */
+static void write_table(FILE *f, const struct lede_result *res, const double *maxabs)
+{
     fputs("<h2>Sentences</h2>\n<table><thead><tr><th>#</th><th>rank</th><th>score</th>", f);
     for (int k = 0; k < LEDE_F_COUNT; k++)
         fprintf(f, "<th>%s</th>", lede_feature_name(k));
@@ -222,5 +212,37 @@ int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
         fputs("</td></tr>\n", f);
     }
     fputs("</tbody></table>\n</body></html>\n", f);
+}
+
+int lede_html_write(FILE *f, const char *title, const struct lede_result *res)
+{
+    if (!f || !res || (!res->text && res->text_len))
+        return LEDE_EINVAL;
+    for (size_t i = 0; i < res->n_sentences; i++) {
+        const struct lede_sentence *s = &res->sentences[i];
+        if (s->text_offset > res->text_len || s->text_length > res->text_len - s->text_offset)
+            return LEDE_EINVAL;
+    }
+    for (size_t k = 0; k < res->n_summary; k++)
+        if (res->summary[k] >= res->n_sentences)
+            return LEDE_EINVAL;
+    const char *t = title && *title ? title : "Summary";
+    /* each feature's largest magnitude, for bar widths */
+    double maxabs[LEDE_F_COUNT] = {0};
+    size_t dups = 0;
+    for (size_t i = 0; i < res->n_sentences; i++) {
+        for (int k = 0; k < LEDE_F_COUNT; k++) {
+            double v = fabs(res->sentences[i].features[k]);
+            if (isfinite(v) && v > maxabs[k])
+                maxabs[k] = v;
+        }
+        dups += res->sentences[i].duplicate_of >= 0;
+    }
+
+    write_head(f, t, res, dups);
+    write_summary(f, res);
+    write_tags(f, res);
+    write_article(f, res);
+    write_table(f, res, maxabs);
     return ferror(f) ? LEDE_EIO : LEDE_OK;
 }

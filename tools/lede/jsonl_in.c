@@ -71,6 +71,89 @@ static int hex4(const char *s, unsigned *out)
     return 0;
 }
 
+/* Appends code point cp to b[*n..] as UTF-8 (at most 4 bytes). */
+static void put_utf8(char *b, size_t *n, unsigned cp)
+{
+    if (cp < 0x80) {
+        b[(*n)++] = (char)cp;
+    } else if (cp < 0x800) {
+        b[(*n)++] = (char)(0xc0 | cp >> 6);
+        b[(*n)++] = (char)(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+        b[(*n)++] = (char)(0xe0 | cp >> 12);
+        b[(*n)++] = (char)(0x80 | (cp >> 6 & 0x3f));
+        b[(*n)++] = (char)(0x80 | (cp & 0x3f));
+    } else {
+        b[(*n)++] = (char)(0xf0 | cp >> 18);
+        b[(*n)++] = (char)(0x80 | (cp >> 12 & 0x3f));
+        b[(*n)++] = (char)(0x80 | (cp >> 6 & 0x3f));
+        b[(*n)++] = (char)(0x80 | (cp & 0x3f));
+    }
+}
+
+/* The escape at p->s (after its backslash's string run; p->s at the backslash), p->s moved
+ * past it: its code point in *cp (a surrogate pair joined). Nonzero: bad() said why. */
+static int escape(struct sc *p, unsigned *cp)
+{
+    if (p->end - p->s < 2)
+        return bad(p, "unterminated escape");
+    char e = p->s[1];
+    p->s += 2;
+    switch (e) {
+    case '"': *cp = '"'; return 0;
+    case '\\': *cp = '\\'; return 0;
+    case '/': *cp = '/'; return 0;
+    case 'b': *cp = '\b'; return 0;
+    case 'f': *cp = '\f'; return 0;
+    case 'n': *cp = '\n'; return 0;
+    case 'r': *cp = '\r'; return 0;
+    case 't': *cp = '\t'; return 0;
+    case 'u': break;
+    default: return bad(p, "bad escape");
+    }
+    if (p->end - p->s < 4 || hex4(p->s, cp))
+        return bad(p, "bad \\u escape");
+    p->s += 4;
+    if (*cp >= 0xd800 && *cp <= 0xdbff) {
+        unsigned lo;
+        if (p->end - p->s < 6 || p->s[0] != '\\' || p->s[1] != 'u' || hex4(p->s + 2, &lo) ||
+            lo < 0xdc00 || lo > 0xdfff)
+            return bad(p, "unpaired surrogate");
+        p->s += 6;
+        *cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
+    } else if (*cp >= 0xdc00 && *cp <= 0xdfff) {
+        return bad(p, "unpaired surrogate");
+    }
+    return 0;
+}
+
+/* The end of the run of plain string bytes from p->s (up to a quote, a backslash or the end),
+ * checked: no control character, valid UTF-8. NULL: bad() said why (p->s at the fault). */
+static const char *plain_run(struct sc *p)
+{
+    const char *r = p->s;
+    while (r < p->end && *r != '"' && *r != '\\') {
+        unsigned char c = (unsigned char)*r;
+        if (c < 0x20) {
+            p->s = r;
+            bad(p, "control character in a string");
+            return NULL;
+        }
+        if (c < 0x80) {
+            r++;
+            continue;
+        }
+        size_t u = utf8_len((const unsigned char *)r, (size_t)(p->end - r));
+        if (!u) {
+            p->s = r;
+            bad(p, "invalid UTF-8 in a string");
+            return NULL;
+        }
+        r += u;
+    }
+    return r;
+}
+
 /* A string at p->s; decoded into *out (malloc'd, NUL-terminated) when out is not NULL. */
 static int string(struct sc *p, char **out, size_t *len)
 {
@@ -91,34 +174,16 @@ static int string(struct sc *p, char **out, size_t *len)
         }
     }
     for (;;) {
-        const char *r = p->s;
-        while (r < p->end && *r != '"' && *r != '\\') {
-            unsigned char c = (unsigned char)*r;
-            if (c < 0x20) {
-                free(b);
-                p->s = r;
-                return bad(p, "control character in a string");
-            }
-            if (c < 0x80) {
-                r++;
-                continue;
-            }
-            size_t u = utf8_len((const unsigned char *)r, (size_t)(p->end - r));
-            if (!u) {
-                free(b);
-                p->s = r;
-                return bad(p, "invalid UTF-8 in a string");
-            }
-            r += u;
-        }
+        const char *r = plain_run(p);
+        if (!r)
+            goto fail;
         size_t run = (size_t)(r - p->s);
         if (b && n + run + 8 > cap) {
             cap = (n + run + 8) * 2;
             char *nb = realloc(b, cap);
             if (!nb) {
-                free(b);
                 p->nomem = 1;
-                return -1;
+                goto fail;
             }
             b = nb;
         }
@@ -127,72 +192,18 @@ static int string(struct sc *p, char **out, size_t *len)
         n += run;
         p->s = r;
         if (p->s >= p->end) {
-            free(b);
-            return bad(p, "unterminated string");
+            bad(p, "unterminated string");
+            goto fail;
         }
         if (*p->s == '"') {
             p->s++;
             break;
         }
-        if (p->end - p->s < 2) {
-            free(b);
-            return bad(p, "unterminated escape");
-        }
-        char e = p->s[1];
-        p->s += 2;
-        char one = 0;
         unsigned cp;
-        switch (e) {
-        case '"': one = '"'; break;
-        case '\\': one = '\\'; break;
-        case '/': one = '/'; break;
-        case 'b': one = '\b'; break;
-        case 'f': one = '\f'; break;
-        case 'n': one = '\n'; break;
-        case 'r': one = '\r'; break;
-        case 't': one = '\t'; break;
-        case 'u':
-            if (p->end - p->s < 4 || hex4(p->s, &cp)) {
-                free(b);
-                return bad(p, "bad \\u escape");
-            }
-            p->s += 4;
-            if (cp >= 0xd800 && cp <= 0xdbff) {
-                unsigned lo;
-                if (p->end - p->s < 6 || p->s[0] != '\\' || p->s[1] != 'u' || hex4(p->s + 2, &lo) ||
-                    lo < 0xdc00 || lo > 0xdfff) {
-                    free(b);
-                    return bad(p, "unpaired surrogate");
-                }
-                p->s += 6;
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-            } else if (cp >= 0xdc00 && cp <= 0xdfff) {
-                free(b);
-                return bad(p, "unpaired surrogate");
-            }
-            if (b) {
-                if (cp < 0x80) {
-                    b[n++] = (char)cp;
-                } else if (cp < 0x800) {
-                    b[n++] = (char)(0xc0 | cp >> 6);
-                    b[n++] = (char)(0x80 | (cp & 0x3f));
-                } else if (cp < 0x10000) {
-                    b[n++] = (char)(0xe0 | cp >> 12);
-                    b[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
-                    b[n++] = (char)(0x80 | (cp & 0x3f));
-                } else {
-                    b[n++] = (char)(0xf0 | cp >> 18);
-                    b[n++] = (char)(0x80 | (cp >> 12 & 0x3f));
-                    b[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
-                    b[n++] = (char)(0x80 | (cp & 0x3f));
-                }
-            }
-            continue;
-        default: free(b); return bad(p, "bad escape");
-        }
+        if (escape(p, &cp))
+            goto fail;
         if (b)
-            b[n] = one;
-        n++;
+            put_utf8(b, &n, cp);
     }
     if (out) {
         b[n] = 0;
@@ -200,6 +211,9 @@ static int string(struct sc *p, char **out, size_t *len)
         *len = n;
     }
     return 0;
+fail:
+    free(b);
+    return -1;
 }
 
 /* A number's grammar at p->s; its value in *v. */
@@ -322,6 +336,21 @@ static int key_is(const char *k, size_t n, const char *want)
     return strlen(want) == n && memcmp(k, want, n) == 0;
 }
 
+/* A member's "key": at p->s, p->s then at its value; *k the caller's to free. */
+static int member_key(struct sc *p, char **k, size_t *kl)
+{
+    if (string(p, k, kl))
+        return -1;
+    ws(p);
+    if (p->s >= p->end || *p->s != ':') {
+        free(*k);
+        return bad(p, "expected ':'");
+    }
+    p->s++;
+    ws(p);
+    return 0;
+}
+
 /* The options object: budgets by name. */
 static int options(struct sc *p, struct lede_jsonl_rec *r, int *status)
 {
@@ -344,15 +373,8 @@ static int options(struct sc *p, struct lede_jsonl_rec *r, int *status)
         ws(p);
         char *k;
         size_t kl;
-        if (string(p, &k, &kl))
+        if (member_key(p, &k, &kl))
             return -1;
-        ws(p);
-        if (p->s >= p->end || *p->s != ':') {
-            free(k);
-            return bad(p, "expected ':'");
-        }
-        p->s++;
-        ws(p);
         int which = -1;
         for (int i = 0; i < 4; i++)
             if (key_is(k, kl, kinds[i].name))
@@ -400,30 +422,113 @@ static int options(struct sc *p, struct lede_jsonl_rec *r, int *status)
     return 0;
 }
 
+/* The line does not start with '{': a message saying whether it is another JSON value. */
+static int not_object(struct sc *p)
+{
+    if (p->s < p->end && (*p->s == '[' || *p->s == '"' || *p->s == '-' || *p->s == 't' ||
+                          *p->s == 'f' || *p->s == 'n' || (*p->s >= '0' && *p->s <= '9'))) {
+        const char *save = p->s;
+        if (skip(p) == 0) {
+            ws(p);
+            if (p->s == p->end) {
+                snprintf(p->msg, p->msg_len, "a line must be a JSON object");
+                return 3;
+            }
+        }
+        p->s = save;
+        p->msg[0] = 0;
+    }
+    bad(p, "'[' or '{' expected");
+    return 3;
+}
+
+/* A numeric "id" at p->s: an integer is kept as jansson would print it, any other number
+ * drops the id. */
+static int numeric_id(struct sc *p, struct lede_jsonl_rec *r)
+{
+    double v;
+    int integral;
+    const char *t = p->s;
+    if (number(p, &v, &integral))
+        return -1;
+    free(r->id);
+    r->id = NULL;
+    if (integral) {
+        char b[32], num[64];
+        size_t nl = (size_t)(p->s - t) < sizeof num - 1 ? (size_t)(p->s - t) : sizeof num - 1;
+        memcpy(num, t, nl); /* the line is not NUL-terminated */
+        num[nl] = 0;
+        snprintf(b, sizeof b, "%lld", strtoll(num, NULL, 10));
+        r->id = strdup(b);
+    }
+    return 0;
+}
+
+/* What the record's members said about "article" and "options". */
+struct members {
+    int status, article_kind, options_bad;
+};
+
+/* One "key": value member at p->s into r. Nonzero: bad() said why (or p->nomem). */
+static int member(struct sc *p, struct lede_jsonl_rec *r, struct members *m)
+{
+    char *k;
+    size_t kl;
+    if (member_key(p, &k, &kl))
+        return -1;
+    int is_id = key_is(k, kl, "id"), is_article = key_is(k, kl, "article");
+    int is_title = key_is(k, kl, "title"), is_lang = key_is(k, kl, "language");
+    int is_opt = key_is(k, kl, "options"), is_fmt = key_is(k, kl, "format");
+    free(k);
+    char c = p->s < p->end ? *p->s : 0;
+    if (is_fmt && c != '"')
+        r->format_bad = 1; /* checked by the caller, with the names it knows */
+    if ((is_id || is_article || is_title || is_lang || is_fmt) && c == '"') {
+        char *v;
+        size_t vl;
+        if (string(p, &v, &vl))
+            return -1;
+        char **dst = is_id        ? &r->id
+                     : is_article ? &r->article
+                     : is_title   ? &r->title
+                     : is_fmt     ? &r->format
+                                  : &r->language;
+        free(*dst);
+        *dst = v;
+        if (is_article) {
+            r->article_len = vl;
+            m->article_kind = K_STRING;
+        } else if (is_title) {
+            r->title_len = vl;
+        }
+        return 0;
+    }
+    if (is_id && (c == '-' || (c >= '0' && c <= '9')))
+        return numeric_id(p, r);
+    if (is_opt && c == '{') {
+        m->options_bad = 0;
+        return options(p, r, &m->status);
+    }
+    if (is_article)
+        m->article_kind = K_OTHER;
+    if (is_opt)
+        m->options_bad = c != 'n'; /* null is fine */
+    if (is_id) {
+        free(r->id);
+        r->id = NULL;
+    }
+    return skip(p);
+}
+
 int lede_jsonl_read(const char *s, size_t n, struct lede_jsonl_rec *r, char *msg, size_t msg_len)
 {
     memset(r, 0, sizeof *r);
     msg[0] = 0;
     struct sc p = {.s = s, .end = s + n, .start = s, .msg = msg, .msg_len = msg_len};
-    int status = 0, article_kind = K_NONE, options_bad = 0;
+    struct members m = {.status = 0, .article_kind = K_NONE, .options_bad = 0};
     ws(&p);
-    if (p.s >= p.end || *p.s != '{') {
-        if (p.s < p.end && (*p.s == '[' || *p.s == '"' || *p.s == '-' || *p.s == 't' ||
-                            *p.s == 'f' || *p.s == 'n' || (*p.s >= '0' && *p.s <= '9'))) {
-            const char *save = p.s;
-            if (skip(&p) == 0) {
-                ws(&p);
-                if (p.s == p.end) {
-                    snprintf(msg, msg_len, "a line must be a JSON object");
-                    return 3;
-                }
-            }
-            p.s = save;
-            msg[0] = 0;
-        }
-        bad(&p, "'[' or '{' expected");
-        return 3;
-    }
+    if (p.s >= p.end || *p.s != '{')
+        return not_object(&p);
     p.s++;
     ws(&p);
     if (p.s < p.end && *p.s == '}') {
@@ -431,78 +536,8 @@ int lede_jsonl_read(const char *s, size_t n, struct lede_jsonl_rec *r, char *msg
     } else {
         for (;;) {
             ws(&p);
-            char *k;
-            size_t kl;
-            if (string(&p, &k, &kl))
+            if (member(&p, r, &m))
                 goto fail;
-            ws(&p);
-            if (p.s >= p.end || *p.s != ':') {
-                free(k);
-                bad(&p, "expected ':'");
-                goto fail;
-            }
-            p.s++;
-            ws(&p);
-            int is_id = key_is(k, kl, "id"), is_article = key_is(k, kl, "article");
-            int is_title = key_is(k, kl, "title"), is_lang = key_is(k, kl, "language");
-            int is_opt = key_is(k, kl, "options"), is_fmt = key_is(k, kl, "format");
-            free(k);
-            char c = p.s < p.end ? *p.s : 0;
-            if (is_fmt && c != '"')
-                r->format_bad = 1; /* checked by the caller, with the names it knows */
-            if ((is_id || is_article || is_title || is_lang || is_fmt) && c == '"') {
-                char *v;
-                size_t vl;
-                if (string(&p, &v, &vl))
-                    goto fail;
-                char **dst = is_id        ? &r->id
-                             : is_article ? &r->article
-                             : is_title   ? &r->title
-                             : is_fmt     ? &r->format
-                                          : &r->language;
-                free(*dst);
-                *dst = v;
-                if (is_article) {
-                    r->article_len = vl;
-                    article_kind = K_STRING;
-                } else if (is_title) {
-                    r->title_len = vl;
-                }
-            } else if (is_id && (c == '-' || (c >= '0' && c <= '9'))) {
-                double v;
-                int integral;
-                const char *t = p.s;
-                if (number(&p, &v, &integral))
-                    goto fail;
-                free(r->id);
-                r->id = NULL;
-                if (integral) { /* an integer id, printed as jansson's integer would be */
-                    char b[32];
-                    char num[64];
-                    size_t nl =
-                        (size_t)(p.s - t) < sizeof num - 1 ? (size_t)(p.s - t) : sizeof num - 1;
-                    memcpy(num, t, nl); /* the line is not NUL-terminated */
-                    num[nl] = 0;
-                    long long iv = strtoll(num, NULL, 10);
-                    snprintf(b, sizeof b, "%lld", iv);
-                    r->id = strdup(b);
-                }
-            } else if (is_opt && c == '{') {
-                if (options(&p, r, &status))
-                    goto fail;
-                options_bad = 0;
-            } else {
-                if (is_article)
-                    article_kind = K_OTHER;
-                if (is_opt)
-                    options_bad = c != 'n'; /* null is fine */
-                if (is_id) {
-                    free(r->id);
-                    r->id = NULL;
-                }
-                if (skip(&p))
-                    goto fail;
-            }
             ws(&p);
             if (p.s < p.end && *p.s == ',') {
                 p.s++;
@@ -521,15 +556,15 @@ int lede_jsonl_read(const char *s, size_t n, struct lede_jsonl_rec *r, char *msg
         bad(&p, "end of file expected");
         goto fail;
     }
-    if (article_kind != K_STRING) {
+    if (m.article_kind != K_STRING) {
         snprintf(msg, msg_len, "\"article\" must be a string");
         return 3;
     }
-    if (options_bad) {
+    if (m.options_bad) {
         snprintf(msg, msg_len, "\"options\" must be an object");
         return 3;
     }
-    return status;
+    return m.status;
 fail:
     if (p.nomem) {
         snprintf(msg, msg_len, "out of memory");

@@ -1,7 +1,6 @@
 /* lede.c: the `lede` command: `lede summarize` through the engine in-process (--local) or
  * through a broker (--broker, or LEDE_BROKER), for one article or a JSONL batch. */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include "langid.h"
 #include "backend.h"
 #include "budget.h"
+#include "config.h"
 #include "fileio.h"
 #include "html.h"
 #include "json_out.h"
@@ -20,6 +20,7 @@
 #include "wire.h"
 #include "keygen.h"
 #include "utf8.h"
+#include "weights.h"
 
 #define EXIT_CALL_FAILED 1
 #define EXIT_USAGE       2
@@ -34,14 +35,10 @@ struct opts {
     const char *html;        /* --html FILE: the editor's view of a single article */
     enum lede_format format; /* --format */
     struct lede_budget budget;
-    bool budget_set;
     int deadline_ms, in_flight;
     size_t max_bytes;
     size_t n_overrides;
-    struct {
-        int feature;
-        double value;
-    } overrides[LEDE_F_COUNT];
+    struct lede_weight_override overrides[LEDE_F_COUNT];
     const char *input;
 };
 
@@ -59,120 +56,192 @@ struct printer {
     bool html_failed; /* --html: the page could not be written */
 };
 
-static void usage(FILE *f)
+static const char *const formats[] = {"auto", "text", "html", "ans", "ninjs", NULL};
+
+/* summarize's options: flag, LEDE_<NAME> variable and --config key from one table, as the
+ * daemons have them (common/config.h); --broker reads LEDE_BROKER, --deadline LEDE_DEADLINE_MS. */
+static const struct lede_opt summarize_opts[] = {
+    {.name = "local",
+     .type = LEDE_OPT_BOOL,
+     .help = "the engine in this process (the default without --broker)"},
+    {.name = "broker",
+     .arg = "EP[,EP]",
+     .help = "through lede-broker at these endpoints (tcp://host:5555)"},
+    {.name = "deadline",
+     .type = LEDE_OPT_INT,
+     .arg = "MS",
+     .def = "10000",
+     .min = 1,
+     .max = 1e12,
+     .help = "per-call deadline through the broker (at most an hour)",
+     .env = "LEDE_DEADLINE_MS"},
+    {.name = "in-flight",
+     .type = LEDE_OPT_INT,
+     .def = "32",
+     .min = 1,
+     .max = 1e12,
+     .help = "calls in flight at once in --jsonl mode (at most 10000)"},
+    {.name = "curve-secret", .arg = "FILE", .help = "this client's CURVE secret key (lede keygen)"},
+    {.name = "broker-key", .arg = "FILE", .help = "the broker's CURVE public key"},
+    {.name = "sentences",
+     .type = LEDE_OPT_DOUBLE,
+     .arg = "N",
+     .def = "3",
+     .help = "budget: N sentences (one budget of the four)"},
+    {.name = "words", .type = LEDE_OPT_DOUBLE, .arg = "N", .help = "budget: at most N words"},
+    {.name = "chars", .type = LEDE_OPT_DOUBLE, .arg = "N", .help = "budget: at most N characters"},
+    {.name = "ratio",
+     .type = LEDE_OPT_DOUBLE,
+     .arg = "R",
+     .help = "budget: this share of the sentences (0 < R <= 1)"},
+    {.name = "title", .arg = "T", .help = "the article's title (improves term weights)"},
+    {.name = "format",
+     .type = LEDE_OPT_CHOICE,
+     .arg = "F",
+     .def = "auto",
+     .choices = formats,
+     .help = "the body: auto (sniffed), text, html, ans (Arc XP), ninjs (IPTC)"},
+    {.name = "lang",
+     .arg = "L",
+     .help = "language code, or auto (the default: detected); see below"},
+    {.name = "idf",
+     .arg = "FILE",
+     .help = "document-frequency table from lede-idf build (--local only)"},
+    {.name = "weight",
+     .arg = "NAME=VALUE",
+     .repeat = true,
+     .help = "override a feature weight, e.g. position=1.2 (features: below)"},
+    {.name = "json",
+     .type = LEDE_OPT_BOOL,
+     .help = "one JSON object: id, summary, every sentence's rank, score, features"},
+    {.name = "jsonl",
+     .arg = "IN.jsonl",
+     .help = "batch: an article a line in, its result (or error) a line out, in order"},
+    {.name = "explain",
+     .type = LEDE_OPT_BOOL,
+     .help = "with --jsonl: every sentence too, as --json gives them"},
+    {.name = "id", .arg = "ID", .help = "the article id reported in --json output"},
+    {.name = "max-bytes",
+     .type = LEDE_OPT_INT,
+     .def = "16777216",
+     .min = 1,
+     .max = 1e12,
+     .help = "largest input accepted (lede's article limit)"},
+    {.name = "html",
+     .arg = "FILE",
+     .help = "also write an editor's view: the article, chosen sentences highlighted"},
+};
+
+static const char summarize_usage[] =
+    "usage: lede summarize [--local | --broker EP[,EP...]] [BUDGET] [OPTIONS] [FILE | -]\n"
+    "       lede summarize [--local | --broker EP] --jsonl IN.jsonl [BUDGET] [OPTIONS]\n"
+    "\n"
+    "Prints an extractive summary of a news article (FILE, or standard input with - or no\n"
+    "FILE): the chosen sentences in document order, one per line.";
+
+/* The text after the options, with the supported languages (the caller's to free). */
+static char *summarize_epilogue(void)
 {
-    const char *const *langs = lede_languages();
-    fprintf(
-        f, "usage: lede summarize [--local | --broker EP[,EP...]] [BUDGET] [OPTIONS] [FILE | -]\n"
-           "       lede summarize [--local | --broker EP] --jsonl IN.jsonl [BUDGET] [OPTIONS]\n"
-           "\n"
-           "Prints an extractive summary of a news article (FILE, or standard input with - or no\n"
-           "FILE): the chosen sentences in document order, one per line.\n"
-           "\n"
-           "Where it runs:\n"
-           "  --local              the engine in this process\n"
-           "  --broker EP[,EP]     through lede-broker at these endpoints (tcp://host:5555)\n"
-           "                       with neither flag: LEDE_BROKER if set, else --local\n"
-           "  --deadline MS        per-call deadline through the broker (default 10000)\n"
-           "  --in-flight N        calls in flight at once in --jsonl mode (default 32)\n"
-           "  --curve-secret FILE  this client's CURVE secret key (lede keygen)\n"
-           "  --broker-key FILE    the broker's CURVE public key\n"
-           "\n"
-           "Budget (default --sentences 3):\n"
-           "  --sentences N | --words N | --chars N | --ratio R (0 < R <= 1)\n"
-           "  --words and --chars are caps on the summary's sentences joined by single spaces\n"
-           "  (whitespace tokens; Unicode code points): never exceeded, whole sentences and whole\n"
-           "  quotations only. When not even one sentence fits, the call fails (invalid argument,\n"
-           "  \"no sentence fits in N words\").\n"
-           "\n"
-           "Options:\n"
-           "  --title T            the article's title (improves term weights)\n"
-           "  --format F           the body's format: auto (default: sniffed), text, html, ans\n"
-           "                       (Arc XP ANS story JSON), ninjs (IPTC ninjs JSON)\n"
-           "  --lang L             language code, or auto (detected); supported:");
-    for (size_t i = 0; langs[i]; i++)
-        fprintf(f, " %s", langs[i]);
-    fprintf(
-        f,
-        " (default auto)\n"
-        "  --idf FILE           document-frequency table from lede-idf build (--local only)\n"
-        "  --weight NAME=VALUE  override a feature weight (position, term, entity, title,\n"
-        "                       length, opener); repeatable\n"
-        "  --json               one JSON object: id, summary, and every sentence with its rank,\n"
-        "                       score, features, byte offset and length\n"
-        "  --jsonl IN.jsonl     batch: one {\"id\",\"title\",\"article\",\"format\",\"options\"} "
-        "per\n"
-        "                       line in, one {\"id\",\"language\",\"summary\"} (or "
-        "{\"id\",\"error\"})\n"
-        "                       per line out, in order\n"
-        "  --explain            with --jsonl: every sentence too, as --json gives them\n"
-        "  --id ID              the article id reported in --json output\n"
-        "  --max-bytes N        largest input accepted (default 16777216, lede's article limit)\n"
-        "  --html FILE          also write an editor's view: the article with the chosen\n"
-        "                       sentences highlighted, ranks and feature bars (one article)\n"
-        "  -h, --help           this text\n"
-        "\n"
-        "Exit status: 0 ok; 1 the call failed (its status and message on stderr); 2 usage;\n"
-        "3 some --jsonl lines failed (their error objects are in the output); 4 setup failed.\n"
-        "Environment: LEDE_BROKER (endpoints), LEDE_DEADLINE_MS.\n");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    fprintf(f, "Languages (--lang), supported:");
+    for (const char *const *l = lede_languages(); *l; l++)
+        fprintf(f, " %s", *l);
+    fprintf(f,
+            "\n"
+            "Budget: one of --sentences N | --words N | --chars N | --ratio R (default --sentences "
+            "3).\n"
+            "--words and --chars are caps on the summary's sentences joined by single spaces\n"
+            "(whitespace tokens; Unicode code points): never exceeded, whole sentences and whole\n"
+            "quotations only. When not even one sentence fits, the call fails (invalid argument,\n"
+            "\"no sentence fits in N words\").\n"
+            "--jsonl lines in: {\"id\",\"title\",\"article\",\"format\",\"options\"}; out:\n"
+            "{\"id\",\"language\",\"summary\"} or {\"id\",\"error\"}.\n"
+            "--weight features: position, term, entity, title, length, opener.\n"
+            "\n"
+            "Exit status: 0 ok; 1 the call failed (its status and message on stderr); 2 usage;\n"
+            "3 some --jsonl lines failed (their error objects are in the output); 4 setup failed.");
+    fclose(f);
+    return text;
 }
 
-static int parse_double(const char *s, double *out)
+/* The settings from conf into o, and the checks across options. Nonzero: a message said why. */
+static int read_summarize_options(const lede_config_t *conf, struct opts *o)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v))
+    static const char *const budgets[] = {"sentences", "words", "chars", "ratio", NULL};
+    static const enum lede_budget_kind kinds[] = {LEDE_BUDGET_SENTENCES, LEDE_BUDGET_WORDS,
+                                                  LEDE_BUDGET_CHARS, LEDE_BUDGET_RATIO};
+    static const char *const where[] = {"local", "broker", NULL};
+    char err[300];
+    memset(o, 0, sizeof *o);
+    int b = lede_config_one_of(conf, budgets, err, sizeof err);
+    int w = b == -2 ? 0 : lede_config_one_of(conf, where, err, sizeof err);
+    int n = b == -2 || w == -2 ? 0
+                               : lede_weights_parse(lede_config_str(conf, "weight"), o->overrides,
+                                                    err, sizeof err);
+    if (b == -2 || w == -2 || n < 0) {
+        fprintf(stderr, "lede: %s\n", err);
         return -1;
-    *out = v;
+    }
+    o->n_overrides = (size_t)n;
+    o->budget = (struct lede_budget){kinds[b], lede_config_double(conf, budgets[b])};
+    char why[128];
+    if (lede_budget_check(o->budget, why, sizeof why) != LEDE_OK) { /* budget.c: the one rule */
+        fprintf(stderr, "lede: bad budget '%s': %s\n", lede_config_str(conf, budgets[b]), why);
+        return -1;
+    }
+    o->local = w != 1;
+    o->broker = w == 1 ? lede_config_str_set(conf, "broker") : NULL;
+    if (w == 1 && !o->broker) {
+        fprintf(stderr, "lede: --broker needs endpoints (tcp://host:5555)\n");
+        return -1;
+    }
+    o->deadline_ms = (int)fmin((double)lede_config_int(conf, "deadline"), 3600000);
+    o->in_flight = (int)fmin((double)lede_config_int(conf, "in-flight"), 10000);
+    o->max_bytes = (size_t)lede_config_int(conf, "max-bytes");
+    o->curve_secret = lede_config_str_set(conf, "curve-secret");
+    o->broker_key = lede_config_str_set(conf, "broker-key");
+    o->title = lede_config_str_set(conf, "title");
+    o->lang = lede_config_str_set(conf, "lang");
+    o->idf = lede_config_str_set(conf, "idf");
+    o->format = (enum lede_format)lede_format_by_name(lede_config_str(conf, "format"));
+    o->json = lede_config_bool(conf, "json");
+    o->jsonl = lede_config_str_set(conf, "jsonl");
+    o->explain = lede_config_bool(conf, "explain");
+    o->id = lede_config_str_set(conf, "id");
+    o->html = lede_config_str_set(conf, "html");
+    o->input = lede_config_arg(conf, 0);
+    if (o->jsonl && o->input) {
+        fprintf(stderr, "lede: --jsonl reads its own file; drop '%s'\n", o->input);
+        return -1;
+    }
+    if (o->jsonl && o->html) {
+        fprintf(stderr, "lede: --html writes the view of one article; drop --jsonl\n");
+        return -1;
+    }
+    if (o->idf && !o->local) {
+        fprintf(stderr, "lede: --idf applies to --local; workers load their table with "
+                        "lede-worker --idf\n");
+        return -1;
+    }
     return 0;
 }
 
-static int set_budget(struct opts *o, enum lede_budget_kind kind, const char *arg)
+/* Reads summarize's options into o (strings borrowed from *conf, the caller's to destroy).
+ * Returns 1 to run, 0 when --help was printed, -1 for bad usage (said on stderr). */
+static int parse_summarize(int argc, char **argv, struct opts *o, lede_config_t **conf)
 {
-    double v;
-    if (o->budget_set) {
-        fprintf(stderr, "lede: give one budget: --sentences, --words, --chars or --ratio\n");
-        return -1;
-    }
-    char why[128] = "not a number";
-    if (parse_double(arg, &v) ||
-        lede_budget_check((struct lede_budget){kind, v}, why, sizeof why) != LEDE_OK) {
-        fprintf(stderr, "lede: bad budget '%s': %s\n", arg, why); /* budget.c: the one rule */
-        return -1;
-    }
-    o->budget = (struct lede_budget){kind, v};
-    o->budget_set = true;
-    return 0;
-}
-
-static int add_override(struct opts *o, const char *arg)
-{
-    const char *eq = strchr(arg, '=');
-    char name[32];
-    double v;
-    if (!eq || (size_t)(eq - arg) >= sizeof name || parse_double(eq + 1, &v)) {
-        fprintf(stderr, "lede: --weight takes NAME=VALUE, e.g. position=1.2 (got '%s')\n", arg);
-        return -1;
-    }
-    memcpy(name, arg, (size_t)(eq - arg));
-    name[eq - arg] = 0;
-    int f = lede_feature_by_name(name);
-    if (f < 0) {
-        fprintf(stderr,
-                "lede: unknown feature '%s' in --weight (position, term, entity, title, "
-                "length, opener)\n",
-                name);
-        return -1;
-    }
-    for (size_t i = 0; i < o->n_overrides; i++)
-        if (o->overrides[i].feature == f) {
-            o->overrides[i].value = v;
-            return 0;
-        }
-    o->overrides[o->n_overrides].feature = f;
-    o->overrides[o->n_overrides++].value = v;
-    return 0;
+    char *epilogue = summarize_epilogue();
+    int rc = lede_config_cli("lede summarize", "LEDE", summarize_opts,
+                             sizeof summarize_opts / sizeof *summarize_opts, 1, argc, argv,
+                             summarize_usage, epilogue, conf);
+    free(epilogue);
+    if (rc <= 0)
+        return rc;
+    return read_summarize_options(*conf, o) ? -1 : 1;
 }
 
 static char *render(const struct opts *o, const char *id, int status, const char *message,
@@ -365,6 +434,35 @@ static void progress(size_t done, long pos, long size, bool final)
         fputc('\n', stderr);
 }
 
+/* A JSONL record's own fields over the batch's defaults in job (borrowed from rec). Returns
+ * LEDE_STATUS_OK, or LEDE_STATUS_INVALID_ARGUMENT with msg saying why. */
+static int job_from_record(const struct lede_jsonl_rec *rec, struct lede_job *job, char *msg,
+                           size_t msg_len)
+{
+    job->body = rec->article;
+    job->body_len = rec->article_len;
+    if (rec->title) {
+        job->title = rec->title;
+        job->title_len = rec->title_len;
+    }
+    if (rec->language)
+        job->lang = rec->language;
+    if (rec->has_budget)
+        job->budget = rec->budget;
+    int fmt = rec->format ? lede_format_by_name(rec->format) : LEDE_FORMAT_AUTO;
+    char why[128];
+    if (rec->format_bad || fmt < 0) {
+        snprintf(msg, msg_len, "\"format\" must be one of auto, text, html, ans, ninjs");
+        return LEDE_STATUS_INVALID_ARGUMENT;
+    } else if (rec->has_budget && lede_budget_check(job->budget, why, sizeof why) != LEDE_OK) {
+        snprintf(msg, msg_len, "options: %s", why); /* budget.c: the one rule */
+        return LEDE_STATUS_INVALID_ARGUMENT;
+    } else if (rec->format) {
+        job->format = (enum lede_format)fmt; /* the record's own beats --format */
+    }
+    return LEDE_STATUS_OK;
+}
+
 static int run_jsonl(const struct opts *o, lede_backend_t *b, struct printer *pr)
 {
     FILE *f = strcmp(o->jsonl, "-") ? fopen(o->jsonl, "r") : stdin;
@@ -403,30 +501,8 @@ static int run_jsonl(const struct opts *o, lede_backend_t *b, struct printer *pr
         int st = lede_jsonl_read(line, (size_t)n, &rec, msg, sizeof msg);
         char *id = rec.id;
         rec.id = NULL;
-        if (st == LEDE_STATUS_OK) {
-            job.body = rec.article;
-            job.body_len = rec.article_len;
-            if (rec.title) {
-                job.title = rec.title;
-                job.title_len = rec.title_len;
-            }
-            if (rec.language)
-                job.lang = rec.language;
-            if (rec.has_budget)
-                job.budget = rec.budget;
-            int fmt = rec.format ? lede_format_by_name(rec.format) : LEDE_FORMAT_AUTO;
-            char why[128];
-            if (rec.format_bad || fmt < 0) {
-                snprintf(msg, sizeof msg, "\"format\" must be one of auto, text, html, ans, ninjs");
-                st = LEDE_STATUS_INVALID_ARGUMENT;
-            } else if (rec.has_budget &&
-                       lede_budget_check(job.budget, why, sizeof why) != LEDE_OK) {
-                snprintf(msg, sizeof msg, "options: %s", why); /* budget.c: the one rule */
-                st = LEDE_STATUS_INVALID_ARGUMENT;
-            } else if (rec.format) {
-                job.format = (enum lede_format)fmt; /* the record's own beats --format */
-            }
-        }
+        if (st == LEDE_STATUS_OK)
+            st = job_from_record(&rec, &job, msg, sizeof msg);
         if (ensure_slot(pr, seq)) {
             lede_jsonl_rec_release(&rec);
             free(id);
@@ -486,213 +562,81 @@ static int run_one(const struct opts *o, lede_backend_t *b, struct printer *pr)
     return 0;
 }
 
+/* The backend o asks for: the engine in-process (*engine and its *idf table, the caller's to
+ * free) or the brokers. Nonzero: a message said why. */
+static int open_backend(const struct opts *o, struct printer *pr, lede_engine_t **engine,
+                        char **idf, lede_backend_t **b)
+{
+    if (!o->local) {
+        struct lede_remote_options ro = {
+            .endpoints = o->broker,
+            .deadline_ms = o->deadline_ms,
+            .max_in_flight = o->jsonl ? o->in_flight : 1,
+            .curve_secret_file = o->curve_secret,
+            .broker_key_file = o->broker_key,
+            .explain = o->json || (o->jsonl && o->explain) || o->html, /* only what is shown */
+        };
+        if (lede_backend_remote_new(&ro, on_done, pr, b)) {
+            fprintf(stderr, "lede: cannot set up the connection to %s\n", o->broker);
+            return -1;
+        }
+        return 0;
+    }
+    struct lede_engine_config cfg = {.detect = lede_langid_cld2}; /* lang: auto */
+    char msg[256];
+    size_t idf_len = 0;
+    if (o->idf) {
+        if (lede_read_file(o->idf, 1u << 30, idf, &idf_len, msg, sizeof msg)) {
+            fprintf(stderr, "lede: %s\n", msg);
+            return -1;
+        }
+        cfg.idf_data = *idf;
+        cfg.idf_len = idf_len;
+    }
+    struct lede_error err;
+    if (lede_engine_new(&cfg, engine, &err)) {
+        fprintf(stderr, "lede: %s%s\n", o->idf ? "--idf: " : "", err.message);
+        return -1;
+    }
+    if (lede_backend_local_new(*engine, on_done, pr, b)) {
+        fprintf(stderr, "lede: out of memory\n");
+        return -1;
+    }
+    return 0;
+}
+
+static void printer_release(struct printer *pr)
+{
+    for (size_t k = 0; k < pr->cap; k++) {
+        free(pr->pending[k]);
+        free(pr->ids[k]);
+    }
+    free(pr->pending);
+    free(pr->have);
+    free(pr->ids);
+}
+
 static int summarize_main(int argc, char **argv)
 {
-    enum {
-        O_LOCAL = 256,
-        O_BROKER,
-        O_SENT,
-        O_WORDS,
-        O_CHARS,
-        O_RATIO,
-        O_TITLE,
-        O_LANG,
-        O_IDF,
-        O_JSON,
-        O_JSONL,
-        O_WEIGHT,
-        O_DEADLINE,
-        O_ID,
-        O_MAXB,
-        O_INFLIGHT,
-        O_CSEC,
-        O_BKEY,
-        O_HTML,
-        O_FORMAT,
-        O_EXPLAIN
-    };
-    static const struct option longopts[] = {
-        {"local", no_argument, 0, O_LOCAL},
-        {"broker", required_argument, 0, O_BROKER},
-        {"sentences", required_argument, 0, O_SENT},
-        {"words", required_argument, 0, O_WORDS},
-        {"chars", required_argument, 0, O_CHARS},
-        {"ratio", required_argument, 0, O_RATIO},
-        {"title", required_argument, 0, O_TITLE},
-        {"lang", required_argument, 0, O_LANG},
-        {"idf", required_argument, 0, O_IDF},
-        {"json", no_argument, 0, O_JSON},
-        {"jsonl", required_argument, 0, O_JSONL},
-        {"weight", required_argument, 0, O_WEIGHT},
-        {"explain", no_argument, 0, O_EXPLAIN},
-        {"deadline", required_argument, 0, O_DEADLINE},
-        {"id", required_argument, 0, O_ID},
-        {"max-bytes", required_argument, 0, O_MAXB},
-        {"in-flight", required_argument, 0, O_INFLIGHT},
-        {"curve-secret", required_argument, 0, O_CSEC},
-        {"broker-key", required_argument, 0, O_BKEY},
-        {"help", no_argument, 0, 'h'},
-        {"html", required_argument, 0, O_HTML},
-        {"format", required_argument, 0, O_FORMAT},
-        {0, 0, 0, 0},
-    };
-    struct opts o = {.budget = {LEDE_BUDGET_SENTENCES, 3},
-                     .deadline_ms = 10000,
-                     .in_flight = 32,
-                     .max_bytes = LEDE_DEFAULT_MAX_BODY};
-    const char *env = getenv("LEDE_DEADLINE_MS");
-    if (env && *env)
-        o.deadline_ms = atoi(env);
-    int c;
-    double v;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case O_LOCAL: o.local = true; break;
-        case O_BROKER: o.broker = optarg; break;
-        case O_SENT:
-            if (set_budget(&o, LEDE_BUDGET_SENTENCES, optarg))
-                return EXIT_USAGE;
-            break;
-        case O_WORDS:
-            if (set_budget(&o, LEDE_BUDGET_WORDS, optarg))
-                return EXIT_USAGE;
-            break;
-        case O_CHARS:
-            if (set_budget(&o, LEDE_BUDGET_CHARS, optarg))
-                return EXIT_USAGE;
-            break;
-        case O_RATIO:
-            if (set_budget(&o, LEDE_BUDGET_RATIO, optarg))
-                return EXIT_USAGE;
-            break;
-        case O_TITLE: o.title = optarg; break;
-        case O_LANG: o.lang = optarg; break;
-        case O_IDF: o.idf = optarg; break;
-        case O_JSON: o.json = true; break;
-        case O_JSONL: o.jsonl = optarg; break;
-        case O_EXPLAIN: o.explain = true; break;
-        case O_WEIGHT:
-            if (add_override(&o, optarg))
-                return EXIT_USAGE;
-            break;
-        case O_ID: o.id = optarg; break;
-        case O_CSEC: o.curve_secret = optarg; break;
-        case O_BKEY: o.broker_key = optarg; break;
-        case O_HTML: o.html = optarg; break;
-        case O_FORMAT: {
-            int f = lede_format_by_name(optarg);
-            if (f < 0) {
-                fprintf(stderr,
-                        "lede: --format is one of auto, text, html, ans, ninjs (got '%s')\n",
-                        optarg);
-                return EXIT_USAGE;
-            }
-            o.format = (enum lede_format)f;
-            break;
-        }
-        case O_DEADLINE:
-        case O_MAXB:
-        case O_INFLIGHT:
-            if (parse_double(optarg, &v) || v < 1 || v > 1e12 || floor(v) != v) {
-                fprintf(stderr, "lede: %s needs a positive whole number (got '%s')\n",
-                        argv[optind - 1], optarg);
-                return EXIT_USAGE;
-            }
-            if (c == O_DEADLINE)
-                o.deadline_ms = (int)fmin(v, 3600000);
-            else if (c == O_MAXB)
-                o.max_bytes = (size_t)v;
-            else
-                o.in_flight = (int)fmin(v, 10000);
-            break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return EXIT_USAGE;
-        }
+    struct opts o;
+    lede_config_t *conf = NULL;
+    int rc = parse_summarize(argc, argv, &o, &conf);
+    if (rc <= 0) {
+        lede_config_destroy(&conf);
+        return rc < 0 ? EXIT_USAGE : 0;
     }
-    if (optind < argc)
-        o.input = argv[optind++];
-    if (optind < argc) {
-        fprintf(stderr, "lede: one input file at most (got '%s' too)\n", argv[optind]);
-        return EXIT_USAGE;
-    }
-    if (o.jsonl && o.input) {
-        fprintf(stderr, "lede: --jsonl reads its own file; drop '%s'\n", o.input);
-        return EXIT_USAGE;
-    }
-    if (o.jsonl && o.html) {
-        fprintf(stderr, "lede: --html writes the view of one article; drop --jsonl\n");
-        return EXIT_USAGE;
-    }
-    if (o.local && o.broker) {
-        fprintf(stderr, "lede: --local and --broker exclude each other\n");
-        return EXIT_USAGE;
-    }
-    if (!o.local && !o.broker) {
-        env = getenv("LEDE_BROKER");
-        if (env && *env)
-            o.broker = env;
-        else
-            o.local = true;
-    }
-    if (o.idf && !o.local) {
-        fprintf(stderr, "lede: --idf applies to --local; workers load their table with "
-                        "lede-worker --idf\n");
-        return EXIT_USAGE;
-    }
-
     struct printer pr = {.o = &o};
     lede_engine_t *engine = NULL;
     lede_backend_t *b = NULL;
-    int rc = EXIT_SETUP;
     char *idf = NULL;
-    if (o.local) {
-        struct lede_engine_config cfg = {.detect = lede_langid_cld2}; /* lang: auto */
-        char msg[256];
-        size_t idf_len = 0;
-        if (o.idf) {
-            if (lede_read_file(o.idf, 1u << 30, &idf, &idf_len, msg, sizeof msg)) {
-                fprintf(stderr, "lede: %s\n", msg);
-                goto out;
-            }
-            cfg.idf_data = idf;
-            cfg.idf_len = idf_len;
-        }
-        struct lede_error err;
-        if (lede_engine_new(&cfg, &engine, &err)) {
-            fprintf(stderr, "lede: %s%s\n", o.idf ? "--idf: " : "", err.message);
-            goto out;
-        }
-        if (lede_backend_local_new(engine, on_done, &pr, &b)) {
-            fprintf(stderr, "lede: out of memory\n");
-            goto out;
-        }
-    } else {
-        struct lede_remote_options ro = {
-            .endpoints = o.broker,
-            .deadline_ms = o.deadline_ms,
-            .max_in_flight = o.jsonl ? o.in_flight : 1,
-            .curve_secret_file = o.curve_secret,
-            .broker_key_file = o.broker_key,
-            .explain = o.json || (o.jsonl && o.explain) || o.html, /* only what the output shows */
-        };
-        if (lede_backend_remote_new(&ro, on_done, &pr, &b)) {
-            fprintf(stderr, "lede: cannot set up the connection to %s\n", o.broker);
-            goto out;
-        }
-    }
-    rc = o.jsonl ? run_jsonl(&o, b, &pr) : run_one(&o, b, &pr);
-out:
+    rc = EXIT_SETUP;
+    if (open_backend(&o, &pr, &engine, &idf, &b) == 0)
+        rc = o.jsonl ? run_jsonl(&o, b, &pr) : run_one(&o, b, &pr);
     lede_backend_destroy(&b);
     lede_engine_destroy(&engine);
     free(idf);
-    for (size_t k = 0; k < pr.cap; k++) {
-        free(pr.pending[k]);
-        free(pr.ids[k]);
-    }
-    free(pr.pending);
-    free(pr.have);
-    free(pr.ids);
+    printer_release(&pr);
+    lede_config_destroy(&conf);
     return rc;
 }
 

@@ -64,29 +64,11 @@ static void text_of(struct lede_result *res, bool same, uint64_t off, uint64_t l
     *cursor += text_len + 1;
 }
 
-/* Builds a lede_result from a decoded response; takes p->body on success. Returns LEDE_OK or
- * LEDE_EPROTO (the response does not describe this body) or LEDE_ENOMEM. */
-static int to_result(struct pending *p, const struct lede_client_response *resp,
-                     struct lede_result **out, const char **why)
+/* The response's sentences into res->sentences (allocated by the caller, n of them). */
+static int copy_sentences(const struct pending *p, const struct lede_client_response *resp,
+                          int explain, struct lede_result *res, const char **why)
 {
-    *out = NULL;
-    size_t n = resp->n_sentences;
-    int explain = p->r->explain;
-    if (explain ? n != resp->sentence_count : n != resp->n_summary) {
-        *why = explain ? "the response does not list every sentence (explain was not honoured)"
-                       : "the response does not list exactly the summary's sentences";
-        return LEDE_EPROTO;
-    }
-    struct lede_result *res = calloc(1, sizeof *res);
-    if (!res)
-        return LEDE_ENOMEM;
-    res->sentences = calloc(n ? n : 1, sizeof *res->sentences);
-    res->summary = calloc(resp->n_summary ? resp->n_summary : 1, sizeof *res->summary);
-    if (!res->sentences || !res->summary) {
-        lede_result_destroy(&res);
-        return LEDE_ENOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < resp->n_sentences; i++) {
         const struct lede_client_sentence *s = &resp->sentences[i];
         struct lede_sentence *d = &res->sentences[i];
         /* without explain, the k-th sentence listed is the summary's k-th, and the result
@@ -94,7 +76,6 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
         size_t want = explain ? i : (i < resp->n_summary ? resp->summary[i] : (size_t)-1);
         if (s->index != want || s->offset > p->body_len || s->length > p->body_len - s->offset) {
             *why = "a sentence's index or byte range does not fit the request body";
-            lede_result_destroy(&res);
             return LEDE_EPROTO;
         }
         d->offset = (size_t)s->offset;
@@ -116,60 +97,64 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
         d->text_length = d->length;
         d->headline = s->headline != 0;
     }
-    /* The text: the body itself when every sentence is its bytes (plain text), else the
-     * sentences' texts, a line per paragraph (the markup of HTML, ANS or ninjs is not sent). */
-    bool same = true;
-    size_t total = 0;
+    return LEDE_OK;
+}
+
+/* The text: the body itself when every sentence is its bytes (plain text: *same, res->text
+ * left NULL), else the sentences' texts, a line per paragraph (the markup of HTML, ANS or
+ * ninjs is not sent), with room after its NUL for the keyphrases' and entities' own texts,
+ * which the sentences sent back may not contain; *cursor: where those go. */
+static int build_text(const struct pending *p, const struct lede_client_response *resp,
+                      struct lede_result *res, bool *same, size_t *cursor)
+{
+    size_t n = resp->n_sentences, total = 0, extra = 0;
+    *same = true;
+    *cursor = 0;
     for (size_t i = 0; i < n; i++) {
         const struct lede_client_sentence *s = &resp->sentences[i];
-        same = same && s->text_len == s->length && !memcmp(s->text, p->body + s->offset, s->length);
+        *same =
+            *same && s->text_len == s->length && !memcmp(s->text, p->body + s->offset, s->length);
         total += s->text_len + 1;
     }
-    /* Past the article's text (after its NUL, beyond text_len) the keyphrases' and entities'
-     * own texts, which the sentences sent back may not contain. */
-    size_t extra = 0;
-    for (size_t i = 0; !same && i < resp->n_keyphrases; i++)
+    if (*same)
+        return LEDE_OK;
+    for (size_t i = 0; i < resp->n_keyphrases; i++)
         extra += resp->keyphrases[i].text_len + 1;
-    for (size_t i = 0; !same && i < resp->n_entities; i++)
+    for (size_t i = 0; i < resp->n_entities; i++)
         extra += resp->entities[i].text_len + 1;
-    size_t cursor = 0;
-    if (!same) {
-        char *t = malloc(total + 1 + extra);
-        if (!t) {
-            lede_result_destroy(&res);
-            return LEDE_ENOMEM;
-        }
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++) {
-            const struct lede_client_sentence *s = &resp->sentences[i];
-            if (i)
-                t[k++] =
-                    res->sentences[i].paragraph != res->sentences[i - 1].paragraph ? '\n' : ' ';
-            res->sentences[i].text_offset = k;
-            res->sentences[i].text_length = s->text_len;
-            memcpy(t + k, s->text, s->text_len);
-            k += s->text_len;
-        }
-        t[k] = 0;
-        res->text = t;
-        res->text_len = k;
-        cursor = k + 1;
+    char *t = malloc(total + 1 + extra);
+    if (!t)
+        return LEDE_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct lede_client_sentence *s = &resp->sentences[i];
+        if (i)
+            t[k++] = res->sentences[i].paragraph != res->sentences[i - 1].paragraph ? '\n' : ' ';
+        res->sentences[i].text_offset = k;
+        res->sentences[i].text_length = s->text_len;
+        memcpy(t + k, s->text, s->text_len);
+        k += s->text_len;
     }
-    {
-        int f = resp->format ? lede_format_by_name(resp->format) : -1;
-        res->format = f > 0 ? (enum lede_format)f : LEDE_FORMAT_TEXT;
-    }
+    t[k] = 0;
+    res->text = t;
+    res->text_len = k;
+    *cursor = k + 1;
+    return LEDE_OK;
+}
+
+/* The keyphrases and entities, their ranges checked against the body, their texts placed
+ * by text_of. */
+static int copy_tags(const struct pending *p, const struct lede_client_response *resp,
+                     struct lede_result *res, bool same, size_t *cursor, const char **why)
+{
     res->keyphrases = calloc(resp->n_keyphrases ? resp->n_keyphrases : 1, sizeof *res->keyphrases);
     res->entities = calloc(resp->n_entities ? resp->n_entities : 1, sizeof *res->entities);
-    if (!res->keyphrases || !res->entities) {
-        lede_result_destroy(&res);
+    if (!res->keyphrases || !res->entities)
         return LEDE_ENOMEM;
-    }
     for (size_t k = 0; k < resp->n_keyphrases; k++) {
         const struct lede_client_keyphrase *x = &resp->keyphrases[k];
         if (x->offset > p->body_len || x->length > p->body_len - x->offset) {
             *why = "a keyphrase's byte range does not fit the request body";
-            lede_result_destroy(&res);
             return LEDE_EPROTO;
         }
         res->keyphrases[k] = (struct lede_keyphrase){.offset = (size_t)x->offset,
@@ -177,7 +162,7 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
                                                      .words = x->words,
                                                      .count = x->count,
                                                      .score = x->score};
-        text_of(res, same, x->offset, x->length, x->text, x->text_len, &cursor,
+        text_of(res, same, x->offset, x->length, x->text, x->text_len, cursor,
                 &res->keyphrases[k].text_offset, &res->keyphrases[k].text_length);
     }
     res->n_keyphrases = resp->n_keyphrases;
@@ -185,7 +170,6 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
         const struct lede_client_entity *x = &resp->entities[k];
         if (x->offset > p->body_len || x->length > p->body_len - x->offset) {
             *why = "an entity's byte range does not fit the request body";
-            lede_result_destroy(&res);
             return LEDE_EPROTO;
         }
         int kind = LEDE_ENTITY_NAME;
@@ -196,17 +180,53 @@ static int to_result(struct pending *p, const struct lede_client_response *resp,
                                                 .length = (size_t)x->length,
                                                 .count = x->count,
                                                 .kind = (enum lede_entity_kind)kind};
-        text_of(res, same, x->offset, x->length, x->text, x->text_len, &cursor,
+        text_of(res, same, x->offset, x->length, x->text, x->text_len, cursor,
                 &res->entities[k].text_offset, &res->entities[k].text_length);
     }
     res->n_entities = resp->n_entities;
-    for (size_t k = 0; k < resp->n_summary; k++) {
+    return LEDE_OK;
+}
+
+/* Builds a lede_result from a decoded response; takes p->body on success. Returns LEDE_OK or
+ * LEDE_EPROTO (the response does not describe this body) or LEDE_ENOMEM. */
+static int to_result(struct pending *p, const struct lede_client_response *resp,
+                     struct lede_result **out, const char **why)
+{
+    *out = NULL;
+    size_t n = resp->n_sentences;
+    int explain = p->r->explain;
+    if (explain ? n != resp->sentence_count : n != resp->n_summary) {
+        *why = explain ? "the response does not list every sentence (explain was not honoured)"
+                       : "the response does not list exactly the summary's sentences";
+        return LEDE_EPROTO;
+    }
+    struct lede_result *res = calloc(1, sizeof *res);
+    if (!res)
+        return LEDE_ENOMEM;
+    res->sentences = calloc(n ? n : 1, sizeof *res->sentences);
+    res->summary = calloc(resp->n_summary ? resp->n_summary : 1, sizeof *res->summary);
+    bool same;
+    size_t cursor;
+    int rc = !res->sentences || !res->summary ? LEDE_ENOMEM : LEDE_OK;
+    if (rc == LEDE_OK)
+        rc = copy_sentences(p, resp, explain, res, why);
+    if (rc == LEDE_OK)
+        rc = build_text(p, resp, res, &same, &cursor);
+    if (rc == LEDE_OK) {
+        int f = resp->format ? lede_format_by_name(resp->format) : -1;
+        res->format = f > 0 ? (enum lede_format)f : LEDE_FORMAT_TEXT;
+        rc = copy_tags(p, resp, res, same, &cursor, why);
+    }
+    for (size_t k = 0; rc == LEDE_OK && k < resp->n_summary; k++) {
         if (explain && resp->summary[k] >= n) {
             *why = "a summary index is out of range";
-            lede_result_destroy(&res);
-            return LEDE_EPROTO;
+            rc = LEDE_EPROTO;
         }
         res->summary[k] = explain ? resp->summary[k] : k;
+    }
+    if (rc != LEDE_OK) {
+        lede_result_destroy(&res);
+        return rc;
     }
     res->n_sentences = n;
     res->n_summary = resp->n_summary;
