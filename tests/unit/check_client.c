@@ -2,11 +2,15 @@
  * 127.0.0.1 ports the kernel picks): replies matched by call id, duplicates dropped, retry on
  * UNAVAILABLE, failover from a silent broker and from a dead endpoint, deadlines, bad options,
  * and response decoding. Single-threaded: the test alternates the fake broker and the client. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include <lede/client.h>
@@ -303,11 +307,17 @@ END_TEST
 
 START_TEST(test_dead_endpoint_and_deadline)
 {
-    struct fake live, dead;
-    fake_open(&dead);
+    struct fake live;
+    /* A port bound but never listened on: connecting is refused, and no other process (tests
+     * run in parallel) can take the port meanwhile, as it could a closed socket's. */
+    int hold = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(hold, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_eq(bind(hold, (struct sockaddr *)&sa, sizeof sa), 0);
+    socklen_t sl = sizeof sa;
+    ck_assert_int_eq(getsockname(hold, (struct sockaddr *)&sa, &sl), 0);
     char dead_ep[128];
-    snprintf(dead_ep, sizeof dead_ep, "%s", dead.endpoint);
-    fake_close(&dead); /* nothing listens there any more */
+    snprintf(dead_ep, sizeof dead_ep, "tcp://127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
     fake_open(&live);
     char eps[300];
     snprintf(eps, sizeof eps, "%s,%s", dead_ep, live.endpoint);
@@ -342,6 +352,7 @@ START_TEST(test_dead_endpoint_and_deadline)
     lede_client_destroy(&c); /* the first call is still in flight: dropped, no callback */
     ck_assert_int_eq(g.n, 0);
     fake_close(&live);
+    close(hold);
 }
 END_TEST
 
