@@ -85,9 +85,9 @@ log "3/3 batch paths against the engine in-process"
 for r in 1 2 3; do
   "$BIN/bench_engine" --data "$DATA" --mode lede --threads 2 --seconds 2 >"$OUT/engine.$r.json"
   "$BIN/bench_engine" --data "$DATA" --mode lede --threads 1 --seconds 2 >"$OUT/engine1.$r.json"
-  timed "$OUT/local.$r.s" sh -c "'$BIN/lede' summarize --local --jsonl '$DATA' >'$OUT/local.out'"
+  timed "$OUT/local.$r.s" sh -c "'$BIN/lede' summarize --local --lang en --jsonl '$DATA' >'$OUT/local.out'"
   s0=$(svc_ticks)
-  timed "$OUT/remote.$r.s" sh -c "'$BIN/lede' summarize --broker '$FE' --jsonl '$DATA' >'$OUT/remote.out'"
+  timed "$OUT/remote.$r.s" sh -c "'$BIN/lede' summarize --broker '$FE' --lang en --jsonl '$DATA' >'$OUT/remote.out'"
   s1=$(svc_ticks)
   timed "$OUT/batch.$r.s" curl -s -o "$OUT/batch.out" -H 'Content-Type: application/x-ndjson' \
     --data-binary @"$OUT/bodies.jsonl" "http://127.0.0.1:$PORT/v1/summarize:batch"
