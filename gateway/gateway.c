@@ -136,6 +136,7 @@ struct lede_gateway {
     struct job *queue_head, *queue_tail;
     atomic_bool stop;
     atomic_bool draining;
+    atomic_bool woken; /* the eventfd was written (wake) */
     atomic_size_t brokers_up;
     atomic_size_t in_flight;
     unsigned seed;
@@ -382,6 +383,7 @@ static void wake(lede_gateway_t *g)
     uint64_t one = 1;
     ssize_t n = write(g->efd, &one, sizeof one);
     (void)n;
+    atomic_store(&g->woken, true); /* after the write: the loop reads the eventfd when it sees it */
 }
 
 /* The JSON answer of a reply: the response message, or the error object. */
@@ -553,9 +555,11 @@ static void *client_main(void *arg)
         int rc = lede_client_poll_fds(g->client, timeout, fds, 2);
         if (rc < 0 && rc != LEDE_EINVAL)
             logf_(g, LEDE_LOG_WARN, NULL, "event=poll_failed error=\"%s\"", lede_strerror(rc));
-        uint64_t v;
-        ssize_t n = read(g->efd, &v, sizeof v);
-        (void)n;
+        if (atomic_exchange(&g->woken, false)) { /* not a read(2) per turn when nobody wrote */
+            uint64_t v;
+            ssize_t n = read(g->efd, &v, sizeof v);
+            (void)n;
+        }
         MHD_run(g->daemon); /* requests in, resumed connections answered */
         pthread_mutex_lock(&g->mu);
         struct job *list = g->queue_head;
@@ -815,19 +819,21 @@ static enum MHD_Result start_batch(lede_gateway_t *g, struct MHD_Connection *c, 
     b->body = r->body.data; /* taken */
     r->body.data = NULL;
     r->body.len = 0;
-    size_t lines = 0;
-    for (size_t i = 0; i < b->body_len; i++)
-        lines += b->body[i] == '\n';
+    size_t lines = 0; /* memchr, not a byte loop: it was a tenth of the batch route's CPU */
+    for (const char *p = b->body, *end = b->body + b->body_len;
+         p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++)
+        lines++;
     b->items = calloc(lines + 1, sizeof *b->items);
     if (!b->items) {
         free(b->body);
         free(b);
         return send_error(g, c, r, LEDE__V1__STATUS__RESOURCE_EXHAUSTED, 0, "out of memory");
     }
-    size_t start = 0;
-    for (size_t i = 0; i <= b->body_len; i++) {
-        if (i < b->body_len && b->body[i] != '\n')
-            continue;
+    for (size_t start = 0; start <= b->body_len;) {
+        const char *nl = start < b->body_len
+                             ? memchr(b->body + start, '\n', b->body_len - start)
+                             : NULL;
+        size_t i = nl ? (size_t)(nl - b->body) : b->body_len;
         size_t s = start, e = i;
         start = i + 1;
         while (s < e && (b->body[s] == ' ' || b->body[s] == '\t' || b->body[s] == '\r'))
