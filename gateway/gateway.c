@@ -572,7 +572,12 @@ static void batch_pump(lede_gateway_t *g, struct batch *b)
     pthread_mutex_lock(&b->mu);
     abandoned = b->abandoned;
     pthread_mutex_unlock(&b->mu);
-    while (!abandoned && b->next_submit < b->n && b->in_flight < g->cfg.batch_window) {
+    /* refilled a quarter of the window at a time, not one call per reply: the calls leave in
+       bursts that each thread on the way (this one's ZeroMQ I/O thread, the broker's) takes in
+       one wake-up, and the workers still always have calls queued */
+    size_t window = g->cfg.batch_window, burst = window / 4 ? window / 4 : 1;
+    int refill = b->in_flight + burst <= window;
+    while (!abandoned && refill && b->next_submit < b->n && b->in_flight < window) {
         struct job *j = &b->items[b->next_submit++];
         lede_metrics_counter_inc(g->c_batch_lines);
         if (batch_prepare(j) == 0) {
