@@ -76,29 +76,43 @@ ssize_t lede_read_line(FILE *f, size_t max, char **buf, size_t *cap, bool *too_l
     size_t n = 0;
     int c = EOF;
     *too_long = false;
-    while ((c = getc_unlocked(f)) != EOF) {
-        if (!*too_long) {
-            if (n >= max) {
-                *too_long = true; /* keep reading to the line's end, storing nothing */
-            } else {
-                if (n + 2 > *cap) {
-                    size_t ncap = *cap ? *cap * 2 : 4096;
-                    if (ncap > max + 2)
-                        ncap = max + 2;
-                    if (ncap < n + 2)
-                        ncap = n + 2;
-                    char *p = realloc(*buf, ncap);
-                    if (!p)
-                        return -1;
-                    *buf = p;
-                    *cap = ncap;
-                }
-                (*buf)[n++] = (char)c;
-            }
+    for (;;) {
+        if (n < max && n + 2 > *cap) {
+            size_t ncap = *cap ? *cap * 2 : 4096;
+            if (ncap > max + 2)
+                ncap = max + 2;
+            if (ncap < n + 2)
+                ncap = n + 2;
+            char *p = realloc(*buf, ncap);
+            if (!p)
+                return -1;
+            *buf = p;
+            *cap = ncap;
         }
-        if (c == '\n')
-            break;
+        /* the bytes that fit now (the NUL kept room for), with one test each beside the
+           newline's: a check of max and of the room per byte was most of --jsonl's reading */
+        size_t lim = n < max ? (*cap - 1 < max ? *cap - 1 : max) : n;
+        char *b = *buf;
+        while (n < lim) {
+            c = getc_unlocked(f);
+            if (c == EOF)
+                goto done;
+            b[n++] = (char)c;
+            if (c == '\n')
+                goto done;
+        }
+        if (n < max)
+            continue; /* the buffer is full: grow it */
+        /* max bytes stored: one more makes the line too long; read to its end, storing nothing */
+        c = getc_unlocked(f);
+        if (c != EOF) {
+            *too_long = true;
+            while (c != '\n' && (c = getc_unlocked(f)) != EOF)
+                ;
+        }
+        break;
     }
+done:
     if (c == EOF && n == 0 && !*too_long)
         return -1;
     if (*too_long)

@@ -10,11 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "error.h"
+#include "json_scan.h"
 
 /* ---- the buffer ---- */
 
@@ -81,45 +79,6 @@ static void putc1(struct lede_jbuf *b, char c)
     lede_jbuf_put(b, &c, 1);
 }
 
-/* The first byte at or after s (before end) that is '"', '\\', a control character or not
- * ASCII: eight bytes at a time (article bodies and sentence texts are long runs of plain
- * text; the reader and the writer use it). */
-static const char *plain_run(const char *s, const char *end)
-{
-#ifdef __SSE2__
-    /* sixteen at a time: one signed compare finds both the controls and the non-ASCII bytes */
-    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
-                  space = _mm_set1_epi8(0x20);
-    while (end - s >= 16) {
-        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)s);
-        __m128i hit =
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, quote), _mm_cmpeq_epi8(w, bslash)),
-                         _mm_cmplt_epi8(w, space));
-        int mask = _mm_movemask_epi8(hit);
-        if (mask)
-            return s + __builtin_ctz((unsigned)mask);
-        s += 16;
-    }
-#endif
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    while (end - s >= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-        uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) | w;
-        if (special & highs)
-            break;
-        s += 8;
-    }
-    while (s < end) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
-            break;
-        s++;
-    }
-    return s;
-}
-
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
@@ -166,7 +125,7 @@ void lede_jbuf_string(struct lede_jbuf *b, const char *str, size_t n)
     putc1(b, '"');
     size_t run = 0; /* start of the bytes not yet copied */
     for (size_t i = 0; i < n;) {
-        i = (size_t)(plain_run(str + i, str + n) - str);
+        i = (size_t)(lede_json_plain_run(str + i, str + n) - str);
         if (i == n)
             break;
         unsigned c = s[i];
@@ -920,7 +879,7 @@ static int jp_string(struct jp *p, char **out, size_t *len)
         return jp_fail(p, "expected a string");
     p->s++;
     /* the common case: no escapes; find the closing quote first */
-    const char *q = plain_run(p->s, p->end);
+    const char *q = lede_json_plain_run(p->s, p->end);
     size_t cap = (size_t)(q - p->s) + 16;
     char *b = malloc(cap);
     if (!b)
@@ -929,7 +888,7 @@ static int jp_string(struct jp *p, char **out, size_t *len)
     for (;;) {
         /* copy a run of plain bytes, checking UTF-8 */
         const char *r = p->s;
-        while ((r = plain_run(r, p->end)) < p->end && *r != '"' && *r != '\\') {
+        while ((r = lede_json_plain_run(r, p->end)) < p->end && *r != '"' && *r != '\\') {
             unsigned char c = (unsigned char)*r;
             if (c < 0x20) {
                 free(b);
