@@ -71,34 +71,69 @@ out:
     return rc;
 }
 
+#define READ_CHUNK (16u << 10) /* bytes of one fgets in lede_read_line */
+
 ssize_t lede_read_line(FILE *f, size_t max, char **buf, size_t *cap, bool *too_long)
 {
     size_t n = 0;
     int c = EOF;
     *too_long = false;
-    while ((c = getc_unlocked(f)) != EOF) {
-        if (!*too_long) {
-            if (n >= max) {
-                *too_long = true; /* keep reading to the line's end, storing nothing */
-            } else {
-                if (n + 2 > *cap) {
-                    size_t ncap = *cap ? *cap * 2 : 4096;
-                    if (ncap > max + 2)
-                        ncap = max + 2;
-                    if (ncap < n + 2)
-                        ncap = n + 2;
-                    char *p = realloc(*buf, ncap);
-                    if (!p)
-                        return -1;
-                    *buf = p;
-                    *cap = ncap;
-                }
-                (*buf)[n++] = (char)c;
-            }
+    for (;;) {
+        if (n < max && n + 2 > *cap) {
+            size_t ncap = *cap ? *cap * 2 : 4096;
+            if (ncap > max + 2)
+                ncap = max + 2;
+            if (ncap < n + 2)
+                ncap = n + 2;
+            char *p = realloc(*buf, ncap);
+            if (!p)
+                return -1;
+            *buf = p;
+            *cap = ncap;
         }
-        if (c == '\n')
-            break;
+        /* the bytes that fit now (room kept for the NUL), a chunk at a time through fgets (the
+           FILE's buffer scanned with memchr, not a getc per byte: reading was most of --jsonl's
+           CPU). The chunk is first filled with '\n' so that the bytes fgets stored can be told
+           even when the line holds NUL bytes: the first '\n' is either the line's own, followed
+           by fgets' NUL, or the first fill byte, right after fgets' NUL. */
+        size_t lim = n < max ? (*cap - 1 < max ? *cap - 1 : max) : n;
+        if (n < lim) {
+            size_t room = lim - n < READ_CHUNK ? lim - n : READ_CHUNK;
+            char *b = *buf + n;
+            memset(b, '\n', room + 1);
+            if (!fgets(b, (int)(room + 1), f)) {
+                c = EOF;
+                goto done;
+            }
+            const char *nl = memchr(b, '\n', room + 1);
+            size_t got;
+            if (!nl) {
+                got = room; /* the chunk is full: no newline yet */
+            } else if ((size_t)(nl - b) < room && nl[1] == 0) {
+                n += (size_t)(nl - b) + 1; /* the line's newline */
+                c = '\n';
+                goto done;
+            } else {
+                got = (size_t)(nl - b) - 1; /* fgets stopped at the end of the input */
+                n += got;
+                c = EOF;
+                goto done;
+            }
+            n += got;
+            continue;
+        }
+        if (n < max)
+            continue; /* the buffer is full: grow it */
+        /* max bytes stored: one more makes the line too long; read to its end, storing nothing */
+        c = getc_unlocked(f);
+        if (c != EOF) {
+            *too_long = true;
+            while (c != '\n' && (c = getc_unlocked(f)) != EOF)
+                ;
+        }
+        break;
     }
+done:
     if (c == EOF && n == 0 && !*too_long)
         return -1;
     if (*too_long)

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,21 @@ struct req {
     struct timespec start;
 };
 
+/* The client thread's allocator for unpacking replies: a bump allocator over one block that
+ * is reset after each reply is written (an unpacked SummarizeResponse is dozens of small
+ * allocations; malloc and free of them were a tenth of the gateway's instructions). Larger
+ * replies than the block get blocks of their own, freed at the reset. */
+#define ARENA_BLOCK (256u << 10)
+struct arena_extra {
+    struct arena_extra *next;
+    max_align_t data[];
+};
+struct arena {
+    max_align_t *block; /* ARENA_BLOCK bytes, or NULL */
+    size_t used;
+    struct arena_extra *extra;
+};
+
 struct lede_gateway {
     struct lede_gateway_config cfg;
     struct MHD_Daemon *daemon;
@@ -131,11 +147,13 @@ struct lede_gateway {
     pthread_t thread;
     int thread_started;
     int efd;
-    int mhd_fd; /* libmicrohttpd's epoll descriptor, polled by the client thread */
+    int mhd_fd;         /* libmicrohttpd's epoll descriptor, polled by the client thread */
+    struct arena arena; /* the client thread's, for unpacking replies */
     pthread_mutex_t mu;
     struct job *queue_head, *queue_tail;
     atomic_bool stop;
     atomic_bool draining;
+    atomic_bool woken; /* the eventfd was written (wake) */
     atomic_size_t brokers_up;
     atomic_size_t in_flight;
     unsigned seed;
@@ -382,6 +400,44 @@ static void wake(lede_gateway_t *g)
     uint64_t one = 1;
     ssize_t n = write(g->efd, &one, sizeof one);
     (void)n;
+    atomic_store(&g->woken, true); /* after the write: the loop reads the eventfd when it sees it */
+}
+
+static void *arena_alloc(void *data, size_t size)
+{
+    struct arena *a = data;
+    size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    if (!a->block)
+        a->block = malloc(ARENA_BLOCK);
+    if (a->block && size <= ARENA_BLOCK - a->used) {
+        void *p = (char *)a->block + a->used;
+        a->used += size;
+        return p;
+    }
+    if (size > SIZE_MAX - sizeof(struct arena_extra))
+        return NULL;
+    struct arena_extra *e = malloc(sizeof *e + size);
+    if (!e)
+        return NULL;
+    e->next = a->extra;
+    a->extra = e;
+    return e->data;
+}
+
+static void arena_free(void *data, void *p)
+{
+    (void)data;
+    (void)p; /* all at once in arena_reset */
+}
+
+static void arena_reset(struct arena *a)
+{
+    a->used = 0;
+    while (a->extra) {
+        struct arena_extra *e = a->extra;
+        a->extra = e->next;
+        free(e);
+    }
 }
 
 /* The JSON answer of a reply: the response message, or the error object. */
@@ -389,11 +445,14 @@ static void answer_of(struct job *j, const struct lede_client_reply *reply)
 {
     j->status = reply->status;
     if (reply->status == 0) {
+        struct arena *arena = &j->g->arena; /* the client thread's (the only caller) */
+        ProtobufCAllocator alloc = {arena_alloc, arena_free, arena};
         Lede__V1__SummarizeResponse *m =
-            lede__v1__summarize_response__unpack(NULL, reply->payload_len, reply->payload);
-        if (m) {
+            lede__v1__summarize_response__unpack(&alloc, reply->payload_len, reply->payload);
+        if (m)
             lede_pbjson_write(&j->out, &m->base);
-            protobuf_c_message_free_unpacked(&m->base, NULL);
+        arena_reset(arena);
+        if (m) {
             if (!j->out.failed)
                 return;
             lede_jbuf_release(&j->out);
@@ -513,7 +572,12 @@ static void batch_pump(lede_gateway_t *g, struct batch *b)
     pthread_mutex_lock(&b->mu);
     abandoned = b->abandoned;
     pthread_mutex_unlock(&b->mu);
-    while (!abandoned && b->next_submit < b->n && b->in_flight < g->cfg.batch_window) {
+    /* refilled a quarter of the window at a time, not one call per reply: the calls leave in
+       bursts that each thread on the way (this one's ZeroMQ I/O thread, the broker's) takes in
+       one wake-up, and the workers still always have calls queued */
+    size_t window = g->cfg.batch_window, burst = window / 4 ? window / 4 : 1;
+    int refill = b->in_flight + burst <= window;
+    while (!abandoned && refill && b->next_submit < b->n && b->in_flight < window) {
         struct job *j = &b->items[b->next_submit++];
         lede_metrics_counter_inc(g->c_batch_lines);
         if (batch_prepare(j) == 0) {
@@ -553,9 +617,11 @@ static void *client_main(void *arg)
         int rc = lede_client_poll_fds(g->client, timeout, fds, 2);
         if (rc < 0 && rc != LEDE_EINVAL)
             logf_(g, LEDE_LOG_WARN, NULL, "event=poll_failed error=\"%s\"", lede_strerror(rc));
-        uint64_t v;
-        ssize_t n = read(g->efd, &v, sizeof v);
-        (void)n;
+        if (atomic_exchange(&g->woken, false)) { /* not a read(2) per turn when nobody wrote */
+            uint64_t v;
+            ssize_t n = read(g->efd, &v, sizeof v);
+            (void)n;
+        }
         MHD_run(g->daemon); /* requests in, resumed connections answered */
         pthread_mutex_lock(&g->mu);
         struct job *list = g->queue_head;
@@ -815,19 +881,20 @@ static enum MHD_Result start_batch(lede_gateway_t *g, struct MHD_Connection *c, 
     b->body = r->body.data; /* taken */
     r->body.data = NULL;
     r->body.len = 0;
-    size_t lines = 0;
-    for (size_t i = 0; i < b->body_len; i++)
-        lines += b->body[i] == '\n';
+    size_t lines = 0; /* memchr, not a byte loop: it was a tenth of the batch route's CPU */
+    for (const char *p = b->body, *end = b->body + b->body_len;
+         p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++)
+        lines++;
     b->items = calloc(lines + 1, sizeof *b->items);
     if (!b->items) {
         free(b->body);
         free(b);
         return send_error(g, c, r, LEDE__V1__STATUS__RESOURCE_EXHAUSTED, 0, "out of memory");
     }
-    size_t start = 0;
-    for (size_t i = 0; i <= b->body_len; i++) {
-        if (i < b->body_len && b->body[i] != '\n')
-            continue;
+    for (size_t start = 0; start <= b->body_len;) {
+        const char *nl =
+            start < b->body_len ? memchr(b->body + start, '\n', b->body_len - start) : NULL;
+        size_t i = nl ? (size_t)(nl - b->body) : b->body_len;
         size_t s = start, e = i;
         start = i + 1;
         while (s < e && (b->body[s] == ' ' || b->body[s] == '\t' || b->body[s] == '\r'))
@@ -1367,6 +1434,8 @@ void lede_gateway_stop(lede_gateway_t **gp)
     else if (g->fd >= 0)
         close(g->fd);
     lede_client_destroy(&g->client);
+    arena_reset(&g->arena);
+    free(g->arena.block);
     if (g->efd >= 0)
         close(g->efd);
     lede_tokens_destroy(&g->tokens);

@@ -4,12 +4,15 @@
 #include "pbjson.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "json_scan.h"
 
 /* ---- the buffer ---- */
 
@@ -122,11 +125,10 @@ void lede_jbuf_string(struct lede_jbuf *b, const char *str, size_t n)
     putc1(b, '"');
     size_t run = 0; /* start of the bytes not yet copied */
     for (size_t i = 0; i < n;) {
+        i = (size_t)(lede_json_plain_run(str + i, str + n) - str);
+        if (i == n)
+            break;
         unsigned c = s[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            i++;
-            continue;
-        }
         size_t u = c >= 0x80 ? utf8_len(s + i, n - i) : 0;
         if (u) {
             i += u;
@@ -281,6 +283,91 @@ void lede_pbjson_camel(const char *name, char *out, size_t out_len)
 
 /* ---- writing ---- */
 
+/* The keys ("lowerCamelName":) of each message type's fields, made once per type and kept for
+ * the life of the process (a handful of types; making the keys again for every field written
+ * was a quarter of the writer). Published with release/acquire; built under a mutex. */
+#define KEY_TYPES 32
+struct key_table {
+    const ProtobufCMessageDescriptor *d;
+    char *text;    /* the keys one after the other */
+    uint32_t *off; /* field i's key: text[off[i] .. off[i + 1]) */
+};
+static struct key_table key_tables[KEY_TYPES];
+static atomic_uint key_count;
+static pthread_mutex_t key_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static const struct key_table *keys_of(const ProtobufCMessageDescriptor *d)
+{
+    unsigned n = atomic_load_explicit(&key_count, memory_order_acquire);
+    for (unsigned i = 0; i < n; i++)
+        if (key_tables[i].d == d)
+            return &key_tables[i];
+    const struct key_table *found = NULL;
+    pthread_mutex_lock(&key_mu);
+    n = atomic_load_explicit(&key_count, memory_order_relaxed);
+    for (unsigned i = 0; i < n && !found; i++)
+        if (key_tables[i].d == d)
+            found = &key_tables[i];
+    if (!found && n < KEY_TYPES) {
+        size_t total = 0;
+        for (unsigned i = 0; i < d->n_fields; i++)
+            total += strlen(d->fields[i].name) + 3;
+        struct key_table t = {d, malloc(total ? total : 1),
+                              malloc((d->n_fields + 1) * sizeof *t.off)};
+        if (t.text && t.off) {
+            size_t at = 0;
+            for (unsigned i = 0; i < d->n_fields; i++) {
+                t.off[i] = (uint32_t)at;
+                t.text[at++] = '"';
+                int up = 0;
+                for (const char *c = d->fields[i].name; *c; c++) {
+                    if (*c == '_') {
+                        up = 1;
+                        continue;
+                    }
+                    t.text[at++] = up && *c >= 'a' && *c <= 'z' ? (char)(*c - 'a' + 'A') : *c;
+                    up = 0;
+                }
+                t.text[at++] = '"';
+                t.text[at++] = ':';
+            }
+            t.off[d->n_fields] = (uint32_t)at;
+            key_tables[n] = t;
+            found = &key_tables[n];
+            atomic_store_explicit(&key_count, n + 1, memory_order_release);
+        } else {
+            free(t.text);
+            free(t.off);
+        }
+    }
+    pthread_mutex_unlock(&key_mu);
+    return found; /* NULL (out of memory, or past KEY_TYPES): put_key makes each key */
+}
+
+/* "lowerCamelName": made as it is written, with one capacity check for the whole key (a
+ * check and a NUL per character was a fifth of the writer) */
+static void put_key(struct lede_jbuf *b, const char *name)
+{
+    size_t n = strlen(name);
+    if (grow(b, n + 3))
+        return;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    int up = 0;
+    for (const char *c = name; *c; c++) {
+        if (*c == '_') {
+            up = 1;
+            continue;
+        }
+        *o++ = up && *c >= 'a' && *c <= 'z' ? (char)(*c - 'a' + 'A') : *c;
+        up = 0;
+    }
+    *o++ = '"';
+    *o++ = ':';
+    *o = 0;
+    b->len = (size_t)(o - b->data);
+}
+
 static void write_value(struct lede_jbuf *b, const ProtobufCFieldDescriptor *f, const void *p)
 {
     switch (f->type) {
@@ -358,6 +445,7 @@ void lede_pbjson_write(struct lede_jbuf *b, const ProtobufCMessage *m)
 {
     const ProtobufCMessageDescriptor *d = m->descriptor;
     const char *base = (const char *)m;
+    const struct key_table *keys = keys_of(d);
     int first = 1;
     putc1(b, '{');
     for (unsigned i = 0; i < d->n_fields; i++) {
@@ -373,17 +461,10 @@ void lede_pbjson_write(struct lede_jbuf *b, const ProtobufCMessage *m)
         if (!first)
             putc1(b, ',');
         first = 0;
-        putc1(b, '"');
-        int up = 0; /* the lowerCamelCase name, written as it is made */
-        for (const char *c = f->name; *c; c++) {
-            if (*c == '_') {
-                up = 1;
-                continue;
-            }
-            putc1(b, up && *c >= 'a' && *c <= 'z' ? (char)(*c - 'a' + 'A') : *c);
-            up = 0;
-        }
-        lede_jbuf_put(b, "\":", 2);
+        if (keys)
+            lede_jbuf_put(b, keys->text + keys->off[i], keys->off[i + 1] - keys->off[i]);
+        else
+            put_key(b, f->name);
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)(base + f->quantifier_offset);
             const char *arr = *(char *const *)p;
@@ -776,27 +857,18 @@ static int hex4(const char *s, unsigned *out)
     return 0;
 }
 
-/* The first byte at or after s (before end) that is '"', '\\', a control character or not
- * ASCII: eight bytes at a time (article bodies are long runs of plain text). */
-static const char *plain_run(const char *s, const char *end)
+/* path "." key (or key alone at the top) into out, cut at out_len as snprintf would: built for
+ * every key read, where snprintf cost more than the rest of a small request's parse */
+static void join_path(char *out, size_t out_len, const char *path, const char *key)
 {
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    while (end - s >= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-        uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) | w;
-        if (special & highs)
-            break;
-        s += 8;
-    }
-    while (s < end) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
-            break;
-        s++;
-    }
-    return s;
+    size_t n = 0;
+    for (const char *c = path; *c && n + 1 < out_len; c++)
+        out[n++] = *c;
+    if (path[0] && n + 1 < out_len)
+        out[n++] = '.';
+    for (const char *c = key; *c && n + 1 < out_len; c++)
+        out[n++] = *c;
+    out[n] = 0;
 }
 
 /* A JSON string at p->s (the opening quote) into a malloc'd buffer (*out, *len, NUL-ended). */
@@ -807,7 +879,7 @@ static int jp_string(struct jp *p, char **out, size_t *len)
         return jp_fail(p, "expected a string");
     p->s++;
     /* the common case: no escapes; find the closing quote first */
-    const char *q = plain_run(p->s, p->end);
+    const char *q = lede_json_plain_run(p->s, p->end);
     size_t cap = (size_t)(q - p->s) + 16;
     char *b = malloc(cap);
     if (!b)
@@ -816,7 +888,7 @@ static int jp_string(struct jp *p, char **out, size_t *len)
     for (;;) {
         /* copy a run of plain bytes, checking UTF-8 */
         const char *r = p->s;
-        while ((r = plain_run(r, p->end)) < p->end && *r != '"' && *r != '\\') {
+        while ((r = lede_json_plain_run(r, p->end)) < p->end && *r != '"' && *r != '\\') {
             unsigned char c = (unsigned char)*r;
             if (c < 0x20) {
                 free(b);
@@ -1195,7 +1267,7 @@ static int jp_message(struct jp *p, const ProtobufCMessageDescriptor *d, Protobu
         }
         const ProtobufCFieldDescriptor *f = find_field(d, key);
         char fpath[256];
-        snprintf(fpath, sizeof fpath, "%s%s%s", path, path[0] ? "." : "", key);
+        join_path(fpath, sizeof fpath, path, key);
         free(key);
         jp_ws(p);
         if (p->s >= p->end || *p->s != ':') {

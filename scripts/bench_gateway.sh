@@ -27,6 +27,7 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 log() { printf '%s bench_gateway: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 T0=$(date +%s)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 "$BIN/lede-broker" --frontend 'tcp://127.0.0.1:*' --backend 'tcp://127.0.0.1:*' \
   --ready-file "$OUT/ready" --log-level warn --queue-max 100000 2>>"$OUT/broker.log" &
@@ -85,9 +86,9 @@ log "3/3 batch paths against the engine in-process"
 for r in 1 2 3; do
   "$BIN/bench_engine" --data "$DATA" --mode lede --threads 2 --seconds 2 >"$OUT/engine.$r.json"
   "$BIN/bench_engine" --data "$DATA" --mode lede --threads 1 --seconds 2 >"$OUT/engine1.$r.json"
-  timed "$OUT/local.$r.s" sh -c "'$BIN/lede' summarize --local --jsonl '$DATA' >'$OUT/local.out'"
+  timed "$OUT/local.$r.s" sh -c "'$BIN/lede' summarize --local --lang en --jsonl '$DATA' >'$OUT/local.out'"
   s0=$(svc_ticks)
-  timed "$OUT/remote.$r.s" sh -c "'$BIN/lede' summarize --broker '$FE' --jsonl '$DATA' >'$OUT/remote.out'"
+  timed "$OUT/remote.$r.s" sh -c "'$BIN/lede' summarize --broker '$FE' --lang en --jsonl '$DATA' >'$OUT/remote.out'"
   s1=$(svc_ticks)
   timed "$OUT/batch.$r.s" curl -s -o "$OUT/batch.out" -H 'Content-Type: application/x-ndjson' \
     --data-binary @"$OUT/bodies.jsonl" "http://127.0.0.1:$PORT/v1/summarize:batch"
@@ -96,9 +97,9 @@ for r in 1 2 3; do
 done
 wc -l <"$OUT/batch.out" >"$OUT/batch.lines"
 
-/usr/bin/python3 - "$OUT" "$PAIRS" "$(( $(date +%s) - T0 ))" "$ROOT/docs/BENCHMARKS-GATEWAY.md" <<'PY'
+/usr/bin/python3 - "$OUT" "$PAIRS" "$(( $(date +%s) - T0 ))" "$ROOT/docs/BENCHMARKS-GATEWAY.md" "$LOAD0" <<'PY'
 import json, os, re, statistics, subprocess, sys
-out, pairs, took, dest = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+out, pairs, took, dest, load0 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 med = statistics.median
 J = lambda n: json.load(open(os.path.join(out, n)))
 def wrk(n):
@@ -180,16 +181,20 @@ rows = [
 ]
 with open(dest, "w") as o:
     o.write("# lede-gateway benchmarks\n\n")
-    o.write("Made by `scripts/bench_gateway.sh` (x86_64, %s, %d cores; load average %s at the end, "
-            "the machine is shared: compare the ratios, measured side by side in the same run, "
-            "not the absolute numbers); the run took %d s.\n\n" % (uname, os.cpu_count(),
-                                                                   " ".join(load), took))
+    o.write("Made by `scripts/bench_gateway.sh` (x86_64, %s, %d cores; load average %s at the "
+            "start and %s at the end, the machine is shared: compare the ratios, measured side by "
+            "side in the same run, not the absolute numbers); the run took %d s.\n\n" % (
+                uname, os.cpu_count(), load0, " ".join(load), took))
     o.write("Engine baselines: `bench_engine` in-process on the same articles, wall-clock "
             "articles/s, 1 thread for `--local` (its in-process backend runs one engine thread) "
             "and 2 threads for the paths through the two workers. "
             "Setup: one broker, two `--threads 1` workers, one gateway, all on the same cores "
             "with the load generator, over 127.0.0.1; articles: the 2,000 of cnndm-dev in turn, "
-            "3-sentence summaries. Closed loop: 32 calls in flight, %d alternating pairs of runs; "
+            "3-sentence summaries, every request naming its language (en) as lede-load's and "
+            "bench_engine's do, so both sides of each ratio ask for the same engine work "
+            "(detection would add about 40%%). Wall-clock ratios swing with the other load on "
+            "the machine; the per-CPU-second rows (CPU time of every process involved, from "
+            "/proc) are the steadier ones. Closed loop: 32 calls in flight, %d alternating pairs of runs; "
             "the open loop sends at half the native saturation (%s calls/s) on a fixed schedule, "
             "latency from each call's intended send time.\n\n" % (pairs, f(med([n["throughput_rps"] for n in nat]) / 2)))
     o.write("| target | measured | baseline (same run) | ratio | |\n| --- | --- | --- | --- | --- |\n")

@@ -2,6 +2,8 @@
  * that decodes the few strings a record needs and skips every other value. */
 #include "jsonl_in.h"
 
+#include "json_scan.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,8 +134,8 @@ static int escape(struct sc *p, unsigned *cp)
 static const char *plain_run(struct sc *p)
 {
     const char *r = p->s;
-    while (r < p->end && *r != '"' && *r != '\\') {
-        unsigned char c = (unsigned char)*r;
+    while ((r = lede_json_plain_run(r, p->end)) < p->end && *r != '"' && *r != '\\') {
+        unsigned char c = (unsigned char)*r; /* a control or the start of a UTF-8 sequence */
         if (c < 0x20) {
             p->s = r;
             bad(p, "control character in a string");
@@ -163,8 +165,8 @@ static int string(struct sc *p, char **out, size_t *len)
     char *b = NULL;
     size_t n = 0, cap = 0;
     if (out) {
-        const char *q = p->s;
-        while (q < p->end && *q != '"' && *q != '\\')
+        const char *q = p->s; /* the first guess of the size: up to the first special byte */
+        while ((q = lede_json_plain_run(q, p->end)) < p->end && *q != '"' && *q != '\\')
             q++;
         cap = (size_t)(q - p->s) + 16;
         b = malloc(cap);

@@ -1,0 +1,51 @@
+/* json_scan.h: the hot loop of lede's JSON readers and writer (gateway/pbjson.c,
+ * tools/lede/jsonl_in.c): how far a JSON string's plain bytes run. Header-only, pure. */
+#ifndef LEDE_JSON_SCAN_H
+#define LEDE_JSON_SCAN_H
+
+#include <stdint.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* The first byte at or after s (before end) that is '"', '\\', a control character or not
+ * ASCII, sixteen bytes at a time with SSE2 (else eight): article bodies and sentence texts are
+ * long runs of plain text. */
+static inline const char *lede_json_plain_run(const char *s, const char *end)
+{
+#ifdef __SSE2__
+    /* sixteen at a time: one signed compare finds both the controls and the non-ASCII bytes */
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x20);
+    while (end - s >= 16) {
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)s);
+        __m128i hit =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, quote), _mm_cmpeq_epi8(w, bslash)),
+                         _mm_cmplt_epi8(w, space));
+        int mask = _mm_movemask_epi8(hit);
+        if (mask)
+            return s + __builtin_ctz((unsigned)mask);
+        s += 16;
+    }
+#endif
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (end - s >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+        uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) | w;
+        if (special & highs)
+            break;
+        s += 8;
+    }
+    while (s < end) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+            break;
+        s++;
+    }
+    return s;
+}
+
+#endif
