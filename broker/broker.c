@@ -1489,48 +1489,23 @@ int lede_broker_drained(lede_broker_t *b, int64_t now)
 
 /* ---- stats ---- */
 
-/* The stats' scalar counters and gauges, one row each: the JSON key and where the value is.
- * The order is the JSON's (PROTOCOL.md section 10). */
+/* The stats' scalar counters and gauges, one row each (the lists in broker.h): the JSON key
+ * and where the value is. */
 struct stat_row {
     const char *key;
-    size_t offset; /* of a uint64_t in struct lede_broker_stats */
+    size_t offset; /* of a uint64_t in the struct the rows are of */
 };
-#define ROW(field)                                                                                 \
-    {                                                                                              \
-#field, offsetof(struct lede_broker_stats, field)                                          \
-    }
-static const struct stat_row head_rows[] = {ROW(calls_received), ROW(replies_total)};
-static const struct stat_row body_rows[] = {ROW(queue_depth),          ROW(queue_bytes),
-                                            ROW(queue_peak),           ROW(workers_ready),
-                                            ROW(workers_registered),   ROW(workers_expired),
-                                            ROW(workers_disconnected), ROW(in_flight),
-                                            ROW(dispatches),           ROW(redispatches),
-                                            ROW(late_replies_dropped), ROW(unknown_worker_messages),
-                                            ROW(unreachable_clients),  ROW(unreachable_workers),
-                                            ROW(heartbeats_sent),      ROW(heartbeats_received),
-                                            ROW(malformed_total)};
-static const struct stat_row tail_rows[] = {ROW(held_bytes), ROW(worker_timeouts)};
+#define ROW(field, kind, metric, help)    {#field, offsetof(struct lede_broker_stats, field)},
+#define IO_ROW(field, kind, metric, help) {#field, offsetof(struct lede_broker_io_stats, field)},
+#define AUTH_ROW(field, kind, metric, help)                                                        \
+    {#field, offsetof(struct lede_broker_auth_stats, field)},
+static const struct stat_row head_rows[] = {LEDE_BROKER_STATS_HEAD(ROW)};
+static const struct stat_row body_rows[] = {LEDE_BROKER_STATS_BODY(ROW)};
+static const struct stat_row tail_rows[] = {LEDE_BROKER_STATS_TAIL(ROW)};
+static const struct stat_row io_rows[] = {LEDE_BROKER_STATS_IO(IO_ROW)};
+static const struct stat_row auth_rows[] = {LEDE_BROKER_STATS_AUTH(AUTH_ROW)};
 #undef ROW
-#define IO_ROW(field)                                                                              \
-    {                                                                                              \
-#field, offsetof(struct lede_broker_io_stats, field)                                       \
-    }
-static const struct stat_row io_rows[] = {IO_ROW(connections),
-                                          IO_ROW(connections_refused),
-                                          IO_ROW(out_bytes),
-                                          IO_ROW(replies_backlog_dropped),
-                                          IO_ROW(replies_stale_connection),
-                                          IO_ROW(replies_unsent),
-                                          IO_ROW(connections_unfinished_dropped)};
 #undef IO_ROW
-#define AUTH_ROW(field)                                                                            \
-    {                                                                                              \
-#field, offsetof(struct lede_broker_auth_stats, field)                                     \
-    }
-static const struct stat_row auth_rows[] = {
-    AUTH_ROW(clients_allowed),    AUTH_ROW(workers_allowed),  AUTH_ROW(clients_denied),
-    AUTH_ROW(workers_denied),     AUTH_ROW(client_as_worker), AUTH_ROW(handshakes_failed),
-    AUTH_ROW(wrong_role_messages)};
 #undef AUTH_ROW
 
 static int set_u64(json_t *o, const char *key, uint64_t v)
