@@ -14,11 +14,11 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include <time.h>
 #include <zmq.h>
 
 #include "auth.h"
 #include "broker.h"
+#include "clock.h"
 #include "conns.h"
 #include "config.h"
 #include "curve.h"
@@ -52,19 +52,12 @@ static void on_signal(int sig)
         stop_requested = 1;
 }
 
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* broker.h's log levels are passed on to the logger as they are. */
+_Static_assert((int)LEDE_BROKER_LOG_ERROR == (int)LEDE_LOG_ERROR &&
+                   (int)LEDE_BROKER_LOG_WARN == (int)LEDE_LOG_WARN &&
+                   (int)LEDE_BROKER_LOG_INFO == (int)LEDE_LOG_INFO &&
+                   (int)LEDE_BROKER_LOG_DEBUG == (int)LEDE_LOG_DEBUG,
+               "broker.h and log.h number the log levels alike");
 
 struct options {
     const char *frontend, *backend, *ready_file;
@@ -225,15 +218,29 @@ static int parse_options(int argc, char **argv, struct options *o)
 #define METRICS_COPY_MS 100 /* how often lede_broker_stats is copied into the registry */
 #define METHODS_TRACKED 8   /* methods with their own latency series; the rest are "other" */
 
+/* The counters of broker.h's lists that have a series, in the lists' order. */
+struct series_row {
+    const char *name, *help; /* name NULL: the JSON alone */
+    int type;                /* LEDE_METRIC_COUNTER or LEDE_METRIC_GAUGE */
+    size_t offset;           /* of a uint64_t in struct lede_broker_stats */
+};
+#define ROW(field, kind, metric, help)                                                             \
+    {metric, help, LEDE_METRIC_##kind, offsetof(struct lede_broker_stats, field)},
+#define IO_ROW(field, kind, metric, help)                                                          \
+    {metric, help, LEDE_METRIC_##kind, offsetof(struct lede_broker_stats, io.field)},
+static const struct series_row series_rows[] = {LEDE_BROKER_STATS_HEAD(ROW) LEDE_BROKER_STATS_BODY(
+    ROW) LEDE_BROKER_STATS_TAIL(ROW) LEDE_BROKER_STATS_IO(IO_ROW)};
+#undef ROW
+#undef IO_ROW
+#define N_SERIES (sizeof series_rows / sizeof series_rows[0])
+
 struct broker_metrics {
-    lede_counter_t *calls_received, *replies[LEDE_BROKER_STATUS_COUNT];
-    lede_gauge_t *queue_depth, *queue_bytes, *workers_ready, *in_flight;
-    lede_counter_t *dispatches, *redispatches, *workers_registered, *workers_expired;
-    lede_counter_t *workers_disconnected, *malformed[LEDE_BROKER_BAD_COUNT], *late_dropped;
-    lede_counter_t *unreachable_clients, *unreachable_workers, *auth_denied;
-    lede_gauge_t *held_bytes, *connections, *out_bytes;
-    lede_counter_t *worker_timeouts, *connections_refused, *connections_unfinished;
-    lede_counter_t *dropped_backlog, *dropped_stale;
+    union {
+        lede_counter_t *counter;
+        lede_gauge_t *gauge;
+    } series[N_SERIES]; /* of series_rows, NULL where it has none */
+    lede_counter_t *replies[LEDE_BROKER_STATUS_COUNT], *malformed[LEDE_BROKER_BAD_COUNT];
+    lede_counter_t *auth_denied;
     lede_metrics_family_t *latency_family;
     char *methods[METHODS_TRACKED]; /* owned */
     lede_histogram_t *latency[METHODS_TRACKED + 1][LEDE_BROKER_STATUS_COUNT];
@@ -242,72 +249,41 @@ struct broker_metrics {
     atomic_int workers_ready_now; /* for /readyz, from the HTTP thread */
 };
 
-static lede_counter_t *counter(lede_metrics_t *m, const char *name, const char *help)
+/* One counter of family name (one label) per value names(i), i in [first, n). */
+static void label_counters(lede_metrics_t *m, const char *name, const char *help, const char *label,
+                           const char *(*names)(int), int first, int n, lede_counter_t **out)
 {
-    return lede_metrics_counter(m, name, help);
+    const char *const labels[] = {label, NULL};
+    lede_metrics_family_t *f =
+        lede_metrics_family(m, LEDE_METRIC_COUNTER, name, help, labels, NULL, 0);
+    for (int i = first; f && i < n; i++) {
+        const char *v[] = {names(i)};
+        out[i] = lede_metrics_family_counter(f, v);
+    }
 }
 
 /* Registers the broker's series. A failed registration leaves a NULL series, which every
  * update ignores: metrics never stop the broker. */
 static void metrics_register(struct broker_metrics *bm, lede_metrics_t *m)
 {
-    static const char *const status_label[] = {"status", NULL};
-    static const char *const kind_label[] = {"kind", NULL};
+    for (size_t i = 0; i < N_SERIES; i++) {
+        const struct series_row *r = &series_rows[i];
+        if (!r->name)
+            continue;
+        if (r->type == LEDE_METRIC_GAUGE)
+            bm->series[i].gauge = lede_metrics_gauge(m, r->name, r->help);
+        else
+            bm->series[i].counter = lede_metrics_counter(m, r->name, r->help);
+    }
+    label_counters(m, "lede_broker_replies_total", "Replies sent to clients, by gRPC status",
+                   "status", lede_wire_status_name, 0, LEDE_BROKER_STATUS_COUNT, bm->replies);
+    label_counters(m, "lede_broker_malformed_total",
+                   "Malformed frames, by kind (PROTOCOL.md section 2)", "kind",
+                   lede_broker_bad_name, 1, LEDE_BROKER_BAD_COUNT, bm->malformed);
+    bm->auth_denied =
+        lede_metrics_counter(m, "lede_broker_auth_denied_total",
+                             "CURVE handshakes refused (unknown keys, plaintext peers)");
     static const char *const latency_labels[] = {"method", "status", NULL};
-    bm->calls_received =
-        counter(m, "lede_broker_calls_received_total", "Calls from clients that decoded");
-    lede_metrics_family_t *f =
-        lede_metrics_family(m, LEDE_METRIC_COUNTER, "lede_broker_replies_total",
-                            "Replies sent to clients, by gRPC status", status_label, NULL, 0);
-    for (int s = 0; f && s < LEDE_BROKER_STATUS_COUNT; s++) {
-        const char *v[] = {lede_wire_status_name(s)};
-        bm->replies[s] = lede_metrics_family_counter(f, v);
-    }
-    bm->queue_depth =
-        lede_metrics_gauge(m, "lede_broker_queue_depth", "Calls waiting for a worker");
-    bm->queue_bytes = lede_metrics_gauge(m, "lede_broker_queue_bytes", "Bytes of the queued calls");
-    bm->workers_ready = lede_metrics_gauge(m, "lede_broker_workers_ready", "Registered workers");
-    bm->in_flight = lede_metrics_gauge(m, "lede_broker_in_flight", "Calls at workers");
-    bm->dispatches = counter(m, "lede_broker_dispatches_total", "Calls sent to workers");
-    bm->redispatches = counter(m, "lede_broker_redispatches_total",
-                               "Calls put back at the queue front after a worker loss");
-    bm->workers_registered =
-        counter(m, "lede_broker_workers_registered_total", "READY frames accepted");
-    bm->workers_expired = counter(m, "lede_broker_workers_expired_total",
-                                  "Workers declared dead after missed heartbeats");
-    bm->workers_disconnected = counter(m, "lede_broker_workers_disconnected_total",
-                                       "Workers that said DISCONNECT or became unreachable");
-    f = lede_metrics_family(m, LEDE_METRIC_COUNTER, "lede_broker_malformed_total",
-                            "Malformed frames, by kind (PROTOCOL.md section 2)", kind_label, NULL,
-                            0);
-    for (int k = 1; f && k < LEDE_BROKER_BAD_COUNT; k++) {
-        const char *v[] = {lede_broker_bad_name(k)};
-        bm->malformed[k] = lede_metrics_family_counter(f, v);
-    }
-    bm->late_dropped = counter(m, "lede_broker_late_replies_dropped_total",
-                               "Worker replies dropped: duplicate, re-dispatched or too late");
-    bm->unreachable_clients = counter(m, "lede_broker_unreachable_clients_total",
-                                      "Replies lost because the client was gone");
-    bm->unreachable_workers = counter(m, "lede_broker_unreachable_workers_total",
-                                      "Sends to workers that failed (the worker is dropped)");
-    bm->auth_denied = counter(m, "lede_broker_auth_denied_total",
-                              "CURVE handshakes refused (unknown keys, plaintext peers)");
-    bm->held_bytes = lede_metrics_gauge(m, "lede_broker_held_bytes",
-                                        "Memory of the calls held, queued or at workers");
-    bm->connections = lede_metrics_gauge(m, "lede_broker_connections", "Connections open");
-    bm->out_bytes = lede_metrics_gauge(m, "lede_broker_out_bytes",
-                                       "Bytes handed to ZeroMQ and not yet written");
-    bm->worker_timeouts =
-        counter(m, "lede_broker_worker_timeouts_total", "Calls whose deadline passed at a worker");
-    bm->connections_refused = counter(m, "lede_broker_connections_refused_total",
-                                      "Connections closed by the connection cap");
-    bm->connections_unfinished =
-        counter(m, "lede_broker_connections_unfinished_total",
-                "Connections closed: a message past the bound that never ends");
-    bm->dropped_backlog = counter(m, "lede_broker_replies_backlog_dropped_total",
-                                  "Replies dropped: the client's unread backlog was full");
-    bm->dropped_stale = counter(m, "lede_broker_replies_stale_connection_total",
-                                "Replies dropped: the call's connection had closed");
     bm->latency_family = lede_metrics_family(
         m, LEDE_METRIC_HISTOGRAM, "lede_broker_call_duration_seconds",
         "Queued calls from receipt to reply, by method and status", latency_labels,
@@ -325,34 +301,21 @@ static void metrics_release(struct broker_metrics *bm)
 static void metrics_copy(struct broker_metrics *bm, const lede_broker_t *b)
 {
     const struct lede_broker_stats *st = lede_broker_stats(b);
-    lede_metrics_counter_set(bm->calls_received, st->calls_received);
+    for (size_t i = 0; i < N_SERIES; i++) {
+        uint64_t v;
+        memcpy(&v, (const char *)st + series_rows[i].offset, sizeof v);
+        if (series_rows[i].type == LEDE_METRIC_GAUGE)
+            lede_metrics_gauge_set(bm->series[i].gauge, (double)v);
+        else
+            lede_metrics_counter_set(bm->series[i].counter, v);
+    }
     for (int s = 0; s < LEDE_BROKER_STATUS_COUNT; s++)
         lede_metrics_counter_set(bm->replies[s], st->replies[s]);
-    lede_metrics_gauge_set(bm->queue_depth, (double)st->queue_depth);
-    lede_metrics_gauge_set(bm->queue_bytes, (double)st->queue_bytes);
-    lede_metrics_gauge_set(bm->workers_ready, (double)st->workers_ready);
-    atomic_store(&bm->workers_ready_now, st->workers_ready > 0);
-    lede_metrics_gauge_set(bm->in_flight, (double)st->in_flight);
-    lede_metrics_counter_set(bm->dispatches, st->dispatches);
-    lede_metrics_counter_set(bm->redispatches, st->redispatches);
-    lede_metrics_counter_set(bm->workers_registered, st->workers_registered);
-    lede_metrics_counter_set(bm->workers_expired, st->workers_expired);
-    lede_metrics_counter_set(bm->workers_disconnected, st->workers_disconnected);
     for (int k = 1; k < LEDE_BROKER_BAD_COUNT; k++)
         lede_metrics_counter_set(bm->malformed[k], st->malformed[k]);
-    lede_metrics_counter_set(bm->late_dropped, st->late_replies_dropped);
-    lede_metrics_counter_set(bm->unreachable_clients, st->unreachable_clients);
-    lede_metrics_counter_set(bm->unreachable_workers, st->unreachable_workers);
     lede_metrics_counter_set(bm->auth_denied, st->auth.clients_denied + st->auth.workers_denied +
                                                   st->auth.handshakes_failed);
-    lede_metrics_gauge_set(bm->held_bytes, (double)st->held_bytes);
-    lede_metrics_gauge_set(bm->connections, (double)st->io.connections);
-    lede_metrics_gauge_set(bm->out_bytes, (double)st->io.out_bytes);
-    lede_metrics_counter_set(bm->worker_timeouts, st->worker_timeouts);
-    lede_metrics_counter_set(bm->connections_refused, st->io.connections_refused);
-    lede_metrics_counter_set(bm->connections_unfinished, st->io.connections_unfinished_dropped);
-    lede_metrics_counter_set(bm->dropped_backlog, st->io.replies_backlog_dropped);
-    lede_metrics_counter_set(bm->dropped_stale, st->io.replies_stale_connection);
+    atomic_store(&bm->workers_ready_now, st->workers_ready > 0);
 }
 
 /* The latency series of (method, status), made on first use (the registry's mutex then;
@@ -379,9 +342,10 @@ static lede_histogram_t *latency_series(struct broker_metrics *bm, const char *m
 static void on_answered(void *ctx, const struct lede_broker_answered *a)
 {
     struct broker_metrics *bm = ctx;
-    int64_t ms = now_ms() - a->received_ms;
+    int64_t ms = lede_clock_mono_ms() - a->received_ms;
     /* microseconds when the loop stamped the call (always, here), so sub-ms calls resolve */
-    double secs = a->received_us ? (double)(now_us() - a->received_us) / 1e6 : (double)ms / 1000.0;
+    double secs = a->received_us ? (double)((int64_t)lede_clock_mono_us() - a->received_us) / 1e6
+                                 : (double)ms / 1000.0;
     lede_metrics_histogram_observe(latency_series(bm, a->method, a->status), secs < 0 ? 0 : secs);
     if (lede_log_enabled(bm->log, LEDE_LOG_DEBUG)) {
         char lat[32], att[16];
@@ -465,7 +429,7 @@ static int flush(lede_broker_t *b, void *sockets[2], lede_conns_t *conns)
     struct lede_broker_action a;
     int n = 0;
     if (conns) /* a call's connection that closed must be known before its reply goes */
-        lede_conns_events(conns, now_ms());
+        lede_conns_events(conns, lede_clock_mono_ms());
     while (lede_broker_pop(b, &a)) {
         n++;
         void *s = sockets[a.sock == LEDE_BROKER_BACKEND];
@@ -495,7 +459,8 @@ static int flush(lede_broker_t *b, void *sockets[2], lede_conns_t *conns)
         if (rc < 0) {
             int err = zmq_errno();
             if (err == EHOSTUNREACH || err == EAGAIN)
-                lede_broker_on_unreachable(b, now_ms(), a.sock, a.identity, a.identity_len);
+                lede_broker_on_unreachable(b, lede_clock_mono_ms(), a.sock, a.identity,
+                                           a.identity_len);
         }
         lede_broker_action_release(&a);
     }
@@ -557,12 +522,12 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
             }
             zmq_msg_close(&part);
         }
-        int64_t now = now_ms();
+        int64_t now = lede_clock_mono_ms();
         uint64_t conn = o->conns ? lede_conns_received(o->conns, sock, fd, zmq_msg_data(&id),
                                                        zmq_msg_size(&id), bytes, now)
                                  : 0;
         int rc = LEDE_OK;
-        lede_broker_set_now_us(b, now_us());
+        lede_broker_set_now_us(b, (int64_t)lede_clock_mono_us());
         if (parts >= 1 && !role_ok(o, &body, sock)) { /* ids carry no metadata; bodies do */
             if (o->wrong_role++ < 20)
                 lede_log_printf(o->ops.log, LEDE_LOG_WARN, NULL, NULL,
@@ -589,7 +554,7 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
 static void print_stats(const lede_broker_t *b, const struct options *o, const char *when)
 {
     char *json;
-    if (lede_broker_stats_json(b, now_ms(), &json) != LEDE_OK)
+    if (lede_broker_stats_json(b, lede_clock_mono_ms(), &json) != LEDE_OK)
         return;
     if (lede_config_choice(o->conf, "log-format") == LEDE_LOG_JSON) {
         char msg[64];
@@ -744,7 +709,7 @@ int main(int argc, char **argv)
     if (bind_router(sockets[0], o.frontend, fe, sizeof fe) != LEDE_OK ||
         bind_router(sockets[1], o.backend, be, sizeof be) != LEDE_OK)
         goto cleanup;
-    b = lede_broker_new(&o.cfg, now_ms());
+    b = lede_broker_new(&o.cfg, lede_clock_mono_ms());
     if (!b) {
         lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "out of memory");
         goto cleanup;
@@ -784,7 +749,7 @@ int main(int argc, char **argv)
     int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     size_t rss_at_check = 0;
     for (;;) {
-        int64_t now = now_ms();
+        int64_t now = lede_clock_mono_ms();
         if (stop_requested) {
             stop_requested = 0;
             if (draining) {
@@ -850,14 +815,14 @@ int main(int argc, char **argv)
          * loop never expires a worker whose heartbeats are waiting in the socket. */
         int calls = drain_socket(b, sockets[0], LEDE_BROKER_FRONTEND, &o);
         int frames = drain_socket(b, sockets[1], LEDE_BROKER_BACKEND, &o);
-        lede_broker_tick(b, now_ms());
+        lede_broker_tick(b, lede_clock_mono_ms());
         int sent = flush(b, sockets, o.conns);
         if (now >= bm.next_copy_ms) { /* a timer, not per call: the hot path stays as it was */
             metrics_copy(&bm, b);
             bm.next_copy_ms = now + METRICS_COPY_MS;
         }
         /* forced: as if the drain time had run out (leftovers answered UNAVAILABLE) */
-        if (lede_broker_drained(b, forced ? INT64_MAX : now_ms())) {
+        if (lede_broker_drained(b, forced ? INT64_MAX : lede_clock_mono_ms())) {
             flush(b, sockets, o.conns);
             break;
         }
@@ -866,7 +831,7 @@ int main(int argc, char **argv)
          * otherwise the reads' own check holds and the loop sleeps in poll(2) on ZMQ_FD. */
         if (calls == RECV_BATCH || frames == RECV_BATCH || (sent && any_readable(sockets)))
             continue;
-        int wait = lede_broker_next_wakeup(b, now_ms());
+        int wait = lede_broker_next_wakeup(b, lede_clock_mono_ms());
         if (o.ops.http && wait > METRICS_COPY_MS) /* someone may scrape: keep the copy fresh */
             wait = METRICS_COPY_MS;
         if (wait > CONNS_CHECK_MS)

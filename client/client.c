@@ -12,14 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "budget.h"
+#include "clock.h"
 #include "curve.h"
 #include "lede.pb-c.h"
-#include "budget.h"
 #include "article_limit.h" /* LEDE_DEFAULT_MAX_BODY: the article limit */
 #include "wire.h"
 #include "wire_zmq.h"
@@ -91,13 +90,6 @@ struct lede_client {
     int in_poll; /* a callback must not poll again (it would free what we walk) */
     zmq_pollitem_t items[2 * MAX_BROKERS + 8];
 };
-
-static uint64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 const char *lede_client_status_name(int status)
 {
@@ -172,7 +164,7 @@ static int open_broker(lede_client_t *c, struct broker *b)
     if (zmq_connect(b->mon, mon_ep) != 0)
         return LEDE_EIO;
     b->link = LINK_UNKNOWN;
-    b->down_since_us = now_us();
+    b->down_since_us = lede_clock_mono_us();
     if (zmq_connect(b->sock, b->endpoint) != 0)
         return LEDE_EINVAL;
     return LEDE_OK;
@@ -216,7 +208,7 @@ int lede_client_new(const char *endpoints, const struct lede_client_options *opt
     int rc = LEDE_ENOMEM;
     if (!c->table || !c->zctx)
         goto fail;
-    uint64_t t = now_us();
+    uint64_t t = lede_clock_mono_us();
     c->seed = (unsigned)(t ^ (t >> 32)) ^ ((unsigned)getpid() << 12) ^ (unsigned)(uintptr_t)c;
     c->prefix = (uint32_t)rand_r(&c->seed) ^ ((uint32_t)rand_r(&c->seed) << 16);
     c->next_seq = 1;
@@ -415,7 +407,7 @@ static void complete(lede_client_t *c, struct call *k, int status, const char *m
         .served_by = served_by ? served_by : "",
         .broker = broker,
         .attempts = k->attempts,
-        .latency_us = now_us() - k->submitted_us,
+        .latency_us = lede_clock_mono_us() - k->submitted_us,
     };
     if (k->fn)
         k->fn(k->ctx, &r);
@@ -529,7 +521,7 @@ int lede_client_call(lede_client_t *c, const char *method, const void *payload, 
             return LEDE_ENOMEM;
         }
     }
-    uint64_t now = now_us();
+    uint64_t now = lede_clock_mono_us();
     k->seq = c->next_seq++;
     snprintf(k->id, sizeof k->id, "%08" PRIx32 "-%" PRIx64, c->prefix, k->seq);
     k->submitted_us = now;
@@ -709,7 +701,7 @@ static void read_broker(lede_client_t *c, size_t bi)
             while (zmq_msg_more(&msg) && zmq_msg_recv(&msg, c->brokers[bi].sock, 0) >= 0)
                 ;
         } else {
-            on_frame(c, bi, zmq_msg_data(&msg), zmq_msg_size(&msg), now_us());
+            on_frame(c, bi, zmq_msg_data(&msg), zmq_msg_size(&msg), lede_clock_mono_us());
         }
         zmq_msg_close(&msg);
     }
@@ -736,7 +728,7 @@ static void read_monitor(lede_client_t *c, size_t bi)
             zmq_msg_recv(&ep, b->mon, 0);
             zmq_msg_close(&ep);
         }
-        uint64_t now = now_us();
+        uint64_t now = lede_clock_mono_us();
         switch (event) {
         case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
             b->link = LINK_UP;
@@ -898,7 +890,7 @@ static int handle_ready(lede_client_t *c, size_t n_fds)
 
 static int poll_once(lede_client_t *c, int timeout_ms, const int *fds, size_t n_fds)
 {
-    uint64_t start = now_us();
+    uint64_t start = lede_clock_mono_us();
     uint64_t end = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000u;
     uint64_t done0 = c->st.completed;
     size_t n = c->n_brokers;
@@ -910,11 +902,11 @@ static int poll_once(lede_client_t *c, int timeout_ms, const int *fds, size_t n_
     for (size_t i = 0; i < n_fds; i++)
         c->items[2 * n + i] = (zmq_pollitem_t){.fd = fds[i], .events = ZMQ_POLLIN};
     for (;;) {
-        uint64_t now = now_us();
+        uint64_t now = lede_clock_mono_us();
         run_timers(c, now);
         int ready = zmq_poll(c->items, n_items, 0);
         int fd_ready = ready > 0 ? handle_ready(c, n_fds) : 0;
-        now = now_us();
+        now = lede_clock_mono_us();
         uint64_t done = c->st.completed - done0;
         if (done > 0 || fd_ready || timeout_ms == 0 || (c->n_calls == 0 && n_fds == 0) ||
             now >= end)
@@ -936,9 +928,10 @@ static int poll_once(lede_client_t *c, int timeout_ms, const int *fds, size_t n_
 
 int lede_client_drain(lede_client_t *c, int timeout_ms)
 {
-    uint64_t end = timeout_ms < 0 ? UINT64_MAX : now_us() + (uint64_t)timeout_ms * 1000u;
+    uint64_t end =
+        timeout_ms < 0 ? UINT64_MAX : lede_clock_mono_us() + (uint64_t)timeout_ms * 1000u;
     while (c->n_calls > 0) {
-        uint64_t now = now_us();
+        uint64_t now = lede_clock_mono_us();
         if (now >= end)
             return LEDE_ETIMEDOUT;
         uint64_t left = (end - now) / 1000u;

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "error.h"
 
 #define COMPONENT_MAX 64
@@ -275,9 +276,7 @@ static void timestamp(const lede_log_t *log, char *out, size_t len)
     if (log->now_ms) {
         ms = log->now_ms(log->now_ctx);
     } else {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        ms = (long long)lede_clock_real_ms();
     }
     time_t sec = (time_t)(ms / 1000);
     struct tm tm;

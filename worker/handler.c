@@ -5,18 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "lede.pb-c.h"
 #include "utf8.h"
 #include "wire.h"
-
-uint64_t lede_handler_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 void lede_handler_out_release(struct lede_handler_out *out)
 {
@@ -212,7 +205,7 @@ static int encode_response(const Lede__V1__SummarizeRequest *rq, const struct le
     resp.timings = &tm;
     tm.engine_us = engine_us;
     /* worker_us is measured up to here; encoding itself is a small, linear step after it. */
-    tm.worker_us = lede_handler_now_us() - started_us;
+    tm.worker_us = lede_clock_mono_us() - started_us;
     size_t len = lede__v1__summarize_response__get_packed_size(&resp);
     if (max_payload && len > max_payload) {
         out->payload_len = len;
@@ -247,7 +240,7 @@ static void echo_response(const Lede__V1__SummarizeRequest *rq, uint64_t started
     resp.engine_version = (char *)"echo";
     resp.language = clean_string(rq->language, &own_lang);
     resp.timings = &tm;
-    tm.worker_us = lede_handler_now_us() - started_us;
+    tm.worker_us = lede_clock_mono_us() - started_us;
     size_t len = lede__v1__summarize_response__get_packed_size(&resp);
     out->payload = resp.article_id && resp.language ? malloc(len ? len : 1) : NULL;
     if (!out->payload)
@@ -319,9 +312,9 @@ void lede_handler_summarize_capped(const lede_engine_t *engine, lede_workspace_t
 
     struct lede_error err;
     memset(&err, 0, sizeof err);
-    uint64_t t0 = lede_handler_now_us();
+    uint64_t t0 = lede_clock_mono_us();
     int rc = lede_summarize(ws, &req, &res, &err);
-    out->engine_us = lede_handler_now_us() - t0;
+    out->engine_us = lede_clock_mono_us() - t0;
     if (rc != LEDE_OK) {
         fail(out, lede_wire_status_from_err(rc), err.message[0] ? err.message : lede_strerror(rc));
         goto cleanup;
