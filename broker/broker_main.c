@@ -596,6 +596,264 @@ static int write_ready_file(const char *path, const char *fe, const char *be)
     return LEDE_OK;
 }
 
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* With --curve-secret: the key into secret and the ZAP handler's key lists into *auth (not yet
+ * running). LEDE_OK, or an error (logged). */
+static int start_curve(void *ctx, const struct options *o, char *secret, lede_auth_t **auth)
+{
+    char err[512];
+    size_t nc = 0, nw = 0;
+    if (!zmq_has("curve")) {
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "this libzmq was built without CURVE");
+        return LEDE_EINVAL;
+    }
+    if (lede_curve_read_key(o->curve_secret, secret, err, sizeof err) != LEDE_OK ||
+        lede_auth_start(ctx, o->allow_clients, o->allow_workers, auth, err, sizeof err) !=
+            LEDE_OK) {
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "%s", err);
+        return LEDE_EINVAL;
+    }
+    lede_auth_sizes(*auth, &nc, &nw);
+    snprintf(err, sizeof err, "CURVE on: %zu client keys (%s), %zu worker keys (%s)", nc,
+             o->allow_clients, nw, o->allow_workers);
+    lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, err);
+    return LEDE_OK;
+}
+
+/* The descriptor limit raised as far as allowed; returns it (CONNS_TABLE_MAX if unlimited). */
+static size_t raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return rl.rlim_cur == RLIM_INFINITY ? CONNS_TABLE_MAX : (size_t)rl.rlim_cur;
+}
+
+/* The connection table over both sockets into o->conns: connections stop FD_HEADROOM short of
+ * the descriptor limit, so accept(2) never fails with EMFILE (libzmq then retries it in a busy
+ * loop). LEDE_OK, or an error (logged). */
+static int open_conns(void *ctx, void *sockets[2], struct options *o)
+{
+    size_t nofile = raise_nofile();
+    size_t usable = nofile > 2 * FD_HEADROOM ? nofile - FD_HEADROOM : nofile / 2;
+    size_t cap = o->max_connections ? o->max_connections : usable / 2;
+    if (2 * cap > usable) {
+        lede_log_printf(NULL, LEDE_LOG_WARN, NULL, NULL,
+                        "--max-connections %zu: only %zu descriptors usable; capped at %zu", cap,
+                        usable, usable / 2);
+        cap = usable / 2;
+    }
+    struct lede_conns_config cc = {.max_connections = {cap, cap},
+                                   .peer_out_bytes = o->client_backlog_bytes,
+                                   .total_out_bytes = o->cfg.queue_max_bytes,
+                                   .max_pending_bytes = 2 * o->cfg.max_msg_bytes + 4096,
+                                   .idle_evict_ms = IDLE_EVICT_MS};
+    o->conns =
+        lede_conns_new(ctx, sockets, &cc, nofile < CONNS_TABLE_MAX ? nofile : CONNS_TABLE_MAX);
+    if (!o->conns) {
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "cannot monitor the sockets: %s",
+                        zmq_strerror(zmq_errno()));
+        return LEDE_ENOMEM;
+    }
+    char msg[200];
+    snprintf(msg, sizeof msg,
+             "connections: at most %zu per socket (%zu descriptors); client backlog %zu bytes", cap,
+             nofile, o->client_backlog_bytes);
+    lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, msg);
+    return LEDE_OK;
+}
+
+/* What the socket loop keeps between rounds. */
+struct loop {
+    lede_broker_t *b;
+    void **sockets;
+    struct options *o;
+    lede_auth_t *auth;
+    struct broker_metrics *bm;
+    struct pollfd pfd[4]; /* the sockets' ZMQ_FD, then the connection monitors' */
+    int draining, forced;
+    int64_t next_check_ms, next_rss_ms;
+    uint64_t handshakes_logged;
+    int statm; /* /proc/self/statm, or -1 */
+    size_t rss_at_check;
+};
+
+/* The loop sleeps in poll(2) on the sockets' ZMQ_FD only after ZMQ_EVENTS said both are empty:
+ * one system call per idle wait, where zmq_poll makes two. LEDE_OK, or LEDE_EIO (logged). */
+static int loop_poll_fds(struct loop *l)
+{
+    for (int i = 0; i < 2; i++) {
+        size_t n = sizeof l->pfd[i].fd;
+        if (zmq_getsockopt(l->sockets[i], ZMQ_FD, &l->pfd[i].fd, &n) != 0) {
+            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "zmq_getsockopt ZMQ_FD: %s",
+                            zmq_strerror(zmq_errno()));
+            return LEDE_EIO;
+        }
+        l->pfd[i].events = POLLIN;
+        l->pfd[2 + i].fd = lede_conns_fd(l->o->conns, i);
+        l->pfd[2 + i].events = POLLIN;
+    }
+    return LEDE_OK;
+}
+
+/* SIGTERM/SIGINT: the first starts the drain, a second ends it at once. */
+static void loop_stop(struct loop *l, int64_t now)
+{
+    if (stop_requested) {
+        stop_requested = 0;
+        if (l->draining) {
+            lede_log_printf(NULL, LEDE_LOG_WARN, NULL, NULL,
+                            "second signal: exiting without waiting");
+            l->forced = 1;
+        }
+        lede_ops_drain(&l->o->ops); /* /readyz 503 from now on */
+        lede_broker_drain(l->b, now);
+        l->draining = 1;
+    }
+}
+
+/* The authentication counters into the broker's stats, and a warning when handshakes failed
+ * (auth.c logged the refusals its monitor counted). The monitors' events are read by flush()
+ * (every round) and before a client's message whenever any wait: not here as well, each look
+ * is a system call. */
+static void loop_auth(struct loop *l)
+{
+    struct lede_auth_counts ac;
+    lede_auth_counts(l->auth, &ac);
+    uint64_t hf =
+        lede_conns_handshakes_failed(l->o->conns, 0) + lede_conns_handshakes_failed(l->o->conns, 1);
+    struct lede_broker_auth_stats as = {.enabled = 1,
+                                        .clients_allowed = ac.clients_allowed,
+                                        .workers_allowed = ac.workers_allowed,
+                                        .clients_denied = ac.clients_denied,
+                                        .workers_denied = ac.workers_denied,
+                                        .client_as_worker = ac.client_as_worker,
+                                        .handshakes_failed = ac.handshakes_failed + hf,
+                                        .wrong_role_messages = l->o->wrong_role};
+    lede_broker_set_auth_stats(l->b, &as);
+    if (hf > l->handshakes_logged && (hf <= 20 || hf / 1000 > l->handshakes_logged / 1000))
+        lede_log_printf(l->o->ops.log, LEDE_LOG_WARN, NULL, NULL,
+                        "a handshake failed (plaintext peer, wrong broker key or not ZMTP; %" PRIu64
+                        " so far)",
+                        hf);
+    l->handshakes_logged = hf;
+}
+
+/* A message that never ends grows the process at the network's speed: looked for every
+ * CONNS_CHECK_MS, and within RSS_CHECK_MS of the process growing by RSS_GROWTH_CHECK. Then the
+ * connection table's counters into the broker's stats. */
+static void loop_conns(struct loop *l, int64_t now)
+{
+    size_t rss_now = 0;
+    if (now >= l->next_rss_ms) {
+        rss_now = rss_bytes(l->statm);
+        l->next_rss_ms = now + RSS_CHECK_MS;
+    }
+    if (now >= l->next_check_ms || rss_now > l->rss_at_check + RSS_GROWTH_CHECK) {
+        lede_conns_check(l->o->conns, now);
+        l->next_check_ms = now + CONNS_CHECK_MS;
+        l->rss_at_check = rss_now ? rss_now : rss_bytes(l->statm);
+    }
+    struct lede_broker_io_stats io;
+    lede_conns_stats(l->o->conns, &io);
+    lede_broker_set_io_stats(l->b, &io);
+}
+
+/* How long the loop may sleep: until the broker's next event, but never past a metrics copy
+ * someone may scrape, a connection check or a possible growth check (libzmq reads on without
+ * us). */
+static int loop_wait_ms(const struct loop *l)
+{
+    int wait = lede_broker_next_wakeup(l->b, lede_clock_mono_ms());
+    if (l->o->ops.http && wait > METRICS_COPY_MS)
+        wait = METRICS_COPY_MS;
+    if (wait > CONNS_CHECK_MS)
+        wait = CONNS_CHECK_MS;
+    if (wait > RSS_CHECK_MS)
+        wait = RSS_CHECK_MS;
+    return wait;
+}
+
+/* The zmq_poll loop until the broker has drained. LEDE_OK, or LEDE_EIO when poll(2) failed. */
+static int loop_run(struct loop *l)
+{
+    for (;;) {
+        int64_t now = lede_clock_mono_ms();
+        loop_stop(l, now);
+        if (l->auth)
+            loop_auth(l);
+        loop_conns(l, now);
+        if (stats_requested) {
+            stats_requested = 0;
+            print_stats(l->b, l->o, "SIGUSR1");
+        }
+        /* Calls, then workers' frames: a worker's heartbeats that arrived while we were busy (a
+         * large call takes a while to decode) are read before liveness is judged, so a slow
+         * loop never expires a worker whose heartbeats are waiting in the socket. */
+        int calls = drain_socket(l->b, l->sockets[0], LEDE_BROKER_FRONTEND, l->o);
+        int frames = drain_socket(l->b, l->sockets[1], LEDE_BROKER_BACKEND, l->o);
+        lede_broker_tick(l->b, lede_clock_mono_ms());
+        int sent = flush(l->b, l->sockets, l->o->conns);
+        if (now >= l->bm->next_copy_ms) { /* a timer, not per call: the hot path stays as it was */
+            metrics_copy(l->bm, l->b);
+            l->bm->next_copy_ms = now + METRICS_COPY_MS;
+        }
+        /* forced: as if the drain time had run out (leftovers answered UNAVAILABLE) */
+        if (lede_broker_drained(l->b, l->forced ? INT64_MAX : lede_clock_mono_ms())) {
+            flush(l->b, l->sockets, l->o->conns);
+            return LEDE_OK;
+        }
+        /* Both reads ended empty (or a batch was cut short: go round again). Sending may have
+         * taken a socket's pending commands, so ZMQ_EVENTS is asked again before sleeping;
+         * otherwise the reads' own check holds and the loop sleeps in poll(2) on ZMQ_FD. */
+        if (calls == RECV_BATCH || frames == RECV_BATCH || (sent && any_readable(l->sockets)))
+            continue;
+        int wait = loop_wait_ms(l);
+        /* idle: publish the counters before sleeping, so a scrape sees every call that has
+         * been answered; under load the loop never idles and the 100 ms timer does it */
+        if (l->o->ops.http && wait > 0)
+            metrics_copy(l->bm, l->b);
+        if (poll(l->pfd, 4, wait) < 0 && errno != EINTR) {
+            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "poll: %s", strerror(errno));
+            return LEDE_EIO;
+        }
+    }
+}
+
+/* The broker state machine with the process's logging and latency hooks; NULL (logged) when
+ * out of memory. */
+static lede_broker_t *new_broker(const struct options *o, struct broker_metrics *bm)
+{
+    lede_broker_t *b = lede_broker_new(&o->cfg, lede_clock_mono_ms());
+    if (!b) {
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "out of memory");
+        return NULL;
+    }
+    lede_broker_set_log_traced(b, log_traced, o->ops.log);
+    lede_broker_set_log_level(b, lede_log_enabled(o->ops.log, LEDE_LOG_DEBUG)
+                                     ? LEDE_BROKER_LOG_DEBUG
+                                     : LEDE_BROKER_LOG_INFO);
+    lede_broker_set_answered(b, on_answered, bm);
+    metrics_copy(bm, b);
+    return b;
+}
+
 int main(int argc, char **argv)
 {
     static struct options o; /* static: large, and the HTTP thread reads bm until ops stop */
@@ -605,102 +863,30 @@ int main(int argc, char **argv)
         lede_config_destroy(&o.conf);
         return pr > 0 ? 0 : 2;
     }
-    {
-        char err[400];
-        if (lede_ops_start(&o.ops, o.conf, "broker", LEDE_VERSION, broker_ready, &bm, err,
-                           sizeof err) != LEDE_OK) {
-            fprintf(stderr, "lede-broker: %s\n", err);
-            lede_config_destroy(&o.conf);
-            return 2;
-        }
+    char err[400];
+    if (lede_ops_start(&o.ops, o.conf, "broker", LEDE_VERSION, broker_ready, &bm, err,
+                       sizeof err) != LEDE_OK) {
+        fprintf(stderr, "lede-broker: %s\n", err);
+        lede_config_destroy(&o.conf);
+        return 2;
     }
     bm.log = o.ops.log;
     metrics_register(&bm, o.ops.metrics);
 
     int status = 1;
-    void *ctx = NULL;
     void *sockets[2] = {NULL, NULL};
     lede_broker_t *b = NULL;
     lede_auth_t *auth = NULL;
     char fe[256], be[256];
     char secret[LEDE_CURVE_Z85_LEN + 1] = "";
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    ctx = zmq_ctx_new();
-    if (!ctx)
+    install_signals();
+    void *ctx = zmq_ctx_new();
+    if (!ctx || (o.curve_secret && start_curve(ctx, &o, secret, &auth) != LEDE_OK))
         goto cleanup;
-    if (o.curve_secret) {
-        char err[512];
-        size_t nc = 0, nw = 0;
-        if (!zmq_has("curve")) {
-            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL,
-                            "this libzmq was built without CURVE");
-            goto cleanup;
-        }
-        if (lede_curve_read_key(o.curve_secret, secret, err, sizeof err) != LEDE_OK ||
-            lede_auth_start(ctx, o.allow_clients, o.allow_workers, &auth, err, sizeof err) !=
-                LEDE_OK) {
-            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "%s", err);
-            goto cleanup;
-        }
-        lede_auth_sizes(auth, &nc, &nw);
-        snprintf(err, sizeof err, "CURVE on: %zu client keys (%s), %zu worker keys (%s)", nc,
-                 o.allow_clients, nw, o.allow_workers);
-        lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, err);
-    }
     sockets[0] = open_router(ctx, o.frontend, &o, auth, secret, 0);
-    if (!sockets[0])
+    sockets[1] = sockets[0] ? open_router(ctx, o.backend, &o, auth, secret, 1) : NULL;
+    if (!sockets[1] || open_conns(ctx, sockets, &o) != LEDE_OK)
         goto cleanup;
-    sockets[1] = open_router(ctx, o.backend, &o, auth, secret, 1);
-    if (!sockets[1])
-        goto cleanup;
-    {
-        /* descriptors: as many as allowed; connections stop FD_HEADROOM short of the limit,
-         * so accept(2) never fails with EMFILE (libzmq then retries it in a busy loop) */
-        struct rlimit rl;
-        size_t nofile = 1024;
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-            if (rl.rlim_cur < rl.rlim_max) {
-                rl.rlim_cur = rl.rlim_max;
-                setrlimit(RLIMIT_NOFILE, &rl);
-                getrlimit(RLIMIT_NOFILE, &rl);
-            }
-            nofile = rl.rlim_cur == RLIM_INFINITY ? CONNS_TABLE_MAX : (size_t)rl.rlim_cur;
-        }
-        size_t usable = nofile > 2 * FD_HEADROOM ? nofile - FD_HEADROOM : nofile / 2;
-        size_t cap = o.max_connections ? o.max_connections : usable / 2;
-        if (2 * cap > usable) {
-            lede_log_printf(NULL, LEDE_LOG_WARN, NULL, NULL,
-                            "--max-connections %zu: only %zu descriptors usable; capped at %zu",
-                            cap, usable, usable / 2);
-            cap = usable / 2;
-        }
-        struct lede_conns_config cc = {.max_connections = {cap, cap},
-                                       .peer_out_bytes = o.client_backlog_bytes,
-                                       .total_out_bytes = o.cfg.queue_max_bytes,
-                                       .max_pending_bytes = 2 * o.cfg.max_msg_bytes + 4096,
-                                       .idle_evict_ms = IDLE_EVICT_MS};
-        o.conns =
-            lede_conns_new(ctx, sockets, &cc, nofile < CONNS_TABLE_MAX ? nofile : CONNS_TABLE_MAX);
-        if (!o.conns) {
-            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "cannot monitor the sockets: %s",
-                            zmq_strerror(zmq_errno()));
-            goto cleanup;
-        }
-        char msg[200];
-        snprintf(msg, sizeof msg,
-                 "connections: at most %zu per socket (%zu descriptors); client backlog %zu bytes",
-                 cap, nofile, o.client_backlog_bytes);
-        lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, msg);
-    }
     /* the ZAP handler runs before either socket binds (a peer may connect at once) */
     if (auth && lede_auth_run(auth) != LEDE_OK) {
         lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "cannot start the ZAP handler thread");
@@ -709,147 +895,23 @@ int main(int argc, char **argv)
     if (bind_router(sockets[0], o.frontend, fe, sizeof fe) != LEDE_OK ||
         bind_router(sockets[1], o.backend, be, sizeof be) != LEDE_OK)
         goto cleanup;
-    b = lede_broker_new(&o.cfg, lede_clock_mono_ms());
-    if (!b) {
-        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "out of memory");
+    if (!(b = new_broker(&o, &bm)))
         goto cleanup;
-    }
-    lede_broker_set_log_traced(b, log_traced, o.ops.log);
-    lede_broker_set_log_level(b, lede_log_enabled(o.ops.log, LEDE_LOG_DEBUG)
-                                     ? LEDE_BROKER_LOG_DEBUG
-                                     : LEDE_BROKER_LOG_INFO);
-    lede_broker_set_answered(b, on_answered, &bm);
-    metrics_copy(&bm, b);
     if (o.ready_file && write_ready_file(o.ready_file, fe, be) != LEDE_OK)
         goto cleanup;
-    {
-        char msg[600];
-        snprintf(msg, sizeof msg, "listening: frontend %s, backend %s (protocol version %d)", fe,
-                 be, LEDE_WIRE_VERSION);
-        lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, msg);
-    }
+    lede_log_printf(NULL, LEDE_LOG_INFO, NULL, NULL,
+                    "listening: frontend %s, backend %s (protocol version %d)", fe, be,
+                    LEDE_WIRE_VERSION);
 
-    /* the loop sleeps in poll(2) on the sockets' ZMQ_FD only after ZMQ_EVENTS said both are
-     * empty: one system call per idle wait, where zmq_poll makes two */
-    struct pollfd pfd[4];
-    for (int i = 0; i < 2; i++) {
-        size_t n = sizeof pfd[i].fd;
-        if (zmq_getsockopt(sockets[i], ZMQ_FD, &pfd[i].fd, &n) != 0) {
-            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "zmq_getsockopt ZMQ_FD: %s",
-                            zmq_strerror(zmq_errno()));
-            goto cleanup;
-        }
-        pfd[i].events = POLLIN;
-        pfd[2 + i].fd = lede_conns_fd(o.conns, i);
-        pfd[2 + i].events = POLLIN;
-    }
-    int draining = 0, forced = 0;
-    int64_t next_check_ms = 0, next_rss_ms = 0;
-    uint64_t handshakes_logged = 0;
-    int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    size_t rss_at_check = 0;
-    for (;;) {
-        int64_t now = lede_clock_mono_ms();
-        if (stop_requested) {
-            stop_requested = 0;
-            if (draining) {
-                lede_log_printf(NULL, LEDE_LOG_WARN, NULL, NULL,
-                                "second signal: exiting without waiting");
-                forced = 1;
-            }
-            lede_ops_drain(&o.ops); /* /readyz 503 from now on */
-            lede_broker_drain(b, now);
-            draining = 1;
-        }
-        if (auth) {
-            struct lede_auth_counts ac;
-            lede_auth_counts(auth, &ac);
-            struct lede_broker_auth_stats as = {.enabled = 1,
-                                                .clients_allowed = ac.clients_allowed,
-                                                .workers_allowed = ac.workers_allowed,
-                                                .clients_denied = ac.clients_denied,
-                                                .workers_denied = ac.workers_denied,
-                                                .client_as_worker = ac.client_as_worker,
-                                                .handshakes_failed =
-                                                    ac.handshakes_failed +
-                                                    lede_conns_handshakes_failed(o.conns, 0) +
-                                                    lede_conns_handshakes_failed(o.conns, 1),
-                                                .wrong_role_messages = o.wrong_role};
-            lede_broker_set_auth_stats(b, &as);
-        }
-        /* the monitors' events are read by flush() (every round) and before a client's message
-         * whenever any wait: not here as well, each look is a system call */
-        if (auth) { /* auth.c logged these when its monitor counted them */
-            uint64_t hf =
-                lede_conns_handshakes_failed(o.conns, 0) + lede_conns_handshakes_failed(o.conns, 1);
-            if (hf > handshakes_logged && (hf <= 20 || hf / 1000 > handshakes_logged / 1000))
-                lede_log_printf(o.ops.log, LEDE_LOG_WARN, NULL, NULL,
-                                "a handshake failed (plaintext peer, wrong broker key or not "
-                                "ZMTP; %" PRIu64 " so far)",
-                                hf);
-            handshakes_logged = hf;
-        }
-        /* a message that never ends grows the process at the network's speed: looked for
-         * every 100 ms, and within 10 ms of the process growing by 16 MiB */
-        size_t rss_now = 0;
-        if (now >= next_rss_ms) {
-            rss_now = rss_bytes(statm);
-            next_rss_ms = now + RSS_CHECK_MS;
-        }
-        if (now >= next_check_ms || rss_now > rss_at_check + RSS_GROWTH_CHECK) {
-            lede_conns_check(o.conns, now);
-            next_check_ms = now + CONNS_CHECK_MS;
-            rss_at_check = rss_now ? rss_now : rss_bytes(statm);
-        }
-        {
-            struct lede_broker_io_stats io;
-            lede_conns_stats(o.conns, &io);
-            lede_broker_set_io_stats(b, &io);
-        }
-        if (stats_requested) {
-            stats_requested = 0;
-            print_stats(b, &o, "SIGUSR1");
-        }
-        /* Calls, then workers' frames: a worker's heartbeats that arrived while we were busy (a
-         * large call takes a while to decode) are read before liveness is judged, so a slow
-         * loop never expires a worker whose heartbeats are waiting in the socket. */
-        int calls = drain_socket(b, sockets[0], LEDE_BROKER_FRONTEND, &o);
-        int frames = drain_socket(b, sockets[1], LEDE_BROKER_BACKEND, &o);
-        lede_broker_tick(b, lede_clock_mono_ms());
-        int sent = flush(b, sockets, o.conns);
-        if (now >= bm.next_copy_ms) { /* a timer, not per call: the hot path stays as it was */
-            metrics_copy(&bm, b);
-            bm.next_copy_ms = now + METRICS_COPY_MS;
-        }
-        /* forced: as if the drain time had run out (leftovers answered UNAVAILABLE) */
-        if (lede_broker_drained(b, forced ? INT64_MAX : lede_clock_mono_ms())) {
-            flush(b, sockets, o.conns);
-            break;
-        }
-        /* Both reads ended empty (or a batch was cut short: go round again). Sending may have
-         * taken a socket's pending commands, so ZMQ_EVENTS is asked again before sleeping;
-         * otherwise the reads' own check holds and the loop sleeps in poll(2) on ZMQ_FD. */
-        if (calls == RECV_BATCH || frames == RECV_BATCH || (sent && any_readable(sockets)))
-            continue;
-        int wait = lede_broker_next_wakeup(b, lede_clock_mono_ms());
-        if (o.ops.http && wait > METRICS_COPY_MS) /* someone may scrape: keep the copy fresh */
-            wait = METRICS_COPY_MS;
-        if (wait > CONNS_CHECK_MS)
-            wait = CONNS_CHECK_MS;
-        /* never sleep past a possible growth check (libzmq reads on without us) */
-        if (wait > RSS_CHECK_MS)
-            wait = RSS_CHECK_MS;
-        /* idle: publish the counters before sleeping, so a scrape sees every call that has
-         * been answered; under load the loop never idles and the 100 ms timer does it */
-        if (o.ops.http && wait > 0)
-            metrics_copy(&bm, b);
-        if (poll(pfd, 4, wait) < 0 && errno != EINTR) {
-            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "poll: %s", strerror(errno));
-            goto cleanup;
-        }
-    }
-    if (statm >= 0)
-        close(statm);
+    struct loop l = {.b = b, .sockets = sockets, .o = &o, .auth = auth, .bm = &bm};
+    if (loop_poll_fds(&l) != LEDE_OK)
+        goto cleanup;
+    l.statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    int rc = loop_run(&l);
+    if (l.statm >= 0)
+        close(l.statm);
+    if (rc != LEDE_OK)
+        goto cleanup;
     lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, "drained; exiting");
     status = 0;
 
