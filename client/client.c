@@ -970,6 +970,99 @@ void lede_client_response_destroy(struct lede_client_response **rp)
     *rp = NULL;
 }
 
+/* A NUL-terminated copy of b (malloc'd) with its length in *len; NULL when out of memory. */
+static char *dup_bytes(ProtobufCBinaryData b, size_t *len)
+{
+    char *t = malloc(b.len + 1);
+    if (!t)
+        return NULL;
+    if (b.len)
+        memcpy(t, b.data, b.len);
+    t[b.len] = '\0';
+    *len = b.len;
+    return t;
+}
+
+/* s into d; LEDE_ENOMEM leaves what d holds for lede_client_response_destroy. */
+static int copy_sentence(struct lede_client_sentence *d, const Lede__V1__Sentence *s)
+{
+    d->index = s->index;
+    d->rank = s->rank;
+    d->paragraph = s->paragraph;
+    d->selected = s->selected ? 1 : 0;
+    d->duplicate_of = s->duplicate_of;
+    d->score = s->score;
+    if (s->features) {
+        d->features[LEDE_CLIENT_F_POSITION] = s->features->position;
+        d->features[LEDE_CLIENT_F_TERM] = s->features->term;
+        d->features[LEDE_CLIENT_F_ENTITY] = s->features->entity;
+        d->features[LEDE_CLIENT_F_TITLE] = s->features->title;
+        d->features[LEDE_CLIENT_F_LENGTH] = s->features->length;
+        d->features[LEDE_CLIENT_F_OPENER] = s->features->opener;
+    }
+    d->offset = s->offset;
+    d->length = s->length;
+    d->utf16_offset = s->utf16_offset;
+    d->utf16_length = s->utf16_length;
+    d->headline = s->headline ? 1 : 0;
+    d->text = dup_bytes(s->text, &d->text_len);
+    return d->text ? LEDE_OK : LEDE_ENOMEM;
+}
+
+static int copy_keyphrase(struct lede_client_keyphrase *d, const Lede__V1__EditorKeyphrase *k)
+{
+    d->score = k->score;
+    d->count = k->count;
+    d->words = k->words;
+    d->offset = k->offset;
+    d->length = k->length;
+    d->text = dup_bytes(k->text, &d->text_len);
+    return d->text ? LEDE_OK : LEDE_ENOMEM;
+}
+
+static int copy_entity(struct lede_client_entity *d, const Lede__V1__EditorEntity *k)
+{
+    d->count = k->count;
+    d->offset = k->offset;
+    d->length = k->length;
+    d->text = dup_bytes(k->text, &d->text_len);
+    d->kind = strdup(k->kind ? k->kind : "");
+    return d->text && d->kind ? LEDE_OK : LEDE_ENOMEM;
+}
+
+/* The response's header fields (strings, format, language, timings, summary) into r, and its
+ * arrays allocated; LEDE_ENOMEM leaves what r holds for lede_client_response_destroy. */
+static int copy_header(struct lede_client_response *r, const Lede__V1__SummarizeResponse *m)
+{
+    static const char *const fmts[] = {"auto", "text", "html", "ans", "ninjs"};
+    r->status = 0;
+    r->message = strdup("");
+    r->served_by = strdup("");
+    r->article_id = strdup(m->article_id);
+    r->engine_version = strdup(m->engine_version);
+    r->language = strdup(m->language);
+    r->summary = calloc(m->n_summary ? m->n_summary : 1, sizeof *r->summary);
+    r->sentences = calloc(m->n_sentences ? m->n_sentences : 1, sizeof *r->sentences);
+    r->keyphrases = calloc(m->n_keyphrases ? m->n_keyphrases : 1, sizeof *r->keyphrases);
+    r->entities = calloc(m->n_entities ? m->n_entities : 1, sizeof *r->entities);
+    if (!r->message || !r->served_by || !r->article_id || !r->engine_version || !r->language ||
+        !r->summary || !r->sentences || !r->keyphrases || !r->entities)
+        return LEDE_ENOMEM;
+    r->sentence_count = m->sentence_count;
+    r->format = (unsigned)m->format < 5 ? fmts[m->format] : "auto";
+    snprintf(r->language_detected, sizeof r->language_detected, "%s",
+             m->language_detected ? m->language_detected : "");
+    r->language_confidence = m->language_confidence;
+    r->n_summary = m->n_summary;
+    if (m->n_summary)
+        memcpy(r->summary, m->summary, m->n_summary * sizeof *r->summary);
+    if (m->timings) {
+        r->engine_us = m->timings->engine_us;
+        r->worker_us = m->timings->worker_us;
+    }
+    return LEDE_OK;
+}
+
 int lede_client_response_decode(const uint8_t *payload, size_t len,
                                 struct lede_client_response **out)
 {
@@ -981,104 +1074,23 @@ int lede_client_response_decode(const uint8_t *payload, size_t len,
         return rc == LEDE_ENOMEM ? rc : LEDE_EPROTO;
     rc = LEDE_ENOMEM;
     struct lede_client_response *r = calloc(1, sizeof *r);
-    if (!r)
+    if (!r || copy_header(r, m) != LEDE_OK)
         goto cleanup;
-    r->status = 0;
-    r->message = strdup("");
-    r->served_by = strdup("");
-    r->article_id = strdup(m->article_id);
-    r->engine_version = strdup(m->engine_version);
-    r->language = strdup(m->language);
-    r->summary = calloc(m->n_summary ? m->n_summary : 1, sizeof *r->summary);
-    r->sentences = calloc(m->n_sentences ? m->n_sentences : 1, sizeof *r->sentences);
-    if (!r->message || !r->served_by || !r->article_id || !r->engine_version || !r->language ||
-        !r->summary || !r->sentences)
-        goto cleanup;
-    r->sentence_count = m->sentence_count;
-    {
-        static const char *const fmts[] = {"auto", "text", "html", "ans", "ninjs"};
-        r->format = (unsigned)m->format < 5 ? fmts[m->format] : "auto";
-    }
-    snprintf(r->language_detected, sizeof r->language_detected, "%s",
-             m->language_detected ? m->language_detected : "");
-    r->language_confidence = m->language_confidence;
-    r->n_summary = m->n_summary;
-    if (m->n_summary)
-        memcpy(r->summary, m->summary, m->n_summary * sizeof *r->summary);
-    if (m->timings) {
-        r->engine_us = m->timings->engine_us;
-        r->worker_us = m->timings->worker_us;
-    }
+    /* each count covers the element being copied, so a partial one is freed too */
     for (size_t i = 0; i < m->n_sentences; i++) {
-        const Lede__V1__Sentence *s = m->sentences[i];
-        struct lede_client_sentence *d = &r->sentences[i];
-        d->index = s->index;
-        d->rank = s->rank;
-        d->paragraph = s->paragraph;
-        d->selected = s->selected ? 1 : 0;
-        d->duplicate_of = s->duplicate_of;
-        d->score = s->score;
-        if (s->features) {
-            d->features[LEDE_CLIENT_F_POSITION] = s->features->position;
-            d->features[LEDE_CLIENT_F_TERM] = s->features->term;
-            d->features[LEDE_CLIENT_F_ENTITY] = s->features->entity;
-            d->features[LEDE_CLIENT_F_TITLE] = s->features->title;
-            d->features[LEDE_CLIENT_F_LENGTH] = s->features->length;
-            d->features[LEDE_CLIENT_F_OPENER] = s->features->opener;
-        }
-        d->offset = s->offset;
-        d->length = s->length;
-        d->text = malloc(s->text.len + 1);
-        if (!d->text)
-            goto cleanup;
-        if (s->text.len)
-            memcpy(d->text, s->text.data, s->text.len);
-        d->text[s->text.len] = '\0';
-        d->text_len = s->text.len;
-        d->utf16_offset = s->utf16_offset;
-        d->utf16_length = s->utf16_length;
-        d->headline = s->headline ? 1 : 0;
         r->n_sentences = i + 1;
-    }
-    r->n_sentences = m->n_sentences;
-    r->keyphrases = calloc(m->n_keyphrases ? m->n_keyphrases : 1, sizeof *r->keyphrases);
-    r->entities = calloc(m->n_entities ? m->n_entities : 1, sizeof *r->entities);
-    if (!r->keyphrases || !r->entities)
-        goto cleanup;
-    for (size_t i = 0; i < m->n_keyphrases; i++) {
-        const Lede__V1__EditorKeyphrase *k = m->keyphrases[i];
-        struct lede_client_keyphrase *d = &r->keyphrases[i];
-        d->text = malloc(k->text.len + 1);
-        if (!d->text)
+        if (copy_sentence(&r->sentences[i], m->sentences[i]) != LEDE_OK)
             goto cleanup;
-        if (k->text.len)
-            memcpy(d->text, k->text.data, k->text.len);
-        d->text[k->text.len] = '\0';
-        d->text_len = k->text.len;
-        d->score = k->score;
-        d->count = k->count;
-        d->words = k->words;
-        d->offset = k->offset;
-        d->length = k->length;
+    }
+    for (size_t i = 0; i < m->n_keyphrases; i++) {
         r->n_keyphrases = i + 1;
+        if (copy_keyphrase(&r->keyphrases[i], m->keyphrases[i]) != LEDE_OK)
+            goto cleanup;
     }
     for (size_t i = 0; i < m->n_entities; i++) {
-        const Lede__V1__EditorEntity *k = m->entities[i];
-        struct lede_client_entity *d = &r->entities[i];
-        d->text = malloc(k->text.len + 1);
-        d->kind = strdup(k->kind ? k->kind : "");
-        if (!d->text || !d->kind) {
-            r->n_entities = i + 1;
-            goto cleanup;
-        }
-        if (k->text.len)
-            memcpy(d->text, k->text.data, k->text.len);
-        d->text[k->text.len] = '\0';
-        d->text_len = k->text.len;
-        d->count = k->count;
-        d->offset = k->offset;
-        d->length = k->length;
         r->n_entities = i + 1;
+        if (copy_entity(&r->entities[i], m->entities[i]) != LEDE_OK)
+            goto cleanup;
     }
     *out = r;
     r = NULL;
