@@ -168,26 +168,14 @@ static const char epilogue_text[] =
 /* 0: run, 1: --help printed, -1: bad options (message printed). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    char err[600];
     memset(o, 0, sizeof *o);
     lede_broker_config_defaults(&o->cfg);
-    if (lede_config_new("lede-broker", "LEDE_BROKER", broker_opts,
-                        sizeof broker_opts / sizeof broker_opts[0], &o->conf, err,
-                        sizeof err) != LEDE_OK ||
-        lede_config_parse(o->conf, argc, argv, NULL, err, sizeof err) != LEDE_OK) {
-        fprintf(stderr, "lede-broker: %s\n", err);
-        return -1;
-    }
+    int rc = lede_config_load("lede-broker", "LEDE_BROKER", broker_opts,
+                              sizeof broker_opts / sizeof broker_opts[0], argc, argv, usage_text,
+                              epilogue_text, &o->conf);
+    if (rc != 0)
+        return rc;
     const lede_config_t *c = o->conf;
-    if (lede_config_help_requested(c)) {
-        lede_config_help(c, stdout, usage_text, epilogue_text);
-        return 1;
-    }
-    if (lede_config_n_args(c) > 0) {
-        fprintf(stderr, "lede-broker: unexpected argument \"%s\" (see --help)\n",
-                lede_config_arg(c, 0));
-        return -1;
-    }
     o->frontend = lede_config_str(c, "frontend");
     o->backend = lede_config_str(c, "backend");
     o->ready_file = lede_config_str_set(c, "ready-file");
@@ -596,18 +584,6 @@ static int write_ready_file(const char *path, const char *fe, const char *be)
     return LEDE_OK;
 }
 
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
 /* With --curve-secret: the key into secret and the ZAP handler's key lists into *auth (not yet
  * running). LEDE_OK, or an error (logged). */
 static int start_curve(void *ctx, const struct options *o, char *secret, lede_auth_t **auth)
@@ -879,7 +855,7 @@ int main(int argc, char **argv)
     lede_auth_t *auth = NULL;
     char fe[256], be[256];
     char secret[LEDE_CURVE_Z85_LEN + 1] = "";
-    install_signals();
+    lede_ops_catch_signals(on_signal);
     void *ctx = zmq_ctx_new();
     if (!ctx || (o.curve_secret && start_curve(ctx, &o, secret, &auth) != LEDE_OK))
         goto cleanup;

@@ -563,3 +563,25 @@ const struct lede_opt *lede_config_opt(const lede_config_t *c, size_t i)
 {
     return i < c->n ? &c->opts[i] : NULL;
 }
+
+int lede_config_load(const char *program, const char *env_prefix, const struct lede_opt *opts,
+                     size_t n, int argc, char **argv, const char *usage, const char *epilogue,
+                     lede_config_t **out)
+{
+    char err[600];
+    if (lede_config_new(program, env_prefix, opts, n, out, err, sizeof err) != LEDE_OK ||
+        lede_config_parse(*out, argc, argv, NULL, err, sizeof err) != LEDE_OK) {
+        fprintf(stderr, "%s: %s\n", program, err);
+        return -1;
+    }
+    if (lede_config_help_requested(*out)) {
+        lede_config_help(*out, stdout, usage, epilogue);
+        return 1;
+    }
+    if (lede_config_n_args(*out) > 0) {
+        fprintf(stderr, "%s: unexpected argument \"%s\" (see --help)\n", program,
+                lede_config_arg(*out, 0));
+        return -1;
+    }
+    return 0;
+}

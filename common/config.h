@@ -86,6 +86,14 @@ int lede_config_parse(lede_config_t *c, int argc, char *const *argv, const char 
                       char *err, size_t err_len);
 bool lede_config_help_requested(const lede_config_t *c);
 
+/* lede_config_new and lede_config_parse for a daemon's table, with --help and stray arguments
+ * handled alike in every process: returns 0 (run), 1 (--help: printed to stdout with usage
+ * and epilogue) or -1 (the error printed to stderr as "program: ..."). *out is set whenever
+ * the table was valid; the caller destroys it in every case. */
+int lede_config_load(const char *program, const char *env_prefix, const struct lede_opt *opts,
+                     size_t n, int argc, char **argv, const char *usage, const char *epilogue,
+                     lede_config_t **out);
+
 /* Prints usage, then every option with its flag, variable and file key, its default and
  * help, then epilogue (may be NULL). */
 void lede_config_help(const lede_config_t *c, FILE *f, const char *usage, const char *epilogue);
