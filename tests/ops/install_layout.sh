@@ -92,6 +92,10 @@ for _ in $(seq 100); do [ -s "$ready" ] && break; sleep 0.05; done
 fe=$(sed -n 's/^frontend=//p' "$ready"); be=$(sed -n 's/^backend=//p' "$ready")
 "$root/bin/lede-worker" --broker "$be" --threads 1 --name staged >"$tmp/worker.log" 2>&1 &
 pids+=($!)
+# the example fails fast (no wait_for_ready): call once the broker has the worker, which under
+# load can take longer than starting tiny does
+for _ in $(seq 600); do grep -q 'worker staged ready' "$tmp/broker.log" && break; sleep 0.05; done
+grep -q 'worker staged ready' "$tmp/broker.log" || { cat "$tmp/broker.log" "$tmp/worker.log"; fail "the installed worker did not register within 30 s"; }
 remote=$(timeout 60 "$tmp/tiny" "$fe" <"$tmp/article.txt") || { cat "$tmp/broker.log" "$tmp/worker.log"; fail "tiny through $fe failed"; }
 local_=$("$root/bin/lede" summarize --local --sentences 3 "$tmp/article.txt") || fail "installed lede --local failed"
 [ -n "$remote" ] || fail "empty summary through the broker"
