@@ -97,18 +97,11 @@ static void log_stats(const struct worker *w, const char *when)
     const struct {
         const char *key;
         uint64_t v;
-    } counts[] = {{"calls", s->calls},
-                  {"ok", s->ok},
-                  {"failed", s->failed},
-                  {"deadline_skipped", s->skipped},
-                  {"unimplemented", s->unimplemented},
-                  {"rejected", s->rejected},
-                  {"dropped", s->dropped},
-                  {"malformed", s->malformed},
-                  {"unexpected", s->unexpected},
-                  {"reconnects", s->reconnects},
-                  {"send_failed", s->send_failed},
-                  {"in_flight", w->in_flight}};
+    } counts[] = {
+#define COUNT(field, key, what) {key, s->field},
+        LEDE_WORKER_STATS(COUNT)
+#undef COUNT
+            {"in_flight", w->in_flight}};
     enum { N = sizeof counts / sizeof counts[0] };
     char num[N][LEDE_LOG_NUM];
     struct lede_log_field f[N + 1];
