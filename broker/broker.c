@@ -137,6 +137,20 @@ void lede_broker_config_defaults(struct lede_broker_config *c)
     c->max_workers = 1024;
 }
 
+static const char *trace_id(const struct call *c);
+
+/* A log line about call c (NULL: about none, then call_id says which call, if any). */
+static void vlog(lede_broker_t *b, int level, const char *call_id, const struct call *c,
+                 const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (b->traced_fn)
+        b->traced_fn(b->log_ctx, level, call_id, c ? trace_id(c) : NULL, msg);
+    else
+        b->log_fn(b->log_ctx, level, call_id, msg);
+}
+
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
@@ -145,39 +159,36 @@ logf_(lede_broker_t *b, int level, const char *call_id, const char *fmt, ...)
 {
     if ((!b->log_fn && !b->traced_fn) || level > b->log_max)
         return;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vlog(b, level, call_id, NULL, fmt, ap);
     va_end(ap);
-    if (b->traced_fn)
-        b->traced_fn(b->log_ctx, level, call_id, NULL, msg);
+}
+
+/* Links c into l after `after` (NULL: at the front). */
+static void list_insert(struct call_list *l, struct call *after, struct call *c)
+{
+    c->prev = after;
+    c->next = after ? after->next : l->head;
+    if (c->next)
+        c->next->prev = c;
     else
-        b->log_fn(b->log_ctx, level, call_id, msg);
+        l->tail = c;
+    if (after)
+        after->next = c;
+    else
+        l->head = c;
+    l->n++;
 }
 
 static void list_push_back(struct call_list *l, struct call *c)
 {
-    c->next = NULL;
-    c->prev = l->tail;
-    if (l->tail)
-        l->tail->next = c;
-    else
-        l->head = c;
-    l->tail = c;
-    l->n++;
+    list_insert(l, l->tail, c);
 }
 
 static void list_push_front(struct call_list *l, struct call *c)
 {
-    c->prev = NULL;
-    c->next = l->head;
-    if (l->head)
-        l->head->prev = c;
-    else
-        l->tail = c;
-    l->head = c;
-    l->n++;
+    list_insert(l, NULL, c);
 }
 
 static void list_remove(struct call_list *l, struct call *c)
@@ -231,15 +242,10 @@ logc_(lede_broker_t *b, int level, const struct call *c, const char *fmt, ...)
 {
     if ((!b->log_fn && !b->traced_fn) || level > b->log_max)
         return;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vlog(b, level, call_id(c), c, fmt, ap);
     va_end(ap);
-    if (b->traced_fn)
-        b->traced_fn(b->log_ctx, level, call_id(c), trace_id(c), msg);
-    else
-        b->log_fn(b->log_ctx, level, call_id(c), msg);
 }
 
 /* Appends an action; on allocation failure the frame is freed and the action lost (logged). */
@@ -954,10 +960,11 @@ static void answer_stats(lede_broker_t *b, int64_t now, const void *id, size_t i
     free(json);
 }
 
-static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_len,
-                     const void *frame, size_t len)
+/* A client's frame decoded into *f. LEDE_OK: f holds a CALL; 1: the frame was counted and
+ * answered (too large, malformed, not a CALL) and f holds nothing; LEDE_ENOMEM. */
+static int decode_client_frame(lede_broker_t *b, const void *id, size_t id_len, const void *frame,
+                               size_t len, struct lede_wire_frame *f)
 {
-    struct lede_wire_frame f;
     enum lede_wire_fault fault;
     /* A call must leave room for the fields the broker stamps on it, so that what reaches the
      * worker is within the same maximum (issue 10, 3.11). An oversized frame is answered
@@ -971,85 +978,91 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
         logf_(b, LEDE_BROKER_LOG_DEBUG, NULL, "oversized frame from a client (%zu bytes)", len);
         reply_status(b, id, id_len, have ? cid : NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
                      "call of %zu bytes is larger than the broker's maximum of %zu", len, max_call);
-        return LEDE_OK;
+        return 1;
     }
-    int rc = lede_wire_decode_envelope(frame, len, b->cfg.max_msg_bytes, &f, &fault);
+    int rc = lede_wire_decode_envelope(frame, len, b->cfg.max_msg_bytes, f, &fault);
     if (rc == LEDE_ENOMEM)
         return rc;
     if (rc != LEDE_OK) {
         count_bad(b, fault);
         logf_(b, LEDE_BROKER_LOG_DEBUG, NULL, "malformed frame from a client (%s, %zu bytes)",
               lede_wire_fault_name(fault), len);
-        answer_bad_client_frame(b, id, id_len, &f, fault, frame, len);
-        return LEDE_OK;
+        answer_bad_client_frame(b, id, id_len, f, fault, frame, len);
+        return 1;
     }
-    if (f.command != LEDE__V1__COMMAND__CALL) {
+    if (f->command != LEDE__V1__COMMAND__CALL) {
         count_bad(b, LEDE_BROKER_BAD_UNEXPECTED);
         reply_status(b, id, id_len, NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
                      "clients send CALL on this socket, not %s (workers connect to the backend)",
-                     lede_wire_command_name(f.command));
-        lede_wire_frame_release(&f);
-        return LEDE_OK;
+                     lede_wire_command_name(f->command));
+        lede_wire_frame_release(f);
+        return 1;
     }
-    Lede__V1__Call *m = f.body.call;
+    return LEDE_OK;
+}
+
+/* Whether call m (holding held bytes once queued) is queued: its method's index, or -1 when it
+ * was answered instead (invalid, draining, the Stats call, unknown or unserved method, queue
+ * full). */
+static int admit_call(lede_broker_t *b, int64_t now, const void *id, size_t id_len,
+                      const Lede__V1__Call *m, size_t held)
+{
     size_t idlen = strlen(m->call_id);
     if (!call_strings_valid(m)) {
         count_bad(b, LEDE_BROKER_BAD_INVALID);
         reply_status(b, id, id_len, NULL, LEDE__V1__STATUS__INVALID_ARGUMENT,
                      "call_id, method and metadata must be UTF-8 (proto3 strings)");
-        lede_wire_frame_release(&f);
-        return LEDE_OK;
+        return -1;
     }
     if (idlen == 0 || idlen > MAX_CALL_ID_LEN || m->method[0] == '\0') {
         count_bad(b, LEDE_BROKER_BAD_INVALID);
         reply_status(b, id, id_len, idlen > MAX_CALL_ID_LEN ? NULL : m->call_id,
                      LEDE__V1__STATUS__INVALID_ARGUMENT,
                      "a call needs a call_id of 1..%d bytes and a method", MAX_CALL_ID_LEN);
-        lede_wire_frame_release(&f);
-        return LEDE_OK;
+        return -1;
     }
     b->st.calls_received++;
     if (b->draining) {
         reply_status(b, id, id_len, m->call_id, LEDE__V1__STATUS__UNAVAILABLE,
                      "broker is shutting down; try another broker");
-        lede_wire_frame_release(&f);
-        return LEDE_OK;
+        return -1;
     }
     if (strcmp(m->method, LEDE_METHOD_BROKER_STATS) == 0) {
         answer_stats(b, now, id, id_len, m->call_id);
-        lede_wire_frame_release(&f);
-        return LEDE_OK;
+        return -1;
     }
     int method = method_find(b, m->method);
     if (method < 0) {
         reply_status(b, id, id_len, m->call_id, LEDE__V1__STATUS__UNIMPLEMENTED,
                      "unknown method \"%.200s\"", m->method); /* cleaned: cut at a character */
-        lede_wire_frame_release(&f);
-        return LEDE_OK;
+        return -1;
     }
     if (!m->wait_for_ready && !method_served(b, method)) {
         /* fail fast (gRPC's default): no worker for the method is registered now */
         reply_status(b, id, id_len, m->call_id, LEDE__V1__STATUS__UNAVAILABLE,
                      "no worker serves \"%.200s\" at this broker (wait_for_ready queues the call)",
                      m->method);
-        lede_wire_frame_release(&f);
-        return LEDE_OK;
+        return -1;
     }
-    /* what the call will hold: the frame, its decoded fields, the struct (issue 10, 3.1); the
-     * byte bound counts every call held, queued or at a worker */
-    size_t held = len + f.held + sizeof(struct call) + 16;
     if (b->queue.n >= b->cfg.queue_max || b->st.held_bytes + held > b->cfg.queue_max_bytes) {
         reply_status(b, id, id_len, m->call_id, LEDE__V1__STATUS__RESOURCE_EXHAUSTED,
                      "broker queue is full (%zu calls, %" PRIu64 " bytes held); retry later",
                      b->queue.n, b->st.held_bytes);
-        lede_wire_frame_release(&f);
-        return LEDE_OK;
+        return -1;
     }
+    return method;
+}
+
+/* Queues the call that f holds (the call takes f's message and a copy of the frame) and
+ * dispatches. LEDE_OK, or LEDE_ENOMEM (f is then still the caller's). */
+static int enqueue_call(lede_broker_t *b, int64_t now, const void *id, size_t id_len,
+                        const void *frame, size_t len, struct lede_wire_frame *f, int method,
+                        size_t held)
+{
     struct call *c = calloc(1, sizeof *c);
     uint8_t *raw = c ? malloc(len) : NULL;
     if (!raw) {
         free(c);
-        lede_wire_frame_release(&f);
         return LEDE_ENOMEM;
     }
     memcpy(raw, frame, len);
@@ -1057,14 +1070,14 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     c->raw_len = len;
     c->conn = b->cur_conn;
     c->seq = ++b->next_seq;
-    c->msg = m; /* the call takes the decoded message */
-    f.body.base = NULL;
+    c->msg = f->body.call; /* the call takes the decoded message */
+    f->body.base = NULL;
     if (id_len > LEDE_BROKER_IDENTITY_MAX)
         id_len = LEDE_BROKER_IDENTITY_MAX;
     memcpy(c->client, id, id_len);
     c->client_len = id_len;
     c->method = method;
-    c->deadline_ms = now + (m->timeout_ms ? m->timeout_ms : b->cfg.default_timeout_ms);
+    c->deadline_ms = now + (c->msg->timeout_ms ? c->msg->timeout_ms : b->cfg.default_timeout_ms);
     c->received_ms = now;
     c->received_us = b->now_us;
     c->bytes = held;
@@ -1079,6 +1092,22 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     note_deadline(b, c->deadline_ms);
     dispatch(b, now);
     return LEDE_OK;
+}
+
+static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_len,
+                     const void *frame, size_t len)
+{
+    struct lede_wire_frame f;
+    int rc = decode_client_frame(b, id, id_len, frame, len, &f);
+    if (rc != LEDE_OK)
+        return rc == 1 ? LEDE_OK : rc;
+    /* what the call will hold: the frame, its decoded fields, the struct (issue 10, 3.1); the
+     * byte bound counts every call held, queued or at a worker */
+    size_t held = len + f.held + sizeof(struct call) + 16;
+    int method = admit_call(b, now, id, id_len, f.body.call, held);
+    rc = method < 0 ? LEDE_OK : enqueue_call(b, now, id, id_len, frame, len, &f, method, held);
+    lede_wire_frame_release(&f); /* NULL body once the call took it */
+    return rc;
 }
 
 /* ---- backend: workers ---- */
@@ -1489,48 +1518,23 @@ int lede_broker_drained(lede_broker_t *b, int64_t now)
 
 /* ---- stats ---- */
 
-/* The stats' scalar counters and gauges, one row each: the JSON key and where the value is.
- * The order is the JSON's (PROTOCOL.md section 10). */
+/* The stats' scalar counters and gauges, one row each (the lists in broker.h): the JSON key
+ * and where the value is. */
 struct stat_row {
     const char *key;
-    size_t offset; /* of a uint64_t in struct lede_broker_stats */
+    size_t offset; /* of a uint64_t in the struct the rows are of */
 };
-#define ROW(field)                                                                                 \
-    {                                                                                              \
-#field, offsetof(struct lede_broker_stats, field)                                          \
-    }
-static const struct stat_row head_rows[] = {ROW(calls_received), ROW(replies_total)};
-static const struct stat_row body_rows[] = {ROW(queue_depth),          ROW(queue_bytes),
-                                            ROW(queue_peak),           ROW(workers_ready),
-                                            ROW(workers_registered),   ROW(workers_expired),
-                                            ROW(workers_disconnected), ROW(in_flight),
-                                            ROW(dispatches),           ROW(redispatches),
-                                            ROW(late_replies_dropped), ROW(unknown_worker_messages),
-                                            ROW(unreachable_clients),  ROW(unreachable_workers),
-                                            ROW(heartbeats_sent),      ROW(heartbeats_received),
-                                            ROW(malformed_total)};
-static const struct stat_row tail_rows[] = {ROW(held_bytes), ROW(worker_timeouts)};
+#define ROW(field, kind, metric, help)    {#field, offsetof(struct lede_broker_stats, field)},
+#define IO_ROW(field, kind, metric, help) {#field, offsetof(struct lede_broker_io_stats, field)},
+#define AUTH_ROW(field, kind, metric, help)                                                        \
+    {#field, offsetof(struct lede_broker_auth_stats, field)},
+static const struct stat_row head_rows[] = {LEDE_BROKER_STATS_HEAD(ROW)};
+static const struct stat_row body_rows[] = {LEDE_BROKER_STATS_BODY(ROW)};
+static const struct stat_row tail_rows[] = {LEDE_BROKER_STATS_TAIL(ROW)};
+static const struct stat_row io_rows[] = {LEDE_BROKER_STATS_IO(IO_ROW)};
+static const struct stat_row auth_rows[] = {LEDE_BROKER_STATS_AUTH(AUTH_ROW)};
 #undef ROW
-#define IO_ROW(field)                                                                              \
-    {                                                                                              \
-#field, offsetof(struct lede_broker_io_stats, field)                                       \
-    }
-static const struct stat_row io_rows[] = {IO_ROW(connections),
-                                          IO_ROW(connections_refused),
-                                          IO_ROW(out_bytes),
-                                          IO_ROW(replies_backlog_dropped),
-                                          IO_ROW(replies_stale_connection),
-                                          IO_ROW(replies_unsent),
-                                          IO_ROW(connections_unfinished_dropped)};
 #undef IO_ROW
-#define AUTH_ROW(field)                                                                            \
-    {                                                                                              \
-#field, offsetof(struct lede_broker_auth_stats, field)                                     \
-    }
-static const struct stat_row auth_rows[] = {
-    AUTH_ROW(clients_allowed),    AUTH_ROW(workers_allowed),  AUTH_ROW(clients_denied),
-    AUTH_ROW(workers_denied),     AUTH_ROW(client_as_worker), AUTH_ROW(handshakes_failed),
-    AUTH_ROW(wrong_role_messages)};
 #undef AUTH_ROW
 
 static int set_u64(json_t *o, const char *key, uint64_t v)

@@ -11,7 +11,7 @@
 #include "wire.h"
 
 #define LEDE_BROKER_IDENTITY_MAX 255 /* a ZeroMQ routing id is at most 255 bytes */
-#define LEDE_BROKER_STATUS_COUNT 17  /* lede.v1.Status values 0..16 */
+#define LEDE_BROKER_STATUS_COUNT LEDE_WIRE_STATUS_COUNT /* lede.v1.Status values */
 
 struct lede_broker_config {
     uint32_t heartbeat_ms;       /* heartbeat interval for workers that announce none (1000) */
@@ -48,52 +48,95 @@ enum lede_broker_bad {
 /* "short", "magic", "version", "command", "body", "size", "frames", "unexpected", "invalid". */
 const char *lede_broker_bad_name(int kind);
 
-/* CURVE authentication counters, kept by the process (broker/auth.c) and shown in the stats
- * as "auth". Handshakes, not distinct peers: a refused peer that reconnects counts again. */
+/* The broker's counters, each written once here: X(field, kind, metric, help).
+ *   field  the member of the stats struct and the key in the stats JSON (PROTOCOL.md section 10)
+ *   kind   COUNTER (counts since start) or GAUGE (a value now)
+ *   metric its Prometheus series on /metrics (broker_main.c), or NULL: the JSON alone
+ *   help   what it counts (the series' HELP text)
+ * The lists stand in the JSON's order: HEAD, then "replies" by status, BODY, then "malformed"
+ * by kind, TAIL; IO and AUTH are the JSON's "io" and "auth" objects. broker.c makes the JSON
+ * rows and broker_main.c the series from them, so a counter added here appears in both. */
+#define LEDE_BROKER_STATS_HEAD(X)                                                                  \
+    X(calls_received, COUNTER, "lede_broker_calls_received_total",                                 \
+      "Calls from clients that decoded")                                                           \
+    X(replies_total, COUNTER, NULL, "REPLY frames sent to clients (by status: replies)")
+
+#define LEDE_BROKER_STATS_BODY(X)                                                                  \
+    X(queue_depth, GAUGE, "lede_broker_queue_depth", "Calls waiting for a worker")                 \
+    X(queue_bytes, GAUGE, "lede_broker_queue_bytes", "Bytes of the queued calls")                  \
+    X(queue_peak, GAUGE, NULL, "Most calls queued at once since start")                            \
+    X(workers_ready, GAUGE, "lede_broker_workers_ready", "Registered workers")                     \
+    X(workers_registered, COUNTER, "lede_broker_workers_registered_total",                         \
+      "READY frames accepted")                                                                     \
+    X(workers_expired, COUNTER, "lede_broker_workers_expired_total",                               \
+      "Workers declared dead after missed heartbeats")                                             \
+    X(workers_disconnected, COUNTER, "lede_broker_workers_disconnected_total",                     \
+      "Workers that said DISCONNECT or became unreachable")                                        \
+    X(in_flight, GAUGE, "lede_broker_in_flight", "Calls at workers")                               \
+    X(dispatches, COUNTER, "lede_broker_dispatches_total", "Calls sent to workers")                \
+    X(redispatches, COUNTER, "lede_broker_redispatches_total",                                     \
+      "Calls put back at the queue front after a worker loss")                                     \
+    X(late_replies_dropped, COUNTER, "lede_broker_late_replies_dropped_total",                     \
+      "Worker replies dropped: duplicate, re-dispatched or too late")                              \
+    X(unknown_worker_messages, COUNTER, NULL, "Frames from workers that are not registered")       \
+    X(unreachable_clients, COUNTER, "lede_broker_unreachable_clients_total",                       \
+      "Replies lost because the client was gone")                                                  \
+    X(unreachable_workers, COUNTER, "lede_broker_unreachable_workers_total",                       \
+      "Sends to workers that failed (the worker is dropped)")                                      \
+    X(heartbeats_sent, COUNTER, NULL, "HEARTBEAT frames sent to workers")                          \
+    X(heartbeats_received, COUNTER, NULL, "HEARTBEAT frames from workers")                         \
+    X(malformed_total, COUNTER, NULL, "Malformed frames (by kind: malformed)")
+
+#define LEDE_BROKER_STATS_TAIL(X)                                                                  \
+    X(held_bytes, GAUGE, "lede_broker_held_bytes",                                                 \
+      "Memory of the calls held, queued or at workers")                                            \
+    X(worker_timeouts, COUNTER, "lede_broker_worker_timeouts_total",                               \
+      "Calls whose deadline passed at a worker")
+
+/* Kept by the process's socket loop (broker_main.c, conns.c), shown in the stats as "io". */
+#define LEDE_BROKER_STATS_IO(X)                                                                    \
+    X(connections, GAUGE, "lede_broker_connections", "Connections open")                           \
+    X(connections_refused, COUNTER, "lede_broker_connections_refused_total",                       \
+      "Connections closed by the connection cap")                                                  \
+    X(out_bytes, GAUGE, "lede_broker_out_bytes", "Bytes handed to ZeroMQ and not yet written")     \
+    X(replies_backlog_dropped, COUNTER, "lede_broker_replies_backlog_dropped_total",               \
+      "Replies dropped: the client's unread backlog was full")                                     \
+    X(replies_stale_connection, COUNTER, "lede_broker_replies_stale_connection_total",             \
+      "Replies dropped: the call's connection had closed")                                         \
+    X(replies_unsent, COUNTER, NULL, "Frames ZeroMQ refused (peer gone, pipe full)")               \
+    X(connections_unfinished_dropped, COUNTER, "lede_broker_connections_unfinished_total",         \
+      "Connections closed: a message past the bound that never ends")
+
+/* CURVE authentication, kept by the process (broker/auth.c), shown in the stats as "auth" (with
+ * "curve" and their sum "peers_rejected" before them). Handshakes, not distinct peers: a refused
+ * peer that reconnects counts again. /metrics has their sum as lede_broker_auth_denied_total. */
+#define LEDE_BROKER_STATS_AUTH(X)                                                                  \
+    X(clients_allowed, COUNTER, NULL, "Client handshakes admitted")                                \
+    X(workers_allowed, COUNTER, NULL, "Worker handshakes admitted")                                \
+    X(clients_denied, COUNTER, NULL, "Unknown client keys refused by the ZAP handler")             \
+    X(workers_denied, COUNTER, NULL, "Unknown worker keys refused by the ZAP handler")             \
+    X(client_as_worker, COUNTER, NULL, "... of them client keys refused on the backend")           \
+    X(handshakes_failed, COUNTER, NULL, "Plaintext peers, wrong mechanism, garbage")               \
+    X(wrong_role_messages, COUNTER, NULL, "Frames whose User-Id is not of the socket's role")
+
+#define LEDE_BROKER_STATS_FIELD(field, kind, metric, help) uint64_t field;
+
 struct lede_broker_auth_stats {
-    uint64_t enabled;                          /* 1: CURVE on */
-    uint64_t clients_allowed, workers_allowed; /* handshakes admitted */
-    uint64_t clients_denied, workers_denied;   /* unknown keys refused by the ZAP handler */
-    uint64_t client_as_worker;                 /* ... client keys refused on the backend */
-    uint64_t handshakes_failed;                /* plaintext peers, wrong mechanism, garbage */
-    uint64_t wrong_role_messages; /* frames whose User-Id is not of the socket's role (dropped) */
+    uint64_t enabled; /* 1: CURVE on */
+    LEDE_BROKER_STATS_AUTH(LEDE_BROKER_STATS_FIELD)
 };
 
-/* Counters kept by the process's socket loop (broker_main.c), shown in the stats as "io". */
 struct lede_broker_io_stats {
-    uint64_t connections;              /* frontend + backend connections open now */
-    uint64_t connections_refused;      /* closed at once: past --max-connections */
-    uint64_t out_bytes;                /* bytes handed to ZeroMQ and not yet written, now */
-    uint64_t replies_backlog_dropped;  /* replies dropped: the client's unread backlog was full */
-    uint64_t replies_stale_connection; /* replies dropped: the call's connection had closed */
-    uint64_t replies_unsent;           /* frames ZeroMQ refused (peer gone, pipe full) */
-    uint64_t connections_unfinished_dropped; /* closed: a message past the bound that never
-                                                ends (every part with MORE) */
+    LEDE_BROKER_STATS_IO(LEDE_BROKER_STATS_FIELD)
 };
 
-/* The broker's counters. Gauges (queue_depth, queue_bytes, workers_ready, in_flight) are
- * current values; everything else counts since start. */
+/* The broker's counters (the lists above, and the two by-status and by-kind arrays). */
 struct lede_broker_stats {
-    uint64_t calls_received;                    /* CALL frames from clients that decoded */
-    uint64_t replies_total;                     /* REPLY frames sent to clients */
-    uint64_t replies[LEDE_BROKER_STATUS_COUNT]; /* ... by status */
-    uint64_t queue_depth, queue_bytes, queue_peak;
-    uint64_t workers_ready;        /* registered workers now */
-    uint64_t workers_registered;   /* READY frames accepted */
-    uint64_t workers_expired;      /* declared dead after missed heartbeats */
-    uint64_t workers_disconnected; /* sent DISCONNECT, or unreachable */
-    uint64_t in_flight;            /* calls at workers now */
-    uint64_t dispatches;           /* CALL frames sent to workers */
-    uint64_t redispatches;         /* calls put back at the queue front after a worker loss */
-    uint64_t malformed_total;
+    LEDE_BROKER_STATS_HEAD(LEDE_BROKER_STATS_FIELD)
+    uint64_t replies[LEDE_BROKER_STATUS_COUNT]; /* replies_total by status */
+    LEDE_BROKER_STATS_BODY(LEDE_BROKER_STATS_FIELD)
     uint64_t malformed[LEDE_BROKER_BAD_COUNT]; /* by enum lede_broker_bad (index 0 unused) */
-    uint64_t late_replies_dropped; /* replies from a dead/unknown worker, duplicates, too late */
-    uint64_t unknown_worker_messages;
-    uint64_t unreachable_clients, unreachable_workers;
-    uint64_t heartbeats_sent, heartbeats_received;
-    uint64_t held_bytes;      /* memory of every call held, queued or in flight (bounded by
-                                 queue_max_bytes) */
-    uint64_t worker_timeouts; /* calls whose deadline passed at a worker (its credit halves) */
+    LEDE_BROKER_STATS_TAIL(LEDE_BROKER_STATS_FIELD)
     struct lede_broker_auth_stats auth;
     struct lede_broker_io_stats io;
 };

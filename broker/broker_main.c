@@ -14,11 +14,11 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include <time.h>
 #include <zmq.h>
 
 #include "auth.h"
 #include "broker.h"
+#include "clock.h"
 #include "conns.h"
 #include "config.h"
 #include "curve.h"
@@ -52,19 +52,12 @@ static void on_signal(int sig)
         stop_requested = 1;
 }
 
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* broker.h's log levels are passed on to the logger as they are. */
+_Static_assert((int)LEDE_BROKER_LOG_ERROR == (int)LEDE_LOG_ERROR &&
+                   (int)LEDE_BROKER_LOG_WARN == (int)LEDE_LOG_WARN &&
+                   (int)LEDE_BROKER_LOG_INFO == (int)LEDE_LOG_INFO &&
+                   (int)LEDE_BROKER_LOG_DEBUG == (int)LEDE_LOG_DEBUG,
+               "broker.h and log.h number the log levels alike");
 
 struct options {
     const char *frontend, *backend, *ready_file;
@@ -175,26 +168,14 @@ static const char epilogue_text[] =
 /* 0: run, 1: --help printed, -1: bad options (message printed). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    char err[600];
     memset(o, 0, sizeof *o);
     lede_broker_config_defaults(&o->cfg);
-    if (lede_config_new("lede-broker", "LEDE_BROKER", broker_opts,
-                        sizeof broker_opts / sizeof broker_opts[0], &o->conf, err,
-                        sizeof err) != LEDE_OK ||
-        lede_config_parse(o->conf, argc, argv, NULL, err, sizeof err) != LEDE_OK) {
-        fprintf(stderr, "lede-broker: %s\n", err);
-        return -1;
-    }
+    int rc = lede_config_cli("lede-broker", "LEDE_BROKER", broker_opts,
+                             sizeof broker_opts / sizeof broker_opts[0], 0, argc, argv, usage_text,
+                             epilogue_text, &o->conf);
+    if (rc != 1) /* 0: --help printed (this function's 1); -1: the error printed */
+        return rc == 0 ? 1 : -1;
     const lede_config_t *c = o->conf;
-    if (lede_config_help_requested(c)) {
-        lede_config_help(c, stdout, usage_text, epilogue_text);
-        return 1;
-    }
-    if (lede_config_n_args(c) > 0) {
-        fprintf(stderr, "lede-broker: unexpected argument \"%s\" (see --help)\n",
-                lede_config_arg(c, 0));
-        return -1;
-    }
     o->frontend = lede_config_str(c, "frontend");
     o->backend = lede_config_str(c, "backend");
     o->ready_file = lede_config_str_set(c, "ready-file");
@@ -225,15 +206,29 @@ static int parse_options(int argc, char **argv, struct options *o)
 #define METRICS_COPY_MS 100 /* how often lede_broker_stats is copied into the registry */
 #define METHODS_TRACKED 8   /* methods with their own latency series; the rest are "other" */
 
+/* The counters of broker.h's lists that have a series, in the lists' order. */
+struct series_row {
+    const char *name, *help; /* name NULL: the JSON alone */
+    int type;                /* LEDE_METRIC_COUNTER or LEDE_METRIC_GAUGE */
+    size_t offset;           /* of a uint64_t in struct lede_broker_stats */
+};
+#define ROW(field, kind, metric, help)                                                             \
+    {metric, help, LEDE_METRIC_##kind, offsetof(struct lede_broker_stats, field)},
+#define IO_ROW(field, kind, metric, help)                                                          \
+    {metric, help, LEDE_METRIC_##kind, offsetof(struct lede_broker_stats, io.field)},
+static const struct series_row series_rows[] = {LEDE_BROKER_STATS_HEAD(ROW) LEDE_BROKER_STATS_BODY(
+    ROW) LEDE_BROKER_STATS_TAIL(ROW) LEDE_BROKER_STATS_IO(IO_ROW)};
+#undef ROW
+#undef IO_ROW
+#define N_SERIES (sizeof series_rows / sizeof series_rows[0])
+
 struct broker_metrics {
-    lede_counter_t *calls_received, *replies[LEDE_BROKER_STATUS_COUNT];
-    lede_gauge_t *queue_depth, *queue_bytes, *workers_ready, *in_flight;
-    lede_counter_t *dispatches, *redispatches, *workers_registered, *workers_expired;
-    lede_counter_t *workers_disconnected, *malformed[LEDE_BROKER_BAD_COUNT], *late_dropped;
-    lede_counter_t *unreachable_clients, *unreachable_workers, *auth_denied;
-    lede_gauge_t *held_bytes, *connections, *out_bytes;
-    lede_counter_t *worker_timeouts, *connections_refused, *connections_unfinished;
-    lede_counter_t *dropped_backlog, *dropped_stale;
+    union {
+        lede_counter_t *counter;
+        lede_gauge_t *gauge;
+    } series[N_SERIES]; /* of series_rows, NULL where it has none */
+    lede_counter_t *replies[LEDE_BROKER_STATUS_COUNT], *malformed[LEDE_BROKER_BAD_COUNT];
+    lede_counter_t *auth_denied;
     lede_metrics_family_t *latency_family;
     char *methods[METHODS_TRACKED]; /* owned */
     lede_histogram_t *latency[METHODS_TRACKED + 1][LEDE_BROKER_STATUS_COUNT];
@@ -242,72 +237,41 @@ struct broker_metrics {
     atomic_int workers_ready_now; /* for /readyz, from the HTTP thread */
 };
 
-static lede_counter_t *counter(lede_metrics_t *m, const char *name, const char *help)
+/* One counter of family name (one label) per value names(i), i in [first, n). */
+static void label_counters(lede_metrics_t *m, const char *name, const char *help, const char *label,
+                           const char *(*names)(int), int first, int n, lede_counter_t **out)
 {
-    return lede_metrics_counter(m, name, help);
+    const char *const labels[] = {label, NULL};
+    lede_metrics_family_t *f =
+        lede_metrics_family(m, LEDE_METRIC_COUNTER, name, help, labels, NULL, 0);
+    for (int i = first; f && i < n; i++) {
+        const char *v[] = {names(i)};
+        out[i] = lede_metrics_family_counter(f, v);
+    }
 }
 
 /* Registers the broker's series. A failed registration leaves a NULL series, which every
  * update ignores: metrics never stop the broker. */
 static void metrics_register(struct broker_metrics *bm, lede_metrics_t *m)
 {
-    static const char *const status_label[] = {"status", NULL};
-    static const char *const kind_label[] = {"kind", NULL};
+    for (size_t i = 0; i < N_SERIES; i++) {
+        const struct series_row *r = &series_rows[i];
+        if (!r->name)
+            continue;
+        if (r->type == LEDE_METRIC_GAUGE)
+            bm->series[i].gauge = lede_metrics_gauge(m, r->name, r->help);
+        else
+            bm->series[i].counter = lede_metrics_counter(m, r->name, r->help);
+    }
+    label_counters(m, "lede_broker_replies_total", "Replies sent to clients, by gRPC status",
+                   "status", lede_wire_status_name, 0, LEDE_BROKER_STATUS_COUNT, bm->replies);
+    label_counters(m, "lede_broker_malformed_total",
+                   "Malformed frames, by kind (PROTOCOL.md section 2)", "kind",
+                   lede_broker_bad_name, 1, LEDE_BROKER_BAD_COUNT, bm->malformed);
+    bm->auth_denied =
+        lede_metrics_counter(m, "lede_broker_auth_denied_total",
+                             "CURVE handshakes refused (unknown keys, plaintext peers)");
     static const char *const latency_labels[] = {"method", "status", NULL};
-    bm->calls_received =
-        counter(m, "lede_broker_calls_received_total", "Calls from clients that decoded");
-    lede_metrics_family_t *f =
-        lede_metrics_family(m, LEDE_METRIC_COUNTER, "lede_broker_replies_total",
-                            "Replies sent to clients, by gRPC status", status_label, NULL, 0);
-    for (int s = 0; f && s < LEDE_BROKER_STATUS_COUNT; s++) {
-        const char *v[] = {lede_wire_status_name(s)};
-        bm->replies[s] = lede_metrics_family_counter(f, v);
-    }
-    bm->queue_depth =
-        lede_metrics_gauge(m, "lede_broker_queue_depth", "Calls waiting for a worker");
-    bm->queue_bytes = lede_metrics_gauge(m, "lede_broker_queue_bytes", "Bytes of the queued calls");
-    bm->workers_ready = lede_metrics_gauge(m, "lede_broker_workers_ready", "Registered workers");
-    bm->in_flight = lede_metrics_gauge(m, "lede_broker_in_flight", "Calls at workers");
-    bm->dispatches = counter(m, "lede_broker_dispatches_total", "Calls sent to workers");
-    bm->redispatches = counter(m, "lede_broker_redispatches_total",
-                               "Calls put back at the queue front after a worker loss");
-    bm->workers_registered =
-        counter(m, "lede_broker_workers_registered_total", "READY frames accepted");
-    bm->workers_expired = counter(m, "lede_broker_workers_expired_total",
-                                  "Workers declared dead after missed heartbeats");
-    bm->workers_disconnected = counter(m, "lede_broker_workers_disconnected_total",
-                                       "Workers that said DISCONNECT or became unreachable");
-    f = lede_metrics_family(m, LEDE_METRIC_COUNTER, "lede_broker_malformed_total",
-                            "Malformed frames, by kind (PROTOCOL.md section 2)", kind_label, NULL,
-                            0);
-    for (int k = 1; f && k < LEDE_BROKER_BAD_COUNT; k++) {
-        const char *v[] = {lede_broker_bad_name(k)};
-        bm->malformed[k] = lede_metrics_family_counter(f, v);
-    }
-    bm->late_dropped = counter(m, "lede_broker_late_replies_dropped_total",
-                               "Worker replies dropped: duplicate, re-dispatched or too late");
-    bm->unreachable_clients = counter(m, "lede_broker_unreachable_clients_total",
-                                      "Replies lost because the client was gone");
-    bm->unreachable_workers = counter(m, "lede_broker_unreachable_workers_total",
-                                      "Sends to workers that failed (the worker is dropped)");
-    bm->auth_denied = counter(m, "lede_broker_auth_denied_total",
-                              "CURVE handshakes refused (unknown keys, plaintext peers)");
-    bm->held_bytes = lede_metrics_gauge(m, "lede_broker_held_bytes",
-                                        "Memory of the calls held, queued or at workers");
-    bm->connections = lede_metrics_gauge(m, "lede_broker_connections", "Connections open");
-    bm->out_bytes = lede_metrics_gauge(m, "lede_broker_out_bytes",
-                                       "Bytes handed to ZeroMQ and not yet written");
-    bm->worker_timeouts =
-        counter(m, "lede_broker_worker_timeouts_total", "Calls whose deadline passed at a worker");
-    bm->connections_refused = counter(m, "lede_broker_connections_refused_total",
-                                      "Connections closed by the connection cap");
-    bm->connections_unfinished =
-        counter(m, "lede_broker_connections_unfinished_total",
-                "Connections closed: a message past the bound that never ends");
-    bm->dropped_backlog = counter(m, "lede_broker_replies_backlog_dropped_total",
-                                  "Replies dropped: the client's unread backlog was full");
-    bm->dropped_stale = counter(m, "lede_broker_replies_stale_connection_total",
-                                "Replies dropped: the call's connection had closed");
     bm->latency_family = lede_metrics_family(
         m, LEDE_METRIC_HISTOGRAM, "lede_broker_call_duration_seconds",
         "Queued calls from receipt to reply, by method and status", latency_labels,
@@ -325,34 +289,21 @@ static void metrics_release(struct broker_metrics *bm)
 static void metrics_copy(struct broker_metrics *bm, const lede_broker_t *b)
 {
     const struct lede_broker_stats *st = lede_broker_stats(b);
-    lede_metrics_counter_set(bm->calls_received, st->calls_received);
+    for (size_t i = 0; i < N_SERIES; i++) {
+        uint64_t v;
+        memcpy(&v, (const char *)st + series_rows[i].offset, sizeof v);
+        if (series_rows[i].type == LEDE_METRIC_GAUGE)
+            lede_metrics_gauge_set(bm->series[i].gauge, (double)v);
+        else
+            lede_metrics_counter_set(bm->series[i].counter, v);
+    }
     for (int s = 0; s < LEDE_BROKER_STATUS_COUNT; s++)
         lede_metrics_counter_set(bm->replies[s], st->replies[s]);
-    lede_metrics_gauge_set(bm->queue_depth, (double)st->queue_depth);
-    lede_metrics_gauge_set(bm->queue_bytes, (double)st->queue_bytes);
-    lede_metrics_gauge_set(bm->workers_ready, (double)st->workers_ready);
-    atomic_store(&bm->workers_ready_now, st->workers_ready > 0);
-    lede_metrics_gauge_set(bm->in_flight, (double)st->in_flight);
-    lede_metrics_counter_set(bm->dispatches, st->dispatches);
-    lede_metrics_counter_set(bm->redispatches, st->redispatches);
-    lede_metrics_counter_set(bm->workers_registered, st->workers_registered);
-    lede_metrics_counter_set(bm->workers_expired, st->workers_expired);
-    lede_metrics_counter_set(bm->workers_disconnected, st->workers_disconnected);
     for (int k = 1; k < LEDE_BROKER_BAD_COUNT; k++)
         lede_metrics_counter_set(bm->malformed[k], st->malformed[k]);
-    lede_metrics_counter_set(bm->late_dropped, st->late_replies_dropped);
-    lede_metrics_counter_set(bm->unreachable_clients, st->unreachable_clients);
-    lede_metrics_counter_set(bm->unreachable_workers, st->unreachable_workers);
     lede_metrics_counter_set(bm->auth_denied, st->auth.clients_denied + st->auth.workers_denied +
                                                   st->auth.handshakes_failed);
-    lede_metrics_gauge_set(bm->held_bytes, (double)st->held_bytes);
-    lede_metrics_gauge_set(bm->connections, (double)st->io.connections);
-    lede_metrics_gauge_set(bm->out_bytes, (double)st->io.out_bytes);
-    lede_metrics_counter_set(bm->worker_timeouts, st->worker_timeouts);
-    lede_metrics_counter_set(bm->connections_refused, st->io.connections_refused);
-    lede_metrics_counter_set(bm->connections_unfinished, st->io.connections_unfinished_dropped);
-    lede_metrics_counter_set(bm->dropped_backlog, st->io.replies_backlog_dropped);
-    lede_metrics_counter_set(bm->dropped_stale, st->io.replies_stale_connection);
+    atomic_store(&bm->workers_ready_now, st->workers_ready > 0);
 }
 
 /* The latency series of (method, status), made on first use (the registry's mutex then;
@@ -379,9 +330,10 @@ static lede_histogram_t *latency_series(struct broker_metrics *bm, const char *m
 static void on_answered(void *ctx, const struct lede_broker_answered *a)
 {
     struct broker_metrics *bm = ctx;
-    int64_t ms = now_ms() - a->received_ms;
+    int64_t ms = lede_clock_mono_ms() - a->received_ms;
     /* microseconds when the loop stamped the call (always, here), so sub-ms calls resolve */
-    double secs = a->received_us ? (double)(now_us() - a->received_us) / 1e6 : (double)ms / 1000.0;
+    double secs = a->received_us ? (double)((int64_t)lede_clock_mono_us() - a->received_us) / 1e6
+                                 : (double)ms / 1000.0;
     lede_metrics_histogram_observe(latency_series(bm, a->method, a->status), secs < 0 ? 0 : secs);
     if (lede_log_enabled(bm->log, LEDE_LOG_DEBUG)) {
         char lat[32], att[16];
@@ -465,7 +417,7 @@ static int flush(lede_broker_t *b, void *sockets[2], lede_conns_t *conns)
     struct lede_broker_action a;
     int n = 0;
     if (conns) /* a call's connection that closed must be known before its reply goes */
-        lede_conns_events(conns, now_ms());
+        lede_conns_events(conns, lede_clock_mono_ms());
     while (lede_broker_pop(b, &a)) {
         n++;
         void *s = sockets[a.sock == LEDE_BROKER_BACKEND];
@@ -495,7 +447,8 @@ static int flush(lede_broker_t *b, void *sockets[2], lede_conns_t *conns)
         if (rc < 0) {
             int err = zmq_errno();
             if (err == EHOSTUNREACH || err == EAGAIN)
-                lede_broker_on_unreachable(b, now_ms(), a.sock, a.identity, a.identity_len);
+                lede_broker_on_unreachable(b, lede_clock_mono_ms(), a.sock, a.identity,
+                                           a.identity_len);
         }
         lede_broker_action_release(&a);
     }
@@ -557,12 +510,12 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
             }
             zmq_msg_close(&part);
         }
-        int64_t now = now_ms();
+        int64_t now = lede_clock_mono_ms();
         uint64_t conn = o->conns ? lede_conns_received(o->conns, sock, fd, zmq_msg_data(&id),
                                                        zmq_msg_size(&id), bytes, now)
                                  : 0;
         int rc = LEDE_OK;
-        lede_broker_set_now_us(b, now_us());
+        lede_broker_set_now_us(b, (int64_t)lede_clock_mono_us());
         if (parts >= 1 && !role_ok(o, &body, sock)) { /* ids carry no metadata; bodies do */
             if (o->wrong_role++ < 20)
                 lede_log_printf(o->ops.log, LEDE_LOG_WARN, NULL, NULL,
@@ -589,7 +542,7 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
 static void print_stats(const lede_broker_t *b, const struct options *o, const char *when)
 {
     char *json;
-    if (lede_broker_stats_json(b, now_ms(), &json) != LEDE_OK)
+    if (lede_broker_stats_json(b, lede_clock_mono_ms(), &json) != LEDE_OK)
         return;
     if (lede_config_choice(o->conf, "log-format") == LEDE_LOG_JSON) {
         char msg[64];
@@ -631,6 +584,252 @@ static int write_ready_file(const char *path, const char *fe, const char *be)
     return LEDE_OK;
 }
 
+/* With --curve-secret: the key into secret and the ZAP handler's key lists into *auth (not yet
+ * running). LEDE_OK, or an error (logged). */
+static int start_curve(void *ctx, const struct options *o, char *secret, lede_auth_t **auth)
+{
+    char err[512];
+    size_t nc = 0, nw = 0;
+    if (!zmq_has("curve")) {
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "this libzmq was built without CURVE");
+        return LEDE_EINVAL;
+    }
+    if (lede_curve_read_key(o->curve_secret, secret, err, sizeof err) != LEDE_OK ||
+        lede_auth_start(ctx, o->allow_clients, o->allow_workers, auth, err, sizeof err) !=
+            LEDE_OK) {
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "%s", err);
+        return LEDE_EINVAL;
+    }
+    lede_auth_sizes(*auth, &nc, &nw);
+    snprintf(err, sizeof err, "CURVE on: %zu client keys (%s), %zu worker keys (%s)", nc,
+             o->allow_clients, nw, o->allow_workers);
+    lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, err);
+    return LEDE_OK;
+}
+
+/* The descriptor limit raised as far as allowed; returns it (CONNS_TABLE_MAX if unlimited). */
+static size_t raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return rl.rlim_cur == RLIM_INFINITY ? CONNS_TABLE_MAX : (size_t)rl.rlim_cur;
+}
+
+/* The connection table over both sockets into o->conns: connections stop FD_HEADROOM short of
+ * the descriptor limit, so accept(2) never fails with EMFILE (libzmq then retries it in a busy
+ * loop). LEDE_OK, or an error (logged). */
+static int open_conns(void *ctx, void *sockets[2], struct options *o)
+{
+    size_t nofile = raise_nofile();
+    size_t usable = nofile > 2 * FD_HEADROOM ? nofile - FD_HEADROOM : nofile / 2;
+    size_t cap = o->max_connections ? o->max_connections : usable / 2;
+    if (2 * cap > usable) {
+        lede_log_printf(NULL, LEDE_LOG_WARN, NULL, NULL,
+                        "--max-connections %zu: only %zu descriptors usable; capped at %zu", cap,
+                        usable, usable / 2);
+        cap = usable / 2;
+    }
+    struct lede_conns_config cc = {.max_connections = {cap, cap},
+                                   .peer_out_bytes = o->client_backlog_bytes,
+                                   .total_out_bytes = o->cfg.queue_max_bytes,
+                                   .max_pending_bytes = 2 * o->cfg.max_msg_bytes + 4096,
+                                   .idle_evict_ms = IDLE_EVICT_MS};
+    o->conns =
+        lede_conns_new(ctx, sockets, &cc, nofile < CONNS_TABLE_MAX ? nofile : CONNS_TABLE_MAX);
+    if (!o->conns) {
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "cannot monitor the sockets: %s",
+                        zmq_strerror(zmq_errno()));
+        return LEDE_ENOMEM;
+    }
+    char msg[200];
+    snprintf(msg, sizeof msg,
+             "connections: at most %zu per socket (%zu descriptors); client backlog %zu bytes", cap,
+             nofile, o->client_backlog_bytes);
+    lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, msg);
+    return LEDE_OK;
+}
+
+/* What the socket loop keeps between rounds. */
+struct loop {
+    lede_broker_t *b;
+    void **sockets;
+    struct options *o;
+    lede_auth_t *auth;
+    struct broker_metrics *bm;
+    struct pollfd pfd[4]; /* the sockets' ZMQ_FD, then the connection monitors' */
+    int draining, forced;
+    int64_t next_check_ms, next_rss_ms;
+    uint64_t handshakes_logged;
+    int statm; /* /proc/self/statm, or -1 */
+    size_t rss_at_check;
+};
+
+/* The loop sleeps in poll(2) on the sockets' ZMQ_FD only after ZMQ_EVENTS said both are empty:
+ * one system call per idle wait, where zmq_poll makes two. LEDE_OK, or LEDE_EIO (logged). */
+static int loop_poll_fds(struct loop *l)
+{
+    for (int i = 0; i < 2; i++) {
+        size_t n = sizeof l->pfd[i].fd;
+        if (zmq_getsockopt(l->sockets[i], ZMQ_FD, &l->pfd[i].fd, &n) != 0) {
+            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "zmq_getsockopt ZMQ_FD: %s",
+                            zmq_strerror(zmq_errno()));
+            return LEDE_EIO;
+        }
+        l->pfd[i].events = POLLIN;
+        l->pfd[2 + i].fd = lede_conns_fd(l->o->conns, i);
+        l->pfd[2 + i].events = POLLIN;
+    }
+    return LEDE_OK;
+}
+
+/* SIGTERM/SIGINT: the first starts the drain, a second ends it at once. */
+static void loop_stop(struct loop *l, int64_t now)
+{
+    if (stop_requested) {
+        stop_requested = 0;
+        if (l->draining) {
+            lede_log_printf(NULL, LEDE_LOG_WARN, NULL, NULL,
+                            "second signal: exiting without waiting");
+            l->forced = 1;
+        }
+        lede_ops_drain(&l->o->ops); /* /readyz 503 from now on */
+        lede_broker_drain(l->b, now);
+        l->draining = 1;
+    }
+}
+
+/* The authentication counters into the broker's stats, and a warning when handshakes failed
+ * (auth.c logged the refusals its monitor counted). The monitors' events are read by flush()
+ * (every round) and before a client's message whenever any wait: not here as well, each look
+ * is a system call. */
+static void loop_auth(struct loop *l)
+{
+    struct lede_auth_counts ac;
+    lede_auth_counts(l->auth, &ac);
+    uint64_t hf =
+        lede_conns_handshakes_failed(l->o->conns, 0) + lede_conns_handshakes_failed(l->o->conns, 1);
+    struct lede_broker_auth_stats as = {.enabled = 1,
+                                        .clients_allowed = ac.clients_allowed,
+                                        .workers_allowed = ac.workers_allowed,
+                                        .clients_denied = ac.clients_denied,
+                                        .workers_denied = ac.workers_denied,
+                                        .client_as_worker = ac.client_as_worker,
+                                        .handshakes_failed = ac.handshakes_failed + hf,
+                                        .wrong_role_messages = l->o->wrong_role};
+    lede_broker_set_auth_stats(l->b, &as);
+    if (hf > l->handshakes_logged && (hf <= 20 || hf / 1000 > l->handshakes_logged / 1000))
+        lede_log_printf(l->o->ops.log, LEDE_LOG_WARN, NULL, NULL,
+                        "a handshake failed (plaintext peer, wrong broker key or not ZMTP; %" PRIu64
+                        " so far)",
+                        hf);
+    l->handshakes_logged = hf;
+}
+
+/* A message that never ends grows the process at the network's speed: looked for every
+ * CONNS_CHECK_MS, and within RSS_CHECK_MS of the process growing by RSS_GROWTH_CHECK. Then the
+ * connection table's counters into the broker's stats. */
+static void loop_conns(struct loop *l, int64_t now)
+{
+    size_t rss_now = 0;
+    if (now >= l->next_rss_ms) {
+        rss_now = rss_bytes(l->statm);
+        l->next_rss_ms = now + RSS_CHECK_MS;
+    }
+    if (now >= l->next_check_ms || rss_now > l->rss_at_check + RSS_GROWTH_CHECK) {
+        lede_conns_check(l->o->conns, now);
+        l->next_check_ms = now + CONNS_CHECK_MS;
+        l->rss_at_check = rss_now ? rss_now : rss_bytes(l->statm);
+    }
+    struct lede_broker_io_stats io;
+    lede_conns_stats(l->o->conns, &io);
+    lede_broker_set_io_stats(l->b, &io);
+}
+
+/* How long the loop may sleep: until the broker's next event, but never past a metrics copy
+ * someone may scrape, a connection check or a possible growth check (libzmq reads on without
+ * us). */
+static int loop_wait_ms(const struct loop *l)
+{
+    int wait = lede_broker_next_wakeup(l->b, lede_clock_mono_ms());
+    if (l->o->ops.http && wait > METRICS_COPY_MS)
+        wait = METRICS_COPY_MS;
+    if (wait > CONNS_CHECK_MS)
+        wait = CONNS_CHECK_MS;
+    if (wait > RSS_CHECK_MS)
+        wait = RSS_CHECK_MS;
+    return wait;
+}
+
+/* The zmq_poll loop until the broker has drained. LEDE_OK, or LEDE_EIO when poll(2) failed. */
+static int loop_run(struct loop *l)
+{
+    for (;;) {
+        int64_t now = lede_clock_mono_ms();
+        loop_stop(l, now);
+        if (l->auth)
+            loop_auth(l);
+        loop_conns(l, now);
+        if (stats_requested) {
+            stats_requested = 0;
+            print_stats(l->b, l->o, "SIGUSR1");
+        }
+        /* Calls, then workers' frames: a worker's heartbeats that arrived while we were busy (a
+         * large call takes a while to decode) are read before liveness is judged, so a slow
+         * loop never expires a worker whose heartbeats are waiting in the socket. */
+        int calls = drain_socket(l->b, l->sockets[0], LEDE_BROKER_FRONTEND, l->o);
+        int frames = drain_socket(l->b, l->sockets[1], LEDE_BROKER_BACKEND, l->o);
+        lede_broker_tick(l->b, lede_clock_mono_ms());
+        int sent = flush(l->b, l->sockets, l->o->conns);
+        if (now >= l->bm->next_copy_ms) { /* a timer, not per call: the hot path stays as it was */
+            metrics_copy(l->bm, l->b);
+            l->bm->next_copy_ms = now + METRICS_COPY_MS;
+        }
+        /* forced: as if the drain time had run out (leftovers answered UNAVAILABLE) */
+        if (lede_broker_drained(l->b, l->forced ? INT64_MAX : lede_clock_mono_ms())) {
+            flush(l->b, l->sockets, l->o->conns);
+            return LEDE_OK;
+        }
+        /* Both reads ended empty (or a batch was cut short: go round again). Sending may have
+         * taken a socket's pending commands, so ZMQ_EVENTS is asked again before sleeping;
+         * otherwise the reads' own check holds and the loop sleeps in poll(2) on ZMQ_FD. */
+        if (calls == RECV_BATCH || frames == RECV_BATCH || (sent && any_readable(l->sockets)))
+            continue;
+        int wait = loop_wait_ms(l);
+        /* idle: publish the counters before sleeping, so a scrape sees every call that has
+         * been answered; under load the loop never idles and the 100 ms timer does it */
+        if (l->o->ops.http && wait > 0)
+            metrics_copy(l->bm, l->b);
+        if (poll(l->pfd, 4, wait) < 0 && errno != EINTR) {
+            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "poll: %s", strerror(errno));
+            return LEDE_EIO;
+        }
+    }
+}
+
+/* The broker state machine with the process's logging and latency hooks; NULL (logged) when
+ * out of memory. */
+static lede_broker_t *new_broker(const struct options *o, struct broker_metrics *bm)
+{
+    lede_broker_t *b = lede_broker_new(&o->cfg, lede_clock_mono_ms());
+    if (!b) {
+        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "out of memory");
+        return NULL;
+    }
+    lede_broker_set_log_traced(b, log_traced, o->ops.log);
+    lede_broker_set_log_level(b, lede_log_enabled(o->ops.log, LEDE_LOG_DEBUG)
+                                     ? LEDE_BROKER_LOG_DEBUG
+                                     : LEDE_BROKER_LOG_INFO);
+    lede_broker_set_answered(b, on_answered, bm);
+    metrics_copy(bm, b);
+    return b;
+}
+
 int main(int argc, char **argv)
 {
     static struct options o; /* static: large, and the HTTP thread reads bm until ops stop */
@@ -640,102 +839,30 @@ int main(int argc, char **argv)
         lede_config_destroy(&o.conf);
         return pr > 0 ? 0 : 2;
     }
-    {
-        char err[400];
-        if (lede_ops_start(&o.ops, o.conf, "broker", LEDE_VERSION, broker_ready, &bm, err,
-                           sizeof err) != LEDE_OK) {
-            fprintf(stderr, "lede-broker: %s\n", err);
-            lede_config_destroy(&o.conf);
-            return 2;
-        }
+    char err[400];
+    if (lede_ops_start(&o.ops, o.conf, "broker", LEDE_VERSION, broker_ready, &bm, err,
+                       sizeof err) != LEDE_OK) {
+        fprintf(stderr, "lede-broker: %s\n", err);
+        lede_config_destroy(&o.conf);
+        return 2;
     }
     bm.log = o.ops.log;
     metrics_register(&bm, o.ops.metrics);
 
     int status = 1;
-    void *ctx = NULL;
     void *sockets[2] = {NULL, NULL};
     lede_broker_t *b = NULL;
     lede_auth_t *auth = NULL;
     char fe[256], be[256];
     char secret[LEDE_CURVE_Z85_LEN + 1] = "";
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    ctx = zmq_ctx_new();
-    if (!ctx)
+    lede_ops_catch_signals(on_signal);
+    void *ctx = zmq_ctx_new();
+    if (!ctx || (o.curve_secret && start_curve(ctx, &o, secret, &auth) != LEDE_OK))
         goto cleanup;
-    if (o.curve_secret) {
-        char err[512];
-        size_t nc = 0, nw = 0;
-        if (!zmq_has("curve")) {
-            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL,
-                            "this libzmq was built without CURVE");
-            goto cleanup;
-        }
-        if (lede_curve_read_key(o.curve_secret, secret, err, sizeof err) != LEDE_OK ||
-            lede_auth_start(ctx, o.allow_clients, o.allow_workers, &auth, err, sizeof err) !=
-                LEDE_OK) {
-            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "%s", err);
-            goto cleanup;
-        }
-        lede_auth_sizes(auth, &nc, &nw);
-        snprintf(err, sizeof err, "CURVE on: %zu client keys (%s), %zu worker keys (%s)", nc,
-                 o.allow_clients, nw, o.allow_workers);
-        lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, err);
-    }
     sockets[0] = open_router(ctx, o.frontend, &o, auth, secret, 0);
-    if (!sockets[0])
+    sockets[1] = sockets[0] ? open_router(ctx, o.backend, &o, auth, secret, 1) : NULL;
+    if (!sockets[1] || open_conns(ctx, sockets, &o) != LEDE_OK)
         goto cleanup;
-    sockets[1] = open_router(ctx, o.backend, &o, auth, secret, 1);
-    if (!sockets[1])
-        goto cleanup;
-    {
-        /* descriptors: as many as allowed; connections stop FD_HEADROOM short of the limit,
-         * so accept(2) never fails with EMFILE (libzmq then retries it in a busy loop) */
-        struct rlimit rl;
-        size_t nofile = 1024;
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-            if (rl.rlim_cur < rl.rlim_max) {
-                rl.rlim_cur = rl.rlim_max;
-                setrlimit(RLIMIT_NOFILE, &rl);
-                getrlimit(RLIMIT_NOFILE, &rl);
-            }
-            nofile = rl.rlim_cur == RLIM_INFINITY ? CONNS_TABLE_MAX : (size_t)rl.rlim_cur;
-        }
-        size_t usable = nofile > 2 * FD_HEADROOM ? nofile - FD_HEADROOM : nofile / 2;
-        size_t cap = o.max_connections ? o.max_connections : usable / 2;
-        if (2 * cap > usable) {
-            lede_log_printf(NULL, LEDE_LOG_WARN, NULL, NULL,
-                            "--max-connections %zu: only %zu descriptors usable; capped at %zu",
-                            cap, usable, usable / 2);
-            cap = usable / 2;
-        }
-        struct lede_conns_config cc = {.max_connections = {cap, cap},
-                                       .peer_out_bytes = o.client_backlog_bytes,
-                                       .total_out_bytes = o.cfg.queue_max_bytes,
-                                       .max_pending_bytes = 2 * o.cfg.max_msg_bytes + 4096,
-                                       .idle_evict_ms = IDLE_EVICT_MS};
-        o.conns =
-            lede_conns_new(ctx, sockets, &cc, nofile < CONNS_TABLE_MAX ? nofile : CONNS_TABLE_MAX);
-        if (!o.conns) {
-            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "cannot monitor the sockets: %s",
-                            zmq_strerror(zmq_errno()));
-            goto cleanup;
-        }
-        char msg[200];
-        snprintf(msg, sizeof msg,
-                 "connections: at most %zu per socket (%zu descriptors); client backlog %zu bytes",
-                 cap, nofile, o.client_backlog_bytes);
-        lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, msg);
-    }
     /* the ZAP handler runs before either socket binds (a peer may connect at once) */
     if (auth && lede_auth_run(auth) != LEDE_OK) {
         lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "cannot start the ZAP handler thread");
@@ -744,147 +871,23 @@ int main(int argc, char **argv)
     if (bind_router(sockets[0], o.frontend, fe, sizeof fe) != LEDE_OK ||
         bind_router(sockets[1], o.backend, be, sizeof be) != LEDE_OK)
         goto cleanup;
-    b = lede_broker_new(&o.cfg, now_ms());
-    if (!b) {
-        lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "out of memory");
+    if (!(b = new_broker(&o, &bm)))
         goto cleanup;
-    }
-    lede_broker_set_log_traced(b, log_traced, o.ops.log);
-    lede_broker_set_log_level(b, lede_log_enabled(o.ops.log, LEDE_LOG_DEBUG)
-                                     ? LEDE_BROKER_LOG_DEBUG
-                                     : LEDE_BROKER_LOG_INFO);
-    lede_broker_set_answered(b, on_answered, &bm);
-    metrics_copy(&bm, b);
     if (o.ready_file && write_ready_file(o.ready_file, fe, be) != LEDE_OK)
         goto cleanup;
-    {
-        char msg[600];
-        snprintf(msg, sizeof msg, "listening: frontend %s, backend %s (protocol version %d)", fe,
-                 be, LEDE_WIRE_VERSION);
-        lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, msg);
-    }
+    lede_log_printf(NULL, LEDE_LOG_INFO, NULL, NULL,
+                    "listening: frontend %s, backend %s (protocol version %d)", fe, be,
+                    LEDE_WIRE_VERSION);
 
-    /* the loop sleeps in poll(2) on the sockets' ZMQ_FD only after ZMQ_EVENTS said both are
-     * empty: one system call per idle wait, where zmq_poll makes two */
-    struct pollfd pfd[4];
-    for (int i = 0; i < 2; i++) {
-        size_t n = sizeof pfd[i].fd;
-        if (zmq_getsockopt(sockets[i], ZMQ_FD, &pfd[i].fd, &n) != 0) {
-            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "zmq_getsockopt ZMQ_FD: %s",
-                            zmq_strerror(zmq_errno()));
-            goto cleanup;
-        }
-        pfd[i].events = POLLIN;
-        pfd[2 + i].fd = lede_conns_fd(o.conns, i);
-        pfd[2 + i].events = POLLIN;
-    }
-    int draining = 0, forced = 0;
-    int64_t next_check_ms = 0, next_rss_ms = 0;
-    uint64_t handshakes_logged = 0;
-    int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    size_t rss_at_check = 0;
-    for (;;) {
-        int64_t now = now_ms();
-        if (stop_requested) {
-            stop_requested = 0;
-            if (draining) {
-                lede_log_printf(NULL, LEDE_LOG_WARN, NULL, NULL,
-                                "second signal: exiting without waiting");
-                forced = 1;
-            }
-            lede_ops_drain(&o.ops); /* /readyz 503 from now on */
-            lede_broker_drain(b, now);
-            draining = 1;
-        }
-        if (auth) {
-            struct lede_auth_counts ac;
-            lede_auth_counts(auth, &ac);
-            struct lede_broker_auth_stats as = {.enabled = 1,
-                                                .clients_allowed = ac.clients_allowed,
-                                                .workers_allowed = ac.workers_allowed,
-                                                .clients_denied = ac.clients_denied,
-                                                .workers_denied = ac.workers_denied,
-                                                .client_as_worker = ac.client_as_worker,
-                                                .handshakes_failed =
-                                                    ac.handshakes_failed +
-                                                    lede_conns_handshakes_failed(o.conns, 0) +
-                                                    lede_conns_handshakes_failed(o.conns, 1),
-                                                .wrong_role_messages = o.wrong_role};
-            lede_broker_set_auth_stats(b, &as);
-        }
-        /* the monitors' events are read by flush() (every round) and before a client's message
-         * whenever any wait: not here as well, each look is a system call */
-        if (auth) { /* auth.c logged these when its monitor counted them */
-            uint64_t hf =
-                lede_conns_handshakes_failed(o.conns, 0) + lede_conns_handshakes_failed(o.conns, 1);
-            if (hf > handshakes_logged && (hf <= 20 || hf / 1000 > handshakes_logged / 1000))
-                lede_log_printf(o.ops.log, LEDE_LOG_WARN, NULL, NULL,
-                                "a handshake failed (plaintext peer, wrong broker key or not "
-                                "ZMTP; %" PRIu64 " so far)",
-                                hf);
-            handshakes_logged = hf;
-        }
-        /* a message that never ends grows the process at the network's speed: looked for
-         * every 100 ms, and within 10 ms of the process growing by 16 MiB */
-        size_t rss_now = 0;
-        if (now >= next_rss_ms) {
-            rss_now = rss_bytes(statm);
-            next_rss_ms = now + RSS_CHECK_MS;
-        }
-        if (now >= next_check_ms || rss_now > rss_at_check + RSS_GROWTH_CHECK) {
-            lede_conns_check(o.conns, now);
-            next_check_ms = now + CONNS_CHECK_MS;
-            rss_at_check = rss_now ? rss_now : rss_bytes(statm);
-        }
-        {
-            struct lede_broker_io_stats io;
-            lede_conns_stats(o.conns, &io);
-            lede_broker_set_io_stats(b, &io);
-        }
-        if (stats_requested) {
-            stats_requested = 0;
-            print_stats(b, &o, "SIGUSR1");
-        }
-        /* Calls, then workers' frames: a worker's heartbeats that arrived while we were busy (a
-         * large call takes a while to decode) are read before liveness is judged, so a slow
-         * loop never expires a worker whose heartbeats are waiting in the socket. */
-        int calls = drain_socket(b, sockets[0], LEDE_BROKER_FRONTEND, &o);
-        int frames = drain_socket(b, sockets[1], LEDE_BROKER_BACKEND, &o);
-        lede_broker_tick(b, now_ms());
-        int sent = flush(b, sockets, o.conns);
-        if (now >= bm.next_copy_ms) { /* a timer, not per call: the hot path stays as it was */
-            metrics_copy(&bm, b);
-            bm.next_copy_ms = now + METRICS_COPY_MS;
-        }
-        /* forced: as if the drain time had run out (leftovers answered UNAVAILABLE) */
-        if (lede_broker_drained(b, forced ? INT64_MAX : now_ms())) {
-            flush(b, sockets, o.conns);
-            break;
-        }
-        /* Both reads ended empty (or a batch was cut short: go round again). Sending may have
-         * taken a socket's pending commands, so ZMQ_EVENTS is asked again before sleeping;
-         * otherwise the reads' own check holds and the loop sleeps in poll(2) on ZMQ_FD. */
-        if (calls == RECV_BATCH || frames == RECV_BATCH || (sent && any_readable(sockets)))
-            continue;
-        int wait = lede_broker_next_wakeup(b, now_ms());
-        if (o.ops.http && wait > METRICS_COPY_MS) /* someone may scrape: keep the copy fresh */
-            wait = METRICS_COPY_MS;
-        if (wait > CONNS_CHECK_MS)
-            wait = CONNS_CHECK_MS;
-        /* never sleep past a possible growth check (libzmq reads on without us) */
-        if (wait > RSS_CHECK_MS)
-            wait = RSS_CHECK_MS;
-        /* idle: publish the counters before sleeping, so a scrape sees every call that has
-         * been answered; under load the loop never idles and the 100 ms timer does it */
-        if (o.ops.http && wait > 0)
-            metrics_copy(&bm, b);
-        if (poll(pfd, 4, wait) < 0 && errno != EINTR) {
-            lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "poll: %s", strerror(errno));
-            goto cleanup;
-        }
-    }
-    if (statm >= 0)
-        close(statm);
+    struct loop l = {.b = b, .sockets = sockets, .o = &o, .auth = auth, .bm = &bm};
+    if (loop_poll_fds(&l) != LEDE_OK)
+        goto cleanup;
+    l.statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    int rc = loop_run(&l);
+    if (l.statm >= 0)
+        close(l.statm);
+    if (rc != LEDE_OK)
+        goto cleanup;
     lede_log_write(NULL, LEDE_LOG_INFO, NULL, NULL, NULL, 0, "drained; exiting");
     status = 0;
 

@@ -12,14 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "budget.h"
+#include "clock.h"
 #include "curve.h"
 #include "lede.pb-c.h"
-#include "budget.h"
 #include "article_limit.h" /* LEDE_DEFAULT_MAX_BODY: the article limit */
 #include "wire.h"
 #include "wire_zmq.h"
@@ -91,13 +90,6 @@ struct lede_client {
     int in_poll; /* a callback must not poll again (it would free what we walk) */
     zmq_pollitem_t items[2 * MAX_BROKERS + 8];
 };
-
-static uint64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 const char *lede_client_status_name(int status)
 {
@@ -172,7 +164,7 @@ static int open_broker(lede_client_t *c, struct broker *b)
     if (zmq_connect(b->mon, mon_ep) != 0)
         return LEDE_EIO;
     b->link = LINK_UNKNOWN;
-    b->down_since_us = now_us();
+    b->down_since_us = lede_clock_mono_us();
     if (zmq_connect(b->sock, b->endpoint) != 0)
         return LEDE_EINVAL;
     return LEDE_OK;
@@ -216,7 +208,7 @@ int lede_client_new(const char *endpoints, const struct lede_client_options *opt
     int rc = LEDE_ENOMEM;
     if (!c->table || !c->zctx)
         goto fail;
-    uint64_t t = now_us();
+    uint64_t t = lede_clock_mono_us();
     c->seed = (unsigned)(t ^ (t >> 32)) ^ ((unsigned)getpid() << 12) ^ (unsigned)(uintptr_t)c;
     c->prefix = (uint32_t)rand_r(&c->seed) ^ ((uint32_t)rand_r(&c->seed) << 16);
     c->next_seq = 1;
@@ -415,7 +407,7 @@ static void complete(lede_client_t *c, struct call *k, int status, const char *m
         .served_by = served_by ? served_by : "",
         .broker = broker,
         .attempts = k->attempts,
-        .latency_us = now_us() - k->submitted_us,
+        .latency_us = lede_clock_mono_us() - k->submitted_us,
     };
     if (k->fn)
         k->fn(k->ctx, &r);
@@ -529,7 +521,7 @@ int lede_client_call(lede_client_t *c, const char *method, const void *payload, 
             return LEDE_ENOMEM;
         }
     }
-    uint64_t now = now_us();
+    uint64_t now = lede_clock_mono_us();
     k->seq = c->next_seq++;
     snprintf(k->id, sizeof k->id, "%08" PRIx32 "-%" PRIx64, c->prefix, k->seq);
     k->submitted_us = now;
@@ -709,7 +701,7 @@ static void read_broker(lede_client_t *c, size_t bi)
             while (zmq_msg_more(&msg) && zmq_msg_recv(&msg, c->brokers[bi].sock, 0) >= 0)
                 ;
         } else {
-            on_frame(c, bi, zmq_msg_data(&msg), zmq_msg_size(&msg), now_us());
+            on_frame(c, bi, zmq_msg_data(&msg), zmq_msg_size(&msg), lede_clock_mono_us());
         }
         zmq_msg_close(&msg);
     }
@@ -736,7 +728,7 @@ static void read_monitor(lede_client_t *c, size_t bi)
             zmq_msg_recv(&ep, b->mon, 0);
             zmq_msg_close(&ep);
         }
-        uint64_t now = now_us();
+        uint64_t now = lede_clock_mono_us();
         switch (event) {
         case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
             b->link = LINK_UP;
@@ -898,7 +890,7 @@ static int handle_ready(lede_client_t *c, size_t n_fds)
 
 static int poll_once(lede_client_t *c, int timeout_ms, const int *fds, size_t n_fds)
 {
-    uint64_t start = now_us();
+    uint64_t start = lede_clock_mono_us();
     uint64_t end = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000u;
     uint64_t done0 = c->st.completed;
     size_t n = c->n_brokers;
@@ -910,11 +902,11 @@ static int poll_once(lede_client_t *c, int timeout_ms, const int *fds, size_t n_
     for (size_t i = 0; i < n_fds; i++)
         c->items[2 * n + i] = (zmq_pollitem_t){.fd = fds[i], .events = ZMQ_POLLIN};
     for (;;) {
-        uint64_t now = now_us();
+        uint64_t now = lede_clock_mono_us();
         run_timers(c, now);
         int ready = zmq_poll(c->items, n_items, 0);
         int fd_ready = ready > 0 ? handle_ready(c, n_fds) : 0;
-        now = now_us();
+        now = lede_clock_mono_us();
         uint64_t done = c->st.completed - done0;
         if (done > 0 || fd_ready || timeout_ms == 0 || (c->n_calls == 0 && n_fds == 0) ||
             now >= end)
@@ -936,9 +928,10 @@ static int poll_once(lede_client_t *c, int timeout_ms, const int *fds, size_t n_
 
 int lede_client_drain(lede_client_t *c, int timeout_ms)
 {
-    uint64_t end = timeout_ms < 0 ? UINT64_MAX : now_us() + (uint64_t)timeout_ms * 1000u;
+    uint64_t end =
+        timeout_ms < 0 ? UINT64_MAX : lede_clock_mono_us() + (uint64_t)timeout_ms * 1000u;
     while (c->n_calls > 0) {
-        uint64_t now = now_us();
+        uint64_t now = lede_clock_mono_us();
         if (now >= end)
             return LEDE_ETIMEDOUT;
         uint64_t left = (end - now) / 1000u;
@@ -977,6 +970,99 @@ void lede_client_response_destroy(struct lede_client_response **rp)
     *rp = NULL;
 }
 
+/* A NUL-terminated copy of b (malloc'd) with its length in *len; NULL when out of memory. */
+static char *dup_bytes(ProtobufCBinaryData b, size_t *len)
+{
+    char *t = malloc(b.len + 1);
+    if (!t)
+        return NULL;
+    if (b.len)
+        memcpy(t, b.data, b.len);
+    t[b.len] = '\0';
+    *len = b.len;
+    return t;
+}
+
+/* s into d; LEDE_ENOMEM leaves what d holds for lede_client_response_destroy. */
+static int copy_sentence(struct lede_client_sentence *d, const Lede__V1__Sentence *s)
+{
+    d->index = s->index;
+    d->rank = s->rank;
+    d->paragraph = s->paragraph;
+    d->selected = s->selected ? 1 : 0;
+    d->duplicate_of = s->duplicate_of;
+    d->score = s->score;
+    if (s->features) {
+        d->features[LEDE_CLIENT_F_POSITION] = s->features->position;
+        d->features[LEDE_CLIENT_F_TERM] = s->features->term;
+        d->features[LEDE_CLIENT_F_ENTITY] = s->features->entity;
+        d->features[LEDE_CLIENT_F_TITLE] = s->features->title;
+        d->features[LEDE_CLIENT_F_LENGTH] = s->features->length;
+        d->features[LEDE_CLIENT_F_OPENER] = s->features->opener;
+    }
+    d->offset = s->offset;
+    d->length = s->length;
+    d->utf16_offset = s->utf16_offset;
+    d->utf16_length = s->utf16_length;
+    d->headline = s->headline ? 1 : 0;
+    d->text = dup_bytes(s->text, &d->text_len);
+    return d->text ? LEDE_OK : LEDE_ENOMEM;
+}
+
+static int copy_keyphrase(struct lede_client_keyphrase *d, const Lede__V1__EditorKeyphrase *k)
+{
+    d->score = k->score;
+    d->count = k->count;
+    d->words = k->words;
+    d->offset = k->offset;
+    d->length = k->length;
+    d->text = dup_bytes(k->text, &d->text_len);
+    return d->text ? LEDE_OK : LEDE_ENOMEM;
+}
+
+static int copy_entity(struct lede_client_entity *d, const Lede__V1__EditorEntity *k)
+{
+    d->count = k->count;
+    d->offset = k->offset;
+    d->length = k->length;
+    d->text = dup_bytes(k->text, &d->text_len);
+    d->kind = strdup(k->kind ? k->kind : "");
+    return d->text && d->kind ? LEDE_OK : LEDE_ENOMEM;
+}
+
+/* The response's header fields (strings, format, language, timings, summary) into r, and its
+ * arrays allocated; LEDE_ENOMEM leaves what r holds for lede_client_response_destroy. */
+static int copy_header(struct lede_client_response *r, const Lede__V1__SummarizeResponse *m)
+{
+    static const char *const fmts[] = {"auto", "text", "html", "ans", "ninjs"};
+    r->status = 0;
+    r->message = strdup("");
+    r->served_by = strdup("");
+    r->article_id = strdup(m->article_id);
+    r->engine_version = strdup(m->engine_version);
+    r->language = strdup(m->language);
+    r->summary = calloc(m->n_summary ? m->n_summary : 1, sizeof *r->summary);
+    r->sentences = calloc(m->n_sentences ? m->n_sentences : 1, sizeof *r->sentences);
+    r->keyphrases = calloc(m->n_keyphrases ? m->n_keyphrases : 1, sizeof *r->keyphrases);
+    r->entities = calloc(m->n_entities ? m->n_entities : 1, sizeof *r->entities);
+    if (!r->message || !r->served_by || !r->article_id || !r->engine_version || !r->language ||
+        !r->summary || !r->sentences || !r->keyphrases || !r->entities)
+        return LEDE_ENOMEM;
+    r->sentence_count = m->sentence_count;
+    r->format = (unsigned)m->format < 5 ? fmts[m->format] : "auto";
+    snprintf(r->language_detected, sizeof r->language_detected, "%s",
+             m->language_detected ? m->language_detected : "");
+    r->language_confidence = m->language_confidence;
+    r->n_summary = m->n_summary;
+    if (m->n_summary)
+        memcpy(r->summary, m->summary, m->n_summary * sizeof *r->summary);
+    if (m->timings) {
+        r->engine_us = m->timings->engine_us;
+        r->worker_us = m->timings->worker_us;
+    }
+    return LEDE_OK;
+}
+
 int lede_client_response_decode(const uint8_t *payload, size_t len,
                                 struct lede_client_response **out)
 {
@@ -988,104 +1074,23 @@ int lede_client_response_decode(const uint8_t *payload, size_t len,
         return rc == LEDE_ENOMEM ? rc : LEDE_EPROTO;
     rc = LEDE_ENOMEM;
     struct lede_client_response *r = calloc(1, sizeof *r);
-    if (!r)
+    if (!r || copy_header(r, m) != LEDE_OK)
         goto cleanup;
-    r->status = 0;
-    r->message = strdup("");
-    r->served_by = strdup("");
-    r->article_id = strdup(m->article_id);
-    r->engine_version = strdup(m->engine_version);
-    r->language = strdup(m->language);
-    r->summary = calloc(m->n_summary ? m->n_summary : 1, sizeof *r->summary);
-    r->sentences = calloc(m->n_sentences ? m->n_sentences : 1, sizeof *r->sentences);
-    if (!r->message || !r->served_by || !r->article_id || !r->engine_version || !r->language ||
-        !r->summary || !r->sentences)
-        goto cleanup;
-    r->sentence_count = m->sentence_count;
-    {
-        static const char *const fmts[] = {"auto", "text", "html", "ans", "ninjs"};
-        r->format = (unsigned)m->format < 5 ? fmts[m->format] : "auto";
-    }
-    snprintf(r->language_detected, sizeof r->language_detected, "%s",
-             m->language_detected ? m->language_detected : "");
-    r->language_confidence = m->language_confidence;
-    r->n_summary = m->n_summary;
-    if (m->n_summary)
-        memcpy(r->summary, m->summary, m->n_summary * sizeof *r->summary);
-    if (m->timings) {
-        r->engine_us = m->timings->engine_us;
-        r->worker_us = m->timings->worker_us;
-    }
+    /* each count covers the element being copied, so a partial one is freed too */
     for (size_t i = 0; i < m->n_sentences; i++) {
-        const Lede__V1__Sentence *s = m->sentences[i];
-        struct lede_client_sentence *d = &r->sentences[i];
-        d->index = s->index;
-        d->rank = s->rank;
-        d->paragraph = s->paragraph;
-        d->selected = s->selected ? 1 : 0;
-        d->duplicate_of = s->duplicate_of;
-        d->score = s->score;
-        if (s->features) {
-            d->features[LEDE_CLIENT_F_POSITION] = s->features->position;
-            d->features[LEDE_CLIENT_F_TERM] = s->features->term;
-            d->features[LEDE_CLIENT_F_ENTITY] = s->features->entity;
-            d->features[LEDE_CLIENT_F_TITLE] = s->features->title;
-            d->features[LEDE_CLIENT_F_LENGTH] = s->features->length;
-            d->features[LEDE_CLIENT_F_OPENER] = s->features->opener;
-        }
-        d->offset = s->offset;
-        d->length = s->length;
-        d->text = malloc(s->text.len + 1);
-        if (!d->text)
-            goto cleanup;
-        if (s->text.len)
-            memcpy(d->text, s->text.data, s->text.len);
-        d->text[s->text.len] = '\0';
-        d->text_len = s->text.len;
-        d->utf16_offset = s->utf16_offset;
-        d->utf16_length = s->utf16_length;
-        d->headline = s->headline ? 1 : 0;
         r->n_sentences = i + 1;
-    }
-    r->n_sentences = m->n_sentences;
-    r->keyphrases = calloc(m->n_keyphrases ? m->n_keyphrases : 1, sizeof *r->keyphrases);
-    r->entities = calloc(m->n_entities ? m->n_entities : 1, sizeof *r->entities);
-    if (!r->keyphrases || !r->entities)
-        goto cleanup;
-    for (size_t i = 0; i < m->n_keyphrases; i++) {
-        const Lede__V1__EditorKeyphrase *k = m->keyphrases[i];
-        struct lede_client_keyphrase *d = &r->keyphrases[i];
-        d->text = malloc(k->text.len + 1);
-        if (!d->text)
+        if (copy_sentence(&r->sentences[i], m->sentences[i]) != LEDE_OK)
             goto cleanup;
-        if (k->text.len)
-            memcpy(d->text, k->text.data, k->text.len);
-        d->text[k->text.len] = '\0';
-        d->text_len = k->text.len;
-        d->score = k->score;
-        d->count = k->count;
-        d->words = k->words;
-        d->offset = k->offset;
-        d->length = k->length;
+    }
+    for (size_t i = 0; i < m->n_keyphrases; i++) {
         r->n_keyphrases = i + 1;
+        if (copy_keyphrase(&r->keyphrases[i], m->keyphrases[i]) != LEDE_OK)
+            goto cleanup;
     }
     for (size_t i = 0; i < m->n_entities; i++) {
-        const Lede__V1__EditorEntity *k = m->entities[i];
-        struct lede_client_entity *d = &r->entities[i];
-        d->text = malloc(k->text.len + 1);
-        d->kind = strdup(k->kind ? k->kind : "");
-        if (!d->text || !d->kind) {
-            r->n_entities = i + 1;
-            goto cleanup;
-        }
-        if (k->text.len)
-            memcpy(d->text, k->text.data, k->text.len);
-        d->text[k->text.len] = '\0';
-        d->text_len = k->text.len;
-        d->count = k->count;
-        d->offset = k->offset;
-        d->length = k->length;
         r->n_entities = i + 1;
+        if (copy_entity(&r->entities[i], m->entities[i]) != LEDE_OK)
+            goto cleanup;
     }
     *out = r;
     r = NULL;

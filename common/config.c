@@ -14,9 +14,6 @@
 #include "error.h"
 #include "http.h"
 
-const char *const lede_config_log_levels[] = {"error", "warn", "info", "debug", NULL};
-const char *const lede_config_log_formats[] = {"logfmt", "json", NULL};
-
 struct value {
     char *text; /* as given (owned) */
     long long i;

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "log.h"
+
 enum lede_opt_type {
     LEDE_OPT_STRING = 0, /* any text */
     LEDE_OPT_INT,        /* a whole number in [min, max] (both 0: any number >= 0) */
@@ -35,18 +37,17 @@ struct lede_opt {
                     still replaces a lower one; the variable holds the whole list */
 };
 
-/* Options every lede process shares: add these to a table to get them. */
-extern const char *const lede_config_log_levels[];  /* error, warn, info, debug */
-extern const char *const lede_config_log_formats[]; /* logfmt, json */
+/* Options every lede process shares: add these to a table to get them. The choices are log.h's
+ * names, so a choice's index is the level or format. */
 #define LEDE_OPT_LOG_LEVEL                                                                         \
     {                                                                                              \
         .name = "log-level", .type = LEDE_OPT_CHOICE, .arg = "LEVEL", .def = "info",               \
-        .help = "error, warn, info or debug", .choices = lede_config_log_levels                    \
+        .help = "error, warn, info or debug", .choices = lede_log_level_names                      \
     }
 #define LEDE_OPT_LOG_FORMAT                                                                        \
     {                                                                                              \
         .name = "log-format", .type = LEDE_OPT_CHOICE, .arg = "FORMAT", .def = "logfmt",           \
-        .help = "log lines as logfmt or json", .choices = lede_config_log_formats                  \
+        .help = "log lines as logfmt or json", .choices = lede_log_format_names                    \
     }
 #define LEDE_OPT_METRICS                                                                           \
     {                                                                                              \

@@ -3,21 +3,25 @@
 #ifndef LEDE_ERROR_H
 #define LEDE_ERROR_H
 
-enum lede_err {
-    LEDE_OK = 0,
-    LEDE_EINVAL = -1,    /* a bad argument or option */
-    LEDE_ENOMEM = -2,    /* allocation failed */
-    LEDE_EUTF8 = -3,     /* the text is not valid UTF-8 */
-    LEDE_EEMPTY = -4,    /* the article has no sentence to summarize */
-    LEDE_ETOOBIG = -5,   /* input past a configured maximum */
-    LEDE_ELANG = -6,     /* unsupported language */
-    LEDE_EFORMAT = -7,   /* a table or frame in the wrong format or version */
-    LEDE_EIO = -8,       /* reading or writing a file or socket failed */
-    LEDE_ETIMEDOUT = -9, /* a deadline passed */
-    LEDE_EUNAVAIL = -10, /* no broker or worker could be reached */
-    LEDE_EPROTO = -11,   /* a peer broke the protocol */
-    LEDE_EAGAIN = -12,   /* busy (a queue or the calls in flight are full): try again later */
-};
+/* Every code once: X(name, value, message). lede_strerror's messages come from here too. */
+#define LEDE_ERRORS(X)                                                                             \
+    X(LEDE_OK, 0, "ok")                                                                            \
+    X(LEDE_EINVAL, -1, "invalid argument")         /* a bad argument or option */                  \
+    X(LEDE_ENOMEM, -2, "out of memory")            /* allocation failed */                         \
+    X(LEDE_EUTF8, -3, "invalid UTF-8")             /* the text is not valid UTF-8 */               \
+    X(LEDE_EEMPTY, -4, "no sentence to summarize") /* the article has none */                      \
+    X(LEDE_ETOOBIG, -5, "input too large")         /* input past a configured maximum */           \
+    X(LEDE_ELANG, -6, "unsupported language")      /* no tables for the language */                \
+    X(LEDE_EFORMAT, -7, "wrong format or version") /* a table or frame */                          \
+    X(LEDE_EIO, -8, "input/output error")          /* reading or writing a file or socket */       \
+    X(LEDE_ETIMEDOUT, -9, "deadline exceeded")     /* a deadline passed */                         \
+    X(LEDE_EUNAVAIL, -10, "service unavailable")   /* no broker or worker could be reached */      \
+    X(LEDE_EPROTO, -11, "protocol error")          /* a peer broke the protocol */                 \
+    X(LEDE_EAGAIN, -12, "busy: try again later")   /* a queue or the calls in flight are full */
+
+#define LEDE_ERROR_ENUM_(name, value, message) name = value,
+enum lede_err { LEDE_ERRORS(LEDE_ERROR_ENUM_) };
+#undef LEDE_ERROR_ENUM_
 
 /* The rules every layer follows: one code per meaning (LEDE_ETOOBIG is input past a maximum,
  * never "busy": that is LEDE_EAGAIN); allocation failure is LEDE_ENOMEM and maps to

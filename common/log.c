@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "error.h"
 
 #define COMPONENT_MAX 64
@@ -23,7 +24,13 @@ struct lede_log {
     void *now_ctx;
 };
 
-static const char *const level_names[] = {"error", "warn", "info", "debug"};
+const char *const lede_log_level_names[] = {[LEDE_LOG_ERROR] = "error",
+                                            [LEDE_LOG_WARN] = "warn",
+                                            [LEDE_LOG_INFO] = "info",
+                                            [LEDE_LOG_DEBUG] = "debug",
+                                            [LEDE_LOG_DEBUG + 1] = NULL};
+const char *const lede_log_format_names[] = {
+    [LEDE_LOG_LOGFMT] = "logfmt", [LEDE_LOG_JSON] = "json", [LEDE_LOG_JSON + 1] = NULL};
 
 static _Atomic(lede_log_t *) default_log;
 
@@ -58,8 +65,8 @@ int lede_log_level_parse(const char *s, int *level)
 {
     if (!s)
         return LEDE_EINVAL;
-    for (int i = 0; i < 4; i++)
-        if (!strcasecmp(s, level_names[i])) {
+    for (int i = LEDE_LOG_ERROR; i <= LEDE_LOG_DEBUG; i++)
+        if (!strcasecmp(s, lede_log_level_names[i])) {
             *level = i;
             return LEDE_OK;
         }
@@ -72,20 +79,19 @@ int lede_log_level_parse(const char *s, int *level)
 
 int lede_log_format_parse(const char *s, int *format)
 {
-    if (s && !strcasecmp(s, "logfmt")) {
-        *format = LEDE_LOG_LOGFMT;
-        return LEDE_OK;
-    }
-    if (s && !strcasecmp(s, "json")) {
-        *format = LEDE_LOG_JSON;
-        return LEDE_OK;
-    }
+    for (int i = LEDE_LOG_LOGFMT; s && i <= LEDE_LOG_JSON; i++)
+        if (!strcasecmp(s, lede_log_format_names[i])) {
+            *format = i;
+            return LEDE_OK;
+        }
     return LEDE_EINVAL;
 }
 
 const char *lede_log_level_name(int level)
 {
-    return level_names[level < 0 ? 0 : level > 3 ? 3 : level];
+    return lede_log_level_names[level < LEDE_LOG_ERROR   ? LEDE_LOG_ERROR
+                                : level > LEDE_LOG_DEBUG ? LEDE_LOG_DEBUG
+                                                         : level];
 }
 
 void lede_log_set_level(lede_log_t *log, int level)
@@ -275,9 +281,7 @@ static void timestamp(const lede_log_t *log, char *out, size_t len)
     if (log->now_ms) {
         ms = log->now_ms(log->now_ctx);
     } else {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        ms = (long long)lede_clock_real_ms();
     }
     time_t sec = (time_t)(ms / 1000);
     struct tm tm;

@@ -44,6 +44,11 @@ int lede_log_new(FILE *f, const char *component, int format, int level, lede_log
 /* Frees the logger (NULL is fine) and sets *log to NULL. */
 void lede_log_destroy(lede_log_t **log);
 
+/* The names of the levels and formats, indexed by the enums above, NULL after the last: the
+ * choices of the log-level and log-format options too (config.h), whose index is the value. */
+extern const char *const lede_log_level_names[];  /* error, warn, info, debug */
+extern const char *const lede_log_format_names[]; /* logfmt, json */
+
 /* "error", "warn" ("warning"), "info", "debug", any case -> *level. LEDE_EINVAL otherwise. */
 int lede_log_level_parse(const char *s, int *level);
 /* "logfmt" or "json" -> *format. LEDE_EINVAL otherwise. */

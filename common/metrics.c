@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "error.h"
 
 const double lede_metrics_latency_buckets[] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
@@ -388,9 +389,7 @@ int lede_metrics_build_info(lede_metrics_t *m, const char *component, const char
                                              "Start time of the process since the Unix epoch.");
     if (!start)
         return LEDE_EINVAL;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    lede_metrics_gauge_set(start, (double)ts.tv_sec + ts.tv_nsec / 1e9);
+    lede_metrics_gauge_set(start, lede_clock_real_s());
     /* the process series every Prometheus client library exports, read from /proc */
     lede_metrics_family_t *cpu =
         lede_metrics_family(m, LEDE_METRIC_GAUGE, "process_cpu_seconds_total",

@@ -1,6 +1,7 @@
 /* ops.c: logger + metrics + HTTP endpoint from the standard options; see ops.h. */
 #include "ops.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,4 +88,16 @@ void lede_ops_stop(struct lede_ops *ops)
     lede_http_stop(&ops->http); /* first: the HTTP thread reads the registry */
     lede_metrics_destroy(&ops->metrics);
     lede_log_destroy(&ops->log);
+}
+
+void lede_ops_catch_signals(void (*on_signal)(int sig))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
 }

@@ -35,6 +35,10 @@ int lede_ops_start_with(struct lede_ops *ops, const char *component, const char 
                         int format, const char *listen, lede_http_ready_fn ready, void *ready_ctx,
                         char *err, size_t err_len);
 
+/* on_signal for SIGTERM, SIGINT and SIGUSR1 (drain, drain, dump the counters in lede's
+ * daemons), and SIGPIPE ignored (a peer gone is an error return, not a death). */
+void lede_ops_catch_signals(void (*on_signal)(int sig));
+
 /* Marks /readyz as draining (call on SIGTERM before draining). */
 void lede_ops_drain(struct lede_ops *ops);
 

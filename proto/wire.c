@@ -106,7 +106,9 @@ const char *lede_wire_status_name(int status)
                                         "UNAVAILABLE",
                                         "DATA_LOSS",
                                         "UNAUTHENTICATED"};
-    if (status < 0 || (size_t)status >= sizeof names / sizeof names[0])
+    _Static_assert(sizeof names / sizeof names[0] == LEDE_WIRE_STATUS_COUNT,
+                   "a name for each lede.v1.Status");
+    if (status < 0 || status >= LEDE_WIRE_STATUS_COUNT)
         return "UNKNOWN";
     return names[status];
 }

@@ -12,6 +12,9 @@
 #define LEDE_WIRE_MAGIC        "LEDE"
 #define LEDE_WIRE_VERSION      1
 #define LEDE_WIRE_HEADER_BYTES 6
+/* lede.v1.Status values 0..16 (UNAUTHENTICATED is the last); wire.c's names are checked
+ * against it when compiled, and against lede.proto's descriptor by tests/unit/check_wire.c. */
+#define LEDE_WIRE_STATUS_COUNT (LEDE__V1__STATUS__UNAUTHENTICATED + 1)
 /* The default maximum frame size (header + body); callers pass their own maximum. It is the
  * article limit (LEDE_DEFAULT_MAX_BODY in engine/summarize.h, 16 MiB) plus 1 MiB for the
  * rest of a call (title, ids, metadata), so every article within the limit fits in a frame

@@ -5,18 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "lede.pb-c.h"
 #include "utf8.h"
 #include "wire.h"
-
-uint64_t lede_handler_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 void lede_handler_out_release(struct lede_handler_out *out)
 {
@@ -112,97 +105,141 @@ static size_t sentences_size(const Lede__V1__SummarizeRequest *rq, const struct 
 
 /* Encodes the response; sentences are all of them with explain, else only the summary's.
  * A response over max_payload bytes (0: no limit) is LEDE_ETOOBIG, found before it is made. */
+/* The arrays a SummarizeResponse points into while it is packed (they point into res's text). */
+struct resp_parts {
+    Lede__V1__Sentence *sent, **sentp;
+    Lede__V1__FeatureScores *fs;
+    uint32_t *summary;
+    Lede__V1__EditorKeyphrase *kp, **kpp;
+    Lede__V1__EditorEntity *en, **enp;
+};
+
+static void parts_release(struct resp_parts *p)
+{
+    free(p->sent);
+    free(p->sentp);
+    free(p->fs);
+    free(p->summary);
+    free(p->kp);
+    free(p->kpp);
+    free(p->en);
+    free(p->enp);
+}
+
+/* Sentence i of res as message d with its feature scores in fs. */
+static void fill_sentence(Lede__V1__Sentence *d, Lede__V1__FeatureScores *fs,
+                          const struct lede_result *res, size_t i)
+{
+    const struct lede_sentence *s = &res->sentences[i];
+    lede__v1__sentence__init(d);
+    lede__v1__feature_scores__init(fs);
+    fs->position = s->features[LEDE_F_POSITION];
+    fs->term = s->features[LEDE_F_TERM];
+    fs->entity = s->features[LEDE_F_ENTITY];
+    fs->title = s->features[LEDE_F_TITLE];
+    fs->length = s->features[LEDE_F_LENGTH];
+    fs->opener = s->features[LEDE_F_OPENER];
+    d->index = (uint32_t)i;
+    d->rank = s->rank;
+    d->score = s->score;
+    d->features = fs;
+    d->offset = s->offset;
+    d->length = s->length;
+    d->paragraph = (uint32_t)s->paragraph;
+    d->selected = s->selected;
+    d->duplicate_of = s->duplicate_of;
+    d->text.data = (uint8_t *)(uintptr_t)(res->text + s->text_offset);
+    d->text.len = s->text_length;
+    d->utf16_offset = s->utf16_offset;
+    d->utf16_length = s->utf16_length;
+    d->headline = s->headline;
+}
+
+static void fill_keyphrase(Lede__V1__EditorKeyphrase *d, const struct lede_result *res,
+                           const struct lede_keyphrase *x)
+{
+    lede__v1__editor_keyphrase__init(d);
+    d->text.data = (uint8_t *)(uintptr_t)(res->text + x->text_offset);
+    d->text.len = x->text_length;
+    d->score = x->score;
+    d->count = x->count;
+    d->words = x->words;
+    d->offset = x->offset;
+    d->length = x->length;
+}
+
+static void fill_entity(Lede__V1__EditorEntity *d, const struct lede_result *res,
+                        const struct lede_entity *x)
+{
+    lede__v1__editor_entity__init(d);
+    d->text.data = (uint8_t *)(uintptr_t)(res->text + x->text_offset);
+    d->text.len = x->text_length;
+    d->kind = (char *)lede_entity_kind_name((int)x->kind);
+    d->count = x->count;
+    d->offset = x->offset;
+    d->length = x->length;
+}
+
+/* p's arrays for n sentences of res (every one with explain, else the summary's), its
+ * keyphrases and entities, filled in. LEDE_OK or LEDE_ENOMEM (release p either way). */
+static int fill_parts(struct resp_parts *p, const Lede__V1__SummarizeRequest *rq,
+                      const struct lede_result *res, size_t n)
+{
+    size_t nk = res->n_keyphrases, ne = res->n_entities;
+    p->sent = calloc(n ? n : 1, sizeof *p->sent);
+    p->sentp = calloc(n ? n : 1, sizeof *p->sentp);
+    p->fs = calloc(n ? n : 1, sizeof *p->fs);
+    p->summary = calloc(res->n_summary ? res->n_summary : 1, sizeof *p->summary);
+    p->kp = calloc(nk ? nk : 1, sizeof *p->kp);
+    p->kpp = calloc(nk ? nk : 1, sizeof *p->kpp);
+    p->en = calloc(ne ? ne : 1, sizeof *p->en);
+    p->enp = calloc(ne ? ne : 1, sizeof *p->enp);
+    if (!p->sent || !p->sentp || !p->fs || !p->summary || !p->kp || !p->kpp || !p->en || !p->enp)
+        return LEDE_ENOMEM;
+    for (size_t i = 0; i < res->n_summary; i++)
+        p->summary[i] = (uint32_t)res->summary[i];
+    for (size_t k = 0; k < n; k++) {
+        fill_sentence(&p->sent[k], &p->fs[k], res, rq->explain ? k : res->summary[k]);
+        p->sentp[k] = &p->sent[k];
+    }
+    for (size_t k = 0; k < nk; k++) {
+        fill_keyphrase(&p->kp[k], res, &res->keyphrases[k]);
+        p->kpp[k] = &p->kp[k];
+    }
+    for (size_t k = 0; k < ne; k++) {
+        fill_entity(&p->en[k], res, &res->entities[k]);
+        p->enp[k] = &p->en[k];
+    }
+    return LEDE_OK;
+}
+
 static int encode_response(const Lede__V1__SummarizeRequest *rq, const struct lede_result *res,
                            uint64_t engine_us, uint64_t started_us, size_t max_payload,
                            struct lede_handler_out *out)
 {
-    int rc = LEDE_ENOMEM;
-    char *own_id = NULL;
     size_t n = rq->explain ? res->n_sentences : res->n_summary;
     size_t need = max_payload ? sentences_size(rq, res, n) : 0;
     if (max_payload && need > max_payload) {
         out->payload_len = need; /* what it would have taken, for the message */
         return LEDE_ETOOBIG;
     }
-    Lede__V1__Sentence *sent = calloc(n ? n : 1, sizeof *sent);
-    Lede__V1__Sentence **sentp = calloc(n ? n : 1, sizeof *sentp);
-    Lede__V1__FeatureScores *fs = calloc(n ? n : 1, sizeof *fs);
-    uint32_t *summary = calloc(res->n_summary ? res->n_summary : 1, sizeof *summary);
-    Lede__V1__EditorKeyphrase *kp = NULL, **kpp = NULL;
-    Lede__V1__EditorEntity *en = NULL, **enp = NULL;
-    if (!sent || !sentp || !fs || !summary)
-        goto cleanup;
-    for (size_t i = 0; i < res->n_summary; i++)
-        summary[i] = (uint32_t)res->summary[i];
-    for (size_t k = 0; k < n; k++) {
-        size_t i = rq->explain ? k : res->summary[k];
-        const struct lede_sentence *s = &res->sentences[i];
-        lede__v1__sentence__init(&sent[k]);
-        lede__v1__feature_scores__init(&fs[k]);
-        fs[k].position = s->features[LEDE_F_POSITION];
-        fs[k].term = s->features[LEDE_F_TERM];
-        fs[k].entity = s->features[LEDE_F_ENTITY];
-        fs[k].title = s->features[LEDE_F_TITLE];
-        fs[k].length = s->features[LEDE_F_LENGTH];
-        fs[k].opener = s->features[LEDE_F_OPENER];
-        sent[k].index = (uint32_t)i;
-        sent[k].rank = s->rank;
-        sent[k].score = s->score;
-        sent[k].features = &fs[k];
-        sent[k].offset = s->offset;
-        sent[k].length = s->length;
-        sent[k].paragraph = (uint32_t)s->paragraph;
-        sent[k].selected = s->selected;
-        sent[k].duplicate_of = s->duplicate_of;
-        sent[k].text.data = (uint8_t *)(uintptr_t)(res->text + s->text_offset);
-        sent[k].text.len = s->text_length;
-        sent[k].utf16_offset = s->utf16_offset;
-        sent[k].utf16_length = s->utf16_length;
-        sent[k].headline = s->headline;
-        sentp[k] = &sent[k];
-    }
-    size_t nk = res->n_keyphrases, ne = res->n_entities;
-    kp = calloc(nk ? nk : 1, sizeof *kp);
-    kpp = calloc(nk ? nk : 1, sizeof *kpp);
-    en = calloc(ne ? ne : 1, sizeof *en);
-    enp = calloc(ne ? ne : 1, sizeof *enp);
-    if (!kp || !kpp || !en || !enp)
-        goto cleanup;
-    for (size_t k = 0; k < nk; k++) {
-        const struct lede_keyphrase *x = &res->keyphrases[k];
-        lede__v1__editor_keyphrase__init(&kp[k]);
-        kp[k].text.data = (uint8_t *)(uintptr_t)(res->text + x->text_offset);
-        kp[k].text.len = x->text_length;
-        kp[k].score = x->score;
-        kp[k].count = x->count;
-        kp[k].words = x->words;
-        kp[k].offset = x->offset;
-        kp[k].length = x->length;
-        kpp[k] = &kp[k];
-    }
-    for (size_t k = 0; k < ne; k++) {
-        const struct lede_entity *x = &res->entities[k];
-        lede__v1__editor_entity__init(&en[k]);
-        en[k].text.data = (uint8_t *)(uintptr_t)(res->text + x->text_offset);
-        en[k].text.len = x->text_length;
-        en[k].kind = (char *)lede_entity_kind_name((int)x->kind);
-        en[k].count = x->count;
-        en[k].offset = x->offset;
-        en[k].length = x->length;
-        enp[k] = &en[k];
-    }
+    char *own_id = NULL;
+    struct resp_parts p = {0};
     Lede__V1__Timings tm = LEDE__V1__TIMINGS__INIT;
     Lede__V1__SummarizeResponse resp = LEDE__V1__SUMMARIZE_RESPONSE__INIT;
-    if (!(resp.article_id = clean_string(rq->article_id, &own_id)))
+    int rc = fill_parts(&p, rq, res, n);
+    if (rc != LEDE_OK || !(resp.article_id = clean_string(rq->article_id, &own_id))) {
+        rc = LEDE_ENOMEM;
         goto cleanup;
-    resp.n_keyphrases = nk;
-    resp.keyphrases = kpp;
-    resp.n_entities = ne;
-    resp.entities = enp;
+    }
+    resp.n_keyphrases = res->n_keyphrases;
+    resp.keyphrases = p.kpp;
+    resp.n_entities = res->n_entities;
+    resp.entities = p.enp;
     resp.n_summary = res->n_summary;
-    resp.summary = summary;
+    resp.summary = p.summary;
     resp.n_sentences = n;
-    resp.sentences = sentp;
+    resp.sentences = p.sentp;
     resp.engine_version = (char *)LEDE_ENGINE_VERSION;
     resp.language = (char *)(res->lang ? res->lang : "en");
     resp.language_detected = (char *)res->lang_detected;
@@ -212,13 +249,14 @@ static int encode_response(const Lede__V1__SummarizeRequest *rq, const struct le
     resp.timings = &tm;
     tm.engine_us = engine_us;
     /* worker_us is measured up to here; encoding itself is a small, linear step after it. */
-    tm.worker_us = lede_handler_now_us() - started_us;
+    tm.worker_us = lede_clock_mono_us() - started_us;
     size_t len = lede__v1__summarize_response__get_packed_size(&resp);
     if (max_payload && len > max_payload) {
         out->payload_len = len;
         rc = LEDE_ETOOBIG;
         goto cleanup;
     }
+    rc = LEDE_ENOMEM;
     out->payload = malloc(len ? len : 1);
     if (!out->payload)
         goto cleanup;
@@ -226,14 +264,7 @@ static int encode_response(const Lede__V1__SummarizeRequest *rq, const struct le
     rc = LEDE_OK;
 cleanup:
     free(own_id);
-    free(sent);
-    free(sentp);
-    free(fs);
-    free(summary);
-    free(kp);
-    free(kpp);
-    free(en);
-    free(enp);
+    parts_release(&p);
     return rc;
 }
 
@@ -247,7 +278,7 @@ static void echo_response(const Lede__V1__SummarizeRequest *rq, uint64_t started
     resp.engine_version = (char *)"echo";
     resp.language = clean_string(rq->language, &own_lang);
     resp.timings = &tm;
-    tm.worker_us = lede_handler_now_us() - started_us;
+    tm.worker_us = lede_clock_mono_us() - started_us;
     size_t len = lede__v1__summarize_response__get_packed_size(&resp);
     out->payload = resp.article_id && resp.language ? malloc(len ? len : 1) : NULL;
     if (!out->payload)
@@ -319,9 +350,9 @@ void lede_handler_summarize_capped(const lede_engine_t *engine, lede_workspace_t
 
     struct lede_error err;
     memset(&err, 0, sizeof err);
-    uint64_t t0 = lede_handler_now_us();
+    uint64_t t0 = lede_clock_mono_us();
     int rc = lede_summarize(ws, &req, &res, &err);
-    out->engine_us = lede_handler_now_us() - t0;
+    out->engine_us = lede_clock_mono_us() - t0;
     if (rc != LEDE_OK) {
         fail(out, lede_wire_status_from_err(rc), err.message[0] ? err.message : lede_strerror(rc));
         goto cleanup;

@@ -14,6 +14,7 @@
 
 #include "langid.h"
 #include "config.h"
+#include "fileio.h"
 #include "ops.h"
 #include "utf8.h"
 #include "worker.h"
@@ -169,46 +170,105 @@ static int add_brokers(char *list, const char **brokers, size_t *n)
     return 0;
 }
 
-static char *read_file(const char *path, size_t max, size_t *len)
+/* The parsed options into cfg (brokers into brokers[], pointing into *list, which the caller
+ * frees; the default name into default_name; CURVE keys into curve); *level gets the log level
+ * (--verbose raises it to debug). 0, or -1 with the error printed. */
+static int read_options(const lede_config_t *conf, struct lede_worker_config *cfg,
+                        const char **brokers, size_t *n_brokers, char **list, char *default_name,
+                        size_t default_name_len, struct lede_curve_client *curve, int *level)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    if (!f) {
-        fprintf(stderr, "lede-worker: --idf %s: %s\n", path, strerror(errno));
-        return NULL;
+    char host[256] = "localhost", err[600];
+    int curve_on = 0;
+    gethostname(host, sizeof host - 1);
+    snprintf(default_name, default_name_len, "%s:%ld", host, (long)getpid());
+    cfg->name =
+        lede_config_str_set(conf, "name") ? lede_config_str_set(conf, "name") : default_name;
+    if (!lede_utf8_is_clean(cfg->name, strlen(cfg->name))) {
+        fprintf(stderr, "lede-worker: --name must be valid UTF-8 (it is sent in every reply)\n");
+        return -1;
     }
-    for (;;) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 1u << 16;
-            if (ncap > max + 1)
-                ncap = max + 1;
-            if (ncap <= n) {
-                fprintf(stderr, "lede-worker: --idf %s: larger than %zu bytes\n", path, max);
-                goto fail;
-            }
-            char *nb = realloc(buf, ncap);
-            if (!nb)
-                goto fail;
-            buf = nb;
-            cap = ncap;
+    cfg->threads = (unsigned)lede_config_int(conf, "threads");
+    if (lede_config_is_set(conf, "capacity"))
+        cfg->capacity = (unsigned)lede_config_int(conf, "capacity");
+    cfg->heartbeat_ms = (unsigned)lede_config_int(conf, "heartbeat-ms");
+    cfg->liveness = (unsigned)lede_config_int(conf, "liveness");
+    cfg->reconnect_ms = (unsigned)lede_config_int(conf, "reconnect-ms");
+    cfg->reconnect_max_ms = (unsigned)lede_config_int(conf, "reconnect-max-ms");
+    if (cfg->reconnect_max_ms < cfg->reconnect_ms)
+        cfg->reconnect_max_ms = cfg->reconnect_ms;
+    cfg->drain_ms = (unsigned)lede_config_int(conf, "drain-ms");
+    cfg->max_message = (size_t)lede_config_int(conf, "max-message");
+    cfg->echo = lede_config_bool(conf, "echo");
+    cfg->io_batch = lede_config_bool(conf, "io-batch");
+    /* --verbose and --log-level debug go together: per-call lines at debug */
+    *level = lede_config_choice(conf, "log-level");
+    if (lede_config_bool(conf, "verbose") && *level < LEDE_LOG_DEBUG)
+        *level = LEDE_LOG_DEBUG;
+    cfg->verbose = *level >= LEDE_LOG_DEBUG;
+    if (lede_config_str_set(conf, "broker")) {
+        if (!(*list = strdup(lede_config_str(conf, "broker")))) {
+            fprintf(stderr, "lede-worker: out of memory\n");
+            return -1;
         }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
+        if (add_brokers(*list, brokers, n_brokers) != 0)
+            return -1;
     }
-    if (ferror(f)) {
-        fprintf(stderr, "lede-worker: --idf %s: read error\n", path);
-        goto fail;
+    if (*n_brokers == 0) {
+        fprintf(stderr,
+                "lede-worker: no broker: give --broker EP or LEDE_WORKER_BROKER (see --help)\n");
+        return -1;
     }
-    fclose(f);
-    *len = n;
-    return buf;
-fail:
-    fclose(f);
-    free(buf);
-    return NULL;
+    cfg->brokers = brokers;
+    cfg->n_brokers = *n_brokers;
+    if (lede_curve_client_load(lede_config_str_set(conf, "curve-secret"),
+                               lede_config_str_set(conf, "broker-key"), curve, &curve_on, err,
+                               sizeof err) != LEDE_OK) {
+        fprintf(stderr, "lede-worker: %s\n", err);
+        return -1;
+    }
+    if (curve_on)
+        cfg->curve = curve;
+    return 0;
+}
+
+/* lede_worker_info{name}: the worker's name as operators see it in the broker's stats (UTF-8,
+ * e.g. "Zürich-1"), always 1. */
+static void register_info(lede_metrics_t *m, const char *name)
+{
+    static const char *const name_label[] = {"name", NULL};
+    const char *v[] = {name};
+    lede_metrics_family_t *info =
+        lede_metrics_family(m, LEDE_METRIC_GAUGE, "lede_worker_info",
+                            "This worker's name, always 1", name_label, NULL, 0);
+    lede_metrics_gauge_set(info ? lede_metrics_family_gauge(info, v) : NULL, 1);
+}
+
+/* The engine from --max-article-bytes and --idf (its table into *idf, the caller's to free, and
+ * lent to the engine). LEDE_OK, or an error (printed). */
+static int start_engine(const lede_config_t *conf, lede_engine_t **engine, char **idf)
+{
+    struct lede_engine_config ec;
+    memset(&ec, 0, sizeof ec);
+    if (lede_config_is_set(conf, "max-article-bytes"))
+        ec.max_body = (size_t)lede_config_int(conf, "max-article-bytes");
+    const char *idf_path = lede_config_str_set(conf, "idf");
+    if (idf_path) {
+        char msg[600];
+        int rc = lede_read_file(idf_path, MAX_IDF_BYTES, idf, &ec.idf_len, msg, sizeof msg);
+        if (rc != LEDE_OK) {
+            fprintf(stderr, "lede-worker: --idf: %s\n", msg);
+            return rc;
+        }
+        ec.idf_data = *idf;
+    }
+    ec.detect = lede_langid_cld2; /* lang: auto (CLD2, pure and thread-safe) */
+    struct lede_error eerr;
+    memset(&eerr, 0, sizeof eerr);
+    int rc = lede_engine_new(&ec, engine, &eerr);
+    if (rc != LEDE_OK)
+        fprintf(stderr, "lede-worker: cannot start the engine: %s\n",
+                eerr.message[0] ? eerr.message : lede_strerror(rc));
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -219,137 +279,39 @@ int main(int argc, char **argv)
     lede_worker_config_init(&cfg);
     const char *brokers[MAX_BROKERS];
     size_t n_brokers = 0;
-    char *list = NULL;
-    char default_name[300];
-    char host[256] = "localhost";
-    char err[600];
-    int rc = 1;
-    char *idf = NULL;
+    char *list = NULL, *idf = NULL;
+    char default_name[300], err[600];
+    struct lede_curve_client curve;
     lede_engine_t *engine = NULL;
     lede_config_t *conf = NULL;
-    struct lede_curve_client curve;
-    int curve_on = 0;
+    int level = LEDE_LOG_INFO, rc = 2;
 
-    if (lede_config_new("lede-worker", "LEDE_WORKER", worker_opts,
-                        sizeof worker_opts / sizeof worker_opts[0], &conf, err,
-                        sizeof err) != LEDE_OK ||
-        lede_config_parse(conf, argc, argv, NULL, err, sizeof err) != LEDE_OK) {
-        fprintf(stderr, "lede-worker: %s\n", err);
-        rc = 2;
+    int pr = lede_config_cli("lede-worker", "LEDE_WORKER", worker_opts,
+                             sizeof worker_opts / sizeof worker_opts[0], 0, argc, argv, usage_text,
+                             epilogue_text, &conf);
+    if (pr != 1) { /* 0: --help printed; -1: the error printed */
+        rc = pr == 0 ? 0 : 2;
         goto cleanup;
     }
-    if (lede_config_help_requested(conf)) {
-        lede_config_help(conf, stdout, usage_text, epilogue_text);
-        rc = 0;
+    if (read_options(conf, &cfg, brokers, &n_brokers, &list, default_name, sizeof default_name,
+                     &curve, &level) != 0)
         goto cleanup;
-    }
-    if (lede_config_n_args(conf) > 0) {
-        fprintf(stderr, "lede-worker: unexpected argument \"%s\" (see --help)\n",
-                lede_config_arg(conf, 0));
-        rc = 2;
-        goto cleanup;
-    }
-    gethostname(host, sizeof host - 1);
-    snprintf(default_name, sizeof default_name, "%s:%ld", host, (long)getpid());
-    cfg.name = lede_config_str_set(conf, "name") ? lede_config_str_set(conf, "name") : default_name;
-    if (!lede_utf8_is_clean(cfg.name, strlen(cfg.name))) {
-        fprintf(stderr, "lede-worker: --name must be valid UTF-8 (it is sent in every reply)\n");
-        rc = 2;
-        goto cleanup;
-    }
-    cfg.threads = (unsigned)lede_config_int(conf, "threads");
-    if (lede_config_is_set(conf, "capacity"))
-        cfg.capacity = (unsigned)lede_config_int(conf, "capacity");
-    cfg.heartbeat_ms = (unsigned)lede_config_int(conf, "heartbeat-ms");
-    cfg.liveness = (unsigned)lede_config_int(conf, "liveness");
-    cfg.reconnect_ms = (unsigned)lede_config_int(conf, "reconnect-ms");
-    cfg.reconnect_max_ms = (unsigned)lede_config_int(conf, "reconnect-max-ms");
-    cfg.drain_ms = (unsigned)lede_config_int(conf, "drain-ms");
-    cfg.max_message = (size_t)lede_config_int(conf, "max-message");
-    cfg.echo = lede_config_bool(conf, "echo");
-    cfg.io_batch = lede_config_bool(conf, "io-batch");
-    /* --verbose and --log-level debug go together: per-call lines at debug */
-    int level = lede_config_choice(conf, "log-level");
-    if (lede_config_bool(conf, "verbose") && level < LEDE_LOG_DEBUG)
-        level = LEDE_LOG_DEBUG;
-    cfg.verbose = level >= LEDE_LOG_DEBUG;
-    if (lede_config_str_set(conf, "broker")) {
-        if (!(list = strdup(lede_config_str(conf, "broker"))))
-            goto cleanup;
-        if (add_brokers(list, brokers, &n_brokers) != 0) {
-            rc = 2;
-            goto cleanup;
-        }
-    }
-    if (n_brokers == 0) {
-        fprintf(stderr,
-                "lede-worker: no broker: give --broker EP or LEDE_WORKER_BROKER (see --help)\n");
-        rc = 2;
-        goto cleanup;
-    }
-    if (lede_curve_client_load(lede_config_str_set(conf, "curve-secret"),
-                               lede_config_str_set(conf, "broker-key"), &curve, &curve_on, err,
-                               sizeof err) != LEDE_OK) {
-        fprintf(stderr, "lede-worker: %s\n", err);
-        rc = 2;
-        goto cleanup;
-    }
-    if (curve_on)
-        cfg.curve = &curve;
-    if (cfg.reconnect_max_ms < cfg.reconnect_ms)
-        cfg.reconnect_max_ms = cfg.reconnect_ms;
     if (lede_ops_start_with(
             &ops, "worker", LEDE_VERSION, level, lede_config_choice(conf, "log-format"),
             lede_config_str_set(conf, "metrics"), worker_ready, &wm, err, sizeof err) != LEDE_OK) {
         fprintf(stderr, "lede-worker: %s\n", err);
-        rc = 2;
         goto cleanup;
     }
+    rc = 1;
     lede_worker_metrics_init(&wm, ops.metrics);
     cfg.metrics = &wm;
-    { /* the worker's name as operators see it in the broker's stats (UTF-8, e.g. "Zürich-1") */
-        static const char *const name_label[] = {"name", NULL};
-        const char *v[] = {cfg.name};
-        lede_metrics_family_t *info =
-            lede_metrics_family(ops.metrics, LEDE_METRIC_GAUGE, "lede_worker_info",
-                                "This worker's name, always 1", name_label, NULL, 0);
-        lede_metrics_gauge_set(info ? lede_metrics_family_gauge(info, v) : NULL, 1);
-    }
+    register_info(ops.metrics, cfg.name);
     if (!cfg.echo) {
-        struct lede_engine_config ec;
-        memset(&ec, 0, sizeof ec);
-        if (lede_config_is_set(conf, "max-article-bytes"))
-            ec.max_body = (size_t)lede_config_int(conf, "max-article-bytes");
-        const char *idf_path = lede_config_str_set(conf, "idf");
-        if (idf_path) {
-            idf = read_file(idf_path, MAX_IDF_BYTES, &ec.idf_len);
-            if (!idf)
-                goto cleanup;
-            ec.idf_data = idf;
-        }
-        ec.detect = lede_langid_cld2; /* lang: auto (CLD2, pure and thread-safe) */
-        struct lede_error eerr;
-        memset(&eerr, 0, sizeof eerr);
-        int erc = lede_engine_new(&ec, &engine, &eerr);
-        if (erc != LEDE_OK) {
-            fprintf(stderr, "lede-worker: cannot start the engine: %s\n",
-                    eerr.message[0] ? eerr.message : lede_strerror(erc));
+        if (start_engine(conf, &engine, &idf) != LEDE_OK)
             goto cleanup;
-        }
         cfg.engine = engine;
     }
-    cfg.brokers = brokers;
-    cfg.n_brokers = n_brokers;
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
+    lede_ops_catch_signals(on_signal);
     rc = lede_worker_run(&cfg, &stop_flag, &dump_flag, NULL) == LEDE_OK ? 0 : 1;
 cleanup:
     lede_ops_stop(&ops);

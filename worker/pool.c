@@ -9,6 +9,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "clock.h"
 #include "handler.h"
 #include "log.h"
 #include "utf8.h"
@@ -76,7 +77,7 @@ static size_t call_head_bytes(const lede_pool_t *p, const struct lede_pool_job *
 static void run_job(lede_pool_t *p, lede_workspace_t *ws, struct lede_pool_job *job,
                     struct lede_pool_done *done, uint8_t **frame, size_t *frame_len)
 {
-    uint64_t now = lede_handler_now_us();
+    uint64_t now = lede_clock_mono_us();
     struct lede_handler_out out;
     memset(&out, 0, sizeof out);
     done->link = job->link;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "clock.h"
 #include "handler.h"
 #include "pool.h"
 #include "utf8.h"
@@ -96,18 +97,11 @@ static void log_stats(const struct worker *w, const char *when)
     const struct {
         const char *key;
         uint64_t v;
-    } counts[] = {{"calls", s->calls},
-                  {"ok", s->ok},
-                  {"failed", s->failed},
-                  {"deadline_skipped", s->skipped},
-                  {"unimplemented", s->unimplemented},
-                  {"rejected", s->rejected},
-                  {"dropped", s->dropped},
-                  {"malformed", s->malformed},
-                  {"unexpected", s->unexpected},
-                  {"reconnects", s->reconnects},
-                  {"send_failed", s->send_failed},
-                  {"in_flight", w->in_flight}};
+    } counts[] = {
+#define COUNT(field, key, what) {key, s->field},
+        LEDE_WORKER_STATS(COUNT)
+#undef COUNT
+            {"in_flight", w->in_flight}};
     enum { N = sizeof counts / sizeof counts[0] };
     char num[N][LEDE_LOG_NUM];
     struct lede_log_field f[N + 1];
@@ -257,7 +251,7 @@ static void echo_now(struct worker *w, struct link *l, const Lede__V1__Call *c, 
         w->st.ok++;
     else
         w->st.failed++;
-    lede_worker_metrics_done(w->cfg->metrics, out.status, lede_handler_now_us() - now, 0);
+    lede_worker_metrics_done(w->cfg->metrics, out.status, lede_clock_mono_us() - now, 0);
     lede_handler_out_release(&out);
 }
 
@@ -283,7 +277,7 @@ static void finish(struct worker *w, const struct lede_pool_done *d, zmq_msg_t *
     else
         w->st.failed++;
     if (w->cfg->metrics)
-        lede_worker_metrics_done(w->cfg->metrics, d->status, lede_handler_now_us() - d->received_us,
+        lede_worker_metrics_done(w->cfg->metrics, d->status, lede_clock_mono_us() - d->received_us,
                                  d->engine_us);
     if (zmq_msg_send(body, l->sock, ZMQ_DONTWAIT) < 0)
         w->st.send_failed++;
@@ -431,11 +425,6 @@ static void on_frame(struct worker *w, struct link *l, const void *data, size_t 
     lede_wire_frame_release(&f);
 }
 
-static uint64_t now_us(void)
-{
-    return lede_handler_now_us();
-}
-
 /* Draining (docs/PROTOCOL.md §4.6): stop reading new calls, keep beating, answer the calls we
  * hold, then DISCONNECT, so the broker re-dispatches whatever it sent us meanwhile. */
 static void start_drain(struct worker *w, uint64_t now)
@@ -489,7 +478,7 @@ static int setup(struct worker *w, const struct lede_worker_config *cfg)
     char ep[96];
     memset(w, 0, sizeof *w);
     w->cfg = cfg;
-    w->seed = (unsigned)now_us() ^ ((unsigned)getpid() << 16);
+    w->seed = (unsigned)lede_clock_mono_us() ^ ((unsigned)getpid() << 16);
     w->links = calloc(cfg->n_brokers, sizeof *w->links);
     w->gens = calloc(cfg->n_brokers, sizeof *w->gens);
     w->zctx = zmq_ctx_new();
@@ -530,7 +519,7 @@ static int setup(struct worker *w, const struct lede_worker_config *cfg)
     int rc = lede_pool_new(&pc, &w->pool);
     if (rc != LEDE_OK)
         return rc;
-    uint64_t now = now_us();
+    uint64_t now = lede_clock_mono_us();
     for (size_t i = 0; i < cfg->n_brokers; i++) {
         struct link *l = &w->links[i];
         l->endpoint = cfg->brokers[i];
@@ -602,7 +591,7 @@ int lede_worker_run(const struct lede_worker_config *cfg, volatile sig_atomic_t 
         goto cleanup;
     }
     for (;;) {
-        uint64_t now = now_us();
+        uint64_t now = lede_clock_mono_us();
         if (*stop && !w.draining)
             start_drain(&w, now);
         if (w.draining && drained(&w, now)) {
@@ -627,7 +616,7 @@ int lede_worker_run(const struct lede_worker_config *cfg, volatile sig_atomic_t 
             rc = LEDE_EIO;
             break;
         }
-        now = now_us();
+        now = lede_clock_mono_us();
         if (ready > 0) {
             if (items[0].revents & ZMQ_POLLIN)
                 for (int k = 0; k < 1024 && on_done(&w); k++)
@@ -639,7 +628,7 @@ int lede_worker_run(const struct lede_worker_config *cfg, volatile sig_atomic_t 
                 uint64_t batch_start = now;
                 for (int m = 0; m < 256 && l->state == LINK_UP; m++) {
                     /* inline calls take engine time: timers run at least every 50 ms */
-                    if (w.inline_run && m > 0 && (now = now_us()) - batch_start > 50000)
+                    if (w.inline_run && m > 0 && (now = lede_clock_mono_us()) - batch_start > 50000)
                         break;
                     zmq_msg_t msg;
                     zmq_msg_init(&msg);

@@ -44,18 +44,24 @@ void lede_worker_config_init(struct lede_worker_config *cfg);
 unsigned lede_worker_default_capacity(unsigned threads);
 
 /* Counters the worker logs on exit and on SIGUSR1. */
+/* The worker's counters, each once: X(field, log key, what it counts). The struct and the
+ * "stats" log line (SIGUSR1 and exit) come from it. */
+#define LEDE_WORKER_STATS(X)                                                                       \
+    X(calls, "calls", "CALL frames received")                                                      \
+    X(ok, "ok", "replies with status OK")                                                          \
+    X(failed, "failed", "replies with another status")                                             \
+    X(skipped, "deadline_skipped", "not run: deadline already passed")                             \
+    X(unimplemented, "unimplemented", "an unknown method")                                         \
+    X(rejected, "rejected", "queue full")                                                          \
+    X(dropped, "dropped", "not answered because the broker link was reset meanwhile")              \
+    X(malformed, "malformed", "frames that did not decode (wrong version, garbage, ...)")          \
+    X(unexpected, "unexpected", "well-formed frames a worker should not get")                      \
+    X(reconnects, "reconnects", "links reconnected")                                               \
+    X(send_failed, "send_failed", "frames the socket refused")
+
+#define LEDE_WORKER_STATS_FIELD(field, key, what) uint64_t field;
 struct lede_worker_stats {
-    uint64_t calls;         /* CALL frames received */
-    uint64_t ok;            /* replies with status OK */
-    uint64_t failed;        /* replies with another status */
-    uint64_t skipped;       /* not run: deadline already passed */
-    uint64_t unimplemented; /* an unknown method */
-    uint64_t rejected;      /* queue full */
-    uint64_t dropped;       /* not answered because the broker link was reset meanwhile */
-    uint64_t malformed;     /* frames that did not decode (wrong version, garbage, ...) */
-    uint64_t unexpected;    /* well-formed frames a worker should not get */
-    uint64_t reconnects;
-    uint64_t send_failed;
+    LEDE_WORKER_STATS(LEDE_WORKER_STATS_FIELD)
 };
 
 /* Runs until *stop becomes non-zero (then drains) or start-up fails. *dump non-zero asks for

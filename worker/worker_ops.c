@@ -50,7 +50,7 @@ void lede_worker_metrics_call(struct lede_worker_metrics *wm, const char *method
         return;
     int k = method && strcmp(method, LEDE_METHOD_SUMMARIZE) != 0;
     if (status < 0 || status >= LEDE_WORKER_METRICS_STATUSES)
-        status = 2; /* UNKNOWN */
+        status = LEDE__V1__STATUS__UNKNOWN;
     lede_metrics_counter_inc(wm->calls[k][status]);
 }
 

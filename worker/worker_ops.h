@@ -14,8 +14,9 @@
 #include "lede.pb-c.h"
 #include "log.h"
 #include "metrics.h"
+#include "wire.h"
 
-#define LEDE_WORKER_METRICS_STATUSES 17 /* lede.v1.Status values 0..16 */
+#define LEDE_WORKER_METRICS_STATUSES LEDE_WIRE_STATUS_COUNT /* lede.v1.Status values */
 
 struct lede_worker_metrics {
     /* [0]: lede.v1.Summarizer/Summarize, [1]: any other method (label "other", so a client

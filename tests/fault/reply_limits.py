@@ -81,7 +81,10 @@ def strict_call(client, payload, timeout_ms=10000, call_id=None):
 # the sanitizer build uses a smaller article and the caps to match (same faults, less time)
 CAP = ("--max-msg-bytes", "2097152") if f.sanitized() else ()
 WCAP = ("--max-message", "2097152") if f.sanitized() else ()
-b = h.Broker(extra=CAP)
+# liveness 10: the dense call keeps both cores busy for seconds, and under a loaded CI machine
+# the worker's beats were once 3 s late (expired 1); a worker the broker drops for its reply
+# still shows here, as workers_disconnected or as an expiry past 10 s
+b = h.Broker(extra=CAP + ("--liveness", "10"))
 w = h.worker(b.backend, "w1", threads=2, extra=("--log-format", "json") + WCAP)
 h.wait_registered(b, 1)
 cl = h.Client(b.frontend)

@@ -572,6 +572,20 @@ START_TEST(names)
 }
 END_TEST
 
+/* The names table and LEDE_WIRE_STATUS_COUNT against lede.proto's Status enum as protoc-c saw
+ * it: every value 0..COUNT-1 present, under the same name, and no more. */
+START_TEST(status_names_match_proto)
+{
+    const ProtobufCEnumDescriptor *d = &lede__v1__status__descriptor;
+    ck_assert_uint_eq(d->n_values, LEDE_WIRE_STATUS_COUNT);
+    for (int s = 0; s < LEDE_WIRE_STATUS_COUNT; s++) {
+        const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(d, s);
+        ck_assert_ptr_nonnull(v);
+        ck_assert_str_eq(lede_wire_status_name(s), v->name);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("wire");
@@ -588,6 +602,7 @@ int main(void)
     tcase_add_test(tc, unpack_payload);
     tcase_add_test(tc, random_bytes_never_crash);
     tcase_add_test(tc, names);
+    tcase_add_test(tc, status_names_match_proto);
     tcase_add_test(tc, envelope_leaves_out_payload);
     tcase_add_test(tc, envelope_agrees_with_decode);
     tcase_add_test(tc, envelope_rejects_what_decode_rejects);

@@ -1,4 +1,13 @@
-"""Typed errors: one class per gRPC status lede uses, all LedeError."""
+"""Typed errors: one class per gRPC status lede uses, all LedeError. A class's code is its name
+in the status's spelling (InvalidArgument: INVALID_ARGUMENT), so each status is written once."""
+import re
+
+# lede.v1.Status (proto/lede.proto) by number; tests/test_client.py checks it against the proto
+STATUS_NAMES = ["OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+                "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+                "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
+                "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"]
+_BY_CODE = {}
 
 
 class LedeError(Exception):
@@ -15,54 +24,52 @@ class LedeError(Exception):
         self.http_status = http_status
         self.retry_after = retry_after
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__ == __name__:  # the classes below, not an application's own
+            cls.code = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).upper()
+            assert cls.code in STATUS_NAMES, cls.code
+            _BY_CODE[cls.code] = cls
+
 
 class InvalidArgument(LedeError):
-    code = "INVALID_ARGUMENT"
+    pass
 
 
 class DeadlineExceeded(LedeError):
-    code = "DEADLINE_EXCEEDED"
+    pass
 
 
 class PermissionDenied(LedeError):
-    code = "PERMISSION_DENIED"
+    pass
 
 
 class ResourceExhausted(LedeError):
-    code = "RESOURCE_EXHAUSTED"
+    pass
 
 
 class FailedPrecondition(LedeError):
-    code = "FAILED_PRECONDITION"
+    pass
 
 
 class Unimplemented(LedeError):
-    code = "UNIMPLEMENTED"
+    pass
 
 
 class Internal(LedeError):
-    code = "INTERNAL"
+    pass
 
 
 class Unavailable(LedeError):
-    code = "UNAVAILABLE"
+    pass
 
 
 class Unauthenticated(LedeError):
-    code = "UNAUTHENTICATED"
+    pass
 
 
 class NotFound(LedeError):
-    code = "NOT_FOUND"
-
-
-STATUS_NAMES = ["OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-                "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-                "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-                "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"]
-_BY_CODE = {c.code: c for c in (InvalidArgument, DeadlineExceeded, PermissionDenied,
-                                ResourceExhausted, FailedPrecondition, Unimplemented, Internal,
-                                Unavailable, Unauthenticated, NotFound)}
+    pass
 
 
 def error_for(code, message, http_status=None, retry_after=None):

@@ -107,53 +107,59 @@ def _d(v):
     return struct.unpack("<d", v)[0]
 
 
+def _utf8(v):
+    return v.decode("utf-8")
+
+
+def _text(v):
+    return v.decode("utf-8", "replace")
+
+
+def _same(v):
+    return v
+
+
+def _decode(data, fields, into):
+    """Fills dict into from a message's scalar fields: fields maps a field number to
+    (key, convert); other fields are skipped. Returns into."""
+    for f, _, v in _fields(data):
+        if f in fields:
+            key, convert = fields[f]
+            into[key] = convert(v)
+    return into
+
+
+_REPLY = {1: ("callId", _utf8), 2: ("status", _same), 3: ("message", _text),
+          4: ("payload", bytes), 6: ("servedBy", _text)}
+
+
 def decode_reply(data):
     """A REPLY frame -> dict(callId, status, message, payload, servedBy); ValueError if not one."""
     if len(data) < 6 or data[:4] != b"LEDE" or data[4] != VERSION or data[5] != REPLY:
         raise ValueError("not a lede REPLY frame")
     r = {"callId": "", "status": 0, "message": "", "payload": b"", "servedBy": ""}
-    for f, _, v in _fields(data[6:]):
-        if f == 1:
-            r["callId"] = v.decode("utf-8")
-        elif f == 2:
-            r["status"] = v
-        elif f == 3:
-            r["message"] = v.decode("utf-8", "replace")
-        elif f == 4:
-            r["payload"] = bytes(v)
-        elif f == 6:
-            r["servedBy"] = v.decode("utf-8", "replace")
-    return r
+    return _decode(data[6:], _REPLY, r)
 
 
 _FEATURES = {1: "position", 2: "term", 3: "entity", 4: "title", 5: "length", 6: "opener"}
+_SENTENCE = {
+    1: ("index", _same), 2: ("rank", _same), 3: ("score", _d),
+    4: ("features", lambda v: {_FEATURES[k]: _d(x) for k, _, x in _fields(v) if k in _FEATURES}),
+    5: ("offset", _same), 6: ("length", _same), 7: ("paragraph", _same),
+    8: ("selected", bool), 9: ("duplicateOf", lambda v: v - (1 << 64) if v >= 1 << 63 else v),
+    10: ("text", _text)}
 
 
 def _sentence(data):
     s = {"index": 0, "rank": 0, "score": 0.0, "features": {}, "offset": 0, "length": 0,
          "paragraph": 0, "selected": False, "duplicateOf": 0, "text": ""}
-    for f, _, v in _fields(data):
-        if f == 1:
-            s["index"] = v
-        elif f == 2:
-            s["rank"] = v
-        elif f == 3:
-            s["score"] = _d(v)
-        elif f == 4:
-            s["features"] = {_FEATURES[k]: _d(x) for k, _, x in _fields(v) if k in _FEATURES}
-        elif f == 5:
-            s["offset"] = v
-        elif f == 6:
-            s["length"] = v
-        elif f == 7:
-            s["paragraph"] = v
-        elif f == 8:
-            s["selected"] = bool(v)
-        elif f == 9:
-            s["duplicateOf"] = v - (1 << 64) if v >= 1 << 63 else v
-        elif f == 10:
-            s["text"] = v.decode("utf-8", "replace")
-    return s
+    return _decode(data, _SENTENCE, s)
+
+
+_TIMINGS = {1: ("engineUs", _same), 2: ("workerUs", _same)}
+_RESPONSE = {1: ("articleId", _utf8), 4: ("engineVersion", _utf8),
+             5: ("timings", lambda v: _decode(v, _TIMINGS, {})), 6: ("language", _utf8),
+             7: ("sentenceCount", _same)}
 
 
 def decode_response(data):
@@ -161,10 +167,8 @@ def decode_response(data):
     r = {"articleId": "", "summary": [], "sentences": [], "engineVersion": "", "language": "",
          "sentenceCount": 0}
     for f, wire, v in _fields(data):
-        if f == 1:
-            r["articleId"] = v.decode("utf-8")
-        elif f == 2:
-            if wire == 2:  # packed
+        if f == 2:  # repeated uint32: packed, or one value
+            if wire == 2:
                 i = 0
                 while i < len(v):
                     x, i = _read_varint(v, i)
@@ -173,13 +177,7 @@ def decode_response(data):
                 r["summary"].append(v)
         elif f == 3:
             r["sentences"].append(_sentence(v))
-        elif f == 4:
-            r["engineVersion"] = v.decode("utf-8")
-        elif f == 5:
-            t = {1: "engineUs", 2: "workerUs"}
-            r["timings"] = {t[k]: x for k, _, x in _fields(v) if k in t}
-        elif f == 6:
-            r["language"] = v.decode("utf-8")
-        elif f == 7:
-            r["sentenceCount"] = v
+        elif f in _RESPONSE:
+            key, convert = _RESPONSE[f]
+            r[key] = convert(v)
     return r

@@ -130,5 +130,28 @@ class ZeroMQClient(unittest.TestCase):
         self.assertLess(secs, 0.5)
 
 
+class Statuses(unittest.TestCase):
+    """The package's status list against lede.proto's Status enum (the repository's copy)."""
+
+    def test_status_names_are_the_protos(self):
+        import re
+        proto = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                             "proto", "lede.proto")
+        with open(proto, encoding="utf-8") as f:
+            text = f.read()
+        enum = re.search(r"enum Status \{(.*?)\}", text, re.S).group(1)
+        values = {int(n): name for name, n in re.findall(r"(\w+) = (\d+);", enum)}
+        self.assertEqual(lede.errors.STATUS_NAMES, [values[i] for i in range(len(values))])
+
+    def test_each_class_is_found_by_its_code_and_number(self):
+        for number, name in enumerate(lede.errors.STATUS_NAMES):
+            e = lede.errors.error_for(number, "m")
+            self.assertEqual(e.code, name)
+            self.assertIs(type(e), lede.errors.error_for(name, "m").__class__)
+        self.assertIsInstance(lede.errors.error_for(14, "m"), lede.Unavailable)
+        self.assertIsInstance(lede.errors.error_for("INVALID_ARGUMENT", "m"), lede.InvalidArgument)
+        self.assertIs(type(lede.errors.error_for("ABORTED", "m")), lede.LedeError)
+
+
 if __name__ == "__main__":
     unittest.main()
