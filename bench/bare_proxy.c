@@ -19,6 +19,7 @@
 #define SCHED_BATCH 3 /* Linux; glibc declares it only under _GNU_SOURCE */
 #endif
 
+#include "clock.h"
 #include "error.h"
 #include "handler.h"
 #include "lede.pb-c.h"
@@ -42,7 +43,7 @@ struct worker_arg {
  * handler as lede-worker --echo's. Returns 0 or -1 (frame dropped). */
 static int echo(const void *buf, size_t len, uint8_t **out, size_t *out_len)
 {
-    uint64_t t0 = lede_handler_now_us();
+    uint64_t t0 = lede_clock_mono_us();
     struct lede_wire_frame f;
     if (lede_wire_decode(buf, len, 0, &f, NULL) != LEDE_OK)
         return -1;

@@ -91,6 +91,9 @@ struct lede_client {
     zmq_pollitem_t items[2 * MAX_BROKERS + 8];
 };
 
+_Static_assert(LEDE_CLIENT_STATUS_COUNT == LEDE_WIRE_STATUS_COUNT,
+               "client.h's status count is lede.proto's");
+
 const char *lede_client_status_name(int status)
 {
     return lede_wire_status_name(status);

@@ -43,7 +43,7 @@ extern const size_t lede_gateway_playground_html_len;
 
 #define MAX_RESPONSE (64u << 20) /* bytes of one JSON answer */
 #define MAX_ORIGINS  32
-#define STATUS_COUNT 17
+#define STATUS_COUNT LEDE_WIRE_STATUS_COUNT
 
 enum route {
     R_SUMMARIZE = 0, /* /v1/summarize */

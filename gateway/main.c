@@ -25,7 +25,7 @@ static void on_signal(int sig)
 {
     if (sig == SIGHUP)
         reload_requested = 1;
-    else
+    else if (sig != SIGUSR1) /* the daemons' stats dump; the gateway's are on /metrics */
         stop_requested = 1;
 }
 
@@ -156,21 +156,15 @@ int main(int argc, char **argv)
     }
     char err[512];
     lede_config_t *conf = NULL;
-    if (lede_config_new("lede-gateway", "LEDE_GATEWAY", gateway_opts,
-                        sizeof gateway_opts / sizeof gateway_opts[0], &conf, err,
-                        sizeof err) != LEDE_OK ||
-        lede_config_parse(conf, argc, argv, NULL, err, sizeof err) != LEDE_OK) {
-        fprintf(stderr, "lede-gateway: %s\n", err);
+    int parsed = lede_config_cli(
+        "lede-gateway", "LEDE_GATEWAY", gateway_opts, sizeof gateway_opts / sizeof gateway_opts[0],
+        0, argc, argv, usage_text,
+        "Tokens: `printf %s \"$TOKEN\" | lede-gateway hash-token` gives the hash for the tokens "
+        "file;\nedit the file and send SIGHUP to rotate. Status codes as grpc-gateway maps them.\n",
+        &conf);
+    if (parsed != 1) { /* 0: --help printed; -1: the error printed */
         lede_config_destroy(&conf);
-        return 2;
-    }
-    if (lede_config_help_requested(conf)) {
-        lede_config_help(conf, stdout, usage_text,
-                         "Tokens: `printf %s \"$TOKEN\" | lede-gateway hash-token` gives the hash "
-                         "for the tokens file;\nedit the file and send SIGHUP to rotate. Status "
-                         "codes as grpc-gateway maps them.\n");
-        lede_config_destroy(&conf);
-        return 0;
+        return parsed == 0 ? 0 : 2;
     }
     struct lede_ops ops;
     memset(&ops, 0, sizeof ops);
@@ -210,13 +204,12 @@ int main(int argc, char **argv)
         lede_config_destroy(&conf);
         return 4;
     }
+    lede_ops_catch_signals(on_signal);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGHUP, &sa, NULL); /* token rotation */
     const char *listen = cfg.listen;
     char bound[300];
     const char *colon = strrchr(listen, ':');

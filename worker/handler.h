@@ -38,8 +38,4 @@ void lede_handler_summarize_capped(const lede_engine_t *engine, lede_workspace_t
 /* Frees out's payload (the struct itself is the caller's). */
 void lede_handler_out_release(struct lede_handler_out *out);
 
-/* The old name of lede_clock_mono_us (common/clock.h), for bench/bare_proxy.c until it says
- * lede_clock_mono_us itself. */
-#define lede_handler_now_us lede_clock_mono_us
-
 #endif

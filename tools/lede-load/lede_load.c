@@ -31,9 +31,9 @@
 #define MAX_FILE_BYTES    (64u << 20)     /* one file of a DIR, or one JSONL file's line */
 #define MAX_ENDPOINTS_LEN 4096
 #define MAX_IN_FLIGHT     100000u
-#define N_STATUS          17                  /* gRPC codes 0..16 */
-#define HIST_HIGHEST      (3600ull * 1000000) /* an hour, in microseconds */
-#define HIST_BITS         7                   /* relative error <= 1/128 */
+#define N_STATUS          LEDE_CLIENT_STATUS_COUNT /* gRPC codes 0..16 */
+#define HIST_HIGHEST      (3600ull * 1000000)      /* an hour, in microseconds */
+#define HIST_BITS         7                        /* relative error <= 1/128 */
 
 static volatile sig_atomic_t stop_flag;
 

@@ -88,6 +88,8 @@ typedef void (*lede_client_reply_fn)(void *ctx, const struct lede_client_reply *
 
 /* "OK", "INVALID_ARGUMENT", ... (static); "UNKNOWN" for numbers out of range. */
 LEDE_CLIENT_API const char *lede_client_status_name(int status);
+/* How many gRPC codes there are (0 .. LEDE_CLIENT_STATUS_COUNT - 1): lede.proto's Status. */
+#define LEDE_CLIENT_STATUS_COUNT 17
 
 /* ---- asynchronous calls ---- */
 
