@@ -1,8 +1,10 @@
-/* json_scan.h: the hot loop of lede's JSON readers and writer (gateway/pbjson.c,
- * tools/lede/jsonl_in.c): how far a JSON string's plain bytes run. Header-only, pure. */
+/* json_scan.h: what lede's JSON readers and writer (gateway/pbjson.c, tools/lede/jsonl_in.c)
+ * share: how far a JSON string's plain bytes run (the hot loop, inline), an escape, a number's
+ * grammar and value (json_scan.c, in lede_common). Pure. */
 #ifndef LEDE_JSON_SCAN_H
 #define LEDE_JSON_SCAN_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -47,5 +49,17 @@ static inline const char *lede_json_plain_run(const char *s, const char *end)
     }
     return s;
 }
+
+/* The escape at s (its backslash; end the string's end): its code point in *cp, a surrogate
+ * pair joined. Returns the byte after it, or NULL with *why saying what is wrong. */
+const char *lede_json_escape(const char *s, const char *end, unsigned *cp, const char **why);
+
+/* The end of the JSON number at s (its grammar checked), *integral 0 when it has a fraction
+ * or an exponent. NULL with *why ("unexpected character", "bad number") when it is not one. */
+const char *lede_json_number_end(const char *s, const char *end, int *integral, const char **why);
+
+/* The value of the number text s[0..len) (as lede_json_number_end found it). -1: no memory
+ * for a very long one. */
+int lede_json_number_value(const char *s, size_t len, double *v);
 
 #endif

@@ -2,6 +2,7 @@
  * Each line is built in a bounded buffer, values escaped and cut to fit, then written with
  * one fwrite under the stream's lock so lines from different threads never interleave. */
 #include "log.h"
+#include "utf8.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -148,39 +149,6 @@ static void puts_(struct line *l, const char *s)
     put(l, s, strlen(s));
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it is not valid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    unsigned cp = c & (0x7F >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 /* Appends s escaped for a JSON string or a quoted logfmt value (the same escapes: \" \\ \n
  * \r \t, other control bytes and invalid UTF-8 as \u00XX). Stops with "..." when out of room. */
 static void put_escaped(struct line *l, const char *s)
@@ -206,7 +174,7 @@ static void put_escaped(struct line *l, const char *s)
         } else if (c < 0x80) {
             esc[0] = (char)c;
             outlen = 1;
-        } else if ((len = utf8_len(p + i, n - i)) > 0) {
+        } else if ((len = lede_utf8_seq_len(p + i, n - i)) > 0) {
             out = (const char *)p + i;
             outlen = len;
         } else {

@@ -5,8 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The length of the valid UTF-8 sequence at p[0..n), or 0 when p[0] does not start one. */
-static size_t seq_len(const unsigned char *p, size_t n)
+size_t lede_utf8_seq_len(const unsigned char *p, size_t n)
 {
     unsigned c = p[0];
     if (c < 0x80)
@@ -45,7 +44,7 @@ size_t lede_utf8_sanitize(char *dst, size_t dst_size, const char *src, size_t le
     if (!dst_size)
         return 0;
     while (src && i < len && p[i]) {
-        size_t k = seq_len(p + i, len - i);
+        size_t k = lede_utf8_seq_len(p + i, len - i);
         const char *from = k ? src + i : LEDE_UTF8_REPLACEMENT;
         size_t m = k ? k : 3;
         if (o + m >= dst_size)
@@ -63,7 +62,7 @@ size_t lede_utf8_sanitized_size(const char *src, size_t len)
     const unsigned char *p = (const unsigned char *)src;
     size_t i = 0, o = 0;
     while (src && i < len && p[i]) {
-        size_t k = seq_len(p + i, len - i);
+        size_t k = lede_utf8_seq_len(p + i, len - i);
         o += k ? k : 3;
         i += k ? k : 1;
     }
@@ -74,7 +73,7 @@ bool lede_utf8_is_clean(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
-        size_t k = p[i] ? seq_len(p + i, len - i) : 0;
+        size_t k = p[i] ? lede_utf8_seq_len(p + i, len - i) : 0;
         if (!k)
             return false;
         i += k;
@@ -96,7 +95,7 @@ bool lede_utf8_valid(const char *s, size_t n, size_t *bad)
                 continue;
             }
         }
-        size_t k = seq_len(p + i, n - i);
+        size_t k = lede_utf8_seq_len(p + i, n - i);
         if (!k)
             goto fail;
         i += k;
@@ -106,4 +105,23 @@ fail:
     if (bad)
         *bad = i;
     return false;
+}
+
+void lede_utf8_put(char *b, size_t *n, unsigned cp)
+{
+    if (cp < 0x80) {
+        b[(*n)++] = (char)cp;
+    } else if (cp < 0x800) {
+        b[(*n)++] = (char)(0xc0 | cp >> 6);
+        b[(*n)++] = (char)(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+        b[(*n)++] = (char)(0xe0 | cp >> 12);
+        b[(*n)++] = (char)(0x80 | (cp >> 6 & 0x3f));
+        b[(*n)++] = (char)(0x80 | (cp & 0x3f));
+    } else {
+        b[(*n)++] = (char)(0xf0 | cp >> 18);
+        b[(*n)++] = (char)(0x80 | (cp >> 12 & 0x3f));
+        b[(*n)++] = (char)(0x80 | (cp >> 6 & 0x3f));
+        b[(*n)++] = (char)(0x80 | (cp & 0x3f));
+    }
 }

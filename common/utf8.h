@@ -26,4 +26,11 @@ bool lede_utf8_valid(const char *s, size_t n, size_t *bad);
 /* True when s[0..len) is valid UTF-8 without NUL bytes. */
 bool lede_utf8_is_clean(const char *s, size_t len);
 
+/* The length (1-4) of the valid UTF-8 sequence at p[0..n), or 0 when p[0] does not start one
+ * (overlongs, surrogates and code points past U+10FFFF are not valid). */
+size_t lede_utf8_seq_len(const unsigned char *p, size_t n);
+
+/* Appends code point cp (at most U+10FFFF) to b[*n..] as UTF-8: at most 4 bytes, *n moved. */
+void lede_utf8_put(char *b, size_t *n, unsigned cp);
+
 #endif

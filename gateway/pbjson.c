@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "json_scan.h"
+#include "utf8.h"
 
 /* ---- the buffer ---- */
 
@@ -79,39 +80,6 @@ static void putc1(struct lede_jbuf *b, char c)
     lede_jbuf_put(b, &c, 1);
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned min;
-    if (c < 0xc2)
-        return 0;
-    if (c < 0xe0) {
-        len = 2;
-        min = 0x80;
-    } else if (c < 0xf0) {
-        len = 3;
-        min = 0x800;
-    } else if (c < 0xf5) {
-        len = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    unsigned cp = c & (0x3fu >> (len - 1));
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3fu);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 void lede_jbuf_string(struct lede_jbuf *b, const char *str, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -129,7 +97,7 @@ void lede_jbuf_string(struct lede_jbuf *b, const char *str, size_t n)
         if (i == n)
             break;
         unsigned c = s[i];
-        size_t u = c >= 0x80 ? utf8_len(s + i, n - i) : 0;
+        size_t u = c >= 0x80 ? lede_utf8_seq_len(s + i, n - i) : 0;
         if (u) {
             i += u;
             continue;
@@ -840,23 +808,6 @@ static void jp_ws(struct jp *p)
         p->s++;
 }
 
-static int hex4(const char *s, unsigned *out)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = s[i];
-        int d = c >= '0' && c <= '9'   ? c - '0'
-                : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                       : -1;
-        if (d < 0)
-            return -1;
-        v = v << 4 | (unsigned)d;
-    }
-    *out = v;
-    return 0;
-}
-
 /* path "." key (or key alone at the top) into out, cut at out_len as snprintf would: built for
  * every key read, where snprintf cost more than the rest of a small request's parse */
 static void join_path(char *out, size_t out_len, const char *path, const char *key)
@@ -894,7 +845,7 @@ static int jp_string(struct jp *p, char **out, size_t *len)
                 free(b);
                 return jp_fail(p, "a control character in a string");
             }
-            size_t u = utf8_len((const unsigned char *)r, (size_t)(p->end - r));
+            size_t u = lede_utf8_seq_len((const unsigned char *)r, (size_t)(p->end - r));
             if (!u) {
                 free(b);
                 p->s = r;
@@ -923,60 +874,15 @@ static int jp_string(struct jp *p, char **out, size_t *len)
             p->s++;
             break;
         }
-        /* an escape */
-        if (p->end - p->s < 2) {
-            free(b);
-            return jp_fail(p, "an unterminated escape");
-        }
-        char e = p->s[1];
-        p->s += 2;
+        /* an escape: at most 4 bytes of UTF-8, within the 8 spare bytes of the growth above */
         unsigned cp;
-        switch (e) {
-        case '"': b[n++] = '"'; continue;
-        case '\\': b[n++] = '\\'; continue;
-        case '/': b[n++] = '/'; continue;
-        case 'b': b[n++] = '\b'; continue;
-        case 'f': b[n++] = '\f'; continue;
-        case 'n': b[n++] = '\n'; continue;
-        case 'r': b[n++] = '\r'; continue;
-        case 't': b[n++] = '\t'; continue;
-        case 'u':
-            if (p->end - p->s < 4 || hex4(p->s, &cp)) {
-                free(b);
-                return jp_fail(p, "a bad \\u escape");
-            }
-            p->s += 4;
-            if (cp >= 0xd800 && cp <= 0xdbff) {
-                unsigned lo;
-                if (p->end - p->s < 6 || p->s[0] != '\\' || p->s[1] != 'u' || hex4(p->s + 2, &lo) ||
-                    lo < 0xdc00 || lo > 0xdfff) {
-                    free(b);
-                    return jp_fail(p, "an unpaired surrogate in a \\u escape");
-                }
-                p->s += 6;
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-            } else if (cp >= 0xdc00 && cp <= 0xdfff) {
-                free(b);
-                return jp_fail(p, "an unpaired surrogate in a \\u escape");
-            }
-            if (cp < 0x80) {
-                b[n++] = (char)cp;
-            } else if (cp < 0x800) {
-                b[n++] = (char)(0xc0 | cp >> 6);
-                b[n++] = (char)(0x80 | (cp & 0x3f));
-            } else if (cp < 0x10000) {
-                b[n++] = (char)(0xe0 | cp >> 12);
-                b[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
-                b[n++] = (char)(0x80 | (cp & 0x3f));
-            } else {
-                b[n++] = (char)(0xf0 | cp >> 18);
-                b[n++] = (char)(0x80 | (cp >> 12 & 0x3f));
-                b[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
-                b[n++] = (char)(0x80 | (cp & 0x3f));
-            }
-            continue;
-        default: free(b); return jp_fail(p, "a bad escape");
+        const char *why = NULL, *next = lede_json_escape(p->s, p->end, &cp, &why);
+        if (!next) {
+            free(b);
+            return jp_fail(p, why);
         }
+        p->s = next;
+        lede_utf8_put(b, &n, cp);
     }
     b[n] = 0;
     *out = b;
@@ -987,47 +893,11 @@ static int jp_string(struct jp *p, char **out, size_t *len)
 /* A JSON number's text span at p->s (validated as JSON's grammar). */
 static int jp_number(struct jp *p, double *out, int *integral)
 {
-    const char *q = p->s;
-    if (q < p->end && *q == '-')
-        q++;
-    if (q >= p->end || !(*q >= '0' && *q <= '9'))
-        return jp_fail(p, "expected a value");
-    if (*q == '0')
-        q++;
-    else
-        while (q < p->end && *q >= '0' && *q <= '9')
-            q++;
-    *integral = 1;
-    if (q < p->end && *q == '.') {
-        *integral = 0;
-        q++;
-        if (q >= p->end || !(*q >= '0' && *q <= '9'))
-            return jp_fail(p, "a bad number");
-        while (q < p->end && *q >= '0' && *q <= '9')
-            q++;
-    }
-    if (q < p->end && (*q == 'e' || *q == 'E')) {
-        *integral = 0;
-        q++;
-        if (q < p->end && (*q == '+' || *q == '-'))
-            q++;
-        if (q >= p->end || !(*q >= '0' && *q <= '9'))
-            return jp_fail(p, "a bad number");
-        while (q < p->end && *q >= '0' && *q <= '9')
-            q++;
-    }
-    char small[64], *tmp = small;
-    size_t len = (size_t)(q - p->s);
-    if (len >= sizeof small) { /* JSON numbers have no length limit */
-        tmp = malloc(len + 1);
-        if (!tmp)
-            return jp_fail(p, "a number too long");
-    }
-    memcpy(tmp, p->s, len);
-    tmp[len] = 0;
-    *out = strtod(tmp, NULL);
-    if (tmp != small)
-        free(tmp);
+    const char *why = NULL, *q = lede_json_number_end(p->s, p->end, integral, &why);
+    if (!q)
+        return jp_fail(p, why);
+    if (lede_json_number_value(p->s, (size_t)(q - p->s), out))
+        return jp_fail(p, "a number too long");
     p->s = q;
     return LEDE_OK;
 }

@@ -3,6 +3,7 @@
 #include "jsonl_in.h"
 
 #include "json_scan.h"
+#include "utf8.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -31,101 +32,14 @@ static void ws(struct sc *p)
         p->s++;
 }
 
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0], min, cp;
-    size_t len;
-    if (c < 0xc2)
-        return 0;
-    if (c < 0xe0)
-        len = 2, min = 0x80;
-    else if (c < 0xf0)
-        len = 3, min = 0x800;
-    else if (c < 0xf5)
-        len = 4, min = 0x10000;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    cp = c & (0x3fu >> (len - 1));
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3fu);
-    }
-    return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : len;
-}
-
-static int hex4(const char *s, unsigned *out)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = s[i];
-        int d = c >= '0' && c <= '9'   ? c - '0'
-                : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                       : -1;
-        if (d < 0)
-            return -1;
-        v = v << 4 | (unsigned)d;
-    }
-    *out = v;
-    return 0;
-}
-
-/* Appends code point cp to b[*n..] as UTF-8 (at most 4 bytes). */
-static void put_utf8(char *b, size_t *n, unsigned cp)
-{
-    if (cp < 0x80) {
-        b[(*n)++] = (char)cp;
-    } else if (cp < 0x800) {
-        b[(*n)++] = (char)(0xc0 | cp >> 6);
-        b[(*n)++] = (char)(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-        b[(*n)++] = (char)(0xe0 | cp >> 12);
-        b[(*n)++] = (char)(0x80 | (cp >> 6 & 0x3f));
-        b[(*n)++] = (char)(0x80 | (cp & 0x3f));
-    } else {
-        b[(*n)++] = (char)(0xf0 | cp >> 18);
-        b[(*n)++] = (char)(0x80 | (cp >> 12 & 0x3f));
-        b[(*n)++] = (char)(0x80 | (cp >> 6 & 0x3f));
-        b[(*n)++] = (char)(0x80 | (cp & 0x3f));
-    }
-}
-
 /* The escape at p->s (after its backslash's string run; p->s at the backslash), p->s moved
  * past it: its code point in *cp (a surrogate pair joined). Nonzero: bad() said why. */
 static int escape(struct sc *p, unsigned *cp)
 {
-    if (p->end - p->s < 2)
-        return bad(p, "unterminated escape");
-    char e = p->s[1];
-    p->s += 2;
-    switch (e) {
-    case '"': *cp = '"'; return 0;
-    case '\\': *cp = '\\'; return 0;
-    case '/': *cp = '/'; return 0;
-    case 'b': *cp = '\b'; return 0;
-    case 'f': *cp = '\f'; return 0;
-    case 'n': *cp = '\n'; return 0;
-    case 'r': *cp = '\r'; return 0;
-    case 't': *cp = '\t'; return 0;
-    case 'u': break;
-    default: return bad(p, "bad escape");
-    }
-    if (p->end - p->s < 4 || hex4(p->s, cp))
-        return bad(p, "bad \\u escape");
-    p->s += 4;
-    if (*cp >= 0xd800 && *cp <= 0xdbff) {
-        unsigned lo;
-        if (p->end - p->s < 6 || p->s[0] != '\\' || p->s[1] != 'u' || hex4(p->s + 2, &lo) ||
-            lo < 0xdc00 || lo > 0xdfff)
-            return bad(p, "unpaired surrogate");
-        p->s += 6;
-        *cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
-    } else if (*cp >= 0xdc00 && *cp <= 0xdfff) {
-        return bad(p, "unpaired surrogate");
-    }
+    const char *why = NULL, *next = lede_json_escape(p->s, p->end, cp, &why);
+    if (!next)
+        return bad(p, why);
+    p->s = next;
     return 0;
 }
 
@@ -145,7 +59,7 @@ static const char *plain_run(struct sc *p)
             r++;
             continue;
         }
-        size_t u = utf8_len((const unsigned char *)r, (size_t)(p->end - r));
+        size_t u = lede_utf8_seq_len((const unsigned char *)r, (size_t)(p->end - r));
         if (!u) {
             p->s = r;
             bad(p, "invalid UTF-8 in a string");
@@ -205,7 +119,7 @@ static int string(struct sc *p, char **out, size_t *len)
         if (escape(p, &cp))
             goto fail;
         if (b)
-            put_utf8(b, &n, cp);
+            lede_utf8_put(b, &n, cp);
     }
     if (out) {
         b[n] = 0;
@@ -221,46 +135,11 @@ fail:
 /* A number's grammar at p->s; its value in *v. */
 static int number(struct sc *p, double *v, int *integral)
 {
-    const char *q = p->s;
-    *integral = 1;
-    if (q < p->end && *q == '-')
-        q++;
-    if (q >= p->end || *q < '0' || *q > '9')
-        return bad(p, "unexpected character");
-    if (*q == '0')
-        q++;
-    else
-        while (q < p->end && *q >= '0' && *q <= '9')
-            q++;
-    if (q < p->end && *q == '.') {
-        *integral = 0;
-        if (++q >= p->end || *q < '0' || *q > '9')
-            return bad(p, "bad number");
-        while (q < p->end && *q >= '0' && *q <= '9')
-            q++;
-    }
-    if (q < p->end && (*q == 'e' || *q == 'E')) {
-        *integral = 0;
-        q++;
-        if (q < p->end && (*q == '+' || *q == '-'))
-            q++;
-        if (q >= p->end || *q < '0' || *q > '9')
-            return bad(p, "bad number");
-        while (q < p->end && *q >= '0' && *q <= '9')
-            q++;
-    }
-    char small[64], *tmp = small;
-    size_t len = (size_t)(q - p->s);
-    if (len >= sizeof small) { /* JSON numbers have no length limit */
-        tmp = malloc(len + 1);
-        if (!tmp)
-            return bad(p, "number too long");
-    }
-    memcpy(tmp, p->s, len);
-    tmp[len] = 0;
-    *v = strtod(tmp, NULL);
-    if (tmp != small)
-        free(tmp);
+    const char *why = NULL, *q = lede_json_number_end(p->s, p->end, integral, &why);
+    if (!q)
+        return bad(p, why);
+    if (lede_json_number_value(p->s, (size_t)(q - p->s), v))
+        return bad(p, "number too long");
     p->s = q;
     return 0;
 }
