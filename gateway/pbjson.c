@@ -902,6 +902,23 @@ static int jp_number(struct jp *p, double *out, int *integral)
     return LEDE_OK;
 }
 
+/* After an array element (close ']') or an object member ('}'): 1 when a ',' follows (another
+ * comes), 0 at close (both consumed) or on an error, which *rc then holds. */
+static int jp_more(struct jp *p, char close, int *rc)
+{
+    jp_ws(p);
+    if (p->s < p->end && *p->s == ',') {
+        p->s++;
+        return 1;
+    }
+    if (p->s < p->end && *p->s == close) {
+        p->s++;
+        return 0;
+    }
+    *rc = jp_fail(p, close == ']' ? "expected ',' or ']'" : "expected ',' or '}'");
+    return 0;
+}
+
 static int jp_literal(struct jp *p, const char *word)
 {
     size_t n = strlen(word);
@@ -1198,16 +1215,8 @@ static int jp_message(struct jp *p, const ProtobufCMessageDescriptor *d, Protobu
                         if (rc)
                             break;
                         (*count)++;
-                        jp_ws(p);
-                        if (p->s < p->end && *p->s == ',') {
-                            p->s++;
+                        if (jp_more(p, ']', &rc))
                             continue;
-                        }
-                        if (p->s < p->end && *p->s == ']') {
-                            p->s++;
-                            break;
-                        }
-                        rc = jp_fail(p, "expected ',' or ']'");
                         break;
                     }
                     if (rc)
@@ -1219,16 +1228,8 @@ static int jp_message(struct jp *p, const ProtobufCMessageDescriptor *d, Protobu
                     break;
             }
         }
-        jp_ws(p);
-        if (p->s < p->end && *p->s == ',') {
-            p->s++;
+        if (jp_more(p, '}', &rc))
             continue;
-        }
-        if (p->s < p->end && *p->s == '}') {
-            p->s++;
-            break;
-        }
-        rc = jp_fail(p, "expected ',' or '}'");
         break;
     }
 done:
