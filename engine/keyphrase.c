@@ -156,7 +156,7 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
              * hot[nt] is false and stands for "no term". */
             uint32_t t = tok[k].term;
             size_t ti = t < nt ? t : nt;
-            run = hot[ti] ? run + 1 : 0;
+            run = (run + 1) * hot[ti]; /* a multiply, not a branch (hot[] is bool) */
             if (run < 2)
                 continue;
             if (!lede_keyphrase_joinable(doc->body, tok[k - 1].offset + tok[k - 1].length,
