@@ -431,7 +431,9 @@ static inline size_t units8(uint64_t w)
         return 8;
     uint64_t cont = (w >> 7) & ~(w >> 6) & ones;
     uint64_t lead4 = (w >> 7) & (w >> 6) & (w >> 5) & (w >> 4) & ones;
-    return 8 - (size_t)__builtin_popcountll(cont) + (size_t)__builtin_popcountll(lead4);
+    /* each byte of cont and lead4 is 0 or 1, so one multiply sums them into the top byte (a
+     * popcount is a libgcc call on the baseline x86-64 the build targets) */
+    return 8 - (size_t)((cont * ones) >> 56) + (size_t)((lead4 * ones) >> 56);
 }
 
 /* The cursor stays on a multiple of 8 bytes; the part of a block before off is counted from a
