@@ -10,13 +10,14 @@
 /* A row: a lowercase ASCII pattern, and the longest sentence (bytes) it applies to (0: any). */
 struct row {
     const char *pat;
-    size_t len;     /* strlen(pat) */
-    size_t max_len; /* 0: any */
+    size_t len;       /* strlen(pat) */
+    size_t max_len;   /* 0: any */
+    unsigned char c0; /* pat[0], beside the row: the binary search reads no pattern */
 };
 
 #define ROW(pat, max_len)                                                                          \
     {                                                                                              \
-        pat, sizeof(pat) - 1, max_len                                                              \
+        pat, sizeof(pat) - 1, max_len, (unsigned char)(pat)[0]                                     \
     }
 
 /* The table, in three parts by where the pattern must occur. Add a row and a case under
@@ -117,12 +118,12 @@ const char *lede_boiler_match(const char *t, size_t n)
     size_t lo = 0, hi = COUNT(at_start);
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if ((unsigned char)at_start[mid].pat[0] < c0)
+        if (at_start[mid].c0 < c0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (size_t r = lo; r < COUNT(at_start) && (unsigned char)at_start[r].pat[0] == c0; r++) {
+    for (size_t r = lo; r < COUNT(at_start) && at_start[r].c0 == c0; r++) {
         const struct row *w = &at_start[r];
         if ((!w->max_len || n <= w->max_len) && head4(t, n, a, w) &&
             prefix_at(t, n, a, w->pat, w->len))
