@@ -142,7 +142,7 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
      * phrase can, and the pass is skipped (the result is the same). */
     double top_sum = 0;
     for (size_t h = 0; h < nh; h++) {
-        hot[hc[h]] = true;
+        hot[hc[h] + 1] = true; /* hot[0] stands for "no term" */
         if (h < KP_MAX_WORDS)
             top_sum += hs[h];
     }
@@ -153,10 +153,10 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
         size_t run = 0; /* hot content words in the current run, ending at k */
         for (size_t k = s->tok_begin; k < s->tok_end; k++) {
             /* Without branches on the usual path (whether a word is hot is unpredictable):
-             * hot[nt] is false and stands for "no term". */
-            uint32_t t = tok[k].term;
-            size_t ti = t < nt ? t : nt;
-            run = hot[ti] ? run + 1 : 0;
+             * hot[] is shifted by one, so a token without a term (UINT32_MAX) reads hot[0],
+             * which is false. */
+            uint32_t ti = tok[k].term + 1u;
+            run = (run + 1) * hot[ti]; /* a multiply, not a branch (hot[] is bool) */
             if (run < 2)
                 continue;
             if (!lede_keyphrase_joinable(doc->body, tok[k - 1].offset + tok[k - 1].length,

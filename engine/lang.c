@@ -35,17 +35,28 @@ const struct lede_lang *lede_lang_at(size_t i)
     return i < lede_lang_count ? &lede_lang_tables[i] : NULL;
 }
 
+/* The order of the entry e (NUL-terminated) and w[0..n) as memcmp over the shorter length, then
+ * the lengths, would give it: one pass over the bytes, no strlen (the tokenizer asks this for
+ * every new word). Bytes, not strncmp: w may hold a NUL (found by fuzz_engine: strncmp stopped
+ * there and a shorter entry was read past its end); e's own NUL ends e, w's does not end w. */
+static inline int entry_cmp(const char *e, const char *w, size_t n)
+{
+    const unsigned char *a = (const unsigned char *)e, *b = (const unsigned char *)w;
+    for (size_t k = 0; k < n; k++) {
+        if (!a[k])
+            return -1; /* e is a proper prefix of w */
+        if (a[k] != b[k])
+            return a[k] < b[k] ? -1 : 1;
+    }
+    return a[n] != 0; /* w is a prefix of e, or equal */
+}
+
 bool lede_lang_in(const char *const *list, size_t count, const char *w, size_t n)
 {
     size_t lo = 0, hi = count;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        /* bytes, not strncmp: w may hold a NUL (found by fuzz_engine: strncmp stopped there and
-         * list[mid][n] was read past a shorter entry) */
-        size_t len = strlen(list[mid]);
-        int c = memcmp(list[mid], w, len < n ? len : n);
-        if (c == 0)
-            c = (len > n) - (len < n);
+        int c = entry_cmp(list[mid], w, n);
         if (c == 0)
             return true;
         if (c < 0)

@@ -361,8 +361,10 @@ static bool grow_arrays(lede_workspace_t *ws, size_t n_sent)
         (arr) = q_;                                                                                \
     } while (0)
 
-/* Term index of a stem, adding it to the document's term table. */
-static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
+/* Term index of a stem, adding it to the document's term table (first seen at token tok of
+ * sentence sent). */
+static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t tok, uint32_t sent,
+                           uint32_t *ix)
 {
     bool fresh;
     int rc = LEDE_ENOMEM;
@@ -388,7 +390,8 @@ static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t *ix)
         doc->cap_inner[doc->n_terms] = 0;
         doc->stop_adj[doc->n_terms] = 0;
         doc->stem[doc->n_terms] = stem;
-        doc->first_tok[doc->n_terms] = UINT32_MAX; /* set by the caller */
+        doc->first_tok[doc->n_terms] = tok;
+        doc->first_sent[doc->n_terms] = sent;
         doc->n_terms++;
     }
     *ix = *v;
@@ -428,7 +431,9 @@ static inline size_t units8(uint64_t w)
         return 8;
     uint64_t cont = (w >> 7) & ~(w >> 6) & ones;
     uint64_t lead4 = (w >> 7) & (w >> 6) & (w >> 5) & (w >> 4) & ones;
-    return 8 - (size_t)__builtin_popcountll(cont) + (size_t)__builtin_popcountll(lead4);
+    /* each byte of cont and lead4 is 0 or 1, so one multiply sums them into the top byte (a
+     * popcount is a libgcc call on the baseline x86-64 the build targets) */
+    return 8 - (size_t)((cont * ones) >> 56) + (size_t)((lead4 * ones) >> 56);
 }
 
 /* The cursor stays on a multiple of 8 bytes; the part of a block before off is counted from a
@@ -669,29 +674,34 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
         s->n_words = (uint32_t)(s->tok_end - s->tok_begin);
         s->opener = (ws->toks.v[t0].flags & LEDE_TOK_OPENER) != 0;
         uint64_t sig = 0x6c656465;
-        for (size_t t = t0; t < ws->toks.n; t++) {
-            struct lede_token *tok = &ws->toks.v[t];
+        /* in locals, not through s and doc, which the compiler must assume the term arrays'
+         * stores may change */
+        uint32_t n_content = 0, prev_stop = 0;
+        bool cased = false;
+        struct lede_token *tv = ws->toks.v;
+        size_t t1 = ws->toks.n;
+        for (size_t t = t0; t < t1; t++) {
+            struct lede_token *tok = &tv[t];
+            uint32_t flags = tok->flags, stop_before = prev_stop;
+            prev_stop = flags & LEDE_TOK_STOP;
             sig = mix64(sig, tok->stem);
-            if (tok->flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER))
+            if (flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER))
                 continue;
-            s->n_content++;
+            n_content++;
             uint32_t ix = 0;
-            if ((rc = add_term(doc, tok->stem, &ix)))
+            if ((rc = add_term(doc, tok->stem, (uint32_t)t, (uint32_t)(doc->n_sent - 1), &ix)))
                 return fail(err, rc, 0, "out of memory");
             doc->tf[ix]++;
             /* stop words beside it, for keyphrase.c (nouns follow "the", precede "of") */
-            uint32_t before = t > t0 ? tok[-1].flags : 0;
-            uint32_t after = t + 1 < ws->toks.n ? tok[1].flags : 0;
-            doc->stop_adj[ix] += ((before & LEDE_TOK_STOP) != 0) + ((after & LEDE_TOK_STOP) != 0);
+            uint32_t stop_after = t + 1 < t1 ? tok[1].flags & LEDE_TOK_STOP : 0;
+            doc->stop_adj[ix] += (stop_before != 0) + (stop_after != 0);
             tok->term = ix;
-            if (doc->first_tok[ix] == UINT32_MAX) {
-                doc->first_tok[ix] = (uint32_t)t;
-                doc->first_sent[ix] = (uint32_t)(doc->n_sent - 1);
-            }
-            if ((tok->flags & LEDE_TOK_CAP) && !(tok->flags & LEDE_TOK_FIRST))
+            if ((flags & LEDE_TOK_CAP) && !(flags & LEDE_TOK_FIRST))
                 doc->cap_inner[ix]++;
-            doc->cased |= (tok->flags & LEDE_TOK_CAP) != 0;
+            cased |= (flags & LEDE_TOK_CAP) != 0;
         }
+        s->n_content = n_content;
+        doc->cased |= cased;
         s->sig = sig;
     }
     if (doc->n_sent)
