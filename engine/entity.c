@@ -38,12 +38,6 @@ struct ent {
     bool merged; /* a last name counted into a person */
 };
 
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-    return h;
-}
-
 /* A word that may be (part of) a name. */
 static inline bool namey(const struct lede_doc *doc, const struct lede_token *t)
 {
@@ -146,21 +140,15 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
                 break;
             }
             if (words <= ENT_MAX_WORDS) {
-                uint64_t key = 0x656e74;
-                for (size_t j = k; j < e; j++)
-                    key = mix(key, tok[j].stem);
                 bool fresh;
-                uint32_t *v = lede_map_put_inline(map, key, &fresh, &rc);
+                uint32_t *v = lede_keyphrase_span_slot(map, 0x656e74, tok, k, e, &fresh, &rc);
                 if (!v)
                     goto out;
                 if (fresh) {
-                    if (ne == cap) {
-                        ents = lede_doc_scratch(doc, LEDE_SCR_ENT, (ne + 1) * sizeof *ents);
-                        if (!ents) {
-                            rc = LEDE_ENOMEM;
-                            goto out;
-                        }
-                        cap = doc->scratch_cap[LEDE_SCR_ENT] / sizeof *ents;
+                    if (ne == cap && !(ents = lede_doc_scratch_more(doc, LEDE_SCR_ENT, ne,
+                                                                    sizeof *ents, &cap))) {
+                        rc = LEDE_ENOMEM;
+                        goto out;
                     }
                     bool acro = words == 1 && (tok[k].flags & LEDE_TOK_ALLCAPS);
                     ents[ne] = (struct ent){

@@ -86,6 +86,17 @@ static inline void *lede_doc_scratch(struct lede_doc *doc, int i, size_t bytes)
     return doc->scratch[i];
 }
 
+/* Room for one more element after n of size elem in scratch slot i (kept contents, *cap the
+ * elements it now holds): slot's array, or NULL when out of memory. */
+static inline void *lede_doc_scratch_more(struct lede_doc *doc, int i, size_t n, size_t elem,
+                                          size_t *cap)
+{
+    void *p = lede_doc_scratch(doc, i, (n + 1) * elem);
+    if (p)
+        *cap = doc->scratch_cap[i] / elem;
+    return p;
+}
+
 /* Raw feature values of every sentence: values[i * LEDE_F_COUNT + f], each in [0, 1] for
  * gains and [-1, 0] for penalties. idf may be NULL (in-document statistics then). Uses two
  * of doc's scratch slots. Errors: LEDE_ENOMEM. */

@@ -66,6 +66,16 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h;
 }
 
+uint32_t *lede_keyphrase_span_slot(struct lede_map *map, uint64_t seed,
+                                   const struct lede_token *tok, size_t from, size_t to,
+                                   bool *fresh, int *rc)
+{
+    uint64_t key = seed;
+    for (size_t j = from; j < to; j++)
+        key = mix(key, tok[j].stem);
+    return lede_map_put_inline(map, key, fresh, rc);
+}
+
 /* Inserts (score, cand) into best[0..*n) kept sorted by score, at most max entries. */
 static void keep(double *bs, size_t *bc, size_t *n, size_t max, double score, size_t cand)
 {
@@ -165,21 +175,16 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
                 continue;
             }
             for (size_t w = 2; w <= KP_MAX_WORDS && w <= run; w++) {
-                uint64_t key = 0x6b6579;
-                for (size_t j = k + 1 - w; j <= k; j++)
-                    key = mix(key, tok[j].stem);
                 bool fresh;
-                uint32_t *v = lede_map_put_inline(map, key, &fresh, &rc);
+                uint32_t *v =
+                    lede_keyphrase_span_slot(map, 0x6b6579, tok, k + 1 - w, k + 1, &fresh, &rc);
                 if (!v)
                     goto out;
                 if (fresh) {
-                    if (nph == cap_ph) {
-                        ph = lede_doc_scratch(doc, LEDE_SCR_KP_PHRASE, (nph + 1) * sizeof *ph);
-                        if (!ph) {
-                            rc = LEDE_ENOMEM;
-                            goto out;
-                        }
-                        cap_ph = doc->scratch_cap[LEDE_SCR_KP_PHRASE] / sizeof *ph;
+                    if (nph == cap_ph && !(ph = lede_doc_scratch_more(doc, LEDE_SCR_KP_PHRASE, nph,
+                                                                      sizeof *ph, &cap_ph))) {
+                        rc = LEDE_ENOMEM;
+                        goto out;
                     }
                     struct phrase *p = &ph[nph];
                     p->first_tok = (uint32_t)(k + 1 - w);

@@ -24,4 +24,10 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
  * spaces, or one hyphen between them. Shared with entity.c. */
 bool lede_keyphrase_joinable(const char *body, size_t a, size_t b);
 
+/* The slot of map for the stems of tok[from..to) hashed from seed (the caller's kind of key):
+ * *fresh when it was just made. NULL when out of memory (*rc LEDE_ENOMEM). Shared with entity.c. */
+uint32_t *lede_keyphrase_span_slot(struct lede_map *map, uint64_t seed,
+                                   const struct lede_token *tok, size_t from, size_t to,
+                                   bool *fresh, int *rc);
+
 #endif
