@@ -202,6 +202,45 @@ int lede_workspace_new(const lede_engine_t *engine, lede_workspace_t **out)
     return LEDE_OK;
 }
 
+/* Frees what summarizing grows (everything but the tokenizers and the format stage's state),
+ * leaving ws as it was new: the next call grows what it needs again. */
+static void release_buffers(lede_workspace_t *ws)
+{
+    struct lede_doc *d = &ws->doc;
+    lede_regions_release(&ws->regions);
+    lede_spans_release(&ws->spans);
+    lede_tokens_release(&ws->toks);
+    lede_tokens_release(&ws->title_toks);
+    struct lede_map *maps[] = {&d->terms,  &d->title,   &d->sigs,
+                               &d->kp_map, &d->ent_map, &d->ent_last};
+    for (size_t i = 0; i < sizeof maps / sizeof *maps; i++)
+        lede_map_release(maps[i]);
+    for (int i = 0; i < LEDE_SCRATCH_SLOTS; i++) {
+        free(d->scratch[i]);
+        d->scratch[i] = NULL;
+        d->scratch_cap[i] = 0;
+    }
+    free(d->sent);
+    free(d->tf);
+    free(d->cap_inner);
+    free(d->stem);
+    free(d->tw);
+    free(d->stamp);
+    free(d->first_tok);
+    free(d->first_sent);
+    free(d->stop_adj);
+    free(ws->values);
+    d->sent = NULL;
+    d->tf = d->cap_inner = d->stamp = NULL;
+    d->stem = NULL;
+    d->tw = NULL;
+    d->first_tok = d->first_sent = NULL;
+    d->stop_adj = NULL;
+    ws->values = NULL;
+    ws->cap_sent = ws->cap_values = d->cap_terms = 0;
+    d->n_sent = d->n_terms = 0;
+}
+
 void lede_workspace_destroy(lede_workspace_t **wsp)
 {
     if (!wsp || !*wsp)
@@ -211,28 +250,7 @@ void lede_workspace_destroy(lede_workspace_t **wsp)
         lede_tokenizer_destroy(&ws->tks[i]);
     ws->tk = NULL;
     lede_fmt_release(&ws->fmt);
-    lede_regions_release(&ws->regions);
-    lede_spans_release(&ws->spans);
-    lede_tokens_release(&ws->toks);
-    lede_tokens_release(&ws->title_toks);
-    lede_map_release(&ws->doc.terms);
-    lede_map_release(&ws->doc.title);
-    lede_map_release(&ws->doc.sigs);
-    lede_map_release(&ws->doc.kp_map);
-    lede_map_release(&ws->doc.ent_map);
-    lede_map_release(&ws->doc.ent_last);
-    for (int i = 0; i < LEDE_SCRATCH_SLOTS; i++)
-        free(ws->doc.scratch[i]);
-    free(ws->doc.sent);
-    free(ws->doc.tf);
-    free(ws->doc.cap_inner);
-    free(ws->doc.stem);
-    free(ws->doc.tw);
-    free(ws->doc.stamp);
-    free(ws->doc.first_tok);
-    free(ws->doc.first_sent);
-    free(ws->doc.stop_adj);
-    free(ws->values);
+    release_buffers(ws);
     free(ws);
     *wsp = NULL;
 }
@@ -247,40 +265,24 @@ size_t lede_workspace_bytes(const lede_workspace_t *ws)
     if (!ws)
         return 0;
     const struct lede_doc *d = &ws->doc;
+    size_t scratch = 0;
+    for (int i = 0; i < LEDE_SCRATCH_SLOTS; i++)
+        scratch += d->scratch_cap[i];
     return ws->regions.cap * sizeof *ws->regions.v + ws->spans.cap * sizeof *ws->spans.v +
            ws->toks.cap * sizeof *ws->toks.v + ws->title_toks.cap * sizeof *ws->title_toks.v +
            map_bytes(&d->terms) + map_bytes(&d->title) + map_bytes(&d->sigs) +
+           map_bytes(&d->kp_map) + map_bytes(&d->ent_map) + map_bytes(&d->ent_last) + scratch +
            ws->cap_sent * sizeof *d->sent + ws->cap_values * sizeof *ws->values +
            d->cap_terms * (sizeof *d->tf + sizeof *d->cap_inner + sizeof *d->stem + sizeof *d->tw +
-                           sizeof *d->stamp);
+                           sizeof *d->stamp + sizeof *d->first_tok + sizeof *d->first_sent +
+                           sizeof *d->stop_adj);
 }
 
 void lede_workspace_trim(lede_workspace_t *ws, size_t keep_bytes)
 {
     if (!ws || lede_workspace_bytes(ws) <= keep_bytes)
         return;
-    /* everything but the stemmer: the next call grows what it needs again */
-    lede_regions_release(&ws->regions);
-    lede_spans_release(&ws->spans);
-    lede_tokens_release(&ws->toks);
-    lede_tokens_release(&ws->title_toks);
-    lede_map_release(&ws->doc.terms);
-    lede_map_release(&ws->doc.title);
-    lede_map_release(&ws->doc.sigs);
-    free(ws->doc.sent);
-    free(ws->doc.tf);
-    free(ws->doc.cap_inner);
-    free(ws->doc.stem);
-    free(ws->doc.tw);
-    free(ws->doc.stamp);
-    free(ws->values);
-    ws->doc.sent = NULL;
-    ws->doc.tf = ws->doc.cap_inner = ws->doc.stamp = NULL;
-    ws->doc.stem = NULL;
-    ws->doc.tw = NULL;
-    ws->values = NULL;
-    ws->cap_sent = ws->cap_values = ws->doc.cap_terms = 0;
-    ws->doc.n_sent = ws->doc.n_terms = 0;
+    release_buffers(ws); /* everything but the stemmer */
 }
 
 void lede_result_destroy(struct lede_result **rp)
