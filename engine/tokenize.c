@@ -447,6 +447,25 @@ static bool cp_is_cjk(int32_t cp)
            (cp >= 0x31F0 && cp < 0x3200) || (cp >= 0xFF66 && cp < 0xFFA0);
 }
 
+/* The word at s[*i..end), pushed at offset with its cache key (its cache set prefetched for
+ * pass two), LEDE_TOK_FIRST when it is the first since t0; *i moved past it. */
+static inline int push_word(lede_tokenizer_t *tk, const unsigned char *s, size_t end, size_t *i,
+                            char *fold, size_t offset, struct lede_tokens *out, size_t t0)
+{
+    const char *w;
+    size_t fl, start = *i;
+    uint32_t flags = next_word(tk, s, end, i, fold, &w, &fl);
+    if (out->n == t0)
+        flags |= LEDE_TOK_FIRST;
+    uint64_t h = word_hash(w, fl);
+    if (!(flags & (LEDE_TOK_NUMBER | TOK_RAW))) {
+        h |= 1;
+        flags |= TOK_LOOKUP;
+        __builtin_prefetch(cache_set(tk, h));
+    }
+    return push(out, offset, *i - start, flags & ~TOK_RAW, h);
+}
+
 /* Pass one for a language written without spaces (zh, ja, ko): as Lucene's CJK analyzer does,
  * each run of CJK characters gives its overlapping bigrams (a lone character, a unigram);
  * runs of other word characters (Latin, digits) are words as in any language. */
@@ -454,8 +473,7 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
                         struct lede_tokens *out)
 {
     char fold[MAX_WORD + 8];
-    const char *w;
-    size_t i = 0, fl, t0 = out->n;
+    size_t i = 0, t0 = out->n;
     int rc;
     while (i < len) {
         size_t cl = 1;
@@ -505,16 +523,7 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
                 i += (k & C_HIGH) ? cl : 1;
                 continue;
             }
-            uint32_t flags = next_word(tk, s, end, &i, fold, &w, &fl);
-            if (out->n == t0)
-                flags |= LEDE_TOK_FIRST;
-            uint64_t h = word_hash(w, fl);
-            if (!(flags & (LEDE_TOK_NUMBER | TOK_RAW))) {
-                h |= 1;
-                flags |= TOK_LOOKUP;
-                __builtin_prefetch(cache_set(tk, h));
-            }
-            if ((rc = push(out, base + start, i - start, flags & ~TOK_RAW, h)))
+            if ((rc = push_word(tk, s, end, &i, fold, base + start, out, t0)))
                 return rc;
         }
     }
@@ -549,17 +558,7 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
                 continue;
             }
         }
-        size_t start = i;
-        uint32_t flags = next_word(tk, s, len, &i, fold, &w, &fl);
-        if (out->n == t0)
-            flags |= LEDE_TOK_FIRST;
-        uint64_t h = word_hash(w, fl);
-        if (!(flags & (LEDE_TOK_NUMBER | TOK_RAW))) {
-            h |= 1;
-            flags |= TOK_LOOKUP;
-            __builtin_prefetch(cache_set(tk, h));
-        }
-        if ((rc = push(out, base + start, i - start, flags & ~TOK_RAW, h)))
+        if ((rc = push_word(tk, s, len, &i, fold, base + i, out, t0)))
             return rc;
     }
     /* Pass two: stems and flags from the cache; a miss reads its word again to stem it. */
