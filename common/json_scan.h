@@ -50,6 +50,15 @@ static inline const char *lede_json_plain_run(const char *s, const char *end)
     return s;
 }
 
+/* The value of hex digit c, or -1 (also for the gateway's token hashes). */
+static inline int lede_hex_digit(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
 /* The escape at s (its backslash; end the string's end): its code point in *cp, a surrogate
  * pair joined. Returns the byte after it, or NULL with *why saying what is wrong. */
 const char *lede_json_escape(const char *s, const char *end, unsigned *cp, const char **why);

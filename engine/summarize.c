@@ -324,6 +324,23 @@ static int check_request(const lede_engine_t *e, const struct lede_request *req,
     return LEDE_OK;
 }
 
+/* The stems of toks[from..to) that are not stop words, into doc's title terms (the title feature
+ * reads them). LEDE_ENOMEM when the map cannot grow. */
+static int add_title_terms(struct lede_doc *doc, const struct lede_token *toks, size_t from,
+                           size_t to)
+{
+    int rc = LEDE_OK;
+    for (size_t t = from; t < to; t++) {
+        if (toks[t].flags & LEDE_TOK_STOP)
+            continue;
+        bool fresh;
+        if (!lede_map_put(&doc->title, toks[t].stem, &fresh, &rc))
+            return rc;
+        doc->n_title += fresh;
+    }
+    return LEDE_OK;
+}
+
 static uint64_t mix64(uint64_t h, uint64_t v)
 {
     h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
@@ -721,16 +738,10 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
         if ((rc = lede_tokenize(ws->tk, title, title_len, 0, &ws->title_toks)))
             return fail(err, rc, 0, "out of memory");
         title_sig = ws->title_toks.n ? 0x6c656465 : 0;
-        for (size_t t = 0; t < ws->title_toks.n; t++) {
-            const struct lede_token *tok = &ws->title_toks.v[t];
-            title_sig = mix64(title_sig, tok->stem);
-            if (tok->flags & LEDE_TOK_STOP)
-                continue;
-            bool fresh;
-            if (!lede_map_put(&doc->title, tok->stem, &fresh, &rc))
-                return fail(err, rc, 0, "out of memory");
-            doc->n_title += fresh;
-        }
+        for (size_t t = 0; t < ws->title_toks.n; t++)
+            title_sig = mix64(title_sig, ws->title_toks.v[t].stem);
+        if ((rc = add_title_terms(doc, ws->title_toks.v, 0, ws->title_toks.n)))
+            return fail(err, rc, 0, "out of memory");
     }
 
     /* The editor's rules: quotation units; the headline is no candidate, but a headline
@@ -739,15 +750,8 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
     size_t head = lede_editorial_headline(doc, title_sig);
     if (head != SIZE_MAX && !doc->n_title) {
         const struct lede_sent *hs = &doc->sent[head];
-        for (size_t t = hs->tok_begin; t < hs->tok_end; t++) {
-            const struct lede_token *tok = &ws->toks.v[t];
-            if (tok->flags & LEDE_TOK_STOP)
-                continue;
-            bool fresh;
-            if (!lede_map_put(&doc->title, tok->stem, &fresh, &rc))
-                return fail(err, rc, 0, "out of memory");
-            doc->n_title += fresh;
-        }
+        if ((rc = add_title_terms(doc, ws->toks.v, hs->tok_begin, hs->tok_end)))
+            return fail(err, rc, 0, "out of memory");
     }
 
     /* Stage 4 and 5. */

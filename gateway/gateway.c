@@ -485,6 +485,20 @@ static void batch_release(struct batch *b)
 
 static void batch_pump(lede_gateway_t *g, struct batch *b);
 
+/* A batch line is answered (or given up): counted, marked done, and the streaming response
+ * woken when it is the line it waits for. */
+static void batch_job_done(struct batch *b, struct job *j)
+{
+    b->completed++;
+    pthread_mutex_lock(&b->mu);
+    j->done = 1;
+    if (b->waiting && j->index == b->next_out) {
+        b->waiting = 0;
+        MHD_resume_connection(b->conn);
+    }
+    pthread_mutex_unlock(&b->mu);
+}
+
 static void on_reply(void *ctx, const struct lede_client_reply *reply)
 {
     struct job *j = ctx;
@@ -498,14 +512,7 @@ static void on_reply(void *ctx, const struct lede_client_reply *reply)
     }
     struct batch *b = j->batch;
     b->in_flight--;
-    b->completed++;
-    pthread_mutex_lock(&b->mu);
-    j->done = 1;
-    if (b->waiting && j->index == b->next_out) {
-        b->waiting = 0;
-        MHD_resume_connection(b->conn);
-    }
-    pthread_mutex_unlock(&b->mu);
+    batch_job_done(b, j);
     batch_pump(g, b);
 }
 
@@ -587,14 +594,7 @@ static void batch_pump(lede_gateway_t *g, struct batch *b)
             j->payload = NULL;
             continue;
         }
-        b->completed++;
-        pthread_mutex_lock(&b->mu);
-        j->done = 1;
-        if (b->waiting && j->index == b->next_out) {
-            b->waiting = 0;
-            MHD_resume_connection(b->conn);
-        }
-        pthread_mutex_unlock(&b->mu);
+        batch_job_done(b, j);
     }
     if (b->in_flight == 0 && (abandoned || b->completed == b->n) && b->refs > 0 &&
         b->next_submit != (size_t)-1) {

@@ -453,6 +453,16 @@ void lede_pbjson_write(struct lede_jbuf *b, const ProtobufCMessage *m)
 
 /* ---- reading ---- */
 
+/* A message of type d with its defaults, malloc'd (protobuf_c_message_free_unpacked frees it),
+ * or NULL. */
+static ProtobufCMessage *new_message(const ProtobufCMessageDescriptor *d)
+{
+    ProtobufCMessage *m = malloc(d->sizeof_message);
+    if (m)
+        d->message_init(m);
+    return m;
+}
+
 static const ProtobufCFieldDescriptor *find_field(const ProtobufCMessageDescriptor *d,
                                                   const char *key)
 {
@@ -613,10 +623,9 @@ static int read_message(const ProtobufCMessageDescriptor *d, const json_t *obj,
                  d->short_name);
         return LEDE_EINVAL;
     }
-    ProtobufCMessage *m = malloc(d->sizeof_message);
+    ProtobufCMessage *m = new_message(d);
     if (!m)
         return LEDE_ENOMEM;
-    d->message_init(m);
     char *base = (char *)m;
     int rc = LEDE_OK;
     const char *key;
@@ -1129,10 +1138,9 @@ static int jp_message(struct jp *p, const ProtobufCMessageDescriptor *d, Protobu
     if (++p->depth > 32)
         return jp_fail(p, "nesting deeper than 32");
     p->s++;
-    ProtobufCMessage *m = malloc(d->sizeof_message);
+    ProtobufCMessage *m = new_message(d);
     if (!m)
         return LEDE_ENOMEM;
-    d->message_init(m);
     char *base = (char *)m;
     int rc = LEDE_OK;
     jp_ws(p);

@@ -2,6 +2,8 @@
  * hashing the presented token with GnuTLS's SHA-256. */
 #include "tokens.h"
 
+#include "json_scan.h"
+
 #include <errno.h>
 #include <gnutls/crypto.h>
 #include <stdint.h>
@@ -27,11 +29,7 @@ static int unhex(const char *s, uint8_t out[32])
     for (int i = 0; i < 32; i++) {
         unsigned v = 0;
         for (int k = 0; k < 2; k++) {
-            char c = s[2 * i + k];
-            int d = c >= '0' && c <= '9'   ? c - '0'
-                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                           : -1;
+            int d = lede_hex_digit(s[2 * i + k]);
             if (d < 0)
                 return -1;
             v = v << 4 | (unsigned)d;
