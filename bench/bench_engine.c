@@ -18,6 +18,7 @@
 #include <xxhash.h>
 
 #include "langid.h"
+#include "record.h"
 #include "summarize.h"
 
 #ifdef LEDE_HAVE_OTS
@@ -50,61 +51,58 @@ static double now_s(clockid_t clk)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+struct load_ctx {
+    struct corpus *c;
+    size_t limit, cap;
+};
+
+/* One record with a non-empty article into the corpus (other lines are skipped); 1 stops at
+ * the limit. */
+static int load_record(void *ctx, const struct lede_record *r)
+{
+    struct load_ctx *l = ctx;
+    struct corpus *c = l->c;
+    if (r->error || r->article_len == 0)
+        return 0;
+    if (c->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        struct article *p = realloc(c->a, cap * sizeof *p);
+        if (!p)
+            return -1;
+        c->a = p;
+        l->cap = cap;
+    }
+    struct article *a = &c->a[c->n];
+    a->body_len = r->article_len;
+    a->body = malloc(a->body_len + 1);
+    a->title_len = r->title ? r->title_len : 0;
+    a->title = a->title_len ? strdup(r->title) : NULL;
+    if (!a->body)
+        return -1;
+    memcpy(a->body, r->article, a->body_len + 1);
+    const char *fm = lede_record_str(r, "format", NULL), *fo = lede_record_str(r, "form", NULL);
+    int fmt = fm ? lede_format_by_name(fm) : 0;
+    a->format = fmt > 0 ? (enum lede_format)fmt : LEDE_FORMAT_AUTO;
+    snprintf(a->form, sizeof a->form, "%s", fo ? fo : "");
+    c->bytes += a->body_len;
+    c->n++;
+    return c->n >= l->limit ? 1 : 0;
+}
+
 static int load(const char *path, size_t limit, struct corpus *c)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "bench_engine: %s: %s\n", path, strerror(errno));
+    struct load_ctx l = {.c = c, .limit = limit};
+    char err[300] = "";
+    int rc = limit ? lede_records_read(path, 64u << 20, load_record, &l, err, sizeof err) : 0;
+    if (rc == -1) {
+        fprintf(stderr, "bench_engine: %s\n", err[0] ? err : "out of memory");
         return -1;
     }
-    char *line = NULL;
-    size_t cap = 0, acap = 0;
-    ssize_t got;
-    int rc = 0;
-    while ((got = getline(&line, &cap, f)) > 0 && c->n < limit) {
-        json_t *o = json_loadb(line, (size_t)got, 0, NULL);
-        json_t *b = o ? json_object_get(o, "article") : NULL;
-        json_t *t = o ? json_object_get(o, "title") : NULL;
-        if (!json_is_string(b) || json_string_length(b) == 0) {
-            json_decref(o);
-            continue;
-        }
-        if (c->n == acap) {
-            acap = acap ? acap * 2 : 256;
-            struct article *p = realloc(c->a, acap * sizeof *p);
-            if (!p) {
-                json_decref(o);
-                rc = -1;
-                break;
-            }
-            c->a = p;
-        }
-        struct article *a = &c->a[c->n];
-        a->body_len = json_string_length(b);
-        a->body = malloc(a->body_len + 1);
-        a->title_len = json_is_string(t) ? json_string_length(t) : 0;
-        a->title = a->title_len ? strdup(json_string_value(t)) : NULL;
-        if (!a->body) {
-            json_decref(o);
-            rc = -1;
-            break;
-        }
-        memcpy(a->body, json_string_value(b), a->body_len + 1);
-        json_t *fm = json_object_get(o, "format"), *fo = json_object_get(o, "form");
-        int fmt = json_is_string(fm) ? lede_format_by_name(json_string_value(fm)) : 0;
-        a->format = fmt > 0 ? (enum lede_format)fmt : LEDE_FORMAT_AUTO;
-        snprintf(a->form, sizeof a->form, "%s", json_is_string(fo) ? json_string_value(fo) : "");
-        c->bytes += a->body_len;
-        c->n++;
-        json_decref(o);
-    }
-    free(line);
-    fclose(f);
-    if (rc == 0 && c->n == 0) {
+    if (c->n == 0) {
         fprintf(stderr, "bench_engine: %s: no articles\n", path);
-        rc = -1;
+        return -1;
     }
-    return rc;
+    return 0;
 }
 
 /* ---- lede ---- */

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "record.h"
+
 static double now(void)
 {
     struct timespec ts;
@@ -107,6 +109,37 @@ static void xml_text(xmlNodePtr nd, char *out, size_t cap)
     }
 }
 
+/* The HTML bodies of a formats file (records whose "form" is "html"). */
+struct forms {
+    char **body;
+    size_t *len, n, cap, bytes;
+};
+
+static int add_html(void *ctx, const struct lede_record *r)
+{
+    struct forms *h = ctx;
+    const char *form = lede_record_str(r, "form", NULL);
+    if (r->error || !form || strcmp(form, "html") != 0)
+        return 0;
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 256;
+        char **b = realloc(h->body, cap * sizeof *b);
+        if (!b)
+            return -1;
+        h->body = b;
+        size_t *l = realloc(h->len, cap * sizeof *l);
+        if (!l)
+            return -1;
+        h->len = l;
+        h->cap = cap;
+    }
+    if (!(h->body[h->n] = strdup(r->article)))
+        return -1;
+    h->len[h->n] = r->article_len;
+    h->bytes += h->len[h->n++];
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *data = NULL;
@@ -122,31 +155,14 @@ int main(int argc, char **argv)
         return 1;
     }
     xmlInitParser();
-    FILE *f = fopen(data, "r");
-    if (!f) {
-        perror(data);
+    struct forms h = {0};
+    char err[300] = "";
+    if (lede_records_read(data, 64u << 20, add_html, &h, err, sizeof err) == -1) {
+        fprintf(stderr, "bench_html: %s\n", err[0] ? err : "out of memory");
         return 1;
     }
-    char *line = NULL, **body = NULL;
-    size_t cap = 0, n = 0, ncap = 0, bytes = 0, *len = NULL;
-    ssize_t got;
-    while ((got = getline(&line, &cap, f)) > 0) {
-        json_t *o = json_loadb(line, (size_t)got, 0, NULL);
-        json_t *fo = json_object_get(o, "form"), *a = json_object_get(o, "article");
-        if (json_is_string(fo) && !strcmp(json_string_value(fo), "html") && json_is_string(a)) {
-            if (n == ncap) {
-                ncap = ncap ? 2 * ncap : 256;
-                body = realloc(body, ncap * sizeof *body);
-                len = realloc(len, ncap * sizeof *len);
-            }
-            len[n] = json_string_length(a);
-            body[n] = strdup(json_string_value(a));
-            bytes += len[n++];
-        }
-        json_decref(o);
-    }
-    fclose(f);
-    free(line);
+    char **body = h.body;
+    size_t n = h.n, bytes = h.bytes, *len = h.len;
     if (!n) {
         fprintf(stderr, "bench_html: no html records in %s\n", data);
         return 1;

@@ -22,6 +22,7 @@
 #include "error.h"
 #include "histogram.h"
 #include "load_sched.h"
+#include "record.h"
 
 #define MAX_CONNS 1024
 
@@ -50,65 +51,82 @@ static void usage(void)
                     "and exit)]\n");
 }
 
+struct build_ctx {
+    size_t limit, n, cap;
+    int sentences;
+    const char *path, *token;
+    FILE *bf;
+    char **reqs;
+};
+
+/* One record's request (a line without an article is skipped); 1 stops at the limit. */
+static int build_request(void *ctx, const struct lede_record *rec)
+{
+    struct build_ctx *b = ctx;
+    if (rec->error)
+        return 0;
+    /* the request lede-load sends (tools/lede-load): the language named, so both sides of the
+       gateway/native ratio (and the batch/engine ratio) ask the workers for the same work;
+       detection (CLD2) would add about 40% to every call of this side only */
+    json_t *req = json_pack("{s:s%, s:s, s:i}", "body", rec->article, rec->article_len, "language",
+                            "en", "sentences", b->sentences);
+    if (!req)
+        return -1;
+    if (rec->id)
+        json_object_set_new(req, "articleId", json_string(rec->id));
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    if (!body)
+        return -1;
+    if (b->bf)
+        fprintf(b->bf, "%s\n", body);
+    char auth[300] = "";
+    if (b->token)
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", b->token);
+    size_t blen = strlen(body);
+    size_t rlen = blen + strlen(b->path) + strlen(auth) + 160;
+    char *r = malloc(rlen);
+    if (r)
+        snprintf(r, rlen,
+                 "POST %s HTTP/1.1\r\nHost: lede\r\nContent-Type: application/json\r\n%s"
+                 "Content-Length: %zu\r\n\r\n%s",
+                 b->path, auth, blen, body);
+    free(body);
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 256;
+        char **q = realloc(b->reqs, cap * sizeof *q);
+        if (!q) {
+            free(r);
+            return -1;
+        }
+        b->reqs = q;
+        b->cap = cap;
+    }
+    if (!r)
+        return -1;
+    b->reqs[b->n++] = r;
+    return b->n >= b->limit ? 1 : 0;
+}
+
 /* The requests: HTTP/1.1 POSTs with a JSON SummarizeRequest each. */
 static char **build(const char *data, size_t limit, int sentences, const char *path,
                     const char *token, size_t *n_out, const char *bodies_file)
 {
-    FILE *f = fopen(data, "r");
-    if (!f) {
-        perror(data);
+    struct build_ctx b = {.limit = limit, .sentences = sentences, .path = path, .token = token};
+    b.bf = bodies_file ? fopen(bodies_file, "w") : NULL;
+    char err[300] = "";
+    int rc = limit ? lede_records_read(data, 64u << 20, build_request, &b, err, sizeof err) : 0;
+    if (b.bf)
+        fclose(b.bf);
+    if (rc == -1) {
+        fprintf(stderr, "http_load: %s\n", err[0] ? err : "out of memory");
+        for (size_t i = 0; i < b.n; i++)
+            free(b.reqs[i]);
+        free(b.reqs);
         return NULL;
     }
-    FILE *bf = bodies_file ? fopen(bodies_file, "w") : NULL;
-    char **reqs = NULL;
-    size_t n = 0, cap = 0;
-    char *line = NULL;
-    size_t lcap = 0;
-    ssize_t len;
-    while ((len = getline(&line, &lcap, f)) > 0 && n < limit) {
-        json_error_t je;
-        json_t *v = json_loadb(line, (size_t)len, 0, &je);
-        json_t *art = v ? json_object_get(v, "article") : NULL;
-        if (!json_is_string(art)) {
-            json_decref(v);
-            continue;
-        }
-        /* the request lede-load sends (tools/lede-load): the language named, so both sides of
-           the gateway/native ratio (and the batch/engine ratio) ask the workers for the same
-           work; detection (CLD2) would add about 40% to every call of this side only */
-        json_t *req =
-            json_pack("{s:O, s:s, s:i}", "body", art, "language", "en", "sentences", sentences);
-        json_t *id = json_object_get(v, "id");
-        if (json_is_string(id))
-            json_object_set(req, "articleId", id);
-        char *body = json_dumps(req, JSON_COMPACT);
-        json_decref(req);
-        json_decref(v);
-        if (bf)
-            fprintf(bf, "%s\n", body);
-        char auth[300] = "";
-        if (token)
-            snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", token);
-        size_t blen = strlen(body);
-        size_t rlen = blen + strlen(path) + strlen(auth) + 160;
-        char *r = malloc(rlen);
-        snprintf(r, rlen,
-                 "POST %s HTTP/1.1\r\nHost: lede\r\nContent-Type: application/json\r\n%s"
-                 "Content-Length: %zu\r\n\r\n%s",
-                 path, auth, blen, body);
-        free(body);
-        if (n == cap) {
-            cap = cap ? 2 * cap : 256;
-            reqs = realloc(reqs, cap * sizeof *reqs);
-        }
-        reqs[n++] = r;
-    }
-    free(line);
-    fclose(f);
-    if (bf)
-        fclose(bf);
-    *n_out = n;
-    return reqs;
+    *n_out = b.n;
+    return b.reqs;
 }
 
 static int connect_to(const char *host, int port)

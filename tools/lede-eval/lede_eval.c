@@ -16,6 +16,7 @@
 #include "config.h"
 #include "fileio.h"
 #include "keyeval.h"
+#include "record.h"
 #include "rouge.h"
 #include "summarize.h"
 #include "weights.h"
@@ -557,21 +558,24 @@ static void eval_summary(struct eval *ev, size_t lineno, json_t *rec, const char
     lede_result_destroy(&res);
 }
 
-/* Summarizes and scores one record; errors are counted and reported, never fatal. */
-static void eval_record(struct eval *ev, size_t lineno, const char *line, size_t len)
+/* Summarizes and scores one record (every non-blank line of --data, up to --limit, one --half);
+ * errors are counted and reported, never fatal. 1 stops at --limit. */
+static int eval_record(void *ctx, const struct lede_record *r)
 {
-    json_error_t jerr;
-    json_t *rec = json_loadb(line, len, 0, &jerr);
-    if (!rec || !json_is_object(rec)) {
-        char msg[320];
-        snprintf(msg, sizeof(msg), "not a JSON object: %s", rec ? "wrong type" : jerr.text);
-        record_error(ev, lineno, NULL, msg);
-    } else if (ev->opt->keyphrases) {
-        eval_keyphrases(ev, lineno, rec, json_string_value(json_object_get(rec, "id")));
-    } else {
-        eval_summary(ev, lineno, rec, json_string_value(json_object_get(rec, "id")));
-    }
-    json_decref(rec);
+    struct eval *ev = ctx;
+    const struct options *opt = ev->opt;
+    ev->records++;
+    if (r->too_long)
+        record_error(ev, r->line, NULL, "record longer than the maximum; skipped");
+    else if (opt->half && (ev->records % 2 == 1) != (opt->half == 1))
+        ; /* the other half */
+    else if (!r->obj)
+        record_error(ev, r->line, NULL, r->error);
+    else if (opt->keyphrases)
+        eval_keyphrases(ev, r->line, r->obj, r->id);
+    else
+        eval_summary(ev, r->line, r->obj, r->id);
+    return opt->limit >= 0 && ev->records >= (size_t)opt->limit ? 1 : 0;
 }
 
 static struct lede_rouge_prf avg(struct lede_rouge_prf s, size_t n)
@@ -777,33 +781,14 @@ static int engine_of(const struct options *opt, lede_engine_t **engine)
     return 0;
 }
 
-/* Every record of --data (up to --limit, one --half) through eval_record. Nonzero when the file
- * cannot be read. */
+/* Every record of --data through eval_record. Nonzero when the file cannot be read. */
 static int eval_file(struct eval *ev, FILE *fp)
 {
-    const struct options *opt = ev->opt;
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
-    ssize_t len;
-    bool too_long;
-    while ((opt->limit < 0 || ev->records < (size_t)opt->limit) &&
-           (len = lede_read_line(fp, MAX_RECORD, &line, &cap, &too_long)) >= 0) {
-        lineno++;
-        if (too_long) {
-            ev->records++;
-            record_error(ev, lineno, NULL, "record longer than the maximum; skipped");
-            continue;
-        }
-        if (count_lines(line, (size_t)len) == 0)
-            continue; /* blank line */
-        ev->records++;
-        if (opt->half && (ev->records % 2 == 1) != (opt->half == 1))
-            continue; /* the other half */
-        eval_record(ev, lineno, line, (size_t)len);
-    }
-    free(line);
-    if (ferror(fp)) {
-        fprintf(stderr, "lede-eval: reading %s: %s\n", opt->data, strerror(errno));
+    char err[300] = "";
+    if (ev->opt->limit == 0)
+        return 0;
+    if (lede_records_each(fp, MAX_RECORD, eval_record, ev, err, sizeof err) == -1) {
+        fprintf(stderr, "lede-eval: reading %s: %s\n", ev->opt->data, err);
         return -1;
     }
     return 0;

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "fileio.h"
 #include "idf.h"
+#include "record.h"
 #include "summarize.h"
 
 /* Both commands; %u: the table version. */
@@ -31,31 +32,37 @@ static void usage(FILE *f)
     fprintf(f, USAGE "\n", LEDE_IDF_VERSION);
 }
 
+struct jsonl_ctx {
+    lede_idf_builder_t *b;
+    const char *path;
+    size_t bad;
+};
+
+/* One record's article into the table; a line that is not a record is skipped, said for the
+ * first five. */
+static int add_record(void *ctx, const struct lede_record *r)
+{
+    struct jsonl_ctx *c = ctx;
+    if (r->error) {
+        if (c->bad++ < 5)
+            fprintf(stderr, "lede-idf: %s:%zu: %s, skipped\n", c->path, r->line, r->error);
+        return 0;
+    }
+    if (lede_idf_builder_add(c->b, r->article, r->article_len)) {
+        fprintf(stderr, "lede-idf: %s:%zu: out of memory\n", c->path, r->line);
+        return -1;
+    }
+    return 0;
+}
+
 static int add_jsonl(lede_idf_builder_t *b, const char *path, FILE *f)
 {
-    char *line = NULL;
-    size_t cap = 0, lineno = 0, bad = 0;
-    ssize_t n;
-    while ((n = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        if (n <= 1)
-            continue;
-        json_error_t jerr;
-        json_t *root = json_loadb(line, (size_t)n, 0, &jerr);
-        json_t *art = root ? json_object_get(root, "article") : NULL;
-        if (!json_is_string(art)) {
-            if (bad++ < 5)
-                fprintf(stderr, "lede-idf: %s:%zu: no \"article\" string, skipped\n", path, lineno);
-        } else if (lede_idf_builder_add(b, json_string_value(art), json_string_length(art))) {
-            fprintf(stderr, "lede-idf: %s:%zu: out of memory\n", path, lineno);
-            json_decref(root);
-            free(line);
-            return -1;
-        }
-        json_decref(root);
-    }
-    free(line);
-    return 0;
+    struct jsonl_ctx c = {.b = b, .path = path};
+    char err[256] = "";
+    int rc = lede_records_each(f, LEDE_DEFAULT_MAX_BODY * 2, add_record, &c, err, sizeof err);
+    if (rc == -1 && err[0])
+        fprintf(stderr, "lede-idf: %s: %s\n", path, err);
+    return rc;
 }
 
 /* build's options: flag, LEDE_IDF_<NAME> variable and --config key from one table, as the

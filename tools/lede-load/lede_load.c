@@ -25,6 +25,7 @@
 #include "lede.pb-c.h"
 #include <lede/client.h>
 #include "load_sched.h"
+#include "record.h"
 
 #define MAX_ARTICLES      1000000u
 #define MAX_DATA_BYTES    (1024ull << 20) /* all articles together */
@@ -147,71 +148,36 @@ static int corpus_add(struct corpus *c, const char *id, const char *title, size_
     return 0;
 }
 
-static int load_jsonl(struct corpus *c, const char *path, const struct options *opt)
+struct load_ctx {
+    struct corpus *c;
+    const struct options *opt;
+    const char *path;
+    size_t cap;
+};
+
+/* One record into the corpus; a line that is not a record fails the load. 1 stops at --limit. */
+static int load_record(void *ctx, const struct lede_record *r)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "lede-load: --data %s: %s\n", path, strerror(errno));
+    struct load_ctx *l = ctx;
+    if (r->error) {
+        fprintf(stderr, "lede-load: %s:%zu: %s\n", l->path, r->line, r->error);
         return -1;
     }
-    char *line = NULL;
-    size_t lcap = 0, cap = 0;
-    ssize_t got;
-    unsigned long lineno = 0;
-    int rc = 0;
-    bool too_long;
+    if (corpus_add(l->c, r->id, r->title, r->title_len, r->article, r->article_len,
+                   l->opt->sentences, &l->cap) != 0)
+        return -1;
+    return l->opt->limit && l->c->n >= l->opt->limit ? 1 : 0;
+}
+
+static int load_jsonl(struct corpus *c, const char *path, const struct options *opt)
+{
+    struct load_ctx l = {.c = c, .opt = opt, .path = path};
+    char err[300] = "";
     /* a line holds at most MAX_FILE_BYTES in memory (fileio.h), however long it is */
-    while ((got = lede_read_line(f, MAX_FILE_BYTES, &line, &lcap, &too_long)) >= 0 &&
-           (!opt->limit || c->n < opt->limit)) {
-        lineno++;
-        if (too_long) {
-            fprintf(stderr, "lede-load: %s:%lu: line longer than %u bytes\n", path, lineno,
-                    MAX_FILE_BYTES);
-            rc = -1;
-            break;
-        }
-        size_t i = 0;
-        while (i < (size_t)got &&
-               (line[i] == ' ' || line[i] == '\t' || line[i] == '\n' || line[i] == '\r'))
-            i++;
-        if (i == (size_t)got)
-            continue;
-        json_error_t jerr;
-        json_t *o = json_loadb(line, (size_t)got, 0, &jerr);
-        if (!o || !json_is_object(o)) {
-            fprintf(stderr, "lede-load: %s:%lu: not a JSON object (%s)\n", path, lineno,
-                    o ? "another JSON value" : jerr.text);
-            json_decref(o);
-            rc = -1;
-            break;
-        }
-        json_t *body = json_object_get(o, "article");
-        if (!body)
-            body = json_object_get(o, "body");
-        json_t *title = json_object_get(o, "title");
-        json_t *id = json_object_get(o, "id");
-        if (!json_is_string(body)) {
-            fprintf(stderr, "lede-load: %s:%lu: no \"article\" (or \"body\") string\n", path,
-                    lineno);
-            json_decref(o);
-            rc = -1;
-            break;
-        }
-        rc = corpus_add(c, json_is_string(id) ? json_string_value(id) : NULL,
-                        json_is_string(title) ? json_string_value(title) : NULL,
-                        json_is_string(title) ? json_string_length(title) : 0,
-                        json_string_value(body), json_string_length(body), opt->sentences, &cap);
-        json_decref(o);
-        if (rc != 0)
-            break;
-    }
-    if (rc == 0 && ferror(f)) {
-        fprintf(stderr, "lede-load: %s: read error\n", path);
-        rc = -1;
-    }
-    free(line);
-    fclose(f);
-    return rc;
+    int rc = lede_records_read(path, MAX_FILE_BYTES, load_record, &l, err, sizeof err);
+    if (rc == -1 && err[0])
+        fprintf(stderr, "lede-load: --data %s\n", err);
+    return rc < 0 ? -1 : 0;
 }
 
 static int cmp_str(const void *a, const void *b)
