@@ -28,8 +28,11 @@ MiB = 1 << 20
 MAX = 4 * MiB
 STAMP = 23
 
-b = h.Broker(extra=("--heartbeat-ms", "200", "--max-msg-bytes", str(MAX)))
-w = h.worker(b.backend, "w1", threads=1, extra=("--max-message", str(MAX)))
+# liveness 10 beats both ways: a worker that takes a 4 MiB call under ASan on a loaded machine
+# was once taken for dead three times and the call given up; nothing here tests expiry
+LIVE = ("--liveness", "10")
+b = h.Broker(extra=("--heartbeat-ms", "200", "--max-msg-bytes", str(MAX)) + LIVE)
+w = h.worker(b.backend, "w1", threads=1, extra=("--max-message", str(MAX)) + LIVE)
 h.wait_registered(b, 1)
 c = h.Client(b.frontend)
 
@@ -69,7 +72,7 @@ for name, size, want in (("exact", MAX, pb.INVALID_ARGUMENT), ("near", MAX - 8, 
 h.check(h.stop(w) == 0, "worker did not exit 0")
 
 # ---- 2. a worker with a lower limit than the broker's ----
-w = h.worker(b.backend, "w2", threads=1, extra=("--max-message", str(1 * MiB)))
+w = h.worker(b.backend, "w2", threads=1, extra=("--max-message", str(1 * MiB)) + LIVE)
 h.wait_registered(b, 1)
 t0 = time.time()
 c.send_raw(call_of("mismatch", 2 * MiB, 2000))
@@ -88,7 +91,7 @@ for i in range(5):
 h.check(h.stop(w) == 0, "worker did not exit 0")
 
 # ---- 3. over twice the limit: ended by the client library at its deadline ----
-w = h.worker(b.backend, "w3", threads=1, extra=("--max-message", str(MAX)))
+w = h.worker(b.backend, "w3", threads=1, extra=("--max-message", str(MAX)) + LIVE)
 h.wait_registered(b, 1)
 big = os.path.join(h.TMP, "big.txt")
 with open(big, "wb") as fh:
