@@ -55,7 +55,10 @@ for p in [slow] + queued:
         p.call_id, pb.Status.Name(r.status)))
 h.log("a running call and 20 queued calls with a %d ms deadline: all DEADLINE_EXCEEDED, the last "
       "at %.0f ms" % (deadline_ms, max(late) * 1000))
-h.check(max(late) < deadline_ms / 1000.0 + 0.25, "a deadline was enforced late: %.3f s" % max(late))
+# enforced by the broker at the deadline, not when the worker finishes (slow_s): 0.25 s after it,
+# or halfway to slow_s when that is later (a loaded ASan run once took 1.05 s more)
+bound_s = max(deadline_ms / 1000.0 + 0.25, (deadline_ms / 1000.0 + slow_s) / 2)
+h.check(max(late) < bound_s, "a deadline was enforced late: %.3f s (bound %.3f s)" % (max(late), bound_s))
 # Who answered the running call: usually the broker, at the deadline, and the worker's reply
 # comes later and is dropped. On a loaded machine the worker may instead read the 6 MB call only
 # after its deadline, skip it and answer DEADLINE_EXCEEDED itself before the broker's timer

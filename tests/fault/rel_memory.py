@@ -36,12 +36,13 @@ BACKLOG = 16 * MiB
 SCALE = 3 if f.sanitized() else 1  # redzones and quarantine: bounds tripled, said so below
 QUARANTINE = 256 * MiB if f.sanitized() else 0  # ASan keeps freed blocks (256 MiB by default)
 
-# liveness 15 (3 s): the worker's one thread takes 16 MiB frames here, and on a loaded machine
-# (ASan, 2 cores) 3 beats of 200 ms were once missed, the worker expired and the calls it held
-# came back UNAVAILABLE; nothing here tests expiry
+# liveness 15 (3 s) both ways: the worker's one thread takes 16 MiB frames here, and on a loaded
+# machine (ASan, 2 cores) 3 beats of 200 ms were missed, the worker expired (or took the broker
+# for silent and reconnected) and the calls it held came back UNAVAILABLE; nothing here tests
+# expiry
 b = h.Broker(extra=("--heartbeat-ms", "200", "--liveness", "15", "--queue-max-bytes", str(Q),
                     "--client-backlog-bytes", str(BACKLOG)))
-w = h.worker(b.backend, "w1", threads=1, extra=("--heartbeat-ms", "200"))
+w = h.worker(b.backend, "w1", threads=1, extra=("--heartbeat-ms", "200", "--liveness", "15"))
 h.wait_registered(b, 1)
 pid = b.proc.pid
 payload = h.summarize_request(h.sample_article(), sentences=2)
@@ -160,17 +161,20 @@ for i in range(6):
                 payload=b"\x00" * (MAX - 1024))
     a.send(h.frame(pb.CALL, c.SerializeToString()))
     want.add("queued-%d" % i)
+msgs = {}
 while len(got) < len(want) and time.time() - t0 < 30:
     if a.poll(50):
         r = pb.Reply.FromString(a.recv()[6:])
         got[r.call_id] = r.status
+        msgs[r.call_id] = r.message
 held = b.stats()["held_bytes"]
 hwm = rss("VmHWM")
 h.log("6 calls of 16 MiB with 64 metadata entries: %s; broker VmHWM %.0f MB (bound %.0f MB)" % (
     sorted(pb.Status.Name(got[k]) for k in got if k.startswith("queued")), hwm / 1e6, bound / 1e6))
 h.check(set(got) == want, "%d queued calls got no reply" % len(want - set(got)))
 h.check(all(got[k] in (pb.INVALID_ARGUMENT, pb.RESOURCE_EXHAUSTED) for k in got
-            if k.startswith("queued")), "unexpected statuses for the queued calls")
+            if k.startswith("queued")), "unexpected statuses for the queued calls: %s" % sorted(
+                (k, pb.Status.Name(got[k]), msgs.get(k, "")) for k in got if k.startswith("queued")))
 h.check(hwm < bound, "broker VmHWM %.0f MB over the bound %.0f MB" % (hwm / 1e6, bound / 1e6))
 a.close(0)
 honest.results = []
