@@ -13,16 +13,7 @@ zmq = h.zmq
 pb = h.pb
 
 
-def sanitized():
-    """True when LEDE_BUILD_DIR was configured with -DLEDE_SANITIZE=..."""
-    cache = os.path.join(os.environ.get("LEDE_BUILD_DIR", ""), "CMakeCache.txt")
-    try:
-        for line in open(cache):
-            if line.startswith("LEDE_SANITIZE:") and line.strip().split("=", 1)[1]:
-                return True
-    except OSError:
-        pass
-    return False
+sanitized = h.sanitized  # the harness decides peers' liveness by it too
 
 
 def proc_kb(pid, field):

@@ -15,7 +15,8 @@ from fault import h  # noqa: E402
 HB, LIVENESS, STOP_S = 200, 3, 2.0
 window_s = HB * LIVENESS / 1000.0
 b = h.Broker(extra=("--heartbeat-ms", str(HB), "--liveness", str(LIVENESS)))
-ws = {n: h.worker(b.backend, n, threads=1) for n in ("w1", "w2", "w3")}
+ws = {n: h.worker(b.backend, n, threads=1, extra=("--liveness", str(LIVENESS)))
+      for n in ("w1", "w2", "w3")}
 h.wait_registered(b, 3)
 payload = h.summarize_request(h.sample_article(), sentences=2)
 load = f.Load(b.frontend, 4, 2, 10 ** 9, payload, timeout_ms=30000)

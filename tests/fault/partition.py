@@ -123,9 +123,11 @@ HB, LIVE = 200, 3
 b = h.Broker(wrap=in_ns(nsb), frontend="tcp://127.0.0.1:*", backend="tcp://0.0.0.0:*",
              extra=("--heartbeat-ms", str(HB), "--liveness", str(LIVE)))
 port = b.backend.rsplit(":", 1)[1]
+# the workers' own window too (w1 must notice the cut and reconnect), whatever the build
 w1 = h.worker("tcp://10.202.1.1:" + port, "w1", threads=1, wrap=in_ns(ns1),
-              extra=("--reconnect-max-ms", "1000"))
-w2 = h.worker("tcp://10.202.2.1:" + port, "w2", threads=1, wrap=in_ns(ns2))
+              extra=("--reconnect-max-ms", "1000", "--liveness", str(LIVE)))
+w2 = h.worker("tcp://10.202.2.1:" + port, "w2", threads=1, wrap=in_ns(ns2),
+              extra=("--liveness", str(LIVE)))
 
 
 def ns_stats():

@@ -60,7 +60,7 @@ class FakeWorker:
 
 
 def main():
-    b = h.Broker("smoke", extra=["--heartbeat-ms", "200", "--drain-ms", "2000"])
+    b = h.Broker("smoke", extra=["--heartbeat-ms", "200", "--drain-ms", "2000", "--liveness", "3"])
     c = h.Client(b.frontend)
 
     # 1. garbage of every kind: each is answered (empty call id), none is fatal

@@ -86,11 +86,13 @@ def in_ns(ns):
     return [ip, "netns", "exec", ns]
 
 
+# 3 beats both ways whatever the build: the cut must be noticed by the broker and by w1
+LIVE = ("--liveness", "3")
 b = h.Broker(wrap=in_ns(nsb), frontend="tcp://127.0.0.1:*", backend="tcp://0.0.0.0:*",
-             extra=("--heartbeat-ms", "200"))
+             extra=("--heartbeat-ms", "200") + LIVE)
 port = b.backend.rsplit(":", 1)[1]
-w1 = h.worker("tcp://10.201.1.1:" + port, "w1-ns", threads=1, wrap=in_ns(ns1))
-w2 = h.worker("tcp://10.201.2.1:" + port, "w2-ns", threads=1, wrap=in_ns(ns2))
+w1 = h.worker("tcp://10.201.1.1:" + port, "w1-ns", threads=1, wrap=in_ns(ns1), extra=LIVE)
+w2 = h.worker("tcp://10.201.2.1:" + port, "w2-ns", threads=1, wrap=in_ns(ns2), extra=LIVE)
 
 
 def run_client(n, *cut):
