@@ -41,18 +41,6 @@
 #define EARLY_MEMO   64 /* first-sentence bonuses in a constant table */
 #define HOT_FACTOR   3  /* phrases are built from the best HOT_FACTOR * max recurring terms */
 
-bool lede_keyphrase_joinable(const char *body, size_t a, size_t b)
-{
-    int hyphens = 0;
-    for (size_t i = a; i < b; i++) {
-        if (body[i] == '-' && ++hyphens == 1)
-            continue;
-        if (body[i] != ' ')
-            return false;
-    }
-    return true;
-}
-
 struct phrase {
     uint32_t first_tok; /* token index of its first word at its first occurrence */
     uint32_t count;

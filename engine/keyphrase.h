@@ -21,8 +21,19 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
                             size_t n_ents, struct lede_keyphrase **out, size_t *n);
 
 /* True when the body between two tokens, body[a..b), lets them belong to one phrase: only
- * spaces, or one hyphen between them. Shared with entity.c. */
-bool lede_keyphrase_joinable(const char *body, size_t a, size_t b);
+ * spaces, or one hyphen between them. Shared with entity.c; inline, as both call it per word
+ * of a run and the gap is usually one space. */
+static inline bool lede_keyphrase_joinable(const char *body, size_t a, size_t b)
+{
+    int hyphens = 0;
+    for (size_t i = a; i < b; i++) {
+        if (body[i] == '-' && ++hyphens == 1)
+            continue;
+        if (body[i] != ' ')
+            return false;
+    }
+    return true;
+}
 
 /* The slot of map for the stems of tok[from..to) hashed from seed (the caller's kind of key):
  * *fresh when it was just made. NULL when out of memory (*rc LEDE_ENOMEM). Shared with entity.c. */
