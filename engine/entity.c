@@ -120,7 +120,9 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
                 if (!lede_keyphrase_joinable(doc->body, gap_a, t->offset) &&
                     !after_initial(doc->body, p, t->offset))
                     break;
-                bool hyphen = memchr(doc->body + gap_a, '-', t->offset - gap_a) != NULL;
+                bool hyphen = false; /* the gap is a byte or two: no memchr call */
+                for (size_t g = gap_a; g < t->offset; g++)
+                    hyphen |= doc->body[g] == '-';
                 bool initial = t->length == 1 && (t->flags & LEDE_TOK_CAP) &&
                                t->offset + 1 < doc->toks->v[s->tok_end - 1].offset &&
                                doc->body[t->offset + 1] == '.';

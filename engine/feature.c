@@ -95,8 +95,16 @@ int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, doub
      * free until then) whether the title has the term. */
     for (size_t t = 0; t < doc->n_terms; t++) {
         doc->tw[t] = term_weight(doc, idf, t);
-        doc->stamp[t] = doc->n_title && lede_map_get(&doc->title, doc->stem[t]) != NULL;
+        doc->stamp[t] = 0;
         seen[t] = 0;
+    }
+    /* The title's few stems looked up among the terms, rather than every term in the title:
+     * the same marks (both maps store a stem the same way, 0 as 1, each once). */
+    for (size_t j = 0; doc->n_title && j < doc->title.cap; j++) {
+        const uint32_t *ix =
+            doc->title.keys[j] ? lede_map_get(&doc->terms, doc->title.keys[j]) : NULL;
+        if (ix)
+            doc->stamp[*ix] = 1;
     }
     for (size_t i = 0; i < doc->n_sent; i++) {
         const struct lede_sent *s = &doc->sent[i];

@@ -41,40 +41,12 @@
 #define EARLY_MEMO   64 /* first-sentence bonuses in a constant table */
 #define HOT_FACTOR   3  /* phrases are built from the best HOT_FACTOR * max recurring terms */
 
-bool lede_keyphrase_joinable(const char *body, size_t a, size_t b)
-{
-    int hyphens = 0;
-    for (size_t i = a; i < b; i++) {
-        if (body[i] == '-' && ++hyphens == 1)
-            continue;
-        if (body[i] != ' ')
-            return false;
-    }
-    return true;
-}
-
 struct phrase {
     uint32_t first_tok; /* token index of its first word at its first occurrence */
     uint32_t count;
     uint32_t words;
     uint32_t terms[KP_MAX_WORDS];
 };
-
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-    return h;
-}
-
-uint32_t *lede_keyphrase_span_slot(struct lede_map *map, uint64_t seed,
-                                   const struct lede_token *tok, size_t from, size_t to,
-                                   bool *fresh, int *rc)
-{
-    uint64_t key = seed;
-    for (size_t j = from; j < to; j++)
-        key = mix(key, tok[j].stem);
-    return lede_map_put_inline(map, key, fresh, rc);
-}
 
 /* Inserts (score, cand) into best[0..*n) kept sorted by score, at most max entries. */
 static void keep(double *bs, size_t *bc, size_t *n, size_t max, double score, size_t cand)
@@ -224,7 +196,7 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
         size_t words = 0, content = 0;
         uint64_t key = 0x6b6579;
         for (size_t k = lo; k < nd && tok[k].offset < end; k++, words++) {
-            key = mix(key, tok[k].stem);
+            key = lede_keyphrase_mix(key, tok[k].stem);
             if (tok[k].term != UINT32_MAX) {
                 sum += uni[tok[k].term];
                 content++;

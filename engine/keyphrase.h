@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "feature.h"
+#include "map.h"
 #include "summarize.h"
 
 /* Call after lede_features_compute (its per-term title marks in doc->stamp are read) and
@@ -21,13 +22,38 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
                             size_t n_ents, struct lede_keyphrase **out, size_t *n);
 
 /* True when the body between two tokens, body[a..b), lets them belong to one phrase: only
- * spaces, or one hyphen between them. Shared with entity.c. */
-bool lede_keyphrase_joinable(const char *body, size_t a, size_t b);
+ * spaces, or one hyphen between them. Shared with entity.c; inline, as both call it per word
+ * of a run and the gap is usually one space. */
+static inline bool lede_keyphrase_joinable(const char *body, size_t a, size_t b)
+{
+    int hyphens = 0;
+    for (size_t i = a; i < b; i++) {
+        if (body[i] == '-' && ++hyphens == 1)
+            continue;
+        if (body[i] != ' ')
+            return false;
+    }
+    return true;
+}
+
+/* One stem into a span's key. */
+static inline uint64_t lede_keyphrase_mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    return h;
+}
 
 /* The slot of map for the stems of tok[from..to) hashed from seed (the caller's kind of key):
- * *fresh when it was just made. NULL when out of memory (*rc LEDE_ENOMEM). Shared with entity.c. */
-uint32_t *lede_keyphrase_span_slot(struct lede_map *map, uint64_t seed,
-                                   const struct lede_token *tok, size_t from, size_t to,
-                                   bool *fresh, int *rc);
+ * *fresh when it was just made. NULL when out of memory (*rc LEDE_ENOMEM). Shared with entity.c;
+ * inline, as both call it per phrase or name occurrence. */
+static inline uint32_t *lede_keyphrase_span_slot(struct lede_map *map, uint64_t seed,
+                                                 const struct lede_token *tok, size_t from,
+                                                 size_t to, bool *fresh, int *rc)
+{
+    uint64_t key = seed;
+    for (size_t j = from; j < to; j++)
+        key = lede_keyphrase_mix(key, tok[j].stem);
+    return lede_map_put_inline(map, key, fresh, rc);
+}
 
 #endif

@@ -449,8 +449,8 @@ static bool cp_is_cjk(int32_t cp)
 
 /* The word at s[*i..end), pushed at offset with its cache key (its cache set prefetched for
  * pass two), LEDE_TOK_FIRST when it is the first since t0; *i moved past it. */
-static inline int push_word(lede_tokenizer_t *tk, const unsigned char *s, size_t end, size_t *i,
-                            char *fold, size_t offset, struct lede_tokens *out, size_t t0)
+static HOT int push_word(lede_tokenizer_t *tk, const unsigned char *s, size_t end, size_t *i,
+                         char *fold, size_t offset, struct lede_tokens *out, size_t t0)
 {
     const char *w;
     size_t fl, start = *i;
