@@ -81,14 +81,15 @@ int lede_records_read(const char *path, size_t max_line,
                       int (*fn)(void *ctx, const struct lede_record *r), void *ctx, char *err,
                       size_t err_len)
 {
-    int is_stdin = strcmp(path, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "r");
+    FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, err_len, "%s: %s", path, strerror(errno));
         return -1;
     }
-    int rc = lede_records_each(f, max_line, fn, ctx, err, err_len);
-    if (!is_stdin)
-        fclose(f);
+    char why[200] = "";
+    int rc = lede_records_each(f, max_line, fn, ctx, why, sizeof why);
+    fclose(f);
+    if (rc == -1 && why[0]) /* a read error: named with its file, as the open error is */
+        snprintf(err, err_len, "%s: %s", path, why);
     return rc;
 }

@@ -29,7 +29,8 @@ struct lede_record {
 int lede_records_each(FILE *f, size_t max_line, int (*fn)(void *ctx, const struct lede_record *r),
                       void *ctx, char *err, size_t err_len);
 
-/* lede_records_each on the file at path ("-": stdin); -1 with err when it cannot be opened. */
+/* lede_records_each on the file at path; -1 with err ("path: why") when it cannot be opened or
+ * read. */
 int lede_records_read(const char *path, size_t max_line,
                       int (*fn)(void *ctx, const struct lede_record *r), void *ctx, char *err,
                       size_t err_len);

@@ -57,7 +57,8 @@ h.log("a running call and 20 queued calls with a %d ms deadline: all DEADLINE_EX
       "at %.0f ms" % (deadline_ms, max(late) * 1000))
 # Enforced at the deadline, not when the worker finishes: every answer within one slow call's
 # time of the deadline (at least 0.25 s; on a loaded machine the broker's timer ran 0.5-1 s
-# late), and, below, the broker's answer to the running call before the worker's reply arrives.
+# late). That the broker, not the worker, answered the running call is its DEADLINE_EXCEEDED
+# status and message, checked above and below.
 bound_s = deadline_ms / 1000.0 + max(0.25, slow_s)
 h.check(max(late) < bound_s, "a deadline was enforced late: %.3f s (bound %.3f s)" % (max(late), bound_s))
 # Who answered the running call: usually the broker, at the deadline, and the worker's reply
@@ -69,10 +70,7 @@ h.log("the running call was answered by the %s: %s" % (
     "worker (skipped, past its deadline)" if by_worker else "broker", slow_reply.message))
 end = time.time() + slow_s * 3 + 5  # the worker's late reply arrives and is dropped
 while not by_worker and b.stats()["late_replies_dropped"] < 1 and time.time() < end:
-    c.recv_one(0.02)
-late_reply_s = time.time() - t0
-h.check(by_worker or late[0] < late_reply_s, "the running call was answered at %.3f s, not before "
-        "the worker's reply (%.3f s)" % (late[0], late_reply_s))
+    c.recv_one(0.1)
 c.recv_one(0.2)
 h.check(c.duplicates == 0, "a second reply reached the client")
 st = b.stats()

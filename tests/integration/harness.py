@@ -3,6 +3,7 @@ broker (ports chosen by the kernel, learnt from --ready-file) and workers as rea
 stopping every one of them on exit, generating lede_pb2 from proto/lede.proto into a temp dir,
 and a small DEALER client that speaks docs/PROTOCOL.md."""
 import atexit
+import functools
 import os
 import re
 import shutil
@@ -150,8 +151,9 @@ def stop(p, sig=signal.SIGTERM, timeout=15):
         fail("%s did not exit within %d s after signal %d" % (p.args, timeout, sig))
 
 
+@functools.lru_cache(maxsize=None)
 def sanitized():
-    """True when LEDE_BUILD_DIR was configured with -DLEDE_SANITIZE=..."""
+    """True when LEDE_BUILD_DIR was configured with -DLEDE_SANITIZE=... (read once)."""
     cache = os.path.join(os.environ.get("LEDE_BUILD_DIR", ""), "CMakeCache.txt")
     try:
         for line in open(cache):
