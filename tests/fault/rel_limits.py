@@ -104,7 +104,10 @@ err = p.stderr.decode("utf-8", "replace").strip()
 h.log("lede summarize of a %d MiB article through a %d MiB broker: exit %d after %.2f s: %s" % (
     3 * MAX // MiB, MAX // MiB, p.returncode, dt, err[:200]))
 h.check(p.returncode != 0 and err, "the oversized call did not fail with a message")
-h.check(dt < 3.5, "the oversized call took %.2f s to fail" % dt)
+# The deadline is 3 s; reading and sending the 3 MiB file and starting the CLI come on top,
+# and a sanitizer build on a loaded machine took 3.56 s once (3.2 s on reruns).
+slack = 1.5 if h.sanitized() else 0.5
+h.check(dt < 3.0 + slack, "the oversized call took %.2f s to fail (deadline 3 s + %.1f s)" % (dt, slack))
 r = c.call(h.METHOD, small, timeout_ms=2000).get(3)
 h.check(r is not None and r.status == pb.OK, "the broker did not serve on")
 c.close()
