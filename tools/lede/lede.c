@@ -77,10 +77,11 @@ static const struct lede_opt summarize_opts[] = {
      .env = "LEDE_DEADLINE_MS"},
     {.name = "in-flight",
      .type = LEDE_OPT_INT,
-     .def = "32",
+     .def = "64",
      .min = 1,
      .max = 1e12,
-     .help = "calls in flight at once in --jsonl mode (at most 10000)"},
+     .help = "articles in flight at once in --jsonl mode (at most 10000; sent in calls of up "
+             "to 16, a quarter of this)"},
     {.name = "curve-secret", .arg = "FILE", .help = "this client's CURVE secret key (lede keygen)"},
     {.name = "broker-key", .arg = "FILE", .help = "the broker's CURVE public key"},
     {.name = "sentences",
