@@ -254,3 +254,41 @@ g3.wait_ready()
 out3 = batch_route(g3)
 h.check(out3 == out, "/v1/summarize:batch over --no-batch workers differs")
 h.log("5. fallback to Summarize calls: the same output from workers without SummarizeBatch")
+
+# ---- 6. a chunk whose answers do not all fit in the worker's reply: the rest resent alone ----
+# articles of many short sentences, every sentence in each answer (--explain): an
+# answer is several times its request, so a chunk's answers pass a 150 kB reply while each
+# answer alone (about 40 kB) and each chunk of requests (128 kB at most) fit
+N6 = 24
+jsonl6 = os.path.join(h.TMP, "in6.jsonl")
+with open(jsonl6, "w", encoding="utf-8") as f:
+    for i in range(N6):
+        body = "\n".join("Member %d of council %d voted for plan %d." % (k, i, k * 7 % 13)
+                         for k in range(300))
+        f.write(json.dumps({"id": "short-%d" % i, "article": body}) + "\n")
+b4 = h.Broker(name="broker4")
+cap = h.worker(b4.backend, "cap1", extra=("--max-message", "150000"))
+h.wait_registered(b4, 1)
+
+
+def cli6(*args):
+    return subprocess.run([h.binary("lede"), "summarize", "--lang", "en", "--explain", "--jsonl",
+                           jsonl6] + list(args), capture_output=True, timeout=120)
+
+
+local6 = cli6("--local")
+h.check(local6.returncode == 0, "--local (short sentences): exit %d" % local6.returncode)
+calls0 = b4.stats()["calls_received"]
+remote6 = cli6("--broker", b4.frontend)
+calls = b4.stats()["calls_received"] - calls0 - 1
+h.check(remote6.returncode == 0 and remote6.stdout == local6.stdout,
+        "--broker --jsonl with resends differs from --local (exit %d): %s"
+        % (remote6.returncode, remote6.stderr.decode()))
+# without resends: the first article alone, then chunks of 16 (or 128 kB): 3 calls
+h.check(calls >= N6 // 2, "%d calls for %d articles: were the answers that did not fit resent "
+        "alone?" % (calls, N6))
+h.check(h.stop(cap) == 0, "worker exit code")
+cs = h.worker_stats(cap)
+h.check(cs["ok"] == N6 and cs["failed"] == 0, "the worker counted %r" % cs)
+h.log("6. chunk answers over the worker's reply cap: resent alone, %d calls for %d articles, "
+      "output == --local" % (calls, N6))
