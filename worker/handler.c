@@ -375,6 +375,9 @@ cleanup:
     protobuf_c_message_free_unpacked(&rq->base, NULL);
 }
 
+/* A BatchItem that says only resend, as a field of SummarizeBatchResponse. */
+#define RESEND_BYTES 4u
+
 /* Bytes a length-delimited field of n bytes takes: tag, length prefix, body. */
 static size_t field_bytes(size_t n)
 {
@@ -438,7 +441,8 @@ void lede_handler_summarize_batch(const lede_engine_t *engine, lede_workspace_t 
         it->response.data = o->payload;
         it->response.len = o->payload_len;
         size_t need = field_bytes(lede__v1__batch_item__get_packed_size(it));
-        if (!full && max_payload && total + need > max_payload) {
+        /* room is kept for the resend marks of the items after this one */
+        if (!full && max_payload && total + need + RESEND_BYTES * (n - i - 1) > max_payload) {
             /* no room for this answer: it and the rest go back to be sent alone */
             lede_handler_out_release(o);
             lede__v1__batch_item__init(it);

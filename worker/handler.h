@@ -60,8 +60,9 @@ struct lede_handler_batch_out {
  * lede_handler_summarize_capped, each with the bound item_max (what a Summarize call of its own
  * may answer), in order. An item not started by deadline_us (monotonic; 0: none) is
  * DEADLINE_EXCEEDED without running, as a single call would be. The encoded reply is kept
- * within max_payload bytes (0: no bound): an item whose answer does not fit, and every item
- * after it, is marked resend and not run (the client sends those alone). */
+ * within max_payload bytes (0: no bound; but never under 4 bytes an item): an item whose answer
+ * does not fit, and every item after it, is marked resend and not run (the client sends those
+ * alone). */
 void lede_handler_summarize_batch(const lede_engine_t *engine, lede_workspace_t *ws,
                                   const uint8_t *payload, size_t len, uint64_t started_us,
                                   uint64_t deadline_us, int echo, size_t item_max,
