@@ -43,7 +43,8 @@ extern const size_t lede_gateway_playground_html_len;
 
 #define MAX_RESPONSE (64u << 20) /* bytes of one JSON answer */
 /* /v1/summarize:batch sends its lines in SummarizeBatch calls of at most this many lines and
- * bytes of packed requests (well under the 17 MiB frame limit; a larger line goes alone) */
+ * bytes of packed requests (well under the 17 MiB frame limit; a larger line goes alone), and
+ * fewer lines a call for batches of under 128 lines */
 #define BATCH_CHUNK_MAX   16
 #define BATCH_CHUNK_BYTES (128u * 1024u)
 #define MAX_ORIGINS       32
@@ -613,6 +614,10 @@ static void batch_pump(lede_gateway_t *g, struct batch *b)
        one wake-up, and the workers still always have calls queued */
     size_t window = g->cfg.batch_window, burst = window / 4 ? window / 4 : 1;
     size_t chunk_max = burst < BATCH_CHUNK_MAX ? burst : BATCH_CHUNK_MAX;
+    /* a short batch still goes out in at least 8 calls, so that all the workers share it */
+    size_t spread = (b->n + 7) / 8;
+    if (chunk_max > spread)
+        chunk_max = spread ? spread : 1;
     int refill = b->in_flight + burst <= window;
     while (!abandoned && refill && b->next_submit < b->n && b->in_flight < window) {
         /* consecutive lines in one SummarizeBatch call (the messaging is paid once for them;

@@ -73,7 +73,8 @@ static const struct lede_opt summarize_opts[] = {
      .def = "10000",
      .min = 1,
      .max = 1e12,
-     .help = "per-call deadline through the broker (at most an hour)",
+     .help = "per-article deadline through the broker (at most an hour; a call of N "
+             "articles has N times it)",
      .env = "LEDE_DEADLINE_MS"},
     {.name = "in-flight",
      .type = LEDE_OPT_INT,
