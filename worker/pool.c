@@ -118,14 +118,16 @@ static void run_job(lede_pool_t *p, lede_workspace_t *ws, struct lede_pool_job *
         done->dropped = 1;
         return;
     }
-    if (job->deadline_us && now >= job->deadline_us) {
+    if (strcmp(job->call->method, LEDE_METHOD_SUMMARIZE_BATCH) == 0) {
+        /* its deadline is checked before each article (one past it is answered alone, and
+           counted as an article) */
+        run_batch(p, ws, job, done, &out);
+    } else if (job->deadline_us && now >= job->deadline_us) {
         done->skipped = 1;
         out.status = LEDE__V1__STATUS__DEADLINE_EXCEEDED;
         snprintf(out.message, sizeof out.message,
                  "deadline exceeded after %llu ms waiting at the worker, before the engine ran",
                  (unsigned long long)((now - job->received_us) / 1000u));
-    } else if (strcmp(job->call->method, LEDE_METHOD_SUMMARIZE_BATCH) == 0) {
-        run_batch(p, ws, job, done, &out);
     } else {
         /* the response is bounded before it is made: what is left of the frame's cap */
         size_t cap = p->cfg.max_reply_bytes, head = call_head_bytes(p, job);
