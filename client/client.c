@@ -30,6 +30,9 @@ _Static_assert(LEDE_WIRE_MAX_DEFAULT == LEDE_DEFAULT_MAX_BODY + (1u << 20),
 #define WAIT_RETRY_US     20000u /* no broker connected: try again this soon */
 #define DEADLINE_GRACE_US 50000u /* let the broker's own DEADLINE_EXCEEDED arrive first */
 #define SCAN_MIN_US       2000u
+/* After a SummarizeBatch call was refused (no worker serves it), batches are tried again this
+ * much later: until then lede_client_summarize_batch sends Summarize calls. */
+#define LEDE_CLIENT_BATCH_RETRY_US 10000000u
 
 enum call_state { CALL_WAIT = 0, CALL_SENT };
 
@@ -87,10 +90,12 @@ struct lede_client {
     uint64_t next_scan_us;
     unsigned seed;
     struct lede_client_stats st;
-    int in_poll; /* a callback must not poll again (it would free what we walk) */
+    int in_poll;                 /* a callback must not poll again (it would free what we walk) */
+    uint64_t batch_off_until_us; /* SummarizeBatch was refused: single calls until then */
     zmq_pollitem_t items[2 * MAX_BROKERS + 8];
 };
 
+_Static_assert(LEDE_CLIENT_BATCH_MAX == LEDE_BATCH_MAX_ITEMS, "client.h's batch size is wire.h's");
 _Static_assert(LEDE_CLIENT_STATUS_COUNT == LEDE_WIRE_STATUS_COUNT,
                "client.h's status count is lede.proto's");
 
@@ -542,10 +547,14 @@ int lede_client_call(lede_client_t *c, const char *method, const void *payload, 
     return LEDE_OK;
 }
 
-int lede_client_summarize_submit(lede_client_t *c, const struct lede_client_request *req,
-                                 lede_client_reply_fn fn, void *ctx, uint64_t *call)
+int lede_client_summarize_pack(const struct lede_client_request *req, size_t max, uint8_t **out,
+                               size_t *out_len)
 {
-    if (!c || !req || (!req->body && req->body_len) || (!req->title && req->title_len) ||
+    if (!out || !out_len)
+        return LEDE_EINVAL;
+    *out = NULL;
+    *out_len = 0;
+    if (!req || (!req->body && req->body_len) || (!req->title && req->title_len) ||
         (req->n_weights && (!req->weight_names || !req->weight_values)) || req->n_weights > 64)
         return LEDE_EINVAL;
     if (req->body_len > LEDE_DEFAULT_MAX_BODY)
@@ -612,16 +621,213 @@ int lede_client_summarize_submit(lede_client_t *c, const struct lede_client_requ
     r.n_weights = req->n_weights;
     r.weights = fwp;
     size_t len = lede__v1__summarize_request__get_packed_size(&r);
-    if (len > c->opt.max_message)
+    if (max && len > max)
         return LEDE_ETOOBIG;
     uint8_t *buf = malloc(len ? len : 1);
     if (!buf)
         return LEDE_ENOMEM;
-    len = lede__v1__summarize_request__pack(&r, buf);
+    *out_len = lede__v1__summarize_request__pack(&r, buf);
+    *out = buf;
+    return LEDE_OK;
+}
+
+int lede_client_summarize_submit(lede_client_t *c, const struct lede_client_request *req,
+                                 lede_client_reply_fn fn, void *ctx, uint64_t *call)
+{
+    if (!c)
+        return LEDE_EINVAL;
+    uint8_t *buf;
+    size_t len;
+    int rc = lede_client_summarize_pack(req, c->opt.max_message, &buf, &len);
+    if (rc != LEDE_OK)
+        return rc;
     struct lede_client_metadata md = {"trace-id", req->trace_id};
-    int rc = lede_client_call(c, LEDE_METHOD_SUMMARIZE, buf, len, req->deadline_ms, &md,
-                              req->trace_id ? 1 : 0, fn, ctx, call);
+    rc = lede_client_call(c, LEDE_METHOD_SUMMARIZE, buf, len, req->deadline_ms, &md,
+                          req->trace_id ? 1 : 0, fn, ctx, call);
     free(buf);
+    return rc;
+}
+
+/* ---- SummarizeBatch: several articles in one call ---- */
+
+/* A batch call in flight: each item's packed request (for a resend on its own) and context. */
+struct batch_call {
+    lede_client_t *c;
+    lede_client_reply_fn fn;
+    int deadline_ms; /* each item's own, for a resend */
+    size_t n_md;
+    char *md[16]; /* key, value, ... */
+    size_t n;
+    struct batch_entry {
+        const uint8_t *payload; /* into buf */
+        size_t len;
+        void *ctx;
+    } items[LEDE_BATCH_MAX_ITEMS];
+    uint8_t *buf; /* the packed SummarizeBatchRequest */
+    size_t buf_len;
+};
+
+static void batch_call_free(struct batch_call *bc)
+{
+    for (size_t i = 0; i < 2 * bc->n_md; i++)
+        free(bc->md[i]);
+    free(bc->buf);
+    free(bc);
+}
+
+/* Item i as a Summarize call of its own (fallback, or the worker had no room for it); when that
+ * cannot be sent, its callback gets the reason at once. */
+static void batch_resend(struct batch_call *bc, size_t i, const struct lede_client_reply *parent)
+{
+    struct lede_client_metadata md[8];
+    for (size_t k = 0; k < bc->n_md; k++)
+        md[k] = (struct lede_client_metadata){bc->md[2 * k], bc->md[2 * k + 1]};
+    int rc = lede_client_call(bc->c, LEDE_METHOD_SUMMARIZE, bc->items[i].payload, bc->items[i].len,
+                              bc->deadline_ms, md, bc->n_md, bc->fn, bc->items[i].ctx, NULL);
+    if (rc == LEDE_OK)
+        return;
+    struct lede_client_reply r = *parent;
+    r.status = lede_wire_status_from_err(rc);
+    r.message = rc == LEDE_EAGAIN ? "too many calls in flight; try again later" : lede_strerror(rc);
+    r.payload = NULL;
+    r.payload_len = 0;
+    bc->fn(bc->items[i].ctx, &r);
+}
+
+static void batch_done(void *ctx, const struct lede_client_reply *reply)
+{
+    struct batch_call *bc = ctx;
+    lede_client_t *c = bc->c;
+    struct lede_client_reply r = *reply;
+    int from_broker =
+        reply->broker && (!reply->served_by[0] || strcmp(reply->served_by, "broker") == 0);
+    if (reply->status == LEDE__V1__STATUS__UNIMPLEMENTED ||
+        (reply->status == LEDE__V1__STATUS__UNAVAILABLE && from_broker)) {
+        /* no worker serves SummarizeBatch here (an older fleet) or none is up: one call per
+           article, and single calls for a while before batches are tried again */
+        c->batch_off_until_us = lede_clock_mono_us() + LEDE_CLIENT_BATCH_RETRY_US;
+        for (size_t i = 0; i < bc->n; i++)
+            batch_resend(bc, i, reply);
+        batch_call_free(bc);
+        return;
+    }
+    Lede__V1__SummarizeBatchResponse *m = NULL;
+    if (reply->status == LEDE__V1__STATUS__OK &&
+        (lede_wire_unpack(&lede__v1__summarize_batch_response__descriptor, reply->payload,
+                          reply->payload_len, reply->payload_len + 1,
+                          (ProtobufCMessage **)&m) != LEDE_OK ||
+         m->n_items != bc->n)) {
+        r.status = LEDE__V1__STATUS__DATA_LOSS;
+        r.message = "the worker's reply is not a SummarizeBatchResponse for this call";
+    }
+    if (r.status != LEDE__V1__STATUS__OK) { /* the call failed as a whole: so does every item */
+        r.payload = NULL;
+        r.payload_len = 0;
+        for (size_t i = 0; i < bc->n; i++)
+            bc->fn(bc->items[i].ctx, &r);
+    } else {
+        for (size_t i = 0; i < bc->n; i++) {
+            const Lede__V1__BatchItem *it = m->items[i];
+            if (it->resend) {
+                batch_resend(bc, i, reply);
+                continue;
+            }
+            r.status = (int)it->status;
+            r.message = it->message ? it->message : "";
+            r.payload = it->status == LEDE__V1__STATUS__OK ? it->response.data : NULL;
+            r.payload_len = it->status == LEDE__V1__STATUS__OK ? it->response.len : 0;
+            bc->fn(bc->items[i].ctx, &r);
+        }
+    }
+    if (m)
+        protobuf_c_message_free_unpacked(&m->base, NULL);
+    batch_call_free(bc);
+}
+
+int lede_client_summarize_batch(lede_client_t *c, const struct lede_client_batch_item *items,
+                                size_t n, int deadline_ms, const struct lede_client_metadata *md,
+                                size_t n_md, lede_client_reply_fn fn)
+{
+    if (!c || !items || n == 0 || n > LEDE_CLIENT_BATCH_MAX || !fn || deadline_ms < 0 || n_md > 8 ||
+        (n_md && !md))
+        return LEDE_EINVAL;
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i].payload && items[i].len)
+            return LEDE_EINVAL;
+        if (items[i].len > c->opt.max_message)
+            return LEDE_ETOOBIG;
+        total += items[i].len + 16;
+    }
+    if (c->n_calls + n > c->opt.max_in_flight)
+        return LEDE_EAGAIN; /* room for its articles on their own too (fallback, resend) */
+    int per_item = deadline_ms ? deadline_ms : c->opt.deadline_ms;
+    uint64_t now = lede_clock_mono_us();
+    if (n == 1 || now < c->batch_off_until_us) {
+        /* one article, or batches were refused lately: Summarize calls (all are sent or none) */
+        for (size_t i = 0; i < n; i++) {
+            int rc = lede_client_call(c, LEDE_METHOD_SUMMARIZE, items[i].payload, items[i].len,
+                                      per_item, md, n_md, fn, items[i].ctx, NULL);
+            if (rc != LEDE_OK && i == 0)
+                return rc; /* nothing sent */
+            if (rc != LEDE_OK) {
+                struct lede_client_reply r = {
+                    .status = lede_wire_status_from_err(rc),
+                    .message = lede_strerror(rc),
+                    .served_by = "",
+                };
+                fn(items[i].ctx, &r);
+            }
+        }
+        return LEDE_OK;
+    }
+    if (total > c->opt.max_message)
+        return LEDE_ETOOBIG;
+    struct batch_call *bc = calloc(1, sizeof *bc);
+    if (!bc)
+        return LEDE_ENOMEM;
+    bc->c = c;
+    bc->fn = fn;
+    bc->deadline_ms = per_item;
+    bc->n = n;
+    for (size_t i = 0; i < n_md; i++) {
+        bc->md[2 * i] = dupn(md[i].key);
+        bc->md[2 * i + 1] = dupn(md[i].value);
+        bc->n_md = i + 1;
+        if (!bc->md[2 * i] || !bc->md[2 * i + 1]) {
+            batch_call_free(bc);
+            return LEDE_ENOMEM;
+        }
+    }
+    ProtobufCBinaryData reqs[LEDE_BATCH_MAX_ITEMS];
+    for (size_t i = 0; i < n; i++)
+        reqs[i] = (ProtobufCBinaryData){items[i].len, (uint8_t *)(uintptr_t)items[i].payload};
+    Lede__V1__SummarizeBatchRequest br = LEDE__V1__SUMMARIZE_BATCH_REQUEST__INIT;
+    br.n_requests = n;
+    br.requests = reqs;
+    bc->buf_len = lede__v1__summarize_batch_request__get_packed_size(&br);
+    if (!(bc->buf = malloc(bc->buf_len ? bc->buf_len : 1))) {
+        batch_call_free(bc);
+        return LEDE_ENOMEM;
+    }
+    bc->buf_len = lede__v1__summarize_batch_request__pack(&br, bc->buf);
+    /* each item's bytes inside the packed request: its length-delimited field's body */
+    const uint8_t *p = bc->buf, *end = bc->buf + bc->buf_len;
+    for (size_t i = 0; i < n; i++) {
+        p++; /* the tag of field 1, length-delimited: one byte */
+        while (p < end && (*p & 0x80))
+            p++;
+        p++;
+        bc->items[i] = (struct batch_entry){p, items[i].len, items[i].ctx};
+        p += items[i].len;
+    }
+    /* the worker runs the articles one after another: each has its own deadline's worth */
+    uint64_t chunk_ms = (uint64_t)per_item * n;
+    int rc = lede_client_call(c, LEDE_METHOD_SUMMARIZE_BATCH, bc->buf, bc->buf_len,
+                              chunk_ms > INT32_MAX ? INT32_MAX : (int)chunk_ms, md, n_md,
+                              batch_done, bc, NULL);
+    if (rc != LEDE_OK)
+        batch_call_free(bc);
     return rc;
 }
 

@@ -42,8 +42,13 @@ extern const unsigned char lede_gateway_playground_html[];
 extern const size_t lede_gateway_playground_html_len;
 
 #define MAX_RESPONSE (64u << 20) /* bytes of one JSON answer */
-#define MAX_ORIGINS  32
-#define STATUS_COUNT LEDE_WIRE_STATUS_COUNT
+/* /v1/summarize:batch sends its lines in SummarizeBatch calls of at most this many lines and
+ * bytes of packed requests (well under the 17 MiB frame limit; a larger line goes alone), and
+ * fewer lines a call for batches of under 128 lines */
+#define BATCH_CHUNK_MAX   16
+#define BATCH_CHUNK_BYTES (128u * 1024u)
+#define MAX_ORIGINS       32
+#define STATUS_COUNT      LEDE_WIRE_STATUS_COUNT
 
 enum route {
     R_SUMMARIZE = 0, /* /v1/summarize */
@@ -475,8 +480,10 @@ static void batch_release(struct batch *b)
     pthread_mutex_unlock(&b->mu);
     if (left)
         return;
-    for (size_t i = 0; i < b->n; i++)
+    for (size_t i = 0; i < b->n; i++) {
         lede_jbuf_release(&b->items[i].out);
+        free(b->items[i].payload); /* a line prepared for a chunk that never left */
+    }
     free(b->items);
     free(b->body);
     pthread_mutex_destroy(&b->mu);
@@ -532,6 +539,29 @@ static void submit(lede_gateway_t *g, struct job *j)
     on_reply(j, &r);
 }
 
+/* A chunk of batch lines in one call; every line is answered through on_reply. */
+static void submit_batch(lede_gateway_t *g, struct job **jobs,
+                         const struct lede_client_batch_item *items, size_t n)
+{
+    struct job *j0 = jobs[0];
+    struct lede_client_metadata md[2] = {{"trace-id", j0->trace}, {"tenant", j0->tenant}};
+    size_t n_md = j0->tenant[0] ? 2 : 1;
+    int rc = lede_client_summarize_batch(g->client, items, n, j0->deadline_ms, md, n_md, on_reply);
+    for (size_t i = 0; i < n; i++) {
+        free(jobs[i]->payload);
+        jobs[i]->payload = NULL;
+    }
+    if (rc == LEDE_OK)
+        return;
+    struct lede_client_reply r = {
+        .status = lede_wire_status_from_err(rc),
+        .message = rc == LEDE_EAGAIN ? "too many calls in flight at the gateway; retry later"
+                                     : lede_strerror(rc),
+    };
+    for (size_t i = 0; i < n; i++)
+        on_reply(jobs[i], &r);
+}
+
 /* A batch line -> a packed request in j (or j answered with the error). 0: submit it. */
 static int batch_prepare(struct job *j)
 {
@@ -583,18 +613,40 @@ static void batch_pump(lede_gateway_t *g, struct batch *b)
        bursts that each thread on the way (this one's ZeroMQ I/O thread, the broker's) takes in
        one wake-up, and the workers still always have calls queued */
     size_t window = g->cfg.batch_window, burst = window / 4 ? window / 4 : 1;
+    size_t chunk_max = burst < BATCH_CHUNK_MAX ? burst : BATCH_CHUNK_MAX;
+    /* a short batch still goes out in at least 8 calls, so that all the workers share it */
+    size_t spread = (b->n + 7) / 8;
+    if (chunk_max > spread)
+        chunk_max = spread ? spread : 1;
     int refill = b->in_flight + burst <= window;
     while (!abandoned && refill && b->next_submit < b->n && b->in_flight < window) {
-        struct job *j = &b->items[b->next_submit++];
-        lede_metrics_counter_inc(g->c_batch_lines);
-        if (batch_prepare(j) == 0) {
-            b->in_flight++;
-            submit(g, j);
-            free(j->payload);
-            j->payload = NULL;
-            continue;
+        /* consecutive lines in one SummarizeBatch call (the messaging is paid once for them;
+           every line still gets its own answer): a burst's worth, at most BATCH_CHUNK_MAX lines
+           and BATCH_CHUNK_BYTES of requests (a larger line goes alone) */
+        struct lede_client_batch_item items[BATCH_CHUNK_MAX];
+        struct job *jobs[BATCH_CHUNK_MAX];
+        size_t n = 0, bytes = 0;
+        while (n < chunk_max && b->next_submit < b->n && b->in_flight + n < window) {
+            struct job *j = &b->items[b->next_submit];
+            if (!j->payload) {
+                lede_metrics_counter_inc(g->c_batch_lines);
+                if (batch_prepare(j) != 0) {
+                    b->next_submit++;
+                    batch_job_done(b, j);
+                    continue;
+                }
+            }
+            if (n && bytes + j->len > BATCH_CHUNK_BYTES)
+                break; /* the next chunk's first line, prepared already */
+            b->next_submit++;
+            items[n] = (struct lede_client_batch_item){j->payload, j->len, j};
+            jobs[n++] = j;
+            bytes += j->len;
         }
-        batch_job_done(b, j);
+        if (n == 0)
+            continue;
+        b->in_flight += n; /* before the call: an article that cannot be sent is answered in it */
+        submit_batch(g, jobs, items, n);
     }
     if (b->in_flight == 0 && (abandoned || b->completed == b->n) && b->refs > 0 &&
         b->next_submit != (size_t)-1) {

@@ -27,7 +27,7 @@ struct lede_gateway_config {
     unsigned max_per_ip;                   /* ... from one address (0: no limit) */
     unsigned conn_timeout_s; /* idle connection (slow client, header or body) closed after */
     size_t max_in_flight;    /* calls out at once (429 past it) */
-    size_t batch_window;     /* calls in flight per batch request */
+    size_t batch_window;     /* lines in flight per batch request */
     int deadline_ms;         /* when the request gives none */
     int max_deadline_ms;     /* longest deadline a header may ask for */
     int unreachable_ms;      /* liblede-client fail-fast time */

@@ -94,7 +94,8 @@ static const struct lede_opt gateway_opts[] = {
      .def = "64",
      .min = 1,
      .max = 4096,
-     .help = "calls in flight per batch request"},
+     .help = "lines in flight per batch request (sent in calls of up to 16 lines, a quarter "
+             "of this)"},
     {.name = "deadline-ms",
      .type = LEDE_OPT_INT,
      .def = "10000",

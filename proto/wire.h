@@ -30,9 +30,12 @@
 /* What lede_wire_call_stamp adds to a CALL at most: three varint fields (1 + 5, 1 + 10, 1 + 5). */
 #define LEDE_WIRE_STAMP_BYTES 23
 
-/* The two method names everyone shares. */
+/* The method names everyone shares. */
 #define LEDE_METHOD_SUMMARIZE    "lede.v1.Summarizer/Summarize"
 #define LEDE_METHOD_BROKER_STATS "lede.v1.Broker/Stats"
+/* Several articles in one call (lede.proto's SummarizeBatchRequest), at most this many. */
+#define LEDE_METHOD_SUMMARIZE_BATCH "lede.v1.Summarizer/SummarizeBatch"
+#define LEDE_BATCH_MAX_ITEMS        64
 
 /* Why a frame was rejected; the broker counts these per kind. */
 enum lede_wire_fault {

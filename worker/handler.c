@@ -374,3 +374,99 @@ cleanup:
     lede_result_destroy(&res);
     protobuf_c_message_free_unpacked(&rq->base, NULL);
 }
+
+/* A BatchItem that says only resend, as a field of SummarizeBatchResponse. */
+#define RESEND_BYTES 4u
+
+/* Bytes a length-delimited field of n bytes takes: tag, length prefix, body. */
+static size_t field_bytes(size_t n)
+{
+    size_t v = 1;
+    for (size_t x = n; x >= 128; x >>= 7)
+        v++;
+    return 1 + v + n;
+}
+
+void lede_handler_summarize_batch(const lede_engine_t *engine, lede_workspace_t *ws,
+                                  const uint8_t *payload, size_t len, uint64_t started_us,
+                                  uint64_t deadline_us, int echo, size_t item_max,
+                                  size_t max_payload, struct lede_handler_batch_out *bo)
+{
+    struct lede_handler_out *out = &bo->out;
+    memset(out, 0, sizeof *out);
+    bo->n_items = 0;
+    bo->skipped = 0;
+    out->status = LEDE__V1__STATUS__OK;
+    Lede__V1__SummarizeBatchRequest *rq = NULL;
+    if (lede_wire_unpack(&lede__v1__summarize_batch_request__descriptor, payload, len, len + 1,
+                         (ProtobufCMessage **)&rq) != LEDE_OK) {
+        fail(out, LEDE__V1__STATUS__INVALID_ARGUMENT,
+             "payload is not a valid lede.v1.SummarizeBatchRequest");
+        return;
+    }
+    size_t n = rq->n_requests;
+    if (n == 0 || n > LEDE_BATCH_MAX_ITEMS) {
+        char msg[120];
+        snprintf(msg, sizeof msg, "a SummarizeBatchRequest holds 1 to %d requests, not %zu",
+                 LEDE_BATCH_MAX_ITEMS, n);
+        fail(out, LEDE__V1__STATUS__INVALID_ARGUMENT, msg);
+        protobuf_c_message_free_unpacked(&rq->base, NULL);
+        return;
+    }
+    struct lede_handler_out res[LEDE_BATCH_MAX_ITEMS];
+    Lede__V1__BatchItem items[LEDE_BATCH_MAX_ITEMS], *itemp[LEDE_BATCH_MAX_ITEMS];
+    size_t total = 0;
+    int full = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct lede_handler_out *o = &res[i];
+        Lede__V1__BatchItem *it = &items[i];
+        lede__v1__batch_item__init(it);
+        itemp[i] = it;
+        memset(o, 0, sizeof *o);
+        uint64_t now = lede_clock_mono_us();
+        if (full) {
+            it->resend = 1;
+        } else if (deadline_us && now >= deadline_us) {
+            o->status = LEDE__V1__STATUS__DEADLINE_EXCEEDED;
+            snprintf(o->message, sizeof o->message,
+                     "deadline exceeded after %llu ms waiting at the worker, before the engine ran",
+                     (unsigned long long)((now - started_us) / 1000u));
+            bo->skipped++;
+        } else {
+            lede_handler_summarize_capped(engine, ws, rq->requests[i].data, rq->requests[i].len,
+                                          started_us, echo, item_max, o);
+        }
+        it->status = (Lede__V1__Status)o->status;
+        it->message = o->message;
+        it->response.data = o->payload;
+        it->response.len = o->payload_len;
+        size_t need = field_bytes(lede__v1__batch_item__get_packed_size(it));
+        /* room is kept for the resend marks of the items after this one */
+        if (!full && max_payload && total + need + RESEND_BYTES * (n - i - 1) > max_payload) {
+            /* no room for this answer: it and the rest go back to be sent alone */
+            lede_handler_out_release(o);
+            lede__v1__batch_item__init(it);
+            it->resend = 1;
+            full = 1;
+            need = field_bytes(lede__v1__batch_item__get_packed_size(it));
+        }
+        if (!it->resend) {
+            bo->items[bo->n_items].status = o->status;
+            bo->items[bo->n_items++].engine_us = o->engine_us;
+            out->engine_us += o->engine_us;
+        }
+        total += need;
+    }
+    Lede__V1__SummarizeBatchResponse resp = LEDE__V1__SUMMARIZE_BATCH_RESPONSE__INIT;
+    resp.n_items = n;
+    resp.items = itemp;
+    size_t plen = lede__v1__summarize_batch_response__get_packed_size(&resp);
+    out->payload = malloc(plen ? plen : 1);
+    if (out->payload)
+        out->payload_len = lede__v1__summarize_batch_response__pack(&resp, out->payload);
+    else
+        fail(out, LEDE__V1__STATUS__RESOURCE_EXHAUSTED, "out of memory encoding the response");
+    for (size_t i = 0; i < n; i++)
+        lede_handler_out_release(&res[i]);
+    protobuf_c_message_free_unpacked(&rq->base, NULL);
+}

@@ -119,6 +119,11 @@ static const struct lede_opt worker_opts[] = {
      .type = LEDE_OPT_BOOL,
      .def = "false",
      .help = "answer without running the engine (to measure the service)"},
+    {.name = "batch",
+     .type = LEDE_OPT_BOOL,
+     .def = "true",
+     .help = "serve lede.v1.Summarizer/SummarizeBatch too (false: Summarize only, as a worker "
+             "from before it; for mixed-version tests)"},
     {.name = "io-batch",
      .type = LEDE_OPT_BOOL,
      .def = "true",
@@ -199,6 +204,7 @@ static int read_options(const lede_config_t *conf, struct lede_worker_config *cf
     cfg->drain_ms = (unsigned)lede_config_int(conf, "drain-ms");
     cfg->max_message = (size_t)lede_config_int(conf, "max-message");
     cfg->echo = lede_config_bool(conf, "echo");
+    cfg->no_batch = !lede_config_bool(conf, "batch");
     cfg->io_batch = lede_config_bool(conf, "io-batch");
     /* --verbose and --log-level debug go together: per-call lines at debug */
     *level = lede_config_choice(conf, "log-level");

@@ -73,6 +73,35 @@ static size_t call_head_bytes(const lede_pool_t *p, const struct lede_pool_job *
            sizeof(((struct lede_handler_out *)0)->message) + 64;
 }
 
+/* A SummarizeBatch call: every article through the same handler as a Summarize call of its own,
+ * each with the bound such a call has, and the whole reply within the frame's cap (what does
+ * not fit is sent back to be resent alone). done->items lists the articles for the counters. */
+static void run_batch(lede_pool_t *p, lede_workspace_t *ws, const struct lede_pool_job *job,
+                      struct lede_pool_done *done, struct lede_handler_out *out)
+{
+    struct lede_handler_batch_out *bo = malloc(sizeof *bo);
+    if (!bo) {
+        out->status = LEDE__V1__STATUS__RESOURCE_EXHAUSTED;
+        snprintf(out->message, sizeof out->message, "worker out of memory");
+        return;
+    }
+    size_t cap = p->cfg.max_reply_bytes, head = call_head_bytes(p, job);
+    size_t item_max = cap ? (cap > head ? cap - head : 1) : 0;
+    /* the batch's own envelope: a few bytes per item besides the items' answers */
+    size_t slack = head + 16u * LEDE_BATCH_MAX_ITEMS;
+    size_t max_payload = cap ? (cap > slack ? cap - slack : 1) : 0;
+    lede_handler_summarize_batch(p->cfg.engine, ws, job->call->payload.data, job->call->payload.len,
+                                 job->received_us, job->deadline_us, p->cfg.echo, item_max,
+                                 max_payload, bo);
+    *out = bo->out;
+    if (bo->n_items && (done->items = malloc(bo->n_items * sizeof *done->items))) {
+        memcpy(done->items, bo->items, bo->n_items * sizeof *done->items);
+        done->n_items = (uint32_t)bo->n_items;
+        done->items_skipped = (uint32_t)bo->skipped;
+    }
+    free(bo);
+}
+
 /* Runs one job and fills done; *frame is the REPLY frame to send (NULL when dropped). */
 static void run_job(lede_pool_t *p, lede_workspace_t *ws, struct lede_pool_job *job,
                     struct lede_pool_done *done, uint8_t **frame, size_t *frame_len)
@@ -89,7 +118,11 @@ static void run_job(lede_pool_t *p, lede_workspace_t *ws, struct lede_pool_job *
         done->dropped = 1;
         return;
     }
-    if (job->deadline_us && now >= job->deadline_us) {
+    if (strcmp(job->call->method, LEDE_METHOD_SUMMARIZE_BATCH) == 0) {
+        /* its deadline is checked before each article (one past it is answered alone, and
+           counted as an article) */
+        run_batch(p, ws, job, done, &out);
+    } else if (job->deadline_us && now >= job->deadline_us) {
         done->skipped = 1;
         out.status = LEDE__V1__STATUS__DEADLINE_EXCEEDED;
         snprintf(out.message, sizeof out.message,
@@ -214,6 +247,7 @@ static void *thread_main(void *arg)
             lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "engine thread: result lost: %s",
                             zmq_strerror(zmq_errno()));
             zmq_msg_close(&body);
+            free(done.items);
         }
     }
 cleanup:

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <zmq.h>
 
+#include "handler.h"
 #include "lede.pb-c.h"
 #include "summarize.h"
 
@@ -33,6 +34,11 @@ struct lede_pool_done {
     uint32_t dropped; /* 1: not run because its link was reset (no reply frame) */
     uint64_t engine_us;
     uint64_t received_us; /* the job's, for the call-duration metric */
+    /* a SummarizeBatch call: its articles answered (malloc'd, the receiver frees it; NULL
+       for a Summarize call, which counts as one article of status `status`) */
+    struct lede_handler_item *items;
+    uint32_t n_items;
+    uint32_t items_skipped; /* of those, DEADLINE_EXCEEDED without running */
 };
 
 /* A thread whose workspace holds more than this after a call frees it and trims the heap

@@ -134,9 +134,9 @@ static int send_msg(struct worker *w, struct link *l, int command, const Protobu
 
 static void send_ready(struct worker *w, struct link *l)
 {
-    char *methods[] = {(char *)LEDE_METHOD_SUMMARIZE};
+    char *methods[] = {(char *)LEDE_METHOD_SUMMARIZE, (char *)LEDE_METHOD_SUMMARIZE_BATCH};
     Lede__V1__Ready r = LEDE__V1__READY__INIT;
-    r.n_methods = 1;
+    r.n_methods = w->cfg->no_batch ? 1 : 2;
     r.methods = methods;
     r.capacity = capacity_of(w->cfg);
     r.name = (char *)w->cfg->name;
@@ -268,17 +268,32 @@ static void finish(struct worker *w, const struct lede_pool_done *d, zmq_msg_t *
         l->in_flight--;
     if (d->dropped || !current) {
         w->st.dropped++;
+        free(d->items);
         return;
     }
     if (d->skipped)
         w->st.skipped++;
-    if (d->status == LEDE__V1__STATUS__OK)
-        w->st.ok++;
-    else
-        w->st.failed++;
-    if (w->cfg->metrics)
-        lede_worker_metrics_done(w->cfg->metrics, d->status, lede_clock_mono_us() - d->received_us,
-                                 d->engine_us);
+    uint64_t took = lede_clock_mono_us() - d->received_us;
+    if (d->items) {
+        /* a SummarizeBatch call: every article counts as a Summarize call would */
+        w->st.skipped += d->items_skipped;
+        for (uint32_t i = 0; i < d->n_items; i++) {
+            if (d->items[i].status == LEDE__V1__STATUS__OK)
+                w->st.ok++;
+            else
+                w->st.failed++;
+            lede_worker_metrics_done(w->cfg->metrics, d->items[i].status, took,
+                                     d->items[i].engine_us);
+        }
+        free(d->items);
+    } else {
+        if (d->status == LEDE__V1__STATUS__OK)
+            w->st.ok++;
+        else
+            w->st.failed++;
+        if (w->cfg->metrics)
+            lede_worker_metrics_done(w->cfg->metrics, d->status, took, d->engine_us);
+    }
     if (zmq_msg_send(body, l->sock, ZMQ_DONTWAIT) < 0)
         w->st.send_failed++;
 }
@@ -335,7 +350,8 @@ static void on_call(struct worker *w, struct link *l, Lede__V1__Call **cp, uint6
         lede_worker_log(w->cfg->name, LEDE_LOG_DEBUG, c->call_id, lede_worker_trace_id(c), "call",
                         f, 4);
     }
-    if (strcmp(c->method, LEDE_METHOD_SUMMARIZE) != 0) {
+    int batch = strcmp(c->method, LEDE_METHOD_SUMMARIZE_BATCH) == 0 && !w->cfg->no_batch;
+    if (!batch && strcmp(c->method, LEDE_METHOD_SUMMARIZE) != 0) {
         char msg[160], quoted[81]; /* at most 80 bytes of it, whole characters (utf8.h) */
         lede_utf8_sanitize(quoted, sizeof quoted, c->method, strlen(c->method));
         snprintf(msg, sizeof msg, "method \"%s\" is not served by this worker", quoted);
@@ -343,7 +359,7 @@ static void on_call(struct worker *w, struct link *l, Lede__V1__Call **cp, uint6
         reply_now(w, l, c, LEDE__V1__STATUS__UNIMPLEMENTED, msg);
         return;
     }
-    if (w->cfg->echo) {
+    if (w->cfg->echo && !batch) {
         echo_now(w, l, c, now);
         return;
     }

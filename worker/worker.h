@@ -29,6 +29,7 @@ struct lede_worker_config {
     size_t max_queue;            /* calls waiting for a thread at most */
     const char *name;            /* served_by in replies */
     int echo;                    /* answer without running the engine */
+    int no_batch;                /* serve Summarize only, not SummarizeBatch */
     int io_batch;                /* ZeroMQ's I/O thread runs as SCHED_BATCH (Linux) */
     int verbose;                 /* log every call */
     const lede_engine_t *engine; /* borrowed; NULL only with echo */
@@ -48,8 +49,8 @@ unsigned lede_worker_default_capacity(unsigned threads);
  * "stats" log line (SIGUSR1 and exit) come from it. */
 #define LEDE_WORKER_STATS(X)                                                                       \
     X(calls, "calls", "CALL frames received")                                                      \
-    X(ok, "ok", "replies with status OK")                                                          \
-    X(failed, "failed", "replies with another status")                                             \
+    X(ok, "ok", "articles answered OK (each of a SummarizeBatch call counts)")                     \
+    X(failed, "failed", "articles answered with another status")                                   \
     X(skipped, "deadline_skipped", "not run: deadline already passed")                             \
     X(unimplemented, "unimplemented", "an unknown method")                                         \
     X(rejected, "rejected", "queue full")                                                          \

@@ -167,9 +167,27 @@ def format_seeds():
     }
 
 
+def handler_seeds():
+    # two bytes of reply bound (fuzz_handler.c), then a Summarize or SummarizeBatch payload
+    good = summarize_request(ARTICLE, title=b"Senate passes aid")
+    short = summarize_request(ARTICLE, explain=False, sentences=1)
+    refused = field(3, 2, ARTICLE) + field(6, 0, 1)  # words: 1, no sentence fits
+    garbled = b"\x0a\xff\x01"
+    batch = lambda *items: b"".join(field(1, 2, x) for x in items)
+    return {
+        "seed-single.bin": b"\x01\x00" + good,
+        "seed-batch.bin": b"\x01\x00" + batch(good, short),
+        "seed-batch-mixed.bin": b"\x01\x00" + batch(short, garbled, refused, good),
+        "seed-batch-resend.bin": b"\x00\x30" + batch(short, good, good, short),
+        "seed-batch-empty-item.bin": b"\x01\x00" + batch(b"", short),
+        "seed-batch-none.bin": b"\x01\x00",
+    }
+
+
 def main():
     for target, seeds in (("wire", wire_seeds()), ("broker", broker_seeds()),
-                          ("engine", engine_seeds()), ("format", format_seeds())):
+                          ("engine", engine_seeds()), ("format", format_seeds()),
+                          ("handler", handler_seeds())):
         d = os.path.join(HERE, target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():

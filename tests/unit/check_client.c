@@ -1,7 +1,8 @@
 /* check_client.c: liblede-client against fake brokers (ROUTER sockets this test drives on
  * 127.0.0.1 ports the kernel picks): replies matched by call id, duplicates dropped, retry on
  * UNAVAILABLE, failover from a silent broker and from a dead endpoint, deadlines, bad options,
- * and response decoding. Single-threaded: the test alternates the fake broker and the client. */
+ * response decoding, and SummarizeBatch (an answer per item, resend, a short reply, the fallback
+ * to Summarize calls). Single-threaded: the test alternates the fake broker and the client. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
@@ -65,8 +66,8 @@ static Lede__V1__Call *fake_recv(struct fake *f, lede_client_t *c, int timeout_m
     return NULL;
 }
 
-static void fake_reply(struct fake *f, const uint8_t *id, size_t id_len, const char *call_id,
-                       int status, const uint8_t *payload, size_t len)
+static void fake_reply_by(struct fake *f, const uint8_t *id, size_t id_len, const char *call_id,
+                          int status, const uint8_t *payload, size_t len, const char *served_by)
 {
     Lede__V1__Reply r = LEDE__V1__REPLY__INIT;
     r.call_id = (char *)call_id;
@@ -74,13 +75,19 @@ static void fake_reply(struct fake *f, const uint8_t *id, size_t id_len, const c
     r.message = (char *)(status ? "fake says no" : "");
     r.payload.data = (uint8_t *)payload;
     r.payload.len = len;
-    r.served_by = (char *)"fake";
+    r.served_by = (char *)served_by;
     uint8_t *buf = NULL;
     size_t n = 0;
     ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__REPLY, &r.base, &buf, &n), LEDE_OK);
     zmq_send(f->sock, id, id_len, ZMQ_SNDMORE);
     zmq_send(f->sock, buf, n, 0);
     free(buf);
+}
+
+static void fake_reply(struct fake *f, const uint8_t *id, size_t id_len, const char *call_id,
+                       int status, const uint8_t *payload, size_t len)
+{
+    fake_reply_by(f, id, id_len, call_id, status, payload, len, "fake");
 }
 
 /* A SummarizeResponse of two sentences from body "One. Two." */
@@ -422,6 +429,197 @@ START_TEST(test_bad_options_and_decode)
 }
 END_TEST
 
+/* ---- SummarizeBatch ---- */
+
+struct item_got {
+    int n, status;
+    char message[200];
+    size_t payload_len;
+};
+
+static void on_item(void *arg, const struct lede_client_reply *r)
+{
+    struct item_got *g = arg;
+    g->n++;
+    g->status = r->status;
+    g->payload_len = r->payload_len;
+    snprintf(g->message, sizeof g->message, "%s", r->message);
+}
+
+/* Three packed requests of bodies "A.", "BB." and "CCC." in items, their contexts got[]. */
+static void batch_items(struct lede_client_batch_item *items, struct item_got *got)
+{
+    static const char *const bodies[] = {"A.", "BB.", "CCC."};
+    for (int i = 0; i < 3; i++) {
+        struct lede_client_request rq = {.body = bodies[i], .body_len = strlen(bodies[i])};
+        uint8_t *p;
+        size_t len;
+        ck_assert_int_eq(lede_client_summarize_pack(&rq, 0, &p, &len), LEDE_OK);
+        items[i] = (struct lede_client_batch_item){p, len, &got[i]};
+        memset(&got[i], 0, sizeof got[i]);
+    }
+}
+
+static void items_free(struct lede_client_batch_item *items)
+{
+    for (int i = 0; i < 3; i++)
+        free((void *)(uintptr_t)items[i].payload);
+}
+
+static void poll_items(lede_client_t *c, struct item_got *got, int timeout_ms)
+{
+    for (int waited = 0; waited < timeout_ms && !(got[0].n && got[1].n && got[2].n); waited += 10)
+        lede_client_poll(c, 10);
+}
+
+/* Answers a CALL of method SummarizeBatch with the given items. */
+static void reply_items(struct fake *f, const uint8_t *id, size_t id_len,
+                        const Lede__V1__Call *call, Lede__V1__BatchItem **items, size_t n)
+{
+    Lede__V1__SummarizeBatchResponse m = LEDE__V1__SUMMARIZE_BATCH_RESPONSE__INIT;
+    m.n_items = n;
+    m.items = items;
+    size_t len = lede__v1__summarize_batch_response__get_packed_size(&m);
+    uint8_t *buf = malloc(len ? len : 1);
+    len = lede__v1__summarize_batch_response__pack(&m, buf);
+    fake_reply(f, id, id_len, call->call_id, 0, buf, len);
+    free(buf);
+}
+
+START_TEST(test_batch_items_and_resend)
+{
+    struct fake f;
+    fake_open(&f);
+    lede_client_t *c = client_for(f.endpoint, 1000);
+    struct lede_client_batch_item items[3];
+    struct item_got got[3];
+    batch_items(items, got);
+    ck_assert_int_eq(lede_client_summarize_batch(c, items, 3, 0, NULL, 0, on_item), LEDE_OK);
+    uint8_t id[256];
+    size_t id_len = 0;
+    Lede__V1__Call *call = fake_recv(&f, c, 3000, id, &id_len);
+    ck_assert_ptr_nonnull(call);
+    ck_assert_str_eq(call->method, LEDE_METHOD_SUMMARIZE_BATCH);
+    /* three articles: three times the per-article deadline (3000 ms) */
+    ck_assert_uint_gt(call->timeout_ms, 8000);
+    ck_assert_uint_le(call->timeout_ms, 9000);
+    Lede__V1__SummarizeBatchRequest *br =
+        lede__v1__summarize_batch_request__unpack(NULL, call->payload.len, call->payload.data);
+    ck_assert_ptr_nonnull(br);
+    ck_assert_uint_eq(br->n_requests, 3);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_uint_eq(br->requests[i].len, items[i].len);
+        ck_assert_mem_eq(br->requests[i].data, items[i].payload, items[i].len);
+    }
+    protobuf_c_message_free_unpacked(&br->base, NULL);
+    /* item 0 OK, item 1 refused, item 2 did not fit: resent alone */
+    size_t rlen;
+    uint8_t *resp = make_response(&rlen);
+    Lede__V1__BatchItem it[3] = {LEDE__V1__BATCH_ITEM__INIT, LEDE__V1__BATCH_ITEM__INIT,
+                                 LEDE__V1__BATCH_ITEM__INIT};
+    Lede__V1__BatchItem *itp[3] = {&it[0], &it[1], &it[2]};
+    it[0].response.data = resp;
+    it[0].response.len = rlen;
+    it[1].status = LEDE__V1__STATUS__INVALID_ARGUMENT;
+    it[1].message = (char *)"no sentence fits in 1 words";
+    it[2].resend = 1;
+    reply_items(&f, id, id_len, call, itp, 3);
+    Lede__V1__Call *alone = fake_recv(&f, c, 3000, id, &id_len);
+    ck_assert_ptr_nonnull(alone);
+    ck_assert_str_eq(alone->method, LEDE_METHOD_SUMMARIZE);
+    ck_assert_uint_eq(alone->payload.len, items[2].len);
+    ck_assert_mem_eq(alone->payload.data, items[2].payload, items[2].len);
+    ck_assert_uint_le(alone->timeout_ms, 3000); /* its own deadline again */
+    ck_assert_int_eq(got[0].n, 1);
+    ck_assert_int_eq(got[0].status, 0);
+    ck_assert_uint_eq(got[0].payload_len, rlen);
+    ck_assert_int_eq(got[1].n, 1);
+    ck_assert_int_eq(got[1].status, LEDE__V1__STATUS__INVALID_ARGUMENT);
+    ck_assert_str_eq(got[1].message, "no sentence fits in 1 words");
+    ck_assert_int_eq(got[2].n, 0);
+    fake_reply(&f, id, id_len, alone->call_id, 0, resp, rlen);
+    poll_items(c, got, 2000);
+    ck_assert_int_eq(got[2].n, 1);
+    ck_assert_int_eq(got[2].status, 0);
+    protobuf_c_message_free_unpacked(&alone->base, NULL);
+
+    /* a reply that does not answer every item: each article fails DATA_LOSS, once */
+    items_free(items);
+    batch_items(items, got);
+    protobuf_c_message_free_unpacked(&call->base, NULL);
+    ck_assert_int_eq(lede_client_summarize_batch(c, items, 3, 0, NULL, 0, on_item), LEDE_OK);
+    call = fake_recv(&f, c, 3000, id, &id_len);
+    ck_assert_ptr_nonnull(call);
+    reply_items(&f, id, id_len, call, itp, 2);
+    poll_items(c, got, 2000);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(got[i].n, 1);
+        ck_assert_int_eq(got[i].status, LEDE__V1__STATUS__DATA_LOSS);
+    }
+    ck_assert_uint_eq(lede_client_in_flight(c), 0);
+    protobuf_c_message_free_unpacked(&call->base, NULL);
+    items_free(items);
+    free(resp);
+    lede_client_destroy(&c);
+    fake_close(&f);
+}
+END_TEST
+
+START_TEST(test_batch_fallback)
+{
+    struct fake f;
+    fake_open(&f);
+    lede_client_t *c = client_for(f.endpoint, 1000);
+    struct lede_client_batch_item items[3];
+    struct item_got got[3];
+    batch_items(items, got);
+    ck_assert_int_eq(lede_client_summarize_batch(c, items, 3, 0, NULL, 0, on_item), LEDE_OK);
+    uint8_t id[256];
+    size_t id_len = 0;
+    Lede__V1__Call *call = fake_recv(&f, c, 3000, id, &id_len);
+    ck_assert_ptr_nonnull(call);
+    ck_assert_str_eq(call->method, LEDE_METHOD_SUMMARIZE_BATCH);
+    /* the broker has no worker for the method: the articles go one call each */
+    fake_reply_by(&f, id, id_len, call->call_id, LEDE__V1__STATUS__UNAVAILABLE, NULL, 0, "broker");
+    size_t rlen;
+    uint8_t *resp = make_response(&rlen);
+    for (int i = 0; i < 3; i++) {
+        Lede__V1__Call *one = fake_recv(&f, c, 3000, id, &id_len);
+        ck_assert_ptr_nonnull(one);
+        ck_assert_str_eq(one->method, LEDE_METHOD_SUMMARIZE);
+        ck_assert_mem_eq(one->payload.data, items[i].payload, items[i].len);
+        fake_reply(&f, id, id_len, one->call_id, 0, resp, rlen);
+        protobuf_c_message_free_unpacked(&one->base, NULL);
+    }
+    poll_items(c, got, 2000);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(got[i].n, 1);
+        ck_assert_int_eq(got[i].status, 0);
+    }
+    /* and the next batch is sent as Summarize calls at once */
+    protobuf_c_message_free_unpacked(&call->base, NULL);
+    items_free(items);
+    batch_items(items, got);
+    ck_assert_int_eq(lede_client_summarize_batch(c, items, 3, 0, NULL, 0, on_item), LEDE_OK);
+    for (int i = 0; i < 3; i++) {
+        Lede__V1__Call *one = fake_recv(&f, c, 3000, id, &id_len);
+        ck_assert_ptr_nonnull(one);
+        ck_assert_str_eq(one->method, LEDE_METHOD_SUMMARIZE);
+        fake_reply(&f, id, id_len, one->call_id, LEDE__V1__STATUS__UNIMPLEMENTED, NULL, 0);
+        protobuf_c_message_free_unpacked(&one->base, NULL);
+    }
+    poll_items(c, got, 2000);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(got[i].status, LEDE__V1__STATUS__UNIMPLEMENTED); /* not batched again */
+    ck_assert_int_eq(lede_client_summarize_batch(c, items, 0, 0, NULL, 0, on_item), LEDE_EINVAL);
+    ck_assert_int_eq(lede_client_summarize_batch(c, items, 65, 0, NULL, 0, on_item), LEDE_EINVAL);
+    items_free(items);
+    free(resp);
+    lede_client_destroy(&c);
+    fake_close(&f);
+}
+END_TEST
+
 int main(void)
 {
     ctx = zmq_ctx_new();
@@ -433,6 +631,8 @@ int main(void)
     tcase_add_test(tc, test_failover_silent_broker);
     tcase_add_test(tc, test_dead_endpoint_and_deadline);
     tcase_add_test(tc, test_bad_options_and_decode);
+    tcase_add_test(tc, test_batch_items_and_resend);
+    tcase_add_test(tc, test_batch_fallback);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);

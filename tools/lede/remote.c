@@ -18,13 +18,26 @@ struct pending {
     struct pending *prev, *next;
 };
 
+/* Consecutive jobs go to the service in chunks, one SummarizeBatch call each (the messaging
+ * costs the broker and the workers about as much per call as the engine's work on an article):
+ * at most CHUNK_MAX articles and CHUNK_BYTES of requests (an article larger than that goes
+ * alone), fewer when --in-flight is small, so that four chunks are in flight and both workers
+ * always have the next one queued. A partial chunk leaves at once when nothing is in flight
+ * (input that comes slowly is not held back) and at the end. */
+#define CHUNK_MAX   16
+#define CHUNK_BYTES (128u * 1024u)
+
 struct remote {
     struct lede_backend base;
     lede_client_t *client;
     int deadline_ms;
-    size_t max_in_flight;
+    size_t max_in_flight; /* articles */
+    size_t in_flight;     /* articles sent and not yet answered */
     int explain;          /* ask for every sentence, not only the summary's */
     struct pending *head; /* jobs in flight, freed at destroy if never completed */
+    size_t chunk_max;     /* articles in one call */
+    size_t chunk_n, chunk_bytes;
+    struct lede_client_batch_item chunk[CHUNK_MAX]; /* packed requests, ctx: the pending */
 };
 
 static void unlink_pending(struct pending *p)
@@ -249,6 +262,8 @@ static void on_reply(void *ctx, const struct lede_client_reply *reply)
     struct pending *p = ctx;
     struct remote *r = p->r;
     unlink_pending(p);
+    if (r->in_flight)
+        r->in_flight--;
     if (reply->status != LEDE_STATUS_OK) {
         r->base.done(r->base.ctx, p->seq, reply->status, reply->message, NULL);
         goto cleanup;
@@ -281,14 +296,57 @@ static enum lede_client_budget map_budget(enum lede_budget_kind k)
     }
 }
 
-static int remote_submit(lede_backend_t *b, size_t seq, const struct lede_job *job)
+/* A job that cannot be sent: its own failure (too big, bad budget), not the backend's. */
+static void refuse(struct remote *r, struct pending *p, int rc)
 {
-    struct remote *r = (struct remote *)b;
-    while (lede_client_in_flight(r->client) >= r->max_in_flight) {
+    r->base.done(r->base.ctx, p->seq,
+                 rc == LEDE_ETOOBIG || rc == LEDE_EAGAIN ? LEDE_STATUS_RESOURCE_EXHAUSTED
+                                                         : LEDE_STATUS_INVALID_ARGUMENT,
+                 rc == LEDE_ETOOBIG  ? "the article is over lede's limit of 16777216 bytes (16 MiB)"
+                 : rc == LEDE_EAGAIN ? "too many calls in flight; try again later"
+                                     : "the request cannot be encoded (bad budget or weights)",
+                 NULL);
+    free(p->body);
+    free(p);
+}
+
+/* Sends the chunk as one call (waiting for room first) and empties it. */
+static int flush(struct remote *r)
+{
+    size_t n = r->chunk_n;
+    if (n == 0)
+        return LEDE_OK;
+    while (r->in_flight && r->in_flight + n > r->max_in_flight) {
         int rc = lede_client_poll(r->client, 1000);
         if (rc < 0)
             return rc;
     }
+    r->chunk_n = 0;
+    r->chunk_bytes = 0;
+    r->in_flight += n; /* before the call: a callback may come from inside it */
+    int rc = lede_client_summarize_batch(r->client, r->chunk, n, r->deadline_ms, NULL, 0, on_reply);
+    for (size_t i = 0; i < n; i++) {
+        free((void *)(uintptr_t)r->chunk[i].payload);
+        if (rc != LEDE_OK) {
+            struct pending *p = r->chunk[i].ctx;
+            r->in_flight--;
+            unlink_pending(p);
+            if (rc == LEDE_ENOMEM) {
+                r->base.done(r->base.ctx, p->seq, LEDE_STATUS_RESOURCE_EXHAUSTED, "out of memory",
+                             NULL);
+                free(p->body);
+                free(p);
+            } else {
+                refuse(r, p, rc);
+            }
+        }
+    }
+    return LEDE_OK;
+}
+
+static int remote_submit(lede_backend_t *b, size_t seq, const struct lede_job *job)
+{
+    struct remote *r = (struct remote *)b;
     struct pending *p = calloc(1, sizeof *p);
     if (!p)
         return LEDE_ENOMEM;
@@ -328,35 +386,40 @@ static int remote_submit(lede_backend_t *b, size_t seq, const struct lede_job *j
         .deadline_ms = r->deadline_ms,
         .format = lede_format_name((int)job->format),
     };
-    int rc = lede_client_summarize_submit(r->client, &req, on_reply, p, NULL);
+    uint8_t *packed;
+    size_t len;
+    int rc = lede_client_summarize_pack(&req, 0, &packed, &len);
     if (rc == LEDE_ENOMEM) {
         free(p->body);
         free(p);
         return rc;
     }
     if (rc != LEDE_OK) {
-        /* this job cannot be sent (too big, bad budget): its own failure, not the backend's */
-        b->done(b->ctx, seq,
-                rc == LEDE_ETOOBIG || rc == LEDE_EAGAIN ? LEDE_STATUS_RESOURCE_EXHAUSTED
-                                                        : LEDE_STATUS_INVALID_ARGUMENT,
-                rc == LEDE_ETOOBIG  ? "the article is over lede's limit of 16777216 bytes (16 MiB)"
-                : rc == LEDE_EAGAIN ? "too many calls in flight; try again later"
-                                    : "the request cannot be encoded (bad budget or weights)",
-                NULL);
-        free(p->body);
-        free(p);
+        refuse(r, p, rc);
         return LEDE_OK;
     }
     p->next = r->head;
     if (r->head)
         r->head->prev = p;
     r->head = p;
+    /* a chunk never goes over CHUNK_BYTES, except an article that large on its own */
+    if (r->chunk_n && r->chunk_bytes + len > CHUNK_BYTES && (rc = flush(r)) != LEDE_OK) {
+        free(packed);
+        return rc;
+    }
+    r->chunk[r->chunk_n++] = (struct lede_client_batch_item){packed, len, p};
+    r->chunk_bytes += len;
+    if (r->chunk_n >= r->chunk_max || r->chunk_bytes >= CHUNK_BYTES || r->in_flight == 0)
+        return flush(r);
     return LEDE_OK;
 }
 
 static int remote_drain(lede_backend_t *b)
 {
     struct remote *r = (struct remote *)b;
+    int rc = flush(r);
+    if (rc != LEDE_OK)
+        return rc;
     return lede_client_drain(r->client, -1);
 }
 
@@ -364,6 +427,8 @@ static void remote_destroy(lede_backend_t *b)
 {
     struct remote *r = (struct remote *)b;
     lede_client_destroy(&r->client);
+    for (size_t i = 0; i < r->chunk_n; i++)
+        free((void *)(uintptr_t)r->chunk[i].payload);
     while (r->head) {
         struct pending *p = r->head;
         r->head = p->next;
@@ -397,6 +462,10 @@ int lede_backend_remote_new(const struct lede_remote_options *opt, lede_done_fn 
     r->max_in_flight = opt->max_in_flight > 0 ? (size_t)opt->max_in_flight : 64;
     if (r->max_in_flight > co.max_in_flight)
         r->max_in_flight = co.max_in_flight;
+    r->chunk_max = r->max_in_flight / 4;
+    r->chunk_max = r->chunk_max < 1 ? 1 : r->chunk_max > CHUNK_MAX ? CHUNK_MAX : r->chunk_max;
+    /* the client's own bound is in calls: every article may be one (a fallback) */
+    co.max_in_flight = r->max_in_flight + CHUNK_MAX;
     char err[256] = "";
     int rc = lede_client_new(opt->endpoints, &co, &r->client, err, sizeof err);
     if (rc != LEDE_OK) {

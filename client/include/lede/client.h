@@ -142,6 +142,46 @@ LEDE_CLIENT_API int lede_client_summarize_submit(lede_client_t *c,
                                                  lede_client_reply_fn fn, void *ctx,
                                                  uint64_t *call);
 
+/* Packs a request as a lede.v1.SummarizeRequest (what lede_client_summarize_submit sends), for
+ * lede_client_summarize_batch. On LEDE_OK *out (malloc'd, *len bytes) is the caller's to free.
+ * Errors as lede_client_summarize_submit's: LEDE_EINVAL, LEDE_ETOOBIG (over lede's article
+ * limit, or over max bytes when max is not 0), LEDE_ENOMEM. */
+LEDE_CLIENT_API int lede_client_summarize_pack(const struct lede_client_request *req, size_t max,
+                                               uint8_t **out, size_t *len);
+
+/* ---- several articles in one call (lede.v1.Summarizer/SummarizeBatch) ---- */
+
+#define LEDE_CLIENT_BATCH_MAX 64 /* articles in one batch call at most */
+
+/* One article of a batch: a packed SummarizeRequest (lede_client_summarize_pack; borrowed for
+ * the duration of the call, copied) and the context its callback gets. */
+struct lede_client_batch_item {
+    const uint8_t *payload;
+    size_t len;
+    void *ctx;
+};
+
+/* Sends n articles (1 .. LEDE_CLIENT_BATCH_MAX) in one SummarizeBatch call, so the service's
+ * messaging is paid once for all of them. fn is called exactly once per article with that
+ * article's own answer, as a Summarize call of it alone would give it: its status and message,
+ * and its SummarizeResponse as the payload when OK; a bad article fails alone. When the call
+ * fails as a whole (deadline, ...) every article gets its status. deadline_ms (0: the client's
+ * default) is per article: the call has n times it, as the worker runs its articles one after
+ * another. md goes with the call (and with any resend).
+ * Fallback: when no worker serves SummarizeBatch (the broker answers UNIMPLEMENTED, or
+ * UNAVAILABLE for the method) the articles are sent again as Summarize calls, and for the next
+ * 10 s this function sends Summarize calls itself, so a fleet of older workers is served as
+ * before; an article the worker had no room for in its reply is sent alone too. One article
+ * (n == 1) is a Summarize call. Callbacks come from lede_client_poll, except that an article
+ * that cannot be sent once the call is accepted gets its failure at once (here, or inside the
+ * poll that found it out). The call needs room for n calls in flight (LEDE_EAGAIN otherwise).
+ * Errors (nothing sent, no callback): LEDE_EINVAL, LEDE_EAGAIN, LEDE_ETOOBIG, LEDE_ENOMEM. */
+LEDE_CLIENT_API int lede_client_summarize_batch(lede_client_t *c,
+                                                const struct lede_client_batch_item *items,
+                                                size_t n, int deadline_ms,
+                                                const struct lede_client_metadata *md, size_t n_md,
+                                                lede_client_reply_fn fn);
+
 /* Like lede_client_poll, but also returns (0 when no call completed) as soon as one of the n_fds
  * file descriptors in fds is readable, so one thread can serve both (the gateway's wake-up
  * eventfd). */
