@@ -324,41 +324,46 @@ int lede_text_regions_lang(const char *body, size_t len, const struct lede_lang 
     return LEDE_OK;
 }
 
+/* t[0..n) starts with the lowercase ASCII literal w, bar case (its length known at compile
+ * time: no strlen per sentence). */
+#define STARTS(t, n, w) starts_ci_n(t, n, w, sizeof(w) - 1)
+
+static inline bool starts_ci_n(const char *s, size_t n, const char *w, size_t k)
+{
+    if (n < k)
+        return false;
+    for (size_t i = 0; i < k; i++)
+        if (lower((unsigned char)s[i]) != (unsigned char)w[i])
+            return false;
+    return true;
+}
+
 bool lede_text_sentence_is_boilerplate(const char *t, size_t n)
 {
-    static const char *const prefixes[] = {
-        "by . ",
-        "published : ",
-        "updated : ",
-        "| . ",
-        "scroll down for video",
-        "click here",
-        "read more",
-        "follow @",
-        "follow us",
-        "share this",
-        "copyright",
-        "all rights reserved",
-        "last updated at",
-        "updated :",
-        "published :",
-        "daily mail reporter",
-        "by daily mail reporter",
-        "please scroll down",
-        NULL,
-    };
+    /* The prefixes, by their first byte: a sentence tries only those that share its own
+     * (most sentences none). "published :" and "updated :" cover their forms with a space. */
     while (n && is_space((unsigned char)*t)) {
         t++;
         n--;
     }
     if (!n)
         return true;
-    unsigned char c0 = lower((unsigned char)t[0]);
-    for (int k = 0; prefixes[k]; k++) /* the first letter rules out most at once */
-        if ((unsigned char)prefixes[k][0] == c0 && starts_with_ci(t, n, prefixes[k]))
-            return true;
-    /* A bare "by NAME ." byline. (Sentences without any word are dropped by the caller.) */
-    if (starts_with_ci(t, n, "by ") && n < 40 && t[n - 1] == '.')
-        return true;
-    return false;
+    switch (lower((unsigned char)t[0])) {
+    case 'a': return STARTS(t, n, "all rights reserved");
+    case 'b':
+        /* "by . ", and a bare "by NAME ." byline. (Sentences without any word are dropped by
+         * the caller.) */
+        return STARTS(t, n, "by . ") || STARTS(t, n, "by daily mail reporter") ||
+               (STARTS(t, n, "by ") && n < 40 && t[n - 1] == '.');
+    case 'c': return STARTS(t, n, "click here") || STARTS(t, n, "copyright");
+    case 'd': return STARTS(t, n, "daily mail reporter");
+    case 'f': return STARTS(t, n, "follow @") || STARTS(t, n, "follow us");
+    case 'l': return STARTS(t, n, "last updated at");
+    case 'p': return STARTS(t, n, "published :") || STARTS(t, n, "please scroll down");
+    case 'r': return STARTS(t, n, "read more");
+    case 's': return STARTS(t, n, "scroll down for video") || STARTS(t, n, "share this");
+    case 'u': return STARTS(t, n, "updated :");
+    case '|': return STARTS(t, n, "| . ");
+    default: return false;
+    }
 }
