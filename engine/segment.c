@@ -1040,11 +1040,74 @@ static int plain_tok(const struct tok *k)
  * word before them, not yet counted (the caller has counted at least one word of this
  * sentence); on return cur is the last word passed over, not yet counted, and the reader
  * stands after it, exactly as if each word had been read and counted one by one. */
+#ifdef __SSE2__
+/* Masks of the thirty-two bytes at t: space or tab (*sp), printable ASCII but space (*pr), and
+ * ASCII letters and digits (*an). */
+static HOT void plain_masks(const unsigned char *t, uint32_t *sp, uint32_t *pr, uint32_t *an)
+{
+    uint32_t m[3][2];
+    for (int h = 0; h < 2; h++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + 16 * h));
+        __m128i s = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+        /* x - lo <= hi - lo (unsigned) as min(x - lo, hi - lo) == x - lo */
+        __m128i q = _mm_sub_epi8(v, _mm_set1_epi8(0x21));
+        __m128i p = _mm_cmpeq_epi8(_mm_min_epu8(q, _mm_set1_epi8(0x7E - 0x21)), q);
+        __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+        __m128i l = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+        __m128i a = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d),
+                                 _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(25)), l));
+        m[0][h] = (uint32_t)_mm_movemask_epi8(s);
+        m[1][h] = (uint32_t)_mm_movemask_epi8(p);
+        m[2][h] = (uint32_t)_mm_movemask_epi8(a);
+    }
+    *sp = m[0][0] | m[0][1] << 16;
+    *pr = m[1][0] | m[1][1] << 16;
+    *an = m[2][0] | m[2][1] << 16;
+}
+#endif
+
 static void skip_plain(struct reader *r, struct tok *cur, unsigned *nwords, int *content)
 {
     const unsigned char *t = (const unsigned char *)r->t;
     size_t len = r->len, i = r->i, n = 0, wb = 0;
-    for (;;) {
+    int done = 0;
+#ifdef __SSE2__
+    /* Thirty-two bytes at a time while a byte after them is left: the words the loop below
+     * would pass over are the runs of printable bytes with a space or tab on each side, a
+     * letter or digit at each end, that end before the first byte that would stop it (any
+     * other byte; a run's first or last byte that is neither letter nor digit). Then the
+     * loop below goes on from the last of them, just as if it had passed over each. */
+    if (i < len && (t[i] == ' ' || t[i] == '\t')) {
+        size_t ws = 0; /* start of the last run begun in a block before this one */
+        for (size_t b = i; b + 33 <= len; b += 32) {
+            uint32_t sp, pr, an;
+            plain_masks(t + b, &sp, &pr, &an);
+            /* t[b - 1] is a space or tab only past the first block, where bit 0 is one. */
+            uint32_t before = sp << 1 | (b > i && (t[b - 1] == ' ' || t[b - 1] == '\t'));
+            uint32_t after = sp >> 1 | (uint32_t)(t[b + 32] == ' ' || t[b + 32] == '\t') << 31;
+            uint32_t starts = pr & before, ends = pr & after;
+            uint32_t stop = ~(sp | pr) | ((starts | ends) & ~an);
+            if (stop) /* only the runs that end before it */
+                ends &= (1u << __builtin_ctz(stop)) - 1;
+            if (ends) {
+                unsigned k = 31u - (unsigned)__builtin_clz(ends);
+                uint32_t st = starts & (k == 31 ? ~0u : (2u << k) - 1);
+                wb = st ? b + 31u - (unsigned)__builtin_clz(st) : ws;
+                i = b + k + 1;
+                for (; ends; ends &= ends - 1)
+                    n++;
+            }
+            if (stop) {
+                done = 1; /* the loop below would stop at its first word */
+                break;
+            }
+            if (starts)
+                ws = b + 31u - (unsigned)__builtin_clz(starts);
+        }
+    }
+#endif
+    while (!done) {
         size_t j = i;
         while (j < len && (t[j] == ' ' || t[j] == '\t'))
             j++;
