@@ -49,6 +49,12 @@ struct reader {
     int ptb;                      /* PTB-tokenized style */
     int sq, dq;                   /* a stand-alone straight single / double quote is open */
     unsigned char last;           /* last byte of the previous word */
+    /* The word last looked at (merge_run and absorb_closers look one ahead, read_tok then
+     * reads the same word): it starts at pk_b (SIZE_MAX: none) and ends at pk_e; pk_tok: pk
+     * is its token. */
+    size_t pk_b, pk_e;
+    int pk_tok;
+    struct tok pk;
 };
 
 /* Reader flag beside enum lede_lang_flag: a language other than English (its terminators). */
@@ -115,6 +121,10 @@ static size_t skip_space(const char *t, size_t i, size_t len, int *nl)
     const unsigned char *u = (const unsigned char *)t;
     while (i < len) {
         size_t n;
+        if (u[i] == ' ' || u[i] == '\t') { /* the usual space: no call */
+            i++;
+            continue;
+        }
         if (!maybe_space[u[i]] || !(n = space_len(t, i, len, nl)))
             break;
         i += n;
@@ -203,7 +213,7 @@ static HOT size_t word_end(const char *t, size_t i, size_t len)
     int nl = 0;
     for (;;) {
         i = inner_end(u, i, len); /* printable ASCII cannot start a space: passed over */
-        if (i >= len || (maybe_space[u[i]] && space_len(t, i, len, &nl)))
+        if (i >= len || u[i] == ' ' || (maybe_space[u[i]] && space_len(t, i, len, &nl)))
             return i;
         i++;
     }
@@ -483,6 +493,17 @@ static int closing_word(struct reader *r, size_t b, size_t e)
     return 1;
 }
 
+/* The end of the word that starts at t[b], as word_end_lang, once per word. */
+static HOT size_t word_at(struct reader *r, size_t b)
+{
+    if (b != r->pk_b) {
+        r->pk_b = b;
+        r->pk_e = word_end_lang(r->t, b, r->len, r->lf);
+        r->pk_tok = 0;
+    }
+    return r->pk_e;
+}
+
 /* Appends to the K_PUNCT token k the terminator-only words that follow it on the same line:
  * any in PTB text ("? !"), lone dots in cased text (". . ."; a closer ends the run).
  * Returns how many were added. */
@@ -495,9 +516,11 @@ static unsigned merge_run(struct reader *r, struct tok *k, int closed)
         size_t b = skip_space(t, r->i, r->len, &nl);
         if (nl || b >= r->len)
             break;
-        size_t e = word_end_lang(t, b, r->len, r->lf);
+        size_t e = word_at(r, b);
         struct tok w;
         classify(t, b, e, &w, r->lf);
+        r->pk = w; /* read_tok takes it from here when the run ends before it */
+        r->pk_tok = 1;
         if (w.kind != K_PUNCT || (!r->ptb && !w.lone) || w.cb != b)
             break;
         k->e = e;
@@ -524,7 +547,7 @@ static unsigned absorb_closers(struct reader *r, struct tok *k)
         size_t b = skip_space(t, r->i, r->len, &nl);
         if (nl || b >= r->len)
             break;
-        size_t e = word_end_lang(t, b, r->len, r->lf);
+        size_t e = word_at(r, b);
         if (!closing_word(r, b, e))
             break;
         k->e = e;
@@ -546,8 +569,11 @@ static HOT int read_tok(struct reader *r, struct tok *k, int *nl)
         r->i = len;
         return 0;
     }
-    size_t e = word_end_lang(t, b, len, r->lf);
-    classify(t, b, e, k, r->lf);
+    size_t e = word_at(r, b);
+    if (r->pk_tok)
+        *k = r->pk; /* merge_run classified it already */
+    else
+        classify(t, b, e, k, r->lf);
     if (k->cb == k->ce)
         quote_word(r, b, e);
     r->i = e;
@@ -1151,6 +1177,7 @@ int lede_segment_split_lang(const char *text, size_t len, const struct lede_lang
         return LEDE_EINVAL;
     r.t = text;
     r.len = len;
+    r.pk_b = SIZE_MAX;
     if (lang && strcmp(lang->code, "en") != 0) {
         r.lang = lang;
         r.lf = lang->flags | L_EXTRA;
