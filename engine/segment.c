@@ -345,7 +345,7 @@ static size_t extra_terminator(const char *t, size_t cb, size_t tb, unsigned lf)
     return 0;
 }
 
-static void classify(const char *t, size_t b, size_t e, struct tok *k, unsigned lf)
+static HOT void classify(const char *t, size_t b, size_t e, struct tok *k, unsigned lf)
 {
     size_t n, cb = b, ce = e, tb;
     memset(k, 0, sizeof *k);
