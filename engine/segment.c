@@ -116,7 +116,7 @@ static size_t space_len(const char *t, size_t i, size_t len, int *nl)
     return 0;
 }
 
-static size_t skip_space(const char *t, size_t i, size_t len, int *nl)
+static HOT size_t skip_space(const char *t, size_t i, size_t len, int *nl)
 {
     const unsigned char *u = (const unsigned char *)t;
     while (i < len) {
