@@ -181,7 +181,8 @@ static size_t dateline(const char *p, size_t n)
         if (c == '.' || c == '!' || c == '?' || c == '"' || c == '\n')
             if (!(c == '.' && i > 0 && p[i - 1] != ' ' && i + 1 < n && p[i + 1] == ' '))
                 return 0; /* a sentence ended: no dateline; "Nov. 21" keeps going */
-        size_t d = dash_at(p, n, i);
+        /* a dash starts with '-' or 0xE2 (dash_at): no call for the other bytes */
+        size_t d = c == '-' || c == 0xE2 ? dash_at(p, n, i) : 0;
         if (d && i > 0 && is_space((unsigned char)p[i - 1]) && upper_run && letters >= 3) {
             size_t e = i + d;
             while (e < n && is_space((unsigned char)p[e]))
