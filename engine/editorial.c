@@ -146,7 +146,8 @@ static void close_dq(struct qstate *q)
 
 /* Runs the quotation marks of t[0..n) through q; *first_mark says whether the text opens with
  * one (after spaces). skip_first: the first mark continues a quotation (not toggled). */
-static void scan(const char *t, size_t n, struct qstate *q, bool skip_first, bool *opens, bool lone)
+static inline __attribute__((always_inline)) void scan(const char *t, size_t n, struct qstate *q,
+                                                       bool skip_first, bool *opens, bool lone)
 {
     size_t i = 0;
     while (i < n && (t[i] == ' ' || t[i] == '\t'))
