@@ -144,6 +144,10 @@ static size_t dash_at(const char *s, size_t n, size_t i)
 static size_t dateline(const char *p, size_t n)
 {
     size_t lim = n < 90 ? n : 90;
+    /* A dateline ends in an agency tag or a dash: a paragraph whose first bytes hold no '('
+     * and nothing a dash starts with ('-', 0xE2) has none, and is not read byte by byte. */
+    if (!memchr(p, '(', lim) && !memchr(p, '-', lim) && !memchr(p, 0xE2, lim))
+        return 0;
     size_t i = 0;
     bool upper_run = true; /* the prefix so far is an all-caps place name */
     size_t w = 0;
