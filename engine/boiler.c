@@ -10,48 +10,63 @@
 /* A row: a lowercase ASCII pattern, and the longest sentence (bytes) it applies to (0: any). */
 struct row {
     const char *pat;
-    size_t len;       /* strlen(pat) */
-    size_t max_len;   /* 0: any */
-    unsigned char c0; /* pat[0], beside the row: the binary search reads no pattern */
+    size_t len;     /* strlen(pat) */
+    size_t max_len; /* 0: any */
 };
 
 #define ROW(pat, max_len)                                                                          \
     {                                                                                              \
-        pat, sizeof(pat) - 1, max_len, (unsigned char)(pat)[0]                                     \
+        pat, sizeof(pat) - 1, max_len                                                              \
     }
 
 /* The table, in three parts by where the pattern must occur. Add a row and a case under
  * tests/data/editor/ together. */
 
 /* The sentence starts with it (after spaces, "[", "-" or "*"), or is it (bar closing
- * punctuation): sorted by the pattern's first byte, for a binary search on that byte. */
-static const struct row at_start[] = {
-    ROW("(c) 1", 0),
-    ROW("(c) 2", 0),
+ * punctuation): one array per first byte, found through by_first (a new first byte needs its
+ * line there too). */
+static const struct row start_paren[] = {ROW("(c) 1", 0), ROW("(c) 2", 0)};
+static const struct row start_a[] = {
     ROW("additional reporting by", 300),
     ROW("advertisement", 16), /* the whole sentence, bar punctuation */
     ROW("an earlier version of this", 0),
-    ROW("click here", 0),
-    ROW("contributing:", 0),
-    ROW("copyright", 0),
-    ROW("correction appended", 0),
-    ROW("correction:", 0),
-    ROW("editing by", 300),
-    ROW("follow us on", 0),
-    ROW("image caption", 0),
-    ROW("image copyright", 0),
-    ROW("image:", 0),
-    ROW("photo:", 0),
-    ROW("photograph:", 0),
-    ROW("photos:", 0),
-    ROW("read more:", 0),
-    ROW("reporting by", 300),
-    ROW("sign up for", 0),
+};
+static const struct row start_c[] = {
+    ROW("click here", 0),          ROW("contributing:", 0), ROW("copyright", 0),
+    ROW("correction appended", 0), ROW("correction:", 0),
+};
+static const struct row start_e[] = {ROW("editing by", 300)};
+static const struct row start_f[] = {ROW("follow us on", 0)};
+static const struct row start_i[] = {ROW("image caption", 0), ROW("image copyright", 0),
+                                     ROW("image:", 0)};
+static const struct row start_p[] = {ROW("photo:", 0), ROW("photograph:", 0), ROW("photos:", 0)};
+static const struct row start_r[] = {ROW("read more:", 0), ROW("reporting by", 300)};
+static const struct row start_s[] = {ROW("sign up for", 0)};
+static const struct row start_t[] = {
     ROW("this article has been corrected", 0),
     ROW("this article was amended", 0),
     ROW("this story has been corrected", 0),
-    ROW("writing by", 300),
-    ROW("\xc2\xa9", 0),
+};
+static const struct row start_w[] = {ROW("writing by", 300)};
+static const struct row start_copy[] = {ROW("\xc2\xa9", 0)};
+
+struct group {
+    const struct row *v;
+    unsigned char n;
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define GROUP(a)                                                                                   \
+    {                                                                                              \
+        a, COUNT(a)                                                                                \
+    }
+
+/* The rows that start with each (lowercase) byte; most bytes have none. */
+static const struct group by_first[256] = {
+    ['('] = GROUP(start_paren), ['a'] = GROUP(start_a), ['c'] = GROUP(start_c),
+    ['e'] = GROUP(start_e),     ['f'] = GROUP(start_f), ['i'] = GROUP(start_i),
+    ['p'] = GROUP(start_p),     ['r'] = GROUP(start_r), ['s'] = GROUP(start_s),
+    ['t'] = GROUP(start_t),     ['w'] = GROUP(start_w), [0xc2] = GROUP(start_copy),
 };
 
 /* The sentence ends with it (before closing punctuation and spaces): "... /Getty Images". */
@@ -65,8 +80,6 @@ static const struct row anywhere[] = {
     ROW("(ap photo", 0), ROW("(afp photo", 0),    ROW("(reuters photo", 0),
     ROW("(photo:", 0),   ROW("(getty images", 0), ROW("(additional reporting by", 0),
 };
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static unsigned char lower(unsigned char c)
 {
@@ -83,11 +96,13 @@ static bool prefix_at(const char *t, size_t n, size_t i, const char *p, size_t k
     return true;
 }
 
-/* Bytes trimmed off the sentence's end before at_end is matched; a table, as every sentence
- * ends with one or two of them. */
-static const bool edge[256] = {
-    [' '] = true, ['\t'] = true, ['('] = true, ['['] = true, ['-'] = true, ['*'] = true,
-    ['.'] = true, ['!'] = true,  [')'] = true, [']'] = true, [':'] = true,
+/* Bytes trimmed off the sentence's start (LEAD) before at_start is matched, and off its end
+ * (TAIL) before at_end is: a table, as every sentence ends with one or two of them. */
+enum { LEAD = 1, TAIL = 2 };
+static const unsigned char edge[256] = {
+    [' '] = LEAD | TAIL, ['\t'] = LEAD | TAIL, ['['] = LEAD | TAIL, ['-'] = LEAD | TAIL,
+    ['*'] = LEAD | TAIL, ['('] = TAIL,         ['.'] = TAIL,        ['!'] = TAIL,
+    [')'] = TAIL,        [']'] = TAIL,         [':'] = TAIL,
 };
 
 /* The first four bytes of t[i..) and of the row's pattern agree, bar case: a cheap test that
@@ -107,31 +122,24 @@ static bool head4(const char *t, size_t n, size_t i, const struct row *w)
 const char *lede_boiler_match(const char *t, size_t n)
 {
     size_t a = 0, b = n;
-    while (a < b && (t[a] == ' ' || t[a] == '\t' || t[a] == '[' || t[a] == '-' || t[a] == '*'))
+    while (a < b && (edge[(unsigned char)t[a]] & LEAD))
         a++;
-    while (b > a && edge[(unsigned char)t[b - 1]])
+    while (b > a && (edge[(unsigned char)t[b - 1]] & TAIL))
         b--;
     if (a == b)
         return NULL;
     /* Rows that start the sentence: those whose first byte is the sentence's. */
-    unsigned char c0 = lower((unsigned char)t[a]);
-    size_t lo = 0, hi = COUNT(at_start);
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (at_start[mid].c0 < c0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t r = lo; r < COUNT(at_start) && at_start[r].c0 == c0; r++) {
-        const struct row *w = &at_start[r];
+    const struct group *g = &by_first[lower((unsigned char)t[a])];
+    for (size_t r = 0; r < g->n; r++) {
+        const struct row *w = &g->v[r];
         if ((!w->max_len || n <= w->max_len) && head4(t, n, a, w) &&
             prefix_at(t, n, a, w->pat, w->len))
             return w->pat;
     }
+    unsigned char z = lower((unsigned char)t[b - 1]);
     for (size_t r = 0; r < COUNT(at_end); r++) {
         size_t k = at_end[r].len;
-        if (b - a >= k && lower((unsigned char)t[b - 1]) == (unsigned char)at_end[r].pat[k - 1] &&
+        if (z == (unsigned char)at_end[r].pat[k - 1] && b - a >= k &&
             prefix_at(t, n, b - k, at_end[r].pat, k))
             return at_end[r].pat;
     }

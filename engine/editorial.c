@@ -23,18 +23,95 @@ static const bool mark_byte[256] = {
     ['"'] = true, ['`'] = true, ['\''] = true, [0xC2] = true, [0xE2] = true, [0xE3] = true,
 };
 
-#define ONES        0x0101010101010101ull
-#define HIGHS       0x8080808080808080ull
-#define HAS_ZERO(v) (((v)-ONES) & ~(v)&HIGHS)
-
-/* Whether the eight bytes of w may hold a mark: a high byte, '"', '`', and '\'' (lone: the
- * text is lowercased PTB, where a lone "'" quotes) or else two of them ("''"). */
-static inline bool may_mark8(uint64_t w, bool lone)
+#ifdef __SSE2__
+/* The bytes of v that may start a quotation mark, before any test of their neighbours: '"'
+ * (and '#', '&', '\'', with it in one test: v | 5 == 0x27), '`', and the lead bytes 0xC2,
+ * 0xE2, 0xE3. */
+static inline __m128i raw_marks(__m128i v)
 {
-    if ((w & HIGHS) || HAS_ZERO(w ^ (ONES * '"')) || HAS_ZERO(w ^ (ONES * '`')))
-        return true;
-    uint64_t q = HAS_ZERO(w ^ (ONES * '\''));
-    return lone ? q != 0 : (q & (q >> 8)) != 0; /* cased: only "''" counts */
+    __m128i x = _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(0x05)), _mm_set1_epi8(0x27));
+    x = _mm_or_si128(x, _mm_cmpeq_epi8(v, _mm_set1_epi8('`')));
+    x = _mm_or_si128(x, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xC2)));
+    return _mm_or_si128(
+        x, _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xFE)), _mm_set1_epi8((char)0xE2)));
+}
+
+static inline unsigned bytes_eq(__m128i v, char c)
+{
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+
+/* Of the raw marks r of a block (bit j: byte j; top: its last bit), those that may start a
+ * mark once their neighbours are seen: "``", "''", and (lone) a "'" after a space or tab and
+ * before one. ap, bq, sp: the block's "'", "`" and space or tab bytes. A test needing a byte
+ * outside the block passes (the byte loop decides). */
+static inline unsigned refine(unsigned r, unsigned ap, unsigned bq, unsigned sp, unsigned top,
+                              bool lone)
+{
+    unsigned pair = (ap >> 1) | top;
+    if (lone)
+        pair |= ((sp << 1) | 1u) & ((sp >> 1) | top);
+    return (r & ~(ap | bq)) | (bq & ((bq >> 1) | top)) | (ap & pair);
+}
+
+/* Bit j set when t[j] (of the sixteen bytes at t) may start a quotation mark. */
+static inline unsigned may_mark16(const char *t, bool lone)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)t);
+    unsigned r = (unsigned)_mm_movemask_epi8(raw_marks(v));
+    if (!r)
+        return 0;
+    unsigned sp = lone ? bytes_eq(v, ' ') | bytes_eq(v, '\t') : 0;
+    return refine(r, bytes_eq(v, '\''), bytes_eq(v, '`'), sp, 0x8000u, lone);
+}
+
+/* The same for the thirty-two bytes at t: one test for a block without any raw mark. */
+static inline uint32_t may_mark32(const char *t, bool lone)
+{
+    __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)t);
+    __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(t + 16));
+    __m128i x0 = raw_marks(v0), x1 = raw_marks(v1);
+    if (!_mm_movemask_epi8(_mm_or_si128(x0, x1)))
+        return 0;
+    uint32_t r = (uint32_t)_mm_movemask_epi8(x0) | (uint32_t)_mm_movemask_epi8(x1) << 16;
+    uint32_t ap = bytes_eq(v0, '\'') | bytes_eq(v1, '\'') << 16;
+    uint32_t bq = bytes_eq(v0, '`') | bytes_eq(v1, '`') << 16;
+    uint32_t sp = 0;
+    if (lone && ap)
+        sp =
+            bytes_eq(v0, ' ') | bytes_eq(v0, '\t') | (bytes_eq(v1, ' ') | bytes_eq(v1, '\t')) << 16;
+    return refine(r, ap, bq, sp, 0x80000000u, lone);
+}
+#endif
+
+/* The first byte of t[i..n) that may start a quotation mark (a superset of those that do),
+ * or n. Thirty-two bytes at a time, then sixteen; the last block is the sixteen that end the
+ * text. */
+static inline size_t next_mark(const char *t, size_t n, size_t i, bool lone)
+{
+#ifdef __SSE2__
+    if (n >= 16) {
+        for (; i + 32 <= n; i += 32) {
+            uint32_t m = may_mark32(t + i, lone);
+            if (m)
+                return i + (size_t)__builtin_ctz(m);
+        }
+        if (i + 16 <= n) {
+            unsigned m = may_mark16(t + i, lone);
+            if (m)
+                return i + (size_t)__builtin_ctz(m);
+            i += 16;
+        }
+        if (i >= n)
+            return n;
+        unsigned m = may_mark16(t + n - 16, lone) >> (16 - (n - i));
+        return m ? i + (size_t)__builtin_ctz(m) : n;
+    }
+#endif
+    for (; i < n; i++)
+        if (mark_byte[(unsigned char)t[i]])
+            return i;
+    return n;
 }
 
 static bool space_or_edge(const char *t, size_t n, size_t i)
@@ -69,45 +146,16 @@ static void close_dq(struct qstate *q)
 
 /* Runs the quotation marks of t[0..n) through q; *first_mark says whether the text opens with
  * one (after spaces). skip_first: the first mark continues a quotation (not toggled). */
-static void scan(const char *t, size_t n, struct qstate *q, bool skip_first, bool *opens, bool lone)
+static inline __attribute__((always_inline)) void scan(const char *t, size_t n, struct qstate *q,
+                                                       bool skip_first, bool *opens, bool lone)
 {
     size_t i = 0;
     while (i < n && (t[i] == ' ' || t[i] == '\t'))
         i++;
     size_t start = i;
     *opens = false;
-    for (; i < n; i++) {
-#ifdef __SSE2__
-        /* Sixteen bytes at a time, straight to the first that may start a mark (the usual
-         * case): a high byte, '"', '`', and '\'' (lone) or else one before another '\''. A
-         * '\'' last in the block counts, as its pair cannot be seen; bytes it passes cannot. */
-        while (i + 16 <= n) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
-            unsigned m = (unsigned)_mm_movemask_epi8(v) |
-                         (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))) |
-                         (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('`')));
-            unsigned ap = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
-            m |= lone ? ap : ap & ((ap >> 1) | 0x8000u);
-            if (m) {
-                i += (size_t)__builtin_ctz(m);
-                break;
-            }
-            i += 16;
-        }
-#endif
-        /* Eight bytes at a time past those that cannot start a mark (the usual case). */
-        while (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, t + i, 8);
-            if (may_mark8(w, lone))
-                break;
-            i += 7; /* seven: a "''" across two blocks is still seen whole in one */
-        }
-        if (i >= n)
-            break;
+    for (; (i = next_mark(t, n, i, lone)) < n; i++) {
         unsigned char c = (unsigned char)t[i];
-        if (!mark_byte[c])
-            continue; /* the usual byte: no quotation mark starts with it */
         int kind = 0; /* 1 open, 2 close, 3 toggle double, 4 toggle single */
         size_t w = 1;
         bool low9 = false;

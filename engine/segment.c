@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "error.h"
 #include "lang.h"
@@ -46,6 +49,12 @@ struct reader {
     int ptb;                      /* PTB-tokenized style */
     int sq, dq;                   /* a stand-alone straight single / double quote is open */
     unsigned char last;           /* last byte of the previous word */
+    /* The word last looked at (merge_run and absorb_closers look one ahead, read_tok then
+     * reads the same word): it starts at pk_b (SIZE_MAX: none) and ends at pk_e; pk_tok: pk
+     * is its token. */
+    size_t pk_b, pk_e;
+    int pk_tok;
+    struct tok pk;
 };
 
 /* Reader flag beside enum lede_lang_flag: a language other than English (its terminators). */
@@ -107,11 +116,15 @@ static size_t space_len(const char *t, size_t i, size_t len, int *nl)
     return 0;
 }
 
-static size_t skip_space(const char *t, size_t i, size_t len, int *nl)
+static HOT size_t skip_space(const char *t, size_t i, size_t len, int *nl)
 {
     const unsigned char *u = (const unsigned char *)t;
     while (i < len) {
         size_t n;
+        if (u[i] == ' ' || u[i] == '\t') { /* the usual space: no call */
+            i++;
+            continue;
+        }
         if (!maybe_space[u[i]] || !(n = space_len(t, i, len, nl)))
             break;
         i += n;
@@ -200,7 +213,7 @@ static HOT size_t word_end(const char *t, size_t i, size_t len)
     int nl = 0;
     for (;;) {
         i = inner_end(u, i, len); /* printable ASCII cannot start a space: passed over */
-        if (i >= len || (maybe_space[u[i]] && space_len(t, i, len, &nl)))
+        if (i >= len || u[i] == ' ' || (maybe_space[u[i]] && space_len(t, i, len, &nl)))
             return i;
         i++;
     }
@@ -332,7 +345,7 @@ static size_t extra_terminator(const char *t, size_t cb, size_t tb, unsigned lf)
     return 0;
 }
 
-static void classify(const char *t, size_t b, size_t e, struct tok *k, unsigned lf)
+static HOT void classify(const char *t, size_t b, size_t e, struct tok *k, unsigned lf)
 {
     size_t n, cb = b, ce = e, tb;
     memset(k, 0, sizeof *k);
@@ -480,6 +493,17 @@ static int closing_word(struct reader *r, size_t b, size_t e)
     return 1;
 }
 
+/* The end of the word that starts at t[b], as word_end_lang, once per word. */
+static HOT size_t word_at(struct reader *r, size_t b)
+{
+    if (b != r->pk_b) {
+        r->pk_b = b;
+        r->pk_e = word_end_lang(r->t, b, r->len, r->lf);
+        r->pk_tok = 0;
+    }
+    return r->pk_e;
+}
+
 /* Appends to the K_PUNCT token k the terminator-only words that follow it on the same line:
  * any in PTB text ("? !"), lone dots in cased text (". . ."; a closer ends the run).
  * Returns how many were added. */
@@ -492,9 +516,11 @@ static unsigned merge_run(struct reader *r, struct tok *k, int closed)
         size_t b = skip_space(t, r->i, r->len, &nl);
         if (nl || b >= r->len)
             break;
-        size_t e = word_end_lang(t, b, r->len, r->lf);
+        size_t e = word_at(r, b);
         struct tok w;
         classify(t, b, e, &w, r->lf);
+        r->pk = w; /* read_tok takes it from here when the run ends before it */
+        r->pk_tok = 1;
         if (w.kind != K_PUNCT || (!r->ptb && !w.lone) || w.cb != b)
             break;
         k->e = e;
@@ -521,7 +547,7 @@ static unsigned absorb_closers(struct reader *r, struct tok *k)
         size_t b = skip_space(t, r->i, r->len, &nl);
         if (nl || b >= r->len)
             break;
-        size_t e = word_end_lang(t, b, r->len, r->lf);
+        size_t e = word_at(r, b);
         if (!closing_word(r, b, e))
             break;
         k->e = e;
@@ -543,8 +569,11 @@ static HOT int read_tok(struct reader *r, struct tok *k, int *nl)
         r->i = len;
         return 0;
     }
-    size_t e = word_end_lang(t, b, len, r->lf);
-    classify(t, b, e, k, r->lf);
+    size_t e = word_at(r, b);
+    if (r->pk_tok)
+        *k = r->pk; /* merge_run classified it already */
+    else
+        classify(t, b, e, k, r->lf);
     if (k->cb == k->ce)
         quote_word(r, b, e);
     r->i = e;
@@ -975,29 +1004,52 @@ static int split_ptb(const struct tok *c)
 /* PTB style when stand-alone punctuation (" , " " . ") outnumbers attached (", " ". ") in the
  * first 2 KiB, or as soon as one leads by more than 12. Dots next to other dots are ellipses
  * and do not count. */
+struct ptb_count {
+    long spaced, attached;
+};
+
+/* Counts the stop character t[i] (0 < i); true once the style is plain. */
+static HOT int ptb_stop(const char *t, size_t len, size_t i, struct ptb_count *k)
+{
+    char c = t[i];
+    if (i + 1 < len && !is_ascii_space((unsigned char)t[i + 1]))
+        return 0;
+    if (c == '.' &&
+        (t[i - 1] == '.' || (i >= 2 && t[i - 2] == '.') || (i + 2 < len && t[i + 2] == '.')))
+        return 0;
+    if (t[i - 1] == ' ')
+        k->spaced++;
+    else
+        k->attached++;
+    /* the style is plain already: no need to read the whole 2 KiB */
+    return k->spaced > k->attached + 12 || k->attached > k->spaced + 12;
+}
+
 static int detect_ptb(const char *t, size_t len)
 {
-    size_t n = len < 2048 ? len : 2048;
-    long spaced = 0, attached = 0;
+    size_t n = len < 2048 ? len : 2048, i = 1;
+    struct ptb_count k = {0, 0};
     static const unsigned char stop[256] = {
         [','] = 1, ['.'] = 1, ['?'] = 1, ['!'] = 1, [';'] = 1, [':'] = 1};
-    for (size_t i = 1; i < n; i++) {
-        char c = t[i];
-        if (!stop[(unsigned char)c])
-            continue;
-        if (i + 1 < len && !is_ascii_space((unsigned char)t[i + 1]))
-            continue;
-        if (c == '.' &&
-            (t[i - 1] == '.' || (i >= 2 && t[i - 2] == '.') || (i + 2 < len && t[i + 2] == '.')))
-            continue;
-        if (t[i - 1] == ' ')
-            spaced++;
-        else
-            attached++;
-        if (spaced > attached + 12 || attached > spaced + 12)
-            break; /* the style is plain already: no need to read the whole 2 KiB */
+#ifdef __SSE2__
+    /* Sixteen bytes at a time to the stop characters: ',' and '.' are 0x2E once 0x02 is set,
+     * ':' and ';' 0x3B once 0x01 is. */
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+        __m128i x =
+            _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(0x02)), _mm_set1_epi8(0x2E)),
+                         _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(0x01)), _mm_set1_epi8(0x3B)));
+        x = _mm_or_si128(x, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('?')),
+                                         _mm_cmpeq_epi8(v, _mm_set1_epi8('!'))));
+        for (unsigned m = (unsigned)_mm_movemask_epi8(x); m; m &= m - 1)
+            if (ptb_stop(t, len, i + (size_t)__builtin_ctz(m), &k))
+                return k.spaced > k.attached;
     }
-    return spaced > attached;
+#endif
+    for (; i < n; i++)
+        if (stop[(unsigned char)t[i]] && ptb_stop(t, len, i, &k))
+            break;
+    return k.spaced > k.attached;
 }
 
 /* ---- the fast path ---- */
@@ -1014,11 +1066,74 @@ static int plain_tok(const struct tok *k)
  * word before them, not yet counted (the caller has counted at least one word of this
  * sentence); on return cur is the last word passed over, not yet counted, and the reader
  * stands after it, exactly as if each word had been read and counted one by one. */
+#ifdef __SSE2__
+/* Masks of the thirty-two bytes at t: space or tab (*sp), printable ASCII but space (*pr), and
+ * ASCII letters and digits (*an). */
+static HOT void plain_masks(const unsigned char *t, uint32_t *sp, uint32_t *pr, uint32_t *an)
+{
+    uint32_t m[3][2];
+    for (int h = 0; h < 2; h++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + 16 * h));
+        __m128i s = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+        /* x - lo <= hi - lo (unsigned) as min(x - lo, hi - lo) == x - lo */
+        __m128i q = _mm_sub_epi8(v, _mm_set1_epi8(0x21));
+        __m128i p = _mm_cmpeq_epi8(_mm_min_epu8(q, _mm_set1_epi8(0x7E - 0x21)), q);
+        __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+        __m128i l = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+        __m128i a = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d),
+                                 _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(25)), l));
+        m[0][h] = (uint32_t)_mm_movemask_epi8(s);
+        m[1][h] = (uint32_t)_mm_movemask_epi8(p);
+        m[2][h] = (uint32_t)_mm_movemask_epi8(a);
+    }
+    *sp = m[0][0] | m[0][1] << 16;
+    *pr = m[1][0] | m[1][1] << 16;
+    *an = m[2][0] | m[2][1] << 16;
+}
+#endif
+
 static void skip_plain(struct reader *r, struct tok *cur, unsigned *nwords, int *content)
 {
     const unsigned char *t = (const unsigned char *)r->t;
     size_t len = r->len, i = r->i, n = 0, wb = 0;
-    for (;;) {
+    int done = 0;
+#ifdef __SSE2__
+    /* Thirty-two bytes at a time while a byte after them is left: the words the loop below
+     * would pass over are the runs of printable bytes with a space or tab on each side, a
+     * letter or digit at each end, that end before the first byte that would stop it (any
+     * other byte; a run's first or last byte that is neither letter nor digit). Then the
+     * loop below goes on from the last of them, just as if it had passed over each. */
+    if (i < len && (t[i] == ' ' || t[i] == '\t')) {
+        size_t ws = 0; /* start of the last run begun in a block before this one */
+        for (size_t b = i; b + 33 <= len; b += 32) {
+            uint32_t sp, pr, an;
+            plain_masks(t + b, &sp, &pr, &an);
+            /* t[b - 1] is a space or tab only past the first block, where bit 0 is one. */
+            uint32_t before = sp << 1 | (b > i && (t[b - 1] == ' ' || t[b - 1] == '\t'));
+            uint32_t after = sp >> 1 | (uint32_t)(t[b + 32] == ' ' || t[b + 32] == '\t') << 31;
+            uint32_t starts = pr & before, ends = pr & after;
+            uint32_t stop = ~(sp | pr) | ((starts | ends) & ~an);
+            if (stop) /* only the runs that end before it */
+                ends &= (1u << __builtin_ctz(stop)) - 1;
+            if (ends) {
+                unsigned k = 31u - (unsigned)__builtin_clz(ends);
+                uint32_t st = starts & (k == 31 ? ~0u : (2u << k) - 1);
+                wb = st ? b + 31u - (unsigned)__builtin_clz(st) : ws;
+                i = b + k + 1;
+                for (; ends; ends &= ends - 1)
+                    n++;
+            }
+            if (stop) {
+                done = 1; /* the loop below would stop at its first word */
+                break;
+            }
+            if (starts)
+                ws = b + 31u - (unsigned)__builtin_clz(starts);
+        }
+    }
+#endif
+    while (!done) {
         size_t j = i;
         while (j < len && (t[j] == ' ' || t[j] == '\t'))
             j++;
@@ -1062,6 +1177,7 @@ int lede_segment_split_lang(const char *text, size_t len, const struct lede_lang
         return LEDE_EINVAL;
     r.t = text;
     r.len = len;
+    r.pk_b = SIZE_MAX;
     if (lang && strcmp(lang->code, "en") != 0) {
         r.lang = lang;
         r.lf = lang->flags | L_EXTRA;

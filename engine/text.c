@@ -144,6 +144,10 @@ static size_t dash_at(const char *s, size_t n, size_t i)
 static size_t dateline(const char *p, size_t n)
 {
     size_t lim = n < 90 ? n : 90;
+    /* A dateline ends in an agency tag or a dash: a paragraph whose first bytes hold no '('
+     * and nothing a dash starts with ('-', 0xE2) has none, and is not read byte by byte. */
+    if (!memchr(p, '(', lim) && !memchr(p, '-', lim) && !memchr(p, 0xE2, lim))
+        return 0;
     size_t i = 0;
     bool upper_run = true; /* the prefix so far is an all-caps place name */
     size_t w = 0;
@@ -181,7 +185,8 @@ static size_t dateline(const char *p, size_t n)
         if (c == '.' || c == '!' || c == '?' || c == '"' || c == '\n')
             if (!(c == '.' && i > 0 && p[i - 1] != ' ' && i + 1 < n && p[i + 1] == ' '))
                 return 0; /* a sentence ended: no dateline; "Nov. 21" keeps going */
-        size_t d = dash_at(p, n, i);
+        /* a dash starts with '-' or 0xE2 (dash_at): no call for the other bytes */
+        size_t d = c == '-' || c == 0xE2 ? dash_at(p, n, i) : 0;
         if (d && i > 0 && is_space((unsigned char)p[i - 1]) && upper_run && letters >= 3) {
             size_t e = i + d;
             while (e < n && is_space((unsigned char)p[e]))
@@ -324,41 +329,46 @@ int lede_text_regions_lang(const char *body, size_t len, const struct lede_lang 
     return LEDE_OK;
 }
 
+/* t[0..n) starts with the lowercase ASCII literal w, bar case (its length known at compile
+ * time: no strlen per sentence). */
+#define STARTS(t, n, w) starts_ci_n(t, n, w, sizeof(w) - 1)
+
+static inline bool starts_ci_n(const char *s, size_t n, const char *w, size_t k)
+{
+    if (n < k)
+        return false;
+    for (size_t i = 0; i < k; i++)
+        if (lower((unsigned char)s[i]) != (unsigned char)w[i])
+            return false;
+    return true;
+}
+
 bool lede_text_sentence_is_boilerplate(const char *t, size_t n)
 {
-    static const char *const prefixes[] = {
-        "by . ",
-        "published : ",
-        "updated : ",
-        "| . ",
-        "scroll down for video",
-        "click here",
-        "read more",
-        "follow @",
-        "follow us",
-        "share this",
-        "copyright",
-        "all rights reserved",
-        "last updated at",
-        "updated :",
-        "published :",
-        "daily mail reporter",
-        "by daily mail reporter",
-        "please scroll down",
-        NULL,
-    };
+    /* The prefixes, by their first byte: a sentence tries only those that share its own
+     * (most sentences none). "published :" and "updated :" cover their forms with a space. */
     while (n && is_space((unsigned char)*t)) {
         t++;
         n--;
     }
     if (!n)
         return true;
-    unsigned char c0 = lower((unsigned char)t[0]);
-    for (int k = 0; prefixes[k]; k++) /* the first letter rules out most at once */
-        if ((unsigned char)prefixes[k][0] == c0 && starts_with_ci(t, n, prefixes[k]))
-            return true;
-    /* A bare "by NAME ." byline. (Sentences without any word are dropped by the caller.) */
-    if (starts_with_ci(t, n, "by ") && n < 40 && t[n - 1] == '.')
-        return true;
-    return false;
+    switch (lower((unsigned char)t[0])) {
+    case 'a': return STARTS(t, n, "all rights reserved");
+    case 'b':
+        /* "by . ", and a bare "by NAME ." byline. (Sentences without any word are dropped by
+         * the caller.) */
+        return STARTS(t, n, "by . ") || STARTS(t, n, "by daily mail reporter") ||
+               (STARTS(t, n, "by ") && n < 40 && t[n - 1] == '.');
+    case 'c': return STARTS(t, n, "click here") || STARTS(t, n, "copyright");
+    case 'd': return STARTS(t, n, "daily mail reporter");
+    case 'f': return STARTS(t, n, "follow @") || STARTS(t, n, "follow us");
+    case 'l': return STARTS(t, n, "last updated at");
+    case 'p': return STARTS(t, n, "published :") || STARTS(t, n, "please scroll down");
+    case 'r': return STARTS(t, n, "read more");
+    case 's': return STARTS(t, n, "scroll down for video") || STARTS(t, n, "share this");
+    case 'u': return STARTS(t, n, "updated :");
+    case '|': return STARTS(t, n, "| . ");
+    default: return false;
+    }
 }

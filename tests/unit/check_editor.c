@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "editorial.h"
+#include "feature.h"
 #include "summarize.h"
 
 #define MAX_CASE 65536
@@ -206,11 +208,57 @@ START_TEST(every_case_holds)
 }
 END_TEST
 
+/* The quotation scan reads 16 and 32 bytes at a time: a mark at every offset from the
+ * sentence's start (after 0 to 70 bytes of words) is seen as the byte loop sees it. */
+START_TEST(quote_marks_at_every_offset)
+{
+    static const struct {
+        bool cased;
+        const char *s0, *s1;
+        bool bad;      /* both sentences are quote_bad */
+        bool spanning; /* one unit of both sentences */
+    } cases[] = {
+        {true, "He said \"it will rain\" today.", "Then it did.", false, false},
+        {true, "He said \"it will rain.", "It did not stop.\" Then it did.", false, true},
+        {true, "He said \xe2\x80\x9cit will rain.", "It did not stop.\xe2\x80\x9d Then.", false,
+         true},
+        {true,
+         "Er sagte \xc2\xab"
+         "es regnet.",
+         "Es hoert nicht auf.\xc2\xbb Dann.", false, true},
+        {true, "He said \"it will rain.", "Then it did.", true, false},
+        {false, "he said `` it will rain .", "it did not stop '' .", false, true},
+        {false, "the fans chanted ' we want more .", "and more ' .", false, true},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (size_t k = 0; k <= 70; k++) {
+            char body[512];
+            size_t n = 0;
+            for (size_t w = 0; w < k; w++) /* "ab cd ab " ...: k bytes of words */
+                body[n++] = w % 3 == 2 ? ' ' : (char)('a' + w % 4);
+            size_t len0 = n + (size_t)snprintf(body + n, sizeof body - n, "%s", cases[c].s0);
+            int len1 = snprintf(body + len0, sizeof body - len0, " %s", cases[c].s1);
+            struct lede_sent sent[2] = {{.offset = 0, .length = len0},
+                                        {.offset = len0 + 1, .length = (size_t)len1 - 1}};
+            struct lede_doc doc = {
+                .body = body, .sent = sent, .n_sent = 2, .cased = cases[c].cased};
+            lede_editorial_quotes(&doc);
+            ck_assert_msg(sent[0].quote_bad == cases[c].bad && sent[1].quote_bad == cases[c].bad,
+                          "case %zu after %zu bytes: quote_bad %d %d", c, k, sent[0].quote_bad,
+                          sent[1].quote_bad);
+            ck_assert_msg((sent[0].unit_last == 1 && sent[1].unit_first == 0) == cases[c].spanning,
+                          "case %zu after %zu bytes: units %u-%u, %u-%u", c, k, sent[0].unit_first,
+                          sent[0].unit_last, sent[1].unit_first, sent[1].unit_last);
+        }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("editor");
     TCase *tc = tcase_create("cases");
     tcase_add_test(tc, every_case_holds);
+    tcase_add_test(tc, quote_marks_at_every_offset);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

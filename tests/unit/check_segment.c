@@ -468,6 +468,45 @@ START_TEST(exact_offsets)
 }
 END_TEST
 
+/* The plain-word fast path reads 32 bytes at a time: a stop, an abbreviation, a comma, a
+ * non-ASCII word or a line break at every offset from where it starts (after 0 to 40 short
+ * words) comes out where the byte loop puts it. */
+START_TEST(block_edges)
+{
+    static const struct {
+        const char *tail; /* after the padding words */
+        size_t spans;
+        const char *first_end; /* the first span ends just after this text */
+    } cases[] = {
+        {" rained. The end came.", 2, "rained."},
+        {" met the U.S. officials today and left.", 1, "left."},
+        {" said, it rained. Then it stopped.", 2, "rained."},
+        {" went to the caf\xc3\xa9 and ate. Then it rained.", 2, "ate."},
+        {" rained\nThen it stopped.", 2, "rained"},
+        {" rained (a lot). Then it stopped.", 2, "lot)."},
+        {" it rained!\" Then it stopped.", 2, "rained!\""},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (size_t k = 0; k <= 40; k++) {
+            char buf[512];
+            size_t n = (size_t)snprintf(buf, sizeof buf, "Start");
+            for (size_t w = 0; w < k; w++)
+                n += (size_t)snprintf(buf + n, sizeof buf - n, w % 3 ? " ab" : " c");
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s", cases[c].tail);
+            struct lede_spans s;
+            lede_spans_init(&s, 0);
+            ck_assert_int_eq(lede_segment_split(buf, n, &s), LEDE_OK);
+            ck_assert_msg(s.n == cases[c].spans, "case %zu after %zu words: %zu spans", c, k, s.n);
+            const char *want = strstr(buf, cases[c].first_end);
+            ck_assert_ptr_nonnull(want);
+            ck_assert_uint_eq(s.v[0].offset, 0);
+            ck_assert_msg(s.v[0].length == (size_t)(want - buf) + strlen(cases[c].first_end),
+                          "case %zu after %zu words: first span %zu bytes", c, k, s.v[0].length);
+            lede_spans_release(&s);
+        }
+}
+END_TEST
+
 /* Random texts over an alphabet of hard characters: never crash, invariants always hold. */
 START_TEST(random_texts)
 {
@@ -543,6 +582,7 @@ static Suite *segment_suite(void)
     tcase_add_test(tc, huge_inputs);
     tcase_add_test(tc, max_spans);
     tcase_add_test(tc, exact_offsets);
+    tcase_add_test(tc, block_edges);
     tcase_add_test(tc, random_texts);
     suite_add_tcase(s, tc);
     return s;
