@@ -27,11 +27,13 @@ static const bool mark_byte[256] = {
 #define HIGHS       0x8080808080808080ull
 #define HAS_ZERO(v) (((v)-ONES) & ~(v)&HIGHS)
 
-/* Whether the eight bytes of w may hold a mark: a high byte, '"', '`', and '\'' (lone: the
- * text is lowercased PTB, where a lone "'" quotes) or else two of them ("''"). */
+/* Whether the eight bytes of w may hold a mark: a lead byte of one (see mark_byte), '"', '`', and
+ * '\'' (lone: the text is lowercased PTB, where a lone "'" quotes) or else two of them ("''"). */
 static inline bool may_mark8(uint64_t w, bool lone)
 {
-    if ((w & HIGHS) || HAS_ZERO(w ^ (ONES * '"')) || HAS_ZERO(w ^ (ONES * '`')))
+    if ((w & HIGHS) && (HAS_ZERO(w ^ (ONES * 0xC2)) | HAS_ZERO((w | ONES) ^ (ONES * 0xE3))))
+        return true; /* 0xC2, or 0xE2 and 0xE3 (the same but for the lowest bit) */
+    if (HAS_ZERO(w ^ (ONES * '"')) || HAS_ZERO(w ^ (ONES * '`')))
         return true;
     uint64_t q = HAS_ZERO(w ^ (ONES * '\''));
     return lone ? q != 0 : (q & (q >> 8)) != 0; /* cased: only "''" counts */
@@ -79,13 +81,20 @@ static void scan(const char *t, size_t n, struct qstate *q, bool skip_first, boo
     for (; i < n; i++) {
 #ifdef __SSE2__
         /* Sixteen bytes at a time, straight to the first that may start a mark (the usual
-         * case): a high byte, '"', '`', and '\'' (lone) or else one before another '\''. A
-         * '\'' last in the block counts, as its pair cannot be seen; bytes it passes cannot. */
+         * case): a lead byte of one (0xC2, 0xE2, 0xE3, not every high byte: Cyrillic or Greek
+         * text is not read byte by byte), '"', '`', and '\'' (lone) or else one before another
+         * '\''. A '\'' last in the block counts, as its pair cannot be seen; bytes it passes
+         * cannot. */
         while (i + 16 <= n) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
-            unsigned m = (unsigned)_mm_movemask_epi8(v) |
-                         (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))) |
-                         (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('`')));
+            unsigned m = (unsigned)_mm_movemask_epi8(v);
+            if (m) /* high bytes: which are lead bytes of a mark */
+                m = (unsigned)_mm_movemask_epi8(
+                    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\xC2')),
+                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\xE2'))),
+                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('\xE3'))));
+            m |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))) |
+                 (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('`')));
             unsigned ap = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
             m |= lone ? ap : ap & ((ap >> 1) | 0x8000u);
             if (m) {
