@@ -95,6 +95,11 @@ bool lede_utf8_valid(const char *s, size_t n, size_t *bad)
                 continue;
             }
         }
+        /* Two-byte sequences (Latin-1, Greek, Cyrillic, Arabic ...) here, without a call. */
+        if (i + 1 < n && p[i] >= 0xC2 && p[i] <= 0xDF && (p[i + 1] & 0xC0) == 0x80) {
+            i += 2;
+            continue;
+        }
         size_t k = lede_utf8_seq_len(p + i, n - i);
         if (!k)
             goto fail;
