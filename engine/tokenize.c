@@ -226,6 +226,27 @@ static HOT bool high_is_word(const lede_tokenizer_t *tk, const unsigned char *s,
     return cp_is_word(decode(s, n, len));
 }
 
+/* The code point at s (n > 0 bytes left), *len its length, and whether it is a word character
+ * (*word): ASCII and two-byte characters by table, others through utf8proc. */
+static HOT int32_t cp_at(const lede_tokenizer_t *tk, const unsigned char *s, size_t n, size_t *len,
+                         bool *word)
+{
+    if (s[0] < 0x80) {
+        *len = 1;
+        *word = (tk->cls[s[0]] & C_WORD) != 0; /* ASCII letters and digits: Lu, Ll, Nd */
+        return s[0];
+    }
+    int32_t cp = two_byte(s, n);
+    if (cp >= 0) {
+        *len = 2;
+        *word = (tk->u2[cp - (int32_t)U2_FIRST] & U2_WORD) != 0;
+        return cp;
+    }
+    cp = decode(s, n, len);
+    *word = cp_is_word(cp);
+    return cp;
+}
+
 static int push(struct lede_tokens *out, size_t offset, size_t length, uint32_t flags,
                 uint64_t stem)
 {
@@ -564,7 +585,8 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
     int rc;
     while (i < len) {
         size_t cl = 1;
-        int32_t cp = s[i] < 0x80 ? (int32_t)s[i] : decode(s + i, len - i, &cl);
+        bool word;
+        int32_t cp = cp_at(tk, s + i, len - i, &cl, &word);
         if (cp_is_cjk(cp)) {
             size_t prev = i, prev_len = cl, n = 1;
             i += cl;
@@ -590,7 +612,7 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
             }
             continue;
         }
-        if (!cp_is_word(cp)) {
+        if (!word) {
             i += cl;
             continue;
         }
@@ -598,15 +620,16 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
         size_t end = i + cl;
         while (end < len) {
             size_t c3 = 1;
-            int32_t x = s[end] < 0x80 ? (int32_t)s[end] : decode(s + end, len - end, &c3);
-            if (cp_is_cjk(x) || (!cp_is_word(x) && x != '.' && x != ','))
+            bool w3;
+            int32_t x = cp_at(tk, s + end, len - end, &c3, &w3);
+            if (cp_is_cjk(x) || (!w3 && x != '.' && x != ','))
                 break;
             end += c3;
         }
         while (i < end) {
             size_t start = i;
             unsigned k = tk->cls[s[i]];
-            if (!(k & C_WORD) && (!(k & C_HIGH) || !cp_is_word(decode(s + i, end - i, &cl)))) {
+            if (!(k & C_WORD) && (!(k & C_HIGH) || !high_is_word(tk, s + i, end - i, &cl))) {
                 i += (k & C_HIGH) ? cl : 1;
                 continue;
             }
