@@ -73,6 +73,14 @@ static size_t fold(const char *s, size_t n, char *out, size_t cap)
 {
     size_t i = 0, k = 0;
     while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) { /* ASCII: utf8proc's lower case, without the call */
+            if (k + 4 >= cap)
+                return 0;
+            out[k++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            i++;
+            continue;
+        }
         utf8proc_int32_t cp;
         utf8proc_ssize_t l =
             utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
