@@ -819,11 +819,11 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--calls") == 0 && v)
             calls = (strtoul(argv[++i], NULL, 10) + 7) / 8 * 8; /* the loop checks every 8 */
         else {
-            fprintf(
-                stderr,
-                "usage: bench_engine --data FILE.jsonl [--mode lede|ots|pair|scale|check|formats] "
-                "| --data EVAL_DIR --mode langs|langs-check|detect [--lang L] "
-                "[--threads T] [--seconds S | --calls N] [--limit N] [--first F --count K]\n");
+            fprintf(stderr,
+                    "usage: bench_engine --data FILE.jsonl [--mode lede|ots|pair|scale|check "
+                    "[--lang L]|formats] "
+                    "| --data EVAL_DIR --mode langs|langs-check|detect [--lang L] "
+                    "[--threads T] [--seconds S | --calls N] [--limit N] [--first F --count K]\n");
             return 1;
         }
     }
@@ -844,6 +844,7 @@ int main(int argc, char **argv)
         rc = calls ? run_lede("corpus", &c, threads, 1e-9, calls, 0)
                    : run_lede("corpus", &c, threads, seconds, 1, 0);
     } else if (strcmp(mode, "check") == 0) {
+        c.lang = only; /* --lang L: every article in that language (NULL: English) */
         rc = run_check(&c);
     } else if (strcmp(mode, "formats") == 0) {
         rc = run_formats(&c, seconds, 5);
