@@ -7,7 +7,8 @@
  * makes a fixed amount of work (for callgrind); --mode formats times the forms of
  * tests/formats/render.py's output against their plain text in turns; --mode langs runs every
  * language lede supports one after the other in one run and prints each one's MB/s per core as
- * a ratio to English's. Prints one JSON object per measurement. */
+ * a ratio to English's (--mode langs-check: a check hash per language instead). Prints one
+ * JSON object per measurement. */
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -571,11 +572,13 @@ static int run_detect(const char *dir, size_t limit)
     return worst_ok ? 0 : 2;
 }
 
-/* Every language, one after the other in this run: its dev set where the eval data has one
- * (en: bbc-dev, fr, id, zh), else the texts of its golden-rules file, else English text told
- * it is that language (the language's tables and stemmer on foreign words). Prints each as a
- * JSON line, then the table of MB/s per core and the ratio to English. */
-static int run_langs(const char *dir, double seconds, size_t limit)
+/* The text langs mode runs language lang on: its dev set where the eval data has one (en:
+ * bbc-dev, fr, id, zh), else the texts of its golden-rules file, else English text (bbc-dev)
+ * told it is that language (the language's tables and stemmer on foreign words); golden: the
+ * golden-rules texts even where there is a dev set. *c is filled (release it) unless the
+ * English corpus is to be used (*own 0). */
+static void lang_corpus(const char *dir, const char *lang, int golden, size_t limit,
+                        struct corpus *c, const char **source, int *own)
 {
     static const struct {
         const char *lang, *file;
@@ -583,105 +586,206 @@ static int run_langs(const char *dir, double seconds, size_t limit)
                 {"fr", "orangesum-fr-dev.jsonl"},
                 {"id", "indosum-id-dev.jsonl"},
                 {"zh", "lcsts-zh-dev.jsonl"}};
+    char path[4096];
+    *source = "English text (bbc-dev)";
+    *own = 0;
+    for (size_t s = 0; !golden && s < sizeof sets / sizeof sets[0]; s++)
+        if (!strcmp(sets[s].lang, lang)) {
+            snprintf(path, sizeof path, "%s/%s", dir, sets[s].file);
+            if (load(path, limit, c) == 0) {
+                *source = sets[s].file;
+                *own = 1;
+                return;
+            }
+        }
+    snprintf(path, sizeof path, "%s/sbd_golden_rules_%s.jsonl", dir, lang);
+    if (load_golden(path, c) == 0) {
+        *source = "golden-rule texts";
+        *own = 1;
+    }
+}
+
+/* A workspace of its own engine for timing one language's text, warmed by one pass over it
+ * (the tokenizer and its stem cache). */
+struct lang_ws {
+    lede_engine_t *engine;
+    lede_workspace_t *ws;
+};
+
+static int lang_ws_open(struct lang_ws *l, const struct corpus *c)
+{
+    struct lede_engine_config cfg = {.detect = lede_langid_cld2};
+    *l = (struct lang_ws){0};
+    if (lede_engine_new(&cfg, &l->engine, NULL) || lede_workspace_new(l->engine, &l->ws)) {
+        lede_engine_destroy(&l->engine);
+        return -1;
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        struct lede_result *res = NULL;
+        summarize_article(l->ws, &c->a[i], &res, c);
+        lede_result_destroy(&res);
+    }
+    return 0;
+}
+
+static void lang_ws_close(struct lang_ws *l)
+{
+    lede_workspace_destroy(&l->ws);
+    lede_engine_destroy(&l->engine);
+}
+
+struct slice {
+    size_t calls, bytes, failed, next; /* next: the article to go on from */
+    double cpu;
+};
+
+/* Summarizes c's articles from t->next on for the given time (or exactly calls_wanted), adding
+ * to *t. */
+static void time_slice(const struct lang_ws *l, const struct corpus *c, double seconds,
+                       size_t calls_wanted, struct slice *t)
+{
+    double t0 = now_s(CLOCK_THREAD_CPUTIME_ID), w0 = now_s(CLOCK_MONOTONIC);
+    for (size_t calls = 0;;) {
+        const struct article *a = &c->a[t->next++ % c->n];
+        struct lede_result *res = NULL;
+        t->failed += summarize_article(l->ws, a, &res, c) != LEDE_OK;
+        lede_result_destroy(&res);
+        t->bytes += a->body_len;
+        t->calls++;
+        calls++;
+        if (calls_wanted ? calls >= calls_wanted
+                         : (calls & 7) == 0 && now_s(CLOCK_MONOTONIC) - w0 >= seconds)
+            break;
+    }
+    t->cpu += now_s(CLOCK_THREAD_CPUTIME_ID) - t0;
+}
+
+/* Every language (or only the one named), one after the other in this run, each on the text
+ * lang_corpus gives it. On a shared machine the speed drifts over a run, so each language is
+ * timed in ROUNDS turns with English (bbc-dev, its own warm workspace kept for the whole run):
+ * English for seconds/ROUNDS, the language for seconds/ROUNDS, and again; its ratio is its
+ * MB/s per core over English's in those same turns. Prints each as a JSON line, then the
+ * table. check: instead of timing, one check hash per language (run_check) over the same
+ * text with that language named, which a speed change must leave unchanged. calls: exactly
+ * that many summaries per turn (for callgrind), not a time. */
+#define ROUNDS 4
+static int run_langs(const char *dir, double seconds, size_t limit, const char *only, int check,
+                     size_t calls_wanted)
+{
     const char *const *langs = lede_languages();
     struct corpus english = {0};
     char path[4096];
     snprintf(path, sizeof path, "%s/bbc-dev.jsonl", dir);
     if (load(path, limit, &english) != 0)
         return -1;
+    struct corpus base = english; /* the baseline's view: English named, whatever the rows do */
+    base.lang = "en";
+    base.detect = false;
+    struct lang_ws en_ws = {0};
+    if (!check && !calls_wanted && lang_ws_open(&en_ws, &base)) {
+        release(&english);
+        return -1;
+    }
+    struct slice en_total = {0};
     struct row {
         char lang[16];
         char source[48];
-        double mbs;
+        double mbs, ratio;
     } rows[80];
     size_t nrows = 0;
-    for (size_t k = 0; langs[k] && nrows + 1 < sizeof rows / sizeof rows[0]; k++) {
+    int rc = 0;
+    /* Each language on its text, and English a second time on its golden-rules texts
+     * ("en-golden"): the baseline of the same kind of text for the golden-rule rows. */
+    for (size_t k = 0, golden = 0; langs[k] && nrows + 1 < sizeof rows / sizeof rows[0];
+         golden = !golden && !strcmp(langs[k], "en"), k += !golden) {
+        const char *name = golden ? "en-golden" : langs[k];
+        if (only && strcmp(only, name))
+            continue;
         struct corpus c = {0};
-        const char *source = "English text (bbc-dev)";
-        int own = 0;
-        for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++)
-            if (!strcmp(sets[s].lang, langs[k])) {
-                snprintf(path, sizeof path, "%s/%s", dir, sets[s].file);
-                if (load(path, limit, &c) == 0) {
-                    source = sets[s].file;
-                    own = 1;
-                }
-            }
-        if (!own) {
-            snprintf(path, sizeof path, "%s/sbd_golden_rules_%s.jsonl", dir, langs[k]);
-            if (load_golden(path, &c) == 0) {
-                source = "golden-rule texts";
-                own = 1;
-            }
+        const char *source;
+        int own;
+        lang_corpus(dir, langs[k], (int)golden, limit, &c, &source, &own);
+        if (golden && !own) {
+            release(&c);
+            continue;
         }
         struct corpus *use = own ? &c : &english;
         use->lang = langs[k];
         use->detect = false;
-        size_t bytes = 0, calls = 0;
-        lede_engine_t *engine = NULL;
-        lede_workspace_t *ws = NULL;
-        struct lede_engine_config cfg = {.detect = lede_langid_cld2};
-        if (lede_engine_new(&cfg, &engine, NULL) || lede_workspace_new(engine, &ws)) {
-            lede_engine_destroy(&engine);
+        if (check) {
+            printf("{\"lang\":\"%s\",\"source\":\"%s\"} ", name, source);
+            rc = run_check(use);
             release(&c);
-            release(&english);
-            return -1;
-        }
-        for (size_t i = 0; i < use->n; i++) { /* warm: the tokenizer and its stem cache */
-            struct lede_result *res = NULL;
-            summarize_article(ws, &use->a[i], &res, use);
-            lede_result_destroy(&res);
-        }
-        double t0 = now_s(CLOCK_THREAD_CPUTIME_ID), w0 = now_s(CLOCK_MONOTONIC);
-        size_t failed = 0;
-        for (size_t i = 0;; i++) {
-            const struct article *a = &use->a[i % use->n];
-            struct lede_result *res = NULL;
-            failed += summarize_article(ws, a, &res, use) != LEDE_OK;
-            lede_result_destroy(&res);
-            bytes += a->body_len;
-            calls++;
-            if ((calls & 7) == 0 && now_s(CLOCK_MONOTONIC) - w0 >= seconds)
+            if (rc)
                 break;
+            continue;
         }
-        double cpu = now_s(CLOCK_THREAD_CPUTIME_ID) - t0;
-        lede_workspace_destroy(&ws);
-        lede_engine_destroy(&engine);
-        double mbs = (double)bytes / cpu / 1e6;
+        struct lang_ws lw;
+        if (lang_ws_open(&lw, use)) {
+            release(&c);
+            rc = -1;
+            break;
+        }
+        struct slice t = {0}, en = {0};
+        for (int r = 0; r < (calls_wanted ? 1 : ROUNDS); r++) {
+            if (!calls_wanted)
+                time_slice(&en_ws, &base, seconds / ROUNDS, 0, &en);
+            time_slice(&lw, use, seconds / ROUNDS, calls_wanted, &t);
+        }
+        lang_ws_close(&lw);
+        double mbs = (double)t.bytes / t.cpu / 1e6;
+        double en_mbs = en.cpu > 0 ? (double)en.bytes / en.cpu / 1e6 : 0;
+        en_total.bytes += en.bytes;
+        en_total.cpu += en.cpu;
+        en_total.failed += en.failed;
         printf(
             "{\"bench\":\"langs\",\"lang\":\"%s\",\"source\":\"%s\",\"calls\":%zu,\"failed\":%zu,"
-            "\"bytes\":%zu,\"cpu_s\":%.4f,\"mb_per_cpu_s\":%.3f}\n",
-            langs[k], source, calls, failed, bytes, cpu, mbs);
+            "\"bytes\":%zu,\"warm_bytes\":%zu,\"cpu_s\":%.4f,\"mb_per_cpu_s\":%.3f,"
+            "\"en_mb_per_cpu_s\":%.3f,\"ratio\":%.3f}\n",
+            name, source, t.calls, t.failed, t.bytes, use->bytes, t.cpu, mbs, en_mbs,
+            en_mbs > 0 ? mbs / en_mbs : 0);
         fflush(stdout);
-        snprintf(rows[nrows].lang, sizeof rows[nrows].lang, "%s", langs[k]);
+        snprintf(rows[nrows].lang, sizeof rows[nrows].lang, "%s", name);
         snprintf(rows[nrows].source, sizeof rows[nrows].source, "%s", source);
-        rows[nrows++].mbs = mbs;
-        if (!strcmp(langs[k], "en")) { /* and English with detection on (lang: auto) */
+        rows[nrows].mbs = mbs;
+        rows[nrows++].ratio = en_mbs > 0 ? mbs / en_mbs : 0;
+        if (!strcmp(name, "en") && !only) { /* and English with detection on (lang: auto) */
             english.lang = NULL;
             english.detect = true;
             (void)run_lede("en-auto", &english, 1, seconds, 1, 1);
             english.detect = false;
         }
         release(&c);
-        if (failed) {
-            release(&english);
-            return -1;
+        if (t.failed) {
+            rc = -1;
+            break;
         }
     }
-    double en = 0;
+    if (!check && !calls_wanted)
+        lang_ws_close(&en_ws);
+    release(&english);
+    if (rc || check || only)
+        return rc;
+    double en_golden = 0;
     for (size_t r = 0; r < nrows; r++)
-        if (!strcmp(rows[r].lang, "en"))
-            en = rows[r].mbs;
-    printf("\n| language | text | MB/s per core | ratio to English |\n| --- | --- | --- | --- |\n");
+        if (!strcmp(rows[r].lang, "en-golden"))
+            en_golden = rows[r].ratio;
+    /* The target is the ratio to English on bbc-dev; the last column compares like with like:
+     * a golden-rule row with English's golden-rule texts (the same short, list-like texts). */
+    printf("\nEnglish (bbc-dev), over all its turns: %.1f MB/s per core\n",
+           en_total.cpu > 0 ? (double)en_total.bytes / en_total.cpu / 1e6 : 0);
+    printf("\n| language | text | MB/s per core | ratio to English (bbc-dev) | ratio to English on "
+           "the same kind of text |\n| --- | --- | --- | --- | --- |\n");
     double worst = 1e9;
     for (size_t r = 0; r < nrows; r++) {
-        double ratio = en > 0 ? rows[r].mbs / en : 0;
-        if (ratio < worst)
-            worst = ratio;
-        printf("| %s | %s | %.1f | %.2fx |\n", rows[r].lang, rows[r].source, rows[r].mbs, ratio);
+        bool golden = !strcmp(rows[r].source, "golden-rule texts");
+        double like = golden ? (en_golden > 0 ? rows[r].ratio / en_golden : 0) : rows[r].ratio;
+        if (rows[r].ratio < worst && strcmp(rows[r].lang, "en-golden"))
+            worst = rows[r].ratio;
+        printf("| %s | %s | %.1f | %.2fx | %.2fx |\n", rows[r].lang, rows[r].source, rows[r].mbs,
+               rows[r].ratio, like);
     }
     printf("\nslowest language: %.2fx English's MB/s per core (target >= 0.5x)\n", worst);
-    release(&english);
     return worst >= 0.5 ? 0 : 2;
 }
 
@@ -693,6 +797,7 @@ int main(int argc, char **argv)
     double seconds = 2.0;
     size_t calls = 0; /* --calls N: exactly N summaries per thread (for callgrind), not a time */
     size_t first = 0, count = 150; /* --mode pair: the articles both systems summarize */
+    const char *only = NULL;       /* --mode langs, langs-check: --lang L, that language only */
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--data") == 0 && v)
@@ -709,19 +814,22 @@ int main(int argc, char **argv)
             first = strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--count") == 0 && v)
             count = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--lang") == 0 && v)
+            only = argv[++i];
         else if (strcmp(argv[i], "--calls") == 0 && v)
             calls = (strtoul(argv[++i], NULL, 10) + 7) / 8 * 8; /* the loop checks every 8 */
         else {
-            fprintf(
-                stderr,
-                "usage: bench_engine --data FILE.jsonl [--mode lede|ots|pair|scale|check|formats] "
-                "| --data EVAL_DIR --mode langs|detect "
-                "[--threads T] [--seconds S | --calls N] [--limit N] [--first F --count K]\n");
+            fprintf(stderr,
+                    "usage: bench_engine --data FILE.jsonl [--mode lede|ots|pair|scale|check "
+                    "[--lang L]|formats] "
+                    "| --data EVAL_DIR --mode langs|langs-check|detect [--lang L] "
+                    "[--threads T] [--seconds S | --calls N] [--limit N] [--first F --count K]\n");
             return 1;
         }
     }
-    if (data && strcmp(mode, "langs") == 0) /* --data names the eval folder */
-        return run_langs(data, seconds, limit) == 0 ? 0 : 1;
+    if (data && (!strcmp(mode, "langs") || !strcmp(mode, "langs-check"))) /* the eval folder */
+        return run_langs(data, seconds, limit, only, !strcmp(mode, "langs-check"), calls) == 0 ? 0
+                                                                                               : 1;
     if (data && strcmp(mode, "detect") == 0)
         return run_detect(data, limit) == 0 ? 0 : 1;
     if (!data || threads < 1 || !(seconds > 0) || limit < 1) {
@@ -736,6 +844,7 @@ int main(int argc, char **argv)
         rc = calls ? run_lede("corpus", &c, threads, 1e-9, calls, 0)
                    : run_lede("corpus", &c, threads, seconds, 1, 0);
     } else if (strcmp(mode, "check") == 0) {
+        c.lang = only; /* --lang L: every article in that language (NULL: English) */
         rc = run_check(&c);
     } else if (strcmp(mode, "formats") == 0) {
         rc = run_formats(&c, seconds, 5);

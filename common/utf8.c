@@ -86,14 +86,23 @@ bool lede_utf8_valid(const char *s, size_t n, size_t *bad)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        /* Fast path: eight ASCII bytes at a time. */
+        /* Fast path: eight ASCII bytes at a time, and straight to the first high byte. */
         if (i + 8 <= n) {
             uint64_t w;
             memcpy(&w, p + i, 8);
-            if (!(w & 0x8080808080808080ull)) {
+            uint64_t h = w & 0x8080808080808080ull;
+            if (!h) {
                 i += 8;
                 continue;
             }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            i += (size_t)(__builtin_ctzll(h) >> 3); /* the ASCII bytes before it are valid */
+#endif
+        }
+        /* Two-byte sequences (Latin-1, Greek, Cyrillic, Arabic ...) here, without a call. */
+        if (i + 1 < n && p[i] >= 0xC2 && p[i] <= 0xDF && (p[i + 1] & 0xC0) == 0x80) {
+            i += 2;
+            continue;
         }
         size_t k = lede_utf8_seq_len(p + i, n - i);
         if (!k)

@@ -3,8 +3,12 @@
 #include "dateline.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "lang.h"
 
@@ -72,6 +76,14 @@ static size_t fold(const char *s, size_t n, char *out, size_t cap)
 {
     size_t i = 0, k = 0;
     while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) { /* ASCII: utf8proc's lower case, without the call */
+            if (k + 4 >= cap)
+                return 0;
+            out[k++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            i++;
+            continue;
+        }
         utf8proc_int32_t cp;
         utf8proc_ssize_t l =
             utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
@@ -97,8 +109,8 @@ static bool is_agency(const char *s, size_t n, const struct lede_lang *lang)
     size_t k = n ? fold(s, n, key, sizeof key) : 0;
     if (!k)
         return false;
-    for (int i = 0; common_agencies[i]; i++)
-        if (!strcmp(common_agencies[i], key))
+    for (int i = 0; common_agencies[i]; i++) /* the first byte first: most differ there */
+        if (common_agencies[i][0] == key[0] && !strcmp(common_agencies[i], key))
             return true;
     return lang && lang->n_agency && lede_lang_in(lang->agency, lang->n_agency, key, k);
 }
@@ -143,6 +155,41 @@ static size_t korean_byline(const char *p, size_t n, size_t i)
             return i;
         }
     return i;
+}
+
+#define ONES        0x0101010101010101ull
+#define HIGHS       0x8080808080808080ull
+#define HAS_ZERO(v) (((v)-ONES) & ~(v)&HIGHS)
+
+/* Whether p[from..to) holds a byte that may start an agency tag the loop of
+ * lede_dateline_prefix looks for: '(' or '/' (a tag) or '-' or 0xE2 (a dash: "-", "–", "—").
+ * Without one the loop cannot find a dateline; most paragraphs have none, and this reads
+ * sixteen or eight bytes at a time. */
+static bool may_tag(const char *p, size_t from, size_t to)
+{
+    size_t i = from;
+#ifdef __SSE2__
+    for (; i + 16 <= to; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('(')),
+                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('/'))),
+                                 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\xE2'))));
+        if (_mm_movemask_epi8(m))
+            return true;
+    }
+#endif
+    for (; i + 8 <= to; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (HAS_ZERO(w ^ (ONES * '(')) | HAS_ZERO(w ^ (ONES * '/')) | HAS_ZERO(w ^ (ONES * '-')) |
+            HAS_ZERO(w ^ (ONES * 0xE2)))
+            return true;
+    }
+    for (; i < to; i++)
+        if (p[i] == '(' || p[i] == '/' || p[i] == '-' || (unsigned char)p[i] == 0xE2)
+            return true;
+    return false;
 }
 
 size_t lede_dateline_prefix(const char *p, size_t n, const struct lede_lang *lang)
@@ -202,7 +249,10 @@ size_t lede_dateline_prefix(const char *p, size_t n, const struct lede_lang *lan
     }
     /* A short place (and date) before an agency tag: "MADRID, 12 jun (EFE).-",
      * "МОСКВА, 1 декабря. /ТАСС/.", "Berlin (dpa) -", "ANKARA (AA) -". At most eight words,
-     * no sentence ended before it (a period may follow a date: "1 декабря."). */
+     * no sentence ended before it (a period may follow a date: "1 декабря."). The loop
+     * below reads '(' and '/' at p[1..lim) and a dash at p[2..lim], so none there, none. */
+    if (!may_tag(p, 1, lim + 1 < n ? lim + 1 : n))
+        return 0;
     size_t words = 0;
     for (size_t i = 0; i < lim; i++) {
         unsigned char c = (unsigned char)p[i];
@@ -261,11 +311,12 @@ size_t lede_dateline_trailing(const char *p, size_t n, const struct lede_lang *l
             b--;
         return b;
     }
-    /* a bare agency name closing the story: "... dijo. EFE" */
+    /* a bare agency name closing the story: "... dijo. EFE" (the cheap tests first: this
+     * runs on every paragraph, and the look-up folds the word) */
     size_t b = e;
     while (b > 0 && !is_space((unsigned char)p[b - 1]))
         b--;
-    if (b == 0 || e - b > 12 || !is_agency(p + b, e - b, lang))
+    if (b == 0 || e - b > 12)
         return n;
     size_t k = b;
     while (k > 0 && is_space((unsigned char)p[k - 1]))
@@ -275,5 +326,5 @@ size_t lede_dateline_trailing(const char *p, size_t n, const struct lede_lang *l
     for (size_t i = b; i < e; i++)
         if ((unsigned char)p[i] >= 'a' && (unsigned char)p[i] <= 'z')
             return n; /* written in capitals, as agencies sign */
-    return k;
+    return is_agency(p + b, e - b, lang) ? k : n;
 }

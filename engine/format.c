@@ -150,7 +150,7 @@ int lede_fmt_break(struct lede_fmt *f)
 #define MAX_WRAP_WIDTH 100
 
 /* Display width of s[0..n) in code points, counted up to just past MAX_WRAP_WIDTH (a longer
- * line is only "long"), eight ASCII bytes at a time. */
+ * line is only "long"), eight bytes at a time. */
 static size_t width(const char *s, size_t n)
 {
     size_t w = 0, i = 0;
@@ -158,11 +158,11 @@ static size_t width(const char *s, size_t n)
         if (i + 8 <= n) {
             uint64_t v;
             memcpy(&v, s + i, 8);
-            if (!(v & 0x8080808080808080ull)) {
-                i += 8;
-                w += 8;
-                continue;
-            }
+            /* the bytes that are not continuation bytes (10xxxxxx), eight at a time */
+            uint64_t cont = v & ~(v << 1) & 0x8080808080808080ull;
+            i += 8;
+            w += 8 - (size_t)(((cont >> 7) * 0x0101010101010101ull) >> 56);
+            continue;
         }
         w += ((unsigned char)s[i] & 0xC0) != 0x80;
         i++;
@@ -314,8 +314,12 @@ static bool wire_noise(const char *s, size_t n, bool header)
         "--",
         NULL,
     };
-    for (int k = 0; marks[k]; k++)
-        if (ieq(s, n, marks[k]))
+    /* The first byte first (lower case): this runs on every short line, and most lines
+     * match no mark. */
+    unsigned char c0 = n ? (unsigned char)s[0] : 0;
+    c0 = (unsigned char)(c0 >= 'A' && c0 <= 'Z' ? c0 + 32 : c0);
+    for (int k = 0; n && marks[k]; k++)
+        if ((unsigned char)marks[k][0] == c0 && ieq(s, n, marks[k]))
             return true;
     if (n >= 4 && ieq(s, 4, "eds:"))
         return true;
@@ -327,11 +331,18 @@ static bool wire_noise(const char *s, size_t n, bool header)
                                           "(compiled by",
                                           "(reporting and writing",
                                           NULL};
-    for (int k = 0; credits[k]; k++) {
+    for (int k = 0; n && s[0] == '(' && credits[k]; k++) {
         size_t m = strlen(credits[k]);
         if (n > m && ieq(s, m, credits[k]) && s[n - 1] == ')')
             return true;
     }
+    /* Below, only an AP headline, a slug and a header line can be longer than 40 bytes. */
+    if (n >= 2 && s[0] == '^' && s[n - 1] == '^')
+        return true; /* an AP headline line "^Senate passes aid^" */
+    bool slug = n >= 3 && (s[0] == '^' || ((s[0] == 'B' || s[0] == 'A' || s[0] == 'P') &&
+                                           (s[1] == 'C' || s[1] == 'M') && s[2] == '-'));
+    if (n > 40 && !slug && !header)
+        return false;
     /* End codes: "AP-NY-04-20-24 1532EDT", "04-20-24 1532EDT", "ml/jd", "jc/ws-aa". */
     size_t digits = 0, lower = 0, upper = 0, spaces = 0, other = 0;
     for (size_t i = 0; i < n; i++) {
@@ -357,10 +368,7 @@ static bool wire_noise(const char *s, size_t n, bool header)
     if (n <= 12 && !other && !spaces && !upper && memchr(s, '/', n) && lower >= 2)
         return true; /* editors' initials "ml/jd" */
     /* Slugs: "BC-US--Congress-Ukraine,1st Ld-Writethru", "^AM-Senate-Aid^", "URGENT". */
-    if (n >= 2 && s[0] == '^' && s[n - 1] == '^')
-        return true; /* an AP headline line "^Senate passes aid^" */
-    if (n >= 3 && (s[0] == '^' || ((s[0] == 'B' || s[0] == 'A' || s[0] == 'P') &&
-                                   (s[1] == 'C' || s[1] == 'M') && s[2] == '-')))
+    if (slug)
         return spaces <= 4;
     if (header && n <= 80 && spaces <= 2 && memchr(s, '-', n) && !memchr(s, '.', n) &&
         upper > lower)

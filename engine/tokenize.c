@@ -42,12 +42,25 @@ struct cache_slot {
 #define TOK_RAW    (1u << 31) /* internal, from read_word: keep the dots, no stemming */
 #define TOK_CJK    (1u << 29) /* internal: a CJK unigram or bigram, its bytes are the text's */
 
+/* The code points of two UTF-8 bytes (U+0080..U+07FF: Latin-1 and Latin Extended, Greek,
+ * Cyrillic, Armenian, Hebrew, Arabic) are read from a table made at creation from utf8proc
+ * rather than through utf8proc per character. An entry holds the UTF-8 bytes of the code
+ * point's lower case (the low 24 bits, the first byte lowest), their count and U2_* bits. */
+#define U2_FIRST   0x80u
+#define U2_COUNT   (0x800u - U2_FIRST)
+#define U2_LEN(e)  (((e) >> 24) & 3u)
+#define U2_WORD    (1u << 26) /* a word character (cp_is_word) */
+#define U2_LL      (1u << 27) /* category Ll */
+#define U2_CHANGED (1u << 28) /* lower case differs from the code point: upper or title case */
+#define U2_SLOW    (1u << 29) /* utf8proc's path (a lower case of four bytes: none in Unicode) */
+
 struct lede_tokenizer {
     const struct lede_lang *lang;
     struct sb_stemmer *stemmer;
     struct cache_slot *cache;
-    uint8_t cls[256];  /* byte classes, see init_classes */
-    uint8_t fold[256]; /* ASCII lower case */
+    uint8_t cls[256];      /* byte classes, see init_classes */
+    uint8_t fold[256];     /* ASCII lower case */
+    uint32_t u2[U2_COUNT]; /* two-byte code points, see U2_FIRST */
 };
 
 const char *const *lede_tokenize_languages(void)
@@ -85,6 +98,22 @@ static void init_classes(uint8_t cls[256])
                                           : 0;
 }
 
+static bool cp_is_word(int32_t cp);
+
+static void init_two_byte(uint32_t u2[U2_COUNT])
+{
+    for (uint32_t k = 0; k < U2_COUNT; k++) {
+        int32_t cp = (int32_t)(U2_FIRST + k), lc = utf8proc_tolower(cp);
+        utf8proc_uint8_t b[4] = {0};
+        utf8proc_ssize_t n = utf8proc_encode_char(lc, b);
+        uint32_t e = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16;
+        u2[k] = (n >= 1 && n <= 3 ? e | (uint32_t)n << 24 : U2_SLOW) |
+                (cp_is_word(cp) ? U2_WORD : 0) |
+                (utf8proc_category(cp) == UTF8PROC_CATEGORY_LL ? U2_LL : 0) |
+                (lc != cp ? U2_CHANGED : 0);
+    }
+}
+
 int lede_tokenizer_new(const char *lang, lede_tokenizer_t **out)
 {
     *out = NULL;
@@ -96,6 +125,7 @@ int lede_tokenizer_new(const char *lang, lede_tokenizer_t **out)
         return LEDE_ENOMEM;
     tk->lang = l;
     init_classes(tk->cls);
+    init_two_byte(tk->u2);
     for (int c = 0; c < 256; c++)
         tk->fold[c] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     tk->stemmer = l->stemmer ? sb_stemmer_new(l->stemmer, "UTF_8") : NULL;
@@ -172,6 +202,49 @@ static bool cp_is_word(int32_t cp)
     case UTF8PROC_CATEGORY_ND: return true;
     default: return false;
     }
+}
+
+/* The code point of the two-byte sequence at s (n > 0 bytes left), or -1 when it is not one
+ * (ASCII, a longer or a broken sequence): the table's range. */
+static HOT int32_t two_byte(const unsigned char *s, size_t n)
+{
+    if (n >= 2 && s[0] >= 0xC2 && s[0] <= 0xDF && (s[1] & 0xC0) == 0x80)
+        return (int32_t)(((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu));
+    return -1;
+}
+
+/* Whether the character at s (a high byte, n > 0 bytes left) is a word character; *len is
+ * its length in bytes. */
+static HOT bool high_is_word(const lede_tokenizer_t *tk, const unsigned char *s, size_t n,
+                             size_t *len)
+{
+    int32_t cp = two_byte(s, n);
+    if (cp >= 0) {
+        *len = 2;
+        return (tk->u2[cp - (int32_t)U2_FIRST] & U2_WORD) != 0;
+    }
+    return cp_is_word(decode(s, n, len));
+}
+
+/* The code point at s (n > 0 bytes left), *len its length, and whether it is a word character
+ * (*word): ASCII and two-byte characters by table, others through utf8proc. */
+static HOT int32_t cp_at(const lede_tokenizer_t *tk, const unsigned char *s, size_t n, size_t *len,
+                         bool *word)
+{
+    if (s[0] < 0x80) {
+        *len = 1;
+        *word = (tk->cls[s[0]] & C_WORD) != 0; /* ASCII letters and digits: Lu, Ll, Nd */
+        return s[0];
+    }
+    int32_t cp = two_byte(s, n);
+    if (cp >= 0) {
+        *len = 2;
+        *word = (tk->u2[cp - (int32_t)U2_FIRST] & U2_WORD) != 0;
+        return cp;
+    }
+    cp = decode(s, n, len);
+    *word = cp_is_word(cp);
+    return cp;
 }
 
 static int push(struct lede_tokens *out, size_t offset, size_t length, uint32_t flags,
@@ -280,6 +353,41 @@ static uint32_t read_word(const lede_tokenizer_t *tk, const unsigned char *s, si
         unsigned char c = s[i];
         k = cls[c];
         if (k & C_HIGH) {
+            /* A run of two-byte characters by the table: the same answers as utf8proc's
+             * below, character by character. */
+            size_t j = i;
+            bool ended = false;
+            while (fl < MAX_WORD) {
+                int32_t c2 = two_byte(s + j, len - j);
+                uint32_t e = c2 >= 0 ? tk->u2[c2 - (int32_t)U2_FIRST] : U2_SLOW;
+                if (e & U2_SLOW)
+                    break;
+                if (!(e & U2_WORD)) {
+                    ended = true;
+                    break;
+                }
+                if (e & U2_CHANGED) {
+                    if (j == start)
+                        cap = true;
+                } else if (e & U2_LL) {
+                    lower_seen = true;
+                }
+                any |= C_HIGH;
+                letters++;
+                fold[fl] = (char)(e & 0xFF);
+                fold[fl + 1] = (char)(e >> 8 & 0xFF);
+                fold[fl + 2] = (char)(e >> 16 & 0xFF);
+                fl += U2_LEN(e);
+                j += 2;
+            }
+            if (ended) {
+                i = j;
+                break;
+            }
+            if (j > i) {
+                i = j;
+                continue;
+            }
             size_t cl;
             int32_t cp = decode(s + i, len - i, &cl);
             if (!cp_is_word(cp))
@@ -477,7 +585,8 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
     int rc;
     while (i < len) {
         size_t cl = 1;
-        int32_t cp = s[i] < 0x80 ? (int32_t)s[i] : decode(s + i, len - i, &cl);
+        bool word;
+        int32_t cp = cp_at(tk, s + i, len - i, &cl, &word);
         if (cp_is_cjk(cp)) {
             size_t prev = i, prev_len = cl, n = 1;
             i += cl;
@@ -503,7 +612,7 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
             }
             continue;
         }
-        if (!cp_is_word(cp)) {
+        if (!word) {
             i += cl;
             continue;
         }
@@ -511,15 +620,16 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
         size_t end = i + cl;
         while (end < len) {
             size_t c3 = 1;
-            int32_t x = s[end] < 0x80 ? (int32_t)s[end] : decode(s + end, len - end, &c3);
-            if (cp_is_cjk(x) || (!cp_is_word(x) && x != '.' && x != ','))
+            bool w3;
+            int32_t x = cp_at(tk, s + end, len - end, &c3, &w3);
+            if (cp_is_cjk(x) || (!w3 && x != '.' && x != ','))
                 break;
             end += c3;
         }
         while (i < end) {
             size_t start = i;
             unsigned k = tk->cls[s[i]];
-            if (!(k & C_WORD) && (!(k & C_HIGH) || !cp_is_word(decode(s + i, end - i, &cl)))) {
+            if (!(k & C_WORD) && (!(k & C_HIGH) || !high_is_word(tk, s + i, end - i, &cl))) {
                 i += (k & C_HIGH) ? cl : 1;
                 continue;
             }
@@ -553,7 +663,7 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
                 continue;
             }
             size_t cl;
-            if (!cp_is_word(decode(s + i, len - i, &cl))) {
+            if (!high_is_word(tk, s + i, len - i, &cl)) {
                 i += cl;
                 continue;
             }

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "error.h"
 #include "tokenize.h"
@@ -62,6 +63,73 @@ START_TEST(stems_fold_case_and_inflection)
 }
 END_TEST
 
+/* The tokenizer reads ASCII and two-byte characters (U+0080..U+07FF) from tables rather than
+ * through utf8proc: for every one of them, in a spaced language and in one written without
+ * spaces (CJK mode), the same word breaks, folding and capital flags as utf8proc's category
+ * and lower case give. */
+START_TEST(two_byte_characters_as_utf8proc)
+{
+    lede_tokenizer_t *ru = NULL;
+    ck_assert_int_eq(lede_tokenizer_new(_i ? "ko" : "ru", &ru), LEDE_OK);
+    struct lede_tokens a = {0}, b = {0};
+    size_t words = 0, upper = 0;
+    for (int32_t cp = 1; cp < 0x800; cp++) {
+        utf8proc_category_t cat = utf8proc_category(cp);
+        bool word = cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LL ||
+                    cat == UTF8PROC_CATEGORY_LT || cat == UTF8PROC_CATEGORY_LM ||
+                    cat == UTF8PROC_CATEGORY_LO || cat == UTF8PROC_CATEGORY_MN ||
+                    cat == UTF8PROC_CATEGORY_MC || cat == UTF8PROC_CATEGORY_ND;
+        int32_t lc = utf8proc_tolower(cp);
+        char s[16], t[16];
+        size_t n = 0, m = 0;
+        s[n++] = 'q'; /* "q<cp>z", and "q<lower case>z" */
+        n += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)s + n);
+        s[n++] = 'z';
+        t[m++] = 'q';
+        m += (size_t)utf8proc_encode_char(lc, (utf8proc_uint8_t *)t + m);
+        t[m++] = 'z';
+        a.n = b.n = 0;
+        ck_assert_int_eq(lede_tokenize(ru, s, n, 0, &a), LEDE_OK);
+        ck_assert_int_eq(lede_tokenize(ru, t, m, 0, &b), LEDE_OK);
+        ck_assert_msg(a.n == (word ? 1u : 2u), "U+%04X: %zu words", (unsigned)cp, a.n);
+        if (!word)
+            continue;
+        words++;
+        ck_assert_uint_eq(a.v[0].length, n);
+        ck_assert_msg(a.v[0].stem == b.v[0].stem, "U+%04X folds otherwise", (unsigned)cp);
+        if (cp < 0x80)
+            continue; /* ASCII letters and digits: the flags of words_offsets_flags */
+        /* "<cp><cp>": a capital when its lower case differs; all capitals unless it is a lower
+         * case letter */
+        n = (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)s);
+        memcpy(s + n, s, n);
+        a.n = 0;
+        ck_assert_int_eq(lede_tokenize(ru, s, 2 * n, 0, &a), LEDE_OK);
+        ck_assert_uint_eq(a.n, 1);
+        bool cap = lc != cp, lower = !cap && cat == UTF8PROC_CATEGORY_LL;
+        upper += cap;
+        ck_assert_msg(!(a.v[0].flags & LEDE_TOK_CAP) == !cap, "U+%04X: capital", (unsigned)cp);
+        ck_assert_msg(!(a.v[0].flags & LEDE_TOK_ALLCAPS) == lower, "U+%04X: all capitals",
+                      (unsigned)cp);
+    }
+    ck_assert_uint_gt(words, 1060); /* ASCII, Latin, Greek, Cyrillic, Armenian, Hebrew ... */
+    ck_assert_uint_gt(upper, 300);
+    /* A long run of two-byte letters is cut into bounded pieces too. */
+    char *long_run = malloc(2000);
+    for (size_t i = 0; i < 2000; i += 2)
+        memcpy(long_run + i, "\xD0\x96", 2); /* Ж */
+    a.n = 0;
+    ck_assert_int_eq(lede_tokenize(ru, long_run, 2000, 0, &a), LEDE_OK);
+    ck_assert_uint_gt(a.n, 4);
+    for (size_t i = 0; i < a.n; i++)
+        ck_assert_uint_le(a.v[i].length, 258);
+    free(long_run);
+    lede_tokens_release(&a);
+    lede_tokens_release(&b);
+    lede_tokenizer_destroy(&ru);
+}
+END_TEST
+
 START_TEST(ptb_style)
 {
     run("he did n't say , '' the u.s. official said .");
@@ -113,6 +181,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, words_offsets_flags);
     tcase_add_test(tc, stems_fold_case_and_inflection);
+    tcase_add_loop_test(tc, two_byte_characters_as_utf8proc, 0, 2);
     tcase_add_test(tc, ptb_style);
     tcase_add_test(tc, languages_and_openers);
     tcase_add_test(tc, limits_and_pathological);
