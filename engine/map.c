@@ -23,14 +23,29 @@ void lede_map_release(struct lede_map *m)
 
 void lede_map_reset(struct lede_map *m, size_t hint)
 {
-    if (m->cap > 256 && m->cap > 8 * hint) { /* 256: grow()'s first size, kept */
+    /* the size hint keys need at load one half (256: grow()'s first size) */
+    size_t need = 256;
+    while (need < 2 * (hint + 1) && need < ((size_t)1 << 40))
+        need *= 2;
+    if (m->cap < need || (m->cap > 256 && m->cap > 8 * hint)) {
+        /* made at that size at once, rather than grown (and rehashed) on the way there; when
+         * that fails, the map is left empty and lede_map_put grows it (or says it cannot) */
         size_t max = m->max;
         lede_map_release(m);
         m->max = max;
+        uint64_t *keys = calloc(need, sizeof *keys);
+        uint32_t *vals = malloc(need * sizeof *vals);
+        if (keys && vals) {
+            m->keys = keys;
+            m->vals = vals;
+            m->cap = need;
+        } else {
+            free(keys);
+            free(vals);
+        }
         return;
     }
-    if (m->keys)
-        memset(m->keys, 0, m->cap * sizeof *m->keys);
+    memset(m->keys, 0, m->cap * sizeof *m->keys);
     m->n = 0;
 }
 

@@ -18,7 +18,8 @@ struct lede_map {
 /* An empty map that will hold at most max keys (0: unbounded). */
 void lede_map_init(struct lede_map *m, size_t max);
 void lede_map_release(struct lede_map *m);
-/* Forgets every key, keeping the storage when it is not much larger than hint keys need. */
+/* Forgets every key, keeping the storage when it is not much larger than hint keys need, and
+ * making it that large at once when it is smaller. */
 void lede_map_reset(struct lede_map *m, size_t hint);
 /* The value slot of key, inserted with value 0 (and *inserted true) when absent.
  * NULL on LEDE_ENOMEM or past max (*err says which when err is not NULL). */
