@@ -790,21 +790,25 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
     res->lang_detected[sizeof res->lang_detected - 1] = 0;
     res->lang_confidence = det.confidence;
     res->n_sentences = doc->n_sent;
-    res->sentences = calloc(doc->n_sent, sizeof *res->sentences);
+    /* every field is set here (the ones selection fills, zero until then), so not calloc's
+     * zeroing of all of them first */
+    res->sentences = malloc(doc->n_sent * sizeof *res->sentences);
     if (!res->sentences)
         goto nomem;
     struct utf16_cursor u16 = utf16_start(req->body, req->body_len);
     for (size_t i = 0; i < doc->n_sent; i++) {
-        struct lede_sentence *o = &res->sentences[i];
-        o->text_offset = doc->sent[i].offset;
-        o->text_length = doc->sent[i].length;
         size_t a, b;
-        lede_fmt_source(fm, o->text_offset, o->text_length, &a, &b);
-        o->offset = a;
-        o->length = b - a;
-        o->utf16_offset = utf16_at(&u16, req->body, a);
-        o->utf16_length = utf16_at(&u16, req->body, b) - o->utf16_offset;
-        o->paragraph = doc->sent[i].paragraph;
+        lede_fmt_source(fm, doc->sent[i].offset, doc->sent[i].length, &a, &b);
+        size_t u0 = utf16_at(&u16, req->body, a);
+        res->sentences[i] = (struct lede_sentence){
+            .offset = a,
+            .length = b - a,
+            .paragraph = doc->sent[i].paragraph,
+            .utf16_offset = u0,
+            .utf16_length = utf16_at(&u16, req->body, b) - u0,
+            .text_offset = doc->sent[i].offset,
+            .text_length = doc->sent[i].length,
+        };
     }
     /* Keyphrases and entities, in every result (after the features, whose per-term title
      * marks keyphrase.c reads, and before selection, which reuses that scratch). */
