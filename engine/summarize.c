@@ -422,6 +422,7 @@ static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t tok, ui
 struct utf16_cursor {
     size_t byte, units; /* a multiple of 8 bytes and the units before it */
     size_t ascii;       /* body[0..ascii) is ASCII */
+    size_t n;           /* the body's length */
 };
 
 /* The cursor for s[0..n): the ASCII prefix measured 32 bytes at a time. */
@@ -438,7 +439,7 @@ static struct utf16_cursor utf16_start(const char *s, size_t n)
     while (i < n && p[i] < 0x80)
         i++;
     size_t b = i & ~(size_t)7;
-    return (struct utf16_cursor){b, b, i};
+    return (struct utf16_cursor){b, b, i, n};
 }
 
 /* UTF-16 units of eight bytes: one per byte that is not a continuation byte (10xxxxxx), two
@@ -482,7 +483,13 @@ static size_t utf16_at(struct utf16_cursor *c, const char *s, size_t off)
     c->units = u;
     if (off > i) {
         uint64_t w = 0;
-        memcpy(&w, p + i, off - i);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (i + 8 <= c->n) { /* the whole word, its bytes from off on masked off */
+            memcpy(&w, p + i, 8);
+            w &= ~(uint64_t)0 >> (8 * (8 - (off - i)));
+        } else
+#endif
+            memcpy(&w, p + i, off - i);
         u += units8(w) - (8 - (off - i));
     }
     return u;
