@@ -93,19 +93,19 @@ static double lead_curve(double *memo, size_t pi)
 int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, double *values)
 {
     double max_term = 0, max_ent = 0, max_pos = 0;
-    /* seen[t]: content occurrences of term t read so far; behind[i]: the
+    /* left[t]: content occurrences of term t not yet read; behind[i]: the
      * part of sentence i's term feature owed to occurrences before it. */
-    uint32_t *seen = lede_doc_scratch(doc, LEDE_SCR_FEAT_SEEN, (doc->n_terms + 1) * sizeof *seen);
+    uint32_t *left = lede_doc_scratch(doc, LEDE_SCR_FEAT_SEEN, (doc->n_terms + 1) * sizeof *left);
     double *behind =
         lede_doc_scratch(doc, LEDE_SCR_FEAT_BEHIND, (doc->n_sent + 1) * sizeof *behind);
-    if (!seen || !behind)
+    if (!left || !behind)
         return LEDE_ENOMEM;
     /* Once per term, not per occurrence: the weight, and (in doc->stamp, select.c's scratch,
      * free until then) whether the title has the term. */
     for (size_t t = 0; t < doc->n_terms; t++) {
         doc->tw[t] = term_weight(doc, idf, t);
         doc->stamp[t] = 0;
-        seen[t] = 0;
+        left[t] = doc->tf[t];
     }
     /* The title's few stems looked up among the terms, rather than every term in the title:
      * the same marks (both maps store a stem the same way, 0 as 1, each once). */
@@ -142,9 +142,9 @@ int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, doub
             term += w;
             /* The part of that weight from this and later occurrences (none when fewer than
              * two remain: like a term seen once). */
-            uint32_t f = tf[tix], fwd = f - seen[tix]++;
+            uint32_t fwd = left[tix]--;
             if (fwd > 1)
-                ahead += w * (double)fwd / (double)f;
+                ahead += w * (double)fwd / (double)tf[tix];
             n_in_title += stamp[tix];
         }
         double ent = n_ent, title = n_in_title;
