@@ -425,15 +425,22 @@ struct utf16_cursor {
     size_t n;           /* the body's length */
 };
 
+/* Eight bytes at p (in registers: a memcpy to an array of four went through the stack). */
+static inline uint64_t load64(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
 /* The cursor for s[0..n): the ASCII prefix measured 32 bytes at a time. */
 static struct utf16_cursor utf16_start(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
-        uint64_t w[4];
-        memcpy(w, p + i, 32);
-        if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull)
+        if ((load64(p + i) | load64(p + i + 8) | load64(p + i + 16) | load64(p + i + 24)) &
+            0x8080808080808080ull)
             break;
     }
     while (i < n && p[i] < 0x80)
@@ -467,12 +474,12 @@ static size_t utf16_at(struct utf16_cursor *c, const char *s, size_t off)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = c->byte, u = c->units, end = off & ~(size_t)7;
     for (; i + 32 <= end; i += 32) { /* 32 bytes at a time, at once when all ASCII */
-        uint64_t w[4];
-        memcpy(w, p + i, 32);
-        if (!((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull))
+        uint64_t w0 = load64(p + i), w1 = load64(p + i + 8), w2 = load64(p + i + 16),
+                 w3 = load64(p + i + 24);
+        if (!((w0 | w1 | w2 | w3) & 0x8080808080808080ull))
             u += 32;
         else
-            u += units8(w[0]) + units8(w[1]) + units8(w[2]) + units8(w[3]);
+            u += units8(w0) + units8(w1) + units8(w2) + units8(w3);
     }
     for (; i < end; i += 8) {
         uint64_t w;
