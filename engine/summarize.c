@@ -709,8 +709,8 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
         uint64_t sig = 0x6c656465;
         /* in locals, not through s and doc, which the compiler must assume the term arrays'
          * stores may change */
-        uint32_t n_content = 0, prev_stop = 0;
-        bool cased = false;
+        uint32_t n_content = 0, prev_stop = 0, content_flags = 0;
+        uint32_t si = (uint32_t)(doc->n_sent - 1);
         struct lede_token *tv = ws->toks.v;
         size_t t1 = ws->toks.n;
         for (size_t t = t0; t < t1; t++) {
@@ -722,7 +722,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
                 continue;
             n_content++;
             uint32_t ix = 0;
-            if ((rc = add_term(doc, tok->stem, (uint32_t)t, (uint32_t)(doc->n_sent - 1), &ix)))
+            if ((rc = add_term(doc, tok->stem, (uint32_t)t, si, &ix)))
                 return fail(err, rc, 0, "out of memory");
             doc->tf[ix]++;
             /* stop words beside it, for keyphrase.c (nouns follow "the", precede "of") */
@@ -731,8 +731,9 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
             tok->term = ix;
             if ((flags & LEDE_TOK_CAP) && !(flags & LEDE_TOK_FIRST))
                 doc->cap_inner[ix]++;
-            cased |= (flags & LEDE_TOK_CAP) != 0;
+            content_flags |= flags;
         }
+        bool cased = (content_flags & LEDE_TOK_CAP) != 0;
         s->n_content = n_content;
         doc->cased |= cased;
         s->sig = sig;
