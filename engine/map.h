@@ -29,8 +29,17 @@ uint32_t *lede_map_put(struct lede_map *m, uint64_t key, bool *inserted, int *er
 static inline uint32_t *lede_map_put_inline(struct lede_map *m, uint64_t key, bool *inserted,
                                             int *err)
 {
-    if (2 * (m->n + 1) > m->cap || (m->max && m->n >= m->max))
-        return lede_map_put(m, key, inserted, err);
+    if (2 * (m->n + 1) > m->cap || (m->max && m->n >= m->max)) {
+        /* through locals, so that the caller's *inserted and *err need no memory of their own
+         * on the fast path */
+        bool ins = false;
+        int e = 0;
+        uint32_t *v = lede_map_put(m, key, &ins, &e);
+        *inserted = ins;
+        if (!v && err)
+            *err = e;
+        return v;
+    }
     if (!key)
         key = 1;
     uint64_t h = key ^ (key >> 33); /* map.c's mix */
