@@ -6,6 +6,14 @@
 
 #include "error.h"
 
+/* m->lim for its cap and max: lede_map_put_inline's test, 2 * (n + 1) <= cap and n < max,
+ * as n < lim. */
+static void set_lim(struct lede_map *m)
+{
+    size_t lim = m->cap / 2;
+    m->lim = m->max && m->max < lim ? m->max : lim;
+}
+
 void lede_map_init(struct lede_map *m, size_t max)
 {
     memset(m, 0, sizeof *m);
@@ -18,7 +26,7 @@ void lede_map_release(struct lede_map *m)
     free(m->vals);
     m->keys = NULL;
     m->vals = NULL;
-    m->cap = m->n = 0;
+    m->cap = m->n = m->lim = 0;
 }
 
 void lede_map_reset(struct lede_map *m, size_t hint)
@@ -39,6 +47,7 @@ void lede_map_reset(struct lede_map *m, size_t hint)
             m->keys = keys;
             m->vals = vals;
             m->cap = need;
+            set_lim(m);
         } else {
             free(keys);
             free(vals);
@@ -81,6 +90,7 @@ static int grow(struct lede_map *m)
     m->keys = keys;
     m->vals = vals;
     m->cap = cap;
+    set_lim(m);
     return LEDE_OK;
 }
 

@@ -13,6 +13,7 @@ struct lede_map {
     size_t cap; /* a power of two, or 0 */
     size_t n;
     size_t max; /* most keys it may hold (0: unbounded) */
+    size_t lim; /* while n < lim a key goes in without growing or reaching max (map.c keeps it) */
 };
 
 /* An empty map that will hold at most max keys (0: unbounded). */
@@ -29,7 +30,7 @@ uint32_t *lede_map_put(struct lede_map *m, uint64_t key, bool *inserted, int *er
 static inline uint32_t *lede_map_put_inline(struct lede_map *m, uint64_t key, bool *inserted,
                                             int *err)
 {
-    if (2 * (m->n + 1) > m->cap || (m->max && m->n >= m->max)) {
+    if (m->n >= m->lim) { /* 2 * (n + 1) > cap, or max reached */
         /* through locals, so that the caller's *inserted and *err need no memory of their own
          * on the fast path */
         bool ins = false;

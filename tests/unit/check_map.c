@@ -63,6 +63,18 @@ START_TEST(maxima)
     ck_assert_int_eq(err, LEDE_ETOOBIG);
     ck_assert_ptr_nonnull(lede_map_put(&m, 2, NULL, &err)); /* existing keys still found */
     lede_map_release(&m);
+    /* the same through the inlined put, whose fast path stops where max is reached */
+    lede_map_init(&m, 3);
+    lede_map_reset(&m, 3);
+    bool fresh;
+    for (uint64_t k = 1; k <= 3; k++)
+        ck_assert_ptr_nonnull(lede_map_put_inline(&m, k, &fresh, &err));
+    err = LEDE_OK;
+    ck_assert_ptr_null(lede_map_put_inline(&m, 4, &fresh, &err));
+    ck_assert_int_eq(err, LEDE_ETOOBIG);
+    ck_assert_ptr_nonnull(lede_map_put_inline(&m, 2, &fresh, &err));
+    ck_assert(!fresh);
+    lede_map_release(&m);
 
     struct lede_spans s;
     lede_spans_init(&s, 2);
