@@ -391,7 +391,8 @@ static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t tok, ui
     if (!v)
         return rc;
     if (fresh) {
-        if (doc->n_terms == doc->cap_terms) {
+        size_t n = doc->n_terms; /* in a local: the stores below may change doc->n_terms */
+        if (n == doc->cap_terms) {
             size_t cap = doc->cap_terms ? doc->cap_terms * 2 : 1024;
             /* every per-term array grows together */
             GROW_OR_FAIL(doc->tf, cap);
@@ -404,14 +405,14 @@ static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t tok, ui
             GROW_OR_FAIL(doc->stop_adj, cap);
             doc->cap_terms = cap;
         }
-        *v = (uint32_t)doc->n_terms;
-        doc->tf[doc->n_terms] = 0;
-        doc->cap_inner[doc->n_terms] = 0;
-        doc->stop_adj[doc->n_terms] = 0;
-        doc->stem[doc->n_terms] = stem;
-        doc->first_tok[doc->n_terms] = tok;
-        doc->first_sent[doc->n_terms] = sent;
-        doc->n_terms++;
+        *v = (uint32_t)n;
+        doc->tf[n] = 0;
+        doc->cap_inner[n] = 0;
+        doc->stop_adj[n] = 0;
+        doc->stem[n] = stem;
+        doc->first_tok[n] = tok;
+        doc->first_sent[n] = sent;
+        doc->n_terms = n + 1;
     }
     *ix = *v;
     return LEDE_OK;
