@@ -52,51 +52,60 @@ static double term_weight(const struct lede_doc *doc, const struct lede_idf *idf
     return w;
 }
 
-static bool is_entity(const struct lede_doc *doc, const struct lede_token *t, size_t term)
+/* A token with these flags and term index (UINT32_MAX: none) names an entity. */
+static inline bool is_entity(const uint32_t *cap_inner, uint32_t flags, uint32_t term)
 {
-    if (t->flags & LEDE_TOK_NUMBER)
-        return true;
-    if (t->flags & LEDE_TOK_ALLCAPS)
-        return true;
-    if (!(t->flags & LEDE_TOK_CAP))
+    if (!(flags & (LEDE_TOK_NUMBER | LEDE_TOK_ALLCAPS | LEDE_TOK_CAP)))
         return false;
-    if (t->flags & LEDE_TOK_STOP)
+    if (flags & (LEDE_TOK_NUMBER | LEDE_TOK_ALLCAPS))
+        return true;
+    if (flags & LEDE_TOK_STOP)
         return false;
-    if (!(t->flags & LEDE_TOK_FIRST))
+    if (!(flags & LEDE_TOK_FIRST))
         return true;
     /* A capitalised first word counts when the article capitalises it elsewhere too. */
-    return term != SIZE_MAX && doc->cap_inner[term] > 0;
+    return term != UINT32_MAX && cap_inner[term] > 0;
 }
 
 /* The term feature's length divisor, (content words + TERM_SMOOTH)^TERM_LEN_EXP, kept in
- * memo (NORM_MEMO entries, 0 = not yet computed) for the usual short sentences. */
-#define NORM_MEMO 128
+ * memo (LEDE_NORM_MEMO entries, 0 = not yet computed) for the usual short sentences. */
 static double len_norm(double *memo, size_t n_content)
 {
-    if (n_content >= NORM_MEMO)
+    if (n_content >= LEDE_NORM_MEMO)
         return pow((double)n_content + TERM_SMOOTH, TERM_LEN_EXP);
     if (memo[n_content] == 0)
         memo[n_content] = pow((double)n_content + TERM_SMOOTH, TERM_LEN_EXP);
     return memo[n_content];
 }
 
+/* The lead curve at place pi (0 for the first candidate), kept in memo (LEDE_POS_MEMO entries,
+ * 0 = not yet computed; none is 0 that early). */
+static double lead_curve(double *memo, size_t pi)
+{
+    if (pi < LEDE_POS_MEMO && memo[pi] != 0)
+        return memo[pi];
+    double p = (double)pi, v = exp(-POS_EXP * p) / (1.0 + POS_DECAY * p);
+    if (pi < LEDE_POS_MEMO)
+        memo[pi] = v;
+    return v;
+}
+
 int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, double *values)
 {
-    double norm[NORM_MEMO] = {0};
     double max_term = 0, max_ent = 0, max_pos = 0;
-    /* seen[t]: content occurrences of term t read so far; behind[i]: the
+    /* left[t]: content occurrences of term t not yet read; behind[i]: the
      * part of sentence i's term feature owed to occurrences before it. */
-    uint32_t *seen = lede_doc_scratch(doc, LEDE_SCR_FEAT_SEEN, (doc->n_terms + 1) * sizeof *seen);
+    uint32_t *left = lede_doc_scratch(doc, LEDE_SCR_FEAT_SEEN, (doc->n_terms + 1) * sizeof *left);
     double *behind =
         lede_doc_scratch(doc, LEDE_SCR_FEAT_BEHIND, (doc->n_sent + 1) * sizeof *behind);
-    if (!seen || !behind)
+    if (!left || !behind)
         return LEDE_ENOMEM;
     /* Once per term, not per occurrence: the weight, and (in doc->stamp, select.c's scratch,
      * free until then) whether the title has the term. */
     for (size_t t = 0; t < doc->n_terms; t++) {
         doc->tw[t] = term_weight(doc, idf, t);
         doc->stamp[t] = 0;
-        seen[t] = 0;
+        left[t] = doc->tf[t];
     }
     /* The title's few stems looked up among the terms, rather than every term in the title:
      * the same marks (both maps store a stem the same way, 0 as 1, each once). */
@@ -106,35 +115,40 @@ int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, doub
         if (ix)
             doc->stamp[*ix] = 1;
     }
+    /* in locals: the stores below may not change them */
+    const struct lede_token *tv = doc->toks->v;
+    const double *tw = doc->tw;
+    const uint32_t *tf = doc->tf, *stamp = doc->stamp, *cap_inner = doc->cap_inner;
     for (size_t i = 0; i < doc->n_sent; i++) {
         const struct lede_sent *s = &doc->sent[i];
         double *v = values + i * LEDE_F_COUNT;
         /* A headline first line (never a candidate) does not push the lead down. */
-        double pi = (double)i - (i > 0 && doc->sent[0].headline);
-        double pos = exp(-POS_EXP * pi) / (1.0 + POS_DECAY * pi);
+        double pos = lead_curve(doc->pos_memo, i - (i > 0 && doc->sent[0].headline));
         if (doc->n_paragraphs > 1 && s->para_first)
             pos += POS_PARA / (1.0 + 0.2 * (double)s->paragraph);
         v[LEDE_F_POSITION] = pos;
         if (pos > max_pos)
             max_pos = pos;
 
-        double term = 0, ahead = 0, ent = 0, title = 0;
+        /* the entity and title counts are whole numbers, counted as such */
+        double term = 0, ahead = 0;
+        uint32_t n_ent = 0, n_in_title = 0;
         for (size_t k = s->tok_begin; k < s->tok_end; k++) {
-            const struct lede_token *t = &doc->toks->v[k];
-            size_t tix = t->term == UINT32_MAX ? SIZE_MAX : t->term;
-            if (is_entity(doc, t, tix))
-                ent += 1;
-            if (t->flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER) || tix == SIZE_MAX)
+            uint32_t flags = tv[k].flags, tix = tv[k].term;
+            n_ent += is_entity(cap_inner, flags, tix);
+            if (flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER) || tix == UINT32_MAX)
                 continue;
-            term += doc->tw[tix];
+            double w = tw[tix];
+            term += w;
             /* The part of that weight from this and later occurrences (none when fewer than
              * two remain: like a term seen once). */
-            uint32_t fwd = doc->tf[tix] - seen[tix]++;
+            uint32_t fwd = left[tix]--;
             if (fwd > 1)
-                ahead += doc->tw[tix] * (double)fwd / (double)doc->tf[tix];
-            title += doc->stamp[tix];
+                ahead += w * (double)fwd / (double)tf[tix];
+            n_in_title += stamp[tix];
         }
-        double nl = len_norm(norm, s->n_content);
+        double ent = n_ent, title = n_in_title;
+        double nl = len_norm(doc->norm_memo, s->n_content);
         term /= nl;
         behind[i] = term - ahead / nl;
         ent /= (double)s->n_words + 2.0;
@@ -160,7 +174,8 @@ int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, doub
          * (the lead of a story that develops it) keeps its weight; one that repeats what came
          * before loses. The article itself says how lead-heavy it is. */
         double lead = max_pos > 0 ? v[LEDE_F_POSITION] / max_pos : 0;
-        double fwd = max_term > 0 ? 1.0 - fmax(0.0, behind[i]) / max_term : 1.0;
+        double b = behind[i] > 0 ? behind[i] : 0.0; /* fmax(0, behind), inline */
+        double fwd = max_term > 0 ? 1.0 - b / max_term : 1.0;
         v[LEDE_F_POSITION] = (lead + POS_AHEAD * fwd) / (1.0 + POS_AHEAD);
         v[LEDE_F_TERM] = max_term > 0 ? v[LEDE_F_TERM] / max_term : 0;
         v[LEDE_F_ENTITY] = max_ent > 0 ? v[LEDE_F_ENTITY] / max_ent : 0;

@@ -26,8 +26,13 @@ enum {
     LEDE_SCR_ENT_TOK,
     LEDE_SCR_FEAT_SEEN,
     LEDE_SCR_FEAT_BEHIND,
+    LEDE_SCR_SEL_TMP,
+    LEDE_SCR_SEL_IN,
     LEDE_SCRATCH_SLOTS
 };
+
+#define LEDE_POS_MEMO  256
+#define LEDE_NORM_MEMO 128
 
 struct lede_sent {
     size_t offset, length; /* in the body */
@@ -64,6 +69,10 @@ struct lede_doc {
     struct lede_map title; /* stems of the title's content words */
     size_t n_title;
     bool cased; /* the text has upper-case letters at all */
+    /* Memos of lede_features_compute, kept between calls (0: not yet computed): the position
+     * curve by place in the article and the term feature's length divisor by content words. */
+    double pos_memo[LEDE_POS_MEMO];
+    double norm_memo[LEDE_NORM_MEMO];
     /* Scratch of keyphrase.c and entity.c, kept between calls (the workspace frees it). */
     struct lede_map kp_map, ent_map, ent_last;
     void *scratch[LEDE_SCRATCH_SLOTS];

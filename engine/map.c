@@ -6,6 +6,14 @@
 
 #include "error.h"
 
+/* m->lim for its cap and max: lede_map_put_inline's test, 2 * (n + 1) <= cap and n < max,
+ * as n < lim. */
+static void set_lim(struct lede_map *m)
+{
+    size_t lim = m->cap / 2;
+    m->lim = m->max && m->max < lim ? m->max : lim;
+}
+
 void lede_map_init(struct lede_map *m, size_t max)
 {
     memset(m, 0, sizeof *m);
@@ -18,19 +26,35 @@ void lede_map_release(struct lede_map *m)
     free(m->vals);
     m->keys = NULL;
     m->vals = NULL;
-    m->cap = m->n = 0;
+    m->cap = m->n = m->lim = 0;
 }
 
 void lede_map_reset(struct lede_map *m, size_t hint)
 {
-    if (m->cap > 256 && m->cap > 8 * hint) { /* 256: grow()'s first size, kept */
+    /* the size hint keys need at load one half (256: grow()'s first size) */
+    size_t need = 256;
+    while (need < 2 * (hint + 1) && need < ((size_t)1 << 40))
+        need *= 2;
+    if (m->cap < need || (m->cap > 256 && m->cap > 8 * hint)) {
+        /* made at that size at once, rather than grown (and rehashed) on the way there; when
+         * that fails, the map is left empty and lede_map_put grows it (or says it cannot) */
         size_t max = m->max;
         lede_map_release(m);
         m->max = max;
+        uint64_t *keys = calloc(need, sizeof *keys);
+        uint32_t *vals = malloc(need * sizeof *vals);
+        if (keys && vals) {
+            m->keys = keys;
+            m->vals = vals;
+            m->cap = need;
+            set_lim(m);
+        } else {
+            free(keys);
+            free(vals);
+        }
         return;
     }
-    if (m->keys)
-        memset(m->keys, 0, m->cap * sizeof *m->keys);
+    memset(m->keys, 0, m->cap * sizeof *m->keys);
     m->n = 0;
 }
 
@@ -66,6 +90,7 @@ static int grow(struct lede_map *m)
     m->keys = keys;
     m->vals = vals;
     m->cap = cap;
+    set_lim(m);
     return LEDE_OK;
 }
 

@@ -13,12 +13,14 @@ struct lede_map {
     size_t cap; /* a power of two, or 0 */
     size_t n;
     size_t max; /* most keys it may hold (0: unbounded) */
+    size_t lim; /* while n < lim a key goes in without growing or reaching max (map.c keeps it) */
 };
 
 /* An empty map that will hold at most max keys (0: unbounded). */
 void lede_map_init(struct lede_map *m, size_t max);
 void lede_map_release(struct lede_map *m);
-/* Forgets every key, keeping the storage when it is not much larger than hint keys need. */
+/* Forgets every key, keeping the storage when it is not much larger than hint keys need, and
+ * making it that large at once when it is smaller. */
 void lede_map_reset(struct lede_map *m, size_t hint);
 /* The value slot of key, inserted with value 0 (and *inserted true) when absent.
  * NULL on LEDE_ENOMEM or past max (*err says which when err is not NULL). */
@@ -28,8 +30,17 @@ uint32_t *lede_map_put(struct lede_map *m, uint64_t key, bool *inserted, int *er
 static inline uint32_t *lede_map_put_inline(struct lede_map *m, uint64_t key, bool *inserted,
                                             int *err)
 {
-    if (2 * (m->n + 1) > m->cap || (m->max && m->n >= m->max))
-        return lede_map_put(m, key, inserted, err);
+    if (m->n >= m->lim) { /* 2 * (n + 1) > cap, or max reached */
+        /* through locals, so that the caller's *inserted and *err need no memory of their own
+         * on the fast path */
+        bool ins = false;
+        int e = 0;
+        uint32_t *v = lede_map_put(m, key, &ins, &e);
+        *inserted = ins;
+        if (!v && err)
+            *err = e;
+        return v;
+    }
     if (!key)
         key = 1;
     uint64_t h = key ^ (key >> 33); /* map.c's mix */

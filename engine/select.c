@@ -25,6 +25,7 @@
 #define UNIT_AGG 1 /* a quotation unit's place in the walk: 0 best, 1 mean, 2 worst rank */
 #endif
 #define NEAR_DUP 0.8 /* overlap of content stems that makes a near duplicate */
+_Static_assert(MMR_CANDIDATES <= 64, "a candidate is a bit of a uint64_t");
 
 struct cand {
     size_t sent;
@@ -40,42 +41,71 @@ struct scored {
     size_t i;
 };
 
-/* Best score first; ties keep document order. */
-static int cmp_scored(const void *a, const void *b)
+/* Best score first; ties keep document order (a total order: indices differ). */
+static inline bool scored_before(const struct scored *x, const struct scored *y)
 {
-    const struct scored *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score > y->score ? -1 : 1;
-    return x->i < y->i ? -1 : x->i > y->i;
+    return x->score != y->score ? x->score > y->score : x->i < y->i;
 }
 
-/* Sorts by cmp_scored, a total order (ties broken by index), so any sort gives the same
- * order: insertion sort for an article's usual few dozen sentences, qsort past that. */
-static void sort_scored(struct scored *v, size_t n)
+/* Insertion sort of v[0..n) by scored_before. */
+static void insertion_scored(struct scored *v, size_t n)
 {
-    if (n > 64) {
-        qsort(v, n, sizeof *v, cmp_scored);
-        return;
-    }
     for (size_t i = 1; i < n; i++) {
         struct scored x = v[i];
         size_t j = i;
-        for (; j > 0 && cmp_scored(&v[j - 1], &x) > 0; j--)
+        for (; j > 0 && scored_before(&x, &v[j - 1]); j--)
             v[j] = v[j - 1];
         v[j] = x;
     }
 }
 
-/* Overlap coefficient of a candidate with the chosen sentence b, whose terms carry the mark
- * tag in doc->stamp: shared / smaller. */
-static double overlap(const struct lede_doc *doc, const struct cand *a, const struct cand *b,
-                      uint32_t tag)
+/* Merges the sorted runs a[0..na) and b[0..nb) into out (which overlaps neither). */
+static void merge_scored(const struct scored *a, size_t na, const struct scored *b, size_t nb,
+                         struct scored *out)
+{
+    size_t i = 0, j = 0, k = 0;
+    while (i < na && j < nb)
+        out[k++] = scored_before(&b[j], &a[i]) ? b[j++] : a[i++];
+    while (i < na)
+        out[k++] = a[i++];
+    while (j < nb)
+        out[k++] = b[j++];
+}
+
+#define SORT_RUN 16
+
+/* Sorts by scored_before, a total order (ties broken by index), so any sort gives the same
+ * order: insertion sort for a few dozen; past that, a merge sort (runs of SORT_RUN sorted by
+ * insertion, then merged through tmp, room for n). */
+static void sort_scored(struct scored *v, size_t n, struct scored *tmp)
+{
+    if (n <= 64) { /* the usual few dozen sentences, much in order already */
+        insertion_scored(v, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i += SORT_RUN)
+        insertion_scored(v + i, n - i < SORT_RUN ? n - i : SORT_RUN);
+    struct scored *src = v, *dst = tmp;
+    for (size_t w = SORT_RUN; w < n; w *= 2) {
+        for (size_t i = 0; i < n; i += 2 * w) {
+            size_t na = n - i < w ? n - i : w;
+            size_t nb = n - i - na < w ? n - i - na : w;
+            merge_scored(src + i, na, src + i + na, nb, dst + i);
+        }
+        struct scored *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
+}
+
+/* Overlap coefficient of a candidate a with the chosen sentence b, given the terms they share:
+ * shared / smaller. */
+static double overlap(const struct cand *a, const struct cand *b, size_t shared)
 {
     if (!a->n || !b->n)
         return 0;
-    size_t shared = 0;
-    for (size_t k = 0; k < a->n; k++)
-        shared += doc->stamp[a->terms[k]] == tag;
     return (double)shared / (double)(a->n < b->n ? a->n : b->n);
 }
 
@@ -166,7 +196,6 @@ int lede_select_summary(struct lede_doc *doc, const double *values, const struct
     size_t *pos = NULL;
     struct lede_map *sigs = &doc->sigs;
     lede_map_reset(sigs, n);
-    memset(cands, 0, sizeof cands);
     if (!order)
         goto out;
 
@@ -190,7 +219,7 @@ int lede_select_summary(struct lede_doc *doc, const double *values, const struct
         s->headline = doc->sent[i].headline;
         s->duplicate_of = -1;
         bool fresh;
-        uint32_t *first = lede_map_put(sigs, doc->sent[i].sig, &fresh, &rc);
+        uint32_t *first = lede_map_put_inline(sigs, doc->sent[i].sig, &fresh, &rc);
         if (!first)
             goto out;
         if (fresh)
@@ -211,15 +240,16 @@ int lede_select_summary(struct lede_doc *doc, const double *values, const struct
             if (res->sentences[i].duplicate_of < 0)
                 order[live++] = i;
     }
-    struct scored *sc = malloc((live ? live : 1) * sizeof *sc);
-    if (!sc)
+    /* (the walk's items use the same scratch later) */
+    struct scored *sc = lede_doc_scratch(doc, LEDE_SCR_SEL_ITEMS, (n + 1) * sizeof *sc);
+    struct scored *tmp = lede_doc_scratch(doc, LEDE_SCR_SEL_TMP, (n + 1) * sizeof *tmp);
+    if (!sc || !tmp)
         goto out;
     for (size_t k = 0; k < live; k++)
         sc[k] = (struct scored){res->sentences[order[k]].score, order[k]};
-    sort_scored(sc, live);
+    sort_scored(sc, live, tmp);
     for (size_t k = 0; k < live; k++)
         order[k] = sc[k].i;
-    free(sc);
 
     /* Greedy maximal marginal relevance over the best candidates: a few times as many as the
      * summary will take, so the pairwise work stays small. */
@@ -228,10 +258,13 @@ int lede_select_summary(struct lede_doc *doc, const double *values, const struct
     for (size_t c = 0; c < nc; c++)
         n_terms += doc->sent[order[c]].n_content;
     terms = malloc((n_terms ? n_terms : 1) * sizeof *terms);
-    if (!terms)
+    /* in[t]: the candidates that have term t, a bit each (MMR_CANDIDATES <= 64); set for the
+     * candidates' terms only */
+    uint64_t *in = lede_doc_scratch(doc, LEDE_SCR_SEL_IN, (doc->n_terms + 1) * sizeof *in);
+    if (!terms || !in)
         goto out;
-    /* doc->stamp marks terms: tag c + 1 while candidate c's terms are gathered (each once),
-     * then nc + 1 + step for the sentence chosen at that step. */
+    /* doc->stamp marks terms: tag c + 1 while candidate c's terms are gathered (each once;
+     * 0, no candidate's yet) */
     for (size_t t = 0; t < doc->n_terms; t++)
         doc->stamp[t] = 0;
     n_terms = 0;
@@ -241,11 +274,16 @@ int lede_select_summary(struct lede_doc *doc, const double *values, const struct
         cands[c].sent = order[c];
         cands[c].score = res->sentences[order[c]].score;
         cands[c].terms = terms + n_terms;
+        cands[c].maxsim = 0;
+        cands[c].taken = false;
         size_t u = 0;
         for (size_t k = s->tok_begin; k < s->tok_end && u < s->n_content; k++) {
             uint32_t t = doc->toks->v[k].term;
             if (t == UINT32_MAX || doc->stamp[t] == tag)
                 continue;
+            if (!doc->stamp[t])
+                in[t] = 0;
+            in[t] |= (uint64_t)1 << c;
             doc->stamp[t] = tag;
             cands[c].terms[u++] = t;
         }
@@ -254,6 +292,7 @@ int lede_select_summary(struct lede_doc *doc, const double *values, const struct
     }
     size_t *ranked = order; /* reorder the first nc entries in place */
     size_t nr = 0;
+    uint64_t alive = nc < 64 ? ((uint64_t)1 << nc) - 1 : ~(uint64_t)0; /* not taken */
     for (size_t step = 0; step < nc; step++) {
         double best = -INFINITY;
         size_t bi = SIZE_MAX;
@@ -269,18 +308,23 @@ int lede_select_summary(struct lede_doc *doc, const double *values, const struct
         if (bi == SIZE_MAX)
             break;
         cands[bi].taken = true;
+        alive &= ~((uint64_t)1 << bi);
         ranked[nr++] = cands[bi].sent;
-        uint32_t tag = (uint32_t)(nc + 1 + step);
+        /* The terms each candidate still in shares with it, counted through the chosen
+         * sentence's terms' candidate bits. */
+        uint32_t shared[MMR_CANDIDATES] = {0};
         for (size_t k = 0; k < cands[bi].n; k++)
-            doc->stamp[cands[bi].terms[k]] = tag;
+            for (uint64_t m = in [cands[bi].terms[k]] & alive; m; m &= m - 1)
+                shared[__builtin_ctzll(m)]++;
         /* Similarity to the chosen set only grows by the newly chosen sentence. */
         for (size_t c = 0; c < nc; c++) {
             if (cands[c].taken)
                 continue;
-            double o = overlap(doc, &cands[c], &cands[bi], tag);
+            double o = overlap(&cands[c], &cands[bi], shared[c]);
             if (o >= NEAR_DUP && cands[c].n >= 3) {
                 /* A near duplicate of a chosen sentence: out of the ranking. */
                 cands[c].taken = true;
+                alive &= ~((uint64_t)1 << c);
                 res->sentences[cands[c].sent].duplicate_of = (int64_t)cands[bi].sent;
             } else if (o > cands[c].maxsim) {
                 cands[c].maxsim = o;
@@ -313,9 +357,9 @@ int lede_select_summary(struct lede_doc *doc, const double *values, const struct
      * the mean of its sentences' ranks, so that one strong sentence does not bring in weak
      * ones. */
     size_t n_items = 0;
-    items = lede_doc_scratch(doc, LEDE_SCR_SEL_ITEMS, (n + 1) * sizeof *items);
+    items = sc; /* the scores' scratch, free again */
     pos = lede_doc_scratch(doc, LEDE_SCR_SEL_POS, (n + 1) * sizeof *pos);
-    if (!items || !pos)
+    if (!pos)
         goto out;
     for (size_t i = 0; i < n; i++)
         pos[i] = total;
@@ -326,6 +370,9 @@ int lede_select_summary(struct lede_doc *doc, const double *values, const struct
         if (doc->sent[i].unit_first == doc->sent[i].unit_last)
             items[n_items++] = (struct scored){-(double)k, i};
     }
+    /* the single sentences are in order already (by rank); the units after them are sorted
+     * and merged in */
+    size_t n_single = n_items;
     for (size_t a = 0; a < n; a++) {
         size_t b = doc->sent[a].unit_last;
         if (doc->sent[a].unit_first != a || b <= a || b >= n)
@@ -344,7 +391,11 @@ int lede_select_summary(struct lede_doc *doc, const double *values, const struct
         if (any)
             items[n_items++] = (struct scored){-agg, a};
     }
-    sort_scored(items, n_items);
+    if (n_items > n_single) {
+        sort_scored(items + n_single, n_items - n_single, tmp);
+        merge_scored(items, n_single, items + n_single, n_items - n_single, tmp);
+        memcpy(items, tmp, n_items * sizeof *items);
+    }
     /* Walk it; words and characters are those of the summary joined by single spaces, and
      * caps are never exceeded. */
     for (int pass = 0; pass < 2 && picked == 0; pass++) {

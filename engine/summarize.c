@@ -391,7 +391,8 @@ static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t tok, ui
     if (!v)
         return rc;
     if (fresh) {
-        if (doc->n_terms == doc->cap_terms) {
+        size_t n = doc->n_terms; /* in a local: the stores below may change doc->n_terms */
+        if (n == doc->cap_terms) {
             size_t cap = doc->cap_terms ? doc->cap_terms * 2 : 1024;
             /* every per-term array grows together */
             GROW_OR_FAIL(doc->tf, cap);
@@ -404,14 +405,14 @@ static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t tok, ui
             GROW_OR_FAIL(doc->stop_adj, cap);
             doc->cap_terms = cap;
         }
-        *v = (uint32_t)doc->n_terms;
-        doc->tf[doc->n_terms] = 0;
-        doc->cap_inner[doc->n_terms] = 0;
-        doc->stop_adj[doc->n_terms] = 0;
-        doc->stem[doc->n_terms] = stem;
-        doc->first_tok[doc->n_terms] = tok;
-        doc->first_sent[doc->n_terms] = sent;
-        doc->n_terms++;
+        *v = (uint32_t)n;
+        doc->tf[n] = 0;
+        doc->cap_inner[n] = 0;
+        doc->stop_adj[n] = 0;
+        doc->stem[n] = stem;
+        doc->first_tok[n] = tok;
+        doc->first_sent[n] = sent;
+        doc->n_terms = n + 1;
     }
     *ix = *v;
     return LEDE_OK;
@@ -422,7 +423,16 @@ static inline int add_term(struct lede_doc *doc, uint64_t stem, uint32_t tok, ui
 struct utf16_cursor {
     size_t byte, units; /* a multiple of 8 bytes and the units before it */
     size_t ascii;       /* body[0..ascii) is ASCII */
+    size_t n;           /* the body's length */
 };
+
+/* Eight bytes at p (in registers: a memcpy to an array of four went through the stack). */
+static inline uint64_t load64(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
 
 /* The cursor for s[0..n): the ASCII prefix measured 32 bytes at a time. */
 static struct utf16_cursor utf16_start(const char *s, size_t n)
@@ -430,15 +440,14 @@ static struct utf16_cursor utf16_start(const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
-        uint64_t w[4];
-        memcpy(w, p + i, 32);
-        if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull)
+        if ((load64(p + i) | load64(p + i + 8) | load64(p + i + 16) | load64(p + i + 24)) &
+            0x8080808080808080ull)
             break;
     }
     while (i < n && p[i] < 0x80)
         i++;
     size_t b = i & ~(size_t)7;
-    return (struct utf16_cursor){b, b, i};
+    return (struct utf16_cursor){b, b, i, n};
 }
 
 /* UTF-16 units of eight bytes: one per byte that is not a continuation byte (10xxxxxx), two
@@ -466,12 +475,12 @@ static size_t utf16_at(struct utf16_cursor *c, const char *s, size_t off)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = c->byte, u = c->units, end = off & ~(size_t)7;
     for (; i + 32 <= end; i += 32) { /* 32 bytes at a time, at once when all ASCII */
-        uint64_t w[4];
-        memcpy(w, p + i, 32);
-        if (!((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull))
+        uint64_t w0 = load64(p + i), w1 = load64(p + i + 8), w2 = load64(p + i + 16),
+                 w3 = load64(p + i + 24);
+        if (!((w0 | w1 | w2 | w3) & 0x8080808080808080ull))
             u += 32;
         else
-            u += units8(w[0]) + units8(w[1]) + units8(w[2]) + units8(w[3]);
+            u += units8(w0) + units8(w1) + units8(w2) + units8(w3);
     }
     for (; i < end; i += 8) {
         uint64_t w;
@@ -482,7 +491,13 @@ static size_t utf16_at(struct utf16_cursor *c, const char *s, size_t off)
     c->units = u;
     if (off > i) {
         uint64_t w = 0;
-        memcpy(&w, p + i, off - i);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (i + 8 <= c->n) { /* the whole word, its bytes from off on masked off */
+            memcpy(&w, p + i, 8);
+            w &= ~(uint64_t)0 >> (8 * (8 - (off - i)));
+        } else
+#endif
+            memcpy(&w, p + i, off - i);
         u += units8(w) - (8 - (off - i));
     }
     return u;
@@ -695,8 +710,8 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
         uint64_t sig = 0x6c656465;
         /* in locals, not through s and doc, which the compiler must assume the term arrays'
          * stores may change */
-        uint32_t n_content = 0, prev_stop = 0;
-        bool cased = false;
+        uint32_t n_content = 0, prev_stop = 0, content_flags = 0;
+        uint32_t si = (uint32_t)(doc->n_sent - 1);
         struct lede_token *tv = ws->toks.v;
         size_t t1 = ws->toks.n;
         for (size_t t = t0; t < t1; t++) {
@@ -708,7 +723,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
                 continue;
             n_content++;
             uint32_t ix = 0;
-            if ((rc = add_term(doc, tok->stem, (uint32_t)t, (uint32_t)(doc->n_sent - 1), &ix)))
+            if ((rc = add_term(doc, tok->stem, (uint32_t)t, si, &ix)))
                 return fail(err, rc, 0, "out of memory");
             doc->tf[ix]++;
             /* stop words beside it, for keyphrase.c (nouns follow "the", precede "of") */
@@ -717,8 +732,9 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
             tok->term = ix;
             if ((flags & LEDE_TOK_CAP) && !(flags & LEDE_TOK_FIRST))
                 doc->cap_inner[ix]++;
-            cased |= (flags & LEDE_TOK_CAP) != 0;
+            content_flags |= flags;
         }
+        bool cased = (content_flags & LEDE_TOK_CAP) != 0;
         s->n_content = n_content;
         doc->cased |= cased;
         s->sig = sig;
@@ -790,21 +806,25 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
     res->lang_detected[sizeof res->lang_detected - 1] = 0;
     res->lang_confidence = det.confidence;
     res->n_sentences = doc->n_sent;
-    res->sentences = calloc(doc->n_sent, sizeof *res->sentences);
+    /* every field is set here (the ones selection fills, zero until then), so not calloc's
+     * zeroing of all of them first */
+    res->sentences = malloc(doc->n_sent * sizeof *res->sentences);
     if (!res->sentences)
         goto nomem;
     struct utf16_cursor u16 = utf16_start(req->body, req->body_len);
     for (size_t i = 0; i < doc->n_sent; i++) {
-        struct lede_sentence *o = &res->sentences[i];
-        o->text_offset = doc->sent[i].offset;
-        o->text_length = doc->sent[i].length;
         size_t a, b;
-        lede_fmt_source(fm, o->text_offset, o->text_length, &a, &b);
-        o->offset = a;
-        o->length = b - a;
-        o->utf16_offset = utf16_at(&u16, req->body, a);
-        o->utf16_length = utf16_at(&u16, req->body, b) - o->utf16_offset;
-        o->paragraph = doc->sent[i].paragraph;
+        lede_fmt_source(fm, doc->sent[i].offset, doc->sent[i].length, &a, &b);
+        size_t u0 = utf16_at(&u16, req->body, a);
+        res->sentences[i] = (struct lede_sentence){
+            .offset = a,
+            .length = b - a,
+            .paragraph = doc->sent[i].paragraph,
+            .utf16_offset = u0,
+            .utf16_length = utf16_at(&u16, req->body, b) - u0,
+            .text_offset = doc->sent[i].offset,
+            .text_length = doc->sent[i].length,
+        };
     }
     /* Keyphrases and entities, in every result (after the features, whose per-term title
      * marks keyphrase.c reads, and before selection, which reuses that scratch). */

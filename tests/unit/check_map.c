@@ -34,8 +34,20 @@ START_TEST(put_get_grow)
     lede_map_reset(&m, 100000);
     ck_assert_uint_eq(m.n, 0);
     ck_assert_ptr_null(lede_map_get(&m, 3 * 0x9e3779b97f4a7c15ull));
-    lede_map_reset(&m, 10); /* far smaller: the storage is given back */
-    ck_assert_uint_eq(m.cap, 0);
+    lede_map_reset(&m, 10); /* far smaller: the storage is given back, made again small */
+    ck_assert_uint_eq(m.cap, 256);
+    ck_assert_uint_eq(m.n, 0);
+    ck_assert_ptr_null(lede_map_get(&m, 3 * 0x9e3779b97f4a7c15ull));
+    /* larger: made at the size the hint's keys need at once, so they go in without growing */
+    lede_map_reset(&m, 1000);
+    ck_assert_uint_eq(m.cap, 2048);
+    for (uint64_t k = 0; k < 1000; k++) {
+        bool f;
+        ck_assert_ptr_nonnull(lede_map_put_inline(&m, k + 7, &f, NULL));
+        ck_assert(f);
+    }
+    ck_assert_uint_eq(m.cap, 2048);
+    ck_assert_uint_eq(*lede_map_get(&m, 7), 0);
     lede_map_release(&m);
 }
 END_TEST
@@ -50,6 +62,18 @@ START_TEST(maxima)
     ck_assert_ptr_null(lede_map_put(&m, 4, NULL, &err));
     ck_assert_int_eq(err, LEDE_ETOOBIG);
     ck_assert_ptr_nonnull(lede_map_put(&m, 2, NULL, &err)); /* existing keys still found */
+    lede_map_release(&m);
+    /* the same through the inlined put, whose fast path stops where max is reached */
+    lede_map_init(&m, 3);
+    lede_map_reset(&m, 3);
+    bool fresh;
+    for (uint64_t k = 1; k <= 3; k++)
+        ck_assert_ptr_nonnull(lede_map_put_inline(&m, k, &fresh, &err));
+    err = LEDE_OK;
+    ck_assert_ptr_null(lede_map_put_inline(&m, 4, &fresh, &err));
+    ck_assert_int_eq(err, LEDE_ETOOBIG);
+    ck_assert_ptr_nonnull(lede_map_put_inline(&m, 2, &fresh, &err));
+    ck_assert(!fresh);
     lede_map_release(&m);
 
     struct lede_spans s;
