@@ -330,10 +330,10 @@ static lede_histogram_t *latency_series(struct broker_metrics *bm, const char *m
 static void on_answered(void *ctx, const struct lede_broker_answered *a)
 {
     struct broker_metrics *bm = ctx;
-    int64_t ms = lede_clock_mono_ms() - a->received_ms;
+    int64_t now_us = (int64_t)lede_clock_mono_us(); /* one reading: ms is its floor */
+    int64_t ms = now_us / 1000 - a->received_ms;
     /* microseconds when the loop stamped the call (always, here), so sub-ms calls resolve */
-    double secs = a->received_us ? (double)((int64_t)lede_clock_mono_us() - a->received_us) / 1e6
-                                 : (double)ms / 1000.0;
+    double secs = a->received_us ? (double)(now_us - a->received_us) / 1e6 : (double)ms / 1000.0;
     lede_metrics_histogram_observe(latency_series(bm, a->method, a->status), secs < 0 ? 0 : secs);
     if (lede_log_enabled(bm->log, LEDE_LOG_DEBUG)) {
         char lat[32], att[16];
@@ -493,7 +493,6 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
         }
         int parts = 0, more = zmq_msg_more(&id);
         size_t bytes = 0;
-        int fd = -1;
         zmq_msg_init(&body);
         while (more) { /* take every part; keep the first after the identity */
             zmq_msg_t part;
@@ -504,18 +503,24 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
             }
             more = zmq_msg_more(&part);
             bytes += zmq_msg_size(&part);
-            if (parts++ == 0) {
-                fd = zmq_msg_get(&part, ZMQ_SRCFD);
+            if (parts++ == 0)
                 zmq_msg_move(&body, &part);
-            }
             zmq_msg_close(&part);
         }
-        int64_t now = lede_clock_mono_ms();
-        uint64_t conn = o->conns ? lede_conns_received(o->conns, sock, fd, zmq_msg_data(&id),
-                                                       zmq_msg_size(&id), bytes, now)
-                                 : 0;
+        /* one clock reading per message: the broker's ms and its latency stamp in us */
+        int64_t now_us = (int64_t)lede_clock_mono_us();
+        int64_t now = now_us / 1000;
+        uint64_t conn = 0;
+        if (o->conns) {
+            conn =
+                lede_conns_known(o->conns, sock, zmq_msg_data(&id), zmq_msg_size(&id), bytes, now);
+            if (!conn) /* the body carries the descriptor (ids carry no metadata) */
+                conn =
+                    lede_conns_received(o->conns, sock, parts ? zmq_msg_get(&body, ZMQ_SRCFD) : -1,
+                                        zmq_msg_data(&id), zmq_msg_size(&id), bytes, now);
+        }
         int rc = LEDE_OK;
-        lede_broker_set_now_us(b, (int64_t)lede_clock_mono_us());
+        lede_broker_set_now_us(b, now_us);
         if (parts >= 1 && !role_ok(o, &body, sock)) { /* ids carry no metadata; bodies do */
             if (o->wrong_role++ < 20)
                 lede_log_printf(o->ops.log, LEDE_LOG_WARN, NULL, NULL,

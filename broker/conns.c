@@ -33,6 +33,24 @@ struct entry {
     uint64_t id_hash; /* of the routing id its messages carry (0: none seen yet) */
 };
 
+/* A routing id libzmq made for a peer that set none (5 bytes: 0, then a counter the socket
+ * never reuses) names one connection for as long as the socket lives, so once its descriptor
+ * is known, a message carrying it needs no ZMQ_SRCFD (a metadata map lookup and an atoi in
+ * libzmq: the largest cost the table added per message). A slot holds the last such id seen
+ * where its hash falls, with the descriptor and generation it had: a hit counts only while that
+ * connection is still the descriptor's (open, not doomed, same generation), so a close the
+ * monitor reported, or a slot taken by another id, sends the message the long way. Ids a peer
+ * chose may pass from a closed connection to a new one and never come here, unless the peer
+ * chose one of this form: it then misleads the table about its own connection only, or, had
+ * it taken an id libzmq makes later for another peer and closed just before that peer's first
+ * message (the close not yet read), costs that peer one reply (dropped as stale). */
+#define ID_SLOTS 4096
+struct id_slot {
+    uint64_t key; /* made_id_key(); 0: empty */
+    uint32_t gen;
+    int fd;
+};
+
 struct lede_conns {
     struct lede_conns_config cfg;
     void *mon[2];
@@ -43,6 +61,7 @@ struct lede_conns {
     uint64_t refused, backlog_dropped, stale_dropped, pending_dropped, unsent;
     uint64_t handshakes_failed[2];
     int mon_fd[2]; /* the monitors' ZMQ_FD */
+    struct id_slot ids[ID_SLOTS];
 };
 
 lede_conns_t *lede_conns_new(void *ctx, void *sockets[2], const struct lede_conns_config *cfg,
@@ -260,11 +279,49 @@ static uint64_t id_hash(const void *id, size_t len)
     return h ? h : 1;
 }
 
+/* The slot key of a routing id libzmq made on sock, or 0 for any other id. */
+static uint64_t made_id_key(int sock, const void *id, size_t id_len)
+{
+    const uint8_t *p = id;
+    if (id_len != 5 || p[0] != 0)
+        return 0;
+    uint32_t n;
+    memcpy(&n, p + 1, 4);
+    return (uint64_t)n | ((uint64_t)(sock + 1) << 32);
+}
+
+static struct id_slot *id_slot(lede_conns_t *c, uint64_t key)
+{
+    return &c->ids[(key ^ (key >> 32) * 0x9e37u) & (ID_SLOTS - 1)];
+}
+
+/* The message's bytes counted on e (descriptor fd); its connection's token. */
+static uint64_t delivered(struct entry *e, int fd, size_t bytes, int64_t now)
+{
+    e->last_ms = now;
+    e->delivered += bytes + MSG_OVERHEAD;
+    return ((uint64_t)e->gen << TOKEN_FD_BITS) | (uint64_t)(fd + 1);
+}
+
+uint64_t lede_conns_known(lede_conns_t *c, int sock, const void *id, size_t id_len, size_t bytes,
+                          int64_t now)
+{
+    uint64_t key = made_id_key(sock, id, id_len);
+    if (!key)
+        return 0;
+    const struct id_slot *s = id_slot(c, key);
+    if (s->key != key)
+        return 0;
+    struct entry *e = at(c, s->fd);
+    if (!e || !e->open || e->doomed || e->gen != s->gen)
+        return 0;
+    return delivered(e, s->fd, bytes, now);
+}
+
 uint64_t lede_conns_received(lede_conns_t *c, int sock, int fd, const void *id, size_t id_len,
                              size_t bytes, int64_t now)
 {
     struct entry *e = at(c, fd);
-    (void)sock;
     if (!e)
         return 0;
     /* The monitor may not have told us yet that this descriptor's connection closed and a new
@@ -278,9 +335,10 @@ uint64_t lede_conns_received(lede_conns_t *c, int sock, int fd, const void *id, 
         return 0;
     if (!e->id_hash)
         e->id_hash = hash;
-    e->last_ms = now;
-    e->delivered += bytes + MSG_OVERHEAD;
-    return ((uint64_t)e->gen << TOKEN_FD_BITS) | (uint64_t)(fd + 1);
+    uint64_t key = made_id_key(sock, id, id_len);
+    if (key && !e->doomed && e->id_hash == hash)
+        *id_slot(c, key) = (struct id_slot){.key = key, .gen = e->gen, .fd = fd};
+    return delivered(e, fd, bytes, now);
 }
 
 static struct entry *by_token(lede_conns_t *c, uint64_t conn, int *stale)

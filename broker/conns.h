@@ -48,6 +48,11 @@ int lede_conns_fd(const lede_conns_t *c, int i);
 /* Handles every waiting monitor event (accepts beyond the cap are shut down at once). */
 void lede_conns_events(lede_conns_t *c, int64_t now_ms);
 
+/* A message of `bytes` (all its parts) from routing id id[0..id_len) on socket sock, when that
+ * id alone names a live connection already seen (one libzmq made): counted as below, and its
+ * connection's token; 0 otherwise (then ZMQ_SRCFD and lede_conns_received). */
+uint64_t lede_conns_known(lede_conns_t *c, int sock, const void *id, size_t id_len, size_t bytes,
+                          int64_t now_ms);
 /* A message of `bytes` (all its parts) from routing id id[0..id_len) arrived on descriptor fd
  * (ZMQ_SRCFD, -1 unknown) of socket sock: its connection's token (0 when unknown). */
 uint64_t lede_conns_received(lede_conns_t *c, int sock, int fd, const void *id, size_t id_len,
