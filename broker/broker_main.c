@@ -415,13 +415,21 @@ static void free_frame(void *data, void *hint)
 static int flush(lede_broker_t *b, void *sockets[2], lede_conns_t *conns)
 {
     struct lede_broker_action a;
-    int n = 0;
-    if (conns) /* a call's connection that closed must be known before its reply goes */
-        lede_conns_events(conns, lede_clock_mono_ms());
+    int n = 0, looked = 0;
+    /* A call's connection that closed must be known before its reply goes where a new
+     * connection could have taken its routing id: one its peer chose. An id libzmq made is
+     * never another connection's, so for those a look every millisecond will do (a look is a
+     * poll(2); this runs every round). */
+    if (conns)
+        lede_conns_events_due(conns, lede_clock_mono_ms());
     while (lede_broker_pop(b, &a)) {
         n++;
         void *s = sockets[a.sock == LEDE_BROKER_BACKEND];
         void *hint = NULL;
+        if (conns && !looked && lede_conns_id_chosen(a.sock, a.identity, a.identity_len)) {
+            lede_conns_events(conns, lede_clock_mono_ms());
+            looked = 1;
+        }
         if (conns && !lede_conns_admit(conns, a.sock, a.conn, a.frame, &hint)) {
             lede_broker_action_release(&a); /* counted there: stale or backlog full */
             continue;
@@ -711,8 +719,9 @@ static void loop_stop(struct loop *l, int64_t now)
 
 /* The authentication counters into the broker's stats, and a warning when handshakes failed
  * (auth.c logged the refusals its monitor counted). The monitors' events are read by flush()
- * (every round) and before a client's message whenever any wait: not here as well, each look
- * is a system call. */
+ * (each millisecond, and before a reply to a routing id its peer chose), when poll(2) wakes for
+ * them, and before a message from a connection not known yet: not here as well, each look is
+ * a system call. */
 static void loop_auth(struct loop *l)
 {
     struct lede_auth_counts ac;
@@ -814,6 +823,9 @@ static int loop_run(struct loop *l)
             lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "poll: %s", strerror(errno));
             return LEDE_EIO;
         }
+        /* woken by a monitor: its events now (flush may have looked this millisecond) */
+        if ((l->pfd[2].revents | l->pfd[3].revents) & POLLIN)
+            lede_conns_events(l->o->conns, lede_clock_mono_ms());
     }
 }
 

@@ -56,7 +56,9 @@ struct lede_conns {
     void *mon[2];
     struct entry *table; /* table_n entries, then one for untracked descriptors */
     size_t table_n;
+    size_t table_hi; /* descriptors below this have been accepted: the rest are never open */
     size_t live[2];
+    int64_t events_ms; /* when lede_conns_events_due last looked */
     atomic_size_t total_out;
     uint64_t refused, backlog_dropped, stale_dropped, pending_dropped, unsent;
     uint64_t handshakes_failed[2];
@@ -150,7 +152,7 @@ static struct entry *at(lede_conns_t *c, int fd)
 static int victim(lede_conns_t *c, int sock, int except, int64_t now)
 {
     int silent = -1, idle = -1;
-    for (size_t i = 0; i < c->table_n; i++) {
+    for (size_t i = 0; i < c->table_hi; i++) {
         struct entry *e = &c->table[i];
         if (!e->open || e->doomed || e->sock != sock || (int)i == except)
             continue;
@@ -201,6 +203,8 @@ static void on_event(lede_conns_t *c, int sock, uint16_t event, int fd, int64_t 
         c->live[e->sock]--;
     e->gen++;
     e->open = 1;
+    if ((size_t)fd >= c->table_hi)
+        c->table_hi = (size_t)fd + 1;
     e->doomed = 0;
     e->sock = (uint8_t)sock;
     e->last_ms = e->opened_ms = now;
@@ -232,6 +236,14 @@ void lede_conns_events(lede_conns_t *c, int64_t now)
 {
     if (c && events_waiting(c))
         read_events(c, now);
+}
+
+void lede_conns_events_due(lede_conns_t *c, int64_t now)
+{
+    if (!c || now == c->events_ms)
+        return;
+    c->events_ms = now;
+    lede_conns_events(c, now);
 }
 
 static void read_events(lede_conns_t *c, int64_t now)
@@ -301,6 +313,11 @@ static uint64_t delivered(struct entry *e, int fd, size_t bytes, int64_t now)
     e->last_ms = now;
     e->delivered += bytes + MSG_OVERHEAD;
     return ((uint64_t)e->gen << TOKEN_FD_BITS) | (uint64_t)(fd + 1);
+}
+
+int lede_conns_id_chosen(int sock, const void *id, size_t id_len)
+{
+    return made_id_key(sock, id, id_len) == 0;
 }
 
 uint64_t lede_conns_known(lede_conns_t *c, int sock, const void *id, size_t id_len, size_t bytes,
@@ -419,7 +436,7 @@ void lede_conns_check(lede_conns_t *c, int64_t now)
     if (!c)
         return;
     (void)now;
-    for (size_t i = 0; i < c->table_n; i++) {
+    for (size_t i = 0; i < c->table_hi; i++) {
         struct entry *e = &c->table[i];
         if (!e->open || e->doomed)
             continue;
