@@ -501,31 +501,34 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
         }
         int parts = 0, more = zmq_msg_more(&id);
         size_t bytes = 0;
+        const void *idp = zmq_msg_data(&id);
+        size_t idn = zmq_msg_size(&id);
         zmq_msg_init(&body);
-        while (more) { /* take every part; keep the first after the identity */
-            zmq_msg_t part;
-            zmq_msg_init(&part);
-            if (zmq_msg_recv(&part, s, 0) < 0) {
-                zmq_msg_close(&part);
+        while (more) { /* take every part; keep the first after the identity (in body) */
+            zmq_msg_t part, *m = parts == 0 ? &body : &part;
+            if (m == &part)
+                zmq_msg_init(&part);
+            if (zmq_msg_recv(m, s, 0) < 0) {
+                if (m == &part)
+                    zmq_msg_close(&part);
                 break;
             }
-            more = zmq_msg_more(&part);
-            bytes += zmq_msg_size(&part);
-            if (parts++ == 0)
-                zmq_msg_move(&body, &part);
-            zmq_msg_close(&part);
+            more = zmq_msg_more(m);
+            bytes += zmq_msg_size(m);
+            parts++;
+            if (m == &part)
+                zmq_msg_close(&part);
         }
         /* one clock reading per message: the broker's ms and its latency stamp in us */
         int64_t now_us = (int64_t)lede_clock_mono_us();
         int64_t now = now_us / 1000;
         uint64_t conn = 0;
         if (o->conns) {
-            conn =
-                lede_conns_known(o->conns, sock, zmq_msg_data(&id), zmq_msg_size(&id), bytes, now);
+            conn = lede_conns_known(o->conns, sock, idp, idn, bytes, now);
             if (!conn) /* the body carries the descriptor (ids carry no metadata) */
                 conn =
                     lede_conns_received(o->conns, sock, parts ? zmq_msg_get(&body, ZMQ_SRCFD) : -1,
-                                        zmq_msg_data(&id), zmq_msg_size(&id), bytes, now);
+                                        idp, idn, bytes, now);
         }
         int rc = LEDE_OK;
         lede_broker_set_now_us(b, now_us);
@@ -535,10 +538,10 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
                                 "dropped a frame from a peer whose key is not allowed in this "
                                 "role");
         } else if (parts == 1)
-            rc = lede_broker_on_frame_from(b, now, sock, zmq_msg_data(&id), zmq_msg_size(&id), conn,
-                                           zmq_msg_data(&body), zmq_msg_size(&body));
+            rc = lede_broker_on_frame_from(b, now, sock, idp, idn, conn, zmq_msg_data(&body),
+                                           zmq_msg_size(&body));
         else
-            lede_broker_on_bad_framing(b, now, sock, zmq_msg_data(&id), zmq_msg_size(&id));
+            lede_broker_on_bad_framing(b, now, sock, idp, idn);
         zmq_msg_close(&body);
         zmq_msg_close(&id);
         if (rc != LEDE_OK)

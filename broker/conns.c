@@ -21,9 +21,7 @@
 #define HANDSHAKE_SLACK (64u * 1024u) /* greetings, handshakes, metadata */
 
 struct entry {
-    lede_conns_t *owner;
-    atomic_size_t out; /* bytes handed to libzmq, not yet freed */
-    uint32_t gen;      /* bumped at every accept and close of this descriptor */
+    uint32_t gen; /* bumped at every accept and close of this descriptor */
     uint8_t open, sock, doomed;
     int64_t opened_ms;  /* accepted at */
     int64_t last_ms;    /* last message in */
@@ -31,6 +29,15 @@ struct entry {
     uint64_t checked_delivered;
     int strikes;      /* checks in a row with too much undelivered and no progress */
     uint64_t id_hash; /* of the routing id its messages carry (0: none seen yet) */
+};
+
+/* Bytes handed to libzmq for one connection and not yet freed. The free callback writes them
+ * from libzmq's I/O thread, so they live apart from the entries and the table's fields, which
+ * the loop reads and writes per message: a cache line both threads write moves between cores
+ * at every write. */
+struct held {
+    atomic_size_t out;
+    atomic_size_t *total; /* the table's total (on a line of its own) */
 };
 
 /* A routing id libzmq made for a peer that set none (5 bytes: 0, then a counter the socket
@@ -55,11 +62,12 @@ struct lede_conns {
     struct lede_conns_config cfg;
     void *mon[2];
     struct entry *table; /* table_n entries, then one for untracked descriptors */
+    struct held *held;   /* the same */
     size_t table_n;
     size_t table_hi; /* descriptors below this have been accepted: the rest are never open */
     size_t live[2];
-    int64_t events_ms; /* when lede_conns_events_due last looked */
-    atomic_size_t total_out;
+    int64_t events_ms;        /* when lede_conns_events_due last looked */
+    atomic_size_t *total_out; /* a cache line of its own */
     uint64_t refused, backlog_dropped, stale_dropped, pending_dropped, unsent;
     uint64_t handshakes_failed[2];
     int mon_fd[2]; /* the monitors' ZMQ_FD */
@@ -75,13 +83,15 @@ lede_conns_t *lede_conns_new(void *ctx, void *sockets[2], const struct lede_conn
     c->cfg = *cfg;
     c->table_n = table_size;
     c->table = calloc(table_size + 1, sizeof *c->table);
-    if (!c->table)
+    c->held = calloc(table_size + 1, sizeof *c->held);
+    c->total_out = aligned_alloc(64, 64);
+    if (!c->table || !c->held || !c->total_out)
         goto fail;
+    atomic_init(c->total_out, 0);
     for (size_t i = 0; i <= table_size; i++) {
-        c->table[i].owner = c;
-        atomic_init(&c->table[i].out, 0);
+        atomic_init(&c->held[i].out, 0);
+        c->held[i].total = c->total_out;
     }
-    atomic_init(&c->total_out, 0);
     for (int i = 0; i < 2; i++) {
         char ep[64];
         snprintf(ep, sizeof ep, "inproc://lede-conns-%d-%p", i, (void *)c);
@@ -124,6 +134,8 @@ void lede_conns_destroy(lede_conns_t **cp)
     lede_conns_t *c = *cp;
     lede_conns_stop(c);
     free(c->table);
+    free(c->held);
+    free(c->total_out);
     free(c);
     *cp = NULL;
 }
@@ -384,8 +396,9 @@ int lede_conns_admit(lede_conns_t *c, int sock, uint64_t conn, void *data, void 
     }
     size_t n = malloc_usable_size(data);
     if (sock == LEDE_BROKER_FRONTEND) {
-        size_t total = atomic_load_explicit(&c->total_out, memory_order_relaxed);
-        size_t mine = e ? atomic_load_explicit(&e->out, memory_order_relaxed) : 0;
+        size_t total = atomic_load_explicit(c->total_out, memory_order_relaxed);
+        size_t mine =
+            e ? atomic_load_explicit(&c->held[e - c->table].out, memory_order_relaxed) : 0;
         /* one frame always fits in an empty backlog, whatever its size */
         if ((e && mine > 0 && mine + n > c->cfg.peer_out_bytes) ||
             (total > 0 && total + n > c->cfg.total_out_bytes)) {
@@ -393,20 +406,19 @@ int lede_conns_admit(lede_conns_t *c, int sock, uint64_t conn, void *data, void 
             return 0;
         }
     }
-    if (!e)
-        e = &c->table[c->table_n];
-    atomic_fetch_add_explicit(&e->out, n, memory_order_relaxed);
-    atomic_fetch_add_explicit(&c->total_out, n, memory_order_relaxed);
-    *hint = e;
+    struct held *h = &c->held[e ? (size_t)(e - c->table) : c->table_n];
+    atomic_fetch_add_explicit(&h->out, n, memory_order_relaxed);
+    atomic_fetch_add_explicit(c->total_out, n, memory_order_relaxed);
+    *hint = h;
     return 1;
 }
 
 void lede_conns_free_frame(void *data, void *hint)
 {
-    struct entry *e = hint;
+    struct held *h = hint;
     size_t n = malloc_usable_size(data);
-    atomic_fetch_sub_explicit(&e->owner->total_out, n, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&e->out, n, memory_order_relaxed);
+    atomic_fetch_sub_explicit(h->total, n, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&h->out, n, memory_order_relaxed);
     free(data);
 }
 
@@ -471,7 +483,7 @@ void lede_conns_stats(const lede_conns_t *c, struct lede_broker_io_stats *io)
         return;
     io->connections = c->live[0] + c->live[1];
     io->connections_refused = c->refused;
-    io->out_bytes = atomic_load_explicit(&((lede_conns_t *)c)->total_out, memory_order_relaxed);
+    io->out_bytes = atomic_load_explicit(c->total_out, memory_order_relaxed);
     io->replies_backlog_dropped = c->backlog_dropped;
     io->replies_stale_connection = c->stale_dropped;
     io->replies_unsent = c->unsent;
