@@ -330,10 +330,10 @@ static lede_histogram_t *latency_series(struct broker_metrics *bm, const char *m
 static void on_answered(void *ctx, const struct lede_broker_answered *a)
 {
     struct broker_metrics *bm = ctx;
-    int64_t ms = lede_clock_mono_ms() - a->received_ms;
+    int64_t now_us = (int64_t)lede_clock_mono_us(); /* one reading: ms is its floor */
+    int64_t ms = now_us / 1000 - a->received_ms;
     /* microseconds when the loop stamped the call (always, here), so sub-ms calls resolve */
-    double secs = a->received_us ? (double)((int64_t)lede_clock_mono_us() - a->received_us) / 1e6
-                                 : (double)ms / 1000.0;
+    double secs = a->received_us ? (double)(now_us - a->received_us) / 1e6 : (double)ms / 1000.0;
     lede_metrics_histogram_observe(latency_series(bm, a->method, a->status), secs < 0 ? 0 : secs);
     if (lede_log_enabled(bm->log, LEDE_LOG_DEBUG)) {
         char lat[32], att[16];
@@ -415,13 +415,21 @@ static void free_frame(void *data, void *hint)
 static int flush(lede_broker_t *b, void *sockets[2], lede_conns_t *conns)
 {
     struct lede_broker_action a;
-    int n = 0;
-    if (conns) /* a call's connection that closed must be known before its reply goes */
-        lede_conns_events(conns, lede_clock_mono_ms());
+    int n = 0, looked = 0;
+    /* A call's connection that closed must be known before its reply goes where a new
+     * connection could have taken its routing id: one its peer chose. An id libzmq made is
+     * never another connection's, so for those a look every millisecond will do (a look is a
+     * poll(2); this runs every round). */
+    if (conns)
+        lede_conns_events_due(conns, lede_clock_mono_ms());
     while (lede_broker_pop(b, &a)) {
         n++;
         void *s = sockets[a.sock == LEDE_BROKER_BACKEND];
         void *hint = NULL;
+        if (conns && !looked && lede_conns_id_chosen(a.sock, a.identity, a.identity_len)) {
+            lede_conns_events(conns, lede_clock_mono_ms());
+            looked = 1;
+        }
         if (conns && !lede_conns_admit(conns, a.sock, a.conn, a.frame, &hint)) {
             lede_broker_action_release(&a); /* counted there: stale or backlog full */
             continue;
@@ -493,39 +501,47 @@ static int drain_socket(lede_broker_t *b, void *s, int sock, struct options *o)
         }
         int parts = 0, more = zmq_msg_more(&id);
         size_t bytes = 0;
-        int fd = -1;
+        const void *idp = zmq_msg_data(&id);
+        size_t idn = zmq_msg_size(&id);
         zmq_msg_init(&body);
-        while (more) { /* take every part; keep the first after the identity */
-            zmq_msg_t part;
-            zmq_msg_init(&part);
-            if (zmq_msg_recv(&part, s, 0) < 0) {
-                zmq_msg_close(&part);
+        while (more) { /* take every part; keep the first after the identity (in body) */
+            zmq_msg_t part, *m = parts == 0 ? &body : &part;
+            if (m == &part)
+                zmq_msg_init(&part);
+            if (zmq_msg_recv(m, s, 0) < 0) {
+                if (m == &part)
+                    zmq_msg_close(&part);
                 break;
             }
-            more = zmq_msg_more(&part);
-            bytes += zmq_msg_size(&part);
-            if (parts++ == 0) {
-                fd = zmq_msg_get(&part, ZMQ_SRCFD);
-                zmq_msg_move(&body, &part);
-            }
-            zmq_msg_close(&part);
+            more = zmq_msg_more(m);
+            bytes += zmq_msg_size(m);
+            parts++;
+            if (m == &part)
+                zmq_msg_close(&part);
         }
-        int64_t now = lede_clock_mono_ms();
-        uint64_t conn = o->conns ? lede_conns_received(o->conns, sock, fd, zmq_msg_data(&id),
-                                                       zmq_msg_size(&id), bytes, now)
-                                 : 0;
+        /* one clock reading per message: the broker's ms and its latency stamp in us */
+        int64_t now_us = (int64_t)lede_clock_mono_us();
+        int64_t now = now_us / 1000;
+        uint64_t conn = 0;
+        if (o->conns) {
+            conn = lede_conns_known(o->conns, sock, idp, idn, bytes, now);
+            if (!conn) /* the body carries the descriptor (ids carry no metadata) */
+                conn =
+                    lede_conns_received(o->conns, sock, parts ? zmq_msg_get(&body, ZMQ_SRCFD) : -1,
+                                        idp, idn, bytes, now);
+        }
         int rc = LEDE_OK;
-        lede_broker_set_now_us(b, (int64_t)lede_clock_mono_us());
+        lede_broker_set_now_us(b, now_us);
         if (parts >= 1 && !role_ok(o, &body, sock)) { /* ids carry no metadata; bodies do */
             if (o->wrong_role++ < 20)
                 lede_log_printf(o->ops.log, LEDE_LOG_WARN, NULL, NULL,
                                 "dropped a frame from a peer whose key is not allowed in this "
                                 "role");
         } else if (parts == 1)
-            rc = lede_broker_on_frame_from(b, now, sock, zmq_msg_data(&id), zmq_msg_size(&id), conn,
-                                           zmq_msg_data(&body), zmq_msg_size(&body));
+            rc = lede_broker_on_frame_from(b, now, sock, idp, idn, conn, zmq_msg_data(&body),
+                                           zmq_msg_size(&body));
         else
-            lede_broker_on_bad_framing(b, now, sock, zmq_msg_data(&id), zmq_msg_size(&id));
+            lede_broker_on_bad_framing(b, now, sock, idp, idn);
         zmq_msg_close(&body);
         zmq_msg_close(&id);
         if (rc != LEDE_OK)
@@ -706,8 +722,9 @@ static void loop_stop(struct loop *l, int64_t now)
 
 /* The authentication counters into the broker's stats, and a warning when handshakes failed
  * (auth.c logged the refusals its monitor counted). The monitors' events are read by flush()
- * (every round) and before a client's message whenever any wait: not here as well, each look
- * is a system call. */
+ * (each millisecond, and before a reply to a routing id its peer chose), when poll(2) wakes for
+ * them, and before a message from a connection not known yet: not here as well, each look is
+ * a system call. */
 static void loop_auth(struct loop *l)
 {
     struct lede_auth_counts ac;
@@ -809,6 +826,9 @@ static int loop_run(struct loop *l)
             lede_log_printf(NULL, LEDE_LOG_ERROR, NULL, NULL, "poll: %s", strerror(errno));
             return LEDE_EIO;
         }
+        /* woken by a monitor: its events now (flush may have looked this millisecond) */
+        if ((l->pfd[2].revents | l->pfd[3].revents) & POLLIN)
+            lede_conns_events(l->o->conns, lede_clock_mono_ms());
     }
 }
 

@@ -21,9 +21,7 @@
 #define HANDSHAKE_SLACK (64u * 1024u) /* greetings, handshakes, metadata */
 
 struct entry {
-    lede_conns_t *owner;
-    atomic_size_t out; /* bytes handed to libzmq, not yet freed */
-    uint32_t gen;      /* bumped at every accept and close of this descriptor */
+    uint32_t gen; /* bumped at every accept and close of this descriptor */
     uint8_t open, sock, doomed;
     int64_t opened_ms;  /* accepted at */
     int64_t last_ms;    /* last message in */
@@ -33,16 +31,47 @@ struct entry {
     uint64_t id_hash; /* of the routing id its messages carry (0: none seen yet) */
 };
 
+/* Bytes handed to libzmq for one connection and not yet freed. The free callback writes them
+ * from libzmq's I/O thread, so they live apart from the entries and the table's fields, which
+ * the loop reads and writes per message: a cache line both threads write moves between cores
+ * at every write. */
+struct held {
+    atomic_size_t out;
+    atomic_size_t *total; /* the table's total (on a line of its own) */
+};
+
+/* A routing id libzmq made for a peer that set none (5 bytes: 0, then a counter the socket
+ * never reuses) names one connection for as long as the socket lives, so once its descriptor
+ * is known, a message carrying it needs no ZMQ_SRCFD (a metadata map lookup and an atoi in
+ * libzmq: the largest cost the table added per message). A slot holds the last such id seen
+ * where its hash falls, with the descriptor and generation it had: a hit counts only while that
+ * connection is still the descriptor's (open, not doomed, same generation), so a close the
+ * monitor reported, or a slot taken by another id, sends the message the long way. Ids a peer
+ * chose may pass from a closed connection to a new one and never come here, unless the peer
+ * chose one of this form: it then misleads the table about its own connection only, or, had
+ * it taken an id libzmq makes later for another peer and closed just before that peer's first
+ * message (the close not yet read), costs that peer one reply (dropped as stale). */
+#define ID_SLOTS 4096
+struct id_slot {
+    uint64_t key; /* made_id_key(); 0: empty */
+    uint32_t gen;
+    int fd;
+};
+
 struct lede_conns {
     struct lede_conns_config cfg;
     void *mon[2];
     struct entry *table; /* table_n entries, then one for untracked descriptors */
+    struct held *held;   /* the same */
     size_t table_n;
+    size_t table_hi; /* descriptors below this have been accepted: the rest are never open */
     size_t live[2];
-    atomic_size_t total_out;
+    int64_t events_ms;        /* when lede_conns_events_due last looked */
+    atomic_size_t *total_out; /* a cache line of its own */
     uint64_t refused, backlog_dropped, stale_dropped, pending_dropped, unsent;
     uint64_t handshakes_failed[2];
     int mon_fd[2]; /* the monitors' ZMQ_FD */
+    struct id_slot ids[ID_SLOTS];
 };
 
 lede_conns_t *lede_conns_new(void *ctx, void *sockets[2], const struct lede_conns_config *cfg,
@@ -54,13 +83,15 @@ lede_conns_t *lede_conns_new(void *ctx, void *sockets[2], const struct lede_conn
     c->cfg = *cfg;
     c->table_n = table_size;
     c->table = calloc(table_size + 1, sizeof *c->table);
-    if (!c->table)
+    c->held = calloc(table_size + 1, sizeof *c->held);
+    c->total_out = aligned_alloc(64, 64);
+    if (!c->table || !c->held || !c->total_out)
         goto fail;
+    atomic_init(c->total_out, 0);
     for (size_t i = 0; i <= table_size; i++) {
-        c->table[i].owner = c;
-        atomic_init(&c->table[i].out, 0);
+        atomic_init(&c->held[i].out, 0);
+        c->held[i].total = c->total_out;
     }
-    atomic_init(&c->total_out, 0);
     for (int i = 0; i < 2; i++) {
         char ep[64];
         snprintf(ep, sizeof ep, "inproc://lede-conns-%d-%p", i, (void *)c);
@@ -103,6 +134,8 @@ void lede_conns_destroy(lede_conns_t **cp)
     lede_conns_t *c = *cp;
     lede_conns_stop(c);
     free(c->table);
+    free(c->held);
+    free(c->total_out);
     free(c);
     *cp = NULL;
 }
@@ -131,7 +164,7 @@ static struct entry *at(lede_conns_t *c, int fd)
 static int victim(lede_conns_t *c, int sock, int except, int64_t now)
 {
     int silent = -1, idle = -1;
-    for (size_t i = 0; i < c->table_n; i++) {
+    for (size_t i = 0; i < c->table_hi; i++) {
         struct entry *e = &c->table[i];
         if (!e->open || e->doomed || e->sock != sock || (int)i == except)
             continue;
@@ -182,6 +215,8 @@ static void on_event(lede_conns_t *c, int sock, uint16_t event, int fd, int64_t 
         c->live[e->sock]--;
     e->gen++;
     e->open = 1;
+    if ((size_t)fd >= c->table_hi)
+        c->table_hi = (size_t)fd + 1;
     e->doomed = 0;
     e->sock = (uint8_t)sock;
     e->last_ms = e->opened_ms = now;
@@ -213,6 +248,14 @@ void lede_conns_events(lede_conns_t *c, int64_t now)
 {
     if (c && events_waiting(c))
         read_events(c, now);
+}
+
+void lede_conns_events_due(lede_conns_t *c, int64_t now)
+{
+    if (!c || now == c->events_ms)
+        return;
+    c->events_ms = now;
+    lede_conns_events(c, now);
 }
 
 static void read_events(lede_conns_t *c, int64_t now)
@@ -260,11 +303,54 @@ static uint64_t id_hash(const void *id, size_t len)
     return h ? h : 1;
 }
 
+/* The slot key of a routing id libzmq made on sock, or 0 for any other id. */
+static uint64_t made_id_key(int sock, const void *id, size_t id_len)
+{
+    const uint8_t *p = id;
+    if (id_len != 5 || p[0] != 0)
+        return 0;
+    uint32_t n;
+    memcpy(&n, p + 1, 4);
+    return (uint64_t)n | ((uint64_t)(sock + 1) << 32);
+}
+
+static struct id_slot *id_slot(lede_conns_t *c, uint64_t key)
+{
+    return &c->ids[(key ^ (key >> 32) * 0x9e37u) & (ID_SLOTS - 1)];
+}
+
+/* The message's bytes counted on e (descriptor fd); its connection's token. */
+static uint64_t delivered(struct entry *e, int fd, size_t bytes, int64_t now)
+{
+    e->last_ms = now;
+    e->delivered += bytes + MSG_OVERHEAD;
+    return ((uint64_t)e->gen << TOKEN_FD_BITS) | (uint64_t)(fd + 1);
+}
+
+int lede_conns_id_chosen(int sock, const void *id, size_t id_len)
+{
+    return made_id_key(sock, id, id_len) == 0;
+}
+
+uint64_t lede_conns_known(lede_conns_t *c, int sock, const void *id, size_t id_len, size_t bytes,
+                          int64_t now)
+{
+    uint64_t key = made_id_key(sock, id, id_len);
+    if (!key)
+        return 0;
+    const struct id_slot *s = id_slot(c, key);
+    if (s->key != key)
+        return 0;
+    struct entry *e = at(c, s->fd);
+    if (!e || !e->open || e->doomed || e->gen != s->gen)
+        return 0;
+    return delivered(e, s->fd, bytes, now);
+}
+
 uint64_t lede_conns_received(lede_conns_t *c, int sock, int fd, const void *id, size_t id_len,
                              size_t bytes, int64_t now)
 {
     struct entry *e = at(c, fd);
-    (void)sock;
     if (!e)
         return 0;
     /* The monitor may not have told us yet that this descriptor's connection closed and a new
@@ -278,9 +364,10 @@ uint64_t lede_conns_received(lede_conns_t *c, int sock, int fd, const void *id, 
         return 0;
     if (!e->id_hash)
         e->id_hash = hash;
-    e->last_ms = now;
-    e->delivered += bytes + MSG_OVERHEAD;
-    return ((uint64_t)e->gen << TOKEN_FD_BITS) | (uint64_t)(fd + 1);
+    uint64_t key = made_id_key(sock, id, id_len);
+    if (key && !e->doomed && e->id_hash == hash)
+        *id_slot(c, key) = (struct id_slot){.key = key, .gen = e->gen, .fd = fd};
+    return delivered(e, fd, bytes, now);
 }
 
 static struct entry *by_token(lede_conns_t *c, uint64_t conn, int *stale)
@@ -309,8 +396,9 @@ int lede_conns_admit(lede_conns_t *c, int sock, uint64_t conn, void *data, void 
     }
     size_t n = malloc_usable_size(data);
     if (sock == LEDE_BROKER_FRONTEND) {
-        size_t total = atomic_load_explicit(&c->total_out, memory_order_relaxed);
-        size_t mine = e ? atomic_load_explicit(&e->out, memory_order_relaxed) : 0;
+        size_t total = atomic_load_explicit(c->total_out, memory_order_relaxed);
+        size_t mine =
+            e ? atomic_load_explicit(&c->held[e - c->table].out, memory_order_relaxed) : 0;
         /* one frame always fits in an empty backlog, whatever its size */
         if ((e && mine > 0 && mine + n > c->cfg.peer_out_bytes) ||
             (total > 0 && total + n > c->cfg.total_out_bytes)) {
@@ -318,20 +406,19 @@ int lede_conns_admit(lede_conns_t *c, int sock, uint64_t conn, void *data, void 
             return 0;
         }
     }
-    if (!e)
-        e = &c->table[c->table_n];
-    atomic_fetch_add_explicit(&e->out, n, memory_order_relaxed);
-    atomic_fetch_add_explicit(&c->total_out, n, memory_order_relaxed);
-    *hint = e;
+    struct held *h = &c->held[e ? (size_t)(e - c->table) : c->table_n];
+    atomic_fetch_add_explicit(&h->out, n, memory_order_relaxed);
+    atomic_fetch_add_explicit(c->total_out, n, memory_order_relaxed);
+    *hint = h;
     return 1;
 }
 
 void lede_conns_free_frame(void *data, void *hint)
 {
-    struct entry *e = hint;
+    struct held *h = hint;
     size_t n = malloc_usable_size(data);
-    atomic_fetch_sub_explicit(&e->owner->total_out, n, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&e->out, n, memory_order_relaxed);
+    atomic_fetch_sub_explicit(h->total, n, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&h->out, n, memory_order_relaxed);
     free(data);
 }
 
@@ -361,7 +448,7 @@ void lede_conns_check(lede_conns_t *c, int64_t now)
     if (!c)
         return;
     (void)now;
-    for (size_t i = 0; i < c->table_n; i++) {
+    for (size_t i = 0; i < c->table_hi; i++) {
         struct entry *e = &c->table[i];
         if (!e->open || e->doomed)
             continue;
@@ -396,7 +483,7 @@ void lede_conns_stats(const lede_conns_t *c, struct lede_broker_io_stats *io)
         return;
     io->connections = c->live[0] + c->live[1];
     io->connections_refused = c->refused;
-    io->out_bytes = atomic_load_explicit(&((lede_conns_t *)c)->total_out, memory_order_relaxed);
+    io->out_bytes = atomic_load_explicit(c->total_out, memory_order_relaxed);
     io->replies_backlog_dropped = c->backlog_dropped;
     io->replies_stale_connection = c->stale_dropped;
     io->replies_unsent = c->unsent;

@@ -47,7 +47,19 @@ int lede_conns_fd(const lede_conns_t *c, int i);
 
 /* Handles every waiting monitor event (accepts beyond the cap are shut down at once). */
 void lede_conns_events(lede_conns_t *c, int64_t now_ms);
+/* The same, at most once per millisecond (each look is a poll(2)): before replies to routing
+ * ids libzmq made, which no other connection can take over, so a close learnt up to 1 ms late
+ * only makes such a reply unreachable instead of stale. */
+void lede_conns_events_due(lede_conns_t *c, int64_t now_ms);
+/* Whether id was chosen by its peer (ZMQ_ROUTING_ID), not made by libzmq: a new connection may
+ * then carry it once the old one closed, and the events must be read before a reply goes. */
+int lede_conns_id_chosen(int sock, const void *id, size_t id_len);
 
+/* A message of `bytes` (all its parts) from routing id id[0..id_len) on socket sock, when that
+ * id alone names a live connection already seen (one libzmq made): counted as below, and its
+ * connection's token; 0 otherwise (then ZMQ_SRCFD and lede_conns_received). */
+uint64_t lede_conns_known(lede_conns_t *c, int sock, const void *id, size_t id_len, size_t bytes,
+                          int64_t now_ms);
 /* A message of `bytes` (all its parts) from routing id id[0..id_len) arrived on descriptor fd
  * (ZMQ_SRCFD, -1 unknown) of socket sock: its connection's token (0 when unknown). */
 uint64_t lede_conns_received(lede_conns_t *c, int sock, int fd, const void *id, size_t id_len,

@@ -268,13 +268,39 @@ static unsigned repeated_field(int command, unsigned *limit)
     return 0;
 }
 
+/* The top-level fields of a body counted against its command's bounds, one at a time. */
+struct field_count {
+    int command;
+    unsigned rep, limit; /* the repeated field and its most entries */
+    size_t total, reps;
+};
+
+static void count_start(struct field_count *fc, int command)
+{
+    fc->command = command;
+    fc->rep = repeated_field(command, &fc->limit);
+    fc->total = fc->reps = 0;
+}
+
+/* 0 when the field with this key puts the body past the bounds; 1 otherwise. */
+static int count_field(struct field_count *fc, uint64_t key)
+{
+    if (fc->rep && (key >> 3) == fc->rep && (key & 7) == 2 && ++fc->reps > fc->limit)
+        return 0;
+    /* the fields a broker stamps (timeout_ms, dispatch_id, attempt) are not counted: a call
+     * within the bounds stays within them once stamped, and varints hold nothing */
+    if (fc->command == LEDE__V1__COMMAND__CALL && (key & 7) == 0 &&
+        ((key >> 3) == 3 || (key >> 3) == 6 || (key >> 3) == 7))
+        return 1;
+    return ++fc->total <= (size_t)fc->limit + LEDE_WIRE_MAX_FIELDS;
+}
+
 /* 0 when body[0..n) of command has more top-level fields, or more entries of its repeated
  * field, than allowed; 1 otherwise (also when the walk cannot parse it: protobuf-c says why). */
 static int fields_within_bounds(int command, const uint8_t *body, size_t n)
 {
-    unsigned limit;
-    unsigned rep = repeated_field(command, &limit);
-    size_t total = 0, reps = 0;
+    struct field_count fc;
+    count_start(&fc, command);
     const uint8_t *q = body, *end = body + n;
     while (q < end) {
         uint64_t key, v;
@@ -302,14 +328,7 @@ static int fields_within_bounds(int command, const uint8_t *body, size_t n)
             break;
         default: return 1;
         }
-        if (rep && (key >> 3) == rep && (key & 7) == 2 && ++reps > limit)
-            return 0;
-        /* the fields a broker stamps (timeout_ms, dispatch_id, attempt) are not counted: a
-         * call within the bounds stays within them once stamped, and varints hold nothing */
-        if (command == LEDE__V1__COMMAND__CALL && (key & 7) == 0 &&
-            ((key >> 3) == 3 || (key >> 3) == 6 || (key >> 3) == 7))
-            continue;
-        if (++total > (size_t)limit + LEDE_WIRE_MAX_FIELDS)
+        if (!count_field(&fc, key))
             return 0;
     }
     return 1;
@@ -372,17 +391,22 @@ int lede_wire_decode_envelope(const void *buf, size_t len, size_t max_len,
         return rc;
     const uint8_t *body = (const uint8_t *)buf + LEDE_WIRE_HEADER_BYTES;
     size_t body_len = len - LEDE_WIRE_HEADER_BYTES, kept = 0;
-    if (!fields_within_bounds(out->command, body, body_len))
-        return fail(fault, LEDE_WIRE_FAULT_BODY, LEDE_EPROTO);
     unsigned skip = payload_field(out->command);
-    if (!skip)
+    if (!skip) {
+        if (!fields_within_bounds(out->command, body, body_len))
+            return fail(fault, LEDE_WIRE_FAULT_BODY, LEDE_EPROTO);
         return decode_body(body, body_len, body_len, max_len, out, fault);
-    /* Copy every top-level field but the payload into tmp, then unpack that. Anything the walk
-     * does not understand is left to the full decoder, which says what is wrong with it. */
+    }
+    /* Copy every top-level field but the payload into tmp, then unpack that; the fields are
+     * counted against the bounds on the way (the walk parses as fields_within_bounds does, so
+     * the verdict is its). Anything the walk does not understand is left to the full decoder,
+     * which says what is wrong with it, after the bounds' own walk. */
     uint8_t stack[512];
     uint8_t *tmp = body_len <= sizeof stack ? stack : malloc(body_len);
     if (!tmp)
         return fail(fault, LEDE_WIRE_FAULT_NONE, LEDE_ENOMEM);
+    struct field_count fc;
+    count_start(&fc, out->command);
     const uint8_t *q = body, *end = body + body_len;
     while (q < end) {
         const uint8_t *start = q;
@@ -408,21 +432,28 @@ int lede_wire_decode_envelope(const void *buf, size_t len, size_t max_len,
             if (!read_varint(&q, end, 5, &n) || n > (uint64_t)(end - q))
                 goto full;
             q += n;
-            if ((key >> 3) == skip)
-                continue; /* the payload: forwarded, never read here */
             break;
         default: goto full;
         }
+        if (!count_field(&fc, key)) {
+            rc = fail(fault, LEDE_WIRE_FAULT_BODY, LEDE_EPROTO);
+            goto done;
+        }
+        if ((key & 7) == 2 && (key >> 3) == skip)
+            continue; /* the payload: forwarded, never read here */
         memcpy(tmp + kept, start, (size_t)(q - start));
         kept += (size_t)(q - start);
     }
     rc = decode_body(tmp, kept, body_len, max_len, out, fault);
+done:
     if (tmp != stack)
         free(tmp);
     return rc;
 full:
     if (tmp != stack)
         free(tmp);
+    if (!fields_within_bounds(out->command, body, body_len))
+        return fail(fault, LEDE_WIRE_FAULT_BODY, LEDE_EPROTO);
     return decode_body(body, body_len, body_len, max_len, out, fault);
 }
 
