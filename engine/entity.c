@@ -13,16 +13,24 @@
 #define ENT_MAX_WORDS  6  /* a longer capitalised run is a headline or a shouted line, not a name */
 
 /* Lowercase particles that may sit inside a name ("Bank of England", "Charles de Gaulle",
- * "Bashar al-Assad"), across the languages the engine handles. */
-static const char *const particles[] = {
-    "al", "bin", "da", "de", "del", "della", "der", "di", "du",
-    "el", "ibn", "la", "le", "of",  "van",   "von", "y",
+ * "Bashar al-Assad"), across the languages the engine handles, with their lengths: the test
+ * runs whenever a capitalised run meets a lowercase word, so the length and the first byte
+ * settle the usual mismatch (no strlen, no memcmp call). */
+static const struct {
+    char s[6];
+    unsigned char n;
+} particles[] = {
+    {"al", 2},  {"bin", 3}, {"da", 2},  {"de", 2},  {"del", 3}, {"della", 5},
+    {"der", 3}, {"di", 2},  {"du", 2},  {"el", 2},  {"ibn", 3}, {"la", 2},
+    {"le", 2},  {"of", 2},  {"van", 3}, {"von", 3}, {"y", 1},
 };
 
 static bool is_particle(const char *w, size_t n)
 {
+    if (n > 5)
+        return false;
     for (size_t i = 0; i < sizeof particles / sizeof *particles; i++)
-        if (strlen(particles[i]) == n && !memcmp(particles[i], w, n))
+        if (particles[i].n == n && particles[i].s[0] == w[0] && !memcmp(particles[i].s, w, n))
             return true;
     return false;
 }

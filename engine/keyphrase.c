@@ -48,11 +48,11 @@ struct phrase {
     uint32_t terms[KP_MAX_WORDS];
 };
 
-/* Inserts (score, cand) into best[0..*n) kept sorted by score, at most max entries. */
-static void keep(double *bs, size_t *bc, size_t *n, size_t max, double score, size_t cand)
+/* Inserts (score, cand) into bs/bc[0..*n), kept sorted by score, at most max entries, after
+ * every entry of an equal score (cand grows from call to call, so ties keep candidate order).
+ * The caller has tested that it belongs there: *n < max, or score beats bs[max - 1]. */
+static inline void insert(double *bs, size_t *bc, size_t *n, size_t max, double score, size_t cand)
 {
-    if (*n == max && score <= bs[*n - 1])
-        return;
     size_t j = *n < max ? (*n)++ : max - 1;
     while (j > 0 && bs[j - 1] < score) {
         bs[j] = bs[j - 1];
@@ -61,6 +61,50 @@ static void keep(double *bs, size_t *bc, size_t *n, size_t max, double score, si
     }
     bs[j] = score;
     bc[j] = cand;
+}
+
+/* insert() when (score, cand) belongs among the best max: the test inline, as most candidates
+ * fail it. */
+static inline void keep(double *bs, size_t *bc, size_t *n, size_t max, double score, size_t cand)
+{
+    if (*n < max || !(score <= bs[*n - 1]))
+        insert(bs, bc, n, max, score, cand);
+}
+
+/* The hot words are the best n_hot recurring terms by (score, earlier term first): the set a
+ * sorted list filled by keep() would hold. Once n_hot are in, they are a binary heap whose root
+ * is the worst (lowest score, of those the latest term), so a term that beats the root replaces
+ * it in log(n_hot) steps rather than a shift of the list; most later terms (a later first use,
+ * a smaller bonus) fail the one comparison with the root. */
+static inline bool worse(double sa, size_t ca, double sb, size_t cb)
+{
+    return sa < sb || (sa == sb && ca > cb);
+}
+
+/* Puts (score, cand) at j of the heap hs/hc[0..n) and moves it down past worse children. */
+static void sift_down(double *hs, size_t *hc, size_t n, size_t j, double score, size_t cand)
+{
+    for (;;) {
+        size_t c = 2 * j + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && worse(hs[c + 1], hc[c + 1], hs[c], hc[c]))
+            c++;
+        if (!worse(hs[c], hc[c], score, cand))
+            break;
+        hs[j] = hs[c];
+        hc[j] = hc[c];
+        j = c;
+    }
+    hs[j] = score;
+    hc[j] = cand;
+}
+
+/* Makes hs/hc[0..n) a heap (Floyd's: linear). */
+static void heapify(double *hs, size_t *hc, size_t n)
+{
+    for (size_t j = n / 2; j-- > 0;)
+        sift_down(hs, hc, n, j, hs[j], hc[j]);
 }
 
 int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_entity *ents,
@@ -97,79 +141,141 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
     size_t nb = 0, nh = 0;
     double *hs = bs + max + 1;
     size_t *hc = bc + max + 1;
+    const uint32_t *tf = doc->tf, *first_sent = doc->first_sent, *cap_inner = doc->cap_inner;
+    const uint32_t *stamp = doc->stamp, *stop_adj = doc->stop_adj;
     for (size_t t = 0; t < nt; t++) {
         if (first[t] == UINT32_MAX) {
             uni[t] = 0;
             continue;
         }
-        uint32_t fs = doc->first_sent[t];
-        double sc = (KP_TF_POW == 1.0 ? (double)doc->tf[t] : pow((double)doc->tf[t], KP_TF_POW)) *
+        uint32_t fs = first_sent[t];
+        double sc = (KP_TF_POW == 1.0 ? (double)tf[t] : pow((double)tf[t], KP_TF_POW)) *
                     (fs < EARLY_MEMO ? early[fs] : 1.0 + KP_EARLY / (1.0 + (double)fs / 4.0));
-        if (doc->cap_inner[t])
+        if (cap_inner[t])
             sc *= 1.0 + KP_CAP;
-        if (doc->stamp[t]) /* the title has it (lede_features_compute's mark) */
+        if (stamp[t]) /* the title has it (lede_features_compute's mark) */
             sc *= 1.0 + KP_TITLE;
-        sc *= (1.0 + KP_ADJ * (double)doc->stop_adj[t] / (double)doc->tf[t]) *
+        sc *= (1.0 + KP_ADJ * (double)stop_adj[t] / (double)tf[t]) *
               (1.0 + KP_LEN * (double)tok[first[t]].length);
         uni[t] = sc;
-        if (max)
-            keep(bs, bc, &nb, max, sc, t);
-        if (max && doc->tf[t] > 1)
-            keep(hs, hc, &nh, n_hot, sc, t);
+    }
+    /* The best max terms, and the hot ones (a second loop: the first keeps fewer values
+     * live). A term without a use (the title's only) is no candidate. */
+    for (size_t t = 0; t < nt && max; t++) {
+        double sc = uni[t];
+        if (first[t] == UINT32_MAX)
+            continue;
+        keep(bs, bc, &nb, max, sc, t);
+        if (tf[t] < 2)
+            continue;
+        if (nh < n_hot) {
+            hs[nh] = sc;
+            hc[nh] = t;
+            if (++nh == n_hot)
+                heapify(hs, hc, nh);
+        } else if (!(sc <= hs[0])) { /* t is the latest: a tie with the root loses */
+            sift_down(hs, hc, nh, 0, sc, t);
+        }
     }
     /* Phrases of two and three words, all of them among the best single terms (a
      * phrase scores from its words, so no other could rank): hashed into a map. */
     /* A phrase scores at most KP_PHRASE * (its words' sum), so at most KP_PHRASE * (the best
-     * KP_MAX_WORDS hot words, hs[] being sorted): when even that cannot reach the list, no
+     * KP_MAX_WORDS hot words' sum, added best first): when even that cannot reach the list, no
      * phrase can, and the pass is skipped (the result is the same). */
-    double top_sum = 0;
+    double best3[KP_MAX_WORDS] = {0};
+    size_t n_best3 = 0;
     for (size_t h = 0; h < nh; h++) {
         hot[hc[h] + 1] = true; /* hot[0] stands for "no term" */
-        if (h < KP_MAX_WORDS)
-            top_sum += hs[h];
+        /* the best KP_MAX_WORDS scores, best first (the heap holds them in no such order) */
+        size_t j = n_best3 < KP_MAX_WORDS ? n_best3++ : KP_MAX_WORDS;
+        while (j > 0 && best3[j - 1] < hs[h]) {
+            if (j < KP_MAX_WORDS)
+                best3[j] = best3[j - 1];
+            j--;
+        }
+        if (j < KP_MAX_WORDS)
+            best3[j] = hs[h];
     }
+    double top_sum = 0;
+    for (size_t h = 0; h < n_best3; h++)
+        top_sum += best3[h];
     if (nh >= 2 && nb == max && KP_PHRASE * top_sum <= bs[nb - 1])
         nh = 0;
-    for (size_t i = 0; i < doc->n_sent && nh; i++) {
-        const struct lede_sent *s = &doc->sent[i];
-        size_t run = 0; /* hot content words in the current run, ending at k */
-        for (size_t k = s->tok_begin; k < s->tok_end; k++) {
-            /* Without branches on the usual path (whether a word is hot is unpredictable):
-             * hot[] is shifted by one, so a token without a term (UINT32_MAX) reads hot[0],
-             * which is false. */
-            uint32_t ti = tok[k].term + 1u;
-            run = (run + 1) * hot[ti]; /* a multiply, not a branch (hot[] is bool) */
-            if (run < 2)
-                continue;
-            if (!lede_keyphrase_joinable(doc->body, tok[k - 1].offset + tok[k - 1].length,
-                                         tok[k].offset)) {
-                run = 1;
-                continue;
-            }
-            for (size_t w = 2; w <= KP_MAX_WORDS && w <= run; w++) {
-                bool fresh;
-                uint32_t *v =
-                    lede_keyphrase_span_slot(map, 0x6b6579, tok, k + 1 - w, k + 1, &fresh, &rc);
-                if (!v)
-                    goto out;
-                if (fresh) {
-                    if (nph == cap_ph && !(ph = lede_doc_scratch_more(doc, LEDE_SCR_KP_PHRASE, nph,
-                                                                      sizeof *ph, &cap_ph))) {
-                        rc = LEDE_ENOMEM;
-                        goto out;
-                    }
-                    struct phrase *p = &ph[nph];
-                    p->first_tok = (uint32_t)(k + 1 - w);
-                    p->count = 0;
-                    p->words = (uint32_t)w;
-                    for (size_t j = 0; j < w; j++)
-                        p->terms[j] = tok[k + 1 - w + j].term;
-                    *v = (uint32_t)nph++;
+    /* The runs of hot words within a sentence. The sentences' tokens are walked as one stream
+     * (the sentences are in token order): hot1[] is hot[] shifted by one, so a token without a
+     * term (UINT32_MAX, -1 as a signed index) reads hot[0], which is false. Four tokens at a
+     * time while no two neighbours among them (nor the token before and the first) are hot:
+     * no run reaches two words there (even across a sentence end), and the run after them is
+     * the fourth's hotness. Hot pairs are rare, so most tokens cost two loads and no branch.
+     * Elsewhere token by token, with the sentence ends. */
+    {
+        const bool *hot1 = hot + 1;
+#define HOT(k) ((unsigned)hot1[(int32_t)tok[(k)].term])
+        size_t si = 0, run = 0; /* run: hot content words in the current run, ending at k */
+        size_t k = doc->n_sent ? doc->sent[0].tok_begin : 0;
+        size_t kend = doc->n_sent && nh ? doc->sent[doc->n_sent - 1].tok_end : 0;
+        size_t sb = k, se = doc->n_sent ? doc->sent[0].tok_end : 0; /* sentence si's tokens */
+        while (k < kend) {
+            size_t lim;
+            if (k + 4 <= kend) {
+                unsigned h0 = HOT(k), h1 = HOT(k + 1), h2 = HOT(k + 2), h3 = HOT(k + 3);
+                if (!(((run != 0) & h0) | (h0 & h1) | (h1 & h2) | (h2 & h3))) {
+                    run = h3;
+                    k += 4;
+                    continue;
                 }
-                ph[*v].count++;
+                lim = k + 4;
+            } else {
+                lim = kend;
+            }
+            for (; k < lim; k++) {
+                if (k >= se) { /* the next sentence holding k (or after a gap, before k) */
+                    do
+                        si++;
+                    while (k >= doc->sent[si].tok_end);
+                    sb = doc->sent[si].tok_begin;
+                    se = doc->sent[si].tok_end;
+                }
+                if (k <= sb) { /* a run starts in its sentence: none before its first token */
+                    run = 0;
+                    if (k < sb)
+                        continue;
+                }
+                run = (run + 1) * HOT(k); /* a multiply, not a branch */
+                if (run < 2)
+                    continue;
+                if (!lede_keyphrase_joinable(doc->body, tok[k - 1].offset + tok[k - 1].length,
+                                             tok[k].offset)) {
+                    run = 1;
+                    continue;
+                }
+                for (size_t w = 2; w <= KP_MAX_WORDS && w <= run; w++) {
+                    bool fresh;
+                    uint32_t *v =
+                        lede_keyphrase_span_slot(map, 0x6b6579, tok, k + 1 - w, k + 1, &fresh, &rc);
+                    if (!v)
+                        goto out;
+                    if (fresh) {
+                        if (nph == cap_ph &&
+                            !(ph = lede_doc_scratch_more(doc, LEDE_SCR_KP_PHRASE, nph, sizeof *ph,
+                                                         &cap_ph))) {
+                            rc = LEDE_ENOMEM;
+                            goto out;
+                        }
+                        struct phrase *p = &ph[nph];
+                        p->first_tok = (uint32_t)(k + 1 - w);
+                        p->count = 0;
+                        p->words = (uint32_t)w;
+                        for (size_t j = 0; j < w; j++)
+                            p->terms[j] = tok[k + 1 - w + j].term;
+                        *v = (uint32_t)nph++;
+                    }
+                    ph[*v].count++;
+                }
             }
         }
     }
+#undef HOT
     /* Phrases seen at least twice, scored by their words' sum times their cohesion (how much
      * of their rarest word's use they account for, squared): a phrase whose words always come
      * together ("climate change") ranks near its words. */
