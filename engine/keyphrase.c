@@ -107,6 +107,60 @@ static void heapify(double *hs, size_t *hc, size_t n)
         sift_down(hs, hc, n, j, hs[j], hc[j]);
 }
 
+/* First-sentence bonuses, 1 + KP_EARLY / (1 + s / 4), for the first EARLY_MEMO sentences. */
+#define E1(i)  (1.0 + KP_EARLY / (1.0 + (double)(i) / 4.0))
+#define E4(i)  E1(i), E1((i) + 1), E1((i) + 2), E1((i) + 3)
+#define E16(i) E4(i), E4((i) + 4), E4((i) + 8), E4((i) + 12)
+static const double early[EARLY_MEMO] = {E16(0), E16(16), E16(32), E16(48)};
+#undef E16
+#undef E4
+#undef E1
+
+static inline double early_bonus(uint32_t fs)
+{
+    return fs < EARLY_MEMO ? early[fs] : 1.0 + KP_EARLY / (1.0 + (double)fs / 4.0);
+}
+
+/* The score of term t (one with a use): count, capitalisation, first sentence, title, stop-word
+ * neighbours, length. One expression for every caller, so the same term scores the same bits. */
+static inline double term_score(const struct lede_doc *doc, const struct lede_token *tok, size_t t)
+{
+    uint32_t tf = doc->tf[t];
+    double sc = (KP_TF_POW == 1.0 ? (double)tf : pow((double)tf, KP_TF_POW)) *
+                early_bonus(doc->first_sent[t]);
+    if (doc->cap_inner[t])
+        sc *= 1.0 + KP_CAP;
+    if (doc->stamp[t]) /* the title has it (lede_features_compute's mark) */
+        sc *= 1.0 + KP_TITLE;
+    sc *= (1.0 + KP_ADJ * (double)doc->stop_adj[t] / (double)tf) *
+          (1.0 + KP_LEN * (double)tok[doc->first_tok[t]].length);
+    return sc;
+}
+
+/* At least term_score() of a term used once, from its first sentence, title mark and length
+ * only: each other factor at its largest (a stop word on both sides of its one use), multiplied
+ * in term_score()'s order. Rounding is monotonic and every factor is at least the one it stands
+ * for, so no rounding makes the bound smaller than the score. */
+#define KP_MAX1(x) ((x) > 1.0 ? (x) : 1.0)
+static inline double once_bound(const struct lede_doc *doc, const struct lede_token *tok, size_t t)
+{
+    double sc = early_bonus(doc->first_sent[t]) * KP_MAX1(1.0 + KP_CAP);
+    if (doc->stamp[t])
+        sc *= 1.0 + KP_TITLE;
+    return sc *
+           (KP_MAX1(1.0 + KP_ADJ * 2.0) * (1.0 + KP_LEN * (double)tok[doc->first_tok[t]].length));
+}
+
+/* uni[t], scored when first asked for (a term used once that could not make the list is left
+ * unscored, as a negative number: only a name's words may ask for it later). */
+static inline double uni_of(double *uni, const struct lede_doc *doc, const struct lede_token *tok,
+                            size_t t)
+{
+    if (uni[t] < 0)
+        uni[t] = term_score(doc, tok, t);
+    return uni[t];
+}
+
 int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_entity *ents,
                             size_t n_ents, struct lede_keyphrase **out, size_t *n_out)
 {
@@ -131,41 +185,30 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
         goto out;
     memset(hot, 0, (nt + 1) * sizeof *hot);
     /* Single terms: count (the term table has it), capitalisation, first sentence, title. */
-#define E1(i)  (1.0 + KP_EARLY / (1.0 + (double)(i) / 4.0))
-#define E4(i)  E1(i), E1((i) + 1), E1((i) + 2), E1((i) + 3)
-#define E16(i) E4(i), E4((i) + 4), E4((i) + 8), E4((i) + 12)
-    static const double early[EARLY_MEMO] = {E16(0), E16(16), E16(32), E16(48)};
-#undef E16
-#undef E4
-#undef E1
     size_t nb = 0, nh = 0;
     double *hs = bs + max + 1;
     size_t *hc = bc + max + 1;
-    const uint32_t *tf = doc->tf, *first_sent = doc->first_sent, *cap_inner = doc->cap_inner;
-    const uint32_t *stamp = doc->stamp, *stop_adj = doc->stop_adj;
-    for (size_t t = 0; t < nt; t++) {
-        if (first[t] == UINT32_MAX) {
+    const uint32_t *tf = doc->tf;
+    /* thr: what a term must beat to join the best max (none while there is room) */
+    double thr = -INFINITY;
+    for (size_t t = 0; t < nt && max; t++) {
+        if (first[t] == UINT32_MAX) { /* the title's only: no candidate */
             uni[t] = 0;
             continue;
         }
-        uint32_t fs = first_sent[t];
-        double sc = (KP_TF_POW == 1.0 ? (double)tf[t] : pow((double)tf[t], KP_TF_POW)) *
-                    (fs < EARLY_MEMO ? early[fs] : 1.0 + KP_EARLY / (1.0 + (double)fs / 4.0));
-        if (cap_inner[t])
-            sc *= 1.0 + KP_CAP;
-        if (stamp[t]) /* the title has it (lede_features_compute's mark) */
-            sc *= 1.0 + KP_TITLE;
-        sc *= (1.0 + KP_ADJ * (double)stop_adj[t] / (double)tf[t]) *
-              (1.0 + KP_LEN * (double)tok[first[t]].length);
-        uni[t] = sc;
-    }
-    /* The best max terms, and the hot ones (a second loop: the first keeps fewer values
-     * live). A term without a use (the title's only) is no candidate. */
-    for (size_t t = 0; t < nt && max; t++) {
-        double sc = uni[t];
-        if (first[t] == UINT32_MAX)
+        /* A term used once is no hot word; when even its bound cannot beat the list, its
+         * score is not needed here (keep() would turn it away) */
+        if (tf[t] == 1 && once_bound(doc, tok, t) <= thr) {
+            uni[t] = -1;
             continue;
-        keep(bs, bc, &nb, max, sc, t);
+        }
+        double sc = term_score(doc, tok, t);
+        uni[t] = sc;
+        if (!(sc <= thr)) { /* keep()'s test, with bs[max - 1] in a register */
+            insert(bs, bc, &nb, max, sc, t);
+            if (nb == max)
+                thr = bs[max - 1];
+        }
         if (tf[t] < 2)
             continue;
         if (nh < n_hot) {
@@ -304,7 +347,7 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
         for (size_t k = lo; k < nd && tok[k].offset < end; k++, words++) {
             key = lede_keyphrase_mix(key, tok[k].stem);
             if (tok[k].term != UINT32_MAX) {
-                sum += uni[tok[k].term];
+                sum += uni_of(uni, doc, tok, tok[k].term);
                 content++;
             }
         }
