@@ -112,8 +112,15 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
     }
     for (size_t i = 0; i < doc->n_sent; i++) {
         const struct lede_sent *s = &doc->sent[i];
-        size_t k = s->tok_begin;
-        while (k < s->tok_end) {
+        size_t k = s->tok_begin, end = s->tok_end;
+        while (k < end) {
+            /* Four lowercase words at a time: one test of their flags together. */
+            while (k + 4 <= end &&
+                   !((tok[k].flags | tok[k + 1].flags | tok[k + 2].flags | tok[k + 3].flags) &
+                     (LEDE_TOK_CAP | LEDE_TOK_ALLCAPS)))
+                k += 4;
+            if (k == end)
+                break;
             /* The usual word, lowercase, neither is nor opens a name: one test for both. */
             if (!(tok[k].flags & (LEDE_TOK_CAP | LEDE_TOK_ALLCAPS)) ||
                 (!namey(doc, &tok[k]) && !(opens_name(doc, tok, k, s->tok_end)))) {
