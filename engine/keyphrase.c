@@ -1,7 +1,7 @@
-/* keyphrase.c: keyphrase extraction (see keyphrase.h). A first pass over the tokens scores the
- * single terms (the document's term table); a second gathers two- and three-word runs of the
- * best recurring terms (hashed into a map). The best candidates are kept by insertion into a
- * short sorted list. */
+/* keyphrase.c: keyphrase extraction (see keyphrase.h). A first pass over the document's term
+ * table scores the single terms; a pass over the tokens gathers two- and three-word runs of the
+ * best recurring terms, the hot words (hashed into a map). The best candidates are kept by
+ * insertion into a short sorted list, the hot words in a heap. */
 #include "keyphrase.h"
 
 #include <math.h>
@@ -139,8 +139,9 @@ static inline double term_score(const struct lede_doc *doc, const struct lede_to
 
 /* At least term_score() of a term used once, from its first sentence, title mark and length
  * only: each other factor at its largest (a stop word on both sides of its one use), multiplied
- * in term_score()'s order. Rounding is monotonic and every factor is at least the one it stands
- * for, so no rounding makes the bound smaller than the score. */
+ * in term_score()'s order. Rounding is monotonic and every factor is positive and at least the
+ * one it stands for, so no rounding makes the bound smaller than the score (a tuning that made a
+ * factor negative would have to drop the bound). */
 #define KP_MAX1(x) ((x) > 1.0 ? (x) : 1.0)
 static inline double once_bound(const struct lede_doc *doc, const struct lede_token *tok, size_t t)
 {
