@@ -162,6 +162,26 @@ static inline double uni_of(double *uni, const struct lede_doc *doc, const struc
     return uni[t];
 }
 
+/* The first token from k on whose block of four (with the token before it) holds two hot
+ * neighbours, or the last block's start when none does: before it no run reaches two words, and
+ * *run is the hotness of the token before it. A function of its own, out of line, so that its
+ * few values stay in registers (the caller has many). */
+static __attribute__((noinline)) size_t skip_cold(const struct lede_token *tok, const bool *hot1,
+                                                  size_t k, size_t kend, size_t *run_io)
+{
+    size_t run = *run_io;
+    while (k + 4 <= kend) {
+        unsigned h0 = hot1[(int32_t)tok[k].term], h1 = hot1[(int32_t)tok[k + 1].term],
+                 h2 = hot1[(int32_t)tok[k + 2].term], h3 = hot1[(int32_t)tok[k + 3].term];
+        if (((run != 0) & h0) | (h0 & h1) | (h1 & h2) | (h2 & h3))
+            break;
+        run = h3;
+        k += 4;
+    }
+    *run_io = run;
+    return k;
+}
+
 int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_entity *ents,
                             size_t n_ents, struct lede_keyphrase **out, size_t *n_out)
 {
@@ -260,18 +280,8 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
         size_t kend = doc->n_sent && nh ? doc->sent[doc->n_sent - 1].tok_end : 0;
         size_t sb = k, se = doc->n_sent ? doc->sent[0].tok_end : 0; /* sentence si's tokens */
         while (k < kend) {
-            size_t lim;
-            if (k + 4 <= kend) {
-                unsigned h0 = HOT(k), h1 = HOT(k + 1), h2 = HOT(k + 2), h3 = HOT(k + 3);
-                if (!(((run != 0) & h0) | (h0 & h1) | (h1 & h2) | (h2 & h3))) {
-                    run = h3;
-                    k += 4;
-                    continue;
-                }
-                lim = k + 4;
-            } else {
-                lim = kend;
-            }
+            k = skip_cold(tok, hot1, k, kend, &run);
+            size_t lim = k + 4 <= kend ? k + 4 : kend;
             for (; k < lim; k++) {
                 if (k >= se) { /* the next sentence holding k (or after a gap, before k) */
                     do
