@@ -182,37 +182,22 @@ static __attribute__((noinline)) size_t skip_cold(const struct lede_token *tok, 
     return k;
 }
 
-int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_entity *ents,
-                            size_t n_ents, struct lede_keyphrase **out, size_t *n_out)
+/* The single terms' scores into uni[], the best max of them into bs/bc[0..*nb) (sorted) and the
+ * hot words into the heap after them (bs/bc + max + 1, *nh of n_hot). A function of its own, out
+ * of line, so that its loop keeps its values in registers. */
+static __attribute__((noinline)) void score_terms(const struct lede_doc *doc, size_t max,
+                                                  size_t n_hot, double *uni, double *bs, size_t *bc,
+                                                  size_t *nb_out, size_t *nh_out)
 {
-    int rc = LEDE_ENOMEM;
     const struct lede_token *tok = doc->toks->v;
-    size_t nt = doc->n_terms, nph = 0, cap_ph = 0, n_hot = HOT_FACTOR * (max ? max : 1);
     const uint32_t *first = doc->first_tok;
-    double *uni = lede_doc_scratch(doc, LEDE_SCR_KP_UNI, (nt + 1) * sizeof *uni);
-    bool *hot = lede_doc_scratch(doc, LEDE_SCR_KP_HOT, (nt + 1) * sizeof *hot);
-    struct phrase *ph = doc->scratch[LEDE_SCR_KP_PHRASE];
-    cap_ph = doc->scratch_cap[LEDE_SCR_KP_PHRASE] / sizeof *ph;
-    struct lede_map *map = &doc->kp_map;
-    char *best = lede_doc_scratch(doc, LEDE_SCR_KP_BEST,
-                                  (n_hot + max + 1) * (sizeof(double) + sizeof(size_t)));
-    double *bs = (double *)(void *)best;
-    size_t *bc = (size_t *)(void *)(best + (n_hot + max + 1) * sizeof(double));
-    struct lede_keyphrase *kp = NULL;
-    lede_map_reset(map, doc->n_terms / 4 + 16);
-    *out = NULL;
-    *n_out = 0;
-    if (!uni || !hot || !best)
-        goto out;
-    memset(hot, 0, (nt + 1) * sizeof *hot);
-    /* Single terms: count (the term table has it), capitalisation, first sentence, title. */
-    size_t nb = 0, nh = 0;
+    size_t nt = doc->n_terms, nb = 0, nh = 0;
     double *hs = bs + max + 1;
     size_t *hc = bc + max + 1;
     const uint32_t *tf = doc->tf;
     /* thr: what a term must beat to join the best max (none while there is room) */
     double thr = -INFINITY;
-    for (size_t t = 0; t < nt && max; t++) {
+    for (size_t t = 0; t < nt; t++) {
         if (first[t] == UINT32_MAX) { /* the title's only: no candidate */
             uni[t] = 0;
             continue;
@@ -241,6 +226,39 @@ int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_
             sift_down(hs, hc, nh, 0, sc, t);
         }
     }
+    *nb_out = nb;
+    *nh_out = nh;
+}
+
+int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_entity *ents,
+                            size_t n_ents, struct lede_keyphrase **out, size_t *n_out)
+{
+    int rc = LEDE_ENOMEM;
+    const struct lede_token *tok = doc->toks->v;
+    size_t nt = doc->n_terms, nph = 0, cap_ph = 0, n_hot = HOT_FACTOR * (max ? max : 1);
+    const uint32_t *first = doc->first_tok;
+    double *uni = lede_doc_scratch(doc, LEDE_SCR_KP_UNI, (nt + 1) * sizeof *uni);
+    bool *hot = lede_doc_scratch(doc, LEDE_SCR_KP_HOT, (nt + 1) * sizeof *hot);
+    struct phrase *ph = doc->scratch[LEDE_SCR_KP_PHRASE];
+    cap_ph = doc->scratch_cap[LEDE_SCR_KP_PHRASE] / sizeof *ph;
+    struct lede_map *map = &doc->kp_map;
+    char *best = lede_doc_scratch(doc, LEDE_SCR_KP_BEST,
+                                  (n_hot + max + 1) * (sizeof(double) + sizeof(size_t)));
+    double *bs = (double *)(void *)best;
+    size_t *bc = (size_t *)(void *)(best + (n_hot + max + 1) * sizeof(double));
+    struct lede_keyphrase *kp = NULL;
+    lede_map_reset(map, doc->n_terms / 4 + 16);
+    *out = NULL;
+    *n_out = 0;
+    if (!uni || !hot || !best)
+        goto out;
+    memset(hot, 0, (nt + 1) * sizeof *hot);
+    /* Single terms: count (the term table has it), capitalisation, first sentence, title. */
+    size_t nb = 0, nh = 0;
+    double *hs = bs + max + 1;
+    size_t *hc = bc + max + 1;
+    if (max)
+        score_terms(doc, max, n_hot, uni, bs, bc, &nb, &nh);
     /* Phrases of two and three words, all of them among the best single terms (a
      * phrase scores from its words, so no other could rank): hashed into a map. */
     /* A phrase scores at most KP_PHRASE * (its words' sum), so at most KP_PHRASE * (the best
