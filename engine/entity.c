@@ -13,16 +13,24 @@
 #define ENT_MAX_WORDS  6  /* a longer capitalised run is a headline or a shouted line, not a name */
 
 /* Lowercase particles that may sit inside a name ("Bank of England", "Charles de Gaulle",
- * "Bashar al-Assad"), across the languages the engine handles. */
-static const char *const particles[] = {
-    "al", "bin", "da", "de", "del", "della", "der", "di", "du",
-    "el", "ibn", "la", "le", "of",  "van",   "von", "y",
+ * "Bashar al-Assad"), across the languages the engine handles, with their lengths: the test
+ * runs whenever a capitalised run meets a lowercase word, so the length and the first byte
+ * settle the usual mismatch (no strlen, no memcmp call). */
+static const struct {
+    char s[6];
+    unsigned char n;
+} particles[] = {
+    {"al", 2},  {"bin", 3}, {"da", 2},  {"de", 2},  {"del", 3}, {"della", 5},
+    {"der", 3}, {"di", 2},  {"du", 2},  {"el", 2},  {"ibn", 3}, {"la", 2},
+    {"le", 2},  {"of", 2},  {"van", 3}, {"von", 3}, {"y", 1},
 };
 
 static bool is_particle(const char *w, size_t n)
 {
+    if (n > 5)
+        return false;
     for (size_t i = 0; i < sizeof particles / sizeof *particles; i++)
-        if (strlen(particles[i]) == n && !memcmp(particles[i], w, n))
+        if (particles[i].n == n && particles[i].s[0] == w[0] && !memcmp(particles[i].s, w, n))
             return true;
     return false;
 }
@@ -104,8 +112,15 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
     }
     for (size_t i = 0; i < doc->n_sent; i++) {
         const struct lede_sent *s = &doc->sent[i];
-        size_t k = s->tok_begin;
-        while (k < s->tok_end) {
+        size_t k = s->tok_begin, end = s->tok_end;
+        while (k < end) {
+            /* Four lowercase words at a time: one test of their flags together. */
+            while (k + 4 <= end &&
+                   !((tok[k].flags | tok[k + 1].flags | tok[k + 2].flags | tok[k + 3].flags) &
+                     (LEDE_TOK_CAP | LEDE_TOK_ALLCAPS)))
+                k += 4;
+            if (k == end)
+                break;
             /* The usual word, lowercase, neither is nor opens a name: one test for both. */
             if (!(tok[k].flags & (LEDE_TOK_CAP | LEDE_TOK_ALLCAPS)) ||
                 (!namey(doc, &tok[k]) && !(opens_name(doc, tok, k, s->tok_end)))) {

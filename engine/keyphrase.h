@@ -16,8 +16,8 @@
  * has fewer candidates), best first, into *out. Names of two or more words among ents[0..n_ents)
  * (entity.c's, for the same doc, just made: its token positions are read from doc's scratch) are
  * candidates too, scored by their words and mentions. Into *out (the caller's, free()) and *n.
- * Linear in the article's tokens (times max for the final choice); doc's scratch (kp_map, scratch
- * slots) is used. Errors: LEDE_ENOMEM (then *out is NULL, *n 0). */
+ * Linear in the article's tokens (times max for the final choice, log max for the hot words);
+ * doc's scratch (kp_map, scratch slots) is used. Errors: LEDE_ENOMEM (then *out is NULL, *n 0). */
 int lede_keyphrases_extract(struct lede_doc *doc, size_t max, const struct lede_entity *ents,
                             size_t n_ents, struct lede_keyphrase **out, size_t *n);
 
