@@ -335,12 +335,15 @@ static void fill(lede_tokenizer_t *tk, struct cache_slot *slot, uint64_t key, co
     slot->stem = (stem & ~(uint64_t)SLOT_BITS) | bits | lru;
 }
 
-/* The token flags a slot carries. */
+/* The token flags a slot carries: the slot's bits were chosen so that two masks and a shift
+ * map them (checked below). */
+_Static_assert(SLOT_STOP == LEDE_TOK_STOP && SLOT_CALENDAR << 4 == LEDE_TOK_CALENDAR &&
+                   SLOT_OPENER << 4 == LEDE_TOK_OPENER,
+               "slot_flags maps SLOT_* to LEDE_TOK_* by a shift");
 static uint32_t slot_flags(const struct cache_slot *slot)
 {
-    uint64_t v = slot->stem;
-    return ((v & SLOT_STOP) ? LEDE_TOK_STOP : 0) | ((v & SLOT_CALENDAR) ? LEDE_TOK_CALENDAR : 0) |
-           ((v & SLOT_OPENER) ? LEDE_TOK_OPENER : 0);
+    uint32_t v = (uint32_t)slot->stem;
+    return (v & SLOT_STOP) | (v & (SLOT_CALENDAR | SLOT_OPENER)) << 4;
 }
 
 /* The word starting at s[i] (a word character): folds it into fold, advances *ip past it and
@@ -608,15 +611,13 @@ static bool cp_is_cjk(int32_t cp)
 }
 
 /* The word at s[*i..end), pushed at offset with its cache key (its cache set prefetched for
- * pass two), LEDE_TOK_FIRST when it is the first since t0; *i moved past it. */
+ * pass two); *i moved past it. */
 static HOT int push_word(lede_tokenizer_t *tk, const unsigned char *s, size_t end, size_t *i,
-                         char *fold, size_t offset, struct lede_tokens *out, size_t t0)
+                         char *fold, size_t offset, struct lede_tokens *out)
 {
     const char *w;
     size_t fl, start = *i;
     uint32_t flags = next_word(tk, s, end, i, fold, &w, &fl);
-    if (out->n == t0)
-        flags |= LEDE_TOK_FIRST;
     uint64_t h = word_hash(w, fl);
     if (!(flags & (LEDE_TOK_NUMBER | TOK_RAW))) {
         h |= 1;
@@ -633,7 +634,7 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
                         struct lede_tokens *out)
 {
     char fold[MAX_WORD + 8];
-    size_t i = 0, t0 = out->n;
+    size_t i = 0;
     int rc;
     while (i < len) {
         size_t cl = 1;
@@ -650,10 +651,9 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
                 if (!more && n > 1)
                     break;
                 size_t tl = more ? prev_len + cl2 : prev_len; /* a bigram, or a lone unigram */
-                uint32_t flags = TOK_CJK | TOK_LOOKUP | (out->n == t0 ? LEDE_TOK_FIRST : 0);
                 uint64_t h = word_hash(s + prev, tl) | 1;
                 __builtin_prefetch(cache_set(tk, h));
-                if ((rc = push(out, base + prev, tl, flags, h)))
+                if ((rc = push(out, base + prev, tl, TOK_CJK | TOK_LOOKUP, h)))
                     return rc;
                 if (!more)
                     break;
@@ -685,7 +685,7 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
                 i += (k & C_HIGH) ? cl : 1;
                 continue;
             }
-            if ((rc = push_word(tk, s, end, &i, fold, base + start, out, t0)))
+            if ((rc = push_word(tk, s, end, &i, fold, base + start, out)))
                 return rc;
         }
     }
@@ -699,12 +699,11 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
     char fold[MAX_WORD + 8];
     const char *w;
     size_t i = 0, fl, t0 = out->n;
-    int rc;
+    int rc = LEDE_OK;
     /* Pass one: the words, their cache keys, and a prefetch of each key's cache set, so that
      * pass two rarely waits on memory (the cache is larger than the processor's). */
     if (tk->lang->flags & LEDE_LANG_CJK) {
-        if ((rc = tokenize_cjk(tk, s, len, base, out)))
-            return rc;
+        rc = tokenize_cjk(tk, s, len, base, out);
         i = len;
     }
     while (i < len) {
@@ -720,9 +719,13 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
                 continue;
             }
         }
-        if ((rc = push_word(tk, s, len, &i, fold, base + i, out, t0)))
-            return rc;
+        if ((rc = push_word(tk, s, len, &i, fold, base + i, out)))
+            break;
     }
+    if (out->n > t0) /* also on an error: the words pushed are as they were */
+        out->v[t0].flags |= LEDE_TOK_FIRST;
+    if (rc)
+        return rc;
     /* Pass two: stems and flags from the cache; a miss reads its word again to stem it. */
     for (size_t t = t0; t < out->n; t++) {
         struct lede_token *tok = &out->v[t];
