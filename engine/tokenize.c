@@ -464,9 +464,10 @@ static uint32_t read_word(const lede_tokenizer_t *tk, const unsigned char *s, si
 
 /* Eight bytes at a time from s[i] while eight are left before end: the end of the run of
  * ASCII letters and digits (or where the bytes ran short), with the classes seen added to
- * *any. Each byte's range test is exact: the high bits are cleared first, so no carry
- * crosses bytes. */
-static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, unsigned *any)
+ * *any; *stopped set when the run's end was found (at a byte that is not a word's). Each
+ * byte's range test is exact: the high bits are cleared first, so no carry crosses bytes. */
+static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, unsigned *any,
+                           bool *stopped)
 {
 #ifdef __SSE2__
     /* Sixteen bytes at a time while sixteen are left: each range test is exact, a byte
@@ -474,7 +475,6 @@ static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, unsigne
      * (high bytes are in no range). The eight-byte loop below takes what remains. */
     {
         unsigned lo16 = 0, up16 = 0, dig16 = 0;
-        bool stopped = false;
 #define IN_RANGE16(a, b)                                                                           \
     (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_sub_epi8(x, _mm_set1_epi8((char)((a) + 128))),  \
                                                _mm_set1_epi8((char)(-128 + ((b) - (a)) + 1))))
@@ -489,7 +489,7 @@ static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, unsigne
                 up16 |= up & before;
                 dig16 |= dig & before;
                 i += (size_t)__builtin_ctz(stop);
-                stopped = true;
+                *stopped = true;
                 break;
             }
             lo16 |= lo;
@@ -499,7 +499,7 @@ static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, unsigne
         }
 #undef IN_RANGE16
         *any |= (lo16 ? C_LOW : 0u) | (up16 ? C_UP : 0u) | (dig16 ? C_DIG : 0u);
-        if (stopped)
+        if (*stopped)
             return i;
     }
 #endif
@@ -520,6 +520,7 @@ static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, unsigne
             up_m |= up & before;
             dig_m |= dig & before;
             i += (size_t)(__builtin_ctzll(stop) >> 3);
+            *stopped = true;
             break;
         }
         lo_m |= lo;
@@ -532,6 +533,7 @@ static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, unsigne
     (void)s;
     (void)end;
     (void)any;
+    (void)stopped;
 #endif
     return i;
 }
@@ -546,8 +548,9 @@ static HOT uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s
     const uint8_t *cls = tk->cls;
     size_t i = *ip, run = i, end = len - i < MAX_WORD ? len : i + MAX_WORD;
     unsigned any = 0, k;
-    run = word_run(s, run, end, &any);
-    while (run < end && ((k = cls[s[run]]) & C_WORD)) {
+    bool stopped = false; /* word_run stopped at a byte that is not a word's */
+    run = word_run(s, run, end, &any, &stopped);
+    while (!stopped && run < end && ((k = cls[s[run]]) & C_WORD)) {
         any |= k;
         run++;
     }
