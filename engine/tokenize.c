@@ -597,8 +597,13 @@ static HOT uint32_t next_word(const lede_tokenizer_t *tk, const unsigned char *s
     *w = fold;
     uint32_t flags = fast_word(tk, s, len, ip, fold, w, fl);
     if (flags == UINT32_MAX) {
+        /* Through locals: the caller's position and length stay in registers, the address
+         * of neither escaping to the out-of-line read_word. */
+        size_t i = *ip, n;
         *w = fold;
-        flags = read_word(tk, s, len, ip, fold, fl);
+        flags = read_word(tk, s, len, &i, fold, &n);
+        *ip = i;
+        *fl = n;
     }
     return flags;
 }
