@@ -735,8 +735,9 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
     if (rc)
         return rc;
     /* Pass two: stems and flags from the cache; a miss reads its word again to stem it. */
-    for (size_t t = t0; t < out->n; t++) {
-        struct lede_token *tok = &out->v[t];
+    struct lede_token *v = out->v; /* held: the stores to tokens below could alias out */
+    for (size_t t = t0, nt = out->n; t < nt; t++) {
+        struct lede_token *tok = &v[t];
         if (!(tok->flags & TOK_LOOKUP))
             continue;
         bool hit;
