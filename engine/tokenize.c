@@ -463,18 +463,18 @@ static uint32_t read_word(const lede_tokenizer_t *tk, const unsigned char *s, si
 }
 
 /* Eight bytes at a time from s[i] while eight are left before end: the end of the run of
- * ASCII letters and digits (or where the bytes ran short), with the classes seen added to
- * *any; *stopped set when the run's end was found (at a byte that is not a word's). Each
- * byte's range test is exact: the high bits are cleared first, so no carry crosses bytes. */
-static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, unsigned *any,
-                           bool *stopped)
+ * ASCII letters and digits (or where the bytes ran short); bits are added to *lo and *up
+ * (nonzero: a lower or upper case letter was seen; the caller needs no more), *stopped set
+ * when the run's end was found (at a byte that is not a word's). Each byte's range test is
+ * exact: the high bits are cleared first, so no carry crosses bytes. */
+static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, uint64_t *lo_seen,
+                           uint64_t *up_seen, bool *stopped)
 {
 #ifdef __SSE2__
     /* Sixteen bytes at a time while sixteen are left: each range test is exact, a byte
      * minus (lo + 128) is signed-below -128 + (hi - lo) + 1 exactly when it is in lo..hi
      * (high bytes are in no range). The eight-byte loop below takes what remains. */
     {
-        unsigned lo16 = 0, up16 = 0, dig16 = 0;
 #define IN_RANGE16(a, b)                                                                           \
     (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_sub_epi8(x, _mm_set1_epi8((char)((a) + 128))),  \
                                                _mm_set1_epi8((char)(-128 + ((b) - (a)) + 1))))
@@ -485,27 +485,23 @@ static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, unsigne
             unsigned stop = ~(lo | up | dig) & 0xFFFFu;
             if (stop) {
                 unsigned before = (stop & -stop) - 1; /* the bytes below the first stop */
-                lo16 |= lo & before;
-                up16 |= up & before;
-                dig16 |= dig & before;
+                *lo_seen |= lo & before;
+                *up_seen |= up & before;
                 i += (size_t)__builtin_ctz(stop);
                 *stopped = true;
                 break;
             }
-            lo16 |= lo;
-            up16 |= up;
-            dig16 |= dig;
+            *lo_seen |= lo;
+            *up_seen |= up;
             i += 16;
         }
 #undef IN_RANGE16
-        *any |= (lo16 ? C_LOW : 0u) | (up16 ? C_UP : 0u) | (dig16 ? C_DIG : 0u);
         if (*stopped)
             return i;
     }
 #endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    uint64_t lo_m = 0, up_m = 0, dig_m = 0;
     while (end - i >= 8) {
         uint64_t x;
         memcpy(&x, s + i, 8);
@@ -516,23 +512,21 @@ static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, unsigne
         uint64_t stop = ~(lo | up | dig) & highs;
         if (stop) {
             uint64_t before = (stop & -stop) - 1; /* the bytes below the first stop */
-            lo_m |= lo & before;
-            up_m |= up & before;
-            dig_m |= dig & before;
+            *lo_seen |= lo & before;
+            *up_seen |= up & before;
             i += (size_t)(__builtin_ctzll(stop) >> 3);
             *stopped = true;
             break;
         }
-        lo_m |= lo;
-        up_m |= up;
-        dig_m |= dig;
+        *lo_seen |= lo;
+        *up_seen |= up;
         i += 8;
     }
-    *any |= (lo_m ? C_LOW : 0u) | (up_m ? C_UP : 0u) | (dig_m ? C_DIG : 0u);
 #else
     (void)s;
     (void)end;
-    (void)any;
+    (void)lo_seen;
+    (void)up_seen;
     (void)stopped;
 #endif
     return i;
@@ -547,11 +541,13 @@ static HOT uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s
 {
     const uint8_t *cls = tk->cls;
     size_t i = *ip, run = i, end = len - i < MAX_WORD ? len : i + MAX_WORD;
-    unsigned any = 0, k;
-    bool stopped = false; /* word_run stopped at a byte that is not a word's */
-    run = word_run(s, run, end, &any, &stopped);
+    unsigned k;
+    uint64_t lo = 0, up = 0; /* nonzero: lower, upper case letters seen (else digits only) */
+    bool stopped = false;    /* word_run stopped at a byte that is not a word's */
+    run = word_run(s, run, end, &lo, &up, &stopped);
     while (!stopped && run < end && ((k = cls[s[run]]) & C_WORD)) {
-        any |= k;
+        lo |= k & C_LOW;
+        up |= k & C_UP;
         run++;
     }
     if (run == end && end < len)
@@ -560,21 +556,21 @@ static HOT uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s
         unsigned char c = s[run];
         if (cls[c] & C_HIGH)
             return UINT32_MAX;
-        if ((c == '.' || c == ',') && (!(any & ~C_DIG) || run - i == 1))
+        if ((c == '.' || c == ',') && (!(lo | up) || run - i == 1))
             return UINT32_MAX;
     }
     size_t n = run - i;
     uint32_t flags = 0;
-    if (!(any & ~C_DIG)) {
+    if (!(lo | up)) {
         flags = LEDE_TOK_NUMBER;
-    } else if (any & C_UP) {
+    } else if (up) {
         if (cls[s[i]] & C_UP)
             flags |= LEDE_TOK_CAP;
         for (size_t j = 0; j < n; j++) { /* ASCII letters and digits only: no table */
             unsigned c = s[i + j];
             fold[j] = (char)(c + ((c - 'A' < 26u) ? 32u : 0u));
         }
-        if (!(any & C_LOW)) {
+        if (!lo) {
             size_t letters = 0;
             for (size_t j = 0; j < n; j++)
                 letters += !(cls[s[i + j]] & C_DIG);
@@ -583,7 +579,7 @@ static HOT uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s
         }
         *w = fold;
     }
-    if (!(any & C_UP))
+    if (!up)
         *w = (const char *)s + i;
     *ip = run;
     *flp = n;
