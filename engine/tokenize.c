@@ -534,10 +534,11 @@ static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, uint64_
 
 /* The common word: ASCII letters and digits ending in space or punctuation that cannot
  * join it to more (not "3.5", "1,000", "U.N."). Sets *w to the folded word: the text itself
- * when it has no capitals, else fold. Returns its flags, or UINT32_MAX (nothing consumed)
- * when read_word must handle it. */
+ * when it has no capitals, else fold; *sep when a byte follows it (then an ASCII byte that
+ * is not a word's). Returns its flags, or UINT32_MAX (nothing consumed) when read_word must
+ * handle it. */
 static HOT uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s, size_t len,
-                              size_t *ip, char *fold, const char **w, size_t *flp)
+                              size_t *ip, char *fold, const char **w, size_t *flp, bool *sep)
 {
     const uint8_t *cls = tk->cls;
     size_t i = *ip, run = i, end = len - i < MAX_WORD ? len : i + MAX_WORD;
@@ -583,15 +584,18 @@ static HOT uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s
         *w = (const char *)s + i;
     *ip = run;
     *flp = n;
+    *sep = run < len;
     return flags;
 }
 
-/* Reads the word at s[*ip] into fold (or points *w into s): fast_word, else read_word. */
+/* Reads the word at s[*ip] into fold (or points *w into s): fast_word, else read_word.
+ * *sep as fast_word sets it (false from read_word). */
 static HOT uint32_t next_word(const lede_tokenizer_t *tk, const unsigned char *s, size_t len,
-                              size_t *ip, char *fold, const char **w, size_t *fl)
+                              size_t *ip, char *fold, const char **w, size_t *fl, bool *sep)
 {
     *w = fold;
-    uint32_t flags = fast_word(tk, s, len, ip, fold, w, fl);
+    *sep = false;
+    uint32_t flags = fast_word(tk, s, len, ip, fold, w, fl, sep);
     if (flags == UINT32_MAX) {
         /* Through locals: the caller's position and length stay in registers, the address
          * of neither escaping to the out-of-line read_word. */
@@ -615,13 +619,13 @@ static bool cp_is_cjk(int32_t cp)
 }
 
 /* The word at s[*i..end), pushed at offset with its cache key (its cache set prefetched for
- * pass two); *i moved past it. */
+ * pass two); *i moved past it, *sep as next_word sets it. */
 static HOT int push_word(lede_tokenizer_t *tk, const unsigned char *s, size_t end, size_t *i,
-                         char *fold, size_t offset, struct lede_tokens *out)
+                         char *fold, size_t offset, struct lede_tokens *out, bool *sep)
 {
     const char *w;
     size_t fl, start = *i;
-    uint32_t flags = next_word(tk, s, end, i, fold, &w, &fl);
+    uint32_t flags = next_word(tk, s, end, i, fold, &w, &fl, sep);
     uint64_t h = word_hash(w, fl);
     if (!(flags & (LEDE_TOK_NUMBER | TOK_RAW))) {
         h |= 1;
@@ -689,7 +693,8 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
                 i += (k & C_HIGH) ? cl : 1;
                 continue;
             }
-            if ((rc = push_word(tk, s, end, &i, fold, base + start, out)))
+            bool sep;
+            if ((rc = push_word(tk, s, end, &i, fold, base + start, out, &sep)))
                 return rc;
         }
     }
@@ -723,8 +728,10 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
                 continue;
             }
         }
-        if ((rc = push_word(tk, s, len, &i, fold, base + i, out)))
+        bool sep;
+        if ((rc = push_word(tk, s, len, &i, fold, base + i, out, &sep)))
             break;
+        i += sep; /* the byte after the word: ASCII, not a word's, as the loop would skip it */
     }
     if (out->n > t0) /* also on an error: the words pushed are as they were */
         out->v[t0].flags |= LEDE_TOK_FIRST;
@@ -745,7 +752,8 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
             else {
                 /* In CJK text a word ends where pass one ended it, before any CJK character. */
                 size_t lim = (tk->lang->flags & LEDE_LANG_CJK) ? at + tok->length : len;
-                next_word(tk, s, lim, &at, fold, &w, &fl);
+                bool sep;
+                next_word(tk, s, lim, &at, fold, &w, &fl, &sep);
                 fill(tk, slot, tok->stem, w, fl);
             }
         }
