@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #define XXH_INLINE_ALL /* the short-input hash inlined: it runs once per word */
 #include <xxhash.h>
 
@@ -76,7 +79,7 @@ const char *lede_tokenize_algorithm(const char *lang)
 
 /* XXH3_64bits of a word, its short-input path called directly (the same value): most words
  * are at most 16 bytes, and the full entry point was not inlined. */
-static inline uint64_t word_hash(const void *w, size_t n)
+static HOT uint64_t word_hash(const void *w, size_t n)
 {
 #if XXH_VERSION_NUMBER >= 800
     if (n <= 16)
@@ -247,8 +250,8 @@ static HOT int32_t cp_at(const lede_tokenizer_t *tk, const unsigned char *s, siz
     return cp;
 }
 
-static int push(struct lede_tokens *out, size_t offset, size_t length, uint32_t flags,
-                uint64_t stem)
+/* Room for one more token in out, or why not: push's rare path, kept out of line. */
+static __attribute__((noinline)) int grow(struct lede_tokens *out)
 {
     if (out->max && out->n >= out->max)
         return LEDE_ETOOBIG;
@@ -260,7 +263,21 @@ static int push(struct lede_tokens *out, size_t offset, size_t length, uint32_t 
         out->v = v;
         out->cap = cap;
     }
-    out->v[out->n++] = (struct lede_token){offset, (uint32_t)length, flags, stem, UINT32_MAX};
+    return LEDE_OK;
+}
+
+/* Appends a token: inlined, once per word (a call each cost a tenth of the tokenizer). */
+static HOT int push(struct lede_tokens *out, size_t offset, size_t length, uint32_t flags,
+                    uint64_t stem)
+{
+    size_t n = out->n;
+    if (__builtin_expect(n == out->cap || (out->max && n >= out->max), 0)) {
+        int rc = grow(out);
+        if (rc)
+            return rc;
+    }
+    out->v[n] = (struct lede_token){offset, (uint32_t)length, flags, stem, UINT32_MAX};
+    out->n = n + 1;
     return LEDE_OK;
 }
 
@@ -318,12 +335,15 @@ static void fill(lede_tokenizer_t *tk, struct cache_slot *slot, uint64_t key, co
     slot->stem = (stem & ~(uint64_t)SLOT_BITS) | bits | lru;
 }
 
-/* The token flags a slot carries. */
+/* The token flags a slot carries: the slot's bits were chosen so that two masks and a shift
+ * map them (checked below). */
+_Static_assert(SLOT_STOP == LEDE_TOK_STOP && SLOT_CALENDAR << 4 == LEDE_TOK_CALENDAR &&
+                   SLOT_OPENER << 4 == LEDE_TOK_OPENER,
+               "slot_flags maps SLOT_* to LEDE_TOK_* by a shift");
 static uint32_t slot_flags(const struct cache_slot *slot)
 {
-    uint64_t v = slot->stem;
-    return ((v & SLOT_STOP) ? LEDE_TOK_STOP : 0) | ((v & SLOT_CALENDAR) ? LEDE_TOK_CALENDAR : 0) |
-           ((v & SLOT_OPENER) ? LEDE_TOK_OPENER : 0);
+    uint32_t v = (uint32_t)slot->stem;
+    return (v & SLOT_STOP) | (v & (SLOT_CALENDAR | SLOT_OPENER)) << 4;
 }
 
 /* The word starting at s[i] (a word character): folds it into fold, advances *ip past it and
@@ -443,14 +463,45 @@ static uint32_t read_word(const lede_tokenizer_t *tk, const unsigned char *s, si
 }
 
 /* Eight bytes at a time from s[i] while eight are left before end: the end of the run of
- * ASCII letters and digits (or where the bytes ran short), with the classes seen added to
- * *any. Each byte's range test is exact: the high bits are cleared first, so no carry
- * crosses bytes. */
-static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, unsigned *any)
+ * ASCII letters and digits (or where the bytes ran short); bits are added to *lo and *up
+ * (nonzero: a lower or upper case letter was seen; the caller needs no more), *stopped set
+ * when the run's end was found (at a byte that is not a word's). Each byte's range test is
+ * exact: the high bits are cleared first, so no carry crosses bytes. */
+static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, uint64_t *lo_seen,
+                           uint64_t *up_seen, bool *stopped)
 {
+#ifdef __SSE2__
+    /* Sixteen bytes at a time while sixteen are left: each range test is exact, a byte
+     * minus (lo + 128) is signed-below -128 + (hi - lo) + 1 exactly when it is in lo..hi
+     * (high bytes are in no range). The eight-byte loop below takes what remains. */
+    {
+#define IN_RANGE16(a, b)                                                                           \
+    (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_sub_epi8(x, _mm_set1_epi8((char)((a) + 128))),  \
+                                               _mm_set1_epi8((char)(-128 + ((b) - (a)) + 1))))
+        while (end - i >= 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            unsigned lo = IN_RANGE16('a', 'z'), up = IN_RANGE16('A', 'Z'),
+                     dig = IN_RANGE16('0', '9');
+            unsigned stop = ~(lo | up | dig) & 0xFFFFu;
+            if (stop) {
+                unsigned before = (stop & -stop) - 1; /* the bytes below the first stop */
+                *lo_seen |= lo & before;
+                *up_seen |= up & before;
+                i += (size_t)__builtin_ctz(stop);
+                *stopped = true;
+                break;
+            }
+            *lo_seen |= lo;
+            *up_seen |= up;
+            i += 16;
+        }
+#undef IN_RANGE16
+        if (*stopped)
+            return i;
+    }
+#endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    uint64_t lo_m = 0, up_m = 0, dig_m = 0;
     while (end - i >= 8) {
         uint64_t x;
         memcpy(&x, s + i, 8);
@@ -461,39 +512,43 @@ static HOT size_t word_run(const unsigned char *s, size_t i, size_t end, unsigne
         uint64_t stop = ~(lo | up | dig) & highs;
         if (stop) {
             uint64_t before = (stop & -stop) - 1; /* the bytes below the first stop */
-            lo_m |= lo & before;
-            up_m |= up & before;
-            dig_m |= dig & before;
+            *lo_seen |= lo & before;
+            *up_seen |= up & before;
             i += (size_t)(__builtin_ctzll(stop) >> 3);
+            *stopped = true;
             break;
         }
-        lo_m |= lo;
-        up_m |= up;
-        dig_m |= dig;
+        *lo_seen |= lo;
+        *up_seen |= up;
         i += 8;
     }
-    *any |= (lo_m ? C_LOW : 0u) | (up_m ? C_UP : 0u) | (dig_m ? C_DIG : 0u);
 #else
     (void)s;
     (void)end;
-    (void)any;
+    (void)lo_seen;
+    (void)up_seen;
+    (void)stopped;
 #endif
     return i;
 }
 
 /* The common word: ASCII letters and digits ending in space or punctuation that cannot
  * join it to more (not "3.5", "1,000", "U.N."). Sets *w to the folded word: the text itself
- * when it has no capitals, else fold. Returns its flags, or UINT32_MAX (nothing consumed)
- * when read_word must handle it. */
+ * when it has no capitals, else fold; *sep when a byte follows it (then an ASCII byte that
+ * is not a word's). Returns its flags, or UINT32_MAX (nothing consumed) when read_word must
+ * handle it. */
 static HOT uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s, size_t len,
-                              size_t *ip, char *fold, const char **w, size_t *flp)
+                              size_t *ip, char *fold, const char **w, size_t *flp, bool *sep)
 {
     const uint8_t *cls = tk->cls;
     size_t i = *ip, run = i, end = len - i < MAX_WORD ? len : i + MAX_WORD;
-    unsigned any = 0, k;
-    run = word_run(s, run, end, &any);
-    while (run < end && ((k = cls[s[run]]) & C_WORD)) {
-        any |= k;
+    unsigned k;
+    uint64_t lo = 0, up = 0; /* nonzero: lower, upper case letters seen (else digits only) */
+    bool stopped = false;    /* word_run stopped at a byte that is not a word's */
+    run = word_run(s, run, end, &lo, &up, &stopped);
+    while (!stopped && run < end && ((k = cls[s[run]]) & C_WORD)) {
+        lo |= k & C_LOW;
+        up |= k & C_UP;
         run++;
     }
     if (run == end && end < len)
@@ -502,21 +557,21 @@ static HOT uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s
         unsigned char c = s[run];
         if (cls[c] & C_HIGH)
             return UINT32_MAX;
-        if ((c == '.' || c == ',') && (!(any & ~C_DIG) || run - i == 1))
+        if ((c == '.' || c == ',') && (!(lo | up) || run - i == 1))
             return UINT32_MAX;
     }
     size_t n = run - i;
     uint32_t flags = 0;
-    if (!(any & ~C_DIG)) {
+    if (!(lo | up)) {
         flags = LEDE_TOK_NUMBER;
-    } else if (any & C_UP) {
+    } else if (up) {
         if (cls[s[i]] & C_UP)
             flags |= LEDE_TOK_CAP;
         for (size_t j = 0; j < n; j++) { /* ASCII letters and digits only: no table */
             unsigned c = s[i + j];
             fold[j] = (char)(c + ((c - 'A' < 26u) ? 32u : 0u));
         }
-        if (!(any & C_LOW)) {
+        if (!lo) {
             size_t letters = 0;
             for (size_t j = 0; j < n; j++)
                 letters += !(cls[s[i + j]] & C_DIG);
@@ -525,22 +580,30 @@ static HOT uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s
         }
         *w = fold;
     }
-    if (!(any & C_UP))
+    if (!up)
         *w = (const char *)s + i;
     *ip = run;
     *flp = n;
+    *sep = run < len;
     return flags;
 }
 
-/* Reads the word at s[*ip] into fold (or points *w into s): fast_word, else read_word. */
+/* Reads the word at s[*ip] into fold (or points *w into s): fast_word, else read_word.
+ * *sep as fast_word sets it (false from read_word). */
 static HOT uint32_t next_word(const lede_tokenizer_t *tk, const unsigned char *s, size_t len,
-                              size_t *ip, char *fold, const char **w, size_t *fl)
+                              size_t *ip, char *fold, const char **w, size_t *fl, bool *sep)
 {
     *w = fold;
-    uint32_t flags = fast_word(tk, s, len, ip, fold, w, fl);
+    *sep = false;
+    uint32_t flags = fast_word(tk, s, len, ip, fold, w, fl, sep);
     if (flags == UINT32_MAX) {
+        /* Through locals: the caller's position and length stay in registers, the address
+         * of neither escaping to the out-of-line read_word. */
+        size_t i = *ip, n;
         *w = fold;
-        flags = read_word(tk, s, len, ip, fold, fl);
+        flags = read_word(tk, s, len, &i, fold, &n);
+        *ip = i;
+        *fl = n;
     }
     return flags;
 }
@@ -556,15 +619,13 @@ static bool cp_is_cjk(int32_t cp)
 }
 
 /* The word at s[*i..end), pushed at offset with its cache key (its cache set prefetched for
- * pass two), LEDE_TOK_FIRST when it is the first since t0; *i moved past it. */
+ * pass two); *i moved past it, *sep as next_word sets it. */
 static HOT int push_word(lede_tokenizer_t *tk, const unsigned char *s, size_t end, size_t *i,
-                         char *fold, size_t offset, struct lede_tokens *out, size_t t0)
+                         char *fold, size_t offset, struct lede_tokens *out, bool *sep)
 {
     const char *w;
     size_t fl, start = *i;
-    uint32_t flags = next_word(tk, s, end, i, fold, &w, &fl);
-    if (out->n == t0)
-        flags |= LEDE_TOK_FIRST;
+    uint32_t flags = next_word(tk, s, end, i, fold, &w, &fl, sep);
     uint64_t h = word_hash(w, fl);
     if (!(flags & (LEDE_TOK_NUMBER | TOK_RAW))) {
         h |= 1;
@@ -581,7 +642,7 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
                         struct lede_tokens *out)
 {
     char fold[MAX_WORD + 8];
-    size_t i = 0, t0 = out->n;
+    size_t i = 0;
     int rc;
     while (i < len) {
         size_t cl = 1;
@@ -598,10 +659,9 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
                 if (!more && n > 1)
                     break;
                 size_t tl = more ? prev_len + cl2 : prev_len; /* a bigram, or a lone unigram */
-                uint32_t flags = TOK_CJK | TOK_LOOKUP | (out->n == t0 ? LEDE_TOK_FIRST : 0);
                 uint64_t h = word_hash(s + prev, tl) | 1;
                 __builtin_prefetch(cache_set(tk, h));
-                if ((rc = push(out, base + prev, tl, flags, h)))
+                if ((rc = push(out, base + prev, tl, TOK_CJK | TOK_LOOKUP, h)))
                     return rc;
                 if (!more)
                     break;
@@ -633,7 +693,8 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
                 i += (k & C_HIGH) ? cl : 1;
                 continue;
             }
-            if ((rc = push_word(tk, s, end, &i, fold, base + start, out, t0)))
+            bool sep;
+            if ((rc = push_word(tk, s, end, &i, fold, base + start, out, &sep)))
                 return rc;
         }
     }
@@ -647,12 +708,11 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
     char fold[MAX_WORD + 8];
     const char *w;
     size_t i = 0, fl, t0 = out->n;
-    int rc;
+    int rc = LEDE_OK;
     /* Pass one: the words, their cache keys, and a prefetch of each key's cache set, so that
      * pass two rarely waits on memory (the cache is larger than the processor's). */
     if (tk->lang->flags & LEDE_LANG_CJK) {
-        if ((rc = tokenize_cjk(tk, s, len, base, out)))
-            return rc;
+        rc = tokenize_cjk(tk, s, len, base, out);
         i = len;
     }
     while (i < len) {
@@ -668,12 +728,19 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
                 continue;
             }
         }
-        if ((rc = push_word(tk, s, len, &i, fold, base + i, out, t0)))
-            return rc;
+        bool sep;
+        if ((rc = push_word(tk, s, len, &i, fold, base + i, out, &sep)))
+            break;
+        i += sep; /* the byte after the word: ASCII, not a word's, as the loop would skip it */
     }
+    if (out->n > t0) /* also on an error: the words pushed are as they were */
+        out->v[t0].flags |= LEDE_TOK_FIRST;
+    if (rc)
+        return rc;
     /* Pass two: stems and flags from the cache; a miss reads its word again to stem it. */
-    for (size_t t = t0; t < out->n; t++) {
-        struct lede_token *tok = &out->v[t];
+    struct lede_token *v = out->v; /* held: the stores to tokens below could alias out */
+    for (size_t t = t0, nt = out->n; t < nt; t++) {
+        struct lede_token *tok = &v[t];
         if (!(tok->flags & TOK_LOOKUP))
             continue;
         bool hit;
@@ -685,7 +752,8 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
             else {
                 /* In CJK text a word ends where pass one ended it, before any CJK character. */
                 size_t lim = (tk->lang->flags & LEDE_LANG_CJK) ? at + tok->length : len;
-                next_word(tk, s, lim, &at, fold, &w, &fl);
+                bool sep;
+                next_word(tk, s, lim, &at, fold, &w, &fl, &sep);
                 fill(tk, slot, tok->stem, w, fl);
             }
         }
