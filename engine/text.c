@@ -33,15 +33,19 @@ static bool eq_word(const char *s, size_t n, const char *w)
     return true;
 }
 
-static bool starts_with_ci(const char *s, size_t n, const char *w)
+static inline bool starts_ci_n(const char *s, size_t n, const char *w, size_t k)
 {
-    size_t k = strlen(w);
     if (n < k)
         return false;
     for (size_t i = 0; i < k; i++)
         if (lower((unsigned char)s[i]) != (unsigned char)w[i])
             return false;
     return true;
+}
+
+static bool starts_with_ci(const char *s, size_t n, const char *w)
+{
+    return starts_ci_n(s, n, w, strlen(w));
 }
 
 /* News agencies whose tags open datelines and close wire stories. */
@@ -332,16 +336,6 @@ int lede_text_regions_lang(const char *body, size_t len, const struct lede_lang 
 /* t[0..n) starts with the lowercase ASCII literal w, bar case (its length known at compile
  * time: no strlen per sentence). */
 #define STARTS(t, n, w) starts_ci_n(t, n, w, sizeof(w) - 1)
-
-static inline bool starts_ci_n(const char *s, size_t n, const char *w, size_t k)
-{
-    if (n < k)
-        return false;
-    for (size_t i = 0; i < k; i++)
-        if (lower((unsigned char)s[i]) != (unsigned char)w[i])
-            return false;
-    return true;
-}
 
 bool lede_text_sentence_is_boilerplate(const char *t, size_t n)
 {

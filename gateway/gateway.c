@@ -523,20 +523,26 @@ static void on_reply(void *ctx, const struct lede_client_reply *reply)
     batch_pump(g, b);
 }
 
+/* Answers jobs[0..n) with the error lede_client gave when their call could not be sent. */
+static void answer_submit_error(struct job **jobs, size_t n, int rc)
+{
+    struct lede_client_reply r = {
+        .status = lede_wire_status_from_err(rc),
+        .message = rc == LEDE_EAGAIN ? "too many calls in flight at the gateway; retry later"
+                                     : lede_strerror(rc),
+    };
+    for (size_t i = 0; i < n; i++)
+        on_reply(jobs[i], &r);
+}
+
 static void submit(lede_gateway_t *g, struct job *j)
 {
     struct lede_client_metadata md[2] = {{"trace-id", j->trace}, {"tenant", j->tenant}};
     size_t n_md = j->tenant[0] ? 2 : 1;
     int rc = lede_client_call(g->client, LEDE_METHOD_SUMMARIZE, j->payload, j->len, j->deadline_ms,
                               md, n_md, on_reply, j, NULL);
-    if (rc == LEDE_OK)
-        return;
-    struct lede_client_reply r = {
-        .status = lede_wire_status_from_err(rc),
-        .message = rc == LEDE_EAGAIN ? "too many calls in flight at the gateway; retry later"
-                                     : lede_strerror(rc),
-    };
-    on_reply(j, &r);
+    if (rc != LEDE_OK)
+        answer_submit_error(&j, 1, rc);
 }
 
 /* A chunk of batch lines in one call; every line is answered through on_reply. */
@@ -551,15 +557,8 @@ static void submit_batch(lede_gateway_t *g, struct job **jobs,
         free(jobs[i]->payload);
         jobs[i]->payload = NULL;
     }
-    if (rc == LEDE_OK)
-        return;
-    struct lede_client_reply r = {
-        .status = lede_wire_status_from_err(rc),
-        .message = rc == LEDE_EAGAIN ? "too many calls in flight at the gateway; retry later"
-                                     : lede_strerror(rc),
-    };
-    for (size_t i = 0; i < n; i++)
-        on_reply(jobs[i], &r);
+    if (rc != LEDE_OK)
+        answer_submit_error(jobs, n, rc);
 }
 
 /* A batch line -> a packed request in j (or j answered with the error). 0: submit it. */
