@@ -496,6 +496,20 @@ static char *dupn(const char *s)
     return strdup(s ? s : "");
 }
 
+/* Copies md[0..n) into dst as key, value, ... (2n slots); *n_dst counts the pairs copied so far,
+ * so that the owner's free releases them when a copy fails (LEDE_ENOMEM). */
+static int copy_md(char **dst, size_t *n_dst, const struct lede_client_metadata *md, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        dst[2 * i] = dupn(md[i].key);
+        dst[2 * i + 1] = dupn(md[i].value);
+        *n_dst = i + 1;
+        if (!dst[2 * i] || !dst[2 * i + 1])
+            return LEDE_ENOMEM;
+    }
+    return LEDE_OK;
+}
+
 int lede_client_call(lede_client_t *c, const char *method, const void *payload, size_t len,
                      int deadline_ms, const struct lede_client_metadata *md, size_t n_md,
                      lede_client_reply_fn fn, void *ctx, uint64_t *call)
@@ -520,14 +534,9 @@ int lede_client_call(lede_client_t *c, const char *method, const void *payload, 
     if (len)
         memcpy(k->payload, payload, len);
     k->len = len;
-    for (size_t i = 0; i < n_md; i++) {
-        k->md[2 * i] = dupn(md[i].key);
-        k->md[2 * i + 1] = dupn(md[i].value);
-        k->n_md = i + 1;
-        if (!k->md[2 * i] || !k->md[2 * i + 1]) {
-            call_free(k);
-            return LEDE_ENOMEM;
-        }
+    if (copy_md(k->md, &k->n_md, md, n_md) != LEDE_OK) {
+        call_free(k);
+        return LEDE_ENOMEM;
     }
     uint64_t now = lede_clock_mono_us();
     k->seq = c->next_seq++;
@@ -790,14 +799,9 @@ int lede_client_summarize_batch(lede_client_t *c, const struct lede_client_batch
     bc->fn = fn;
     bc->deadline_ms = per_item;
     bc->n = n;
-    for (size_t i = 0; i < n_md; i++) {
-        bc->md[2 * i] = dupn(md[i].key);
-        bc->md[2 * i + 1] = dupn(md[i].value);
-        bc->n_md = i + 1;
-        if (!bc->md[2 * i] || !bc->md[2 * i + 1]) {
-            batch_call_free(bc);
-            return LEDE_ENOMEM;
-        }
+    if (copy_md(bc->md, &bc->n_md, md, n_md) != LEDE_OK) {
+        batch_call_free(bc);
+        return LEDE_ENOMEM;
     }
     ProtobufCBinaryData reqs[LEDE_BATCH_MAX_ITEMS];
     for (size_t i = 0; i < n; i++)

@@ -472,6 +472,20 @@ static void poll_items(lede_client_t *c, struct item_got *got, int timeout_ms)
         lede_client_poll(c, 10);
 }
 
+/* Fresh items (batch_items) sent in one lede_client_summarize_batch; returns the CALL the fake
+ * broker received for them, checked to be a SummarizeBatch (id: the client's routing id). */
+static Lede__V1__Call *send_batch(struct fake *f, lede_client_t *c,
+                                  struct lede_client_batch_item *items, struct item_got *got,
+                                  uint8_t *id, size_t *id_len)
+{
+    batch_items(items, got);
+    ck_assert_int_eq(lede_client_summarize_batch(c, items, 3, 0, NULL, 0, on_item), LEDE_OK);
+    Lede__V1__Call *call = fake_recv(f, c, 3000, id, id_len);
+    ck_assert_ptr_nonnull(call);
+    ck_assert_str_eq(call->method, LEDE_METHOD_SUMMARIZE_BATCH);
+    return call;
+}
+
 /* Answers a CALL of method SummarizeBatch with the given items. */
 static void reply_items(struct fake *f, const uint8_t *id, size_t id_len,
                         const Lede__V1__Call *call, Lede__V1__BatchItem **items, size_t n)
@@ -493,13 +507,9 @@ START_TEST(test_batch_items_and_resend)
     lede_client_t *c = client_for(f.endpoint, 1000);
     struct lede_client_batch_item items[3];
     struct item_got got[3];
-    batch_items(items, got);
-    ck_assert_int_eq(lede_client_summarize_batch(c, items, 3, 0, NULL, 0, on_item), LEDE_OK);
     uint8_t id[256];
     size_t id_len = 0;
-    Lede__V1__Call *call = fake_recv(&f, c, 3000, id, &id_len);
-    ck_assert_ptr_nonnull(call);
-    ck_assert_str_eq(call->method, LEDE_METHOD_SUMMARIZE_BATCH);
+    Lede__V1__Call *call = send_batch(&f, c, items, got, id, &id_len);
     /* three articles: three times the per-article deadline (3000 ms) */
     ck_assert_uint_gt(call->timeout_ms, 8000);
     ck_assert_uint_le(call->timeout_ms, 9000);
@@ -545,11 +555,8 @@ START_TEST(test_batch_items_and_resend)
 
     /* a reply that does not answer every item: each article fails DATA_LOSS, once */
     items_free(items);
-    batch_items(items, got);
     protobuf_c_message_free_unpacked(&call->base, NULL);
-    ck_assert_int_eq(lede_client_summarize_batch(c, items, 3, 0, NULL, 0, on_item), LEDE_OK);
-    call = fake_recv(&f, c, 3000, id, &id_len);
-    ck_assert_ptr_nonnull(call);
+    call = send_batch(&f, c, items, got, id, &id_len);
     reply_items(&f, id, id_len, call, itp, 2);
     poll_items(c, got, 2000);
     for (int i = 0; i < 3; i++) {
@@ -572,13 +579,9 @@ START_TEST(test_batch_fallback)
     lede_client_t *c = client_for(f.endpoint, 1000);
     struct lede_client_batch_item items[3];
     struct item_got got[3];
-    batch_items(items, got);
-    ck_assert_int_eq(lede_client_summarize_batch(c, items, 3, 0, NULL, 0, on_item), LEDE_OK);
     uint8_t id[256];
     size_t id_len = 0;
-    Lede__V1__Call *call = fake_recv(&f, c, 3000, id, &id_len);
-    ck_assert_ptr_nonnull(call);
-    ck_assert_str_eq(call->method, LEDE_METHOD_SUMMARIZE_BATCH);
+    Lede__V1__Call *call = send_batch(&f, c, items, got, id, &id_len);
     /* the broker has no worker for the method: the articles go one call each */
     fake_reply_by(&f, id, id_len, call->call_id, LEDE__V1__STATUS__UNAVAILABLE, NULL, 0, "broker");
     size_t rlen;
