@@ -375,6 +375,15 @@ cleanup:
     protobuf_c_message_free_unpacked(&rq->base, NULL);
 }
 
+void lede_handler_deadline_missed(struct lede_handler_out *out, uint64_t now_us,
+                                  uint64_t started_us)
+{
+    out->status = LEDE__V1__STATUS__DEADLINE_EXCEEDED;
+    snprintf(out->message, sizeof out->message,
+             "deadline exceeded after %llu ms waiting at the worker, before the engine ran",
+             (unsigned long long)((now_us - started_us) / 1000u));
+}
+
 /* A BatchItem that says only resend, as a field of SummarizeBatchResponse. */
 #define RESEND_BYTES 4u
 
@@ -427,10 +436,7 @@ void lede_handler_summarize_batch(const lede_engine_t *engine, lede_workspace_t 
         if (full) {
             it->resend = 1;
         } else if (deadline_us && now >= deadline_us) {
-            o->status = LEDE__V1__STATUS__DEADLINE_EXCEEDED;
-            snprintf(o->message, sizeof o->message,
-                     "deadline exceeded after %llu ms waiting at the worker, before the engine ran",
-                     (unsigned long long)((now - started_us) / 1000u));
+            lede_handler_deadline_missed(o, now, started_us);
             bo->skipped++;
         } else {
             lede_handler_summarize_capped(engine, ws, rq->requests[i].data, rq->requests[i].len,

@@ -39,6 +39,11 @@ void lede_handler_summarize_capped(const lede_engine_t *engine, lede_workspace_t
 /* Frees out's payload (the struct itself is the caller's). */
 void lede_handler_out_release(struct lede_handler_out *out);
 
+/* Fills out for a call (or a batch's article) whose deadline passed before the engine ran:
+ * DEADLINE_EXCEEDED, saying how long it waited since started_us (now: the monotonic time). */
+void lede_handler_deadline_missed(struct lede_handler_out *out, uint64_t now_us,
+                                  uint64_t started_us);
+
 /* One article of a SummarizeBatch call, for the worker's counters. */
 struct lede_handler_item {
     int status;

@@ -124,10 +124,7 @@ static void run_job(lede_pool_t *p, lede_workspace_t *ws, struct lede_pool_job *
         run_batch(p, ws, job, done, &out);
     } else if (job->deadline_us && now >= job->deadline_us) {
         done->skipped = 1;
-        out.status = LEDE__V1__STATUS__DEADLINE_EXCEEDED;
-        snprintf(out.message, sizeof out.message,
-                 "deadline exceeded after %llu ms waiting at the worker, before the engine ran",
-                 (unsigned long long)((now - job->received_us) / 1000u));
+        lede_handler_deadline_missed(&out, now, job->received_us);
     } else {
         /* the response is bounded before it is made: what is left of the frame's cap */
         size_t cap = p->cfg.max_reply_bytes, head = call_head_bytes(p, job);
