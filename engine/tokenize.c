@@ -88,6 +88,45 @@ static HOT uint64_t word_hash(const void *w, size_t n)
     return XXH3_64bits(w, n);
 }
 
+/* The stem cache's key of a word of at most 16 bytes that may be read 16 bytes at a time (its
+ * bytes and the ones after them are in bounds): its two 8-byte halves, the bytes past the word
+ * masked off, mixed as XXH3 mixes 9 to 16 bytes (a 128-bit product folded, then avalanched).
+ * Branch-free where XXH3's short path tests the length three ways: those tests were the
+ * tokenizer's most mispredicted branches (words' lengths do not repeat). The key only finds a
+ * word's slot, the stem stored there is XXH3's as before, so outputs are the same; a key of
+ * another scheme (long words, a word at the end of its text) is another slot of the same word. */
+#if defined(__SIZEOF_INT128__) && defined(__BYTE_ORDER__) &&                                       \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WORD_KEY16 1
+static const uint64_t key_mask[17][2] = {
+#define KM(n)                                                                                      \
+    {                                                                                              \
+        (n) >= 8 ? ~0ull : (1ull << (8 * (n))) - 1, (n) >= 16  ? ~0ull                             \
+                                                    : (n) <= 8 ? 0                                 \
+                                                               : (1ull << (8 * ((n)-8))) - 1       \
+    }
+    KM(0), KM(1),  KM(2),  KM(3),  KM(4),  KM(5),  KM(6),  KM(7),  KM(8),
+    KM(9), KM(10), KM(11), KM(12), KM(13), KM(14), KM(15), KM(16),
+#undef KM
+};
+
+__extension__ typedef unsigned __int128 u128; /* GCC's and Clang's, not ISO C's */
+
+static HOT uint64_t word_key16(const char *w, size_t n)
+{
+    uint64_t a, b;
+    memcpy(&a, w, 8);
+    memcpy(&b, w + 8, 8);
+    a = (a & key_mask[n][0]) ^ 0xbe4ba423396cfeb8ull;
+    b = (b & key_mask[n][1]) ^ 0x1cad21f72c81017cull ^ n;
+    u128 m = (u128)a * b;
+    uint64_t h = n + __builtin_bswap64(a) + b + ((uint64_t)m ^ (uint64_t)(m >> 64));
+    h ^= h >> 37;
+    h *= 0x165667919E3779F9ull;
+    return h ^ (h >> 32);
+}
+#endif
+
 /* Byte classes for the ASCII fast path. */
 enum { C_LOW = 1, C_UP = 2, C_DIG = 4, C_HIGH = 8, C_WORD = C_LOW | C_UP | C_DIG };
 
@@ -626,8 +665,17 @@ static HOT int push_word(lede_tokenizer_t *tk, const unsigned char *s, size_t en
     const char *w;
     size_t fl, start = *i;
     uint32_t flags = next_word(tk, s, end, i, fold, &w, &fl, sep);
-    uint64_t h = word_hash(w, fl);
-    if (!(flags & (LEDE_TOK_NUMBER | TOK_RAW))) {
+    uint64_t h;
+    if (flags & (LEDE_TOK_NUMBER | TOK_RAW)) {
+        h = word_hash(w, fl); /* the token's stem itself */
+    } else {
+#ifdef WORD_KEY16
+        /* fold has room for 16 bytes; a word in the text, when 16 bytes from it are */
+        if (fl <= 16 && (w == fold || start + 16 <= end))
+            h = word_key16(w, fl);
+        else
+#endif
+            h = word_hash(w, fl);
         h |= 1;
         flags |= TOK_LOOKUP;
         __builtin_prefetch(cache_set(tk, h));
@@ -642,6 +690,7 @@ static int tokenize_cjk(lede_tokenizer_t *tk, const unsigned char *s, size_t len
                         struct lede_tokens *out)
 {
     char fold[MAX_WORD + 8];
+    memset(fold, 0, 16); /* word_key16 reads 16 bytes of it */
     size_t i = 0;
     int rc;
     while (i < len) {
@@ -706,6 +755,7 @@ int lede_tokenize(lede_tokenizer_t *tk, const char *text, size_t len, size_t bas
 {
     const unsigned char *s = (const unsigned char *)text;
     char fold[MAX_WORD + 8];
+    memset(fold, 0, 16); /* word_key16 reads 16 bytes of it */
     const char *w;
     size_t i = 0, fl, t0 = out->n;
     int rc = LEDE_OK;
