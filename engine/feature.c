@@ -119,6 +119,7 @@ int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, doub
     const struct lede_token *tv = doc->toks->v;
     const double *tw = doc->tw;
     const uint32_t *tf = doc->tf, *stamp = doc->stamp, *cap_inner = doc->cap_inner;
+    const uint32_t *cterm = doc->cterm;
     for (size_t i = 0; i < doc->n_sent; i++) {
         const struct lede_sent *s = &doc->sent[i];
         double *v = values + i * LEDE_F_COUNT;
@@ -133,18 +134,17 @@ int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, doub
         /* the entity and title counts are whole numbers, counted as such */
         double term = 0, ahead = 0;
         uint32_t n_ent = 0, n_in_title = 0;
-        for (size_t k = s->tok_begin; k < s->tok_end; k++) {
-            uint32_t flags = tv[k].flags, tix = tv[k].term;
-            n_ent += is_entity(cap_inner, flags, tix);
-            if (flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER) || tix == UINT32_MAX)
-                continue;
+        for (size_t k = s->tok_begin; k < s->tok_end; k++)
+            n_ent += is_entity(cap_inner, tv[k].flags, tv[k].term);
+        for (size_t c = s->c_begin, ce = c + s->n_content; c < ce; c++) {
+            uint32_t tix = cterm[c];
             double w = tw[tix];
             term += w;
             /* The part of that weight from this and later occurrences (none when fewer than
-             * two remain: like a term seen once). */
+             * two remain: like a term seen once). A product by 0 or 1, not a branch (adding
+             * +0.0 to a sum of non-negative terms leaves it as it is). */
             uint32_t fwd = left[tix]--;
-            if (fwd > 1)
-                ahead += w * (double)fwd / (double)tf[tix];
+            ahead += w * (double)fwd / (double)tf[tix] * (double)(fwd > 1);
             n_in_title += stamp[tix];
         }
         double ent = n_ent, title = n_in_title;

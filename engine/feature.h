@@ -28,6 +28,7 @@ enum {
     LEDE_SCR_FEAT_BEHIND,
     LEDE_SCR_SEL_TMP,
     LEDE_SCR_SEL_IN,
+    LEDE_SCR_CTERM,
     LEDE_SCRATCH_SLOTS
 };
 
@@ -40,6 +41,7 @@ struct lede_sent {
     size_t tok_begin, tok_end; /* its tokens in lede_doc.toks */
     uint32_t n_words;          /* tokens */
     uint32_t n_content;        /* tokens that are neither stop words nor numbers */
+    size_t c_begin;            /* their term indices: lede_doc.cterm[c_begin..+n_content) */
     bool para_first;           /* first sentence of its paragraph */
     bool opener;               /* starts with a dangling opener */
     uint64_t sig;              /* hash of its stems in order: equal text, equal sig */
@@ -55,16 +57,20 @@ struct lede_doc {
     size_t n_sent;
     size_t n_paragraphs;
     const struct lede_tokens *toks; /* each content token's term index is in .term */
-    struct lede_map terms;          /* stem -> term index */
-    uint32_t *tf;                   /* per term: occurrences */
-    uint32_t *cap_inner;            /* per term: capitalised occurrences not first in a sentence */
-    uint64_t *stem;                 /* per term: its stem hash */
-    uint32_t *first_tok;            /* per term: the token of its first occurrence */
-    uint32_t *first_sent;           /* per term: the sentence of its first occurrence */
-    uint32_t *stop_adj;   /* per term: stop words beside its uses (one a side, in its sentence) */
-    double *tw;           /* per term: scratch for lede_features_compute (its weight) */
-    uint32_t *stamp;      /* per term: scratch for lede_select_summary */
-    struct lede_map sigs; /* scratch for lede_select_summary: sentence signatures */
+    /* The content tokens' term indices, sentence by sentence in token order (a sentence's
+     * from its c_begin): the stages that read only content words walk these, not the tokens,
+     * with no test per token (a stop word's test was a mispredicted branch in two of them). */
+    const uint32_t *cterm;
+    struct lede_map terms; /* stem -> term index */
+    uint32_t *tf;          /* per term: occurrences */
+    uint32_t *cap_inner;   /* per term: capitalised occurrences not first in a sentence */
+    uint64_t *stem;        /* per term: its stem hash */
+    uint32_t *first_tok;   /* per term: the token of its first occurrence */
+    uint32_t *first_sent;  /* per term: the sentence of its first occurrence */
+    uint32_t *stop_adj;    /* per term: stop words beside its uses (one a side, in its sentence) */
+    double *tw;            /* per term: scratch for lede_features_compute (its weight) */
+    uint32_t *stamp;       /* per term: scratch for lede_select_summary */
+    struct lede_map sigs;  /* scratch for lede_select_summary: sentence signatures */
     size_t n_terms, cap_terms;
     struct lede_map title; /* stems of the title's content words */
     size_t n_title;

@@ -277,9 +277,9 @@ int lede_select_summary(struct lede_doc *doc, const double *values, const struct
         cands[c].maxsim = 0;
         cands[c].taken = false;
         size_t u = 0;
-        for (size_t k = s->tok_begin; k < s->tok_end && u < s->n_content; k++) {
-            uint32_t t = doc->toks->v[k].term;
-            if (t == UINT32_MAX || doc->stamp[t] == tag)
+        for (size_t j = s->c_begin, je = j + s->n_content; j < je; j++) {
+            uint32_t t = doc->cterm[j];
+            if (doc->stamp[t] == tag)
                 continue;
             if (!doc->stamp[t])
                 in[t] = 0;

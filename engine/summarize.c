@@ -679,7 +679,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
     doc->toks = &ws->toks;
     lede_map_reset(&doc->terms, req->body_len / 24); /* about one new term per 4 words */
     ws->toks.n = 0;
-    size_t region = 0, last_para = SIZE_MAX;
+    size_t region = 0, last_para = SIZE_MAX, n_ct = 0;
     for (size_t k = 0; k < n_sent; k++) {
         const struct lede_span *sp = &ws->spans.v[k];
         while (region + 1 < ws->regions.n && ws->regions.v[region + 1].offset <= sp->offset)
@@ -707,38 +707,51 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
         s->tok_end = ws->toks.n;
         s->n_words = (uint32_t)(s->tok_end - s->tok_begin);
         s->opener = (ws->toks.v[t0].flags & LEDE_TOK_OPENER) != 0;
+        s->c_begin = n_ct;
+        /* room for every token of the sentence (at most as many are content words) */
+        uint32_t *ct = lede_doc_scratch(doc, LEDE_SCR_CTERM, ws->toks.n * sizeof *ct);
+        if (!ct)
+            return fail(err, LEDE_ENOMEM, 0, "out of memory");
         uint64_t sig = 0x6c656465;
         /* in locals, not through s and doc, which the compiler must assume the term arrays'
          * stores may change */
-        uint32_t n_content = 0, prev_stop = 0, content_flags = 0;
+        uint32_t n_content = 0, content_flags = 0;
         uint32_t si = (uint32_t)(doc->n_sent - 1);
         struct lede_token *tv = ws->toks.v;
         size_t t1 = ws->toks.n;
+        /* The signature over every token, and the content tokens listed (no branch on a stop
+         * word: a store each, kept or overwritten); then the content tokens' terms. */
+        uint32_t *cs = ct + n_ct;
         for (size_t t = t0; t < t1; t++) {
+            uint32_t flags = tv[t].flags;
+            sig = mix64(sig, tv[t].stem);
+            cs[n_content] = (uint32_t)t;
+            n_content += !(flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER));
+        }
+        for (uint32_t c = 0; c < n_content; c++) {
+            size_t t = cs[c];
             struct lede_token *tok = &tv[t];
-            uint32_t flags = tok->flags, stop_before = prev_stop;
-            prev_stop = flags & LEDE_TOK_STOP;
-            sig = mix64(sig, tok->stem);
-            if (flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER))
-                continue;
-            n_content++;
+            uint32_t flags = tok->flags;
             uint32_t ix = 0;
             if ((rc = add_term(doc, tok->stem, (uint32_t)t, si, &ix)))
                 return fail(err, rc, 0, "out of memory");
             doc->tf[ix]++;
             /* stop words beside it, for keyphrase.c (nouns follow "the", precede "of") */
+            uint32_t stop_before = t > t0 ? tok[-1].flags & LEDE_TOK_STOP : 0;
             uint32_t stop_after = t + 1 < t1 ? tok[1].flags & LEDE_TOK_STOP : 0;
             doc->stop_adj[ix] += (stop_before != 0) + (stop_after != 0);
             tok->term = ix;
-            if ((flags & LEDE_TOK_CAP) && !(flags & LEDE_TOK_FIRST))
-                doc->cap_inner[ix]++;
+            doc->cap_inner[ix] += (flags & (LEDE_TOK_CAP | LEDE_TOK_FIRST)) == LEDE_TOK_CAP;
             content_flags |= flags;
+            cs[c] = ix;
         }
+        n_ct += n_content;
         bool cased = (content_flags & LEDE_TOK_CAP) != 0;
         s->n_content = n_content;
         doc->cased |= cased;
         s->sig = sig;
     }
+    doc->cterm = doc->scratch[LEDE_SCR_CTERM];
     if (doc->n_sent)
         doc->n_paragraphs = doc->sent[doc->n_sent - 1].paragraph + 1;
     if (!doc->n_sent)
