@@ -134,17 +134,24 @@ int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, doub
         /* the entity and title counts are whole numbers, counted as such */
         double term = 0, ahead = 0;
         uint32_t n_ent = 0, n_in_title = 0;
-        for (size_t k = s->tok_begin; k < s->tok_end; k++)
-            n_ent += is_entity(cap_inner, tv[k].flags, tv[k].term);
+        /* The first word by is_entity(); after it (no word there is LEDE_TOK_FIRST) its
+         * answer is a function of the flags alone, computed without a branch. */
+        if (s->tok_end > s->tok_begin)
+            n_ent += is_entity(cap_inner, tv[s->tok_begin].flags, tv[s->tok_begin].term);
+        for (size_t k = s->tok_begin + 1; k < s->tok_end; k++) {
+            uint32_t f = tv[k].flags;
+            n_ent += ((f & (LEDE_TOK_NUMBER | LEDE_TOK_ALLCAPS)) != 0) |
+                     ((f & (LEDE_TOK_CAP | LEDE_TOK_STOP)) == LEDE_TOK_CAP);
+        }
         for (size_t c = s->c_begin, ce = c + s->n_content; c < ce; c++) {
             uint32_t tix = cterm[c];
             double w = tw[tix];
             term += w;
             /* The part of that weight from this and later occurrences (none when fewer than
-             * two remain: like a term seen once). A product by 0 or 1, not a branch (adding
+             * two remain: like a term seen once). fwd masked to 0 then, not a branch (adding
              * +0.0 to a sum of non-negative terms leaves it as it is). */
             uint32_t fwd = left[tix]--;
-            ahead += w * (double)fwd / (double)tf[tix] * (double)(fwd > 1);
+            ahead += w * (double)(fwd & -(uint32_t)(fwd > 1)) / (double)tf[tix];
             n_in_title += stamp[tix];
         }
         double ent = n_ent, title = n_in_title;
