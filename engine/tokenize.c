@@ -601,41 +601,26 @@ static HOT uint32_t fast_word(const lede_tokenizer_t *tk, const unsigned char *s
     }
     size_t n = run - i;
     uint32_t flags = 0;
-#ifdef __SSE2__
-    if (up && n <= 16 && len - i >= 16) {
-        /* A word with a capital, the 16 bytes from it in the text: folded 16 at a time into
-         * fold (the bytes after it go along, unused), so that the word's length is no branch
-         * (a word without one is read in the text itself, below). The flags as below. */
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
-                                      _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
-        _mm_storeu_si128((__m128i *)(void *)fold,
-                         _mm_add_epi8(x, _mm_and_si128(upper, _mm_set1_epi8(32))));
-        *w = fold;
-        _Static_assert(C_UP << 1 == LEDE_TOK_CAP, "a capital's class bit shifts to its flag");
-        flags = (uint32_t)(cls[s[i]] & C_UP) << 1;
-        if (!lo) {
-            size_t letters = 0;
-            for (size_t j = 0; j < n; j++)
-                letters += !(cls[s[i + j]] & C_DIG);
-            if (letters >= 2)
-                flags |= LEDE_TOK_ALLCAPS;
-        }
-        *ip = run;
-        *flp = n;
-        *sep = run < len;
-        return flags;
-    }
-#endif
     if (!(lo | up)) {
         flags = LEDE_TOK_NUMBER;
     } else if (up) {
-        if (cls[s[i]] & C_UP)
-            flags |= LEDE_TOK_CAP;
-        for (size_t j = 0; j < n; j++) { /* ASCII letters and digits only: no table */
-            unsigned c = s[i + j];
-            fold[j] = (char)(c + ((c - 'A' < 26u) ? 32u : 0u));
-        }
+        _Static_assert(C_UP << 1 == LEDE_TOK_CAP, "a capital's class bit shifts to its flag");
+        flags = (uint32_t)(cls[s[i]] & C_UP) << 1;
+#ifdef __SSE2__
+        if (n <= 16 && len - i >= 16) {
+            /* 16 bytes from it in the text: folded 16 at a time into fold (the bytes after
+             * the word go along, unused), so that the word's length is no branch */
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
+                                          _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+            _mm_storeu_si128((__m128i *)(void *)fold,
+                             _mm_add_epi8(x, _mm_and_si128(upper, _mm_set1_epi8(32))));
+        } else
+#endif
+            for (size_t j = 0; j < n; j++) { /* ASCII letters and digits only: no table */
+                unsigned c = s[i + j];
+                fold[j] = (char)(c + ((c - 'A' < 26u) ? 32u : 0u));
+            }
         if (!lo) {
             size_t letters = 0;
             for (size_t j = 0; j < n; j++)
