@@ -110,79 +110,74 @@ int lede_entities_extract(struct lede_doc *doc, size_t max, struct lede_entity *
         rc = LEDE_OK;
         goto out;
     }
-    for (size_t i = 0; i < doc->n_sent; i++) {
-        const struct lede_sent *s = &doc->sent[i];
-        size_t k = s->tok_begin, end = s->tok_end;
-        while (k < end) {
-            /* Four lowercase words at a time: one test of their flags together. */
-            while (k + 4 <= end &&
-                   !((tok[k].flags | tok[k + 1].flags | tok[k + 2].flags | tok[k + 3].flags) &
-                     (LEDE_TOK_CAP | LEDE_TOK_ALLCAPS)))
-                k += 4;
-            if (k == end)
+    /* The words with a capital, in order (the usual lowercase word is none of them), each in
+     * its sentence: the ones that are or open a name start a run. */
+    const uint32_t *caps = doc->caps;
+    for (size_t j = 0, si = 0; j < doc->n_caps;) {
+        size_t k = caps[j];
+        while (k >= doc->sent[si].tok_end)
+            si++;
+        const struct lede_sent *s = &doc->sent[si];
+        if (!namey(doc, &tok[k]) && !opens_name(doc, tok, k, s->tok_end)) {
+            j++;
+            continue;
+        }
+        /* The run from k: names, particles between names, hyphen-joined parts. */
+        size_t e = k + 1, words = 1;
+        while (e < s->tok_end) {
+            const struct lede_token *p = &tok[e - 1], *t = &tok[e];
+            size_t gap_a = p->offset + p->length;
+            if (!lede_keyphrase_joinable(doc->body, gap_a, t->offset) &&
+                !after_initial(doc->body, p, t->offset))
                 break;
-            /* The usual word, lowercase, neither is nor opens a name: one test for both. */
-            if (!(tok[k].flags & (LEDE_TOK_CAP | LEDE_TOK_ALLCAPS)) ||
-                (!namey(doc, &tok[k]) && !(opens_name(doc, tok, k, s->tok_end)))) {
-                k++;
+            bool hyphen = false; /* the gap is a byte or two: no memchr call */
+            for (size_t g = gap_a; g < t->offset; g++)
+                hyphen |= doc->body[g] == '-';
+            bool initial = t->length == 1 && (t->flags & LEDE_TOK_CAP) &&
+                           t->offset + 1 < doc->toks->v[s->tok_end - 1].offset &&
+                           doc->body[t->offset + 1] == '.';
+            if (namey(doc, t) || initial || (hyphen && !(t->flags & LEDE_TOK_NUMBER))) {
+                e++;
+                words++;
                 continue;
             }
-            /* The run from k: names, particles between names, hyphen-joined parts. */
-            size_t e = k + 1, words = 1;
-            while (e < s->tok_end) {
-                const struct lede_token *p = &tok[e - 1], *t = &tok[e];
-                size_t gap_a = p->offset + p->length;
-                if (!lede_keyphrase_joinable(doc->body, gap_a, t->offset) &&
-                    !after_initial(doc->body, p, t->offset))
-                    break;
-                bool hyphen = false; /* the gap is a byte or two: no memchr call */
-                for (size_t g = gap_a; g < t->offset; g++)
-                    hyphen |= doc->body[g] == '-';
-                bool initial = t->length == 1 && (t->flags & LEDE_TOK_CAP) &&
-                               t->offset + 1 < doc->toks->v[s->tok_end - 1].offset &&
-                               doc->body[t->offset + 1] == '.';
-                if (namey(doc, t) || initial || (hyphen && !(t->flags & LEDE_TOK_NUMBER))) {
-                    e++;
-                    words++;
-                    continue;
-                }
-                /* A particle counts only with a name after it. */
-                if (e + 1 < s->tok_end && is_particle(doc->body + t->offset, t->length) &&
-                    namey(doc, &tok[e + 1]) &&
-                    lede_keyphrase_joinable(doc->body, t->offset + t->length, tok[e + 1].offset)) {
-                    e += 2;
-                    words += 2;
-                    continue;
-                }
-                break;
+            /* A particle counts only with a name after it. */
+            if (e + 1 < s->tok_end && is_particle(doc->body + t->offset, t->length) &&
+                namey(doc, &tok[e + 1]) &&
+                lede_keyphrase_joinable(doc->body, t->offset + t->length, tok[e + 1].offset)) {
+                e += 2;
+                words += 2;
+                continue;
             }
-            if (words <= ENT_MAX_WORDS) {
-                bool fresh;
-                uint32_t *v = lede_keyphrase_span_slot(map, 0x656e74, tok, k, e, &fresh, &rc);
-                if (!v)
-                    goto out;
-                if (fresh) {
-                    if (ne == cap && !(ents = lede_doc_scratch_more(doc, LEDE_SCR_ENT, ne,
-                                                                    sizeof *ents, &cap))) {
-                        rc = LEDE_ENOMEM;
-                        goto out;
-                    }
-                    bool acro = words == 1 && (tok[k].flags & LEDE_TOK_ALLCAPS);
-                    ents[ne] = (struct ent){
-                        .offset = tok[k].offset,
-                        .tok = (uint32_t)k,
-                        .length = tok[e - 1].offset + tok[e - 1].length - tok[k].offset,
-                        .last = tok[e - 1].stem,
-                        .words = (uint32_t)words,
-                        .order = (uint32_t)ne,
-                        .kind = acro ? LEDE_ENTITY_ACRONYM : LEDE_ENTITY_NAME,
-                    };
-                    *v = (uint32_t)ne++;
-                }
-                ents[*v].count++;
-            }
-            k = e;
+            break;
         }
+        if (words <= ENT_MAX_WORDS) {
+            bool fresh;
+            uint32_t *v = lede_keyphrase_span_slot(map, 0x656e74, tok, k, e, &fresh, &rc);
+            if (!v)
+                goto out;
+            if (fresh) {
+                if (ne == cap &&
+                    !(ents = lede_doc_scratch_more(doc, LEDE_SCR_ENT, ne, sizeof *ents, &cap))) {
+                    rc = LEDE_ENOMEM;
+                    goto out;
+                }
+                bool acro = words == 1 && (tok[k].flags & LEDE_TOK_ALLCAPS);
+                ents[ne] = (struct ent){
+                    .offset = tok[k].offset,
+                    .tok = (uint32_t)k,
+                    .length = tok[e - 1].offset + tok[e - 1].length - tok[k].offset,
+                    .last = tok[e - 1].stem,
+                    .words = (uint32_t)words,
+                    .order = (uint32_t)ne,
+                    .kind = acro ? LEDE_ENTITY_ACRONYM : LEDE_ENTITY_NAME,
+                };
+                *v = (uint32_t)ne++;
+            }
+            ents[*v].count++;
+        }
+        while (j < doc->n_caps && caps[j] < e) /* past the run */
+            j++;
     }
     /* A one-word name that is the last word of exactly one longer name is that person. */
     for (size_t j = 0; j < ne; j++) {

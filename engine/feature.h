@@ -29,6 +29,7 @@ enum {
     LEDE_SCR_SEL_TMP,
     LEDE_SCR_SEL_IN,
     LEDE_SCR_CTERM,
+    LEDE_SCR_CAPS,
     LEDE_SCRATCH_SLOTS
 };
 
@@ -61,6 +62,10 @@ struct lede_doc {
      * from its c_begin): the stages that read only content words walk these, not the tokens,
      * with no test per token (a stop word's test was a mispredicted branch in two of them). */
     const uint32_t *cterm;
+    /* The tokens with a capital (LEDE_TOK_CAP or LEDE_TOK_ALLCAPS), in order: where entity.c
+     * looks for names, rather than testing every token. */
+    const uint32_t *caps;
+    size_t n_caps;
     struct lede_map terms; /* stem -> term index */
     uint32_t *tf;          /* per term: occurrences */
     uint32_t *cap_inner;   /* per term: capitalised occurrences not first in a sentence */

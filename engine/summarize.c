@@ -679,7 +679,7 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
     doc->toks = &ws->toks;
     lede_map_reset(&doc->terms, req->body_len / 24); /* about one new term per 4 words */
     ws->toks.n = 0;
-    size_t region = 0, last_para = SIZE_MAX, n_ct = 0;
+    size_t region = 0, last_para = SIZE_MAX, n_ct = 0, n_caps = 0;
     for (size_t k = 0; k < n_sent; k++) {
         const struct lede_span *sp = &ws->spans.v[k];
         while (region + 1 < ws->regions.n && ws->regions.v[region + 1].offset <= sp->offset)
@@ -710,7 +710,8 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
         s->c_begin = n_ct;
         /* room for every token of the sentence (at most as many are content words) */
         uint32_t *ct = lede_doc_scratch(doc, LEDE_SCR_CTERM, ws->toks.n * sizeof *ct);
-        if (!ct)
+        uint32_t *caps = lede_doc_scratch(doc, LEDE_SCR_CAPS, ws->toks.n * sizeof *caps);
+        if (!ct || !caps)
             return fail(err, LEDE_ENOMEM, 0, "out of memory");
         uint64_t sig = 0x6c656465;
         /* in locals, not through s and doc, which the compiler must assume the term arrays'
@@ -727,6 +728,8 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
             sig = mix64(sig, tv[t].stem);
             cs[n_content] = (uint32_t)t;
             n_content += !(flags & (LEDE_TOK_STOP | LEDE_TOK_NUMBER));
+            caps[n_caps] = (uint32_t)t;
+            n_caps += (flags & (LEDE_TOK_CAP | LEDE_TOK_ALLCAPS)) != 0;
         }
         for (uint32_t c = 0; c < n_content; c++) {
             size_t t = cs[c];
@@ -752,6 +755,8 @@ int lede_summarize(lede_workspace_t *ws, const struct lede_request *req, struct 
         s->sig = sig;
     }
     doc->cterm = doc->scratch[LEDE_SCR_CTERM];
+    doc->caps = doc->scratch[LEDE_SCR_CAPS];
+    doc->n_caps = n_caps;
     if (doc->n_sent)
         doc->n_paragraphs = doc->sent[doc->n_sent - 1].paragraph + 1;
     if (!doc->n_sent)
