@@ -115,7 +115,7 @@ static int fixed10(char *b, double v)
     int e = 0; /* an estimate of the exponent: 10^e <= a < 10^(e+1), checked below */
     while (e < 9 && a >= p10[e + 1])
         e++;
-    while (e > -4 && a < 1.0 / p10[-e])
+    while (e <= 0 && e > -4 && a < 1.0 / p10[-e])
         e--;
     uint64_t m = 0;
     for (int tries = 0;; tries++) {
