@@ -452,8 +452,9 @@ static void answer_of(struct job *j, const struct lede_client_reply *reply)
     if (reply->status == 0) {
         struct arena *arena = &j->g->arena; /* the client thread's (the only caller) */
         ProtobufCAllocator alloc = {arena_alloc, arena_free, arena};
-        Lede__V1__SummarizeResponse *m =
-            lede__v1__summarize_response__unpack(&alloc, reply->payload_len, reply->payload);
+        /* protobuf-c's unpack, without its generic scan for the plain messages workers write */
+        Lede__V1__SummarizeResponse *m = (Lede__V1__SummarizeResponse *)lede_wire_unpack_any(
+            &lede__v1__summarize_response__descriptor, &alloc, reply->payload_len, reply->payload);
         if (m)
             lede_pbjson_write(&j->out, &m->base);
         arena_reset(arena);
