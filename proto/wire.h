@@ -128,8 +128,8 @@ int lede_wire_unpack(const ProtobufCMessageDescriptor *desc, const void *buf, si
 
 /* protobuf_c_message_unpack(desc, alloc, len, buf) for the plain messages lede's encoders
  * write (wire_fast.c): proto3 scalar, string, bytes and message fields numbered 1..15, repeated
- * only as messages or packed uint32, each singular field at most once, strings of printable
- * ASCII, no unknown field. Such a message gives the same structs as protobuf-c's (allocated
+ * only as messages or packed uint32, each singular field at most once, strings of ASCII (no
+ * NUL), no unknown field. Such a message gives the same structs as protobuf-c's (allocated
  * with alloc, NULL: malloc; free with protobuf_c_message_free_unpacked) and
  * LEDE_WIRE_FAST_OK; *slabs (may be NULL): what protobuf-c's own unpack would also have
  * allocated for its member slabs. LEDE_WIRE_FAST_OTHER: not such a message, leave it to
