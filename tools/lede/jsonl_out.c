@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "json_out.h"
+#include "json_scan.h"
 #include "json_stream.h"
 
 struct out {
@@ -23,7 +24,7 @@ static void reserve(struct out *o, size_t n)
 {
     if (o->err || o->len + n + 1 <= o->cap)
         return;
-    size_t cap = o->cap ? o->cap : 1024;
+    size_t cap = o->cap ? o->cap : 4096;
     while (cap < o->len + n + 1)
         cap *= 2;
     char *p = realloc(o->p, cap);
@@ -49,18 +50,22 @@ static void puts_(struct out *o, const char *s)
     put(o, s, strlen(s));
 }
 
-/* As jansson's dump escapes: " \ and control characters; UTF-8 passes through. */
+/* As jansson's dump escapes: " \ and control characters; UTF-8 passes through. The runs of
+ * plain bytes between them found sixteen at a time (json_scan.h). */
 static void str(struct out *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     reserve(o, n + 2);
     put(o, "\"", 1);
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+    const char *end = s + n, *run = s, *p = s;
+    while ((p = lede_json_plain_run(p, end)) < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x80) { /* UTF-8, as it is */
+            while (p < end && (unsigned char)*p >= 0x80)
+                p++;
             continue;
-        put(o, s + run, i - run);
+        }
+        put(o, run, (size_t)(p - run));
         char e[6] = {'\\', 0, 0, 0, 0, 0};
         size_t el = 2;
         switch (c) {
@@ -80,9 +85,9 @@ static void str(struct out *o, const char *s, size_t n)
             el = 6;
         }
         put(o, e, el);
-        run = i + 1;
+        run = ++p;
     }
-    put(o, s + run, n - run);
+    put(o, run, (size_t)(end - run));
     put(o, "\"", 1);
 }
 
