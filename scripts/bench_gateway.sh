@@ -206,7 +206,7 @@ with open(dest, "w") as o:
             "and 2 threads for the paths through the two workers. "
             "Setup: one broker, two `--threads 1` workers, one gateway, all on the same cores "
             "with the load generator, over 127.0.0.1; articles: the 2,000 of cnndm-dev in turn "
-            "(the batch rows: the file %d times over, %s articles a run, 3 runs) 
+            "(the batch rows: the file %d times over, %s articles a run, 3 runs), "
             "3-sentence summaries, every request naming its language (en) as lede-load's and "
             "bench_engine's do, so both sides of each ratio ask for the same engine work "
             "(detection would add about 40%%). Wall-clock ratios swing with the other load on "
