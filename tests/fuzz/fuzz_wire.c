@@ -1,8 +1,9 @@
 /* fuzz_wire.c: libFuzzer target for the frame codec: any bytes must decode to a clean error or
  * a frame that re-encodes and decodes again to the same command; the broker's decoder (which
  * leaves the payload out) must agree with the full one on every verdict; a CALL stamped for
- * a worker must decode to the stamped fields; and the bytes read as a payload by wire_fast.c,
- * when it takes them, must be what protobuf-c reads in them. */
+ * a worker must decode to the stamped fields; and the bytes read as a payload (a response, a
+ * batch response, a request) by wire_fast.c, when it takes them, must be what protobuf-c reads
+ * in them. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fast_agrees(&lede__v1__summarize_response__descriptor, data, size);
     fast_agrees(&lede__v1__summarize_batch_response__descriptor, data, size);
+    fast_agrees(&lede__v1__summarize_request__descriptor, data, size);
     struct lede_wire_frame f;
     enum lede_wire_fault fault;
     int rc = lede_wire_decode(data, size, 1 << 20, &f, &fault);

@@ -772,6 +772,78 @@ START_TEST(fast_unpack_equals_protobuf_c)
 }
 END_TEST
 
+/* lede_wire_unpack reads every payload through the fast reader first: a SummarizeRequest
+ * (taken when it has no budget, whose oneof is protobuf-c's) reads as protobuf-c reads it. */
+START_TEST(fast_unpack_request_equals_protobuf_c)
+{
+    size_t taken = 0;
+    for (int i = 0; i < 3000; i++) {
+        Lede__V1__SummarizeRequest r = LEDE__V1__SUMMARIZE_REQUEST__INIT;
+        Lede__V1__FeatureWeight w[3], *wp[3];
+        char id[16], lang[6], title[24], body[64], names[3][10];
+        r.article_id = rnd_str(id, sizeof id);
+        r.language = rnd_str(lang, sizeof lang);
+        r.title.data = (uint8_t *)rnd_str(title, sizeof title);
+        r.title.len = strlen(title);
+        r.body.data = (uint8_t *)rnd_str(body, sizeof body);
+        r.body.len = strlen(body);
+        if (r.body.len && rnd() % 3 == 0)
+            body[0] = (char)0xe9; /* bytes, not UTF-8 */
+        switch (rnd() % 6) {
+        case 1:
+            r.budget_case = LEDE__V1__SUMMARIZE_REQUEST__BUDGET_SENTENCES;
+            r.sentences = (uint32_t)rnd_u();
+            break;
+        case 2:
+            r.budget_case = LEDE__V1__SUMMARIZE_REQUEST__BUDGET_RATIO;
+            r.ratio = rnd_d();
+            break;
+        default: break; /* no budget: the fast reader's */
+        }
+        r.n_weights = rnd() % 4;
+        for (size_t k = 0; k < r.n_weights; k++) {
+            lede__v1__feature_weight__init(&w[k]);
+            w[k].name = rnd_str(names[k], sizeof names[k]);
+            w[k].value = rnd_d();
+            wp[k] = &w[k];
+        }
+        r.weights = wp;
+        r.explain = rnd() % 2;
+        r.format = (Lede__V1__Format)(rnd() % 5);
+        r.max_keyphrases = (uint32_t)(rnd() % 3 ? 0 : rnd_u());
+        r.max_entities = (uint32_t)(rnd() % 3 ? 0 : rnd_u()); /* field 16: a two-byte tag */
+        size_t len = lede__v1__summarize_request__get_packed_size(&r);
+        uint8_t *buf = malloc(len + 1);
+        ck_assert_ptr_nonnull(buf);
+        lede__v1__summarize_request__pack(&r, buf);
+        int rc = fast_agrees(&lede__v1__summarize_request__descriptor, buf, len);
+        if (r.budget_case == LEDE__V1__SUMMARIZE_REQUEST__BUDGET__NOT_SET && !r.max_entities)
+            ck_assert_int_eq(rc, LEDE_WIRE_FAST_OK);
+        else
+            ck_assert_int_eq(rc, LEDE_WIRE_FAST_OTHER);
+        ProtobufCMessage *m = NULL;
+        ck_assert_int_eq(
+            lede_wire_unpack(&lede__v1__summarize_request__descriptor, buf, len, 0, &m), LEDE_OK);
+        size_t a;
+        uint8_t *pa = repack(m, &a);
+        ck_assert(a == len && memcmp(pa, buf, len) == 0);
+        free(pa);
+        protobuf_c_message_free_unpacked(m, NULL);
+        for (int k = 0; k < 3 && len; k++) {
+            size_t at = rnd() % len;
+            uint8_t was = buf[at];
+            buf[at] = (uint8_t)rnd();
+            taken += fast_agrees(&lede__v1__summarize_request__descriptor, buf, len) ==
+                     LEDE_WIRE_FAST_OK;
+            buf[at] = was;
+        }
+        fast_agrees(&lede__v1__summarize_request__descriptor, buf, len ? rnd() % len : 0);
+        free(buf);
+    }
+    ck_assert_uint_gt(taken, 100);
+}
+END_TEST
+
 START_TEST(names)
 {
     ck_assert_str_eq(lede_wire_fault_name(LEDE_WIRE_FAULT_VERSION), "version");
@@ -814,6 +886,7 @@ int main(void)
     tcase_add_test(tc, unpack_payload);
     tcase_add_test(tc, random_bytes_never_crash);
     tcase_add_test(tc, fast_unpack_equals_protobuf_c);
+    tcase_add_test(tc, fast_unpack_request_equals_protobuf_c);
     tcase_add_test(tc, names);
     tcase_add_test(tc, status_names_match_proto);
     tcase_add_test(tc, envelope_leaves_out_payload);
