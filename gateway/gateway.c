@@ -450,14 +450,22 @@ static void answer_of(struct job *j, const struct lede_client_reply *reply)
 {
     j->status = reply->status;
     if (reply->status == 0) {
-        struct arena *arena = &j->g->arena; /* the client thread's (the only caller) */
-        ProtobufCAllocator alloc = {arena_alloc, arena_free, arena};
-        Lede__V1__SummarizeResponse *m =
-            lede__v1__summarize_response__unpack(&alloc, reply->payload_len, reply->payload);
-        if (m)
-            lede_pbjson_write(&j->out, &m->base);
-        arena_reset(arena);
-        if (m) {
+        /* the JSON written straight from the bytes a worker sends; else (a message of another
+           shape) unpacked and written from its struct: the same text */
+        int written = lede_pbjson_write_packed(&j->out, &lede__v1__summarize_response__descriptor,
+                                               reply->payload, reply->payload_len);
+        Lede__V1__SummarizeResponse *m = NULL;
+        if (!written) {
+            struct arena *arena = &j->g->arena; /* the client thread's (the only caller) */
+            ProtobufCAllocator alloc = {arena_alloc, arena_free, arena};
+            m = (Lede__V1__SummarizeResponse *)lede_wire_unpack_any(
+                &lede__v1__summarize_response__descriptor, &alloc, reply->payload_len,
+                reply->payload);
+            if (m)
+                lede_pbjson_write(&j->out, &m->base);
+            arena_reset(arena);
+        }
+        if (written || m) {
             if (!j->out.failed)
                 return;
             lede_jbuf_release(&j->out);

@@ -451,6 +451,207 @@ void lede_pbjson_write(struct lede_jbuf *b, const ProtobufCMessage *m)
     putc1(b, '}');
 }
 
+/* ---- writing straight from the wire ---- */
+
+/* A varint of at most max bytes at *p (before end), *p moved past it; 0 when cut short or
+ * longer (protobuf-c's limits: ten bytes for a value, five for a length). */
+static int wire_varint(const uint8_t **p, const uint8_t *end, unsigned max, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (unsigned i = 0; i < max && *p < end; i++) {
+        uint8_t c = *(*p)++;
+        if (i == 9 && c > 1)
+            return 0;
+        x |= (uint64_t)(c & 127) << (7 * i);
+        if (!(c & 128)) {
+            *v = x;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The wire type this writer takes for f, or -1 (protobuf-c's unpack and lede_pbjson_write then
+ * do it). As proto/wire_fast.c: proto3 scalars, strings, bytes, messages; repeated only as
+ * messages or packed uint32. */
+static int wire_type_of(const ProtobufCFieldDescriptor *f)
+{
+    if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        return -1;
+    if (f->label == PROTOBUF_C_LABEL_REPEATED)
+        return f->type == PROTOBUF_C_TYPE_MESSAGE || (f->type == PROTOBUF_C_TYPE_UINT32 &&
+                                                      (f->flags & PROTOBUF_C_FIELD_FLAG_PACKED))
+                   ? 2
+                   : -1;
+    if (f->label != PROTOBUF_C_LABEL_NONE)
+        return -1;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_ENUM:
+    case PROTOBUF_C_TYPE_BOOL: return 0;
+    case PROTOBUF_C_TYPE_DOUBLE: return 1;
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_BYTES:
+    case PROTOBUF_C_TYPE_MESSAGE: return 2;
+    default: return -1;
+    }
+}
+
+/* The field number of the next field at p (0 at the end); -1 for a tag of more than one byte. */
+static int next_id(const uint8_t *p, const uint8_t *end)
+{
+    return p >= end ? 0 : *p & 128 ? -1 : *p >> 3;
+}
+
+/* One value of f (its tag read) from *p, written as write_value writes it; 0: not one this
+ * writer takes. */
+static int stream_value(struct lede_jbuf *b, const ProtobufCFieldDescriptor *f, const uint8_t **p,
+                        const uint8_t *end)
+{
+    uint64_t v = 0;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_DOUBLE: {
+        if (end - *p < 8)
+            return 0;
+        for (int k = 0; k < 8; k++)
+            v |= (uint64_t)(*p)[k] << (8 * k);
+        *p += 8;
+        double d;
+        memcpy(&d, &v, sizeof d);
+        write_value(b, f, &d);
+        return 1;
+    }
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_ENUM:
+    case PROTOBUF_C_TYPE_BOOL:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_INT64: {
+        if (!wire_varint(p, end, 10, &v))
+            return 0;
+        if (f->type == PROTOBUF_C_TYPE_UINT32) {
+            if (v > UINT32_MAX)
+                return 0;
+            uint32_t u = (uint32_t)v;
+            write_value(b, f, &u);
+        } else if (f->type == PROTOBUF_C_TYPE_ENUM) {
+            if (v > INT32_MAX)
+                return 0;
+            int e = (int)v;
+            write_value(b, f, &e);
+        } else if (f->type == PROTOBUF_C_TYPE_BOOL) {
+            if (v > 1)
+                return 0;
+            protobuf_c_boolean t = (protobuf_c_boolean)v;
+            write_value(b, f, &t);
+        } else {
+            write_value(b, f, &v); /* int64 and uint64: the same bits */
+        }
+        return 1;
+    }
+    default: { /* string or bytes */
+        if (!wire_varint(p, end, 5, &v) || v > (uint64_t)(end - *p))
+            return 0;
+        const char *s = (const char *)*p;
+        if (f->type == PROTOBUF_C_TYPE_STRING)
+            for (uint64_t k = 0; k < v; k++)
+                if (s[k] == 0 || (unsigned char)s[k] >= 0x80)
+                    return 0; /* protobuf-c's own checks decide those */
+        lede_jbuf_string(b, s, (size_t)v);
+        *p += v;
+        return 1;
+    }
+    }
+}
+
+static int stream_message(struct lede_jbuf *b, const ProtobufCMessageDescriptor *d,
+                          const uint8_t *p, const uint8_t *end, int depth)
+{
+    if (depth > 8)
+        return 0;
+    const struct key_table *keys = keys_of(d);
+    static const uint64_t zeros[4] = {0}; /* a field's default, for write_value */
+    int first = 1;
+    putc1(b, '{');
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        int wt = wire_type_of(f), id = next_id(p, end);
+        if (wt < 0 || id < 0 || (id && (unsigned)id < f->id))
+            return 0; /* not taken here, a long tag, or fields out of order or unknown */
+        int here = (unsigned)id == f->id;
+        if (here && (*p & 7) != wt)
+            return 0;
+        int sub = f->type == PROTOBUF_C_TYPE_MESSAGE;
+        if (sub && f->label != PROTOBUF_C_LABEL_REPEATED && !here)
+            continue; /* absent: lede_pbjson_write leaves a NULL message out */
+        if (!first)
+            putc1(b, ',');
+        first = 0;
+        if (keys)
+            lede_jbuf_put(b, keys->text + keys->off[i], keys->off[i + 1] - keys->off[i]);
+        else
+            put_key(b, f->name);
+        if (f->label == PROTOBUF_C_LABEL_REPEATED)
+            putc1(b, '[');
+        size_t k = 0;
+        if (!here && f->label != PROTOBUF_C_LABEL_REPEATED)
+            write_value(b, f, zeros); /* absent: its zero value, as the decoded struct has */
+        while (here) {
+            uint64_t n;
+            p++;
+            if (sub || f->label == PROTOBUF_C_LABEL_REPEATED) {
+                if (!wire_varint(&p, end, 5, &n) || n > (uint64_t)(end - p))
+                    return 0;
+                const uint8_t *e = p + n;
+                if (sub) {
+                    if (k++)
+                        putc1(b, ',');
+                    if (!stream_message(b, f->descriptor, p, e, depth + 1))
+                        return 0;
+                } else { /* packed uint32 */
+                    while (p < e) {
+                        uint64_t x;
+                        if (!wire_varint(&p, e, 10, &x) || x > UINT32_MAX)
+                            return 0;
+                        if (k++)
+                            putc1(b, ',');
+                        put_u64(b, x);
+                    }
+                }
+                p = e;
+            } else if (!stream_value(b, f, &p, end)) {
+                return 0;
+            }
+            /* only a repeated message may follow itself (a second packed run, or a singular
+               field twice, is protobuf-c's to merge) */
+            here = sub && f->label == PROTOBUF_C_LABEL_REPEATED && next_id(p, end) == (int)f->id &&
+                   (*p & 7) == 2;
+        }
+        if (f->label == PROTOBUF_C_LABEL_REPEATED)
+            putc1(b, ']');
+    }
+    if (p != end)
+        return 0; /* a field twice, out of order, or unknown */
+    putc1(b, '}');
+    return 1;
+}
+
+int lede_pbjson_write_packed(struct lede_jbuf *b, const ProtobufCMessageDescriptor *d,
+                             const uint8_t *buf, size_t len)
+{
+    static const uint8_t empty[1] = {0};
+    size_t was_len = b->len;
+    int was_failed = b->failed;
+    if (stream_message(b, d, buf ? buf : empty, (buf ? buf : empty) + (buf ? len : 0), 0))
+        return 1;
+    b->len = was_len; /* as it was: the caller decodes the message and writes it */
+    b->failed = was_failed;
+    if (b->data)
+        b->data[b->len] = 0;
+    return 0;
+}
+
 /* ---- reading ---- */
 
 /* A message of type d with its defaults, malloc'd (protobuf_c_message_free_unpacked frees it),

@@ -32,6 +32,14 @@ void lede_pbjson_camel(const char *name, char *out, size_t out_len);
 /* Appends m as a JSON object. */
 void lede_pbjson_write(struct lede_jbuf *b, const ProtobufCMessage *m);
 
+/* lede_pbjson_write of the message of type d packed in buf[0..len), written straight from its
+ * bytes when they are what lede's encoders write (fields in number order, each singular field
+ * at most once, repeated ones together, proto3 scalars, ASCII strings, no unknown field):
+ * returns 1, and b holds the same bytes as unpacking it and lede_pbjson_write would give.
+ * 0: b is left as it was (unpack the message and write it). */
+int lede_pbjson_write_packed(struct lede_jbuf *b, const ProtobufCMessageDescriptor *d,
+                             const uint8_t *buf, size_t len);
+
 /* Builds a message of type d from a JSON object. On LEDE_OK *out is the caller's (free with
  * protobuf_c_message_free_unpacked(*out, NULL)). Errors (err names the field and why):
  * LEDE_EINVAL (not an object, an unknown field, a value of the wrong type or out of range, two

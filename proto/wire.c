@@ -217,7 +217,23 @@ static int unpack(const ProtobufCMessageDescriptor *desc, const void *buf, size_
     }
     struct budget b = {.left = basis * BUDGET_FACTOR + BUDGET_SLACK};
     ProtobufCAllocator alloc = {.alloc = budget_alloc, .free = budget_free, .allocator_data = &b};
-    ProtobufCMessage *m = protobuf_c_message_unpack(desc, &alloc, len, buf);
+    ProtobufCMessage *m = NULL;
+    if (!held) {
+        /* a payload: lede's own plain messages read without protobuf-c's generic unpack
+           (wire_fast.c), when what they hold, with the member slabs protobuf-c would add,
+           is well inside the budget (so protobuf-c would have taken them too); anything else
+           is protobuf-c's, with a fresh budget */
+        size_t slabs = 0;
+        int fast = lede_wire_unpack_fast(desc, &alloc, len, buf, &m, &slabs);
+        if (fast == LEDE_WIRE_FAST_OK && b.used + slabs <= basis * 4u + BUDGET_SLACK) {
+            *out = m; /* it took no unknown field, so none numbered 0 */
+            return LEDE_OK;
+        }
+        if (m)
+            protobuf_c_message_free_unpacked(m, NULL);
+        b = (struct budget){.left = basis * BUDGET_FACTOR + BUDGET_SLACK};
+    }
+    m = protobuf_c_message_unpack(desc, &alloc, len, buf);
     if (!m)
         return b.oom ? LEDE_ENOMEM : LEDE_EPROTO;
     if (has_field_zero(m, 0)) {

@@ -126,6 +126,23 @@ void lede_wire_frame_release(struct lede_wire_frame *f);
 int lede_wire_unpack(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
                      size_t max_len, ProtobufCMessage **out);
 
+/* protobuf_c_message_unpack(desc, alloc, len, buf) for the plain messages lede's encoders
+ * write (wire_fast.c): proto3 scalar, string, bytes and message fields numbered 1..15, repeated
+ * only as messages or packed uint32, each singular field at most once, strings of ASCII (no
+ * NUL), no unknown field. Such a message gives the same structs as protobuf-c's (allocated
+ * with alloc, NULL: malloc; free with protobuf_c_message_free_unpacked) and
+ * LEDE_WIRE_FAST_OK; *slabs (may be NULL): what protobuf-c's own unpack would also have
+ * allocated for its member slabs. LEDE_WIRE_FAST_OTHER: not such a message, leave it to
+ * protobuf-c (it may be valid or not); LEDE_WIRE_FAST_NOMEM: alloc failed. */
+enum { LEDE_WIRE_FAST_OK = 0, LEDE_WIRE_FAST_OTHER, LEDE_WIRE_FAST_NOMEM };
+int lede_wire_unpack_fast(const ProtobufCMessageDescriptor *desc, ProtobufCAllocator *alloc,
+                          size_t len, const uint8_t *buf, ProtobufCMessage **out, size_t *slabs);
+
+/* lede_wire_unpack_fast, or protobuf_c_message_unpack when it leaves the message to it: what
+ * protobuf_c_message_unpack returns, faster. */
+ProtobufCMessage *lede_wire_unpack_any(const ProtobufCMessageDescriptor *desc,
+                                       ProtobufCAllocator *alloc, size_t len, const uint8_t *buf);
+
 /* Bytes needed to encode body (header included). body may be NULL: an empty body. */
 size_t lede_wire_size(const ProtobufCMessage *body);
 

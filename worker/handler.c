@@ -70,202 +70,239 @@ static void map_budget(const Lede__V1__SummarizeRequest *rq, struct lede_budget 
     }
 }
 
-/* Bytes the response's sentences take at least, from a one-sentence scratch message: the
- * size gate runs before the encoding's arrays are made (they grow with every sentence). */
-static size_t sentences_size(const Lede__V1__SummarizeRequest *rq, const struct lede_result *res,
-                             size_t n)
+/* ---- SummarizeResponse written straight from the result ----
+ * The same bytes protobuf-c's pack gives for the SummarizeResponse of these values (check_handler
+ * compares them): fields in number order, proto3's zero values left out (a double equal to 0, -0.0
+ * too, a string when empty, bytes when of length 0), a message field always written
+ * (features, timings), summary packed. Sizes first, exactly, then one buffer: protobuf-c sized
+ * every nested message again at each level, and that was most of the worker's time outside the
+ * engine. */
+
+static size_t vlen(uint64_t v)
 {
-    size_t total = 0;
-    for (size_t k = 0; k < n; k++) {
-        size_t i = rq->explain ? k : res->summary[k];
-        const struct lede_sentence *s = &res->sentences[i];
-        Lede__V1__Sentence one = LEDE__V1__SENTENCE__INIT;
-        Lede__V1__FeatureScores fs = LEDE__V1__FEATURE_SCORES__INIT;
-        fs.position = s->features[LEDE_F_POSITION];
-        fs.term = s->features[LEDE_F_TERM];
-        fs.entity = s->features[LEDE_F_ENTITY];
-        fs.title = s->features[LEDE_F_TITLE];
-        fs.length = s->features[LEDE_F_LENGTH];
-        fs.opener = s->features[LEDE_F_OPENER];
-        one.index = (uint32_t)i;
-        one.rank = s->rank;
-        one.score = s->score;
-        one.features = &fs;
-        one.offset = s->offset;
-        one.length = s->length;
-        one.paragraph = (uint32_t)s->paragraph;
-        one.selected = s->selected;
-        one.duplicate_of = s->duplicate_of;
-        one.text.len = s->length;
-        size_t m = lede__v1__sentence__get_packed_size(&one);
-        total += m + 2 + (m >= 128) + (m >= 16384) + (m >= 2097152); /* tag and length */
+    size_t n = 1;
+    while (v >= 128) {
+        v >>= 7;
+        n++;
     }
-    return total;
+    return n;
+}
+
+/* Bytes of a varint field (tag < 16), of a double field, of a length-delimited field. */
+static size_t sz_u(uint64_t v)
+{
+    return v ? 1 + vlen(v) : 0;
+}
+static size_t sz_d(double d)
+{
+    return d != 0 ? 9 : 0; /* -0.0 too is left out, as protobuf-c does */
+}
+static size_t sz_ld(size_t n)
+{
+    return 1 + vlen(n) + n;
+}
+static size_t sz_str(const char *s)
+{
+    return s && *s ? sz_ld(strlen(s)) : 0;
+}
+
+static uint8_t *put_v(uint8_t *p, uint64_t v)
+{
+    while (v >= 128) {
+        *p++ = (uint8_t)(v | 128);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+static uint8_t *put_u(uint8_t *p, unsigned field, uint64_t v)
+{
+    if (!v)
+        return p;
+    *p++ = (uint8_t)(field << 3);
+    return put_v(p, v);
+}
+static uint8_t *put_d(uint8_t *p, unsigned field, double d)
+{
+    if (d == 0)
+        return p;
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    *p++ = (uint8_t)(field << 3 | 1);
+    for (int i = 0; i < 8; i++)
+        *p++ = (uint8_t)(u >> (8 * i)); /* little-endian, as the wire has it */
+    return p;
+}
+static uint8_t *put_ld(uint8_t *p, unsigned field, const void *data, size_t n)
+{
+    *p++ = (uint8_t)(field << 3 | 2);
+    p = put_v(p, n);
+    if (n)
+        memcpy(p, data, n);
+    return p + n;
+}
+static uint8_t *put_bytes(uint8_t *p, unsigned field, const void *data, size_t n)
+{
+    return n ? put_ld(p, field, data, n) : p;
+}
+static uint8_t *put_str(uint8_t *p, unsigned field, const char *s)
+{
+    return s && *s ? put_ld(p, field, s, strlen(s)) : p;
+}
+
+/* FeatureScores' fields, in its numbering (position = 1 ... opener = 6). */
+static const int feature_order[] = {LEDE_F_POSITION, LEDE_F_TERM,   LEDE_F_ENTITY,
+                                    LEDE_F_TITLE,    LEDE_F_LENGTH, LEDE_F_OPENER};
+#define N_FEATURE_FIELDS (sizeof feature_order / sizeof *feature_order)
+
+static size_t features_size(const struct lede_sentence *s)
+{
+    size_t n = 0;
+    for (size_t f = 0; f < N_FEATURE_FIELDS; f++)
+        n += sz_d(s->features[feature_order[f]]);
+    return n;
+}
+
+static size_t sentence_size(const struct lede_sentence *s, size_t i)
+{
+    return sz_u((uint32_t)i) + sz_u(s->rank) + sz_d(s->score) + sz_ld(features_size(s)) +
+           sz_u((uint64_t)s->offset) + sz_u((uint64_t)s->length) + sz_u((uint32_t)s->paragraph) +
+           (s->selected ? 2 : 0) + sz_u((uint64_t)s->duplicate_of) +
+           (s->text_length ? sz_ld(s->text_length) : 0) + sz_u((uint64_t)s->utf16_offset) +
+           sz_u((uint64_t)s->utf16_length) + (s->headline ? 2 : 0);
+}
+
+static uint8_t *put_sentence(uint8_t *p, const struct lede_result *res, size_t i)
+{
+    const struct lede_sentence *s = &res->sentences[i];
+    p = put_u(p, 1, (uint32_t)i);
+    p = put_u(p, 2, s->rank);
+    p = put_d(p, 3, s->score);
+    *p++ = 4 << 3 | 2;
+    p = put_v(p, features_size(s));
+    for (size_t f = 0; f < N_FEATURE_FIELDS; f++)
+        p = put_d(p, (unsigned)f + 1, s->features[feature_order[f]]);
+    p = put_u(p, 5, (uint64_t)s->offset);
+    p = put_u(p, 6, (uint64_t)s->length);
+    p = put_u(p, 7, (uint32_t)s->paragraph);
+    p = put_u(p, 8, s->selected ? 1 : 0);
+    p = put_u(p, 9, (uint64_t)s->duplicate_of);
+    p = put_bytes(p, 10, res->text + s->text_offset, s->text_length);
+    p = put_u(p, 11, (uint64_t)s->utf16_offset);
+    p = put_u(p, 12, (uint64_t)s->utf16_length);
+    return put_u(p, 15, s->headline ? 1 : 0);
+}
+
+static size_t keyphrase_size(const struct lede_keyphrase *x)
+{
+    return (x->text_length ? sz_ld(x->text_length) : 0) + sz_d(x->score) + sz_u(x->count) +
+           sz_u(x->words) + sz_u((uint64_t)x->offset) + sz_u((uint64_t)x->length);
+}
+
+static uint8_t *put_keyphrase(uint8_t *p, const struct lede_result *res,
+                              const struct lede_keyphrase *x)
+{
+    p = put_bytes(p, 1, res->text + x->text_offset, x->text_length);
+    p = put_d(p, 2, x->score);
+    p = put_u(p, 3, x->count);
+    p = put_u(p, 4, x->words);
+    p = put_u(p, 5, (uint64_t)x->offset);
+    return put_u(p, 6, (uint64_t)x->length);
+}
+
+static size_t entity_size(const struct lede_entity *x)
+{
+    return (x->text_length ? sz_ld(x->text_length) : 0) +
+           sz_str(lede_entity_kind_name((int)x->kind)) + sz_u(x->count) +
+           sz_u((uint64_t)x->offset) + sz_u((uint64_t)x->length);
+}
+
+static uint8_t *put_entity(uint8_t *p, const struct lede_result *res, const struct lede_entity *x)
+{
+    p = put_bytes(p, 1, res->text + x->text_offset, x->text_length);
+    p = put_str(p, 2, lede_entity_kind_name((int)x->kind));
+    p = put_u(p, 3, x->count);
+    p = put_u(p, 4, (uint64_t)x->offset);
+    return put_u(p, 5, (uint64_t)x->length);
 }
 
 /* Encodes the response; sentences are all of them with explain, else only the summary's.
- * A response over max_payload bytes (0: no limit) is LEDE_ETOOBIG, found before it is made. */
-/* The arrays a SummarizeResponse points into while it is packed (they point into res's text). */
-struct resp_parts {
-    Lede__V1__Sentence *sent, **sentp;
-    Lede__V1__FeatureScores *fs;
-    uint32_t *summary;
-    Lede__V1__EditorKeyphrase *kp, **kpp;
-    Lede__V1__EditorEntity *en, **enp;
-};
-
-static void parts_release(struct resp_parts *p)
-{
-    free(p->sent);
-    free(p->sentp);
-    free(p->fs);
-    free(p->summary);
-    free(p->kp);
-    free(p->kpp);
-    free(p->en);
-    free(p->enp);
-}
-
-/* Sentence i of res as message d with its feature scores in fs. */
-static void fill_sentence(Lede__V1__Sentence *d, Lede__V1__FeatureScores *fs,
-                          const struct lede_result *res, size_t i)
-{
-    const struct lede_sentence *s = &res->sentences[i];
-    lede__v1__sentence__init(d);
-    lede__v1__feature_scores__init(fs);
-    fs->position = s->features[LEDE_F_POSITION];
-    fs->term = s->features[LEDE_F_TERM];
-    fs->entity = s->features[LEDE_F_ENTITY];
-    fs->title = s->features[LEDE_F_TITLE];
-    fs->length = s->features[LEDE_F_LENGTH];
-    fs->opener = s->features[LEDE_F_OPENER];
-    d->index = (uint32_t)i;
-    d->rank = s->rank;
-    d->score = s->score;
-    d->features = fs;
-    d->offset = s->offset;
-    d->length = s->length;
-    d->paragraph = (uint32_t)s->paragraph;
-    d->selected = s->selected;
-    d->duplicate_of = s->duplicate_of;
-    d->text.data = (uint8_t *)(uintptr_t)(res->text + s->text_offset);
-    d->text.len = s->text_length;
-    d->utf16_offset = s->utf16_offset;
-    d->utf16_length = s->utf16_length;
-    d->headline = s->headline;
-}
-
-static void fill_keyphrase(Lede__V1__EditorKeyphrase *d, const struct lede_result *res,
-                           const struct lede_keyphrase *x)
-{
-    lede__v1__editor_keyphrase__init(d);
-    d->text.data = (uint8_t *)(uintptr_t)(res->text + x->text_offset);
-    d->text.len = x->text_length;
-    d->score = x->score;
-    d->count = x->count;
-    d->words = x->words;
-    d->offset = x->offset;
-    d->length = x->length;
-}
-
-static void fill_entity(Lede__V1__EditorEntity *d, const struct lede_result *res,
-                        const struct lede_entity *x)
-{
-    lede__v1__editor_entity__init(d);
-    d->text.data = (uint8_t *)(uintptr_t)(res->text + x->text_offset);
-    d->text.len = x->text_length;
-    d->kind = (char *)lede_entity_kind_name((int)x->kind);
-    d->count = x->count;
-    d->offset = x->offset;
-    d->length = x->length;
-}
-
-/* p's arrays for n sentences of res (every one with explain, else the summary's), its
- * keyphrases and entities, filled in. LEDE_OK or LEDE_ENOMEM (release p either way). */
-static int fill_parts(struct resp_parts *p, const Lede__V1__SummarizeRequest *rq,
-                      const struct lede_result *res, size_t n)
-{
-    size_t nk = res->n_keyphrases, ne = res->n_entities;
-    p->sent = calloc(n ? n : 1, sizeof *p->sent);
-    p->sentp = calloc(n ? n : 1, sizeof *p->sentp);
-    p->fs = calloc(n ? n : 1, sizeof *p->fs);
-    p->summary = calloc(res->n_summary ? res->n_summary : 1, sizeof *p->summary);
-    p->kp = calloc(nk ? nk : 1, sizeof *p->kp);
-    p->kpp = calloc(nk ? nk : 1, sizeof *p->kpp);
-    p->en = calloc(ne ? ne : 1, sizeof *p->en);
-    p->enp = calloc(ne ? ne : 1, sizeof *p->enp);
-    if (!p->sent || !p->sentp || !p->fs || !p->summary || !p->kp || !p->kpp || !p->en || !p->enp)
-        return LEDE_ENOMEM;
-    for (size_t i = 0; i < res->n_summary; i++)
-        p->summary[i] = (uint32_t)res->summary[i];
-    for (size_t k = 0; k < n; k++) {
-        fill_sentence(&p->sent[k], &p->fs[k], res, rq->explain ? k : res->summary[k]);
-        p->sentp[k] = &p->sent[k];
-    }
-    for (size_t k = 0; k < nk; k++) {
-        fill_keyphrase(&p->kp[k], res, &res->keyphrases[k]);
-        p->kpp[k] = &p->kp[k];
-    }
-    for (size_t k = 0; k < ne; k++) {
-        fill_entity(&p->en[k], res, &res->entities[k]);
-        p->enp[k] = &p->en[k];
-    }
-    return LEDE_OK;
-}
-
+ * A response over max_payload bytes (0: no limit) is LEDE_ETOOBIG (out->payload_len: its size),
+ * found before anything is allocated. */
 static int encode_response(const Lede__V1__SummarizeRequest *rq, const struct lede_result *res,
                            uint64_t engine_us, uint64_t started_us, size_t max_payload,
                            struct lede_handler_out *out)
 {
     size_t n = rq->explain ? res->n_sentences : res->n_summary;
-    size_t need = max_payload ? sentences_size(rq, res, n) : 0;
-    if (max_payload && need > max_payload) {
-        out->payload_len = need; /* what it would have taken, for the message */
+    char *own_id = NULL;
+    const char *id = clean_string(rq->article_id, &own_id);
+    if (!id)
+        return LEDE_ENOMEM;
+    const char *lang = res->lang ? res->lang : "en";
+    /* worker_us is measured up to here; encoding itself is a small, linear step after it. */
+    uint64_t worker_us = lede_clock_mono_us() - started_us;
+    size_t sum_len = 0;
+    for (size_t i = 0; i < res->n_summary; i++)
+        sum_len += vlen((uint32_t)res->summary[i]);
+    size_t len = sz_str(id) + (res->n_summary ? sz_ld(sum_len) : 0) + sz_str(LEDE_ENGINE_VERSION) +
+                 sz_ld(sz_u(engine_us) + sz_u(worker_us)) + sz_str(lang) +
+                 sz_u((uint32_t)res->n_sentences) + sz_str(res->lang_detected) +
+                 sz_d(res->lang_confidence) + sz_u((uint64_t)(int64_t)res->format);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = rq->explain ? k : res->summary[k];
+        len += sz_ld(sentence_size(&res->sentences[i], i));
+    }
+    for (size_t k = 0; k < res->n_keyphrases; k++)
+        len += sz_ld(keyphrase_size(&res->keyphrases[k]));
+    for (size_t k = 0; k < res->n_entities; k++)
+        len += sz_ld(entity_size(&res->entities[k]));
+    if (max_payload && len > max_payload) {
+        free(own_id);
+        out->payload_len = len; /* what it would have taken, for the message */
         return LEDE_ETOOBIG;
     }
-    char *own_id = NULL;
-    struct resp_parts p = {0};
-    Lede__V1__Timings tm = LEDE__V1__TIMINGS__INIT;
-    Lede__V1__SummarizeResponse resp = LEDE__V1__SUMMARIZE_RESPONSE__INIT;
-    int rc = fill_parts(&p, rq, res, n);
-    if (rc != LEDE_OK || !(resp.article_id = clean_string(rq->article_id, &own_id))) {
-        rc = LEDE_ENOMEM;
-        goto cleanup;
+    uint8_t *buf = malloc(len ? len : 1), *p = buf;
+    if (!buf) {
+        free(own_id);
+        return LEDE_ENOMEM;
     }
-    resp.n_keyphrases = res->n_keyphrases;
-    resp.keyphrases = p.kpp;
-    resp.n_entities = res->n_entities;
-    resp.entities = p.enp;
-    resp.n_summary = res->n_summary;
-    resp.summary = p.summary;
-    resp.n_sentences = n;
-    resp.sentences = p.sentp;
-    resp.engine_version = (char *)LEDE_ENGINE_VERSION;
-    resp.language = (char *)(res->lang ? res->lang : "en");
-    resp.language_detected = (char *)res->lang_detected;
-    resp.language_confidence = res->lang_confidence;
-    resp.sentence_count = (uint32_t)res->n_sentences;
-    resp.format = (Lede__V1__Format)res->format;
-    resp.timings = &tm;
-    tm.engine_us = engine_us;
-    /* worker_us is measured up to here; encoding itself is a small, linear step after it. */
-    tm.worker_us = lede_clock_mono_us() - started_us;
-    size_t len = lede__v1__summarize_response__get_packed_size(&resp);
-    if (max_payload && len > max_payload) {
-        out->payload_len = len;
-        rc = LEDE_ETOOBIG;
-        goto cleanup;
+    p = put_str(p, 1, id);
+    if (res->n_summary) {
+        *p++ = 2 << 3 | 2;
+        p = put_v(p, sum_len);
+        for (size_t i = 0; i < res->n_summary; i++)
+            p = put_v(p, (uint32_t)res->summary[i]);
     }
-    rc = LEDE_ENOMEM;
-    out->payload = malloc(len ? len : 1);
-    if (!out->payload)
-        goto cleanup;
-    out->payload_len = lede__v1__summarize_response__pack(&resp, out->payload);
-    rc = LEDE_OK;
-cleanup:
+    for (size_t k = 0; k < n; k++) {
+        size_t i = rq->explain ? k : res->summary[k];
+        *p++ = 3 << 3 | 2;
+        p = put_v(p, sentence_size(&res->sentences[i], i));
+        p = put_sentence(p, res, i);
+    }
+    p = put_str(p, 4, LEDE_ENGINE_VERSION);
+    *p++ = 5 << 3 | 2;
+    p = put_v(p, sz_u(engine_us) + sz_u(worker_us));
+    p = put_u(p, 1, engine_us);
+    p = put_u(p, 2, worker_us);
+    p = put_str(p, 6, lang);
+    p = put_u(p, 7, (uint32_t)res->n_sentences);
+    p = put_str(p, 8, res->lang_detected);
+    p = put_d(p, 9, res->lang_confidence);
+    for (size_t k = 0; k < res->n_keyphrases; k++) {
+        *p++ = 10 << 3 | 2;
+        p = put_v(p, keyphrase_size(&res->keyphrases[k]));
+        p = put_keyphrase(p, res, &res->keyphrases[k]);
+    }
+    for (size_t k = 0; k < res->n_entities; k++) {
+        *p++ = 11 << 3 | 2;
+        p = put_v(p, entity_size(&res->entities[k]));
+        p = put_entity(p, res, &res->entities[k]);
+    }
+    p = put_u(p, 13, (uint64_t)(int64_t)res->format); /* an enum: int32 */
     free(own_id);
-    parts_release(&p);
-    return rc;
+    out->payload = buf;
+    out->payload_len = (size_t)(p - buf); /* == len: every size above is what its put writes */
+    return LEDE_OK;
 }
 
 static void echo_response(const Lede__V1__SummarizeRequest *rq, uint64_t started_us,

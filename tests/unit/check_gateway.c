@@ -289,6 +289,173 @@ START_TEST(camel_case)
 }
 END_TEST
 
+/* ---- the JSON of a SummarizeResponse written straight from its bytes ---- */
+
+static uint64_t gw_rng = 0x2545f4914f6cdd1dull;
+static uint64_t gw_rnd(void)
+{
+    gw_rng ^= gw_rng << 13;
+    gw_rng ^= gw_rng >> 7;
+    gw_rng ^= gw_rng << 17;
+    return gw_rng;
+}
+
+static uint64_t gw_u(void)
+{
+    static const uint64_t v[] = {0, 1, 127, 128, 99999, UINT32_MAX, UINT64_MAX};
+    return gw_rnd() % 2 ? gw_rnd() % 100000 : v[gw_rnd() % 7];
+}
+
+static double gw_d(void)
+{
+    static const double odd[] = {0.0, -0.0, 1.0, -2.5, 1e-300, 3.25e12, 0.1234567891234};
+    return gw_rnd() % 2 ? (double)(gw_rnd() % 1000000) / 997.0 : odd[gw_rnd() % 7];
+}
+
+static char *gw_s(char *buf, size_t cap)
+{
+    size_t n = gw_rnd() % 3 ? gw_rnd() % (cap - 1) : 0;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (char)(0x20 + gw_rnd() % 95);
+    buf[n] = 0;
+    return buf;
+}
+
+/* A random SummarizeResponse, packed by protobuf-c, with room after it for extra bytes. */
+static uint8_t *gw_response(size_t *len)
+{
+    Lede__V1__SummarizeResponse r = LEDE__V1__SUMMARIZE_RESPONSE__INIT;
+    Lede__V1__Timings tm = LEDE__V1__TIMINGS__INIT;
+    Lede__V1__Sentence st[5], *sp[5];
+    Lede__V1__FeatureScores fs[5];
+    Lede__V1__EditorKeyphrase k[4], *kp[4];
+    Lede__V1__EditorEntity e[3], *ep[3];
+    uint32_t sum[5];
+    char id[20], lang[6], det[6], tx[5][40], kt[4][16], et[3][16];
+    r.article_id = gw_s(id, sizeof id);
+    r.engine_version = (char *)(gw_rnd() % 2 ? "0.1.0" : "");
+    r.language = gw_s(lang, sizeof lang);
+    r.language_detected = gw_s(det, sizeof det);
+    r.language_confidence = gw_d();
+    r.sentence_count = (uint32_t)gw_u();
+    r.format = (Lede__V1__Format)(gw_rnd() % 5);
+    if (gw_rnd() % 4) {
+        tm.engine_us = gw_u();
+        tm.worker_us = gw_u();
+        r.timings = &tm;
+    }
+    r.n_summary = gw_rnd() % 6;
+    for (size_t i = 0; i < r.n_summary; i++)
+        sum[i] = (uint32_t)gw_u();
+    r.summary = sum;
+    r.n_sentences = gw_rnd() % 6;
+    for (size_t i = 0; i < r.n_sentences; i++) {
+        lede__v1__sentence__init(&st[i]);
+        lede__v1__feature_scores__init(&fs[i]);
+        fs[i].position = gw_d();
+        fs[i].term = gw_d();
+        fs[i].opener = gw_d();
+        st[i].features = gw_rnd() % 5 ? &fs[i] : NULL;
+        st[i].index = (uint32_t)gw_u();
+        st[i].rank = (uint32_t)gw_u();
+        st[i].score = gw_d();
+        st[i].offset = gw_u();
+        st[i].length = gw_u();
+        st[i].selected = gw_rnd() % 2;
+        st[i].duplicate_of = gw_rnd() % 2 ? -1 : (int64_t)gw_u();
+        st[i].text.data = (uint8_t *)gw_s(tx[i], sizeof tx[i]);
+        st[i].text.len = strlen(tx[i]);
+        if (st[i].text.len && gw_rnd() % 4 == 0)
+            tx[i][0] = (char)0xff; /* not UTF-8: U+FFFD in the JSON */
+        st[i].utf16_offset = gw_u();
+        st[i].headline = gw_rnd() % 2;
+        sp[i] = &st[i];
+    }
+    r.sentences = sp;
+    r.n_keyphrases = gw_rnd() % 5;
+    for (size_t i = 0; i < r.n_keyphrases; i++) {
+        lede__v1__editor_keyphrase__init(&k[i]);
+        k[i].text.data = (uint8_t *)gw_s(kt[i], sizeof kt[i]);
+        k[i].text.len = strlen(kt[i]);
+        k[i].score = gw_d();
+        k[i].count = (uint32_t)gw_u();
+        k[i].offset = gw_u();
+        kp[i] = &k[i];
+    }
+    r.keyphrases = kp;
+    r.n_entities = gw_rnd() % 4;
+    for (size_t i = 0; i < r.n_entities; i++) {
+        lede__v1__editor_entity__init(&e[i]);
+        e[i].text.data = (uint8_t *)gw_s(et[i], sizeof et[i]);
+        e[i].text.len = strlen(et[i]);
+        e[i].kind = (char *)(gw_rnd() % 3 ? "person" : "");
+        e[i].count = (uint32_t)gw_u();
+        ep[i] = &e[i];
+    }
+    r.entities = ep;
+    *len = lede__v1__summarize_response__get_packed_size(&r);
+    uint8_t *buf = malloc(*len + 16);
+    ck_assert_ptr_nonnull(buf);
+    lede__v1__summarize_response__pack(&r, buf);
+    return buf;
+}
+
+/* buf written straight and through protobuf-c's unpack: where the straight writer takes it,
+ * the same text. Returns whether it took it. */
+static int packed_agrees(const uint8_t *buf, size_t len)
+{
+    struct lede_jbuf a, b;
+    lede_jbuf_init(&a, 1u << 20);
+    lede_jbuf_init(&b, 1u << 20);
+    lede_jbuf_put(&a, "[", 1); /* not at the start of the buffer */
+    int took = lede_pbjson_write_packed(&a, &lede__v1__summarize_response__descriptor, buf, len);
+    ProtobufCMessage *m =
+        protobuf_c_message_unpack(&lede__v1__summarize_response__descriptor, NULL, len, buf);
+    if (took) {
+        ck_assert_msg(m != NULL, "written straight, but protobuf-c refuses it");
+        lede_jbuf_put(&b, "[", 1);
+        lede_pbjson_write(&b, m);
+        ck_assert_str_eq(a.data, b.data);
+    } else {
+        ck_assert_uint_eq(a.len, 1); /* left as it was */
+        ck_assert_str_eq(a.data, "[");
+    }
+    if (m)
+        protobuf_c_message_free_unpacked(m, NULL);
+    lede_jbuf_release(&a);
+    lede_jbuf_release(&b);
+    return took;
+}
+
+START_TEST(response_written_from_its_bytes)
+{
+    size_t took_changed = 0;
+    for (int i = 0; i < 2000; i++) {
+        size_t len;
+        uint8_t *buf = gw_response(&len);
+        ck_assert_int_eq(packed_agrees(buf, len), 1); /* what protobuf-c packs, it takes */
+        packed_agrees(buf, len ? gw_rnd() % len : 0); /* cut short */
+        for (int k = 0; k < 4 && len; k++) {          /* a byte changed */
+            size_t at = gw_rnd() % len;
+            uint8_t was = buf[at];
+            buf[at] = (uint8_t)gw_rnd();
+            took_changed += (size_t)packed_agrees(buf, len);
+            buf[at] = was;
+        }
+        /* an unknown field, a field out of order, a singular field again: protobuf-c's */
+        static const uint8_t extra[][2] = {{0x78, 0x01}, {0x08 | 0x10, 0x00}, {0x68, 0x01}};
+        for (size_t k = 0; k < 3; k++) {
+            memcpy(buf + len, extra[k], 2);
+            int took = packed_agrees(buf, len + 2);
+            if (k == 0)
+                ck_assert_int_eq(took, 0);
+        }
+        free(buf);
+    }
+    ck_assert_uint_gt(took_changed, 100);
+}
+END_TEST
+
 START_TEST(token_file)
 {
     char path[] = "/tmp/check_gateway_tokensXXXXXX";
@@ -334,6 +501,7 @@ int main(void)
     tcase_add_test(tc, camel_case);
     tcase_add_test(tc, reals_written);
     tcase_add_test(tc, direct_parser);
+    tcase_add_test(tc, response_written_from_its_bytes);
     tcase_add_test(tc, token_file);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -52,6 +52,61 @@ START_TEST(writer_equals_jansson)
 }
 END_TEST
 
+/* The reals a batch line holds (the detection's confidence, keyphrase scores) are written
+ * without printf in the common range: jansson's bytes for values of every kind there, and
+ * for those next to a rounding half, a power of ten and the ends of the range. */
+START_TEST(writer_reals_equal_jansson)
+{
+    lede_engine_t *e = NULL;
+    struct lede_error err;
+    ck_assert_int_eq(lede_engine_new(NULL, &e, &err), LEDE_OK);
+    lede_workspace_t *ws = NULL;
+    ck_assert_int_eq(lede_workspace_new(e, &ws), LEDE_OK);
+    const char *body = "Exports rose 12 percent in December, the ministry said on Monday. Chip "
+                       "sales jumped 20 percent as Samsung shipped more chips. Imports fell.\n";
+    struct lede_request req = {
+        .body = body, .body_len = strlen(body), .budget = {LEDE_BUDGET_SENTENCES, 1}};
+    struct lede_result *res = NULL;
+    ck_assert_int_eq(lede_summarize(ws, &req, &res, &err), LEDE_OK);
+    ck_assert_uint_gt(res->n_keyphrases, 1);
+    static const double p10[] = {1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1,   10,   1e2, 1e3,
+                                 1e4,  1e5,  1e6,  1e7,  1e8,  1e9, 1e10, 1e11};
+    unsigned long long seed = 88172645463325252ull;
+    size_t fast_range = 0;
+    for (int i = 0; i < 24000; i++) {
+        seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17; /* xorshift64 */
+        double u = (double)(seed >> 11) / 9007199254740992.0;      /* [0, 1) */
+        double v;
+        int k = (int)(seed % 17);
+        switch (i % 6) {
+        case 0: v = u * p10[k]; break;                                         /* any digits */
+        case 1: v = (double)(seed % 100000) / p10[5 + (int)(seed % 6)]; break; /* short decimals */
+        case 2: v = ((double)(seed % 2000000000u) + 0.5) / p10[k % 10]; break; /* halves */
+        case 3: v = nextafter(p10[k], i % 12 < 6 ? 0.0 : 1e300); break;        /* powers of ten */
+        case 4: v = (double)(seed % 100000000000ull); break;                   /* integers */
+        default: v = -u * p10[k]; break;
+        }
+        res->lang_confidence = v;
+        for (size_t j = 0; j < res->n_keyphrases; j++)
+            res->keyphrases[j].score = v * (double)(j + 1) / 3.0;
+        if (fabs(v) >= 1e-4 && fabs(v) < 1e10)
+            fast_range++;
+        json_t *jr = lede_json_result(NULL, res);
+        json_object_del(jr, "sentences");
+        char *want = json_dumps(jr, LEDE_JSON_FLAGS);
+        char *got = lede_jsonl_result(NULL, res, false);
+        ck_assert_msg(strcmp(got, want) == 0, "value %.17g:\n got %s\nwant %s", v, got, want);
+        free(want);
+        free(got);
+        json_decref(jr);
+    }
+    ck_assert_uint_gt(fast_range, 12000); /* most of them in the range written without printf */
+    lede_result_destroy(&res);
+    lede_workspace_destroy(&ws);
+    lede_engine_destroy(&e);
+}
+END_TEST
+
 START_TEST(reader_records)
 {
     struct lede_jsonl_rec r;
@@ -118,6 +173,7 @@ int main(void)
     Suite *s = suite_create("jsonl");
     TCase *tc = tcase_create("jsonl");
     tcase_add_test(tc, writer_equals_jansson);
+    tcase_add_test(tc, writer_reals_equal_jansson);
     tcase_add_test(tc, reader_records);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -560,6 +560,290 @@ START_TEST(call_stamp_overrides)
 }
 END_TEST
 
+/* ---- wire_fast.c: its structs are protobuf-c's ---- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* A value of every size a field may hold: often 0, small, large, the type's largest. */
+static uint64_t rnd_u(void)
+{
+    switch (rnd() % 5) {
+    case 0: return 0;
+    case 1: return rnd() % 128;
+    case 2: return rnd() % 100000;
+    case 3: return rnd();
+    default: return UINT64_MAX;
+    }
+}
+
+static double rnd_d(void)
+{
+    static const double odd[] = {0.0, -0.0, 1.0, -2.5, 1e-300, 3.25e12};
+    return rnd() % 3 ? (double)(rnd() % 1000000) / 997.0 : odd[rnd() % 6];
+}
+
+static char *rnd_str(char *buf, size_t cap)
+{
+    size_t n = rnd() % 3 ? rnd() % (cap - 1) : 0;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (char)(0x20 + rnd() % 95);
+    buf[n] = 0;
+    return buf;
+}
+
+/* A SummarizeResponse with every kind of field, packed by protobuf-c (the caller frees). */
+static uint8_t *rnd_response(size_t *len)
+{
+    Lede__V1__SummarizeResponse r = LEDE__V1__SUMMARIZE_RESPONSE__INIT;
+    Lede__V1__Timings tm = LEDE__V1__TIMINGS__INIT;
+    Lede__V1__Sentence s[6], *sp[6];
+    Lede__V1__FeatureScores fs[6];
+    Lede__V1__EditorKeyphrase k[5], *kp[5];
+    Lede__V1__EditorEntity e[4], *ep[4];
+    uint32_t summary[6];
+    char id[24], ver[8], lang[6], det[6], text[6][40], kt[5][20], et[4][20];
+    r.article_id = rnd_str(id, sizeof id);
+    r.engine_version = rnd_str(ver, sizeof ver);
+    r.language = rnd_str(lang, sizeof lang);
+    r.language_detected = rnd_str(det, sizeof det);
+    r.language_confidence = rnd_d();
+    r.sentence_count = (uint32_t)rnd_u();
+    r.format = (Lede__V1__Format)(rnd() % 5);
+    if (rnd() % 4) {
+        tm.engine_us = rnd_u();
+        tm.worker_us = rnd_u();
+        r.timings = &tm;
+    }
+    r.n_summary = rnd() % 7;
+    for (size_t i = 0; i < r.n_summary; i++)
+        summary[i] = (uint32_t)rnd_u();
+    r.summary = summary;
+    r.n_sentences = rnd() % 7;
+    for (size_t i = 0; i < r.n_sentences; i++) {
+        lede__v1__sentence__init(&s[i]);
+        lede__v1__feature_scores__init(&fs[i]);
+        fs[i].position = rnd_d();
+        fs[i].term = rnd_d();
+        fs[i].entity = rnd_d();
+        fs[i].title = rnd_d();
+        fs[i].length = rnd_d();
+        fs[i].opener = rnd_d();
+        s[i].features = rnd() % 5 ? &fs[i] : NULL;
+        s[i].index = (uint32_t)rnd_u();
+        s[i].rank = (uint32_t)rnd_u();
+        s[i].score = rnd_d();
+        s[i].offset = rnd_u();
+        s[i].length = rnd_u();
+        s[i].paragraph = (uint32_t)rnd_u();
+        s[i].selected = rnd() % 2;
+        s[i].duplicate_of = rnd() % 2 ? -1 : (int64_t)rnd_u();
+        s[i].text.data = (uint8_t *)rnd_str(text[i], sizeof text[i]);
+        s[i].text.len = strlen(text[i]);
+        if (s[i].text.len && rnd() % 4 == 0)
+            text[i][0] = (char)0xc3; /* bytes need not be UTF-8 */
+        s[i].utf16_offset = rnd_u();
+        s[i].utf16_length = rnd_u();
+        s[i].headline = rnd() % 2;
+        sp[i] = &s[i];
+    }
+    r.sentences = sp;
+    r.n_keyphrases = rnd() % 6;
+    for (size_t i = 0; i < r.n_keyphrases; i++) {
+        lede__v1__editor_keyphrase__init(&k[i]);
+        k[i].text.data = (uint8_t *)rnd_str(kt[i], sizeof kt[i]);
+        k[i].text.len = strlen(kt[i]);
+        k[i].score = rnd_d();
+        k[i].count = (uint32_t)rnd_u();
+        k[i].words = (uint32_t)rnd_u();
+        k[i].offset = rnd_u();
+        k[i].length = rnd_u();
+        kp[i] = &k[i];
+    }
+    r.keyphrases = kp;
+    r.n_entities = rnd() % 5;
+    for (size_t i = 0; i < r.n_entities; i++) {
+        lede__v1__editor_entity__init(&e[i]);
+        e[i].text.data = (uint8_t *)rnd_str(et[i], sizeof et[i]);
+        e[i].text.len = strlen(et[i]);
+        e[i].kind = rnd() % 4 ? (char *)"person" : (char *)"";
+        e[i].count = (uint32_t)rnd_u();
+        e[i].offset = rnd_u();
+        e[i].length = rnd_u();
+        ep[i] = &e[i];
+    }
+    r.entities = ep;
+    *len = lede__v1__summarize_response__get_packed_size(&r);
+    uint8_t *buf = malloc(*len + 64); /* room for the mutations' extra bytes */
+    ck_assert_ptr_nonnull(buf);
+    lede__v1__summarize_response__pack(&r, buf);
+    return buf;
+}
+
+/* m packed again (the caller frees) */
+static uint8_t *repack(const ProtobufCMessage *m, size_t *len)
+{
+    *len = protobuf_c_message_get_packed_size(m);
+    uint8_t *b = malloc(*len ? *len : 1);
+    ck_assert_ptr_nonnull(b);
+    protobuf_c_message_pack(m, b);
+    return b;
+}
+
+/* buf as the fast reader and as protobuf-c read it: where the fast one takes it, protobuf-c
+ * takes it too, as the same message. Returns the fast reader's verdict. */
+static int fast_agrees(const ProtobufCMessageDescriptor *d, const uint8_t *buf, size_t len)
+{
+    ProtobufCMessage *f = NULL;
+    int rc = lede_wire_unpack_fast(d, NULL, len, buf, &f, NULL);
+    ProtobufCMessage *slow = protobuf_c_message_unpack(d, NULL, len, buf);
+    if (rc == LEDE_WIRE_FAST_OK) {
+        ck_assert_ptr_nonnull(f);
+        ck_assert_msg(slow != NULL, "the fast reader took %zu bytes protobuf-c refuses", len);
+        ck_assert_uint_eq(slow->n_unknown_fields, 0);
+        size_t a, b;
+        uint8_t *pa = repack(f, &a), *pb = repack(slow, &b);
+        ck_assert_msg(a == b && memcmp(pa, pb, a) == 0, "the fast reader's message differs");
+        free(pa);
+        free(pb);
+        protobuf_c_message_free_unpacked(f, NULL);
+    } else {
+        ck_assert_int_eq(rc, LEDE_WIRE_FAST_OTHER);
+        ck_assert_ptr_null(f);
+    }
+    if (slow)
+        protobuf_c_message_free_unpacked(slow, NULL);
+    return rc;
+}
+
+START_TEST(fast_unpack_equals_protobuf_c)
+{
+    size_t taken = 0;
+    for (int i = 0; i < 3000; i++) {
+        size_t len;
+        uint8_t *buf = rnd_response(&len);
+        /* what protobuf-c writes, the fast reader takes whole */
+        ck_assert_int_eq(fast_agrees(&lede__v1__summarize_response__descriptor, buf, len),
+                         LEDE_WIRE_FAST_OK);
+        /* and lede_wire_unpack, which uses it, gives the same message */
+        ProtobufCMessage *m = NULL;
+        ck_assert_int_eq(
+            lede_wire_unpack(&lede__v1__summarize_response__descriptor, buf, len, 0, &m), LEDE_OK);
+        size_t a;
+        uint8_t *pa = repack(m, &a);
+        ck_assert(a == len && memcmp(pa, buf, len) == 0);
+        free(pa);
+        protobuf_c_message_free_unpacked(m, NULL);
+        /* mutated: cut short, a byte changed, bytes added; both readers agree when it is
+           taken (every other case is protobuf-c's alone) */
+        size_t cut = len ? rnd() % len : 0;
+        fast_agrees(&lede__v1__summarize_response__descriptor, buf, cut);
+        for (int k = 0; k < 4 && len; k++) {
+            size_t at = rnd() % len;
+            uint8_t was = buf[at];
+            buf[at] = (uint8_t)rnd();
+            taken += fast_agrees(&lede__v1__summarize_response__descriptor, buf, len) ==
+                     LEDE_WIRE_FAST_OK;
+            buf[at] = was;
+        }
+        static const uint8_t extra[][4] = {
+            {0x78, 0x01},       /* an unknown field 15 */
+            {0x38, 0x05},       /* sentence_count again */
+            {0x0a, 0x01, 0xc3}, /* article_id again, not ASCII */
+            {0x12, 0x01, 0x07}, /* the packed summary again */
+            {0x18, 0x01},       /* sentences with the wrong wire type */
+        };
+        for (size_t k = 0; k < sizeof extra / sizeof *extra; k++) {
+            size_t n = extra[k][0] == 0x0a || extra[k][0] == 0x12 ? 3 : 2;
+            memcpy(buf + len, extra[k], n);
+            int rc = fast_agrees(&lede__v1__summarize_response__descriptor, buf, len + n);
+            if (k == 0 || k == 2 || k == 4)
+                ck_assert_int_eq(rc, LEDE_WIRE_FAST_OTHER); /* protobuf-c's to decide */
+        }
+        free(buf);
+    }
+    ck_assert_uint_gt(taken, 100); /* some changed bytes still make a message it takes */
+}
+END_TEST
+
+/* lede_wire_unpack reads every payload through the fast reader first: a SummarizeRequest
+ * (taken when it has no budget, whose oneof is protobuf-c's) reads as protobuf-c reads it. */
+START_TEST(fast_unpack_request_equals_protobuf_c)
+{
+    size_t taken = 0;
+    for (int i = 0; i < 3000; i++) {
+        Lede__V1__SummarizeRequest r = LEDE__V1__SUMMARIZE_REQUEST__INIT;
+        Lede__V1__FeatureWeight w[3], *wp[3];
+        char id[16], lang[6], title[24], body[64], names[3][10];
+        r.article_id = rnd_str(id, sizeof id);
+        r.language = rnd_str(lang, sizeof lang);
+        r.title.data = (uint8_t *)rnd_str(title, sizeof title);
+        r.title.len = strlen(title);
+        r.body.data = (uint8_t *)rnd_str(body, sizeof body);
+        r.body.len = strlen(body);
+        if (r.body.len && rnd() % 3 == 0)
+            body[0] = (char)0xe9; /* bytes, not UTF-8 */
+        switch (rnd() % 6) {
+        case 1:
+            r.budget_case = LEDE__V1__SUMMARIZE_REQUEST__BUDGET_SENTENCES;
+            r.sentences = (uint32_t)rnd_u();
+            break;
+        case 2:
+            r.budget_case = LEDE__V1__SUMMARIZE_REQUEST__BUDGET_RATIO;
+            r.ratio = rnd_d();
+            break;
+        default: break; /* no budget: the fast reader's */
+        }
+        r.n_weights = rnd() % 4;
+        for (size_t k = 0; k < r.n_weights; k++) {
+            lede__v1__feature_weight__init(&w[k]);
+            w[k].name = rnd_str(names[k], sizeof names[k]);
+            w[k].value = rnd_d();
+            wp[k] = &w[k];
+        }
+        r.weights = wp;
+        r.explain = rnd() % 2;
+        r.format = (Lede__V1__Format)(rnd() % 5);
+        r.max_keyphrases = (uint32_t)(rnd() % 3 ? 0 : rnd_u());
+        r.max_entities = (uint32_t)(rnd() % 3 ? 0 : rnd_u()); /* field 16: a two-byte tag */
+        size_t len = lede__v1__summarize_request__get_packed_size(&r);
+        uint8_t *buf = malloc(len + 1);
+        ck_assert_ptr_nonnull(buf);
+        lede__v1__summarize_request__pack(&r, buf);
+        int rc = fast_agrees(&lede__v1__summarize_request__descriptor, buf, len);
+        if (r.budget_case == LEDE__V1__SUMMARIZE_REQUEST__BUDGET__NOT_SET && !r.max_entities)
+            ck_assert_int_eq(rc, LEDE_WIRE_FAST_OK);
+        else
+            ck_assert_int_eq(rc, LEDE_WIRE_FAST_OTHER);
+        ProtobufCMessage *m = NULL;
+        ck_assert_int_eq(
+            lede_wire_unpack(&lede__v1__summarize_request__descriptor, buf, len, 0, &m), LEDE_OK);
+        size_t a;
+        uint8_t *pa = repack(m, &a);
+        ck_assert(a == len && memcmp(pa, buf, len) == 0);
+        free(pa);
+        protobuf_c_message_free_unpacked(m, NULL);
+        for (int k = 0; k < 3 && len; k++) {
+            size_t at = rnd() % len;
+            uint8_t was = buf[at];
+            buf[at] = (uint8_t)rnd();
+            taken += fast_agrees(&lede__v1__summarize_request__descriptor, buf, len) ==
+                     LEDE_WIRE_FAST_OK;
+            buf[at] = was;
+        }
+        fast_agrees(&lede__v1__summarize_request__descriptor, buf, len ? rnd() % len : 0);
+        free(buf);
+    }
+    ck_assert_uint_gt(taken, 100);
+}
+END_TEST
+
 START_TEST(names)
 {
     ck_assert_str_eq(lede_wire_fault_name(LEDE_WIRE_FAULT_VERSION), "version");
@@ -601,6 +885,8 @@ int main(void)
     tcase_add_test(tc, decoded_size_is_bounded_by_wire_size);
     tcase_add_test(tc, unpack_payload);
     tcase_add_test(tc, random_bytes_never_crash);
+    tcase_add_test(tc, fast_unpack_equals_protobuf_c);
+    tcase_add_test(tc, fast_unpack_request_equals_protobuf_c);
     tcase_add_test(tc, names);
     tcase_add_test(tc, status_names_match_proto);
     tcase_add_test(tc, envelope_leaves_out_payload);

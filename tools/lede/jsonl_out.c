@@ -4,12 +4,14 @@
 #include "jsonl_out.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json_out.h"
+#include "json_scan.h"
 #include "json_stream.h"
 
 struct out {
@@ -22,7 +24,7 @@ static void reserve(struct out *o, size_t n)
 {
     if (o->err || o->len + n + 1 <= o->cap)
         return;
-    size_t cap = o->cap ? o->cap : 1024;
+    size_t cap = o->cap ? o->cap : 4096;
     while (cap < o->len + n + 1)
         cap *= 2;
     char *p = realloc(o->p, cap);
@@ -48,18 +50,22 @@ static void puts_(struct out *o, const char *s)
     put(o, s, strlen(s));
 }
 
-/* As jansson's dump escapes: " \ and control characters; UTF-8 passes through. */
+/* As jansson's dump escapes: " \ and control characters; UTF-8 passes through. The runs of
+ * plain bytes between them found sixteen at a time (json_scan.h). */
 static void str(struct out *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     reserve(o, n + 2);
     put(o, "\"", 1);
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+    const char *end = s + n, *run = s, *p = s;
+    while ((p = lede_json_plain_run(p, end)) < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x80) { /* UTF-8, as it is */
+            while (p < end && (unsigned char)*p >= 0x80)
+                p++;
             continue;
-        put(o, s + run, i - run);
+        }
+        put(o, run, (size_t)(p - run));
         char e[6] = {'\\', 0, 0, 0, 0, 0};
         size_t el = 2;
         switch (c) {
@@ -79,17 +85,95 @@ static void str(struct out *o, const char *s, size_t n)
             el = 6;
         }
         put(o, e, el);
-        run = i + 1;
+        run = ++p;
     }
-    put(o, s + run, n - run);
+    put(o, run, (size_t)(end - run));
     put(o, "\"", 1);
 }
 
 static void integer(struct out *o, long long v)
 {
-    char b[32];
-    int n = snprintf(b, sizeof b, "%lld", v);
-    put(o, b, (size_t)n);
+    char b[24], *e = b + sizeof b, *q = e; /* digits written backwards, no snprintf */
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--q = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--q = '-';
+    put(o, q, (size_t)(e - q));
+}
+
+/* "%.10g" of v for 1e-4 <= |v| < 1e10 (fixed notation) without printf, which was most of the
+ * writer's time: the 10 significant digits are a * 10^k rounded, k such that they are 10
+ * digits. a * 10^k (10^k exact, k <= 13) is off the true product by at most half a unit in its
+ * last place, under 2e-6 below 1e10, so its rounding is printf's (the exact value's) except
+ * within that of a half: those, and every other case, return 0 for snprintf. Else the length
+ * written to b (at least 24 bytes). */
+static int fixed10(char *b, double v)
+{
+    static const double p10[] = {1e0, 1e1, 1e2, 1e3,  1e4,  1e5,  1e6,
+                                 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13};
+    double a = fabs(v);
+    if (!(a >= 1e-4 && a < 1e10))
+        return 0;
+    int e = 0; /* an estimate of the exponent: 10^e <= a < 10^(e+1), checked below */
+    while (e < 9 && a >= p10[e + 1])
+        e++;
+    while (e <= 0 && e > -4 && a < 1.0 / p10[-e])
+        e--;
+    uint64_t m = 0;
+    for (int tries = 0;; tries++) {
+        if (tries == 3 || 9 - e < 0 || 9 - e > 13)
+            return 0;
+        double x = a * p10[9 - e];
+        if (x < 1e9) { /* the estimate was one too high (at the edge both give the same) */
+            e--;
+            continue;
+        }
+        if (x >= 1e10) { /* one too low */
+            e++;
+            continue;
+        }
+        m = (uint64_t)x;
+        double f = x - (double)m; /* exact: x and m are within 1 of each other */
+        if (fabs(f - 0.5) < 1e-5)
+            return 0; /* too close to a half to round here */
+        m += f > 0.5;
+        break;
+    }
+    if (m == 10000000000ull) { /* rounded up to the next power of ten */
+        m = 1000000000ull;
+        e++;
+    }
+    if (e > 9)
+        return 0; /* "%.10g" is in exponent notation there */
+    char d[16];
+    for (int i = 9; i >= 0; i--) {
+        d[i] = (char)('0' + m % 10);
+        m /= 10;
+    }
+    int n = 0;
+    if (v < 0)
+        b[n++] = '-';
+    if (e >= 0) {
+        memcpy(b + n, d, (size_t)e + 1);
+        n += e + 1;
+    } else {
+        b[n++] = '0';
+    }
+    int last = 9; /* the last nonzero digit of the fraction */
+    while (last > e && last >= 0 && d[last] == '0')
+        last--;
+    if (last > e) {
+        b[n++] = '.';
+        for (int z = -1; z > e; z--)
+            b[n++] = '0'; /* leading zeros of a value under 1 */
+        int from = e >= 0 ? e + 1 : 0;
+        memcpy(b + n, d + from, (size_t)(last - from + 1));
+        n += last - from + 1;
+    }
+    return n;
 }
 
 static void real(struct out *o, double v)
@@ -99,7 +183,16 @@ static void real(struct out *o, double v)
         puts_(o, signbit(v) ? "-0.0" : "0.0");
         return;
     }
-    int n = snprintf(b, sizeof b, "%.10g", v);
+    int n = fixed10(b, v);
+    if (n) {
+        if (!memchr(b, '.', (size_t)n)) { /* as jansson: a real keeps a ".0" */
+            memcpy(b + n, ".0", 2);
+            n += 2;
+        }
+        put(o, b, (size_t)n);
+        return;
+    }
+    n = snprintf(b, sizeof b, "%.10g", v);
     if (n < 0 || n >= (int)sizeof b - 3)
         return;
     if (!strchr(b, '.') && !strchr(b, 'e')) {

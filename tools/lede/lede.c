@@ -10,6 +10,7 @@
 #include "langid.h"
 #include "backend.h"
 #include "budget.h"
+#include "clock.h"
 #include "config.h"
 #include "fileio.h"
 #include "html.h"
@@ -54,6 +55,8 @@ struct printer {
     char last_message[256];
     char **ids;       /* jsonl: id per pending slot, same indexing */
     bool html_failed; /* --html: the page could not be written */
+    bool unflushed;   /* --jsonl: lines written to stdout's buffer, not yet flushed */
+    uint64_t flushed_us;
 };
 
 static const char *const formats[] = {"auto", "text", "html", "ans", "ninjs", NULL};
@@ -351,7 +354,27 @@ static void flush_ready(struct printer *pr)
         pr->ids[j] = NULL;
     }
     pr->base += k;
+    /* --jsonl: while results come in bursts (a batch reply holds up to 16) stdout is flushed
+       at most every 10 ms, and each time the input loop comes round (flush_pending): a write
+       per line was a large part of the CLI's CPU through a broker */
+    uint64_t now = lede_clock_mono_us();
+    if (!pr->o->jsonl || now - pr->flushed_us >= 10000) {
+        fflush(stdout);
+        pr->flushed_us = now;
+        pr->unflushed = false;
+    } else {
+        pr->unflushed = true;
+    }
+}
+
+/* The lines flush_ready left in stdout's buffer, written out. */
+static void flush_pending(struct printer *pr)
+{
+    if (!pr->unflushed)
+        return;
     fflush(stdout);
+    pr->flushed_us = lede_clock_mono_us();
+    pr->unflushed = false;
 }
 
 /* --html: the editor's view of one result, written to o->html. */
@@ -492,6 +515,7 @@ static int run_jsonl(const struct opts *o, lede_backend_t *b, struct printer *pr
                 break;
             on_done(pr, seq++, LEDE_STATUS_RESOURCE_EXHAUSTED, "line longer than --max-bytes",
                     NULL);
+            flush_pending(pr);
             continue;
         }
         /* read straight from the text (jsonl_in.c): a jansson tree per line cost more than
@@ -520,11 +544,13 @@ static int run_jsonl(const struct opts *o, lede_backend_t *b, struct printer *pr
         }
         seq++;
         lede_jsonl_rec_release(&rec);
+        flush_pending(pr);
         if (tty && (seq % 16 == 0))
             progress(seq, f != stdin ? ftell(f) : 0, size, false);
     }
     free(line);
     b->ops->drain(b);
+    flush_pending(pr);
     if (tty)
         progress(seq, size, size, true);
     if (f != stdin)
