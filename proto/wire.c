@@ -401,10 +401,10 @@ int lede_wire_decode_envelope(const void *buf, size_t len, size_t max_len,
      * counted against the bounds on the way (the walk parses as fields_within_bounds does, so
      * the verdict is its). Anything the walk does not understand is left to the full decoder,
      * which says what is wrong with it, after the bounds' own walk. */
+    /* What is kept is small (ids, method, metadata) while the payload is the body's bulk: the
+     * stack holds it, and only kept fields past it take a buffer of the body's size. */
     uint8_t stack[512];
-    uint8_t *tmp = body_len <= sizeof stack ? stack : malloc(body_len);
-    if (!tmp)
-        return fail(fault, LEDE_WIRE_FAULT_NONE, LEDE_ENOMEM);
+    uint8_t *tmp = stack;
     struct field_count fc;
     count_start(&fc, out->command);
     const uint8_t *q = body, *end = body + body_len;
@@ -441,6 +441,14 @@ int lede_wire_decode_envelope(const void *buf, size_t len, size_t max_len,
         }
         if ((key & 7) == 2 && (key >> 3) == skip)
             continue; /* the payload: forwarded, never read here */
+        if (tmp == stack && kept + (size_t)(q - start) > sizeof stack) {
+            if (!(tmp = malloc(body_len))) {
+                tmp = stack;
+                rc = fail(fault, LEDE_WIRE_FAULT_NONE, LEDE_ENOMEM);
+                goto done;
+            }
+            memcpy(tmp, stack, kept);
+        }
         memcpy(tmp + kept, start, (size_t)(q - start));
         kept += (size_t)(q - start);
     }
