@@ -536,17 +536,21 @@ int lede_wire_call_stamp(const void *call, size_t len, uint32_t timeout_ms, uint
 {
     *out = NULL;
     *out_len = 0;
-    uint8_t *buf = malloc(len + 3 * 16);
+    uint8_t *buf = malloc(len + LEDE_WIRE_STAMP_BYTES);
     if (!buf)
         return LEDE_ENOMEM;
     memcpy(buf, call, len);
-    size_t n = len;
-    n += put_varint_field(buf + n, 3, timeout_ms);  /* Call.timeout_ms */
-    n += put_varint_field(buf + n, 6, dispatch_id); /* Call.dispatch_id */
-    n += put_varint_field(buf + n, 7, attempt);     /* Call.attempt */
     *out = buf;
-    *out_len = n;
+    *out_len = len + lede_wire_call_stamp_put(buf + len, timeout_ms, dispatch_id, attempt);
     return LEDE_OK;
+}
+
+size_t lede_wire_call_stamp_put(uint8_t *p, uint32_t timeout_ms, uint64_t dispatch_id,
+                                uint32_t attempt)
+{
+    size_t n = put_varint_field(p, 3, timeout_ms);  /* Call.timeout_ms */
+    n += put_varint_field(p + n, 6, dispatch_id);   /* Call.dispatch_id */
+    return n + put_varint_field(p + n, 7, attempt); /* Call.attempt */
 }
 
 void lede_wire_frame_release(struct lede_wire_frame *f)
