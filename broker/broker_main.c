@@ -465,6 +465,8 @@ static int flush(lede_broker_t *b, void *sockets[2], lede_conns_t *conns)
                     zmq_msg_close(&m); /* frees it, and undoes its accounting */
             } else {
                 rc = -1;
+                if (conns && hint)
+                    lede_conns_unaccount(block, hint);
             }
         } else if (conns && hint) {
             lede_conns_unaccount(block, hint);
