@@ -75,7 +75,11 @@ start_broker() {
   local be; be=$(sed -n 's/^backend=//p' "$OUT/ready$i")
   "$BIN/lede-worker" --broker "$be" --threads 2 --name "w$i" --echo 2>>"$OUT/worker$i.log" &
   PIDS+=($!)
-  load "$FE" --data "$DATA" --limit 4 --requests 8 --concurrency 4 >/dev/null
+  # the worker has registered once a call goes through (calls before fail fast); then warm
+  for _ in $(seq 100); do
+    load "$FE" --data "$DATA" --limit 4 --requests 8 --concurrency 4 >/dev/null 2>&1 && break
+    sleep 0.1
+  done
   load "$FE" --data "$DATA" --requests 1000 --concurrency 16 >/dev/null
 }
 
@@ -83,9 +87,9 @@ if [ "${LEDE_VS_IR:-0}" = 1 ]; then
   for i in 0 1; do
     cg=$OUT/cg$i
     start_broker "$i" valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$cg"
-    callgrind_control -z "$BP" >/dev/null
+    callgrind_control -z "$BP" >/dev/null 2>&1
     load "$FE" --data "$DATA" --requests "$IR_CALLS" --concurrency 64 --json "$OUT/ir$i.json" >/dev/null
-    callgrind_control -d "$BP" >/dev/null
+    callgrind_control -d "$BP" >/dev/null 2>&1
     sleep 0.5
     cleanup
     f=$(ls -t "$cg".*-01 | head -1) # the dump after the load, thread 1 (main)
@@ -103,7 +107,7 @@ if [ "${LEDE_VS_SYSCALLS:-0}" = 1 ]; then
     load "$FE" --data "$DATA" --requests 3000 --concurrency 1 >/dev/null
     kill -INT "$sp"; wait "$sp" || true
     cleanup
-    n=$(awk '$NF == "total" {print $(NF-2)}' "$OUT/st$i")
+    n=$(awk '$NF == "total" {print $4}' "$OUT/st$i") # %, s, us/call, calls
     $PY -c "import sys; print('{\"bench\":\"broker_vs_syscalls\",\"broker\":\"%s\",\"calls\":3000,\"syscalls_per_call\":%.2f}' % (sys.argv[1], int(sys.argv[2]) / 3000))" "${NAMES[$i]}" "$n"
   done
 fi
@@ -121,7 +125,10 @@ FES+=("$(sed -n 's/^frontend=//p' "$OUT/readyb")")
 "$BIN/bare_proxy" --worker --connect "$(sed -n 's/^backend=//p' "$OUT/readyb")" --threads 2 \
   --io-batch 2>>"$OUT/bare.log" &
 PIDS+=($!)
-load "${FES[2]}" --data "$DATA" --limit 4 --requests 8 --concurrency 4 >/dev/null
+for _ in $(seq 100); do
+  load "${FES[2]}" --data "$DATA" --limit 4 --requests 8 --concurrency 4 >/dev/null 2>&1 && break
+  sleep 0.1
+done
 for r in $(seq "$ROUNDS"); do
   for k in 0 1 2; do
     j=$(((k + r) % 3))
