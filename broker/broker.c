@@ -840,7 +840,15 @@ int lede_broker_pop(lede_broker_t *b, struct lede_broker_action *a)
         b->out_head = b->out_n = 0;
         return 0;
     }
-    *a = b->out[b->out_head++];
+    /* field by field: the identity's bytes in use, not all 255 */
+    const struct lede_broker_action *o = &b->out[b->out_head++];
+    a->sock = o->sock;
+    a->identity_len = o->identity_len;
+    memcpy(a->identity, o->identity, o->identity_len);
+    a->frame = o->frame;
+    a->frame_len = o->frame_len;
+    a->conn = o->conn;
+    a->shared = o->shared;
     return 1;
 }
 
@@ -852,7 +860,10 @@ void lede_broker_action_release(struct lede_broker_action *a)
         lede_broker_shared_unref(a->shared);
     else
         free(a->frame);
-    memset(a, 0, sizeof *a);
+    a->frame = NULL;
+    a->frame_len = 0;
+    a->shared = NULL;
+    a->identity_len = 0;
 }
 
 void lede_broker_set_auth_stats(lede_broker_t *b, const struct lede_broker_auth_stats *a)

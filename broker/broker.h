@@ -258,7 +258,8 @@ int lede_broker_drained(lede_broker_t *b, int64_t now_ms);
 /* Takes the next pending action into *a (the caller then owns a->frame). Returns 1 if there was
  * one, 0 if none. */
 int lede_broker_pop(lede_broker_t *b, struct lede_broker_action *a);
-/* Frees a->frame (or drops its reference to a->shared) and zeroes it. */
+/* Frees a->frame (or drops its reference to a->shared); the action is then empty (frame and
+ * shared NULL, no identity). */
 void lede_broker_action_release(struct lede_broker_action *a);
 
 /* Replaces the authentication counters shown in the stats. */
