@@ -9,7 +9,8 @@
 # rounds' own ratios (this / REV, REV / bare, this / bare) with their spread. Issue 11: the
 # broker's cost per relayed call back to (or below) ebdd933's. Not part of scripts/test.sh.
 #   scripts/bench_broker_vs.sh [REV]   (default ebdd933)
-#   LEDE_VS_ROUNDS (7)  rounds;  LEDE_VS_SECONDS (2)  length of one run;  LEDE_VS_CONC (64)
+#   LEDE_VS_ROUNDS (7)  rounds (0: none, the counts below alone);  LEDE_VS_SECONDS (2)  length
+#                  of one run;  LEDE_VS_CONC (64)  calls in flight
 #   LEDE_EVAL_DIR  folder with cnndm-dev.jsonl (as bench.sh)
 #   LEDE_VS_IR=1   also counts the instructions of each broker's main thread per relayed call
 #                  with callgrind (10,000 calls at 64 in flight after 1,000 unmeasured ones;
@@ -112,6 +113,7 @@ if [ "${LEDE_VS_SYSCALLS:-0}" = 1 ]; then
   done
 fi
 
+[ "$ROUNDS" -gt 0 ] || exit 0 # LEDE_VS_ROUNDS=0: the counts alone
 FES=()
 for i in 0 1; do
   start_broker "$i"
