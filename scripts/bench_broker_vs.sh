@@ -5,8 +5,9 @@
 # echo worker (this checkout's lede-worker --echo behind both brokers, bench/bare_proxy.c's
 # echo worker behind the proxy), and runs this checkout's lede-load against them in turns,
 # rotated each round (REV, this, bare; this, bare, REV; ...), 2 s each at 64 in flight, as
-# scripts/bench.sh's broker row does. Prints the median calls/s of each and the medians of the
-# rounds' own ratios (this / REV, REV / bare, this / bare) with their spread. Issue 11: the
+# scripts/bench.sh's broker row does. Prints the median calls/s of each, the medians of the
+# rounds' own ratios (this / REV, REV / bare, this / bare) with their spread, and the median CPU
+# each broker (proxy) used per call (user + sys from /proc, all its threads). Issue 11: the
 # broker's cost per relayed call back to (or below) ebdd933's. Not part of scripts/test.sh.
 #   scripts/bench_broker_vs.sh [REV]   (default ebdd933)
 #   LEDE_VS_ROUNDS (7)  rounds (0: none, the counts below alone);  LEDE_VS_SECONDS (2)  length
@@ -115,13 +116,16 @@ fi
 
 [ "$ROUNDS" -gt 0 ] || exit 0 # LEDE_VS_ROUNDS=0: the counts alone
 FES=()
+BPS=()
 for i in 0 1; do
   start_broker "$i"
   FES+=("$FE")
+  BPS+=("$BP")
 done
 rm -f "$OUT/readyb"
 "$BIN/bare_proxy" --proxy --ready-file "$OUT/readyb" 2>>"$OUT/bare.log" &
 PIDS+=($!)
+BPS+=($!)
 wait_ready "$OUT/readyb"
 FES+=("$(sed -n 's/^frontend=//p' "$OUT/readyb")")
 "$BIN/bare_proxy" --worker --connect "$(sed -n 's/^backend=//p' "$OUT/readyb")" --threads 2 \
@@ -134,22 +138,29 @@ done
 for r in $(seq "$ROUNDS"); do
   for k in 0 1 2; do
     j=$(((k + r) % 3))
+    c0=$(awk '{print $14 + $15}' "/proc/${BPS[$j]}/stat") # the broker's (proxy's) CPU ticks
     load "${FES[$j]}" --data "$DATA" --concurrency "$CONC" --duration "$SECS" \
       --json "$OUT/r$j.$r.json" >/dev/null
+    echo $(($(awk '{print $14 + $15}' "/proc/${BPS[$j]}/stat") - c0)) >"$OUT/c$j.$r"
   done
 done
 cleanup
-$PY - "$OUT" "$ROUNDS" "$SHA" <<'EOF'
+$PY - "$OUT" "$ROUNDS" "$SHA" "$(getconf CLK_TCK)" <<'EOF'
 import json, statistics as st, sys
-d, R, sha = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-v = [[json.load(open("%s/r%d.%d.json" % (d, j, r)))["throughput_rps"] for r in range(1, R + 1)]
-     for j in range(3)]
+d, R, sha, hz = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+runs = [[json.load(open("%s/r%d.%d.json" % (d, j, r))) for r in range(1, R + 1)] for j in range(3)]
+v = [[x["throughput_rps"] for x in runs[j]] for j in range(3)]
+# CPU (user + sys, all threads) of the broker or proxy per call answered, in microseconds
+cpu = [[int(open("%s/c%d.%d" % (d, j, r + 1)).read()) * 1e6 / hz / max(1, runs[j][r]["ok"])
+        for r in range(R)] for j in range(3)]
+names = (sha, "this", "bare")
 def ratios(a, b):
     x = sorted(v[a][r] / v[b][r] for r in range(R))
     return {"median": round(st.median(x), 3), "min": round(x[0], 3), "max": round(x[-1], 3)}
 print(json.dumps({"bench": "broker_vs", "baseline": sha, "rounds": R,
-                  "calls_per_s": {sha: round(st.median(v[0])), "this": round(st.median(v[1])),
-                                  "bare": round(st.median(v[2]))},
+                  "calls_per_s": {names[j]: round(st.median(v[j])) for j in range(3)},
                   "this_vs_baseline": ratios(1, 0), "baseline_vs_bare": ratios(0, 2),
-                  "this_vs_bare": ratios(1, 2)}))
+                  "this_vs_bare": ratios(1, 2),
+                  "cpu_us_per_call": {names[j]: round(st.median(cpu[j]), 2) for j in range(3)},
+                  "calls_per_s_runs": {names[j]: [round(x) for x in v[j]] for j in range(3)}}))
 EOF
