@@ -32,9 +32,10 @@ struct worker;
 /* A client's call: queued (worker NULL) or in flight at a worker. */
 struct call {
     struct call *prev, *next;
-    struct call *mprev, *mnext; /* queued: its method's own FIFO */
-    Lede__V1__Call *msg;        /* as decoded from the client, without its payload; owned */
-    uint8_t *raw;               /* the client's frame as received (raw_len bytes); owned */
+    struct call *mprev, *mnext;     /* queued: its method's own FIFO */
+    Lede__V1__Call *msg;            /* as decoded from the client, without its payload; owned */
+    struct lede_broker_shared *raw; /* the client's frame as received (raw_len bytes, then
+                                       room for a dispatch's stamp); one reference */
     size_t raw_len;
     uint8_t client[LEDE_BROKER_IDENTITY_MAX];
     size_t client_len;
@@ -215,7 +216,7 @@ static void call_free(lede_broker_t *b, struct call *c)
     method_unref(b, c->method);
     if (c->msg)
         protobuf_c_message_free_unpacked(&c->msg->base, NULL);
-    free(c->raw);
+    lede_broker_shared_unref(c->raw);
     free(c);
 }
 
@@ -248,9 +249,16 @@ logc_(lede_broker_t *b, int level, const struct call *c, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Appends an action; on allocation failure the frame is freed and the action lost (logged). */
-static void emit_conn(lede_broker_t *b, int sock, const void *id, size_t id_len, uint64_t conn,
-                      uint8_t *frame, size_t frame_len)
+void lede_broker_shared_unref(struct lede_broker_shared *s)
+{
+    if (s && atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
+        free(s);
+}
+
+/* Appends an action (its frame malloc'd, or shared's data with a reference for the action); on
+ * allocation failure the frame is released and the action lost (logged). */
+static void emit_shared(lede_broker_t *b, int sock, const void *id, size_t id_len, uint64_t conn,
+                        uint8_t *frame, size_t frame_len, struct lede_broker_shared *shared)
 {
     if (b->out_head > 0 && b->out_head == b->out_n)
         b->out_head = b->out_n = 0;
@@ -264,7 +272,10 @@ static void emit_conn(lede_broker_t *b, int sock, const void *id, size_t id_len,
             size_t cap = b->out_cap ? b->out_cap * 2 : 64;
             struct lede_broker_action *n = realloc(b->out, cap * sizeof *n);
             if (!n) {
-                free(frame);
+                if (shared)
+                    lede_broker_shared_unref(shared);
+                else
+                    free(frame);
                 logf_(b, LEDE_BROKER_LOG_ERROR, NULL, "out of memory: a frame was not sent");
                 return;
             }
@@ -281,6 +292,13 @@ static void emit_conn(lede_broker_t *b, int sock, const void *id, size_t id_len,
     a->frame = frame;
     a->frame_len = frame_len;
     a->conn = conn;
+    a->shared = shared;
+}
+
+static void emit_conn(lede_broker_t *b, int sock, const void *id, size_t id_len, uint64_t conn,
+                      uint8_t *frame, size_t frame_len)
+{
+    emit_shared(b, sock, id, id_len, conn, frame, frame_len, NULL);
 }
 
 /* An action to the connection the frame being handled came from (b->cur_conn), or any. */
@@ -609,11 +627,18 @@ static void dispatch_to(lede_broker_t *b, struct call *c, struct worker *w, int6
     w->last_dispatch = ++b->dispatch_seq;
     b->st.in_flight++;
     b->st.dispatches++;
-    /* the client's frame goes on as it came, with this attempt's fields appended */
+    /* the client's frame goes on as it came, with this attempt's fields appended: in place
+     * when no earlier dispatch still holds the bytes (acquire: libzmq's thread is done reading
+     * them), else on a copy */
     uint8_t *frame;
     size_t len;
-    if (lede_wire_call_stamp(c->raw, c->raw_len, timeout_ms, c->dispatch_id, c->attempts, &frame,
-                             &len) == LEDE_OK)
+    if (atomic_load_explicit(&c->raw->refs, memory_order_acquire) == 1) {
+        len = c->raw_len + lede_wire_call_stamp_put(c->raw->data + c->raw_len, timeout_ms,
+                                                    c->dispatch_id, c->attempts);
+        atomic_fetch_add_explicit(&c->raw->refs, 1, memory_order_relaxed);
+        emit_shared(b, LEDE_BROKER_BACKEND, w->id, w->id_len, 0, c->raw->data, len, c->raw);
+    } else if (lede_wire_call_stamp(c->raw->data, c->raw_len, timeout_ms, c->dispatch_id,
+                                    c->attempts, &frame, &len) == LEDE_OK)
         emit(b, LEDE_BROKER_BACKEND, w->id, w->id_len, frame, len);
     else
         logc_(b, LEDE_BROKER_LOG_ERROR, c, "out of memory: call to worker %s not sent", w->name);
@@ -775,7 +800,7 @@ void lede_broker_destroy(lede_broker_t **bp)
     for (size_t i = 0; i < b->n_methods; i++)
         free(b->methods[i].name);
     for (size_t i = b->out_head; i < b->out_n; i++)
-        free(b->out[i].frame);
+        lede_broker_action_release(&b->out[i]);
     free(b->out);
     free(b);
     *bp = NULL;
@@ -815,7 +840,15 @@ int lede_broker_pop(lede_broker_t *b, struct lede_broker_action *a)
         b->out_head = b->out_n = 0;
         return 0;
     }
-    *a = b->out[b->out_head++];
+    /* field by field: the identity's bytes in use, not all 255 */
+    const struct lede_broker_action *o = &b->out[b->out_head++];
+    a->sock = o->sock;
+    a->identity_len = o->identity_len;
+    memcpy(a->identity, o->identity, o->identity_len);
+    a->frame = o->frame;
+    a->frame_len = o->frame_len;
+    a->conn = o->conn;
+    a->shared = o->shared;
     return 1;
 }
 
@@ -823,8 +856,14 @@ void lede_broker_action_release(struct lede_broker_action *a)
 {
     if (!a)
         return;
-    free(a->frame);
-    memset(a, 0, sizeof *a);
+    if (a->shared)
+        lede_broker_shared_unref(a->shared);
+    else
+        free(a->frame);
+    a->frame = NULL;
+    a->frame_len = 0;
+    a->shared = NULL;
+    a->identity_len = 0;
 }
 
 void lede_broker_set_auth_stats(lede_broker_t *b, const struct lede_broker_auth_stats *a)
@@ -1060,12 +1099,14 @@ static int enqueue_call(lede_broker_t *b, int64_t now, const void *id, size_t id
                         size_t held)
 {
     struct call *c = calloc(1, sizeof *c);
-    uint8_t *raw = c ? malloc(len) : NULL;
+    struct lede_broker_shared *raw = c ? malloc(sizeof *raw + len + LEDE_WIRE_STAMP_BYTES) : NULL;
     if (!raw) {
         free(c);
         return LEDE_ENOMEM;
     }
-    memcpy(raw, frame, len);
+    atomic_init(&raw->refs, 1);
+    raw->hint = NULL;
+    memcpy(raw->data, frame, len);
     c->raw = raw;
     c->raw_len = len;
     c->conn = b->cur_conn;
@@ -1101,9 +1142,10 @@ static int on_client(lede_broker_t *b, int64_t now, const void *id, size_t id_le
     int rc = decode_client_frame(b, id, id_len, frame, len, &f);
     if (rc != LEDE_OK)
         return rc == 1 ? LEDE_OK : rc;
-    /* what the call will hold: the frame, its decoded fields, the struct (issue 10, 3.1); the
-     * byte bound counts every call held, queued or at a worker */
-    size_t held = len + f.held + sizeof(struct call) + 16;
+    /* what the call will hold: the frame (with its stamp's room), its decoded fields, the
+     * struct (issue 10, 3.1); the byte bound counts every call held, queued or at a worker */
+    size_t held = len + sizeof(struct lede_broker_shared) + LEDE_WIRE_STAMP_BYTES + f.held +
+                  sizeof(struct call) + 16;
     int method = admit_call(b, now, id, id_len, f.body.call, held);
     rc = method < 0 ? LEDE_OK : enqueue_call(b, now, id, id_len, frame, len, &f, method, held);
     lede_wire_frame_release(&f); /* NULL body once the call took it */

@@ -5,6 +5,7 @@
 #ifndef LEDE_BROKER_H
 #define LEDE_BROKER_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -141,6 +142,18 @@ struct lede_broker_stats {
     struct lede_broker_io_stats io;
 };
 
+/* A call's frame as the broker keeps it (for a re-dispatch), with room for the fields a
+ * dispatch stamps on it: a dispatch stamps it in place and sends these very bytes, no copy,
+ * when nothing else holds them (refs 1: the call alone). refs counts the call and a dispatch
+ * on its way (its action, then libzmq, whose free callback runs on its I/O thread). */
+struct lede_broker_shared {
+    atomic_uint refs;
+    void *hint; /* the socket loop's, for its free callback (one dispatch at a time) */
+    uint8_t data[];
+};
+/* Drops one reference; the last frees it. NULL is fine. */
+void lede_broker_shared_unref(struct lede_broker_shared *s);
+
 /* One thing to do: send frame to the peer with this identity on this socket. */
 struct lede_broker_action {
     int sock; /* enum lede_broker_sock */
@@ -150,6 +163,8 @@ struct lede_broker_action {
     size_t frame_len;
     uint64_t conn; /* frontend: the connection the call came on (lede_broker_on_frame_from);
                       0: whichever peer holds the identity */
+    struct lede_broker_shared *shared; /* NULL, or: frame is shared->data, not malloc'd, and
+                                          the action holds one of its references */
 };
 
 enum lede_broker_log_level {
@@ -243,7 +258,8 @@ int lede_broker_drained(lede_broker_t *b, int64_t now_ms);
 /* Takes the next pending action into *a (the caller then owns a->frame). Returns 1 if there was
  * one, 0 if none. */
 int lede_broker_pop(lede_broker_t *b, struct lede_broker_action *a);
-/* Frees a->frame and zeroes it. */
+/* Frees a->frame (or drops its reference to a->shared); the action is then empty (frame and
+ * shared NULL, no identity). */
 void lede_broker_action_release(struct lede_broker_action *a);
 
 /* Replaces the authentication counters shown in the stats. */

@@ -410,6 +410,17 @@ static void free_frame(void *data, void *hint)
     free(data);
 }
 
+/* zmq_free_fn of a call's shared frame (hint): its accounting undone (the connection table's
+ * hint in it, when there is a table), then libzmq's reference dropped. libzmq's I/O thread. */
+static void free_shared(void *data, void *hint)
+{
+    (void)data;
+    struct lede_broker_shared *sh = hint;
+    if (sh->hint)
+        lede_conns_unaccount(sh, sh->hint);
+    lede_broker_shared_unref(sh);
+}
+
 /* Sends every pending action; a peer that cannot take a frame is reported back. Returns the
  * number of actions taken. */
 static int flush(lede_broker_t *b, void *sockets[2], lede_conns_t *conns)
@@ -430,25 +441,35 @@ static int flush(lede_broker_t *b, void *sockets[2], lede_conns_t *conns)
             lede_conns_events(conns, lede_clock_mono_ms());
             looked = 1;
         }
-        if (conns && !lede_conns_admit(conns, a.sock, a.conn, a.frame, &hint)) {
+        /* the memory the frame holds: its block, or the call's that it shares */
+        void *block = a.shared ? (void *)a.shared : (void *)a.frame;
+        if (conns && !lede_conns_admit(conns, a.sock, a.conn, block, &hint)) {
             lede_broker_action_release(&a); /* counted there: stale or backlog full */
             continue;
         }
         int rc = zmq_send(s, a.identity, a.identity_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
         if (rc >= 0) {
             zmq_msg_t m;
-            if (zmq_msg_init_data(&m, a.frame, a.frame_len,
-                                  conns ? lede_conns_free_frame : free_frame, hint) == 0) {
-                a.frame = NULL; /* zmq owns it now */
+            zmq_free_fn *ffn = conns ? lede_conns_free_frame : free_frame;
+            void *ffn_hint = hint;
+            if (a.shared) {
+                a.shared->hint = hint;
+                ffn = free_shared;
+                ffn_hint = a.shared;
+            }
+            if (zmq_msg_init_data(&m, a.frame, a.frame_len, ffn, ffn_hint) == 0) {
+                a.frame = NULL; /* zmq owns it (or the action's reference to it) now */
+                a.shared = NULL;
                 rc = zmq_msg_send(&m, s, ZMQ_DONTWAIT);
                 if (rc < 0)
                     zmq_msg_close(&m); /* frees it, and undoes its accounting */
             } else {
                 rc = -1;
+                if (conns && hint)
+                    lede_conns_unaccount(block, hint);
             }
         } else if (conns && hint) {
-            lede_conns_free_frame(a.frame, hint); /* undoes the accounting */
-            a.frame = NULL;
+            lede_conns_unaccount(block, hint);
         }
         if (rc < 0 && conns)
             lede_conns_count_unsent(conns);

@@ -413,12 +413,17 @@ int lede_conns_admit(lede_conns_t *c, int sock, uint64_t conn, void *data, void 
     return 1;
 }
 
-void lede_conns_free_frame(void *data, void *hint)
+void lede_conns_unaccount(void *data, void *hint)
 {
     struct held *h = hint;
     size_t n = malloc_usable_size(data);
     atomic_fetch_sub_explicit(h->total, n, memory_order_relaxed);
     atomic_fetch_sub_explicit(&h->out, n, memory_order_relaxed);
+}
+
+void lede_conns_free_frame(void *data, void *hint)
+{
+    lede_conns_unaccount(data, hint);
     free(data);
 }
 

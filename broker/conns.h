@@ -65,12 +65,14 @@ uint64_t lede_conns_known(lede_conns_t *c, int sock, const void *id, size_t id_l
 uint64_t lede_conns_received(lede_conns_t *c, int sock, int fd, const void *id, size_t id_len,
                              size_t bytes, int64_t now_ms);
 
-/* Before sending a frame of `data` (malloc'd) to conn on sock: 1 and *hint set (pass it to
- * zmq_msg_init_data with lede_conns_free_frame), or 0 to drop it: the connection has closed
- * (stale) or its backlog is full; each is counted. */
+/* Before sending a frame held in `data` (malloc'd: its whole block is counted) to conn on sock:
+ * 1 and *hint set (pass it to zmq_msg_init_data with lede_conns_free_frame), or 0 to drop it:
+ * the connection has closed (stale) or its backlog is full; each is counted. */
 int lede_conns_admit(lede_conns_t *c, int sock, uint64_t conn, void *data, void **hint);
-/* zmq_free_fn for frames admitted above. */
+/* zmq_free_fn for frames admitted above: lede_conns_unaccount, then free(data). */
 void lede_conns_free_frame(void *data, void *hint);
+/* The accounting of an admitted frame undone, data not freed (a block that others share). */
+void lede_conns_unaccount(void *data, void *hint);
 /* A frame libzmq refused (closing its message undoes the accounting): counted. */
 void lede_conns_count_unsent(lede_conns_t *c);
 

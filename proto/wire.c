@@ -417,10 +417,10 @@ int lede_wire_decode_envelope(const void *buf, size_t len, size_t max_len,
      * counted against the bounds on the way (the walk parses as fields_within_bounds does, so
      * the verdict is its). Anything the walk does not understand is left to the full decoder,
      * which says what is wrong with it, after the bounds' own walk. */
+    /* What is kept is small (ids, method, metadata) while the payload is the body's bulk: the
+     * stack holds it, and only kept fields past it take a buffer of the body's size. */
     uint8_t stack[512];
-    uint8_t *tmp = body_len <= sizeof stack ? stack : malloc(body_len);
-    if (!tmp)
-        return fail(fault, LEDE_WIRE_FAULT_NONE, LEDE_ENOMEM);
+    uint8_t *tmp = stack;
     struct field_count fc;
     count_start(&fc, out->command);
     const uint8_t *q = body, *end = body + body_len;
@@ -457,6 +457,14 @@ int lede_wire_decode_envelope(const void *buf, size_t len, size_t max_len,
         }
         if ((key & 7) == 2 && (key >> 3) == skip)
             continue; /* the payload: forwarded, never read here */
+        if (tmp == stack && kept + (size_t)(q - start) > sizeof stack) {
+            if (!(tmp = malloc(body_len))) {
+                tmp = stack;
+                rc = fail(fault, LEDE_WIRE_FAULT_NONE, LEDE_ENOMEM);
+                goto done;
+            }
+            memcpy(tmp, stack, kept);
+        }
         memcpy(tmp + kept, start, (size_t)(q - start));
         kept += (size_t)(q - start);
     }
@@ -544,17 +552,21 @@ int lede_wire_call_stamp(const void *call, size_t len, uint32_t timeout_ms, uint
 {
     *out = NULL;
     *out_len = 0;
-    uint8_t *buf = malloc(len + 3 * 16);
+    uint8_t *buf = malloc(len + LEDE_WIRE_STAMP_BYTES);
     if (!buf)
         return LEDE_ENOMEM;
     memcpy(buf, call, len);
-    size_t n = len;
-    n += put_varint_field(buf + n, 3, timeout_ms);  /* Call.timeout_ms */
-    n += put_varint_field(buf + n, 6, dispatch_id); /* Call.dispatch_id */
-    n += put_varint_field(buf + n, 7, attempt);     /* Call.attempt */
     *out = buf;
-    *out_len = n;
+    *out_len = len + lede_wire_call_stamp_put(buf + len, timeout_ms, dispatch_id, attempt);
     return LEDE_OK;
+}
+
+size_t lede_wire_call_stamp_put(uint8_t *p, uint32_t timeout_ms, uint64_t dispatch_id,
+                                uint32_t attempt)
+{
+    size_t n = put_varint_field(p, 3, timeout_ms);  /* Call.timeout_ms */
+    n += put_varint_field(p + n, 6, dispatch_id);   /* Call.dispatch_id */
+    return n + put_varint_field(p + n, 7, attempt); /* Call.attempt */
 }
 
 void lede_wire_frame_release(struct lede_wire_frame *f)

@@ -109,6 +109,10 @@ int lede_wire_decode_envelope(const void *buf, size_t len, size_t max_len,
  * *out is malloc'd (the caller frees it); LEDE_ENOMEM otherwise. */
 int lede_wire_call_stamp(const void *call, size_t len, uint32_t timeout_ms, uint64_t dispatch_id,
                          uint32_t attempt, uint8_t **out, size_t *out_len);
+/* The same three fields written at p, which has LEDE_WIRE_STAMP_BYTES of room: the bytes
+ * written. A frame kept with that room after it is stamped in place (the broker's calls). */
+size_t lede_wire_call_stamp_put(uint8_t *p, uint32_t timeout_ms, uint64_t dispatch_id,
+                                uint32_t attempt);
 
 /* The call_id of a CALL frame found by walking its top-level fields up to the first call_id,
  * nothing allocated or unpacked (for frames too large or too malformed to decode; a client

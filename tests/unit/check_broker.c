@@ -746,6 +746,73 @@ START_TEST(max_attempts_then_unavailable)
 }
 END_TEST
 
+/* The one action popped now (failing unless there is exactly one), decoded into *f. */
+static void pop_one(lede_broker_t *b, struct lede_broker_action *a, struct lede_wire_frame *f)
+{
+    ck_assert_int_eq(lede_broker_pop(b, a), 1);
+    struct lede_broker_action more;
+    ck_assert_int_eq(lede_broker_pop(b, &more), 0);
+    ck_assert_int_eq(lede_wire_decode(a->frame, a->frame_len, 0, f, NULL), LEDE_OK);
+}
+
+static void disconnect(lede_broker_t *b, int64_t now, const char *w)
+{
+    Lede__V1__Disconnect d = LEDE__V1__DISCONNECT__INIT;
+    d.reason = "bye";
+    feed(b, now, LEDE_BROKER_BACKEND, w, LEDE__V1__COMMAND__DISCONNECT, &d.base);
+}
+
+/* A dispatch sends the call's own bytes, stamped in place, when nothing holds them; while an
+ * earlier dispatch's frame is still held (libzmq has not written it), a re-dispatch goes on a
+ * copy and the earlier frame keeps its own stamp. */
+START_TEST(redispatch_while_the_first_frame_is_held)
+{
+    lede_broker_t *b = new_broker(NULL); /* max_attempts 3 */
+    ready(b, 0, "w1", 1);
+    collect(b);
+    call(b, 0, "A", 60000);
+    struct lede_broker_action a1, a2, a3;
+    struct lede_wire_frame f1, f2, f3;
+    pop_one(b, &a1, &f1);
+    ck_assert_ptr_nonnull(a1.shared); /* the call's own bytes */
+    ck_assert_uint_eq(f1.body.call->attempt, 1);
+    disconnect(b, 10, "w1");
+    ready(b, 20, "w2", 1);
+    pop_one(b, &a2, &f2);
+    ck_assert_ptr_null(a2.shared); /* a1 still holds them: a copy */
+    ck_assert_uint_eq(f2.body.call->attempt, 2);
+    ck_assert_uint_ne(f2.body.call->dispatch_id, f1.body.call->dispatch_id);
+    struct lede_wire_frame again; /* a1's bytes are as they were sent */
+    ck_assert_int_eq(lede_wire_decode(a1.frame, a1.frame_len, 0, &again, NULL), LEDE_OK);
+    ck_assert_uint_eq(again.body.call->attempt, 1);
+    ck_assert_uint_eq(again.body.call->dispatch_id, f1.body.call->dispatch_id);
+    lede_wire_frame_release(&again);
+    lede_broker_action_release(&a1);
+    lede_broker_action_release(&a2);
+    disconnect(b, 30, "w2");
+    ready(b, 40, "w3", 1);
+    pop_one(b, &a3, &f3);
+    ck_assert_ptr_nonnull(a3.shared); /* nothing holds them now: in place again */
+    ck_assert_uint_eq(f3.body.call->attempt, 3);
+    ck_assert_str_eq(f3.body.call->call_id, "A");
+    ck_assert_uint_eq(f3.body.call->payload.len, 7);
+    ck_assert_mem_eq(f3.body.call->payload.data, "request", 7);
+    ck_assert_uint_le(f3.body.call->timeout_ms, 60000 - 40);
+    /* the call is answered and freed while a3 still holds the bytes: they stay valid */
+    worker_reply(b, 50, "w3", "A", f3.body.call->dispatch_id);
+    collect(b);
+    ck_assert_int_eq(reply_for("A")->status, LEDE__V1__STATUS__OK);
+    ck_assert_int_eq(lede_wire_decode(a3.frame, a3.frame_len, 0, &again, NULL), LEDE_OK);
+    ck_assert_uint_eq(again.body.call->attempt, 3);
+    lede_wire_frame_release(&again);
+    lede_broker_action_release(&a3);
+    lede_wire_frame_release(&f1);
+    lede_wire_frame_release(&f2);
+    lede_wire_frame_release(&f3);
+    finish(&b);
+}
+END_TEST
+
 START_TEST(re_ready_requeues_and_unknown_worker_registers)
 {
     lede_broker_t *b = new_broker(NULL);
@@ -1310,6 +1377,7 @@ int main(void)
     tcase_add_test(tc, oversized_worker_reply_answered);
     tcase_add_test(tc, max_attempts_then_unavailable);
     tcase_add_test(tc, re_ready_requeues_and_unknown_worker_registers);
+    tcase_add_test(tc, redispatch_while_the_first_frame_is_held);
     tcase_add_test(tc, client_unreachable_is_counted);
     tcase_add_test(tc, drain_finishes_in_flight);
     tcase_add_test(tc, drain_time_runs_out);

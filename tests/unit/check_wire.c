@@ -486,6 +486,51 @@ START_TEST(envelope_agrees_with_decode)
 }
 END_TEST
 
+/* The envelope decoder keeps the fields but the payload on its stack up to 512 bytes, and in a
+ * buffer past that: fields that cross the stack's end, before and after the payload, come out
+ * as the full decoder reads them. */
+START_TEST(envelope_fields_past_the_stack)
+{
+    static const size_t sizes[] = {100, 480, 511, 512, 513, 2000};
+    uint8_t payload[3000];
+    memset(payload, 'p', sizeof payload);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        char value[2100];
+        memset(value, 'v', sizes[i]);
+        value[sizes[i]] = '\0';
+        Lede__V1__Call c = LEDE__V1__CALL__INIT;
+        Lede__V1__MetadataEntry e[2] = {LEDE__V1__METADATA_ENTRY__INIT,
+                                        LEDE__V1__METADATA_ENTRY__INIT};
+        Lede__V1__MetadataEntry *ents[2] = {&e[0], &e[1]};
+        e[0].key = "a";
+        e[0].value = value;
+        e[1].key = "trace-id";
+        e[1].value = "t-2";
+        c.call_id = "c-big";
+        c.method = LEDE_METHOD_SUMMARIZE;
+        c.n_metadata = 2;
+        c.metadata = ents;
+        c.payload.data = payload;
+        c.payload.len = sizeof payload;
+        c.timeout_ms = 99; /* written after the payload */
+        uint8_t *buf;
+        size_t len;
+        ck_assert_int_eq(lede_wire_encode(LEDE__V1__COMMAND__CALL, &c.base, &buf, &len), LEDE_OK);
+        struct lede_wire_frame f;
+        ck_assert_int_eq(lede_wire_decode_envelope(buf, len, 0, &f, NULL), LEDE_OK);
+        ck_assert_str_eq(f.body.call->call_id, "c-big");
+        ck_assert_str_eq(f.body.call->method, LEDE_METHOD_SUMMARIZE);
+        ck_assert_uint_eq(f.body.call->n_metadata, 2);
+        ck_assert_str_eq(f.body.call->metadata[0]->value, value);
+        ck_assert_str_eq(f.body.call->metadata[1]->value, "t-2");
+        ck_assert_uint_eq(f.body.call->timeout_ms, 99);
+        ck_assert_uint_eq(f.body.call->payload.len, 0);
+        lede_wire_frame_release(&f);
+        free(buf);
+    }
+}
+END_TEST
+
 /* Regression (issue 10): protobuf-c reads a tag or a length prefix as at most 5 bytes, so a
  * payload spelt with a longer one is a bad body for the full decoder; the envelope decoder used
  * to accept it (fuzz_wire found the first frame below). Both must give the same verdict. */
@@ -891,6 +936,7 @@ int main(void)
     tcase_add_test(tc, status_names_match_proto);
     tcase_add_test(tc, envelope_leaves_out_payload);
     tcase_add_test(tc, envelope_agrees_with_decode);
+    tcase_add_test(tc, envelope_fields_past_the_stack);
     tcase_add_test(tc, envelope_rejects_what_decode_rejects);
     tcase_add_test(tc, call_stamp_overrides);
     suite_add_tcase(s, tc);
