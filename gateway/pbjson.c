@@ -14,6 +14,7 @@
 #include "error.h"
 #include "json_scan.h"
 #include "utf8.h"
+#include "wire.h"
 
 /* ---- the buffer ---- */
 
@@ -336,6 +337,20 @@ static void put_key(struct lede_jbuf *b, const char *name)
     b->len = (size_t)(o - b->data);
 }
 
+/* A field's key after a comma unless it is the object's first: from the message's key table
+ * when there is one, else made from the field's name. */
+static void put_field_key(struct lede_jbuf *b, int *first, const struct key_table *keys, size_t i,
+                          const char *name)
+{
+    if (!*first)
+        putc1(b, ',');
+    *first = 0;
+    if (keys)
+        lede_jbuf_put(b, keys->text + keys->off[i], keys->off[i + 1] - keys->off[i]);
+    else
+        put_key(b, name);
+}
+
 static void write_value(struct lede_jbuf *b, const ProtobufCFieldDescriptor *f, const void *p)
 {
     switch (f->type) {
@@ -426,13 +441,7 @@ void lede_pbjson_write(struct lede_jbuf *b, const ProtobufCMessage *m)
                    *(ProtobufCMessage *const *)p == NULL) {
             continue;
         }
-        if (!first)
-            putc1(b, ',');
-        first = 0;
-        if (keys)
-            lede_jbuf_put(b, keys->text + keys->off[i], keys->off[i + 1] - keys->off[i]);
-        else
-            put_key(b, f->name);
+        put_field_key(b, &first, keys, i, f->name);
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)(base + f->quantifier_offset);
             const char *arr = *(char *const *)p;
@@ -452,52 +461,6 @@ void lede_pbjson_write(struct lede_jbuf *b, const ProtobufCMessage *m)
 }
 
 /* ---- writing straight from the wire ---- */
-
-/* A varint of at most max bytes at *p (before end), *p moved past it; 0 when cut short or
- * longer (protobuf-c's limits: ten bytes for a value, five for a length). */
-static int wire_varint(const uint8_t **p, const uint8_t *end, unsigned max, uint64_t *v)
-{
-    uint64_t x = 0;
-    for (unsigned i = 0; i < max && *p < end; i++) {
-        uint8_t c = *(*p)++;
-        if (i == 9 && c > 1)
-            return 0;
-        x |= (uint64_t)(c & 127) << (7 * i);
-        if (!(c & 128)) {
-            *v = x;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* The wire type this writer takes for f, or -1 (protobuf-c's unpack and lede_pbjson_write then
- * do it). As proto/wire_fast.c: proto3 scalars, strings, bytes, messages; repeated only as
- * messages or packed uint32. */
-static int wire_type_of(const ProtobufCFieldDescriptor *f)
-{
-    if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
-        return -1;
-    if (f->label == PROTOBUF_C_LABEL_REPEATED)
-        return f->type == PROTOBUF_C_TYPE_MESSAGE || (f->type == PROTOBUF_C_TYPE_UINT32 &&
-                                                      (f->flags & PROTOBUF_C_FIELD_FLAG_PACKED))
-                   ? 2
-                   : -1;
-    if (f->label != PROTOBUF_C_LABEL_NONE)
-        return -1;
-    switch (f->type) {
-    case PROTOBUF_C_TYPE_UINT32:
-    case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_INT64:
-    case PROTOBUF_C_TYPE_ENUM:
-    case PROTOBUF_C_TYPE_BOOL: return 0;
-    case PROTOBUF_C_TYPE_DOUBLE: return 1;
-    case PROTOBUF_C_TYPE_STRING:
-    case PROTOBUF_C_TYPE_BYTES:
-    case PROTOBUF_C_TYPE_MESSAGE: return 2;
-    default: return -1;
-    }
-}
 
 /* The field number of the next field at p (0 at the end); -1 for a tag of more than one byte. */
 static int next_id(const uint8_t *p, const uint8_t *end)
@@ -528,7 +491,7 @@ static int stream_value(struct lede_jbuf *b, const ProtobufCFieldDescriptor *f, 
     case PROTOBUF_C_TYPE_BOOL:
     case PROTOBUF_C_TYPE_UINT64:
     case PROTOBUF_C_TYPE_INT64: {
-        if (!wire_varint(p, end, 10, &v))
+        if (!lede_wire_varint(p, end, 10, &v))
             return 0;
         if (f->type == PROTOBUF_C_TYPE_UINT32) {
             if (v > UINT32_MAX)
@@ -551,7 +514,7 @@ static int stream_value(struct lede_jbuf *b, const ProtobufCFieldDescriptor *f, 
         return 1;
     }
     default: { /* string or bytes */
-        if (!wire_varint(p, end, 5, &v) || v > (uint64_t)(end - *p))
+        if (!lede_wire_varint(p, end, 5, &v) || v > (uint64_t)(end - *p))
             return 0;
         const char *s = (const char *)*p;
         if (f->type == PROTOBUF_C_TYPE_STRING)
@@ -576,7 +539,7 @@ static int stream_message(struct lede_jbuf *b, const ProtobufCMessageDescriptor 
     putc1(b, '{');
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
-        int wt = wire_type_of(f), id = next_id(p, end);
+        int wt = lede_wire_fast_type(f), id = next_id(p, end);
         if (wt < 0 || id < 0 || (id && (unsigned)id < f->id))
             return 0; /* not taken here, a long tag, or fields out of order or unknown */
         int here = (unsigned)id == f->id;
@@ -585,13 +548,7 @@ static int stream_message(struct lede_jbuf *b, const ProtobufCMessageDescriptor 
         int sub = f->type == PROTOBUF_C_TYPE_MESSAGE;
         if (sub && f->label != PROTOBUF_C_LABEL_REPEATED && !here)
             continue; /* absent: lede_pbjson_write leaves a NULL message out */
-        if (!first)
-            putc1(b, ',');
-        first = 0;
-        if (keys)
-            lede_jbuf_put(b, keys->text + keys->off[i], keys->off[i + 1] - keys->off[i]);
-        else
-            put_key(b, f->name);
+        put_field_key(b, &first, keys, i, f->name);
         if (f->label == PROTOBUF_C_LABEL_REPEATED)
             putc1(b, '[');
         size_t k = 0;
@@ -601,7 +558,7 @@ static int stream_message(struct lede_jbuf *b, const ProtobufCMessageDescriptor 
             uint64_t n;
             p++;
             if (sub || f->label == PROTOBUF_C_LABEL_REPEATED) {
-                if (!wire_varint(&p, end, 5, &n) || n > (uint64_t)(end - p))
+                if (!lede_wire_varint(&p, end, 5, &n) || n > (uint64_t)(end - p))
                     return 0;
                 const uint8_t *e = p + n;
                 if (sub) {
@@ -612,7 +569,7 @@ static int stream_message(struct lede_jbuf *b, const ProtobufCMessageDescriptor 
                 } else { /* packed uint32 */
                     while (p < e) {
                         uint64_t x;
-                        if (!wire_varint(&p, e, 10, &x) || x > UINT32_MAX)
+                        if (!lede_wire_varint(&p, e, 10, &x) || x > UINT32_MAX)
                             return 0;
                         if (k++)
                             putc1(b, ',');

@@ -139,8 +139,38 @@ int lede_wire_unpack(const ProtobufCMessageDescriptor *desc, const void *buf, si
  * allocated for its member slabs. LEDE_WIRE_FAST_OTHER: not such a message, leave it to
  * protobuf-c (it may be valid or not); LEDE_WIRE_FAST_NOMEM: alloc failed. */
 enum { LEDE_WIRE_FAST_OK = 0, LEDE_WIRE_FAST_OTHER, LEDE_WIRE_FAST_NOMEM };
+
+/* The wire type of field f in the messages lede_wire_unpack_fast takes (0 varint, 1 64-bit,
+ * 2 length-delimited), or -1 when such a reader leaves the field to protobuf-c: proto3
+ * scalars, strings, bytes and messages, repeated only as messages or packed uint32, no oneof.
+ * Also the gateway's JSON writer's (it writes straight from the same payloads). */
+int lede_wire_fast_type(const ProtobufCFieldDescriptor *f);
 int lede_wire_unpack_fast(const ProtobufCMessageDescriptor *desc, ProtobufCAllocator *alloc,
                           size_t len, const uint8_t *buf, ProtobufCMessage **out, size_t *slabs);
+
+/* A protobuf varint of at most max bytes at *p (before end), *p moved past it: 1, or 0 when it
+ * is cut short or longer (protobuf-c's limits: ten bytes for a value, five for a length).
+ * Inline: the readers of lede's payloads (wire_fast.c, the gateway's JSON writer) call it per
+ * field. */
+static inline int lede_wire_varint(const uint8_t **p, const uint8_t *end, unsigned max, uint64_t *v)
+{
+    if (*p < end && **p < 128) { /* one byte: most of them */
+        *v = *(*p)++;
+        return 1;
+    }
+    uint64_t x = 0;
+    for (unsigned i = 0; i < max && *p < end; i++) {
+        uint8_t b = *(*p)++;
+        if (i == 9 && b > 1)
+            return 0;
+        x |= (uint64_t)(b & 127) << (7 * i);
+        if (!(b & 128)) {
+            *v = x;
+            return 1;
+        }
+    }
+    return 0;
+}
 
 /* lede_wire_unpack_fast, or protobuf_c_message_unpack when it leaves the message to it: what
  * protobuf_c_message_unpack returns, faster. */

@@ -12,30 +12,7 @@
 
 #define FAST_DEPTH 8
 
-/* A varint of at most max bytes at *p (before end), *p moved past it; 0 when cut short or
- * longer. */
-static int varint(const uint8_t **p, const uint8_t *end, unsigned max, uint64_t *v)
-{
-    if (*p < end && **p < 128) { /* one byte: most of them */
-        *v = *(*p)++;
-        return 1;
-    }
-    uint64_t x = 0;
-    for (unsigned i = 0; i < max && *p < end; i++) {
-        uint8_t b = *(*p)++;
-        if (i == 9 && b > 1)
-            return 0;
-        x |= (uint64_t)(b & 127) << (7 * i);
-        if (!(b & 128)) {
-            *v = x;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* The wire type a field of f's type has here, or -1 when this reader leaves it to protobuf-c. */
-static int wire_type(const ProtobufCFieldDescriptor *f)
+int lede_wire_fast_type(const ProtobufCFieldDescriptor *f)
 {
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
         if (f->type == PROTOBUF_C_TYPE_MESSAGE)
@@ -98,7 +75,7 @@ static int make_plan(const ProtobufCMessageDescriptor *d, struct plan *pl)
         unsigned id = d->fields[i].id;
         if (id >= 1 && id <= 15) {
             pl->idx[id] = (int8_t)i;
-            pl->wt[id] = (int8_t)wire_type(&d->fields[i]);
+            pl->wt[id] = (int8_t)lede_wire_fast_type(&d->fields[i]);
         }
     }
     return 1;
@@ -141,14 +118,14 @@ static int check(const ProtobufCMessageDescriptor *d, const struct plan *pl, con
         }
         uint64_t v;
         if (wt == 0) {
-            if (!varint(&p, end, 10, &v) || !value_fits(f, v))
+            if (!lede_wire_varint(&p, end, 10, &v) || !value_fits(f, v))
                 return 0;
         } else if (wt == 1) {
             if (end - p < 8)
                 return 0;
             p += 8;
         } else {
-            if (!varint(&p, end, 5, &v) || v > (uint64_t)(end - p))
+            if (!lede_wire_varint(&p, end, 5, &v) || v > (uint64_t)(end - p))
                 return 0;
             const uint8_t *q = p, *e = p + v;
             if (f->type == PROTOBUF_C_TYPE_STRING) {
@@ -159,7 +136,7 @@ static int check(const ProtobufCMessageDescriptor *d, const struct plan *pl, con
                        f->type != PROTOBUF_C_TYPE_MESSAGE) {
                 while (q < e) { /* packed uint32 values */
                     uint64_t x = 0;
-                    if (!varint(&q, e, 10, &x) || x > UINT32_MAX)
+                    if (!lede_wire_varint(&q, e, 10, &x) || x > UINT32_MAX)
                         return 0;
                     counts[i]++;
                 }
@@ -187,7 +164,7 @@ static int fill(struct fast *fs, const ProtobufCMessageDescriptor *d, const stru
         uint64_t v = 0;
         switch (tag & 7u) {
         case 0:
-            varint(&p, end, 10, &v);
+            lede_wire_varint(&p, end, 10, &v);
             switch (f->type) {
             case PROTOBUF_C_TYPE_UINT32: *(uint32_t *)at = (uint32_t)v; break;
             case PROTOBUF_C_TYPE_ENUM: *(int *)at = (int)v; break;
@@ -207,7 +184,7 @@ static int fill(struct fast *fs, const ProtobufCMessageDescriptor *d, const stru
             p += 8;
             break;
         default: {
-            varint(&p, end, 5, &v);
+            lede_wire_varint(&p, end, 5, &v);
             const uint8_t *e = p + v;
             if (f->label == PROTOBUF_C_LABEL_REPEATED && f->type == PROTOBUF_C_TYPE_MESSAGE) {
                 size_t *n = (size_t *)(base + f->quantifier_offset);
@@ -220,7 +197,7 @@ static int fill(struct fast *fs, const ProtobufCMessageDescriptor *d, const stru
                 uint32_t *arr = *(uint32_t **)at;
                 for (const uint8_t *q = p; q < e;) {
                     uint64_t x = 0;
-                    varint(&q, e, 10, &x);
+                    lede_wire_varint(&q, e, 10, &x);
                     arr[(*n)++] = (uint32_t)x;
                 }
             } else if (f->type == PROTOBUF_C_TYPE_STRING) {

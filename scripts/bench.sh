@@ -34,12 +34,8 @@ OUT=${LEDE_BENCH_OUT:-}
 KEEP=1
 if [ -z "$OUT" ]; then OUT=$(mktemp -d /tmp/lede-bench-XXXXXX); KEEP=0; fi
 mkdir -p "$OUT/load"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  PIDS=()
-}
+# shellcheck source=procs.sh
+. "$ROOT/scripts/procs.sh"
 trap 'cleanup; [ "$KEEP" = 1 ] || rm -rf "$OUT"' EXIT
 trap 'exit 130' INT TERM
 

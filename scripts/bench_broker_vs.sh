@@ -20,12 +20,8 @@
 #                  thread, 3,000 calls at 1 in flight)
 # A broker and its callgrind run need no free cores to be exact; the timed rounds want a quiet
 # machine (uptime's load below ~2).
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
-REV=${1:-ebdd933}
-ROUNDS=${LEDE_VS_ROUNDS:-7}
-SECS=${LEDE_VS_SECONDS:-2}
+# shellcheck source=vs_common.sh
+. "$(dirname "$0")/vs_common.sh"
 CONC=${LEDE_VS_CONC:-64}
 IR_CALLS=${LEDE_VS_IR_CALLS:-10000}
 EVAL=${LEDE_EVAL_DIR:-$ROOT/../shared/eval}
@@ -34,12 +30,6 @@ PY=/usr/bin/python3
 FLAGS=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-g)
 [ -f "$DATA" ] || { echo "bench_broker_vs: $DATA is missing (set LEDE_EVAL_DIR)" >&2; exit 1; }
 
-SHA=$(git rev-parse --short "$REV^{commit}")
-BASE_SRC=$ROOT/build-vs/src-$SHA
-if [ ! -f "$BASE_SRC/CMakeLists.txt" ]; then
-  mkdir -p "$BASE_SRC"
-  git archive "$SHA" | tar -x -C "$BASE_SRC"
-fi
 cmake -S "$BASE_SRC" -B "$ROOT/build-vs/broker-$SHA" "${FLAGS[@]}" >/dev/null
 cmake --build "$ROOT/build-vs/broker-$SHA" --target lede-broker >/dev/null
 cmake -S . -B "$ROOT/build-vs/head" "${FLAGS[@]}" >/dev/null
@@ -49,12 +39,8 @@ BROKERS=("$ROOT/build-vs/broker-$SHA/bin/lede-broker" "$BIN/lede-broker")
 NAMES=("$SHA" "this")
 
 OUT=$(mktemp -d /tmp/lede-brkvs-XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  PIDS=()
-}
+# shellcheck source=procs.sh
+. "$ROOT/scripts/procs.sh"
 trap 'cleanup; rm -rf "$OUT"' EXIT
 trap 'exit 130' INT TERM
 

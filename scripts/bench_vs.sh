@@ -11,24 +11,14 @@
 #   LEDE_VS_IR=1  also counts instructions per article with callgrind (one pass, then three:
 #                 the difference is the warm stem cache's cost, as the timed runs see it)
 # Exit status 0 when every set meets the target, 2 when one does not.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
-REV=${1:-ebdd933}
-ROUNDS=${LEDE_VS_ROUNDS:-7}
-SECS=${LEDE_VS_SECONDS:-2}
+# shellcheck source=vs_common.sh
+. "$(dirname "$0")/vs_common.sh"
 TARGET=${LEDE_VS_TARGET:-0.9}
 SETS=${LEDE_VS_SETS:-cnndm-dev bbc-dev}
 EVAL=${LEDE_EVAL_DIR:-$ROOT/../shared/eval}
 PY=/usr/bin/python3
 FLAGS=(-G Ninja -DCMAKE_BUILD_TYPE=Release)
 
-SHA=$(git rev-parse --short "$REV^{commit}")
-BASE_SRC=$ROOT/build-vs/src-$SHA
-if [ ! -f "$BASE_SRC/CMakeLists.txt" ]; then
-  mkdir -p "$BASE_SRC"
-  git archive "$SHA" | tar -x -C "$BASE_SRC"
-fi
 cmake -S "$BASE_SRC" -B "$ROOT/build-vs/base-$SHA" "${FLAGS[@]}" >/dev/null
 cmake --build "$ROOT/build-vs/base-$SHA" --target bench_engine >/dev/null
 cmake -S . -B "$ROOT/build-vs/head" "${FLAGS[@]}" >/dev/null
