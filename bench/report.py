@@ -235,7 +235,7 @@ def report(out_dir, docs, runs, seconds, elapsed):
       (fmt(lede_mbcs, 1), verdict(lede_mbcs is not None and lede_mbcs >= 50)))
     w("| engine >= 300x OTS articles/s, same articles | %s articles per CPU-s (median of %d pairs) | OTS %s | %s (pairs: %s) | %s |" %
       (fmt(median([a["articles_per_cpu_s"] for a, _ in pairs])), len(pairs),
-       fmt(median([b["articles_per_cpu_s"] for _, b in pairs]), 1), ratio(ots_ratio, 1, 0),
+       fmt(median([b["articles_per_cpu_s"] for _, b in pairs]), 1), ratio(ots_ratio, 1, 1),
        ", ".join("%.0fx" % x for x in run_ratios),
        verdict(ots_ratio is not None and ots_ratio >= 300)))
     w("| time per byte, 10 MB vs 4 KB <= 1.5 | %s vs %s ns/byte | — | %s | %s |" %
@@ -608,6 +608,15 @@ unset multiplot
         w("")
     for line in langs_section(out_dir):
         w(line)
+    # the hand-written sections after section 5 ("## 6." on, up to this page's last section),
+    # which this script does not measure, are kept from the page as it was
+    path = os.path.join(docs, "BENCHMARKS.md")
+    if os.path.exists(path):
+        old = open(path).read()
+        a, b = old.find("\n## 6."), old.find("\n## How to read and re-run")
+        if a >= 0 and b > a:
+            L.extend(old[a + 1:b].rstrip("\n").split("\n"))
+            w("")
     w("## How to read and re-run")
     w("")
     w("* `scripts/bench.sh` installs the dependencies (scripts/deps.sh), builds in "
