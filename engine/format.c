@@ -274,10 +274,83 @@ static bool ieq(const char *s, size_t n, const char *w)
     return true;
 }
 
-static bool is_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9';
-}
+/* wire_noise's byte classes: digits, lower and upper case ASCII letters, the space, the
+ * punctuation of end codes and slugs (not counted), anything else. */
+enum { N_PUNCT, N_DIGIT, N_LOWER, N_UPPER, N_SPACE, N_OTHER, NOISE_CLASSES };
+#define NC4(c)  N_##c, N_##c, N_##c, N_##c
+#define NC16(c) NC4(c), NC4(c), NC4(c), NC4(c)
+static const unsigned char noise_class[256] = {
+    /* 0x00-0x1F */ NC16(OTHER),
+    NC16(OTHER),
+    /* ' ' ! " # $ % & ' ( ) * + , - . / */
+    N_SPACE,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    N_PUNCT,
+    N_PUNCT,
+    N_PUNCT,
+    N_PUNCT,
+    /* 0-9 : ; < = > ? */
+    NC4(DIGIT),
+    NC4(DIGIT),
+    N_DIGIT,
+    N_DIGIT,
+    N_PUNCT,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    /* @ A-Z [ \ ] ^ _ */
+    N_OTHER,
+    NC16(UPPER),
+    NC4(UPPER),
+    N_UPPER,
+    N_UPPER,
+    N_UPPER,
+    N_UPPER,
+    N_UPPER,
+    N_UPPER,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    N_PUNCT,
+    N_PUNCT,
+    /* ` a-z { | } ~ DEL */
+    N_OTHER,
+    NC16(LOWER),
+    NC4(LOWER),
+    N_LOWER,
+    N_LOWER,
+    N_LOWER,
+    N_LOWER,
+    N_LOWER,
+    N_LOWER,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    N_OTHER,
+    /* 0x80-0xFF */ NC16(OTHER),
+    NC16(OTHER),
+    NC16(OTHER),
+    NC16(OTHER),
+    NC16(OTHER),
+    NC16(OTHER),
+    NC16(OTHER),
+    NC16(OTHER),
+};
+#undef NC16
+#undef NC4
 
 /* Wire furniture on a line of its own: continuation and end marks, end codes, slugs, agency
  * names, ad slots. */
@@ -318,7 +391,8 @@ static bool wire_noise(const char *s, size_t n, bool header)
      * match no mark. */
     unsigned char c0 = n ? (unsigned char)s[0] : 0;
     c0 = (unsigned char)(c0 >= 'A' && c0 <= 'Z' ? c0 + 32 : c0);
-    for (int k = 0; n && marks[k]; k++)
+    enum { MARK_MAX = 20 }; /* the longest mark, "the associated press": a line is a mark whole */
+    for (int k = 0; n && n <= MARK_MAX && marks[k]; k++)
         if ((unsigned char)marks[k][0] == c0 && ieq(s, n, marks[k]))
             return true;
     if (n >= 4 && ieq(s, 4, "eds:"))
@@ -344,20 +418,12 @@ static bool wire_noise(const char *s, size_t n, bool header)
     if (n > 40 && !slug && !header)
         return false;
     /* End codes: "AP-NY-04-20-24 1532EDT", "04-20-24 1532EDT", "ml/jd", "jc/ws-aa". */
-    size_t digits = 0, lower = 0, upper = 0, spaces = 0, other = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (is_digit(c))
-            digits++;
-        else if (c >= 'a' && c <= 'z')
-            lower++;
-        else if (c >= 'A' && c <= 'Z')
-            upper++;
-        else if (c == ' ')
-            spaces++;
-        else if (c != '-' && c != '/' && c != ',' && c != '^' && c != '_' && c != '.' && c != ':')
-            other++;
-    }
+    /* the bytes by class, counted through a table rather than a chain of tests per byte */
+    size_t count[NOISE_CLASSES] = {0};
+    for (size_t i = 0; i < n; i++)
+        count[noise_class[(unsigned char)s[i]]]++;
+    size_t digits = count[N_DIGIT], lower = count[N_LOWER], upper = count[N_UPPER],
+           spaces = count[N_SPACE], other = count[N_OTHER];
     size_t rule = 0;
     while (rule < n && rule <= 40 && memchr("-_*=#~. ", s[rule], 8))
         rule++;

@@ -176,7 +176,7 @@ rows = [
      "%.2fx (pairs: %s)" % (med(cpu_ratios), ", ".join("%.2fx" % x for x in cpu_ratios)),
      ok(med(cpu_ratios) >= 0.7)),
     ("p99 at half saturation <= native p99 + 1 ms", "p99 %.2f ms (gateway, open loop)" % p99g,
-     "p99 %.2f ms (lede-load, same rate)" % p99n, "+%.2f ms" % (p99g - p99n), ok(p99g - p99n <= 1.0)),
+     "p99 %.2f ms (lede-load, same rate)" % p99n, "%+.2f ms" % (p99g - p99n), ok(p99g - p99n <= 1.0)),
     ("same, each at half its own saturation (the gateway's: %s calls/s)" % f(med([x["rate"] for x in gown])),
      "p99 %.2f ms (gateway, open loop)" % p99own, "p99 %.2f ms (lede-load, at half its own)" % p99n,
      "%+.2f ms" % (p99own - p99n), ok(p99own - p99n <= 1.0)),
