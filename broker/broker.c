@@ -141,8 +141,9 @@ void lede_broker_config_defaults(struct lede_broker_config *c)
 static const char *trace_id(const struct call *c);
 
 /* A log line about call c (NULL: about none, then call_id says which call, if any). */
-static void vlog(lede_broker_t *b, int level, const char *call_id, const struct call *c,
-                 const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static void vlog(lede_broker_t *b, int level,
+                                                       const char *call_id, const struct call *c,
+                                                       const char *fmt, va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);

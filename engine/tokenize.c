@@ -99,11 +99,13 @@ static HOT uint64_t word_hash(const void *w, size_t n)
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define WORD_KEY16 1
 static const uint64_t key_mask[17][2] = {
+/* (no shift by 64 or more, nor a negative one, even in the branch not taken) */
 #define KM(n)                                                                                      \
     {                                                                                              \
-        (n) >= 8 ? ~0ull : (1ull << (8 * (n))) - 1, (n) >= 16  ? ~0ull                             \
-                                                    : (n) <= 8 ? 0                                 \
-                                                               : (1ull << (8 * ((n)-8))) - 1       \
+        (n) >= 8 ? ~0ull : (1ull << (8 * ((n) < 8 ? (n) : 0))) - 1,                                \
+            (n) >= 16  ? ~0ull                                                                     \
+            : (n) <= 8 ? 0                                                                         \
+                       : (1ull << (8 * ((n) > 8 && (n) < 16 ? (n)-8 : 0))) - 1                     \
     }
     KM(0), KM(1),  KM(2),  KM(3),  KM(4),  KM(5),  KM(6),  KM(7),  KM(8),
     KM(9), KM(10), KM(11), KM(12), KM(13), KM(14), KM(15), KM(16),
