@@ -7,19 +7,13 @@
 #include <string.h>
 
 #include "summarize.h"
+#include "fuzz_workspace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static lede_engine_t *engine;
-static lede_workspace_t *ws;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!engine) {
-        struct lede_engine_config cfg = {.max_body = 1 << 20};
-        if (lede_engine_new(&cfg, &engine, NULL) || lede_workspace_new(engine, &ws))
-            abort();
-    }
+    fuzz_workspace_once();
     if (size < 8)
         return 0;
     /* Options from the first 8 bytes: budget kind and value, language, title length, weights. */

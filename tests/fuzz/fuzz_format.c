@@ -8,19 +8,13 @@
 #include <string.h>
 
 #include "summarize.h"
+#include "fuzz_workspace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static lede_engine_t *engine;
-static lede_workspace_t *ws;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!engine) {
-        struct lede_engine_config cfg = {.max_body = 1 << 20};
-        if (lede_engine_new(&cfg, &engine, NULL) || lede_workspace_new(engine, &ws))
-            abort();
-    }
+    fuzz_workspace_once();
     if (size < 2)
         return 0;
     struct lede_request req = {

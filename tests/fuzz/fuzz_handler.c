@@ -13,11 +13,9 @@
 #include "lede.pb-c.h"
 #include "summarize.h"
 #include "wire.h"
+#include "fuzz_workspace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static lede_engine_t *engine;
-static lede_workspace_t *ws;
 
 /* A Summarize call of payload: its status and message into *st, msg; 1 when an OK answer does
  * not decode as a SummarizeResponse. */
@@ -42,11 +40,7 @@ static int single(const uint8_t *payload, size_t len, int *st, char *msg, size_t
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!engine) {
-        struct lede_engine_config cfg = {.max_body = 1 << 20};
-        if (lede_engine_new(&cfg, &engine, NULL) || lede_workspace_new(engine, &ws))
-            abort();
-    }
+    fuzz_workspace_once();
     if (size < 2)
         return 0;
     size_t max_payload = data[0] & 1 ? 0 : 64u + (size_t)data[1] * 16u;
