@@ -21,9 +21,11 @@ struct pending {
 /* Consecutive jobs go to the service in chunks, one SummarizeBatch call each (the messaging
  * costs the broker and the workers about as much per call as the engine's work on an article):
  * at most CHUNK_MAX articles and CHUNK_BYTES of requests (an article larger than that goes
- * alone), fewer when --in-flight is small, so that four chunks are in flight and both workers
- * always have the next one queued. A partial chunk leaves at once when nothing is in flight
- * (input that comes slowly is not held back) and at the end. */
+ * alone), fewer when --in-flight is small. The default 256 keeps sixteen chunks in flight:
+ * with four (64), each worker had one running and one queued, and a worker sat idle whenever
+ * this process waited for a core to read the replies (on two cores shared with the broker and
+ * two workers, 6,000 articles took 0.52 s instead of 0.43 s). A partial chunk leaves at once
+ * when nothing is in flight (input that comes slowly is not held back) and at the end. */
 #define CHUNK_MAX   16
 #define CHUNK_BYTES (128u * 1024u)
 
@@ -459,7 +461,7 @@ int lede_backend_remote_new(const struct lede_remote_options *opt, lede_done_fn 
     co.broker_key_file = opt->broker_key_file;
     r->deadline_ms = co.deadline_ms;
     r->explain = opt->explain;
-    r->max_in_flight = opt->max_in_flight > 0 ? (size_t)opt->max_in_flight : 64;
+    r->max_in_flight = opt->max_in_flight > 0 ? (size_t)opt->max_in_flight : 256;
     if (r->max_in_flight > co.max_in_flight)
         r->max_in_flight = co.max_in_flight;
     r->chunk_max = r->max_in_flight / 4;
