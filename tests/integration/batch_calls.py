@@ -10,6 +10,10 @@
    another worker answers every item.
 5. Against workers that serve Summarize only (--no-batch, as before SummarizeBatch) the CLI and
    the gateway fall back to single calls: the same output, one refused batch call.
+6. A chunk whose answers do not all fit in the worker's reply: the rest are resent alone.
+7. A batch body that arrives in pieces: its lines reach the broker before the upload ends and
+   the output is the same, in order; a chunked upload past the cap is refused (413) after lines
+   went out, a client may leave mid-upload, and the gateway serves on and exits cleanly.
 The workers' counters count articles (a chunk's items each)."""
 import json
 import os
@@ -293,3 +297,80 @@ cs = h.worker_stats(cap)
 h.check(cs["ok"] == N6 and cs["failed"] == 0, "the worker counted %r" % cs)
 h.log("6. chunk answers over the worker's reply cap: resent alone, %d calls for %d articles, "
       "output == --local" % (calls, N6))
+
+# ---- 7. a batch body that arrives in pieces: its lines run before the upload ends ----
+# The gateway sends a batch's lines as the upload completes them (docs/HTTP.md). The lines of
+# section 3, the first 20 sent and the rest held back: the broker must get calls meanwhile.
+# Then: a chunked upload that passes the cap after lines went out is refused with 413, and a
+# client that goes away mid-upload; the gateway serves on after both.
+b5 = h.Broker(name="broker5")
+s1 = h.worker(b5.backend, "s1")
+s2 = h.worker(b5.backend, "s2")
+h.wait_registered(b5, 2)
+head = ("\n".join(lines[:20]) + "\n").encode()
+tail = ("\n".join(lines[20:]) + "\n").encode()
+CAP = len(head) + 4096  # over the first 20 lines, under all 48
+g5 = gw.Gateway(b5.frontend, name="gateway5")
+g6 = gw.Gateway(b5.frontend, name="gateway6", extra=("--max-batch-bytes", str(CAP)))
+for gx in (g5, g6):
+    gx.wait_ready()
+
+
+def upload_start(gx, chunked):
+    """A batch request with only its first 20 lines sent; -> the connection."""
+    conn = gx.conn()
+    conn.putrequest("POST", "/v1/summarize:batch")
+    conn.putheader("Content-Type", "application/x-ndjson")
+    if chunked:
+        conn.putheader("Transfer-Encoding", "chunked")
+    else:
+        conn.putheader("Content-Length", str(len(head) + len(tail)))
+    conn.endheaders()
+    conn.send(b"%x\r\n%s\r\n" % (len(head), head) if chunked else head)
+    return conn
+
+
+def calls_reach(n, what):
+    end = time.time() + 20
+    while b5.stats()["dispatches"] < n:  # calls sent to workers (not the Stats calls)
+        h.check(time.time() < end, "%s: no batch call reached the broker while the upload was "
+                "unfinished (the lines waited for the whole body)" % what)
+        time.sleep(0.02)
+
+
+calls0 = b5.stats()["dispatches"]
+conn = upload_start(g5, chunked=False)
+calls_reach(calls0 + 1, "20 lines of 48 sent")  # the first 16 lines' chunk
+conn.send(tail)
+r = conn.getresponse()
+got = [strip(x) for x in r.read().decode().splitlines()]
+conn.close()
+h.check(r.status == 200 and got == out, "a body sent in pieces: HTTP %d, %d lines, %s"
+        % (r.status, len(got), "in order, equal" if got == out else "different from section 3"))
+
+# over the cap, chunked (no Content-Length to refuse it up front): some lines are out already
+calls0 = b5.stats()["dispatches"]
+conn = upload_start(g6, chunked=True)
+calls_reach(calls0 + 1, "a chunked upload")
+conn.send(b"%x\r\n%s\r\n0\r\n\r\n" % (len(tail), tail))
+r = conn.getresponse()
+err = json.loads(r.read())
+conn.close()
+h.check(r.status == 413 and err.get("code") == "RESOURCE_EXHAUSTED" and str(CAP) in
+        err.get("message", ""), "batch over the cap after lines went out: %d %r" % (r.status, err))
+
+# a client that goes away mid-upload
+calls0 = b5.stats()["dispatches"]
+conn = upload_start(g5, chunked=False)
+calls_reach(calls0 + 1, "an upload then abandoned")
+conn.close()
+time.sleep(0.3)
+for gx in (g5, g6):
+    status, _, body = gx.post("/v1/summarize:batch", "\n".join(lines[:3]) + "\n",
+                              headers={"Content-Type": "application/x-ndjson"})
+    h.check(status == 200 and [strip(x) for x in body.decode().splitlines()] == out[:3],
+            "after the refused and the abandoned uploads: HTTP %d %s" % (status, body[:200]))
+for p in (g5.proc, g6.proc):
+    h.check(h.stop(p) == 0, "gateway exit code (a sanitizer build checks for leaks here)")
+h.log("7. batch body in pieces: lines sent before the upload ended, output in order; 413 past "
+      "the cap mid-upload; an abandoned upload; the gateway serves on and exits cleanly")
