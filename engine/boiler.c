@@ -31,24 +31,67 @@ static const struct row start_a[] = {
     ROW("advertisement", 16), /* the whole sentence, bar punctuation */
     ROW("an earlier version of this", 0),
 };
+/* "Read also" lines of other languages' sites (a link to another story, never a summary's
+ * sentence): id, fr, de, es, it, pt, nl, ca, ro, sv, da, no, fi, ru, el. */
+static const struct row start_b[] = {ROW("baca juga", 0), ROW("baca selengkapnya", 0)};
 static const struct row start_c[] = {
     ROW("click here", 0),          ROW("contributing:", 0), ROW("copyright", 0),
-    ROW("correction appended", 0), ROW("correction:", 0),
+    ROW("correction appended", 0), ROW("correction:", 0),   ROW("cite\xc8\x99te \xc8\x99i", 0),
+    ROW("citeste si", 0),
 };
 static const struct row start_e[] = {ROW("editing by", 300)};
 static const struct row start_f[] = {ROW("follow us on", 0)};
 static const struct row start_i[] = {ROW("image caption", 0), ROW("image copyright", 0),
                                      ROW("image:", 0)};
+static const struct row start_l[] = {
+    ROW("lire aussi", 0),
+    ROW("lire \xc3\xa9galement", 0),
+    ROW("lesen sie auch", 0),
+    ROW("lea tambi\xc3\xa9n", 0),
+    ROW("lee tambi\xc3\xa9n", 0),
+    ROW("leggi anche", 0),
+    ROW("leia tamb\xc3\xa9m", 0),
+    ROW("leia mais", 0),
+    ROW("lees ook", 0),
+    ROW("llegiu tamb\xc3\xa9", 0),
+    ROW("llegeix tamb\xc3\xa9", 0),
+    ROW("l\xc3\xa4s ocks\xc3\xa5", 0),
+    ROW("l\xc3\xa6s ogs\xc3\xa5", 0),
+    ROW("les ogs\xc3\xa5", 0),
+    ROW("lue my\xc3\xb6s", 0),
+    ROW("lihat juga", 0),
+};
+static const struct row start_m[] = {ROW("mehr zum thema", 0)};
 static const struct row start_p[] = {ROW("photo:", 0), ROW("photograph:", 0), ROW("photos:", 0)};
 static const struct row start_r[] = {ROW("read more:", 0), ROW("reporting by", 300)};
-static const struct row start_s[] = {ROW("sign up for", 0)};
+static const struct row start_s[] = {ROW("sign up for", 0), ROW("simak juga", 0),
+                                     ROW("saiba mais", 0)};
 static const struct row start_t[] = {
     ROW("this article has been corrected", 0),
     ROW("this article was amended", 0),
     ROW("this story has been corrected", 0),
 };
+static const struct row start_v[] = {ROW("voir aussi", 0), ROW("veja tamb\xc3\xa9m", 0),
+                                     ROW("ver tambi\xc3\xa9n", 0)};
 static const struct row start_w[] = {ROW("writing by", 300)};
 static const struct row start_copy[] = {ROW("\xc2\xa9", 0)};
+/* lower() folds ASCII only: the capital of a first letter outside it is a row of its own */
+static const struct row start_c3[] = {ROW("\xc3\xa0 lire aussi", 0), ROW("\xc3\x80 lire aussi", 0)};
+static const struct row start_ru[] = {
+    ROW("\xd1\x87\xd0\xb8\xd1\x82\xd0\xb0\xd0\xb9\xd1\x82\xd0\xb5 "
+        "\xd1\x82\xd0\xb0\xd0\xba\xd0\xb6\xd0\xb5",
+        0),
+    ROW("\xd0\xa7\xd0\xb8\xd1\x82\xd0\xb0\xd0\xb9\xd1\x82\xd0\xb5 "
+        "\xd1\x82\xd0\xb0\xd0\xba\xd0\xb6\xd0\xb5",
+        0)};
+static const struct row start_el[] = {
+    ROW("\xce\xb4\xce\xb9\xce\xb1\xce\xb2\xce\xac\xcf\x83\xcf\x84\xce\xb5 "
+        "\xce\xb5\xcf\x80\xce\xaf\xcf\x83\xce\xb7\xcf\x82",
+        0),
+    ROW("\xce\x94\xce\xb9\xce\xb1\xce\xb2\xce\xac\xcf\x83\xcf\x84\xce\xb5 "
+        "\xce\xb5\xcf\x80\xce\xaf\xcf\x83\xce\xb7\xcf\x82",
+        0),
+};
 
 struct group {
     const struct row *v;
@@ -63,10 +106,13 @@ struct group {
 
 /* The rows that start with each (lowercase) byte; most bytes have none. */
 static const struct group by_first[256] = {
-    ['('] = GROUP(start_paren), ['a'] = GROUP(start_a), ['c'] = GROUP(start_c),
-    ['e'] = GROUP(start_e),     ['f'] = GROUP(start_f), ['i'] = GROUP(start_i),
-    ['p'] = GROUP(start_p),     ['r'] = GROUP(start_r), ['s'] = GROUP(start_s),
-    ['t'] = GROUP(start_t),     ['w'] = GROUP(start_w), [0xc2] = GROUP(start_copy),
+    ['('] = GROUP(start_paren), ['a'] = GROUP(start_a),   ['b'] = GROUP(start_b),
+    ['c'] = GROUP(start_c),     ['e'] = GROUP(start_e),   ['f'] = GROUP(start_f),
+    ['i'] = GROUP(start_i),     ['l'] = GROUP(start_l),   ['m'] = GROUP(start_m),
+    ['p'] = GROUP(start_p),     ['r'] = GROUP(start_r),   ['s'] = GROUP(start_s),
+    ['t'] = GROUP(start_t),     ['v'] = GROUP(start_v),   ['w'] = GROUP(start_w),
+    [0xc2] = GROUP(start_copy), [0xc3] = GROUP(start_c3), [0xd0] = GROUP(start_ru),
+    [0xd1] = GROUP(start_ru),   [0xce] = GROUP(start_el),
 };
 
 /* The sentence ends with it (before closing punctuation and spaces): "... /Getty Images". */
