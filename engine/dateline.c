@@ -96,6 +96,22 @@ static size_t fold(const char *s, size_t n, char *out, size_t cap)
     return k;
 }
 
+/* s[0..n) (trimmed) is a place as datelines print it: capitals and spaces, a word or three. */
+static bool capital_place(const char *s, size_t n)
+{
+    size_t letters = 0, spaces = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z')
+            letters++;
+        else if (c == ' ')
+            spaces += letters > 0;
+        else
+            return false;
+    }
+    return letters >= 2 && spaces <= 3;
+}
+
 /* s[0..n) (trimmed) names an agency. */
 static bool is_agency(const char *s, size_t n, const struct lede_lang *lang)
 {
@@ -279,6 +295,25 @@ size_t lede_dateline_prefix(const char *p, size_t n, const struct lede_lang *lan
             while (b > 0 && p[b - 1] != ',')
                 b--;
             if (is_agency(p + b, i - b, lang)) {
+                size_t e = past_separator(p, n, i);
+                return e < n ? e : 0;
+            }
+        }
+        /* "ASSEN, JUARA.net-MotoGP ...", "JUARA.NET, KUALA LUMPUR-Tim ...": a place and an
+         * agency, either way round, a comma between them and a dash against the story; */
+        if (c == '-' && i > 0 && !is_space((unsigned char)p[i - 1]) && i + 1 < n &&
+            !is_space((unsigned char)p[i + 1]) && p[i + 1] != '-') {
+            size_t comma = 0;
+            while (comma < i && p[comma] != ',')
+                comma++;
+            size_t b = i;
+            while (b > comma && p[b - 1] != ',')
+                b--;
+            /* or a site's name alone: "JUARA.net-Musim ..." (with its dot: "AP-NORC" stays) */
+            bool site = comma == i && memchr(p, '.', i) && is_agency(p, i, lang);
+            if (site || (comma < i && b == comma + 1 &&
+                         (is_agency(p + b, i - b, lang) ||
+                          (capital_place(p + b, i - b) && is_agency(p, comma, lang))))) {
                 size_t e = past_separator(p, n, i);
                 return e < n ? e : 0;
             }

@@ -191,6 +191,13 @@ START_TEST(datelines_per_agency)
     DATELINE("ja", "【ワシントン共同】米政府は計画を承認した。", "米政府は計画を承認した。");
     DATELINE("id", "Jakarta (ANTARA) - Pemerintah menyetujui rencana itu.",
              "Pemerintah menyetujui rencana itu.");
+    /* a site's name and a place, either way round, the dash against the story */
+    DATELINE("id", "ASSEN, JUARA.net-MotoGP memasuki seri kedelapan.",
+             "MotoGP memasuki seri kedelapan.");
+    DATELINE("id", "JUARA.NET, KUALA LUMPUR-Tim bulu tangkis putra melaju ke final.",
+             "Tim bulu tangkis putra melaju ke final.");
+    DATELINE("id", "JUARA.net-Musim 2016-2017 akhirnya disudahi.",
+             "Musim 2016-2017 akhirnya disudahi.");
     /* closing tags */
     DATELINE("es", "El Gobierno aprobó hoy el plan. (EFE)", "El Gobierno aprobó hoy el plan.");
     DATELINE("es", "El Gobierno aprobó hoy el plan. EFE", "El Gobierno aprobó hoy el plan.");
@@ -201,6 +208,10 @@ START_TEST(datelines_per_agency)
     DATELINE("es", "Llegó tarde. Luego dijo (EFE) que no.",
              "Llegó tarde. Luego dijo (EFE) que no.");
     DATELINE("es", "El plan de la EFE es bueno.", "El plan de la EFE es bueno.");
+    /* a hyphen in the first words that is no dateline's: no agency, or one without a dot */
+    DATELINE("id", "Jakarta, pro-pemerintah menang lagi.", "Jakarta, pro-pemerintah menang lagi.");
+    DATELINE("es", "EFE-Agro publicó el informe.", "EFE-Agro publicó el informe.");
+    DATELINE("id", "Juara bertahan, Marc-Marquez menang.", "Juara bertahan, Marc-Marquez menang.");
     /* English keeps its own rules: "(EFE)" is not one of its agencies' datelines' forms here */
     DATELINE("en", "SEOUL, Nov. 21 (Yonhap) -- The plan was approved.", "The plan was approved.");
 }
