@@ -37,6 +37,7 @@
 #endif
 #define SHORT_WORDS 8
 #define LONG_WORDS  60
+#define TABLE_WORDS 6 /* this many words or more, half numbers, no stop word: a table */
 
 static double term_weight(const struct lede_doc *doc, const struct lede_idf *idf, size_t term)
 {
@@ -76,6 +77,19 @@ static double len_norm(double *memo, size_t n_content)
     if (memo[n_content] == 0)
         memo[n_content] = pow((double)n_content + TERM_SMOOTH, TERM_LEN_EXP);
     return memo[n_content];
+}
+
+/* Half numbers and no stop word of two letters or more (the tokenizer counts a lone letter,
+ * the "Q" of a schedule, as one). */
+static bool is_table(const struct lede_token *t, size_t n)
+{
+    size_t num = 0;
+    for (size_t k = 0; k < n; k++) {
+        if ((t[k].flags & LEDE_TOK_STOP) && t[k].length > 1)
+            return false;
+        num += (t[k].flags & LEDE_TOK_NUMBER) != 0;
+    }
+    return 2 * num > n;
 }
 
 /* The lead curve at place pi (0 for the first candidate), kept in memo (LEDE_POS_MEMO entries,
@@ -172,6 +186,12 @@ int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, doub
             len = -(double)(SHORT_WORDS - s->n_words) / SHORT_WORDS;
         else if (s->n_words > LONG_WORDS)
             len = -fmin(1.0, (double)(s->n_words - LONG_WORDS) / LONG_WORDS);
+        /* half numbers and not one stop word: a schedule, a results or prices line, not prose
+         * (its repeated labels would otherwise weigh as recurring terms); "Martinez, 32, beat
+         * Asagoe 6-4 6-4 and ..." has its "and" */
+        if (s->n_words >= TABLE_WORDS && 2 * (size_t)n_ent > s->tok_end - s->tok_begin &&
+            is_table(tv + s->tok_begin, s->tok_end - s->tok_begin))
+            len = -1.0; /* (numbers count as entities: only such sentences are looked at) */
         v[LEDE_F_LENGTH] = len;
         v[LEDE_F_OPENER] = s->opener ? -1.0 : s->quote_open ? -QUOTE_OPEN : 0.0;
     }
