@@ -1,9 +1,10 @@
-/* gateway.c: lede-gateway's HTTP side and its client thread (see gateway.h). A request is read
- * by libmicrohttpd's thread, turned into a SummarizeRequest (pbjson.c), queued for the client
- * thread and its connection suspended; the client thread submits it through liblede-client
- * and, when the reply comes, writes the JSON answer and resumes the connection. A batch's lines
- * go out while its body is still arriving, up to batch_window lines at once, and come back as
- * one streamed response, in order, once the body is complete. */
+/* gateway.c: lede-gateway's HTTP side and its calls (see gateway.h), both on one thread: it runs
+ * libmicrohttpd (MHD_run, no thread of its own) and liblede-client's sockets from one poll. A
+ * request is read, turned into a SummarizeRequest (pbjson.c) and queued, its connection
+ * suspended; the loop submits it through liblede-client and, when the reply comes, writes the
+ * JSON answer and resumes the connection. A batch's lines go out while its body is still
+ * arriving, up to batch_window lines at once, and come back as one streamed response, in order,
+ * once the body is complete. */
 #include "gateway.h"
 
 #include <arpa/inet.h>
