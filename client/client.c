@@ -51,6 +51,7 @@ struct call {
     int refused_status; /* and the last such status and message */
     char refused_msg[200];
     unsigned attempts;
+    unsigned sent_failures; /* its broker's failures when it was sent (a change: the link broke) */
     enum call_state state;
     lede_client_reply_fn fn;
     void *ctx;
@@ -455,6 +456,15 @@ static int send_to(lede_client_t *c, struct call *k, size_t bi, uint64_t now)
     return LEDE_OK;
 }
 
+/* Whether a broker other than bi has its link up. */
+static int other_broker_up(const lede_client_t *c, int bi)
+{
+    for (size_t j = 0; j < c->n_brokers; j++)
+        if ((int)j != bi && c->brokers[j].link == LINK_UP)
+            return 1;
+    return 0;
+}
+
 /* Sends (or re-sends) a call to the next broker that takes it, preferring brokers not suspect
  * and not k->avoid. When none is connected the call waits and is tried again soon. */
 static void dispatch(lede_client_t *c, struct call *k, uint64_t now)
@@ -481,6 +491,7 @@ static void dispatch(lede_client_t *c, struct call *k, uint64_t now)
             k->avoid = -1;
             k->state = CALL_SENT;
             k->sent_us = now;
+            k->sent_failures = b->failures;
             k->next_us = now + (uint64_t)c->opt.silence_ms * 1000u;
             wake_at(c, k->next_us);
             return;
@@ -1047,7 +1058,14 @@ static void run_timers(lede_client_t *c, uint64_t now)
                 /* a broker that is alive but never answers (it restarted and lost the call) */
                 int stale = now - k->sent_us >= 4u * silence
                                                     << (k->attempts > 4 ? 4 : k->attempts - 1);
-                if ((silent || stale) && k->attempts < (unsigned)c->opt.max_attempts) {
+                /* A broker whose link stayed up since the call went out has it (TCP delivered
+                 * it; a restart breaks the link): sent there again it would be a second copy
+                 * of the work, and a call queued behind a busy worker for a second was re-sent
+                 * every second (a call held 2.5 s ran three times). So the same broker gets it
+                 * again only after its link broke; another broker that is up, as a hedge. */
+                int broke = b->link != LINK_UP || b->failures != k->sent_failures;
+                if ((silent || stale) && (broke || other_broker_up(c, k->broker)) &&
+                    k->attempts < (unsigned)c->opt.max_attempts) {
                     if (silent)
                         b->suspect = 1;
                     k->avoid = k->broker;

@@ -312,6 +312,41 @@ START_TEST(test_failover_silent_broker)
 }
 END_TEST
 
+/* The only broker, connected, holds a call for many times silence_ms without a word (its
+ * worker is slow): the call is not sent to it again (each copy would be more work for it), and
+ * its late answer completes the call. */
+START_TEST(test_quiet_single_broker_no_resend)
+{
+    struct fake f;
+    fake_open(&f);
+    lede_client_t *c = client_for(f.endpoint, 200);
+    struct got g = {0};
+    submit(c, &g, 0);
+    uint8_t id[256], id2[256];
+    size_t id_len = 0, id2_len = 0;
+    Lede__V1__Call *call = fake_recv(&f, c, 3000, id, &id_len);
+    ck_assert_ptr_nonnull(call);
+    /* 1.5 s = 7.5 silences and past the 4-silence "stale" mark: no second copy */
+    Lede__V1__Call *again = fake_recv(&f, c, 1500, id2, &id2_len);
+    ck_assert_ptr_null(again);
+    struct lede_client_stats st;
+    lede_client_stats(c, &st);
+    ck_assert_uint_eq(st.resent, 0);
+    ck_assert_int_eq(g.n, 0);
+    size_t len;
+    uint8_t *resp = make_response(&len);
+    fake_reply(&f, id, id_len, call->call_id, 0, resp, len);
+    poll_until(c, &g, 1, 2000);
+    ck_assert_int_eq(g.n, 1);
+    ck_assert_int_eq(g.status, 0);
+    ck_assert_uint_eq(g.attempts, 1);
+    free(resp);
+    protobuf_c_message_free_unpacked(&call->base, NULL);
+    lede_client_destroy(&c);
+    fake_close(&f);
+}
+END_TEST
+
 START_TEST(test_dead_endpoint_and_deadline)
 {
     struct fake live;
@@ -632,6 +667,7 @@ int main(void)
     tcase_add_test(tc, test_reply_and_duplicate);
     tcase_add_test(tc, test_retry_unavailable);
     tcase_add_test(tc, test_failover_silent_broker);
+    tcase_add_test(tc, test_quiet_single_broker_no_resend);
     tcase_add_test(tc, test_dead_endpoint_and_deadline);
     tcase_add_test(tc, test_bad_options_and_decode);
     tcase_add_test(tc, test_batch_items_and_resend);

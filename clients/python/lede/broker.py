@@ -2,7 +2,9 @@
 same fail-fast rules as liblede-client: no broker connected for `unreachable_s` (watched through
 each socket's monitor) -> Unavailable; a broker that answers UNAVAILABLE itself (no worker) is
 not asked again, the next broker is; a call that gets no reply within `resend_s` is re-sent
-(same call id) to the next broker; duplicates are dropped."""
+(same call id) to the next broker; duplicates are dropped. The only connected broker is not sent
+a call again while its link has stayed up since the call went out: it has the call (a copy would
+be more work for it, as liblede-client also holds)."""
 import time
 import uuid
 
@@ -97,13 +99,18 @@ class BrokerClient:
         deadline = start + timeout_ms / 1000.0
         refused, sends, last = set(), 0, None
         next_send, k = start, 0
+        must, last_i, last_fail = True, None, 0  # must: a send is owed (not a timer's resend)
         while True:
             now = time.monotonic()
             if now >= deadline:
                 raise DeadlineExceeded("no reply within %d ms (%d sends)" % (timeout_ms, sends))
             for i in range(len(self.socks)):
                 self._monitor(i)
-            if now >= next_send and sends < self.attempts:
+            if (now >= next_send and sends < self.attempts and not must and
+                    self.up[last_i] and self.failed[last_i] == last_fail and
+                    not any(self.up[j] for j in range(len(self.socks)) if j != last_i)):
+                next_send = now + self.resend_s  # the only broker up has it: keep waiting
+            elif now >= next_send and sends < self.attempts:
                 sent = False
                 for j in range(len(self.socks)):
                     i = (k + j) % len(self.socks)
@@ -116,6 +123,7 @@ class BrokerClient:
                     except zmq.Again:
                         continue  # not connected (IMMEDIATE): try the next broker
                     k, sends, sent = i + 1, sends + 1, True
+                    must, last_i, last_fail = False, i, self.failed[i]
                     next_send = now + self.resend_s * sends
                     break
                 if not sent:
@@ -149,10 +157,10 @@ class BrokerClient:
                     last = r
                     if len(refused) == len(self.socks):
                         raise error_for(r["status"], r["message"])
-                    next_send = time.monotonic()
+                    next_send, must = time.monotonic(), True
                     continue
                 if r["status"] == 8 and from_broker and sends < self.attempts:  # queue full
-                    next_send = time.monotonic() + 0.05 * 2 ** sends
+                    next_send, must = time.monotonic() + 0.05 * 2 ** sends, True
                     continue
                 if r["status"] != 0:
                     raise error_for(r["status"], r["message"])

@@ -118,6 +118,50 @@ class ZeroMQClient(unittest.TestCase):
         print("\n  ZeroMQ, no broker: UNAVAILABLE after %.3f s" % secs)
         self.assertLess(secs, 2.0)
 
+    def test_quiet_single_broker_gets_one_copy(self):
+        """The only broker, connected, holds the call for many resend_s without a word (a busy
+        worker): it is not sent the call again, and its late answer ends the call."""
+        if os.environ.get("LEDE_TEST_NO_ZMQ") == "1":
+            self.skipTest("pyzmq hidden in this run")
+        import threading
+        import zmq
+        from lede import wire
+        ctx = zmq.Context()
+        fake = ctx.socket(zmq.ROUTER)
+        fake.setsockopt(zmq.LINGER, 0)
+        port = fake.bind_to_random_port("tcp://127.0.0.1")
+        copies = []
+
+        def broker():
+            end = time.monotonic() + 10
+            while time.monotonic() < end:
+                if fake.poll(50):
+                    ident, data = fake.recv_multipart()
+                    copies.append(data)
+                    if len(copies) == 1:
+                        first = (ident, data)
+                        answer_at = time.monotonic() + 1.5  # 7.5 x resend_s
+                if copies and time.monotonic() >= answer_at:
+                    call_id = first[1][6:][2:2 + first[1][7]]  # field 1: the call id
+                    body = (wire._bytes(1, call_id) + wire._uint(2, 3) +
+                            wire._bytes(3, b"worker says no") + wire._bytes(6, b"w1"))
+                    fake.send_multipart([first[0], wire.frame(wire.REPLY, body)])
+                    return
+
+        t = threading.Thread(target=broker)
+        t.start()
+        try:
+            with self._client("tcp://127.0.0.1:%d" % port, resend_s=0.2) as b:
+                with self.assertRaises(lede.LedeError) as e:
+                    b.summarize(ARTICLE)
+        finally:
+            t.join()
+            fake.close(0)
+            ctx.term()
+        self.assertIn("worker says no", str(e.exception))
+        self.assertEqual(len(copies), 1, "%d copies of the call reached the only broker"
+                         % len(copies))
+
     @unittest.skipUnless(os.environ.get("LEDE_TEST_BROKER_NOWORKER"), "no broker without workers")
     def test_no_worker_fails_fast(self):
         with self._client(os.environ["LEDE_TEST_BROKER_NOWORKER"]) as b:
