@@ -84,8 +84,8 @@ static const struct lede_opt summarize_opts[] = {
      .def = "256",
      .min = 1,
      .max = 1e12,
-     .help = "articles in flight at once in --jsonl mode (at most 10000; sent in calls of up "
-             "to 16, a quarter of this)"},
+     .help = "articles in flight at once in --jsonl mode (at most 10000, and 64 MiB of their "
+             "bodies; sent in calls of up to 16, a quarter of this)"},
     {.name = "curve-secret", .arg = "FILE", .help = "this client's CURVE secret key (lede keygen)"},
     {.name = "broker-key", .arg = "FILE", .help = "the broker's CURVE public key"},
     {.name = "sentences",

@@ -28,6 +28,10 @@ struct pending {
  * when nothing is in flight (input that comes slowly is not held back) and at the end. */
 #define CHUNK_MAX   16
 #define CHUNK_BYTES (128u * 1024u)
+/* Articles in flight hold their bodies until answered: at most this many bytes of them (one
+ * article, however large, may always go), so 256 articles of the 16 MiB limit do not take
+ * 4 GiB. */
+#define FLIGHT_BYTES (64u << 20)
 
 struct remote {
     struct lede_backend base;
@@ -35,6 +39,7 @@ struct remote {
     int deadline_ms;
     size_t max_in_flight; /* articles */
     size_t in_flight;     /* articles sent and not yet answered */
+    size_t flight_bytes;  /* their bodies' bytes */
     int explain;          /* ask for every sentence, not only the summary's */
     struct pending *head; /* jobs in flight, freed at destroy if never completed */
     size_t chunk_max;     /* articles in one call */
@@ -266,6 +271,7 @@ static void on_reply(void *ctx, const struct lede_client_reply *reply)
     unlink_pending(p);
     if (r->in_flight)
         r->in_flight--;
+    r->flight_bytes -= p->body_len;
     if (reply->status != LEDE_STATUS_OK) {
         r->base.done(r->base.ctx, p->seq, reply->status, reply->message, NULL);
         goto cleanup;
@@ -315,10 +321,13 @@ static void refuse(struct remote *r, struct pending *p, int rc)
 /* Sends the chunk as one call (waiting for room first) and empties it. */
 static int flush(struct remote *r)
 {
-    size_t n = r->chunk_n;
+    size_t n = r->chunk_n, bytes = 0;
     if (n == 0)
         return LEDE_OK;
-    while (r->in_flight && r->in_flight + n > r->max_in_flight) {
+    for (size_t i = 0; i < n; i++)
+        bytes += ((struct pending *)r->chunk[i].ctx)->body_len;
+    while (r->in_flight &&
+           (r->in_flight + n > r->max_in_flight || r->flight_bytes + bytes > FLIGHT_BYTES)) {
         int rc = lede_client_poll(r->client, 1000);
         if (rc < 0)
             return rc;
@@ -326,12 +335,14 @@ static int flush(struct remote *r)
     r->chunk_n = 0;
     r->chunk_bytes = 0;
     r->in_flight += n; /* before the call: a callback may come from inside it */
+    r->flight_bytes += bytes;
     int rc = lede_client_summarize_batch(r->client, r->chunk, n, r->deadline_ms, NULL, 0, on_reply);
     for (size_t i = 0; i < n; i++) {
         free((void *)(uintptr_t)r->chunk[i].payload);
         if (rc != LEDE_OK) {
             struct pending *p = r->chunk[i].ctx;
             r->in_flight--;
+            r->flight_bytes -= p->body_len;
             unlink_pending(p);
             if (rc == LEDE_ENOMEM) {
                 r->base.done(r->base.ctx, p->seq, LEDE_STATUS_RESOURCE_EXHAUSTED, "out of memory",
