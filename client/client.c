@@ -456,15 +456,6 @@ static int send_to(lede_client_t *c, struct call *k, size_t bi, uint64_t now)
     return LEDE_OK;
 }
 
-/* Whether a broker other than bi has its link up. */
-static int other_broker_up(const lede_client_t *c, int bi)
-{
-    for (size_t j = 0; j < c->n_brokers; j++)
-        if ((int)j != bi && c->brokers[j].link == LINK_UP)
-            return 1;
-    return 0;
-}
-
 /* Sends (or re-sends) a call to the next broker that takes it, preferring brokers not suspect
  * and not k->avoid. When none is connected the call waits and is tried again soon. */
 static void dispatch(lede_client_t *c, struct call *k, uint64_t now)
@@ -1062,9 +1053,10 @@ static void run_timers(lede_client_t *c, uint64_t now)
                  * it; a restart breaks the link): sent there again it would be a second copy
                  * of the work, and a call queued behind a busy worker for a second was re-sent
                  * every second (a call held 2.5 s ran three times). So the same broker gets it
-                 * again only after its link broke; another broker that is up, as a hedge. */
+                 * again only after its link broke; another broker that is up, as a hedge (when
+                 * the link did not break, this broker is one of those up). */
                 int broke = b->link != LINK_UP || b->failures != k->sent_failures;
-                if ((silent || stale) && (broke || other_broker_up(c, k->broker)) &&
+                if ((silent || stale) && (broke || lede_client_brokers_up(c) > 1) &&
                     k->attempts < (unsigned)c->opt.max_attempts) {
                     if (silent)
                         b->suspect = 1;

@@ -106,11 +106,11 @@ class BrokerClient:
                 raise DeadlineExceeded("no reply within %d ms (%d sends)" % (timeout_ms, sends))
             for i in range(len(self.socks)):
                 self._monitor(i)
-            if (now >= next_send and sends < self.attempts and not must and
-                    self.up[last_i] and self.failed[last_i] == last_fail and
-                    not any(self.up[j] for j in range(len(self.socks)) if j != last_i)):
+            due = now >= next_send and sends < self.attempts
+            if (due and not must and self.up[last_i] and self.failed[last_i] == last_fail and
+                    sum(self.up) == 1):
                 next_send = now + self.resend_s  # the only broker up has it: keep waiting
-            elif now >= next_send and sends < self.attempts:
+            elif due:
                 sent = False
                 for j in range(len(self.socks)):
                     i = (k + j) % len(self.socks)
