@@ -175,17 +175,26 @@ static void poll_until(lede_client_t *c, struct got *g, int n, int timeout_ms)
         lede_client_poll(c, 10);
 }
 
+/* One Summarize call submitted (replies to g); returns the CALL the fake broker received for
+ * it (id: the client's routing id). */
+static Lede__V1__Call *send_one(struct fake *f, lede_client_t *c, struct got *g, uint8_t *id,
+                                size_t *id_len)
+{
+    submit(c, g, 0);
+    Lede__V1__Call *call = fake_recv(f, c, 3000, id, id_len);
+    ck_assert_ptr_nonnull(call);
+    return call;
+}
+
 START_TEST(test_reply_and_duplicate)
 {
     struct fake f;
     fake_open(&f);
     lede_client_t *c = client_for(f.endpoint, 1000);
     struct got g = {0};
-    submit(c, &g, 0);
     uint8_t id[256];
     size_t id_len = 0;
-    Lede__V1__Call *call = fake_recv(&f, c, 3000, id, &id_len);
-    ck_assert_ptr_nonnull(call);
+    Lede__V1__Call *call = send_one(&f, c, &g, id, &id_len);
     ck_assert_str_eq(call->method, LEDE_METHOD_SUMMARIZE);
     ck_assert_uint_gt(call->timeout_ms, 2000);
     ck_assert_uint_le(call->timeout_ms, 3000);
@@ -223,11 +232,9 @@ START_TEST(test_retry_unavailable)
     fake_open(&f);
     lede_client_t *c = client_for(f.endpoint, 1000);
     struct got g = {0};
-    submit(c, &g, 0);
     uint8_t id[256];
     size_t id_len = 0;
-    Lede__V1__Call *call = fake_recv(&f, c, 3000, id, &id_len);
-    ck_assert_ptr_nonnull(call);
+    Lede__V1__Call *call = send_one(&f, c, &g, id, &id_len);
     fake_reply(&f, id, id_len, call->call_id, LEDE__V1__STATUS__UNAVAILABLE, NULL, 0);
     Lede__V1__Call *again = fake_recv(&f, c, 3000, id, &id_len);
     ck_assert_ptr_nonnull(again);
@@ -321,11 +328,9 @@ START_TEST(test_quiet_single_broker_no_resend)
     fake_open(&f);
     lede_client_t *c = client_for(f.endpoint, 200);
     struct got g = {0};
-    submit(c, &g, 0);
     uint8_t id[256], id2[256];
     size_t id_len = 0, id2_len = 0;
-    Lede__V1__Call *call = fake_recv(&f, c, 3000, id, &id_len);
-    ck_assert_ptr_nonnull(call);
+    Lede__V1__Call *call = send_one(&f, c, &g, id, &id_len);
     /* 1.5 s = 7.5 silences and past the 4-silence "stale" mark: no second copy */
     Lede__V1__Call *again = fake_recv(&f, c, 1500, id2, &id2_len);
     ck_assert_ptr_null(again);

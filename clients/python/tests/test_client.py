@@ -142,7 +142,7 @@ class ZeroMQClient(unittest.TestCase):
                         first = (ident, data)
                         answer_at = time.monotonic() + 1.5  # 7.5 x resend_s
                 if copies and time.monotonic() >= answer_at:
-                    call_id = first[1][6:][2:2 + first[1][7]]  # field 1: the call id
+                    call_id = next(v for f, _, v in wire._fields(first[1][6:]) if f == 1)
                     body = (wire._bytes(1, call_id) + wire._uint(2, 3) +
                             wire._bytes(3, b"worker says no") + wire._bytes(6, b"w1"))
                     fake.send_multipart([first[0], wire.frame(wire.REPLY, body)])
