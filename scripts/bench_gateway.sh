@@ -2,11 +2,18 @@
 # bench_gateway.sh: lede-gateway against liblede-client on the same broker and workers, ratios
 # measured side by side in one run, and the batch paths against the engine in-process. Writes
 # docs/BENCHMARKS-GATEWAY.md. About 2 minutes. Not part of scripts/test.sh.
+#   Placement (LEDE_BENCH_PLACEMENT, default split): the callers' side (the load generator, and
+#   the gateway or the liblede-client inside lede-load) on the first half of the CPUs, the service
+#   (broker, workers) on the other half, so both sides of each ratio run against a service with
+#   the same CPUs, as a gateway tier and its callers do in a deployment (the manifests' own
+#   Deployment). "shared" puts everything on every CPU, where the gateway's CPU comes out of the
+#   workers'; step 1b measures that placement too, whichever is chosen.
 #   1. closed loop, 32 in flight, alternating pairs: lede-load (liblede-client) straight to the
 #      broker vs bench/http_load through the gateway; wrk on the gateway in the same pairs
 #   2. open loop at half the native saturation rate: p99 of lede-load vs http_load (gateway);
 #      and http_load at half the gateway's own saturation
-#   3. batch: the engine in-process (bench_engine, 2 threads) vs `lede summarize --local
+#   1b. the closed loop of step 1 with every process on every CPU (LEDE_BENCH_SHARED_PAIRS, 3)
+#   3. batch, every process on every CPU: the engine in-process (bench_engine, 2 threads) vs `lede summarize --local
 #      --jsonl`, `lede summarize --broker --jsonl` and POST /v1/summarize:batch (whole files:
 #      cnndm-dev LEDE_BENCH_BATCH_REPEAT times over, so that /proc's 10 ms ticks are a small
 #      part of each reading)
@@ -21,6 +28,17 @@ PAIRS=${LEDE_BENCH_PAIRS:-5}
 SECS=${LEDE_BENCH_SECONDS:-3}
 REPEAT=${LEDE_BENCH_BATCH_REPEAT:-3}
 ROUNDS=${LEDE_BENCH_ROUNDS:-5}
+SHARED_PAIRS=${LEDE_BENCH_SHARED_PAIRS:-3}
+PLACEMENT=${LEDE_BENCH_PLACEMENT:-split}
+NCPU=$(nproc)
+ALL_CPUS="0-$((NCPU - 1))"
+case $PLACEMENT in
+  split)
+    [ "$NCPU" -ge 2 ] || { echo "bench_gateway: split placement needs 2 CPUs or more" >&2; exit 1; }
+    CALLER_CPUS="0-$((NCPU / 2 - 1))"; SERVICE_CPUS="$((NCPU / 2))-$((NCPU - 1))" ;;
+  shared) CALLER_CPUS=$ALL_CPUS; SERVICE_CPUS=$ALL_CPUS ;;
+  *) echo "bench_gateway: LEDE_BENCH_PLACEMENT is split or shared" >&2; exit 1 ;;
+esac
 EVAL=${LEDE_EVAL_DIR:-$ROOT/../shared/eval}
 DATA=$EVAL/cnndm-dev.jsonl
 BUILD=${LEDE_BUILD:-$ROOT/build}
@@ -37,17 +55,17 @@ log() { printf '%s bench_gateway: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
-"$BIN/lede-broker" --frontend 'tcp://127.0.0.1:*' --backend 'tcp://127.0.0.1:*' \
+taskset -c "$SERVICE_CPUS" "$BIN/lede-broker" --frontend 'tcp://127.0.0.1:*' --backend 'tcp://127.0.0.1:*' \
   --ready-file "$OUT/ready" --log-level warn --queue-max 100000 2>>"$OUT/broker.log" &
 PIDS+=($!)
 for _ in $(seq 100); do [ -s "$OUT/ready" ] && break; sleep 0.05; done
 FE=$(sed -n 's/^frontend=//p' "$OUT/ready"); BE=$(sed -n 's/^backend=//p' "$OUT/ready")
 SVC_PIDS=("${PIDS[0]}")
 for i in 1 2; do
-  "$BIN/lede-worker" --broker "$BE" --threads 1 --name "w$i" 2>>"$OUT/worker.log" &
+  taskset -c "$SERVICE_CPUS" "$BIN/lede-worker" --broker "$BE" --threads 1 --name "w$i" 2>>"$OUT/worker.log" &
   PIDS+=($!); SVC_PIDS+=($!)
 done
-"$BIN/lede-gateway" --listen 127.0.0.1:0 --broker "$FE" --ready-file "$OUT/gw.ready" \
+taskset -c "$CALLER_CPUS" "$BIN/lede-gateway" --listen 127.0.0.1:0 --broker "$FE" --ready-file "$OUT/gw.ready" \
   --log-level warn 2>>"$OUT/gateway.log" &
 PIDS+=($!); GW_PID=$!; SVC_PIDS+=($!)
 # svc_ticks: CPU ticks (user + sys) the broker, the workers and the gateway used so far
@@ -64,22 +82,23 @@ for _ in $(seq "$REPEAT"); do cat "$DATA"; done >"$OUT/batch.jsonl"
 for _ in $(seq "$REPEAT"); do cat "$OUT/bodies.jsonl"; done >"$OUT/batch_bodies.jsonl"
 N_ART=$(wc -l <"$OUT/batch.jsonl")
 # warm everything for 1 s (not counted)
-"$BIN/lede-load" --no-progress --broker "$FE" --data "$DATA" --duration 1 --concurrency 16 >/dev/null || true
-"$BIN/http_load" --port "$PORT" --data "$DATA" --duration 1 --connections 16 >/dev/null || true
+CALLER=(taskset -c "$CALLER_CPUS")
+"${CALLER[@]}" "$BIN/lede-load" --no-progress --broker "$FE" --data "$DATA" --duration 1 --concurrency 16 >/dev/null || true
+"${CALLER[@]}" "$BIN/http_load" --port "$PORT" --data "$DATA" --duration 1 --connections 16 >/dev/null || true
 
-log "1/3 closed loop, $PAIRS pairs of $SECS s (lede-load | http_load via gateway | wrk via gateway)"
+log "1/3 closed loop ($PLACEMENT: callers on CPUs $CALLER_CPUS, service on $SERVICE_CPUS), $PAIRS pairs of $SECS s (lede-load | http_load via gateway | wrk via gateway)"
 HZ=$(getconf CLK_TCK)
 for r in $(seq "$PAIRS"); do
   s0=$(svc_ticks)
-  "$BIN/lede-load" --no-progress --broker "$FE" --data "$DATA" --duration "$SECS" \
+  "${CALLER[@]}" "$BIN/lede-load" --no-progress --broker "$FE" --data "$DATA" --duration "$SECS" \
     --concurrency 32 --json "$OUT/native.$r.json" >/dev/null || true
   s1=$(svc_ticks)
   g0=$(awk '{print $14+$15}' /proc/$GW_PID/stat)
-  timed "$OUT/hl.$r" "$BIN/http_load" --port "$PORT" --data "$DATA" --duration "$SECS" \
+  timed "$OUT/hl.$r" "${CALLER[@]}" "$BIN/http_load" --port "$PORT" --data "$DATA" --duration "$SECS" \
     --connections 32 --out "$OUT/gateway.$r.json" || true
   g1=$(awk '{print $14+$15}' /proc/$GW_PID/stat); s2=$(svc_ticks)
   echo "{\"ticks\": $((g1 - g0)), \"hz\": $HZ, \"svc_native\": $((s1 - s0)), \"svc_gateway\": $((s2 - s1))}" >"$OUT/gwcpu.$r.json"
-  LEDE_WRK_BODIES="$OUT/bodies.jsonl" wrk -t1 -c32 -d"${SECS}s" --latency -s bench/wrk_bodies.lua \
+  LEDE_WRK_BODIES="$OUT/bodies.jsonl" "${CALLER[@]}" wrk -t1 -c32 -d"${SECS}s" --latency -s bench/wrk_bodies.lua \
     "http://127.0.0.1:$PORT/v1/summarize" >"$OUT/wrk.$r.txt" 2>&1 || true
 done
 
@@ -89,18 +108,28 @@ import json,statistics,sys
 v=[json.load(open('$OUT/native.%d.json'%r))['throughput_rps'] for r in range(1,$PAIRS+1)]
 print(int(statistics.median(v)/2))")
 # and the gateway at half its own saturation (it spends more CPU per call than the native
-# client, so the same rate loads the two cores more): a second reading of "half saturation"
+# client, so the same rate loads the callers' CPUs more): a second reading of "half saturation"
 GW_HALF=$(/usr/bin/python3 -c "
 import json,statistics,sys
 v=[json.load(open('$OUT/gateway.%d.json'%r))['throughput_rps'] for r in range(1,$PAIRS+1)]
 print(int(statistics.median(v)/2))")
 for r in $(seq "$ROUNDS"); do
-  "$BIN/lede-load" --no-progress --broker "$FE" --data "$DATA" --duration "$SECS" --rate "$HALF" \
+  "${CALLER[@]}" "$BIN/lede-load" --no-progress --broker "$FE" --data "$DATA" --duration "$SECS" --rate "$HALF" \
     --json "$OUT/native_open.$r.json" >/dev/null || true
-  "$BIN/http_load" --port "$PORT" --data "$DATA" --duration "$SECS" --rate "$HALF" \
+  "${CALLER[@]}" "$BIN/http_load" --port "$PORT" --data "$DATA" --duration "$SECS" --rate "$HALF" \
     --connections 64 >"$OUT/gateway_open.$r.json" || true
-  "$BIN/http_load" --port "$PORT" --data "$DATA" --duration "$SECS" --rate "$GW_HALF" \
+  "${CALLER[@]}" "$BIN/http_load" --port "$PORT" --data "$DATA" --duration "$SECS" --rate "$GW_HALF" \
     --connections 64 >"$OUT/gateway_own.$r.json" || true
+done
+
+# from here on every process may run on every CPU
+for p in "${SVC_PIDS[@]}"; do taskset -a -p -c "$ALL_CPUS" "$p" >/dev/null; done
+log "1b closed loop, every process on every CPU, $SHARED_PAIRS pairs of $SECS s"
+for r in $(seq "$SHARED_PAIRS"); do
+  "$BIN/lede-load" --no-progress --broker "$FE" --data "$DATA" --duration "$SECS" \
+    --concurrency 32 --json "$OUT/native_sh.$r.json" >/dev/null || true
+  "$BIN/http_load" --port "$PORT" --data "$DATA" --duration "$SECS" --connections 32 \
+    --out "$OUT/gateway_sh.$r.json" || true
 done
 
 log "3/3 batch paths against the engine in-process"
@@ -119,10 +148,11 @@ done
 wc -l <"$OUT/batch.out" >"$OUT/batch.lines"
 
 /usr/bin/python3 - "$OUT" "$PAIRS" "$(( $(date +%s) - T0 ))" "$ROOT/docs/BENCHMARKS-GATEWAY.md" "$LOAD0" \
-  "$N_ART" "$REPEAT" "$ROUNDS" <<'PY'
+  "$N_ART" "$REPEAT" "$ROUNDS" "$SHARED_PAIRS" "$PLACEMENT" "$CALLER_CPUS" "$SERVICE_CPUS" <<'PY'
 import json, os, re, statistics, subprocess, sys
 out, pairs, took, dest, load0 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 n_art, repeat, rounds = int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
+shared_pairs, placement, caller_cpus, service_cpus = int(sys.argv[9]), sys.argv[10], sys.argv[11], sys.argv[12]
 R = range(1, rounds + 1)
 med = statistics.median
 J = lambda n: json.load(open(os.path.join(out, n)))
@@ -168,6 +198,9 @@ nat_cpu = [(c["svc_native"] / c["hz"] + n["load_cpu"]["user_s"] + n["load_cpu"][
 gw_cpu = [(c["svc_gateway"] / c["hz"] + rd("hl.%d" % r)[1]) / g["ok"]
           for r, (c, g) in enumerate(zip(gcpu, gw), 1)]
 cpu_ratios = [a / b for a, b in zip(nat_cpu, gw_cpu)]
+nat_sh = [J("native_sh.%d.json" % r) for r in range(1, shared_pairs + 1)]
+gw_sh = [J("gateway_sh.%d.json" % r) for r in range(1, shared_pairs + 1)]
+sh_ratios = [g["throughput_rps"] / n["throughput_rps"] for g, n in zip(gw_sh, nat_sh)]
 lines = int(open(os.path.join(out, "batch.lines")).read())
 uname = subprocess.run(["uname", "-mr"], capture_output=True, text=True).stdout.strip()
 load = open("/proc/loadavg").read().split()[:3]
@@ -179,10 +212,15 @@ rows = [
      "%s calls/s (http_load, 32 connections)" % f(med([g["throughput_rps"] for g in gw])),
      "lede-load %s calls/s (32 in flight)" % f(med([n["throughput_rps"] for n in nat])),
      "%.2fx (pairs: %s)" % (g_r, ", ".join("%.2fx" % x for x in ratios)), ok(g_r >= 0.7)),
-    ("same, calls per CPU-second of all processes (service, gateway, load generator)",
+    ("same, every process on every CPU (step 1b: the gateway's CPU comes out of the workers')",
+     "%s calls/s" % f(med([g["throughput_rps"] for g in gw_sh])),
+     "lede-load %s calls/s" % f(med([n["throughput_rps"] for n in nat_sh])),
+     "%.2fx (pairs: %s)" % (med(sh_ratios), ", ".join("%.2fx" % x for x in sh_ratios)),
+     ok(med(sh_ratios) >= 0.7)),
+    ("no target: the CPU a call costs, all processes (service, gateway, load generator; step 1)",
      "%s us of CPU per call" % f(med(gw_cpu) * 1e6), "native %s us" % f(med(nat_cpu) * 1e6),
      "%.2fx (pairs: %s)" % (med(cpu_ratios), ", ".join("%.2fx" % x for x in cpu_ratios)),
-     ok(med(cpu_ratios) >= 0.7)),
+     "(HTTP and JSON)"),
     ("p99 at half saturation <= native p99 + 1 ms", "p99 %.2f ms (gateway, open loop)" % p99g,
      "p99 %.2f ms (lede-load, same rate)" % p99n,
      "%+.2f ms (median of the rounds' differences: %s)" % (med(d_same), rounds_of(d_same)),
@@ -228,8 +266,9 @@ with open(dest, "w") as o:
     o.write("Engine baselines: `bench_engine` in-process on the same articles, wall-clock "
             "articles/s, 1 thread for `--local` (its in-process backend runs one engine thread) "
             "and 2 threads for the paths through the two workers. "
-            "Setup: one broker, two `--threads 1` workers, one gateway, all on the same cores "
-            "with the load generator, over 127.0.0.1; articles: the 2,000 of cnndm-dev in turn "
+            "Setup: one broker, two `--threads 1` workers, one gateway and the load generator, "
+            "over 127.0.0.1. Placement (steps 1 and 2, %s): %s. Step 1b and the batch rows run "
+            "every process on every CPU. Articles: the 2,000 of cnndm-dev in turn "
             "(the batch rows: the file %d times over, %s articles a run, %d rounds), "
             "3-sentence summaries, every request naming its language (en) as lede-load's and "
             "bench_engine's do, so both sides of each ratio ask for the same engine work "
@@ -239,6 +278,11 @@ with open(dest, "w") as o:
             "the open loop sends at half the native saturation (%s calls/s) on a fixed schedule, "
             "latency from each call's intended send time, %d rounds of the native client and the "
             "gateway back to back.\n\n" % (
+                placement, ("the callers' side (load generator; the gateway, or liblede-client "
+                            "inside lede-load) on CPU %s, the service (broker, workers) on CPU %s, "
+                            "so both sides of a ratio call a service with the same CPUs, as a "
+                            "gateway tier and its callers do when deployed" % (caller_cpus, service_cpus))
+                if placement == "split" else "every process on every CPU",
                 repeat, f(n_art), rounds, pairs, f(med([n["throughput_rps"] for n in nat]) / 2), rounds))
     o.write("| target | measured | baseline (same run) | ratio | |\n| --- | --- | --- | --- | --- |\n")
     for r in rows:
