@@ -77,7 +77,9 @@ int lede_backend_local_new(const lede_engine_t *engine, lede_done_fn done, void 
                            lede_backend_t **out);
 
 /* The service: endpoints is a comma-separated list of broker endpoints; deadline_ms per call;
- * max_in_flight calls at once. Options for CURVE may be NULL. Implemented in remote.c. */
+ * max_in_flight articles at once (0: LEDE_REMOTE_IN_FLIGHT). Options for CURVE may be NULL.
+ * Implemented in remote.c. */
+#define LEDE_REMOTE_IN_FLIGHT 256 /* sixteen calls of 16 articles (remote.c says why) */
 struct lede_remote_options {
     const char *endpoints;
     int deadline_ms;

@@ -23,6 +23,9 @@
 #include "utf8.h"
 #include "weights.h"
 
+#define STR_(x) #x
+#define STR(x)  STR_(x) /* a number macro as a string */
+
 #define EXIT_CALL_FAILED 1
 #define EXIT_USAGE       2
 #define EXIT_SOME_FAILED 3
@@ -81,7 +84,7 @@ static const struct lede_opt summarize_opts[] = {
      .env = "LEDE_DEADLINE_MS"},
     {.name = "in-flight",
      .type = LEDE_OPT_INT,
-     .def = "256",
+     .def = STR(LEDE_REMOTE_IN_FLIGHT),
      .min = 1,
      .max = 1e12,
      .help = "articles in flight at once in --jsonl mode (at most 10000, and 64 MiB of their "

@@ -472,7 +472,7 @@ int lede_backend_remote_new(const struct lede_remote_options *opt, lede_done_fn 
     co.broker_key_file = opt->broker_key_file;
     r->deadline_ms = co.deadline_ms;
     r->explain = opt->explain;
-    r->max_in_flight = opt->max_in_flight > 0 ? (size_t)opt->max_in_flight : 256;
+    r->max_in_flight = opt->max_in_flight > 0 ? (size_t)opt->max_in_flight : LEDE_REMOTE_IN_FLIGHT;
     if (r->max_in_flight > co.max_in_flight)
         r->max_in_flight = co.max_in_flight;
     r->chunk_max = r->max_in_flight / 4;
