@@ -560,10 +560,18 @@ static void answer_submit_error(struct job **jobs, size_t n, int rc)
         on_reply(jobs[i], &r);
 }
 
+/* A call's metadata: its trace id, and its tenant when a token named one; returns the count. */
+static size_t metadata_of(const struct job *j, struct lede_client_metadata md[2])
+{
+    md[0] = (struct lede_client_metadata){"trace-id", j->trace};
+    md[1] = (struct lede_client_metadata){"tenant", j->tenant};
+    return j->tenant[0] ? 2 : 1;
+}
+
 static void submit(lede_gateway_t *g, struct job *j)
 {
-    struct lede_client_metadata md[2] = {{"trace-id", j->trace}, {"tenant", j->tenant}};
-    size_t n_md = j->tenant[0] ? 2 : 1;
+    struct lede_client_metadata md[2];
+    size_t n_md = metadata_of(j, md);
     int rc = lede_client_call(g->client, LEDE_METHOD_SUMMARIZE, j->payload, j->len, j->deadline_ms,
                               md, n_md, on_reply, j, NULL);
     if (rc != LEDE_OK)
@@ -575,8 +583,8 @@ static void submit_batch(lede_gateway_t *g, struct job **jobs,
                          const struct lede_client_batch_item *items, size_t n)
 {
     struct job *j0 = jobs[0];
-    struct lede_client_metadata md[2] = {{"trace-id", j0->trace}, {"tenant", j0->tenant}};
-    size_t n_md = j0->tenant[0] ? 2 : 1;
+    struct lede_client_metadata md[2];
+    size_t n_md = metadata_of(j0, md);
     int rc = lede_client_summarize_batch(g->client, items, n, j0->deadline_ms, md, n_md, on_reply);
     for (size_t i = 0; i < n; i++) {
         free(jobs[i]->payload);
