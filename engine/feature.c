@@ -21,7 +21,10 @@
 #define TERM_SMOOTH 4.0 /* term weight: sum of weights / (content words + TERM_SMOOTH) */
 #endif
 #ifndef TERM_LEN_EXP
-#define TERM_LEN_EXP 0.8 /* ... raised to this power (1: an average, 0: a sum) */
+#define TERM_LEN_EXP 0.6 /* ... raised to this power (1: an average, 0: a sum) */
+#endif
+#ifndef TERM_REPEAT
+#define TERM_REPEAT 0.0 /* weight of a term's second and later uses within one sentence */
 #endif
 #ifndef TF_POW
 #define TF_POW 1.0 /* term weight tf^TF_POW for tf > 1; 0: 1 + log(tf) */
@@ -112,7 +115,9 @@ int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, doub
     uint32_t *left = lede_doc_scratch(doc, LEDE_SCR_FEAT_SEEN, (doc->n_terms + 1) * sizeof *left);
     double *behind =
         lede_doc_scratch(doc, LEDE_SCR_FEAT_BEHIND, (doc->n_sent + 1) * sizeof *behind);
-    if (!left || !behind)
+    /* last[t]: 1 + the sentence that last used term t (0: none yet) */
+    uint32_t *last = lede_doc_scratch(doc, LEDE_SCR_FEAT_LAST, (doc->n_terms + 1) * sizeof *last);
+    if (!left || !behind || !last)
         return LEDE_ENOMEM;
     /* Once per term, not per occurrence: the weight, and (in doc->stamp, select.c's scratch,
      * free until then) whether the title has the term. */
@@ -120,6 +125,7 @@ int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, doub
         doc->tw[t] = term_weight(doc, idf, t);
         doc->stamp[t] = 0;
         left[t] = doc->tf[t];
+        last[t] = 0;
     }
     /* The title's few stems looked up among the terms, rather than every term in the title:
      * the same marks (both maps store a stem the same way, 0 as 1, each once). */
@@ -147,6 +153,7 @@ int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, doub
 
         /* the entity and title counts are whole numbers, counted as such */
         double term = 0, ahead = 0;
+        uint32_t tag = (uint32_t)i + 1;
         uint32_t n_ent = 0, n_in_title = 0;
         /* The first word by is_entity(); after it (no word there is LEDE_TOK_FIRST) its
          * answer is a function of the flags alone, computed without a branch. */
@@ -159,7 +166,10 @@ int lede_features_compute(struct lede_doc *doc, const struct lede_idf *idf, doub
         }
         for (size_t c = s->c_begin, ce = c + s->n_content; c < ce; c++) {
             uint32_t tix = cterm[c];
-            double w = tw[tix];
+            /* A term weighs once in a sentence: "hewan ... hewan", "undang-undang" and a
+             * name said twice make a sentence no more about the story's subject. */
+            double w = last[tix] == tag ? TERM_REPEAT * tw[tix] : tw[tix];
+            last[tix] = tag;
             term += w;
             /* The part of that weight from this and later occurrences (none when fewer than
              * two remain: like a term seen once). fwd masked to 0 then, not a branch (adding

@@ -13,7 +13,10 @@
 #define MMR_MIN        12  /* fewest, budget permitting */
 #define MMR_FACTOR     3.0 /* candidates per expected summary sentence */
 #ifndef MMR_LAMBDA
-#define MMR_LAMBDA 0.25 /* how much similarity to chosen sentences costs */
+#define MMR_LAMBDA 0.5 /* how much similarity to chosen sentences costs ... */
+#endif
+#ifndef MMR_SHARE
+#define MMR_SHARE 12.0 /* ... / (1 + MMR_SHARE * the budget's share of the article squared) */
 #endif
 #ifndef POS_SHARE
 #define POS_SHARE 12.0 /* position weight / (1 + POS_SHARE * the budget's share of the article) */
@@ -204,7 +207,11 @@ int lede_select_summary(struct lede_doc *doc, const double *values, const struct
     bool strict = true;
     /* The lead matters less when the summary takes a large share of the article: then the
      * question is which of many sentences, not which come first. */
-    double pos_scale = POS_SHARE > 0 ? 1.0 / (1.0 + POS_SHARE * budget_share(doc, budget)) : 1.0;
+    double share = budget_share(doc, budget);
+    double pos_scale = POS_SHARE > 0 ? 1.0 / (1.0 + POS_SHARE * share) : 1.0;
+    /* Likewise redundancy: a summary of a large share of the article must repeat its terms
+     * (a third of a story, most of its subject's names), a short one need not. */
+    double mmr_lambda = MMR_LAMBDA / (1.0 + MMR_SHARE * share * share);
     for (size_t i = 0; i < n; i++) {
         struct lede_sentence *s = &res->sentences[i];
         s->score = 0;
@@ -299,7 +306,7 @@ int lede_select_summary(struct lede_doc *doc, const double *values, const struct
         for (size_t c = 0; c < nc; c++) {
             if (cands[c].taken)
                 continue;
-            double mmr = cands[c].score - MMR_LAMBDA * cands[c].maxsim * fabs(cands[c].score);
+            double mmr = cands[c].score - mmr_lambda * cands[c].maxsim * fabs(cands[c].score);
             if (mmr > best) {
                 best = mmr;
                 bi = c;

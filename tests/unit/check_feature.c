@@ -99,6 +99,22 @@ START_TEST(term_weight_prefers_the_central_sentence)
 }
 END_TEST
 
+START_TEST(a_term_weighs_once_in_a_sentence)
+{
+    /* The second and third sentences have five content words each and share four; the
+     * second says "library" twice, the third says "museum", which recurs too. Counted per
+     * use, the twice-said "library" (the article's most frequent term) would win; a term
+     * weighs once in a sentence, so the sentence with one more recurring term does. */
+    const char *body = "The library opened on Monday.\n"
+                       "Library staff praised library readers.\n"
+                       "Library staff praised museum readers.\n"
+                       "The museum and the library share a garden.";
+    struct lede_result *r = only(LEDE_F_TERM, body, NULL);
+    ck_assert(r->sentences[2].features[LEDE_F_TERM] > r->sentences[1].features[LEDE_F_TERM]);
+    lede_result_destroy(&r);
+}
+END_TEST
+
 START_TEST(entities_on_cased_and_lowercased_text)
 {
     const char *body = "the weather was fine and people walked in the park .\n"
@@ -153,6 +169,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, position_decreases_and_follows_the_story);
     tcase_add_test(tc, term_weight_prefers_the_central_sentence);
+    tcase_add_test(tc, a_term_weighs_once_in_a_sentence);
     tcase_add_test(tc, entities_on_cased_and_lowercased_text);
     tcase_add_test(tc, title_overlap_counts_title_words);
     tcase_add_test(tc, length_and_opener_penalties);

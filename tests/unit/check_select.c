@@ -146,6 +146,50 @@ START_TEST(near_duplicates_are_not_chosen_twice)
 }
 END_TEST
 
+/* Ranks with the position weight alone, under a budget of k sentences; the caller destroys. */
+static struct lede_result *by_position(const char *body, double k)
+{
+    struct lede_weights w = {{0}};
+    w.w[LEDE_F_POSITION] = 1;
+    struct lede_request req = {.body = body,
+                               .body_len = strlen(body),
+                               .budget = {LEDE_BUDGET_SENTENCES, k},
+                               .weights = &w};
+    struct lede_result *r = NULL;
+    ck_assert_int_eq(lede_summarize(ws, &req, &r, NULL), LEDE_OK);
+    return r;
+}
+
+START_TEST(redundancy_costs_less_in_a_long_summary)
+{
+    /* The second sentence scores a little above the third on position and shares two of its
+     * five terms with the first (farmers, blocked). In a summary of 2 sentences of 12 that
+     * overlap costs it its place after the lead; in one of 10 of 12, which must repeat the
+     * story's terms, it does not. */
+    const char *body = "Farmers blocked the main bridge with tractors on Monday.\n"
+                       "Farmers blocked roads near the capital with trucks.\n"
+                       "Grain prices fell sharply this autumn.\n"
+                       "Police closed two roads near the port.\n"
+                       "A storm delayed ferries across the strait.\n"
+                       "Schools reopened after the long holiday.\n"
+                       "The council approved a new budget for parks.\n"
+                       "Hospitals reported fewer flu cases this week.\n"
+                       "A museum opened an exhibition of old maps.\n"
+                       "Train drivers planned a strike for next month.\n"
+                       "Fishermen landed a record catch of herring.\n"
+                       "The airport added three routes to the south.";
+    struct lede_result *r = by_position(body, 2);
+    ck_assert_uint_eq(r->n_sentences, 12);
+    ck_assert(r->sentences[1].score > r->sentences[2].score);
+    ck_assert_uint_eq(r->sentences[0].rank, 1);
+    ck_assert_uint_lt(r->sentences[2].rank, r->sentences[1].rank);
+    lede_result_destroy(&r);
+    r = by_position(body, 10);
+    ck_assert_uint_lt(r->sentences[1].rank, r->sentences[2].rank);
+    lede_result_destroy(&r);
+}
+END_TEST
+
 START_TEST(words_budget_skips_a_long_sentence_for_shorter_ones)
 {
     const char *body =
@@ -176,6 +220,7 @@ int main(void)
     tcase_add_test(tc, invariants_over_random_articles);
     tcase_add_test(tc, near_duplicates_are_not_chosen_twice);
     tcase_add_test(tc, words_budget_skips_a_long_sentence_for_shorter_ones);
+    tcase_add_test(tc, redundancy_costs_less_in_a_long_summary);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
