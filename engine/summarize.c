@@ -26,7 +26,7 @@
 
 /* Default weights, tuned on the dev splits only (docs/TUNING.md). */
 static const struct lede_weights default_weights = {{
-    [LEDE_F_POSITION] = 4.4,
+    [LEDE_F_POSITION] = 3.95,
     [LEDE_F_TERM] = 1.2,
     [LEDE_F_ENTITY] = 0.05,
     [LEDE_F_TITLE] = 0.8,

@@ -17,9 +17,9 @@ if [ ! -x "$lede_eval" ]; then
 fi
 # set  budget  floors R1,R2,RLsum (now less 0.3)  must beat plain Lead-k
 sets=(
-  "orangesum-fr-dev 1 25.36,8.34,18.38 yes"
-  "indosum-id-dev ref 67.95,60.60,67.15 no"
-  "lcsts-zh-dev 1 26.23,14.91,22.57 yes"
+  "orangesum-fr-dev 1 25.62,8.50,18.53 yes"
+  "indosum-id-dev ref 67.29,59.76,66.47 no"
+  "lcsts-zh-dev 1 26.36,15.00,22.60 yes"
 )
 fail=0
 for s in "${sets[@]}"; do
