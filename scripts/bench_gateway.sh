@@ -54,6 +54,7 @@ trap cleanup EXIT
 log() { printf '%s bench_gateway: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+STAT0=$(head -1 /proc/stat) # the CPU time the hypervisor took (steal) during the run, for the report
 
 taskset -c "$SERVICE_CPUS" "$BIN/lede-broker" --frontend 'tcp://127.0.0.1:*' --backend 'tcp://127.0.0.1:*' \
   --ready-file "$OUT/ready" --log-level warn --queue-max 100000 2>>"$OUT/broker.log" &
@@ -148,11 +149,17 @@ done
 wc -l <"$OUT/batch.out" >"$OUT/batch.lines"
 
 /usr/bin/python3 - "$OUT" "$PAIRS" "$(( $(date +%s) - T0 ))" "$ROOT/docs/BENCHMARKS-GATEWAY.md" "$LOAD0" \
-  "$N_ART" "$REPEAT" "$ROUNDS" "$SHARED_PAIRS" "$PLACEMENT" "$CALLER_CPUS" "$SERVICE_CPUS" <<'PY'
+  "$N_ART" "$REPEAT" "$ROUNDS" "$SHARED_PAIRS" "$PLACEMENT" "$CALLER_CPUS" "$SERVICE_CPUS" \
+  "$STAT0" "$(head -1 /proc/stat)" <<'PY'
 import json, os, re, statistics, subprocess, sys
 out, pairs, took, dest, load0 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 n_art, repeat, rounds = int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
 shared_pairs, placement, caller_cpus, service_cpus = int(sys.argv[9]), sys.argv[10], sys.argv[11], sys.argv[12]
+# /proc/stat's cpu line: user nice system idle iowait irq softirq steal ...; steal is the share of
+# the run's CPU time a virtual machine's host gave to others (latency rows mean little above a few %)
+t0, t1 = [[int(x) for x in l.split()[1:9]] for l in (sys.argv[13], sys.argv[14])]
+d = [b - a for a, b in zip(t0, t1)]
+steal = 100.0 * d[7] / max(1, sum(d))
 R = range(1, rounds + 1)
 med = statistics.median
 J = lambda n: json.load(open(os.path.join(out, n)))
@@ -261,8 +268,9 @@ with open(dest, "w") as o:
     o.write("# lede-gateway benchmarks\n\n")
     o.write("Made by `scripts/bench_gateway.sh` (x86_64, %s, %d cores; load average %s at the "
             "start and %s at the end, the machine is shared: compare the ratios, measured side by "
-            "side in the same run, not the absolute numbers); the run took %d s.\n\n" % (
-                uname, os.cpu_count(), load0, " ".join(load), took))
+            "side in the same run, not the absolute numbers); the run took %d s, and the "
+            "hypervisor took %.1f%% of the CPU time (steal, /proc/stat).\n\n" % (
+                uname, os.cpu_count(), load0, " ".join(load), took, steal))
     o.write("Engine baselines: `bench_engine` in-process on the same articles, wall-clock "
             "articles/s, 1 thread for `--local` (its in-process backend runs one engine thread) "
             "and 2 threads for the paths through the two workers. "
