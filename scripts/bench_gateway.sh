@@ -21,7 +21,8 @@
 #   LEDE_BENCH_ROUNDS (5: rounds of the open loop and of the batch paths; a p99 or a batch run
 #   swings more from round to round than the margins, so each row is the median of rounds
 #   that alternate the two sides), LEDE_BENCH_STEAL_MAX (5: an open-loop round where the hypervisor
-#   took more than this percentage of the CPU time from either side is shown but not counted),
+#   took more than this percentage of the CPU time from either side is shown but not counted; a
+#   p99 verdict needs three rounds counted),
 #   LEDE_EVAL_DIR, LEDE_BUILD (build)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -213,8 +214,10 @@ def rounds_of(v, sa, sb):
     return ", ".join("%+.2f%s" % (x, "" if max(a, b) <= steal_max else " (%.0f%% stolen: left out)" % max(a, b))
                      for x, a, b in zip(v, sa, sb))
 ms = lambda x, fmt="%.2f": fmt % x if x == x else "-"  # NaN: no round counted
-def p99_verdict(d):
-    return ok(med(d) <= 1.0) if d else "not measured: every round stolen from"
+def p99_verdict(d):  # a verdict needs three rounds the host left alone
+    if len(d) < min(3, rounds):
+        return "not measured: %d of %d rounds without steal" % (len(d), rounds)
+    return ok(med(d) <= 1.0)
 eng = [J("engine.%d.json" % r)["articles_per_s"] for r in R]
 eng1 = [J("engine1.%d.json" % r)["articles_per_s"] for r in R]
 rd = lambda n: [float(x) for x in open(os.path.join(out, n)).read().split()]
