@@ -213,6 +213,7 @@ d_own = [d_own_all[i] for i in clean_own]
 def rounds_of(v, sa, sb):
     return ", ".join("%+.2f%s" % (x, "" if max(a, b) <= steal_max else " (%.0f%% stolen: left out)" % max(a, b))
                      for x, a, b in zip(v, sa, sb))
+cpus = lambda r: r.split("-")[0] if len(set(r.split("-"))) == 1 else r  # "1-1" -> "1"
 ms = lambda x, fmt="%.2f": fmt % x if x == x else "-"  # NaN: no round counted
 def p99_verdict(d):  # a verdict needs three rounds the host left alone
     if len(d) < min(3, rounds):
@@ -323,7 +324,7 @@ with open(dest, "w") as o:
                 placement, ("the callers' side (load generator; the gateway, or liblede-client "
                             "inside lede-load) on CPU %s, the service (broker, workers) on CPU %s, "
                             "so both sides of a ratio call a service with the same CPUs, as a "
-                            "gateway tier and its callers do when deployed" % (caller_cpus, service_cpus))
+                            "gateway tier and its callers do when deployed" % (cpus(caller_cpus), cpus(service_cpus)))
                 if placement == "split" else "every process on every CPU",
                 repeat, f(n_art), rounds, pairs, f(med([n["throughput_rps"] for n in nat]) / 2), rounds))
     o.write("| target | measured | baseline (same run) | ratio | |\n| --- | --- | --- | --- | --- |\n")
