@@ -65,7 +65,8 @@ static const struct row start_m[] = {ROW("mehr zum thema", 0)};
 static const struct row start_p[] = {ROW("photo:", 0), ROW("photograph:", 0), ROW("photos:", 0)};
 static const struct row start_r[] = {ROW("read more:", 0), ROW("reporting by", 300)};
 static const struct row start_s[] = {ROW("sign up for", 0), ROW("simak juga", 0),
-                                     ROW("saiba mais", 0)};
+                                     ROW("saiba mais", 0),
+                                     ROW("sebelumnya berjudul", 0)}; /* id: "previously titled" */
 static const struct row start_t[] = {
     ROW("this article has been corrected", 0),
     ROW("this article was amended", 0),
