@@ -12,6 +12,7 @@
 #include "error.h"
 #include "wire.h"
 #include "utf8.h"
+#include "run.h"
 
 /* ---- helpers: feed frames, collect and decode the actions ---- */
 
@@ -1391,9 +1392,5 @@ int main(void)
     tcase_add_test(tc, strings_out_are_utf8);
     tcase_add_test(tc, replies_carry_the_calls_connection);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(s);
 }

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "run.h"
 
 static const char *const modes[] = {"fast", "careful", NULL};
 
@@ -415,9 +416,5 @@ int main(void)
     tcase_add_test(tc, repeat_and_one_of);
     tcase_add_test(tc, cli_start);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(s);
 }

@@ -19,6 +19,7 @@
 #include "editorial.h"
 #include "feature.h"
 #include "summarize.h"
+#include "run.h"
 
 #define MAX_CASE 65536
 
@@ -260,9 +261,5 @@ int main(void)
     tcase_add_test(tc, every_case_holds);
     tcase_add_test(tc, quote_marks_at_every_offset);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return lede_test_run(s);
 }

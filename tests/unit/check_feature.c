@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "summarize.h"
+#include "run.h"
 
 static lede_engine_t *engine;
 static lede_workspace_t *ws;
@@ -174,9 +175,5 @@ int main(void)
     tcase_add_test(tc, title_overlap_counts_title_words);
     tcase_add_test(tc, length_and_opener_penalties);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(s);
 }

@@ -7,6 +7,7 @@
 #include "error.h"
 #include "format.h"
 #include "summarize.h"
+#include "run.h"
 
 static struct lede_fmt f;
 static char msg[200];
@@ -247,9 +248,5 @@ int main(void)
     tcase_add_test(tc, paragraph_lines_not_wrapped);
     tcase_add_test(tc, summarize_offsets_utf16);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(s);
 }

@@ -13,6 +13,7 @@
 #include "lede.pb-c.h"
 #include "pbjson.h"
 #include "tokens.h"
+#include "run.h"
 
 START_TEST(status_table_as_grpc_gateway)
 {
@@ -504,9 +505,5 @@ int main(void)
     tcase_add_test(tc, response_written_from_its_bytes);
     tcase_add_test(tc, token_file);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return lede_test_run(s);
 }

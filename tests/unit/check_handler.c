@@ -12,6 +12,7 @@
 
 #include "handler.h"
 #include "lede.pb-c.h"
+#include "run.h"
 
 static lede_engine_t *engine;
 static lede_workspace_t *ws;
@@ -190,9 +191,5 @@ int main(void)
     tcase_add_test(tc, response_bytes_equal_protobuf_c);
     tcase_add_test(tc, response_over_the_bound_is_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return lede_test_run(s);
 }

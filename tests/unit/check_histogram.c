@@ -10,6 +10,7 @@
 #include "error.h"
 #include "histogram.h"
 #include "load_sched.h"
+#include "run.h"
 
 #define HOUR_US 3600000000ull
 
@@ -322,9 +323,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(suite());
 }

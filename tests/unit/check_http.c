@@ -16,6 +16,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "ops.h"
+#include "run.h"
 
 struct reply {
     int status;
@@ -262,9 +263,5 @@ int main(void)
     tcase_add_test(tc, bad_addresses);
     tcase_add_test(tc, ops_bundle);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(s);
 }

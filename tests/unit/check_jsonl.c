@@ -11,6 +11,7 @@
 #include "jsonl_in.h"
 #include "jsonl_out.h"
 #include "summarize.h"
+#include "run.h"
 
 START_TEST(writer_equals_jansson)
 {
@@ -176,9 +177,5 @@ int main(void)
     tcase_add_test(tc, writer_reals_equal_jansson);
     tcase_add_test(tc, reader_records);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return lede_test_run(s);
 }

@@ -15,6 +15,7 @@
 #include "summarize.h"
 #include "text.h"
 #include "tokenize.h"
+#include "run.h"
 
 static const char *eval_dir(void)
 {
@@ -529,9 +530,5 @@ static Suite *lang_suite(void)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0); /* the per-case report survives Check's forks */
-    SRunner *sr = srunner_create(lang_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(lang_suite());
 }

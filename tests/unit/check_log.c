@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "run.h"
 
 static long long fixed_clock(void *ctx)
 {
@@ -236,9 +237,5 @@ int main(void)
     tcase_add_test(tc, default_logger);
     tcase_add_test(tc, threads_write_whole_lines);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(s);
 }

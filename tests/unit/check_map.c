@@ -6,6 +6,7 @@
 #include "error.h"
 #include "map.h"
 #include "span.h"
+#include "run.h"
 
 START_TEST(put_get_grow)
 {
@@ -94,9 +95,5 @@ int main(void)
     tcase_add_test(tc, put_get_grow);
     tcase_add_test(tc, maxima);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(s);
 }

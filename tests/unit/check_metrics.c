@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "metrics.h"
+#include "run.h"
 
 static char *render(lede_metrics_t *m)
 {
@@ -335,9 +336,5 @@ int main(void)
     tcase_add_test(tc, collect_hook_runs_per_render);
     tcase_add_test(tc, concurrent_updates_are_exact);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(s);
 }

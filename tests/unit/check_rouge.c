@@ -12,6 +12,7 @@
 #include "porter.h"
 #include "rouge.h"
 #include "skip.h"
+#include "run.h"
 
 static const char *stem(const char *word)
 {
@@ -339,11 +340,7 @@ int main(void)
     tcase_add_test(tc, test_rouge_errors);
     tcase_add_test(tc, test_rouge_vectors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    if (failed)
+    if (lede_test_run(s))
         return EXIT_FAILURE;
     if (!vectors_present) {
         char why[4200];

@@ -13,6 +13,7 @@
 #include "segment.h"
 #include "span.h"
 #include "skip.h"
+#include "run.h"
 
 /* ---- helpers ---- */
 
@@ -611,11 +612,7 @@ int main(void)
         tcase_add_test(tc, seed_story);
         suite_add_tcase(s, tc);
     }
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    if (failed)
+    if (lede_test_run(s))
         return EXIT_FAILURE;
     if (!have) {
         char why[4200];

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "summarize.h"
+#include "run.h"
 
 static lede_engine_t *engine;
 static lede_workspace_t *ws;
@@ -222,9 +223,5 @@ int main(void)
     tcase_add_test(tc, words_budget_skips_a_long_sentence_for_shorter_ones);
     tcase_add_test(tc, redundancy_costs_less_in_a_long_summary);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(s);
 }

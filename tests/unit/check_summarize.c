@@ -10,6 +10,7 @@
 #include "idf.h"
 #include "summarize.h"
 #include "tokenize.h"
+#include "run.h"
 
 static lede_engine_t *engine;
 static lede_workspace_t *ws;
@@ -399,9 +400,5 @@ int main(void)
     tcase_add_test(tc, idf_round_trip_and_version);
     tcase_add_test(tc, long_article_memory_is_linear);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(s);
 }

@@ -5,6 +5,7 @@
 
 #include "error.h"
 #include "text.h"
+#include "run.h"
 
 static bool valid(const char *s, size_t n, size_t *bad)
 {
@@ -139,9 +140,5 @@ int main(void)
     tcase_add_test(tc, region_limit);
     tcase_add_test(tc, sentence_boilerplate);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(s);
 }

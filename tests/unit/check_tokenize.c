@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "tokenize.h"
+#include "run.h"
 
 static lede_tokenizer_t *tk;
 static struct lede_tokens toks;
@@ -186,9 +187,5 @@ int main(void)
     tcase_add_test(tc, languages_and_openers);
     tcase_add_test(tc, limits_and_pathological);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(s);
 }

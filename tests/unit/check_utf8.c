@@ -7,6 +7,7 @@
 
 #include "text.h"
 #include "utf8.h"
+#include "run.h"
 
 #define FFFD LEDE_UTF8_REPLACEMENT
 
@@ -88,9 +89,5 @@ int main(void)
     tcase_add_test(tc, cuts_fall_between_characters);
     tcase_add_test(tc, random_bytes_always_come_out_valid);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(s);
 }

@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "wire.h"
+#include "run.h"
 
 static uint8_t *encode_call(const char *id, const char *method, const void *payload, size_t plen,
                             size_t *len)
@@ -940,9 +941,5 @@ int main(void)
     tcase_add_test(tc, envelope_rejects_what_decode_rejects);
     tcase_add_test(tc, call_stamp_overrides);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return lede_test_run(s);
 }

@@ -11,6 +11,7 @@
 #include "metrics.h"
 #include "wire.h"
 #include "worker_ops.h"
+#include "run.h"
 
 static long long fixed_clock(void *ctx)
 {
@@ -166,9 +167,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return lede_test_run(suite());
 }
