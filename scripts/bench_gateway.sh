@@ -58,7 +58,16 @@ trap cleanup EXIT
 log() { printf '%s bench_gateway: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-STAT0=$(head -1 /proc/stat) # the CPU time the hypervisor took (steal) during the run, for the report
+# steal_since LINE: the percentage of the CPU time since /proc/stat's cpu LINE (user nice system
+# idle iowait irq softirq steal ...) that a virtual machine's host gave to others (steal): for the
+# whole run in the report, and for each open-loop run, whose rounds stolen from are left out of
+# the p99 verdicts (a p99 then measures the host, not lede)
+steal_since() {
+  awk -v a="$1" 'NR == 1 { split(a, x, " "); t = 0
+    for (i = 2; i <= 9; i++) { d[i] = $i - x[i]; t += d[i] }
+    printf "%.2f\n", (t > 0 ? 100 * d[9] / t : 0) }' /proc/stat
+}
+STAT0=$(head -1 /proc/stat)
 
 taskset -c "$SERVICE_CPUS" "$BIN/lede-broker" --frontend 'tcp://127.0.0.1:*' --backend 'tcp://127.0.0.1:*' \
   --ready-file "$OUT/ready" --log-level warn --queue-max 100000 2>>"$OUT/broker.log" &
@@ -118,14 +127,6 @@ GW_HALF=$(/usr/bin/python3 -c "
 import json,statistics,sys
 v=[json.load(open('$OUT/gateway.%d.json'%r))['throughput_rps'] for r in range(1,$PAIRS+1)]
 print(int(statistics.median(v)/2))")
-# steal_since LINE: the percentage of the CPU time since /proc/stat's cpu LINE that the hypervisor
-# took (steal); each open-loop run records its own, and rounds stolen from are left out of the p99
-# verdicts (a p99 then measures the host, not lede)
-steal_since() {
-  awk -v a="$1" 'NR == 1 { split(a, x, " "); t = 0
-    for (i = 2; i <= 9; i++) { d[i] = $i - x[i]; t += d[i] }
-    printf "%.2f\n", (t > 0 ? 100 * d[9] / t : 0) }' /proc/stat
-}
 for r in $(seq "$ROUNDS"); do
   c=$(head -1 /proc/stat)
   "${CALLER[@]}" "$BIN/lede-load" --no-progress --broker "$FE" --data "$DATA" --duration "$SECS" --rate "$HALF" \
@@ -166,17 +167,12 @@ wc -l <"$OUT/batch.out" >"$OUT/batch.lines"
 
 /usr/bin/python3 - "$OUT" "$PAIRS" "$(( $(date +%s) - T0 ))" "$ROOT/docs/BENCHMARKS-GATEWAY.md" "$LOAD0" \
   "$N_ART" "$REPEAT" "$ROUNDS" "$SHARED_PAIRS" "$PLACEMENT" "$CALLER_CPUS" "$SERVICE_CPUS" \
-  "$STAT0" "$(head -1 /proc/stat)" "$STEAL_MAX" <<'PY'
+  "$(steal_since "$STAT0")" "$STEAL_MAX" <<'PY'
 import json, os, re, statistics, subprocess, sys
 out, pairs, took, dest, load0 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 n_art, repeat, rounds = int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
 shared_pairs, placement, caller_cpus, service_cpus = int(sys.argv[9]), sys.argv[10], sys.argv[11], sys.argv[12]
-# /proc/stat's cpu line: user nice system idle iowait irq softirq steal ...; steal is the share of
-# the run's CPU time a virtual machine's host gave to others (latency rows mean little above a few %)
-t0, t1 = [[int(x) for x in l.split()[1:9]] for l in (sys.argv[13], sys.argv[14])]
-d = [b - a for a, b in zip(t0, t1)]
-steal = 100.0 * d[7] / max(1, sum(d))
-steal_max = float(sys.argv[15])
+steal, steal_max = float(sys.argv[13]), float(sys.argv[14])  # the run's steal (%) and the bound
 R = range(1, rounds + 1)
 med = statistics.median
 J = lambda n: json.load(open(os.path.join(out, n)))
