@@ -106,12 +106,11 @@ struct batch {
     struct job **blocks;   /* line i: blocks[i / BATCH_BLOCK][i % BATCH_BLOCK] */
     size_t n, n_blocks;
     int sealed; /* the upload is complete: n is final and the response exists */
-    size_t next_submit, in_flight, completed; /* client thread */
-    size_t next_out, out_off;                 /* HTTP side */
-    pthread_mutex_t mu;
-    int waiting;   /* the HTTP side is suspended for the next line */
+    size_t next_submit, in_flight, completed; /* the calls */
+    size_t next_out, out_off;                 /* the streamed response */
+    int waiting;                              /* the response is suspended for the next line */
     int abandoned; /* the response is gone (client went away), or the upload failed */
-    int refs;      /* the request (then its response) and the client side */
+    int refs;      /* the request (then its response) and the calls' side */
 };
 
 static inline struct job *batch_item(const struct batch *b, size_t i)
@@ -134,7 +133,7 @@ struct req {
     struct timespec start;
 };
 
-/* The client thread's allocator for unpacking replies: a bump allocator over one block that
+/* The loop's allocator for unpacking replies: a bump allocator over one block that
  * is reset after each reply is written (an unpacked SummarizeResponse is dozens of small
  * allocations; malloc and free of them were a tenth of the gateway's instructions). Larger
  * replies than the block get blocks of their own, freed at the reset. */
@@ -162,28 +161,26 @@ struct lede_gateway {
     size_t openapi_len;
     pthread_mutex_t tokens_mu;
     lede_tokens_t *tokens;
-    /* the client thread */
+    /* the loop thread */
     lede_client_t *client;
     pthread_t thread;
     int thread_started;
     int efd;
-    int mhd_fd;         /* libmicrohttpd's epoll descriptor, polled by the client thread */
-    struct arena arena; /* the client thread's, for unpacking replies */
-    pthread_mutex_t mu;
-    struct job *queue_head, *queue_tail;
+    int mhd_fd;                          /* libmicrohttpd's epoll descriptor, polled by the loop */
+    struct arena arena;                  /* for unpacking replies */
+    unsigned seed;                       /* trace ids */
+    struct job *queue_head, *queue_tail; /* read this turn, submitted after MHD_run */
     atomic_bool stop;
     atomic_bool draining;
-    atomic_bool woken; /* the eventfd was written (wake) */
+    atomic_bool woken; /* lede_gateway_stop wrote the eventfd */
     atomic_size_t brokers_up;
     atomic_size_t in_flight;
-    unsigned seed;
     /* metrics */
     lede_metrics_family_t *f_requests;
     lede_counter_t *requests[R_COUNT][STATUS_COUNT + 2]; /* by route and gRPC status (+413) */
     lede_histogram_t *latency[R_COUNT];
     lede_gauge_t *g_in_flight, *g_brokers_up;
     lede_counter_t *c_batch_lines;
-    pthread_mutex_t metrics_mu;
 };
 
 static void logf_(lede_gateway_t *g, int level, const char *trace, const char *fmt, ...)
@@ -296,9 +293,7 @@ static void count(lede_gateway_t *g, const struct req *r, int status, unsigned h
         snprintf(code, sizeof code, "%u", http % 1000u);
         const char *name = http == 413 ? "PAYLOAD_TOO_LARGE" : lede_wire_status_name(status);
         const char *vals[] = {route_names[route], code, name};
-        pthread_mutex_lock(&g->metrics_mu);
         c = g->requests[route][slot] = lede_metrics_family_counter(g->f_requests, vals);
-        pthread_mutex_unlock(&g->metrics_mu);
     }
     lede_metrics_counter_inc(c);
     if (r && g->latency[route]) {
@@ -401,7 +396,7 @@ static enum MHD_Result send_error(lede_gateway_t *g, struct MHD_Connection *c, c
                      b.data, b.len, status);
 }
 
-/* ---- the client thread ---- */
+/* ---- the calls ---- */
 
 static void enqueue(lede_gateway_t *g, struct job *j)
 {
@@ -413,10 +408,10 @@ static void enqueue(lede_gateway_t *g, struct job *j)
     g->queue_tail = j;
 }
 
+/* From another thread (lede_gateway_stop): the loop leaves its poll. Everything else runs on
+ * the loop, which submits what it queued before it polls again. */
 static void wake(lede_gateway_t *g)
 {
-    if (g->thread_started && pthread_equal(pthread_self(), g->thread))
-        return; /* the loop drains the queue before it polls again */
     uint64_t one = 1;
     ssize_t n = write(g->efd, &one, sizeof one);
     (void)n;
@@ -471,7 +466,7 @@ static void answer_of(struct job *j, const struct lede_client_reply *reply)
                                                reply->payload, reply->payload_len);
         Lede__V1__SummarizeResponse *m = NULL;
         if (!written) {
-            struct arena *arena = &j->g->arena; /* the client thread's (the only caller) */
+            struct arena *arena = &j->g->arena;
             ProtobufCAllocator alloc = {arena_alloc, arena_free, arena};
             m = (Lede__V1__SummarizeResponse *)lede_wire_unpack_any(
                 &lede__v1__summarize_response__descriptor, &alloc, reply->payload_len,
@@ -498,10 +493,7 @@ static void answer_of(struct job *j, const struct lede_client_reply *reply)
 
 static void batch_release(struct batch *b)
 {
-    pthread_mutex_lock(&b->mu);
-    int left = --b->refs;
-    pthread_mutex_unlock(&b->mu);
-    if (left)
+    if (--b->refs)
         return;
     for (size_t i = 0; i < b->n; i++) {
         lede_jbuf_release(&batch_item(b, i)->out);
@@ -511,7 +503,6 @@ static void batch_release(struct batch *b)
         free(b->blocks[k]);
     free(b->blocks);
     lede_jbuf_release(&b->body);
-    pthread_mutex_destroy(&b->mu);
     free(b);
 }
 
@@ -522,13 +513,11 @@ static void batch_pump(lede_gateway_t *g, struct batch *b);
 static void batch_job_done(struct batch *b, struct job *j)
 {
     b->completed++;
-    pthread_mutex_lock(&b->mu);
     j->done = 1;
     if (b->waiting && j->index == b->next_out) {
         b->waiting = 0;
         MHD_resume_connection(b->conn);
     }
-    pthread_mutex_unlock(&b->mu);
 }
 
 static void on_reply(void *ctx, const struct lede_client_reply *reply)
@@ -638,10 +627,7 @@ static int batch_prepare(struct job *j)
 
 static void batch_pump(lede_gateway_t *g, struct batch *b)
 {
-    int abandoned;
-    pthread_mutex_lock(&b->mu);
-    abandoned = b->abandoned;
-    pthread_mutex_unlock(&b->mu);
+    int abandoned = b->abandoned;
     /* refilled a quarter of the window at a time, not one call per reply: the calls leave in
        bursts that each thread on the way (this one's ZeroMQ I/O thread, the broker's) takes in
        one wake-up, and the workers still always have calls queued */
@@ -691,7 +677,7 @@ static void batch_pump(lede_gateway_t *g, struct batch *b)
     }
     if (b->in_flight == 0 && (abandoned || (b->sealed && b->completed == b->n)) && b->refs > 0 &&
         b->next_submit != (size_t)-1) {
-        b->next_submit = (size_t)-1; /* the client side is done with it */
+        b->next_submit = (size_t)-1; /* the calls' side is done with it */
         batch_release(b);
     }
 }
@@ -716,10 +702,8 @@ static void *client_main(void *arg)
             (void)n;
         }
         MHD_run(g->daemon); /* requests in, resumed connections answered */
-        pthread_mutex_lock(&g->mu);
         struct job *list = g->queue_head;
         g->queue_head = g->queue_tail = NULL;
-        pthread_mutex_unlock(&g->mu);
         while (list) {
             struct job *j = list;
             list = j->next;
@@ -778,10 +762,8 @@ static int origin_allowed(lede_gateway_t *g, const char *origin)
 static void new_trace(lede_gateway_t *g, char out[33])
 {
     static const char hex[] = "0123456789abcdef";
-    pthread_mutex_lock(&g->mu);
     for (int i = 0; i < 32; i++)
         out[i] = hex[rand_r(&g->seed) & 15];
-    pthread_mutex_unlock(&g->mu);
     out[32] = 0;
 }
 
@@ -888,11 +870,8 @@ static enum MHD_Result start_unary(lede_gateway_t *g, struct MHD_Connection *c, 
     lede_jbuf_init(&j->out, MAX_RESPONSE);
     r->job = j;
     r->state = 1;
-    pthread_mutex_lock(&g->mu);
-    MHD_suspend_connection(c); /* before the client thread can see (and resume) it */
-    enqueue(g, j);
-    pthread_mutex_unlock(&g->mu);
-    wake(g);
+    MHD_suspend_connection(c); /* the reply resumes it */
+    enqueue(g, j);             /* submitted when MHD_run returns */
     return MHD_YES;
 }
 
@@ -919,7 +898,6 @@ static ssize_t batch_read(void *cls, uint64_t pos, char *buf, size_t max)
     struct batch *b = cls;
     (void)pos;
     size_t n = 0;
-    pthread_mutex_lock(&b->mu);
     while (n < max && b->next_out < b->n && batch_item(b, b->next_out)->done) {
         struct job *j = batch_item(b, b->next_out);
         size_t left = j->out.len - b->out_off;
@@ -936,25 +914,19 @@ static ssize_t batch_read(void *cls, uint64_t pos, char *buf, size_t max)
             b->out_off = 0;
         }
     }
-    if (n == 0 && b->next_out == b->n) {
-        pthread_mutex_unlock(&b->mu);
+    if (n == 0 && b->next_out == b->n)
         return MHD_CONTENT_READER_END_OF_STREAM;
-    }
     if (n == 0) {
         b->waiting = 1;
         MHD_suspend_connection(b->conn);
     }
-    pthread_mutex_unlock(&b->mu);
     return (ssize_t)n;
 }
 
 static void batch_free(void *cls)
 {
     struct batch *b = cls;
-    pthread_mutex_lock(&b->mu);
-    b->abandoned = 1;
-    pthread_mutex_unlock(&b->mu);
-    /* the client thread may still have lines in flight: it lets go when they are done */
+    b->abandoned = 1; /* lines still in flight: batch_pump lets go when they are done */
     batch_release(b);
 }
 
@@ -969,7 +941,6 @@ static struct batch *batch_new(lede_gateway_t *g, struct MHD_Connection *c, stru
     b->conn = c;
     b->body = r->body;
     memset(&r->body, 0, sizeof r->body);
-    pthread_mutex_init(&b->mu, NULL);
     b->refs = 2;
     return b;
 }
@@ -1021,9 +992,7 @@ static int batch_scan(struct batch *b, const struct req *r, int final)
  * in flight are let go when they return. Idempotent. */
 static void batch_fail(lede_gateway_t *g, struct batch *b)
 {
-    pthread_mutex_lock(&b->mu);
     b->abandoned = 1;
-    pthread_mutex_unlock(&b->mu);
     lede_jbuf_release(&b->body);
     batch_pump(g, b);
 }
@@ -1077,7 +1046,7 @@ static enum MHD_Result start_batch(lede_gateway_t *g, struct MHD_Connection *c, 
           b->body.len, r->tenant[0] ? r->tenant : "-");
     enum MHD_Result rc = MHD_queue_response(c, MHD_HTTP_OK, resp);
     MHD_destroy_response(resp); /* when it failed, this let go of the response's reference */
-    batch_pump(g, b);           /* the last lines; the client side lets go when all are done */
+    batch_pump(g, b);           /* the last lines; the calls' side lets go when all are done */
     return rc;
 }
 
@@ -1393,9 +1362,7 @@ int lede_gateway_start(const struct lede_gateway_config *cfg, lede_gateway_t **o
     g->fd = -1;
     g->efd = -1;
     g->mhd_fd = -1;
-    pthread_mutex_init(&g->mu, NULL);
-    pthread_mutex_init(&g->tokens_mu, NULL);
-    pthread_mutex_init(&g->metrics_mu, NULL);
+    pthread_mutex_init(&g->tokens_mu, NULL); /* lede_gateway_reload_tokens runs on another thread */
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     g->seed = (unsigned)ts.tv_nsec ^ (unsigned)getpid() << 16;
@@ -1485,7 +1452,7 @@ int lede_gateway_start(const struct lede_gateway_config *cfg, lede_gateway_t **o
     getsockname(g->fd, (struct sockaddr *)&bound, &blen);
     g->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
                                                 : ((struct sockaddr_in *)&bound)->sin_port);
-    /* libmicrohttpd without a thread of its own: the client thread runs it (its epoll fd is
+    /* libmicrohttpd without a thread of its own: the loop thread runs it (its epoll fd is
        polled with the broker sockets), so a request never hops between threads */
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
@@ -1520,7 +1487,7 @@ int lede_gateway_start(const struct lede_gateway_config *cfg, lede_gateway_t **o
         goto fail;
     }
     if (pthread_create(&g->thread, NULL, client_main, g) != 0) {
-        snprintf(err, err_len, "cannot start the client thread");
+        snprintf(err, err_len, "cannot start the gateway's thread");
         rc = LEDE_ENOMEM;
         goto fail;
     }
@@ -1585,9 +1552,7 @@ void lede_gateway_stop(lede_gateway_t **gp)
     free(g->tls_cert);
     free(g->tls_key);
     free(g->openapi);
-    pthread_mutex_destroy(&g->mu);
     pthread_mutex_destroy(&g->tokens_mu);
-    pthread_mutex_destroy(&g->metrics_mu);
     free(g);
     *gp = NULL;
 }

@@ -1,7 +1,7 @@
-/* gateway.h: lede-gateway, HTTP/JSON in front of the brokers. libmicrohttpd (one epoll thread,
- * optional TLS through GnuTLS) parses requests and suspends each connection while its call is
- * out; one client thread owns a liblede-client handle (many calls in flight, failover between
- * brokers), submits the calls and resumes the connections as replies come. Routes:
+/* gateway.h: lede-gateway, HTTP/JSON in front of the brokers. One thread does it all: it runs
+ * libmicrohttpd (optional TLS through GnuTLS), which parses requests and suspends each connection
+ * while its call is out, and a liblede-client handle (many calls in flight, failover between
+ * brokers) from the same poll, and resumes the connections as replies come. Routes:
  *   POST /v1/summarize, POST /lede.v1.Summarizer/Summarize   SummarizeRequest -> Response
  *   POST /v1/summarize:batch                                 NDJSON in, NDJSON out, in order
  *   GET /healthz /readyz /metrics /openapi.json /            (/ is the playground page)
