@@ -131,6 +131,19 @@ static bool is_agency(const char *s, size_t n, const struct lede_lang *lang)
     return lang && lang->n_agency && lede_lang_in(lang->agency, lang->n_agency, key, k);
 }
 
+/* p[0..i) is one of lang's own agencies written as a name ("Rimanews": a capital, then a small
+ * letter), and p[i] is a dash against a capitalised word ("-Jika"). */
+static bool name_against_word(const char *p, size_t n, size_t i, const struct lede_lang *lang)
+{
+    bool upper0 = p[0] >= 'A' && p[0] <= 'Z', lower1 = i > 1 && p[1] >= 'a' && p[1] <= 'z';
+    if (!upper0 || !lower1 || i + 2 >= n || !(p[i + 1] >= 'A' && p[i + 1] <= 'Z') ||
+        !(p[i + 2] >= 'a' && p[i + 2] <= 'z') || !lang || !lang->n_agency)
+        return false;
+    char key[96];
+    size_t k = fold(p, i, key, sizeof key);
+    return k && lede_lang_in(lang->agency, lang->n_agency, key, k);
+}
+
 static bool has(const char *p, size_t n, size_t i, const char *w)
 {
     size_t k = strlen(w);
@@ -309,8 +322,11 @@ size_t lede_dateline_prefix(const char *p, size_t n, const struct lede_lang *lan
             size_t b = i;
             while (b > comma && p[b - 1] != ',')
                 b--;
-            /* or a site's name alone: "JUARA.net-Musim ..." (with its dot: "AP-NORC" stays) */
-            bool site = comma == i && memchr(p, '.', i) && is_agency(p, i, lang);
+            /* or a site's name alone: "JUARA.net-Musim ..." (with its dot: "AP-NORC" stays), or
+             * one of this language's press written as a name, not an acronym, against a
+             * capitalised word: "Rimanews-Jika ..." ("EFE-Agro" stays) */
+            bool site = comma == i && (memchr(p, '.', i) ? is_agency(p, i, lang)
+                                                         : name_against_word(p, n, i, lang));
             if (site || (comma < i && b == comma + 1 &&
                          (is_agency(p + b, i - b, lang) ||
                           (capital_place(p + b, i - b) && is_agency(p, comma, lang))))) {

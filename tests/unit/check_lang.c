@@ -199,6 +199,9 @@ START_TEST(datelines_per_agency)
              "Tim bulu tangkis putra melaju ke final.");
     DATELINE("id", "JUARA.net-Musim 2016-2017 akhirnya disudahi.",
              "Musim 2016-2017 akhirnya disudahi.");
+    DATELINE("id", "Rimanews-Jika Anda duduk seharian penuh.", "Jika Anda duduk seharian penuh.");
+    DATELINE("id", "Rimanews – Adira Finance menandatangani kerja sama.",
+             "Adira Finance menandatangani kerja sama.");
     /* closing tags */
     DATELINE("es", "El Gobierno aprobó hoy el plan. (EFE)", "El Gobierno aprobó hoy el plan.");
     DATELINE("es", "El Gobierno aprobó hoy el plan. EFE", "El Gobierno aprobó hoy el plan.");
@@ -209,9 +212,12 @@ START_TEST(datelines_per_agency)
     DATELINE("es", "Llegó tarde. Luego dijo (EFE) que no.",
              "Llegó tarde. Luego dijo (EFE) que no.");
     DATELINE("es", "El plan de la EFE es bueno.", "El plan de la EFE es bueno.");
-    /* a hyphen in the first words that is no dateline's: no agency, or one without a dot */
+    /* a hyphen in the first words that is no dateline's: no agency, an acronym, a word in capitals
+     * after the name, or a language without a table of its own press */
     DATELINE("id", "Jakarta, pro-pemerintah menang lagi.", "Jakarta, pro-pemerintah menang lagi.");
     DATELINE("es", "EFE-Agro publicó el informe.", "EFE-Agro publicó el informe.");
+    DATELINE("id", "Rimanews-TV menyiarkan laga itu.", "Rimanews-TV menyiarkan laga itu.");
+    DATELINE("en", "Reuters-Ipsos polling shows a lead.", "Reuters-Ipsos polling shows a lead.");
     DATELINE("id", "Juara bertahan, Marc-Marquez menang.", "Juara bertahan, Marc-Marquez menang.");
     /* English keeps its own rules: "(EFE)" is not one of its agencies' datelines' forms here */
     DATELINE("en", "SEOUL, Nov. 21 (Yonhap) -- The plan was approved.", "The plan was approved.");
