@@ -112,6 +112,12 @@ static bool capital_place(const char *s, size_t n)
     return letters >= 2 && spaces <= 3;
 }
 
+/* key[0..k), folded, is in lang's own table of its press. */
+static bool own_agency(const char *key, size_t k, const struct lede_lang *lang)
+{
+    return lang && lang->n_agency && lede_lang_in(lang->agency, lang->n_agency, key, k);
+}
+
 /* s[0..n) (trimmed) names an agency. */
 static bool is_agency(const char *s, size_t n, const struct lede_lang *lang)
 {
@@ -128,7 +134,7 @@ static bool is_agency(const char *s, size_t n, const struct lede_lang *lang)
     for (int i = 0; common_agencies[i]; i++) /* the first byte first: most differ there */
         if (common_agencies[i][0] == key[0] && !strcmp(common_agencies[i], key))
             return true;
-    return lang && lang->n_agency && lede_lang_in(lang->agency, lang->n_agency, key, k);
+    return own_agency(key, k, lang);
 }
 
 /* p[0..i) is one of lang's own agencies written as a name ("Rimanews": a capital, then a small
@@ -137,11 +143,11 @@ static bool name_against_word(const char *p, size_t n, size_t i, const struct le
 {
     bool upper0 = p[0] >= 'A' && p[0] <= 'Z', lower1 = i > 1 && p[1] >= 'a' && p[1] <= 'z';
     if (!upper0 || !lower1 || i + 2 >= n || !(p[i + 1] >= 'A' && p[i + 1] <= 'Z') ||
-        !(p[i + 2] >= 'a' && p[i + 2] <= 'z') || !lang || !lang->n_agency)
+        !(p[i + 2] >= 'a' && p[i + 2] <= 'z'))
         return false;
     char key[96];
     size_t k = fold(p, i, key, sizeof key);
-    return k && lede_lang_in(lang->agency, lang->n_agency, key, k);
+    return k && own_agency(key, k, lang);
 }
 
 static bool has(const char *p, size_t n, size_t i, const char *w)

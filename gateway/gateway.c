@@ -627,7 +627,6 @@ static int batch_prepare(struct job *j)
 
 static void batch_pump(lede_gateway_t *g, struct batch *b)
 {
-    int abandoned = b->abandoned;
     /* refilled a quarter of the window at a time, not one call per reply: the calls leave in
        bursts that each thread on the way (this one's ZeroMQ I/O thread, the broker's) takes in
        one wake-up, and the workers still always have calls queued */
@@ -638,7 +637,7 @@ static void batch_pump(lede_gateway_t *g, struct batch *b)
     if (b->sealed && chunk_max > spread)
         chunk_max = spread ? spread : 1;
     int refill = b->in_flight + burst <= window;
-    while (!abandoned && refill && b->next_submit < b->n && b->in_flight < window) {
+    while (!b->abandoned && refill && b->next_submit < b->n && b->in_flight < window) {
         /* while the upload goes on, only whole chunks leave: the lines after them are coming */
         if (!b->sealed && b->n - b->next_submit < chunk_max) {
             size_t pending = 0;
@@ -675,7 +674,7 @@ static void batch_pump(lede_gateway_t *g, struct batch *b)
         b->in_flight += n; /* before the call: an article that cannot be sent is answered in it */
         submit_batch(g, jobs, items, n);
     }
-    if (b->in_flight == 0 && (abandoned || (b->sealed && b->completed == b->n)) && b->refs > 0 &&
+    if (b->in_flight == 0 && (b->abandoned || (b->sealed && b->completed == b->n)) && b->refs > 0 &&
         b->next_submit != (size_t)-1) {
         b->next_submit = (size_t)-1; /* the calls' side is done with it */
         batch_release(b);

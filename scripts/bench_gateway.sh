@@ -209,15 +209,17 @@ d_same_all = [(g["latency_us"]["p99"] - n["latency_us"]["p99"]) / 1000 for g, n 
 d_own_all = [(g["latency_us"]["p99"] - n["latency_us"]["p99"]) / 1000 for g, n in zip(gown, no)]
 d_same = [d_same_all[i] for i in clean_same]
 d_own = [d_own_all[i] for i in clean_own]
+# a round's mark when the host took more than steal_max percent of it, and the verdict when too
+# few rounds were left alone to give one (three, or every round when fewer were run)
+stolen = lambda s: "" if s <= steal_max else " (%.0f%% stolen: left out)" % s
+too_few = lambda k: ("not measured: %d of %d rounds without steal" % (k, rounds)
+                     if k < min(3, rounds) else None)
 def rounds_of(v, sa, sb):
-    return ", ".join("%+.2f%s" % (x, "" if max(a, b) <= steal_max else " (%.0f%% stolen: left out)" % max(a, b))
-                     for x, a, b in zip(v, sa, sb))
+    return ", ".join("%+.2f%s" % (x, stolen(max(a, b))) for x, a, b in zip(v, sa, sb))
 cpus = lambda r: r.split("-")[0] if len(set(r.split("-"))) == 1 else r  # "1-1" -> "1"
 ms = lambda x, fmt="%.2f": fmt % x if x == x else "-"  # NaN: no round counted
-def p99_verdict(d):  # a verdict needs three rounds the host left alone
-    if len(d) < min(3, rounds):
-        return "not measured: %d of %d rounds without steal" % (len(d), rounds)
-    return ok(med(d) <= 1.0)
+def p99_verdict(d):
+    return too_few(len(d)) or ok(med(d) <= 1.0)
 eng = [J("engine.%d.json" % r)["articles_per_s"] for r in R]
 eng1 = [J("engine1.%d.json" % r)["articles_per_s"] for r in R]
 rd = lambda n: [float(x) for x in open(os.path.join(out, n)).read().split()]
@@ -239,11 +241,10 @@ clean_b = [i for i in range(rounds) if st_b[i] <= steal_max]
 def per_round(path, base, wall):
     v = [a / b for a, b in zip(path, base)]
     use = clean_b if wall else list(range(rounds))
-    shown = ", ".join("%.2fx%s" % (x, "" if not wall or st_b[i] <= steal_max else
-                                   " (%.0f%% stolen: left out)" % st_b[i]) for i, x in enumerate(v))
-    m = med([v[i] for i in use]) if use else float("nan")
-    if len(use) < min(3, rounds):
-        return "- (rounds: %s)" % shown, "not measured: %d of %d rounds without steal" % (len(use), rounds)
+    shown = ", ".join("%.2fx%s" % (x, stolen(st_b[i]) if wall else "") for i, x in enumerate(v))
+    if too_few(len(use)):
+        return "- (rounds: %s)" % shown, too_few(len(use))
+    m = med([v[i] for i in use])
     return "%.2fx (rounds: %s)" % (m, shown), ok(m >= 0.5)
 # whole-system CPU per call, closed loop: native = service + lede-load; gateway = service
 # (with the gateway) + http_load
