@@ -683,7 +683,7 @@ static void batch_pump(lede_gateway_t *g, struct batch *b)
 
 /* The one thread that does the work: HTTP (libmicrohttpd's handlers run here, in MHD_run),
  * the calls (liblede-client) and the replies. */
-static void *client_main(void *arg)
+static void *loop_main(void *arg)
 {
     lede_gateway_t *g = arg;
     int fds[2] = {g->efd, g->mhd_fd};
@@ -1485,7 +1485,7 @@ int lede_gateway_start(const struct lede_gateway_config *cfg, lede_gateway_t **o
         rc = LEDE_EIO;
         goto fail;
     }
-    if (pthread_create(&g->thread, NULL, client_main, g) != 0) {
+    if (pthread_create(&g->thread, NULL, loop_main, g) != 0) {
         snprintf(err, err_len, "cannot start the gateway's thread");
         rc = LEDE_ENOMEM;
         goto fail;

@@ -7,7 +7,9 @@
 #   (broker, workers) on the other half, so both sides of each ratio run against a service with
 #   the same CPUs, as a gateway tier and its callers do in a deployment (the manifests' own
 #   Deployment). "shared" puts everything on every CPU, where the gateway's CPU comes out of the
-#   workers'; step 1b measures that placement too, whichever is chosen.
+#   workers'; step 1b measures that placement too, whichever is chosen, as a row without a
+#   target: issue 15 asks for 0.7x "against the same broker and workers" (the service's
+#   capacity) and names "the same cores" only for the batch paths.
 #   1. closed loop, 32 in flight, alternating pairs: lede-load (liblede-client) straight to the
 #      broker vs bench/http_load through the gateway; wrk on the gateway in the same pairs
 #   2. open loop at half the native saturation rate: p99 of lede-load vs http_load (gateway);
@@ -267,11 +269,12 @@ rows = [
      "%s calls/s (http_load, 32 connections)" % f(med([g["throughput_rps"] for g in gw])),
      "lede-load %s calls/s (32 in flight)" % f(med([n["throughput_rps"] for n in nat])),
      "%.2fx (pairs: %s)" % (g_r, ", ".join("%.2fx" % x for x in ratios)), ok(g_r >= 0.7)),
-    ("same, every process on every CPU (step 1b: the gateway's CPU comes out of the workers')",
+    ("no target: the same, every process on every CPU (step 1b; the target asks for the same "
+     "broker and workers, the batch one for the same cores)",
      "%s calls/s" % f(med([g["throughput_rps"] for g in gw_sh])),
      "lede-load %s calls/s" % f(med([n["throughput_rps"] for n in nat_sh])),
      "%.2fx (pairs: %s)" % (med(sh_ratios), ", ".join("%.2fx" % x for x in sh_ratios)),
-     ok(med(sh_ratios) >= 0.7)),
+     "(the gateway's CPU taken from the workers')"),
     ("no target: the CPU a call costs, all processes (service, gateway, load generator; step 1)",
      "%s us of CPU per call" % f(med(gw_cpu) * 1e6), "native %s us" % f(med(nat_cpu) * 1e6),
      "%.2fx (pairs: %s)" % (med(cpu_ratios), ", ".join("%.2fx" % x for x in cpu_ratios)),
