@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The demo command: installs what is missing, builds, starts a broker and two workers on
-# loopback, summarizes the bundled sample articles through them, prints the summaries, and
-# stops everything it started (also when interrupted).
+# The demo command: installs what is missing, builds, starts a broker, two workers and the HTTP
+# gateway on loopback, summarizes the bundled sample articles (text and HTML, in English, German
+# and Spanish) through the broker with the CLI and through the gateway over HTTP/JSON, prints the
+# summaries, and stops everything it started (also when interrupted).
+# LEDE_DEMO_STAY=1: keep everything running afterwards, for the playground at the printed
+# address, until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -12,7 +15,7 @@ else
   scripts/deps.sh
   echo "== building (build/)"
   cmake -S . -B build -G Ninja >/dev/null
-  cmake --build build -j "$(nproc)" --target lede lede-broker lede-worker >/dev/null
+  cmake --build build -j "$(nproc)" --target lede lede-broker lede-worker lede-gateway >/dev/null
   bin=$root/build/bin
 fi
 
@@ -54,7 +57,16 @@ done
 }
 echo "   broker: clients at $frontend, workers at $backend (2 workers registered)"
 
-articles=(examples/articles/*.txt)
+echo "== starting lede-gateway on 127.0.0.1 (HTTP/JSON in front of the broker)"
+"$bin/lede-gateway" --listen 127.0.0.1:0 --broker "$frontend" --ready-file "$run/gateway.ready" \
+  --log-level info 2>"$run/gateway.log" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$run/gateway.ready" ] && break; sleep 0.05; done
+[ -s "$run/gateway.ready" ] || { echo "demo: the gateway did not start:" >&2; cat "$run/gateway.log" >&2; exit 1; }
+gateway=http://$(sed -n 's/^listen=//p' "$run/gateway.ready")
+echo "   gateway: $gateway (the playground is at $gateway/)"
+
+articles=(examples/articles/*.txt examples/articles/*.html)
 seed=${LEDE_EVAL_DIR:-$root/../shared/eval}/seed-yonhap.txt
 [ -f "$seed" ] && articles+=("$seed")
 status=0
@@ -66,5 +78,13 @@ for a in "${articles[@]}"; do
   fi
 done
 echo
-echo "== done; stopping the broker and workers"
+echo "== the same articles through the gateway (POST $gateway/v1/summarize, clients/python)"
+python3 scripts/demo_gateway.py "$gateway" "${articles[@]}" || status=1
+if [ "${LEDE_DEMO_STAY:-}" = 1 ]; then
+  echo
+  echo "== running until Ctrl-C: the playground is at $gateway/"
+  while kill -0 "${pids[0]}" 2>/dev/null; do sleep 1; done
+fi
+echo
+echo "== done; stopping the gateway, the broker and the workers"
 exit $status
