@@ -1054,8 +1054,11 @@ static void run_timers(lede_client_t *c, uint64_t now)
                  * of the work, and a call queued behind a busy worker for a second was re-sent
                  * every second (a call held 2.5 s ran three times). So the same broker gets it
                  * again only after its link broke; another broker that is up, as a hedge (when
-                 * the link did not break, this broker is one of those up). */
-                int broke = b->link != LINK_UP || b->failures != k->sent_failures;
+                 * the link did not break, this broker is one of those up). A link not yet
+                 * known (its monitor's first events unread) is no sign of a break: the call
+                 * went out over a connected pipe (ZMQ_IMMEDIATE), and a break since counts a
+                 * failure. */
+                int broke = b->link == LINK_DOWN || b->failures != k->sent_failures;
                 if ((silent || stale) && (broke || lede_client_brokers_up(c) > 1) &&
                     k->attempts < (unsigned)c->opt.max_attempts) {
                     if (silent)
@@ -1125,10 +1128,13 @@ static int poll_once(lede_client_t *c, int timeout_ms, const int *fds, size_t n_
     for (size_t i = 0; i < n_fds; i++)
         c->items[2 * n + i] = (zmq_pollitem_t){.fd = fds[i], .events = ZMQ_POLLIN};
     for (;;) {
-        uint64_t now = lede_clock_mono_us();
-        run_timers(c, now);
+        /* what came while the caller was busy first (replies, link events), so the timers
+         * judge silence and broken links on what is known now: a caller that packed large
+         * articles for over a second had its calls re-sent to a broker it had only not read */
         int ready = zmq_poll(c->items, n_items, 0);
         int fd_ready = ready > 0 ? handle_ready(c, n_fds) : 0;
+        uint64_t now = lede_clock_mono_us();
+        run_timers(c, now);
         now = lede_clock_mono_us();
         uint64_t done = c->st.completed - done0;
         if (done > 0 || fd_ready || timeout_ms == 0 || (c->n_calls == 0 && n_fds == 0) ||

@@ -352,6 +352,51 @@ START_TEST(test_quiet_single_broker_no_resend)
 }
 END_TEST
 
+/* A client busy for longer than the silence right after it connected (lede --jsonl packing
+ * 4 MiB articles) has not read its socket monitor: the link is neither up nor down as far as it
+ * knows. A call it sent over the connected pipe is not sent to the only broker again then. */
+START_TEST(test_unpolled_link_no_resend)
+{
+    struct fake f;
+    fake_open(&f);
+    void *mon = zmq_socket(ctx, ZMQ_PAIR);
+    ck_assert_ptr_nonnull(mon);
+    ck_assert_int_eq(zmq_socket_monitor(f.sock, "inproc://fake-mon", ZMQ_EVENT_HANDSHAKE_SUCCEEDED),
+                     0);
+    ck_assert_int_eq(zmq_connect(mon, "inproc://fake-mon"), 0);
+    lede_client_t *c = client_for(f.endpoint, 200);
+    /* the fake's side of the handshake, then a moment for the client's: never polled */
+    zmq_pollitem_t mi = {.socket = mon, .events = ZMQ_POLLIN};
+    ck_assert_int_eq(zmq_poll(&mi, 1, 3000), 1);
+    nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
+    struct got g = {0};
+    submit(c, &g, 0);
+    zmq_pollitem_t fi = {.socket = f.sock, .events = ZMQ_POLLIN};
+    ck_assert_int_eq(zmq_poll(&fi, 1, 2000), 1);
+    uint8_t id[256], id2[256];
+    size_t id_len = 0, id2_len = 0;
+    Lede__V1__Call *call = fake_recv(&f, NULL, 10, id, &id_len);
+    ck_assert_ptr_nonnull(call);
+    nanosleep(&(struct timespec){0, 500 * 1000000L}, NULL); /* 2.5 silences, no poll */
+    Lede__V1__Call *again = fake_recv(&f, c, 800, id2, &id2_len);
+    ck_assert_ptr_null(again);
+    struct lede_client_stats st;
+    lede_client_stats(c, &st);
+    ck_assert_uint_eq(st.resent, 0);
+    size_t len;
+    uint8_t *resp = make_response(&len);
+    fake_reply(&f, id, id_len, call->call_id, 0, resp, len);
+    poll_until(c, &g, 1, 2000);
+    ck_assert_int_eq(g.n, 1);
+    ck_assert_uint_eq(g.attempts, 1);
+    free(resp);
+    protobuf_c_message_free_unpacked(&call->base, NULL);
+    lede_client_destroy(&c);
+    zmq_close(mon);
+    fake_close(&f);
+}
+END_TEST
+
 START_TEST(test_dead_endpoint_and_deadline)
 {
     struct fake live;
@@ -673,6 +718,7 @@ int main(void)
     tcase_add_test(tc, test_retry_unavailable);
     tcase_add_test(tc, test_failover_silent_broker);
     tcase_add_test(tc, test_quiet_single_broker_no_resend);
+    tcase_add_test(tc, test_unpolled_link_no_resend);
     tcase_add_test(tc, test_dead_endpoint_and_deadline);
     tcase_add_test(tc, test_bad_options_and_decode);
     tcase_add_test(tc, test_batch_items_and_resend);
