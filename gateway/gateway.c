@@ -172,7 +172,6 @@ struct lede_gateway {
     struct job *queue_head, *queue_tail; /* read this turn, submitted after MHD_run */
     atomic_bool stop;
     atomic_bool draining;
-    atomic_bool woken; /* lede_gateway_stop wrote the eventfd */
     atomic_size_t brokers_up;
     atomic_size_t in_flight;
     /* metrics */
@@ -408,14 +407,14 @@ static void enqueue(lede_gateway_t *g, struct job *j)
     g->queue_tail = j;
 }
 
-/* From another thread (lede_gateway_stop): the loop leaves its poll. Everything else runs on
- * the loop, which submits what it queued before it polls again. */
+/* From another thread (lede_gateway_stop, after it set g->stop): the loop leaves its poll and
+ * then its loop, so nobody reads the eventfd back. Everything else runs on the loop, which
+ * submits what it queued before it polls again. */
 static void wake(lede_gateway_t *g)
 {
     uint64_t one = 1;
     ssize_t n = write(g->efd, &one, sizeof one);
     (void)n;
-    atomic_store(&g->woken, true); /* after the write: the loop reads the eventfd when it sees it */
 }
 
 static void *arena_alloc(void *data, size_t size)
@@ -695,11 +694,6 @@ static void *loop_main(void *arg)
         int rc = lede_client_poll_fds(g->client, timeout, fds, 2);
         if (rc < 0 && rc != LEDE_EINVAL)
             logf_(g, LEDE_LOG_WARN, NULL, "event=poll_failed error=\"%s\"", lede_strerror(rc));
-        if (atomic_exchange(&g->woken, false)) { /* not a read(2) per turn when nobody wrote */
-            uint64_t v;
-            ssize_t n = read(g->efd, &v, sizeof v);
-            (void)n;
-        }
         MHD_run(g->daemon); /* requests in, resumed connections answered */
         struct job *list = g->queue_head;
         g->queue_head = g->queue_tail = NULL;
