@@ -137,13 +137,17 @@ static bool is_agency(const char *s, size_t n, const struct lede_lang *lang)
     return own_agency(key, k, lang);
 }
 
-/* p[0..i) is one of lang's own agencies written as a name ("Rimanews": a capital, then a small
- * letter), and p[i] is a dash against a capitalised word ("-Jika"). */
+/* q[0] is a capital and q[1] a small letter (ASCII): "Ri...", "Ji..." */
+static bool capitalised(const char *q)
+{
+    return q[0] >= 'A' && q[0] <= 'Z' && q[1] >= 'a' && q[1] <= 'z';
+}
+
+/* p[0..i) is one of lang's own agencies written as a name ("Rimanews", not "EFE"), and p[i] is
+ * a dash against a capitalised word ("-Jika", not "-TV"). */
 static bool name_against_word(const char *p, size_t n, size_t i, const struct lede_lang *lang)
 {
-    bool upper0 = p[0] >= 'A' && p[0] <= 'Z', lower1 = i > 1 && p[1] >= 'a' && p[1] <= 'z';
-    if (!upper0 || !lower1 || i + 2 >= n || !(p[i + 1] >= 'A' && p[i + 1] <= 'Z') ||
-        !(p[i + 2] >= 'a' && p[i + 2] <= 'z'))
+    if (i < 2 || i + 2 >= n || !capitalised(p) || !capitalised(p + i + 1))
         return false;
     char key[96];
     size_t k = fold(p, i, key, sizeof key);
