@@ -24,9 +24,12 @@ static void teardown(void)
     lede_engine_destroy(&engine);
 }
 
-static struct lede_result *run(const char *body, enum lede_budget_kind kind, double v)
+/* Summarizes body under the budget, with weights w (NULL: the defaults); the caller destroys. */
+static struct lede_result *run(const char *body, enum lede_budget_kind kind, double v,
+                               const struct lede_weights *w)
 {
-    struct lede_request req = {.body = body, .body_len = strlen(body), .budget = {kind, v}};
+    struct lede_request req = {
+        .body = body, .body_len = strlen(body), .budget = {kind, v}, .weights = w};
     struct lede_result *r = NULL;
     ck_assert_int_eq(lede_summarize(ws, &req, &r, NULL), LEDE_OK);
     return r;
@@ -140,7 +143,7 @@ START_TEST(near_duplicates_are_not_chosen_twice)
         "Rescue teams worked through the night in the flooded valley towns.\n"
         "Heavy storms flooded the river valley on Sunday and forced hundreds to leave homes.\n"
         "The regional government promised money for repairs to roads and bridges.";
-    struct lede_result *r = run(body, LEDE_BUDGET_SENTENCES, 3);
+    struct lede_result *r = run(body, LEDE_BUDGET_SENTENCES, 3, NULL);
     ck_assert(!(r->sentences[0].selected && r->sentences[2].selected));
     ck_assert_int_eq(r->sentences[2].duplicate_of, 0);
     lede_result_destroy(&r);
@@ -152,13 +155,7 @@ static struct lede_result *by_position(const char *body, double k)
 {
     struct lede_weights w = {{0}};
     w.w[LEDE_F_POSITION] = 1;
-    struct lede_request req = {.body = body,
-                               .body_len = strlen(body),
-                               .budget = {LEDE_BUDGET_SENTENCES, k},
-                               .weights = &w};
-    struct lede_result *r = NULL;
-    ck_assert_int_eq(lede_summarize(ws, &req, &r, NULL), LEDE_OK);
-    return r;
+    return run(body, LEDE_BUDGET_SENTENCES, k, &w);
 }
 
 START_TEST(redundancy_costs_less_in_a_long_summary)
@@ -198,7 +195,7 @@ START_TEST(words_budget_skips_a_long_sentence_for_shorter_ones)
         "The very long second sentence goes on and on about the council and its budget and the "
         "schools and the river and the bridge and the police and the market for many words.\n"
         "Short third one here.\nShort fourth one here.";
-    struct lede_result *r = run(body, LEDE_BUDGET_WORDS, 12);
+    struct lede_result *r = run(body, LEDE_BUDGET_WORDS, 12, NULL);
     size_t words = 0;
     for (size_t k = 0; k < r->n_summary; k++) {
         const struct lede_sentence *s = &r->sentences[r->summary[k]];
